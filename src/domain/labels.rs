@@ -1,0 +1,285 @@
+//! The catalogue of every word the adapter shows or writes.
+//!
+//! Spec §0 "Labels": all labels live in one table so they can be corrected or translated in one
+//! place. [`Label`] names an entry; [`Catalogue`] maps entries to text for one language and falls
+//! back to English for anything a translation leaves out. Texts marked † in the spec are
+//! translations of the Italian seed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One entry of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// UI-4 placeholder of an empty number display.
+    NumberPlaceholder,
+    /// UI-8 checkbox.
+    UseEnteredNumber,
+    /// UI-9 field.
+    ContactId,
+    /// UI-10 field.
+    TicketId,
+    /// MATRIX-0.0 pseudo-contact†.
+    NewContact,
+    /// UI-10 pseudo-ticket†.
+    NewTicket,
+    /// SET-5 chooser entry.
+    CreateNewTicket,
+    /// SET-7 chooser entry.
+    DoNotCreateTicket,
+    /// UI-11 button.
+    Call,
+    /// UI-12 button.
+    Cancel,
+    /// UI-6 button†.
+    Next,
+    /// UI-1 selector.
+    Language,
+    /// UI-1 selector.
+    OutboundNumber,
+    /// Comment heading: standard data (AGENT-6).
+    StandardData,
+    /// Comment key.
+    CallId,
+    /// Comment key.
+    ChatId,
+    /// Comment key.
+    MenuSelection,
+    /// Comment heading: custom data (AGENT-8).
+    CustomData,
+    /// Comment heading: call finished (UPD-7).
+    CallFinished,
+    /// Comment key.
+    Duration,
+    /// Comment key.
+    Recording,
+    /// Comment heading: dialled number (FLOW-10).
+    DialledNumber,
+    /// Comment key.
+    Extension,
+    /// Comment heading: Smart Action result (UPD-10).
+    SmartActionCompleted,
+    /// Comment heading: Smart Action failure (UPD-11).
+    SmartActionFailed,
+    /// Comment key.
+    Files,
+    /// Comment key.
+    Error,
+    /// Comment heading: CSAT (UPD-14).
+    CustomerSatisfaction,
+    /// Comment key.
+    Score,
+    /// Voicemail read (UPD-15).
+    VoicemailRead,
+    /// Voicemail closed (UPD-15).
+    VoicemailClosed,
+    /// Voicemail called back (UPD-15).
+    VoicemailCalledBack,
+    /// Comment key.
+    Agent,
+    /// Comment heading: API response (UPD-16).
+    ApiResponse,
+    /// Comment text: no designated field (UPD-13).
+    NoDesignatedField,
+    /// Comment heading: transfer (UPD-9).
+    TransferredTo,
+    /// Ticket subject prefix: inbound call.
+    SubjectInboundCall,
+    /// Ticket subject prefix: outbound call.
+    SubjectOutboundCall,
+    /// Ticket subject prefix: voicemail.
+    SubjectVoicemail,
+    /// Ticket subject prefix: abandoned call.
+    SubjectAbandonedCall,
+    /// Temporary contact name prefix (CONTACT-8).
+    CallerNamePrefix,
+    /// Channel name.
+    ChannelCall,
+    /// Channel name.
+    ChannelChat,
+    /// Platform name.
+    PlatformIvr,
+    /// Platform name.
+    PlatformWeb,
+    /// Platform name.
+    PlatformMobile,
+    /// Platform name.
+    PlatformOutbound,
+    /// Error: FLOW-11 / SET-9.
+    ErrUnsavedNumberDisabled,
+    /// Error: SET-10, the checkbox is needed.
+    ErrUnsavedNumberTickBox,
+    /// Error: UI-7.
+    ErrNumberNotPossible,
+    /// Warning: UI-7.
+    WarnNumberNotValid,
+    /// Error: UI-11.
+    ErrChooseContact,
+    /// Error: UI-11.
+    ErrChooseTicket,
+    /// Error: UI-4.
+    ErrNoNumber,
+    /// Error: TEAM-16.
+    ErrTeamEnterNewNumber,
+    /// Error: TEAM-17.
+    ErrTeamClickToCall,
+    /// Error: TEAM-10†.
+    ErrTicketNotFound,
+    /// Error: TEAM-9.
+    ErrTicketNotUsable,
+    /// Error: TEAM-5.
+    ErrTicketIdRequired,
+    /// Error: TEAM-20.
+    ErrTicketFieldEmpty,
+    /// Error: the Ticket ID typed is not a number.
+    ErrTicketIdInvalid,
+    /// Error: no outbound number to call from (TEAM-14).
+    ErrNoOutboundNumber,
+    /// Error: the requester of the ticket has no phone number (TEAM-6).
+    ErrRequesterNoPhone,
+    /// Status name.
+    StatusNew,
+    /// Status name.
+    StatusOpen,
+    /// Status name.
+    StatusPending,
+    /// Status name.
+    StatusHold,
+    /// Status name.
+    StatusSolved,
+    /// Status name.
+    StatusClosed,
+}
+
+impl Label {
+    /// The English text; every label has one, so English is the complete fallback.
+    pub fn english(self) -> &'static str {
+        use Label::*;
+        match self {
+            NumberPlaceholder => "(415) 123-4567",
+            UseEnteredNumber => "Use entered number to make call",
+            ContactId => "Contact ID",
+            TicketId => "Ticket ID",
+            NewContact => "New contact",
+            NewTicket => "New ticket",
+            CreateNewTicket => "Create a new ticket",
+            DoNotCreateTicket => "Do not create a ticket",
+            Call => "Call",
+            Cancel => "Cancel",
+            Next => "Next",
+            Language => "Language",
+            OutboundNumber => "Outbound number",
+            StandardData => "Call details",
+            CallId => "Call ID",
+            ChatId => "Chat ID",
+            MenuSelection => "Menu selection",
+            CustomData => "Custom data",
+            CallFinished => "Call finished",
+            Duration => "Duration",
+            Recording => "Recording",
+            DialledNumber => "Dialled number (not saved on the contact)",
+            Extension => "Extension",
+            SmartActionCompleted => "Smart Action completed",
+            SmartActionFailed => "Smart Action failed",
+            Files => "Files",
+            Error => "Error",
+            CustomerSatisfaction => "Customer satisfaction rating",
+            Score => "Score",
+            VoicemailRead => "Voicemail read",
+            VoicemailClosed => "Voicemail closed",
+            VoicemailCalledBack => "Voicemail called back",
+            Agent => "Agent",
+            ApiResponse => "API response",
+            NoDesignatedField => "No designated field found for",
+            TransferredTo => "Transferred to agent",
+            SubjectInboundCall => "Call from",
+            SubjectOutboundCall => "Call to",
+            SubjectVoicemail => "Voicemail from",
+            SubjectAbandonedCall => "Abandoned call from",
+            CallerNamePrefix => "Caller",
+            ChannelCall => "Call",
+            ChannelChat => "Chat",
+            PlatformIvr => "IVR",
+            PlatformWeb => "Web",
+            PlatformMobile => "Mobile",
+            PlatformOutbound => "Outbound",
+            ErrUnsavedNumberDisabled => "Calling numbers not saved on the contact is not enabled. Pick one of the contact's numbers or cancel.",
+            ErrUnsavedNumberTickBox => "This number is not saved on the contact. Tick \"Use entered number to make call\" to call it.",
+            ErrNumberNotPossible => "This is not a phone number that can be called.",
+            WarnNumberNotValid => "This number may not be valid. Check it before calling.",
+            ErrChooseContact => "Choose the contact for this call.",
+            ErrChooseTicket => "Choose the ticket for this call.",
+            ErrNoNumber => "Enter a phone number.",
+            ErrTeamEnterNewNumber => "\"Enter new number\" cannot be used while Ticket ID entry is on for your team.",
+            ErrTeamClickToCall => "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
+            ErrTicketNotFound => "Ticket not found",
+            ErrTicketNotUsable => "cannot be used for a call because its status is",
+            ErrTicketIdRequired => "Enter a Ticket ID to call.",
+            ErrTicketFieldEmpty => "has no valid phone number in the outbound phone field",
+            ErrTicketIdInvalid => "A Ticket ID is a number.",
+            ErrNoOutboundNumber => "No outbound number is available for your queue.",
+            ErrRequesterNoPhone => "The requester of this ticket has no phone number",
+            StatusNew => "New",
+            StatusOpen => "Open",
+            StatusPending => "Pending",
+            StatusHold => "On-hold",
+            StatusSolved => "Solved",
+            StatusClosed => "Closed",
+        }
+    }
+}
+
+/// The words of one language. Missing entries fall back to English.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    /// Language code, e.g. `en`, `it`.
+    pub language: String,
+    /// Translated entries.
+    pub words: BTreeMap<Label, String>,
+}
+
+impl Catalogue {
+    /// The English catalogue (no overrides: English is built in).
+    pub fn english() -> Self {
+        Self {
+            language: "en".into(),
+            words: BTreeMap::new(),
+        }
+    }
+
+    /// The text of `label` in this language, or in English when not translated.
+    pub fn get(&self, label: Label) -> &str {
+        self.words
+            .get(&label)
+            .map(String::as_str)
+            .unwrap_or_else(|| label.english())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translation_overrides_and_falls_back() {
+        let mut it = Catalogue {
+            language: "it".into(),
+            ..Default::default()
+        };
+        it.words.insert(Label::NewTicket, "Nuovo ticket".into());
+        assert_eq!(it.get(Label::NewTicket), "Nuovo ticket");
+        assert_eq!(it.get(Label::NewContact), "New contact");
+        assert_eq!(
+            Catalogue::english().get(Label::UseEnteredNumber),
+            "Use entered number to make call"
+        );
+        // A translation file is plain JSON keyed by snake_case label names.
+        let parsed: Catalogue = serde_json::from_str(
+            r#"{"language":"it","words":{"do_not_create_ticket":"Non creare un ticket"}}"#,
+        )
+        .unwrap();
+        assert_eq!(parsed.get(Label::DoNotCreateTicket), "Non creare un ticket");
+    }
+}

@@ -1,0 +1,15 @@
+//! The adapter's behaviour rules (`shared/spec/behaviour.md`) as plain Rust.
+//!
+//! Nothing here touches the web, the network or the clock: the app, the Zendesk writer and the
+//! sandbox's platform all call these functions, so they all make the same decisions. A check in
+//! the test command fails if a web crate is ever imported here.
+//!
+//! Modules, in the order data flows: [`settings`] (what the Portal saved), [`phone`] (numbers),
+//! [`crm`] (the Zendesk records the rules read), [`dial`] (the dial screen), [`rules`] (what to
+//! write to Zendesk for each event), [`comments`] and [`fields`] (what the writes contain),
+//! [`batch`] (how writes are grouped and retried). [`labels`] holds every word shown or written.
+
+pub mod crm;
+pub mod labels;
+pub mod phone;
+pub mod settings;

@@ -1,0 +1,564 @@
+//! Phone numbers: the keypad buffer the agent types into, parsing, E.164 and display formats.
+//!
+//! UI-5, UI-7: the agent types on the on-screen keypad or the keyboard, or pastes. The buffer keeps
+//! only what can be dialled (digits, `*`, `#`, a leading `+`), so the display never shows noise; an
+//! extension written after the number (`x123`, `ext. 123`) is kept apart, because E.164 cannot
+//! carry it (Anchors §7.3 #5, §7.4).
+//!
+//! Parsing, validity and formats come from `rlibphonenumber` (never hand-rolled E.164 rules). The
+//! default region is the agent's or the outbound number's country; a country picker overrides it.
+//! International prefixes are the library's business for the default region (`011` from the US,
+//! `00` from most of Europe); [`parse`] also accepts `00`/`011` when the default region uses the
+//! other one, because agents paste numbers written for either.
+//! Two levels (Anchors §7.3 #4): not possible (wrong length, no country) blocks Call;
+//! possible but not valid (unknown range) only warns.
+
+use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, Region};
+use serde::{Deserialize, Serialize};
+
+/// The longest buffer accepted: E.164 allows 15 digits; the rest leaves room for `*`/`#` codes.
+pub const MAX_BUFFER_LEN: usize = 32;
+
+/// One key of the dial keypad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A digit, 0 to 9.
+    Digit(u8),
+    /// `*`
+    Star,
+    /// `#`
+    Hash,
+    /// `+`, the international prefix; only accepted as the first character.
+    Plus,
+}
+
+impl Key {
+    /// Every key, in keypad order (the order the on-screen keypad shows them).
+    pub const ALL: [Key; 13] = [
+        Key::Digit(1),
+        Key::Digit(2),
+        Key::Digit(3),
+        Key::Digit(4),
+        Key::Digit(5),
+        Key::Digit(6),
+        Key::Digit(7),
+        Key::Digit(8),
+        Key::Digit(9),
+        Key::Star,
+        Key::Digit(0),
+        Key::Hash,
+        Key::Plus,
+    ];
+
+    /// The key a typed character stands for, if any.
+    pub fn from_char(c: char) -> Option<Key> {
+        match c {
+            '0'..='9' => Some(Key::Digit(c as u8 - b'0')),
+            '*' => Some(Key::Star),
+            '#' => Some(Key::Hash),
+            '+' => Some(Key::Plus),
+            _ => None,
+        }
+    }
+
+    /// The character this key types.
+    pub fn as_char(self) -> char {
+        match self {
+            Key::Digit(d) => char::from(b'0' + d.min(9)),
+            Key::Star => '*',
+            Key::Hash => '#',
+            Key::Plus => '+',
+        }
+    }
+
+    /// A stable name for the key, used in test ids (`keypad-key-<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Digit(d) => {
+                ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][usize::from(d.min(9))]
+            }
+            Key::Star => "star",
+            Key::Hash => "hash",
+            Key::Plus => "plus",
+        }
+    }
+}
+
+/// What the agent has typed or pasted, restricted to dialable characters; an extension apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberBuffer {
+    text: String,
+    #[serde(default)]
+    extension: String,
+}
+
+impl NumberBuffer {
+    /// A buffer holding what `text` would give if typed character by character.
+    pub fn from_text(text: &str) -> Self {
+        let mut buffer = Self::default();
+        buffer.paste(text);
+        buffer
+    }
+
+    /// The buffer's characters.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// True when nothing has been typed.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Types one key. Returns false when the key was refused (`+` after the start, or full).
+    pub fn press(&mut self, key: Key) -> bool {
+        if self.text.len() >= MAX_BUFFER_LEN || (key == Key::Plus && !self.text.is_empty()) {
+            return false;
+        }
+        self.text.push(key.as_char());
+        true
+    }
+
+    /// Deletes the last character (the extension's first, when there is one).
+    pub fn backspace(&mut self) {
+        if self.extension.pop().is_none() {
+            self.text.pop();
+        }
+    }
+
+    /// Clears the buffer and the extension.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.extension.clear();
+    }
+
+    /// The extension pasted after the number (`x123`, `ext. 123`).
+    pub fn extension(&self) -> Option<&str> {
+        (!self.extension.is_empty()).then_some(self.extension.as_str())
+    }
+
+    /// Appends pasted text, dropping the punctuation people write numbers with
+    /// (spaces, dots, dashes, parentheses) and anything else that cannot be dialled.
+    /// Digits after an extension marker (`x`, `ext`, `extension`, `,`, `;`) go to the extension.
+    pub fn paste(&mut self, text: &str) {
+        let (number, ext) = split_extension(text);
+        for key in number.chars().filter_map(Key::from_char) {
+            self.press(key);
+        }
+        if let Some(ext) = ext {
+            self.extension = ext
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(MAX_EXTENSION_LEN)
+                .collect();
+        }
+    }
+
+    /// The full text the parser reads: the number, then ` ext. <extension>` when present.
+    pub fn to_parse_input(&self) -> String {
+        match self.extension() {
+            Some(ext) => format!("{} ext. {ext}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// The longest extension kept.
+pub const MAX_EXTENSION_LEN: usize = 10;
+
+/// Splits `text` at an extension marker: `x`, `ext`, `ext.`, `extension`, `,` or `;` followed by
+/// digits. Returns the number part and the extension part (if a marker was found).
+pub fn split_extension(text: &str) -> (&str, Option<&str>) {
+    let lower = text.to_ascii_lowercase();
+    // The earliest marker wins; longer spellings are tried first at each position so that
+    // "extension" is not read as "ext" + "ension".
+    // `#` is not a marker: it is a keypad key used in service codes.
+    let markers = ["extension", "ext.", "ext", "x", ",", ";"];
+    let mut best: Option<(usize, usize)> = None;
+    for m in markers {
+        if let Some(pos) = lower.find(m) {
+            if best.is_none_or(|(p, _)| pos < p) {
+                best = Some((pos, m.len()));
+            }
+        }
+    }
+    match best {
+        Some((pos, len)) if text[pos + len..].chars().any(|c| c.is_ascii_digit()) => {
+            (&text[..pos], Some(&text[pos + len..]))
+        }
+        Some((pos, _)) => (&text[..pos], None),
+        None => (text, None),
+    }
+}
+
+/// The region assumed when neither the agent nor the outbound number gives one.
+pub const DEFAULT_REGION: &str = "US";
+
+/// Why a number cannot be called at all (blocks Call, UI-7).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum NotPossible {
+    /// Nothing typed.
+    #[error("no number")]
+    Empty,
+    /// Not a phone number (letters, lone symbols).
+    #[error("not a phone number")]
+    NotANumber,
+    /// `+` followed by a country code that does not exist.
+    #[error("unknown country code")]
+    InvalidCountryCode,
+    /// Too few digits for the country.
+    #[error("too short")]
+    TooShort,
+    /// Too many digits for the country.
+    #[error("too long")]
+    TooLong,
+    /// A length no number of the country has.
+    #[error("invalid length")]
+    InvalidLength,
+    /// The region code given is not an ISO country code the library knows.
+    #[error("unknown region {0}")]
+    UnknownRegion(String),
+}
+
+/// How far a possible number can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    /// In a range the numbering plan assigns.
+    Valid,
+    /// The length fits but the range is unknown (short codes, new ranges): warn, allow Call.
+    PossibleNotValid,
+}
+
+/// A number that can be dialled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedNumber {
+    /// E.164, e.g. `+14155552671`: what the telephony API and Zendesk search receive.
+    pub e164: String,
+    /// Extension, kept apart (dialled as DTMF after connection).
+    pub extension: Option<String>,
+    /// ISO region of the number, when the library knows it.
+    pub region: Option<String>,
+    /// National format, e.g. `(415) 555-2671`.
+    pub national: String,
+    /// International format, e.g. `+1 415-555-2671`.
+    pub international: String,
+    /// Valid or only possible.
+    pub validity: Validity,
+}
+
+impl ParsedNumber {
+    /// Anchors §7.3 #6: national format for numbers of the agent's region, international otherwise.
+    pub fn display(&self, agent_region: &str) -> &str {
+        if self
+            .region
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(agent_region))
+        {
+            &self.national
+        } else {
+            &self.international
+        }
+    }
+}
+
+fn region_of(code: &str) -> Result<Region, NotPossible> {
+    Region::from_code(&code.to_ascii_uppercase())
+        .map_err(|_| NotPossible::UnknownRegion(code.to_owned()))
+}
+
+/// The international prefixes agents paste from other countries' conventions.
+const FOREIGN_IDD: [&str; 2] = ["011", "00"];
+
+/// Parses `input` (typed, pasted or stored) with `region` as the default country.
+/// Punctuation is ignored; an extension is kept apart.
+pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
+    let region_id = region_of(region)?;
+    let (number_part, ext) = split_extension(input);
+    let digits: String = number_part
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if digits.is_empty() {
+        return Err(if input.trim().is_empty() {
+            NotPossible::Empty
+        } else {
+            NotPossible::NotANumber
+        });
+    }
+    let first = parse_possible(number_part, region_id);
+    let result = match first {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            // A number written for another country's international prefix: read it as `+`.
+            match FOREIGN_IDD.iter().find_map(|p| digits.strip_prefix(p)) {
+                Some(rest) if !digits.starts_with('+') && !rest.is_empty() => {
+                    parse_possible(&format!("+{rest}"), region_id).map_err(|_| e)
+                }
+                _ => Err(e),
+            }
+        }
+    }?;
+    let validity = if result.is_valid() {
+        Validity::Valid
+    } else {
+        Validity::PossibleNotValid
+    };
+    let extension = ext
+        .map(|e| {
+            e.chars()
+                .filter(char::is_ascii_digit)
+                .take(MAX_EXTENSION_LEN)
+                .collect::<String>()
+        })
+        .filter(|e| !e.is_empty());
+    let mut plain = result.clone();
+    plain.extension = None;
+    Ok(ParsedNumber {
+        e164: plain.format_as(PhoneNumberFormat::E164).into_owned(),
+        extension,
+        region: result
+            .get_region_code()
+            .map(|r| r.as_region_str().to_string()),
+        national: plain.format_as(PhoneNumberFormat::National).into_owned(),
+        international: plain
+            .format_as(PhoneNumberFormat::International)
+            .into_owned(),
+        validity,
+    })
+}
+
+fn parse_possible(input: &str, region: Region) -> Result<PhoneNumber, NotPossible> {
+    use rlibphonenumber::{ParseError, ValidationError};
+    let number = PhoneNumber::parse(input, Some(region)).map_err(|e| match e {
+        ParseError::InvalidCountryCode => NotPossible::InvalidCountryCode,
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn => NotPossible::TooShort,
+        ParseError::TooLongNsn => NotPossible::TooLong,
+        _ => NotPossible::NotANumber,
+    })?;
+    match number.is_possible_with_reason() {
+        Ok(rlibphonenumber::NumberLengthType::IsPossible) => Ok(number),
+        // A local-only length needs an area code before it can be dialled from a contact centre.
+        Ok(rlibphonenumber::NumberLengthType::IsPossibleLocalOnly) => Err(NotPossible::TooShort),
+        Err(ValidationError::TooShort) => Err(NotPossible::TooShort),
+        Err(ValidationError::TooLong) => Err(NotPossible::TooLong),
+        Err(ValidationError::InvalidCountryCode) => Err(NotPossible::InvalidCountryCode),
+        Err(_) => Err(NotPossible::InvalidLength),
+    }
+}
+
+/// The E.164 form of `input`, for lookups and dialling.
+pub fn normalize(input: &str, region: &str) -> Result<String, NotPossible> {
+    parse(input, region).map(|p| p.e164)
+}
+
+/// MATRIX-1: two numbers are the same when their E.164 forms are equal (extensions ignored).
+pub fn same_number(a: &str, b: &str, region: &str) -> bool {
+    match (normalize(a, region), normalize(b, region)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // UI-5: every keypad key types its own character.
+    #[test]
+    fn keys_type_their_characters() {
+        let mut b = NumberBuffer::default();
+        for key in Key::ALL {
+            b.clear();
+            assert!(b.press(key));
+            assert_eq!(b.as_str(), key.as_char().to_string());
+            assert_eq!(Key::from_char(key.as_char()), Some(key));
+        }
+    }
+
+    // UI-7: `+` starts an international number and is refused anywhere else.
+    #[test]
+    fn plus_only_at_the_start() {
+        let mut b = NumberBuffer::default();
+        assert!(b.press(Key::Plus));
+        assert!(b.press(Key::Digit(4)));
+        assert!(!b.press(Key::Plus));
+        assert_eq!(b.as_str(), "+4");
+    }
+
+    // UI-7: spaces, dots, dashes and parentheses are stripped from a paste.
+    #[test]
+    fn paste_strips_punctuation() {
+        assert_eq!(
+            NumberBuffer::from_text("(415) 123-4567").as_str(),
+            "4151234567"
+        );
+        assert_eq!(
+            NumberBuffer::from_text("+39 02.1234.5678").as_str(),
+            "+390212345678"
+        );
+        assert_eq!(NumberBuffer::from_text("abc").as_str(), "");
+    }
+
+    #[test]
+    fn backspace_and_capacity() {
+        let mut b = NumberBuffer::from_text("12");
+        b.backspace();
+        assert_eq!(b.as_str(), "1");
+        b.backspace();
+        b.backspace();
+        assert!(b.is_empty());
+        let long = "1".repeat(MAX_BUFFER_LEN + 5);
+        assert_eq!(
+            NumberBuffer::from_text(&long).as_str().len(),
+            MAX_BUFFER_LEN
+        );
+    }
+
+    // UI-7, Anchors §7.4: an extension is kept apart from the number.
+    #[test]
+    fn paste_keeps_extension_apart() {
+        let b = NumberBuffer::from_text("+1 415 555 2671 x123");
+        assert_eq!(b.as_str(), "+14155552671");
+        assert_eq!(b.extension(), Some("123"));
+        assert_eq!(b.to_parse_input(), "+14155552671 ext. 123");
+        let b = NumberBuffer::from_text("(415) 555-2671 ext. 45");
+        assert_eq!((b.as_str(), b.extension()), ("4155552671", Some("45")));
+        let b = NumberBuffer::from_text("415 555 2671 extension 9");
+        assert_eq!((b.as_str(), b.extension()), ("4155552671", Some("9")));
+        let mut b = NumberBuffer::from_text("4155552671,7");
+        assert_eq!(b.extension(), Some("7"));
+        b.backspace();
+        assert_eq!((b.as_str(), b.extension()), ("4155552671", None));
+        b.backspace();
+        assert_eq!(b.as_str(), "415555267");
+    }
+
+    // UI-7, Anchors §7.4: E.164, national and international formats.
+    #[test]
+    fn parse_spot_checks() {
+        let cases = [
+            (
+                "(202) 555-0173",
+                "US",
+                "+12025550173",
+                "(202) 555-0173",
+                "+1 202-555-0173",
+            ),
+            (
+                "020 7183 8750",
+                "GB",
+                "+442071838750",
+                "020 7183 8750",
+                "+44 20 7183 8750",
+            ),
+            (
+                "06 12 34 56 78",
+                "FR",
+                "+33612345678",
+                "06 12 34 56 78",
+                "+33 6 12 34 56 78",
+            ),
+            (
+                "0049 30 901820",
+                "DE",
+                "+4930901820",
+                "030 901820",
+                "+49 30 901820",
+            ),
+            (
+                "+39 06 6982 1234",
+                "IT",
+                "+390669821234",
+                "06 6982 1234",
+                "+39 06 6982 1234",
+            ),
+            (
+                "333 123 4567",
+                "it",
+                "+393331234567",
+                "333 123 4567",
+                "+39 333 123 4567",
+            ),
+        ];
+        for (input, region, e164, national, international) in cases {
+            let p = parse(input, region).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(p.e164, e164, "{input}");
+            assert_eq!(p.national, national, "{input}");
+            assert_eq!(p.international, international, "{input}");
+            assert_eq!(p.validity, Validity::Valid, "{input}");
+        }
+    }
+
+    // UI-7, Anchors §7.3 #2: `011` from the US, `00` from Europe, and either one pasted anywhere.
+    #[test]
+    fn international_prefixes() {
+        assert_eq!(
+            normalize("011 44 20 7183 8750", "US").unwrap(),
+            "+442071838750"
+        );
+        assert_eq!(normalize("0044 20 7183 8750", "GB").unwrap(), "+442071838750");
+        assert_eq!(
+            normalize("0044 20 7183 8750", "DE").unwrap(),
+            "+442071838750"
+        );
+        assert_eq!(
+            normalize("0044 20 7183 8750", "US").unwrap(),
+            "+442071838750"
+        );
+        assert_eq!(
+            normalize("+44 20 7183 8750", "US").unwrap(),
+            "+442071838750"
+        );
+    }
+
+    // UI-7, Anchors §7.3 #4: two levels; not possible blocks, possible-not-valid warns.
+    #[test]
+    fn two_validity_levels() {
+        assert_eq!(parse("12345", "US"), Err(NotPossible::TooShort));
+        assert_eq!(parse("", "US"), Err(NotPossible::Empty));
+        assert_eq!(parse("call me", "US"), Err(NotPossible::NotANumber));
+        assert_eq!(
+            parse("+999 1234 5678", "US"),
+            Err(NotPossible::InvalidCountryCode)
+        );
+        assert_eq!(
+            parse("+1 415 555 2671 1234", "US"),
+            Err(NotPossible::TooLong)
+        );
+        // 555-01xx is fictional but has a possible length.
+        let p = parse("(415) 123-4567", "US").unwrap();
+        assert_eq!(p.validity, Validity::PossibleNotValid);
+        assert_eq!(p.e164, "+14151234567");
+        assert_eq!(parse("2025550173", "USA"), Err(NotPossible::UnknownRegion("USA".into())));
+    }
+
+    // Anchors §7.3 #6: national format in the agent's region, international elsewhere.
+    #[test]
+    fn display_by_region() {
+        let p = parse("+1 415 555 2671 x12", "GB").unwrap();
+        assert_eq!(p.display("US"), "(415) 555-2671");
+        assert_eq!(p.display("GB"), "+1 415-555-2671");
+        assert_eq!(p.extension.as_deref(), Some("12"));
+        assert_eq!(p.e164, "+14155552671");
+    }
+
+    // MATRIX-1: matching on E.164, whatever the stored formatting.
+    #[test]
+    fn same_number_ignores_formatting() {
+        assert!(same_number("(415) 555-2671", "+14155552671", "US"));
+        assert!(same_number("+1 415.555.2671", "4155552671", "US"));
+        assert!(!same_number("4155552671", "4155552672", "US"));
+        assert!(!same_number("garbage", "garbage", "US"));
+    }
+
+    #[test]
+    fn key_names_are_test_id_suffixes() {
+        let names: Vec<_> = Key::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(
+            names,
+            ["1", "2", "3", "4", "5", "6", "7", "8", "9", "star", "0", "hash", "plus"]
+        );
+    }
+}
