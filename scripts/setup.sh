@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing, and says what it installs. Safe to run twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+
+lock_version() { # the version of a package in Cargo.lock
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+# Debian packages: headless Chromium + chromedriver for browser tests, binaryen for wasm-opt.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v wasm-opt >/dev/null || missing+=(binaryen)
+command -v zip >/dev/null || missing+=(zip)
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo install <crate> <binary> <version>, unless that version is already there.
+install_crate() {
+  local crate=$1 bin=$2 version=$3
+  if "$bin" --version 2>/dev/null | grep -qw "$version"; then
+    return
+  fi
+  say "installing $crate $version (a few minutes, once)"
+  # --locked first; if the registry no longer has a locked dependency, resolve afresh.
+  cargo install "$crate" --version "$version" --locked --quiet ||
+    cargo install "$crate" --version "$version" --quiet
+}
+
+wasm_bindgen_version=$(lock_version wasm-bindgen)
+stylance_version=$(lock_version stylance)
+trunk_pin=$(awk -F'"' '/^wasm_bindgen *=/ { print $2 }' Trunk.toml)
+if [[ "$trunk_pin" != "$wasm_bindgen_version" ]]; then
+  echo "setup: Trunk.toml pins wasm_bindgen $trunk_pin but Cargo.lock has $wasm_bindgen_version; make them equal" >&2
+  exit 1
+fi
+
+install_crate trunk trunk 0.21.14
+install_crate wasm-bindgen-cli wasm-bindgen "$wasm_bindgen_version"
+install_crate stylance-cli stylance "$stylance_version"

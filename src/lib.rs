@@ -1,0 +1,10 @@
+//! Agent adapter for Zendesk: the contact-centre softphone that runs in the Zendesk top bar.
+//!
+//! Layers point one way: `ui -> services -> (zendesk, platform, zaf) -> domain`. The `domain`
+//! crate (`src/domain/`) holds every behaviour rule as pure Rust and is re-exported here.
+
+pub mod app;
+pub mod ui;
+
+pub use app::App;
+pub use domain;

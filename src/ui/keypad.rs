@@ -1,0 +1,75 @@
+//! The on-screen keypad (UI-5): twelve phone keys, `+` and delete.
+
+use crate::ui::labels;
+use domain::phone::Key;
+use leptos::prelude::*;
+
+stylance::import_crate_style!(style, "src/ui/keypad.module.css");
+
+/// The letters printed under a digit, as on a phone (decorative only).
+fn letters(key: Key) -> &'static str {
+    match key {
+        Key::Digit(2) => "ABC",
+        Key::Digit(3) => "DEF",
+        Key::Digit(4) => "GHI",
+        Key::Digit(5) => "JKL",
+        Key::Digit(6) => "MNO",
+        Key::Digit(7) => "PQRS",
+        Key::Digit(8) => "TUV",
+        Key::Digit(9) => "WXYZ",
+        _ => "",
+    }
+}
+
+/// The accessible name of a key (screen readers would read `*` and `#` poorly).
+fn aria_label(key: Key) -> String {
+    match key {
+        Key::Star => "star".to_owned(),
+        Key::Hash => "hash".to_owned(),
+        Key::Plus => "plus".to_owned(),
+        Key::Digit(d) => d.to_string(),
+    }
+}
+
+/// A grid of keys; each press is reported through `on_key`, delete through `on_backspace`.
+#[component]
+pub fn Keypad(
+    /// Called with the key the agent pressed.
+    #[prop(into)]
+    on_key: Callback<Key>,
+    /// Called when the agent presses the delete key.
+    #[prop(into)]
+    on_backspace: Callback<()>,
+) -> impl IntoView {
+    let keys = Key::ALL
+        .into_iter()
+        .map(|key| {
+            view! {
+                <button
+                    type="button"
+                    class=style::key
+                    data-testid=format!("keypad-key-{}", key.name())
+                    aria-label=aria_label(key)
+                    on:click=move |_| on_key.run(key)
+                >
+                    <span class=style::digit>{key.as_char().to_string()}</span>
+                    <span class=style::letters aria-hidden="true">{letters(key)}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class=style::keypad role="group" aria-label=labels::KEYPAD>
+            {keys}
+            <button
+                type="button"
+                class=stylance::classes!(style::key, style::backspace)
+                data-testid="keypad-backspace"
+                aria-label=labels::BACKSPACE
+                on:click=move |_| on_backspace.run(())
+            >
+                <span class=style::digit aria-hidden="true">"⌫"</span>
+            </button>
+        </div>
+    }
+}
