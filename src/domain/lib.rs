@@ -13,3 +13,5 @@ pub mod crm;
 pub mod labels;
 pub mod phone;
 pub mod settings;
+pub mod comments;
+pub mod dial;

@@ -1,0 +1,967 @@
+//! The dial screen as a state machine: entry point + agent edits + CRM data + settings ->
+//! what the screen shows, and on Call a [`DialPlan`] or a [`DialError`].
+//!
+//! The screen is resolved afresh from its inputs every time (OUT-12): number, then contact, then
+//! ticket, then whether Call is enabled. Nothing is cached, so changing the number or the contact
+//! re-runs the later steps by construction. The service layer asks [`DialScreen::lookups`] what to
+//! fetch from Zendesk, gathers it in a [`CrmState`], and renders [`DialScreen::view`].
+//! Settings are copied in when the screen opens and never change while it is open (SET-16).
+
+use serde::{Deserialize, Serialize};
+
+use crate::comments;
+use crate::crm::{Contact, CrmState, Ticket, TicketStatus};
+use crate::labels::{Catalogue, Label};
+use crate::phone::{self, Key, NotPossible, NumberBuffer, ParsedNumber, Validity};
+use crate::settings::{team_entry_applies, Settings, Team};
+
+/// How the dial screen was opened (FLOW-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryPoint {
+    /// Manual dial from the adapter (FLOW-6).
+    Keypad,
+    /// Click-to-call on a user's phone number (FLOW-2): `voice.dialout {number, userId}`.
+    Contact {
+        /// The clicked number.
+        number: String,
+        /// The user clicked from.
+        user_id: u64,
+    },
+    /// The Call menu of a ticket with one of the requester's numbers (FLOW-4).
+    Ticket {
+        /// The chosen number.
+        number: String,
+        /// The requester.
+        user_id: u64,
+        /// The ticket.
+        ticket_id: u64,
+    },
+    /// The Call menu of a ticket, "Enter new number"† (FLOW-9).
+    TicketNewNumber {
+        /// The ticket.
+        ticket_id: u64,
+    },
+}
+
+/// One outbound number the agent may call from (UI-2, `GET /outbound/options`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundNumber {
+    /// E.164 caller ID.
+    pub number: String,
+    /// Label shown in the selector.
+    pub label: String,
+    /// Queue it belongs to.
+    pub queue_id: u64,
+    /// Language the queue answers in.
+    pub lang: String,
+    /// The queue's default outbound number (OQ-33).
+    pub default: bool,
+}
+
+/// The outbound numbers and languages offered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundOptions {
+    /// Languages, in display order.
+    pub languages: Vec<String>,
+    /// Outbound numbers, in display order.
+    pub numbers: Vec<OutboundNumber>,
+}
+
+/// The last choice an agent made, remembered per agent (OQ-33).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedChoice {
+    /// Outbound number last used.
+    pub outbound_number: Option<String>,
+    /// Language last used.
+    pub language: Option<String>,
+}
+
+/// OQ-33: outbound number = the remembered one if still offered, else the queue's default, else
+/// the first; language = remembered, else the agent's adapter language, else the first offered.
+pub fn default_outbound(
+    options: &OutboundOptions,
+    agent_language: &str,
+    remembered: &RememberedChoice,
+) -> (Option<String>, Option<String>) {
+    let number = remembered
+        .outbound_number
+        .as_ref()
+        .filter(|n| options.numbers.iter().any(|o| &o.number == *n))
+        .cloned()
+        .or_else(|| options.numbers.iter().find(|o| o.default).map(|o| o.number.clone()))
+        .or_else(|| options.numbers.first().map(|o| o.number.clone()));
+    let offered = |l: &str| options.languages.is_empty() || options.languages.iter().any(|o| o == l);
+    let language = remembered
+        .language
+        .clone()
+        .filter(|l| offered(l))
+        .or_else(|| Some(agent_language.to_owned()).filter(|l| !l.is_empty() && offered(l)))
+        .or_else(|| options.languages.first().cloned());
+    (number, language)
+}
+
+/// Everything fixed when the screen opens (SET-16).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialContext {
+    /// Settings as read when the screen opened.
+    pub settings: Settings,
+    /// The agent's team.
+    pub team: Option<Team>,
+    /// Default region for parsing typed numbers (agent or outbound number's country).
+    pub region: String,
+    /// The agent's adapter language.
+    pub agent_language: String,
+    /// Outbound numbers and languages.
+    pub options: OutboundOptions,
+    /// Last choice.
+    pub remembered: RememberedChoice,
+}
+
+/// A ticket choice on the dial screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum TicketChoice {
+    /// Append to this open ticket.
+    Existing(u64),
+    /// "New ticket"† / "Create a new ticket".
+    New,
+    /// "Do not create a ticket" (OUT-10).
+    DoNotCreate,
+}
+
+/// A contact choice on the dial screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ContactChoice {
+    /// This Zendesk user.
+    Existing(u64),
+    /// "New contact"† (MATRIX-0.0).
+    New,
+}
+
+/// How the Contact ID field behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMode {
+    /// No number yet: nothing to show.
+    AwaitingNumber,
+    /// Filled and read-only (context, single match or designated).
+    Fixed,
+    /// "New contact"†.
+    New,
+    /// The contact chooser (UI-15).
+    Chooser,
+}
+
+/// One entry of the contact chooser (UI-15).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactOption {
+    /// User id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+}
+
+/// The Contact ID field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactControl {
+    /// Behaviour.
+    pub mode: ContactMode,
+    /// Chooser entries, newest first; the fixed contact alone otherwise.
+    pub options: Vec<ContactOption>,
+    /// The current value; `None` until chosen.
+    pub selected: Option<ContactChoice>,
+    /// Text shown in the field.
+    pub text: String,
+}
+
+/// How the Ticket ID field behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketMode {
+    /// Hidden (SET-11, OQ-6); "Do not create a ticket" may still be offered in its place.
+    Hidden,
+    /// The contact is not resolved yet.
+    AwaitingContact,
+    /// Filled and read-only (SET-2, context ticket, "New ticket"†).
+    ReadOnly,
+    /// The ticket chooser (SET-3, UI-14).
+    Chooser,
+    /// Free entry (TEAM-4, OQ-18).
+    Entry {
+        /// TEAM-5.
+        required: bool,
+    },
+}
+
+/// One entry of the ticket chooser (UI-14).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketOption {
+    /// What picking it means.
+    pub choice: TicketChoice,
+    /// Text: `#id subject` for tickets, the label otherwise.
+    pub label: String,
+    /// Status, for tickets.
+    pub status: Option<TicketStatus>,
+    /// Last update, for tickets.
+    pub updated_at: Option<i64>,
+}
+
+/// The Ticket ID field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketControl {
+    /// Behaviour.
+    pub mode: TicketMode,
+    /// What the agent may pick, in display order.
+    pub options: Vec<TicketOption>,
+    /// The current value; `None` until chosen.
+    pub selected: Option<TicketChoice>,
+    /// The free-entry text (TEAM-4).
+    pub entry_text: String,
+}
+
+/// Why Call is disabled or was refused, with the message the agent sees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DialError {
+    /// UI-4: nothing to call.
+    #[error("no number")]
+    NoNumber,
+    /// UI-7: not a callable number.
+    #[error("number not possible: {reason}")]
+    NumberNotPossible {
+        /// Why.
+        reason: NotPossible,
+    },
+    /// UI-11, OQ-14: a contact must be chosen.
+    #[error("choose a contact")]
+    ContactNotChosen,
+    /// UI-11, SET-3: a ticket must be chosen.
+    #[error("choose a ticket")]
+    TicketNotChosen,
+    /// SET-9, FLOW-11: unsaved numbers are refused.
+    #[error("unsaved number refused")]
+    UnsavedNumberDisabled,
+    /// SET-10: the checkbox must be ticked to call an unsaved number.
+    #[error("unsaved number needs the checkbox")]
+    UnsavedNumberNeedsCheckbox,
+    /// TEAM-16.
+    #[error("enter new number is incompatible with team ticket entry")]
+    TeamEnterNewNumber,
+    /// TEAM-17.
+    #[error("click-to-call is incompatible with team ticket entry")]
+    TeamClickToCall,
+    /// TEAM-5.
+    #[error("ticket id required")]
+    TicketIdRequired,
+    /// The Ticket ID typed is not a number.
+    #[error("ticket id invalid")]
+    TicketIdInvalid,
+    /// TEAM-10.
+    #[error("ticket {id} not found")]
+    TicketNotFound {
+        /// The id entered.
+        id: u64,
+    },
+    /// TEAM-9, OQ-21.
+    #[error("ticket {id} is {status:?}")]
+    TicketNotUsable {
+        /// The id entered.
+        id: u64,
+        /// Its status.
+        status: TicketStatus,
+    },
+    /// TEAM-20, OQ-20.
+    #[error("ticket {id} has no valid number in field {field_id}")]
+    TicketFieldEmpty {
+        /// The ticket.
+        id: u64,
+        /// The configured field.
+        field_id: u64,
+    },
+    /// TEAM-6: the requester has no phone.
+    #[error("requester of ticket {id} has no phone")]
+    RequesterNoPhone {
+        /// The ticket.
+        id: u64,
+    },
+    /// TEAM-14: nothing to call from.
+    #[error("no outbound number")]
+    NoOutboundNumber,
+}
+
+impl DialError {
+    /// The message shown to the agent, in the catalogue's language.
+    pub fn message(&self, cat: &Catalogue) -> String {
+        match self {
+            Self::NoNumber => cat.get(Label::ErrNoNumber).to_owned(),
+            Self::NumberNotPossible { .. } => cat.get(Label::ErrNumberNotPossible).to_owned(),
+            Self::ContactNotChosen => cat.get(Label::ErrChooseContact).to_owned(),
+            Self::TicketNotChosen => cat.get(Label::ErrChooseTicket).to_owned(),
+            Self::UnsavedNumberDisabled => cat.get(Label::ErrUnsavedNumberDisabled).to_owned(),
+            Self::UnsavedNumberNeedsCheckbox => cat.get(Label::ErrUnsavedNumberTickBox).to_owned(),
+            Self::TeamEnterNewNumber => cat.get(Label::ErrTeamEnterNewNumber).to_owned(),
+            Self::TeamClickToCall => cat.get(Label::ErrTeamClickToCall).to_owned(),
+            Self::TicketIdRequired => cat.get(Label::ErrTicketIdRequired).to_owned(),
+            Self::TicketIdInvalid => cat.get(Label::ErrTicketIdInvalid).to_owned(),
+            Self::TicketNotFound { id } => format!("{}: #{id}", cat.get(Label::ErrTicketNotFound)),
+            Self::TicketNotUsable { id, status } => {
+                format!("#{id} {} {}", cat.get(Label::ErrTicketNotUsable), cat.get(status.label()))
+            }
+            Self::TicketFieldEmpty { id, .. } => format!("#{id} {}", cat.get(Label::ErrTicketFieldEmpty)),
+            Self::RequesterNoPhone { id } => format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone)),
+            Self::NoOutboundNumber => cat.get(Label::ErrNoOutboundNumber).to_owned(),
+        }
+    }
+
+    /// UI-16: errors shown as a banner plus a Zendesk notification (the rest are inline hints
+    /// while the agent completes the screen).
+    pub fn is_banner(&self) -> bool {
+        matches!(
+            self,
+            Self::UnsavedNumberDisabled
+                | Self::TeamEnterNewNumber
+                | Self::TeamClickToCall
+                | Self::TicketNotFound { .. }
+                | Self::TicketNotUsable { .. }
+                | Self::TicketFieldEmpty { .. }
+                | Self::RequesterNoPhone { .. }
+        )
+    }
+}
+
+/// The contact a call is associated with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ContactPlan {
+    /// An existing user.
+    Existing {
+        /// User id.
+        id: u64,
+    },
+    /// CONTACT-7, CONTACT-8: create an end-user with the E.164 number.
+    New {
+        /// E.164 phone.
+        phone: String,
+        /// Temporary name, e.g. "Caller +15551234567".
+        name: String,
+    },
+    /// OUT-10: "Do not create a ticket" for an unknown number: no contact either.
+    None,
+}
+
+/// The ticket a call is associated with (`POST /calls` `ticket`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TicketPlan {
+    /// Append to this ticket and set it Open (UPD-3, OQ-11).
+    Existing {
+        /// Ticket id.
+        id: u64,
+    },
+    /// Create a ticket (TEAM-1, TICKET-8).
+    New,
+    /// OUT-10: nothing is stored.
+    None,
+}
+
+/// What Call places, and what the Platform will write for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialPlan {
+    /// E.164 number to call.
+    pub to: String,
+    /// Extension to send as DTMF after connection.
+    pub extension: Option<String>,
+    /// Caller ID (UI-2).
+    pub outbound_number: String,
+    /// Language (UI-2).
+    pub language: String,
+    /// Contact association.
+    pub contact: ContactPlan,
+    /// Ticket association.
+    pub ticket: TicketPlan,
+    /// "Use entered number to make call" was used (FLOW-10).
+    pub entered_number: bool,
+    /// Internal comments to add to the ticket once resolved (FLOW-10 dialled number).
+    pub comments: Vec<String>,
+}
+
+/// What the service must fetch before the screen can be resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookups {
+    /// Search users by this E.164 number (FLOW-7).
+    pub number: Option<String>,
+    /// Fetch these users and their open tickets.
+    pub users: Vec<u64>,
+    /// Fetch these tickets (and their requesters).
+    pub tickets: Vec<u64>,
+}
+
+/// The whole screen as rendered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialView {
+    /// Text of the number display (placeholder when empty, UI-4).
+    pub number_text: String,
+    /// The display shows the placeholder.
+    pub number_placeholder: bool,
+    /// The number comes from a ticket and cannot be edited (TEAM-6).
+    pub number_read_only: bool,
+    /// UI-7 warning for a possible-but-not-valid number.
+    pub number_warning: Option<String>,
+    /// FLOW-11: the designated contact's stored numbers, offered instead.
+    pub stored_numbers: Vec<String>,
+    /// UI-8: `None` = hidden, `Some(checked)`.
+    pub use_entered_number: Option<bool>,
+    /// UI-9.
+    pub contact: ContactControl,
+    /// UI-10.
+    pub ticket: TicketControl,
+    /// UI-2 selection.
+    pub outbound_number: Option<String>,
+    /// UI-2 selection.
+    pub language: Option<String>,
+    /// UI-11.
+    pub call_enabled: bool,
+    /// Why Call is disabled.
+    pub blocker: Option<DialError>,
+    /// The blocker's message.
+    pub message: Option<String>,
+}
+
+/// The dial screen's state: the entry point and what the agent changed since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialScreen {
+    entry: EntryPoint,
+    ctx: DialContext,
+    buffer: NumberBuffer,
+    contact_pick: Option<u64>,
+    designated: Option<u64>,
+    ticket_pick: Option<TicketChoice>,
+    use_entered_number: bool,
+    ticket_id_text: String,
+    outbound_number: Option<String>,
+    language: Option<String>,
+}
+
+/// Where the number shown comes from.
+enum NumberSource {
+    Parsed(ParsedNumber),
+    Empty,
+    Bad(NotPossible),
+}
+
+struct Resolved {
+    number: NumberSource,
+    number_read_only: bool,
+    stored_numbers: Vec<String>,
+    use_entered_number: Option<bool>,
+    contact: ContactControl,
+    contact_plan: Option<ContactPlan>,
+    ticket: TicketControl,
+    blocker: Option<DialError>,
+}
+
+impl DialScreen {
+    /// Opens the screen (UI-13) for an entry point, with the context fixed at opening (SET-16).
+    pub fn open(entry: EntryPoint, ctx: DialContext) -> Self {
+        let buffer = match &entry {
+            EntryPoint::Contact { number, .. } | EntryPoint::Ticket { number, .. } => NumberBuffer::from_text(number),
+            _ => NumberBuffer::default(),
+        };
+        let ticket_id_text = match &entry {
+            // TEAM-15: the ticket's Call menu fills the Ticket ID.
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => ticket_id.to_string(),
+            _ => String::new(),
+        };
+        // FLOW-9, OQ-2: "Enter new number" pre-ticks the checkbox when SET-10 applies.
+        let use_entered_number = matches!(entry, EntryPoint::TicketNewNumber { .. })
+            && ctx.settings.operation.allow_use_entered_number;
+        let (outbound_number, language) = default_outbound(&ctx.options, &ctx.agent_language, &ctx.remembered);
+        Self {
+            entry,
+            ctx,
+            buffer,
+            contact_pick: None,
+            designated: None,
+            ticket_pick: None,
+            use_entered_number,
+            ticket_id_text,
+            outbound_number,
+            language,
+        }
+    }
+
+    /// The entry point.
+    pub fn entry(&self) -> &EntryPoint {
+        &self.entry
+    }
+
+    /// The number buffer.
+    pub fn buffer(&self) -> &NumberBuffer {
+        &self.buffer
+    }
+
+    fn number_changed(&mut self) {
+        // OUT-12: a new number re-runs the contact and ticket steps.
+        self.contact_pick = None;
+        self.ticket_pick = None;
+    }
+
+    /// Types a key (UI-5).
+    pub fn press(&mut self, key: Key) -> bool {
+        let accepted = self.buffer.press(key);
+        if accepted {
+            self.number_changed();
+        }
+        accepted
+    }
+
+    /// Deletes the last character.
+    pub fn backspace(&mut self) {
+        self.buffer.backspace();
+        self.number_changed();
+    }
+
+    /// Replaces the number with pasted or typed text (UI-5, UI-7).
+    pub fn set_number(&mut self, text: &str) {
+        self.buffer = NumberBuffer::from_text(text);
+        self.number_changed();
+    }
+
+    /// FLOW-11: picks one of the designated contact's stored numbers.
+    pub fn pick_stored_number(&mut self, number: &str) {
+        self.set_number(number);
+    }
+
+    /// UI-15: picks a contact in the chooser.
+    pub fn choose_contact(&mut self, id: u64) {
+        self.contact_pick = Some(id);
+        self.ticket_pick = None;
+    }
+
+    /// UI-9: the agent types a Contact ID, designating a contact for the number (MATRIX-0.1).
+    pub fn designate_contact(&mut self, id: Option<u64>) {
+        self.designated = id;
+        self.ticket_pick = None;
+    }
+
+    /// UI-14: picks a ticket choice.
+    pub fn choose_ticket(&mut self, choice: TicketChoice) {
+        self.ticket_pick = Some(choice);
+    }
+
+    /// UI-8: ticks or unticks "Use entered number to make call".
+    pub fn set_use_entered_number(&mut self, on: bool) {
+        self.use_entered_number = on;
+    }
+
+    /// TEAM-4: the text typed in the Ticket ID entry.
+    pub fn set_ticket_id_text(&mut self, text: &str) {
+        self.ticket_id_text = text.trim().to_owned();
+    }
+
+    /// UI-2: picks the outbound number.
+    pub fn set_outbound_number(&mut self, number: &str) {
+        self.outbound_number = Some(number.to_owned());
+    }
+
+    /// UI-2: picks the language.
+    pub fn set_language(&mut self, language: &str) {
+        self.language = Some(language.to_owned());
+    }
+
+    /// What the choice to remember is, after a call (OQ-33).
+    pub fn remembered(&self) -> RememberedChoice {
+        RememberedChoice { outbound_number: self.outbound_number.clone(), language: self.language.clone() }
+    }
+
+    fn team_mode(&self) -> bool {
+        team_entry_applies(&self.ctx.settings, self.ctx.team.as_ref())
+    }
+
+    fn team_ticket_id(&self) -> Option<Result<u64, DialError>> {
+        if self.ticket_id_text.is_empty() {
+            return None;
+        }
+        Some(self.ticket_id_text.trim_start_matches('#').parse::<u64>().map_err(|_| DialError::TicketIdInvalid))
+    }
+
+    /// What to fetch from Zendesk for the current state.
+    pub fn lookups(&self) -> Lookups {
+        let mut l = Lookups::default();
+        if let Ok(p) = phone::parse(&self.buffer.to_parse_input(), &self.ctx.region) {
+            l.number = Some(p.e164);
+        }
+        match &self.entry {
+            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => l.users.push(*user_id),
+            _ => {}
+        }
+        match &self.entry {
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => l.tickets.push(*ticket_id),
+            _ => {}
+        }
+        if let Some(Ok(id)) = self.team_ticket_id() {
+            if !l.tickets.contains(&id) {
+                l.tickets.push(id);
+            }
+        }
+        l.users.extend(self.designated.iter().chain(self.contact_pick.iter()).copied());
+        l.users.dedup();
+        l
+    }
+
+    /// Renders the screen from the CRM data fetched for [`DialScreen::lookups`].
+    pub fn view(&self, crm: &CrmState, cat: &Catalogue) -> DialView {
+        let r = self.resolve(crm, cat);
+        let (number_text, number_placeholder, number_warning) = match &r.number {
+            NumberSource::Parsed(p) => (
+                p.display(&self.ctx.region).to_owned(),
+                false,
+                (p.validity == Validity::PossibleNotValid).then(|| cat.get(Label::WarnNumberNotValid).to_owned()),
+            ),
+            NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
+            NumberSource::Bad(_) => (self.buffer.as_str().to_owned(), false, None),
+        };
+        let blocker = r.blocker.clone().or_else(|| self.outbound_number.is_none().then_some(DialError::NoOutboundNumber));
+        DialView {
+            number_text,
+            number_placeholder,
+            number_read_only: r.number_read_only,
+            number_warning,
+            stored_numbers: r.stored_numbers,
+            use_entered_number: r.use_entered_number,
+            contact: r.contact,
+            ticket: r.ticket,
+            outbound_number: self.outbound_number.clone(),
+            language: self.language.clone(),
+            call_enabled: blocker.is_none(),
+            message: blocker.as_ref().map(|b| b.message(cat)),
+            blocker,
+        }
+    }
+
+    /// UI-11: Call. The plan to place, or why the call is refused.
+    pub fn call(&self, crm: &CrmState, cat: &Catalogue) -> Result<DialPlan, DialError> {
+        let r = self.resolve(crm, cat);
+        if let Some(b) = r.blocker {
+            return Err(b);
+        }
+        let outbound_number = self.outbound_number.clone().ok_or(DialError::NoOutboundNumber)?;
+        let NumberSource::Parsed(number) = r.number else {
+            return Err(DialError::NoNumber);
+        };
+        let ticket_choice = r.ticket.selected.ok_or(DialError::TicketNotChosen)?;
+        let contact = r.contact_plan.ok_or(DialError::ContactNotChosen)?;
+        let entered_number = r.use_entered_number == Some(true);
+        let (contact, ticket) = match ticket_choice {
+            // OUT-10: nothing stored; an unknown number gets no contact either.
+            TicketChoice::DoNotCreate => {
+                let contact = match contact {
+                    ContactPlan::New { .. } => ContactPlan::None,
+                    other => other,
+                };
+                (contact, TicketPlan::None)
+            }
+            TicketChoice::New => (contact, TicketPlan::New),
+            TicketChoice::Existing(id) => (contact, TicketPlan::Existing { id }),
+        };
+        let mut comments_out = Vec::new();
+        if entered_number && ticket != TicketPlan::None {
+            comments_out.push(comments::dialled_number(cat, &number.e164, number.extension.as_deref()));
+        }
+        Ok(DialPlan {
+            to: number.e164,
+            extension: number.extension,
+            outbound_number,
+            language: self.language.clone().unwrap_or_else(|| self.ctx.agent_language.clone()),
+            contact,
+            ticket,
+            entered_number,
+            comments: comments_out,
+        })
+    }
+
+    fn parse_buffer(&self) -> NumberSource {
+        if self.buffer.is_empty() {
+            return NumberSource::Empty;
+        }
+        match phone::parse(&self.buffer.to_parse_input(), &self.ctx.region) {
+            Ok(p) => NumberSource::Parsed(p),
+            Err(e) => NumberSource::Bad(e),
+        }
+    }
+
+    fn resolve(&self, crm: &CrmState, cat: &Catalogue) -> Resolved {
+        if self.team_mode() {
+            return self.resolve_team(crm, cat);
+        }
+        self.resolve_flexible(crm, cat, false)
+    }
+
+    /// OUT-12 for flexible outbound; `force_new` is TEAM-5's optional blank Ticket ID.
+    fn resolve_flexible(&self, crm: &CrmState, cat: &Catalogue, force_new: bool) -> Resolved {
+        let op = &self.ctx.settings.operation;
+        let region = &self.ctx.region;
+        let number = self.parse_buffer();
+        let mut blocker: Option<DialError> = match &number {
+            NumberSource::Empty => Some(DialError::NoNumber),
+            NumberSource::Bad(reason) => Some(DialError::NumberNotPossible { reason: reason.clone() }),
+            NumberSource::Parsed(_) => None,
+        };
+        let e164 = match &number {
+            NumberSource::Parsed(p) => Some(p.e164.clone()),
+            _ => None,
+        };
+
+        // Step 2: the contact. Context and designation fix it (MATRIX-3); otherwise lookup (§5).
+        let context_ticket = match &self.entry {
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => crm.ticket(*ticket_id),
+            _ => None,
+        };
+        let context_user = match &self.entry {
+            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => Some(*user_id),
+            EntryPoint::TicketNewNumber { .. } => context_ticket.map(|t| t.requester_id),
+            EntryPoint::Keypad => None,
+        };
+        let fixed = self.designated.or(context_user);
+        let mut stored_numbers = Vec::new();
+        let mut use_entered: Option<bool> = None;
+        let entered_allowed = op.allow_use_entered_number && !force_new;
+        let (contact, contact_plan, contact_id) = if let Some(id) = fixed {
+            let c = crm.contact(id);
+            let control = fixed_contact(id, c);
+            if entered_allowed {
+                use_entered = Some(self.use_entered_number);
+            }
+            // SET-9 / SET-10: a number not stored on the designated contact.
+            let stored = c.map(|c| c.phones().filter_map(|p| phone::normalize(p, region).ok()).collect::<Vec<_>>());
+            let on_contact = match (&e164, &stored) {
+                (Some(n), Some(s)) => s.contains(n),
+                _ => false,
+            };
+            let entering_new = matches!(self.entry, EntryPoint::TicketNewNumber { .. });
+            if !on_contact && (e164.is_some() || entering_new) {
+                if entered_allowed {
+                    if !self.use_entered_number && e164.is_some() {
+                        blocker = blocker.or(Some(DialError::UnsavedNumberNeedsCheckbox));
+                    }
+                } else {
+                    // FLOW-11: refused, with the stored numbers offered instead.
+                    stored_numbers = stored.unwrap_or_default();
+                    blocker = Some(DialError::UnsavedNumberDisabled);
+                }
+            }
+            (control, Some(ContactPlan::Existing { id }), Some(id))
+        } else if let Some(n) = &e164 {
+            let matches = crm.contacts_with_number(n, region);
+            match matches.len() {
+                0 => {
+                    // MATRIX-0.0, OQ-13, CONTACT-7/8.
+                    let name = comments::caller_name(cat, n);
+                    let control = ContactControl {
+                        mode: ContactMode::New,
+                        options: vec![],
+                        selected: Some(ContactChoice::New),
+                        text: cat.get(Label::NewContact).to_owned(),
+                    };
+                    (control, Some(ContactPlan::New { phone: n.clone(), name }), None)
+                }
+                1 => (fixed_contact(matches[0].id, Some(matches[0])), Some(ContactPlan::Existing { id: matches[0].id }), Some(matches[0].id)),
+                _ => {
+                    // MATRIX-M.*, UI-15, OQ-14: chooser, nothing preselected, no fallback.
+                    let options: Vec<ContactOption> = matches.iter().map(|c| contact_option(c)).collect();
+                    let picked = self.contact_pick.filter(|p| options.iter().any(|o| o.id == *p));
+                    let text = picked.and_then(|p| crm.contact(p)).map(|c| c.name.clone()).unwrap_or_default();
+                    let control = ContactControl {
+                        mode: ContactMode::Chooser,
+                        options,
+                        selected: picked.map(ContactChoice::Existing),
+                        text,
+                    };
+                    if picked.is_none() {
+                        blocker = blocker.or(Some(DialError::ContactNotChosen));
+                    }
+                    (control, picked.map(|id| ContactPlan::Existing { id }), picked)
+                }
+            }
+        } else {
+            let control = ContactControl { mode: ContactMode::AwaitingNumber, options: vec![], selected: None, text: String::new() };
+            (control, None, None)
+        };
+        if entered_allowed && use_entered.is_none() {
+            // UI-8: shown whenever SET-10 applies; it matters once a contact is designated.
+            use_entered = Some(self.use_entered_number);
+        }
+
+        // Step 3: the ticket.
+        let dnc = op.allow_do_not_create_ticket && !force_new;
+        let new_opt = || TicketOption { choice: TicketChoice::New, label: cat.get(Label::NewTicket).to_owned(), status: None, updated_at: None };
+        let dnc_opt = || TicketOption {
+            choice: TicketChoice::DoNotCreate,
+            label: cat.get(Label::DoNotCreateTicket).to_owned(),
+            status: None,
+            updated_at: None,
+        };
+        let pick = |options: &[TicketOption], default: Option<TicketChoice>| {
+            self.ticket_pick.filter(|p| options.iter().any(|o| o.choice == *p)).or(default)
+        };
+        let ticket = if op.do_not_append && !force_new {
+            // SET-11, OQ-6, OQ-7: hidden; every call gets a new ticket; SET-7 still offered.
+            let options = if dnc { vec![new_opt(), dnc_opt()] } else { vec![] };
+            let selected = pick(&options, Some(TicketChoice::New));
+            TicketControl { mode: TicketMode::Hidden, options, selected, entry_text: String::new() }
+        } else if contact_plan.is_none() {
+            TicketControl { mode: TicketMode::AwaitingContact, options: vec![], selected: None, entry_text: String::new() }
+        } else if force_new {
+            TicketControl { mode: TicketMode::ReadOnly, options: vec![new_opt()], selected: Some(TicketChoice::New), entry_text: String::new() }
+        } else {
+            let ctx_open = context_ticket.filter(|t| t.status.is_open_set() && Some(t.requester_id) == contact_id);
+            let open = contact_id.map(|id| crm.open_tickets_of(id)).unwrap_or_default();
+            if let Some(t) = ctx_open {
+                // MATRIX-3, OQ-16: an open context ticket fixes the ticket.
+                let mut options = vec![ticket_option(t, cat)];
+                if dnc {
+                    options.push(dnc_opt());
+                }
+                let selected = pick(&options, Some(TicketChoice::Existing(t.id)));
+                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+            } else if open.is_empty() {
+                // MATRIX-*.0, TICKET-8, OQ-8.
+                let mut options = vec![new_opt()];
+                if dnc {
+                    options.push(dnc_opt());
+                }
+                let selected = pick(&options, Some(TicketChoice::New));
+                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+            } else if !op.prompt_select_open_ticket {
+                // SET-2: the most recent open ticket, automatically (OQ-5).
+                let mut options = vec![ticket_option(open[0], cat)];
+                if dnc {
+                    options.push(dnc_opt());
+                }
+                let selected = pick(&options, Some(TicketChoice::Existing(open[0].id)));
+                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+            } else {
+                // SET-3, UI-14, OQ-10: every open ticket, then SET-5 / SET-7 entries; no preselection.
+                let mut options: Vec<TicketOption> = open.iter().map(|t| ticket_option(t, cat)).collect();
+                if op.create_new_ticket_offered() {
+                    options.push(TicketOption { label: cat.get(Label::CreateNewTicket).to_owned(), ..new_opt() });
+                }
+                if dnc {
+                    options.push(dnc_opt());
+                }
+                let selected = pick(&options, None);
+                TicketControl { mode: TicketMode::Chooser, options, selected, entry_text: String::new() }
+            }
+        };
+        if ticket.selected.is_none() && contact_plan.is_some() {
+            blocker = blocker.or(Some(DialError::TicketNotChosen));
+        }
+        Resolved {
+            number,
+            number_read_only: false,
+            stored_numbers,
+            use_entered_number: use_entered,
+            contact,
+            contact_plan,
+            ticket,
+            blocker,
+        }
+    }
+
+    /// TEAM-4 … TEAM-20: Ticket ID entry replaces the flexible-outbound ticket sections (OQ-18).
+    fn resolve_team(&self, crm: &CrmState, cat: &Catalogue) -> Resolved {
+        let required = self.ctx.team.as_ref().is_some_and(|t| t.ticket_id_entry.required);
+        let entry_control = |selected: Option<TicketChoice>| TicketControl {
+            mode: TicketMode::Entry { required },
+            options: vec![],
+            selected,
+            entry_text: self.ticket_id_text.clone(),
+        };
+        let refuse = |err: DialError, this: &Self| Resolved {
+            number: this.parse_buffer(),
+            number_read_only: false,
+            stored_numbers: vec![],
+            use_entered_number: None,
+            contact: ContactControl { mode: ContactMode::AwaitingNumber, options: vec![], selected: None, text: String::new() },
+            contact_plan: None,
+            ticket: entry_control(None),
+            blocker: Some(err),
+        };
+        match self.entry {
+            EntryPoint::Contact { .. } => return refuse(DialError::TeamClickToCall, self),
+            EntryPoint::TicketNewNumber { .. } => return refuse(DialError::TeamEnterNewNumber, self),
+            _ => {}
+        }
+        let id = match self.team_ticket_id() {
+            None if required => return refuse(DialError::TicketIdRequired, self),
+            None => {
+                // TEAM-5, OQ-19: optional and blank: the typed number, a new ticket.
+                let mut r = self.resolve_flexible(crm, cat, true);
+                r.use_entered_number = None;
+                r.ticket = entry_control(r.ticket.selected);
+                return r;
+            }
+            Some(Err(e)) => return refuse(e, self),
+            Some(Ok(id)) => id,
+        };
+        let Some(ticket) = crm.ticket(id) else {
+            return refuse(DialError::TicketNotFound { id }, self);
+        };
+        if !ticket.status.is_open_set() {
+            return refuse(DialError::TicketNotUsable { id, status: ticket.status }, self);
+        }
+        // TEAM-6, TEAM-19, TEAM-20, OQ-20: the number comes from the ticket; no fallback.
+        let requester = crm.contact(ticket.requester_id);
+        let source = match self.ctx.settings.developer.outbound_ticket_phone_field {
+            Some(field_id) => {
+                let value = ticket.field(field_id).and_then(|v| v.as_str()).unwrap_or_default();
+                match phone::parse(value, &self.ctx.region) {
+                    Ok(p) => p,
+                    Err(_) => return refuse(DialError::TicketFieldEmpty { id, field_id }, self),
+                }
+            }
+            None => match requester.and_then(|c| c.phone.as_deref()).map(|p| phone::parse(p, &self.ctx.region)) {
+                Some(Ok(p)) => p,
+                _ => return refuse(DialError::RequesterNoPhone { id }, self),
+            },
+        };
+        Resolved {
+            number: NumberSource::Parsed(source),
+            number_read_only: true,
+            stored_numbers: vec![],
+            use_entered_number: None,
+            contact: fixed_contact(ticket.requester_id, requester),
+            contact_plan: Some(ContactPlan::Existing { id: ticket.requester_id }),
+            ticket: entry_control(Some(TicketChoice::Existing(id))),
+            blocker: None,
+        }
+    }
+}
+
+fn contact_option(c: &Contact) -> ContactOption {
+    ContactOption { id: c.id, name: c.name.clone(), email: c.email.clone(), created_at: c.created_at }
+}
+
+fn fixed_contact(id: u64, c: Option<&Contact>) -> ContactControl {
+    ContactControl {
+        mode: ContactMode::Fixed,
+        options: c.map(contact_option).into_iter().collect(),
+        selected: Some(ContactChoice::Existing(id)),
+        text: c.map(|c| c.name.clone()).unwrap_or_else(|| format!("#{id}")),
+    }
+}
+
+fn ticket_option(t: &Ticket, _cat: &Catalogue) -> TicketOption {
+    TicketOption {
+        choice: TicketChoice::Existing(t.id),
+        label: format!("#{} {}", t.id, t.subject),
+        status: Some(t.status),
+        updated_at: Some(t.updated_at),
+    }
+}

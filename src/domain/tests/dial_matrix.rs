@@ -1,0 +1,489 @@
+//! MATRIX: the nine cells of spec §5, each under the defaults and under every setting the cell
+//! says changes it, plus the rules of the dial screen that the cells rely on (SET, UI, FLOW, OUT).
+
+use domain::crm::{Contact, CrmState, Ticket, TicketStatus};
+use domain::dial::*;
+use domain::labels::Catalogue;
+use domain::settings::{Settings, Team, TicketIdEntry};
+
+const A: &str = "+14155550100"; // the dialled number
+const B: &str = "+14155550199"; // another number of contact 1 (rows 0.*)
+
+fn options() -> OutboundOptions {
+    OutboundOptions {
+        languages: vec!["en".into(), "it".into()],
+        numbers: vec![
+            OutboundNumber { number: "+15550001".into(), label: "Sales".into(), queue_id: 1, lang: "en".into(), default: false },
+            OutboundNumber { number: "+15550002".into(), label: "Support".into(), queue_id: 1, lang: "en".into(), default: true },
+        ],
+    }
+}
+
+fn ctx(settings: Settings, team: Option<Team>) -> DialContext {
+    DialContext { settings, team, region: "US".into(), agent_language: "en".into(), options: options(), remembered: Default::default() }
+}
+
+/// CRM data for a cell: `n` = contacts with the number (0, 1, 2), `t` = open tickets of contact 1.
+fn crm(n: u8, t: u8) -> CrmState {
+    let c1 = Contact {
+        id: 1,
+        name: "Ann".into(),
+        phone: Some(if n == 0 { B.into() } else { A.into() }),
+        created_at: 100,
+        ..Default::default()
+    };
+    let mut contacts = vec![c1];
+    if n >= 2 {
+        contacts.push(Contact { id: 2, name: "Bo".into(), phone: Some("(415) 555-0100".into()), created_at: 200, ..Default::default() });
+    }
+    // A solved ticket never counts (OQ-4); another contact's open ticket never counts (MATRIX-2).
+    let mut tickets = vec![Ticket::new(10, TicketStatus::Solved, 1, 300), Ticket::new(20, TicketStatus::Open, 2, 400)];
+    if t >= 1 {
+        tickets.push(Ticket::new(11, TicketStatus::Pending, 1, 100));
+    }
+    if t >= 2 {
+        tickets.push(Ticket::new(12, TicketStatus::Hold, 1, 200));
+    }
+    CrmState { contacts, tickets }
+}
+
+fn settings(variant: &str) -> (Settings, Option<Team>) {
+    let mut s = Settings::default();
+    let mut team = None;
+    for part in variant.split('+') {
+        match part {
+            "default" => {}
+            "SET-3" => s.operation.prompt_select_open_ticket = true,
+            "SET-5" => s.operation.allow_create_new_ticket = true,
+            "SET-7" => s.operation.allow_do_not_create_ticket = true,
+            "SET-10" => s.operation.allow_use_entered_number = true,
+            "SET-11" => s.operation.do_not_append = true,
+            "TEAM-4" => {
+                s.operation.team_ticket_entry = true;
+                team = Some(Team { id: 5, name: "T".into(), ticket_id_entry: TicketIdEntry { enabled: true, required: false } });
+            }
+            other => panic!("unknown variant {other}"),
+        }
+    }
+    (s, team)
+}
+
+fn choice(s: &str) -> TicketChoice {
+    match s {
+        "N" => TicketChoice::New,
+        "D" => TicketChoice::DoNotCreate,
+        id => TicketChoice::Existing(id.parse().unwrap()),
+    }
+}
+
+/// Opens the dial screen for a cell: row `0` designates contact 1 for a number it does not store
+/// (ticking the checkbox when SET-10 offers it); row `M` chooses contact 1 in the chooser.
+fn screen(cell: &str, variant: &str) -> (DialScreen, CrmState) {
+    let (row, col) = cell.split_once('.').unwrap();
+    let t = match col {
+        "0" => 0,
+        "1" => 1,
+        _ => 2,
+    };
+    let n = match row {
+        "0" => 0,
+        "1" => 1,
+        _ => 2,
+    };
+    let (s, team) = settings(variant);
+    let entered = s.operation.allow_use_entered_number;
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, team));
+    d.set_number("415 555 0100");
+    if row == "0" && col != "0" {
+        d.designate_contact(Some(1));
+        if entered {
+            d.set_use_entered_number(true);
+        }
+    }
+    if row == "M" {
+        d.choose_contact(1);
+    }
+    (d, crm(n, t))
+}
+
+// MATRIX-4, MATRIX-0.0 … MATRIX-M.M: every cell × every setting its "Changed by" names.
+// Columns: cell, settings, ticket mode, ticket options, selected, blocker, checkbox.
+#[test]
+fn matrix_cells_under_each_setting() {
+    use TicketMode::*;
+    #[rustfmt::skip]
+    let rows: &[(&str, &str, TicketMode, &str, &str, &str, &str)] = &[
+        // MATRIX-0.0: new contact + new ticket. SET-7, SET-10 change it; SET-3/5 do not.
+        ("0.0", "default",       ReadOnly, "N",     "N",  "",          "hidden"),
+        ("0.0", "SET-3+SET-5",   ReadOnly, "N",     "N",  "",          "hidden"),
+        ("0.0", "SET-7",         ReadOnly, "N,D",   "N",  "",          "hidden"),
+        ("0.0", "SET-10",        ReadOnly, "N",     "N",  "",          "off"),
+        ("0.0", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        // MATRIX-0.1: refused by default; SET-10 uses the one open ticket as in 1.1.
+        ("0.1", "default",       ReadOnly, "11",    "11", "unsaved",   "hidden"),
+        ("0.1", "SET-10",        ReadOnly, "11",    "11", "",          "on"),
+        ("0.1", "SET-10+SET-3",  Chooser,  "11",    "-",  "ticket",    "on"),
+        ("0.1", "SET-10+SET-3+SET-5", Chooser, "11,N", "-", "ticket",  "on"),
+        ("0.1", "SET-10+SET-7",  ReadOnly, "11,D",  "11", "",          "on"),
+        ("0.1", "SET-10+SET-11", Hidden,   "",      "N",  "",          "on"),
+        // MATRIX-0.M: as 0.1; SET-10 picks the most recent open ticket (12) or the chooser.
+        ("0.M", "default",       ReadOnly, "12",    "12", "unsaved",   "hidden"),
+        ("0.M", "SET-10",        ReadOnly, "12",    "12", "",          "on"),
+        ("0.M", "SET-10+SET-3",  Chooser,  "12,11", "-",  "ticket",    "on"),
+        ("0.M", "SET-10+SET-3+SET-5+SET-7", Chooser, "12,11,N,D", "-", "ticket", "on"),
+        ("0.M", "SET-10+SET-11", Hidden,   "",      "N",  "",          "on"),
+        // MATRIX-1.0: contact auto-filled, new ticket. SET-3/5/11 no visible change beyond OQ-6.
+        ("1.0", "default",       ReadOnly, "N",     "N",  "",          "hidden"),
+        ("1.0", "SET-3",         ReadOnly, "N",     "N",  "",          "hidden"),
+        ("1.0", "SET-3+SET-5",   ReadOnly, "N",     "N",  "",          "hidden"),
+        ("1.0", "SET-7",         ReadOnly, "N,D",   "N",  "",          "hidden"),
+        ("1.0", "SET-10",        ReadOnly, "N",     "N",  "",          "off"),
+        ("1.0", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        // MATRIX-1.1: contact and its ticket auto-filled.
+        ("1.1", "default",       ReadOnly, "11",    "11", "",          "hidden"),
+        ("1.1", "SET-5",         ReadOnly, "11",    "11", "",          "hidden"),
+        ("1.1", "SET-3",         Chooser,  "11",    "-",  "ticket",    "hidden"),
+        ("1.1", "SET-3+SET-5",   Chooser,  "11,N",  "-",  "ticket",    "hidden"),
+        ("1.1", "SET-7",         ReadOnly, "11,D",  "11", "",          "hidden"),
+        ("1.1", "SET-3+SET-7",   Chooser,  "11,D",  "-",  "ticket",    "hidden"),
+        ("1.1", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        ("1.1", "SET-11+SET-7",  Hidden,   "N,D",   "N",  "",          "hidden"),
+        ("1.1", "SET-10",        ReadOnly, "11",    "11", "",          "off"),
+        // MATRIX-1.M: most recent open ticket auto-filled (OQ-5).
+        ("1.M", "default",       ReadOnly, "12",    "12", "",          "hidden"),
+        ("1.M", "SET-3",         Chooser,  "12,11", "-",  "ticket",    "hidden"),
+        ("1.M", "SET-3+SET-5",   Chooser,  "12,11,N", "-", "ticket",   "hidden"),
+        ("1.M", "SET-7",         ReadOnly, "12,D",  "12", "",          "hidden"),
+        ("1.M", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        ("1.M", "SET-10",        ReadOnly, "12",    "12", "",          "off"),
+        // MATRIX-M.0 / M.1 / M.M: after the agent picks contact 1, as 1.0 / 1.1 / 1.M.
+        ("M.0", "default",       ReadOnly, "N",     "N",  "",          "hidden"),
+        ("M.0", "SET-7",         ReadOnly, "N,D",   "N",  "",          "hidden"),
+        ("M.0", "SET-10",        ReadOnly, "N",     "N",  "",          "off"),
+        ("M.0", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        ("M.1", "default",       ReadOnly, "11",    "11", "",          "hidden"),
+        ("M.1", "SET-3",         Chooser,  "11",    "-",  "ticket",    "hidden"),
+        ("M.1", "SET-3+SET-5",   Chooser,  "11,N",  "-",  "ticket",    "hidden"),
+        ("M.1", "SET-7",         ReadOnly, "11,D",  "11", "",          "hidden"),
+        ("M.1", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        ("M.1", "SET-10",        ReadOnly, "11",    "11", "",          "off"),
+        ("M.M", "default",       ReadOnly, "12",    "12", "",          "hidden"),
+        ("M.M", "SET-3",         Chooser,  "12,11", "-",  "ticket",    "hidden"),
+        ("M.M", "SET-3+SET-5+SET-7", Chooser, "12,11,N,D", "-", "ticket", "hidden"),
+        ("M.M", "SET-7",         ReadOnly, "12,D",  "12", "",          "hidden"),
+        ("M.M", "SET-11",        Hidden,   "",      "N",  "",          "hidden"),
+        ("M.M", "SET-10",        ReadOnly, "12",    "12", "",          "off"),
+    ];
+    let cat = Catalogue::english();
+    for &(cell, variant, mode, opts, selected, blocker, checkbox) in rows {
+        let (d, crm) = screen(cell, variant);
+        let v = d.view(&crm, &cat);
+        let what = format!("MATRIX-{cell} under {variant}");
+        assert_eq!(v.ticket.mode, mode, "{what}: ticket mode");
+        let got: Vec<TicketChoice> = v.ticket.options.iter().map(|o| o.choice).collect();
+        let want: Vec<TicketChoice> = opts.split(',').filter(|s| !s.is_empty()).map(choice).collect();
+        assert_eq!(got, want, "{what}: ticket options");
+        let want_sel = (selected != "-").then(|| choice(selected));
+        assert_eq!(v.ticket.selected, want_sel, "{what}: selected ticket");
+        let want_blocker = match blocker {
+            "" => None,
+            "unsaved" => Some(DialError::UnsavedNumberDisabled),
+            "ticket" => Some(DialError::TicketNotChosen),
+            other => panic!("{other}"),
+        };
+        assert_eq!(v.blocker, want_blocker, "{what}: blocker");
+        assert_eq!(v.call_enabled, want_blocker.is_none(), "{what}: call enabled");
+        let want_box = match checkbox {
+            "hidden" => None,
+            "off" => Some(false),
+            _ => Some(true),
+        };
+        assert_eq!(v.use_entered_number, want_box, "{what}: checkbox");
+        // Contact: row 0.0 "New contact", every other cell has contact 1 (designated, auto or picked).
+        let want_contact = if cell == "0.0" { ContactChoice::New } else { ContactChoice::Existing(1) };
+        assert_eq!(v.contact.selected, Some(want_contact), "{what}: contact");
+        // The plan, when Call is enabled, appends to the selected ticket or creates one.
+        if v.call_enabled {
+            let plan = d.call(&crm, &cat).unwrap();
+            assert_eq!(plan.to, A, "{what}");
+            let want_ticket = match want_sel.unwrap() {
+                TicketChoice::Existing(id) => TicketPlan::Existing { id },
+                TicketChoice::New => TicketPlan::New,
+                TicketChoice::DoNotCreate => TicketPlan::None,
+            };
+            assert_eq!(plan.ticket, want_ticket, "{what}: plan");
+            assert_eq!(plan.entered_number, want_box == Some(true), "{what}: entered");
+        } else {
+            assert_eq!(d.call(&crm, &cat).unwrap_err(), want_blocker.unwrap(), "{what}: refusal");
+        }
+    }
+}
+
+// MATRIX-4: TEAM-4 changes every cell: Ticket ID becomes free entry; optional and blank, the
+// typed number gets a new ticket (OQ-19); an entered ticket replaces the number (TEAM-6).
+#[test]
+fn matrix_cells_under_team_entry() {
+    let cat = Catalogue::english();
+    for cell in ["0.0", "1.0", "1.1", "1.M", "M.0", "M.1", "M.M"] {
+        let (mut d, crm) = screen(cell, "TEAM-4");
+        let v = d.view(&crm, &cat);
+        assert_eq!(v.ticket.mode, TicketMode::Entry { required: false }, "MATRIX-{cell} TEAM-4");
+        assert_eq!(v.ticket.selected, Some(TicketChoice::New), "MATRIX-{cell} TEAM-4");
+        assert_eq!(v.use_entered_number, None, "TEAM-18: checkbox hidden");
+        assert!(v.call_enabled, "MATRIX-{cell} TEAM-4 blank optional");
+        assert_eq!(d.call(&crm, &cat).unwrap().ticket, TicketPlan::New);
+        if cell.ends_with(".1") || cell.ends_with(".M") {
+            d.set_ticket_id_text("11");
+            let v = d.view(&crm, &cat);
+            assert!(v.number_read_only && v.call_enabled, "MATRIX-{cell} TEAM-6");
+            let plan = d.call(&crm, &cat).unwrap();
+            assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
+            assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+        }
+    }
+    // MATRIX-0.1 / 0.M under TEAM-4: "Enter new number" from the ticket Call menu is refused.
+    let (s, team) = settings("TEAM-4");
+    let d = DialScreen::open(EntryPoint::TicketNewNumber { ticket_id: 11 }, ctx(s, team));
+    assert_eq!(d.view(&crm(0, 1), &cat).blocker, Some(DialError::TeamEnterNewNumber));
+}
+
+// MATRIX-M.*, UI-15, OQ-14, OUT-4: several contacts: chooser newest first, nothing preselected,
+// Call disabled until a pick; no automatic fallback on outbound.
+#[test]
+fn contact_chooser_before_choice() {
+    let cat = Catalogue::english();
+    let (s, team) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, team));
+    d.set_number("+1 415 555 0100");
+    let crm = crm(2, 2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.contact.mode, ContactMode::Chooser);
+    assert_eq!(v.contact.options.iter().map(|o| o.id).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(v.contact.selected, None);
+    assert_eq!(v.ticket.mode, TicketMode::AwaitingContact);
+    assert_eq!(v.blocker, Some(DialError::ContactNotChosen));
+    assert_eq!(d.call(&crm, &cat), Err(DialError::ContactNotChosen));
+    // MATRIX-2: T counts only the chosen contact's tickets: contact 2 has ticket 20.
+    d.choose_contact(2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(20)));
+    // OUT-12: changing the number re-runs the contact step.
+    d.set_number("+1 415 555 0101");
+    assert_eq!(d.view(&crm, &cat).contact.mode, ContactMode::New);
+}
+
+// MATRIX-1: users sharing a number count individually, whatever the stored format.
+#[test]
+fn matching_counts_each_user() {
+    let mut crm = crm(2, 0);
+    crm.contacts[0].shared_phone_number = true;
+    crm.contacts[0].phone = Some("415.555.0100".into());
+    assert_eq!(crm.contacts_with_number(A, "US").len(), 2);
+}
+
+// MATRIX-3, FLOW-2, FLOW-3: a context user fixes the contact (N treated as 1).
+#[test]
+fn context_user_fixes_contact() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let d = DialScreen::open(EntryPoint::Contact { number: "(415) 555-0100".into(), user_id: 2 }, ctx(s, None));
+    let crm = crm(2, 2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.contact.mode, ContactMode::Fixed);
+    assert_eq!(v.contact.selected, Some(ContactChoice::Existing(2)));
+    assert_eq!(v.number_text, "(415) 555-0100");
+    assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(20)));
+    assert!(v.call_enabled);
+    assert_eq!(d.lookups().users, [2]);
+}
+
+// MATRIX-3, FLOW-4, FLOW-5, OQ-16, OQ-15: the ticket Call menu fills number, contact and the
+// ticket when open; a solved context ticket is ignored and the requester's tickets apply.
+#[test]
+fn context_ticket() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-3");
+    let d = DialScreen::open(EntryPoint::Ticket { number: A.into(), user_id: 1, ticket_id: 11 }, ctx(s.clone(), None));
+    let crm = crm(1, 2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.ticket.mode, TicketMode::ReadOnly, "context ticket skips the chooser");
+    assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(11)));
+    assert_eq!(d.call(&crm, &cat).unwrap().ticket, TicketPlan::Existing { id: 11 });
+    let d = DialScreen::open(EntryPoint::Ticket { number: A.into(), user_id: 1, ticket_id: 10 }, ctx(s, None));
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.ticket.mode, TicketMode::Chooser, "OQ-15: solved ticket 10 is not used");
+    assert_eq!(d.lookups().tickets, [10]);
+}
+
+// FLOW-9, FLOW-10, OUT-9, OQ-2, SET-10, CONTACT-6, OUT-5, FLOW-8, UI-8: "Enter new number" ticks
+// the checkbox; the dialled number goes to a ticket comment, never to the contact.
+#[test]
+fn enter_new_number_with_set10() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-10");
+    let mut d = DialScreen::open(EntryPoint::TicketNewNumber { ticket_id: 11 }, ctx(s, None));
+    let crm = crm(0, 2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.use_entered_number, Some(true), "pre-ticked");
+    assert!(v.number_placeholder, "UI-4 placeholder");
+    assert_eq!(v.number_text, "(415) 123-4567");
+    assert_eq!(v.blocker, Some(DialError::NoNumber));
+    assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(11)), "Ticket ID filled");
+    d.set_number("+44 20 7183 8750");
+    let plan = d.call(&crm, &cat).unwrap();
+    assert_eq!(plan.to, "+442071838750");
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+    assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
+    assert!(plan.entered_number);
+    assert_eq!(plan.comments, ["Dialled number (not saved on the contact): +442071838750"]);
+    // Unticking refuses an unsaved number (SET-10 needs the checkbox).
+    d.set_use_entered_number(false);
+    assert_eq!(d.call(&crm, &cat), Err(DialError::UnsavedNumberNeedsCheckbox));
+}
+
+// FLOW-11, SET-9, OQ-2, UI-16: without SET-10 the unsaved number is refused and the contact's
+// stored numbers are offered; picking one is allowed.
+#[test]
+fn enter_new_number_with_set9() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::TicketNewNumber { ticket_id: 11 }, ctx(s, None));
+    let crm = crm(0, 1);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.use_entered_number, None, "UI-8: hidden without SET-10");
+    assert_eq!(v.blocker, Some(DialError::UnsavedNumberDisabled));
+    assert!(v.blocker.as_ref().unwrap().is_banner());
+    assert!(v.message.unwrap().contains("not enabled"));
+    assert_eq!(v.stored_numbers, [B]);
+    d.set_number("+1 212 555 0100");
+    assert_eq!(d.call(&crm, &cat), Err(DialError::UnsavedNumberDisabled));
+    d.pick_stored_number(B);
+    let plan = d.call(&crm, &cat).unwrap();
+    assert_eq!((plan.to.as_str(), plan.entered_number), (B, false));
+    assert!(plan.comments.is_empty());
+}
+
+// OUT-10, SET-7, SET-17, OQ-9, CONTACT-7: "Do not create a ticket" stores nothing, not even a new
+// contact; without SET-7 it is never offered.
+#[test]
+fn do_not_create_ticket() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-7");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number(A);
+    d.choose_ticket(TicketChoice::DoNotCreate);
+    let plan = d.call(&crm(0, 0), &cat).unwrap();
+    assert_eq!(plan.ticket, TicketPlan::None);
+    assert_eq!(plan.contact, ContactPlan::None);
+    // CONTACT-7, CONTACT-8: without it, a new contact with the E.164 number.
+    d.choose_ticket(TicketChoice::New);
+    let plan = d.call(&crm(0, 0), &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::New { phone: A.into(), name: format!("Caller {A}") });
+    // SET-17: default: never offered, a pick of it is ignored.
+    let (s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number(A);
+    d.choose_ticket(TicketChoice::DoNotCreate);
+    let v = d.view(&crm(1, 1), &cat);
+    assert!(v.ticket.options.iter().all(|o| o.choice != TicketChoice::DoNotCreate));
+    assert_eq!(d.call(&crm(1, 1), &cat).unwrap().ticket, TicketPlan::Existing { id: 11 });
+}
+
+// UI-7, UI-4, UI-11: an impossible number keeps Call disabled with a message; a possible but not
+// valid one warns and allows Call.
+#[test]
+fn number_levels_on_screen() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    assert_eq!(d.view(&CrmState::default(), &cat).blocker, Some(DialError::NoNumber));
+    d.set_number("12345");
+    let v = d.view(&CrmState::default(), &cat);
+    assert!(matches!(v.blocker, Some(DialError::NumberNotPossible { .. })));
+    assert_eq!(v.message.as_deref(), Some("This is not a phone number that can be called."));
+    d.set_number("(415) 123-4567");
+    let v = d.view(&CrmState::default(), &cat);
+    assert!(v.call_enabled);
+    assert!(v.number_warning.is_some());
+    d.set_number("+1 415 555 2671 ext. 12");
+    let plan = d.call(&CrmState::default(), &cat).unwrap();
+    assert_eq!((plan.to.as_str(), plan.extension.as_deref()), ("+14155552671", Some("12")));
+}
+
+// UI-2, OQ-33: the plan carries outbound number and language; defaults from the queue's default
+// number and the agent's language, remembered choices win while still offered.
+#[test]
+fn outbound_number_and_language() {
+    let o = options();
+    let none = RememberedChoice::default();
+    assert_eq!(default_outbound(&o, "it", &none), (Some("+15550002".into()), Some("it".into())));
+    assert_eq!(default_outbound(&o, "de", &none), (Some("+15550002".into()), Some("en".into())));
+    let rem = RememberedChoice { outbound_number: Some("+15550001".into()), language: Some("it".into()) };
+    assert_eq!(default_outbound(&o, "en", &rem), (Some("+15550001".into()), Some("it".into())));
+    let gone = RememberedChoice { outbound_number: Some("+19999".into()), language: None };
+    assert_eq!(default_outbound(&o, "en", &gone).0, Some("+15550002".into()));
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s.clone(), None));
+    d.set_number(A);
+    d.set_outbound_number("+15550001");
+    d.set_language("it");
+    let plan = d.call(&CrmState::default(), &cat).unwrap();
+    assert_eq!((plan.outbound_number.as_str(), plan.language.as_str()), ("+15550001", "it"));
+    assert_eq!(d.remembered(), rem);
+    // TEAM-14: no outbound number, no call.
+    let mut c = ctx(s, None);
+    c.options.numbers.clear();
+    let mut d = DialScreen::open(EntryPoint::Keypad, c);
+    d.set_number(A);
+    assert_eq!(d.call(&CrmState::default(), &cat), Err(DialError::NoOutboundNumber));
+}
+
+// SET-16: settings are copied when the screen opens; later changes need a new screen.
+#[test]
+fn settings_fixed_while_open() {
+    let cat = Catalogue::english();
+    let (mut s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s.clone(), None));
+    d.set_number(A);
+    s.operation.prompt_select_open_ticket = true;
+    assert_eq!(d.view(&crm(1, 2), &cat).ticket.mode, TicketMode::ReadOnly);
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number(A);
+    assert_eq!(d.view(&crm(1, 2), &cat).ticket.mode, TicketMode::Chooser);
+}
+
+// UI-14: chooser entries carry id, subject, status and last update, most recent first.
+#[test]
+fn ticket_chooser_entries() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-3");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number(A);
+    let v = d.view(&crm(1, 2), &cat);
+    let first = &v.ticket.options[0];
+    assert_eq!(first.label, "#12 Ticket 12");
+    assert_eq!(first.status, Some(TicketStatus::Hold));
+    assert_eq!(first.updated_at, Some(200));
+    d.choose_ticket(TicketChoice::Existing(11));
+    assert!(d.view(&crm(1, 2), &cat).call_enabled, "SET-3: enabled once chosen");
+}
+
+// Serialisation: the plan is what the adapter posts to the platform.
+#[test]
+fn plan_serialises() {
+    let plan = DialPlan {
+        to: A.into(),
+        extension: None,
+        outbound_number: "+15550002".into(),
+        language: "en".into(),
+        contact: ContactPlan::Existing { id: 16_444_799_095_826 },
+        ticket: TicketPlan::Existing { id: 4012 },
+        entered_number: false,
+        comments: vec![],
+    };
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["ticket"]["kind"], "existing");
+    assert_eq!(json["contact"]["id"], 16_444_799_095_826u64);
+    assert_eq!(serde_json::from_value::<DialPlan>(json).unwrap(), plan);
+}

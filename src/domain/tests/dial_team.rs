@@ -1,0 +1,168 @@
+//! TEAM: team-based outbound call ticket entry on the dial screen, table-driven over the entry
+//! points, required/optional, and the ticket states.
+
+use domain::crm::{Contact, CrmState, Ticket, TicketStatus};
+use domain::dial::*;
+use domain::labels::Catalogue;
+use domain::settings::{team_entry_applies, Settings, Team, TicketIdEntry};
+
+const PHONE_FIELD: u64 = 360_000_000_001;
+
+fn ctx(global: bool, enabled: bool, required: bool, field: Option<u64>) -> DialContext {
+    let mut settings = Settings::default();
+    settings.operation.team_ticket_entry = global;
+    settings.developer.outbound_ticket_phone_field = field;
+    // Flexible-outbound options on, to prove TEAM-18 hides them.
+    settings.operation.allow_use_entered_number = true;
+    settings.operation.allow_do_not_create_ticket = true;
+    settings.operation.prompt_select_open_ticket = true;
+    settings.operation.allow_create_new_ticket = true;
+    DialContext {
+        settings,
+        team: Some(Team { id: 1, name: "Team".into(), ticket_id_entry: TicketIdEntry { enabled, required } }),
+        region: "US".into(),
+        agent_language: "en".into(),
+        options: OutboundOptions {
+            languages: vec!["en".into()],
+            numbers: vec![OutboundNumber { number: "+15550002".into(), label: "Q".into(), queue_id: 1, lang: "en".into(), default: true }],
+        },
+        remembered: Default::default(),
+    }
+}
+
+fn crm() -> CrmState {
+    let mut with_field = Ticket::new(13, TicketStatus::Open, 1, 5);
+    with_field.custom_fields.push((PHONE_FIELD, serde_json::json!("+44 20 7183 8750")));
+    let mut bad_field = Ticket::new(14, TicketStatus::Open, 1, 5);
+    bad_field.custom_fields.push((PHONE_FIELD, serde_json::json!("n/a")));
+    CrmState {
+        contacts: vec![
+            Contact { id: 1, name: "Ann".into(), phone: Some("+14155550100".into()), ..Default::default() },
+            Contact { id: 2, name: "NoPhone".into(), ..Default::default() },
+        ],
+        tickets: vec![
+            Ticket::new(11, TicketStatus::New, 1, 1),
+            Ticket::new(12, TicketStatus::Hold, 1, 2),
+            Ticket::new(15, TicketStatus::Solved, 1, 3),
+            Ticket::new(16, TicketStatus::Closed, 1, 4),
+            Ticket::new(17, TicketStatus::Pending, 2, 4),
+            Ticket::new(18, TicketStatus::Open, 1, 4),
+            with_field,
+            bad_field,
+        ],
+    }
+}
+
+// TEAM-3, OQ-17: applies only with the global switch AND the team's switch; otherwise the
+// flexible screen (TEAM-1 baseline resolution) is shown.
+#[test]
+fn applies_only_with_both_switches() {
+    let cat = Catalogue::english();
+    for (global, enabled, applies) in [(false, false, false), (true, false, false), (false, true, false), (true, true, true)] {
+        let c = ctx(global, enabled, false, None);
+        assert_eq!(team_entry_applies(&c.settings, c.team.as_ref()), applies);
+        let mut d = DialScreen::open(EntryPoint::Keypad, c);
+        d.set_number("+14155550100");
+        let v = d.view(&crm(), &cat);
+        assert_eq!(matches!(v.ticket.mode, TicketMode::Entry { .. }), applies, "TEAM-4 ({global},{enabled})");
+    }
+}
+
+// TEAM-2, TEAM-4, TEAM-5, TEAM-6, TEAM-8, TEAM-9, TEAM-10, TEAM-19, TEAM-20, OQ-19, OQ-20, OQ-21,
+// UPD-4: what an entered Ticket ID does, required and optional.
+#[test]
+fn entered_ticket_id_table() {
+    let cat = Catalogue::english();
+    #[rustfmt::skip]
+    let rows: &[(bool, Option<u64>, &str, Result<(&str, u64), DialError>)] = &[
+        // required, field, Ticket ID text, outcome (number, ticket) or error
+        (true,  None, "",    Err(DialError::TicketIdRequired)),
+        (false, None, "",    Ok(("+14155550199", 0))),
+        (true,  None, "11",  Ok(("+14155550100", 11))),
+        (true,  None, "#12", Ok(("+14155550100", 12))),
+        (false, None, "18",  Ok(("+14155550100", 18))),
+        (true,  None, "15",  Err(DialError::TicketNotUsable { id: 15, status: TicketStatus::Solved })),
+        (true,  None, "16",  Err(DialError::TicketNotUsable { id: 16, status: TicketStatus::Closed })),
+        (true,  None, "99",  Err(DialError::TicketNotFound { id: 99 })),
+        (true,  None, "abc", Err(DialError::TicketIdInvalid)),
+        (true,  None, "17",  Err(DialError::RequesterNoPhone { id: 17 })),
+        (true,  Some(PHONE_FIELD), "13", Ok(("+442071838750", 13))),
+        (true,  Some(PHONE_FIELD), "14", Err(DialError::TicketFieldEmpty { id: 14, field_id: PHONE_FIELD })),
+        (true,  Some(PHONE_FIELD), "11", Err(DialError::TicketFieldEmpty { id: 11, field_id: PHONE_FIELD })),
+    ];
+    for (required, field, text, want) in rows {
+        let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, *required, *field));
+        d.set_number("+1 415 555 0199");
+        d.set_ticket_id_text(text);
+        let v = d.view(&crm(), &cat);
+        let what = format!("required={required} field={field:?} id={text:?}");
+        assert_eq!(v.ticket.mode, TicketMode::Entry { required: *required }, "{what}");
+        assert_eq!(v.use_entered_number, None, "TEAM-18 {what}");
+        assert!(v.ticket.options.is_empty(), "TEAM-18 {what}: no chooser entries");
+        match want {
+            Ok((number, ticket)) => {
+                let plan = d.call(&crm(), &cat).unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert_eq!(plan.to, *number, "{what}");
+                if *ticket == 0 {
+                    assert_eq!(plan.ticket, TicketPlan::New, "{what}: TEAM-5 optional blank");
+                    assert!(!v.number_read_only);
+                } else {
+                    assert_eq!(plan.ticket, TicketPlan::Existing { id: *ticket }, "{what}: TEAM-8");
+                    assert!(v.number_read_only, "{what}: OQ-19 number from the ticket");
+                    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+                }
+            }
+            Err(e) => {
+                assert_eq!(v.blocker.as_ref(), Some(e), "{what}");
+                assert!(!v.call_enabled);
+                assert_eq!(d.call(&crm(), &cat).unwrap_err(), *e, "{what}");
+            }
+        }
+    }
+    // TEAM-9: the message names the ticket and its status.
+    let msg = DialError::TicketNotUsable { id: 15, status: TicketStatus::Solved }.message(&cat);
+    assert_eq!(msg, "#15 cannot be used for a call because its status is Solved");
+    assert_eq!(DialError::TicketNotFound { id: 9 }.message(&cat), "Ticket not found: #9");
+}
+
+// TEAM-15, TEAM-16, TEAM-17, UI-16: entry points under team entry.
+#[test]
+fn entry_points_table() {
+    let cat = Catalogue::english();
+    let rows: Vec<(EntryPoint, Result<u64, DialError>)> = vec![
+        (EntryPoint::Ticket { number: "+14155550100".into(), user_id: 1, ticket_id: 12 }, Ok(12)),
+        (EntryPoint::TicketNewNumber { ticket_id: 12 }, Err(DialError::TeamEnterNewNumber)),
+        (EntryPoint::Contact { number: "+14155550100".into(), user_id: 1 }, Err(DialError::TeamClickToCall)),
+    ];
+    for (entry, want) in rows {
+        let d = DialScreen::open(entry.clone(), ctx(true, true, true, None));
+        let v = d.view(&crm(), &cat);
+        match want {
+            Ok(id) => {
+                assert_eq!(v.ticket.entry_text, id.to_string(), "TEAM-15 fills the Ticket ID");
+                assert_eq!(d.call(&crm(), &cat).unwrap().ticket, TicketPlan::Existing { id });
+            }
+            Err(e) => {
+                assert!(e.is_banner());
+                assert_eq!(v.blocker, Some(e.clone()), "{entry:?}");
+                assert_eq!(d.call(&crm(), &cat), Err(e));
+            }
+        }
+    }
+}
+
+// TEAM-1, TEAM-7, TEAM-11 … TEAM-14 are configuration steps (Portal/queue); what the adapter
+// depends on is the default outbound number of the queue (TEAM-14) and the field (TEAM-7).
+#[test]
+fn configuration_dependencies() {
+    let cat = Catalogue::english();
+    let mut c = ctx(true, true, false, None);
+    c.options.numbers.clear();
+    let mut d = DialScreen::open(EntryPoint::Keypad, c);
+    d.set_ticket_id_text("11");
+    assert_eq!(d.call(&crm(), &cat), Err(DialError::NoOutboundNumber), "TEAM-14");
+    // TEAM-1: without a resolved ticket an outbound call creates a new one.
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, false, None));
+    d.set_number("+1 212 555 0100");
+    assert_eq!(d.call(&crm(), &cat).unwrap().ticket, TicketPlan::New);
+}
