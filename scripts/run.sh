@@ -3,6 +3,7 @@
 # a 360x510 iframe on another origin (localhost vs 127.0.0.1), with ?origin=…&app_guid=….
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 port=${PORT:-8080}
 
 trunk build --release

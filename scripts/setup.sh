@@ -9,12 +9,12 @@ lock_version() { # the version of a package in Cargo.lock
   awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
-# Debian packages: headless Chromium + chromedriver for browser tests, binaryen for wasm-opt.
+# Debian packages: headless Chromium + chromedriver for browser tests, zip for packaging.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
-command -v wasm-opt >/dev/null || missing+=(binaryen)
 command -v zip >/dev/null || missing+=(zip)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq
@@ -44,6 +44,13 @@ trunk_pin=$(awk -F'"' '/^wasm_bindgen *=/ { print $2 }' Trunk.toml)
 if [[ "$trunk_pin" != "$wasm_bindgen_version" ]]; then
   echo "setup: Trunk.toml pins wasm_bindgen $trunk_pin but Cargo.lock has $wasm_bindgen_version; make them equal" >&2
   exit 1
+fi
+
+# npm tools (package-lock.json): binaryen's wasm-opt, which trunk finds on PATH (scripts/env.sh).
+if ! cmp -s package-lock.json node_modules/.installed-lock.json 2>/dev/null; then
+  say "installing npm packages (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.installed-lock.json
 fi
 
 install_crate trunk trunk 0.21.14

@@ -2,7 +2,7 @@
 # Every check and test of the project, in order; stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+. scripts/env.sh
 WASM=wasm32-unknown-unknown
 # The crates that make up the adapter (the sandbox, native only, is checked natively).
 APP=(-p agent-adapter -p domain)
