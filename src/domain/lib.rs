@@ -15,3 +15,5 @@ pub mod phone;
 pub mod settings;
 pub mod comments;
 pub mod dial;
+pub mod fields;
+pub mod batch;
