@@ -13,7 +13,8 @@
 //! Failures never drop an operation (BATCH-11): a 429 pauses everything until `Retry-After`; any
 //! other failure retries the tickets with exponential backoff; only a ticket Zendesk refuses for
 //! good (Closed, 422) is discarded, and that is reported. Keys already seen are ignored, so a
-//! replay cannot write twice. The state is serialisable: persist it after each change; after a
+//! replay cannot write twice. The state is serialisable: persist it after each change, and in
+//! particular after [`Batcher::next_work`] and before sending what it returned (write-ahead); after a
 //! crash, [`Batcher::recover`] turns requests that were in flight into verification work — the
 //! executor checks whether Zendesk applied them (the update carries its keys in the audit
 //! metadata) — and only the ones not applied are sent again.
