@@ -82,8 +82,21 @@ impl Op {
     }
 
     /// An "Assignment / Ticket Update" operation.
-    pub fn update(key: impl Into<String>, ticket_id: u64, status: Option<TicketStatus>, assignee_id: Option<u64>) -> Self {
-        Self { key: key.into(), ticket_id, kind: OpKind::UpdateTicket, comment: None, status, assignee_id, custom_fields: vec![] }
+    pub fn update(
+        key: impl Into<String>,
+        ticket_id: u64,
+        status: Option<TicketStatus>,
+        assignee_id: Option<u64>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            ticket_id,
+            kind: OpKind::UpdateTicket,
+            comment: None,
+            status,
+            assignee_id,
+            custom_fields: vec![],
+        }
     }
 }
 
@@ -100,7 +113,11 @@ pub struct BatchConfig {
 
 impl From<&DeveloperSettings> for BatchConfig {
     fn from(d: &DeveloperSettings) -> Self {
-        Self { frequency_s: d.batch_frequency_s.clamp(1, 60), batch_add_comment: d.batch_add_comment, batch_ticket_update: d.batch_ticket_update }
+        Self {
+            frequency_s: d.batch_frequency_s.clamp(1, 60),
+            batch_add_comment: d.batch_add_comment,
+            batch_ticket_update: d.batch_ticket_update,
+        }
     }
 }
 
@@ -151,7 +168,8 @@ pub struct TicketUpdate {
 impl TicketUpdate {
     /// The `update_many` entry, with the keys in the audit metadata for verification.
     pub fn to_json(&self) -> Value {
-        let mut t = json!({ "id": self.ticket_id, "metadata": { "custom": { "op_keys": self.keys } } });
+        let mut t =
+            json!({ "id": self.ticket_id, "metadata": { "custom": { "op_keys": self.keys } } });
         if let Some(c) = &self.comment {
             t["comment"] = json!({ "body": c, "public": false });
         }
@@ -162,7 +180,11 @@ impl TicketUpdate {
             t["assignee_id"] = json!(a);
         }
         if !self.custom_fields.is_empty() {
-            t["custom_fields"] = self.custom_fields.iter().map(|(id, v)| json!({ "id": id, "value": v })).collect();
+            t["custom_fields"] = self
+                .custom_fields
+                .iter()
+                .map(|(id, v)| json!({ "id": id, "value": v }))
+                .collect();
         }
         t
     }
@@ -311,18 +333,27 @@ impl Batcher {
         }
         self.keys.insert(op.key.clone(), KeyState::Pending);
         let due_ms = self.config.due_at(op.kind, now_ms);
-        self.queues.entry(op.ticket_id).or_default().push_back(Queued { op, due_ms });
+        self.queues
+            .entry(op.ticket_id)
+            .or_default()
+            .push_back(Queued { op, due_ms });
         Enqueued::Accepted
     }
 
     /// Number of operations not yet written (queued or in flight).
     pub fn pending(&self) -> usize {
-        self.keys.values().filter(|s| **s == KeyState::Pending).count()
+        self.keys
+            .values()
+            .filter(|s| **s == KeyState::Pending)
+            .count()
     }
 
     /// True when nothing is queued, in flight or awaiting verification.
     pub fn is_idle(&self) -> bool {
-        self.queues.is_empty() && self.in_flight.is_empty() && self.unverified.is_empty() && self.verifying.is_empty()
+        self.queues.is_empty()
+            && self.in_flight.is_empty()
+            && self.unverified.is_empty()
+            && self.verifying.is_empty()
     }
 
     /// Reports of discarded operations, drained.
@@ -357,7 +388,8 @@ impl Batcher {
             if tickets.len() == MAX_TICKETS_PER_REQUEST {
                 break;
             }
-            if self.busy.contains(&ticket) || self.retry.get(&ticket).is_some_and(|r| r.0 > now_ms) {
+            if self.busy.contains(&ticket) || self.retry.get(&ticket).is_some_and(|r| r.0 > now_ms)
+            {
                 continue;
             }
             if let Some(update) = merge_head(ticket, queue, now_ms) {
@@ -375,7 +407,10 @@ impl Batcher {
             }
             self.busy.insert(u.ticket_id);
         }
-        let req = Request { id: self.next_id, tickets };
+        let req = Request {
+            id: self.next_id,
+            tickets,
+        };
         self.next_id += 1;
         self.in_flight.insert(req.id, req.clone());
         Some(Work::Send(req))
@@ -383,7 +418,11 @@ impl Batcher {
 
     /// Reports the outcome of the work with id `request_id`.
     pub fn complete(&mut self, request_id: u64, outcome: Outcome, now_ms: i64) {
-        let Some(req) = self.in_flight.remove(&request_id).or_else(|| self.verifying.remove(&request_id)) else {
+        let Some(req) = self
+            .in_flight
+            .remove(&request_id)
+            .or_else(|| self.verifying.remove(&request_id))
+        else {
             return; // unknown or already reported: a repeated ack changes nothing
         };
         match outcome {
@@ -403,7 +442,11 @@ impl Batcher {
                 }
             }
             Outcome::RateLimited { retry_after_s } => {
-                let until = now_ms.saturating_add(i64::try_from(retry_after_s).unwrap_or(i64::MAX / 2).saturating_mul(1_000));
+                let until = now_ms.saturating_add(
+                    i64::try_from(retry_after_s)
+                        .unwrap_or(i64::MAX / 2)
+                        .saturating_mul(1_000),
+                );
                 self.paused_until_ms = self.paused_until_ms.max(until);
                 for u in req.tickets {
                     self.requeue(u, None);
@@ -438,7 +481,8 @@ impl Batcher {
     /// Forgets keys written before `before_ms`, bounding memory; replays older than that
     /// retention are no longer recognised.
     pub fn prune_written(&mut self, before_ms: i64) {
-        self.keys.retain(|_, s| !matches!(s, KeyState::Written { at_ms } if *at_ms < before_ms));
+        self.keys
+            .retain(|_, s| !matches!(s, KeyState::Written { at_ms } if *at_ms < before_ms));
     }
 
     fn written(&mut self, u: TicketUpdate, now_ms: i64) {
@@ -453,10 +497,20 @@ impl Batcher {
         self.busy.remove(&u.ticket_id);
         self.retry.remove(&u.ticket_id);
         // A Closed ticket refuses every later update too: discard what is still queued for it.
-        let later: Vec<Op> = self.queues.remove(&u.ticket_id).into_iter().flatten().map(|q| q.op).collect();
+        let later: Vec<Op> = self
+            .queues
+            .remove(&u.ticket_id)
+            .into_iter()
+            .flatten()
+            .map(|q| q.op)
+            .collect();
         for op in u.ops.into_iter().chain(later) {
             self.keys.insert(op.key.clone(), KeyState::Discarded);
-            self.reports.push(Report { key: op.key, ticket_id: op.ticket_id, reason: "ticket is closed".into() });
+            self.reports.push(Report {
+                key: op.key,
+                ticket_id: op.ticket_id,
+                reason: "ticket is closed".into(),
+            });
         }
     }
 
@@ -466,11 +520,15 @@ impl Batcher {
         self.busy.remove(&u.ticket_id);
         let q = self.queues.entry(u.ticket_id).or_default();
         for op in u.ops.into_iter().rev() {
-            q.push_front(Queued { op, due_ms: i64::MIN });
+            q.push_front(Queued {
+                op,
+                due_ms: i64::MIN,
+            });
         }
         if let Some(now) = backoff_from {
             let attempts = self.retry.get(&u.ticket_id).map_or(0, |r| r.1) + 1;
-            self.retry.insert(u.ticket_id, (now + retry_delay_ms(attempts), attempts));
+            self.retry
+                .insert(u.ticket_id, (now + retry_delay_ms(attempts), attempts));
         }
     }
 }
@@ -511,7 +569,11 @@ mod tests {
     use super::*;
 
     fn cfg(comment: bool, update: bool) -> BatchConfig {
-        BatchConfig { frequency_s: 10, batch_add_comment: comment, batch_ticket_update: update }
+        BatchConfig {
+            frequency_s: 10,
+            batch_add_comment: comment,
+            batch_ticket_update: update,
+        }
     }
 
     fn send(w: Option<Work>) -> Request {
@@ -545,7 +607,10 @@ mod tests {
         let r = send(b.next_work(1_000));
         assert_eq!(r.tickets.len(), 1);
         assert_eq!(r.tickets[0].keys, ["u"]);
-        assert_eq!(BatchConfig::from(&DeveloperSettings::default()), cfg(false, false));
+        assert_eq!(
+            BatchConfig::from(&DeveloperSettings::default()),
+            cfg(false, false)
+        );
     }
 
     // BATCH-10: one ticket's ops merge with at most one comment, order kept across requests.
@@ -559,8 +624,15 @@ mod tests {
         let r = send(b.next_work(10_000));
         let u = &r.tickets[0];
         assert_eq!(u.keys, ["1", "2", "3"]);
-        assert_eq!((u.comment.as_deref(), u.status, u.assignee_id), (Some("first"), Some(TicketStatus::Open), Some(9)));
-        assert_eq!(b.next_work(10_000), None, "the ticket's next update waits for the first");
+        assert_eq!(
+            (u.comment.as_deref(), u.status, u.assignee_id),
+            (Some("first"), Some(TicketStatus::Open), Some(9))
+        );
+        assert_eq!(
+            b.next_work(10_000),
+            None,
+            "the ticket's next update waits for the first"
+        );
         b.complete(r.id, Outcome::Done, 10_500);
         assert_eq!(send(b.next_work(10_500)).tickets[0].keys, ["4"]);
         let body = r.update_many_body();
@@ -602,7 +674,10 @@ mod tests {
         let r = send(b.next_work(34_000));
         b.complete(r.id, Outcome::Done, 34_000);
         assert_eq!(b.pending(), 0);
-        assert_eq!((retry_delay_ms(1), retry_delay_ms(3), retry_delay_ms(40)), (1_000, 4_000, MAX_BACKOFF_MS));
+        assert_eq!(
+            (retry_delay_ms(1), retry_delay_ms(3), retry_delay_ms(40)),
+            (1_000, 4_000, MAX_BACKOFF_MS)
+        );
     }
 
     // BATCH-11: a Closed ticket is reported and discarded, with what is queued behind it.
@@ -613,9 +688,18 @@ mod tests {
         b.enqueue(Op::comment("b", 2, "y"), 0);
         let r = send(b.next_work(0));
         b.enqueue(Op::comment("c", 1, "z"), 0);
-        b.complete(r.id, Outcome::Partial { failed: vec![(1, TicketError::Closed)] }, 0);
+        b.complete(
+            r.id,
+            Outcome::Partial {
+                failed: vec![(1, TicketError::Closed)],
+            },
+            0,
+        );
         let reports = b.take_reports();
-        assert_eq!(reports.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(
+            reports.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+            ["a", "c"]
+        );
         assert!(b.is_idle());
         assert_eq!(b.enqueue(Op::comment("a", 1, "x"), 0), Enqueued::Duplicate);
     }
@@ -630,11 +714,20 @@ mod tests {
         let saved = serde_json::to_string(&b).unwrap();
         let mut b: Batcher = serde_json::from_str(&saved).unwrap();
         b.recover();
-        let Some(Work::Verify(v)) = b.next_work(1) else { panic!("verify first") };
+        let Some(Work::Verify(v)) = b.next_work(1) else {
+            panic!("verify first")
+        };
         assert_eq!(v.tickets, r.tickets);
         b.complete(v.id, Outcome::Verified { applied: vec![1] }, 1);
         let again = send(b.next_work(1));
-        assert_eq!(again.tickets.iter().map(|t| t.ticket_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(
+            again
+                .tickets
+                .iter()
+                .map(|t| t.ticket_id)
+                .collect::<Vec<_>>(),
+            [2]
+        );
         assert_eq!(b.enqueue(Op::comment("a", 1, "x"), 2), Enqueued::Duplicate);
         b.complete(again.id, Outcome::Done, 2);
         b.complete(again.id, Outcome::Done, 2);

@@ -33,8 +33,18 @@ fn heading_and_lines(heading: &str, lines: &[(String, String)]) -> String {
 
 /// AGENT-6: the standard data written right after a ticket is created (or a session appended):
 /// call ID (chat ID for chats), language and inbound menu selection.
-pub fn standard_data(cat: &Catalogue, session_id: &str, is_chat: bool, language: &str, menu: &str) -> String {
-    let id_label = if is_chat { Label::ChatId } else { Label::CallId };
+pub fn standard_data(
+    cat: &Catalogue,
+    session_id: &str,
+    is_chat: bool,
+    language: &str,
+    menu: &str,
+) -> String {
+    let id_label = if is_chat {
+        Label::ChatId
+    } else {
+        Label::CallId
+    };
     let mut lines = vec![
         (cat.get(id_label).to_owned(), session_id.to_owned()),
         (cat.get(Label::Language).to_owned(), language.to_owned()),
@@ -51,10 +61,18 @@ pub fn custom_data(cat: &Catalogue, items: &[(String, String)]) -> String {
 }
 
 /// UPD-7, UPD-8, AGENT-7: the "call_finished" record, with the recording link when recorded.
-pub fn call_finished(cat: &Catalogue, call_id: &str, duration_s: u64, recording_url: Option<&str>) -> String {
+pub fn call_finished(
+    cat: &Catalogue,
+    call_id: &str,
+    duration_s: u64,
+    recording_url: Option<&str>,
+) -> String {
     let mut lines = vec![
         (cat.get(Label::CallId).to_owned(), call_id.to_owned()),
-        (cat.get(Label::Duration).to_owned(), format_duration(duration_s)),
+        (
+            cat.get(Label::Duration).to_owned(),
+            format_duration(duration_s),
+        ),
     ];
     if let Some(url) = recording_url.filter(|u| !u.is_empty()) {
         lines.push((cat.get(Label::Recording).to_owned(), url.to_owned()));
@@ -73,22 +91,42 @@ pub fn dialled_number(cat: &Catalogue, e164: &str, extension: Option<&str>) -> S
 }
 
 /// UPD-10: a completed Smart Action: its results and the files shared.
-pub fn smart_action_result(cat: &Catalogue, action: &str, results: &[(String, String)], files: &[String]) -> String {
-    let mut out = heading_and_lines(&format!("{}: {action}", cat.get(Label::SmartActionCompleted)), results);
+pub fn smart_action_result(
+    cat: &Catalogue,
+    action: &str,
+    results: &[(String, String)],
+    files: &[String],
+) -> String {
+    let mut out = heading_and_lines(
+        &format!("{}: {action}", cat.get(Label::SmartActionCompleted)),
+        results,
+    );
     if !files.is_empty() {
-        out.push_str(&format!("\n{}: {}", cat.get(Label::Files), files.join(", ")));
+        out.push_str(&format!(
+            "\n{}: {}",
+            cat.get(Label::Files),
+            files.join(", ")
+        ));
     }
     out
 }
 
 /// UPD-11, OQ-34: a failed Smart Action with its error message, whatever the cause.
 pub fn smart_action_failure(cat: &Catalogue, action: &str, message: &str) -> String {
-    format!("{}: {action}\n{}: {message}", cat.get(Label::SmartActionFailed), cat.get(Label::Error))
+    format!(
+        "{}: {action}\n{}: {message}",
+        cat.get(Label::SmartActionFailed),
+        cat.get(Label::Error)
+    )
 }
 
 /// UPD-14: the customer's rating of a mobile call or chat.
 pub fn csat(cat: &Catalogue, score: u8, max: u8) -> String {
-    format!("{}\n{}: {score}/{max}", cat.get(Label::CustomerSatisfaction), cat.get(Label::Score))
+    format!(
+        "{}\n{}: {score}/{max}",
+        cat.get(Label::CustomerSatisfaction),
+        cat.get(Label::Score)
+    )
 }
 
 /// What an agent did with a voicemail (UPD-15).
@@ -110,7 +148,11 @@ pub fn voicemail(cat: &Catalogue, action: VoicemailAction, agent_name: &str) -> 
         VoicemailAction::Closed => Label::VoicemailClosed,
         VoicemailAction::CalledBack => Label::VoicemailCalledBack,
     };
-    format!("{}\n{}: {agent_name}", cat.get(label), cat.get(Label::Agent))
+    format!(
+        "{}\n{}: {agent_name}",
+        cat.get(label),
+        cat.get(Label::Agent)
+    )
 }
 
 /// UPD-9: the session was transferred to another agent.
@@ -120,7 +162,12 @@ pub fn transferred(cat: &Catalogue, agent_name: &str) -> String {
 
 /// UPD-16, OQ-31: an API response as key-value lines (nested keys joined with `.`, array items
 /// by index) or as pretty-printed JSON. `Off` gives `None`: nothing is posted.
-pub fn api_response(cat: &Catalogue, format: ApiResponseComment, source: &str, data: &serde_json::Value) -> Option<String> {
+pub fn api_response(
+    cat: &Catalogue,
+    format: ApiResponseComment,
+    source: &str,
+    data: &serde_json::Value,
+) -> Option<String> {
     let heading = format!("{}: {source}", cat.get(Label::ApiResponse));
     match format {
         ApiResponseComment::Off => None,
@@ -138,7 +185,13 @@ pub fn api_response(cat: &Catalogue, format: ApiResponseComment, source: &str, d
 
 fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
     use serde_json::Value;
-    let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (k, v) in map {
@@ -181,14 +234,23 @@ mod tests {
             standard_data(&en(), "C-42", false, "en", "Support > Billing"),
             "Call details\nCall ID: C-42\nLanguage: en\nMenu selection: Support > Billing"
         );
-        assert_eq!(standard_data(&en(), "H-7", true, "it", ""), "Call details\nChat ID: H-7\nLanguage: it");
+        assert_eq!(
+            standard_data(&en(), "H-7", true, "it", ""),
+            "Call details\nChat ID: H-7\nLanguage: it"
+        );
     }
 
     // AGENT-8: custom data as an internal comment.
     #[test]
     fn custom_data_text() {
-        let items = vec![("order".to_owned(), "A-1".to_owned()), ("tier".to_owned(), "gold".to_owned())];
-        assert_eq!(custom_data(&en(), &items), "Custom data\norder: A-1\ntier: gold");
+        let items = vec![
+            ("order".to_owned(), "A-1".to_owned()),
+            ("tier".to_owned(), "gold".to_owned()),
+        ];
+        assert_eq!(
+            custom_data(&en(), &items),
+            "Custom data\norder: A-1\ntier: gold"
+        );
     }
 
     // UPD-7, AGENT-7: call finished with the recording.
@@ -198,13 +260,19 @@ mod tests {
             call_finished(&en(), "C-1", 75, Some("https://rec/1.mp3")),
             "Call finished\nCall ID: C-1\nDuration: 1:15\nRecording: https://rec/1.mp3"
         );
-        assert_eq!(call_finished(&en(), "C-1", 3725, None), "Call finished\nCall ID: C-1\nDuration: 1:02:05");
+        assert_eq!(
+            call_finished(&en(), "C-1", 3725, None),
+            "Call finished\nCall ID: C-1\nDuration: 1:02:05"
+        );
     }
 
     // FLOW-10: the dialled number is recorded on the ticket.
     #[test]
     fn dialled_number_text() {
-        assert_eq!(dialled_number(&en(), "+14155552671", None), "Dialled number (not saved on the contact): +14155552671");
+        assert_eq!(
+            dialled_number(&en(), "+14155552671", None),
+            "Dialled number (not saved on the contact): +14155552671"
+        );
         assert!(dialled_number(&en(), "+14155552671", Some("12")).ends_with("\nExtension: 12"));
     }
 
@@ -225,10 +293,22 @@ mod tests {
     // UPD-14, UPD-15, UPD-9.
     #[test]
     fn csat_voicemail_transfer_texts() {
-        assert_eq!(csat(&en(), 4, 5), "Customer satisfaction rating\nScore: 4/5");
-        assert_eq!(voicemail(&en(), VoicemailAction::Read, "Ann"), "Voicemail read\nAgent: Ann");
-        assert_eq!(voicemail(&en(), VoicemailAction::Closed, "Ann"), "Voicemail closed\nAgent: Ann");
-        assert_eq!(voicemail(&en(), VoicemailAction::CalledBack, "Bo"), "Voicemail called back\nAgent: Bo");
+        assert_eq!(
+            csat(&en(), 4, 5),
+            "Customer satisfaction rating\nScore: 4/5"
+        );
+        assert_eq!(
+            voicemail(&en(), VoicemailAction::Read, "Ann"),
+            "Voicemail read\nAgent: Ann"
+        );
+        assert_eq!(
+            voicemail(&en(), VoicemailAction::Closed, "Ann"),
+            "Voicemail closed\nAgent: Ann"
+        );
+        assert_eq!(
+            voicemail(&en(), VoicemailAction::CalledBack, "Bo"),
+            "Voicemail called back\nAgent: Bo"
+        );
         assert_eq!(transferred(&en(), "Bo"), "Transferred to agent: Bo");
     }
 
@@ -236,7 +316,10 @@ mod tests {
     #[test]
     fn api_response_formats() {
         let data = json!({"order": {"id": 7, "items": ["a", "b"]}, "ok": true});
-        assert_eq!(api_response(&en(), ApiResponseComment::Off, "crm", &data), None);
+        assert_eq!(
+            api_response(&en(), ApiResponseComment::Off, "crm", &data),
+            None
+        );
         assert_eq!(
             api_response(&en(), ApiResponseComment::KeyValue, "crm", &data).unwrap(),
             "API response: crm\nok: true\norder.id: 7\norder.items.0: a\norder.items.1: b"
@@ -250,16 +333,26 @@ mod tests {
     // UPD-13: the comment names the data key.
     #[test]
     fn no_designated_field_text() {
-        assert_eq!(no_designated_field(&en(), "loyalty", "gold"), "No designated field found for \"loyalty\": gold");
+        assert_eq!(
+            no_designated_field(&en(), "loyalty", "gold"),
+            "No designated field found for \"loyalty\": gold"
+        );
     }
 
     // Words come from the catalogue: a translation changes them, data stays.
     #[test]
     fn translated_words() {
-        let mut it = Catalogue { language: "it".into(), ..Default::default() };
-        it.words.insert(Label::CallFinished, "Chiamata terminata".into());
+        let mut it = Catalogue {
+            language: "it".into(),
+            ..Default::default()
+        };
+        it.words
+            .insert(Label::CallFinished, "Chiamata terminata".into());
         it.words.insert(Label::Duration, "Durata".into());
-        assert_eq!(call_finished(&it, "C-1", 5, None), "Chiamata terminata\nCall ID: C-1\nDurata: 0:05");
+        assert_eq!(
+            call_finished(&it, "C-1", 5, None),
+            "Chiamata terminata\nCall ID: C-1\nDurata: 0:05"
+        );
         assert_eq!(caller_name(&en(), "+15551234567"), "Caller +15551234567");
     }
 }

@@ -89,9 +89,16 @@ pub fn default_outbound(
         .as_ref()
         .filter(|n| options.numbers.iter().any(|o| &o.number == *n))
         .cloned()
-        .or_else(|| options.numbers.iter().find(|o| o.default).map(|o| o.number.clone()))
+        .or_else(|| {
+            options
+                .numbers
+                .iter()
+                .find(|o| o.default)
+                .map(|o| o.number.clone())
+        })
         .or_else(|| options.numbers.first().map(|o| o.number.clone()));
-    let offered = |l: &str| options.languages.is_empty() || options.languages.iter().any(|o| o == l);
+    let offered =
+        |l: &str| options.languages.is_empty() || options.languages.iter().any(|o| o == l);
     let language = remembered
         .language
         .clone()
@@ -311,10 +318,18 @@ impl DialError {
             Self::TicketIdInvalid => cat.get(Label::ErrTicketIdInvalid).to_owned(),
             Self::TicketNotFound { id } => format!("{}: #{id}", cat.get(Label::ErrTicketNotFound)),
             Self::TicketNotUsable { id, status } => {
-                format!("#{id} {} {}", cat.get(Label::ErrTicketNotUsable), cat.get(status.label()))
+                format!(
+                    "#{id} {} {}",
+                    cat.get(Label::ErrTicketNotUsable),
+                    cat.get(status.label())
+                )
             }
-            Self::TicketFieldEmpty { id, .. } => format!("#{id} {}", cat.get(Label::ErrTicketFieldEmpty)),
-            Self::RequesterNoPhone { id } => format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone)),
+            Self::TicketFieldEmpty { id, .. } => {
+                format!("#{id} {}", cat.get(Label::ErrTicketFieldEmpty))
+            }
+            Self::RequesterNoPhone { id } => {
+                format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone))
+            }
             Self::NoOutboundNumber => cat.get(Label::ErrNoOutboundNumber).to_owned(),
         }
     }
@@ -470,18 +485,23 @@ impl DialScreen {
     /// Opens the screen (UI-13) for an entry point, with the context fixed at opening (SET-16).
     pub fn open(entry: EntryPoint, ctx: DialContext) -> Self {
         let buffer = match &entry {
-            EntryPoint::Contact { number, .. } | EntryPoint::Ticket { number, .. } => NumberBuffer::from_text(number),
+            EntryPoint::Contact { number, .. } | EntryPoint::Ticket { number, .. } => {
+                NumberBuffer::from_text(number)
+            }
             _ => NumberBuffer::default(),
         };
         let ticket_id_text = match &entry {
             // TEAM-15: the ticket's Call menu fills the Ticket ID.
-            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => ticket_id.to_string(),
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => {
+                ticket_id.to_string()
+            }
             _ => String::new(),
         };
         // FLOW-9, OQ-2: "Enter new number" pre-ticks the checkbox when SET-10 applies.
         let use_entered_number = matches!(entry, EntryPoint::TicketNewNumber { .. })
             && ctx.settings.operation.allow_use_entered_number;
-        let (outbound_number, language) = default_outbound(&ctx.options, &ctx.agent_language, &ctx.remembered);
+        let (outbound_number, language) =
+            default_outbound(&ctx.options, &ctx.agent_language, &ctx.remembered);
         Self {
             entry,
             ctx,
@@ -577,7 +597,10 @@ impl DialScreen {
 
     /// What the choice to remember is, after a call (OQ-33).
     pub fn remembered(&self) -> RememberedChoice {
-        RememberedChoice { outbound_number: self.outbound_number.clone(), language: self.language.clone() }
+        RememberedChoice {
+            outbound_number: self.outbound_number.clone(),
+            language: self.language.clone(),
+        }
     }
 
     fn team_mode(&self) -> bool {
@@ -588,7 +611,12 @@ impl DialScreen {
         if self.ticket_id_text.is_empty() {
             return None;
         }
-        Some(self.ticket_id_text.trim_start_matches('#').parse::<u64>().map_err(|_| DialError::TicketIdInvalid))
+        Some(
+            self.ticket_id_text
+                .trim_start_matches('#')
+                .parse::<u64>()
+                .map_err(|_| DialError::TicketIdInvalid),
+        )
     }
 
     /// What to fetch from Zendesk for the current state.
@@ -598,11 +626,15 @@ impl DialScreen {
             l.number = Some(p.e164);
         }
         match &self.entry {
-            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => l.users.push(*user_id),
+            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => {
+                l.users.push(*user_id)
+            }
             _ => {}
         }
         match &self.entry {
-            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => l.tickets.push(*ticket_id),
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => {
+                l.tickets.push(*ticket_id)
+            }
             _ => {}
         }
         if let Some(Ok(id)) = self.team_ticket_id() {
@@ -610,7 +642,12 @@ impl DialScreen {
                 l.tickets.push(id);
             }
         }
-        l.users.extend(self.designated.iter().chain(self.contact_pick.iter()).copied());
+        l.users.extend(
+            self.designated
+                .iter()
+                .chain(self.contact_pick.iter())
+                .copied(),
+        );
         l.users.dedup();
         l
     }
@@ -622,12 +659,17 @@ impl DialScreen {
             NumberSource::Parsed(p) => (
                 p.display(&self.ctx.region).to_owned(),
                 false,
-                (p.validity == Validity::PossibleNotValid).then(|| cat.get(Label::WarnNumberNotValid).to_owned()),
+                (p.validity == Validity::PossibleNotValid)
+                    .then(|| cat.get(Label::WarnNumberNotValid).to_owned()),
             ),
             NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
             NumberSource::Bad(_) => (self.buffer.as_str().to_owned(), false, None),
         };
-        let blocker = r.blocker.clone().or_else(|| self.outbound_number.is_none().then_some(DialError::NoOutboundNumber));
+        let blocker = r.blocker.clone().or_else(|| {
+            self.outbound_number
+                .is_none()
+                .then_some(DialError::NoOutboundNumber)
+        });
         DialView {
             number_text,
             number_placeholder,
@@ -651,7 +693,10 @@ impl DialScreen {
         if let Some(b) = r.blocker {
             return Err(b);
         }
-        let outbound_number = self.outbound_number.clone().ok_or(DialError::NoOutboundNumber)?;
+        let outbound_number = self
+            .outbound_number
+            .clone()
+            .ok_or(DialError::NoOutboundNumber)?;
         let NumberSource::Parsed(number) = r.number else {
             return Err(DialError::NoNumber);
         };
@@ -672,13 +717,20 @@ impl DialScreen {
         };
         let mut comments_out = Vec::new();
         if entered_number && ticket != TicketPlan::None {
-            comments_out.push(comments::dialled_number(cat, &number.e164, number.extension.as_deref()));
+            comments_out.push(comments::dialled_number(
+                cat,
+                &number.e164,
+                number.extension.as_deref(),
+            ));
         }
         Ok(DialPlan {
             to: number.e164,
             extension: number.extension,
             outbound_number,
-            language: self.language.clone().unwrap_or_else(|| self.ctx.agent_language.clone()),
+            language: self
+                .language
+                .clone()
+                .unwrap_or_else(|| self.ctx.agent_language.clone()),
             contact,
             ticket,
             entered_number,
@@ -710,7 +762,9 @@ impl DialScreen {
         let number = self.parse_buffer();
         let mut blocker: Option<DialError> = match &number {
             NumberSource::Empty => Some(DialError::NoNumber),
-            NumberSource::Bad(reason) => Some(DialError::NumberNotPossible { reason: reason.clone() }),
+            NumberSource::Bad(reason) => Some(DialError::NumberNotPossible {
+                reason: reason.clone(),
+            }),
             NumberSource::Parsed(_) => None,
         };
         let e164 = match &number {
@@ -720,11 +774,15 @@ impl DialScreen {
 
         // Step 2: the contact. Context and designation fix it (MATRIX-3); otherwise lookup (§5).
         let context_ticket = match &self.entry {
-            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => crm.ticket(*ticket_id),
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => {
+                crm.ticket(*ticket_id)
+            }
             _ => None,
         };
         let context_user = match &self.entry {
-            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => Some(*user_id),
+            EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => {
+                Some(*user_id)
+            }
             EntryPoint::TicketNewNumber { .. } => context_ticket.map(|t| t.requester_id),
             EntryPoint::Keypad => None,
         };
@@ -739,7 +797,11 @@ impl DialScreen {
                 use_entered = Some(self.use_entered_number);
             }
             // SET-9 / SET-10: a number not stored on the designated contact.
-            let stored = c.map(|c| c.phones().filter_map(|p| phone::normalize(p, region).ok()).collect::<Vec<_>>());
+            let stored = c.map(|c| {
+                c.phones()
+                    .filter_map(|p| phone::normalize(p, region).ok())
+                    .collect::<Vec<_>>()
+            });
             let on_contact = match (&e164, &stored) {
                 (Some(n), Some(s)) => s.contains(n),
                 _ => false,
@@ -769,14 +831,31 @@ impl DialScreen {
                         selected: Some(ContactChoice::New),
                         text: cat.get(Label::NewContact).to_owned(),
                     };
-                    (control, Some(ContactPlan::New { phone: n.clone(), name }), None)
+                    (
+                        control,
+                        Some(ContactPlan::New {
+                            phone: n.clone(),
+                            name,
+                        }),
+                        None,
+                    )
                 }
-                1 => (fixed_contact(matches[0].id, Some(matches[0])), Some(ContactPlan::Existing { id: matches[0].id }), Some(matches[0].id)),
+                1 => (
+                    fixed_contact(matches[0].id, Some(matches[0])),
+                    Some(ContactPlan::Existing { id: matches[0].id }),
+                    Some(matches[0].id),
+                ),
                 _ => {
                     // MATRIX-M.*, UI-15, OQ-14: chooser, nothing preselected, no fallback.
-                    let options: Vec<ContactOption> = matches.iter().map(|c| contact_option(c)).collect();
-                    let picked = self.contact_pick.filter(|p| options.iter().any(|o| o.id == *p));
-                    let text = picked.and_then(|p| crm.contact(p)).map(|c| c.name.clone()).unwrap_or_default();
+                    let options: Vec<ContactOption> =
+                        matches.iter().map(|c| contact_option(c)).collect();
+                    let picked = self
+                        .contact_pick
+                        .filter(|p| options.iter().any(|o| o.id == *p));
+                    let text = picked
+                        .and_then(|p| crm.contact(p))
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default();
                     let control = ContactControl {
                         mode: ContactMode::Chooser,
                         options,
@@ -786,11 +865,20 @@ impl DialScreen {
                     if picked.is_none() {
                         blocker = blocker.or(Some(DialError::ContactNotChosen));
                     }
-                    (control, picked.map(|id| ContactPlan::Existing { id }), picked)
+                    (
+                        control,
+                        picked.map(|id| ContactPlan::Existing { id }),
+                        picked,
+                    )
                 }
             }
         } else {
-            let control = ContactControl { mode: ContactMode::AwaitingNumber, options: vec![], selected: None, text: String::new() };
+            let control = ContactControl {
+                mode: ContactMode::AwaitingNumber,
+                options: vec![],
+                selected: None,
+                text: String::new(),
+            };
             (control, None, None)
         };
         if entered_allowed && use_entered.is_none() {
@@ -800,7 +888,12 @@ impl DialScreen {
 
         // Step 3: the ticket.
         let dnc = op.allow_do_not_create_ticket && !force_new;
-        let new_opt = || TicketOption { choice: TicketChoice::New, label: cat.get(Label::NewTicket).to_owned(), status: None, updated_at: None };
+        let new_opt = || TicketOption {
+            choice: TicketChoice::New,
+            label: cat.get(Label::NewTicket).to_owned(),
+            status: None,
+            updated_at: None,
+        };
         let dnc_opt = || TicketOption {
             choice: TicketChoice::DoNotCreate,
             label: cat.get(Label::DoNotCreateTicket).to_owned(),
@@ -808,20 +901,44 @@ impl DialScreen {
             updated_at: None,
         };
         let pick = |options: &[TicketOption], default: Option<TicketChoice>| {
-            self.ticket_pick.filter(|p| options.iter().any(|o| o.choice == *p)).or(default)
+            self.ticket_pick
+                .filter(|p| options.iter().any(|o| o.choice == *p))
+                .or(default)
         };
         let ticket = if op.do_not_append && !force_new {
             // SET-11, OQ-6, OQ-7: hidden; every call gets a new ticket; SET-7 still offered.
-            let options = if dnc { vec![new_opt(), dnc_opt()] } else { vec![] };
+            let options = if dnc {
+                vec![new_opt(), dnc_opt()]
+            } else {
+                vec![]
+            };
             let selected = pick(&options, Some(TicketChoice::New));
-            TicketControl { mode: TicketMode::Hidden, options, selected, entry_text: String::new() }
+            TicketControl {
+                mode: TicketMode::Hidden,
+                options,
+                selected,
+                entry_text: String::new(),
+            }
         } else if contact_plan.is_none() {
-            TicketControl { mode: TicketMode::AwaitingContact, options: vec![], selected: None, entry_text: String::new() }
+            TicketControl {
+                mode: TicketMode::AwaitingContact,
+                options: vec![],
+                selected: None,
+                entry_text: String::new(),
+            }
         } else if force_new {
-            TicketControl { mode: TicketMode::ReadOnly, options: vec![new_opt()], selected: Some(TicketChoice::New), entry_text: String::new() }
+            TicketControl {
+                mode: TicketMode::ReadOnly,
+                options: vec![new_opt()],
+                selected: Some(TicketChoice::New),
+                entry_text: String::new(),
+            }
         } else {
-            let ctx_open = context_ticket.filter(|t| t.status.is_open_set() && Some(t.requester_id) == contact_id);
-            let open = contact_id.map(|id| crm.open_tickets_of(id)).unwrap_or_default();
+            let ctx_open = context_ticket
+                .filter(|t| t.status.is_open_set() && Some(t.requester_id) == contact_id);
+            let open = contact_id
+                .map(|id| crm.open_tickets_of(id))
+                .unwrap_or_default();
             if let Some(t) = ctx_open {
                 // MATRIX-3, OQ-16: an open context ticket fixes the ticket.
                 let mut options = vec![ticket_option(t, cat)];
@@ -829,7 +946,12 @@ impl DialScreen {
                     options.push(dnc_opt());
                 }
                 let selected = pick(&options, Some(TicketChoice::Existing(t.id)));
-                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+                TicketControl {
+                    mode: TicketMode::ReadOnly,
+                    options,
+                    selected,
+                    entry_text: String::new(),
+                }
             } else if open.is_empty() {
                 // MATRIX-*.0, TICKET-8, OQ-8.
                 let mut options = vec![new_opt()];
@@ -837,7 +959,12 @@ impl DialScreen {
                     options.push(dnc_opt());
                 }
                 let selected = pick(&options, Some(TicketChoice::New));
-                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+                TicketControl {
+                    mode: TicketMode::ReadOnly,
+                    options,
+                    selected,
+                    entry_text: String::new(),
+                }
             } else if !op.prompt_select_open_ticket {
                 // SET-2: the most recent open ticket, automatically (OQ-5).
                 let mut options = vec![ticket_option(open[0], cat)];
@@ -845,18 +972,32 @@ impl DialScreen {
                     options.push(dnc_opt());
                 }
                 let selected = pick(&options, Some(TicketChoice::Existing(open[0].id)));
-                TicketControl { mode: TicketMode::ReadOnly, options, selected, entry_text: String::new() }
+                TicketControl {
+                    mode: TicketMode::ReadOnly,
+                    options,
+                    selected,
+                    entry_text: String::new(),
+                }
             } else {
                 // SET-3, UI-14, OQ-10: every open ticket, then SET-5 / SET-7 entries; no preselection.
-                let mut options: Vec<TicketOption> = open.iter().map(|t| ticket_option(t, cat)).collect();
+                let mut options: Vec<TicketOption> =
+                    open.iter().map(|t| ticket_option(t, cat)).collect();
                 if op.create_new_ticket_offered() {
-                    options.push(TicketOption { label: cat.get(Label::CreateNewTicket).to_owned(), ..new_opt() });
+                    options.push(TicketOption {
+                        label: cat.get(Label::CreateNewTicket).to_owned(),
+                        ..new_opt()
+                    });
                 }
                 if dnc {
                     options.push(dnc_opt());
                 }
                 let selected = pick(&options, None);
-                TicketControl { mode: TicketMode::Chooser, options, selected, entry_text: String::new() }
+                TicketControl {
+                    mode: TicketMode::Chooser,
+                    options,
+                    selected,
+                    entry_text: String::new(),
+                }
             }
         };
         if ticket.selected.is_none() && contact_plan.is_some() {
@@ -876,7 +1017,11 @@ impl DialScreen {
 
     /// TEAM-4 … TEAM-20: Ticket ID entry replaces the flexible-outbound ticket sections (OQ-18).
     fn resolve_team(&self, crm: &CrmState, cat: &Catalogue) -> Resolved {
-        let required = self.ctx.team.as_ref().is_some_and(|t| t.ticket_id_entry.required);
+        let required = self
+            .ctx
+            .team
+            .as_ref()
+            .is_some_and(|t| t.ticket_id_entry.required);
         let entry_control = |selected: Option<TicketChoice>| TicketControl {
             mode: TicketMode::Entry { required },
             options: vec![],
@@ -888,14 +1033,21 @@ impl DialScreen {
             number_read_only: false,
             stored_numbers: vec![],
             use_entered_number: None,
-            contact: ContactControl { mode: ContactMode::AwaitingNumber, options: vec![], selected: None, text: String::new() },
+            contact: ContactControl {
+                mode: ContactMode::AwaitingNumber,
+                options: vec![],
+                selected: None,
+                text: String::new(),
+            },
             contact_plan: None,
             ticket: entry_control(None),
             blocker: Some(err),
         };
         match self.entry {
             EntryPoint::Contact { .. } => return refuse(DialError::TeamClickToCall, self),
-            EntryPoint::TicketNewNumber { .. } => return refuse(DialError::TeamEnterNewNumber, self),
+            EntryPoint::TicketNewNumber { .. } => {
+                return refuse(DialError::TeamEnterNewNumber, self)
+            }
             _ => {}
         }
         let id = match self.team_ticket_id() {
@@ -914,19 +1066,31 @@ impl DialScreen {
             return refuse(DialError::TicketNotFound { id }, self);
         };
         if !ticket.status.is_open_set() {
-            return refuse(DialError::TicketNotUsable { id, status: ticket.status }, self);
+            return refuse(
+                DialError::TicketNotUsable {
+                    id,
+                    status: ticket.status,
+                },
+                self,
+            );
         }
         // TEAM-6, TEAM-19, TEAM-20, OQ-20: the number comes from the ticket; no fallback.
         let requester = crm.contact(ticket.requester_id);
         let source = match self.ctx.settings.developer.outbound_ticket_phone_field {
             Some(field_id) => {
-                let value = ticket.field(field_id).and_then(|v| v.as_str()).unwrap_or_default();
+                let value = ticket
+                    .field(field_id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
                 match phone::parse(value, &self.ctx.region) {
                     Ok(p) => p,
                     Err(_) => return refuse(DialError::TicketFieldEmpty { id, field_id }, self),
                 }
             }
-            None => match requester.and_then(|c| c.phone.as_deref()).map(|p| phone::parse(p, &self.ctx.region)) {
+            None => match requester
+                .and_then(|c| c.phone.as_deref())
+                .map(|p| phone::parse(p, &self.ctx.region))
+            {
                 Some(Ok(p)) => p,
                 _ => return refuse(DialError::RequesterNoPhone { id }, self),
             },
@@ -937,7 +1101,9 @@ impl DialScreen {
             stored_numbers: vec![],
             use_entered_number: None,
             contact: fixed_contact(ticket.requester_id, requester),
-            contact_plan: Some(ContactPlan::Existing { id: ticket.requester_id }),
+            contact_plan: Some(ContactPlan::Existing {
+                id: ticket.requester_id,
+            }),
             ticket: entry_control(Some(TicketChoice::Existing(id))),
             blocker: None,
         }
@@ -945,7 +1111,12 @@ impl DialScreen {
 }
 
 fn contact_option(c: &Contact) -> ContactOption {
-    ContactOption { id: c.id, name: c.name.clone(), email: c.email.clone(), created_at: c.created_at }
+    ContactOption {
+        id: c.id,
+        name: c.name.clone(),
+        email: c.email.clone(),
+        created_at: c.created_at,
+    }
 }
 
 fn fixed_contact(id: u64, c: Option<&Contact>) -> ContactControl {
@@ -953,7 +1124,9 @@ fn fixed_contact(id: u64, c: Option<&Contact>) -> ContactControl {
         mode: ContactMode::Fixed,
         options: c.map(contact_option).into_iter().collect(),
         selected: Some(ContactChoice::Existing(id)),
-        text: c.map(|c| c.name.clone()).unwrap_or_else(|| format!("#{id}")),
+        text: c
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| format!("#{id}")),
     }
 }
 

@@ -147,7 +147,10 @@ pub fn wait_time_s(f: &SessionFacts) -> Option<u64> {
 fn value(field: SessionField, f: &SessionFacts) -> Value {
     let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
     match field {
-        SessionField::SessionType => opt(f.channel.zip(f.platform).map(|(c, p)| json!(session_type_value(c, p)))),
+        SessionField::SessionType => opt(f
+            .channel
+            .zip(f.platform)
+            .map(|(c, p)| json!(session_type_value(c, p)))),
         SessionField::FromNumber => opt(f.from_number.as_ref().map(|n| json!(n))),
         SessionField::CallDuration => opt(call_duration_s(f).map(|v| json!(v))),
         SessionField::WaitTime => opt(wait_time_s(f).map(|v| json!(v))),
@@ -188,7 +191,11 @@ mod tests {
     use super::*;
 
     fn ids() -> FieldIds {
-        SessionField::ALL.iter().enumerate().map(|(i, f)| (*f, 100 + i as u64)).collect()
+        SessionField::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, 100 + i as u64))
+            .collect()
     }
 
     fn facts() -> SessionFacts {
@@ -211,15 +218,25 @@ mod tests {
     // FIELD-1, FIELD-4, FIELD-5, OQ-23, OQ-24: start fields.
     #[test]
     fn start_values() {
-        assert_eq!(start_fields(&facts(), &ids()), vec![(100, json!("Call / Mobile")), (101, json!("+15550002"))]);
-        assert_eq!(session_type_value(Channel::Chat, SessionPlatform::Web), "Chat / Web");
+        assert_eq!(
+            start_fields(&facts(), &ids()),
+            vec![(100, json!("Call / Mobile")), (101, json!("+15550002"))]
+        );
+        assert_eq!(
+            session_type_value(Channel::Chat, SessionPlatform::Web),
+            "Chat / Web"
+        );
     }
 
     // FIELD-6 … FIELD-12, OQ-22: end fields.
     #[test]
     fn end_values() {
         let got: BTreeMap<u64, Value> = end_fields(&facts(), &ids()).into_iter().collect();
-        assert_eq!(got[&102], json!(100), "FIELD-6: connection to end, hold inside");
+        assert_eq!(
+            got[&102],
+            json!(100),
+            "FIELD-6: connection to end, hold inside"
+        );
         assert_eq!(got[&103], json!(30), "FIELD-7: queue to connection");
         assert_eq!(got[&104], json!("Billing"), "FIELD-8");
         assert_eq!(got[&105], json!("C-9"), "FIELD-9");
@@ -234,7 +251,10 @@ mod tests {
     #[test]
     fn non_sdk_sessions_write_nothing() {
         for p in [SessionPlatform::Ivr, SessionPlatform::Outbound] {
-            let f = SessionFacts { platform: Some(p), ..facts() };
+            let f = SessionFacts {
+                platform: Some(p),
+                ..facts()
+            };
             assert!(start_fields(&f, &ids()).is_empty() && end_fields(&f, &ids()).is_empty());
         }
     }
@@ -242,7 +262,13 @@ mod tests {
     // FIELD-3: a later session overwrites every field, with null where it has no value.
     #[test]
     fn last_session_wins() {
-        let second = SessionFacts { session_id: "C-10".into(), csat: None, feedback: None, verification: None, ..facts() };
+        let second = SessionFacts {
+            session_id: "C-10".into(),
+            csat: None,
+            feedback: None,
+            verification: None,
+            ..facts()
+        };
         let got: BTreeMap<u64, Value> = end_fields(&second, &ids()).into_iter().collect();
         assert_eq!(got[&105], json!("C-10"));
         assert_eq!(got[&107], Value::Null);

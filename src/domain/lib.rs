@@ -9,11 +9,12 @@
 //! write to Zendesk for each event), [`comments`] and [`fields`] (what the writes contain),
 //! [`batch`] (how writes are grouped and retried). [`labels`] holds every word shown or written.
 
-pub mod crm;
-pub mod labels;
-pub mod phone;
-pub mod settings;
+pub mod batch;
 pub mod comments;
+pub mod crm;
 pub mod dial;
 pub mod fields;
-pub mod batch;
+pub mod labels;
+pub mod phone;
+pub mod rules;
+pub mod settings;

@@ -498,7 +498,10 @@ mod tests {
             normalize("011 44 20 7183 8750", "US").unwrap(),
             "+442071838750"
         );
-        assert_eq!(normalize("0044 20 7183 8750", "GB").unwrap(), "+442071838750");
+        assert_eq!(
+            normalize("0044 20 7183 8750", "GB").unwrap(),
+            "+442071838750"
+        );
         assert_eq!(
             normalize("0044 20 7183 8750", "DE").unwrap(),
             "+442071838750"
@@ -531,7 +534,10 @@ mod tests {
         let p = parse("(415) 123-4567", "US").unwrap();
         assert_eq!(p.validity, Validity::PossibleNotValid);
         assert_eq!(p.e164, "+14151234567");
-        assert_eq!(parse("2025550173", "USA"), Err(NotPossible::UnknownRegion("USA".into())));
+        assert_eq!(
+            parse("2025550173", "USA"),
+            Err(NotPossible::UnknownRegion("USA".into()))
+        );
     }
 
     // Anchors §7.3 #6: national format in the agent's region, international elsewhere.

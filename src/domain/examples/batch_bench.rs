@@ -12,7 +12,11 @@ use domain::crm::TicketStatus;
 fn main() {
     const OPS: u64 = 10_000;
     const TICKETS: u64 = 2_000;
-    let config = BatchConfig { frequency_s: 10, batch_add_comment: true, batch_ticket_update: true };
+    let config = BatchConfig {
+        frequency_s: 10,
+        batch_add_comment: true,
+        batch_ticket_update: true,
+    };
     let mut b = Batcher::new(config);
     for i in 0..OPS {
         let ticket = i % TICKETS;

@@ -13,14 +13,33 @@ fn options() -> OutboundOptions {
     OutboundOptions {
         languages: vec!["en".into(), "it".into()],
         numbers: vec![
-            OutboundNumber { number: "+15550001".into(), label: "Sales".into(), queue_id: 1, lang: "en".into(), default: false },
-            OutboundNumber { number: "+15550002".into(), label: "Support".into(), queue_id: 1, lang: "en".into(), default: true },
+            OutboundNumber {
+                number: "+15550001".into(),
+                label: "Sales".into(),
+                queue_id: 1,
+                lang: "en".into(),
+                default: false,
+            },
+            OutboundNumber {
+                number: "+15550002".into(),
+                label: "Support".into(),
+                queue_id: 1,
+                lang: "en".into(),
+                default: true,
+            },
         ],
     }
 }
 
 fn ctx(settings: Settings, team: Option<Team>) -> DialContext {
-    DialContext { settings, team, region: "US".into(), agent_language: "en".into(), options: options(), remembered: Default::default() }
+    DialContext {
+        settings,
+        team,
+        region: "US".into(),
+        agent_language: "en".into(),
+        options: options(),
+        remembered: Default::default(),
+    }
 }
 
 /// CRM data for a cell: `n` = contacts with the number (0, 1, 2), `t` = open tickets of contact 1.
@@ -34,10 +53,19 @@ fn crm(n: u8, t: u8) -> CrmState {
     };
     let mut contacts = vec![c1];
     if n >= 2 {
-        contacts.push(Contact { id: 2, name: "Bo".into(), phone: Some("(415) 555-0100".into()), created_at: 200, ..Default::default() });
+        contacts.push(Contact {
+            id: 2,
+            name: "Bo".into(),
+            phone: Some("(415) 555-0100".into()),
+            created_at: 200,
+            ..Default::default()
+        });
     }
     // A solved ticket never counts (OQ-4); another contact's open ticket never counts (MATRIX-2).
-    let mut tickets = vec![Ticket::new(10, TicketStatus::Solved, 1, 300), Ticket::new(20, TicketStatus::Open, 2, 400)];
+    let mut tickets = vec![
+        Ticket::new(10, TicketStatus::Solved, 1, 300),
+        Ticket::new(20, TicketStatus::Open, 2, 400),
+    ];
     if t >= 1 {
         tickets.push(Ticket::new(11, TicketStatus::Pending, 1, 100));
     }
@@ -60,7 +88,14 @@ fn settings(variant: &str) -> (Settings, Option<Team>) {
             "SET-11" => s.operation.do_not_append = true,
             "TEAM-4" => {
                 s.operation.team_ticket_entry = true;
-                team = Some(Team { id: 5, name: "T".into(), ticket_id_entry: TicketIdEntry { enabled: true, required: false } });
+                team = Some(Team {
+                    id: 5,
+                    name: "T".into(),
+                    ticket_id_entry: TicketIdEntry {
+                        enabled: true,
+                        required: false,
+                    },
+                });
             }
             other => panic!("unknown variant {other}"),
         }
@@ -181,7 +216,11 @@ fn matrix_cells_under_each_setting() {
         let what = format!("MATRIX-{cell} under {variant}");
         assert_eq!(v.ticket.mode, mode, "{what}: ticket mode");
         let got: Vec<TicketChoice> = v.ticket.options.iter().map(|o| o.choice).collect();
-        let want: Vec<TicketChoice> = opts.split(',').filter(|s| !s.is_empty()).map(choice).collect();
+        let want: Vec<TicketChoice> = opts
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(choice)
+            .collect();
         assert_eq!(got, want, "{what}: ticket options");
         let want_sel = (selected != "-").then(|| choice(selected));
         assert_eq!(v.ticket.selected, want_sel, "{what}: selected ticket");
@@ -192,7 +231,11 @@ fn matrix_cells_under_each_setting() {
             other => panic!("{other}"),
         };
         assert_eq!(v.blocker, want_blocker, "{what}: blocker");
-        assert_eq!(v.call_enabled, want_blocker.is_none(), "{what}: call enabled");
+        assert_eq!(
+            v.call_enabled,
+            want_blocker.is_none(),
+            "{what}: call enabled"
+        );
         let want_box = match checkbox {
             "hidden" => None,
             "off" => Some(false),
@@ -200,7 +243,11 @@ fn matrix_cells_under_each_setting() {
         };
         assert_eq!(v.use_entered_number, want_box, "{what}: checkbox");
         // Contact: row 0.0 "New contact", every other cell has contact 1 (designated, auto or picked).
-        let want_contact = if cell == "0.0" { ContactChoice::New } else { ContactChoice::Existing(1) };
+        let want_contact = if cell == "0.0" {
+            ContactChoice::New
+        } else {
+            ContactChoice::Existing(1)
+        };
         assert_eq!(v.contact.selected, Some(want_contact), "{what}: contact");
         // The plan, when Call is enabled, appends to the selected ticket or creates one.
         if v.call_enabled {
@@ -212,9 +259,17 @@ fn matrix_cells_under_each_setting() {
                 TicketChoice::DoNotCreate => TicketPlan::None,
             };
             assert_eq!(plan.ticket, want_ticket, "{what}: plan");
-            assert_eq!(plan.entered_number, want_box == Some(true), "{what}: entered");
+            assert_eq!(
+                plan.entered_number,
+                want_box == Some(true),
+                "{what}: entered"
+            );
         } else {
-            assert_eq!(d.call(&crm, &cat).unwrap_err(), want_blocker.unwrap(), "{what}: refusal");
+            assert_eq!(
+                d.call(&crm, &cat).unwrap_err(),
+                want_blocker.unwrap(),
+                "{what}: refusal"
+            );
         }
     }
 }
@@ -227,8 +282,16 @@ fn matrix_cells_under_team_entry() {
     for cell in ["0.0", "1.0", "1.1", "1.M", "M.0", "M.1", "M.M"] {
         let (mut d, crm) = screen(cell, "TEAM-4");
         let v = d.view(&crm, &cat);
-        assert_eq!(v.ticket.mode, TicketMode::Entry { required: false }, "MATRIX-{cell} TEAM-4");
-        assert_eq!(v.ticket.selected, Some(TicketChoice::New), "MATRIX-{cell} TEAM-4");
+        assert_eq!(
+            v.ticket.mode,
+            TicketMode::Entry { required: false },
+            "MATRIX-{cell} TEAM-4"
+        );
+        assert_eq!(
+            v.ticket.selected,
+            Some(TicketChoice::New),
+            "MATRIX-{cell} TEAM-4"
+        );
         assert_eq!(v.use_entered_number, None, "TEAM-18: checkbox hidden");
         assert!(v.call_enabled, "MATRIX-{cell} TEAM-4 blank optional");
         assert_eq!(d.call(&crm, &cat).unwrap().ticket, TicketPlan::New);
@@ -244,7 +307,10 @@ fn matrix_cells_under_team_entry() {
     // MATRIX-0.1 / 0.M under TEAM-4: "Enter new number" from the ticket Call menu is refused.
     let (s, team) = settings("TEAM-4");
     let d = DialScreen::open(EntryPoint::TicketNewNumber { ticket_id: 11 }, ctx(s, team));
-    assert_eq!(d.view(&crm(0, 1), &cat).blocker, Some(DialError::TeamEnterNewNumber));
+    assert_eq!(
+        d.view(&crm(0, 1), &cat).blocker,
+        Some(DialError::TeamEnterNewNumber)
+    );
 }
 
 // MATRIX-M.*, UI-15, OQ-14, OUT-4: several contacts: chooser newest first, nothing preselected,
@@ -258,7 +324,10 @@ fn contact_chooser_before_choice() {
     let crm = crm(2, 2);
     let v = d.view(&crm, &cat);
     assert_eq!(v.contact.mode, ContactMode::Chooser);
-    assert_eq!(v.contact.options.iter().map(|o| o.id).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(
+        v.contact.options.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [2, 1]
+    );
     assert_eq!(v.contact.selected, None);
     assert_eq!(v.ticket.mode, TicketMode::AwaitingContact);
     assert_eq!(v.blocker, Some(DialError::ContactNotChosen));
@@ -286,7 +355,13 @@ fn matching_counts_each_user() {
 fn context_user_fixes_contact() {
     let cat = Catalogue::english();
     let (s, _) = settings("default");
-    let d = DialScreen::open(EntryPoint::Contact { number: "(415) 555-0100".into(), user_id: 2 }, ctx(s, None));
+    let d = DialScreen::open(
+        EntryPoint::Contact {
+            number: "(415) 555-0100".into(),
+            user_id: 2,
+        },
+        ctx(s, None),
+    );
     let crm = crm(2, 2);
     let v = d.view(&crm, &cat);
     assert_eq!(v.contact.mode, ContactMode::Fixed);
@@ -303,15 +378,40 @@ fn context_user_fixes_contact() {
 fn context_ticket() {
     let cat = Catalogue::english();
     let (s, _) = settings("SET-3");
-    let d = DialScreen::open(EntryPoint::Ticket { number: A.into(), user_id: 1, ticket_id: 11 }, ctx(s.clone(), None));
+    let d = DialScreen::open(
+        EntryPoint::Ticket {
+            number: A.into(),
+            user_id: 1,
+            ticket_id: 11,
+        },
+        ctx(s.clone(), None),
+    );
     let crm = crm(1, 2);
     let v = d.view(&crm, &cat);
-    assert_eq!(v.ticket.mode, TicketMode::ReadOnly, "context ticket skips the chooser");
+    assert_eq!(
+        v.ticket.mode,
+        TicketMode::ReadOnly,
+        "context ticket skips the chooser"
+    );
     assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(11)));
-    assert_eq!(d.call(&crm, &cat).unwrap().ticket, TicketPlan::Existing { id: 11 });
-    let d = DialScreen::open(EntryPoint::Ticket { number: A.into(), user_id: 1, ticket_id: 10 }, ctx(s, None));
+    assert_eq!(
+        d.call(&crm, &cat).unwrap().ticket,
+        TicketPlan::Existing { id: 11 }
+    );
+    let d = DialScreen::open(
+        EntryPoint::Ticket {
+            number: A.into(),
+            user_id: 1,
+            ticket_id: 10,
+        },
+        ctx(s, None),
+    );
     let v = d.view(&crm, &cat);
-    assert_eq!(v.ticket.mode, TicketMode::Chooser, "OQ-15: solved ticket 10 is not used");
+    assert_eq!(
+        v.ticket.mode,
+        TicketMode::Chooser,
+        "OQ-15: solved ticket 10 is not used"
+    );
     assert_eq!(d.lookups().tickets, [10]);
 }
 
@@ -328,17 +428,27 @@ fn enter_new_number_with_set10() {
     assert!(v.number_placeholder, "UI-4 placeholder");
     assert_eq!(v.number_text, "(415) 123-4567");
     assert_eq!(v.blocker, Some(DialError::NoNumber));
-    assert_eq!(v.ticket.selected, Some(TicketChoice::Existing(11)), "Ticket ID filled");
+    assert_eq!(
+        v.ticket.selected,
+        Some(TicketChoice::Existing(11)),
+        "Ticket ID filled"
+    );
     d.set_number("+44 20 7183 8750");
     let plan = d.call(&crm, &cat).unwrap();
     assert_eq!(plan.to, "+442071838750");
     assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
     assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
     assert!(plan.entered_number);
-    assert_eq!(plan.comments, ["Dialled number (not saved on the contact): +442071838750"]);
+    assert_eq!(
+        plan.comments,
+        ["Dialled number (not saved on the contact): +442071838750"]
+    );
     // Unticking refuses an unsaved number (SET-10 needs the checkbox).
     d.set_use_entered_number(false);
-    assert_eq!(d.call(&crm, &cat), Err(DialError::UnsavedNumberNeedsCheckbox));
+    assert_eq!(
+        d.call(&crm, &cat),
+        Err(DialError::UnsavedNumberNeedsCheckbox)
+    );
 }
 
 // FLOW-11, SET-9, OQ-2, UI-16: without SET-10 the unsaved number is refused and the contact's
@@ -378,15 +488,28 @@ fn do_not_create_ticket() {
     // CONTACT-7, CONTACT-8: without it, a new contact with the E.164 number.
     d.choose_ticket(TicketChoice::New);
     let plan = d.call(&crm(0, 0), &cat).unwrap();
-    assert_eq!(plan.contact, ContactPlan::New { phone: A.into(), name: format!("Caller {A}") });
+    assert_eq!(
+        plan.contact,
+        ContactPlan::New {
+            phone: A.into(),
+            name: format!("Caller {A}")
+        }
+    );
     // SET-17: default: never offered, a pick of it is ignored.
     let (s, _) = settings("default");
     let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
     d.set_number(A);
     d.choose_ticket(TicketChoice::DoNotCreate);
     let v = d.view(&crm(1, 1), &cat);
-    assert!(v.ticket.options.iter().all(|o| o.choice != TicketChoice::DoNotCreate));
-    assert_eq!(d.call(&crm(1, 1), &cat).unwrap().ticket, TicketPlan::Existing { id: 11 });
+    assert!(v
+        .ticket
+        .options
+        .iter()
+        .all(|o| o.choice != TicketChoice::DoNotCreate));
+    assert_eq!(
+        d.call(&crm(1, 1), &cat).unwrap().ticket,
+        TicketPlan::Existing { id: 11 }
+    );
 }
 
 // UI-7, UI-4, UI-11: an impossible number keeps Call disabled with a message; a possible but not
@@ -396,18 +519,30 @@ fn number_levels_on_screen() {
     let cat = Catalogue::english();
     let (s, _) = settings("default");
     let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
-    assert_eq!(d.view(&CrmState::default(), &cat).blocker, Some(DialError::NoNumber));
+    assert_eq!(
+        d.view(&CrmState::default(), &cat).blocker,
+        Some(DialError::NoNumber)
+    );
     d.set_number("12345");
     let v = d.view(&CrmState::default(), &cat);
-    assert!(matches!(v.blocker, Some(DialError::NumberNotPossible { .. })));
-    assert_eq!(v.message.as_deref(), Some("This is not a phone number that can be called."));
+    assert!(matches!(
+        v.blocker,
+        Some(DialError::NumberNotPossible { .. })
+    ));
+    assert_eq!(
+        v.message.as_deref(),
+        Some("This is not a phone number that can be called.")
+    );
     d.set_number("(415) 123-4567");
     let v = d.view(&CrmState::default(), &cat);
     assert!(v.call_enabled);
     assert!(v.number_warning.is_some());
     d.set_number("+1 415 555 2671 ext. 12");
     let plan = d.call(&CrmState::default(), &cat).unwrap();
-    assert_eq!((plan.to.as_str(), plan.extension.as_deref()), ("+14155552671", Some("12")));
+    assert_eq!(
+        (plan.to.as_str(), plan.extension.as_deref()),
+        ("+14155552671", Some("12"))
+    );
 }
 
 // UI-2, OQ-33: the plan carries outbound number and language; defaults from the queue's default
@@ -416,12 +551,30 @@ fn number_levels_on_screen() {
 fn outbound_number_and_language() {
     let o = options();
     let none = RememberedChoice::default();
-    assert_eq!(default_outbound(&o, "it", &none), (Some("+15550002".into()), Some("it".into())));
-    assert_eq!(default_outbound(&o, "de", &none), (Some("+15550002".into()), Some("en".into())));
-    let rem = RememberedChoice { outbound_number: Some("+15550001".into()), language: Some("it".into()) };
-    assert_eq!(default_outbound(&o, "en", &rem), (Some("+15550001".into()), Some("it".into())));
-    let gone = RememberedChoice { outbound_number: Some("+19999".into()), language: None };
-    assert_eq!(default_outbound(&o, "en", &gone).0, Some("+15550002".into()));
+    assert_eq!(
+        default_outbound(&o, "it", &none),
+        (Some("+15550002".into()), Some("it".into()))
+    );
+    assert_eq!(
+        default_outbound(&o, "de", &none),
+        (Some("+15550002".into()), Some("en".into()))
+    );
+    let rem = RememberedChoice {
+        outbound_number: Some("+15550001".into()),
+        language: Some("it".into()),
+    };
+    assert_eq!(
+        default_outbound(&o, "en", &rem),
+        (Some("+15550001".into()), Some("it".into()))
+    );
+    let gone = RememberedChoice {
+        outbound_number: Some("+19999".into()),
+        language: None,
+    };
+    assert_eq!(
+        default_outbound(&o, "en", &gone).0,
+        Some("+15550002".into())
+    );
     let cat = Catalogue::english();
     let (s, _) = settings("default");
     let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s.clone(), None));
@@ -429,14 +582,20 @@ fn outbound_number_and_language() {
     d.set_outbound_number("+15550001");
     d.set_language("it");
     let plan = d.call(&CrmState::default(), &cat).unwrap();
-    assert_eq!((plan.outbound_number.as_str(), plan.language.as_str()), ("+15550001", "it"));
+    assert_eq!(
+        (plan.outbound_number.as_str(), plan.language.as_str()),
+        ("+15550001", "it")
+    );
     assert_eq!(d.remembered(), rem);
     // TEAM-14: no outbound number, no call.
     let mut c = ctx(s, None);
     c.options.numbers.clear();
     let mut d = DialScreen::open(EntryPoint::Keypad, c);
     d.set_number(A);
-    assert_eq!(d.call(&CrmState::default(), &cat), Err(DialError::NoOutboundNumber));
+    assert_eq!(
+        d.call(&CrmState::default(), &cat),
+        Err(DialError::NoOutboundNumber)
+    );
 }
 
 // SET-16: settings are copied when the screen opens; later changes need a new screen.
@@ -466,7 +625,10 @@ fn ticket_chooser_entries() {
     assert_eq!(first.status, Some(TicketStatus::Hold));
     assert_eq!(first.updated_at, Some(200));
     d.choose_ticket(TicketChoice::Existing(11));
-    assert!(d.view(&crm(1, 2), &cat).call_enabled, "SET-3: enabled once chosen");
+    assert!(
+        d.view(&crm(1, 2), &cat).call_enabled,
+        "SET-3: enabled once chosen"
+    );
 }
 
 // Serialisation: the plan is what the adapter posts to the platform.
@@ -477,7 +639,9 @@ fn plan_serialises() {
         extension: None,
         outbound_number: "+15550002".into(),
         language: "en".into(),
-        contact: ContactPlan::Existing { id: 16_444_799_095_826 },
+        contact: ContactPlan::Existing {
+            id: 16_444_799_095_826,
+        },
         ticket: TicketPlan::Existing { id: 4012 },
         entered_number: false,
         comments: vec![],

@@ -8,6 +8,14 @@ use domain::settings::{team_entry_applies, Settings, Team, TicketIdEntry};
 
 const PHONE_FIELD: u64 = 360_000_000_001;
 
+/// required, phone field, Ticket ID text, outcome: (number, ticket; 0 = new) or the error.
+type Row = (
+    bool,
+    Option<u64>,
+    &'static str,
+    Result<(&'static str, u64), DialError>,
+);
+
 fn ctx(global: bool, enabled: bool, required: bool, field: Option<u64>) -> DialContext {
     let mut settings = Settings::default();
     settings.operation.team_ticket_entry = global;
@@ -19,12 +27,22 @@ fn ctx(global: bool, enabled: bool, required: bool, field: Option<u64>) -> DialC
     settings.operation.allow_create_new_ticket = true;
     DialContext {
         settings,
-        team: Some(Team { id: 1, name: "Team".into(), ticket_id_entry: TicketIdEntry { enabled, required } }),
+        team: Some(Team {
+            id: 1,
+            name: "Team".into(),
+            ticket_id_entry: TicketIdEntry { enabled, required },
+        }),
         region: "US".into(),
         agent_language: "en".into(),
         options: OutboundOptions {
             languages: vec!["en".into()],
-            numbers: vec![OutboundNumber { number: "+15550002".into(), label: "Q".into(), queue_id: 1, lang: "en".into(), default: true }],
+            numbers: vec![OutboundNumber {
+                number: "+15550002".into(),
+                label: "Q".into(),
+                queue_id: 1,
+                lang: "en".into(),
+                default: true,
+            }],
         },
         remembered: Default::default(),
     }
@@ -32,13 +50,26 @@ fn ctx(global: bool, enabled: bool, required: bool, field: Option<u64>) -> DialC
 
 fn crm() -> CrmState {
     let mut with_field = Ticket::new(13, TicketStatus::Open, 1, 5);
-    with_field.custom_fields.push((PHONE_FIELD, serde_json::json!("+44 20 7183 8750")));
+    with_field
+        .custom_fields
+        .push((PHONE_FIELD, serde_json::json!("+44 20 7183 8750")));
     let mut bad_field = Ticket::new(14, TicketStatus::Open, 1, 5);
-    bad_field.custom_fields.push((PHONE_FIELD, serde_json::json!("n/a")));
+    bad_field
+        .custom_fields
+        .push((PHONE_FIELD, serde_json::json!("n/a")));
     CrmState {
         contacts: vec![
-            Contact { id: 1, name: "Ann".into(), phone: Some("+14155550100".into()), ..Default::default() },
-            Contact { id: 2, name: "NoPhone".into(), ..Default::default() },
+            Contact {
+                id: 1,
+                name: "Ann".into(),
+                phone: Some("+14155550100".into()),
+                ..Default::default()
+            },
+            Contact {
+                id: 2,
+                name: "NoPhone".into(),
+                ..Default::default()
+            },
         ],
         tickets: vec![
             Ticket::new(11, TicketStatus::New, 1, 1),
@@ -58,13 +89,22 @@ fn crm() -> CrmState {
 #[test]
 fn applies_only_with_both_switches() {
     let cat = Catalogue::english();
-    for (global, enabled, applies) in [(false, false, false), (true, false, false), (false, true, false), (true, true, true)] {
+    for (global, enabled, applies) in [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (true, true, true),
+    ] {
         let c = ctx(global, enabled, false, None);
         assert_eq!(team_entry_applies(&c.settings, c.team.as_ref()), applies);
         let mut d = DialScreen::open(EntryPoint::Keypad, c);
         d.set_number("+14155550100");
         let v = d.view(&crm(), &cat);
-        assert_eq!(matches!(v.ticket.mode, TicketMode::Entry { .. }), applies, "TEAM-4 ({global},{enabled})");
+        assert_eq!(
+            matches!(v.ticket.mode, TicketMode::Entry { .. }),
+            applies,
+            "TEAM-4 ({global},{enabled})"
+        );
     }
 }
 
@@ -74,7 +114,7 @@ fn applies_only_with_both_switches() {
 fn entered_ticket_id_table() {
     let cat = Catalogue::english();
     #[rustfmt::skip]
-    let rows: &[(bool, Option<u64>, &str, Result<(&str, u64), DialError>)] = &[
+    let rows: &[Row] = &[
         // required, field, Ticket ID text, outcome (number, ticket) or error
         (true,  None, "",    Err(DialError::TicketIdRequired)),
         (false, None, "",    Ok(("+14155550199", 0))),
@@ -96,18 +136,37 @@ fn entered_ticket_id_table() {
         d.set_ticket_id_text(text);
         let v = d.view(&crm(), &cat);
         let what = format!("required={required} field={field:?} id={text:?}");
-        assert_eq!(v.ticket.mode, TicketMode::Entry { required: *required }, "{what}");
+        assert_eq!(
+            v.ticket.mode,
+            TicketMode::Entry {
+                required: *required
+            },
+            "{what}"
+        );
         assert_eq!(v.use_entered_number, None, "TEAM-18 {what}");
-        assert!(v.ticket.options.is_empty(), "TEAM-18 {what}: no chooser entries");
+        assert!(
+            v.ticket.options.is_empty(),
+            "TEAM-18 {what}: no chooser entries"
+        );
         match want {
             Ok((number, ticket)) => {
-                let plan = d.call(&crm(), &cat).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let plan = d
+                    .call(&crm(), &cat)
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert_eq!(plan.to, *number, "{what}");
                 if *ticket == 0 {
-                    assert_eq!(plan.ticket, TicketPlan::New, "{what}: TEAM-5 optional blank");
+                    assert_eq!(
+                        plan.ticket,
+                        TicketPlan::New,
+                        "{what}: TEAM-5 optional blank"
+                    );
                     assert!(!v.number_read_only);
                 } else {
-                    assert_eq!(plan.ticket, TicketPlan::Existing { id: *ticket }, "{what}: TEAM-8");
+                    assert_eq!(
+                        plan.ticket,
+                        TicketPlan::Existing { id: *ticket },
+                        "{what}: TEAM-8"
+                    );
                     assert!(v.number_read_only, "{what}: OQ-19 number from the ticket");
                     assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
                 }
@@ -120,9 +179,19 @@ fn entered_ticket_id_table() {
         }
     }
     // TEAM-9: the message names the ticket and its status.
-    let msg = DialError::TicketNotUsable { id: 15, status: TicketStatus::Solved }.message(&cat);
-    assert_eq!(msg, "#15 cannot be used for a call because its status is Solved");
-    assert_eq!(DialError::TicketNotFound { id: 9 }.message(&cat), "Ticket not found: #9");
+    let msg = DialError::TicketNotUsable {
+        id: 15,
+        status: TicketStatus::Solved,
+    }
+    .message(&cat);
+    assert_eq!(
+        msg,
+        "#15 cannot be used for a call because its status is Solved"
+    );
+    assert_eq!(
+        DialError::TicketNotFound { id: 9 }.message(&cat),
+        "Ticket not found: #9"
+    );
 }
 
 // TEAM-15, TEAM-16, TEAM-17, UI-16: entry points under team entry.
@@ -130,17 +199,40 @@ fn entered_ticket_id_table() {
 fn entry_points_table() {
     let cat = Catalogue::english();
     let rows: Vec<(EntryPoint, Result<u64, DialError>)> = vec![
-        (EntryPoint::Ticket { number: "+14155550100".into(), user_id: 1, ticket_id: 12 }, Ok(12)),
-        (EntryPoint::TicketNewNumber { ticket_id: 12 }, Err(DialError::TeamEnterNewNumber)),
-        (EntryPoint::Contact { number: "+14155550100".into(), user_id: 1 }, Err(DialError::TeamClickToCall)),
+        (
+            EntryPoint::Ticket {
+                number: "+14155550100".into(),
+                user_id: 1,
+                ticket_id: 12,
+            },
+            Ok(12),
+        ),
+        (
+            EntryPoint::TicketNewNumber { ticket_id: 12 },
+            Err(DialError::TeamEnterNewNumber),
+        ),
+        (
+            EntryPoint::Contact {
+                number: "+14155550100".into(),
+                user_id: 1,
+            },
+            Err(DialError::TeamClickToCall),
+        ),
     ];
     for (entry, want) in rows {
         let d = DialScreen::open(entry.clone(), ctx(true, true, true, None));
         let v = d.view(&crm(), &cat);
         match want {
             Ok(id) => {
-                assert_eq!(v.ticket.entry_text, id.to_string(), "TEAM-15 fills the Ticket ID");
-                assert_eq!(d.call(&crm(), &cat).unwrap().ticket, TicketPlan::Existing { id });
+                assert_eq!(
+                    v.ticket.entry_text,
+                    id.to_string(),
+                    "TEAM-15 fills the Ticket ID"
+                );
+                assert_eq!(
+                    d.call(&crm(), &cat).unwrap().ticket,
+                    TicketPlan::Existing { id }
+                );
             }
             Err(e) => {
                 assert!(e.is_banner());
@@ -160,7 +252,11 @@ fn configuration_dependencies() {
     c.options.numbers.clear();
     let mut d = DialScreen::open(EntryPoint::Keypad, c);
     d.set_ticket_id_text("11");
-    assert_eq!(d.call(&crm(), &cat), Err(DialError::NoOutboundNumber), "TEAM-14");
+    assert_eq!(
+        d.call(&crm(), &cat),
+        Err(DialError::NoOutboundNumber),
+        "TEAM-14"
+    );
     // TEAM-1: without a resolved ticket an outbound call creates a new one.
     let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, false, None));
     d.set_number("+1 212 555 0100");

@@ -34,7 +34,11 @@ proptest! {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Enqueue { ticket: u64, comment: bool, replay_old: bool },
+    Enqueue {
+        ticket: u64,
+        comment: bool,
+        replay_old: bool,
+    },
     Advance(i64),
     Exec(Exec),
     Restart,
@@ -76,11 +80,16 @@ struct Store {
 impl Store {
     fn apply(&mut self, r: &Request) {
         for t in &r.tickets {
-            self.applied.entry(t.ticket_id).or_default().extend(t.keys.iter().cloned());
+            self.applied
+                .entry(t.ticket_id)
+                .or_default()
+                .extend(t.keys.iter().cloned());
         }
     }
     fn has(&self, t: &TicketUpdate) -> bool {
-        self.applied.get(&t.ticket_id).is_some_and(|v| v.contains(&t.keys[0]))
+        self.applied
+            .get(&t.ticket_id)
+            .is_some_and(|v| v.contains(&t.keys[0]))
     }
 }
 

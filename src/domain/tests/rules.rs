@@ -1,0 +1,749 @@
+//! TICKET, UPD, CONTACT and AGENT rules: event + CRM state + settings -> ordered actions.
+
+use domain::comments::VoicemailAction;
+use domain::crm::*;
+use domain::dial::{ContactPlan, DialPlan, TicketPlan};
+use domain::fields::SessionField;
+use domain::labels::Catalogue;
+use domain::rules::*;
+use serde_json::json;
+
+const NUM: &str = "+14155550100";
+
+fn call(menu: &str) -> Session {
+    Session {
+        id: "C-1".into(),
+        channel: Some(Channel::Call),
+        platform: Some(SessionPlatform::Ivr),
+        menu: menu.into(),
+        language: "en".into(),
+        customer_number: Some(NUM.into()),
+        ..Default::default()
+    }
+}
+
+fn contact(id: u64, created_at: i64) -> Contact {
+    Contact {
+        id,
+        name: format!("C{id}"),
+        phone: Some(NUM.into()),
+        created_at,
+        ..Default::default()
+    }
+}
+
+fn platform_ticket(
+    id: u64,
+    status: TicketStatus,
+    requester: u64,
+    channel: Channel,
+    menu: &str,
+) -> Ticket {
+    let mut t = Ticket::new(id, status, requester, id as i64);
+    t.origin = Some(TicketOrigin {
+        channel,
+        menu: menu.into(),
+    });
+    t
+}
+
+fn ctx() -> RuleContext {
+    RuleContext {
+        region: "US".into(),
+        ..Default::default()
+    }
+}
+
+fn decide_en(e: &Event, crm: &CrmState, ctx: &RuleContext) -> Vec<Action> {
+    decide(e, crm, ctx, &Catalogue::english())
+}
+
+fn created_ticket(actions: &[Action]) -> (&str, UserRef, Option<u64>, Option<u16>, &str) {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::CreateTicket {
+                subject,
+                requester,
+                assignee_id,
+                via_id,
+                description,
+                ..
+            } => Some((
+                subject.as_str(),
+                *requester,
+                *assignee_id,
+                *via_id,
+                description.as_str(),
+            )),
+            _ => None,
+        })
+        .expect("a ticket is created")
+}
+
+// CONTACT-1, CONTACT-8, TICKET-13, AGENT-5, AGENT-6, AGENT-2, PRE-3: a new IVR caller gets a contact
+// named after the number and a ticket assigned to the agent, with the standard data, screen-popped.
+#[test]
+fn new_ivr_caller() {
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("Support"),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert_eq!(
+        a[0],
+        Action::CreateUser {
+            name: format!("Caller {NUM}"),
+            phone: Some(NUM.into()),
+            email: None,
+            external_id: None
+        }
+    );
+    let (subject, requester, assignee, via, description) = created_ticket(&a);
+    assert_eq!(
+        (subject, requester, assignee, via),
+        (
+            &*format!("Call from {NUM}"),
+            UserRef::Created(0),
+            Some(7),
+            Some(45)
+        )
+    );
+    assert_eq!(
+        description,
+        "Call details\nCall ID: C-1\nLanguage: en\nMenu selection: Support"
+    );
+    assert_eq!(
+        a[2],
+        Action::ScreenPop {
+            ticket: TicketRef::Created(1),
+            agent_id: 7
+        }
+    );
+    assert_eq!(a.len(), 3);
+}
+
+// UPD-1, OQ-11, OQ-37, UPD-2, SET-12: same customer + menu + channel + open set => append, Open;
+// a different menu, channel or a solved ticket => new; "Do not append" => new.
+#[test]
+fn append_rule() {
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![
+            platform_ticket(10, TicketStatus::Solved, 1, Channel::Call, "Support"),
+            platform_ticket(11, TicketStatus::Pending, 1, Channel::Call, "Support"),
+            platform_ticket(12, TicketStatus::Open, 1, Channel::Chat, "Support"),
+            platform_ticket(13, TicketStatus::Open, 1, Channel::Call, "Sales"),
+        ],
+    };
+    let e = Event::Assigned {
+        session: call("Support"),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    let a = decide_en(&e, &crm, &ctx());
+    let t = TicketRef::Existing(11);
+    assert_eq!(
+        a[0],
+        Action::SetStatus {
+            ticket: t,
+            status: TicketStatus::Open
+        }
+    );
+    assert_eq!(
+        a[1],
+        Action::Assign {
+            ticket: t,
+            agent_id: 7
+        }
+    );
+    assert!(matches!(&a[2], Action::AddComment { ticket, .. } if *ticket == t));
+    assert_eq!(
+        a[3],
+        Action::ScreenPop {
+            ticket: t,
+            agent_id: 7
+        }
+    );
+    let e = Event::Assigned {
+        session: call("Billing"),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    assert_eq!(
+        created_ticket(&decide_en(&e, &crm, &ctx())).1,
+        UserRef::Existing(1)
+    );
+    let mut c = ctx();
+    c.settings.operation.do_not_append = true;
+    let e = Event::Assigned {
+        session: call("Support"),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    assert_eq!(created_ticket(&decide_en(&e, &crm, &c)).3, Some(45));
+}
+
+// TICKET-6, TICKET-7, CONTACT-5: several matches: the agent picks; none picked => at call end the
+// most recently created contact gets the ticket.
+#[test]
+fn ivr_several_contacts() {
+    let crm = CrmState {
+        contacts: vec![contact(1, 100), contact(2, 300), contact(3, 200)],
+        tickets: vec![],
+    };
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a,
+        vec![Action::AskContact {
+            contact_ids: vec![2, 3, 1]
+        }]
+    );
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: Some(3),
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(created_ticket(&a).1, UserRef::Existing(3));
+    let a = decide_en(
+        &Event::EndedWithoutTicket {
+            session: call("S"),
+            agent_id: 7,
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(created_ticket(&a).1, UserRef::Existing(2));
+}
+
+// TICKET-1 … TICKET-5, CONTACT-2, CONTACT-3, CONTACT-4, SET-15, FIELD-4: SDK chat assignment.
+#[test]
+fn sdk_chat_assignment() {
+    let mut chat = Session {
+        id: "H-1".into(),
+        channel: Some(Channel::Chat),
+        platform: Some(SessionPlatform::Web),
+        menu: "Sales".into(),
+        language: "en".into(),
+        email: Some("ann@x.com".into()),
+        name: Some("Ann".into()),
+        custom_data: vec![("order".into(), "A-1".into())],
+        ..Default::default()
+    };
+    chat.facts.channel = Some(Channel::Chat);
+    chat.facts.platform = Some(SessionPlatform::Web);
+    let mut c = ctx();
+    c.settings.operation.ticket_title = "{channel}: {contact_name} ({menu_path})".into();
+    c.settings.developer.custom_fields_created = true;
+    c.field_ids.insert(SessionField::SessionType, 900);
+    // CONTACT-3: unknown => created.
+    let a = decide_en(
+        &Event::Assigned {
+            session: chat.clone(),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &CrmState::default(),
+        &c,
+    );
+    assert_eq!(
+        a[0],
+        Action::CreateUser {
+            name: "Ann".into(),
+            phone: None,
+            email: Some("ann@x.com".into()),
+            external_id: None
+        }
+    );
+    let (subject, _, assignee, via, description) = created_ticket(&a);
+    assert_eq!(
+        (subject, assignee, via),
+        ("Chat: Ann (Sales)", Some(7), None)
+    );
+    assert!(
+        description.contains("Chat ID: H-1") && description.contains("Custom data\norder: A-1"),
+        "TICKET-5"
+    );
+    assert_eq!(
+        a.last(),
+        Some(&Action::SetCustomFields {
+            ticket: TicketRef::Created(1),
+            fields: vec![(900, json!("Chat / Web"))]
+        })
+    );
+    // CONTACT-4, TICKET-1: existing contact reused (by email or SDK identifier, CONTACT-2).
+    let known = Contact {
+        id: 5,
+        email: Some("ann@x.com".into()),
+        ..Default::default()
+    };
+    let crm = CrmState {
+        contacts: vec![known],
+        tickets: vec![],
+    };
+    assert_eq!(
+        created_ticket(&decide_en(
+            &Event::Assigned {
+                session: chat.clone(),
+                agent_id: 7,
+                chosen_contact: None
+            },
+            &crm,
+            &c
+        ))
+        .1,
+        UserRef::Existing(5)
+    );
+    let mobile = Session {
+        email: None,
+        external_id: Some("app-9".into()),
+        platform: Some(SessionPlatform::Mobile),
+        ..chat
+    };
+    let a = decide_en(
+        &Event::Assigned {
+            session: mobile,
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &CrmState::default(),
+        &c,
+    );
+    assert!(matches!(&a[0], Action::CreateUser { external_id: Some(x), .. } if x == "app-9"));
+}
+
+// TICKET-9, SET-14, TICKET-11, OQ-26, OQ-27: abandoned calls.
+#[test]
+fn abandoned_call() {
+    let mut c = ctx();
+    c.settings.developer.default_crm_user_id = Some(99);
+    let a = decide_en(
+        &Event::Abandoned { session: call("S") },
+        &CrmState::default(),
+        &c,
+    );
+    let (subject, _, assignee, via, _) = created_ticket(&a);
+    assert_eq!(
+        (subject, assignee, via),
+        (&*format!("Abandoned call from {NUM}"), Some(99), Some(45))
+    );
+    assert!(
+        !a.iter().any(|x| matches!(x, Action::ScreenPop { .. })),
+        "no agent, no screen pop"
+    );
+    c.settings.developer.default_crm_user_id = None;
+    assert_eq!(
+        created_ticket(&decide_en(
+            &Event::Abandoned { session: call("S") },
+            &CrmState::default(),
+            &c
+        ))
+        .2,
+        None,
+        "never random"
+    );
+    c.settings.operation.abandoned_call_ticket = false;
+    assert!(decide_en(
+        &Event::Abandoned { session: call("S") },
+        &CrmState::default(),
+        &c
+    )
+    .is_empty());
+}
+
+// TICKET-10, TICKET-12, OQ-28: voicemail always creates a ticket; it is reusable by the next call.
+#[test]
+fn voicemail_ticket() {
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![platform_ticket(
+            11,
+            TicketStatus::Open,
+            1,
+            Channel::Call,
+            "S",
+        )],
+    };
+    let e = Event::Voicemail {
+        session: call("S"),
+        recording_url: "https://r/1.mp3".into(),
+        duration_s: 30,
+    };
+    let a = decide_en(&e, &crm, &ctx());
+    assert!(
+        matches!(&a[0], Action::CreateTicket { via_id: Some(44), recording_url: Some(u), requester: UserRef::Existing(1), .. } if u == "https://r/1.mp3")
+    );
+    // The voicemail ticket (origin call, menu S) is appended to by the next IVR call.
+    let vm = platform_ticket(20, TicketStatus::New, 1, Channel::Call, "S");
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![vm],
+    };
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a[0],
+        Action::SetStatus {
+            ticket: TicketRef::Existing(20),
+            status: TicketStatus::Open
+        }
+    );
+}
+
+fn plan(contact: ContactPlan, ticket: TicketPlan, comments: Vec<String>) -> DialPlan {
+    DialPlan {
+        to: NUM.into(),
+        extension: None,
+        outbound_number: "+15550002".into(),
+        language: "en".into(),
+        contact,
+        ticket,
+        entered_number: !comments.is_empty(),
+        comments,
+    }
+}
+
+// OUT-10, CONTACT-7, UPD-3, OQ-12, FLOW-10, CONTACT-6, TICKET-8, TEAM-1: outbound plans.
+#[test]
+fn outbound_plans() {
+    let s = Session {
+        platform: Some(SessionPlatform::Outbound),
+        ..call("")
+    };
+    let none = decide_en(
+        &Event::OutboundPlaced {
+            session: s.clone(),
+            plan: plan(ContactPlan::None, TicketPlan::None, vec![]),
+            agent_id: 7,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert!(none.is_empty(), "OUT-10: nothing stored");
+    let p = plan(
+        ContactPlan::New {
+            phone: NUM.into(),
+            name: "Caller x".into(),
+        },
+        TicketPlan::New,
+        vec![],
+    );
+    let a = decide_en(
+        &Event::OutboundPlaced {
+            session: s.clone(),
+            plan: p,
+            agent_id: 7,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert!(matches!(&a[0], Action::CreateUser { phone: Some(p), .. } if p == NUM));
+    assert_eq!(created_ticket(&a).3, Some(46));
+    let p = plan(
+        ContactPlan::Existing { id: 1 },
+        TicketPlan::Existing { id: 11 },
+        vec!["Dialled number (not saved on the contact): +1".into()],
+    );
+    let a = decide_en(
+        &Event::OutboundPlaced {
+            session: s,
+            plan: p,
+            agent_id: 7,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert_eq!(
+        a[0],
+        Action::SetStatus {
+            ticket: TicketRef::Existing(11),
+            status: TicketStatus::Open
+        }
+    );
+    assert!(
+        !a.iter().any(|x| matches!(x, Action::CreateUser { .. })),
+        "CONTACT-6: contact untouched"
+    );
+    assert!(
+        matches!(a.last(), Some(Action::AddComment { body, .. }) if body.starts_with("Dialled number"))
+    );
+}
+
+// UPD-3, UPD-5, UPD-6, OQ-29: callbacks without dial-screen resolution.
+#[test]
+fn callbacks() {
+    let mut agent_made = Ticket::new(12, TicketStatus::Open, 1, 50);
+    agent_made.origin = None;
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![
+            platform_ticket(11, TicketStatus::Pending, 1, Channel::Call, ""),
+            agent_made,
+            Ticket::new(13, TicketStatus::Solved, 1, 60),
+        ],
+    };
+    let s = Session {
+        platform: Some(SessionPlatform::Outbound),
+        ..call("")
+    };
+    let ev = |prev| Event::OutboundUnresolved {
+        session: s.clone(),
+        contact_id: 1,
+        previous_ticket: prev,
+        agent_id: 7,
+    };
+    // UPD-3: only the Platform-created open ticket qualifies (12 was made by an agent).
+    assert_eq!(
+        decide_en(&ev(None), &crm, &ctx())[0],
+        Action::SetStatus {
+            ticket: TicketRef::Existing(11),
+            status: TicketStatus::Open
+        }
+    );
+    // UPD-5 / UPD-6: the ticket of the call just ended, when still open.
+    assert_eq!(
+        decide_en(&ev(Some(12)), &crm, &ctx())[0],
+        Action::SetStatus {
+            ticket: TicketRef::Existing(12),
+            status: TicketStatus::Open
+        }
+    );
+    assert_eq!(
+        decide_en(&ev(Some(13)), &crm, &ctx())[0],
+        Action::SetStatus {
+            ticket: TicketRef::Existing(11),
+            status: TicketStatus::Open
+        }
+    );
+    // TICKET-8: no open Platform ticket => new.
+    let empty = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![],
+    };
+    assert_eq!(
+        created_ticket(&decide_en(&ev(None), &empty, &ctx())).3,
+        Some(46)
+    );
+}
+
+// UPD-7, UPD-8, OQ-30, OQ-36, AGENT-7, FIELD-6: call end writes to the surviving ticket.
+#[test]
+fn call_end_and_merge() {
+    let mut a_t = Ticket::new(1, TicketStatus::Closed, 9, 1);
+    a_t.merged_into = Some(2);
+    let crm = CrmState {
+        contacts: vec![],
+        tickets: vec![a_t, Ticket::new(2, TicketStatus::Open, 9, 2)],
+    };
+    let e = Event::Ended {
+        session: call("S"),
+        ticket_id: 1,
+        recording_url: Some("https://r/2.mp3".into()),
+        duration_s: 61,
+    };
+    let a = decide_en(&e, &crm, &ctx());
+    assert_eq!(
+        a[0],
+        Action::AddComment {
+            ticket: TicketRef::Existing(2),
+            body: "Call finished\nCall ID: C-1\nDuration: 1:01\nRecording: https://r/2.mp3".into()
+        }
+    );
+    assert_eq!(
+        a[1],
+        Action::AddRecording {
+            ticket: TicketRef::Existing(2),
+            recording_url: "https://r/2.mp3".into(),
+            duration_s: 61
+        }
+    );
+    let mut c = ctx();
+    c.settings.developer.call_recording = false;
+    assert_eq!(
+        decide_en(&e, &crm, &c).len(),
+        1,
+        "no recording when recording is off"
+    );
+}
+
+// UPD-9, UPD-10, UPD-11, UPD-14, UPD-15, UPD-16, FIELD-11: session updates.
+#[test]
+fn session_updates() {
+    let crm = CrmState::default();
+    let t = TicketRef::Existing(5);
+    let a = decide_en(
+        &Event::Transferred {
+            ticket_id: 5,
+            agent_id: 8,
+            agent_name: "Bo".into(),
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a[0],
+        Action::Assign {
+            ticket: t,
+            agent_id: 8
+        }
+    );
+    let a = decide_en(
+        &Event::SmartActionCompleted {
+            ticket_id: 5,
+            action: "Verify".into(),
+            results: vec![],
+            files: vec!["a.png".into()],
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a,
+        vec![Action::AddComment {
+            ticket: t,
+            body: "Smart Action completed: Verify\nFiles: a.png".into()
+        }]
+    );
+    let a = decide_en(
+        &Event::SmartActionFailed {
+            ticket_id: 5,
+            action: "Pay".into(),
+            message: "declined".into(),
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a,
+        vec![Action::AddComment {
+            ticket: t,
+            body: "Smart Action failed: Pay\nError: declined".into()
+        }]
+    );
+    let mut c = ctx();
+    c.settings.developer.custom_fields_created = true;
+    c.field_ids.insert(SessionField::Csat, 77);
+    let a = decide_en(
+        &Event::CsatRated {
+            ticket_id: 5,
+            score: 4,
+        },
+        &crm,
+        &c,
+    );
+    assert_eq!(
+        a[1],
+        Action::SetCustomFields {
+            ticket: t,
+            fields: vec![(77, json!(4))]
+        }
+    );
+    let a = decide_en(
+        &Event::VoicemailHandled {
+            ticket_id: 5,
+            action: VoicemailAction::CalledBack,
+            agent_name: "Bo".into(),
+        },
+        &crm,
+        &ctx(),
+    );
+    assert_eq!(
+        a,
+        vec![Action::AddComment {
+            ticket: t,
+            body: "Voicemail called back\nAgent: Bo".into()
+        }]
+    );
+    let api = Event::ApiResponse {
+        ticket_id: 5,
+        source: "crm".into(),
+        data: json!({"a": 1}),
+    };
+    assert!(
+        decide_en(&api, &crm, &ctx()).is_empty(),
+        "UPD-16 off by default"
+    );
+    c.settings.developer.api_response_comment = domain::settings::ApiResponseComment::KeyValue;
+    assert_eq!(
+        decide_en(&api, &crm, &c),
+        vec![Action::AddComment {
+            ticket: t,
+            body: "API response: crm\na: 1".into()
+        }]
+    );
+}
+
+// UPD-12, UPD-13, AGENT-8, AGENT-9: custom data as a comment, mapped keys to fields, unmapped named.
+#[test]
+fn custom_data_mapping() {
+    let e = Event::CustomData {
+        ticket_id: 5,
+        items: vec![("tier".into(), "gold".into()), ("pet".into(), "cat".into())],
+        mapping: vec![("tier".into(), 300)],
+    };
+    let a = decide_en(&e, &CrmState::default(), &ctx());
+    let t = TicketRef::Existing(5);
+    assert_eq!(
+        a[0],
+        Action::AddComment {
+            ticket: t,
+            body: "Custom data\ntier: gold\npet: cat".into()
+        }
+    );
+    assert_eq!(
+        a[1],
+        Action::AddComment {
+            ticket: t,
+            body: "No designated field found for \"pet\": cat".into()
+        }
+    );
+    assert_eq!(
+        a[2],
+        Action::SetCustomFields {
+            ticket: t,
+            fields: vec![(300, json!("gold"))]
+        }
+    );
+}
+
+// AGENT-4: no rule depends on tags other than the Platform's own origin tags.
+#[test]
+fn foreign_tags_ignored() {
+    let o = TicketOrigin::from_tags(&["vip".into(), "urgent".into()]);
+    assert_eq!(o, None);
+}
+
+// Actions serialise for the platform/sandbox exchange.
+#[test]
+fn actions_serialise() {
+    let a = Action::SetStatus {
+        ticket: TicketRef::Created(1),
+        status: TicketStatus::Open,
+    };
+    let v = serde_json::to_value(&a).unwrap();
+    assert_eq!(v["action"], "set_status");
+    assert_eq!(serde_json::from_value::<Action>(v).unwrap(), a);
+}
