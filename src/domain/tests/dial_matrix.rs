@@ -141,7 +141,10 @@ fn screen(cell: &str, variant: &str) -> (DialScreen, CrmState) {
     (d, crm(n, t))
 }
 
-// MATRIX-4, MATRIX-0.0 … MATRIX-M.M: every cell × every setting its "Changed by" names.
+// MATRIX-4, MATRIX-0.0, MATRIX-0.1, MATRIX-0.M, MATRIX-1.0, MATRIX-1.1, MATRIX-1.M, MATRIX-M.0,
+// MATRIX-M.1, MATRIX-M.M: every cell × every setting its "Changed by" names. This is also
+// OUT-1, OUT-11, SET-13, OUT-7 (settings change the options shown), OUT-2 (choice among the
+// contact's tickets) and OUT-3 (existing, new or no ticket is configurable, not hard-wired).
 // Columns: cell, settings, ticket mode, ticket options, selected, blocker, checkbox.
 #[test]
 fn matrix_cells_under_each_setting() {
@@ -350,7 +353,8 @@ fn matching_counts_each_user() {
     assert_eq!(crm.contacts_with_number(A, "US").len(), 2);
 }
 
-// MATRIX-3, FLOW-2, FLOW-3: a context user fixes the contact (N treated as 1).
+// MATRIX-3, FLOW-2, FLOW-3, UI-3: a context user fixes the contact (N treated as 1) and the
+// display shows the associated number.
 #[test]
 fn context_user_fixes_contact() {
     let cat = Catalogue::english();
@@ -415,7 +419,7 @@ fn context_ticket() {
     assert_eq!(d.lookups().tickets, [10]);
 }
 
-// FLOW-9, FLOW-10, OUT-9, OQ-2, SET-10, CONTACT-6, OUT-5, FLOW-8, UI-8: "Enter new number" ticks
+// OUT-6 (one capability, the checkbox), FLOW-9, FLOW-10, OUT-9, OQ-2, SET-10, CONTACT-6, OUT-5, FLOW-8, UI-8: "Enter new number" ticks
 // the checkbox; the dialled number goes to a ticket comment, never to the contact.
 #[test]
 fn enter_new_number_with_set10() {

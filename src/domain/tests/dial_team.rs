@@ -194,7 +194,7 @@ fn entered_ticket_id_table() {
     );
 }
 
-// TEAM-15, TEAM-16, TEAM-17, UI-16: entry points under team entry.
+// OUT-8, TEAM-15, TEAM-16, TEAM-17, UI-16: entry points under team entry (flexible parts locked).
 #[test]
 fn entry_points_table() {
     let cat = Catalogue::english();

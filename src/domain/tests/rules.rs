@@ -232,7 +232,7 @@ fn ivr_several_contacts() {
     assert_eq!(created_ticket(&a).1, UserRef::Existing(2));
 }
 
-// TICKET-1 … TICKET-5, CONTACT-2, CONTACT-3, CONTACT-4, SET-15, FIELD-4: SDK chat assignment.
+// TICKET-1, TICKET-2, TICKET-3, TICKET-4, TICKET-5, CONTACT-2, CONTACT-3, CONTACT-4, SET-15, FIELD-4: SDK chat assignment.
 #[test]
 fn sdk_chat_assignment() {
     let mut chat = Session {
