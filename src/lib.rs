@@ -4,7 +4,10 @@
 //! crate (`src/domain/`) holds every behaviour rule as pure Rust and is re-exported here.
 
 pub mod app;
+pub mod http;
 pub mod ui;
+pub mod zaf;
+pub mod zendesk;
 
 pub use app::App;
 pub use domain;

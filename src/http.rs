@@ -1,0 +1,103 @@
+//! HTTP requests and responses as plain data, shared by the ZAF proxy, the Zendesk client and
+//! its fakes. No I/O here: a `Transport` (see `zendesk`) carries them.
+
+use serde::{Deserialize, Serialize};
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// True for methods that change something (what the request counters call writes).
+    pub fn is_write(self) -> bool {
+        !matches!(self, Method::Get)
+    }
+}
+
+/// A request: method, path (relative to the Zendesk account, e.g. `/api/v2/users.json`), an
+/// optional JSON body and extra headers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The path and query string.
+    pub url: String,
+    /// The JSON body, if any.
+    pub body: Option<serde_json::Value>,
+    /// Extra headers (name, value).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+}
+
+impl HttpRequest {
+    /// A request without body.
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Self {
+            method,
+            url: url.into(),
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same request with a JSON body.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The same request with one more header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// A response: status, headers (names lower-cased) and the body text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (JSON for the Zendesk API).
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}

@@ -1,0 +1,473 @@
+//! The Zendesk calls the rules need, each one request.
+
+use super::{
+    error::{classify, ZendeskError},
+    wire::{WireTicket, WireUser},
+    Transport,
+};
+use crate::http::{HttpRequest, Method};
+use domain::crm::{Contact, Ticket};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// UNCONFIRMED (reference/zendesk.md §5.1): user search sideloads each user's open ticket count
+/// with `include=open_ticket_count`, so a contact with none needs no ticket read.
+pub const OPEN_TICKET_COUNT_SIDELOAD: &str = "open_ticket_count";
+
+/// UNCONFIRMED: the header Zendesk reads to make a ticket creation idempotent; a replay with the
+/// same key returns the ticket created the first time instead of a second one.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// UNCONFIRMED (reference/zendesk.md §5.1): the `phone:` search matches a suffix wildcard on the
+/// digits, whatever format the number was stored in. The last 9 digits are specific enough to
+/// keep the candidate list short and short enough to skip country and trunk prefixes; the
+/// caller then keeps only exact E.164 matches (MATRIX-1).
+pub fn phone_search_query(e164: &str) -> String {
+    let digits: Vec<char> = e164.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(9)..].iter().collect();
+    format!("phone:*{tail}")
+}
+
+/// Percent-encodes a query-string value.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Users a phone search returned, with the open ticket count of each when sideloaded.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserMatches {
+    /// The users, as the search returned them (not yet filtered by exact number).
+    pub contacts: Vec<Contact>,
+    /// Open tickets per user id, when Zendesk sideloaded the counts.
+    pub open_ticket_counts: BTreeMap<u64, u64>,
+}
+
+/// A user to create.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewUser {
+    /// Display name.
+    pub name: String,
+    /// The phone, in E.164.
+    pub phone: String,
+}
+
+/// A Talk Partner Edition voice comment (reference/zendesk.md §4.1).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VoiceComment {
+    /// Caller number.
+    pub from: String,
+    /// Dialled number.
+    pub to: String,
+    /// Recording URL (Zendesk keeps the link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
+    /// ISO-8601 call start.
+    pub started_at: String,
+    /// Duration, seconds.
+    pub call_duration: u64,
+    /// The agent's user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_by_id: Option<u64>,
+}
+
+/// A ticket to create.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewTicket {
+    /// Subject.
+    pub subject: String,
+    /// Requester (the contact).
+    pub requester_id: u64,
+    /// Assignee (the agent).
+    pub assignee_id: Option<u64>,
+    /// The first comment, always internal.
+    pub comment: String,
+    /// `via_id`: 45 inbound call, 46 outbound call, 44 voicemail.
+    pub via_id: Option<u64>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Custom field values.
+    pub custom_fields: Vec<(u64, Value)>,
+    /// The idempotency key: a replay of the same creation returns the same ticket.
+    pub idempotency_key: Option<String>,
+}
+
+/// Changes to a ticket, all optional.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketChange {
+    /// An internal comment to add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// New status (`open`, `solved`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// New assignee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<u64>,
+    /// Custom field values to set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<(u64, Value)>,
+    /// Tags to add.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_tags: Vec<String>,
+    /// A voice comment to add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice_comment: Option<VoiceComment>,
+}
+
+impl TicketChange {
+    /// The `ticket` object of an update request.
+    pub fn to_json(&self) -> Value {
+        let mut ticket = serde_json::Map::new();
+        if let Some(body) = &self.comment {
+            // Always say `public` explicitly: the default follows the ticket's first comment.
+            ticket.insert("comment".into(), json!({"body": body, "public": false}));
+        }
+        if let Some(status) = &self.status {
+            ticket.insert("status".into(), json!(status));
+        }
+        if let Some(assignee) = self.assignee_id {
+            ticket.insert("assignee_id".into(), json!(assignee));
+        }
+        if !self.custom_fields.is_empty() {
+            let fields: Vec<Value> = self
+                .custom_fields
+                .iter()
+                .map(|(id, v)| json!({"id": id, "value": v}))
+                .collect();
+            ticket.insert("custom_fields".into(), Value::Array(fields));
+        }
+        if !self.additional_tags.is_empty() {
+            ticket.insert("additional_tags".into(), json!(self.additional_tags));
+        }
+        if let Some(voice) = &self.voice_comment {
+            ticket.insert("voice_comment".into(), json!(voice));
+        }
+        Value::Object(ticket)
+    }
+}
+
+/// A background job's state (`update_many`, merge).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct JobStatus {
+    /// Job id.
+    pub id: String,
+    /// `queued`, `working`, `completed`, `failed`, `killed`.
+    pub status: String,
+    /// Per-item results when done.
+    #[serde(default)]
+    pub results: Option<Value>,
+}
+
+impl JobStatus {
+    /// True once the job will not change any more.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "failed" | "killed")
+    }
+}
+
+/// A ticket field definition.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TicketField {
+    /// Field id.
+    pub id: u64,
+    /// `text`, `integer`, `tagger`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Title shown to agents.
+    pub title: String,
+    /// False for deactivated fields.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The Zendesk client.
+pub struct Zendesk<T> {
+    transport: T,
+}
+
+impl<T: Transport> Zendesk<T> {
+    /// A client over `transport`.
+    pub fn new(transport: T) -> Self {
+        Self { transport }
+    }
+
+    /// The transport (tests read its counters).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    async fn call<R: DeserializeOwned>(&self, request: HttpRequest) -> Result<R, ZendeskError> {
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(ZendeskError::Transport)?;
+        let body = classify(&response)?;
+        let body = if body.trim().is_empty() { "null" } else { body };
+        serde_json::from_str(body).map_err(|e| ZendeskError::Decode(e.to_string()))
+    }
+
+    /// Users whose phone (any format) ends like `e164`, with their open ticket counts: one read.
+    pub async fn users_by_phone(&self, e164: &str) -> Result<UserMatches, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Found {
+            #[serde(default)]
+            users: Vec<WireUser>,
+            #[serde(default)]
+            open_ticket_count: BTreeMap<String, u64>,
+        }
+        let url = format!(
+            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}",
+            encode(&phone_search_query(e164))
+        );
+        let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(UserMatches {
+            contacts: found
+                .users
+                .into_iter()
+                .map(WireUser::into_contact)
+                .collect(),
+            open_ticket_counts: found
+                .open_ticket_count
+                .into_iter()
+                .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n)))
+                .collect(),
+        })
+    }
+
+    /// One user.
+    pub async fn user(&self, id: u64) -> Result<Contact, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            user: WireUser,
+        }
+        let one: One = self
+            .call(HttpRequest::new(
+                Method::Get,
+                format!("/api/v2/users/{id}.json"),
+            ))
+            .await?;
+        Ok(one.user.into_contact())
+    }
+
+    /// A user's phone identities (numbers besides the default phone).
+    pub async fn phone_identities(&self, user_id: u64) -> Result<Vec<String>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Identity {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            value: String,
+        }
+        #[derive(Deserialize)]
+        struct List {
+            identities: Vec<Identity>,
+        }
+        let url = format!("/api/v2/users/{user_id}/identities.json?type[]=phone_number");
+        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(list
+            .identities
+            .into_iter()
+            .filter(|i| i.kind == "phone_number")
+            .map(|i| i.value)
+            .collect())
+    }
+
+    /// Creates an end-user with a phone number.
+    pub async fn create_user(&self, user: &NewUser) -> Result<Contact, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            user: WireUser,
+        }
+        let body = json!({"user": {"name": user.name, "phone": user.phone, "role": "end-user"}});
+        let one: One = self
+            .call(HttpRequest::new(Method::Post, "/api/v2/users.json").json(body))
+            .await?;
+        Ok(one.user.into_contact())
+    }
+
+    /// The tickets a user requested, most recently created first.
+    pub async fn requested_tickets(&self, user_id: u64) -> Result<Vec<Ticket>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct List {
+            tickets: Vec<WireTicket>,
+        }
+        let url = format!(
+            "/api/v2/users/{user_id}/tickets/requested.json?sort_by=created_at&sort_order=desc"
+        );
+        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(list
+            .tickets
+            .into_iter()
+            .map(WireTicket::into_ticket)
+            .collect())
+    }
+
+    /// One ticket.
+    pub async fn ticket(&self, id: u64) -> Result<Ticket, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            ticket: WireTicket,
+        }
+        let one: One = self
+            .call(HttpRequest::new(
+                Method::Get,
+                format!("/api/v2/tickets/{id}.json"),
+            ))
+            .await?;
+        Ok(one.ticket.into_ticket())
+    }
+
+    /// Creates a ticket whose first comment is internal.
+    pub async fn create_ticket(&self, ticket: &NewTicket) -> Result<Ticket, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            ticket: WireTicket,
+        }
+        let mut body = json!({
+            "subject": ticket.subject,
+            "requester_id": ticket.requester_id,
+            "comment": {"body": ticket.comment, "public": false},
+        });
+        if let Some(assignee) = ticket.assignee_id {
+            body["assignee_id"] = json!(assignee);
+        }
+        if let Some(via) = ticket.via_id {
+            body["via_id"] = json!(via);
+        }
+        if !ticket.tags.is_empty() {
+            body["tags"] = json!(ticket.tags);
+        }
+        if !ticket.custom_fields.is_empty() {
+            body["custom_fields"] = Value::Array(
+                ticket
+                    .custom_fields
+                    .iter()
+                    .map(|(id, v)| json!({"id": id, "value": v}))
+                    .collect(),
+            );
+        }
+        let mut request =
+            HttpRequest::new(Method::Post, "/api/v2/tickets.json").json(json!({"ticket": body}));
+        if let Some(key) = &ticket.idempotency_key {
+            request = request.header(IDEMPOTENCY_HEADER, key.clone());
+        }
+        let one: One = self.call(request).await?;
+        Ok(one.ticket.into_ticket())
+    }
+
+    /// Applies changes to one ticket.
+    pub async fn update_ticket(
+        &self,
+        id: u64,
+        change: &TicketChange,
+    ) -> Result<Ticket, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            ticket: WireTicket,
+        }
+        let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
+            .json(json!({"ticket": change.to_json()}));
+        let one: One = self.call(request).await?;
+        Ok(one.ticket.into_ticket())
+    }
+
+    /// Applies changes to up to 100 tickets in one background job.
+    pub async fn update_many(
+        &self,
+        changes: &[(u64, TicketChange)],
+    ) -> Result<JobStatus, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Job {
+            job_status: JobStatus,
+        }
+        if changes.len() > domain::batch::MAX_TICKETS_PER_REQUEST {
+            return Err(ZendeskError::Invalid {
+                description: "at most 100 tickets per request".into(),
+                details: Value::Null,
+            });
+        }
+        let tickets: Vec<Value> = changes
+            .iter()
+            .map(|(id, change)| {
+                let mut t = change.to_json();
+                t["id"] = json!(id);
+                t
+            })
+            .collect();
+        let request = HttpRequest::new(Method::Put, "/api/v2/tickets/update_many.json")
+            .json(json!({"tickets": tickets}));
+        let job: Job = self.call(request).await?;
+        Ok(job.job_status)
+    }
+
+    /// A background job's state.
+    pub async fn job_status(&self, id: &str) -> Result<JobStatus, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Job {
+            job_status: JobStatus,
+        }
+        let url = format!("/api/v2/job_statuses/{}.json", encode(id));
+        let job: Job = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(job.job_status)
+    }
+
+    /// The account's ticket fields.
+    pub async fn ticket_fields(&self) -> Result<Vec<TicketField>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct List {
+            ticket_fields: Vec<TicketField>,
+        }
+        let list: List = self
+            .call(HttpRequest::new(Method::Get, "/api/v2/ticket_fields.json"))
+            .await?;
+        Ok(list.ticket_fields)
+    }
+
+    /// Creates a custom ticket field (FIELD-13).
+    pub async fn create_ticket_field(
+        &self,
+        title: &str,
+        kind: &str,
+    ) -> Result<TicketField, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            ticket_field: TicketField,
+        }
+        let request = HttpRequest::new(Method::Post, "/api/v2/ticket_fields.json")
+            .json(json!({"ticket_field": {"type": kind, "title": title}}));
+        let one: One = self.call(request).await?;
+        Ok(one.ticket_field)
+    }
+
+    /// Screen pop: opens the ticket in the agent's browser (Talk Partner Edition).
+    pub async fn display_ticket(&self, agent_id: u64, ticket_id: u64) -> Result<(), ZendeskError> {
+        let url =
+            format!("/api/v2/channels/voice/agents/{agent_id}/tickets/{ticket_id}/display.json");
+        self.call::<Value>(HttpRequest::new(Method::Post, url))
+            .await
+            .map(|_| ())
+    }
+
+    /// Screen pop: opens the user profile in the agent's browser.
+    pub async fn display_user(&self, agent_id: u64, user_id: u64) -> Result<(), ZendeskError> {
+        let url = format!("/api/v2/channels/voice/agents/{agent_id}/users/{user_id}/display.json");
+        self.call::<Value>(HttpRequest::new(Method::Post, url))
+            .await
+            .map(|_| ())
+    }
+}

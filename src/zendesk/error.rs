@@ -1,0 +1,171 @@
+//! The one error enum of the Zendesk client, and how responses map to it.
+
+use crate::http::HttpResponse;
+
+/// What a Zendesk call can fail with.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ZendeskError {
+    /// 404: the record does not exist or the agent cannot see it.
+    #[error("not found")]
+    NotFound,
+    /// 400 / 409 / 422: Zendesk refused the data; `details` says which field and why.
+    #[error("{description}")]
+    Invalid {
+        /// Zendesk's description.
+        description: String,
+        /// Zendesk's `details` object (field → errors), `null` when absent.
+        details: serde_json::Value,
+    },
+    /// 422 on a closed ticket: closed is terminal and refuses every update.
+    #[error("the ticket is closed and cannot be updated")]
+    Closed,
+    /// 429: over the rate limit; retry after this many seconds.
+    #[error("rate limited; retry after {retry_after_s} s")]
+    RateLimited {
+        /// The `Retry-After` header, in seconds.
+        retry_after_s: u64,
+    },
+    /// 401 / 403: the agent's session cannot do this.
+    #[error("not authorised")]
+    Unauthorized,
+    /// No usable answer: network failure or a server error (5xx); safe to retry.
+    #[error("Zendesk could not be reached: {0}")]
+    Transport(String),
+    /// A success response whose body is not what the API documents.
+    #[error("unexpected response from Zendesk: {0}")]
+    Decode(String),
+}
+
+impl ZendeskError {
+    /// True when the same request may succeed later (rate limit, network, 5xx).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ZendeskError::RateLimited { .. } | ZendeskError::Transport(_)
+        )
+    }
+}
+
+/// The wait when a 429 carries no usable `Retry-After` (Zendesk's limits are per minute).
+pub const DEFAULT_RETRY_AFTER_S: u64 = 60;
+
+/// Maps a response to its body on success, or to the error it means.
+pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
+    let body = || serde_json::from_str::<serde_json::Value>(&response.body).unwrap_or_default();
+    match response.status {
+        200..=299 => Ok(&response.body),
+        401 | 403 => Err(ZendeskError::Unauthorized),
+        404 => Err(ZendeskError::NotFound),
+        429 => {
+            let retry_after_s = response
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(|s| s.ceil().max(0.0) as u64)
+                .unwrap_or(DEFAULT_RETRY_AFTER_S);
+            Err(ZendeskError::RateLimited { retry_after_s })
+        }
+        400 | 409 | 422 => {
+            let body = body();
+            let details = body
+                .get("details")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            if closed_ticket(&details) {
+                return Err(ZendeskError::Closed);
+            }
+            let description = body
+                .get("description")
+                .and_then(|d| d.as_str())
+                .or_else(|| body.get("error").and_then(|d| d.as_str()))
+                .unwrap_or("Zendesk refused the request")
+                .to_owned();
+            Err(ZendeskError::Invalid {
+                description,
+                details,
+            })
+        }
+        status => Err(ZendeskError::Transport(format!("HTTP {status}"))),
+    }
+}
+
+/// 422 `details.status[].description` = "Status: closed prevents ticket update".
+fn closed_ticket(details: &serde_json::Value) -> bool {
+    details
+        .get("status")
+        .and_then(|s| s.as_array())
+        .is_some_and(|errors| {
+            errors.iter().any(|e| {
+                e.get("description")
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| d.to_ascii_lowercase().contains("closed"))
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(status: u16, body: serde_json::Value, headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_errors() {
+        assert!(classify(&response(200, json!({}), &[])).is_ok());
+        assert!(classify(&response(201, json!({}), &[])).is_ok());
+        let not_found = json!({"error": "RecordNotFound", "description": "Not found"});
+        assert_eq!(
+            classify(&response(404, not_found, &[])),
+            Err(ZendeskError::NotFound)
+        );
+        assert_eq!(
+            classify(&response(401, json!({}), &[])),
+            Err(ZendeskError::Unauthorized)
+        );
+        assert_eq!(
+            classify(&response(429, json!({}), &[("Retry-After", "7")])),
+            Err(ZendeskError::RateLimited { retry_after_s: 7 })
+        );
+        assert_eq!(
+            classify(&response(429, json!({}), &[])),
+            Err(ZendeskError::RateLimited {
+                retry_after_s: DEFAULT_RETRY_AFTER_S
+            })
+        );
+        assert_eq!(
+            classify(&response(503, json!({}), &[])),
+            Err(ZendeskError::Transport("HTTP 503".into()))
+        );
+    }
+
+    #[test]
+    fn closed_ticket_is_its_own_error() {
+        let closed = json!({"error": "RecordInvalid", "description": "Record validation errors",
+            "details": {"status": [{"description": "Status: closed prevents ticket update"}]}});
+        assert_eq!(
+            classify(&response(422, closed, &[])),
+            Err(ZendeskError::Closed)
+        );
+        let dup = json!({"error": "RecordInvalid", "description": "Record validation errors",
+            "details": {"email": [{"error": "DuplicateValue"}]}});
+        match classify(&response(422, dup, &[])) {
+            Err(ZendeskError::Invalid {
+                description,
+                details,
+            }) => {
+                assert_eq!(description, "Record validation errors");
+                assert_eq!(details["email"][0]["error"], "DuplicateValue");
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! A typed client for the parts of the Zendesk Support and Talk Partner Edition APIs the adapter
+//! needs, over a [`Transport`] (ZAF `request()` in the app, a fake in tests).
+//!
+//! Every response is classified into one error enum; unknown JSON keys are ignored; ids are u64.
+//! Shapes: `shared/reference/zendesk.md` §4-5.
+
+mod client;
+mod error;
+mod wire;
+
+pub use client::{
+    phone_search_query, JobStatus, NewTicket, NewUser, TicketChange, TicketField, UserMatches,
+    VoiceComment, Zendesk, IDEMPOTENCY_HEADER, OPEN_TICKET_COUNT_SIDELOAD,
+};
+pub use error::{classify, ZendeskError};
+pub use wire::parse_timestamp;
+
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Carries requests to Zendesk and brings back any HTTP answer; only a failure to get an answer
+/// at all (network down, host gone) is an `Err`.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// Sends one request.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String>;
+}
