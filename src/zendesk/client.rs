@@ -52,8 +52,12 @@ pub struct UserMatches {
     pub open_ticket_counts: BTreeMap<u64, u64>,
 }
 
+/// UNCONFIRMED (reference/zendesk.md §5.3): a ticket update may carry `metadata.custom`, which
+/// Zendesk stores on the update's audit; the adapter puts its operation key there.
+pub const AUDIT_METADATA_KEY: &str = "metadata";
+
 /// A user to create.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewUser {
     /// Display name.
     pub name: String,
@@ -81,7 +85,7 @@ pub struct VoiceComment {
 }
 
 /// A ticket to create.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewTicket {
     /// Subject.
     pub subject: String,
@@ -370,20 +374,44 @@ impl<T: Transport> Zendesk<T> {
         Ok(one.ticket.into_ticket())
     }
 
-    /// Applies changes to one ticket.
+    /// Applies changes to one ticket. `op_key` is recorded in the audit's custom metadata so a
+    /// replay can check whether the change already landed ([`Zendesk::update_applied`]).
     pub async fn update_ticket(
         &self,
         id: u64,
         change: &TicketChange,
+        op_key: Option<&str>,
     ) -> Result<Ticket, ZendeskError> {
         #[derive(Deserialize)]
         struct One {
             ticket: WireTicket,
         }
+        let mut ticket = change.to_json();
+        if let Some(key) = op_key {
+            ticket[AUDIT_METADATA_KEY] = json!({"custom": {"op_key": key}});
+        }
         let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
-            .json(json!({"ticket": change.to_json()}));
+            .json(json!({"ticket": ticket}));
         let one: One = self.call(request).await?;
         Ok(one.ticket.into_ticket())
+    }
+
+    /// True when an update carrying `op_key` is already in the ticket's audits (a replay after a
+    /// reload must not write twice).
+    pub async fn update_applied(&self, ticket_id: u64, op_key: &str) -> Result<bool, ZendeskError> {
+        #[derive(Deserialize)]
+        struct List {
+            audits: Vec<Value>,
+        }
+        let url = format!("/api/v2/tickets/{ticket_id}/audits.json");
+        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(list.audits.iter().any(|audit| {
+            audit
+                .get("metadata")
+                .and_then(|m| m.get("custom"))
+                .and_then(|c| c.get("op_key"))
+                == Some(&json!(op_key))
+        }))
     }
 
     /// Applies changes to up to 100 tickets in one background job.

@@ -10,7 +10,7 @@ mod wire;
 
 pub use client::{
     phone_search_query, JobStatus, NewTicket, NewUser, TicketChange, TicketField, UserMatches,
-    VoiceComment, Zendesk, IDEMPOTENCY_HEADER, OPEN_TICKET_COUNT_SIDELOAD,
+    VoiceComment, Zendesk, AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, OPEN_TICKET_COUNT_SIDELOAD,
 };
 pub use error::{classify, ZendeskError};
 pub use wire::parse_timestamp;

@@ -1,0 +1,117 @@
+//! One-tab leadership: when Zendesk is open in several tabs, each runs an adapter, but only the
+//! tab holding the lease handles a click-to-call and performs the writes; the others tell the
+//! agent that another tab is active.
+//!
+//! The lease is a record in shared storage (localStorage): holder and expiry. The holder renews
+//! it well before it expires; a tab that closes stops renewing, and another takes over once the
+//! lease has expired.
+
+use super::storage::Store;
+use serde::{Deserialize, Serialize};
+
+/// How long a lease lasts without renewal.
+pub const LEASE_MS: i64 = 6_000;
+/// How often the holder renews it (a third of its life, so one missed tick is harmless).
+pub const RENEW_EVERY_MS: i64 = 2_000;
+const LEASE_KEY: &str = "agent-adapter.leader";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Lease {
+    holder: String,
+    expires_ms: i64,
+}
+
+/// One tab's view of the lease.
+pub struct Leader<S: Store> {
+    store: S,
+    tab_id: String,
+}
+
+impl<S: Store> Leader<S> {
+    /// A tab identified by `tab_id` (random per page load).
+    pub fn new(store: S, tab_id: impl Into<String>) -> Self {
+        Self {
+            store,
+            tab_id: tab_id.into(),
+        }
+    }
+
+    fn read(&self) -> Option<Lease> {
+        self.store
+            .get(LEASE_KEY)
+            .and_then(|t| serde_json::from_str(&t).ok())
+    }
+
+    /// Takes or renews the lease if it is free, expired or ours; true when this tab leads.
+    pub fn tick(&self, now_ms: i64) -> bool {
+        match self.read() {
+            Some(lease) if lease.holder != self.tab_id && lease.expires_ms > now_ms => false,
+            _ => {
+                let lease = Lease {
+                    holder: self.tab_id.clone(),
+                    expires_ms: now_ms + LEASE_MS,
+                };
+                if let Ok(text) = serde_json::to_string(&lease) {
+                    self.store.set(LEASE_KEY, &text);
+                }
+                // Two tabs may write in the same instant: the one whose write stayed leads.
+                self.read().is_some_and(|l| l.holder == self.tab_id)
+            }
+        }
+    }
+
+    /// True when this tab holds an unexpired lease (no write).
+    pub fn is_leader(&self, now_ms: i64) -> bool {
+        self.read()
+            .is_some_and(|l| l.holder == self.tab_id && l.expires_ms > now_ms)
+    }
+
+    /// Gives the lease up (the page is closing), so another tab takes over at once.
+    pub fn release(&self) {
+        if self.read().is_some_and(|l| l.holder == self.tab_id) {
+            self.store.remove(LEASE_KEY);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::storage::MemoryStore;
+
+    // Two tabs share storage; a dial-out reaches both; exactly one handles it.
+    #[test]
+    fn only_one_of_two_tabs_handles_a_dialout() {
+        let shared = MemoryStore::default();
+        let a = Leader::new(shared.clone(), "tab-a");
+        let b = Leader::new(shared.clone(), "tab-b");
+        let mut now = 1_000;
+        assert!(a.tick(now));
+        assert!(!b.tick(now));
+        let mut handled = 0;
+        for _ in 0..10 {
+            now += RENEW_EVERY_MS;
+            let (la, lb) = (a.tick(now), b.tick(now));
+            // The dial-out event arrives in both tabs.
+            handled += usize::from(la) + usize::from(lb);
+            assert!(la ^ lb, "exactly one leader at {now}");
+        }
+        assert_eq!(handled, 10);
+        assert!(a.is_leader(now) && !b.is_leader(now));
+    }
+
+    // The leading tab closes: the other takes over when the lease expires, or at once if it
+    // was released.
+    #[test]
+    fn takeover_after_expiry_or_release() {
+        let shared = MemoryStore::default();
+        let a = Leader::new(shared.clone(), "tab-a");
+        let b = Leader::new(shared.clone(), "tab-b");
+        assert!(a.tick(0));
+        assert!(!b.tick(LEASE_MS - 1));
+        assert!(b.tick(LEASE_MS + 1), "a stopped renewing: b takes over");
+        assert!(!a.tick(LEASE_MS + 2), "a came back: b keeps the lease");
+        b.release();
+        assert!(a.tick(LEASE_MS + 3), "released: a takes over at once");
+    }
+}

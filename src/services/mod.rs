@@ -1,0 +1,8 @@
+//! Orchestration: turns the domain's actions into the fewest Zendesk requests, writes them
+//! through a persistent outbox, and decides which browser tab does the work.
+
+pub mod crm;
+pub mod leader;
+pub mod outbox;
+pub mod storage;
+pub mod writes;

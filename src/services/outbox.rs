@@ -1,0 +1,267 @@
+//! The outbox: every Zendesk write the adapter makes goes through it.
+//!
+//! A job (the folded writes of one rule decision) is persisted before its first request and after
+//! every step, so a reload resumes it where it stopped and nothing is lost. Nothing is written
+//! twice either: a creation is replayed with the same idempotency key, and an update that was in
+//! flight when the page went away is first looked up in the ticket's audits by its key.
+//! Transient failures (429, network, 5xx) wait and retry with the batcher's backoff curve;
+//! a 429 pauses every job until its `Retry-After`. Permanent failures (closed ticket, not found,
+//! refused data) end the job and are reported to the agent.
+
+use super::{
+    storage::Store,
+    writes::{Ref, Write},
+};
+use crate::zendesk::{Transport, Zendesk, ZendeskError};
+use serde::{Deserialize, Serialize};
+
+/// One queued decision: its writes in order, and how far it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Unique key (from the platform's session id and the event), also the idempotency root.
+    pub key: String,
+    /// The writes, in order.
+    pub writes: Vec<Write>,
+    /// How many writes are done.
+    pub done: usize,
+    /// The id each done creation returned, by write index.
+    pub ids: Vec<Option<u64>>,
+    /// True while a request for `writes[done]` may have reached Zendesk without an answer.
+    pub in_flight: bool,
+    /// Consecutive transient failures.
+    pub attempts: u32,
+    /// Do not send before this time (unix ms).
+    pub not_before_ms: i64,
+}
+
+/// What a run of the outbox did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunReport {
+    /// Jobs finished.
+    pub completed: Vec<String>,
+    /// Jobs that cannot succeed, with the reason the agent sees.
+    pub failed: Vec<(String, ZendeskError)>,
+    /// Tickets to show the agent.
+    pub screen_pops: Vec<u64>,
+    /// Tickets created, by job key (the call's ticket, for the in-call screen).
+    pub created_tickets: Vec<(String, u64)>,
+    /// When to run again (unix ms), if work is waiting.
+    pub wake_at_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct State {
+    jobs: Vec<Job>,
+    /// Keys of jobs already finished, so a replayed event does not enqueue twice.
+    #[serde(default)]
+    finished: Vec<String>,
+}
+
+/// How many finished keys are remembered.
+const FINISHED_MEMORY: usize = 500;
+
+/// The persistent outbox of one agent.
+pub struct Outbox<S: Store> {
+    store: S,
+    storage_key: String,
+    state: State,
+}
+
+impl<S: Store> Outbox<S> {
+    /// Opens (or resumes) the outbox of `agent_id`.
+    pub fn open(store: S, agent_id: u64) -> Self {
+        let storage_key = format!("agent-adapter.outbox.{agent_id}");
+        let state = store
+            .get(&storage_key)
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        Self {
+            store,
+            storage_key,
+            state,
+        }
+    }
+
+    fn persist(&self) {
+        if let Ok(text) = serde_json::to_string(&self.state) {
+            self.store.set(&self.storage_key, &text);
+        }
+    }
+
+    /// Queued jobs.
+    pub fn jobs(&self) -> &[Job] {
+        &self.state.jobs
+    }
+
+    /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.
+    pub fn enqueue(&mut self, key: &str, writes: Vec<Write>) -> bool {
+        let known = self.state.jobs.iter().any(|j| j.key == key)
+            || self.state.finished.iter().any(|k| k == key);
+        if known || writes.is_empty() {
+            return false;
+        }
+        let n = writes.len();
+        self.state.jobs.push(Job {
+            key: key.to_owned(),
+            writes,
+            done: 0,
+            ids: vec![None; n],
+            in_flight: false,
+            attempts: 0,
+            not_before_ms: 0,
+        });
+        self.persist();
+        true
+    }
+
+    /// Sends what is due, in order, until done or blocked.
+    pub async fn run<T: Transport>(&mut self, zendesk: &Zendesk<T>, now_ms: i64) -> RunReport {
+        let mut report = RunReport::default();
+        while let Some(job) = self.state.jobs.first().cloned() {
+            if job.not_before_ms > now_ms {
+                report.wake_at_ms = Some(job.not_before_ms);
+                break;
+            }
+            match self.step(zendesk, job, now_ms, &mut report).await {
+                Step::Continue => {}
+                Step::Wait(at) => {
+                    report.wake_at_ms = Some(at);
+                    break;
+                }
+            }
+        }
+        report
+    }
+
+    /// Performs the next write of the first job.
+    async fn step<T: Transport>(
+        &mut self,
+        zendesk: &Zendesk<T>,
+        mut job: Job,
+        now_ms: i64,
+        report: &mut RunReport,
+    ) -> Step {
+        let index = job.done;
+        let recovering = job.in_flight;
+        let op_key = format!("{}.{index}", job.key);
+        let resolve = |r: Ref, job: &Job| match r {
+            Ref::Existing(id) => Some(id),
+            Ref::Created(i) => job.ids.get(i).copied().flatten(),
+        };
+        job.in_flight = true;
+        self.replace_first(job.clone());
+        let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
+            Write::CreateUser(user) => {
+                // A creation cut short by a reload may have landed: look for it first.
+                let existing = if recovering {
+                    zendesk
+                        .users_by_phone(&user.phone)
+                        .await
+                        .map(|m| m.contacts.into_iter().find(|c| c.name == user.name))
+                } else {
+                    Ok(None)
+                };
+                match existing {
+                    Ok(Some(contact)) => Ok(Some(contact.id)),
+                    Ok(None) => zendesk.create_user(&user).await.map(|c| Some(c.id)),
+                    Err(e) => Err(e),
+                }
+            }
+            Write::CreateTicket {
+                mut ticket,
+                requester,
+            } => match resolve(requester, &job) {
+                Some(requester_id) => {
+                    ticket.requester_id = requester_id;
+                    ticket.idempotency_key = Some(op_key.clone());
+                    zendesk.create_ticket(&ticket).await.map(|t| {
+                        report.created_tickets.push((job.key.clone(), t.id));
+                        Some(t.id)
+                    })
+                }
+                None => Err(ZendeskError::Decode("the requester was not created".into())),
+            },
+            Write::UpdateTicket { ticket, change } => match resolve(ticket, &job) {
+                Some(id) => {
+                    let applied = if recovering {
+                        zendesk.update_applied(id, &op_key).await
+                    } else {
+                        Ok(false)
+                    };
+                    match applied {
+                        Ok(true) => Ok(None),
+                        Ok(false) => zendesk
+                            .update_ticket(id, &change, Some(&op_key))
+                            .await
+                            .map(|_| None),
+                        Err(e) => Err(e),
+                    }
+                }
+                None => Err(ZendeskError::Decode("the ticket was not created".into())),
+            },
+            Write::ScreenPop { ticket } => {
+                if let Some(id) = resolve(ticket, &job) {
+                    report.screen_pops.push(id);
+                }
+                Ok(None)
+            }
+        };
+        match result {
+            Ok(id) => {
+                job.ids[index] = id;
+                job.done += 1;
+                job.in_flight = false;
+                job.attempts = 0;
+                if job.done == job.writes.len() {
+                    self.finish_first(&job.key);
+                    report.completed.push(job.key);
+                } else {
+                    self.replace_first(job);
+                }
+                Step::Continue
+            }
+            Err(ZendeskError::RateLimited { retry_after_s }) => {
+                let at = now_ms + (retry_after_s as i64) * 1000;
+                // This request was refused, but an earlier one cut short may still have landed
+                // (the 429 may have answered the check): keep what was known before it.
+                job.in_flight = recovering;
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
+            }
+            Err(e) if e.is_retryable() => {
+                // The request may or may not have landed: keep `in_flight` so the retry checks.
+                job.attempts += 1;
+                let at = now_ms + domain::batch::retry_delay_ms(job.attempts);
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
+            }
+            Err(e) => {
+                self.finish_first(&job.key);
+                report.failed.push((job.key, e));
+                Step::Continue
+            }
+        }
+    }
+
+    fn replace_first(&mut self, job: Job) {
+        if let Some(first) = self.state.jobs.first_mut() {
+            *first = job;
+        }
+        self.persist();
+    }
+
+    fn finish_first(&mut self, key: &str) {
+        self.state.jobs.retain(|j| j.key != key);
+        self.state.finished.push(key.to_owned());
+        let excess = self.state.finished.len().saturating_sub(FINISHED_MEMORY);
+        self.state.finished.drain(..excess);
+        self.persist();
+    }
+}
+
+enum Step {
+    Continue,
+    Wait(i64),
+}

@@ -1,0 +1,342 @@
+//! Native tests of the connection layer: the Zendesk client, the CRM lookup, the write folding
+//! and the outbox, against an in-memory Zendesk that can fail in every way the real one does.
+
+mod support {
+    pub mod fake_zendesk;
+}
+
+use agent_adapter::{
+    services::{
+        crm::lookup_number,
+        outbox::Outbox,
+        storage::MemoryStore,
+        writes::{fold, Write},
+    },
+    zendesk::{NewTicket, TicketChange, Zendesk, ZendeskError},
+};
+use domain::{
+    dial::{ContactPlan, DialPlan, TicketPlan},
+    labels::Catalogue,
+    rules::{decide, Event, RuleContext, Session},
+};
+use futures::executor::block_on;
+use support::fake_zendesk::{FakeZendesk, Fault};
+
+const AGENT: u64 = 7;
+const NUMBER: &str = "+14155550100";
+
+fn session(id: &str) -> Session {
+    Session {
+        id: id.to_owned(),
+        language: "en".into(),
+        customer_number: Some(NUMBER.into()),
+        ..Session::default()
+    }
+}
+
+fn rule_context() -> RuleContext {
+    RuleContext {
+        region: "US".into(),
+        ..RuleContext::default()
+    }
+}
+
+/// The writes for placing an outbound call to a known contact with a new ticket.
+fn placed(call: &str, contact: u64) -> Vec<Write> {
+    let plan = DialPlan {
+        to: NUMBER.into(),
+        extension: None,
+        outbound_number: "+15550002".into(),
+        language: "en".into(),
+        contact: ContactPlan::Existing { id: contact },
+        ticket: TicketPlan::New,
+        entered_number: false,
+        comments: vec![],
+    };
+    let event = Event::OutboundPlaced {
+        session: session(call),
+        plan,
+        agent_id: AGENT,
+    };
+    fold(&decide(
+        &event,
+        &Default::default(),
+        &rule_context(),
+        &Catalogue::english(),
+    ))
+}
+
+/// The writes for the end of that call, with a recording.
+fn ended(call: &str, ticket: u64) -> Vec<Write> {
+    let event = Event::Ended {
+        session: session(call),
+        ticket_id: ticket,
+        recording_url: Some(format!("https://recordings.example/{call}.mp3")),
+        duration_s: 42,
+    };
+    fold(&decide(
+        &event,
+        &Default::default(),
+        &rule_context(),
+        &Catalogue::english(),
+    ))
+}
+
+#[test]
+fn client_maps_every_status() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let user = fake.add_user("Ann", NUMBER);
+    let closed = fake.add_ticket(user, "closed");
+    // 200
+    let found = block_on(zd.users_by_phone(NUMBER)).unwrap();
+    assert_eq!(found.contacts.len(), 1);
+    assert_eq!(found.open_ticket_counts.get(&user), Some(&0));
+    // 201
+    let created = block_on(zd.create_ticket(&NewTicket {
+        subject: "s".into(),
+        requester_id: user,
+        comment: "c".into(),
+        ..NewTicket::default()
+    }))
+    .unwrap();
+    assert!(created.id > user);
+    // 404
+    assert_eq!(block_on(zd.ticket(999_999)), Err(ZendeskError::NotFound));
+    // 422 on a closed ticket
+    let change = TicketChange {
+        comment: Some("x".into()),
+        ..TicketChange::default()
+    };
+    assert_eq!(
+        block_on(zd.update_ticket(closed, &change, None)),
+        Err(ZendeskError::Closed)
+    );
+    // 429 with Retry-After
+    fake.fail_next([Fault::RateLimited(17)]);
+    assert_eq!(
+        block_on(zd.ticket(created.id)),
+        Err(ZendeskError::RateLimited { retry_after_s: 17 })
+    );
+    // network failure and 5xx are transport errors, retryable
+    fake.fail_next([Fault::Network, Fault::Unavailable]);
+    assert!(matches!(
+        block_on(zd.ticket(created.id)),
+        Err(ZendeskError::Transport(_))
+    ));
+    let err = block_on(zd.ticket(created.id)).unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+}
+
+// MATRIX-1, MATRIX-2: the lookup finds exact matches only and reads tickets only when needed.
+#[test]
+fn lookup_reads_tickets_only_when_the_contact_has_open_ones() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", "(415) 555-0100");
+    fake.add_user("Other", "+44 20 4155 0100"); // same last digits, another number
+    let crm = block_on(lookup_number(&zd, NUMBER, "US")).unwrap();
+    assert_eq!(crm.contacts.iter().map(|c| c.id).collect::<Vec<_>>(), [ann]);
+    assert_eq!(fake.counts(), (1, 0), "no open ticket: one read");
+    fake.add_ticket(ann, "pending");
+    fake.reset_counts();
+    let crm = block_on(lookup_number(&zd, NUMBER, "US")).unwrap();
+    assert_eq!(crm.open_tickets_of(ann).len(), 1);
+    assert_eq!(fake.counts(), (2, 0));
+}
+
+// The request budget of one outbound call: known contact, new ticket, recording on.
+#[test]
+fn one_outbound_call_costs_one_read_and_two_writes() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let crm = block_on(lookup_number(&zd, NUMBER, "US")).unwrap();
+    assert_eq!(crm.contacts.len(), 1);
+    assert!(outbox.enqueue("call-1.placed", placed("call-1", ann)));
+    let report = block_on(outbox.run(&zd, 0));
+    let ticket = report.created_tickets[0].1;
+    assert_eq!(report.screen_pops, [ticket], "AGENT-2: the new ticket pops");
+    assert!(outbox.enqueue("call-1.ended", ended("call-1", ticket)));
+    block_on(outbox.run(&zd, 0));
+    let (reads, writes) = fake.counts();
+    println!(
+        "Zendesk requests for one outbound call (known contact, new ticket, recording on): \
+         {reads} read(s), {writes} write(s)"
+    );
+    assert_eq!((reads, writes), (1, 2));
+    let t = &fake.tickets()[0];
+    assert_eq!(t.requester_id, ann);
+    assert_eq!(t.assignee_id, Some(AGENT));
+    assert_eq!(t.comments.len(), 2, "{:?}", t.comments);
+    assert!(t.comments[1].contains("https://recordings.example/call-1.mp3"));
+    assert_eq!(t.voice_comments, 1);
+}
+
+// A reload while a write is in flight: the write landed, the answer was lost. The reopened
+// outbox finishes the job without writing anything twice.
+#[test]
+fn reload_in_the_middle_of_a_write_loses_and_duplicates_nothing() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+
+    let mut outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    fake.fail_next([Fault::LostAnswer]);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.completed.is_empty());
+    drop(outbox); // the page goes away
+
+    let mut outbox = Outbox::open(store.clone(), AGENT);
+    assert_eq!(outbox.jobs().len(), 1, "the job survived the reload");
+    let report = block_on(outbox.run(&zd, 10_000));
+    assert_eq!(report.completed, ["call-1.placed"]);
+    assert_eq!(
+        fake.tickets().len(),
+        1,
+        "the replayed creation did not make a second ticket"
+    );
+    let ticket = fake.tickets()[0].id;
+
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    fake.fail_next([Fault::LostAnswer]);
+    block_on(outbox.run(&zd, 20_000));
+    let mut outbox = Outbox::open(store, AGENT);
+    block_on(outbox.run(&zd, 40_000));
+    assert!(outbox.jobs().is_empty());
+    let t = &fake.tickets()[0];
+    assert_eq!(
+        t.comments.len(),
+        2,
+        "call finished written once: {:?}",
+        t.comments
+    );
+    // A replayed event after the reload is ignored.
+    assert!(!outbox.enqueue("call-1.ended", ended("call-1", ticket)));
+}
+
+// A closed ticket cannot take the call's data: the job ends with a clear error, the rest go on.
+#[test]
+fn closed_ticket_is_reported_not_retried() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let closed = fake.add_ticket(ann, "closed");
+    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.ended", ended("call-1", closed));
+    outbox.enqueue("call-2.placed", placed("call-2", ann));
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(
+        report.failed,
+        [("call-1.ended".to_owned(), ZendeskError::Closed)]
+    );
+    assert_eq!(report.completed, ["call-2.placed"]);
+}
+
+/// A small deterministic generator, so the storm is the same on every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+// 200 calls through a storm of 429s, 5xx, network loss and reloads mid-write: every call ends
+// with exactly its two comments, on exactly one ticket, in order.
+#[test]
+fn storm_of_faults_and_reloads_loses_and_duplicates_nothing() {
+    for seed in [42, 7, 2026, 31_337, 9_001] {
+        storm(seed);
+    }
+}
+
+fn storm(seed: u64) {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let mut outbox = Outbox::open(store.clone(), AGENT);
+    let mut rng = Lcg(seed);
+    let mut now = 0_i64;
+    let (mut faults, mut reloads) = (0, 0);
+    let calls = 200;
+    for call in 0..calls {
+        let id = format!("call-{call}");
+        outbox.enqueue(&format!("{id}.placed"), placed(&id, ann));
+        let mut ticket = None;
+        let mut ended_queued = false;
+        for _round in 0..200 {
+            if rng.next(3) == 0 {
+                let fault = match rng.next(4) {
+                    0 => Fault::RateLimited(1 + rng.next(5)),
+                    1 => Fault::Network,
+                    2 => Fault::Unavailable,
+                    _ => Fault::LostAnswer,
+                };
+                fake.fail_next([fault]);
+                faults += 1;
+            }
+            let report = block_on(outbox.run(&zd, now));
+            if let Some((_, t)) = report.created_tickets.first() {
+                ticket = Some(*t);
+            }
+            if rng.next(5) == 0 {
+                outbox = Outbox::open(store.clone(), AGENT);
+                reloads += 1;
+            }
+            if let (Some(t), false) = (ticket, ended_queued) {
+                if outbox.jobs().iter().all(|j| !j.key.ends_with(".placed")) {
+                    outbox.enqueue(&format!("{id}.ended"), ended(&id, t));
+                    ended_queued = true;
+                }
+            }
+            now += report.wake_at_ms.map_or(1_000, |at| (at - now).max(1));
+            if ended_queued && outbox.jobs().is_empty() {
+                break;
+            }
+        }
+        // A creation whose answer was lost and then replayed still reports its ticket through
+        // the idempotent replay; the call cannot end without one.
+        assert!(ended_queued, "{id} never finished");
+        fake.state.borrow_mut().faults.clear();
+    }
+    let tickets = fake.tickets();
+    let (reads, writes) = fake.counts();
+    println!(
+        "storm (seed {seed}): {calls} calls, {faults} injected faults, {reloads} reloads, {reads} reads, \
+         {writes} writes; tickets {}",
+        tickets.len()
+    );
+    assert_eq!(
+        tickets.len(),
+        calls,
+        "one ticket per call, none lost, none duplicated"
+    );
+    for t in &tickets {
+        assert_eq!(
+            t.comments.len(),
+            2,
+            "ticket {} comments {:?}",
+            t.id,
+            t.comments
+        );
+        assert!(
+            t.comments[0].starts_with("Call details"),
+            "{:?}",
+            t.comments
+        );
+        assert!(
+            t.comments[1].starts_with("Call finished"),
+            "{:?}",
+            t.comments
+        );
+        assert_eq!(t.voice_comments, 1);
+    }
+}

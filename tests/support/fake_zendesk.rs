@@ -1,0 +1,341 @@
+//! An in-memory Zendesk behind the `Transport` trait, for native tests of the client, the
+//! lookups and the outbox. It keeps what a real account would (users, tickets, comments, audits)
+//! and can be told to fail: 429 with Retry-After, network loss, 5xx, or "the request landed but
+//! the page died before the answer" (a reload in the middle of a write).
+
+use agent_adapter::{
+    http::{HttpRequest, HttpResponse, Method},
+    zendesk::Transport,
+};
+use serde_json::{json, Value};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, VecDeque},
+};
+
+/// A fault to inject into the next request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Answer 429 with this Retry-After.
+    RateLimited(u64),
+    /// No answer at all; nothing applied.
+    Network,
+    /// 503; nothing applied.
+    Unavailable,
+    /// Apply the request, then lose the answer.
+    LostAnswer,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeTicket {
+    pub id: u64,
+    pub status: String,
+    pub requester_id: u64,
+    pub assignee_id: Option<u64>,
+    pub subject: String,
+    pub comments: Vec<String>,
+    pub voice_comments: usize,
+    pub custom_fields: BTreeMap<u64, Value>,
+    pub op_keys: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub users: Vec<(u64, String, String)>,
+    pub tickets: BTreeMap<u64, FakeTicket>,
+    pub idempotency: BTreeMap<String, u64>,
+    pub next_id: u64,
+    pub faults: VecDeque<Fault>,
+    pub reads: usize,
+    pub writes: usize,
+    pub log: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct FakeZendesk {
+    pub state: RefCell<State>,
+}
+
+fn ok(status: u16, body: Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![],
+        body: body.to_string(),
+    }
+}
+
+fn error(status: u16, body: Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![],
+        body: body.to_string(),
+    }
+}
+
+fn not_found() -> HttpResponse {
+    error(
+        404,
+        json!({"error": "RecordNotFound", "description": "Not found"}),
+    )
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl FakeZendesk {
+    pub fn new() -> Self {
+        let fake = Self::default();
+        fake.state.borrow_mut().next_id = 1000;
+        fake
+    }
+
+    pub fn add_user(&self, name: &str, phone: &str) -> u64 {
+        let mut s = self.state.borrow_mut();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.users.push((id, name.to_owned(), phone.to_owned()));
+        id
+    }
+
+    pub fn add_ticket(&self, requester_id: u64, status: &str) -> u64 {
+        let mut s = self.state.borrow_mut();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.tickets.insert(
+            id,
+            FakeTicket {
+                id,
+                status: status.to_owned(),
+                requester_id,
+                assignee_id: None,
+                subject: format!("Ticket {id}"),
+                comments: vec![],
+                voice_comments: 0,
+                custom_fields: BTreeMap::new(),
+                op_keys: vec![],
+                created_at: format!("2024-05-01T10:00:{:02}Z", id % 60),
+            },
+        );
+        id
+    }
+
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state.borrow_mut().faults.extend(faults);
+    }
+
+    pub fn counts(&self) -> (usize, usize) {
+        let s = self.state.borrow();
+        (s.reads, s.writes)
+    }
+
+    pub fn reset_counts(&self) {
+        let mut s = self.state.borrow_mut();
+        s.reads = 0;
+        s.writes = 0;
+    }
+
+    pub fn tickets(&self) -> Vec<FakeTicket> {
+        self.state.borrow().tickets.values().cloned().collect()
+    }
+
+    fn ticket_json(t: &FakeTicket) -> Value {
+        json!({
+            "id": t.id, "status": t.status, "requester_id": t.requester_id,
+            "assignee_id": t.assignee_id, "subject": t.subject, "created_at": t.created_at,
+            "updated_at": t.created_at, "tags": [],
+            "custom_fields": t.custom_fields.iter().map(|(id, v)| json!({"id": id, "value": v})).collect::<Vec<_>>(),
+            "via": {"channel": "api"}, "unknown_key": {"ignored": true}
+        })
+    }
+
+    fn handle(&self, req: &HttpRequest) -> HttpResponse {
+        let mut s = self.state.borrow_mut();
+        let (path, query) = req.url.split_once('?').unwrap_or((req.url.as_str(), ""));
+        let parts: Vec<&str> = path.trim_start_matches("/api/v2/").split('/').collect();
+        let id_of = |p: &str| p.trim_end_matches(".json").parse::<u64>().ok();
+        match (req.method, parts.as_slice()) {
+            (Method::Get, ["users", "search.json"]) => {
+                let q = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("query="))
+                    .unwrap_or("")
+                    .replace("%3A", ":")
+                    .replace("%2A", "*");
+                let tail = q.trim_start_matches("phone:*");
+                let users: Vec<_> = s
+                    .users
+                    .iter()
+                    .filter(|(_, _, phone)| !tail.is_empty() && digits(phone).ends_with(tail))
+                    .cloned()
+                    .collect();
+                let mut counts = serde_json::Map::new();
+                for (id, _, _) in &users {
+                    let n = s
+                        .tickets
+                        .values()
+                        .filter(|t| {
+                            t.requester_id == *id
+                                && ["new", "open", "pending", "hold"].contains(&t.status.as_str())
+                        })
+                        .count();
+                    counts.insert(id.to_string(), json!(n));
+                }
+                let users: Vec<Value> = users
+                    .iter()
+                    .map(|(id, name, phone)| json!({"id": id, "name": name, "phone": phone, "created_at": "2024-01-01T00:00:00Z", "role": "end-user"}))
+                    .collect();
+                ok(
+                    200,
+                    json!({"users": users, "open_ticket_count": counts, "count": users.len()}),
+                )
+            }
+            (Method::Post, ["users.json"]) => {
+                let user = &req.body.as_ref().unwrap()["user"];
+                s.next_id += 1;
+                let id = s.next_id;
+                let (name, phone) = (
+                    user["name"].as_str().unwrap_or("").to_owned(),
+                    user["phone"].as_str().unwrap_or("").to_owned(),
+                );
+                s.users.push((id, name.clone(), phone.clone()));
+                ok(
+                    201,
+                    json!({"user": {"id": id, "name": name, "phone": phone}}),
+                )
+            }
+            (Method::Get, ["users", id, "tickets", "requested.json"]) => {
+                let id = id.parse::<u64>().unwrap_or(0);
+                let tickets: Vec<Value> = s
+                    .tickets
+                    .values()
+                    .filter(|t| t.requester_id == id)
+                    .map(Self::ticket_json)
+                    .collect();
+                ok(200, json!({"tickets": tickets}))
+            }
+            (Method::Get, ["tickets", id]) => match id_of(id).and_then(|id| s.tickets.get(&id)) {
+                Some(t) => ok(200, json!({"ticket": Self::ticket_json(t)})),
+                None => not_found(),
+            },
+            (Method::Get, ["tickets", id, "audits.json"]) => {
+                match id.parse::<u64>().ok().and_then(|id| s.tickets.get(&id)) {
+                    Some(t) => ok(
+                        200,
+                        json!({"audits": t.op_keys.iter().map(|k| json!({"metadata": {"custom": {"op_key": k}}})).collect::<Vec<_>>()}),
+                    ),
+                    None => not_found(),
+                }
+            }
+            (Method::Post, ["tickets.json"]) => {
+                let key = req
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("idempotency-key"))
+                    .map(|(_, v)| v.clone());
+                if let Some(id) = key.as_ref().and_then(|k| s.idempotency.get(k)) {
+                    let t = &s.tickets[id];
+                    return ok(201, json!({"ticket": Self::ticket_json(t)}));
+                }
+                let t = &req.body.as_ref().unwrap()["ticket"];
+                s.next_id += 1;
+                let id = s.next_id;
+                let ticket = FakeTicket {
+                    id,
+                    status: "open".into(),
+                    requester_id: t["requester_id"].as_u64().unwrap_or(0),
+                    assignee_id: t["assignee_id"].as_u64(),
+                    subject: t["subject"].as_str().unwrap_or("").into(),
+                    comments: vec![t["comment"]["body"].as_str().unwrap_or("").into()],
+                    voice_comments: 0,
+                    custom_fields: t["custom_fields"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|f| (f["id"].as_u64().unwrap(), f["value"].clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    op_keys: vec![],
+                    created_at: "2024-05-01T10:00:00Z".into(),
+                };
+                let body = json!({"ticket": Self::ticket_json(&ticket)});
+                s.tickets.insert(id, ticket);
+                if let Some(k) = key {
+                    s.idempotency.insert(k, id);
+                }
+                ok(201, body)
+            }
+            (Method::Put, ["tickets", id]) => {
+                let Some(t) = id_of(id).and_then(|id| s.tickets.get_mut(&id)) else {
+                    return not_found();
+                };
+                if t.status == "closed" {
+                    return error(
+                        422,
+                        json!({"error": "RecordInvalid", "description": "Record validation errors",
+                        "details": {"status": [{"description": "Status: closed prevents ticket update"}]}}),
+                    );
+                }
+                let change = &req.body.as_ref().unwrap()["ticket"];
+                if let Some(body) = change["comment"]["body"].as_str() {
+                    assert_eq!(
+                        change["comment"]["public"],
+                        json!(false),
+                        "comments are internal"
+                    );
+                    t.comments.push(body.to_owned());
+                }
+                if change.get("voice_comment").is_some() {
+                    t.voice_comments += 1;
+                }
+                if let Some(status) = change["status"].as_str() {
+                    t.status = status.to_owned();
+                }
+                if let Some(a) = change["assignee_id"].as_u64() {
+                    t.assignee_id = Some(a);
+                }
+                for f in change["custom_fields"].as_array().into_iter().flatten() {
+                    t.custom_fields
+                        .insert(f["id"].as_u64().unwrap(), f["value"].clone());
+                }
+                if let Some(k) = change["metadata"]["custom"]["op_key"].as_str() {
+                    t.op_keys.push(k.to_owned());
+                }
+                ok(200, json!({"ticket": Self::ticket_json(t)}))
+            }
+            _ => not_found(),
+        }
+    }
+}
+
+impl Transport for &FakeZendesk {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let fault = self.state.borrow_mut().faults.pop_front();
+        {
+            let mut s = self.state.borrow_mut();
+            if request.method.is_write() {
+                s.writes += 1
+            } else {
+                s.reads += 1
+            }
+            s.log
+                .push(format!("{} {}", request.method.as_str(), request.url));
+        }
+        match fault {
+            Some(Fault::RateLimited(after)) => Ok(HttpResponse {
+                status: 429,
+                headers: vec![("retry-after".into(), after.to_string())],
+                body: "{}".into(),
+            }),
+            Some(Fault::Network) => Err("connection reset".into()),
+            Some(Fault::Unavailable) => Ok(error(503, json!({}))),
+            Some(Fault::LostAnswer) => {
+                let _ = self.handle(&request);
+                Err("the page was reloaded".into())
+            }
+            None => Ok(self.handle(&request)),
+        }
+    }
+}
