@@ -4,8 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 WASM=wasm32-unknown-unknown
-# The crates that make up the adapter (the sandbox, native only, is checked natively).
-APP=(-p agent-adapter -p domain)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -19,10 +17,18 @@ step "clippy (native)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "clippy ($WASM)"
-cargo clippy "${APP[@]}" --all-targets --target "$WASM" --locked -- -D warnings
+# The app with its tests; domain as a library (its property tests are native only).
+cargo clippy -p agent-adapter --all-targets --target "$WASM" --locked -- -D warnings
+cargo clippy -p domain --lib --target "$WASM" --locked -- -D warnings
 
 step "native tests"
 cargo test --workspace --locked
+
+step "request counts and fault storm (Zendesk requests per call, reload and 429 safety)"
+cargo test -p agent-adapter --test connections --locked -- --nocapture --test-threads 1
+
+step "batcher benchmark"
+cargo run --release -p domain --example batch_bench --locked
 
 step "browser tests (headless Chromium)"
 cargo test -p agent-adapter --target "$WASM" --test web --locked
