@@ -53,6 +53,19 @@ if ! cmp -s package-lock.json node_modules/.installed-lock.json 2>/dev/null; the
   cp package-lock.json node_modules/.installed-lock.json
 fi
 
+# The ZAF SDK from npm, bundled: an IIFE (global `ZAFClient`, as Zendesk's CDN script) that the
+# sandbox serves, and an ES module that the browser tests import. Never committed.
+zaf_entry=tests/fixtures/zaf_sdk_entry.js
+if [[ ! -s target/js/zaf_sdk.js || ! -s target/js/zaf_sdk.esm.js ||
+  package-lock.json -nt target/js/zaf_sdk.js || $zaf_entry -nt target/js/zaf_sdk.esm.js ]]; then
+  say "bundling the ZAF SDK (npm zendesk_app_framework_sdk) into target/js/"
+  mkdir -p target/js
+  node_modules/.bin/esbuild node_modules/zendesk_app_framework_sdk/lib/index.js --bundle \
+    --minify --format=iife --global-name=ZAFClient --log-level=warning --outfile=target/js/zaf_sdk.js
+  node_modules/.bin/esbuild "$zaf_entry" --bundle --minify --format=esm --log-level=warning \
+    --outfile=target/js/zaf_sdk.esm.js
+fi
+
 install_crate trunk trunk 0.21.14
 install_crate wasm-bindgen-cli wasm-bindgen "$wasm_bindgen_version"
 install_crate stylance-cli stylance "$stylance_version"

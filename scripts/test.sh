@@ -31,7 +31,7 @@ step "batcher benchmark"
 cargo run --release -p domain --example batch_bench --locked
 
 step "browser tests (headless Chromium)"
-cargo test -p agent-adapter --target "$WASM" --test web --locked
+cargo test -p agent-adapter --target "$WASM" --test web --test zaf --locked
 
 step "release build"
 trunk build --release

@@ -12,6 +12,11 @@ use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod browser {
+    pub mod serial;
+}
+use browser::serial::serial;
+
 /// A mounted app in its own section; dropping it unmounts the app and removes the section.
 struct Mounted<H> {
     section: HtmlElement,
@@ -67,6 +72,7 @@ fn call_enabled() -> bool {
 // UI-4: an empty display shows the placeholder, and Call is disabled.
 #[wasm_bindgen_test]
 async fn empty_display_shows_placeholder_and_blocks_call() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     let input: HtmlInputElement = by_test_id("dial-number").unchecked_into();
@@ -78,6 +84,7 @@ async fn empty_display_shows_placeholder_and_blocks_call() {
 // UI-5: the on-screen keypad types into the display, in order, and backspace deletes.
 #[wasm_bindgen_test]
 async fn keypad_types_into_the_display() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     for id in ["plus", "3", "9", "0", "2", "star", "hash"] {
@@ -101,6 +108,7 @@ async fn keypad_types_into_the_display() {
 // Every digit key of the keypad is wired to its own digit.
 #[wasm_bindgen_test]
 async fn every_digit_key_types_its_digit() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     for d in 0..=9 {
@@ -113,6 +121,7 @@ async fn every_digit_key_types_its_digit() {
 // UI-5: typing on the keyboard types into the display; Escape cancels (UI-12).
 #[wasm_bindgen_test]
 async fn keyboard_types_into_the_display() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     for key in ["+", "4", "4", "a", "2", "0", "Backspace", "7"] {
@@ -128,6 +137,7 @@ async fn keyboard_types_into_the_display() {
 // Enter places the call with the typed number; Cancel clears it (UI-12).
 #[wasm_bindgen_test]
 async fn enter_calls_and_cancel_clears() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     for key in ["5", "5", "5"] {
@@ -152,6 +162,7 @@ async fn enter_calls_and_cancel_clears() {
 // UI-7: a pasted number loses its punctuation.
 #[wasm_bindgen_test]
 async fn paste_into_the_display_is_cleaned() {
+    let _page = serial().await;
     let _app = mount_app();
     tick().await;
     let input: HtmlInputElement = by_test_id("dial-number").unchecked_into();

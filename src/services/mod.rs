@@ -6,3 +6,4 @@ pub mod leader;
 pub mod outbox;
 pub mod storage;
 pub mod writes;
+pub mod zaf_transport;
