@@ -1,0 +1,280 @@
+//! The control API (`/_sandbox/...`): what tests and the workspace's control panel use to set
+//! the scene and to look at the result. Documented in the README ("Sandbox").
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::model::{now_ms, PlatformCall};
+use crate::platform;
+use crate::state::{App, Fault, RateBudget};
+use domain::settings::Settings;
+
+/// The control routes, to nest under `/_sandbox`.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/settings", get(get_settings).put(put_settings))
+        .route("/faults", get(get_faults).post(add_faults).delete(clear_faults))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/state", get(state))
+        .route("/events", post(events))
+        .route("/displays", get(displays))
+        .route("/queue", get(queue))
+        .route("/info", get(info))
+}
+
+fn bad(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, Json(json!({"error": text.into()}))).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct Reset {
+    fixture: Option<String>,
+}
+
+async fn reset(State(app): State<App>, body: Option<Json<Reset>>) -> Response {
+    let name = body
+        .and_then(|b| b.0.fixture)
+        .unwrap_or_else(|| app.world().fixture_name.clone());
+    match app.reset(&name) {
+        Ok(()) => Json(json!({"fixture": name})).into_response(),
+        Err(e) => bad(StatusCode::NOT_FOUND, e),
+    }
+}
+
+fn sandbox_settings(app: &App) -> Value {
+    let w = app.world();
+    let mut s = json!(w.settings);
+    s["rate_limit"] = json!(w.budget.limit);
+    s["auto_answer_ms"] = json!(w.auto_answer_ms);
+    s["teams"] = json!(w.teams);
+    s
+}
+
+async fn get_settings(State(app): State<App>) -> Json<Value> {
+    Json(sandbox_settings(&app))
+}
+
+fn merge(dst: &mut Value, src: &Value) {
+    match (dst, src) {
+        (Value::Object(d), Value::Object(s)) => {
+            for (k, v) in s {
+                merge(d.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (d, s) => *d = s.clone(),
+    }
+}
+
+/// Deep-merges `{operation?, developer?}` (the `domain::settings::Settings` shape) into the
+/// platform settings, plus the sandbox's own `rate_limit`, `auto_answer_ms` and `teams`.
+async fn put_settings(State(app): State<App>, Json(patch): Json<Value>) -> Response {
+    let mut merged = {
+        let w = app.world();
+        json!(w.settings)
+    };
+    let mut platform_patch = patch.clone();
+    if let Some(o) = platform_patch.as_object_mut() {
+        for k in ["rate_limit", "auto_answer_ms", "teams"] {
+            o.remove(k);
+        }
+    }
+    merge(&mut merged, &platform_patch);
+    let settings: Settings = match serde_json::from_value(merged) {
+        Ok(s) => s,
+        Err(e) => return bad(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    if let Err(e) = settings.validate() {
+        return bad(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+    }
+    let teams = match patch.get("teams") {
+        Some(t) => match serde_json::from_value::<Vec<domain::settings::Team>>(t.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => return bad(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        },
+        None => None,
+    };
+    {
+        let mut w = app.world();
+        w.settings = settings.clone();
+        if let Some(l) = patch.get("rate_limit").and_then(Value::as_u64) {
+            w.budget = RateBudget::new(u32::try_from(l).unwrap_or(u32::MAX).max(1));
+        }
+        if let Some(a) = patch.get("auto_answer_ms") {
+            w.auto_answer_ms = a.as_u64();
+        }
+        if let Some(t) = teams {
+            w.teams = t;
+        }
+    }
+    app.queue().configure(&settings);
+    app.wake_queue();
+    Json(sandbox_settings(&app)).into_response()
+}
+
+async fn get_faults(State(app): State<App>) -> Json<Value> {
+    Json(json!({"faults": app.world().faults}))
+}
+
+async fn add_faults(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    let list = if body.is_array() {
+        body
+    } else {
+        Value::Array(vec![body])
+    };
+    let faults: Vec<Fault> = match serde_json::from_value(list) {
+        Ok(f) => f,
+        Err(e) => return bad(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let mut w = app.world();
+    w.faults.extend(faults);
+    Json(json!({"faults": w.faults})).into_response()
+}
+
+async fn clear_faults(State(app): State<App>) -> Json<Value> {
+    app.world().faults.clear();
+    Json(json!({"faults": []}))
+}
+
+#[derive(Deserialize)]
+struct After {
+    after: Option<u64>,
+}
+
+async fn requests(State(app): State<App>, Query(q): Query<After>) -> Json<Value> {
+    let after = q.after.unwrap_or(0);
+    let w = app.world();
+    let list: Vec<_> = w.requests.iter().filter(|r| r.seq > after).collect();
+    Json(json!({"requests": list}))
+}
+
+async fn clear_requests(State(app): State<App>) -> Json<Value> {
+    app.world().requests.clear();
+    Json(json!({"requests": []}))
+}
+
+async fn state(State(app): State<App>) -> Json<Value> {
+    let base = app.base();
+    Json(app.world().dump(&base))
+}
+
+async fn displays(State(app): State<App>, Query(q): Query<After>) -> Json<Value> {
+    let after = q.after.unwrap_or(0);
+    let w = app.world();
+    let list: Vec<_> = w.displays.iter().filter(|d| d.seq > after).collect();
+    Json(json!({"displays": list}))
+}
+
+async fn queue(State(app): State<App>) -> Json<Value> {
+    Json(app.queue().summary())
+}
+
+/// What the workspace page needs: agents (with the sandbox passwords), fixtures, the app guid.
+async fn info(State(app): State<App>) -> Json<Value> {
+    let w = app.world();
+    let agents: Vec<Value> = w
+        .agents
+        .iter()
+        .map(|a| {
+            let team = w.team_of(a);
+            json!({"id": a.id, "name": a.name, "email": a.email, "password": a.password,
+                   "zendesk_user_id": a.zendesk_user_id, "team": team})
+        })
+        .collect();
+    let port = app.config().port;
+    Json(json!({
+        "fixture": w.fixture_name,
+        "fixtures": crate::fixtures::NAMES,
+        "agents": agents,
+        "app_guid": crate::APP_GUID,
+        "app_origin": format!("http://localhost:{port}"),
+        "platform_url": format!("http://localhost:{port}/platform"),
+        "background_page": crate::background_page_exists(&app.config().app_dir),
+    }))
+}
+
+/// `POST /_sandbox/events`: the customer's side.
+/// - `{"type":"answer","call_id"}` the customer answers a ringing outbound call;
+/// - `{"type":"hangup","call_id","after_s"?}` the customer hangs up (now or after N seconds);
+/// - `{"type":"inbound","from","agent_id"?,"menu_path"?,"lang"?}` an IVR call offered to an
+///   agent (the first one if none is named);
+/// - `{"type":"emit","agent_id"?,"event":{type,…}}` any other platform event as is (chat,
+///   SmartAction, CSAT, custom data), to one agent or all.
+async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    let call_id = body["call_id"].as_u64();
+    match body["type"].as_str().unwrap_or("") {
+        "answer" => match call_id {
+            Some(id) if platform::connect(&app, id) => Json(json!({"ok": true})).into_response(),
+            _ => bad(StatusCode::CONFLICT, "no ringing call with that call_id"),
+        },
+        "hangup" => {
+            let Some(id) = call_id.filter(|id| app.world().calls.contains_key(id)) else {
+                return bad(StatusCode::NOT_FOUND, "no call with that call_id");
+            };
+            let after = body["after_s"].as_f64().unwrap_or(0.0);
+            if after > 0.0 {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs_f64(after)).await;
+                    platform::end(&app, id, "customer");
+                });
+                Json(json!({"ok": true, "scheduled_s": after})).into_response()
+            } else if platform::end(&app, id, "customer") {
+                Json(json!({"ok": true})).into_response()
+            } else {
+                bad(StatusCode::CONFLICT, "the call has ended already")
+            }
+        }
+        "inbound" => {
+            let from = body["from"].as_str().unwrap_or("").to_string();
+            if crate::model::digits(&from).len() < 3 {
+                return bad(StatusCode::UNPROCESSABLE_ENTITY, "from: the caller's number is required");
+            }
+            let (id, agent, line, lang) = {
+                let mut w = app.world();
+                let agent = body["agent_id"]
+                    .as_u64()
+                    .or_else(|| w.agents.first().map(|a| a.id));
+                let line = w.numbers.first().map(|n| n.number.clone()).unwrap_or_default();
+                let lang = body["lang"]
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| "en-US".into());
+                (w.next_id(), agent, line, lang)
+            };
+            let call = PlatformCall {
+                id,
+                status: "ringing".into(),
+                direction: "inbound".into(),
+                agent_id: agent,
+                customer_number: from,
+                line,
+                lang,
+                request: json!({}),
+                started_ms: now_ms(),
+                connected_ms: None,
+                ended_ms: None,
+                ended_by: None,
+                menu_path: body["menu_path"].as_str().unwrap_or("Main menu").into(),
+            };
+            platform::start_call(&app, call, None);
+            Json(json!({"ok": true, "call_id": id})).into_response()
+        }
+        "emit" => {
+            let Some(ev) = body.get("event").filter(|e| e["type"].is_string()) else {
+                return bad(StatusCode::UNPROCESSABLE_ENTITY, "event: an object with a type is required");
+            };
+            app.emit(body["agent_id"].as_u64(), ev.clone());
+            Json(json!({"ok": true})).into_response()
+        }
+        other => bad(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("unknown event type {other:?}: answer, hangup, inbound, emit"),
+        ),
+    }
+}

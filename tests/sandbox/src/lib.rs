@@ -1,0 +1,277 @@
+//! The sandbox: a local Zendesk (agent workspace + REST API) and contact-centre platform in one
+//! server, so that the adapter can be tried and tested end to end with no account (DESIGN.md §5.3).
+//!
+//! - `/` the emulated agent workspace (`static/`), the host side of the ZAF protocol;
+//! - `/app/…` the built adapter (`--app-dir`), its `index.html` rewritten to load the ZAF SDK from
+//!   `/vendor/zaf_sdk.js` instead of Zendesk's CDN; open it from `http://localhost:PORT` while the
+//!   workspace is on `http://127.0.0.1:PORT`, so that the app runs on another origin, as in Zendesk;
+//! - `/api/v2/…` the Zendesk REST emulator ([`zendesk`]);
+//! - `/platform/…` the platform ([`platform`], [`queue`]);
+//! - `/_sandbox/…` the control API ([`control`]).
+//!
+//! The server binds 127.0.0.1 only.
+
+pub mod control;
+pub mod fixtures;
+pub mod model;
+pub mod platform;
+pub mod queue;
+pub mod state;
+pub mod zendesk;
+
+use std::net::SocketAddr;
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use serde_json::Value;
+
+pub use state::{App, Config};
+
+/// The installation guid the workspace gives the app (`app_guid`).
+pub const APP_GUID: &str = "5a9d1e0c-7b3f-4c2a-9e61-0sandbox0001";
+
+/// Zendesk's CDN URLs of the ZAF SDK, rewritten to [`ZAF_LOCAL`] when the app is served.
+pub const ZAF_CDN: [&str; 2] = [
+    "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js",
+    "https://assets.zendesk.com/apps/sdk/2.0/zaf_sdk.js",
+];
+
+/// Where the sandbox serves the bundled SDK.
+pub const ZAF_LOCAL: &str = "/vendor/zaf_sdk.js";
+
+const HOST_HTML: &str = include_str!("../static/index.html");
+const HOST_JS: &str = include_str!("../static/host.js");
+const HOST_CSS: &str = include_str!("../static/host.css");
+const BACKGROUND_HTML: &str = include_str!("../static/background.html");
+const ICON_SVG: &str = include_str!("../static/icon.svg");
+
+/// Whether the built app has its own background location page.
+pub fn background_page_exists(app_dir: &FsPath) -> bool {
+    app_dir.join("background.html").is_file()
+}
+
+/// The whole server.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(|| async { html(HOST_HTML.to_string()) }))
+        .route("/host.js", get(|| async { typed("text/javascript", HOST_JS) }))
+        .route("/host.css", get(|| async { typed("text/css", HOST_CSS) }))
+        .route("/icon.svg", get(icon))
+        .route(ZAF_LOCAL, get(zaf_sdk))
+        .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))
+        .route("/app/", get(app_index))
+        .route("/app/{*path}", get(app_file))
+        .route("/api/v2/{*path}", any(api))
+        .nest("/platform", platform::routes())
+        .nest("/_sandbox", control::routes())
+        .layer(middleware::from_fn_with_state(app.clone(), edge))
+        .with_state(app)
+}
+
+/// CORS for the platform (the app runs on another origin when `platform_url` points elsewhere)
+/// and faults on `/platform` paths (the Zendesk API applies its own, in [`zendesk::handle`]).
+async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let platform = path.starts_with("/platform");
+    if platform && req.method() == Method::OPTIONS {
+        return cors(StatusCode::NO_CONTENT.into_response());
+    }
+    if platform {
+        let fault = app.world().fault_for(&path);
+        if fault.latency_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
+        }
+        if let Some((status, retry_after)) = fault.status {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = (code, axum::Json(serde_json::json!({"error": "injected fault"}))).into_response();
+            if let Some(s) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                r.headers_mut().insert(header::RETRY_AFTER, s);
+            }
+            return cors(r);
+        }
+    }
+    let r = next.run(req).await;
+    if platform {
+        cors(r)
+    } else {
+        r
+    }
+}
+
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+    );
+    r
+}
+
+fn html(body: String) -> Response {
+    typed("text/html; charset=utf-8", body)
+}
+
+fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    // The app package's own top-bar icon when run from the repository root.
+    let svg = std::fs::read_to_string("zendesk-app/assets/icon_top_bar.svg")
+        .unwrap_or_else(|_| ICON_SVG.to_string());
+    typed("image/svg+xml", svg)
+}
+
+async fn zaf_sdk(State(app): State<App>) -> Response {
+    match std::fs::read(&app.config().zaf_sdk) {
+        Ok(js) => typed("text/javascript", js),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            format!(
+                "ZAF SDK bundle not found at {}: run scripts/setup.sh",
+                app.config().zaf_sdk.display()
+            ),
+        )
+            .into_response(),
+    }
+}
+
+async fn app_index(State(app): State<App>) -> Response {
+    serve_app_file(&app, "index.html")
+}
+
+async fn app_file(State(app): State<App>, Path(path): Path<String>) -> Response {
+    serve_app_file(&app, &path)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript",
+        "wasm" => "application/wasm",
+        "css" => "text/css",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn serve_app_file(app: &App, path: &str) -> Response {
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    if path.split('/').any(|s| s == ".." || s.starts_with('.')) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let file: PathBuf = app.config().app_dir.join(&path);
+    match std::fs::read(&file) {
+        Ok(bytes) if path.ends_with(".html") => {
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for cdn in ZAF_CDN {
+                text = text.replace(cdn, ZAF_LOCAL);
+            }
+            html(text)
+        }
+        Ok(bytes) => typed(content_type(&path), bytes),
+        Err(_) if path == "background.html" => html(BACKGROUND_HTML.to_string()),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            format!("{} not found (build the app: trunk build --release)", file.display()),
+        )
+            .into_response(),
+    }
+}
+
+/// `/api/v2/*`: decode, hand to [`zendesk::handle`], encode.
+async fn api(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().trim_start_matches("/api/v2/").to_string();
+    let body_json: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({"error": "Unprocessable Entity", "description": "The request body is not valid JSON"})),
+                )
+                    .into_response()
+            }
+        }
+    };
+    // The workspace says which agent is signed in to Zendesk (the author of the app's writes).
+    let actor = headers
+        .get("x-sandbox-user")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let r = zendesk::handle(
+        &app,
+        zendesk::ApiRequest {
+            method: method.to_string(),
+            path,
+            query: uri.query().unwrap_or("").to_string(),
+            body: body_json,
+            source: "app",
+            actor,
+        },
+    )
+    .await;
+    let code = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = match r.body {
+        Some(b) => (code, axum::Json(b)).into_response(),
+        None => code.into_response(),
+    };
+    for (k, v) in r.headers {
+        if let (Ok(k), Ok(v)) = (
+            header::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
+}
+
+/// Starts the server on 127.0.0.1:`config.port` (0 = any free port) and the CRM queue worker;
+/// returns the address bound. The server runs until the runtime stops.
+pub async fn start(mut config: Config) -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+        .await
+        .map_err(|e| format!("127.0.0.1:{}: {e}", config.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    config.port = addr.port();
+    let app = App::new(config)?;
+    tokio::spawn(queue::run(app.clone()));
+    let router = router(app);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}

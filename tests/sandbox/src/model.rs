@@ -1,0 +1,557 @@
+//! The emulated Zendesk account's records and the platform's records, and how each renders as
+//! JSON in the shapes of `reference/zendesk.md` §4-5 and DESIGN.md §5.2.
+//!
+//! Records are plain structs held in [`crate::state::World`]; rendering is separate so that a
+//! fixture can be written without the dozens of keys Zendesk returns.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use domain::settings::{Settings, Team};
+
+/// The Zendesk subdomain the sandbox pretends to be.
+pub const SUBDOMAIN: &str = "sandbox";
+
+/// Seconds since the Unix epoch, now.
+pub fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A Unix time as Zendesk's ISO-8601 UTC form, `2024-05-01T10:00:00Z`.
+pub fn iso(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Civil-from-days (proleptic Gregorian), after H. Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
+
+/// The digits of a phone number, for matching (`+1 (555) 010-0001` → `15550100001`).
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A Zendesk user identity (`/users/{id}/identities`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Identity {
+    /// Identity id.
+    pub id: u64,
+    /// `phone_number`, `email`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The number or address.
+    pub value: String,
+    /// Primary identity of its type.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+/// A Zendesk user: an end user (contact) or an agent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: u64,
+    /// Full name.
+    pub name: String,
+    /// Primary email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Primary phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// `end-user`, `agent` or `admin`.
+    #[serde(default = "end_user")]
+    pub role: String,
+    /// External id.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Other identities (phone numbers beyond `phone`).
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+    /// `shared_phone_number`.
+    #[serde(default)]
+    pub shared_phone_number: bool,
+    /// Locale, e.g. `en-US`.
+    #[serde(default = "en_us")]
+    pub locale: String,
+    /// Unix seconds.
+    #[serde(default)]
+    pub created_at: i64,
+    /// Unix seconds.
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+fn end_user() -> String {
+    "end-user".into()
+}
+
+fn en_us() -> String {
+    "en-US".into()
+}
+
+impl User {
+    /// Every phone number of the user: `phone` first, then phone identities.
+    pub fn phones(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.phone.iter().cloned().collect();
+        for i in &self.identities {
+            if i.kind == "phone_number" && !out.contains(&i.value) {
+                out.push(i.value.clone());
+            }
+        }
+        out
+    }
+
+    /// The user in Zendesk's shape (`reference/zendesk.md` §5.1).
+    pub fn to_json(&self, base: &str) -> Value {
+        json!({
+            "id": self.id,
+            "url": format!("{base}/api/v2/users/{}.json", self.id),
+            "name": self.name,
+            "email": self.email,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "time_zone": "UTC",
+            "iana_time_zone": "Etc/UTC",
+            "phone": self.phone,
+            "shared_phone_number": self.shared_phone_number,
+            "photo": null,
+            "locale_id": 1,
+            "locale": self.locale,
+            "organization_id": null,
+            "role": self.role,
+            "verified": true,
+            "external_id": self.external_id,
+            "tags": self.tags,
+            "alias": null,
+            "active": true,
+            "shared": false,
+            "shared_agent": false,
+            "last_login_at": null,
+            "two_factor_auth_enabled": false,
+            "signature": null,
+            "details": "",
+            "notes": "",
+            "role_type": null,
+            "custom_role_id": null,
+            "moderator": self.role != "end-user",
+            "ticket_restriction": if self.role == "end-user" { json!("requested") } else { Value::Null },
+            "only_private_comments": false,
+            "restricted_agent": false,
+            "suspended": false,
+            "default_group_id": null,
+            "report_csv": false,
+            "user_fields": {},
+        })
+    }
+}
+
+/// One comment on a ticket (also voice comments).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Comment {
+    /// Comment id.
+    pub id: u64,
+    /// `Comment`, `VoiceComment` or `TpeVoiceComment`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Text.
+    pub body: String,
+    /// Public (false = internal note).
+    pub public: bool,
+    /// Author.
+    pub author_id: u64,
+    /// The audit that added it.
+    pub audit_id: u64,
+    /// Voice data (`voice_comment` keys), if any.
+    #[serde(default)]
+    pub data: Option<Value>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl Comment {
+    /// The comment in Zendesk's shape.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": self.kind,
+            "author_id": self.author_id,
+            "body": self.body,
+            "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", html_escape(&self.body)),
+            "plain_body": self.body,
+            "public": self.public,
+            "attachments": [],
+            "audit_id": self.audit_id,
+            "via": {"channel": "api", "source": {"from": {}, "to": {}, "rel": null}},
+            "created_at": iso(self.created_at),
+            "metadata": {"system": {}, "custom": {}},
+            "data": self.data,
+        })
+    }
+}
+
+/// Escapes text for an HTML body.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One audit: a change set with its metadata (the CRM queue finds its keys here).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Audit {
+    /// Audit id.
+    pub id: u64,
+    /// Ticket.
+    pub ticket_id: u64,
+    /// Author.
+    pub author_id: u64,
+    /// `metadata.custom` sent with the update.
+    pub custom: Value,
+    /// The events (`Create`, `Change`, `Comment`).
+    pub events: Vec<Value>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl Audit {
+    /// The audit in Zendesk's shape.
+    pub fn to_json(&self, via: &Value) -> Value {
+        json!({
+            "id": self.id,
+            "ticket_id": self.ticket_id,
+            "created_at": iso(self.created_at),
+            "author_id": self.author_id,
+            "metadata": {
+                "system": {"client": "sandbox", "ip_address": "127.0.0.1", "location": "Localhost"},
+                "custom": self.custom,
+            },
+            "events": self.events,
+            "via": via,
+        })
+    }
+}
+
+/// A Zendesk ticket.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Ticket id.
+    pub id: u64,
+    /// Subject.
+    pub subject: String,
+    /// First comment's text.
+    #[serde(default)]
+    pub description: String,
+    /// `new`, `open`, `pending`, `hold`, `solved`, `closed`.
+    pub status: String,
+    /// Requester.
+    pub requester_id: u64,
+    /// Submitter.
+    #[serde(default)]
+    pub submitter_id: Option<u64>,
+    /// Assignee.
+    #[serde(default)]
+    pub assignee_id: Option<u64>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Custom field values `{id, value}`.
+    #[serde(default)]
+    pub custom_fields: Vec<Value>,
+    /// `via_id` (0 = web, 4 = API here; 44/45/46 voice).
+    #[serde(default = "api_via")]
+    pub via_id: u32,
+    /// Comments, oldest first.
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+    /// Audits, oldest first.
+    #[serde(default)]
+    pub audits: Vec<Audit>,
+    /// Set when merged into another ticket.
+    #[serde(default)]
+    pub merged_into: Option<u64>,
+    /// Unix seconds.
+    #[serde(default)]
+    pub created_at: i64,
+    /// Unix seconds.
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+fn api_via() -> u32 {
+    4
+}
+
+/// The `via` object for a `via_id`.
+pub fn via_json(via_id: u32) -> Value {
+    match via_id {
+        44 => json!({"channel": "voice", "source": {"from": {}, "to": {}, "rel": "voicemail"}}),
+        45 => json!({"channel": "voice", "source": {"from": {}, "to": {}, "rel": "inbound"}}),
+        46 => json!({"channel": "voice", "source": {"from": {}, "to": {}, "rel": "outbound"}}),
+        0 => json!({"channel": "web", "source": {"from": {}, "to": {}, "rel": null}}),
+        _ => json!({"channel": "api", "source": {"from": {}, "to": {}, "rel": null}}),
+    }
+}
+
+impl Ticket {
+    /// The ticket in Zendesk's shape (`reference/zendesk.md` §5.3).
+    pub fn to_json(&self, base: &str) -> Value {
+        json!({
+            "url": format!("{base}/api/v2/tickets/{}.json", self.id),
+            "id": self.id,
+            "external_id": null,
+            "via": via_json(self.via_id),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "type": null,
+            "subject": self.subject,
+            "raw_subject": self.subject,
+            "description": self.description,
+            "priority": null,
+            "status": self.status,
+            "recipient": null,
+            "requester_id": self.requester_id,
+            "submitter_id": self.submitter_id.unwrap_or(self.requester_id),
+            "assignee_id": self.assignee_id,
+            "organization_id": null,
+            "group_id": null,
+            "collaborator_ids": [],
+            "follower_ids": [],
+            "email_cc_ids": [],
+            "forum_topic_id": null,
+            "problem_id": null,
+            "has_incidents": false,
+            "is_public": self.comments.first().is_none_or(|c| c.public),
+            "due_at": null,
+            "tags": self.tags,
+            "custom_fields": self.custom_fields,
+            "satisfaction_rating": null,
+            "sharing_agreement_ids": [],
+            "custom_status_id": null,
+            "fields": self.custom_fields,
+            "followup_ids": [],
+            "ticket_form_id": null,
+            "brand_id": 1,
+            "allow_channelback": false,
+            "allow_attachments": true,
+            "from_messaging_channel": false,
+        })
+    }
+}
+
+/// A custom ticket field.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TicketField {
+    /// Field id.
+    pub id: u64,
+    /// `text`, `tagger`, `integer`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Active.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Dropdown options.
+    #[serde(default)]
+    pub custom_field_options: Vec<Value>,
+    /// Unix seconds.
+    #[serde(default)]
+    pub created_at: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl TicketField {
+    /// The field in Zendesk's shape.
+    pub fn to_json(&self, base: &str, position: usize) -> Value {
+        json!({
+            "id": self.id,
+            "url": format!("{base}/api/v2/ticket_fields/{}.json", self.id),
+            "type": self.kind,
+            "title": self.title,
+            "raw_title": self.title,
+            "description": self.description,
+            "raw_description": self.description,
+            "position": position,
+            "active": self.active,
+            "required": false,
+            "collapsed_for_agents": false,
+            "regexp_for_validation": null,
+            "title_in_portal": self.title,
+            "visible_in_portal": false,
+            "editable_in_portal": false,
+            "required_in_portal": false,
+            "tag": null,
+            "custom_field_options": self.custom_field_options,
+            "system_field_options": null,
+            "removable": true,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+        })
+    }
+}
+
+/// A platform agent (signs in to the adapter) and the Zendesk agent user it is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Agent {
+    /// Platform agent id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Sign-in password (sandbox only; printed by `make run`).
+    pub password: String,
+    /// Team id.
+    pub team_id: u64,
+    /// The Zendesk agent user.
+    pub zendesk_user_id: u64,
+}
+
+/// An outbound number offered on the dial screen.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutboundNumber {
+    /// E.164 number.
+    pub number: String,
+    /// Label.
+    pub label: String,
+    /// Queue it belongs to.
+    pub queue_id: u64,
+    /// Default language of the queue.
+    pub lang: String,
+    /// Selected by default.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// What a fixture holds: the whole starting state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Fixture {
+    /// Fixture name.
+    pub name: String,
+    /// Zendesk users (agents and end users).
+    pub users: Vec<User>,
+    /// Zendesk tickets.
+    pub tickets: Vec<Ticket>,
+    /// Custom ticket fields.
+    pub ticket_fields: Vec<TicketField>,
+    /// Platform agents.
+    pub agents: Vec<Agent>,
+    /// Platform teams.
+    pub teams: Vec<Team>,
+    /// Platform settings.
+    pub settings: Settings,
+    /// Languages offered.
+    pub languages: Vec<String>,
+    /// Outbound numbers offered.
+    pub numbers: Vec<OutboundNumber>,
+    /// Customer behaviour: answer outbound calls by themselves after this many ms (None = only
+    /// when told through `POST /_sandbox/events`).
+    pub auto_answer_ms: Option<u64>,
+}
+
+/// A call on the platform.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlatformCall {
+    /// Call id.
+    pub id: u64,
+    /// `ringing`, `connected`, `ended`.
+    pub status: String,
+    /// `outbound` or `inbound`.
+    pub direction: String,
+    /// Agent handling it.
+    pub agent_id: Option<u64>,
+    /// Customer number.
+    pub customer_number: String,
+    /// Our line.
+    pub line: String,
+    /// Language.
+    pub lang: String,
+    /// What the agent asked for (outbound: the `POST /calls` body).
+    pub request: Value,
+    /// Unix ms when it started ringing.
+    pub started_ms: i64,
+    /// Unix ms when it was answered.
+    pub connected_ms: Option<i64>,
+    /// Unix ms when it ended.
+    pub ended_ms: Option<i64>,
+    /// Who ended it: `agent`, `customer`, `abandoned`.
+    pub ended_by: Option<String>,
+    /// Queue/menu path.
+    pub menu_path: String,
+}
+
+impl PlatformCall {
+    /// The call as the platform API returns it.
+    pub fn to_json(&self) -> Value {
+        let secs = |a: i64, b: Option<i64>| b.map(|b| (b - a).max(0) / 1_000);
+        let call_s = self
+            .connected_ms
+            .and_then(|c| secs(c, self.ended_ms.or(Some(now_ms()))));
+        let wait_s = secs(self.started_ms, self.connected_ms.or(self.ended_ms));
+        json!({
+            "id": self.id,
+            "status": self.status,
+            "direction": self.direction,
+            "agent_id": self.agent_id,
+            "customer_number": self.customer_number,
+            "line": self.line,
+            "lang": self.lang,
+            "menu_path": self.menu_path,
+            "contact_id": self.request.get("contact_id").cloned().unwrap_or(Value::Null),
+            "ticket_id": self.request.get("ticket_id").cloned().unwrap_or(Value::Null),
+            "ticket": self.request.get("ticket").cloned().unwrap_or(Value::Null),
+            "entered_number": self.request.get("entered_number").cloned().unwrap_or(json!(false)),
+            "started_at": iso(self.started_ms / 1_000),
+            "durations": {"call": call_s.unwrap_or(0), "wait": wait_s.unwrap_or(0), "hold": 0},
+            "ended_by": self.ended_by,
+            "recording_url": self.ended_ms.and(self.connected_ms).map(|_| format!("http://127.0.0.1/recordings/{}.mp3", self.id)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_714_557_600), "2024-05-01T10:00:00Z");
+        assert_eq!(iso(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

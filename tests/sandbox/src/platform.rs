@@ -1,0 +1,354 @@
+//! The reference contact-centre platform (`/platform/...`), DESIGN.md §5.2.
+//!
+//! - `POST /agent/session` `{email,password}` → `{token, agent:{id,name,email,team}}`; the token
+//!   is random, returned once and never logged. Every other route needs `Authorization: Bearer
+//!   <token>` (the WebSocket may pass `?token=` instead, as browsers cannot set its headers) and
+//!   answers 401 `{"error":"unauthorized"}` without it.
+//! - `GET /settings`, `GET /outbound/options`.
+//! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
+//!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
+//!   {"type":"answer"}`), `call.ended` on `POST /calls/{id}/hangup` or a customer hang-up.
+//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent.
+//! - `POST /crm/ops`, `GET /crm/ops/{key}`: the CRM write queue ([`crate::queue`]).
+//! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
+//!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
+//!   recording_url, …`) plus `type` and `call_id`; other kinds (`chat.assigned`, `csat.rated`, …)
+//!   carry what `POST /_sandbox/events {"type":"emit"}` gave.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::model::{now_ms, Agent, PlatformCall};
+use crate::state::App;
+
+/// The platform's routes, to nest under `/platform`.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/agent/session", post(sign_in))
+        .route("/settings", get(settings))
+        .route("/outbound/options", get(options))
+        .route("/calls", post(place_call))
+        .route("/calls/{id}", get(show_call))
+        .route("/calls/{id}/hangup", post(hangup))
+        .route("/calls/{id}/answer", post(answer_inbound))
+        .route("/crm/ops", post(crm_ops))
+        .route("/crm/ops/{key}", get(crm_op))
+        .route("/agent/events", get(events))
+}
+
+fn err(status: StatusCode, text: &str) -> Response {
+    (status, Json(json!({ "error": text }))).into_response()
+}
+
+fn unauthorized() -> Response {
+    err(StatusCode::UNAUTHORIZED, "unauthorized")
+}
+
+/// A random token: 32 hex digits from the OS.
+fn token() -> String {
+    let mut buf = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut buf);
+    }
+    if buf == [0; 16] {
+        let t = now_ms().to_le_bytes();
+        buf[..8].copy_from_slice(&t);
+    }
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("authorization")?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|s| s.trim().to_string())
+}
+
+fn agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
+    let t = bearer(headers)?;
+    app.world().agent_for_token(&t).cloned()
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(State(app): State<App>, body: Option<Json<SignIn>>) -> Response {
+    let Some(Json(body)) = body else {
+        return err(StatusCode::BAD_REQUEST, "email and password are required");
+    };
+    let mut w = app.world();
+    let found = w
+        .agents
+        .iter()
+        .find(|a| a.email.eq_ignore_ascii_case(body.email.trim()) && a.password == body.password)
+        .cloned();
+    let Some(a) = found else {
+        return err(StatusCode::UNAUTHORIZED, "invalid email or password");
+    };
+    let t = token();
+    w.sessions.insert(t.clone(), a.id);
+    let team = w.team_of(&a).cloned();
+    Json(json!({
+        "token": t,
+        "agent": {"id": a.id, "name": a.name, "email": a.email, "team": team, "zendesk_user_id": a.zendesk_user_id},
+    }))
+    .into_response()
+}
+
+async fn settings(State(app): State<App>, headers: HeaderMap) -> Response {
+    if agent(&app, &headers).is_none() {
+        return unauthorized();
+    }
+    Json(json!(app.world().settings)).into_response()
+}
+
+async fn options(State(app): State<App>, headers: HeaderMap) -> Response {
+    if agent(&app, &headers).is_none() {
+        return unauthorized();
+    }
+    let w = app.world();
+    Json(json!({"languages": w.languages, "numbers": w.numbers})).into_response()
+}
+
+/// Emits `type` for call `id` to its agent.
+pub fn emit_call(app: &App, id: u64, kind: &str) {
+    let (agent, mut ev) = {
+        let w = app.world();
+        let Some(c) = w.calls.get(&id) else { return };
+        (c.agent_id, c.to_json())
+    };
+    ev["type"] = json!(kind);
+    ev["call_id"] = json!(id);
+    app.emit(agent, ev);
+}
+
+/// Connects a ringing call; false if it is not ringing.
+pub fn connect(app: &App, id: u64) -> bool {
+    {
+        let mut w = app.world();
+        match w.calls.get_mut(&id) {
+            Some(c) if c.status == "ringing" => {
+                c.status = "connected".into();
+                c.connected_ms = Some(now_ms());
+            }
+            _ => return false,
+        }
+    }
+    emit_call(app, id, "call.connected");
+    true
+}
+
+/// Ends a call that has not ended; false if it had.
+pub fn end(app: &App, id: u64, by: &str) -> bool {
+    {
+        let mut w = app.world();
+        match w.calls.get_mut(&id) {
+            Some(c) if c.status != "ended" => {
+                c.status = "ended".into();
+                c.ended_ms = Some(now_ms());
+                c.ended_by = Some(if c.connected_ms.is_none() && by == "customer" {
+                    "abandoned".into()
+                } else {
+                    by.into()
+                });
+            }
+            _ => return false,
+        }
+    }
+    emit_call(app, id, "call.ended");
+    true
+}
+
+/// Starts a call ringing and, if the customer answers by themselves, schedules the answer.
+pub fn start_call(app: &App, call: PlatformCall, auto_answer: Option<u64>) -> u64 {
+    let id = call.id;
+    app.world().calls.insert(id, call);
+    emit_call(app, id, "call.ringing");
+    if let Some(ms) = auto_answer {
+        let app = app.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            connect(&app, id);
+        });
+    }
+    id
+}
+
+async fn place_call(State(app): State<App>, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    let Some(Json(body)) = body else {
+        return err(StatusCode::BAD_REQUEST, "a JSON body is required");
+    };
+    let to = body["to"].as_str().unwrap_or("").trim().to_string();
+    if crate::model::digits(&to).len() < 3 {
+        return err(StatusCode::UNPROCESSABLE_ENTITY, "to: a number to call is required");
+    }
+    if !matches!(body["ticket"].as_str(), Some("existing" | "new" | "none")) {
+        return err(StatusCode::UNPROCESSABLE_ENTITY, "ticket: must be existing, new or none");
+    }
+    let (id, line, lang, auto) = {
+        let mut w = app.world();
+        let line = body["outbound_number"]
+            .as_str()
+            .map(String::from)
+            .or_else(|| w.numbers.iter().find(|n| n.default).map(|n| n.number.clone()))
+            .unwrap_or_default();
+        if !w.numbers.iter().any(|n| n.number == line) {
+            return err(StatusCode::UNPROCESSABLE_ENTITY, "outbound_number: not one of the options");
+        }
+        let lang = body["lang"].as_str().unwrap_or("en-US").to_string();
+        (w.next_id(), line, lang, w.auto_answer_ms)
+    };
+    let call = PlatformCall {
+        id,
+        status: "ringing".into(),
+        direction: "outbound".into(),
+        agent_id: Some(a.id),
+        customer_number: to,
+        line,
+        lang,
+        request: body,
+        started_ms: now_ms(),
+        connected_ms: None,
+        ended_ms: None,
+        ended_by: None,
+        menu_path: "Outbound".into(),
+    };
+    start_call(&app, call, auto);
+    let status = app.world().calls[&id].status.clone();
+    (StatusCode::CREATED, Json(json!({"call": {"id": id, "status": status}}))).into_response()
+}
+
+fn own_call(app: &App, a: &Agent, id: u64) -> Option<Value> {
+    let w = app.world();
+    w.calls
+        .get(&id)
+        .filter(|c| c.agent_id == Some(a.id))
+        .map(PlatformCall::to_json)
+}
+
+async fn show_call(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    match own_call(&app, &a, id) {
+        Some(c) => Json(json!({ "call": c })).into_response(),
+        None => err(StatusCode::NOT_FOUND, "no such call"),
+    }
+}
+
+async fn hangup(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    if own_call(&app, &a, id).is_none() {
+        return err(StatusCode::NOT_FOUND, "no such call");
+    }
+    end(&app, id, "agent");
+    Json(json!({ "call": own_call(&app, &a, id) })).into_response()
+}
+
+async fn answer_inbound(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    if own_call(&app, &a, id).is_none() {
+        return err(StatusCode::NOT_FOUND, "no such call");
+    }
+    if !connect(&app, id) {
+        return err(StatusCode::CONFLICT, "the call is not ringing");
+    }
+    Json(json!({ "call": own_call(&app, &a, id) })).into_response()
+}
+
+#[derive(Deserialize)]
+struct Ops {
+    ops: Vec<crate::queue::OpIn>,
+}
+
+async fn crm_ops(State(app): State<App>, headers: HeaderMap, body: Option<Json<Ops>>) -> Response {
+    if agent(&app, &headers).is_none() {
+        return unauthorized();
+    }
+    let Some(Json(body)) = body else {
+        return err(StatusCode::BAD_REQUEST, "{ops:[{key,ticket_id,kind,body}]} is required");
+    };
+    let mut ops = Vec::new();
+    for o in &body.ops {
+        match o.to_op() {
+            Ok(op) => ops.push(op),
+            Err(e) => return err(StatusCode::UNPROCESSABLE_ENTITY, &e),
+        }
+    }
+    let accepted = app.queue().enqueue(ops, now_ms());
+    app.wake_queue();
+    match accepted {
+        Ok(keys) => Json(json!({ "accepted": keys })).into_response(),
+        Err(e) => err(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+}
+
+async fn crm_op(State(app): State<App>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    if agent(&app, &headers).is_none() {
+        return unauthorized();
+    }
+    match app.queue().status(&key) {
+        Some(s) => Json(json!(s)).into_response(),
+        None => err(StatusCode::NOT_FOUND, "unknown key"),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn events(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let token = bearer(&headers).or(q.token);
+    let found = token.and_then(|t| app.world().agent_for_token(&t).cloned());
+    let Some(a) = found else {
+        return unauthorized();
+    };
+    ws.on_upgrade(move |socket| stream(app, a.id, socket))
+}
+
+async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {
+    let mut rx = app.subscribe();
+    let hello = json!({"type": "session.ready", "agent_id": agent_id});
+    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Ok(ev) if ev.agent_id.is_none_or(|a| a == agent_id) => {
+                    if socket.send(Message::Text(ev.event.to_string().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return,
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

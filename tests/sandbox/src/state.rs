@@ -1,0 +1,419 @@
+//! The sandbox's state: one [`World`] behind a mutex, shared by every route through [`App`].
+//!
+//! The world holds the emulated Zendesk account (users, tickets, fields, calls, jobs), the
+//! platform (agents, sessions, settings, calls) and the test instruments (request log, faults,
+//! rate budget). Resetting replaces it with a fresh one built from a fixture; the CRM write
+//! queue lives beside it ([`crate::queue`]) because it must survive resets of nothing but its
+//! own store.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, Notify};
+
+use crate::model::{
+    now_ms, Agent, Fixture, OutboundNumber, PlatformCall, Ticket, TicketField, User,
+};
+use crate::queue::Queue;
+use domain::settings::{Settings, Team};
+
+/// Zendesk's default budget for an Enterprise account, requests per minute.
+pub const DEFAULT_RATE_LIMIT: u32 = 700;
+
+/// One Zendesk API request as received, for `GET /_sandbox/requests`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedRequest {
+    /// Order of arrival, from 1.
+    pub seq: u64,
+    /// Unix ms.
+    pub at_ms: i64,
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path with query string.
+    pub path: String,
+    /// JSON body, if any.
+    pub body: Value,
+    /// Status returned.
+    pub status: u16,
+    /// `app` (through the workspace's `request()` proxy or any HTTP client) or `platform` (the
+    /// platform's own writes with the API token).
+    pub source: String,
+}
+
+/// A fault injected on every path starting with `path_prefix`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fault {
+    /// e.g. `/api/v2/tickets/update_many`.
+    pub path_prefix: String,
+    /// Added before answering.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// Status to answer with instead (None = only latency).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Share of matching requests that get `status`, 0–1 (default 1).
+    #[serde(default = "one")]
+    pub rate: f64,
+    /// `Retry-After` seconds sent with `status`.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    /// Stop after this many injected statuses (None = forever).
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// What a fault does to one request.
+#[derive(Clone, Debug, Default)]
+pub struct FaultAction {
+    /// Sleep first.
+    pub latency_ms: u64,
+    /// Then answer with this status and `Retry-After`, instead of the real answer.
+    pub status: Option<(u16, Option<u64>)>,
+}
+
+/// A fixed one-minute window counter, as Zendesk's account budget.
+#[derive(Clone, Debug)]
+pub struct RateBudget {
+    /// Requests per minute.
+    pub limit: u32,
+    window_start_ms: i64,
+    used: u32,
+}
+
+/// The outcome of charging one request to the budget.
+pub enum Charge {
+    /// Allowed; this many remain in the window.
+    Ok { remaining: u32 },
+    /// Over budget; retry after this many seconds.
+    Limited { retry_after_s: u64 },
+}
+
+impl RateBudget {
+    /// A full budget of `limit` requests a minute.
+    pub fn new(limit: u32) -> Self {
+        Self {
+            limit,
+            window_start_ms: now_ms(),
+            used: 0,
+        }
+    }
+
+    /// Counts one request at `now`.
+    pub fn charge(&mut self, now: i64) -> Charge {
+        if now - self.window_start_ms >= 60_000 {
+            self.window_start_ms = now;
+            self.used = 0;
+        }
+        if self.used >= self.limit {
+            let left_ms = 60_000 - (now - self.window_start_ms);
+            return Charge::Limited {
+                retry_after_s: u64::try_from((left_ms + 999) / 1_000).unwrap_or(1).max(1),
+            };
+        }
+        self.used += 1;
+        Charge::Ok {
+            remaining: self.limit - self.used,
+        }
+    }
+}
+
+/// A finished bulk job (`/job_statuses/{id}`).
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The `job_status` object.
+    pub status: Value,
+    /// Polls answered `queued` so far (the first poll says `working`, later ones `completed`).
+    pub polls: u32,
+}
+
+/// A screen pop requested through the Talk Partner Edition display endpoints.
+#[derive(Clone, Debug, Serialize)]
+pub struct Display {
+    /// Order, from 1.
+    pub seq: u64,
+    /// Zendesk agent user id.
+    pub agent_id: u64,
+    /// `ticket` or `user`.
+    pub kind: String,
+    /// Record id.
+    pub id: u64,
+}
+
+/// Everything the sandbox emulates.
+pub struct World {
+    /// The fixture it was built from.
+    pub fixture_name: String,
+    /// Users by id.
+    pub users: BTreeMap<u64, User>,
+    /// Tickets by id.
+    pub tickets: BTreeMap<u64, Ticket>,
+    /// Custom ticket fields.
+    pub ticket_fields: Vec<TicketField>,
+    /// TPE calls (`/api/v2/calls`) by id.
+    pub zd_calls: BTreeMap<u64, Value>,
+    /// Bulk jobs by id.
+    pub jobs: HashMap<String, Job>,
+    /// Screen pops.
+    pub displays: Vec<Display>,
+    /// Platform agents.
+    pub agents: Vec<Agent>,
+    /// Platform teams.
+    pub teams: Vec<Team>,
+    /// Platform settings.
+    pub settings: Settings,
+    /// Languages offered.
+    pub languages: Vec<String>,
+    /// Outbound numbers.
+    pub numbers: Vec<OutboundNumber>,
+    /// Bearer token → agent id.
+    pub sessions: HashMap<String, u64>,
+    /// Platform calls by id.
+    pub calls: BTreeMap<u64, PlatformCall>,
+    /// Customer answers outbound calls after this long.
+    pub auto_answer_ms: Option<u64>,
+    /// Zendesk API requests received.
+    pub requests: Vec<LoggedRequest>,
+    /// Injected faults.
+    pub faults: Vec<Fault>,
+    /// Account request budget.
+    pub budget: RateBudget,
+    next_id: u64,
+    rng: u64,
+}
+
+impl World {
+    /// A world built from `fixture`, with a budget of `rate_limit` requests a minute.
+    pub fn new(fixture: Fixture, rate_limit: u32) -> Self {
+        let max_id = fixture
+            .users
+            .iter()
+            .map(|u| u.id)
+            .chain(fixture.tickets.iter().map(|t| t.id))
+            .chain(fixture.ticket_fields.iter().map(|f| f.id))
+            .chain(
+                fixture
+                    .users
+                    .iter()
+                    .flat_map(|u| u.identities.iter().map(|i| i.id)),
+            )
+            .max()
+            .unwrap_or(crate::fixtures::FIRST_ID);
+        Self {
+            fixture_name: fixture.name,
+            users: fixture.users.into_iter().map(|u| (u.id, u)).collect(),
+            tickets: fixture.tickets.into_iter().map(|t| (t.id, t)).collect(),
+            ticket_fields: fixture.ticket_fields,
+            zd_calls: BTreeMap::new(),
+            jobs: HashMap::new(),
+            displays: Vec::new(),
+            agents: fixture.agents,
+            teams: fixture.teams,
+            settings: fixture.settings,
+            languages: fixture.languages,
+            numbers: fixture.numbers,
+            sessions: HashMap::new(),
+            calls: BTreeMap::new(),
+            auto_answer_ms: fixture.auto_answer_ms,
+            requests: Vec::new(),
+            faults: Vec::new(),
+            budget: RateBudget::new(rate_limit),
+            next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
+            rng: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    /// A fresh id for any record.
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A pseudo-random number in [0, 1) (xorshift; reproducible per reset).
+    pub fn random(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// What the faults do to a request on `path`; counts the injected ones.
+    pub fn fault_for(&mut self, path: &str) -> FaultAction {
+        let mut action = FaultAction::default();
+        for i in 0..self.faults.len() {
+            if !path.starts_with(&self.faults[i].path_prefix) {
+                continue;
+            }
+            action.latency_ms += self.faults[i].latency_ms;
+            let Some(status) = self.faults[i].status else {
+                continue;
+            };
+            if action.status.is_some() || self.faults[i].count == Some(0) {
+                continue;
+            }
+            if self.random() < self.faults[i].rate {
+                action.status = Some((status, self.faults[i].retry_after));
+                if let Some(c) = self.faults[i].count.as_mut() {
+                    *c -= 1;
+                }
+            }
+        }
+        action
+    }
+
+    /// The platform agent signed in with `token`.
+    pub fn agent_for_token(&self, token: &str) -> Option<&Agent> {
+        let id = self.sessions.get(token)?;
+        self.agents.iter().find(|a| a.id == *id)
+    }
+
+    /// The agent's team.
+    pub fn team_of(&self, agent: &Agent) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == agent.team_id)
+    }
+
+    /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls.
+    pub fn dump(&self, base: &str) -> Value {
+        json!({
+            "fixture": self.fixture_name,
+            "users": self.users.values().map(|u| {
+                let mut j = u.to_json(base);
+                j["identities"] = json!(u.identities);
+                j
+            }).collect::<Vec<_>>(),
+            "tickets": self.tickets.values().map(|t| {
+                let mut j = t.to_json(base);
+                j["comments"] = t.comments.iter().map(|c| c.to_json()).collect();
+                j["merged_into"] = json!(t.merged_into);
+                j
+            }).collect::<Vec<_>>(),
+            "ticket_fields": self.ticket_fields.iter().enumerate().map(|(i, f)| f.to_json(base, i)).collect::<Vec<_>>(),
+            "zendesk_calls": self.zd_calls.values().collect::<Vec<_>>(),
+            "platform_calls": self.calls.values().map(PlatformCall::to_json).collect::<Vec<_>>(),
+            "displays": self.displays,
+            "settings": self.settings,
+            "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id})).collect::<Vec<_>>(),
+            "teams": self.teams,
+        })
+    }
+}
+
+/// A platform event for the agent WebSocket: `agent_id` None = every agent.
+#[derive(Clone, Debug)]
+pub struct AgentEvent {
+    /// Platform agent id, or every agent.
+    pub agent_id: Option<u64>,
+    /// The event object (`type` + data).
+    pub event: Value,
+}
+
+/// Start-up options.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Fixture name or JSON path.
+    pub fixture: String,
+    /// Built adapter (trunk's `dist`), served under `/app/`.
+    pub app_dir: PathBuf,
+    /// Requests a minute.
+    pub rate_limit: u32,
+    /// Where the CRM write queue persists itself (None = memory only).
+    pub queue_file: Option<PathBuf>,
+    /// The bundled ZAF SDK served at `/vendor/zaf_sdk.js`.
+    pub zaf_sdk: PathBuf,
+    /// The port, for URLs in answers.
+    pub port: u16,
+}
+
+/// Shared handle to the sandbox, cloned into every handler.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    world: Mutex<World>,
+    queue: Mutex<Queue>,
+    queue_wake: Notify,
+    events: broadcast::Sender<AgentEvent>,
+    config: Config,
+}
+
+impl App {
+    /// A sandbox loaded from the configured fixture.
+    pub fn new(config: Config) -> Result<Self, String> {
+        let fixture = crate::fixtures::load(&config.fixture)?;
+        let queue = Queue::open(config.queue_file.clone(), &fixture.settings)?;
+        let (events, _) = broadcast::channel(1_024);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                world: Mutex::new(World::new(fixture, config.rate_limit)),
+                queue: Mutex::new(queue),
+                queue_wake: Notify::new(),
+                events,
+                config,
+            }),
+        })
+    }
+
+    /// The world, locked. Never hold it across an `.await`.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.inner
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The CRM write queue, locked. Never hold it across an `.await`.
+    pub fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.inner
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wakes the CRM queue worker (new ops, new settings).
+    pub fn wake_queue(&self) {
+        self.inner.queue_wake.notify_one();
+    }
+
+    /// Waits until [`App::wake_queue`] is called.
+    pub async fn queue_woken(&self) {
+        self.inner.queue_wake.notified().await;
+    }
+
+    /// Sends an event to agent WebSockets.
+    pub fn emit(&self, agent_id: Option<u64>, event: Value) {
+        let _ = self.inner.events.send(AgentEvent { agent_id, event });
+    }
+
+    /// Receives agent events.
+    pub fn subscribe(&self) -> broadcast::Receiver<AgentEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Start-up options.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The base URL Zendesk-shaped `url` keys use.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.inner.config.port)
+    }
+
+    /// Replaces the world with `fixture`'s and empties the CRM queue.
+    pub fn reset(&self, fixture: &str) -> Result<(), String> {
+        let f = crate::fixtures::load(fixture)?;
+        let limit = self.world().budget.limit;
+        self.queue().reset(&f.settings)?;
+        *self.world() = World::new(f, limit);
+        self.wake_queue();
+        Ok(())
+    }
+}

@@ -1,0 +1,1432 @@
+//! The Zendesk REST API emulator (`/api/v2/...`), shapes from `reference/zendesk.md` §4-5.
+//!
+//! Every request, whether it came over HTTP (the workspace's `request()` proxy, tests) or from the
+//! platform's own writers in-process, goes through [`handle`]: faults first, then the account's
+//! per-minute budget (429 + `Retry-After`), then the route; the request and its status are
+//! appended to the request log. A trailing `.json` is optional on every path.
+//!
+//! Choices where Zendesk's behaviour is not pinned down (`reference/zendesk.md` marks them
+//! UNCONFIRMED): no authentication is checked (the agent session and the API token both work);
+//! bulk jobs are applied when queued and report `completed` from the first poll; `phone:` search
+//! compares digits only (`phone:+1 555…` exact, `phone:*5550100` suffix); a ticket is created
+//! only with a comment or a voice comment ("Description: cannot be blank" otherwise); unknown
+//! custom field ids are stored as sent.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{digits, iso, now_ms, now_s, Audit, Comment, Identity, Ticket, TicketField, User};
+use crate::state::{App, Charge, Job, World};
+
+/// Zendesk's per-request limit of `update_many` ids.
+pub const MAX_BULK: usize = 100;
+
+/// One request to the emulator.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    /// `GET`, `POST`, `PUT`, `PATCH`, `DELETE`.
+    pub method: String,
+    /// Path from `/api/v2/`.
+    pub path: String,
+    /// Raw query string (without `?`).
+    pub query: String,
+    /// JSON body (Null when none).
+    pub body: Value,
+    /// `app` or `platform`, for the request log.
+    pub source: &'static str,
+    /// The Zendesk user acting (the agent in the workspace); None = the API token's user.
+    pub actor: Option<u64>,
+}
+
+/// The emulator's answer.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Extra headers (`Retry-After`, `Location`, rate-limit headers).
+    pub headers: Vec<(String, String)>,
+    /// JSON body; None = empty body.
+    pub body: Option<Value>,
+}
+
+impl ApiResponse {
+    fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            headers: vec![],
+            body: Some(body),
+        }
+    }
+
+    fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: vec![],
+            body: None,
+        }
+    }
+
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// 404 `RecordNotFound`.
+pub fn not_found() -> ApiResponse {
+    ApiResponse::json(
+        404,
+        json!({"error": "RecordNotFound", "description": "Not found"}),
+    )
+}
+
+/// 422 `RecordInvalid` with `details`.
+pub fn invalid(details: Value) -> ApiResponse {
+    ApiResponse::json(
+        422,
+        json!({"error": "RecordInvalid", "description": "Record validation errors", "details": details}),
+    )
+}
+
+fn detail(field: &str, description: &str, error: &str) -> Value {
+    json!({ field: [{"description": description, "error": error}] })
+}
+
+fn closed_details() -> Value {
+    json!({"status": [{"description": "Status: closed prevents ticket update"}]})
+}
+
+/// The body Zendesk answers an injected or limited status with.
+pub fn status_body(status: u16) -> Value {
+    match status {
+        400 => json!({"error": "InvalidValue", "description": "Bad request"}),
+        401 => json!({"error": "Couldn't authenticate you"}),
+        403 => json!({"error": {"title": "Forbidden", "message": "You do not have access to this page."}}),
+        404 => json!({"error": "RecordNotFound", "description": "Not found"}),
+        409 => json!({"error": "UpdateConflict", "description": "The ticket was updated by someone else"}),
+        422 => json!({"error": "RecordInvalid", "description": "Record validation errors", "details": {"base": [{"description": "Injected fault"}]}}),
+        429 => json!({"error": "TooManyRequests", "description": "Rate limit exceeded: retry after the number of seconds in Retry-After"}),
+        503 => json!({"error": "ServiceUnavailable", "description": "Temporarily unavailable"}),
+        _ => json!({"error": "InternalError", "description": "Something went wrong"}),
+    }
+}
+
+/// Answers one request: faults, budget, route, log.
+pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
+    let full_path = if req.query.is_empty() {
+        format!("/api/v2/{}", req.path)
+    } else {
+        format!("/api/v2/{}?{}", req.path, req.query)
+    };
+    let fault = app.world().fault_for(&full_path);
+    if fault.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
+    }
+    let base = app.base();
+    let mut w = app.world();
+    let mut resp = if let Some((status, retry_after)) = fault.status {
+        let mut r = ApiResponse::json(status, status_body(status));
+        if let Some(s) = retry_after {
+            r.headers.push(("Retry-After".into(), s.to_string()));
+        }
+        r
+    } else {
+        match w.budget.charge(now_ms()) {
+            Charge::Limited { retry_after_s } => {
+                let mut r = ApiResponse::json(429, status_body(429));
+                r.headers
+                    .push(("Retry-After".into(), retry_after_s.to_string()));
+                r.headers
+                    .push(("X-Rate-Limit-Remaining".into(), "0".into()));
+                r
+            }
+            Charge::Ok { remaining } => {
+                let mut r = route(&mut w, &base, &req);
+                r.headers
+                    .push(("X-Rate-Limit-Remaining".into(), remaining.to_string()));
+                r
+            }
+        }
+    };
+    let limit = w.budget.limit.to_string();
+    resp.headers.push(("X-Rate-Limit".into(), limit));
+    let seq = w.requests.len() as u64 + 1;
+    w.requests.push(crate::state::LoggedRequest {
+        seq,
+        at_ms: now_ms(),
+        method: req.method.clone(),
+        path: full_path,
+        body: req.body.clone(),
+        status: resp.status,
+        source: req.source.into(),
+    });
+    resp
+}
+
+/// Decodes `a=b&c=d` (percent-encoding, `+` as space).
+pub fn parse_query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
+    let path = req.path.trim_end_matches('/');
+    let path = path.strip_suffix(".json").unwrap_or(path);
+    let segs: Vec<&str> = path.split('/').collect();
+    let q = parse_query(&req.query);
+    let id = |s: &str| s.parse::<u64>().ok();
+    let body = &req.body;
+    match (req.method.as_str(), segs.as_slice()) {
+        ("GET", ["users", "me"]) => {
+            let me = req.actor.or_else(|| first_agent(w));
+            match me.and_then(|i| w.users.get(&i)) {
+                Some(u) => ApiResponse::json(200, json!({"user": u.to_json(base)})),
+                None => not_found(),
+            }
+        }
+        ("GET", ["users", "search"]) => users_search(w, base, &q),
+        ("POST", ["users"]) => create_user(w, base, body, false),
+        ("POST", ["users", "create_or_update"]) => create_user(w, base, body, true),
+        ("GET", ["users", "show_many"]) => {
+            let ids = ids_param(&q);
+            let users: Vec<Value> = ids
+                .iter()
+                .filter_map(|i| w.users.get(i))
+                .map(|u| u.to_json(base))
+                .collect();
+            list("users", users)
+        }
+        ("GET", ["users", u]) => match id(u).and_then(|i| w.users.get(&i)) {
+            Some(u) => ApiResponse::json(200, json!({"user": u.to_json(base)})),
+            None => not_found(),
+        },
+        ("GET", ["users", u, "identities"]) => match id(u).and_then(|i| w.users.get(&i)) {
+            Some(u) => identities(u, base, &q),
+            None => not_found(),
+        },
+        ("POST", ["users", u, "identities"]) => add_identity(w, base, id(u), body),
+        ("GET", ["users", u, "tickets", "requested"]) => match id(u) {
+            Some(u) if w.users.contains_key(&u) => requested(w, base, u, &q),
+            _ => not_found(),
+        },
+        ("GET", ["search"]) => search(w, base, &q),
+        ("GET", ["tickets"]) => {
+            let t: Vec<Value> = w.tickets.values().map(|t| t.to_json(base)).collect();
+            list("tickets", t)
+        }
+        ("GET", ["tickets", "show_many"]) => {
+            let t: Vec<Value> = ids_param(&q)
+                .iter()
+                .filter_map(|i| w.tickets.get(i))
+                .map(|t| t.to_json(base))
+                .collect();
+            list("tickets", t)
+        }
+        ("POST", ["tickets"]) => create_ticket(w, base, body.get("ticket"), req.actor, None),
+        ("PUT", ["tickets", "update_many"]) => update_many(w, base, body, &q, req.actor),
+        ("GET", ["tickets", t]) => match id(t).and_then(|i| w.tickets.get(&i)) {
+            Some(t) => ApiResponse::json(200, json!({"ticket": t.to_json(base)})),
+            None => not_found(),
+        },
+        ("PUT", ["tickets", t]) => match id(t) {
+            Some(t) if w.tickets.contains_key(&t) => {
+                let patch = body.get("ticket").cloned().unwrap_or(json!({}));
+                match update_ticket(w, t, &patch, req.actor) {
+                    Ok(audit) => {
+                        let tk = &w.tickets[&t];
+                        let via = crate::model::via_json(tk.via_id);
+                        ApiResponse::json(
+                            200,
+                            json!({"ticket": tk.to_json(base), "audit": audit.to_json(&via)}),
+                        )
+                    }
+                    Err(details) => invalid(details),
+                }
+            }
+            _ => not_found(),
+        },
+        ("GET", ["tickets", t, "comments"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
+            Some(t) => {
+                let c: Vec<Value> = t.comments.iter().map(Comment::to_json).collect();
+                list("comments", c)
+            }
+            None => not_found(),
+        },
+        ("GET", ["tickets", t, "audits"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
+            Some(t) => {
+                let via = crate::model::via_json(t.via_id);
+                let a: Vec<Value> = t.audits.iter().map(|a| a.to_json(&via)).collect();
+                list("audits", a)
+            }
+            None => not_found(),
+        },
+        ("POST", ["tickets", t, "merge"]) => merge(w, base, id(t), body, req.actor),
+        ("GET", ["job_statuses", j]) => match w.jobs.get_mut(*j) {
+            Some(job) => {
+                job.polls += 1;
+                ApiResponse::json(200, json!({"job_status": job.status}))
+            }
+            None => not_found(),
+        },
+        ("GET", ["ticket_fields"]) => {
+            let f: Vec<Value> = w
+                .ticket_fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| f.to_json(base, i + 1))
+                .collect();
+            list("ticket_fields", f)
+        }
+        ("GET", ["ticket_fields", f]) => {
+            match w
+                .ticket_fields
+                .iter()
+                .enumerate()
+                .find(|(_, x)| Some(x.id) == id(f))
+            {
+                Some((i, f)) => ApiResponse::json(200, json!({"ticket_field": f.to_json(base, i + 1)})),
+                None => not_found(),
+            }
+        }
+        ("POST", ["ticket_fields"]) => create_field(w, base, body.get("ticket_field")),
+        ("POST", ["channels", "voice", "tickets"]) => voice_ticket(w, base, body, req.actor),
+        ("POST", ["channels", "voice", "agents", a, kind @ ("tickets" | "users"), r, "display"]) => {
+            let agent_ok = id(a)
+                .and_then(|a| w.users.get(&a))
+                .is_some_and(|u| u.role != "end-user");
+            let rid = id(r);
+            let record_ok = match *kind {
+                "tickets" => rid.is_some_and(|r| w.tickets.contains_key(&r)),
+                _ => rid.is_some_and(|r| w.users.contains_key(&r)),
+            };
+            if !(agent_ok && record_ok) {
+                return not_found();
+            }
+            let seq = w.displays.len() as u64 + 1;
+            w.displays.push(crate::state::Display {
+                seq,
+                agent_id: id(a).unwrap_or(0),
+                kind: kind.trim_end_matches('s').into(),
+                id: rid.unwrap_or(0),
+            });
+            ApiResponse::empty(200)
+        }
+        ("POST", ["calls"]) => create_call(w, base, body, req.actor),
+        ("GET", ["calls", c]) => match id(c).and_then(|i| w.zd_calls.get(&i)) {
+            Some(c) => ApiResponse::json(200, json!({"call": c})),
+            None => not_found(),
+        },
+        ("PATCH", ["calls", c]) => match id(c) {
+            Some(c) if w.zd_calls.contains_key(&c) => {
+                let call = w.zd_calls.get_mut(&c).expect("checked");
+                if let (Some(dst), Some(src)) = (
+                    call.as_object_mut(),
+                    body.get("call").and_then(Value::as_object),
+                ) {
+                    for (k, v) in src {
+                        if !["id", "app_id", "created_at"].contains(&k.as_str()) {
+                            dst.insert(k.clone(), v.clone());
+                        }
+                    }
+                    dst.insert("updated_at".into(), json!(iso(now_s())));
+                }
+                ApiResponse::json(200, json!({"call": call}))
+            }
+            _ => not_found(),
+        },
+        ("POST", ["calls", c, "comments"]) => call_comment(w, id(c), body, req.actor),
+        _ => ApiResponse::json(
+            404,
+            json!({"error": "InvalidEndpoint", "description": "Not found"}),
+        ),
+    }
+}
+
+fn list(key: &str, items: Vec<Value>) -> ApiResponse {
+    let count = items.len();
+    ApiResponse::json(
+        200,
+        json!({ key: items, "next_page": null, "previous_page": null, "count": count }),
+    )
+}
+
+fn ids_param(q: &HashMap<String, String>) -> Vec<u64> {
+    q.get("ids")
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn first_agent(w: &World) -> Option<u64> {
+    w.agents.first().map(|a| a.zendesk_user_id)
+}
+
+/// The author of a write: the acting agent, else the default CRM user, else the first agent.
+fn author(w: &World, actor: Option<u64>) -> u64 {
+    actor
+        .or(w.settings.developer.default_crm_user_id)
+        .or_else(|| first_agent(w))
+        .unwrap_or(0)
+}
+
+/// Whether `user` has a phone matching `pattern` (`*digits` = suffix, else all digits equal).
+fn phone_matches(user: &User, pattern: &str) -> bool {
+    let (suffix, p) = match pattern.strip_prefix('*') {
+        Some(rest) => (true, digits(rest)),
+        None => (false, digits(pattern)),
+    };
+    if p.is_empty() {
+        return false;
+    }
+    user.phones().iter().any(|ph| {
+        let d = digits(ph);
+        if suffix {
+            d.ends_with(&p)
+        } else {
+            d == p
+        }
+    })
+}
+
+fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+    let found: Vec<Value> = if let Some(ext) = q.get("external_id") {
+        w.users
+            .values()
+            .filter(|u| u.external_id.as_deref() == Some(ext.as_str()))
+            .map(|u| u.to_json(base))
+            .collect()
+    } else {
+        let query = q.get("query").map(|s| s.trim()).unwrap_or("");
+        if query.is_empty() {
+            return invalid(detail("query", "Query: cannot be blank", "BlankValue"));
+        }
+        w.users
+            .values()
+            .filter(|u| user_matches(u, query))
+            .map(|u| u.to_json(base))
+            .collect()
+    };
+    list("users", found)
+}
+
+/// Users search: every term must match (name, email, phone, `phone:`/`role:`/`email:` terms).
+fn user_matches(u: &User, query: &str) -> bool {
+    query.split_whitespace().all(|term| {
+        if let Some(p) = term.strip_prefix("phone:") {
+            return phone_matches(u, p);
+        }
+        if let Some(r) = term.strip_prefix("role:") {
+            return u.role == r;
+        }
+        if let Some(e) = term.strip_prefix("email:") {
+            return u.email.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(e));
+        }
+        if term.starts_with("type:") {
+            return true;
+        }
+        let t = term.to_lowercase();
+        let d = digits(term);
+        u.name.to_lowercase().contains(&t)
+            || u.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&t))
+            || (d.len() >= 3
+                && d.len() == term.trim_start_matches('+').len()
+                && u.phones().iter().any(|p| digits(p).contains(&d)))
+    })
+}
+
+fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+    let query = q.get("query").map(|s| s.trim()).unwrap_or("");
+    if query.is_empty() {
+        return ApiResponse::json(
+            400,
+            json!({"error": "invalid", "description": "Query: cannot be blank"}),
+        );
+    }
+    let kind = query
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("type:"))
+        .unwrap_or(if query.contains("phone:") || query.contains("role:") {
+            "user"
+        } else {
+            "ticket"
+        });
+    let mut results: Vec<Value> = Vec::new();
+    if kind == "user" {
+        for u in w.users.values().filter(|u| user_matches(u, query)) {
+            let mut j = u.to_json(base);
+            j["result_type"] = json!("user");
+            results.push(j);
+        }
+    } else if kind == "ticket" {
+        for t in w.tickets.values().filter(|t| ticket_matches(t, query)) {
+            let mut j = t.to_json(base);
+            j["result_type"] = json!("ticket");
+            results.push(j);
+        }
+        let desc = q.get("sort_order").map(String::as_str) != Some("asc");
+        match q.get("sort_by").map(String::as_str) {
+            Some("created_at") => results.sort_by_key(|t| t["created_at"].as_str().map(String::from)),
+            _ => results.sort_by_key(|t| t["updated_at"].as_str().map(String::from)),
+        }
+        if desc {
+            results.reverse();
+        }
+    }
+    let count = results.len();
+    ApiResponse::json(
+        200,
+        json!({"results": results, "facets": null, "next_page": null, "previous_page": null, "count": count}),
+    )
+}
+
+const STATUS_ORDER: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
+
+fn status_rank(s: &str) -> usize {
+    STATUS_ORDER.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+fn ticket_matches(t: &Ticket, query: &str) -> bool {
+    query.split_whitespace().all(|term| {
+        if term.starts_with("type:") {
+            return true;
+        }
+        for key in ["requester_id:", "requester:"] {
+            if let Some(v) = term.strip_prefix(key) {
+                return v.parse::<u64>().ok() == Some(t.requester_id);
+            }
+        }
+        if let Some(v) = term.strip_prefix("assignee:") {
+            return v.parse::<u64>().ok() == t.assignee_id;
+        }
+        if let Some(v) = term.strip_prefix("tags:").or_else(|| term.strip_prefix("tag:")) {
+            return t.tags.iter().any(|x| x == v);
+        }
+        if let Some(v) = term.strip_prefix("status<") {
+            return status_rank(&t.status) < status_rank(v);
+        }
+        if let Some(v) = term.strip_prefix("status>") {
+            return status_rank(&t.status) > status_rank(v);
+        }
+        if let Some(v) = term.strip_prefix("status:") {
+            return t.status == v;
+        }
+        let term = term.to_lowercase();
+        t.subject.to_lowercase().contains(&term) || t.id.to_string() == term
+    })
+}
+
+fn identities(u: &User, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+    let mut all: Vec<Identity> = Vec::new();
+    if let Some(e) = &u.email {
+        all.push(Identity {
+            id: u.id * 10 + 1,
+            kind: "email".into(),
+            value: e.clone(),
+            primary: true,
+        });
+    }
+    if let Some(p) = &u.phone {
+        all.push(Identity {
+            id: u.id * 10 + 2,
+            kind: "phone_number".into(),
+            value: p.clone(),
+            primary: true,
+        });
+    }
+    all.extend(u.identities.iter().cloned());
+    let want = q
+        .get("type[]")
+        .or_else(|| q.get("type"))
+        .map(String::as_str);
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|i| want.is_none_or(|t| t == i.kind))
+        .map(|i| identity_json(i, u, base))
+        .collect();
+    list("identities", items)
+}
+
+fn identity_json(i: &Identity, u: &User, base: &str) -> Value {
+    json!({
+        "url": format!("{base}/api/v2/users/{}/identities/{}.json", u.id, i.id),
+        "id": i.id, "user_id": u.id, "type": i.kind, "value": i.value,
+        "verified": true, "primary": i.primary,
+        "created_at": iso(u.created_at), "updated_at": iso(u.updated_at),
+        "undeliverable_count": 0, "deliverable_state": "deliverable",
+    })
+}
+
+fn add_identity(w: &mut World, base: &str, user: Option<u64>, body: &Value) -> ApiResponse {
+    let Some(uid) = user.filter(|u| w.users.contains_key(u)) else {
+        return not_found();
+    };
+    let ident = body.get("identity").cloned().unwrap_or(json!({}));
+    let kind = ident["type"].as_str().unwrap_or("").to_string();
+    let value = ident["value"].as_str().unwrap_or("").trim().to_string();
+    if !["email", "phone_number", "twitter", "facebook", "google", "agent_forwarding"]
+        .contains(&kind.as_str())
+    {
+        return invalid(detail("type", "Type: is not valid", "InvalidValue"));
+    }
+    if value.is_empty() {
+        return invalid(detail("value", "Value: cannot be blank", "BlankValue"));
+    }
+    let id = w.next_id();
+    let u = w.users.get_mut(&uid).expect("checked");
+    if u.phones().contains(&value) || u.email.as_deref() == Some(&value) {
+        return invalid(detail(
+            "value",
+            &format!("Value: {value} is already being used by another user"),
+            "DuplicateValue",
+        ));
+    }
+    let i = Identity {
+        id,
+        kind,
+        value,
+        primary: false,
+    };
+    u.identities.push(i.clone());
+    u.updated_at = now_s();
+    let j = identity_json(&i, u, base);
+    ApiResponse::json(201, json!({ "identity": j }))
+}
+
+fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> ApiResponse {
+    let mut t: Vec<&Ticket> = w.tickets.values().filter(|t| t.requester_id == user).collect();
+    match q.get("sort_by").map(String::as_str) {
+        Some("created_at") => t.sort_by_key(|t| (t.created_at, t.id)),
+        Some("id") => t.sort_by_key(|t| t.id),
+        _ => t.sort_by_key(|t| (t.updated_at, t.id)),
+    }
+    if q.get("sort_order").map(String::as_str) == Some("desc") {
+        t.reverse();
+    }
+    list("tickets", t.into_iter().map(|t| t.to_json(base)).collect())
+}
+
+fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResponse {
+    let Some(u) = body.get("user").and_then(Value::as_object) else {
+        return invalid(detail("user", "User: is required", "BlankValue"));
+    };
+    let s = |k: &str| {
+        u.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let email = s("email");
+    let external_id = s("external_id");
+    if upsert {
+        let existing = w.users.values().find(|x| {
+            (email.is_some() && x.email.as_deref().map(str::to_lowercase) == email.as_deref().map(str::to_lowercase))
+                || (external_id.is_some()
+                    && x.external_id.as_deref().map(str::to_lowercase)
+                        == external_id.as_deref().map(str::to_lowercase))
+        });
+        if let Some(id) = existing.map(|x| x.id) {
+            let x = w.users.get_mut(&id).expect("found");
+            if let Some(n) = s("name") {
+                x.name = n;
+            }
+            if let Some(p) = s("phone") {
+                x.phone = Some(p);
+            }
+            x.updated_at = now_s();
+            let mut r = ApiResponse::json(200, json!({"user": x.to_json(base)}));
+            r.headers
+                .push(("Location".into(), format!("{base}/api/v2/users/{id}.json")));
+            return r;
+        }
+    }
+    let Some(name) = s("name") else {
+        return invalid(detail(
+            "name",
+            "Name: is too short (minimum is 1 character)",
+            "BlankValue",
+        ));
+    };
+    if let Some(e) = &email {
+        if w
+            .users
+            .values()
+            .any(|x| x.email.as_deref().is_some_and(|y| y.eq_ignore_ascii_case(e)))
+        {
+            return invalid(detail(
+                "email",
+                &format!("Email: {e} is already being used by another user"),
+                "DuplicateValue",
+            ));
+        }
+    }
+    let role = s("role").unwrap_or_else(|| "end-user".into());
+    if !["end-user", "agent", "admin"].contains(&role.as_str()) {
+        return invalid(detail("role", "Role: is not valid", "InvalidValue"));
+    }
+    let id = w.next_id();
+    let now = now_s();
+    let mut user = User {
+        id,
+        name,
+        email,
+        phone: s("phone"),
+        role,
+        external_id,
+        tags: u
+            .get("tags")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default(),
+        identities: vec![],
+        shared_phone_number: u
+            .get("shared_phone_number")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        locale: s("locale").unwrap_or_else(|| "en-US".into()),
+        created_at: now,
+        updated_at: now,
+    };
+    if let Some(list) = u.get("identities").and_then(Value::as_array) {
+        for i in list {
+            if let (Some(kind), Some(value)) = (i["type"].as_str(), i["value"].as_str()) {
+                let iid = w.next_id();
+                user.identities.push(Identity {
+                    id: iid,
+                    kind: kind.into(),
+                    value: value.into(),
+                    primary: false,
+                });
+            }
+        }
+    }
+    let j = user.to_json(base);
+    w.users.insert(id, user);
+    let mut r = ApiResponse::json(201, json!({ "user": j }));
+    r.headers
+        .push(("Location".into(), format!("{base}/api/v2/users/{id}.json")));
+    r
+}
+
+const STATUSES: [&str; 6] = STATUS_ORDER;
+
+/// Applies a ticket patch (create when `is_new`); returns the audit or the 422 `details`.
+fn apply(
+    w: &mut World,
+    t: &mut Ticket,
+    patch: &Value,
+    actor: Option<u64>,
+    is_new: bool,
+) -> Result<Audit, Value> {
+    let Some(p) = patch.as_object() else {
+        return Err(detail("ticket", "Ticket: is invalid", "InvalidValue"));
+    };
+    if !is_new && t.status == "closed" {
+        return Err(closed_details());
+    }
+    let author_id = author(w, actor);
+    let mut events: Vec<Value> = Vec::new();
+    let mut change = |field: &str, value: Value, previous: Value| {
+        if is_new {
+            events.push(json!({"id": 0, "type": "Create", "field_name": field, "value": value}));
+        } else if value != previous {
+            events.push(json!({"id": 0, "type": "Change", "field_name": field, "value": value, "previous_value": previous}));
+        }
+    };
+    if let Some(s) = p.get("status") {
+        let s = s.as_str().unwrap_or("");
+        if !STATUSES.contains(&s) {
+            return Err(detail("status", "Status: is not valid", "InvalidValue"));
+        }
+        change("status", json!(s), json!(t.status));
+        t.status = s.into();
+    }
+    if let Some(s) = p.get("subject").and_then(Value::as_str) {
+        change("subject", json!(s), json!(t.subject));
+        t.subject = s.into();
+    }
+    if let Some(r) = p.get("requester_id") {
+        match r.as_u64().filter(|r| w.users.contains_key(r)) {
+            Some(r) => {
+                change("requester_id", json!(r), json!(t.requester_id));
+                t.requester_id = r;
+            }
+            None => return Err(detail("requester", "Requester: is invalid", "InvalidValue")),
+        }
+    } else if let Some(r) = p.get("requester").and_then(Value::as_object) {
+        // Inline requester: an existing user by email or phone, else a new end user.
+        let email = r.get("email").and_then(Value::as_str);
+        let phone = r.get("phone").and_then(Value::as_str);
+        let found = w.users.values().find(|u| {
+            email.is_some_and(|e| u.email.as_deref() == Some(e))
+                || phone.is_some_and(|ph| phone_matches(u, ph))
+        });
+        let rid = match found {
+            Some(u) => u.id,
+            None => {
+                let name = r.get("name").and_then(Value::as_str).unwrap_or("Caller");
+                let id = w.next_id();
+                let now = now_s();
+                w.users.insert(
+                    id,
+                    User {
+                        id,
+                        name: name.into(),
+                        email: email.map(Into::into),
+                        phone: phone.map(Into::into),
+                        role: "end-user".into(),
+                        external_id: None,
+                        tags: vec![],
+                        identities: vec![],
+                        shared_phone_number: false,
+                        locale: "en-US".into(),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                );
+                id
+            }
+        };
+        change("requester_id", json!(rid), json!(t.requester_id));
+        t.requester_id = rid;
+    } else if is_new {
+        return Err(detail("requester", "Requester: cannot be blank", "BlankValue"));
+    }
+    if let Some(a) = p.get("assignee_id") {
+        if a.is_null() {
+            change("assignee_id", Value::Null, json!(t.assignee_id));
+            t.assignee_id = None;
+        } else {
+            match a
+                .as_u64()
+                .filter(|a| w.users.get(a).is_some_and(|u| u.role != "end-user"))
+            {
+                Some(a) => {
+                    change("assignee_id", json!(a), json!(t.assignee_id));
+                    t.assignee_id = Some(a);
+                }
+                None => return Err(detail("assignee", "Assignee: is invalid", "InvalidValue")),
+            }
+        }
+    }
+    let tag_list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Array(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Value::String(s) => s.split_whitespace().map(String::from).collect(),
+            _ => vec![],
+        }
+    };
+    let before_tags = json!(t.tags);
+    if let Some(tags) = p.get("tags") {
+        t.tags = tag_list(tags);
+    }
+    for tag in p.get("additional_tags").map(tag_list).unwrap_or_default() {
+        if !t.tags.contains(&tag) {
+            t.tags.push(tag);
+        }
+    }
+    if let Some(remove) = p.get("remove_tags").map(tag_list) {
+        t.tags.retain(|x| !remove.contains(x));
+    }
+    if json!(t.tags) != before_tags {
+        change("tags", json!(t.tags), before_tags);
+    }
+    if let Some(fields) = p.get("custom_fields").and_then(Value::as_array) {
+        for f in fields {
+            let Some(fid) = f.get("id").and_then(Value::as_u64) else {
+                return Err(detail("custom_fields", "Custom fields: id is missing", "InvalidValue"));
+            };
+            let value = f.get("value").cloned().unwrap_or(Value::Null);
+            let prev = t
+                .custom_fields
+                .iter()
+                .find(|x| x["id"].as_u64() == Some(fid))
+                .map(|x| x["value"].clone())
+                .unwrap_or(Value::Null);
+            change(&fid.to_string(), value.clone(), prev);
+            t.custom_fields.retain(|x| x["id"].as_u64() != Some(fid));
+            t.custom_fields.push(json!({"id": fid, "value": value}));
+        }
+    }
+    if let Some(v) = p.get("via_id").and_then(Value::as_u64) {
+        if is_new {
+            t.via_id = u32::try_from(v).unwrap_or(4);
+        }
+    }
+    let audit_id = w.next_id();
+    let now = now_s();
+    let mut new_comments = Vec::new();
+    if let Some(c) = p.get("comment").and_then(Value::as_object) {
+        let text = c
+            .get("body")
+            .or_else(|| c.get("html_body"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !text.trim().is_empty() {
+            let public = c
+                .get("public")
+                .and_then(Value::as_bool)
+                .unwrap_or_else(|| t.comments.first().is_none_or(|f| f.public));
+            new_comments.push(Comment {
+                id: w.next_id(),
+                kind: "Comment".into(),
+                body: text.into(),
+                public,
+                author_id: c.get("author_id").and_then(Value::as_u64).unwrap_or(author_id),
+                audit_id,
+                data: None,
+                created_at: now,
+            });
+        }
+    }
+    if let Some(vc) = p.get("voice_comment").filter(|v| v.is_object()) {
+        new_comments.push(Comment {
+            id: w.next_id(),
+            kind: "VoiceComment".into(),
+            body: voice_body(vc),
+            public: false,
+            author_id: vc
+                .get("answered_by_id")
+                .and_then(Value::as_u64)
+                .unwrap_or(author_id),
+            audit_id,
+            data: Some(vc.clone()),
+            created_at: now,
+        });
+    }
+    if is_new && new_comments.is_empty() {
+        return Err(detail(
+            "description",
+            "Description: cannot be blank",
+            "BlankValue",
+        ));
+    }
+    for c in &new_comments {
+        events.push(json!({
+            "id": c.id, "type": c.kind, "body": c.body, "plain_body": c.body,
+            "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", crate::model::html_escape(&c.body)),
+            "public": c.public, "author_id": c.author_id, "attachments": [], "audit_id": audit_id,
+        }));
+    }
+    if is_new {
+        t.description = new_comments.first().map(|c| c.body.clone()).unwrap_or_default();
+        t.submitter_id = Some(author_id);
+        t.created_at = now;
+    }
+    t.comments.extend(new_comments);
+    t.updated_at = now;
+    for e in events.iter_mut() {
+        if e["id"] == json!(0) {
+            e["id"] = json!(w.next_id());
+        }
+    }
+    let audit = Audit {
+        id: audit_id,
+        ticket_id: t.id,
+        author_id,
+        custom: p
+            .get("metadata")
+            .and_then(|m| m.get("custom"))
+            .cloned()
+            .unwrap_or(json!({})),
+        events,
+        created_at: now,
+    };
+    t.audits.push(audit.clone());
+    Ok(audit)
+}
+
+fn voice_body(vc: &Value) -> String {
+    let s = |k: &str| vc.get(k).map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let mut out = String::from("Call");
+    for (label, key) in [
+        ("From", "from"),
+        ("To", "to"),
+        ("Started", "started_at"),
+        ("Duration (s)", "call_duration"),
+        ("Recording", "recording_url"),
+        ("Location", "location"),
+        ("Transcription", "transcription_text"),
+    ] {
+        if let Some(v) = s(key) {
+            out.push_str(&format!("\n{label}: {v}"));
+        }
+    }
+    out
+}
+
+/// Updates ticket `id` with `patch`; the audit, or the 422 details.
+pub fn update_ticket(
+    w: &mut World,
+    id: u64,
+    patch: &Value,
+    actor: Option<u64>,
+) -> Result<Audit, Value> {
+    let mut t = w.tickets.get(&id).cloned().ok_or_else(|| json!({"base": [{"description": "Not found"}]}))?;
+    let audit = apply(w, &mut t, patch, actor, false)?;
+    w.tickets.insert(id, t);
+    Ok(audit)
+}
+
+fn blank_ticket(id: u64) -> Ticket {
+    Ticket {
+        id,
+        subject: String::new(),
+        description: String::new(),
+        status: "new".into(),
+        requester_id: 0,
+        submitter_id: None,
+        assignee_id: None,
+        tags: vec![],
+        custom_fields: vec![],
+        via_id: 4,
+        comments: vec![],
+        audits: vec![],
+        merged_into: None,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+fn create_ticket(
+    w: &mut World,
+    base: &str,
+    patch: Option<&Value>,
+    actor: Option<u64>,
+    display_to: Option<u64>,
+) -> ApiResponse {
+    let Some(patch) = patch else {
+        return invalid(detail("ticket", "Ticket: is required", "BlankValue"));
+    };
+    let id = w.next_id();
+    let mut t = blank_ticket(id);
+    let mut p = patch.clone();
+    // A new ticket with an assignee and no status is `open`, as in Zendesk.
+    if p.get("status").is_none() {
+        let has_assignee = p.get("assignee_id").is_some_and(|a| !a.is_null());
+        p["status"] = json!(if has_assignee { "open" } else { "new" });
+    }
+    match apply(w, &mut t, &p, actor, true) {
+        Ok(audit) => {
+            if t.subject.is_empty() {
+                t.subject = t.description.lines().next().unwrap_or("").chars().take(80).collect();
+            }
+            let via = crate::model::via_json(t.via_id);
+            let j = json!({"ticket": t.to_json(base), "audit": audit.to_json(&via)});
+            w.tickets.insert(id, t);
+            if let Some(agent) = display_to {
+                let seq = w.displays.len() as u64 + 1;
+                w.displays.push(crate::state::Display {
+                    seq,
+                    agent_id: agent,
+                    kind: "ticket".into(),
+                    id,
+                });
+            }
+            let mut r = ApiResponse::json(201, j);
+            r.headers
+                .push(("Location".into(), format!("{base}/api/v2/tickets/{id}.json")));
+            r
+        }
+        Err(details) => invalid(details),
+    }
+}
+
+fn voice_ticket(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> ApiResponse {
+    let display = match body.get("display_to_agent") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(v) => {
+            let id = v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            match id.filter(|a| w.users.get(a).is_some_and(|u| u.role != "end-user")) {
+                Some(a) => Some(a),
+                None => {
+                    return invalid(detail(
+                        "display_to_agent",
+                        "Display to agent: is invalid",
+                        "InvalidValue",
+                    ))
+                }
+            }
+        }
+    };
+    let Some(ticket) = body.get("ticket") else {
+        return invalid(detail("ticket", "Ticket: is required", "BlankValue"));
+    };
+    match ticket.get("via_id").and_then(Value::as_u64) {
+        Some(44) if ticket.get("voice_comment").is_none_or(|v| !v.is_object()) => {
+            return invalid(detail(
+                "voice_comment",
+                "Voice comment: is required for a voicemail",
+                "BlankValue",
+            ))
+        }
+        Some(44..=46) => {}
+        _ => return invalid(detail("via_id", "Via: is invalid", "InvalidValue")),
+    }
+    let mut r = create_ticket(w, base, Some(ticket), actor, display);
+    if let Some(b) = r.body.as_mut() {
+        if let Some(o) = b.as_object_mut() {
+            o.remove("audit");
+        }
+    }
+    r
+}
+
+fn job(w: &mut World, base: &str, results: Vec<Value>) -> Value {
+    let n = w.next_id();
+    let id = format!("V3-{n:x}");
+    let total = results.len();
+    let url = format!("{base}/api/v2/job_statuses/{id}.json");
+    let done = json!({
+        "id": id, "url": url, "total": total, "progress": total,
+        "status": "completed", "message": format!("Completed at {}", iso(now_s())),
+        "results": results,
+    });
+    w.jobs.insert(
+        id.clone(),
+        Job {
+            status: done,
+            polls: 0,
+        },
+    );
+    json!({"id": id, "url": url, "total": total, "progress": null, "status": "queued", "message": null, "results": null})
+}
+
+fn too_many() -> ApiResponse {
+    ApiResponse::json(
+        400,
+        json!({"error": "TooManyValues", "description": "Parameter  cannot specify more than 100 values", "max_count": MAX_BULK}),
+    )
+}
+
+fn update_many(
+    w: &mut World,
+    base: &str,
+    body: &Value,
+    q: &HashMap<String, String>,
+    actor: Option<u64>,
+) -> ApiResponse {
+    let items: Vec<(u64, Value)> = if let Some(list) = body.get("tickets").and_then(Value::as_array) {
+        if list.len() > MAX_BULK {
+            return too_many();
+        }
+        let mut out = Vec::new();
+        for t in list {
+            let Some(id) = t.get("id").and_then(Value::as_u64) else {
+                return invalid(detail("id", "Id: is required for every ticket", "BlankValue"));
+            };
+            let mut patch = t.clone();
+            if let Some(o) = patch.as_object_mut() {
+                o.remove("id");
+            }
+            out.push((id, patch));
+        }
+        out
+    } else {
+        let ids = ids_param(q);
+        if ids.len() > MAX_BULK {
+            return too_many();
+        }
+        let Some(patch) = body.get("ticket") else {
+            return invalid(detail("ticket", "Ticket: is required", "BlankValue"));
+        };
+        ids.into_iter().map(|i| (i, patch.clone())).collect()
+    };
+    if items.is_empty() {
+        return invalid(detail("tickets", "Tickets: cannot be blank", "BlankValue"));
+    }
+    let mut results = Vec::new();
+    for (index, (id, patch)) in items.into_iter().enumerate() {
+        if !w.tickets.contains_key(&id) {
+            results.push(json!({"index": index, "id": id, "action": "update", "success": false, "status": "Failed", "error": "RecordNotFound", "details": "Not found"}));
+            continue;
+        }
+        match update_ticket(w, id, &patch, actor) {
+            Ok(_) => results.push(json!({"index": index, "id": id, "action": "update", "success": true, "status": "Updated"})),
+            Err(details) => {
+                let text = details
+                    .as_object()
+                    .and_then(|o| o.values().next())
+                    .and_then(|v| v[0]["description"].as_str())
+                    .unwrap_or("invalid")
+                    .to_string();
+                results.push(json!({"index": index, "id": id, "action": "update", "success": false, "status": "Failed", "error": "RecordInvalid", "details": text}));
+            }
+        }
+    }
+    let js = job(w, base, results);
+    ApiResponse::json(200, json!({ "job_status": js }))
+}
+
+fn merge(
+    w: &mut World,
+    base: &str,
+    target: Option<u64>,
+    body: &Value,
+    actor: Option<u64>,
+) -> ApiResponse {
+    let Some(target) = target.filter(|t| w.tickets.contains_key(t)) else {
+        return not_found();
+    };
+    let ids: Vec<u64> = body
+        .get("ids")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())).collect())
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return invalid(detail("ids", "Ids: cannot be blank", "BlankValue"));
+    }
+    if ids.len() > 5 {
+        return too_many();
+    }
+    if w.tickets[&target].status == "closed" {
+        return invalid(closed_details());
+    }
+    for s in &ids {
+        match w.tickets.get(s) {
+            None => return not_found(),
+            Some(t) if t.status == "closed" || *s == target => {
+                return invalid(detail("base", &format!("Ticket #{s} cannot be merged"), "InvalidValue"))
+            }
+            Some(_) => {}
+        }
+    }
+    let list = ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ");
+    let text = |k: &str, default: String| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or(default)
+    };
+    let pub_flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let target_comment = text("target_comment", format!("Requests {list} were closed and merged into this request."));
+    let tpatch = json!({"comment": {"body": target_comment, "public": pub_flag("target_comment_is_public")}});
+    if let Err(d) = update_ticket(w, target, &tpatch, actor) {
+        return invalid(d);
+    }
+    let mut results = Vec::new();
+    for s in &ids {
+        let source_comment = text("source_comment", format!("This request was closed and merged into request #{target}."));
+        let spatch = json!({
+            "status": "closed",
+            "additional_tags": ["closed_by_merge"],
+            "comment": {"body": source_comment, "public": pub_flag("source_comment_is_public")},
+        });
+        if let Err(d) = update_ticket(w, *s, &spatch, actor) {
+            return invalid(d);
+        }
+        if let Some(t) = w.tickets.get_mut(s) {
+            t.merged_into = Some(target);
+        }
+        results.push(json!({"id": s, "action": "merge", "success": true, "status": "Merged"}));
+    }
+    let js = job(w, base, results);
+    ApiResponse::json(200, json!({ "job_status": js }))
+}
+
+fn create_field(w: &mut World, base: &str, f: Option<&Value>) -> ApiResponse {
+    let Some(f) = f.and_then(Value::as_object) else {
+        return invalid(detail("ticket_field", "Ticket field: is required", "BlankValue"));
+    };
+    let title = f.get("title").and_then(Value::as_str).unwrap_or("").trim();
+    if title.is_empty() {
+        return invalid(detail("title", "Title: cannot be blank", "BlankValue"));
+    }
+    let kind = f.get("type").and_then(Value::as_str).unwrap_or("");
+    let kinds = [
+        "text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "partialcreditcard",
+        "multiselect", "tagger", "lookup",
+    ];
+    if !kinds.contains(&kind) {
+        return invalid(detail("type", "Type: is not valid", "InvalidValue"));
+    }
+    let id = w.next_id();
+    let mut options = Vec::new();
+    for o in f
+        .get("custom_field_options")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let oid = w.next_id();
+        let name = o["name"].as_str().unwrap_or("");
+        options.push(json!({"id": oid, "name": name, "raw_name": name, "value": o["value"], "default": false}));
+    }
+    let field = TicketField {
+        id,
+        kind: kind.into(),
+        title: title.into(),
+        description: f
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .into(),
+        active: f.get("active").and_then(Value::as_bool).unwrap_or(true),
+        custom_field_options: options,
+        created_at: now_s(),
+    };
+    let j = field.to_json(base, w.ticket_fields.len() + 1);
+    w.ticket_fields.push(field);
+    let mut r = ApiResponse::json(201, json!({ "ticket_field": j }));
+    r.headers.push((
+        "Location".into(),
+        format!("{base}/api/v2/ticket_fields/{id}.json"),
+    ));
+    r
+}
+
+fn create_call(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> ApiResponse {
+    let Some(call) = body.get("call").and_then(Value::as_object) else {
+        return invalid(detail("call", "Call: is required", "BlankValue"));
+    };
+    for k in ["app_id", "from_line", "to_line", "call_started_at", "direction"] {
+        if call.get(k).is_none_or(Value::is_null) {
+            return invalid(detail(k, &format!("{k}: cannot be blank"), "BlankValue"));
+        }
+    }
+    let dir = call["direction"].as_str().unwrap_or("");
+    if !["inbound", "outbound", "internal", "callback"].contains(&dir) {
+        return invalid(detail("direction", "direction: is not valid", "InvalidValue"));
+    }
+    let id = w.next_id();
+    let now = iso(now_s());
+    let mut stored: Map<String, Value> = call.clone();
+    stored.insert("id".into(), json!(id));
+    stored.insert("account_id".into(), json!(1));
+    stored.insert("created_at".into(), json!(now));
+    stored.insert("updated_at".into(), json!(now));
+    if let Some(comment) = body.get("comment").filter(|c| c.is_object()) {
+        if call.contains_key("ticket_id") {
+            return invalid(detail(
+                "ticket_id",
+                "ticket_id: must not be sent with a comment",
+                "InvalidValue",
+            ));
+        }
+        let customer = if dir == "outbound" { "to_line" } else { "from_line" };
+        let number = call[customer].as_str().unwrap_or("").to_string();
+        let requester = call
+            .get("end_user_id")
+            .and_then(Value::as_u64)
+            .or_else(|| w.users.values().find(|u| phone_matches(u, &number)).map(|u| u.id));
+        let subject = comment
+            .get("subject")
+            .or_else(|| comment.get("title"))
+            .and_then(Value::as_str)
+            .unwrap_or("Call")
+            .to_string();
+        let mut patch = json!({
+            "subject": subject,
+            "via_id": if dir == "outbound" { 46 } else { 45 },
+            "comment": {"body": subject, "public": false},
+        });
+        match requester {
+            Some(r) => patch["requester_id"] = json!(r),
+            None => patch["requester"] = json!({"name": format!("Caller {number}"), "phone": number}),
+        }
+        let r = create_ticket(w, base, Some(&patch), actor, None);
+        if r.status != 201 {
+            return r;
+        }
+        let tid = r.body.as_ref().and_then(|b| b["ticket"]["id"].as_u64()).unwrap_or(0);
+        stored.insert("ticket_id".into(), json!(tid));
+        if let Some(t) = w.tickets.get_mut(&tid) {
+            if let Some(c) = t.comments.last_mut() {
+                c.kind = "TpeVoiceComment".into();
+                c.data = Some(json!({"call_id": id, "title": subject, "direction": dir}));
+            }
+        }
+    }
+    let j = Value::Object(stored);
+    w.zd_calls.insert(id, j.clone());
+    ApiResponse::json(201, json!({ "call": j }))
+}
+
+fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u64>) -> ApiResponse {
+    let Some(cid) = call.filter(|c| w.zd_calls.contains_key(c)) else {
+        return not_found();
+    };
+    let Some(title) = body.get("title").and_then(Value::as_str) else {
+        return invalid(detail("title", "title: cannot be blank", "BlankValue"));
+    };
+    let call = w.zd_calls[&cid].clone();
+    let Some(tid) = call["ticket_id"].as_u64().filter(|t| w.tickets.contains_key(t)) else {
+        return invalid(detail("ticket_id", "The call has no ticket", "InvalidValue"));
+    };
+    if w.tickets[&tid].status == "closed" {
+        return invalid(closed_details());
+    }
+    let fields: Vec<String> = body
+        .get("call_fields")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_else(|| vec!["direction".into()]);
+    let mut text = format!("{title}\n\nSummary");
+    for f in &fields {
+        if let Some(v) = call.get(f.as_str()).filter(|v| !v.is_null()) {
+            let v = v.as_str().map_or_else(|| v.to_string(), String::from);
+            text.push_str(&format!("\n{f}: {v}"));
+        }
+    }
+    let patch = json!({"comment": {"body": text, "public": false, "author_id": body.get("author_id").and_then(Value::as_u64).or(call["end_user_id"].as_u64())}});
+    let audit = match update_ticket(w, tid, &patch, actor) {
+        Ok(a) => a,
+        Err(d) => return invalid(d),
+    };
+    let data = json!({"app_id": call["app_id"], "call_id": cid, "direction": call["direction"], "title": title, "via_id": if call["direction"] == "outbound" { 46 } else { 45 }, "recording_url": call.get("recording_url").cloned().unwrap_or(json!(""))});
+    let t = w.tickets.get_mut(&tid).expect("checked");
+    let c = t.comments.last_mut().expect("just added");
+    c.kind = "TpeVoiceComment".into();
+    c.data = Some(data.clone());
+    let j = json!({
+        "id": c.id, "type": "TpeVoiceComment", "public": false, "data": data,
+        "formatted_from": call["from_line"], "formatted_to": call["to_line"],
+        "transcription_visible": false, "author_id": c.author_id, "body": c.body,
+        "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", crate::model::html_escape(&c.body)),
+        "trusted": true, "attachments": [], "created_at": iso(c.created_at), "audit_id": audit.id, "title": title,
+    });
+    if let Some(a) = body.get("display_to_agent").and_then(Value::as_u64) {
+        let seq = w.displays.len() as u64 + 1;
+        w.displays.push(crate::state::Display {
+            seq,
+            agent_id: a,
+            kind: "ticket".into(),
+            id: tid,
+        });
+    }
+    ApiResponse::json(201, j)
+}
