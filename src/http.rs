@@ -101,3 +101,11 @@ impl HttpResponse {
         (200..300).contains(&self.status)
     }
 }
+
+/// Carries requests and brings back any HTTP answer; only a failure to get an answer at all
+/// (network down, host gone) is an `Err`.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// Sends one request.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String>;
+}

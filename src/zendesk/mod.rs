@@ -15,12 +15,4 @@ pub use client::{
 pub use error::{classify, ZendeskError};
 pub use wire::parse_timestamp;
 
-use crate::http::{HttpRequest, HttpResponse};
-
-/// Carries requests to Zendesk and brings back any HTTP answer; only a failure to get an answer
-/// at all (network down, host gone) is an `Err`.
-#[allow(async_fn_in_trait)]
-pub trait Transport {
-    /// Sends one request.
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String>;
-}
+pub use crate::http::Transport;

@@ -1,0 +1,55 @@
+//! The platform's live events (`GET /agent/events`), decoded.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a call is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    /// Placed, not yet ringing.
+    Dialling,
+    /// Ringing at the customer.
+    Ringing,
+    /// Talking.
+    Connected,
+    /// On hold.
+    OnHold,
+    /// Over.
+    Ended,
+}
+
+/// One event of the stream. Unknown event types decode as `Other` and are ignored.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type")]
+pub enum PlatformEvent {
+    /// The stream is ready for this agent.
+    #[serde(rename = "session.ready")]
+    Ready,
+    /// The call rings.
+    #[serde(rename = "call.ringing")]
+    Ringing {
+        /// Call id.
+        call_id: u64,
+    },
+    /// The customer answered.
+    #[serde(rename = "call.connected")]
+    Connected {
+        /// Call id.
+        call_id: u64,
+    },
+    /// The call ended.
+    #[serde(rename = "call.ended")]
+    Ended {
+        /// Call id.
+        call_id: u64,
+        /// Recording link, when recorded.
+        #[serde(default)]
+        recording_url: Option<String>,
+        /// Talk time, seconds.
+        #[serde(default)]
+        duration_s: Option<u64>,
+    },
+    /// Anything else.
+    #[serde(other)]
+    Other,
+}

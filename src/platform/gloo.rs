@@ -1,0 +1,136 @@
+//! The browser side of the platform client: HTTP with gloo-net, and the event stream over a
+//! WebSocket that reconnects with backoff.
+
+use super::PlatformEvent;
+use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+use futures::StreamExt;
+use gloo_net::{
+    http::RequestBuilder,
+    websocket::{futures::WebSocket, Message},
+};
+use std::{cell::Cell, rc::Rc};
+
+/// HTTP to the platform at `base_url` (the app setting `platform_url`).
+#[derive(Clone)]
+pub struct GlooTransport {
+    base_url: String,
+}
+
+impl GlooTransport {
+    /// A transport to `base_url` (no trailing slash needed).
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+impl Transport for GlooTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let url = format!("{}{}", self.base_url, request.url);
+        let mut builder = match request.method {
+            Method::Get => RequestBuilder::new(&url).method(gloo_net::http::Method::GET),
+            Method::Post => RequestBuilder::new(&url).method(gloo_net::http::Method::POST),
+            Method::Put => RequestBuilder::new(&url).method(gloo_net::http::Method::PUT),
+            Method::Patch => RequestBuilder::new(&url).method(gloo_net::http::Method::PATCH),
+            Method::Delete => RequestBuilder::new(&url).method(gloo_net::http::Method::DELETE),
+        };
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let sent = match &request.body {
+            Some(body) => builder.json(body).map_err(|e| e.to_string())?.send().await,
+            None => builder.send().await,
+        };
+        let response = sent.map_err(|e| e.to_string())?;
+        let headers = response
+            .headers()
+            .entries()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The live event stream; dropping it closes the socket and stops reconnecting.
+#[must_use = "dropping the stream closes it"]
+pub struct EventStream {
+    open: Rc<Cell<bool>>,
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.open.set(false);
+    }
+}
+
+/// The longest wait between reconnection attempts.
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+impl EventStream {
+    /// Connects to `GET {base}/agent/events`, authenticates with the token as the first message
+    /// (a URL would expose it), and calls `on_event` for each event; reconnects with backoff
+    /// (1 s, doubling to 30 s) after a drop. `on_status` hears whether the stream is up.
+    pub fn connect(
+        base_url: &str,
+        token: String,
+        on_event: impl Fn(PlatformEvent) + 'static,
+        on_status: impl Fn(bool) + 'static,
+    ) -> Self {
+        let open = Rc::new(Cell::new(true));
+        let url = format!("{}/agent/events", base_url.replacen("http", "ws", 1));
+        let running = open.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut backoff = 1_000;
+            while running.get() {
+                if let Ok(socket) = WebSocket::open(&url) {
+                    let (mut write, mut read) = socket.split();
+                    use futures::SinkExt;
+                    let auth = serde_json::json!({"type": "auth", "token": token}).to_string();
+                    if write.send(Message::Text(auth)).await.is_ok() {
+                        on_status(true);
+                        while let Some(Ok(message)) = read.next().await {
+                            if !running.get() {
+                                return;
+                            }
+                            backoff = 1_000;
+                            if let Message::Text(text) = message {
+                                if let Ok(event) = serde_json::from_str::<PlatformEvent>(&text) {
+                                    on_event(event);
+                                }
+                            }
+                        }
+                    }
+                    on_status(false);
+                }
+                if !running.get() {
+                    return;
+                }
+                gloo_timers_sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF_MS);
+            }
+        });
+        Self { open }
+    }
+}
+
+async fn gloo_timers_sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

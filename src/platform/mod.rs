@@ -1,0 +1,215 @@
+//! The contact-centre platform's API (DESIGN.md §5.2): sign-in, settings, outbound options,
+//! calls, the CRM write queue, and the live event stream.
+//!
+//! Requests go through a [`Transport`] (gloo-net in the app, a fake in tests). The bearer token
+//! from sign-in lives in this client's memory only: never in storage, a URL or a log. A 401 signs
+//! the agent out.
+
+mod events;
+#[cfg(target_arch = "wasm32")]
+mod gloo;
+
+pub use events::{CallStatus, PlatformEvent};
+#[cfg(target_arch = "wasm32")]
+pub use gloo::{EventStream, GlooTransport};
+
+use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+use domain::{
+    dial::{ContactPlan, DialPlan, OutboundOptions, TicketPlan},
+    settings::{Settings, Team},
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::json;
+use std::cell::RefCell;
+
+/// What a platform call can fail with; each carries the message the agent sees.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// Wrong email or password.
+    #[error("The email or password is not correct.")]
+    BadCredentials,
+    /// The session ended (401): the agent must sign in again.
+    #[error("Your session has ended. Sign in again.")]
+    SignedOut,
+    /// The platform refused the request.
+    #[error("The contact centre refused the request: {0}")]
+    Refused(String),
+    /// No answer (network, server down).
+    #[error("The contact centre cannot be reached. Check your connection and try again.")]
+    Unreachable(String),
+    /// An answer of an unexpected shape.
+    #[error("Unexpected answer from the contact centre: {0}")]
+    Decode(String),
+}
+
+/// The agent, as the platform knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    /// Platform agent id.
+    pub id: u64,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// The agent's team, with its ticket ID entry settings (TEAM-3).
+    #[serde(default)]
+    pub team: Option<Team>,
+    /// The agent's Zendesk user id, when the platform maps it.
+    #[serde(default)]
+    pub zendesk_user_id: Option<u64>,
+}
+
+/// A call as the platform reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// Platform call id.
+    pub id: u64,
+    /// Where it is in its life.
+    pub status: CallStatus,
+}
+
+/// The `POST /calls` body for a dial plan.
+pub fn call_request(plan: &DialPlan) -> serde_json::Value {
+    let contact_id = match plan.contact {
+        ContactPlan::Existing { id } => Some(id),
+        _ => None,
+    };
+    let (ticket, ticket_id) = match plan.ticket {
+        TicketPlan::Existing { id } => ("existing", Some(id)),
+        TicketPlan::New => ("new", None),
+        TicketPlan::None => ("none", None),
+    };
+    json!({
+        "to": plan.to,
+        "outbound_number": plan.outbound_number,
+        "lang": plan.language,
+        "contact_id": contact_id,
+        "ticket_id": ticket_id,
+        "ticket": ticket,
+        "entered_number": plan.entered_number,
+    })
+}
+
+/// The platform client.
+pub struct Platform<T> {
+    transport: T,
+    token: RefCell<Option<String>>,
+}
+
+impl<T: Transport> Platform<T> {
+    /// A signed-out client over `transport` (whose base URL is the platform's).
+    pub fn new(transport: T) -> Self {
+        Self {
+            transport,
+            token: RefCell::new(None),
+        }
+    }
+
+    /// True while signed in.
+    pub fn is_signed_in(&self) -> bool {
+        self.token.borrow().is_some()
+    }
+
+    /// Forgets the token.
+    pub fn sign_out(&self) {
+        self.token.borrow_mut().take();
+    }
+
+    /// The token, for the event stream's first message (never for a URL).
+    pub fn token(&self) -> Option<String> {
+        self.token.borrow().clone()
+    }
+
+    async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, PlatformError> {
+        if let Some(token) = self.token.borrow().as_ref() {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(PlatformError::Unreachable)?;
+        match response.status {
+            200..=299 => Ok(response),
+            401 => {
+                self.sign_out();
+                Err(PlatformError::SignedOut)
+            }
+            400..=499 => Err(PlatformError::Refused(error_text(&response))),
+            status => Err(PlatformError::Unreachable(format!("HTTP {status}"))),
+        }
+    }
+
+    async fn call<R: DeserializeOwned>(&self, request: HttpRequest) -> Result<R, PlatformError> {
+        let response = self.send(request).await?;
+        serde_json::from_str(&response.body).map_err(|e| PlatformError::Decode(e.to_string()))
+    }
+
+    /// Signs in; the token is kept in memory for the page's life.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Agent, PlatformError> {
+        #[derive(Deserialize)]
+        struct SignedIn {
+            token: String,
+            agent: Agent,
+        }
+        self.sign_out();
+        let request = HttpRequest::new(Method::Post, "/agent/session")
+            .json(json!({"email": email.trim(), "password": password}));
+        let signed_in: SignedIn = match self.call(request).await {
+            Err(PlatformError::SignedOut) => return Err(PlatformError::BadCredentials),
+            other => other?,
+        };
+        *self.token.borrow_mut() = Some(signed_in.token);
+        Ok(signed_in.agent)
+    }
+
+    /// Operation Management and Developer Settings (SET-16: read when the dial screen opens).
+    pub async fn settings(&self) -> Result<Settings, PlatformError> {
+        self.call(HttpRequest::new(Method::Get, "/settings")).await
+    }
+
+    /// Outbound numbers and languages (UI-2).
+    pub async fn outbound_options(&self) -> Result<OutboundOptions, PlatformError> {
+        self.call(HttpRequest::new(Method::Get, "/outbound/options"))
+            .await
+    }
+
+    /// Places the call of a dial plan.
+    pub async fn place_call(&self, plan: &DialPlan) -> Result<Call, PlatformError> {
+        #[derive(Deserialize)]
+        struct Placed {
+            call: Call,
+        }
+        let request = HttpRequest::new(Method::Post, "/calls").json(call_request(plan));
+        Ok(self.call::<Placed>(request).await?.call)
+    }
+
+    /// Hangs up.
+    pub async fn hang_up(&self, call_id: u64) -> Result<(), PlatformError> {
+        let url = format!("/calls/{call_id}/hangup");
+        self.send(HttpRequest::new(Method::Post, url))
+            .await
+            .map(|_| ())
+    }
+
+    /// Queues Add Comment / Ticket Update operations on the platform's batched CRM writer; a
+    /// repeated key is accepted and ignored. Returns the accepted keys.
+    pub async fn queue_crm_ops(
+        &self,
+        ops: &[serde_json::Value],
+    ) -> Result<Vec<String>, PlatformError> {
+        #[derive(Deserialize)]
+        struct Accepted {
+            accepted: Vec<String>,
+        }
+        let request = HttpRequest::new(Method::Post, "/crm/ops").json(json!({"ops": ops}));
+        Ok(self.call::<Accepted>(request).await?.accepted)
+    }
+}
+
+fn error_text(response: &HttpResponse) -> String {
+    serde_json::from_str::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| format!("HTTP {}", response.status))
+}

@@ -1,0 +1,158 @@
+//! Native tests of the platform client against a scripted fake of the platform API.
+
+use agent_adapter::{
+    http::{HttpRequest, HttpResponse, Method, Transport},
+    platform::{call_request, CallStatus, Platform, PlatformError, PlatformEvent},
+};
+use domain::dial::{ContactPlan, DialPlan, TicketPlan};
+use futures::executor::block_on;
+use serde_json::json;
+use std::{cell::RefCell, collections::VecDeque};
+
+#[derive(Default)]
+struct Scripted {
+    answers: RefCell<VecDeque<(u16, serde_json::Value)>>,
+    seen: RefCell<Vec<HttpRequest>>,
+}
+
+impl Scripted {
+    fn answer(&self, status: u16, body: serde_json::Value) {
+        self.answers.borrow_mut().push_back((status, body));
+    }
+}
+
+impl Transport for &Scripted {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        self.seen.borrow_mut().push(request);
+        match self.answers.borrow_mut().pop_front() {
+            Some((status, body)) => Ok(HttpResponse {
+                status,
+                headers: vec![],
+                body: body.to_string(),
+            }),
+            None => Err("connection refused".into()),
+        }
+    }
+}
+
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n == "Authorization")
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn sign_in_keeps_the_token_in_memory_and_sends_it() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"token": "t-123", "agent": {"id": 5, "name": "Alice", "email": "a@example.com",
+            "team": {"id": 1, "name": "Sales", "ticket_id_entry": {"enabled": true, "required": false}}}}),
+    );
+    let agent = block_on(platform.sign_in(" a@example.com ", "pw")).unwrap();
+    assert_eq!(agent.team.unwrap().ticket_id_entry.enabled, true);
+    assert!(platform.is_signed_in());
+    {
+        let seen = fake.seen.borrow();
+        assert_eq!(
+            seen[0].body.as_ref().unwrap()["email"],
+            "a@example.com",
+            "trimmed"
+        );
+        assert_eq!(bearer(&seen[0]), None);
+    }
+    fake.answer(200, json!({"operation": {"allow_create_new_ticket": true}}));
+    let settings = block_on(platform.settings()).unwrap();
+    assert!(settings.operation.allow_create_new_ticket);
+    assert_eq!(bearer(&fake.seen.borrow()[1]), Some("Bearer t-123"));
+}
+
+#[test]
+fn errors_have_messages_an_agent_understands() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(401, json!({"error": "invalid email or password"}));
+    let err = block_on(platform.sign_in("a@example.com", "wrong")).unwrap_err();
+    assert_eq!(err, PlatformError::BadCredentials);
+    assert_eq!(err.to_string(), "The email or password is not correct.");
+    // Signed in, then the session ends: 401 signs out.
+    fake.answer(
+        200,
+        json!({"token": "t", "agent": {"id": 5, "name": "A", "email": "a@x"}}),
+    );
+    block_on(platform.sign_in("a@x", "pw")).unwrap();
+    fake.answer(401, json!({"error": "unauthorized"}));
+    assert_eq!(block_on(platform.settings()), Err(PlatformError::SignedOut));
+    assert!(!platform.is_signed_in(), "a 401 signs the agent out");
+    // No answer at all.
+    let err = block_on(platform.outbound_options()).unwrap_err();
+    assert!(matches!(err, PlatformError::Unreachable(_)));
+    assert!(err.to_string().contains("cannot be reached"));
+    // A refusal keeps the platform's reason.
+    fake.answer(
+        422,
+        json!({"error": "outbound_number: not one of the options"}),
+    );
+    let err = block_on(platform.outbound_options()).unwrap_err();
+    assert!(err.to_string().contains("outbound_number"), "{err}");
+}
+
+// UI-2, OUT-10, FLOW-10: what the call request carries.
+#[test]
+fn call_request_carries_the_plan() {
+    let plan = DialPlan {
+        to: "+14155550100".into(),
+        extension: None,
+        outbound_number: "+15550002".into(),
+        language: "it".into(),
+        contact: ContactPlan::Existing {
+            id: 16_444_799_095_826,
+        },
+        ticket: TicketPlan::Existing { id: 42 },
+        entered_number: true,
+        comments: vec![],
+    };
+    assert_eq!(
+        call_request(&plan),
+        json!({"to": "+14155550100", "outbound_number": "+15550002", "lang": "it",
+            "contact_id": 16444799095826_u64, "ticket_id": 42, "ticket": "existing",
+            "entered_number": true})
+    );
+    let none = DialPlan {
+        ticket: TicketPlan::None,
+        contact: ContactPlan::None,
+        ..plan
+    };
+    let body = call_request(&none);
+    assert_eq!(
+        (body["ticket"].as_str(), body["contact_id"].is_null()),
+        (Some("none"), true)
+    );
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(201, json!({"call": {"id": 77, "status": "ringing"}}));
+    let call = block_on(platform.place_call(&none)).unwrap();
+    assert_eq!((call.id, call.status), (77, CallStatus::Ringing));
+    assert_eq!(fake.seen.borrow()[0].method, Method::Post);
+}
+
+#[test]
+fn events_decode_and_unknown_types_are_ignored() {
+    let ended: PlatformEvent = serde_json::from_str(
+        r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","duration_s":42,"x":1}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        ended,
+        PlatformEvent::Ended {
+            call_id: 9,
+            recording_url: Some("https://r/9.mp3".into()),
+            duration_s: Some(42)
+        }
+    );
+    let other: PlatformEvent = serde_json::from_str(r#"{"type":"csat.rated","score":5}"#).unwrap();
+    assert_eq!(other, PlatformEvent::Other);
+}
