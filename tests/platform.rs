@@ -53,7 +53,7 @@ fn sign_in_keeps_the_token_in_memory_and_sends_it() {
             "team": {"id": 1, "name": "Sales", "ticket_id_entry": {"enabled": true, "required": false}}}}),
     );
     let agent = block_on(platform.sign_in(" a@example.com ", "pw")).unwrap();
-    assert_eq!(agent.team.unwrap().ticket_id_entry.enabled, true);
+    assert!(agent.team.unwrap().ticket_id_entry.enabled);
     assert!(platform.is_signed_in());
     {
         let seen = fake.seen.borrow();
