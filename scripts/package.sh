@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the Zendesk app package: the zip an admin uploads as a private app.
+#
+#   scripts/package.sh             release build with trunk, then package it
+#   scripts/package.sh --dist DIR  package an existing release build (scripts/test.sh reuses dist/)
+#
+# Staging copy: target/package/zendesk-app/ (zendesk-app/'s manifest.json, translations/ and assets/,
+# plus the build under assets/; `zcli apps:server target/package/zendesk-app` serves it as it is).
+# Output: target/package/agent-adapter-zendesk-<version>.zip, <version> from manifest.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+say() { printf 'package: %s\n' "$*"; }
+fail() { printf 'package: %s\n' "$*" >&2; exit 1; }
+
+out=target/package
+dist=
+case "${1:-}" in
+  --dist) dist=${2:?--dist needs a directory} ;;
+  "") ;;
+  *) fail "unknown argument $1 (use --dist DIR or nothing)" ;;
+esac
+if [[ -z "$dist" ]]; then
+  dist=$out/dist
+  say "release build into $dist"
+  trunk build --release --dist "$dist"
+fi
+[[ -f "$dist/index.html" ]] || fail "$dist/index.html is missing: is $dist a trunk build?"
+
+json_version() { sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$1" | head -n 1; }
+cargo_version() { awk -F'"' '/^\[package\]/ { p = 1 } p && /^version *=/ { print $2; exit }' Cargo.toml; }
+version=$(json_version zendesk-app/manifest.json)
+[[ -n "$version" ]] || fail "zendesk-app/manifest.json has no version"
+[[ "$version" == "$(cargo_version)" ]] ||
+  fail "manifest version $version differs from Cargo.toml version $(cargo_version); make them equal"
+
+stage=$out/zendesk-app
+rm -rf "$stage"
+mkdir -p "$stage"
+cp -R zendesk-app/manifest.json zendesk-app/translations zendesk-app/assets "$stage/"
+# Local parameter values for `zcli apps:server`; never zipped (see below).
+cp zendesk-app/zcli.apps.config.json "$stage/"
+
+# The build goes under assets/ beside the logos; a name clash would silently replace a logo.
+for f in "$dist"/*; do
+  [[ ! -e "$stage/assets/$(basename "$f")" ]] || fail "build file $(basename "$f") clashes with zendesk-app/assets/"
+  cp -R "$f" "$stage/assets/"
+done
+
+# Zendesk's asset host may serve .wasm without the application/wasm type, and
+# WebAssembly.instantiateStreaming rejects such a response. Trunk's loader passes the wasm URL to
+# wasm-bindgen's init; give init the bytes instead, so it calls WebAssembly.instantiate, which does
+# not look at the type.
+index=$stage/assets/index.html
+pattern="init({ module_or_path: '\./\([^']*_bg\.wasm\)' })"
+grep -q "$pattern" "$index" || fail "trunk's wasm loader in $index has changed; update the rewrite in scripts/package.sh"
+sed -i "s|$pattern|init({ module_or_path: await fetch('./\1').then((r) => { if (!r.ok) throw new Error('wasm: HTTP ' + r.status); return r.arrayBuffer(); }) })|" "$index"
+
+# The background location runs the same bundle; the adapter tells the locations apart from the
+# ZAF context.
+cp "$index" "$stage/assets/background.html"
+
+zipfile=$out/agent-adapter-zendesk-$version.zip
+rm -f "$zipfile"
+# -y stores a symlink as a symlink, so the package check sees and rejects it.
+(cd "$stage" && zip -q -r -X -y "../$(basename "$zipfile")" manifest.json translations assets)
+say "$zipfile ($(stat -c %s "$zipfile") bytes), staged in $stage"
