@@ -15,7 +15,7 @@ fn parse() -> Result<Config, String> {
         app_dir: PathBuf::from("dist"),
         rate_limit: DEFAULT_RATE_LIMIT,
         queue_file: Some(PathBuf::from("target/sandbox/crm-queue.json")),
-        zaf_sdk: PathBuf::from("node_modules/.cache/sandbox/zaf_sdk.js"),
+        zaf_sdk: PathBuf::from("target/js/zaf_sdk.js"),
         port: 8080,
     };
     let mut args = std::env::args().skip(1);

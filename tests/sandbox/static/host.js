@@ -1,0 +1,474 @@
+// The sandbox's agent workspace: plays the host side of the ZAF protocol (reference/zendesk.md §2)
+// for the app's top_bar and background locations, and renders users and tickets from the
+// sandbox's state. Data from the server is always rendered as text (textContent), never as HTML.
+// The app runs on another origin (http://localhost:PORT) than this page (http://127.0.0.1:PORT).
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, props = {}, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (k === 'text') e.textContent = v;
+      else if (k === 'on') for (const [evt, fn] of Object.entries(v)) e.addEventListener(evt, fn);
+      else if (k === 'class') e.className = v;
+      else if (k.startsWith('data') || k === 'href' || k === 'type' || k === 'title' || k === 'placeholder' || k === 'value')
+        e.setAttribute(k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), v);
+      else e[k] = v;
+    }
+    for (const c of children.flat()) if (c != null) e.append(c.nodeType ? c : document.createTextNode(String(c)));
+    return e;
+  };
+  const json = async (url, opts = {}) => {
+    const r = await fetch(url, { headers: { 'content-type': 'application/json' }, ...opts });
+    const body = await r.json().catch(() => null);
+    if (!r.ok) throw new Error((body && body.error) || `${r.status}`);
+    return body;
+  };
+
+  let info = null; // GET /_sandbox/info
+  let state = null; // GET /_sandbox/state, refreshed
+  const frames = new Map(); // guid -> {guid, location, iframe, origin, subs:Set, registered}
+  const invokes = []; // every invoke received, in order
+  const notifications = [];
+  let currentAgent = null; // Zendesk user id of the agent "signed in" to the workspace
+
+  // ---------- app frames ----------
+  const appUrl = (file, guid) =>
+    `${info.app_origin}/app/${file}?origin=${encodeURIComponent(location.origin)}&app_guid=${encodeURIComponent(guid)}`;
+
+  function createFrame(locationName) {
+    const guid = `${info.app_guid}-${locationName}`;
+    if (frames.has(guid)) return frames.get(guid);
+    const file = locationName === 'background' ? 'background.html' : 'index.html';
+    const iframe = el('iframe', { title: `app ${locationName}`, dataTestid: `app-frame-${locationName}` });
+    iframe.name = `app_${locationName}`;
+    iframe.setAttribute('allow', 'microphone; autoplay; clipboard-write');
+    const f = { guid, location: locationName, iframe, origin: info.app_origin, subs: new Set(), registered: false };
+    frames.set(guid, f);
+    iframe.src = appUrl(file, guid);
+    if (locationName === 'top_bar') {
+      const pop = $('popover');
+      pop.style.width = '360px';
+      pop.style.height = '510px';
+      pop.append(iframe);
+    } else {
+      $('frames-hidden').append(iframe);
+    }
+    return f;
+  }
+  const topBar = () => frames.get(`${info.app_guid}-top_bar`);
+
+  function send(f, msg) {
+    f.iframe.contentWindow && f.iframe.contentWindow.postMessage(JSON.stringify(msg), f.origin);
+  }
+  function fire(f, evt, payload) {
+    if (!f.subs.has(evt)) return false;
+    send(f, { key: 'zaf.' + evt, message: payload });
+    return true;
+  }
+  function fireAll(evt, payload) {
+    let n = 0;
+    for (const f of frames.values()) if (fire(f, evt, payload)) n++;
+    return n;
+  }
+
+  // ---------- popover ----------
+  function popover(action) {
+    const pop = $('popover');
+    let f = topBar();
+    if (action && typeof action === 'object') {
+      if (action.width) pop.style.width = px(action.width);
+      if (action.height && action.height !== 'auto') pop.style.height = px(action.height);
+      return;
+    }
+    const show = action === 'hide' ? false : action === 'toggle' ? pop.hidden : true;
+    if (show && !f) f = createFrame('top_bar');
+    const was = !pop.hidden;
+    pop.hidden = !show;
+    $('app-icon').classList.toggle('active', show);
+    if (f && f.registered && show !== was) fire(f, show ? 'pane.activated' : 'pane.deactivated', {});
+  }
+  const px = (v) => (typeof v === 'number' ? `${v}px` : String(v));
+
+  function toast(message, kind = 'notice', options) {
+    const sticky = options && typeof options === 'object' && options.sticky;
+    const ms = typeof options === 'number' ? options : 5000;
+    const t = el('div', { class: `toast ${kind}`, text: String(message), dataTestid: 'toast' });
+    notifications.push({ message: String(message), kind, options: options ?? null });
+    $('toasts').append(t);
+    if (!sticky) setTimeout(() => t.remove(), ms);
+    else t.addEventListener('click', () => t.remove());
+  }
+
+  // ---------- ZAF host: RPC ----------
+  function userJson(id) {
+    const u = state && state.users.find((x) => x.id === id);
+    if (!u) return null;
+    return { id: u.id, name: u.name, email: u.email, locale: u.locale, role: u.role, timeZone: { ianaName: 'Etc/UTC' } };
+  }
+  function getPath(f, path) {
+    if (path === 'currentUser') return userJson(currentAgent);
+    if (path === 'currentAccount') return { subdomain: 'sandbox', planName: 'enterprise' };
+    if (path === 'instances') {
+      const out = {};
+      for (const x of frames.values()) out[x.guid] = { location: x.location, instanceGuid: x.guid, product: 'support' };
+      return out;
+    }
+    if (path.startsWith('instances.')) {
+      const x = frames.get(path.slice('instances.'.length));
+      return x ? { location: x.location, instanceGuid: x.guid, product: 'support' } : undefined;
+    }
+    if (path.startsWith('currentUser.')) {
+      const u = userJson(currentAgent);
+      return u ? u[path.slice('currentUser.'.length)] : undefined;
+    }
+    return undefined;
+  }
+  function rpc(f, m) {
+    const result = { errors: {} };
+    if (m.request === 'get') {
+      for (const p of [].concat(m.params || [])) {
+        const v = getPath(f, p);
+        if (v === undefined) result.errors[p] = { message: `"${p}" is not available in the sandbox`, path: p };
+        else result[p] = v;
+      }
+      return result;
+    }
+    if (m.request === 'set') {
+      Object.assign(result, m.params || {});
+      return result;
+    }
+    // invoke: {name: [args]}; a child client (instance(guid)) targets another instance.
+    const target = (m.instanceGuid && frames.get(m.instanceGuid)) || f;
+    for (const [name, args] of Object.entries(m.params || {})) {
+      const list = Array.isArray(args) ? args : [args];
+      if (name === 'track') continue;
+      invokes.push({ name, args: list, from: f.location, to: target.location, at: Date.now() });
+      switch (name) {
+        case 'popover':
+          popover(list[0]);
+          break;
+        case 'resize':
+          if (target.location === 'top_bar') popover(list[0] || {});
+          break;
+        case 'preloadPane':
+          if (!topBar()) createFrame('top_bar');
+          break;
+        case 'notify':
+          toast(list[0], list[1] || 'notice', list[2]);
+          break;
+        case 'routeTo':
+          routeTo(list[0], list[1]);
+          break;
+        default:
+          result.errors[name] = { message: `${name} is not emulated` };
+      }
+      result[name] = null;
+    }
+    return result;
+  }
+
+  // ---------- ZAF host: request() proxy ----------
+  async function proxy(opts) {
+    if (typeof opts === 'string') opts = { url: opts };
+    const url = new URL(opts.url, location.origin);
+    const headers = Object.assign({}, opts.headers || {});
+    if (opts.contentType) headers['content-type'] = opts.contentType === true ? 'application/x-www-form-urlencoded' : opts.contentType;
+    if (url.origin === location.origin && currentAgent) headers['x-sandbox-user'] = String(currentAgent);
+    const method = (opts.type || opts.method || 'GET').toUpperCase();
+    let body;
+    if (opts.data != null && method !== 'GET') body = typeof opts.data === 'string' ? opts.data : JSON.stringify(opts.data);
+    for (let attempt = 0; ; attempt++) {
+      let r;
+      try {
+        r = await fetch(url, { method, headers, body });
+      } catch (e) {
+        return { ok: false, value: { status: 0, statusText: 'error', responseText: String(e), responseJSON: undefined, headers: {} } };
+      }
+      // Zendesk's framework retries rate-limited calls itself unless autoRetry is false.
+      if (r.status === 429 && opts.autoRetry !== false && attempt < 3) {
+        const wait = Number(r.headers.get('retry-after') || '1');
+        await new Promise((res) => setTimeout(res, Math.min(wait, 60) * 1000));
+        continue;
+      }
+      const text = await r.text();
+      let parsed;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+      const hdrs = {};
+      r.headers.forEach((v, k) => { hdrs[k] = v; });
+      const full = { responseJSON: parsed, responseText: text, status: r.status, headers: hdrs };
+      if (r.ok) return { ok: true, value: opts.httpCompleteResponse ? full : parsed !== undefined ? parsed : text };
+      return { ok: false, value: Object.assign({ statusText: r.statusText }, full) };
+    }
+  }
+
+  // ---------- ZAF host: message pump ----------
+  window.addEventListener('message', (ev) => {
+    const f = [...frames.values()].find((x) => x.iframe.contentWindow === ev.source);
+    if (!f || ev.origin !== f.origin) return;
+    let m = ev.data;
+    if (typeof m === 'string') {
+      try { m = JSON.parse(m); } catch { return; }
+    }
+    if (!m || typeof m !== 'object') return;
+    if (m.key === 'iframe.handshake') {
+      f.registered = true;
+      send(f, {
+        key: 'zaf.app.registered',
+        message: {
+          metadata: {
+            appId: 1, installationId: 2, name: 'Agent adapter for Zendesk', version: '1.4.0',
+            settings: { title: 'Agent adapter', platform_url: info.platform_url },
+            plan: { name: 'sandbox' },
+          },
+          context: { instanceGuid: f.guid, product: 'support', account: { subdomain: 'sandbox' }, location: f.location },
+        },
+      });
+      if (f.location === 'top_bar' && !$('popover').hidden) setTimeout(() => fire(f, 'pane.activated', {}), 0);
+      return;
+    }
+    if (m.request) {
+      send(f, { id: m.id, result: rpc(f, m) });
+      return;
+    }
+    const key = String(m.key || '');
+    if (key.startsWith('iframe.on:')) f.subs.add(key.slice('iframe.on:'.length));
+    else if (key.startsWith('iframe.off:')) {
+      if (!m.message || !m.message.subscriberCount) f.subs.delete(key.slice('iframe.off:'.length));
+    } else if (key.startsWith('iframe.trigger:')) {
+      const evt = key.slice('iframe.trigger:'.length);
+      for (const x of frames.values()) if (x !== f) fire(x, evt, m.message);
+    } else if (/^request:\d+$/.test(key)) {
+      proxy(m.message || {}).then((r) =>
+        send(f, { key: `zaf.${key}.${r.ok ? 'done' : 'fail'}`, message: { responseArgs: [r.value] } }));
+    }
+  });
+
+  // ---------- views ----------
+  const view = () => $('view');
+  const userName = (id) => (state.users.find((u) => u.id === id) || { name: `#${id}` }).name;
+  const phonesOf = (u) => {
+    const out = [];
+    if (u.phone) out.push(u.phone);
+    for (const i of u.identities || []) if (i.type === 'phone_number' && !out.includes(i.value)) out.push(i.value);
+    return out;
+  };
+  const statusBadge = (s) => el('span', { class: `badge status-${s}`, text: s });
+
+  function routeTo(kind, id) {
+    if (kind === 'ticket' && id === 'new') location.hash = '#/tickets';
+    else if (kind === 'ticket') location.hash = `#/tickets/${id}`;
+    else if (kind === 'user') location.hash = `#/users/${id}`;
+    else if (kind === 'nav_bar' || kind === 'organization') location.hash = '#/users';
+  }
+
+  function dialoutFrom(payload) {
+    sandbox.dialout(payload).then((n) => { if (!n) toast('No app frame listens to voice.dialout', 'alert'); });
+  }
+
+  function usersView() {
+    const rows = state.users.map((u) =>
+      el('tr', { dataTestid: `user-row-${u.id}` },
+        el('td', {}, el('a', { href: `#/users/${u.id}`, text: u.name })),
+        el('td', { class: 'phone', text: phonesOf(u).join(', ') }),
+        el('td', { text: u.role }),
+        el('td', { text: String(state.tickets.filter((t) => t.requester_id === u.id && ['new', 'open', 'pending', 'hold'].includes(t.status)).length) })));
+    return [el('h2', { text: 'Users' }),
+      el('table', {}, el('tr', {}, el('th', { text: 'Name' }), el('th', { text: 'Phone' }), el('th', { text: 'Role' }), el('th', { text: 'Open tickets' })), rows)];
+  }
+
+  function ticketsView() {
+    const rows = [...state.tickets].reverse().map((t) =>
+      el('tr', { dataTestid: `ticket-row-${t.id}` },
+        el('td', { text: `#${t.id}` }),
+        el('td', {}, el('a', { href: `#/tickets/${t.id}`, text: t.subject || '(no subject)' })),
+        el('td', {}, statusBadge(t.status)),
+        el('td', {}, el('a', { href: `#/users/${t.requester_id}`, text: userName(t.requester_id) })),
+        el('td', { text: t.assignee_id ? userName(t.assignee_id) : '' })));
+    return [el('h2', { text: 'Tickets' }),
+      el('table', {}, el('tr', {}, ['ID', 'Subject', 'Status', 'Requester', 'Assignee'].map((h) => el('th', { text: h }))), rows)];
+  }
+
+  function userView(id) {
+    const u = state.users.find((x) => x.id === id);
+    if (!u) return [el('p', { text: `User ${id} not found` })];
+    const phones = phonesOf(u).map((p, i) =>
+      el('li', {}, el('a', {
+        href: '#', class: 'phone', text: p, title: 'Call this number', dataTestid: `user-phone-${i}`,
+        on: { click: (e) => { e.preventDefault(); dialoutFrom({ number: p, userId: u.id, ticketId: null }); } },
+      })));
+    const tickets = state.tickets.filter((t) => t.requester_id === u.id).map((t) =>
+      el('li', {}, el('a', { href: `#/tickets/${t.id}`, text: `#${t.id} ${t.subject}` }), ' ', statusBadge(t.status)));
+    return [
+      el('h2', { text: u.name, dataTestid: 'user-name' }),
+      el('p', { class: 'muted', text: `${u.role} · ${u.email || 'no email'} · id ${u.id}` }),
+      el('h3', { text: 'Phone numbers' }),
+      phones.length ? el('ul', { dataTestid: 'user-phones' }, phones) : el('p', { class: 'muted', text: 'No phone number' }),
+      el('h3', { text: 'Requested tickets' }),
+      tickets.length ? el('ul', {}, tickets) : el('p', { class: 'muted', text: 'None' }),
+    ];
+  }
+
+  function callMenu(t) {
+    const requester = state.users.find((u) => u.id === t.requester_id);
+    const list = el('ul', { hidden: true, dataTestid: 'call-menu' });
+    for (const [i, p] of (requester ? phonesOf(requester) : []).entries())
+      list.append(el('li', {}, el('button', {
+        type: 'button', text: `Call ${p}`, dataTestid: `call-menu-number-${i}`,
+        on: { click: () => { list.hidden = true; dialoutFrom({ number: p, userId: t.requester_id, ticketId: t.id }); } },
+      })));
+    list.append(el('li', {}, el('button', {
+      type: 'button', text: 'Enter new number', dataTestid: 'call-menu-new-number',
+      on: { click: () => { list.hidden = true; dialoutFrom({ number: null, userId: t.requester_id, ticketId: t.id }); } },
+    })));
+    const btn = el('button', { type: 'button', class: 'primary', text: 'Call', dataTestid: 'ticket-call-button',
+      on: { click: () => { list.hidden = !list.hidden; } } });
+    return el('span', { class: 'menu' }, btn, list);
+  }
+
+  function ticketView(id) {
+    const t = state.tickets.find((x) => x.id === id);
+    if (!t) return [el('p', { text: `Ticket ${id} not found` })];
+    const fieldTitle = (fid) => (state.ticket_fields.find((f) => f.id === fid) || { title: `Field ${fid}` }).title;
+    const comments = t.comments.map((c) =>
+      el('div', { class: `comment${c.public ? '' : ' internal'}`, dataTestid: `comment-${c.id}` },
+        el('div', { class: 'meta', text: `${userName(c.author_id)} · ${c.created_at} · ${c.public ? 'public' : 'internal note'}${c.type !== 'Comment' ? ' · ' + c.type : ''}` }),
+        c.body));
+    return [
+      el('h2', { dataTestid: 'ticket-subject' }, `#${t.id} `, t.subject),
+      el('p', {}, statusBadge(t.status), ' Requester: ', el('a', { href: `#/users/${t.requester_id}`, text: userName(t.requester_id) }),
+        ' · Assignee: ', t.assignee_id ? userName(t.assignee_id) : '-', ' · via ', t.via.channel, '  ', callMenu(t)),
+      t.merged_into ? el('p', { class: 'muted' }, 'Merged into ', el('a', { href: `#/tickets/${t.merged_into}`, text: `#${t.merged_into}` })) : null,
+      t.tags.length ? el('p', { class: 'muted', text: `Tags: ${t.tags.join(' ')}` }) : null,
+      t.custom_fields.length ? el('table', {}, t.custom_fields.map((f) => el('tr', {}, el('th', { text: fieldTitle(f.id) }), el('td', { text: JSON.stringify(f.value) })))) : null,
+      el('h3', { text: 'Conversation' }),
+      comments,
+    ];
+  }
+
+  async function refresh() {
+    state = await json('/_sandbox/state');
+  }
+
+  async function render() {
+    await refresh();
+    const [, kind, id] = location.hash.split('/');
+    const n = Number(id);
+    let content;
+    if (kind === 'users' && id) content = userView(n);
+    else if (kind === 'tickets' && id) content = ticketView(n);
+    else if (kind === 'tickets') content = ticketsView();
+    else content = usersView();
+    view().replaceChildren(...content.flat().filter(Boolean));
+    if (!$('panel').hidden) renderPanel();
+  }
+  window.addEventListener('hashchange', render);
+
+  // ---------- customer panel ----------
+  async function event(body) {
+    try { await json('/_sandbox/events', { method: 'POST', body: JSON.stringify(body) }); } catch (e) { toast(String(e.message), 'error'); }
+    setTimeout(renderPanel, 200);
+  }
+  function renderPanel() {
+    const calls = state.platform_calls.filter((c) => c.status !== 'ended').map((c) =>
+      el('div', { class: 'call', dataTestid: `panel-call-${c.id}` },
+        el('div', { text: `${c.direction} ${c.customer_number} · ${c.status}` }),
+        c.status === 'ringing' && c.direction === 'outbound'
+          ? el('button', { type: 'button', text: 'Answer', dataTestid: 'panel-answer', on: { click: () => event({ type: 'answer', call_id: c.id }) } }) : null,
+        ' ',
+        el('button', { type: 'button', text: 'Hang up', dataTestid: 'panel-hangup', on: { click: () => event({ type: 'hangup', call_id: c.id }) } }),
+        ' ',
+        el('button', { type: 'button', text: 'Hang up in 10 s', on: { click: () => event({ type: 'hangup', call_id: c.id, after_s: 10 }) } })));
+    const from = el('input', { placeholder: '+15550101100', dataTestid: 'panel-inbound-from' });
+    const agentSel = el('select', {}, info.agents.map((a) => el('option', { value: String(a.id), text: a.name })));
+    const menu = el('input', { value: 'Main menu > Billing' });
+    const fixture = el('select', {}, info.fixtures.map((f) => el('option', { value: f, text: f })));
+    fixture.value = state.fixture;
+    const custom = el('textarea', { rows: 3, placeholder: '{"type":"csat.rated","score":5}' });
+    $('panel').replaceChildren(
+      el('h3', { text: 'Agents (adapter sign-in)' }),
+      el('div', { class: 'creds' }, info.agents.map((a) => el('div', {}, el('code', { text: `${a.email} / ${a.password}` }), ` ${a.team ? a.team.name : ''}`))),
+      el('h3', { text: 'Calls in progress' }),
+      calls.length ? calls : el('p', { class: 'muted', text: 'None' }),
+      el('h3', { text: 'Inbound IVR call' }),
+      from, agentSel, menu,
+      el('button', { type: 'button', text: 'Call the agent', dataTestid: 'panel-inbound',
+        on: { click: () => event({ type: 'inbound', from: from.value, agent_id: Number(agentSel.value), menu_path: menu.value }) } }),
+      el('h3', { text: 'Other event' }), custom,
+      el('button', { type: 'button', text: 'Send to the agent', on: { click: () => {
+        let ev; try { ev = JSON.parse(custom.value); } catch { toast('Not JSON', 'error'); return; }
+        event({ type: 'emit', agent_id: Number(agentSel.value), event: ev });
+      } } }),
+      el('h3', { text: 'Fixture' }), fixture,
+      el('button', { type: 'button', text: 'Reset', on: { click: async () => {
+        await json('/_sandbox/reset', { method: 'POST', body: JSON.stringify({ fixture: fixture.value }) }); render();
+      } } }),
+    );
+  }
+
+  // ---------- screen pops (TPE display endpoints) ----------
+  let displaySeq = 0;
+  async function pollDisplays() {
+    try {
+      const d = await json(`/_sandbox/displays?after=${displaySeq}`);
+      for (const x of d.displays) {
+        displaySeq = x.seq;
+        if (x.agent_id === currentAgent) routeTo(x.kind, x.id);
+      }
+    } catch { /* server restarting */ }
+    setTimeout(pollDisplays, 1000);
+  }
+
+  // ---------- window.sandbox ----------
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const sandbox = {
+    /** Fires voice.dialout to every subscribed app frame (creating the top bar if none listens); resolves with how many got it. */
+    async dialout({ number = null, userId = null, ticketId = null } = {}) {
+      const payload = { number, userId, ticketId };
+      if (![...frames.values()].some((f) => f.subs.has('voice.dialout'))) {
+        if (!topBar()) createFrame('top_bar');
+        for (let i = 0; i < 100 && ![...frames.values()].some((f) => f.subs.has('voice.dialout')); i++) await sleep(100);
+      }
+      return fireAll('voice.dialout', payload);
+    },
+    openUser(id) { location.hash = `#/users/${id}`; },
+    openTicket(id) { location.hash = `#/tickets/${id}`; },
+    openApp() { popover('show'); },
+    closeApp() { popover('hide'); },
+    /** Fires any event to the frames subscribed to it. */
+    fire(evt, payload) { return fireAll(evt, payload); },
+    /** Every invoke received (popover, resize, notify, routeTo, preloadPane…): {name,args,from,to,at}. */
+    invokes,
+    notifications,
+    frames() { return [...frames.values()].map((f) => ({ guid: f.guid, location: f.location, registered: f.registered, subscriptions: [...f.subs] })); },
+    reloadApp(locationName = 'top_bar') {
+      const f = frames.get(`${info.app_guid}-${locationName}`);
+      if (!f) return false;
+      f.subs.clear();
+      f.registered = false;
+      f.iframe.src = appUrl(locationName === 'background' ? 'background.html' : 'index.html', f.guid);
+      return true;
+    },
+    setAgent(zendeskUserId) { currentAgent = zendeskUserId; $('zd-agent').value = String(zendeskUserId); },
+    refresh: render,
+    ready: null,
+  };
+  window.sandbox = sandbox;
+
+  sandbox.ready = (async () => {
+    info = await json('/_sandbox/info');
+    await refresh();
+    const sel = $('zd-agent');
+    for (const a of info.agents) sel.append(el('option', { value: String(a.zendesk_user_id), text: a.name }));
+    currentAgent = info.agents.length ? info.agents[0].zendesk_user_id : null;
+    sel.addEventListener('change', () => { currentAgent = Number(sel.value); });
+    $('app-icon').addEventListener('click', () => popover('toggle'));
+    $('panel-toggle').addEventListener('click', () => { $('panel').hidden = !$('panel').hidden; if (!$('panel').hidden) renderPanel(); });
+    createFrame('background');
+    await render();
+    pollDisplays();
+    setInterval(() => { if (!$('panel').hidden) refresh().then(renderPanel); }, 1500);
+    return true;
+  })();
+})();
