@@ -1,6 +1,6 @@
 # The two commands: `make run` starts the adapter at a local URL, `make test` runs every test.
 # Both install whatever is missing first (scripts/setup.sh) and are safe to run twice.
-.PHONY: setup run test
+.PHONY: setup run test package
 
 setup:
 	@scripts/setup.sh
@@ -10,3 +10,6 @@ run: setup
 
 test: setup
 	@scripts/test.sh
+
+package: setup
+	@scripts/package.sh

@@ -50,8 +50,10 @@ done
 
 # Zendesk's asset host may serve .wasm without the application/wasm type, and
 # WebAssembly.instantiateStreaming rejects such a response. Trunk's loader passes the wasm URL to
-# wasm-bindgen's init; give init the bytes instead, so it calls WebAssembly.instantiate, which does
-# not look at the type.
+# wasm-bindgen's init; the glue of wasm-bindgen 0.2.130 then falls back to WebAssembly.instantiate
+# on a wrong type (tests/package/zcli.test.mjs saw it), but only for same-origin or CORS responses
+# and only in the glue versions that have the fallback. Give init the fetched bytes instead: it then
+# calls WebAssembly.instantiate, which never looks at the type.
 index=$stage/assets/index.html
 pattern="init({ module_or_path: '\./\([^']*_bg\.wasm\)' })"
 grep -q "$pattern" "$index" || fail "trunk's wasm loader in $index has changed; update the rewrite in scripts/package.sh"
@@ -62,7 +64,7 @@ sed -i "s|$pattern|init({ module_or_path: await fetch('./\1').then((r) => { if (
 cp "$index" "$stage/assets/background.html"
 
 zipfile=$out/agent-adapter-zendesk-$version.zip
-rm -f "$zipfile"
+rm -f "$out"/agent-adapter-zendesk-*.zip
 # -y stores a symlink as a symlink, so the package check sees and rejects it.
 (cd "$stage" && zip -q -r -X -y "../$(basename "$zipfile")" manifest.json translations assets)
 say "$zipfile ($(stat -c %s "$zipfile") bytes), staged in $stage"

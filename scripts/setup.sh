@@ -9,11 +9,13 @@ lock_version() { # the version of a package in Cargo.lock
   awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
 
-# Debian packages: headless Chromium + chromedriver for browser tests, zip for packaging.
+# Debian packages: headless Chromium + chromedriver for browser tests, zip for packaging,
+# rsvg-convert to render the app logos (scripts/icons.sh).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v zip >/dev/null || missing+=(zip)
+command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"

@@ -36,5 +36,10 @@ cargo test -p agent-adapter --target "$WASM" --test web --test zaf --locked
 step "release build"
 trunk build --release
 
+step "zendesk app package"
+scripts/package.sh --dist dist
+cargo run -q -p package-check --locked -- target/package/agent-adapter-zendesk-*.zip
+node --test tests/package/zcli.test.mjs
+
 step "size benchmark"
 scripts/size.sh dist
