@@ -19,7 +19,10 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/reset", post(reset))
         .route("/settings", get(get_settings).put(put_settings))
-        .route("/faults", get(get_faults).post(add_faults).delete(clear_faults))
+        .route(
+            "/faults",
+            get(get_faults).post(add_faults).delete(clear_faults),
+        )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/state", get(state))
         .route("/events", post(events))
@@ -233,14 +236,21 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
         "inbound" => {
             let from = body["from"].as_str().unwrap_or("").to_string();
             if crate::model::digits(&from).len() < 3 {
-                return bad(StatusCode::UNPROCESSABLE_ENTITY, "from: the caller's number is required");
+                return bad(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "from: the caller's number is required",
+                );
             }
             let (id, agent, line, lang) = {
                 let mut w = app.world();
                 let agent = body["agent_id"]
                     .as_u64()
                     .or_else(|| w.agents.first().map(|a| a.id));
-                let line = w.numbers.first().map(|n| n.number.clone()).unwrap_or_default();
+                let line = w
+                    .numbers
+                    .first()
+                    .map(|n| n.number.clone())
+                    .unwrap_or_default();
                 let lang = body["lang"]
                     .as_str()
                     .map(String::from)
@@ -267,7 +277,10 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
         }
         "emit" => {
             let Some(ev) = body.get("event").filter(|e| e["type"].is_string()) else {
-                return bad(StatusCode::UNPROCESSABLE_ENTITY, "event: an object with a type is required");
+                return bad(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "event: an object with a type is required",
+                );
             };
             app.emit(body["agent_id"].as_u64(), ev.clone());
             Json(json!({"ok": true})).into_response()

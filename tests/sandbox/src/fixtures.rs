@@ -221,7 +221,13 @@ pub fn default() -> Fixture {
         "end-user",
         clock(),
     );
-    tickets.push(ticket(&mut ids, "Pia: old order", "closed", pia.id, clock()));
+    tickets.push(ticket(
+        &mut ids,
+        "Pia: old order",
+        "closed",
+        pia.id,
+        clock(),
+    ));
     let mario = user(
         &mut ids,
         "Mario Merged",
@@ -230,7 +236,13 @@ pub fn default() -> Fixture {
         clock(),
     );
     let target = ticket(&mut ids, "Mario: delivery", "open", mario.id, clock());
-    let mut source = ticket(&mut ids, "Mario: delivery (again)", "closed", mario.id, clock());
+    let mut source = ticket(
+        &mut ids,
+        "Mario: delivery (again)",
+        "closed",
+        mario.id,
+        clock(),
+    );
     source.merged_into = Some(target.id);
     source.tags.push("closed_by_merge".into());
     tickets.push(target);

@@ -60,11 +60,17 @@ pub fn background_page_exists(app_dir: &FsPath) -> bool {
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/", get(|| async { html(HOST_HTML.to_string()) }))
-        .route("/host.js", get(|| async { typed("text/javascript", HOST_JS) }))
+        .route(
+            "/host.js",
+            get(|| async { typed("text/javascript", HOST_JS) }),
+        )
         .route("/host.css", get(|| async { typed("text/css", HOST_CSS) }))
         .route("/icon.svg", get(icon))
         .route(ZAF_LOCAL, get(zaf_sdk))
-        .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))
+        .route(
+            "/app",
+            get(|| async { axum::response::Redirect::permanent("/app/") }),
+        )
         .route("/app/", get(app_index))
         .route("/app/{*path}", get(app_file))
         .route("/api/v2/{*path}", any(api))
@@ -89,7 +95,11 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
         }
         if let Some((status, retry_after)) = fault.status {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut r = (code, axum::Json(serde_json::json!({"error": "injected fault"}))).into_response();
+            let mut r = (
+                code,
+                axum::Json(serde_json::json!({"error": "injected fault"})),
+            )
+                .into_response();
             if let Some(s) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
                 r.headers_mut().insert(header::RETRY_AFTER, s);
             }
@@ -106,7 +116,10 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
 
 fn cors(mut r: Response) -> Response {
     let h = r.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("authorization, content-type"),
@@ -197,7 +210,10 @@ fn serve_app_file(app: &App, path: &str) -> Response {
         Err(_) if path == "background.html" => html(BACKGROUND_HTML.to_string()),
         Err(_) => (
             StatusCode::NOT_FOUND,
-            format!("{} not found (build the app: trunk build --release)", file.display()),
+            format!(
+                "{} not found (build the app: trunk build --release)",
+                file.display()
+            ),
         )
             .into_response(),
     }

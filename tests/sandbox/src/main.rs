@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use sandbox::{fixtures, state::DEFAULT_RATE_LIMIT, Config};
 
-const USAGE: &str = "usage: sandbox [--port 8080] [--app-dir dist] [--fixture default|batching|empty|FILE.json] \
+const USAGE: &str =
+    "usage: sandbox [--port 8080] [--app-dir dist] [--fixture default|batching|empty|FILE.json] \
 [--rate-limit 700] [--queue-file target/sandbox/crm-queue.json] [--zaf-sdk PATH]";
 
 fn parse() -> Result<Config, String> {
@@ -24,13 +25,21 @@ fn parse() -> Result<Config, String> {
             println!("{USAGE}");
             std::process::exit(0);
         }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let value = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         match flag.as_str() {
-            "--port" => config.port = value.parse().map_err(|_| format!("--port {value}: not a port"))?,
+            "--port" => {
+                config.port = value
+                    .parse()
+                    .map_err(|_| format!("--port {value}: not a port"))?
+            }
             "--app-dir" => config.app_dir = value.into(),
             "--fixture" => config.fixture = value,
             "--rate-limit" => {
-                config.rate_limit = value.parse().map_err(|_| format!("--rate-limit {value}: not a number"))?
+                config.rate_limit = value
+                    .parse()
+                    .map_err(|_| format!("--rate-limit {value}: not a number"))?
             }
             "--queue-file" => config.queue_file = (!value.is_empty()).then(|| value.into()),
             "--zaf-sdk" => config.zaf_sdk = value.into(),
@@ -57,10 +66,16 @@ async fn main() {
         }
     };
     if !config.app_dir.join("index.html").is_file() {
-        eprintln!("sandbox: warning: {} has no index.html (build the app first)", config.app_dir.display());
+        eprintln!(
+            "sandbox: warning: {} has no index.html (build the app first)",
+            config.app_dir.display()
+        );
     }
     if !config.zaf_sdk.is_file() {
-        eprintln!("sandbox: warning: no ZAF SDK bundle at {} (run scripts/setup.sh)", config.zaf_sdk.display());
+        eprintln!(
+            "sandbox: warning: no ZAF SDK bundle at {} (run scripts/setup.sh)",
+            config.zaf_sdk.display()
+        );
     }
     let addr = match sandbox::start(config).await {
         Ok(a) => a,
@@ -70,14 +85,20 @@ async fn main() {
         }
     };
     println!();
-    println!("Sandbox (fixture {:?}): open http://127.0.0.1:{}/", fixture.name, addr.port());
+    println!(
+        "Sandbox (fixture {:?}): open http://127.0.0.1:{}/",
+        fixture.name,
+        addr.port()
+    );
     println!("Sign in to the adapter as one of these agents:");
     for a in &fixture.agents {
         let team = fixture.teams.iter().find(|t| t.id == a.team_id);
-        let entry = team.map_or("", |t| match (t.ticket_id_entry.enabled, t.ticket_id_entry.required) {
-            (true, true) => "ticket ID required",
-            (true, false) => "ticket ID optional",
-            _ => "no ticket ID entry",
+        let entry = team.map_or("", |t| {
+            match (t.ticket_id_entry.enabled, t.ticket_id_entry.required) {
+                (true, true) => "ticket ID required",
+                (true, false) => "ticket ID optional",
+                _ => "no ticket ID entry",
+            }
         });
         println!(
             "  {:<22} password {:<10} team {} ({entry})",
@@ -86,7 +107,10 @@ async fn main() {
             team.map_or("-", |t| t.name.as_str())
         );
     }
-    println!("Control API: http://127.0.0.1:{}/_sandbox/state (Ctrl+C stops it)", addr.port());
+    println!(
+        "Control API: http://127.0.0.1:{}/_sandbox/state (Ctrl+C stops it)",
+        addr.port()
+    );
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }

@@ -183,7 +183,11 @@ pub fn start_call(app: &App, call: PlatformCall, auto_answer: Option<u64>) -> u6
     id
 }
 
-async fn place_call(State(app): State<App>, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+async fn place_call(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Option<Json<Value>>,
+) -> Response {
     let Some(a) = agent(&app, &headers) else {
         return unauthorized();
     };
@@ -192,20 +196,34 @@ async fn place_call(State(app): State<App>, headers: HeaderMap, body: Option<Jso
     };
     let to = body["to"].as_str().unwrap_or("").trim().to_string();
     if crate::model::digits(&to).len() < 3 {
-        return err(StatusCode::UNPROCESSABLE_ENTITY, "to: a number to call is required");
+        return err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "to: a number to call is required",
+        );
     }
     if !matches!(body["ticket"].as_str(), Some("existing" | "new" | "none")) {
-        return err(StatusCode::UNPROCESSABLE_ENTITY, "ticket: must be existing, new or none");
+        return err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ticket: must be existing, new or none",
+        );
     }
     let (id, line, lang, auto) = {
         let mut w = app.world();
         let line = body["outbound_number"]
             .as_str()
             .map(String::from)
-            .or_else(|| w.numbers.iter().find(|n| n.default).map(|n| n.number.clone()))
+            .or_else(|| {
+                w.numbers
+                    .iter()
+                    .find(|n| n.default)
+                    .map(|n| n.number.clone())
+            })
             .unwrap_or_default();
         if !w.numbers.iter().any(|n| n.number == line) {
-            return err(StatusCode::UNPROCESSABLE_ENTITY, "outbound_number: not one of the options");
+            return err(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "outbound_number: not one of the options",
+            );
         }
         let lang = body["lang"].as_str().unwrap_or("en-US").to_string();
         (w.next_id(), line, lang, w.auto_answer_ms)
@@ -227,7 +245,11 @@ async fn place_call(State(app): State<App>, headers: HeaderMap, body: Option<Jso
     };
     start_call(&app, call, auto);
     let status = app.world().calls[&id].status.clone();
-    (StatusCode::CREATED, Json(json!({"call": {"id": id, "status": status}}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"call": {"id": id, "status": status}})),
+    )
+        .into_response()
 }
 
 fn own_call(app: &App, a: &Agent, id: u64) -> Option<Value> {
@@ -259,7 +281,11 @@ async fn hangup(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>)
     Json(json!({ "call": own_call(&app, &a, id) })).into_response()
 }
 
-async fn answer_inbound(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+async fn answer_inbound(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Response {
     let Some(a) = agent(&app, &headers) else {
         return unauthorized();
     };
@@ -282,7 +308,10 @@ async fn crm_ops(State(app): State<App>, headers: HeaderMap, body: Option<Json<O
         return unauthorized();
     }
     let Some(Json(body)) = body else {
-        return err(StatusCode::BAD_REQUEST, "{ops:[{key,ticket_id,kind,body}]} is required");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "{ops:[{key,ticket_id,kind,body}]} is required",
+        );
     };
     let mut ops = Vec::new();
     for o in &body.ops {
@@ -331,7 +360,11 @@ async fn events(
 async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {
     let mut rx = app.subscribe();
     let hello = json!({"type": "session.ready", "agent_id": agent_id});
-    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     loop {

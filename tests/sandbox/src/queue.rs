@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use domain::batch::{BatchConfig, Batcher, Enqueued, Op, OpKind, Outcome, Request, TicketError, Work};
+use domain::batch::{
+    BatchConfig, Batcher, Enqueued, Op, OpKind, Outcome, Request, TicketError, Work,
+};
 use domain::settings::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -57,10 +59,11 @@ impl OpIn {
         let text = |v: &Value| -> Option<String> {
             match v {
                 Value::String(s) => Some(s.clone()),
-                Value::Object(o) => o
-                    .get("body")
-                    .or_else(|| o.get("comment"))
-                    .and_then(|c| c.as_str().map(String::from).or_else(|| c.get("body")?.as_str().map(String::from))),
+                Value::Object(o) => o.get("body").or_else(|| o.get("comment")).and_then(|c| {
+                    c.as_str()
+                        .map(String::from)
+                        .or_else(|| c.get("body")?.as_str().map(String::from))
+                }),
                 _ => None,
             }
         };
@@ -85,7 +88,10 @@ impl OpIn {
                     status,
                     self.body.get("assignee_id").and_then(Value::as_u64),
                 );
-                op.comment = self.body.get("comment").and_then(|c| text(&json!({ "body": c })));
+                op.comment = self
+                    .body
+                    .get("comment")
+                    .and_then(|c| text(&json!({ "body": c })));
                 for f in self
                     .body
                     .get("custom_fields")
@@ -125,8 +131,12 @@ impl Queue {
         let config = BatchConfig::from(&settings.developer);
         let stored = match &file {
             Some(f) if f.exists() => {
-                let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
-                Some(serde_json::from_str::<Stored>(&text).map_err(|e| format!("{}: {e}", f.display()))?)
+                let text =
+                    std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                Some(
+                    serde_json::from_str::<Stored>(&text)
+                        .map_err(|e| format!("{}: {e}", f.display()))?,
+                )
             }
             _ => None,
         };
@@ -161,7 +171,8 @@ impl Queue {
 
     /// New Developer Settings.
     pub fn configure(&mut self, settings: &Settings) {
-        self.batcher.set_config(BatchConfig::from(&settings.developer));
+        self.batcher
+            .set_config(BatchConfig::from(&settings.developer));
         let _ = self.persist();
     }
 
@@ -300,7 +311,13 @@ enum Sent {
 }
 
 async fn send(app: &App, req: &Request) -> Sent {
-    let r = zendesk(app, "PUT", "tickets/update_many.json".into(), req.update_many_body()).await;
+    let r = zendesk(
+        app,
+        "PUT",
+        "tickets/update_many.json".into(),
+        req.update_many_body(),
+    )
+    .await;
     match r.status {
         200 => {}
         429 => {
@@ -310,14 +327,22 @@ async fn send(app: &App, req: &Request) -> Sent {
         }
         _ => return Sent::Outcome(Outcome::Failed),
     }
-    let Some(job) = r.body.as_ref().and_then(|b| b["job_status"]["id"].as_str().map(String::from)) else {
+    let Some(job) = r
+        .body
+        .as_ref()
+        .and_then(|b| b["job_status"]["id"].as_str().map(String::from))
+    else {
         return Sent::Outcome(Outcome::Failed);
     };
     for _ in 0..20 {
         let p = zendesk(app, "GET", format!("job_statuses/{job}.json"), Value::Null).await;
         let wait = match p.status {
             200 => {
-                let js = &p.body.as_ref().map(|b| b["job_status"].clone()).unwrap_or_default();
+                let js = &p
+                    .body
+                    .as_ref()
+                    .map(|b| b["job_status"].clone())
+                    .unwrap_or_default();
                 match js["status"].as_str() {
                     Some("completed") => return Sent::Outcome(job_outcome(js)),
                     Some("failed" | "killed") => return Sent::Unknown,
@@ -341,7 +366,14 @@ fn job_outcome(js: &Value) -> Outcome {
         .filter_map(|r| {
             let id = r["id"].as_u64()?;
             let closed = r["details"].as_str().is_some_and(|d| d.contains("closed"));
-            Some((id, if closed { TicketError::Closed } else { TicketError::Retryable }))
+            Some((
+                id,
+                if closed {
+                    TicketError::Closed
+                } else {
+                    TicketError::Retryable
+                },
+            ))
         })
         .collect();
     if failed.is_empty() {
@@ -355,10 +387,20 @@ async fn verify(app: &App, req: &Request) -> Outcome {
     let mut applied = Vec::new();
     for t in &req.tickets {
         loop {
-            let r = zendesk(app, "GET", format!("tickets/{}/audits.json", t.ticket_id), Value::Null).await;
+            let r = zendesk(
+                app,
+                "GET",
+                format!("tickets/{}/audits.json", t.ticket_id),
+                Value::Null,
+            )
+            .await;
             match r.status {
                 200 => {
-                    let found = r.body.as_ref().and_then(|b| b["audits"].as_array().cloned()).unwrap_or_default();
+                    let found = r
+                        .body
+                        .as_ref()
+                        .and_then(|b| b["audits"].as_array().cloned())
+                        .unwrap_or_default();
                     let has = |k: &String| {
                         found.iter().any(|a| {
                             a["metadata"]["custom"]["op_keys"]

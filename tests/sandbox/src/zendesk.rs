@@ -16,7 +16,9 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{digits, iso, now_ms, now_s, Audit, Comment, Identity, Ticket, TicketField, User};
+use crate::model::{
+    digits, iso, now_ms, now_s, Audit, Comment, Identity, Ticket, TicketField, User,
+};
 use crate::state::{App, Charge, Job, World};
 
 /// Zendesk's per-request limit of `update_many` ids.
@@ -105,11 +107,19 @@ pub fn status_body(status: u16) -> Value {
     match status {
         400 => json!({"error": "InvalidValue", "description": "Bad request"}),
         401 => json!({"error": "Couldn't authenticate you"}),
-        403 => json!({"error": {"title": "Forbidden", "message": "You do not have access to this page."}}),
+        403 => {
+            json!({"error": {"title": "Forbidden", "message": "You do not have access to this page."}})
+        }
         404 => json!({"error": "RecordNotFound", "description": "Not found"}),
-        409 => json!({"error": "UpdateConflict", "description": "The ticket was updated by someone else"}),
-        422 => json!({"error": "RecordInvalid", "description": "Record validation errors", "details": {"base": [{"description": "Injected fault"}]}}),
-        429 => json!({"error": "TooManyRequests", "description": "Rate limit exceeded: retry after the number of seconds in Retry-After"}),
+        409 => {
+            json!({"error": "UpdateConflict", "description": "The ticket was updated by someone else"})
+        }
+        422 => {
+            json!({"error": "RecordInvalid", "description": "Record validation errors", "details": {"base": [{"description": "Injected fault"}]}})
+        }
+        429 => {
+            json!({"error": "TooManyRequests", "description": "Rate limit exceeded: retry after the number of seconds in Retry-After"})
+        }
         503 => json!({"error": "ServiceUnavailable", "description": "Temporarily unavailable"}),
         _ => json!({"error": "InternalError", "description": "Something went wrong"}),
     }
@@ -185,15 +195,13 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -316,13 +324,18 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 .enumerate()
                 .find(|(_, x)| Some(x.id) == id(f))
             {
-                Some((i, f)) => ApiResponse::json(200, json!({"ticket_field": f.to_json(base, i + 1)})),
+                Some((i, f)) => {
+                    ApiResponse::json(200, json!({"ticket_field": f.to_json(base, i + 1)}))
+                }
                 None => not_found(),
             }
         }
         ("POST", ["ticket_fields"]) => create_field(w, base, body.get("ticket_field")),
         ("POST", ["channels", "voice", "tickets"]) => voice_ticket(w, base, body, req.actor),
-        ("POST", ["channels", "voice", "agents", a, kind @ ("tickets" | "users"), r, "display"]) => {
+        (
+            "POST",
+            ["channels", "voice", "agents", a, kind @ ("tickets" | "users"), r, "display"],
+        ) => {
             let agent_ok = id(a)
                 .and_then(|a| w.users.get(&a))
                 .is_some_and(|u| u.role != "end-user");
@@ -450,7 +463,10 @@ fn user_matches(u: &User, query: &str) -> bool {
             return u.role == r;
         }
         if let Some(e) = term.strip_prefix("email:") {
-            return u.email.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(e));
+            return u
+                .email
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(e));
         }
         if term.starts_with("type:") {
             return true;
@@ -458,7 +474,9 @@ fn user_matches(u: &User, query: &str) -> bool {
         let t = term.to_lowercase();
         let d = digits(term);
         u.name.to_lowercase().contains(&t)
-            || u.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&t))
+            || u.email
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase().contains(&t))
             || (d.len() >= 3
                 && d.len() == term.trim_start_matches('+').len()
                 && u.phones().iter().any(|p| digits(p).contains(&d)))
@@ -496,7 +514,9 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
         }
         let desc = q.get("sort_order").map(String::as_str) != Some("asc");
         match q.get("sort_by").map(String::as_str) {
-            Some("created_at") => results.sort_by_key(|t| t["created_at"].as_str().map(String::from)),
+            Some("created_at") => {
+                results.sort_by_key(|t| t["created_at"].as_str().map(String::from))
+            }
             _ => results.sort_by_key(|t| t["updated_at"].as_str().map(String::from)),
         }
         if desc {
@@ -529,7 +549,10 @@ fn ticket_matches(t: &Ticket, query: &str) -> bool {
         if let Some(v) = term.strip_prefix("assignee:") {
             return v.parse::<u64>().ok() == t.assignee_id;
         }
-        if let Some(v) = term.strip_prefix("tags:").or_else(|| term.strip_prefix("tag:")) {
+        if let Some(v) = term
+            .strip_prefix("tags:")
+            .or_else(|| term.strip_prefix("tag:"))
+        {
             return t.tags.iter().any(|x| x == v);
         }
         if let Some(v) = term.strip_prefix("status<") {
@@ -594,8 +617,15 @@ fn add_identity(w: &mut World, base: &str, user: Option<u64>, body: &Value) -> A
     let ident = body.get("identity").cloned().unwrap_or(json!({}));
     let kind = ident["type"].as_str().unwrap_or("").to_string();
     let value = ident["value"].as_str().unwrap_or("").trim().to_string();
-    if !["email", "phone_number", "twitter", "facebook", "google", "agent_forwarding"]
-        .contains(&kind.as_str())
+    if ![
+        "email",
+        "phone_number",
+        "twitter",
+        "facebook",
+        "google",
+        "agent_forwarding",
+    ]
+    .contains(&kind.as_str())
     {
         return invalid(detail("type", "Type: is not valid", "InvalidValue"));
     }
@@ -624,7 +654,11 @@ fn add_identity(w: &mut World, base: &str, user: Option<u64>, body: &Value) -> A
 }
 
 fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> ApiResponse {
-    let mut t: Vec<&Ticket> = w.tickets.values().filter(|t| t.requester_id == user).collect();
+    let mut t: Vec<&Ticket> = w
+        .tickets
+        .values()
+        .filter(|t| t.requester_id == user)
+        .collect();
     match q.get("sort_by").map(String::as_str) {
         Some("created_at") => t.sort_by_key(|t| (t.created_at, t.id)),
         Some("id") => t.sort_by_key(|t| t.id),
@@ -651,7 +685,9 @@ fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResp
     let external_id = s("external_id");
     if upsert {
         let existing = w.users.values().find(|x| {
-            (email.is_some() && x.email.as_deref().map(str::to_lowercase) == email.as_deref().map(str::to_lowercase))
+            (email.is_some()
+                && x.email.as_deref().map(str::to_lowercase)
+                    == email.as_deref().map(str::to_lowercase))
                 || (external_id.is_some()
                     && x.external_id.as_deref().map(str::to_lowercase)
                         == external_id.as_deref().map(str::to_lowercase))
@@ -679,11 +715,11 @@ fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResp
         ));
     };
     if let Some(e) = &email {
-        if w
-            .users
-            .values()
-            .any(|x| x.email.as_deref().is_some_and(|y| y.eq_ignore_ascii_case(e)))
-        {
+        if w.users.values().any(|x| {
+            x.email
+                .as_deref()
+                .is_some_and(|y| y.eq_ignore_ascii_case(e))
+        }) {
             return invalid(detail(
                 "email",
                 &format!("Email: {e} is already being used by another user"),
@@ -820,7 +856,11 @@ fn apply(
         change("requester_id", json!(rid), json!(t.requester_id));
         t.requester_id = rid;
     } else if is_new {
-        return Err(detail("requester", "Requester: cannot be blank", "BlankValue"));
+        return Err(detail(
+            "requester",
+            "Requester: cannot be blank",
+            "BlankValue",
+        ));
     }
     if let Some(a) = p.get("assignee_id") {
         if a.is_null() {
@@ -841,7 +881,11 @@ fn apply(
     }
     let tag_list = |v: &Value| -> Vec<String> {
         match v {
-            Value::Array(a) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
             Value::String(s) => s.split_whitespace().map(String::from).collect(),
             _ => vec![],
         }
@@ -864,7 +908,11 @@ fn apply(
     if let Some(fields) = p.get("custom_fields").and_then(Value::as_array) {
         for f in fields {
             let Some(fid) = f.get("id").and_then(Value::as_u64) else {
-                return Err(detail("custom_fields", "Custom fields: id is missing", "InvalidValue"));
+                return Err(detail(
+                    "custom_fields",
+                    "Custom fields: id is missing",
+                    "InvalidValue",
+                ));
             };
             let value = f.get("value").cloned().unwrap_or(Value::Null);
             let prev = t
@@ -902,7 +950,10 @@ fn apply(
                 kind: "Comment".into(),
                 body: text.into(),
                 public,
-                author_id: c.get("author_id").and_then(Value::as_u64).unwrap_or(author_id),
+                author_id: c
+                    .get("author_id")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(author_id),
                 audit_id,
                 data: None,
                 created_at: now,
@@ -939,7 +990,10 @@ fn apply(
         }));
     }
     if is_new {
-        t.description = new_comments.first().map(|c| c.body.clone()).unwrap_or_default();
+        t.description = new_comments
+            .first()
+            .map(|c| c.body.clone())
+            .unwrap_or_default();
         t.submitter_id = Some(author_id);
         t.created_at = now;
     }
@@ -967,10 +1021,12 @@ fn apply(
 }
 
 fn voice_body(vc: &Value) -> String {
-    let s = |k: &str| vc.get(k).map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
+    let s = |k: &str| {
+        vc.get(k).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
     let mut out = String::from("Call");
     for (label, key) in [
         ("From", "from"),
@@ -995,7 +1051,11 @@ pub fn update_ticket(
     patch: &Value,
     actor: Option<u64>,
 ) -> Result<Audit, Value> {
-    let mut t = w.tickets.get(&id).cloned().ok_or_else(|| json!({"base": [{"description": "Not found"}]}))?;
+    let mut t = w
+        .tickets
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| json!({"base": [{"description": "Not found"}]}))?;
     let audit = apply(w, &mut t, patch, actor, false)?;
     w.tickets.insert(id, t);
     Ok(audit)
@@ -1042,7 +1102,14 @@ fn create_ticket(
     match apply(w, &mut t, &p, actor, true) {
         Ok(audit) => {
             if t.subject.is_empty() {
-                t.subject = t.description.lines().next().unwrap_or("").chars().take(80).collect();
+                t.subject = t
+                    .description
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(80)
+                    .collect();
             }
             let via = crate::model::via_json(t.via_id);
             let j = json!({"ticket": t.to_json(base), "audit": audit.to_json(&via)});
@@ -1057,8 +1124,10 @@ fn create_ticket(
                 });
             }
             let mut r = ApiResponse::json(201, j);
-            r.headers
-                .push(("Location".into(), format!("{base}/api/v2/tickets/{id}.json")));
+            r.headers.push((
+                "Location".into(),
+                format!("{base}/api/v2/tickets/{id}.json"),
+            ));
             r
         }
         Err(details) => invalid(details),
@@ -1070,7 +1139,9 @@ fn voice_ticket(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> 
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.is_empty() => None,
         Some(v) => {
-            let id = v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            let id = v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
             match id.filter(|a| w.users.get(a).is_some_and(|u| u.role != "end-user")) {
                 Some(a) => Some(a),
                 None => {
@@ -1140,14 +1211,19 @@ fn update_many(
     q: &HashMap<String, String>,
     actor: Option<u64>,
 ) -> ApiResponse {
-    let items: Vec<(u64, Value)> = if let Some(list) = body.get("tickets").and_then(Value::as_array) {
+    let items: Vec<(u64, Value)> = if let Some(list) = body.get("tickets").and_then(Value::as_array)
+    {
         if list.len() > MAX_BULK {
             return too_many();
         }
         let mut out = Vec::new();
         for t in list {
             let Some(id) = t.get("id").and_then(Value::as_u64) else {
-                return invalid(detail("id", "Id: is required for every ticket", "BlankValue"));
+                return invalid(detail(
+                    "id",
+                    "Id: is required for every ticket",
+                    "BlankValue",
+                ));
             };
             let mut patch = t.clone();
             if let Some(o) = patch.as_object_mut() {
@@ -1205,7 +1281,11 @@ fn merge(
     let ids: Vec<u64> = body
         .get("ids")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+                .collect()
+        })
         .unwrap_or_default();
     if ids.is_empty() {
         return invalid(detail("ids", "Ids: cannot be blank", "BlankValue"));
@@ -1220,12 +1300,20 @@ fn merge(
         match w.tickets.get(s) {
             None => return not_found(),
             Some(t) if t.status == "closed" || *s == target => {
-                return invalid(detail("base", &format!("Ticket #{s} cannot be merged"), "InvalidValue"))
+                return invalid(detail(
+                    "base",
+                    &format!("Ticket #{s} cannot be merged"),
+                    "InvalidValue",
+                ))
             }
             Some(_) => {}
         }
     }
-    let list = ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ");
+    let list = ids
+        .iter()
+        .map(|i| format!("#{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let text = |k: &str, default: String| {
         body.get(k)
             .and_then(Value::as_str)
@@ -1233,14 +1321,20 @@ fn merge(
             .unwrap_or(default)
     };
     let pub_flag = |k: &str| body.get(k).and_then(Value::as_bool).unwrap_or(false);
-    let target_comment = text("target_comment", format!("Requests {list} were closed and merged into this request."));
+    let target_comment = text(
+        "target_comment",
+        format!("Requests {list} were closed and merged into this request."),
+    );
     let tpatch = json!({"comment": {"body": target_comment, "public": pub_flag("target_comment_is_public")}});
     if let Err(d) = update_ticket(w, target, &tpatch, actor) {
         return invalid(d);
     }
     let mut results = Vec::new();
     for s in &ids {
-        let source_comment = text("source_comment", format!("This request was closed and merged into request #{target}."));
+        let source_comment = text(
+            "source_comment",
+            format!("This request was closed and merged into request #{target}."),
+        );
         let spatch = json!({
             "status": "closed",
             "additional_tags": ["closed_by_merge"],
@@ -1260,7 +1354,11 @@ fn merge(
 
 fn create_field(w: &mut World, base: &str, f: Option<&Value>) -> ApiResponse {
     let Some(f) = f.and_then(Value::as_object) else {
-        return invalid(detail("ticket_field", "Ticket field: is required", "BlankValue"));
+        return invalid(detail(
+            "ticket_field",
+            "Ticket field: is required",
+            "BlankValue",
+        ));
     };
     let title = f.get("title").and_then(Value::as_str).unwrap_or("").trim();
     if title.is_empty() {
@@ -1268,8 +1366,17 @@ fn create_field(w: &mut World, base: &str, f: Option<&Value>) -> ApiResponse {
     }
     let kind = f.get("type").and_then(Value::as_str).unwrap_or("");
     let kinds = [
-        "text", "textarea", "checkbox", "date", "integer", "decimal", "regexp", "partialcreditcard",
-        "multiselect", "tagger", "lookup",
+        "text",
+        "textarea",
+        "checkbox",
+        "date",
+        "integer",
+        "decimal",
+        "regexp",
+        "partialcreditcard",
+        "multiselect",
+        "tagger",
+        "lookup",
     ];
     if !kinds.contains(&kind) {
         return invalid(detail("type", "Type: is not valid", "InvalidValue"));
@@ -1313,14 +1420,24 @@ fn create_call(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> A
     let Some(call) = body.get("call").and_then(Value::as_object) else {
         return invalid(detail("call", "Call: is required", "BlankValue"));
     };
-    for k in ["app_id", "from_line", "to_line", "call_started_at", "direction"] {
+    for k in [
+        "app_id",
+        "from_line",
+        "to_line",
+        "call_started_at",
+        "direction",
+    ] {
         if call.get(k).is_none_or(Value::is_null) {
             return invalid(detail(k, &format!("{k}: cannot be blank"), "BlankValue"));
         }
     }
     let dir = call["direction"].as_str().unwrap_or("");
     if !["inbound", "outbound", "internal", "callback"].contains(&dir) {
-        return invalid(detail("direction", "direction: is not valid", "InvalidValue"));
+        return invalid(detail(
+            "direction",
+            "direction: is not valid",
+            "InvalidValue",
+        ));
     }
     let id = w.next_id();
     let now = iso(now_s());
@@ -1337,12 +1454,18 @@ fn create_call(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> A
                 "InvalidValue",
             ));
         }
-        let customer = if dir == "outbound" { "to_line" } else { "from_line" };
+        let customer = if dir == "outbound" {
+            "to_line"
+        } else {
+            "from_line"
+        };
         let number = call[customer].as_str().unwrap_or("").to_string();
-        let requester = call
-            .get("end_user_id")
-            .and_then(Value::as_u64)
-            .or_else(|| w.users.values().find(|u| phone_matches(u, &number)).map(|u| u.id));
+        let requester = call.get("end_user_id").and_then(Value::as_u64).or_else(|| {
+            w.users
+                .values()
+                .find(|u| phone_matches(u, &number))
+                .map(|u| u.id)
+        });
         let subject = comment
             .get("subject")
             .or_else(|| comment.get("title"))
@@ -1356,13 +1479,19 @@ fn create_call(w: &mut World, base: &str, body: &Value, actor: Option<u64>) -> A
         });
         match requester {
             Some(r) => patch["requester_id"] = json!(r),
-            None => patch["requester"] = json!({"name": format!("Caller {number}"), "phone": number}),
+            None => {
+                patch["requester"] = json!({"name": format!("Caller {number}"), "phone": number})
+            }
         }
         let r = create_ticket(w, base, Some(&patch), actor, None);
         if r.status != 201 {
             return r;
         }
-        let tid = r.body.as_ref().and_then(|b| b["ticket"]["id"].as_u64()).unwrap_or(0);
+        let tid = r
+            .body
+            .as_ref()
+            .and_then(|b| b["ticket"]["id"].as_u64())
+            .unwrap_or(0);
         stored.insert("ticket_id".into(), json!(tid));
         if let Some(t) = w.tickets.get_mut(&tid) {
             if let Some(c) = t.comments.last_mut() {
@@ -1384,8 +1513,15 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         return invalid(detail("title", "title: cannot be blank", "BlankValue"));
     };
     let call = w.zd_calls[&cid].clone();
-    let Some(tid) = call["ticket_id"].as_u64().filter(|t| w.tickets.contains_key(t)) else {
-        return invalid(detail("ticket_id", "The call has no ticket", "InvalidValue"));
+    let Some(tid) = call["ticket_id"]
+        .as_u64()
+        .filter(|t| w.tickets.contains_key(t))
+    else {
+        return invalid(detail(
+            "ticket_id",
+            "The call has no ticket",
+            "InvalidValue",
+        ));
     };
     if w.tickets[&tid].status == "closed" {
         return invalid(closed_details());
@@ -1393,7 +1529,12 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
     let fields: Vec<String> = body
         .get("call_fields")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_else(|| vec!["direction".into()]);
     let mut text = format!("{title}\n\nSummary");
     for f in &fields {
