@@ -154,6 +154,82 @@ pub enum Label {
 }
 
 impl Label {
+    /// Every label, in declaration order: what a translation must cover.
+    pub const ALL: &'static [Label] = {
+        use Label::*;
+        &[
+            NumberPlaceholder,
+            UseEnteredNumber,
+            ContactId,
+            TicketId,
+            NewContact,
+            NewTicket,
+            CreateNewTicket,
+            DoNotCreateTicket,
+            Call,
+            Cancel,
+            Next,
+            Language,
+            OutboundNumber,
+            StandardData,
+            CallId,
+            ChatId,
+            MenuSelection,
+            CustomData,
+            CallFinished,
+            Duration,
+            Recording,
+            DialledNumber,
+            Extension,
+            SmartActionCompleted,
+            SmartActionFailed,
+            Files,
+            Error,
+            CustomerSatisfaction,
+            Score,
+            VoicemailRead,
+            VoicemailClosed,
+            VoicemailCalledBack,
+            Agent,
+            ApiResponse,
+            NoDesignatedField,
+            TransferredTo,
+            SubjectInboundCall,
+            SubjectOutboundCall,
+            SubjectVoicemail,
+            SubjectAbandonedCall,
+            CallerNamePrefix,
+            ChannelCall,
+            ChannelChat,
+            PlatformIvr,
+            PlatformWeb,
+            PlatformMobile,
+            PlatformOutbound,
+            ErrUnsavedNumberDisabled,
+            ErrUnsavedNumberTickBox,
+            ErrNumberNotPossible,
+            WarnNumberNotValid,
+            ErrChooseContact,
+            ErrChooseTicket,
+            ErrNoNumber,
+            ErrTeamEnterNewNumber,
+            ErrTeamClickToCall,
+            ErrTicketNotFound,
+            ErrTicketNotUsable,
+            ErrTicketIdRequired,
+            ErrTicketFieldEmpty,
+            ErrTicketIdInvalid,
+            ErrNoOutboundNumber,
+            ErrRequesterNoPhone,
+            StatusNew,
+            StatusOpen,
+            StatusPending,
+            StatusHold,
+            StatusSolved,
+            StatusClosed,
+        ]
+    };
+
     /// The English text; every label has one, so English is the complete fallback.
     pub fn english(self) -> &'static str {
         use Label::*;
@@ -258,9 +334,129 @@ impl Catalogue {
     }
 }
 
+/// The catalogue language for a browser or Zendesk locale: `it` for any Italian locale (`it`,
+/// `it-IT`, `it_CH`, ..., whatever the case), `en` (the built-in English) for everything else.
+pub fn language_for_locale(locale: &str) -> &'static str {
+    let primary = locale.trim().split(['-', '_']).next().unwrap_or_default();
+    // `ita` is the three-letter (ISO 639-2) code some systems report for Italian.
+    if primary.eq_ignore_ascii_case("it") || primary.eq_ignore_ascii_case("ita") {
+        "it"
+    } else {
+        "en"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The position of each label in the declaration. The match is exhaustive, so a new variant
+    /// does not compile until it is numbered here; the tests below then require it in
+    /// [`Label::ALL`] at the same position.
+    fn declaration_index(label: Label) -> usize {
+        use Label::*;
+        match label {
+            NumberPlaceholder => 0,
+            UseEnteredNumber => 1,
+            ContactId => 2,
+            TicketId => 3,
+            NewContact => 4,
+            NewTicket => 5,
+            CreateNewTicket => 6,
+            DoNotCreateTicket => 7,
+            Call => 8,
+            Cancel => 9,
+            Next => 10,
+            Language => 11,
+            OutboundNumber => 12,
+            StandardData => 13,
+            CallId => 14,
+            ChatId => 15,
+            MenuSelection => 16,
+            CustomData => 17,
+            CallFinished => 18,
+            Duration => 19,
+            Recording => 20,
+            DialledNumber => 21,
+            Extension => 22,
+            SmartActionCompleted => 23,
+            SmartActionFailed => 24,
+            Files => 25,
+            Error => 26,
+            CustomerSatisfaction => 27,
+            Score => 28,
+            VoicemailRead => 29,
+            VoicemailClosed => 30,
+            VoicemailCalledBack => 31,
+            Agent => 32,
+            ApiResponse => 33,
+            NoDesignatedField => 34,
+            TransferredTo => 35,
+            SubjectInboundCall => 36,
+            SubjectOutboundCall => 37,
+            SubjectVoicemail => 38,
+            SubjectAbandonedCall => 39,
+            CallerNamePrefix => 40,
+            ChannelCall => 41,
+            ChannelChat => 42,
+            PlatformIvr => 43,
+            PlatformWeb => 44,
+            PlatformMobile => 45,
+            PlatformOutbound => 46,
+            ErrUnsavedNumberDisabled => 47,
+            ErrUnsavedNumberTickBox => 48,
+            ErrNumberNotPossible => 49,
+            WarnNumberNotValid => 50,
+            ErrChooseContact => 51,
+            ErrChooseTicket => 52,
+            ErrNoNumber => 53,
+            ErrTeamEnterNewNumber => 54,
+            ErrTeamClickToCall => 55,
+            ErrTicketNotFound => 56,
+            ErrTicketNotUsable => 57,
+            ErrTicketIdRequired => 58,
+            ErrTicketFieldEmpty => 59,
+            ErrTicketIdInvalid => 60,
+            ErrNoOutboundNumber => 61,
+            ErrRequesterNoPhone => 62,
+            StatusNew => 63,
+            StatusOpen => 64,
+            StatusPending => 65,
+            StatusHold => 66,
+            StatusSolved => 67,
+            StatusClosed => 68,
+        }
+    }
+
+    /// How many variants the enum has, counted through serde's variant indices (independent of
+    /// [`Label::ALL`]): deserialising index `n` fails exactly when `n` is past the last variant.
+    fn variant_count() -> usize {
+        use serde::de::value::{Error, U32Deserializer};
+        (0u32..)
+            .take_while(|&i| Label::deserialize(U32Deserializer::<Error>::new(i)).is_ok())
+            .count()
+    }
+
+    #[test]
+    fn all_lists_every_label_once_in_declaration_order() {
+        let distinct: std::collections::BTreeSet<Label> = Label::ALL.iter().copied().collect();
+        assert_eq!(distinct.len(), Label::ALL.len(), "ALL has duplicates");
+        assert_eq!(Label::ALL.len(), variant_count(), "ALL misses variants");
+        for (i, &label) in Label::ALL.iter().enumerate() {
+            assert_eq!(declaration_index(label), i, "{label:?} out of place in ALL");
+            assert!(!label.english().is_empty(), "{label:?} has no English text");
+        }
+    }
+
+    #[test]
+    fn italian_locales_choose_italian() {
+        for locale in ["it", "it-IT", "it_CH", "IT-it", " it ", "ita"] {
+            assert_eq!(language_for_locale(locale), "it", "{locale}");
+        }
+        for locale in ["en", "en-US", "de-CH", "fr", "", "i", "item", "pt-IT"] {
+            assert_eq!(language_for_locale(locale), "en", "{locale}");
+        }
+    }
 
     #[test]
     fn translation_overrides_and_falls_back() {
