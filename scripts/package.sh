@@ -65,6 +65,11 @@ cp "$index" "$stage/assets/background.html"
 
 zipfile=$out/agent-adapter-zendesk-$version.zip
 rm -f "$out"/agent-adapter-zendesk-*.zip
-# -y stores a symlink as a symlink, so the package check sees and rejects it.
-(cd "$stage" && zip -q -r -X -y "../$(basename "$zipfile")" manifest.json translations assets)
+# The same sources and build give the same zip: sorted names, no directory entries, no extra
+# attributes, every time stamp set to the last commit's. -y stores a symlink as a symlink, so the
+# package check sees and rejects it.
+stamp=$(git log -1 --format=%ct 2>/dev/null || echo 0)
+find "$stage" -exec touch -h -d "@$stamp" {} +
+(cd "$stage" && find manifest.json translations assets ! -type d | LC_ALL=C sort |
+  TZ=UTC zip -q -X -y -D -@ "../$(basename "$zipfile")")
 say "$zipfile ($(stat -c %s "$zipfile") bytes), staged in $stage"
