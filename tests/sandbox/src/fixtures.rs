@@ -15,7 +15,7 @@
 use domain::settings::{Settings, Team, TicketIdEntry};
 use serde_json::json;
 
-use crate::model::{Agent, Fixture, Identity, OutboundNumber, Ticket, TicketField, User};
+use crate::model::{Agent, Comment, Fixture, Identity, OutboundNumber, Ticket, TicketField, User};
 
 /// First id handed out; every id is above `u32::MAX`.
 pub const FIRST_ID: u64 = 4_300_000_000;
@@ -94,8 +94,19 @@ fn user(ids: &mut Ids, name: &str, phone: Option<&str>, role: &str, t: i64) -> U
 }
 
 fn ticket(ids: &mut Ids, subject: &str, status: &str, requester: u64, t: i64) -> Ticket {
-    Ticket {
+    let id = ids.next();
+    let first = Comment {
         id: ids.next(),
+        kind: "Comment".into(),
+        body: subject.into(),
+        public: true,
+        author_id: requester,
+        audit_id: ids.next(),
+        data: None,
+        created_at: t,
+    };
+    Ticket {
+        id,
         subject: subject.into(),
         description: subject.into(),
         status: status.into(),
@@ -105,7 +116,7 @@ fn ticket(ids: &mut Ids, subject: &str, status: &str, requester: u64, t: i64) ->
         tags: vec![],
         custom_fields: vec![],
         via_id: 0,
-        comments: vec![],
+        comments: vec![first],
         audits: vec![],
         merged_into: None,
         created_at: t,
