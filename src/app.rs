@@ -1,16 +1,48 @@
-//! The root component.
+//! The root component: boots the adapter and shows the screen it is on.
 
-use crate::ui::dial_screen::DialScreen;
+use crate::{
+    services::live::{Adapter, Screen},
+    ui::{dial_screen::DialScreen, in_call::InCall, sign_in::SignIn, word},
+};
+use domain::labels::Label;
 use leptos::prelude::*;
 
 stylance::import_crate_style!(style, "src/app.module.css");
 
-/// The adapter as mounted in the top-bar popover.
+/// The adapter as mounted in the top-bar popover: connects to Zendesk, then asks the agent to
+/// sign in to the platform, then shows the dial screen.
 #[component]
 pub fn App() -> impl IntoView {
+    let adapter = Adapter::new().provide();
+    #[cfg(target_arch = "wasm32")]
+    crate::services::backend::boot(adapter);
+    view! { <Screens adapter=adapter/> }
+}
+
+/// The screen the adapter is on.
+#[component]
+pub fn Screens(
+    /// The adapter state (already provided as context).
+    adapter: Adapter,
+) -> impl IntoView {
     view! {
-        <main class=style::app>
-            <DialScreen/>
+        <main class=style::app data-testid="adapter-root">
+            {move || match adapter.screen.get() {
+                Screen::Booting => view! {
+                    <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
+                }
+                .into_any(),
+                Screen::Unavailable(why) => view! {
+                    <div class=style::notice role="alert">
+                        <h1 class=style::title>{word(Label::CannotStart)}</h1>
+                        <p>{why}</p>
+                    </div>
+                }
+                .into_any(),
+                Screen::SignIn => view! { <SignIn/> }.into_any(),
+                Screen::Dial => view! { <DialScreen/> }.into_any(),
+                Screen::InCall => view! { <InCall/> }.into_any(),
+            }}
         </main>
     }
 }

@@ -1,11 +1,24 @@
-//! Browser tests of the dial screen, run in headless Chromium by wasm-bindgen-test.
+//! Browser tests of the adapter's screens, run in headless Chromium by wasm-bindgen-test.
 //!
-//! Each test mounts the app into its own `<section>` (never touching `document.body`, which the
-//! runner reads its results from), acts through the DOM and reads the result back.
+//! Each test mounts the screens into its own `<section>` (never touching `document.body`, which
+//! the runner reads its results from) with the CRM data and settings of its case, acts through
+//! the DOM as an agent would, and reads the result back. The network is not involved: these
+//! tests prove the screens render `domain::dial` faithfully and send the right intents.
 #![cfg(target_arch = "wasm32")]
 
-use agent_adapter::App;
+use agent_adapter::{
+    app::Screens,
+    services::live::{Adapter, Screen},
+};
+use domain::{
+    crm::{Contact, CrmState, Ticket, TicketStatus},
+    dial::{
+        ContactPlan, DialContext, DialPlan, EntryPoint, OutboundNumber, OutboundOptions, TicketPlan,
+    },
+    settings::{Settings, Team, TicketIdEntry},
+};
 use leptos::{mount::mount_to, prelude::*, task::tick};
+use std::{cell::Cell, rc::Rc};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
@@ -17,9 +30,12 @@ mod browser {
 }
 use browser::serial::serial;
 
-/// A mounted app in its own section; dropping it unmounts the app and removes the section.
+const NUMBER: &str = "+14155550100";
+
+/// A mounted adapter in its own section; dropping it unmounts it and removes the section.
 struct Mounted<H> {
     section: HtmlElement,
+    adapter: Adapter,
     _handle: H,
 }
 
@@ -29,29 +45,80 @@ impl<H> Drop for Mounted<H> {
     }
 }
 
-fn mount_app() -> Mounted<impl Sized> {
+fn context(settings: Settings, team: Option<Team>) -> DialContext {
+    DialContext {
+        settings,
+        team,
+        region: "US".into(),
+        agent_language: "en".into(),
+        options: OutboundOptions {
+            languages: vec!["en".into(), "it".into()],
+            numbers: vec![
+                OutboundNumber {
+                    number: "+15550001".into(),
+                    label: "Sales".into(),
+                    queue_id: 1,
+                    lang: "en".into(),
+                    default: false,
+                },
+                OutboundNumber {
+                    number: "+15550002".into(),
+                    label: "Support".into(),
+                    queue_id: 2,
+                    lang: "en".into(),
+                    default: true,
+                },
+            ],
+        },
+        remembered: Default::default(),
+    }
+}
+
+/// Mounts the screens on the dial screen opened from `entry`.
+fn mount(ctx: DialContext, crm: CrmState, entry: EntryPoint) -> Mounted<impl Sized> {
     let document = document();
     let section: HtmlElement = document.create_element("section").unwrap().unchecked_into();
     document.body().unwrap().append_child(&section).unwrap();
-    let handle = mount_to(section.clone(), App);
+    let out = Rc::new(Cell::new(None));
+    let handle = mount_to(section.clone(), {
+        let out = out.clone();
+        move || {
+            let adapter = Adapter::new().provide();
+            adapter.context.set(ctx);
+            adapter.crm.set(crm);
+            adapter.open_dial(entry);
+            out.set(Some(adapter));
+            view! { <Screens adapter=adapter/> }
+        }
+    });
     Mounted {
         section,
+        adapter: out.take().unwrap(),
         _handle: handle,
     }
 }
 
-fn by_test_id(id: &str) -> HtmlElement {
+fn keypad_dial(ctx: DialContext, crm: CrmState) -> Mounted<impl Sized> {
+    mount(ctx, crm, EntryPoint::Keypad)
+}
+
+fn find(id: &str) -> Option<HtmlElement> {
     document()
         .query_selector(&format!("[data-testid='{id}']"))
         .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-        .unchecked_into()
+        .map(JsCast::unchecked_into)
 }
 
-fn number() -> String {
-    by_test_id("dial-number")
-        .unchecked_into::<HtmlInputElement>()
-        .value()
+fn by_test_id(id: &str) -> HtmlElement {
+    find(id).unwrap_or_else(|| panic!("no element with data-testid={id}"))
+}
+
+fn value(id: &str) -> String {
+    by_test_id(id).unchecked_into::<HtmlInputElement>().value()
+}
+
+fn text(id: &str) -> String {
+    by_test_id(id).text_content().unwrap_or_default()
 }
 
 fn press_key(key: &str) {
@@ -63,18 +130,55 @@ fn press_key(key: &str) {
     document().body().unwrap().dispatch_event(&event).unwrap();
 }
 
+fn type_keys(keys: &str) {
+    for c in keys.chars() {
+        press_key(&c.to_string());
+    }
+}
+
 fn call_enabled() -> bool {
     !by_test_id("call-button")
         .unchecked_into::<web_sys::HtmlButtonElement>()
         .disabled()
 }
 
+fn contact(id: u64, name: &str, phone: &str, created_at: i64) -> Contact {
+    Contact {
+        id,
+        name: name.into(),
+        phone: Some(phone.into()),
+        created_at,
+        ..Contact::default()
+    }
+}
+
+fn ticket(id: u64, requester: u64, created_at: i64) -> Ticket {
+    let mut t = Ticket::new(id, TicketStatus::Open, requester, created_at);
+    t.subject = format!("Subject {id}");
+    t
+}
+
+/// Lets every scheduled effect run (a screen switch renders in more than one pass).
+async fn settle() {
+    for _ in 0..4 {
+        tick().await;
+    }
+}
+
+/// Types the number on the keypad screen and moves on to the choices (FLOW-6).
+async fn enter_number() {
+    type_keys(NUMBER);
+    settle().await;
+    by_test_id("keypad-next").click();
+    settle().await;
+}
+
 // UI-4: an empty display shows the placeholder, and Call is disabled.
 #[wasm_bindgen_test]
 async fn empty_display_shows_placeholder_and_blocks_call() {
     let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
+    let _app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
     let input: HtmlInputElement = by_test_id("dial-number").unchecked_into();
     assert_eq!(input.value(), "");
     assert_eq!(input.placeholder(), "(415) 123-4567");
@@ -85,91 +189,423 @@ async fn empty_display_shows_placeholder_and_blocks_call() {
 #[wasm_bindgen_test]
 async fn keypad_types_into_the_display() {
     let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
+    let _app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
     for id in ["plus", "3", "9", "0", "2", "star", "hash"] {
         by_test_id(&format!("keypad-key-{id}")).click();
     }
-    tick().await;
-    assert_eq!(number(), "+3902*#");
+    settle().await;
+    assert_eq!(value("dial-number"), "+3902*#");
     by_test_id("keypad-backspace").click();
-    tick().await;
-    assert_eq!(number(), "+3902*");
+    settle().await;
+    assert_eq!(value("dial-number"), "+3902*");
     // UI-7: `+` is only accepted first.
     by_test_id("keypad-key-plus").click();
-    tick().await;
-    assert_eq!(number(), "+3902*");
+    settle().await;
+    assert_eq!(value("dial-number"), "+3902*");
     assert!(
-        call_enabled(),
-        "Call must be enabled once a number is typed"
+        !call_enabled(),
+        "UI-7: a number that is not possible keeps Call disabled"
     );
-}
-
-// Every digit key of the keypad is wired to its own digit.
-#[wasm_bindgen_test]
-async fn every_digit_key_types_its_digit() {
-    let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
     for d in 0..=9 {
         by_test_id(&format!("keypad-key-{d}")).click();
     }
-    tick().await;
-    assert_eq!(number(), "0123456789");
+    settle().await;
+    assert_eq!(value("dial-number"), "+3902*0123456789");
 }
 
-// UI-5: typing on the keyboard types into the display; Escape cancels (UI-12).
+// UI-5, UI-12: typing on the keyboard types into the display; Escape discards the draft.
 #[wasm_bindgen_test]
 async fn keyboard_types_into_the_display() {
     let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
+    let _app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
     for key in ["+", "4", "4", "a", "2", "0", "Backspace", "7"] {
         press_key(key);
     }
-    tick().await;
-    assert_eq!(number(), "+4427", "letters are ignored, Backspace deletes");
-    press_key("Escape");
-    tick().await;
-    assert_eq!(number(), "", "Escape discards the draft");
-}
-
-// Enter places the call with the typed number; Cancel clears it (UI-12).
-#[wasm_bindgen_test]
-async fn enter_calls_and_cancel_clears() {
-    let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
-    for key in ["5", "5", "5"] {
-        press_key(key);
-    }
-    press_key("Enter");
-    tick().await;
-    let status = by_test_id("call-status").text_content().unwrap_or_default();
-    assert!(
-        status.contains("555"),
-        "status shows the number being called: {status:?}"
-    );
-    by_test_id("cancel-button").click();
-    tick().await;
-    assert_eq!(number(), "");
+    settle().await;
     assert_eq!(
-        by_test_id("call-status").text_content().unwrap_or_default(),
-        ""
+        value("dial-number"),
+        "+4427",
+        "letters are ignored, Backspace deletes"
     );
+    press_key("Escape");
+    settle().await;
+    assert_eq!(value("dial-number"), "", "Escape discards the draft");
 }
 
 // UI-7: a pasted number loses its punctuation.
 #[wasm_bindgen_test]
 async fn paste_into_the_display_is_cleaned() {
     let _page = serial().await;
-    let _app = mount_app();
-    tick().await;
+    let _app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
     let input: HtmlInputElement = by_test_id("dial-number").unchecked_into();
     input.set_value("+1 (415) 555-0100");
     input
         .dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
-    tick().await;
-    assert_eq!(number(), "+14155550100");
+    settle().await;
+    assert_eq!(value("dial-number"), NUMBER);
+}
+
+// The keyboard path: type a number, Enter, the call starts (MATRIX-0.0 under the defaults:
+// new contact, new ticket).
+#[wasm_bindgen_test]
+async fn type_a_number_and_press_enter_to_call() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
+    type_keys(NUMBER);
+    settle().await;
+    assert!(call_enabled());
+    press_key("Enter");
+    settle().await;
+    let placed: Vec<DialPlan> = app.adapter.placed.get_untracked();
+    assert_eq!(placed.len(), 1, "Enter places exactly one call");
+    let plan = &placed[0];
+    assert_eq!(plan.to, NUMBER);
+    assert!(
+        matches!(plan.contact, ContactPlan::New { .. }),
+        "{:?}",
+        plan.contact
+    );
+    assert_eq!(plan.ticket, TicketPlan::New);
+    // UI-2: the queue's default outbound number and the agent's language.
+    assert_eq!(
+        (plan.outbound_number.as_str(), plan.language.as_str()),
+        ("+15550002", "en")
+    );
+    assert_eq!(app.adapter.screen.get_untracked(), Screen::InCall);
+    assert!(
+        find("hangup-button").is_some(),
+        "the in-call screen has Hang up"
+    );
+    assert!(text("call-status").contains("Dialling"));
+    // Enter again does not place a second call.
+    press_key("Enter");
+    settle().await;
+    assert_eq!(app.adapter.placed.with_untracked(Vec::len), 1);
+}
+
+/// One MATRIX cell: contacts with the number and open tickets of the (chosen) contact.
+fn cell_crm(contacts: usize, tickets: usize) -> CrmState {
+    let mut crm = CrmState::default();
+    for i in 0..contacts {
+        crm.contacts.push(contact(
+            10 + i as u64,
+            &format!("Contact {i}"),
+            NUMBER,
+            100 + i as i64,
+        ));
+    }
+    // Tickets belong to the newest contact (the only one, or the one the test picks).
+    let owner = 10 + contacts.saturating_sub(1) as u64;
+    for j in 0..tickets {
+        crm.tickets
+            .push(ticket(100 + j as u64, owner, 1_000 + j as i64));
+    }
+    crm
+}
+
+// MATRIX-1.0 … MATRIX-M.M under the defaults: what the screen shows and which call it places.
+#[wasm_bindgen_test]
+async fn matrix_cells_with_a_known_number_under_defaults() {
+    let _page = serial().await;
+    // (contacts, open tickets, expected ticket of the plan)
+    let cells: [(usize, usize, TicketPlan); 6] = [
+        (1, 0, TicketPlan::New),                  // MATRIX-1.0
+        (1, 1, TicketPlan::Existing { id: 100 }), // MATRIX-1.1
+        (1, 2, TicketPlan::Existing { id: 101 }), // MATRIX-1.M: most recent (OQ-5)
+        (2, 0, TicketPlan::New),                  // MATRIX-M.0
+        (2, 1, TicketPlan::Existing { id: 100 }), // MATRIX-M.1
+        (2, 3, TicketPlan::Existing { id: 102 }), // MATRIX-M.M
+    ];
+    for (n, t, want) in cells {
+        let app = keypad_dial(context(Settings::default(), None), cell_crm(n, t));
+        settle().await;
+        enter_number().await;
+        let cell = format!("MATRIX-{}.{}", if n == 1 { "1" } else { "M" }, t.min(2));
+        if n > 1 {
+            // UI-15: a chooser, newest first, nothing preselected; Call waits for a choice.
+            let picker = by_test_id("contact-picker");
+            assert_eq!(picker.child_element_count(), n as u32, "{cell}");
+            assert!(!call_enabled(), "{cell}: Call waits for the contact");
+            let first = picker.first_element_child().unwrap();
+            assert_eq!(
+                first.get_attribute("data-testid").as_deref(),
+                Some("contact-option-11")
+            );
+            assert_eq!(
+                first.get_attribute("aria-selected").as_deref(),
+                Some("false")
+            );
+            by_test_id("contact-option-11").click();
+            settle().await;
+        } else {
+            assert_eq!(
+                value("contact-id"),
+                "Contact 0",
+                "{cell}: contact auto-filled"
+            );
+        }
+        let shown = value("ticket-id");
+        match want {
+            TicketPlan::Existing { id } => {
+                assert!(
+                    shown.contains(&format!("#{id}")),
+                    "{cell}: ticket shown {shown:?}"
+                )
+            }
+            _ => assert_eq!(shown, "New ticket", "{cell}"),
+        }
+        assert!(call_enabled(), "{cell}: Call enabled");
+        by_test_id("call-button").click();
+        settle().await;
+        let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
+        assert_eq!(plan.ticket, want, "{cell}");
+        let contact_id = if n > 1 { 11 } else { 10 };
+        assert_eq!(
+            plan.contact,
+            ContactPlan::Existing { id: contact_id },
+            "{cell}"
+        );
+    }
+}
+
+// MATRIX-0.1, MATRIX-0.M: a number stored on no contact, with a designated contact (the ticket
+// Call menu's "Enter new number"), is refused under the defaults (SET-9, FLOW-11) and placed
+// with the checkbox ticked once SET-10 allows it (FLOW-9, FLOW-10).
+#[wasm_bindgen_test]
+async fn matrix_unsaved_number_for_a_designated_contact() {
+    let _page = serial().await;
+    for tickets in [1usize, 3] {
+        let mut crm = CrmState::default();
+        crm.contacts.push(contact(10, "Ann", "+14155559999", 100));
+        for j in 0..tickets {
+            crm.tickets
+                .push(ticket(100 + j as u64, 10, 1_000 + j as i64));
+        }
+        let entry = EntryPoint::TicketNewNumber { ticket_id: 100 };
+        let cell = if tickets == 1 {
+            "MATRIX-0.1"
+        } else {
+            "MATRIX-0.M"
+        };
+
+        let refused = mount(
+            context(Settings::default(), None),
+            crm.clone(),
+            entry.clone(),
+        );
+        settle().await;
+        assert!(
+            refused.adapter.keypad_open.get_untracked(),
+            "FLOW-9: keypad open"
+        );
+        enter_number().await;
+        assert!(
+            find("use-entered-number").is_none(),
+            "{cell}: SET-9 hides the checkbox"
+        );
+        assert!(!call_enabled(), "{cell}: refused by default");
+        assert!(
+            text("call-status").to_lowercase().contains("not"),
+            "{cell}: {}",
+            text("call-status")
+        );
+        drop(refused);
+
+        let mut settings = Settings::default();
+        settings.operation.allow_use_entered_number = true;
+        let allowed = mount(context(settings, None), crm, entry);
+        settle().await;
+        enter_number().await;
+        let checkbox: HtmlInputElement = by_test_id("use-entered-number").unchecked_into();
+        assert!(checkbox.checked(), "{cell}: FLOW-9 pre-ticks the checkbox");
+        assert!(call_enabled(), "{cell}");
+        by_test_id("call-button").click();
+        settle().await;
+        let plan = allowed.adapter.placed.with_untracked(|p| p[0].clone());
+        assert_eq!(plan.to, NUMBER);
+        assert!(plan.entered_number, "{cell}: FLOW-10");
+        assert_eq!(plan.contact, ContactPlan::Existing { id: 10 });
+        assert_eq!(
+            plan.ticket,
+            TicketPlan::Existing { id: 100 },
+            "{cell}: the context ticket"
+        );
+        assert!(
+            plan.comments.iter().any(|c| c.contains(NUMBER)),
+            "FLOW-10: dialled number noted"
+        );
+    }
+}
+
+// SET-3 (prompt), SET-5 (create new) and SET-7 (do not create) change MATRIX-1.M: the chooser
+// lists the open tickets, then "Create a new ticket" and "Do not create a ticket"; arrow keys
+// and Enter choose (keyboard use).
+#[wasm_bindgen_test]
+async fn ticket_chooser_with_prompt_create_and_do_not_create() {
+    let _page = serial().await;
+    let mut settings = Settings::default();
+    settings.operation.prompt_select_open_ticket = true;
+    settings.operation.allow_create_new_ticket = true;
+    settings.operation.allow_do_not_create_ticket = true;
+    let app = keypad_dial(context(settings, None), cell_crm(1, 2));
+    settle().await;
+    enter_number().await;
+    let picker = by_test_id("ticket-picker");
+    let keys: Vec<String> = (0..picker.child_element_count())
+        .filter_map(|i| picker.children().item(i))
+        .filter_map(|c| c.get_attribute("data-testid"))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "ticket-option-101",
+            "ticket-option-100",
+            "ticket-option-new",
+            "ticket-option-none"
+        ],
+        "UI-14: most recent first, then create and do-not-create"
+    );
+    assert!(!call_enabled(), "SET-3: nothing preselected");
+    // Keyboard: focus the list, ArrowDown twice, Enter picks "Create a new ticket".
+    picker.focus().unwrap();
+    for key in ["ArrowDown", "ArrowDown", "Enter"] {
+        let init = KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        picker.dispatch_event(&ev).unwrap();
+        settle().await;
+    }
+    assert_eq!(
+        by_test_id("ticket-option-new")
+            .get_attribute("aria-selected")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        app.adapter.placed.with_untracked(Vec::is_empty),
+        "Enter in the list only chooses"
+    );
+    by_test_id("ticket-option-none").click();
+    settle().await;
+    by_test_id("call-button").click();
+    settle().await;
+    let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
+    assert_eq!(plan.ticket, TicketPlan::None, "OUT-10");
+    assert!(
+        text("adapter-root").contains("Not logged"),
+        "the in-call screen says so"
+    );
+}
+
+// SET-11 hides Ticket ID: every call gets a new ticket.
+#[wasm_bindgen_test]
+async fn do_not_append_hides_the_ticket_field() {
+    let _page = serial().await;
+    let mut settings = Settings::default();
+    settings.operation.do_not_append = true;
+    let app = keypad_dial(context(settings, None), cell_crm(1, 1));
+    settle().await;
+    enter_number().await;
+    assert!(
+        find("ticket-id").is_none() && find("ticket-picker").is_none(),
+        "UI-10"
+    );
+    by_test_id("call-button").click();
+    settle().await;
+    assert_eq!(
+        app.adapter.placed.with_untracked(|p| p[0].ticket),
+        TicketPlan::New
+    );
+}
+
+// TEAM-4, TEAM-5: team-based entry asks for a Ticket ID, optional or required.
+#[wasm_bindgen_test]
+async fn team_ticket_entry_optional_and_required() {
+    let _page = serial().await;
+    for required in [false, true] {
+        let mut settings = Settings::default();
+        settings.operation.team_ticket_entry = true;
+        let team = Team {
+            id: 1,
+            name: "Sales".into(),
+            ticket_id_entry: TicketIdEntry {
+                enabled: true,
+                required,
+            },
+        };
+        let mut crm = cell_crm(1, 1);
+        crm.tickets.push({
+            let mut t = Ticket::new(300, TicketStatus::Solved, 10, 5);
+            t.subject = "Old".into();
+            t
+        });
+        let app = keypad_dial(context(settings, Some(team)), crm);
+        settle().await;
+        enter_number().await;
+        let field: HtmlInputElement = by_test_id("ticket-id").unchecked_into();
+        assert!(!field.read_only(), "TEAM-4: free entry");
+        assert_eq!(
+            field.get_attribute("aria-required").as_deref(),
+            Some(if required { "true" } else { "false" })
+        );
+        assert_eq!(call_enabled(), !required, "TEAM-5 required={required}");
+        // TEAM-9: a solved ticket is refused with a message naming it.
+        field.set_value("300");
+        field
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        settle().await;
+        assert!(!call_enabled());
+        assert!(
+            text("adapter-root").contains("#300"),
+            "TEAM-9 names the ticket"
+        );
+        field.set_value("100");
+        field
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        settle().await;
+        assert!(call_enabled(), "TEAM-8: an open ticket");
+        by_test_id("call-button").click();
+        settle().await;
+        assert_eq!(
+            app.adapter.placed.with_untracked(|p| p[0].ticket),
+            TicketPlan::Existing { id: 100 }
+        );
+    }
+}
+
+// The outbound number and language selectors decide the caller ID (UI-2).
+#[wasm_bindgen_test]
+async fn outbound_number_and_language_are_sent() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
+    enter_number().await;
+    let select: web_sys::HtmlSelectElement = by_test_id("outbound-number").unchecked_into();
+    assert_eq!(select.value(), "+15550002", "the queue default");
+    select.set_value("+15550001");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    let language: web_sys::HtmlSelectElement = by_test_id("language").unchecked_into();
+    language.set_value("it");
+    language
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    settle().await;
+    by_test_id("call-button").click();
+    settle().await;
+    let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
+    assert_eq!(
+        (plan.outbound_number.as_str(), plan.language.as_str()),
+        ("+15550001", "it")
+    );
 }

@@ -151,6 +151,66 @@ pub enum Label {
     StatusSolved,
     /// Status name.
     StatusClosed,
+    /// Closes the banner.
+    Dismiss,
+    /// The dial screen's name.
+    OutboundCallTitle,
+    /// The number display's name.
+    PhoneNumber,
+    /// The keypad icon and the keypad.
+    Keypad,
+    /// The keypad's delete key.
+    DeleteDigit,
+    /// While CRM data loads.
+    LookingUp,
+    /// Sign-in heading.
+    SignInTitle,
+    /// Sign-in field.
+    Email,
+    /// Sign-in field.
+    Password,
+    /// Sign-in button.
+    SignIn,
+    /// Sign-in button while waiting.
+    SigningIn,
+    /// Sign-in with an empty field.
+    ErrEmailPasswordRequired,
+    /// The platform_url setting is missing.
+    ErrNoPlatformUrl,
+    /// Click-to-call in a tab that does not lead.
+    OtherTabActive,
+    /// Click-to-call before sign-in.
+    SignInFirst,
+    /// A write to a closed ticket.
+    ErrTicketClosedWrite,
+    /// Booting.
+    Connecting,
+    /// Heading of the unavailable screen.
+    CannotStart,
+    /// In-call status.
+    CallDialling,
+    /// In-call status.
+    CallRinging,
+    /// In-call status.
+    CallConnected,
+    /// In-call status.
+    CallOnHold,
+    /// In-call status.
+    CallEnded,
+    /// In-call button.
+    HangUp,
+    /// In-call button.
+    Hold,
+    /// In-call button.
+    Resume,
+    /// After the call: opens its ticket.
+    OpenTicket,
+    /// After the call: back to the dial screen.
+    NewCall,
+    /// After the call: where it was logged.
+    LoggedOnTicket,
+    /// After a call with "Do not create a ticket".
+    NotLogged,
 }
 
 impl Label {
@@ -227,6 +287,36 @@ impl Label {
             StatusHold,
             StatusSolved,
             StatusClosed,
+            Dismiss,
+            OutboundCallTitle,
+            PhoneNumber,
+            Keypad,
+            DeleteDigit,
+            LookingUp,
+            SignInTitle,
+            Email,
+            Password,
+            SignIn,
+            SigningIn,
+            ErrEmailPasswordRequired,
+            ErrNoPlatformUrl,
+            OtherTabActive,
+            SignInFirst,
+            ErrTicketClosedWrite,
+            Connecting,
+            CannotStart,
+            CallDialling,
+            CallRinging,
+            CallConnected,
+            CallOnHold,
+            CallEnded,
+            HangUp,
+            Hold,
+            Resume,
+            OpenTicket,
+            NewCall,
+            LoggedOnTicket,
+            NotLogged,
         ]
     };
 
@@ -303,6 +393,36 @@ impl Label {
             StatusHold => "On-hold",
             StatusSolved => "Solved",
             StatusClosed => "Closed",
+            Dismiss => "Dismiss",
+            OutboundCallTitle => "Outbound call",
+            PhoneNumber => "Phone number",
+            Keypad => "Keypad",
+            DeleteDigit => "Delete last digit",
+            LookingUp => "Looking up contacts and tickets…",
+            SignInTitle => "Sign in to the contact centre",
+            Email => "Email",
+            Password => "Password",
+            SignIn => "Sign in",
+            SigningIn => "Signing in…",
+            ErrEmailPasswordRequired => "Enter your email and password.",
+            ErrNoPlatformUrl => "The adapter has no contact-centre address. Ask your Zendesk administrator to set it in the app's settings.",
+            OtherTabActive => "Zendesk is open in another tab: the adapter there handles calls.",
+            SignInFirst => "Sign in to the adapter to place calls.",
+            ErrTicketClosedWrite => "The ticket is closed: the call's data could not be added to it.",
+            Connecting => "Connecting to Zendesk…",
+            CannotStart => "The adapter cannot start",
+            CallDialling => "Dialling…",
+            CallRinging => "Ringing…",
+            CallConnected => "Connected",
+            CallOnHold => "On hold",
+            CallEnded => "Call ended",
+            HangUp => "Hang up",
+            Hold => "Hold",
+            Resume => "Resume",
+            OpenTicket => "Open ticket",
+            NewCall => "New call",
+            LoggedOnTicket => "Logged on ticket",
+            NotLogged => "Not logged in Zendesk",
         }
     }
 }
@@ -425,6 +545,36 @@ mod tests {
             StatusHold => 66,
             StatusSolved => 67,
             StatusClosed => 68,
+            Dismiss => 69,
+            OutboundCallTitle => 70,
+            PhoneNumber => 71,
+            Keypad => 72,
+            DeleteDigit => 73,
+            LookingUp => 74,
+            SignInTitle => 75,
+            Email => 76,
+            Password => 77,
+            SignIn => 78,
+            SigningIn => 79,
+            ErrEmailPasswordRequired => 80,
+            ErrNoPlatformUrl => 81,
+            OtherTabActive => 82,
+            SignInFirst => 83,
+            ErrTicketClosedWrite => 84,
+            Connecting => 85,
+            CannotStart => 86,
+            CallDialling => 87,
+            CallRinging => 88,
+            CallConnected => 89,
+            CallOnHold => 90,
+            CallEnded => 91,
+            HangUp => 92,
+            Hold => 93,
+            Resume => 94,
+            OpenTicket => 95,
+            NewCall => 96,
+            LoggedOnTicket => 97,
+            NotLogged => 98,
         }
     }
 

@@ -1,8 +1,10 @@
 //! Orchestration: turns the domain's actions into the fewest Zendesk requests, writes them
 //! through a persistent outbox, and decides which browser tab does the work.
 
+pub mod backend;
 pub mod crm;
 pub mod leader;
+pub mod live;
 pub mod outbox;
 pub mod storage;
 pub mod writes;

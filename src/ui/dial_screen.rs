@@ -1,7 +1,21 @@
-//! The outbound dial screen: number display, keypad, Call and Cancel (UI-1 … UI-12).
+//! The outbound dial screen (UI-1 … UI-16): caller ID and language, the number, the keypad
+//! screen, "Use entered number to make call", Contact ID, Ticket ID, Call and Cancel.
+//! Everything shown comes from `domain::dial`'s view of the open screen.
 
-use crate::ui::{keypad::Keypad, labels};
-use domain::phone::{Key, NumberBuffer};
+use crate::{
+    services::live::{use_adapter, Adapter},
+    ui::{
+        banner::ErrorBanner,
+        chooser::{Chooser, ChooserItem},
+        keypad::Keypad,
+        word,
+    },
+};
+use domain::{
+    dial::{ContactChoice, ContactMode, DialView, TicketChoice, TicketMode},
+    labels::Label,
+    phone::Key,
+};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 
@@ -39,67 +53,240 @@ fn key_intent(key: &str, modified: bool) -> Option<KeyIntent> {
     }
 }
 
-/// True when the key event belongs to another text control (a search box, a select), which must
-/// keep its own typing; the number display itself is handled here.
-fn typed_into_other_control(ev: &ev::KeyboardEvent) -> bool {
+/// Where a key event happened, for deciding whether the dial screen may take it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// The page, the number display or a plain element: the dial screen's keys apply.
+    Free,
+    /// A control with its own Enter/Space (a button, a list, a checkbox): only typing applies.
+    Control,
+    /// Another text field or a select: it keeps every key.
+    TextField,
+}
+
+fn target_of(ev: &ev::KeyboardEvent) -> Target {
     let Some(el) = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
     else {
-        return false;
+        return Target::Free;
     };
-    let editable = matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT");
-    editable && el.get_attribute("data-testid").as_deref() != Some(NUMBER_TEST_ID)
+    if el.get_attribute("data-testid").as_deref() == Some(NUMBER_TEST_ID) {
+        return Target::Free;
+    }
+    let kind = el.get_attribute("type").unwrap_or_default();
+    match el.tag_name().as_str() {
+        "INPUT" if kind == "checkbox" => Target::Control,
+        "INPUT" | "TEXTAREA" | "SELECT" => Target::TextField,
+        "BUTTON" | "A" | "UL" | "LI" => Target::Control,
+        _ => Target::Free,
+    }
 }
 
-/// The dial screen. Typing on the keyboard anywhere in the adapter types into the number.
+/// Formats a unix time for the chooser's "last update" line (UTC, day and time).
+fn short_time(unix_s: i64) -> String {
+    let days = unix_s.div_euclid(86_400);
+    let secs = unix_s.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+/// The dial screen. Typing on the keyboard anywhere in the adapter types into the number;
+/// Enter calls (UI-11), Escape cancels (UI-12).
 #[component]
 pub fn DialScreen() -> impl IntoView {
-    let number = RwSignal::new(NumberBuffer::default());
-    let status = RwSignal::new(None::<String>);
-
-    let type_key = move |key: Key| {
-        number.update(|n| {
-            n.press(key);
-        })
-    };
-    let backspace = move || number.update(NumberBuffer::backspace);
-    let can_call = move || number.with(|n| !n.is_empty());
-    let place_call = move || {
-        if can_call() {
-            status.set(Some(format!(
-                "{} {}…",
-                labels::CALLING,
-                number.get_untracked().as_str()
-            )));
-        }
-    };
-    let cancel = move || {
-        number.update(NumberBuffer::clear);
-        status.set(None);
-    };
+    let adapter = use_adapter();
+    let view = Memo::new(move |_| adapter.view());
 
     let keydown = window_event_listener(ev::keydown, move |ev| {
-        if ev.default_prevented() || typed_into_other_control(&ev) {
+        if ev.default_prevented() || adapter.dial.with_untracked(Option::is_none) {
+            return;
+        }
+        let target = target_of(&ev);
+        if target == Target::TextField {
             return;
         }
         let modified = ev.ctrl_key() || ev.meta_key() || ev.alt_key();
         let Some(intent) = key_intent(&ev.key(), modified) else {
             return;
         };
+        if target == Target::Control && matches!(intent, KeyIntent::Call) {
+            return;
+        }
         ev.prevent_default();
         match intent {
-            KeyIntent::Type(key) => type_key(key),
-            KeyIntent::Backspace => backspace(),
-            KeyIntent::Call => place_call(),
-            KeyIntent::Cancel => cancel(),
+            KeyIntent::Type(key) => adapter.edit(|d| {
+                d.press(key);
+            }),
+            KeyIntent::Backspace => adapter.edit(|d| d.backspace()),
+            KeyIntent::Call => enter(adapter),
+            KeyIntent::Cancel => adapter.cancel(),
         }
     });
     on_cleanup(move || keydown.remove());
 
+    let keypad_open = adapter.keypad_open;
     view! {
-        <section class=style::screen aria-label="Outbound call">
-            <label class=style::visually_hidden for="dial-number">{labels::NUMBER_LABEL}</label>
+        <section class=style::screen aria-label=word(Label::OutboundCallTitle)>
+            <ErrorBanner/>
+            <Selectors view=view/>
+            <NumberRow view=view/>
+            <Show
+                when=move || keypad_open.get()
+                fallback=move || view! { <Associations view=view/> }
+            >
+                <Keypad
+                    on_key=move |key| adapter.edit(|d| {
+                        d.press(key);
+                    })
+                    on_backspace=move |()| adapter.edit(|d| d.backspace())
+                />
+            </Show>
+            <Status view=view/>
+            <div class=style::actions>
+                <button
+                    type="button"
+                    class=style::cancel
+                    data-testid="cancel-button"
+                    on:click=move |_| adapter.cancel()
+                >
+                    {word(Label::Cancel)}
+                </button>
+                <Show when=move || keypad_open.get()>
+                    <button
+                        type="button"
+                        class=style::next
+                        data-testid="keypad-next"
+                        on:click=move |_| keypad_open.set(false)
+                    >
+                        {word(Label::Next)}
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    class=style::call
+                    data-testid="call-button"
+                    prop:disabled=move || !view.with(|v| v.as_ref().is_some_and(|v| v.call_enabled))
+                    on:click=move |_| adapter.call()
+                >
+                    {word(Label::Call)}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Enter: calls when Call is enabled; on the keypad screen otherwise moves on to the choices
+/// (UI-6), where the missing choice is; else says why Call is refused.
+fn enter(adapter: Adapter) {
+    let enabled = adapter.view().is_some_and(|v| v.call_enabled);
+    if !enabled && adapter.keypad_open.get_untracked() {
+        adapter.keypad_open.set(false);
+    } else {
+        adapter.call();
+    }
+}
+
+/// Outbound number and language (UI-2).
+#[component]
+fn Selectors(view: Memo<Option<DialView>>) -> impl IntoView {
+    let adapter = use_adapter();
+    let numbers = move || adapter.context.with(|c| c.options.numbers.clone());
+    let languages = move || adapter.context.with(|c| c.options.languages.clone());
+    let selected_number = move || view.with(|v| v.as_ref().and_then(|v| v.outbound_number.clone()));
+    let selected_language = move || view.with(|v| v.as_ref().and_then(|v| v.language.clone()));
+    view! {
+        <div class=style::selectors>
+            <label class=style::select_label>
+                <span>{word(Label::OutboundNumber)}</span>
+                <select
+                    data-testid="outbound-number"
+                    class=style::select
+                    on:change:target=move |ev| {
+                        let value = ev.target().value();
+                        adapter.edit(|d| d.set_outbound_number(&value));
+                    }
+                >
+                    {move || {
+                        numbers()
+                            .into_iter()
+                            .map(|n| {
+                                let selected = selected_number().as_deref() == Some(n.number.as_str());
+                                let text = if n.label.is_empty() {
+                                    n.number.clone()
+                                } else {
+                                    format!("{} · {}", n.label, n.number)
+                                };
+                                view! { <option value=n.number selected=selected>{text}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <label class=style::select_label>
+                <span>{word(Label::Language)}</span>
+                <select
+                    data-testid="language"
+                    class=style::select
+                    on:change:target=move |ev| {
+                        let value = ev.target().value();
+                        adapter.edit(|d| d.set_language(&value));
+                    }
+                >
+                    {move || {
+                        languages()
+                            .into_iter()
+                            .map(|l| {
+                                let selected = selected_language().as_deref() == Some(l.as_str());
+                                view! { <option value=l.clone() selected=selected>{l.clone()}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// The number display and the keypad toggle (UI-3 … UI-7).
+#[component]
+fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
+    let adapter = use_adapter();
+    let read_only = move || view.with(|v| v.as_ref().is_some_and(|v| v.number_read_only));
+    // While typing, the display keeps what was typed; the formatted number is shown once the
+    // keypad closes.
+    let text = move || {
+        if adapter.keypad_open.get() {
+            adapter.dial.with(|d| {
+                d.as_ref()
+                    .map(|d| d.buffer().as_str().to_owned())
+                    .unwrap_or_default()
+            })
+        } else {
+            view.with(|v| {
+                v.as_ref()
+                    .filter(|v| !v.number_placeholder)
+                    .map(|v| v.number_text.clone())
+                    .unwrap_or_default()
+            })
+        }
+    };
+    view! {
+        <div class=style::number_row>
+            <label class=style::visually_hidden for="dial-number">{word(Label::PhoneNumber)}</label>
             <input
                 id="dial-number"
                 class=style::number
@@ -107,34 +294,240 @@ pub fn DialScreen() -> impl IntoView {
                 inputmode="tel"
                 autocomplete="off"
                 data-testid=NUMBER_TEST_ID
-                placeholder=labels::NUMBER_PLACEHOLDER
-                prop:value=move || number.with(|n| n.as_str().to_owned())
-                on:input:target=move |ev| number.set(NumberBuffer::from_text(&ev.target().value()))
+                placeholder=word(Label::NumberPlaceholder)
+                prop:readOnly=read_only
+                prop:value=text
+                on:input:target=move |ev| {
+                    let value = ev.target().value();
+                    adapter.edit(|d| d.set_number(&value));
+                }
             />
-            <Keypad on_key=type_key on_backspace=move |()| backspace()/>
-            <p class=style::status role="status" data-testid="call-status">
-                {move || status.get()}
-            </p>
-            <div class=style::actions>
-                <button
-                    type="button"
-                    class=style::cancel
-                    data-testid="cancel-button"
-                    on:click=move |_| cancel()
-                >
-                    {labels::CANCEL}
-                </button>
-                <button
-                    type="button"
-                    class=style::call
-                    data-testid="call-button"
-                    prop:disabled=move || !can_call()
-                    on:click=move |_| place_call()
-                >
-                    {labels::CALL}
-                </button>
+            <button
+                type="button"
+                class=style::keypad_toggle
+                data-testid="keypad-toggle"
+                aria-label=word(Label::Keypad)
+                aria-pressed=move || if adapter.keypad_open.get() { "true" } else { "false" }
+                on:click=move |_| adapter.keypad_open.update(|o| *o = !*o)
+            >
+                <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                    <circle cx="3" cy="3" r="1.5"></circle>
+                    <circle cx="8" cy="3" r="1.5"></circle>
+                    <circle cx="13" cy="3" r="1.5"></circle>
+                    <circle cx="3" cy="8" r="1.5"></circle>
+                    <circle cx="8" cy="8" r="1.5"></circle>
+                    <circle cx="13" cy="8" r="1.5"></circle>
+                    <circle cx="3" cy="13" r="1.5"></circle>
+                    <circle cx="8" cy="13" r="1.5"></circle>
+                    <circle cx="13" cy="13" r="1.5"></circle>
+                </svg>
+            </button>
+        </div>
+        {move || {
+            view.with(|v| v.as_ref().and_then(|v| v.number_warning.clone()))
+                .map(|w| view! { <p class=style::warning role="status">{w}</p> })
+        }}
+    }
+}
+
+/// "Use entered number", Contact ID and Ticket ID (UI-8 … UI-10, UI-14, UI-15).
+#[component]
+fn Associations(view: Memo<Option<DialView>>) -> impl IntoView {
+    let adapter = use_adapter();
+    let use_entered = move || view.with(|v| v.as_ref().and_then(|v| v.use_entered_number));
+    let contact = move || view.with(|v| v.as_ref().map(|v| v.contact.clone()));
+    let ticket = move || view.with(|v| v.as_ref().map(|v| v.ticket.clone()));
+    let contact_items = Signal::derive(move || {
+        contact()
+            .map(|c| {
+                c.options
+                    .iter()
+                    .map(|o| ChooserItem {
+                        key: o.id.to_string(),
+                        primary: o.name.clone(),
+                        secondary: format!(
+                            "#{}{} · {}",
+                            o.id,
+                            o.email
+                                .as_deref()
+                                .map(|e| format!(" · {e}"))
+                                .unwrap_or_default(),
+                            short_time(o.created_at)
+                        ),
+                        selected: c.selected == Some(ContactChoice::Existing(o.id)),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let ticket_items = Signal::derive(move || {
+        let status_word =
+            |s: domain::crm::TicketStatus| adapter.catalogue.with(|c| c.get(s.label()).to_owned());
+        ticket()
+            .map(|t| {
+                t.options
+                    .iter()
+                    .map(|o| ChooserItem {
+                        key: match o.choice {
+                            TicketChoice::Existing(id) => id.to_string(),
+                            TicketChoice::New => "new".into(),
+                            TicketChoice::DoNotCreate => "none".into(),
+                        },
+                        primary: o.label.clone(),
+                        secondary: match (o.status, o.updated_at) {
+                            (Some(s), Some(at)) => {
+                                format!("{} · {}", status_word(s), short_time(at))
+                            }
+                            (Some(s), None) => status_word(s),
+                            _ => String::new(),
+                        },
+                        selected: t.selected == Some(o.choice),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let choose_contact = move |i: usize| {
+        let id = contact().and_then(|c| c.options.get(i).map(|o| o.id));
+        if let Some(id) = id {
+            adapter.edit(|d| d.choose_contact(id));
+        }
+    };
+    let choose_ticket = move |i: usize| {
+        let choice = ticket().and_then(|t| t.options.get(i).map(|o| o.choice));
+        if let Some(choice) = choice {
+            adapter.edit(|d| d.choose_ticket(choice));
+        }
+    };
+    view! {
+        <div class=style::associations>
+            {move || {
+                use_entered()
+                    .map(|checked| {
+                        view! {
+                            <label class=style::checkbox>
+                                <input
+                                    type="checkbox"
+                                    data-testid="use-entered-number"
+                                    prop:checked=checked
+                                    on:change:target=move |ev| {
+                                        let on = ev.target().checked();
+                                        adapter.edit(|d| d.set_use_entered_number(on));
+                                    }
+                                />
+                                <span>{word(Label::UseEnteredNumber)}</span>
+                            </label>
+                        }
+                    })
+            }}
+            <div class=style::field>
+                <span class=style::field_label id="contact-label">{word(Label::ContactId)}</span>
+                {move || match contact() {
+                    Some(c) if c.mode == ContactMode::Chooser => view! {
+                        <Chooser
+                            test_id="contact-picker"
+                            option_prefix="contact-option-"
+                            label=Signal::derive(word(Label::ContactId))
+                            items=contact_items
+                            on_choose=choose_contact
+                        />
+                    }
+                    .into_any(),
+                    Some(c) if c.mode != ContactMode::AwaitingNumber => view! {
+                        <input
+                            class=style::readonly
+                            data-testid="contact-id"
+                            aria-labelledby="contact-label"
+                            readonly
+                            prop:value=c.text
+                        />
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <input
+                            class=style::readonly
+                            data-testid="contact-id"
+                            aria-labelledby="contact-label"
+                            readonly
+                            prop:value=""
+                        />
+                    }
+                    .into_any(),
+                }}
             </div>
-        </section>
+            {move || {
+                let t = ticket()?;
+                let label = Signal::derive(word(Label::TicketId));
+                let field = match t.mode {
+                    TicketMode::Entry { required } => view! {
+                        <input
+                            class=style::entry
+                            data-testid="ticket-id"
+                            inputmode="numeric"
+                            aria-labelledby="ticket-label"
+                            aria-required=if required { "true" } else { "false" }
+                            prop:value=t.entry_text.clone()
+                            on:input:target=move |ev| {
+                                let value = ev.target().value();
+                                adapter.edit(|d| d.set_ticket_id_text(&value));
+                            }
+                        />
+                    }
+                    .into_any(),
+                    _ if t.options.len() > 1 || t.mode == TicketMode::Chooser => view! {
+                        <Chooser
+                            test_id="ticket-picker"
+                            option_prefix="ticket-option-"
+                            label=label
+                            items=ticket_items
+                            on_choose=choose_ticket
+                        />
+                    }
+                    .into_any(),
+                    TicketMode::Hidden => return None,
+                    _ => view! {
+                        <input
+                            class=style::readonly
+                            data-testid="ticket-id"
+                            aria-labelledby="ticket-label"
+                            readonly
+                            prop:value=t.options.first().map(|o| o.label.clone()).unwrap_or_default()
+                        />
+                    }
+                    .into_any(),
+                };
+                Some(view! {
+                    <div class=style::field>
+                        <span class=style::field_label id="ticket-label">{word(Label::TicketId)}</span>
+                        {field}
+                    </div>
+                })
+            }}
+        </div>
+    }
+}
+
+/// The status line: lookups in progress, why Call is refused.
+#[component]
+fn Status(view: Memo<Option<DialView>>) -> impl IntoView {
+    let adapter = use_adapter();
+    let text = move || {
+        if let Some(refusal) = adapter.refusal.get() {
+            return Some(refusal);
+        }
+        if adapter.loading.get() {
+            return Some(
+                adapter
+                    .catalogue
+                    .with(|c| c.get(Label::LookingUp).to_owned()),
+            );
+        }
+        view.with(|v| v.as_ref().and_then(|v| v.message.clone()))
+    };
+    view! {
+        <p class=style::status role="status" aria-live="polite" data-testid="call-status">
+            {text}
+        </p>
     }
 }
 
@@ -154,5 +547,12 @@ mod tests {
         // Ctrl+V must reach the browser so a paste arrives as an input event.
         assert_eq!(key_intent("v", true), None);
         assert_eq!(key_intent("1", true), None);
+    }
+
+    #[test]
+    fn times_are_shown_as_utc_day_and_minute() {
+        assert_eq!(short_time(0), "1970-01-01 00:00");
+        assert_eq!(short_time(1_714_557_600), "2024-05-01 10:00");
+        assert_eq!(short_time(951_782_400 + 3_661), "2000-02-29 01:01");
     }
 }

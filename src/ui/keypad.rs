@@ -1,6 +1,7 @@
 //! The on-screen keypad (UI-5): twelve phone keys, `+` and delete.
 
-use crate::ui::labels;
+use crate::ui::word;
+use domain::labels::Label;
 use domain::phone::Key;
 use leptos::prelude::*;
 
@@ -59,13 +60,13 @@ pub fn Keypad(
         })
         .collect_view();
     view! {
-        <div class=style::keypad role="group" aria-label=labels::KEYPAD>
+        <div class=style::keypad role="group" aria-label=word(Label::Keypad)>
             {keys}
             <button
                 type="button"
                 class=stylance::classes!(style::key, style::backspace)
                 data-testid="keypad-backspace"
-                aria-label=labels::BACKSPACE
+                aria-label=word(Label::DeleteDigit)
                 on:click=move |_| on_backspace.run(())
             >
                 <span class=style::digit aria-hidden="true">"⌫"</span>

@@ -94,6 +94,22 @@ pub struct InstanceInfo {
     pub location: String,
 }
 
+/// The app installation's metadata (`client.metadata()`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// The installation's settings (manifest parameters), by name; secure ones are absent.
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Metadata {
+    /// A text setting.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).and_then(|v| v.as_str())
+    }
+}
+
 /// A click-to-call request (`voice.dialout`): any of the three may be missing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -261,6 +277,11 @@ impl Zaf {
             }
         }
         decode(Reflect::get(&result, &path.into()).map_err(ZafError::from)?)
+    }
+
+    /// The installation's metadata, with its settings (e.g. `platform_url`).
+    pub async fn metadata(&self) -> Result<Metadata, ZafError> {
+        decode(settle(self.client.metadata()?).await?)
     }
 
     /// The agent using the adapter.

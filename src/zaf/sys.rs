@@ -38,6 +38,10 @@ extern "C" {
     #[wasm_bindgen(catch, method)]
     pub fn request(this: &ZafClient, options: &JsValue) -> Result<Promise, JsValue>;
 
+    /// `client.metadata()`: resolves with `{appId, installationId, settings, …}`.
+    #[wasm_bindgen(catch, method)]
+    pub fn metadata(this: &ZafClient) -> Result<Promise, JsValue>;
+
     /// `client.instance(guid)`: a client that talks to another location of the same app.
     #[wasm_bindgen(method)]
     pub fn instance(this: &ZafClient, guid: &str) -> ZafClient;

@@ -18,6 +18,9 @@ const SAME_AS_ENGLISH: &[(Label, &str)] = &[
     (Label::PlatformIvr, "IVR"),
     // A loanword Italian uses unchanged ("SDK web" in the seed).
     (Label::PlatformWeb, "Web"),
+    // Loanwords Zendesk's Italian sign-in page uses unchanged.
+    (Label::Email, "Email"),
+    (Label::Password, "Password"),
 ];
 
 fn italian() -> Catalogue {

@@ -1,0 +1,38 @@
+//! The error banner (UI-16): errors the agent must see, dismissible.
+
+use crate::{
+    services::live::{use_adapter, BannerKind},
+    ui::word,
+};
+use domain::labels::Label;
+use leptos::prelude::*;
+
+stylance::import_crate_style!(style, "src/ui/banner.module.css");
+
+/// Shows the adapter's banner, if any.
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let adapter = use_adapter();
+    let dismiss = word(Label::Dismiss);
+    move || {
+        adapter.banner.get().map(|banner| {
+            let class = match banner.kind {
+                BannerKind::Error => stylance::classes!(style::banner, style::error),
+                BannerKind::Notice => stylance::classes!(style::banner, style::notice),
+            };
+            view! {
+                <div class=class role="alert" data-testid="error-banner">
+                    <span class=style::text>{banner.text}</span>
+                    <button
+                        type="button"
+                        class=style::close
+                        aria-label=dismiss
+                        on:click=move |_| adapter.banner.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    }
+}

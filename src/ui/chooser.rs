@@ -1,0 +1,138 @@
+//! A listbox chooser (UI-14, UI-15): click an entry, or focus the list and use the arrow keys,
+//! Home/End, Enter or Space to choose; Escape leaves the list.
+
+use leptos::{ev, prelude::*};
+
+stylance::import_crate_style!(style, "src/ui/chooser.module.css");
+
+/// One entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChooserItem {
+    /// The test id suffix (`<prefix><key>`), e.g. a ticket id, `new`, `none`.
+    pub key: String,
+    /// Main text.
+    pub primary: String,
+    /// Detail line (status, last update, email…).
+    pub secondary: String,
+    /// True for the chosen entry.
+    pub selected: bool,
+}
+
+/// A listbox of entries, one of which may be chosen.
+#[component]
+pub fn Chooser(
+    /// Test id of the list (`contact-picker`, `ticket-picker`).
+    #[prop(into)]
+    test_id: String,
+    /// Test id prefix of the entries (`contact-option-`, `ticket-option-`).
+    #[prop(into)]
+    option_prefix: String,
+    /// Accessible name of the list.
+    #[prop(into)]
+    label: Signal<String>,
+    /// The entries, in display order.
+    #[prop(into)]
+    items: Signal<Vec<ChooserItem>>,
+    /// Called with the index of the chosen entry.
+    #[prop(into)]
+    on_choose: Callback<usize>,
+) -> impl IntoView {
+    let active = RwSignal::new(0usize);
+    let dom_id = test_id.clone();
+    let keydown = move |ev: ev::KeyboardEvent| {
+        let n = items.with(Vec::len);
+        if n == 0 {
+            return;
+        }
+        let handled = match ev.key().as_str() {
+            "ArrowDown" => {
+                active.update(|a| *a = (*a + 1).min(n - 1));
+                true
+            }
+            "ArrowUp" => {
+                active.update(|a| *a = a.saturating_sub(1));
+                true
+            }
+            "Home" => {
+                active.set(0);
+                true
+            }
+            "End" => {
+                active.set(n - 1);
+                true
+            }
+            "Enter" | " " => {
+                on_choose.run(active.get_untracked().min(n - 1));
+                true
+            }
+            "Escape" => {
+                if let Some(el) = ev
+                    .current_target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+                {
+                    let _ = el.blur();
+                }
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            // The dial screen's shortcuts (Enter calls, Escape cancels) must not also fire.
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    let option_id = move |i: usize| format!("{dom_id}-{i}");
+    let active_id = {
+        let option_id = option_id.clone();
+        move || option_id(active.get())
+    };
+    view! {
+        <ul
+            class=style::list
+            role="listbox"
+            tabindex="0"
+            data-testid=test_id
+            aria-label=move || label.get()
+            aria-activedescendant=active_id
+            on:keydown=keydown
+        >
+            {move || {
+                items
+                    .get()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let class = move || {
+                            stylance::classes!(
+                                style::option,
+                                (active.get() == i).then_some(style::active)
+                            )
+                        };
+                        view! {
+                            <li
+                                id=option_id(i)
+                                class=class
+                                role="option"
+                                aria-selected=if item.selected { "true" } else { "false" }
+                                data-testid=format!("{option_prefix}{}", item.key)
+                                on:click=move |_| {
+                                    active.set(i);
+                                    on_choose.run(i)
+                                }
+                            >
+                                <span class=style::mark aria-hidden="true">
+                                    {if item.selected { "●" } else { "○" }}
+                                </span>
+                                <span class=style::texts>
+                                    <span class=style::primary>{item.primary}</span>
+                                    <span class=style::secondary>{item.secondary}</span>
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}

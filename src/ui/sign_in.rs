@@ -1,0 +1,72 @@
+//! Sign-in to the contact-centre platform. The password is sent once and never stored; the
+//! session token lives in memory for the page's life.
+
+use crate::{
+    services::{backend, live::use_adapter},
+    ui::{banner::ErrorBanner, word},
+};
+use domain::labels::Label;
+use leptos::{ev, prelude::*};
+
+stylance::import_crate_style!(style, "src/ui/sign_in.module.css");
+
+/// The sign-in form.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let adapter = use_adapter();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let submit = move |ev: ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let (e, p) = (email.get_untracked(), password.get_untracked());
+        if e.trim().is_empty() || p.is_empty() {
+            adapter.error(adapter.word(Label::ErrEmailPasswordRequired));
+            return;
+        }
+        #[cfg(target_arch = "wasm32")]
+        backend::sign_in(adapter, e, p, busy);
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (backend::refresh, e, p);
+    };
+    view! {
+        <form class=style::form on:submit=submit>
+            <h1 class=style::title>{word(Label::SignInTitle)}</h1>
+            <ErrorBanner/>
+            <label class=style::field>
+                <span>{word(Label::Email)}</span>
+                <input
+                    class=style::input
+                    type="email"
+                    autocomplete="username"
+                    data-testid="sign-in-email"
+                    prop:value=email
+                    on:input:target=move |ev| email.set(ev.target().value())
+                />
+            </label>
+            <label class=style::field>
+                <span>{word(Label::Password)}</span>
+                <input
+                    class=style::input
+                    type="password"
+                    autocomplete="current-password"
+                    data-testid="sign-in-password"
+                    prop:value=password
+                    on:input:target=move |ev| password.set(ev.target().value())
+                />
+            </label>
+            <button
+                class=style::submit
+                type="submit"
+                data-testid="sign-in-submit"
+                prop:disabled=move || busy.get()
+                aria-busy=move || if busy.get() { "true" } else { "false" }
+            >
+                {move || if busy.get() { word(Label::SigningIn)() } else { word(Label::SignIn)() }}
+            </button>
+        </form>
+    }
+}
