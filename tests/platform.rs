@@ -2,7 +2,7 @@
 
 use agent_adapter::{
     http::{HttpRequest, HttpResponse, Method, Transport},
-    platform::{call_request, CallStatus, Platform, PlatformError, PlatformEvent},
+    platform::{call_request, CallStatus, Durations, Platform, PlatformError, PlatformEvent},
 };
 use domain::dial::{ContactPlan, DialPlan, TicketPlan};
 use futures::executor::block_on;
@@ -142,7 +142,7 @@ fn call_request_carries_the_plan() {
 #[test]
 fn events_decode_and_unknown_types_are_ignored() {
     let ended: PlatformEvent = serde_json::from_str(
-        r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","duration_s":42,"x":1}"#,
+        r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","durations":{"call":42,"wait":3,"hold":0},"x":1}"#,
     )
     .unwrap();
     assert_eq!(
@@ -150,7 +150,11 @@ fn events_decode_and_unknown_types_are_ignored() {
         PlatformEvent::Ended {
             call_id: 9,
             recording_url: Some("https://r/9.mp3".into()),
-            duration_s: Some(42)
+            durations: Durations {
+                call: 42,
+                wait: 3,
+                hold: 0
+            }
         }
     );
     let other: PlatformEvent = serde_json::from_str(r#"{"type":"csat.rated","score":5}"#).unwrap();

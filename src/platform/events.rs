@@ -18,6 +18,20 @@ pub enum CallStatus {
     Ended,
 }
 
+/// The times of a session, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Durations {
+    /// Talk time.
+    #[serde(default)]
+    pub call: u64,
+    /// Time waiting in queue.
+    #[serde(default)]
+    pub wait: u64,
+    /// Time on hold.
+    #[serde(default)]
+    pub hold: u64,
+}
+
 /// One event of the stream. Unknown event types decode as `Other` and are ignored.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type")]
@@ -45,9 +59,9 @@ pub enum PlatformEvent {
         /// Recording link, when recorded.
         #[serde(default)]
         recording_url: Option<String>,
-        /// Talk time, seconds.
+        /// Call, wait and hold times.
         #[serde(default)]
-        duration_s: Option<u64>,
+        durations: Durations,
     },
     /// Anything else.
     #[serde(other)]

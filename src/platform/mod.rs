@@ -9,7 +9,7 @@ mod events;
 #[cfg(target_arch = "wasm32")]
 mod gloo;
 
-pub use events::{CallStatus, PlatformEvent};
+pub use events::{CallStatus, Durations, PlatformEvent};
 #[cfg(target_arch = "wasm32")]
 pub use gloo::{EventStream, GlooTransport};
 

@@ -333,7 +333,7 @@ mod web {
                         session: session(id, &call.plan),
                         ticket_id,
                         recording_url,
-                        duration_s: duration_s.unwrap_or_default(),
+                        duration_s: durations.call,
                     };
                     enqueue(adapter, &b, format!("{id}.ended"), &event);
                 }

@@ -2,8 +2,9 @@
 //!
 //! - `POST /agent/session` `{email,password}` → `{token, agent:{id,name,email,team}}`; the token
 //!   is random, returned once and never logged. Every other route needs `Authorization: Bearer
-//!   <token>` (the WebSocket may pass `?token=` instead, as browsers cannot set its headers) and
-//!   answers 401 `{"error":"unauthorized"}` without it.
+//!   <token>` and answers 401 `{"error":"unauthorized"}` without it. Browsers cannot set a
+//!   WebSocket's headers and a token must never travel in a URL, so the event stream takes it as
+//!   its first message, `{"type":"auth","token":…}` (a Bearer header works too).
 //! - `GET /settings`, `GET /outbound/options`.
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
@@ -18,7 +19,7 @@
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -338,23 +339,41 @@ async fn crm_op(State(app): State<App>, headers: HeaderMap, Path(key): Path<Stri
     }
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
+/// How long an event-stream socket may stay open without authenticating.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn events(State(app): State<App>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    match bearer(&headers) {
+        Some(t) => {
+            let agent = app.world().agent_for_token(&t).map(|a| a.id);
+            match agent {
+                Some(id) => ws.on_upgrade(move |socket| stream(app, id, socket)),
+                None => unauthorized(),
+            }
+        }
+        None => ws.on_upgrade(move |socket| authenticate(app, socket)),
+    }
 }
 
-async fn events(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(q): Query<TokenQuery>,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let token = bearer(&headers).or(q.token);
-    let found = token.and_then(|t| app.world().agent_for_token(&t).cloned());
-    let Some(a) = found else {
-        return unauthorized();
+/// Waits for `{"type":"auth","token":…}`; anything else, or nothing in time, closes the socket.
+async fn authenticate(app: App, mut socket: WebSocket) {
+    let first = tokio::time::timeout(AUTH_TIMEOUT, socket.recv()).await;
+    let token = match first {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Value>(&text)
+            .ok()
+            .filter(|m| m["type"] == "auth")
+            .and_then(|m| m["token"].as_str().map(str::to_owned)),
+        _ => None,
     };
-    ws.on_upgrade(move |socket| stream(app, a.id, socket))
+    let agent = token.and_then(|t| app.world().agent_for_token(&t).map(|a| a.id));
+    match agent {
+        Some(id) => stream(app, id, socket).await,
+        None => {
+            let refusal = json!({"type": "error", "error": "unauthorized"});
+            let _ = socket.send(Message::Text(refusal.to_string().into())).await;
+            let _ = socket.send(Message::Close(None)).await;
+        }
+    }
 }
 
 async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {

@@ -912,11 +912,15 @@ async fn agent_events_websocket_streams_the_call_lifecycle() {
         None,
     )
     .await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!(
-        "ws://{addr}/platform/agent/events?token={token}"
-    ))
-    .await
-    .expect("ws");
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    // The token is the first message, never part of the URL.
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/platform/agent/events"))
+            .await
+            .expect("ws");
+    let auth = json!({"type": "auth", "token": token}).to_string();
+    ws.send(Message::Text(auth.into())).await.expect("auth");
     let call = json!({"to": "+15550101100", "outbound_number": "+15550199001", "lang": "en-US", "ticket": "none", "entered_number": false});
     let id = http(addr, "POST", "/platform/calls", Some(call), Some(&token))
         .await
@@ -958,10 +962,26 @@ async fn agent_events_websocket_streams_the_call_lifecycle() {
             "call.ended"
         ]
     );
-    let r =
-        tokio_tungstenite::connect_async(format!("ws://{addr}/platform/agent/events?token=forged"))
-            .await;
-    assert!(r.is_err(), "401 without a valid token");
+    let (mut forged, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/platform/agent/events"))
+            .await
+            .expect("ws");
+    let auth = json!({"type": "auth", "token": "forged"}).to_string();
+    forged.send(Message::Text(auth.into())).await.expect("auth");
+    let first = tokio::time::timeout(Duration::from_secs(5), forged.next())
+        .await
+        .expect("answer in time")
+        .expect("message")
+        .expect("ok");
+    let v: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(v["error"], "unauthorized", "a forged token gets no events");
+    let next = tokio::time::timeout(Duration::from_secs(5), forged.next())
+        .await
+        .expect("closed");
+    assert!(
+        matches!(next, None | Some(Ok(Message::Close(_))) | Some(Err(_))),
+        "the socket closes: {next:?}"
+    );
 }
 
 async fn wait_written(addr: SocketAddr, token: &str, keys: &[String]) {
