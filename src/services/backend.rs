@@ -324,7 +324,7 @@ mod web {
             PlatformEvent::Ended {
                 call_id,
                 recording_url,
-                duration_s,
+                durations,
             } if call_id == id => {
                 phase(CallPhase::Ended, adapter);
                 let Some(b) = backend() else { return };

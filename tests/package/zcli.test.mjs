@@ -3,7 +3,7 @@
 //
 // A host page on another origin (127.0.0.1, as Zendesk's own page is another origin) iframes the
 // top-bar URL from zcli's /app.json with ?origin=...&app_guid=..., answers the ZAF handshake, and
-// waits for the dial screen. A second test serves the same files with the wasm as
+// waits for the sign-in screen. A second test serves the same files with the wasm as
 // application/octet-stream, as a host that does not know the type may, and the adapter must boot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const appDir = process.env.PACKAGE_DIR ?? join(root, 'target/package/zendesk-app');
 const zcliBin = join(root, 'node_modules/@zendesk/zcli/bin/run');
+const ZAF_CDN = 'https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const BOOT_TIMEOUT_MS = 20_000;
 
@@ -82,6 +83,13 @@ function hostPage(src, settings) {
         metadata: { appId: 1, installationId: 1, settings },
         context: { instanceGuid: message.instanceGuid, product: 'support', account: { subdomain: 'sandbox' }, location: 'top_bar' },
       } });
+    } else if (message.request === 'get') {
+      const result = { errors: {} };
+      for (const path of message.params) {
+        if (path === 'currentUser') result.currentUser = { id: 1, name: 'Package Agent', locale: 'en-US' };
+        else result.errors[path] = { message: 'not available in the package test' };
+      }
+      reply({ id: message.id, result });
     } else if (message.request) {
       reply({ id: message.id, result: { errors: {} } });
     }
@@ -90,7 +98,7 @@ function hostPage(src, settings) {
 }
 
 /**
- * Serves the host page on its own origin, opens it, and waits for the dial screen inside the app
+ * Serves the host page on its own origin, opens it, and waits for the sign-in screen inside the app
  * frame. `frameUrl(origin)` is the app URL for a host at `origin` (ZAF reads it from the query).
  */
 async function boots(frameUrl, settings) {
@@ -108,14 +116,28 @@ async function boots(frameUrl, settings) {
   tab.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   tab.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   tab.on('requestfailed', (r) => log.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  // The page loads the ZAF SDK from Zendesk's CDN, unreachable here: serve the npm build that
+  // scripts/setup.sh bundles, as the sandbox does.
+  await tab.route(ZAF_CDN, (route) =>
+    route.fulfill({ path: join(root, 'target/js/zaf_sdk.js'), contentType: 'text/javascript' }),
+  );
   try {
     await tab.goto(`${host}/host.html`);
+    // Booted: connected to its host through ZAF, read the agent and the platform URL, and asks
+    // the agent to sign in to the platform.
     await tab
       .frameLocator('#app')
-      .locator('[data-testid=dial-number]')
+      .locator('[data-testid=sign-in-email]')
       .waitFor({ timeout: BOOT_TIMEOUT_MS });
   } catch (error) {
-    throw new Error(`the adapter did not boot from ${src}: ${error.message}\n${log.join('\n')}`);
+    const shown = await tab
+      .frameLocator('#app')
+      .locator('body')
+      .innerText({ timeout: 1_000 })
+      .catch(() => '(nothing)');
+    throw new Error(
+      `the adapter did not boot from ${src}: ${error.message}\nthe frame shows: ${shown}\n${log.join('\n')}`,
+    );
   } finally {
     await tab.close();
   }
@@ -212,5 +234,5 @@ test('the adapter boots when the wasm is not served as application/wasm', async 
   assert.ok(wasm, 'index.html names a wasm file');
   const type = (await fetch(`${plain}/${wasm}`)).headers.get('content-type');
   assert.equal(type, 'application/octet-stream');
-  await boots(`${plain}/index.html`, {});
+  await boots(`${plain}/index.html`, { platform_url: 'http://127.0.0.1:9/platform' });
 });
