@@ -41,5 +41,9 @@ scripts/package.sh --dist dist
 cargo run -q -p package-check --locked -- target/package/agent-adapter-zendesk-*.zip
 node --test tests/package/zcli.test.mjs
 
+step "end-to-end: the adapter in the sandbox workspace (headless Chromium)"
+cargo build -p sandbox --locked
+node --test tests/e2e/
+
 step "size benchmark"
 scripts/size.sh dist

@@ -32,6 +32,7 @@ pub fn Screens(
                     <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
                 }
                 .into_any(),
+                Screen::Background => ().into_any(),
                 Screen::Unavailable(why) => view! {
                     <div class=style::notice role="alert">
                         <h1 class=style::title>{word(Label::CannotStart)}</h1>

@@ -27,7 +27,7 @@ mod web {
     use crate::{
         platform::{EventStream, GlooTransport, Platform, PlatformEvent},
         services::{
-            crm::{add_tickets_of, lookup_number},
+            crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
             live::{CallPhase, Screen},
             outbox::{Outbox, RunReport},
@@ -126,6 +126,15 @@ mod web {
             }
         };
         leptos::task::spawn_local(async move {
+            if zaf
+                .context()
+                .await
+                .is_ok_and(|c| c.location == "background")
+            {
+                adapter.screen.set(Screen::Background);
+                preload_top_bar(&zaf).await;
+                return;
+            }
             let (user, metadata) = match (zaf.current_user().await, zaf.metadata().await) {
                 (Ok(u), Ok(m)) => (u, m),
                 (Err(e), _) | (_, Err(e)) => {
@@ -167,6 +176,19 @@ mod web {
             keep_lease(backend);
             adapter.screen.set(Screen::SignIn);
         });
+    }
+
+    /// From the background location: puts the top bar in the page (hidden) so it is listening
+    /// for click-to-call before the agent first opens it.
+    async fn preload_top_bar(zaf: &Zaf) {
+        let Ok(instances) = zaf.instances().await else {
+            return;
+        };
+        for (guid, info) in instances {
+            if info.location == "top_bar" {
+                let _ = zaf.instance(&guid).invoke(&Invoke::PreloadPane).await;
+            }
+        }
     }
 
     /// Renews the tab lease while the page lives.
@@ -212,9 +234,11 @@ mod web {
             (None, _, Some(ticket_id)) => EntryPoint::TicketNewNumber { ticket_id },
             (Some(number), Some(user_id), None) => EntryPoint::Contact { number, user_id },
             (number, _, _) => {
+                // A number without a user: as if typed, with the choices in view.
                 adapter.open_dial(EntryPoint::Keypad);
                 if let Some(n) = number {
                     adapter.edit(|s| s.set_number(&n));
+                    adapter.keypad_open.set(false);
                 }
                 show_popover(&b);
                 return;
@@ -474,27 +498,41 @@ mod web {
         leptos::task::spawn_local(async move {
             for fetch in todo {
                 let result = match &fetch {
-                    Fetch::Number(n) => lookup_number(&b.zendesk, n, &region).await.map(|found| {
-                        adapter.crm.update(|crm| merge(crm, found));
-                    }),
-                    Fetch::User(id) => match b.zendesk.user(*id).await {
-                        Ok(user) => {
-                            adapter.crm.update(|crm| {
-                                merge(
-                                    crm,
-                                    domain::crm::CrmState {
-                                        contacts: vec![user],
-                                        tickets: vec![],
-                                    },
-                                )
-                            });
-                            let mut crm = adapter.crm.get_untracked();
-                            let r = add_tickets_of(&b.zendesk, &mut crm, *id).await;
-                            adapter.crm.set(crm);
-                            r
+                    Fetch::Number(n) => {
+                        lookup_number_detailed(&b.zendesk, n, &region)
+                            .await
+                            .map(|found| {
+                                let mut fetched = b.fetched.borrow_mut();
+                                for id in &found.tickets_known {
+                                    fetched.insert(format!("tk:{id}"));
+                                }
+                                adapter.crm.update(|crm| merge(crm, found.crm));
+                            })
+                    }
+                    Fetch::User(id) => {
+                        // The number lookup often found this contact and its tickets already.
+                        let known = adapter.crm.with_untracked(|crm| crm.contact(*id).is_some());
+                        let user = if known {
+                            Ok(())
+                        } else {
+                            b.zendesk.user(*id).await.map(|user| {
+                                let found = domain::crm::CrmState {
+                                    contacts: vec![user],
+                                    tickets: vec![],
+                                };
+                                adapter.crm.update(|crm| merge(crm, found))
+                            })
+                        };
+                        match user {
+                            Ok(()) if b.fetched.borrow_mut().insert(format!("tk:{id}")) => {
+                                let mut crm = adapter.crm.get_untracked();
+                                let r = add_tickets_of(&b.zendesk, &mut crm, *id).await;
+                                adapter.crm.set(crm);
+                                r
+                            }
+                            other => other,
                         }
-                        Err(e) => Err(e),
-                    },
+                    }
                     Fetch::Ticket(id) => match b.zendesk.ticket(*id).await {
                         Ok(t) => {
                             adapter.crm.update(|crm| {

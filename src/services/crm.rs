@@ -3,6 +3,15 @@
 use crate::zendesk::{Transport, Zendesk, ZendeskError};
 use domain::{crm::CrmState, phone::same_number};
 
+/// What a number lookup found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NumberLookup {
+    /// The matching contacts, and the open tickets of the single match.
+    pub crm: CrmState,
+    /// Contacts whose open tickets are all in `crm` (fetched, or known to be none).
+    pub tickets_known: Vec<u64>,
+}
+
 /// The contacts whose phone is `e164` (MATRIX-1), and the open tickets of the contact when there
 /// is exactly one (MATRIX-2). Usually one read: the search sideloads open ticket counts, so a
 /// contact without open tickets needs no ticket read.
@@ -11,6 +20,15 @@ pub async fn lookup_number<T: Transport>(
     e164: &str,
     region: &str,
 ) -> Result<CrmState, ZendeskError> {
+    Ok(lookup_number_detailed(zendesk, e164, region).await?.crm)
+}
+
+/// [`lookup_number`], also saying whose tickets are known.
+pub async fn lookup_number_detailed<T: Transport>(
+    zendesk: &Zendesk<T>,
+    e164: &str,
+    region: &str,
+) -> Result<NumberLookup, ZendeskError> {
     let found = zendesk.users_by_phone(e164).await?;
     let mut crm = CrmState::default();
     for mut contact in found.contacts {
@@ -27,13 +45,20 @@ pub async fn lookup_number<T: Transport>(
         }
         crm.contacts.push(contact);
     }
+    let mut tickets_known: Vec<u64> = crm
+        .contacts
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| found.open_ticket_counts.get(id) == Some(&0))
+        .collect();
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
-        if found.open_ticket_counts.get(&id).copied() != Some(0) {
+        if !tickets_known.contains(&id) {
             crm.tickets = zendesk.requested_tickets(id).await?;
+            tickets_known.push(id);
         }
     }
-    Ok(crm)
+    Ok(NumberLookup { crm, tickets_known })
 }
 
 /// Adds the tickets of a contact the agent picked among several (MATRIX-M.*).

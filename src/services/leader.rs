@@ -55,7 +55,9 @@ impl<S: Store> Leader<S> {
                     self.store.set(LEASE_KEY, &text);
                 }
                 // Two tabs may write in the same instant: the one whose write stayed leads.
-                self.read().is_some_and(|l| l.holder == self.tab_id)
+                // With no usable storage (blocked third-party storage), tabs cannot coordinate:
+                // each leads rather than none.
+                self.read().is_none_or(|l| l.holder == self.tab_id)
             }
         }
     }
@@ -98,6 +100,20 @@ mod tests {
         }
         assert_eq!(handled, 10);
         assert!(a.is_leader(now) && !b.is_leader(now));
+    }
+
+    // Storage refused (third-party storage blocked): the tab still handles its dial-outs.
+    #[test]
+    fn leads_when_storage_is_unavailable() {
+        struct Refusing;
+        impl Store for Refusing {
+            fn get(&self, _: &str) -> Option<String> {
+                None
+            }
+            fn set(&self, _: &str, _: &str) {}
+            fn remove(&self, _: &str) {}
+        }
+        assert!(Leader::new(Refusing, "tab-a").tick(0));
     }
 
     // The leading tab closes: the other takes over when the lease expires, or at once if it

@@ -14,6 +14,9 @@ use leptos::prelude::*;
 pub enum Screen {
     /// Connecting to Zendesk.
     Booting,
+    /// The `background` location: no screen; it preloads the top bar so click-to-call reaches
+    /// it before the agent has opened the adapter.
+    Background,
     /// The adapter cannot work here; the text says why.
     Unavailable(String),
     /// Platform sign-in.

@@ -111,6 +111,25 @@ pub fn DialScreen() -> impl IntoView {
     let adapter = use_adapter();
     let view = Memo::new(move |_| adapter.view());
 
+    // UI-16: errors of incompatible entry points, refused numbers and unusable tickets go to
+    // the banner and to a Zendesk notification, once each time they appear.
+    let banner_error = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref().and_then(|v| {
+                v.blocker
+                    .as_ref()
+                    .filter(|b| b.is_banner())
+                    .map(|b| adapter.catalogue.with(|c| b.message(c)))
+            })
+        })
+    });
+    Effect::new(move |_| {
+        if let Some(message) = banner_error.get() {
+            adapter.error(message.clone());
+            crate::services::backend::notify_error(&message);
+        }
+    });
+
     let keydown = window_event_listener(ev::keydown, move |ev| {
         if ev.default_prevented() || adapter.dial.with_untracked(Option::is_none) {
             return;

@@ -94,6 +94,18 @@ pub struct InstanceInfo {
     pub location: String,
 }
 
+/// Where this app instance runs (`client.context()`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Context {
+    /// The location: `top_bar`, `background`, …
+    #[serde(default)]
+    pub location: String,
+    /// This instance's guid.
+    #[serde(default)]
+    pub instance_guid: String,
+}
+
 /// The app installation's metadata (`client.metadata()`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -277,6 +289,11 @@ impl Zaf {
             }
         }
         decode(Reflect::get(&result, &path.into()).map_err(ZafError::from)?)
+    }
+
+    /// Where this instance runs.
+    pub async fn context(&self) -> Result<Context, ZafError> {
+        decode(settle(self.client.context()?).await?)
     }
 
     /// The installation's metadata, with its settings (e.g. `platform_url`).

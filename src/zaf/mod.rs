@@ -7,6 +7,6 @@ mod client;
 mod sys;
 
 pub use client::{
-    CurrentAccount, CurrentUser, InstanceInfo, Invoke, Metadata, NotifyKind, Subscription,
+    Context, CurrentAccount, CurrentUser, InstanceInfo, Invoke, Metadata, NotifyKind, Subscription,
     VoiceDialout, Zaf, ZafError,
 };

@@ -38,6 +38,10 @@ extern "C" {
     #[wasm_bindgen(catch, method)]
     pub fn request(this: &ZafClient, options: &JsValue) -> Result<Promise, JsValue>;
 
+    /// `client.context()`: resolves with `{location, instanceGuid, product, …}`.
+    #[wasm_bindgen(catch, method)]
+    pub fn context(this: &ZafClient) -> Result<Promise, JsValue>;
+
     /// `client.metadata()`: resolves with `{appId, installationId, settings, …}`.
     #[wasm_bindgen(catch, method)]
     pub fn metadata(this: &ZafClient) -> Result<Promise, JsValue>;

@@ -450,7 +450,32 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiRespon
             .map(|u| u.to_json(base))
             .collect()
     };
-    list("users", found)
+    let includes = q.get("include").map(String::as_str).unwrap_or("");
+    if !includes.split(',').any(|i| i.trim() == "open_ticket_count") {
+        return list("users", found);
+    }
+    // Side-load: each user's count of tickets in the open set (new, open, pending, hold).
+    let counts: serde_json::Map<String, Value> = found
+        .iter()
+        .filter_map(|u| u["id"].as_u64())
+        .map(|id| {
+            let open = w
+                .tickets
+                .values()
+                .filter(|t| {
+                    t.requester_id == id
+                        && matches!(t.status.as_str(), "new" | "open" | "pending" | "hold")
+                })
+                .count();
+            (id.to_string(), json!(open))
+        })
+        .collect();
+    let count = found.len();
+    ApiResponse::json(
+        200,
+        json!({"users": found, "open_ticket_count": counts, "next_page": null,
+            "previous_page": null, "count": count}),
+    )
 }
 
 /// Users search: every term must match (name, email, phone, `phone:`/`role:`/`email:` terms).

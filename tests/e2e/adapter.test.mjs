@@ -1,0 +1,303 @@
+// End-to-end tests: the released adapter in the sandbox's emulated Zendesk workspace, driven in
+// headless Chromium as an agent would drive it, then checked against what the emulated Zendesk
+// holds (/_sandbox/state) and the requests the adapter made (/_sandbox/requests).
+//
+// Needs `dist/` (trunk build --release) and the sandbox binary (cargo build -p sandbox); the test
+// command builds both first. SANDBOX_BIN overrides the binary's path.
+
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox');
+const ZAF_CDN = 'https://static.zdassets.com/**';
+
+let sandbox;
+let base;
+let browser;
+let page;
+let output = '';
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function api(method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const state = () => api('GET', '/_sandbox/state');
+const appRequests = async () =>
+  (await api('GET', '/_sandbox/requests')).requests.filter((r) => r.source === 'app');
+
+/** Settings on top of the fixture's: the §0.2 defaults unless a test says otherwise. */
+async function settings(operation = {}) {
+  await api('PUT', '/_sandbox/settings', {
+    auto_answer_ms: 300,
+    operation: {
+      do_not_append: false,
+      prompt_select_open_ticket: false,
+      allow_create_new_ticket: false,
+      allow_do_not_create_ticket: false,
+      allow_use_entered_number: false,
+      team_ticket_entry: false,
+      ...operation,
+    },
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
+  sandbox = spawn(
+    sandboxBin,
+    ['--port', String(port), '--app-dir', join(root, 'dist'), '--queue-file', queue,
+      '--zaf-sdk', join(root, 'target/js/zaf_sdk.js')],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  sandbox.stdout.on('data', (d) => (output += d));
+  sandbox.stderr.on('data', (d) => (output += d));
+  for (let i = 0; ; i++) {
+    try {
+      await api('GET', '/_sandbox/state');
+      break;
+    } catch (e) {
+      if (i > 100) throw new Error(`the sandbox did not start: ${e.message}\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  sandbox?.kill();
+});
+
+/** A fresh fixture, a fresh workspace page, the adapter signed in as `email`. */
+async function signedIn(email = 'ada@sandbox.test', operation = {}) {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(operation);
+  await page?.close();
+  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  page.on('pageerror', (e) => (output += `pageerror: ${e.message}\n`));
+  await page.route(ZAF_CDN, (route) => route.abort());
+  await page.goto(`${base}/`);
+  await page.evaluate(() => window.sandbox.ready);
+  await page.evaluate(() => window.sandbox.openApp());
+  const app = await adapterFrame();
+  await app.locator('[data-testid=sign-in-email]').fill(email);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  return app;
+}
+
+async function adapterFrame() {
+  for (let i = 0; i < 100; i++) {
+    const frame = page.frames().find((f) => f.url().includes('/app/index.html'));
+    if (frame) return frame;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no top-bar frame');
+}
+
+const userByPhone = (s, phone) => s.users.find((u) => u.phone === phone);
+const ticketsOf = (s, userId) => s.tickets.filter((t) => t.requester_id === userId);
+/** The internal text comments (voice comments are counted apart). */
+const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
+const voice = (t) => t.comments.filter((c) => c.type !== 'Comment');
+
+async function callAndHangUp(app) {
+  const before = (await state()).platform_calls.length;
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  // The customer answers (auto_answer_ms), the agent talks, then hangs up.
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  const s = await state();
+  assert.equal(s.platform_calls.length, before + 1, 'one call placed');
+}
+
+/** Waits until the field's value matches (CRM lookups finish after the screen opens). */
+async function valueOf(app, testId, expected) {
+  const field = app.locator(`[data-testid=${testId}]`);
+  await eventually(async () => {
+    const v = await field.inputValue({ timeout: 1_000 });
+    if (expected instanceof RegExp) assert.match(v, expected);
+    else assert.equal(v, expected);
+  }, `${testId} shows ${expected}`);
+}
+
+async function eventually(check, what) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what}: ${last?.message}\n${output.slice(-2000)}`);
+}
+
+beforeEach(() => {
+  output = '';
+});
+
+// FLOW-2, FLOW-3, MATRIX-1.0: click-to-call from a user profile; a known contact without open
+// tickets gets a new ticket, assigned to the agent, with the call's data as internal comments;
+// the whole call costs 1 read and 2 writes.
+test('click-to-call from a user profile creates the call ticket', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const ticketsBefore = ticketsOf(s, anna.id).length;
+  const requestsBefore = (await appRequests()).length;
+  await page.evaluate((id) => window.sandbox.openUser(id), anna.id);
+  await page.locator("[data-testid=user-phone-0]").click();
+  await valueOf(app, 'contact-id', anna.name); // FLOW-3
+  await valueOf(app, 'ticket-id', 'New ticket');
+  await callAndHangUp(app);
+  const ticket = await eventually(async () => {
+    s = await state();
+    const mine = ticketsOf(s, anna.id);
+    assert.equal(mine.length, ticketsBefore + 1, 'one new ticket');
+    const t = mine.at(-1);
+    assert.equal(internal(t).length, 2, 'call details, then call finished');
+    assert.equal(voice(t).length, 1, `UPD-7: one voice comment with the recording: ${JSON.stringify(t.comments.map((c) => c.type))}`);
+    return t;
+  }, 'the call ticket');
+  assert.equal(ticket.assignee_id, s.agents.find((a) => a.email === 'ada@sandbox.test')?.zendesk_user_id ?? ticket.assignee_id);
+  assert.match(internal(ticket)[0].body, /Call ID/);
+  assert.match(internal(ticket)[1].body, /Call finished[\s\S]*Recording/);
+  const made = (await appRequests()).slice(requestsBefore);
+  const reads = made.filter((r) => r.method === 'GET').length;
+  const writes = made.length - reads;
+  console.log(`requests for one click-to-call (known contact, new ticket, recording on): ${reads} read(s), ${writes} write(s)`);
+  assert.ok(writes === 2 && reads <= 1, `at most 1 read and 2 writes: ${JSON.stringify(made.map((r) => `${r.method} ${r.path}`))}`);
+});
+
+// FLOW-4, FLOW-5, MATRIX-3: Call on a ticket appends the call to that open ticket.
+test('the Call button on a ticket logs the call on that ticket', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101100', userId: bruno.id, ticketId: open.id });
+  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}`));
+  const commentsBefore = internal(open).length;
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const t = s.tickets.find((x) => x.id === open.id);
+    assert.equal(internal(t).length, commentsBefore + 2);
+    assert.equal(t.status, 'open', 'UPD-3: set Open');
+    assert.equal(ticketsOf(s, bruno.id).length, ticketsOf(await state(), bruno.id).length);
+  }, 'comments on the ticket');
+});
+
+// FLOW-6, FLOW-7, MATRIX-0.0, CONTACT-7: the keypad, an unknown number: a new contact with the
+// E.164 number, and a new ticket for it.
+test('manual dial of an unknown number creates the contact and the ticket', async () => {
+  const app = await signedIn();
+  await app.locator('[data-testid=dial-number]').click();
+  for (const key of ['plus', '1', '2', '1', '2', '5', '5', '5', '0', '1', '4']) {
+    await app.locator(`[data-testid=keypad-key-${key}]`).click();
+  }
+  await page.keyboard.type('3');
+  await app.locator('[data-testid=keypad-next]').click();
+  await valueOf(app, 'contact-id', 'New contact');
+  await callAndHangUp(app);
+  await eventually(async () => {
+    const s = await state();
+    const created = userByPhone(s, '+12125550143');
+    assert.ok(created, `CONTACT-7: a contact with the E.164 number: ${s.users.map((u) => u.phone)}`);
+    assert.equal(created.role, 'end-user');
+    const t = ticketsOf(s, created.id);
+    assert.equal(t.length, 1);
+    assert.equal(internal(t[0]).length, 2);
+  }, 'new contact and ticket');
+});
+
+// FLOW-9, FLOW-10, SET-10: "Enter new number" on a ticket: the checkbox is ticked, the keypad is
+// open; the typed number is written in the ticket's comments and never on the contact.
+test('Enter new number writes the dialled number to the ticket only', async () => {
+  const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: true });
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await page.keyboard.type('+12125550199');
+  await app.locator('[data-testid=keypad-next]').click();
+  assert.equal(await app.locator('[data-testid=use-entered-number]').isChecked(), true);
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const t = s.tickets.find((x) => x.id === open.id);
+    assert.ok(internal(t).some((c) => c.body.includes('+12125550199')), 'FLOW-10: number in the comments');
+    const b = s.users.find((u) => u.id === bruno.id);
+    assert.equal(b.phone, '+15550101100', 'the contact keeps its number');
+  }, 'dialled number on the ticket');
+});
+
+// OUT-10, SET-7: "Do not create a ticket" writes nothing to Zendesk.
+test('Do not create a ticket writes nothing', async () => {
+  const app = await signedIn('ada@sandbox.test', { allow_do_not_create_ticket: true });
+  const before = await state();
+  const writesBefore = (await appRequests()).filter((r) => r.method !== 'GET').length;
+  await page.evaluate(() => window.sandbox.dialout({ number: '+15550101000', userId: null, ticketId: null }));
+  await app.locator('[data-testid=ticket-option-none]').waitFor();
+  await app.locator('[data-testid=ticket-option-none]').click();
+  await callAndHangUp(app);
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await state();
+  assert.equal(after.tickets.length, before.tickets.length);
+  assert.equal(after.users.length, before.users.length);
+  assert.equal((await appRequests()).filter((r) => r.method !== 'GET').length, writesBefore, 'no write');
+});
+
+// TEAM-4, TEAM-5, TEAM-16: team ticket entry (required): the Ticket ID decides; "Enter new
+// number" from a ticket is refused with an error.
+test('team ticket entry: required Ticket ID, Enter new number refused', async () => {
+  const app = await signedIn('cleo@sandbox.test', { team_ticket_entry: true });
+  await page.keyboard.type('+15550101100');
+  await app.locator('[data-testid=keypad-next]').click();
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true, 'TEAM-5 required');
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
+  await app.locator('[data-testid=ticket-id]').fill(String(open.id));
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), false);
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
+  await app.locator('[data-testid=error-banner]').waitFor();
+  assert.match(await app.locator('[data-testid=error-banner]').innerText(), /.+/);
+});
