@@ -109,7 +109,8 @@ async function signedIn(email = 'ada@sandbox.test', operation = {}) {
   await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${base}/`);
   await page.evaluate(() => window.sandbox.ready);
-  await page.evaluate(() => window.sandbox.openApp());
+  // AGENT-1: the adapter opens from its icon in the top bar.
+  await page.locator('[data-testid=app-icon]').click();
   const app = await adapterFrame();
   await app.locator('[data-testid=sign-in-email]').fill(email);
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
@@ -133,10 +134,16 @@ const ticketsOf = (s, userId) => s.tickets.filter((t) => t.requester_id === user
 const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
 const voice = (t) => t.comments.filter((c) => c.type !== 'Comment');
 
-async function callAndHangUp(app) {
+async function callAndHangUp(app, { minimise = false } = {}) {
   const before = (await state()).platform_calls.length;
   await app.locator('[data-testid=call-button]').click();
   await app.locator('[data-testid=hangup-button]').waitFor();
+  if (minimise) {
+    // AGENT-3: minimising the adapter during the call does not affect it.
+    await page.locator('[data-testid=app-icon]').click();
+    await new Promise((r) => setTimeout(r, 500));
+    await page.locator('[data-testid=app-icon]').click();
+  }
   // The customer answers (auto_answer_ms), the agent talks, then hangs up.
   await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
   await app.locator('[data-testid=hangup-button]').click();
@@ -185,7 +192,7 @@ test('click-to-call from a user profile creates the call ticket', async () => {
   await page.locator("[data-testid=user-phone-0]").click();
   await valueOf(app, 'contact-id', anna.name); // FLOW-3
   await valueOf(app, 'ticket-id', 'New ticket');
-  await callAndHangUp(app);
+  await callAndHangUp(app, { minimise: true });
   const ticket = await eventually(async () => {
     s = await state();
     const mine = ticketsOf(s, anna.id);

@@ -252,6 +252,7 @@ fn manifest_author() {
 
 // version
 
+// PRE-2: flexible outbound needs the app package at version 1.4 or later.
 #[test]
 fn version_must_be_at_least_1_4_0() {
     let p = edit_manifest(|m| m["version"] = json!("1.3.9"));
