@@ -8,7 +8,7 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::Outbox,
+        outbox::{Batching, CrmQueue, Outbox},
         storage::MemoryStore,
         writes::{fold, Write},
     },
@@ -339,4 +339,105 @@ fn storm(seed: u64) {
         );
         assert_eq!(t.voice_comments, 1);
     }
+}
+
+/// The platform's queue, recording what it was given.
+#[derive(Default)]
+struct RecordingQueue {
+    ops: std::cell::RefCell<Vec<serde_json::Value>>,
+    refuse_next: std::cell::Cell<bool>,
+}
+
+impl CrmQueue for &RecordingQueue {
+    async fn queue(&self, ops: &[serde_json::Value]) -> Result<(), String> {
+        if self.refuse_next.replace(false) {
+            return Err("the contact centre cannot be reached".into());
+        }
+        self.ops.borrow_mut().extend(ops.iter().cloned());
+        Ok(())
+    }
+}
+
+// BATCH-1, BATCH-2: with Add Comment batched, the end-of-call comment goes to the platform's
+// queue under its operation key; the voice comment (no queue operation) still goes directly.
+// A refused queue is retried, and a replay after a reload sends the same key again (the queue
+// ignores it).
+#[test]
+fn batched_comments_go_to_the_platform_queue() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let queue = RecordingQueue::default();
+    let batching = Batching {
+        add_comment: true,
+        ticket_update: false,
+    };
+    let store = MemoryStore::default();
+    let mut outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    let report = block_on(outbox.run_with(&zd, &&queue, batching, 0));
+    let ticket = report.created_tickets[0].1;
+    fake.reset_counts();
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    queue.refuse_next.set(true);
+    let report = block_on(outbox.run_with(&zd, &&queue, batching, 0));
+    assert!(
+        report.completed.is_empty() && report.wake_at_ms.is_some(),
+        "retried later"
+    );
+    let mut outbox = Outbox::open(store, AGENT);
+    let report = block_on(outbox.run_with(&zd, &&queue, batching, 10_000));
+    assert_eq!(report.completed, ["call-1.ended"]);
+    let ops = queue.ops.borrow();
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert_eq!(ops[0]["kind"], "add_comment");
+    assert_eq!(ops[0]["ticket_id"], ticket);
+    assert_eq!(ops[0]["key"], "call-1.ended.0");
+    assert!(ops[0]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Call finished"));
+    let t = &fake.tickets()[0];
+    assert_eq!(
+        t.comments.len(),
+        1,
+        "the comment was not written directly: {:?}",
+        t.comments
+    );
+    assert_eq!(t.voice_comments, 1, "the voice comment went directly");
+    assert_eq!(fake.counts().1, 1, "one direct write: the voice comment");
+}
+
+// BATCH-1: Ticket Update batched: status, assignee and fields go to the queue as one operation.
+#[test]
+fn batched_ticket_updates_carry_status_and_fields() {
+    use agent_adapter::zendesk::TicketChange;
+    let batching = Batching {
+        add_comment: true,
+        ticket_update: true,
+    };
+    let change = TicketChange {
+        comment: Some("Call details".into()),
+        status: Some("open".into()),
+        assignee_id: Some(AGENT),
+        custom_fields: vec![(9, serde_json::json!("ivr"))],
+        ..TicketChange::default()
+    };
+    let (ops, direct) = batching.split(40, "k.0", &change);
+    assert_eq!(
+        ops,
+        [
+            serde_json::json!({"key": "k.0", "ticket_id": 40, "kind": "update_ticket",
+            "body": {"status": "open", "assignee_id": AGENT, "comment": "Call details",
+                "custom_fields": [{"id": 9, "value": "ivr"}]}})
+        ]
+    );
+    assert_eq!(
+        direct,
+        TicketChange::default(),
+        "nothing left to send directly"
+    );
+    let (ops, direct) = Batching::default().split(40, "k.0", &change);
+    assert!(ops.is_empty());
+    assert_eq!(direct, change, "not batched: all direct");
 }

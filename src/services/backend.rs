@@ -30,7 +30,7 @@ mod web {
             crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
             live::{CallPhase, Screen},
-            outbox::{Outbox, RunReport},
+            outbox::{Batching, Outbox, RunReport},
             storage::LocalStore,
             writes::fold,
             zaf_transport::ZafTransport,
@@ -384,7 +384,10 @@ mod web {
             let Some(mut outbox) = b.outbox.borrow_mut().take() else {
                 return;
             };
-            let report: RunReport = outbox.run(&b.zendesk, now_ms()).await;
+            let batching = Batching::from_settings(&b.rules.borrow().settings);
+            let report: RunReport = outbox
+                .run_with(&b.zendesk, &b.platform, batching, now_ms())
+                .await;
             *b.outbox.borrow_mut() = Some(outbox);
             for (key, ticket) in &report.created_tickets {
                 adapter.call.update(|c| {

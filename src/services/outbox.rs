@@ -12,8 +12,97 @@ use super::{
     storage::Store,
     writes::{Ref, Write},
 };
-use crate::zendesk::{Transport, Zendesk, ZendeskError};
+use crate::zendesk::{TicketChange, Transport, Zendesk, ZendeskError};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The platform's CRM write queue (`POST /crm/ops`): it batches Add Comment and Ticket Update
+/// operations across all agents with the account's API token. A repeated key is accepted and
+/// ignored, so a replay after a reload is safe without any check.
+#[allow(async_fn_in_trait)]
+pub trait CrmQueue {
+    /// Queues operations; `Err` carries why they were not accepted (retry later).
+    async fn queue(&self, ops: &[Value]) -> Result<(), String>;
+}
+
+/// Which services go through the platform's queue (Developer Settings, BATCH rules).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Batching {
+    /// "Add Comment"†: internal comments.
+    pub add_comment: bool,
+    /// "Assignment / Ticket Update"†: status, assignee, custom fields.
+    pub ticket_update: bool,
+}
+
+impl Batching {
+    /// From the platform's settings.
+    pub fn from_settings(settings: &domain::settings::Settings) -> Self {
+        Self {
+            add_comment: settings.developer.batch_add_comment,
+            ticket_update: settings.developer.batch_ticket_update,
+        }
+    }
+
+    /// Splits an update into the operations the queue takes and what must still go directly:
+    /// a comment goes to the queue when Add Comment is batched; status, assignee and fields when
+    /// Ticket Update is (a comment travels with them then, so the ticket's order holds); a voice
+    /// comment always goes directly (the queue has no such operation).
+    pub fn split(
+        &self,
+        ticket_id: u64,
+        key: &str,
+        change: &TicketChange,
+    ) -> (Vec<Value>, TicketChange) {
+        let has_update = change.status.is_some()
+            || change.assignee_id.is_some()
+            || !change.custom_fields.is_empty();
+        let mut direct = change.clone();
+        let mut ops = Vec::new();
+        if has_update && self.ticket_update {
+            let fields: Vec<Value> = change
+                .custom_fields
+                .iter()
+                .map(|(id, v)| json!({"id": id, "value": v}))
+                .collect();
+            let mut body = json!({"status": change.status, "assignee_id": change.assignee_id,
+                "custom_fields": fields});
+            if let Some(comment) = change.comment.as_ref().filter(|_| self.add_comment) {
+                body["comment"] = json!(comment);
+                direct.comment = None;
+            }
+            ops.push(
+                json!({"key": key, "ticket_id": ticket_id, "kind": "update_ticket", "body": body}),
+            );
+            direct.status = None;
+            direct.assignee_id = None;
+            direct.custom_fields.clear();
+        } else if let Some(comment) = change
+            .comment
+            .as_ref()
+            .filter(|_| self.add_comment && !has_update)
+        {
+            ops.push(
+                json!({"key": key, "ticket_id": ticket_id, "kind": "add_comment", "body": comment}),
+            );
+            direct.comment = None;
+        }
+        (ops, direct)
+    }
+}
+
+/// No queue: every write goes directly to Zendesk.
+pub struct NoQueue;
+
+impl CrmQueue for NoQueue {
+    async fn queue(&self, _: &[Value]) -> Result<(), String> {
+        Err("no CRM queue".into())
+    }
+}
+
+/// True when nothing is left to send.
+fn is_empty(change: &TicketChange) -> bool {
+    change.to_json().as_object().is_none_or(|o| o.is_empty())
+}
 
 /// One queued decision: its writes in order, and how far it got.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,15 +203,30 @@ impl<S: Store> Outbox<S> {
         true
     }
 
-    /// Sends what is due, in order, until done or blocked.
+    /// Sends what is due, in order, until done or blocked; every write goes directly.
     pub async fn run<T: Transport>(&mut self, zendesk: &Zendesk<T>, now_ms: i64) -> RunReport {
+        self.run_with(zendesk, &NoQueue, Batching::default(), now_ms)
+            .await
+    }
+
+    /// Sends what is due, with the batched services going to the platform's queue.
+    pub async fn run_with<T: Transport, Q: CrmQueue>(
+        &mut self,
+        zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
+        now_ms: i64,
+    ) -> RunReport {
         let mut report = RunReport::default();
         while let Some(job) = self.state.jobs.first().cloned() {
             if job.not_before_ms > now_ms {
                 report.wake_at_ms = Some(job.not_before_ms);
                 break;
             }
-            match self.step(zendesk, job, now_ms, &mut report).await {
+            match self
+                .step(zendesk, queue, batching, job, now_ms, &mut report)
+                .await
+            {
                 Step::Continue => {}
                 Step::Wait(at) => {
                     report.wake_at_ms = Some(at);
@@ -134,9 +238,11 @@ impl<S: Store> Outbox<S> {
     }
 
     /// Performs the next write of the first job.
-    async fn step<T: Transport>(
+    async fn step<T: Transport, Q: CrmQueue>(
         &mut self,
         zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
         mut job: Job,
         now_ms: i64,
         report: &mut RunReport,
@@ -183,7 +289,16 @@ impl<S: Store> Outbox<S> {
             },
             Write::UpdateTicket { ticket, change } => match resolve(ticket, &job) {
                 Some(id) => {
-                    let applied = if recovering {
+                    let (ops, change) = batching.split(id, &op_key, &change);
+                    // The queue ignores a key it has seen: queueing again after a reload is safe.
+                    let queued = if ops.is_empty() {
+                        Ok(())
+                    } else {
+                        queue.queue(&ops).await.map_err(ZendeskError::Transport)
+                    };
+                    let applied = if queued.is_err() || is_empty(&change) {
+                        queued.map(|()| true)
+                    } else if recovering {
                         zendesk.update_applied(id, &op_key).await
                     } else {
                         Ok(false)
@@ -264,4 +379,13 @@ impl<S: Store> Outbox<S> {
 enum Step {
     Continue,
     Wait(i64),
+}
+
+impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
+    async fn queue(&self, ops: &[Value]) -> Result<(), String> {
+        self.queue_crm_ops(ops)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
