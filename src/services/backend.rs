@@ -225,6 +225,14 @@ mod web {
             });
             return;
         }
+        if matches!(
+            adapter.screen.get_untracked(),
+            Screen::SignIn | Screen::Booting
+        ) {
+            adapter.error(adapter.word(Label::SignInFirst));
+            show_popover(&b);
+            return;
+        }
         let entry = match (d.number.filter(|n| !n.is_empty()), d.user_id, d.ticket_id) {
             (Some(number), Some(user_id), Some(ticket_id)) => EntryPoint::Ticket {
                 number,
@@ -244,11 +252,7 @@ mod web {
                 return;
             }
         };
-        if adapter.screen.get_untracked() == Screen::SignIn {
-            adapter.error(adapter.word(Label::SignInFirst));
-        } else {
-            adapter.open_dial(entry);
-        }
+        adapter.open_dial(entry);
         show_popover(&b);
     }
 

@@ -308,3 +308,29 @@ test('team ticket entry: required Ticket ID, Enter new number refused', async ()
   await app.locator('[data-testid=error-banner]').waitFor();
   assert.match(await app.locator('[data-testid=error-banner]').innerText(), /.+/);
 });
+
+// The background location preloads the top bar: click-to-call reaches the adapter before the
+// agent has ever opened it; the popover opens and asks the agent to sign in first.
+test('click-to-call before the adapter was opened', async () => {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings();
+  await page?.close();
+  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  await page.route(ZAF_CDN, (route) => route.abort());
+  await page.goto(`${base}/`);
+  await page.evaluate(() => window.sandbox.ready);
+  // Only the background location is loaded by the workspace; it preloads the top bar.
+  const app = await adapterFrame();
+  await eventually(async () => {
+    const invokes = await page.evaluate(() => window.sandbox.invokes);
+    assert.ok(invokes.some((i) => i.name === 'preloadPane'), JSON.stringify(invokes));
+  }, 'the background location asked for preloadPane');
+  assert.equal(await page.locator('#popover').isHidden(), true, 'preloaded, not shown');
+  await app.locator('[data-testid=sign-in-email]').waitFor({ state: 'attached' });
+  const delivered = await page.evaluate(() =>
+    window.sandbox.dialout({ number: '+15550101000', userId: null, ticketId: null }),
+  );
+  assert.ok(delivered >= 1, 'the preloaded top bar listens');
+  await page.locator('#popover').waitFor({ state: 'visible' });
+  await app.locator('[data-testid=error-banner]', { hasText: 'Sign in' }).waitFor();
+});

@@ -111,7 +111,13 @@
     if (path === 'currentUser') return userJson(currentAgent);
     if (path === 'currentAccount') return { subdomain: 'sandbox', planName: 'enterprise' };
     if (path === 'instances') {
+      // As in Zendesk, every installed location has an instance, rendered yet or not: the
+      // background location finds the top bar here before its pane exists, to preload it.
       const out = {};
+      for (const loc of ['top_bar', 'background']) {
+        const guid = `${info.app_guid}-${loc}`;
+        out[guid] = { location: loc, instanceGuid: guid, product: 'support' };
+      }
       for (const x of frames.values()) out[x.guid] = { location: x.location, instanceGuid: x.guid, product: 'support' };
       return out;
     }
