@@ -159,7 +159,8 @@ pub fn DialScreen() -> impl IntoView {
 
     let keypad_open = adapter.keypad_open;
     view! {
-        <section class=style::screen aria-label=word(Label::OutboundCallTitle)>
+        <section class=style::screen aria-labelledby="dial-title">
+            <h1 id="dial-title" class=style::visually_hidden>{word(Label::OutboundCallTitle)}</h1>
             <ErrorBanner/>
             <Selectors view=view/>
             <NumberRow view=view/>

@@ -76,14 +76,14 @@ pub fn InCall() -> impl IntoView {
     };
     let not_logged = move || call().is_some_and(|c| c.plan.ticket == TicketPlan::None);
     view! {
-        <section class=style::screen aria-label=word(Label::OutboundCallTitle)>
+        <section class=style::screen aria-labelledby="call-number">
             <ErrorBanner/>
             <div class=style::summary>
-                <p class=style::number>{number}</p>
+                <h1 class=style::number id="call-number">{number}</h1>
                 <p class=style::status role="status" aria-live="polite" data-testid="call-status">
                     {status}
                 </p>
-                <p class=style::timer aria-label="timer">{timer}</p>
+                <p class=style::timer role="timer">{timer}</p>
             </div>
             <Show when=move || dtmf_open.get() && !ended()>
                 <Keypad on_key=move |_| {} on_backspace=move |()| {}/>

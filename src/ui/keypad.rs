@@ -22,13 +22,14 @@ fn letters(key: Key) -> &'static str {
     }
 }
 
-/// The accessible name of a key (screen readers would read `*` and `#` poorly).
-fn aria_label(key: Key) -> String {
+/// The accessible name of a symbol key (screen readers would read `*` and `#` poorly); digits
+/// are named by their visible digit.
+fn aria_label(key: Key) -> Option<&'static str> {
     match key {
-        Key::Star => "star".to_owned(),
-        Key::Hash => "hash".to_owned(),
-        Key::Plus => "plus".to_owned(),
-        Key::Digit(d) => d.to_string(),
+        Key::Star => Some("star"),
+        Key::Hash => Some("hash"),
+        Key::Plus => Some("plus"),
+        Key::Digit(_) => None,
     }
 }
 

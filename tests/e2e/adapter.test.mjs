@@ -7,125 +7,31 @@
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, ZAF_CDN } from './support.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox');
-const ZAF_CDN = 'https://static.zdassets.com/**';
-
-let sandbox;
-let base;
-let browser;
+let env;
 let page;
-let output = '';
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function api(method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
+const api = (...args) => env.api(...args);
 const state = () => api('GET', '/_sandbox/state');
 const appRequests = async () =>
   (await api('GET', '/_sandbox/requests')).requests.filter((r) => r.source === 'app');
-
-/** Settings on top of the fixture's: the §0.2 defaults unless a test says otherwise. */
-async function settings(operation = {}) {
-  await api('PUT', '/_sandbox/settings', {
-    auto_answer_ms: 300,
-    operation: {
-      do_not_append: false,
-      prompt_select_open_ticket: false,
-      allow_create_new_ticket: false,
-      allow_do_not_create_ticket: false,
-      allow_use_entered_number: false,
-      team_ticket_entry: false,
-      ...operation,
-    },
-  });
-}
+const settings = (operation) => applySettings(env, operation);
+const adapterFrame = () => frameOf(page);
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
-  sandbox = spawn(
-    sandboxBin,
-    ['--port', String(port), '--app-dir', join(root, 'dist'), '--queue-file', queue,
-      '--zaf-sdk', join(root, 'target/js/zaf_sdk.js')],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  sandbox.stdout.on('data', (d) => (output += d));
-  sandbox.stderr.on('data', (d) => (output += d));
-  for (let i = 0; ; i++) {
-    try {
-      await api('GET', '/_sandbox/state');
-      break;
-    } catch (e) {
-      if (i > 100) throw new Error(`the sandbox did not start: ${e.message}\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  env = await startSandbox();
 });
 
 after(async () => {
-  await browser?.close();
-  sandbox?.kill();
+  await env?.stop();
 });
 
 /** A fresh fixture, a fresh workspace page, the adapter signed in as `email`. */
 async function signedIn(email = 'ada@sandbox.test', operation = {}) {
-  await api('POST', '/_sandbox/reset', { fixture: 'default' });
-  await settings(operation);
-  await page?.close();
-  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
-  page.on('pageerror', (e) => (output += `pageerror: ${e.message}\n`));
-  await page.route(ZAF_CDN, (route) => route.abort());
-  await page.goto(`${base}/`);
-  await page.evaluate(() => window.sandbox.ready);
-  // AGENT-1: the adapter opens from its icon in the top bar.
-  await page.locator('[data-testid=app-icon]').click();
-  const app = await adapterFrame();
-  await app.locator('[data-testid=sign-in-email]').fill(email);
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
-  return app;
-}
-
-async function adapterFrame() {
-  for (let i = 0; i < 100; i++) {
-    const frame = page.frames().find((f) => f.url().includes('/app/index.html'));
-    if (frame) return frame;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no top-bar frame');
+  const opened = await signedInPage(env, operation, { email });
+  page = opened.page;
+  return opened.app;
 }
 
 const userByPhone = (s, phone) => s.users.find((u) => u.phone === phone);
@@ -172,11 +78,11 @@ async function eventually(check, what) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`${what}: ${last?.message}\n${output.slice(-2000)}`);
+  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
 }
 
 beforeEach(() => {
-  output = '';
+  env.output = '';
 });
 
 // FLOW-2, FLOW-3, MATRIX-1.0: click-to-call from a user profile; a known contact without open
@@ -315,9 +221,10 @@ test('click-to-call before the adapter was opened', async () => {
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
   await settings();
   await page?.close();
-  page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  page = await env.browser.newPage({ viewport: { width: 1200, height: 760 } });
+  env.page = page;
   await page.route(ZAF_CDN, (route) => route.abort());
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   // Only the background location is loaded by the workspace; it preloads the top bar.
   const app = await adapterFrame();

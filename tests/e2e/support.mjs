@@ -1,0 +1,120 @@
+// Shared by the end-to-end tests and benchmarks: starts the sandbox with the release build, opens
+// its workspace in headless Chromium, signs the adapter in.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox');
+/** Zendesk's CDN is unreachable here; the sandbox serves the npm build of the SDK instead. */
+export const ZAF_CDN = 'https://static.zdassets.com/**';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the sandbox on a free port and a browser; `stop()` ends both. */
+export async function startSandbox() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
+  const env = { base, output: '' };
+  env.process = spawn(
+    sandboxBin,
+    ['--port', String(port), '--app-dir', join(root, 'dist'), '--queue-file', queue,
+      '--zaf-sdk', join(root, 'target/js/zaf_sdk.js')],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  env.process.stdout.on('data', (d) => (env.output += d));
+  env.process.stderr.on('data', (d) => (env.output += d));
+  env.api = async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  for (let i = 0; ; i++) {
+    try {
+      await env.api('GET', '/_sandbox/state');
+      break;
+    } catch (e) {
+      if (i > 100) throw new Error(`the sandbox did not start: ${e.message}\n${env.output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  env.stop = async () => {
+    await env.browser?.close();
+    env.process?.kill();
+  };
+  return env;
+}
+
+/** Settings on top of the fixture's: the §0.2 defaults unless `operation` says otherwise. */
+export async function settings(env, operation = {}) {
+  await env.api('PUT', '/_sandbox/settings', {
+    auto_answer_ms: 300,
+    operation: {
+      do_not_append: false,
+      prompt_select_open_ticket: false,
+      allow_create_new_ticket: false,
+      allow_do_not_create_ticket: false,
+      allow_use_entered_number: false,
+      team_ticket_entry: false,
+      ...operation,
+    },
+  });
+}
+
+/** The adapter's top-bar frame in `page`. */
+export async function adapterFrame(page) {
+  for (let i = 0; i < 100; i++) {
+    const frame = page.frames().find((f) => f.url().includes('/app/index.html'));
+    if (frame) return frame;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no top-bar frame');
+}
+
+/**
+ * A fresh fixture and workspace page; the adapter opened from its top-bar icon (AGENT-1) and,
+ * unless `signIn` is false, signed in as `email`.
+ */
+export async function signedInPage(env, operation = {}, { email = 'ada@sandbox.test', signIn = true } = {}) {
+  await env.api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env, operation);
+  await env.page?.close();
+  const page = await env.browser.newPage({ viewport: { width: 1200, height: 760 } });
+  env.page = page;
+  page.on('pageerror', (e) => (env.output += `pageerror: ${e.message}\n`));
+  await page.route(ZAF_CDN, (route) => route.abort());
+  await page.goto(`${env.base}/`);
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const app = await adapterFrame(page);
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  if (signIn) {
+    await app.locator('[data-testid=sign-in-email]').fill(email);
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+  }
+  return { page, app };
+}
