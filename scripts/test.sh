@@ -45,5 +45,8 @@ step "end-to-end: the adapter in the sandbox workspace (headless Chromium)"
 cargo build -p sandbox --locked
 node --test tests/e2e/
 
+step "UI benchmarks: cold start and keypress to paint (headless Chromium)"
+node tests/e2e/bench.mjs
+
 step "size benchmark"
 scripts/size.sh dist

@@ -125,6 +125,9 @@ mod web {
                 return;
             }
         };
+        // The sign-in form needs nothing from Zendesk until it is sent: show it at once, and
+        // connect (agent, language, platform URL) while the agent types.
+        adapter.screen.set(Screen::SignIn);
         leptos::task::spawn_local(async move {
             if zaf
                 .context()
@@ -174,7 +177,6 @@ mod web {
             backend._subscriptions.borrow_mut().push(dialout);
             BACKEND.with(|b| *b.borrow_mut() = Some(backend.clone()));
             keep_lease(backend);
-            adapter.screen.set(Screen::SignIn);
         });
     }
 
@@ -265,9 +267,23 @@ mod web {
 
     /// Signs in to the platform, loads settings and options, opens the dial screen.
     pub fn sign_in(adapter: Adapter, email: String, password: String, busy: RwSignal<bool>) {
-        let Some(b) = backend() else { return };
         busy.set(true);
         leptos::task::spawn_local(async move {
+            // Sent before the connection to Zendesk finished: wait for it (a few round trips).
+            let mut waited = 0;
+            let b = loop {
+                if let Some(b) = backend() {
+                    break b;
+                }
+                if waited >= 10_000
+                    || matches!(adapter.screen.get_untracked(), Screen::Unavailable(_))
+                {
+                    busy.set(false);
+                    return;
+                }
+                sleep(50).await;
+                waited += 50;
+            };
             let result = async {
                 let agent = b.platform.sign_in(&email, &password).await?;
                 let settings = b.platform.settings().await?;

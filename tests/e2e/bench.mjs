@@ -1,0 +1,142 @@
+// Benchmarks of the adapter in a browser (prints figures; no pass or fail):
+// - cold start: from the host page's navigation start to the adapter's first screen painted inside
+//   its iframe, the iframe on another origin (its own renderer process, as in Zendesk), each load
+//   in a fresh browser context (empty cache); median of 15, with a blank page in the same frame for
+//   reference;
+// - keypress to painted number: from a key's keydown in the adapter to the frame painted with the
+//   number changed; median of 40 keys.
+// The host page plays Zendesk's side of the ZAF handshake; the app comes from the sandbox.
+
+import { createServer } from 'node:http';
+import { startSandbox, freePort, ZAF_CDN } from './support.mjs';
+
+const LOADS = 15;
+const KEYS = 40;
+
+function hostPage(frameSrc, platformUrl) {
+  return `<!doctype html><meta charset="utf-8"><title>bench host</title>
+<iframe id="app" src="${frameSrc}" width="360" height="510"></iframe>
+<script>
+  const settings = { platform_url: ${JSON.stringify(platformUrl)} };
+  addEventListener('message', (event) => {
+    const frame = document.getElementById('app');
+    if (event.source !== frame.contentWindow) return;
+    let m;
+    try { m = typeof event.data === 'string' ? JSON.parse(event.data) : event.data; } catch { return; }
+    const reply = (d) => frame.contentWindow.postMessage(JSON.stringify(d), event.origin);
+    if (m.key === 'iframe.handshake') {
+      reply({ key: 'zaf.app.registered', message: { metadata: { appId: 1, installationId: 1, settings },
+        context: { instanceGuid: m.instanceGuid, product: 'support', location: 'top_bar' } } });
+    } else if (m.request === 'get') {
+      const result = { errors: {} };
+      for (const p of m.params) {
+        if (p === 'currentUser') result.currentUser = { id: 4300000001, name: 'Ada Agent', locale: 'en-US' };
+        else result.errors[p] = { message: 'n/a' };
+      }
+      reply({ id: m.id, result });
+    } else if (m.request) {
+      reply({ id: m.id, result: { errors: {} } });
+    }
+  });
+</script>`;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// Runs in the app frame: resolves with the absolute time (ms since epoch) of the first animation
+// frame in which `selector` is in the document: that frame's rendering step paints it.
+const paintedAt = (selector) => new Promise((resolve) => {
+  const check = () => {
+    if (document.querySelector(selector)) resolve(performance.timeOrigin + performance.now());
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+});
+
+const env = await startSandbox();
+try {
+  const appPort = new URL(env.base).port;
+  const hostPort = await freePort();
+  const host = `http://127.0.0.1:${hostPort}`;
+  const query = new URLSearchParams({ origin: host, app_guid: 'bench-guid' });
+  const appSrc = `http://localhost:${appPort}/app/index.html?${query}`;
+  const blankSrc = `http://localhost:${appPort}/app/blank-for-bench.html`;
+  const server = createServer((req, res) => {
+    const src = req.url.startsWith('/blank') ? blankSrc : appSrc;
+    res.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(src, `${env.base}/platform`));
+  });
+  await new Promise((r) => server.listen(hostPort, '127.0.0.1', r));
+
+  async function coldLoad(path, selector) {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    await page.route(ZAF_CDN, (route) => route.abort());
+    await page.route('**/blank-for-bench.html', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!doctype html><p id="blank">blank</p>' }));
+    await page.goto(`${host}${path}`, { waitUntil: 'commit' });
+    const hostOrigin = await page.evaluate(() => performance.timeOrigin);
+    let frame;
+    while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const at = await frame.evaluate(paintedAt, selector);
+    await context.close();
+    return at - hostOrigin;
+  }
+
+  const blank = [];
+  const adapter = [];
+  for (let i = 0; i < LOADS; i++) {
+    blank.push(await coldLoad('/blank', '#blank'));
+    adapter.push(await coldLoad('/', '[data-testid=sign-in-email]'));
+  }
+  console.log(`cold start, blank page in the frame: median ${median(blank).toFixed(0)} ms (${LOADS} cold loads)`);
+  console.log(`cold start to the adapter's first screen (sign-in) painted: median ${median(adapter).toFixed(0)} ms (${LOADS} cold loads; min ${Math.min(...adapter).toFixed(0)}, max ${Math.max(...adapter).toFixed(0)})`);
+
+  // Keypress to painted number, on the signed-in dial screen.
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.route(ZAF_CDN, (route) => route.abort());
+  await page.goto(`${host}/`);
+  let frame;
+  while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await frame.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await frame.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await frame.locator('[data-testid=sign-in-submit]').click();
+  await frame.locator('[data-testid=dial-number]').waitFor();
+  await frame.evaluate(() => {
+    window.__keyTimes = [];
+    const input = document.querySelector('[data-testid=dial-number]');
+    addEventListener('keydown', (e) => {
+      const start = performance.now();
+      const before = input.value;
+      const wait = () => {
+        if (input.value !== before) {
+          // This frame's rendering step paints the new number.
+          window.__keyTimes.push(performance.now() - start);
+        } else if (performance.now() - start < 1000) {
+          requestAnimationFrame(wait);
+        }
+      };
+      requestAnimationFrame(wait);
+    }, { capture: true });
+  });
+  await frame.locator('[data-testid=dial-number]').focus();
+  for (let i = 0; i < KEYS; i++) {
+    await page.keyboard.press(String(i % 10));
+    if (i % 10 === 9) await page.keyboard.press('Escape');
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const keys = await frame.evaluate(() => window.__keyTimes);
+  console.log(`keypress to painted number: median ${median(keys).toFixed(1)} ms over ${keys.length} keys (max ${Math.max(...keys).toFixed(1)})`);
+  await context.close();
+  server.close();
+} finally {
+  await env.stop();
+}
