@@ -441,3 +441,77 @@ fn batched_ticket_updates_carry_status_and_fields() {
     assert!(ops.is_empty());
     assert_eq!(direct, change, "not batched: all direct");
 }
+
+// UPD-8: the call's ticket was merged while the call went on: the end of the call is written to
+// the ticket it was merged into, not refused.
+#[test]
+fn writes_follow_a_merge() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let source = fake.add_ticket(ann, "open");
+    let target = fake.add_ticket(ann, "open");
+    fake.merge(source, target);
+    assert_eq!(block_on(zd.merge_target(source)), Ok(Some(target)));
+    assert_eq!(block_on(zd.merge_target(target)), Ok(None));
+    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.ended", ended("call-1", source));
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-1.ended"], "{report:?}");
+    let tickets = fake.tickets();
+    let t = tickets.iter().find(|t| t.id == target).unwrap();
+    assert!(
+        t.comments.iter().any(|c| c.starts_with("Call finished")),
+        "{:?}",
+        t.comments
+    );
+    assert_eq!(t.voice_comments, 1);
+}
+
+#[test]
+fn merge_comment_parsing() {
+    use agent_adapter::zendesk::merge_target_in;
+    assert_eq!(
+        merge_target_in("This request was closed and merged into request #4012."),
+        Some(4012)
+    );
+    assert_eq!(
+        merge_target_in("Merged into request #77 by an agent"),
+        Some(77)
+    );
+    assert_eq!(merge_target_in("Call finished"), None);
+}
+
+// TICKET-10, TICKET-13: a voicemail ticket through Talk Partner Edition, with its voice comment.
+#[test]
+fn voice_tickets_carry_via_and_voice_comment() {
+    use agent_adapter::zendesk::VoiceComment;
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let ticket = NewTicket {
+        subject: "Voicemail from +14155550100".into(),
+        requester_id: ann,
+        comment: "Voicemail".into(),
+        via_id: Some(44),
+        ..NewTicket::default()
+    };
+    let voice = VoiceComment {
+        from: NUMBER.into(),
+        to: "+15550002".into(),
+        recording_url: Some("https://recordings.example/v.mp3".into()),
+        started_at: "2024-05-01T10:00:00Z".into(),
+        call_duration: 12,
+        answered_by_id: None,
+    };
+    let created = block_on(zd.create_voice_ticket(&ticket, Some(&voice), Some(AGENT))).unwrap();
+    let t = fake
+        .tickets()
+        .into_iter()
+        .find(|t| t.id == created.id)
+        .unwrap();
+    assert_eq!(
+        (t.requester_id, t.assignee_id, t.voice_comments),
+        (ann, Some(AGENT), 1)
+    );
+}

@@ -121,7 +121,13 @@ pub struct Job {
     pub attempts: u32,
     /// Do not send before this time (unix ms).
     pub not_before_ms: i64,
+    /// Merges followed so far (UPD-8).
+    #[serde(default)]
+    pub merge_hops: u32,
 }
+
+/// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
+const MAX_MERGE_HOPS: u32 = 5;
 
 /// What a run of the outbox did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -198,6 +204,7 @@ impl<S: Store> Outbox<S> {
             in_flight: false,
             attempts: 0,
             not_before_ms: 0,
+            merge_hops: 0,
         });
         self.persist();
         true
@@ -351,6 +358,42 @@ impl<S: Store> Outbox<S> {
                 job.not_before_ms = at;
                 self.replace_first(job);
                 Step::Wait(at)
+            }
+            Err(ZendeskError::Closed) if job.merge_hops < MAX_MERGE_HOPS => {
+                // UPD-8: a ticket closed by a merge lives on in its target: write there.
+                let target = match &job.writes[index] {
+                    Write::UpdateTicket { ticket, .. } => resolve(*ticket, &job),
+                    _ => None,
+                };
+                let followed = match target {
+                    Some(id) => zendesk.merge_target(id).await,
+                    None => Ok(None),
+                };
+                match followed {
+                    Ok(Some(survivor)) => {
+                        if let Write::UpdateTicket { ticket, .. } = &mut job.writes[index] {
+                            *ticket = Ref::Existing(survivor);
+                        }
+                        job.merge_hops += 1;
+                        job.in_flight = false;
+                        self.replace_first(job);
+                        Step::Continue
+                    }
+                    Ok(None) => {
+                        self.finish_first(&job.key);
+                        report.failed.push((job.key, ZendeskError::Closed));
+                        Step::Continue
+                    }
+                    Err(_) => {
+                        // The write was refused, nothing landed: look again later.
+                        job.attempts += 1;
+                        let at = now_ms + domain::batch::retry_delay_ms(job.attempts);
+                        job.not_before_ms = at;
+                        job.in_flight = false;
+                        self.replace_first(job);
+                        Step::Wait(at)
+                    }
+                }
             }
             Err(e) => {
                 self.finish_first(&job.key);

@@ -52,6 +52,22 @@ pub struct UserMatches {
     pub open_ticket_counts: BTreeMap<u64, u64>,
 }
 
+/// UNCONFIRMED (reference/zendesk.md §5.3): a ticket closed by a merge carries this tag, and its
+/// last comment says where it went ("…closed and merged into request #N…", Zendesk's default
+/// source comment). [`merge_target_in`] reads that text.
+pub const MERGED_TAG: &str = "closed_by_merge";
+
+/// The ticket a merge comment points to: the number after "merged into request #".
+pub fn merge_target_in(comment: &str) -> Option<u64> {
+    let lower = comment.to_ascii_lowercase();
+    let at = lower.find("merged into request #")? + "merged into request #".len();
+    let digits: String = lower[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 /// UNCONFIRMED (reference/zendesk.md §5.3): a ticket update may carry `metadata.custom`, which
 /// Zendesk stores on the update's audit; the adapter puts its operation key there.
 pub const AUDIT_METADATA_KEY: &str = "metadata";
@@ -412,6 +428,68 @@ impl<T: Transport> Zendesk<T> {
                 .and_then(|c| c.get("op_key"))
                 == Some(&json!(op_key))
         }))
+    }
+
+    /// Where a closed ticket was merged to (UPD-8), or `None` when it was not merged: two reads,
+    /// made only after an update was refused because the ticket is closed.
+    pub async fn merge_target(&self, ticket_id: u64) -> Result<Option<u64>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Tags {
+            #[serde(default)]
+            tags: Vec<String>,
+        }
+        #[derive(Deserialize)]
+        struct One {
+            ticket: Tags,
+        }
+        #[derive(Deserialize)]
+        struct Comment {
+            #[serde(default)]
+            body: String,
+        }
+        #[derive(Deserialize)]
+        struct Comments {
+            comments: Vec<Comment>,
+        }
+        let url = format!("/api/v2/tickets/{ticket_id}.json");
+        let one: One = self.call(HttpRequest::new(Method::Get, url)).await?;
+        if !one.ticket.tags.iter().any(|t| t == MERGED_TAG) {
+            return Ok(None);
+        }
+        let url = format!("/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc");
+        let list: Comments = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(list.comments.iter().find_map(|c| merge_target_in(&c.body)))
+    }
+
+    /// Creates a ticket through Talk Partner Edition (`via_id` 44 voicemail, 45 inbound, 46
+    /// outbound), optionally shown to an agent at once; voicemails carry their voice comment.
+    pub async fn create_voice_ticket(
+        &self,
+        ticket: &NewTicket,
+        voice_comment: Option<&VoiceComment>,
+        display_to_agent: Option<u64>,
+    ) -> Result<Ticket, ZendeskError> {
+        #[derive(Deserialize)]
+        struct One {
+            ticket: WireTicket,
+        }
+        let mut body = json!({
+            "subject": ticket.subject,
+            "requester_id": ticket.requester_id,
+            "via_id": ticket.via_id.unwrap_or(45),
+            "comment": {"body": ticket.comment, "public": false},
+        });
+        if let Some(voice) = voice_comment {
+            body["voice_comment"] = json!(voice);
+        }
+        let mut request = json!({"ticket": body});
+        if let Some(agent) = display_to_agent {
+            request["display_to_agent"] = json!(agent);
+        }
+        let request =
+            HttpRequest::new(Method::Post, "/api/v2/channels/voice/tickets.json").json(request);
+        let one: One = self.call(request).await?;
+        Ok(one.ticket.into_ticket())
     }
 
     /// Applies changes to up to 100 tickets in one background job.

@@ -9,8 +9,9 @@ mod error;
 mod wire;
 
 pub use client::{
-    phone_search_query, JobStatus, NewTicket, NewUser, TicketChange, TicketField, UserMatches,
-    VoiceComment, Zendesk, AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, OPEN_TICKET_COUNT_SIDELOAD,
+    merge_target_in, phone_search_query, JobStatus, NewTicket, NewUser, TicketChange, TicketField,
+    UserMatches, VoiceComment, Zendesk, AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MERGED_TAG,
+    OPEN_TICKET_COUNT_SIDELOAD,
 };
 pub use error::{classify, ZendeskError};
 pub use wire::parse_timestamp;

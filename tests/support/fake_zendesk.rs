@@ -38,6 +38,7 @@ pub struct FakeTicket {
     pub custom_fields: BTreeMap<u64, Value>,
     pub op_keys: Vec<String>,
     pub created_at: String,
+    pub tags: Vec<String>,
 }
 
 #[derive(Default)]
@@ -116,9 +117,22 @@ impl FakeZendesk {
                 custom_fields: BTreeMap::new(),
                 op_keys: vec![],
                 created_at: format!("2024-05-01T10:00:{:02}Z", id % 60),
+                tags: vec![],
             },
         );
         id
+    }
+
+    /// Merges `source` into `target` as Zendesk does: the source is closed, tagged, and its last
+    /// comment points to the target.
+    pub fn merge(&self, source: u64, target: u64) {
+        let mut s = self.state.borrow_mut();
+        let t = s.tickets.get_mut(&source).unwrap();
+        t.status = "closed".into();
+        t.tags.push("closed_by_merge".into());
+        t.comments.push(format!(
+            "This request was closed and merged into request #{target}."
+        ));
     }
 
     pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
@@ -144,7 +158,7 @@ impl FakeZendesk {
         json!({
             "id": t.id, "status": t.status, "requester_id": t.requester_id,
             "assignee_id": t.assignee_id, "subject": t.subject, "created_at": t.created_at,
-            "updated_at": t.created_at, "tags": [],
+            "updated_at": t.created_at, "tags": t.tags,
             "custom_fields": t.custom_fields.iter().map(|(id, v)| json!({"id": id, "value": v})).collect::<Vec<_>>(),
             "via": {"channel": "api"}, "unknown_key": {"ignored": true}
         })
@@ -219,6 +233,15 @@ impl FakeZendesk {
                 Some(t) => ok(200, json!({"ticket": Self::ticket_json(t)})),
                 None => not_found(),
             },
+            (Method::Get, ["tickets", id, "comments.json"]) => {
+                match id.parse::<u64>().ok().and_then(|id| s.tickets.get(&id)) {
+                    Some(t) => ok(
+                        200,
+                        json!({"comments": t.comments.iter().rev().map(|c| json!({"body": c, "public": false})).collect::<Vec<_>>()}),
+                    ),
+                    None => not_found(),
+                }
+            }
             (Method::Get, ["tickets", id, "audits.json"]) => {
                 match id.parse::<u64>().ok().and_then(|id| s.tickets.get(&id)) {
                     Some(t) => ok(
@@ -227,6 +250,32 @@ impl FakeZendesk {
                     ),
                     None => not_found(),
                 }
+            }
+            (Method::Post, ["channels", "voice", "tickets.json"]) => {
+                let body = req.body.as_ref().unwrap();
+                let t = &body["ticket"];
+                assert!(
+                    t["via_id"].is_u64(),
+                    "Talk Partner Edition tickets need via_id"
+                );
+                s.next_id += 1;
+                let id = s.next_id;
+                let ticket = FakeTicket {
+                    id,
+                    status: "new".into(),
+                    requester_id: t["requester_id"].as_u64().unwrap_or(0),
+                    assignee_id: body["display_to_agent"].as_u64(),
+                    subject: t["subject"].as_str().unwrap_or("").into(),
+                    comments: vec![t["comment"]["body"].as_str().unwrap_or("").into()],
+                    voice_comments: usize::from(t.get("voice_comment").is_some()),
+                    custom_fields: BTreeMap::new(),
+                    op_keys: vec![],
+                    created_at: "2024-05-01T10:00:00Z".into(),
+                    tags: vec![],
+                };
+                let out = json!({"ticket": Self::ticket_json(&ticket)});
+                s.tickets.insert(id, ticket);
+                ok(201, out)
             }
             (Method::Post, ["tickets.json"]) => {
                 let key = req
@@ -259,6 +308,7 @@ impl FakeZendesk {
                         .unwrap_or_default(),
                     op_keys: vec![],
                     created_at: "2024-05-01T10:00:00Z".into(),
+                    tags: vec![],
                 };
                 let body = json!({"ticket": Self::ticket_json(&ticket)});
                 s.tickets.insert(id, ticket);
