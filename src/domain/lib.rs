@@ -18,3 +18,4 @@ pub mod labels;
 pub mod phone;
 pub mod rules;
 pub mod settings;
+pub mod time;

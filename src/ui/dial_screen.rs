@@ -83,25 +83,9 @@ fn target_of(ev: &ev::KeyboardEvent) -> Target {
     }
 }
 
-/// Formats a unix time for the chooser's "last update" line (UTC, day and time).
+/// Formats a unix time for the chooser's "last update" line (UTC, day and minute).
 fn short_time(unix_s: i64) -> String {
-    let days = unix_s.div_euclid(86_400);
-    let secs = unix_s.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    domain::time::short_utc(unix_s)
 }
 
 /// The dial screen. Typing on the keyboard anywhere in the adapter types into the number;

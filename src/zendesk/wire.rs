@@ -99,43 +99,7 @@ impl WireTicket {
 /// Parses Zendesk's UTC timestamps (`2024-05-01T10:00:00Z`, fractions and offsets allowed) into
 /// unix seconds.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (date, rest) = text.split_once('T')?;
-    let mut ymd = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (ymd.next()??, ymd.next()??, ymd.next()??);
-    let (time, offset_s) = if let Some(t) = rest.strip_suffix('Z') {
-        (t, 0)
-    } else if let Some(pos) = rest.rfind(['+', '-']) {
-        let (t, off) = rest.split_at(pos);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let mut hm = off[1..].split(':').map(|p| p.parse::<i64>().ok());
-        let (oh, om) = (hm.next()??, hm.next().flatten().unwrap_or(0));
-        (t, sign * (oh * 3600 + om * 60))
-    } else {
-        (rest, 0)
-    };
-    let time = time.split('.').next()?;
-    let mut hms = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
-    let (h, mi, s) = (
-        hms.next()??,
-        hms.next()??,
-        hms.next().flatten().unwrap_or(0),
-    );
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s - offset_s)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    domain::time::parse_iso8601(text)
 }
 
 #[cfg(test)]
