@@ -211,6 +211,8 @@ pub enum Label {
     LoggedOnTicket,
     /// After a call with "Do not create a ticket".
     NotLogged,
+    /// The contact's stored numbers, offered when a typed number cannot be used (FLOW-11).
+    ContactNumbers,
 }
 
 impl Label {
@@ -317,6 +319,7 @@ impl Label {
             NewCall,
             LoggedOnTicket,
             NotLogged,
+            ContactNumbers,
         ]
     };
 
@@ -423,6 +426,7 @@ impl Label {
             NewCall => "New call",
             LoggedOnTicket => "Logged on ticket",
             NotLogged => "Not logged in Zendesk",
+            ContactNumbers => "The contact's numbers",
         }
     }
 }
@@ -575,6 +579,7 @@ mod tests {
             NewCall => 96,
             LoggedOnTicket => 97,
             NotLogged => 98,
+            ContactNumbers => 99,
         }
     }
 

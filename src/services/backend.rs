@@ -503,7 +503,17 @@ mod web {
                     todo.push(Fetch::Number(n.clone()));
                 }
             }
-            for id in &lookups.users {
+            // The requester of a context ticket is the designated contact (FLOW-9, FLOW-11):
+            // its stored numbers are needed too, once the ticket is known.
+            let requesters: Vec<u64> = adapter.crm.with_untracked(|crm| {
+                lookups
+                    .tickets
+                    .iter()
+                    .filter_map(|t| crm.ticket(*t))
+                    .map(|t| t.requester_id)
+                    .collect()
+            });
+            for id in lookups.users.iter().chain(requesters.iter()) {
                 if fetched.insert(format!("u:{id}")) {
                     todo.push(Fetch::User(*id));
                 }
@@ -581,6 +591,8 @@ mod web {
                 }
             }
             adapter.loading.set(false);
+            // What was fetched may name more to fetch (a ticket's requester).
+            refresh(adapter);
         });
     }
 

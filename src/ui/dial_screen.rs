@@ -331,6 +331,35 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
             view.with(|v| v.as_ref().and_then(|v| v.number_warning.clone()))
                 .map(|w| view! { <p class=style::warning role="status">{w}</p> })
         }}
+        // FLOW-11: when the typed number cannot be used, the contact's own numbers are one click
+        // away.
+        {move || {
+            let stored = view.with(|v| v.as_ref().map(|v| v.stored_numbers.clone()).unwrap_or_default());
+            (!stored.is_empty() && !adapter.keypad_open.get()).then(|| {
+                let buttons = stored
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let pick = n.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class=style::stored
+                                data-testid=format!("stored-number-{i}")
+                                on:click=move |_| adapter.edit(|d| d.pick_stored_number(&pick))
+                            >
+                                {n}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div class=style::stored_numbers role="group" aria-label=word(Label::ContactNumbers)>
+                        {buttons}
+                    </div>
+                }
+            })
+        }}
     }
 }
 

@@ -241,3 +241,48 @@ test('click-to-call before the adapter was opened', async () => {
   await page.locator('#popover').waitFor({ state: 'visible' });
   await app.locator('[data-testid=error-banner]', { hasText: 'Sign in' }).waitFor();
 });
+
+// FLOW-11, SET-9: "Enter new number" while calling unsaved numbers is off: the typed number is
+// refused with a message, and the contact's stored numbers are offered instead.
+test('Enter new number with unsaved numbers disallowed offers the stored numbers', async () => {
+  const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: false });
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await page.keyboard.type('+12125550199');
+  await app.locator('[data-testid=keypad-next]').click();
+  assert.equal(await app.locator('[data-testid=use-entered-number]').count(), 0, 'SET-9: no checkbox');
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
+  await app.locator('[data-testid=stored-number-0]').click();
+  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}`));
+  const commentsBefore = internal(open).length;
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const t = s.tickets.find((x) => x.id === open.id);
+    assert.equal(internal(t).length, commentsBefore + 2);
+    assert.ok(!internal(t).some((c) => c.body.includes('+12125550199')), 'the refused number is nowhere');
+  }, 'the call on the ticket, to the stored number');
+});
+
+// SET-3, SET-5: the ticket chooser with "Create a new ticket": the call gets a new ticket even
+// though the contact has open ones.
+test('Create a new ticket from the chooser', async () => {
+  const app = await signedIn('ada@sandbox.test', { prompt_select_open_ticket: true, allow_create_new_ticket: true });
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const before = ticketsOf(s, bruno.id).length;
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101100', userId: bruno.id, ticketId: null });
+  await app.locator('[data-testid=ticket-option-new]').waitFor();
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true, 'SET-3: nothing preselected');
+  await app.locator('[data-testid=ticket-option-new]').click();
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const mine = ticketsOf(s, bruno.id);
+    assert.equal(mine.length, before + 1, 'a new ticket');
+    assert.equal(internal(mine.at(-1)).length, 2);
+  }, 'the new ticket');
+});
