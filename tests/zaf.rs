@@ -218,4 +218,34 @@ async fn zendesk_client_over_zaf_maps_errors() {
         (ticket.id, ticket.requester_id, ticket.subject.as_str()),
         (5, 9, "Hi")
     );
+    push_response(
+        201,
+        r#"{"Location":"/api/v2/tickets/6.json"}"#,
+        r#"{"ticket":{"id":6,"status":"open","requester_id":9}}"#,
+    );
+    let new = agent_adapter::zendesk::NewTicket {
+        subject: "Outbound call".into(),
+        requester_id: 9,
+        comment: "Call details".into(),
+        ..Default::default()
+    };
+    assert_eq!(zendesk.create_ticket(&new).await.map(|t| t.id), Ok(6));
+    push_response(
+        422,
+        "{}",
+        r#"{"error":"RecordInvalid","description":"Record validation errors","details":{"status":[{"description":"Status: closed prevents ticket update"}]}}"#,
+    );
+    let change = agent_adapter::zendesk::TicketChange {
+        comment: Some("x".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        zendesk.update_ticket(6, &change, None).await,
+        Err(ZendeskError::Closed)
+    );
+    push_network_failure();
+    assert!(matches!(
+        zendesk.ticket(6).await,
+        Err(ZendeskError::Transport(_))
+    ));
 }
