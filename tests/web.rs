@@ -609,3 +609,23 @@ async fn outbound_number_and_language_are_sent() {
         ("+15550001", "it")
     );
 }
+
+// UI-7: the country picker: a national number typed after choosing Italy is an Italian number.
+#[wasm_bindgen_test]
+async fn country_picker_reads_national_numbers() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
+    let country: web_sys::HtmlSelectElement = by_test_id("country").unchecked_into();
+    assert_eq!(country.value(), "US", "the agent's region first");
+    country.set_value("IT");
+    country
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    type_keys("0212345678");
+    settle().await;
+    press_key("Enter");
+    settle().await;
+    let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
+    assert_eq!(plan.to, "+390212345678");
+}

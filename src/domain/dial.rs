@@ -595,6 +595,22 @@ impl DialScreen {
         self.language = Some(language.to_owned());
     }
 
+    /// UI-7: the country picker: numbers typed without a country code are read in `region`
+    /// (ISO 3166 code, e.g. `IT`); an unknown code is ignored. Changing it re-resolves the
+    /// number, so the contact and ticket choices are made again (OUT-12).
+    pub fn set_region(&mut self, region: &str) {
+        let region = region.trim().to_ascii_uppercase();
+        if phone::is_known_region(&region) && region != self.ctx.region {
+            self.ctx.region = region;
+            self.number_changed();
+        }
+    }
+
+    /// The region typed numbers are read in.
+    pub fn region(&self) -> &str {
+        &self.ctx.region
+    }
+
     /// What the choice to remember is, after a call (OQ-33).
     pub fn remembered(&self) -> RememberedChoice {
         RememberedChoice {

@@ -213,6 +213,8 @@ pub enum Label {
     NotLogged,
     /// The contact's stored numbers, offered when a typed number cannot be used (FLOW-11).
     ContactNumbers,
+    /// The keypad's country picker (UI-7).
+    Country,
 }
 
 impl Label {
@@ -320,6 +322,7 @@ impl Label {
             LoggedOnTicket,
             NotLogged,
             ContactNumbers,
+            Country,
         ]
     };
 
@@ -427,6 +430,7 @@ impl Label {
             LoggedOnTicket => "Logged on ticket",
             NotLogged => "Not logged in Zendesk",
             ContactNumbers => "The contact's numbers",
+            Country => "Country",
         }
     }
 }
@@ -580,6 +584,7 @@ mod tests {
             LoggedOnTicket => 97,
             NotLogged => 98,
             ContactNumbers => 99,
+            Country => 100,
         }
     }
 

@@ -268,6 +268,48 @@ fn region_of(code: &str) -> Result<Region, NotPossible> {
         .map_err(|_| NotPossible::UnknownRegion(code.to_owned()))
 }
 
+/// The countries the keypad's country picker offers (ISO 3166 code, calling code), in the order
+/// shown; the agent's own region is offered first when it is not among them.
+pub const PICKER_REGIONS: &[(&str, u16)] = &[
+    ("US", 1),
+    ("CA", 1),
+    ("GB", 44),
+    ("IE", 353),
+    ("IT", 39),
+    ("FR", 33),
+    ("DE", 49),
+    ("ES", 34),
+    ("PT", 351),
+    ("NL", 31),
+    ("BE", 32),
+    ("CH", 41),
+    ("AT", 43),
+    ("SE", 46),
+    ("NO", 47),
+    ("DK", 45),
+    ("FI", 358),
+    ("PL", 48),
+    ("CZ", 420),
+    ("GR", 30),
+    ("AU", 61),
+    ("NZ", 64),
+    ("IN", 91),
+    ("JP", 81),
+    ("SG", 65),
+    ("ZA", 27),
+    ("MX", 52),
+    ("BR", 55),
+    ("AR", 54),
+    ("AE", 971),
+];
+
+/// True for a region code the country picker may set: one of [`PICKER_REGIONS`] (any case).
+pub fn is_known_region(code: &str) -> bool {
+    PICKER_REGIONS
+        .iter()
+        .any(|(c, _)| c.eq_ignore_ascii_case(code))
+}
+
 /// The international prefixes agents paste from other countries' conventions.
 const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 

@@ -290,6 +290,9 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
     };
     view! {
         <div class=style::number_row>
+            <Show when=move || adapter.keypad_open.get()>
+                <CountryPicker/>
+            </Show>
             <label class=style::visually_hidden for="dial-number">{word(Label::PhoneNumber)}</label>
             <input
                 id="dial-number"
@@ -360,6 +363,50 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
                 }
             })
         }}
+    }
+}
+
+/// UI-7: the country numbers without a country code are read in.
+#[component]
+fn CountryPicker() -> impl IntoView {
+    let adapter = use_adapter();
+    let current = move || {
+        adapter.dial.with(|d| {
+            d.as_ref()
+                .map(|d| d.region().to_owned())
+                .unwrap_or_default()
+        })
+    };
+    let options = move || {
+        let current = current();
+        let mut list: Vec<(String, String)> = Vec::new();
+        if !domain::phone::is_known_region(&current) && !current.is_empty() {
+            list.push((current.clone(), current.clone()));
+        }
+        list.extend(
+            domain::phone::PICKER_REGIONS
+                .iter()
+                .map(|(code, cc)| (code.to_string(), format!("{code} +{cc}"))),
+        );
+        list.into_iter()
+            .map(|(code, text)| {
+                let selected = code == current;
+                view! { <option value=code selected=selected>{text}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <select
+            class=style::country
+            data-testid="country"
+            aria-label=word(Label::Country)
+            on:change:target=move |ev| {
+                let value = ev.target().value();
+                adapter.edit(|d| d.set_region(&value));
+            }
+        >
+            {options}
+        </select>
     }
 }
 

@@ -655,3 +655,21 @@ fn plan_serialises() {
     assert_eq!(json["contact"]["id"], 16_444_799_095_826u64);
     assert_eq!(serde_json::from_value::<DialPlan>(json).unwrap(), plan);
 }
+
+// UI-7: the country picker reads numbers without a country code in the chosen country.
+#[test]
+fn country_picker_changes_how_numbers_are_read() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number("02 1234 5678");
+    d.set_region("it");
+    assert_eq!(d.region(), "IT");
+    assert_eq!(d.lookups().number.as_deref(), Some("+390212345678"));
+    for unknown in ["ZZ", "QQ", "ITA", ""] {
+        d.set_region(unknown);
+        assert_eq!(d.region(), "IT", "an unknown code ({unknown:?}) is ignored");
+    }
+    let plan = d.call(&CrmState::default(), &cat).unwrap();
+    assert_eq!(plan.to, "+390212345678");
+}
