@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::model::{now_ms, PlatformCall};
-use crate::platform;
+use crate::platform::{self, rules};
 use crate::state::{App, Fault, RateBudget};
 use domain::settings::Settings;
 
@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/events", post(events))
         .route("/displays", get(displays))
         .route("/queue", get(queue))
+        .route("/queue/flush", post(flush_queue))
         .route("/info", get(info))
 }
 
@@ -177,6 +178,14 @@ async fn queue(State(app): State<App>) -> Json<Value> {
     Json(app.queue().summary())
 }
 
+/// `POST /_sandbox/queue/flush`: closes the current batch window now, so that everything queued
+/// is sent at once (benchmarks and tests need not wait for the window to end).
+async fn flush_queue(State(app): State<App>) -> Json<Value> {
+    app.queue().flush(now_ms());
+    app.wake_queue();
+    Json(app.queue().summary())
+}
+
 /// What the workspace page needs: agents (with the sandbox passwords), fixtures, the app guid.
 async fn info(State(app): State<App>) -> Json<Value> {
     let w = app.world();
@@ -205,9 +214,18 @@ async fn info(State(app): State<App>) -> Json<Value> {
 /// - `{"type":"answer","call_id"}` the customer answers a ringing outbound call;
 /// - `{"type":"hangup","call_id","after_s"?}` the customer hangs up (now or after N seconds);
 /// - `{"type":"inbound","from","agent_id"?,"menu_path"?,"lang"?}` an IVR call offered to an
-///   agent (the first one if none is named);
+///   agent (the first one if none is named); a caller no contact has gets one first (CONTACT-1),
+///   and the call's `contact_id` says whose call it is; a customer hang-up while it rings is an
+///   abandoned call (TICKET-9);
+/// - `{"type":"abandoned","from","menu"?,"lang"?}` an IVR call abandoned before any agent got it
+///   (TICKET-9; a ticket only when `abandoned_call_ticket` is on, SET-14);
+/// - `{"type":"voicemail","from","recording_url"?,"duration_s"?,"transcript"?,"menu"?,"lang"?}` a
+///   voicemail (TICKET-10);
 /// - `{"type":"emit","agent_id"?,"event":{type,…}}` any other platform event as is (chat,
 ///   SmartAction, CSAT, custom data), to one agent or all.
+///
+/// The platform's rules run before the answer, which carries what they did under `rules`
+/// (actions, requests, contact, users and tickets created, error).
 async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
     let call_id = body["call_id"].as_u64();
     match body["type"].as_str().unwrap_or("") {
@@ -224,23 +242,27 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
                 let app = app.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(std::time::Duration::from_secs_f64(after)).await;
-                    platform::end(&app, id, "customer");
+                    if platform::end(&app, id, "customer") {
+                        platform::after_customer_hangup(&app, id).await;
+                    }
                 });
                 Json(json!({"ok": true, "scheduled_s": after})).into_response()
             } else if platform::end(&app, id, "customer") {
-                Json(json!({"ok": true})).into_response()
+                match platform::after_customer_hangup(&app, id).await {
+                    Some(o) => Json(json!({"ok": true, "rules": o.to_json()})).into_response(),
+                    None => Json(json!({"ok": true})).into_response(),
+                }
             } else {
                 bad(StatusCode::CONFLICT, "the call has ended already")
             }
         }
         "inbound" => {
-            let from = body["from"].as_str().unwrap_or("").to_string();
-            if crate::model::digits(&from).len() < 3 {
+            let Some(from) = caller(&body) else {
                 return bad(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "from: the caller's number is required",
                 );
-            }
+            };
             let (id, agent, line, lang) = {
                 let mut w = app.world();
                 let agent = body["agent_id"]
@@ -272,8 +294,83 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
                 ended_by: None,
                 menu_path: body["menu_path"].as_str().unwrap_or("Main menu").into(),
             };
+            // CONTACT-1: the contact exists before the call is offered.
+            let agent_user = {
+                let w = app.world();
+                w.agents
+                    .iter()
+                    .find(|a| Some(a.id) == call.agent_id)
+                    .map_or(0, |a| a.zendesk_user_id)
+            };
+            let session =
+                rules::ivr_session(id, &call.customer_number, &call.menu_path, &call.lang);
+            let outcome = rules::new_caller(&app, session, agent_user).await;
+            app.world().calls.insert(id, call.clone());
+            platform::record_rules(&app, id, &outcome);
+            let call = app.world().calls[&id].clone();
             platform::start_call(&app, call, None);
-            Json(json!({"ok": true, "call_id": id})).into_response()
+            Json(json!({"ok": true, "call_id": id, "rules": outcome.to_json()})).into_response()
+        }
+        kind @ ("abandoned" | "voicemail") => {
+            let Some(from) = caller(&body) else {
+                return bad(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "from: the caller's number is required",
+                );
+            };
+            let menu = body["menu"]
+                .as_str()
+                .or_else(|| body["menu_path"].as_str())
+                .unwrap_or("Main menu")
+                .to_string();
+            let lang = body["lang"].as_str().unwrap_or("en-US").to_string();
+            let (id, line) = {
+                let mut w = app.world();
+                let line = w
+                    .numbers
+                    .first()
+                    .map(|n| n.number.clone())
+                    .unwrap_or_default();
+                (w.next_id(), line)
+            };
+            let now = now_ms();
+            let duration_s = body["duration_s"].as_u64().unwrap_or(0);
+            let started_ms = now - i64::try_from(duration_s.saturating_mul(1_000)).unwrap_or(0);
+            let call = PlatformCall {
+                id,
+                status: "ended".into(),
+                direction: "inbound".into(),
+                agent_id: None,
+                customer_number: from.clone(),
+                line: line.clone(),
+                lang: lang.clone(),
+                request: json!({}),
+                started_ms,
+                connected_ms: None,
+                ended_ms: Some(now),
+                ended_by: Some(kind.into()),
+                menu_path: menu.clone(),
+            };
+            app.world().calls.insert(id, call);
+            let session = rules::ivr_session(id, &from, &menu, &lang);
+            let outcome = if kind == "abandoned" {
+                rules::abandoned(&app, session).await
+            } else {
+                let vm = rules::Voicemail {
+                    recording_url: body["recording_url"]
+                        .as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| format!("http://127.0.0.1/recordings/{id}.mp3")),
+                    duration_s,
+                    transcript: body["transcript"].as_str().map(String::from),
+                    line,
+                    started_s: started_ms / 1_000,
+                };
+                rules::voicemail(&app, session, vm).await
+            };
+            platform::record_rules(&app, id, &outcome);
+            Json(json!({"ok": outcome.error.is_none(), "call_id": id, "rules": outcome.to_json()}))
+                .into_response()
         }
         "emit" => {
             let Some(ev) = body.get("event").filter(|e| e["type"].is_string()) else {
@@ -287,7 +384,21 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
         }
         other => bad(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("unknown event type {other:?}: answer, hangup, inbound, emit"),
+            format!(
+                "unknown event type {other:?}: answer, hangup, inbound, abandoned, voicemail, emit"
+            ),
         ),
     }
+}
+
+/// The caller's number from `from`, in E.164 when it parses (CONTACT-8), else as given.
+fn caller(body: &Value) -> Option<String> {
+    let from = body["from"].as_str().unwrap_or("").trim();
+    if crate::model::digits(from).len() < 3 {
+        return None;
+    }
+    Some(
+        domain::phone::normalize(from, domain::phone::DEFAULT_REGION)
+            .unwrap_or_else(|_| from.to_string()),
+    )
 }

@@ -15,6 +15,11 @@
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
 //!   recording_url, …`) plus `type` and `call_id`; other kinds (`chat.assigned`, `csat.rated`, …)
 //!   carry what `POST /_sandbox/events {"type":"emit"}` gave.
+//!
+//! The platform's own server-side rules (abandoned calls, voicemail, new IVR callers) are in
+//! [`rules`]: they write to the emulated Zendesk with the account's API token.
+
+pub mod rules;
 
 use std::time::Duration;
 
@@ -167,6 +172,40 @@ pub fn end(app: &App, id: u64, by: &str) -> bool {
     }
     emit_call(app, id, "call.ended");
     true
+}
+
+/// Records what the platform's rules did on the call: `contact_id` and `ticket_id` show in the
+/// call's events and in the state dump, the whole outcome under `request.rules`.
+pub fn record_rules(app: &App, id: u64, outcome: &rules::Outcome) {
+    let mut w = app.world();
+    if let Some(c) = w.calls.get_mut(&id) {
+        if !c.request.is_object() {
+            c.request = json!({});
+        }
+        if let Some(contact) = outcome.contact_id {
+            c.request["contact_id"] = json!(contact);
+        }
+        if let Some(t) = outcome.tickets_created.first() {
+            c.request["ticket_id"] = json!(t);
+        }
+        c.request["rules"] = outcome.to_json();
+    }
+}
+
+/// After a customer hang-up: an inbound call that no agent answered is abandoned (TICKET-9), and
+/// the platform runs its rules on it. None when the call was not an abandoned inbound call.
+pub async fn after_customer_hangup(app: &App, id: u64) -> Option<rules::Outcome> {
+    let session = {
+        let w = app.world();
+        let c = w.calls.get(&id)?;
+        if c.direction != "inbound" || c.ended_by.as_deref() != Some("abandoned") {
+            return None;
+        }
+        rules::ivr_session(id, &c.customer_number, &c.menu_path, &c.lang)
+    };
+    let outcome = rules::abandoned(app, session).await;
+    record_rules(app, id, &outcome);
+    Some(outcome)
 }
 
 /// Starts a call ringing and, if the customer answers by themselves, schedules the answer.

@@ -123,6 +123,10 @@ pub struct Queue {
     file: Option<PathBuf>,
     /// Requests sent to Zendesk by the queue, for benchmarks.
     pub requests_sent: u64,
+    /// The batch window length, ms.
+    window_ms: i64,
+    /// Until then, the queue acts as if it were then ([`Queue::flush`]).
+    flush_until_ms: i64,
 }
 
 impl Queue {
@@ -149,6 +153,8 @@ impl Queue {
                     keys: s.keys,
                     file,
                     requests_sent: 0,
+                    window_ms: window_ms(&config),
+                    flush_until_ms: i64::MIN,
                 }
             }
             None => Self {
@@ -156,6 +162,8 @@ impl Queue {
                 keys: BTreeMap::new(),
                 file,
                 requests_sent: 0,
+                window_ms: window_ms(&config),
+                flush_until_ms: i64::MIN,
             },
         };
         q.persist()?;
@@ -164,15 +172,19 @@ impl Queue {
 
     /// Empties the queue (sandbox reset).
     pub fn reset(&mut self, settings: &Settings) -> Result<(), String> {
-        self.batcher = Batcher::new(BatchConfig::from(&settings.developer));
+        let config = BatchConfig::from(&settings.developer);
+        self.batcher = Batcher::new(config);
+        self.window_ms = window_ms(&config);
+        self.flush_until_ms = i64::MIN;
         self.keys.clear();
         self.persist()
     }
 
     /// New Developer Settings.
     pub fn configure(&mut self, settings: &Settings) {
-        self.batcher
-            .set_config(BatchConfig::from(&settings.developer));
+        let config = BatchConfig::from(&settings.developer);
+        self.batcher.set_config(config);
+        self.window_ms = window_ms(&config);
         let _ = self.persist();
     }
 
@@ -225,7 +237,16 @@ impl Queue {
         std::fs::rename(&tmp, f).map_err(|e| format!("{}: {e}", f.display()))
     }
 
+    /// Closes the batch window open at `now`: what is queued in it is sent at once, as if the
+    /// window had ended (the clock is advanced for the batcher to the window's end, so 429
+    /// pauses and retry delays running past it still hold).
+    pub fn flush(&mut self, now: i64) {
+        let end = (now.div_euclid(self.window_ms) + 1) * self.window_ms;
+        self.flush_until_ms = self.flush_until_ms.max(end);
+    }
+
     fn next(&mut self, now: i64) -> (Option<Work>, Option<i64>) {
+        let now = now.max(self.flush_until_ms);
         let work = self.batcher.next_work(now);
         if work.is_some() {
             let _ = self.persist();
@@ -276,6 +297,10 @@ impl Queue {
         self.batcher.recover();
         let _ = self.persist();
     }
+}
+
+fn window_ms(config: &BatchConfig) -> i64 {
+    i64::from(config.frequency_s.max(1)) * 1_000
 }
 
 async fn zendesk(app: &App, method: &str, path: String, body: Value) -> ApiResponse {

@@ -1,0 +1,631 @@
+//! The platform's own server-side rules: what happens with no agent (DESIGN.md §1, "Who does
+//! what"). An IVR call abandoned before an agent answers (TICKET-9, SET-14), a voicemail
+//! (TICKET-10) and a new IVR caller before assignment (CONTACT-1, CONTACT-8).
+//!
+//! Each case runs `domain::rules::decide` — the same rules the adapter runs — with the current
+//! platform settings and the CRM state read from the emulated Zendesk, and writes the resulting
+//! actions to it through [`crate::zendesk::handle`] with source `platform` (the account's API
+//! token): so the reads and writes appear in the request log, count against the rate budget and
+//! can hit injected faults. A 429 waits for `Retry-After`, a 5xx, 409 or 408 is retried with the
+//! batcher's backoff curve; any other refusal stops the run and is reported.
+//!
+//! Reads: one users search by phone (plus the identities of a user the search matched through
+//! another number, as the adapter does). Nothing is read when the rules on an empty CRM already
+//! say there is nothing to write (an abandoned call with SET-14 off). Writes: the actions folded
+//! as the adapter folds them — a ticket creation absorbs the assignee and field values aimed at
+//! it and, for a voicemail, the recording as its `voice_comment`; call tickets are created with
+//! the Talk Partner Edition endpoint `POST /channels/voice/tickets` and their `via_id` (TICKET-13).
+
+use std::time::Duration;
+
+use domain::crm::{Contact, CrmState};
+use domain::labels::Catalogue;
+use domain::rules::{decide, Action, Event, RuleContext, Session, TicketRef, UserRef};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::model::iso;
+use crate::state::App;
+use crate::zendesk::{handle, ApiRequest, ApiResponse};
+
+/// How many times one request is tried before the run gives up.
+const MAX_ATTEMPTS: u32 = 6;
+/// The longest `Retry-After` honoured, seconds (a longer one is waited in steps of this).
+const MAX_RETRY_AFTER_S: u64 = 60;
+
+/// What one run of the rules did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outcome {
+    /// The actions `decide` returned.
+    pub actions: Vec<Action>,
+    /// Zendesk requests sent (reads, writes, retries included).
+    pub requests: u32,
+    /// The contact the session belongs to (existing or created), when known.
+    pub contact_id: Option<u64>,
+    /// Users created.
+    pub users_created: Vec<u64>,
+    /// Tickets created.
+    pub tickets_created: Vec<u64>,
+    /// Why the run stopped early.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// As JSON, for the control API and the call record.
+    pub fn to_json(&self) -> Value {
+        json!(self)
+    }
+}
+
+/// Which of the actions the platform applies itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Every action (no agent is involved).
+    All,
+    /// Only the contact (CONTACT-1): the ticket is the assigned agent's adapter's to write.
+    ContactOnly,
+}
+
+/// The rule inputs besides the event: the platform's current settings.
+fn context(app: &App) -> RuleContext {
+    RuleContext {
+        settings: app.world().settings.clone(),
+        ..RuleContext::default()
+    }
+}
+
+/// An IVR session of a call from `from` through `menu`.
+pub fn ivr_session(call_id: u64, from: &str, menu: &str, lang: &str) -> Session {
+    Session {
+        id: call_id.to_string(),
+        channel: Some(domain::crm::Channel::Call),
+        platform: Some(domain::crm::SessionPlatform::Ivr),
+        menu: menu.to_owned(),
+        language: lang.to_owned(),
+        customer_number: Some(from.to_owned()),
+        ..Session::default()
+    }
+}
+
+/// TICKET-9, SET-14, OQ-26, OQ-27: the caller hung up before an agent answered.
+pub async fn abandoned(app: &App, session: Session) -> Outcome {
+    run(app, Event::Abandoned { session }, Scope::All, None).await
+}
+
+/// What the platform knows about a voicemail besides its session.
+#[derive(Clone, Debug, Default)]
+pub struct Voicemail {
+    /// Recording link.
+    pub recording_url: String,
+    /// Length, seconds.
+    pub duration_s: u64,
+    /// Transcript, when the platform made one.
+    pub transcript: Option<String>,
+    /// The line the caller dialled.
+    pub line: String,
+    /// When the call started, unix seconds.
+    pub started_s: i64,
+}
+
+/// TICKET-10: a voicemail ticket, even when the caller has an open ticket.
+pub async fn voicemail(app: &App, session: Session, vm: Voicemail) -> Outcome {
+    let event = Event::Voicemail {
+        session,
+        recording_url: vm.recording_url.clone(),
+        duration_s: vm.duration_s,
+    };
+    run(app, event, Scope::All, Some(&vm)).await
+}
+
+/// CONTACT-1, CONTACT-8: a caller no contact has gets one before the call is assigned. The
+/// rules are those of the assignment (`Event::Assigned`); the platform applies the contact only,
+/// the ticket being the adapter's once the agent has the call. Several matching contacts
+/// (TICKET-6) leave it to the agent: nothing is written.
+pub async fn new_caller(app: &App, session: Session, agent_id: u64) -> Outcome {
+    let event = Event::Assigned {
+        session,
+        agent_id,
+        chosen_contact: None,
+    };
+    run(app, event, Scope::ContactOnly, None).await
+}
+
+async fn run(app: &App, event: Event, scope: Scope, vm: Option<&Voicemail>) -> Outcome {
+    let ctx = context(app);
+    let cat = Catalogue::english();
+    let mut out = Outcome::default();
+    // Nothing to write even for an unknown caller (SET-14 off): nothing to read either.
+    if decide(&event, &CrmState::default(), &ctx, &cat).is_empty() {
+        return out;
+    }
+    let number = session_of(&event)
+        .and_then(|s| s.customer_number.clone())
+        .unwrap_or_default();
+    let crm = match read_contacts(app, &number, &mut out).await {
+        Ok(crm) => crm,
+        Err(e) => {
+            out.error = Some(e);
+            return out;
+        }
+    };
+    let mut actions = decide(&event, &crm, &ctx, &cat);
+    if scope == Scope::ContactOnly {
+        // The contact the session belongs to: created here, or the single match.
+        out.contact_id = match crm.contacts_with_number(&number, domain::phone::DEFAULT_REGION)[..]
+        {
+            [only] => Some(only.id),
+            _ => None,
+        };
+        actions.retain(|a| matches!(a, Action::CreateUser { .. }));
+    }
+    out.actions = actions.clone();
+    if let Err(e) = execute(app, &actions, vm, &number, &mut out).await {
+        out.error = Some(e);
+    }
+    out
+}
+
+fn session_of(event: &Event) -> Option<&Session> {
+    match event {
+        Event::Assigned { session, .. }
+        | Event::Abandoned { session }
+        | Event::Voicemail { session, .. }
+        | Event::EndedWithoutTicket { session, .. } => Some(session),
+        _ => None,
+    }
+}
+
+/// One request with the platform's API token, retried on 429 and transient failures.
+async fn call(
+    app: &App,
+    method: &str,
+    path: &str,
+    query: String,
+    body: Value,
+    out: &mut Outcome,
+) -> Result<Value, String> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        out.requests += 1;
+        let r = handle(
+            app,
+            ApiRequest {
+                method: method.into(),
+                path: path.into(),
+                query: query.clone(),
+                body: body.clone(),
+                source: "platform",
+                actor: None,
+            },
+        )
+        .await;
+        let wait_ms = match r.status {
+            200..=299 => return Ok(r.body.unwrap_or(Value::Null)),
+            429 => retry_after_s(&r).min(MAX_RETRY_AFTER_S) * 1_000,
+            408 | 409 | 500..=599 => {
+                u64::try_from(domain::batch::retry_delay_ms(attempt)).unwrap_or(1_000)
+            }
+            status => {
+                return Err(format!(
+                    "{method} /api/v2/{path}: {status} {}",
+                    r.body.unwrap_or(Value::Null)
+                ))
+            }
+        };
+        if attempt >= MAX_ATTEMPTS {
+            return Err(format!(
+                "{method} /api/v2/{path}: {} after {attempt} attempts",
+                r.status
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+    }
+}
+
+fn retry_after_s(r: &ApiResponse) -> u64 {
+    r.header("Retry-After")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1)
+}
+
+/// `a b+c` → `a%20b%2Bc`: a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The end-users whose phone is `number` (MATRIX-1), as the rules read them.
+async fn read_contacts(app: &App, number: &str, out: &mut Outcome) -> Result<CrmState, String> {
+    let mut crm = CrmState::default();
+    if number.is_empty() {
+        return Ok(crm);
+    }
+    let region = domain::phone::DEFAULT_REGION;
+    let query = format!("query={}", encode(&format!("phone:{number}")));
+    let found = call(app, "GET", "users/search.json", query, Value::Null, out).await?;
+    for u in found["users"].as_array().into_iter().flatten() {
+        if u["role"] != "end-user" {
+            continue;
+        }
+        let Some(mut c) = contact(u) else { continue };
+        if !c
+            .phones()
+            .any(|p| domain::phone::same_number(p, number, region))
+        {
+            // The search matched another of the user's numbers: read the identities.
+            let path = format!("users/{}/identities.json", c.id);
+            let ids = call(app, "GET", &path, String::new(), Value::Null, out).await?;
+            c.other_phones = ids["identities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|i| i["type"] == "phone_number")
+                .filter_map(|i| i["value"].as_str().map(String::from))
+                .collect();
+        }
+        crm.contacts.push(c);
+    }
+    Ok(crm)
+}
+
+fn contact(u: &Value) -> Option<Contact> {
+    let s = |k: &str| u[k].as_str().map(String::from);
+    Some(Contact {
+        id: u["id"].as_u64()?,
+        name: s("name").unwrap_or_default(),
+        email: s("email"),
+        phone: s("phone"),
+        other_phones: vec![],
+        external_id: s("external_id"),
+        created_at: u["created_at"]
+            .as_str()
+            .and_then(domain::time::parse_iso8601)
+            .unwrap_or(0),
+        shared_phone_number: u["shared_phone_number"].as_bool().unwrap_or(false),
+    })
+}
+
+/// One Zendesk write, folded from one or more actions.
+enum Write {
+    User {
+        action: usize,
+        body: Value,
+    },
+    Ticket {
+        action: usize,
+        requester: UserRef,
+        voice: bool,
+        body: Value,
+    },
+    Update {
+        ticket: TicketRef,
+        body: Value,
+    },
+    Display {
+        ticket: TicketRef,
+        agent_id: u64,
+    },
+}
+
+/// Folds the actions: a creation absorbs the status, assignee and fields aimed at the new ticket;
+/// consecutive changes to one ticket make one update with at most one comment and one voice
+/// comment (Zendesk takes one of each per update).
+fn fold(actions: &[Action], vm: Option<&Voicemail>, number: &str) -> Vec<Write> {
+    let mut writes: Vec<Write> = Vec::new();
+    let created_at = |i: usize| TicketRef::Created(i);
+    for (i, a) in actions.iter().enumerate() {
+        match a {
+            Action::CreateUser {
+                name,
+                phone,
+                email,
+                external_id,
+            } => {
+                let mut user = json!({"name": name, "role": "end-user"});
+                for (k, v) in [
+                    ("phone", phone),
+                    ("email", email),
+                    ("external_id", external_id),
+                ] {
+                    if let Some(v) = v {
+                        user[k] = json!(v);
+                    }
+                }
+                writes.push(Write::User {
+                    action: i,
+                    body: json!({ "user": user }),
+                });
+            }
+            Action::CreateTicket {
+                subject,
+                requester,
+                assignee_id,
+                via_id,
+                tags,
+                custom_fields,
+                description,
+                recording_url,
+            } => {
+                let mut t = json!({
+                    "subject": subject,
+                    "tags": tags,
+                    "comment": {"body": description, "public": false},
+                });
+                if let Some(a) = assignee_id {
+                    t["assignee_id"] = json!(a);
+                }
+                if let Some(v) = via_id {
+                    t["via_id"] = json!(v);
+                }
+                if !custom_fields.is_empty() {
+                    t["custom_fields"] = fields_json(custom_fields);
+                }
+                if let Some(url) = recording_url {
+                    t["voice_comment"] = voice_comment(url, vm, number);
+                }
+                writes.push(Write::Ticket {
+                    action: i,
+                    requester: *requester,
+                    voice: via_id.is_some(),
+                    body: json!({ "ticket": t }),
+                });
+            }
+            Action::ScreenPop { ticket, agent_id } => writes.push(Write::Display {
+                ticket: *ticket,
+                agent_id: *agent_id,
+            }),
+            Action::AskContact { .. } => {}
+            Action::SetStatus { ticket, .. }
+            | Action::Assign { ticket, .. }
+            | Action::AddComment { ticket, .. }
+            | Action::AddRecording { ticket, .. }
+            | Action::SetCustomFields { ticket, .. } => {
+                let comment_key = match a {
+                    Action::AddComment { .. } => Some("comment"),
+                    Action::AddRecording { .. } => Some("voice_comment"),
+                    _ => None,
+                };
+                let target = match writes.last_mut() {
+                    Some(Write::Ticket { action, body, .. })
+                        if created_at(*action) == *ticket && comment_key.is_none() =>
+                    {
+                        Some(&mut body["ticket"])
+                    }
+                    Some(Write::Update { ticket: t, body })
+                        if t == ticket
+                            && comment_key.is_none_or(|k| body["ticket"][k].is_null()) =>
+                    {
+                        Some(&mut body["ticket"])
+                    }
+                    _ => None,
+                };
+                match target {
+                    Some(t) => change(t, a, vm, number),
+                    None => {
+                        let mut body = json!({"ticket": {}});
+                        change(&mut body["ticket"], a, vm, number);
+                        writes.push(Write::Update {
+                            ticket: *ticket,
+                            body,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    writes
+}
+
+fn fields_json(fields: &[(u64, Value)]) -> Value {
+    fields
+        .iter()
+        .map(|(id, v)| json!({"id": id, "value": v}))
+        .collect()
+}
+
+fn voice_comment(url: &str, vm: Option<&Voicemail>, number: &str) -> Value {
+    let mut v = json!({"from": number, "recording_url": url});
+    if let Some(vm) = vm {
+        v["to"] = json!(vm.line);
+        v["started_at"] = json!(iso(vm.started_s));
+        v["call_duration"] = json!(vm.duration_s);
+        if let Some(t) = &vm.transcript {
+            v["transcription_text"] = json!(t);
+        }
+    }
+    v
+}
+
+fn change(t: &mut Value, a: &Action, vm: Option<&Voicemail>, number: &str) {
+    match a {
+        Action::SetStatus { status, .. } => t["status"] = json!(status),
+        Action::Assign { agent_id, .. } => t["assignee_id"] = json!(agent_id),
+        Action::AddComment { body, .. } => t["comment"] = json!({"body": body, "public": false}),
+        Action::AddRecording {
+            recording_url,
+            duration_s,
+            ..
+        } => {
+            let mut v = voice_comment(recording_url, vm, number);
+            v["call_duration"] = json!(duration_s);
+            t["voice_comment"] = v;
+        }
+        Action::SetCustomFields { fields, .. } => {
+            let mut all: Vec<Value> = t["custom_fields"].as_array().cloned().unwrap_or_default();
+            for (id, v) in fields {
+                all.retain(|f| f["id"] != json!(id));
+                all.push(json!({"id": id, "value": v}));
+            }
+            t["custom_fields"] = Value::Array(all);
+        }
+        _ => {}
+    }
+}
+
+/// Sends the folded writes in order; `Created(i)` references resolve to the ids the creations
+/// returned.
+async fn execute(
+    app: &App,
+    actions: &[Action],
+    vm: Option<&Voicemail>,
+    number: &str,
+    out: &mut Outcome,
+) -> Result<(), String> {
+    let mut created: Vec<Option<u64>> = vec![None; actions.len()];
+    let resolve_user = |r: UserRef, created: &[Option<u64>]| match r {
+        UserRef::Existing(id) => Some(id),
+        UserRef::Created(i) => created.get(i).copied().flatten(),
+    };
+    let resolve_ticket = |r: TicketRef, created: &[Option<u64>]| match r {
+        TicketRef::Existing(id) => Some(id),
+        TicketRef::Created(i) => created.get(i).copied().flatten(),
+    };
+    for w in fold(actions, vm, number) {
+        match w {
+            Write::User { action, body } => {
+                let r = call(app, "POST", "users.json", String::new(), body, out).await?;
+                let id = r["user"]["id"].as_u64().ok_or("POST users: no id")?;
+                created[action] = Some(id);
+                out.users_created.push(id);
+                out.contact_id = Some(id);
+            }
+            Write::Ticket {
+                action,
+                requester,
+                voice,
+                mut body,
+            } => {
+                let rid = resolve_user(requester, &created).ok_or("requester not created")?;
+                body["ticket"]["requester_id"] = json!(rid);
+                out.contact_id = Some(rid);
+                let path = if voice {
+                    "channels/voice/tickets.json"
+                } else {
+                    "tickets.json"
+                };
+                let r = call(app, "POST", path, String::new(), body, out).await?;
+                let id = r["ticket"]["id"].as_u64().ok_or("POST tickets: no id")?;
+                created[action] = Some(id);
+                out.tickets_created.push(id);
+            }
+            Write::Update { ticket, body } => {
+                let id = resolve_ticket(ticket, &created).ok_or("ticket not created")?;
+                let path = format!("tickets/{id}.json");
+                call(app, "PUT", &path, String::new(), body, out).await?;
+            }
+            Write::Display { ticket, agent_id } => {
+                let id = resolve_ticket(ticket, &created).ok_or("ticket not created")?;
+                let path = format!("channels/voice/agents/{agent_id}/tickets/{id}/display.json");
+                call(app, "POST", &path, String::new(), Value::Null, out).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_voicemail_ticket_carries_its_recording_in_the_creation() {
+        let actions = vec![
+            Action::CreateUser {
+                name: "Caller +15550100000".into(),
+                phone: Some("+15550100000".into()),
+                email: None,
+                external_id: None,
+            },
+            Action::CreateTicket {
+                subject: "Voicemail from +15550100000".into(),
+                requester: UserRef::Created(0),
+                assignee_id: Some(7),
+                via_id: Some(domain::rules::VIA_VOICEMAIL),
+                tags: vec!["ccaip".into()],
+                custom_fields: vec![],
+                description: "Standard data".into(),
+                recording_url: Some("https://r/1.mp3".into()),
+            },
+        ];
+        let vm = Voicemail {
+            recording_url: "https://r/1.mp3".into(),
+            duration_s: 42,
+            transcript: Some("Call me".into()),
+            line: "+15550199001".into(),
+            started_s: 0,
+        };
+        let writes = fold(&actions, Some(&vm), "+15550100000");
+        assert_eq!(writes.len(), 2);
+        let Write::Ticket { body, voice, .. } = &writes[1] else {
+            panic!("a ticket creation")
+        };
+        assert!(voice);
+        let t = &body["ticket"];
+        assert_eq!(t["via_id"], 44);
+        assert_eq!(t["voice_comment"]["recording_url"], "https://r/1.mp3");
+        assert_eq!(t["voice_comment"]["call_duration"], 42);
+        assert_eq!(t["voice_comment"]["transcription_text"], "Call me");
+        assert_eq!(t["comment"]["public"], false);
+    }
+
+    #[test]
+    fn changes_fold_into_the_creation_and_comments_into_one_update_each() {
+        let t = TicketRef::Created(0);
+        let actions = vec![
+            Action::CreateTicket {
+                subject: "s".into(),
+                requester: UserRef::Existing(1),
+                assignee_id: None,
+                via_id: Some(45),
+                tags: vec![],
+                custom_fields: vec![],
+                description: "d".into(),
+                recording_url: None,
+            },
+            Action::Assign {
+                ticket: t,
+                agent_id: 9,
+            },
+            Action::AddComment {
+                ticket: t,
+                body: "a".into(),
+            },
+            Action::SetCustomFields {
+                ticket: t,
+                fields: vec![(3, json!("x"))],
+            },
+            Action::AddComment {
+                ticket: t,
+                body: "b".into(),
+            },
+        ];
+        let writes = fold(&actions, None, "+1");
+        assert_eq!(writes.len(), 3);
+        let Write::Ticket { body, .. } = &writes[0] else {
+            panic!()
+        };
+        assert_eq!(body["ticket"]["assignee_id"], 9);
+        let Write::Update { body, .. } = &writes[1] else {
+            panic!()
+        };
+        assert_eq!(body["ticket"]["comment"]["body"], "a");
+        assert_eq!(body["ticket"]["custom_fields"][0]["id"], 3);
+        let Write::Update { body, .. } = &writes[2] else {
+            panic!()
+        };
+        assert_eq!(body["ticket"]["comment"]["body"], "b");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(encode("phone:+1 555"), "phone:%2B1%20555");
+    }
+}
