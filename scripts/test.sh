@@ -48,5 +48,8 @@ node --test tests/e2e/
 step "UI benchmarks: cold start and keypress to paint (headless Chromium)"
 node tests/e2e/bench.mjs
 
+step "requests per call benchmark (sandbox)"
+cargo run -p sandbox --example requests_per_call --locked
+
 step "size benchmark"
 scripts/size.sh dist
