@@ -359,9 +359,9 @@ impl CrmQueue for &RecordingQueue {
 }
 
 // BATCH-1, BATCH-2: with Add Comment batched, the end-of-call comment goes to the platform's
-// queue under its operation key; the voice comment (no queue operation) still goes directly.
-// A refused queue is retried, and a replay after a reload sends the same key again (the queue
-// ignores it).
+// queue under its operation key; it carries the recording link, OQ-36's fallback form of the
+// recording, so nothing is written directly. A refused queue is retried, and a replay after a
+// reload sends the same key again (the queue ignores it).
 #[test]
 fn batched_comments_go_to_the_platform_queue() {
     let fake = FakeZendesk::new();
@@ -393,19 +393,16 @@ fn batched_comments_go_to_the_platform_queue() {
     assert_eq!(ops[0]["kind"], "add_comment");
     assert_eq!(ops[0]["ticket_id"], ticket);
     assert_eq!(ops[0]["key"], "call-1.ended.0");
-    assert!(ops[0]["body"]
-        .as_str()
-        .unwrap()
-        .starts_with("Call finished"));
-    let t = &fake.tickets()[0];
-    assert_eq!(
-        t.comments.len(),
-        1,
-        "the comment was not written directly: {:?}",
-        t.comments
+    let body = ops[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("Call finished"), "{body}");
+    assert!(
+        body.contains("https://recordings.example/call-1.mp3"),
+        "UPD-7: the recording link"
     );
-    assert_eq!(t.voice_comments, 1, "the voice comment went directly");
-    assert_eq!(fake.counts().1, 1, "one direct write: the voice comment");
+    let t = &fake.tickets()[0];
+    assert_eq!(t.comments.len(), 1, "the comment was not written directly");
+    assert_eq!(t.voice_comments, 0, "no separate voice comment");
+    assert_eq!(fake.counts().1, 0, "no direct write at the end of the call");
 }
 
 // BATCH-1: Ticket Update batched: status, assignee and fields go to the queue as one operation.

@@ -45,8 +45,9 @@ impl Batching {
 
     /// Splits an update into the operations the queue takes and what must still go directly:
     /// a comment goes to the queue when Add Comment is batched; status, assignee and fields when
-    /// Ticket Update is (a comment travels with them then, so the ticket's order holds); a voice
-    /// comment always goes directly (the queue has no such operation).
+    /// Ticket Update is (a comment travels with them then, so the ticket's order holds). The
+    /// queue has no voice comment: one goes directly unless the queued comment carries its
+    /// recording link (OQ-36's fallback form).
     pub fn split(
         &self,
         ticket_id: u64,
@@ -85,6 +86,24 @@ impl Batching {
                 json!({"key": key, "ticket_id": ticket_id, "kind": "add_comment", "body": comment}),
             );
             direct.comment = None;
+        }
+        // OQ-36: the queue has no voice comment; when the queued comment already carries the
+        // recording link, that internal comment is the recording's fallback form, and nothing is
+        // left to write directly.
+        let queued_text = |op: &Value| {
+            op["body"]
+                .as_str()
+                .or(op["body"]["comment"].as_str())
+                .map(str::to_owned)
+        };
+        if let Some(url) = direct
+            .voice_comment
+            .as_ref()
+            .and_then(|v| v.recording_url.clone())
+        {
+            if ops.iter().filter_map(queued_text).any(|t| t.contains(&url)) {
+                direct.voice_comment = None;
+            }
         }
         (ops, direct)
     }
