@@ -39,6 +39,7 @@ trunk build --release
 step "zendesk app package"
 scripts/package.sh --dist dist
 cargo run -q -p package-check --locked -- target/package/agent-adapter-zendesk-*.zip
+cargo build -p sandbox --locked
 node --test tests/package/zcli.test.mjs
 
 step "end-to-end: the adapter in the sandbox workspace (headless Chromium)"

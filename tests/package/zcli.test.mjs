@@ -5,6 +5,8 @@
 // top-bar URL from zcli's /app.json with ?origin=...&app_guid=..., answers the ZAF handshake, and
 // waits for the sign-in screen. A second test serves the same files with the wasm as
 // application/octet-stream, as a host that does not know the type may, and the adapter must boot.
+// Last, the sandbox started with `--zcli` frames the app from zcli's URLs in its emulated
+// workspace, and the adapter signs in to the sandbox's platform from there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import { chromium } from 'playwright-core';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const appDir = process.env.PACKAGE_DIR ?? join(root, 'target/package/zendesk-app');
 const zcliBin = join(root, 'node_modules/@zendesk/zcli/bin/run');
+const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox');
 const ZAF_CDN = 'https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const BOOT_TIMEOUT_MS = 20_000;
@@ -46,12 +49,15 @@ async function serve(handler) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
-/** GET `url` every 200 ms until it answers 200, zcli exits, or the deadline passes. */
-async function waitForOk(url, deadlineMs) {
+/**
+ * GET `url` every 200 ms until it answers 200, `child` (zcli unless told) exits, or the deadline
+ * passes.
+ */
+async function waitForOk(url, deadlineMs, child = zcli, output = () => zcliOutput) {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    if (zcli.exitCode !== null) {
-      throw new Error(`zcli apps:server exited with ${zcli.exitCode}:\n${zcliOutput}`);
+    if (child.exitCode !== null) {
+      throw new Error(`${child.spawnargs.join(' ')} exited with ${child.exitCode}:\n${output()}`);
     }
     try {
       const response = await fetch(url);
@@ -59,7 +65,7 @@ async function waitForOk(url, deadlineMs) {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`no answer from ${url}; zcli said:\n${zcliOutput}`);
+    if (Date.now() > deadline) throw new Error(`no answer from ${url}; the server said:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -164,6 +170,7 @@ before(async () => {
     args: [
       '--no-sandbox',
       '--disable-gpu',
+      '--disable-dev-shm-usage',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
@@ -235,4 +242,65 @@ test('the adapter boots when the wasm is not served as application/wasm', async 
   const type = (await fetch(`${plain}/${wasm}`)).headers.get('content-type');
   assert.equal(type, 'application/octet-stream');
   await boots(`${plain}/index.html`, { platform_url: 'http://127.0.0.1:9/platform' });
+});
+
+test('the sandbox workspace frames the app from zcli (--zcli) and the adapter signs in', async () => {
+  if (!existsSync(sandboxBin)) throw new Error(`${sandboxBin} missing: cargo build -p sandbox`);
+  const { app } = await appJson();
+  const scratch = mkdtempSync(join(tmpdir(), 'sandbox-zcli-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let output = '';
+  const sandbox = spawn(
+    sandboxBin,
+    ['--zcli', zcliBase, '--app-dir', scratch, '--port', String(port),
+      '--queue-file', join(scratch, 'crm-queue.json')],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise((resolve) => sandbox.once('exit', resolve));
+  sandbox.stdout.on('data', (d) => (output += d));
+  sandbox.stderr.on('data', (d) => (output += d));
+  const log = [];
+  const tab = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+  try {
+    await waitForOk(`${base}/_sandbox/info`, 15_000, sandbox, () => output);
+    const described = await (await fetch(`${base}/_sandbox/zcli`)).json();
+    assert.equal(described.asset_url_prefix, app.asset_url_prefix);
+    tab.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    tab.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+    // zcli serves the page unchanged, with the SDK on Zendesk's CDN: the browser routes it to
+    // the npm build, as a person without Internet access would.
+    await tab.route(ZAF_CDN, (route) =>
+      route.fulfill({ path: join(root, 'target/js/zaf_sdk.js'), contentType: 'text/javascript' }),
+    );
+    await tab.goto(`${base}/`);
+    await tab.evaluate(() => window.sandbox.ready);
+    await tab.locator('[data-testid=app-icon]').click();
+    const topBar = `${app.asset_url_prefix}${app.locations.support.top_bar.url.replace(/^assets\//, '')}`;
+    let frame;
+    for (let i = 0; i < 100 && !frame; i++) {
+      frame = tab.frames().find((f) => f.url().startsWith(topBar));
+      if (!frame) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(frame, `a frame on ${topBar}; frames: ${tab.frames().map((f) => f.url()).join(', ')}`);
+    const query = new URL(frame.url()).searchParams;
+    assert.equal(query.get('origin'), base, 'the ZAF origin parameter names the workspace');
+    assert.ok(query.get('app_guid'), 'the ZAF app_guid parameter');
+    await frame.locator('[data-testid=sign-in-email]').waitFor({ timeout: BOOT_TIMEOUT_MS });
+    await frame.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+    await frame.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await frame.locator('[data-testid=sign-in-submit]').click();
+    // Signed in to the sandbox's /platform: the platform_url the workspace gave in place of zcli's.
+    await frame.locator('[data-testid=dial-number]').waitFor({ timeout: BOOT_TIMEOUT_MS });
+    const fromZcli = tab.frames().filter((f) => f.url().startsWith(app.asset_url_prefix));
+    assert.equal(fromZcli.length, 2, 'the top bar and the background location, both from zcli');
+  } catch (error) {
+    error.message += `\nsandbox said:\n${output}\n${log.join('\n')}`;
+    throw error;
+  } finally {
+    await tab.close();
+    sandbox.kill('SIGTERM');
+    await exited;
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });

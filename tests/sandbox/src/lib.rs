@@ -7,7 +7,9 @@
 //!   workspace is on `http://127.0.0.1:PORT`, so that the app runs on another origin, as in Zendesk;
 //! - `/api/v2/…` the Zendesk REST emulator ([`zendesk`]);
 //! - `/platform/…` the platform ([`platform`], [`queue`]);
-//! - `/_sandbox/…` the control API ([`control`]).
+//! - `/_sandbox/…` the control API ([`control`]);
+//! - `/_sandbox/zcli` the app served by `zcli apps:server` when the sandbox was started with
+//!   `--zcli URL` ([`zcli`]; JSON `null` otherwise): the workspace then frames it from zcli's URLs.
 //!
 //! The server binds 127.0.0.1 only.
 
@@ -17,6 +19,7 @@ pub mod model;
 pub mod platform;
 pub mod queue;
 pub mod state;
+pub mod zcli;
 pub mod zendesk;
 
 use std::net::SocketAddr;
@@ -56,8 +59,14 @@ pub fn background_page_exists(app_dir: &FsPath) -> bool {
     app_dir.join("background.html").is_file()
 }
 
-/// The whole server.
+/// The whole server, framing the app from `/app/`.
 pub fn router(app: App) -> Router {
+    router_with(app, None)
+}
+
+/// The whole server; with `zcli`, the workspace frames the app that zcli serves.
+pub fn router_with(app: App, zcli: Option<zcli::ZcliApp>) -> Router {
+    let zcli = zcli.map_or(Value::Null, |z| z.to_json());
     Router::new()
         .route("/", get(|| async { html(HOST_HTML.to_string()) }))
         .route(
@@ -76,6 +85,13 @@ pub fn router(app: App) -> Router {
         .route("/api/v2/{*path}", any(api))
         .nest("/platform", platform::routes())
         .nest("/_sandbox", control::routes())
+        .route(
+            "/_sandbox/zcli",
+            get(move || {
+                let zcli = zcli.clone();
+                async move { axum::Json(zcli) }
+            }),
+        )
         .layer(middleware::from_fn_with_state(app.clone(), edge))
         .with_state(app)
 }
@@ -277,7 +293,15 @@ async fn api(
 
 /// Starts the server on 127.0.0.1:`config.port` (0 = any free port) and the CRM queue worker;
 /// returns the address bound. The server runs until the runtime stops.
-pub async fn start(mut config: Config) -> Result<SocketAddr, String> {
+pub async fn start(config: Config) -> Result<SocketAddr, String> {
+    start_with(config, None).await
+}
+
+/// [`start`], with the app served by `zcli apps:server` when `zcli` is given.
+pub async fn start_with(
+    mut config: Config,
+    zcli: Option<zcli::ZcliApp>,
+) -> Result<SocketAddr, String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .map_err(|e| format!("127.0.0.1:{}: {e}", config.port))?;
@@ -285,7 +309,7 @@ pub async fn start(mut config: Config) -> Result<SocketAddr, String> {
     config.port = addr.port();
     let app = App::new(config)?;
     tokio::spawn(queue::run(app.clone()));
-    let router = router(app);
+    let router = router_with(app, zcli);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

@@ -1,16 +1,19 @@
 //! `sandbox [--port 8080] [--app-dir dist] [--fixture default] [--rate-limit 700]
-//! [--queue-file PATH] [--zaf-sdk PATH]`: starts the sandbox and prints where to go and who can
-//! sign in.
+//! [--queue-file PATH] [--zaf-sdk PATH] [--zcli URL]`: starts the sandbox and prints where to go
+//! and who can sign in. With `--zcli http://localhost:4567` the workspace frames the app that
+//! `zcli apps:server` serves (its `/app.json`) instead of `--app-dir`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use sandbox::{fixtures, state::DEFAULT_RATE_LIMIT, Config};
 
 const USAGE: &str =
     "usage: sandbox [--port 8080] [--app-dir dist] [--fixture default|batching|empty|FILE.json] \
-[--rate-limit 700] [--queue-file target/sandbox/crm-queue.json] [--zaf-sdk PATH]";
+[--rate-limit 700] [--queue-file target/sandbox/crm-queue.json] [--zaf-sdk PATH] \
+[--zcli http://localhost:4567]";
 
-fn parse() -> Result<Config, String> {
+fn parse() -> Result<(Config, Option<String>), String> {
     let mut config = Config {
         fixture: "default".into(),
         app_dir: PathBuf::from("dist"),
@@ -19,6 +22,7 @@ fn parse() -> Result<Config, String> {
         zaf_sdk: PathBuf::from("target/js/zaf_sdk.js"),
         port: 8080,
     };
+    let mut zcli = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
@@ -43,15 +47,16 @@ fn parse() -> Result<Config, String> {
             }
             "--queue-file" => config.queue_file = (!value.is_empty()).then(|| value.into()),
             "--zaf-sdk" => config.zaf_sdk = value.into(),
+            "--zcli" => zcli = Some(value),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
-    Ok(config)
+    Ok((config, zcli))
 }
 
 #[tokio::main]
 async fn main() {
-    let config = match parse() {
+    let (config, zcli) = match parse() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -65,7 +70,17 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    if !config.app_dir.join("index.html").is_file() {
+    let zcli = match zcli {
+        None => None,
+        Some(base) => match sandbox::zcli::fetch(&base, Duration::from_secs(10)).await {
+            Ok(app) => Some(app),
+            Err(e) => {
+                eprintln!("sandbox: --zcli {e}");
+                std::process::exit(2);
+            }
+        },
+    };
+    if zcli.is_none() && !config.app_dir.join("index.html").is_file() {
         eprintln!(
             "sandbox: warning: {} has no index.html (build the app first)",
             config.app_dir.display()
@@ -77,7 +92,16 @@ async fn main() {
             config.zaf_sdk.display()
         );
     }
-    let addr = match sandbox::start(config).await {
+    let zcli_note = zcli.as_ref().map(|z| {
+        format!(
+            "The app is framed from zcli: {} (settings from zcli, platform_url replaced by this \
+sandbox's /platform).\nIts page loads the ZAF SDK from Zendesk's CDN: that needs Internet access, \
+or a browser that routes the CDN URL to {}.",
+            z.top_bar,
+            config.zaf_sdk.display()
+        )
+    });
+    let addr = match sandbox::start_with(config, zcli).await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("sandbox: {e}");
@@ -90,6 +114,9 @@ async fn main() {
         fixture.name,
         addr.port()
     );
+    if let Some(note) = zcli_note {
+        println!("{note}");
+    }
     println!("Sign in to the adapter as one of these agents:");
     for a in &fixture.agents {
         let team = fixture.teams.iter().find(|t| t.id == a.team_id);

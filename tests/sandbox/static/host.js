@@ -2,6 +2,8 @@
 // for the app's top_bar and background locations, and renders users and tickets from the
 // sandbox's state. Data from the server is always rendered as text (textContent), never as HTML.
 // The app runs on another origin (http://localhost:PORT) than this page (http://127.0.0.1:PORT).
+// With `sandbox --zcli URL`, the app frames come from `zcli apps:server` instead (GET /_sandbox/zcli:
+// its locations and installation settings, from zcli's /app.json).
 'use strict';
 
 (() => {
@@ -27,6 +29,7 @@
   };
 
   let info = null; // GET /_sandbox/info
+  let zcli = null; // GET /_sandbox/zcli: null, or the app zcli serves
   let state = null; // GET /_sandbox/state, refreshed
   const frames = new Map(); // guid -> {guid, location, iframe, origin, subs:Set, registered}
   const invokes = []; // every invoke received, in order
@@ -34,19 +37,32 @@
   let currentAgent = null; // Zendesk user id of the agent "signed in" to the workspace
 
   // ---------- app frames ----------
-  const appUrl = (file, guid) =>
-    `${info.app_origin}/app/${file}?origin=${encodeURIComponent(location.origin)}&app_guid=${encodeURIComponent(guid)}`;
+  const appUrl = (locationName, guid) => {
+    const zaf = `origin=${encodeURIComponent(location.origin)}&app_guid=${encodeURIComponent(guid)}`;
+    if (zcli) {
+      const url = zcli.locations[locationName];
+      return `${url}${url.includes('?') ? '&' : '?'}${zaf}`;
+    }
+    const file = locationName === 'background' ? 'background.html' : 'index.html';
+    return `${info.app_origin}/app/${file}?${zaf}`;
+  };
+  const appOrigin = () => (zcli ? zcli.origin : info.app_origin);
+  // The settings in app.registered: zcli's installation settings, but platform_url always this
+  // sandbox's platform (zcli's value is whatever zcli.apps.config.json or its prompt gave).
+  const appSettings = () =>
+    zcli
+      ? Object.assign({}, zcli.settings, { platform_url: info.platform_url })
+      : { title: 'Agent adapter', platform_url: info.platform_url };
 
   function createFrame(locationName) {
     const guid = `${info.app_guid}-${locationName}`;
     if (frames.has(guid)) return frames.get(guid);
-    const file = locationName === 'background' ? 'background.html' : 'index.html';
     const iframe = el('iframe', { title: `app ${locationName}`, dataTestid: `app-frame-${locationName}` });
     iframe.name = `app_${locationName}`;
     iframe.setAttribute('allow', 'microphone; autoplay; clipboard-write');
-    const f = { guid, location: locationName, iframe, origin: info.app_origin, subs: new Set(), registered: false };
+    const f = { guid, location: locationName, iframe, origin: appOrigin(), subs: new Set(), registered: false };
     frames.set(guid, f);
-    iframe.src = appUrl(file, guid);
+    iframe.src = appUrl(locationName, guid);
     if (locationName === 'top_bar') {
       const pop = $('popover');
       pop.style.width = '360px';
@@ -224,8 +240,9 @@
         key: 'zaf.app.registered',
         message: {
           metadata: {
-            appId: 1, installationId: 2, name: 'Agent adapter for Zendesk', version: '1.4.0',
-            settings: { title: 'Agent adapter', platform_url: info.platform_url },
+            appId: 1, installationId: 2,
+            name: (zcli && zcli.name) || 'Agent adapter for Zendesk', version: (zcli && zcli.version) || '1.4.0',
+            settings: appSettings(),
             plan: { name: 'sandbox' },
           },
           context: { instanceGuid: f.guid, product: 'support', account: { subdomain: 'sandbox' }, location: f.location },
@@ -453,7 +470,7 @@
       if (!f) return false;
       f.subs.clear();
       f.registered = false;
-      f.iframe.src = appUrl(locationName === 'background' ? 'background.html' : 'index.html', f.guid);
+      f.iframe.src = appUrl(locationName, f.guid);
       return true;
     },
     setAgent(zendeskUserId) { currentAgent = zendeskUserId; $('zd-agent').value = String(zendeskUserId); },
@@ -464,6 +481,7 @@
 
   sandbox.ready = (async () => {
     info = await json('/_sandbox/info');
+    zcli = await json('/_sandbox/zcli');
     await refresh();
     const sel = $('zd-agent');
     for (const a of info.agents) sel.append(el('option', { value: String(a.zendesk_user_id), text: a.name }));
@@ -471,7 +489,7 @@
     sel.addEventListener('change', () => { currentAgent = Number(sel.value); });
     $('app-icon').addEventListener('click', () => popover('toggle'));
     $('panel-toggle').addEventListener('click', () => { $('panel').hidden = !$('panel').hidden; if (!$('panel').hidden) renderPanel(); });
-    createFrame('background');
+    if (!zcli || zcli.locations.background) createFrame('background');
     await render();
     pollDisplays();
     setInterval(() => { if (!$('panel').hidden) refresh().then(renderPanel); }, 1500);
