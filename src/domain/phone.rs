@@ -357,8 +357,18 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
         .filter(|e| !e.is_empty());
     let mut plain = result.clone();
     plain.extension = None;
+    let e164 = plain.format_as(PhoneNumberFormat::E164).into_owned();
+    // A number whose E.164 form reads back as another number (degenerate inputs such as
+    // `+91 0000000000`, where the national prefix is dropped) has no stable identity: matching,
+    // searching and dialling it would disagree, so it is not a number that can be called.
+    let stable = parse_possible(&e164, region_id)
+        .map(|n| n.format_as(PhoneNumberFormat::E164).into_owned() == e164)
+        .unwrap_or(false);
+    if !stable {
+        return Err(NotPossible::InvalidLength);
+    }
     Ok(ParsedNumber {
-        e164: plain.format_as(PhoneNumberFormat::E164).into_owned(),
+        e164,
         extension,
         region: result
             .get_region_code()
@@ -406,6 +416,20 @@ pub fn same_number(a: &str, b: &str, region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression: `+910000000000` normalised to `+9100000000`, which normalised to
+    // `+91000000000`: normalisation was not idempotent. Such a number is refused now.
+    #[test]
+    fn unstable_numbers_are_not_possible() {
+        assert_eq!(
+            parse("+910000000000", "US"),
+            Err(NotPossible::InvalidLength)
+        );
+        assert_eq!(
+            normalize("+1 415 555 2671", "US").as_deref(),
+            Ok("+14155552671")
+        );
+    }
 
     // UI-5: every keypad key types its own character.
     #[test]
