@@ -14,7 +14,6 @@ stylance::import_crate_style!(style, "src/app.module.css");
 #[component]
 pub fn App() -> impl IntoView {
     let adapter = Adapter::new().provide();
-    #[cfg(target_arch = "wasm32")]
     crate::services::backend::boot(adapter);
     view! { <Screens adapter=adapter/> }
 }

@@ -8,18 +8,28 @@ use domain::dial::DialPlan;
 #[cfg(target_arch = "wasm32")]
 pub use web::{boot, hang_up, notify_error, place, refresh, route_to_ticket, sign_in};
 
+/// Outside the browser there is no Zendesk or platform: intents change the state only.
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::*;
-    /// Fetches what the dial screen needs (no backend here).
+    use leptos::prelude::RwSignal;
+    /// Connects to Zendesk (not here).
+    pub fn boot(_: Adapter) {}
+    /// Fetches what the dial screen needs (not here).
     pub fn refresh(_: Adapter) {}
-    /// Places a call (no backend here).
+    /// Places a call (not here).
     pub fn place(_: Adapter, _: DialPlan) {}
-    /// Tells the agent through Zendesk (no backend here).
+    /// Tells the agent through Zendesk (not here).
     pub fn notify_error(_: &str) {}
+    /// Opens a ticket in the agent's workspace (not here).
+    pub fn route_to_ticket(_: u64) {}
+    /// Ends the call (not here).
+    pub fn hang_up(_: Adapter) {}
+    /// Signs in to the platform (not here).
+    pub fn sign_in(_: Adapter, _: String, _: String, _: RwSignal<bool>) {}
 }
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{notify_error, place, refresh};
+pub use native::{boot, hang_up, notify_error, place, refresh, route_to_ticket, sign_in};
 
 #[cfg(target_arch = "wasm32")]
 mod web {

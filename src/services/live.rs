@@ -4,7 +4,7 @@
 
 use domain::{
     crm::CrmState,
-    dial::{DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint},
+    dial::{DialContext, DialPlan, DialScreen, DialView, EntryPoint},
     labels::{Catalogue, Label},
 };
 use leptos::prelude::*;
@@ -225,11 +225,6 @@ impl Adapter {
             text: text.into(),
             kind: BannerKind::Error,
         }));
-    }
-
-    /// True when Call would be refused for lack of a number (used for the Enter key).
-    pub fn blocked_by(&self) -> Option<DialError> {
-        self.view().and_then(|v| v.blocker)
     }
 }
 

@@ -103,7 +103,6 @@ pub fn InCall() -> impl IntoView {
                                         data-testid="call-ticket-link"
                                         on:click=move |ev| {
                                             ev.prevent_default();
-                                            #[cfg(target_arch = "wasm32")]
                                             backend::route_to_ticket(id);
                                         }
                                     >
@@ -133,10 +132,7 @@ pub fn InCall() -> impl IntoView {
                                 class=style::hangup
                                 data-testid="hangup-button"
                                 on:click=move |_| {
-                                    #[cfg(target_arch = "wasm32")]
                                     backend::hang_up(adapter);
-                                    #[cfg(not(target_arch = "wasm32"))]
-                                    let _ = backend::refresh;
                                 }
                             >
                                 {word(Label::HangUp)}

@@ -27,10 +27,7 @@ pub fn SignIn() -> impl IntoView {
             adapter.error(adapter.word(Label::ErrEmailPasswordRequired));
             return;
         }
-        #[cfg(target_arch = "wasm32")]
         backend::sign_in(adapter, e, p, busy);
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (backend::refresh, e, p);
     };
     view! {
         <form class=style::form on:submit=submit>
