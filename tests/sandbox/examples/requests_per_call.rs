@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 
 use sandbox::state::Config;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// One request, one connection (HTTP/1.0); the status and the JSON answer.
+/// One request; the status and the JSON answer.
 async fn http(
     addr: SocketAddr,
     method: &str,
@@ -31,26 +30,8 @@ async fn http(
     body: Option<Value>,
     token: Option<&str>,
 ) -> (u16, Value) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.expect("read");
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = raw.split_once("\r\n\r\n").expect("head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    (status, serde_json::from_str(rest).unwrap_or(Value::Null))
+    let r = sandbox::testkit::http(addr, method, path, body, token).await;
+    (r.status, r.json())
 }
 
 async fn expect(

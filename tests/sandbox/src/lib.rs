@@ -19,6 +19,7 @@ pub mod model;
 pub mod platform;
 pub mod queue;
 pub mod state;
+pub mod testkit;
 pub mod zcli;
 pub mod zendesk;
 

@@ -9,27 +9,11 @@ use std::path::PathBuf;
 use sandbox::fixtures::matrix_number;
 use sandbox::state::Config;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// One request, one connection (HTTP/1.0: no chunking); the status and the JSON answer.
+/// One request; the status and the JSON answer.
 async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.expect("read");
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = raw.split_once("\r\n\r\n").expect("head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    (status, serde_json::from_str(rest).unwrap_or(Value::Null))
+    let r = sandbox::testkit::http(addr, method, path, body, None).await;
+    (r.status, r.json())
 }
 
 async fn start() -> SocketAddr {
