@@ -72,6 +72,8 @@ mod web {
         fetched: RefCell<BTreeSet<String>>,
         stream: RefCell<Option<EventStream>>,
         _subscriptions: RefCell<Vec<Subscription>>,
+        /// Ends of calls whose ticket is still being created, by call id.
+        pending_ends: RefCell<Vec<(u64, Event)>>,
     }
 
     thread_local! {
@@ -180,6 +182,7 @@ mod web {
                 fetched: RefCell::new(BTreeSet::new()),
                 stream: RefCell::new(None),
                 _subscriptions: RefCell::new(Vec::new()),
+                pending_ends: RefCell::new(Vec::new()),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
                 on_dialout(adapter, d)
@@ -382,14 +385,22 @@ mod web {
             } if call_id == id => {
                 phase(CallPhase::Ended, adapter);
                 let Some(b) = backend() else { return };
-                if let Some(ticket_id) = call.ticket_id {
-                    let event = Event::Ended {
-                        session: session(id, &call.plan),
-                        ticket_id,
-                        recording_url,
-                        duration_s: durations.call,
-                    };
-                    enqueue(adapter, &b, format!("{id}.ended"), &event);
+                let event = |ticket_id| Event::Ended {
+                    session: session(id, &call.plan),
+                    ticket_id,
+                    recording_url: recording_url.clone(),
+                    duration_s: durations.call,
+                };
+                match call.ticket_id {
+                    Some(ticket_id) => {
+                        enqueue(adapter, &b, format!("{id}.ended"), &event(ticket_id))
+                    }
+                    // The ticket is still being created (a 429 or a slow network held it up):
+                    // the end of the call is written once its id is known.
+                    None if call.plan.ticket != domain::dial::TicketPlan::None => {
+                        b.pending_ends.borrow_mut().push((id, event(0)));
+                    }
+                    None => {}
                 }
             }
             _ => {}
@@ -428,6 +439,20 @@ mod web {
                         c.ticket_id = Some(*ticket);
                     }
                 });
+                let ready: Vec<(u64, Event)> = {
+                    let mut pending = b.pending_ends.borrow_mut();
+                    let (ready, waiting) = pending
+                        .drain(..)
+                        .partition(|(call, _)| format!("{call}.placed") == *key);
+                    *pending = waiting;
+                    ready
+                };
+                for (call, mut event) in ready {
+                    if let Event::Ended { ticket_id, .. } = &mut event {
+                        *ticket_id = *ticket;
+                    }
+                    enqueue(adapter, &b, format!("{call}.ended"), &event);
+                }
             }
             for ticket in &report.screen_pops {
                 route_to_ticket(*ticket);

@@ -286,3 +286,26 @@ test('Create a new ticket from the chooser', async () => {
     assert.equal(internal(mine.at(-1)).length, 2);
   }, 'the new ticket');
 });
+
+// A 429 holds up the ticket's creation until after the call has ended: the end of the call is
+// written once the ticket exists, after Retry-After; nothing is lost (BATCH-5's wait, UPD-7).
+test('the end of a call waits for a rate-limited ticket creation', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const before = ticketsOf(s, anna.id).length;
+  await api('POST', '/_sandbox/faults', {
+    path_prefix: '/api/v2/tickets.json', status: 429, retry_after: 2, count: 1,
+  });
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
+  await valueOf(app, 'contact-id', anna.name);
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const mine = ticketsOf(s, anna.id);
+    assert.equal(mine.length, before + 1, 'one ticket, created after Retry-After');
+    assert.equal(internal(mine.at(-1)).length, 2, 'call details and call finished');
+  }, 'the rate-limited call is fully logged');
+  const limited = (await appRequests()).filter((r) => r.status === 429);
+  assert.equal(limited.length, 1, 'the 429 happened');
+});
