@@ -214,6 +214,18 @@ fn yes() -> bool {
     true
 }
 
+/// `{"ticket": …}`, the body of every single-ticket answer.
+#[derive(Deserialize)]
+struct TicketEnvelope {
+    ticket: WireTicket,
+}
+
+/// `{"user": …}`, the body of every single-user answer.
+#[derive(Deserialize)]
+struct UserEnvelope {
+    user: WireUser,
+}
+
 /// The Zendesk client.
 pub struct Zendesk<T> {
     transport: T,
@@ -271,11 +283,7 @@ impl<T: Transport> Zendesk<T> {
 
     /// One user.
     pub async fn user(&self, id: u64) -> Result<Contact, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            user: WireUser,
-        }
-        let one: One = self
+        let one: UserEnvelope = self
             .call(HttpRequest::new(
                 Method::Get,
                 format!("/api/v2/users/{id}.json"),
@@ -309,12 +317,8 @@ impl<T: Transport> Zendesk<T> {
 
     /// Creates an end-user with a phone number.
     pub async fn create_user(&self, user: &NewUser) -> Result<Contact, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            user: WireUser,
-        }
         let body = json!({"user": {"name": user.name, "phone": user.phone, "role": "end-user"}});
-        let one: One = self
+        let one: UserEnvelope = self
             .call(HttpRequest::new(Method::Post, "/api/v2/users.json").json(body))
             .await?;
         Ok(one.user.into_contact())
@@ -339,11 +343,7 @@ impl<T: Transport> Zendesk<T> {
 
     /// One ticket.
     pub async fn ticket(&self, id: u64) -> Result<Ticket, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            ticket: WireTicket,
-        }
-        let one: One = self
+        let one: TicketEnvelope = self
             .call(HttpRequest::new(
                 Method::Get,
                 format!("/api/v2/tickets/{id}.json"),
@@ -354,10 +354,6 @@ impl<T: Transport> Zendesk<T> {
 
     /// Creates a ticket whose first comment is internal.
     pub async fn create_ticket(&self, ticket: &NewTicket) -> Result<Ticket, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            ticket: WireTicket,
-        }
         let mut body = json!({
             "subject": ticket.subject,
             "requester_id": ticket.requester_id,
@@ -386,7 +382,7 @@ impl<T: Transport> Zendesk<T> {
         if let Some(key) = &ticket.idempotency_key {
             request = request.header(IDEMPOTENCY_HEADER, key.clone());
         }
-        let one: One = self.call(request).await?;
+        let one: TicketEnvelope = self.call(request).await?;
         Ok(one.ticket.into_ticket())
     }
 
@@ -398,17 +394,13 @@ impl<T: Transport> Zendesk<T> {
         change: &TicketChange,
         op_key: Option<&str>,
     ) -> Result<Ticket, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            ticket: WireTicket,
-        }
         let mut ticket = change.to_json();
         if let Some(key) = op_key {
             ticket[AUDIT_METADATA_KEY] = json!({"custom": {"op_key": key}});
         }
         let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
             .json(json!({"ticket": ticket}));
-        let one: One = self.call(request).await?;
+        let one: TicketEnvelope = self.call(request).await?;
         Ok(one.ticket.into_ticket())
     }
 
@@ -469,10 +461,6 @@ impl<T: Transport> Zendesk<T> {
         voice_comment: Option<&VoiceComment>,
         display_to_agent: Option<u64>,
     ) -> Result<Ticket, ZendeskError> {
-        #[derive(Deserialize)]
-        struct One {
-            ticket: WireTicket,
-        }
         let mut body = json!({
             "subject": ticket.subject,
             "requester_id": ticket.requester_id,
@@ -488,7 +476,7 @@ impl<T: Transport> Zendesk<T> {
         }
         let request =
             HttpRequest::new(Method::Post, "/api/v2/channels/voice/tickets.json").json(request);
-        let one: One = self.call(request).await?;
+        let one: TicketEnvelope = self.call(request).await?;
         Ok(one.ticket.into_ticket())
     }
 
