@@ -212,11 +212,14 @@ async fn info(State(app): State<App>) -> Json<Value> {
 
 /// `POST /_sandbox/events`: the customer's side.
 /// - `{"type":"answer","call_id"}` the customer answers a ringing outbound call;
-/// - `{"type":"hangup","call_id","after_s"?}` the customer hangs up (now or after N seconds);
+/// - `{"type":"hangup","call_id","after_s"?}` the customer hangs up (now or after N seconds; a
+///   call on hold ends its hold);
 /// - `{"type":"inbound","from","agent_id"?,"menu_path"?,"lang"?}` an IVR call offered to an
 ///   agent (the first one if none is named); a caller no contact has gets one first (CONTACT-1),
 ///   and the call's `contact_id` says whose call it is; a customer hang-up while it rings is an
-///   abandoned call (TICKET-9);
+///   abandoned call (TICKET-9); when a call the agent answered from a number several contacts
+///   share ends (either side hanging up) with no contact picked (`POST /platform/calls/{id}/contact`,
+///   TICKET-6), the most recently created of them gets the ticket (TICKET-7, CONTACT-5);
 /// - `{"type":"abandoned","from","menu"?,"lang"?}` an IVR call abandoned before any agent got it
 ///   (TICKET-9; a ticket only when `abandoned_call_ticket` is on, SET-14);
 /// - `{"type":"voicemail","from","recording_url"?,"duration_s"?,"transcript"?,"menu"?,"lang"?}` a
@@ -225,7 +228,8 @@ async fn info(State(app): State<App>) -> Json<Value> {
 ///   SmartAction, CSAT, custom data), to one agent or all.
 ///
 /// The platform's rules run before the answer, which carries what they did under `rules`
-/// (actions, requests, contact, users and tickets created, error).
+/// (actions, requests, contact, users and tickets created, error); a hang-up's answer has
+/// `rules` only when the end of the call ran some (an abandoned call, TICKET-7).
 async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
     let call_id = body["call_id"].as_u64();
     match body["type"].as_str().unwrap_or("") {
@@ -243,12 +247,12 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
                 tokio::spawn(async move {
                     tokio::time::sleep(std::time::Duration::from_secs_f64(after)).await;
                     if platform::end(&app, id, "customer") {
-                        platform::after_customer_hangup(&app, id).await;
+                        platform::after_end(&app, id).await;
                     }
                 });
                 Json(json!({"ok": true, "scheduled_s": after})).into_response()
             } else if platform::end(&app, id, "customer") {
-                match platform::after_customer_hangup(&app, id).await {
+                match platform::after_end(&app, id).await {
                     Some(o) => Json(json!({"ok": true, "rules": o.to_json()})).into_response(),
                     None => Json(json!({"ok": true})).into_response(),
                 }
@@ -279,21 +283,16 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
                     .unwrap_or_else(|| "en-US".into());
                 (w.next_id(), agent, line, lang)
             };
-            let call = PlatformCall {
+            let call = PlatformCall::new(
                 id,
-                status: "ringing".into(),
-                direction: "inbound".into(),
-                agent_id: agent,
-                customer_number: from,
+                "inbound",
+                agent,
+                from,
                 line,
                 lang,
-                request: json!({}),
-                started_ms: now_ms(),
-                connected_ms: None,
-                ended_ms: None,
-                ended_by: None,
-                menu_path: body["menu_path"].as_str().unwrap_or("Main menu").into(),
-            };
+                json!({}),
+                body["menu_path"].as_str().unwrap_or("Main menu").into(),
+            );
             // CONTACT-1: the contact exists before the call is offered.
             let agent_user = {
                 let w = app.world();
@@ -337,19 +336,20 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
             let duration_s = body["duration_s"].as_u64().unwrap_or(0);
             let started_ms = now - i64::try_from(duration_s.saturating_mul(1_000)).unwrap_or(0);
             let call = PlatformCall {
-                id,
                 status: "ended".into(),
-                direction: "inbound".into(),
-                agent_id: None,
-                customer_number: from.clone(),
-                line: line.clone(),
-                lang: lang.clone(),
-                request: json!({}),
                 started_ms,
-                connected_ms: None,
                 ended_ms: Some(now),
                 ended_by: Some(kind.into()),
-                menu_path: menu.clone(),
+                ..PlatformCall::new(
+                    id,
+                    "inbound",
+                    None,
+                    from.clone(),
+                    line.clone(),
+                    lang.clone(),
+                    json!({}),
+                    menu.clone(),
+                )
             };
             app.world().calls.insert(id, call);
             let session = rules::ivr_session(id, &from, &menu, &lang);

@@ -472,7 +472,7 @@ pub struct Fixture {
 pub struct PlatformCall {
     /// Call id.
     pub id: u64,
-    /// `ringing`, `connected`, `ended`.
+    /// `ringing`, `connected`, `on_hold`, `ended`.
     pub status: String,
     /// `outbound` or `inbound`.
     pub direction: String,
@@ -496,9 +496,92 @@ pub struct PlatformCall {
     pub ended_by: Option<String>,
     /// Queue/menu path.
     pub menu_path: String,
+    /// Time on hold in holds that are over, ms.
+    #[serde(default)]
+    pub hold_ms: i64,
+    /// Unix ms when the current hold began (None when not on hold).
+    #[serde(default)]
+    pub hold_started_ms: Option<i64>,
+    /// The DTMF digits the agent sent, in order.
+    #[serde(default)]
+    pub dtmf: String,
+    /// The contact the agent picked among several matching an inbound caller (TICKET-6).
+    #[serde(default)]
+    pub picked_contact_id: Option<u64>,
 }
 
 impl PlatformCall {
+    /// A call that has just started ringing: not answered, never held, no digits sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: u64,
+        direction: &str,
+        agent_id: Option<u64>,
+        customer_number: String,
+        line: String,
+        lang: String,
+        request: Value,
+        menu_path: String,
+    ) -> Self {
+        PlatformCall {
+            id,
+            status: "ringing".into(),
+            direction: direction.into(),
+            agent_id,
+            customer_number,
+            line,
+            lang,
+            request,
+            started_ms: now_ms(),
+            connected_ms: None,
+            ended_ms: None,
+            ended_by: None,
+            menu_path,
+            hold_ms: 0,
+            hold_started_ms: None,
+            dtmf: String::new(),
+            picked_contact_id: None,
+        }
+    }
+
+    /// Puts a connected call on hold at `now`; false when it was on hold already.
+    pub fn hold(&mut self, now: i64) -> bool {
+        if self.hold_started_ms.is_some() {
+            return false;
+        }
+        self.status = "on_hold".into();
+        self.hold_started_ms = Some(now);
+        true
+    }
+
+    /// Ends the current hold at `now` (the call stays as it is otherwise); false when it was not
+    /// on hold.
+    pub fn close_hold(&mut self, now: i64) -> bool {
+        let Some(start) = self.hold_started_ms.take() else {
+            return false;
+        };
+        self.hold_ms += (now - start).max(0);
+        true
+    }
+
+    /// Takes a held call off hold at `now`; false when it was not on hold.
+    pub fn resume(&mut self, now: i64) -> bool {
+        let held = self.close_hold(now);
+        if held {
+            self.status = "connected".into();
+        }
+        held
+    }
+
+    /// Total time on hold, ms: the holds that are over plus the current one up to the end of
+    /// the call, or up to now.
+    pub fn hold_total_ms(&self) -> i64 {
+        let current = self
+            .hold_started_ms
+            .map_or(0, |s| (self.ended_ms.unwrap_or_else(now_ms) - s).max(0));
+        self.hold_ms + current
+    }
+
     /// The call as the platform API returns it.
     pub fn to_json(&self) -> Value {
         let secs = |a: i64, b: Option<i64>| b.map(|b| (b - a).max(0) / 1_000);
@@ -520,7 +603,9 @@ impl PlatformCall {
             "ticket": self.request.get("ticket").cloned().unwrap_or(Value::Null),
             "entered_number": self.request.get("entered_number").cloned().unwrap_or(json!(false)),
             "started_at": iso(self.started_ms / 1_000),
-            "durations": {"call": call_s.unwrap_or(0), "wait": wait_s.unwrap_or(0), "hold": 0},
+            "durations": {"call": call_s.unwrap_or(0), "wait": wait_s.unwrap_or(0), "hold": self.hold_total_ms() / 1_000},
+            "dtmf": self.dtmf,
+            "picked_contact_id": self.picked_contact_id,
             "ended_by": self.ended_by,
             "recording_url": self.ended_ms.and(self.connected_ms).map(|_| format!("http://127.0.0.1/recordings/{}.mp3", self.id)),
         })
@@ -536,5 +621,38 @@ mod tests {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_714_557_600), "2024-05-01T10:00:00Z");
         assert_eq!(iso(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn hold_time_adds_up_and_stops_at_the_end() {
+        let mut c = PlatformCall::new(
+            1,
+            "outbound",
+            Some(501),
+            "+15550100000".into(),
+            "+15550199001".into(),
+            "en-US".into(),
+            json!({}),
+            "Outbound".into(),
+        );
+        c.status = "connected".into();
+        c.connected_ms = Some(0);
+        assert!(c.hold(1_000));
+        assert!(!c.hold(1_500), "holding a held call changes nothing");
+        assert_eq!(c.status, "on_hold");
+        assert!(c.resume(3_000));
+        assert!(!c.resume(3_500));
+        assert_eq!((c.status.as_str(), c.hold_total_ms()), ("connected", 2_000));
+        assert!(c.hold(10_000));
+        c.ended_ms = Some(14_000);
+        assert_eq!(
+            c.hold_total_ms(),
+            6_000,
+            "an open hold counts up to the end"
+        );
+        c.close_hold(14_000);
+        assert_eq!(c.hold_total_ms(), 6_000);
+        assert_eq!(c.to_json()["durations"]["hold"], 6);
+        assert_eq!(c.to_json()["durations"]["call"], 14);
     }
 }

@@ -9,20 +9,41 @@
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
 //!   {"type":"answer"}`), `call.ended` on `POST /calls/{id}/hangup` or a customer hang-up.
-//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent.
+//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent. Every `/calls/{id}`
+//!   route answers 404 `{"error":"no such call"}` for a call that is not the agent's, and 200
+//!   `{"call": <call>}` when it succeeds.
+//! - `POST /calls/{id}/hold` `{"hold": true|false}` puts a connected call on hold (status
+//!   `on_hold`, event `call.held`) or resumes it (status `connected`, event `call.resumed`);
+//!   asking for the state the call is in already is a 200 with no event. A ringing or ended
+//!   call: 409 `{"error":"the call is not connected"}`; no boolean `hold`: 422
+//!   `{"error":"hold: true or false is required"}`.
+//! - `POST /calls/{id}/dtmf` `{"digits":"12#"}` sends tones: 1 to 32 of `0-9*#` (else 422
+//!   `{"error":"digits: 1 to 32 of 0-9 * #"}`) on a connected call, not on hold (else 409 `{"error":
+//!   "the call is not connected"}`); they are appended to the call's `dtmf`.
+//! - `POST /calls/{id}/contact` `{"contact_id": N}`: the agent's pick among the contacts matching
+//!   an inbound IVR caller (TICKET-6), kept as the call's `picked_contact_id`. 409 `{"error":"not
+//!   an inbound call"}` for an outbound call, 422 without a numeric `contact_id`.
 //! - `POST /crm/ops`, `GET /crm/ops/{key}`: the CRM write queue ([`crate::queue`]).
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
-//!   recording_url, …`) plus `type` and `call_id`; other kinds (`chat.assigned`, `csat.rated`, …)
-//!   carry what `POST /_sandbox/events {"type":"emit"}` gave.
+//!   dtmf, picked_contact_id, recording_url, …`) plus `type` and `call_id`, for `call.ringing`,
+//!   `call.connected`, `call.held`, `call.resumed` and `call.ended`; other kinds
+//!   (`chat.assigned`, `csat.rated`, …) carry what `POST /_sandbox/events {"type":"emit"}` gave.
 //!
-//! The platform's own server-side rules (abandoned calls, voicemail, new IVR callers) are in
-//! [`rules`]: they write to the emulated Zendesk with the account's API token.
+//! A call's `status` is `ringing`, `connected`, `on_hold` or `ended`. Its `durations` are whole
+//! seconds: `wait` from ringing to the answer (or the end), `call` from the answer to the end
+//! (or now), hold included (OQ-22), `hold` the time spent on hold (an ongoing hold counts up to
+//! now; ending a held call ends its hold).
+//!
+//! The platform's own server-side rules (abandoned calls, voicemail, new IVR callers, an answered
+//! IVR call from a shared number that ended with no contact picked) are in [`rules`]: they write
+//! to the emulated Zendesk with the account's API token; [`after_end`] runs the end-of-call ones.
 
 pub mod rules;
 
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -45,6 +66,9 @@ pub fn routes() -> Router<App> {
         .route("/calls/{id}", get(show_call))
         .route("/calls/{id}/hangup", post(hangup))
         .route("/calls/{id}/answer", post(answer_inbound))
+        .route("/calls/{id}/hold", post(hold))
+        .route("/calls/{id}/dtmf", post(dtmf))
+        .route("/calls/{id}/contact", post(pick_contact))
         .route("/crm/ops", post(crm_ops))
         .route("/crm/ops/{key}", get(crm_op))
         .route("/agent/events", get(events))
@@ -159,8 +183,10 @@ pub fn end(app: &App, id: u64, by: &str) -> bool {
         let mut w = app.world();
         match w.calls.get_mut(&id) {
             Some(c) if c.status != "ended" => {
+                let now = now_ms();
+                c.close_hold(now);
                 c.status = "ended".into();
-                c.ended_ms = Some(now_ms());
+                c.ended_ms = Some(now);
                 c.ended_by = Some(if c.connected_ms.is_none() && by == "customer" {
                     "abandoned".into()
                 } else {
@@ -192,18 +218,46 @@ pub fn record_rules(app: &App, id: u64, outcome: &rules::Outcome) {
     }
 }
 
-/// After a customer hang-up: an inbound call that no agent answered is abandoned (TICKET-9), and
-/// the platform runs its rules on it. None when the call was not an abandoned inbound call.
-pub async fn after_customer_hangup(app: &App, id: u64) -> Option<rules::Outcome> {
-    let session = {
+/// What the platform does once a call has ended ([`end`]), whoever ended it. Only inbound IVR
+/// calls concern it:
+/// - one no agent answered is abandoned (TICKET-9): the abandoned-call rules run;
+/// - one an agent answered from a number several contacts share, with no contact picked
+///   (`POST /calls/{id}/contact`, TICKET-6), has no ticket: the most recently created contact
+///   gets one (TICKET-7, CONTACT-5). A call whose contact was settled when it was offered (one
+///   contact had the number, or one was created for it) needs nothing and reads nothing.
+///
+/// What the rules did is recorded on the call ([`record_rules`]) and returned; None when
+/// nothing was to be done.
+pub async fn after_end(app: &App, id: u64) -> Option<rules::Outcome> {
+    enum Next {
+        Abandoned,
+        Unpicked(u64),
+    }
+    let (session, next) = {
         let w = app.world();
         let c = w.calls.get(&id)?;
-        if c.direction != "inbound" || c.ended_by.as_deref() != Some("abandoned") {
+        if c.direction != "inbound" || c.status != "ended" {
             return None;
         }
-        rules::ivr_session(id, &c.customer_number, &c.menu_path, &c.lang)
+        let next = if c.ended_by.as_deref() == Some("abandoned") {
+            Next::Abandoned
+        } else if c.connected_ms.is_some()
+            && c.picked_contact_id.is_none()
+            && c.request.get("contact_id").is_none_or(Value::is_null)
+        {
+            // The Zendesk user the ticket is assigned to; an agent the fixture lacks has none.
+            let agent = w.agents.iter().find(|a| Some(a.id) == c.agent_id)?;
+            Next::Unpicked(agent.zendesk_user_id)
+        } else {
+            return None;
+        };
+        let session = rules::ivr_session(id, &c.customer_number, &c.menu_path, &c.lang);
+        (session, next)
     };
-    let outcome = rules::abandoned(app, session).await;
+    let outcome = match next {
+        Next::Abandoned => rules::abandoned(app, session).await,
+        Next::Unpicked(agent) => rules::ended_without_ticket(app, session, agent).await,
+    };
     record_rules(app, id, &outcome);
     Some(outcome)
 }
@@ -268,21 +322,16 @@ async fn place_call(
         let lang = body["lang"].as_str().unwrap_or("en-US").to_string();
         (w.next_id(), line, lang, w.auto_answer_ms)
     };
-    let call = PlatformCall {
+    let call = PlatformCall::new(
         id,
-        status: "ringing".into(),
-        direction: "outbound".into(),
-        agent_id: Some(a.id),
-        customer_number: to,
+        "outbound",
+        Some(a.id),
+        to,
         line,
         lang,
-        request: body,
-        started_ms: now_ms(),
-        connected_ms: None,
-        ended_ms: None,
-        ended_by: None,
-        menu_path: "Outbound".into(),
-    };
+        body,
+        "Outbound".into(),
+    );
     start_call(&app, call, auto);
     let status = app.world().calls[&id].status.clone();
     (
@@ -317,7 +366,11 @@ async fn hangup(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>)
     if own_call(&app, &a, id).is_none() {
         return err(StatusCode::NOT_FOUND, "no such call");
     }
-    end(&app, id, "agent");
+    // The platform's end-of-call rules run before the answer, so that what they wrote is there
+    // when the agent's client (or a test) looks.
+    if end(&app, id, "agent") {
+        after_end(&app, id).await;
+    }
     Json(json!({ "call": own_call(&app, &a, id) })).into_response()
 }
 
@@ -334,6 +387,126 @@ async fn answer_inbound(
     }
     if !connect(&app, id) {
         return err(StatusCode::CONFLICT, "the call is not ringing");
+    }
+    Json(json!({ "call": own_call(&app, &a, id) })).into_response()
+}
+
+/// A request body as JSON (`null` when it is missing or not JSON), so that the routes below
+/// answer their own 422 whatever was sent.
+fn json_body(body: &Bytes) -> Value {
+    serde_json::from_slice(body).unwrap_or(Value::Null)
+}
+
+const NOT_CONNECTED: &str = "the call is not connected";
+
+/// `POST /calls/{id}/hold` `{"hold": true|false}`: puts a connected call on hold or resumes it.
+async fn hold(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    if own_call(&app, &a, id).is_none() {
+        return err(StatusCode::NOT_FOUND, "no such call");
+    }
+    let Some(on) = json_body(&body)["hold"].as_bool() else {
+        return err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hold: true or false is required",
+        );
+    };
+    let changed = {
+        let mut w = app.world();
+        let Some(c) = w.calls.get_mut(&id) else {
+            return err(StatusCode::NOT_FOUND, "no such call");
+        };
+        if !matches!(c.status.as_str(), "connected" | "on_hold") {
+            return err(StatusCode::CONFLICT, NOT_CONNECTED);
+        }
+        if on {
+            c.hold(now_ms())
+        } else {
+            c.resume(now_ms())
+        }
+    };
+    if changed {
+        emit_call(&app, id, if on { "call.held" } else { "call.resumed" });
+    }
+    Json(json!({ "call": own_call(&app, &a, id) })).into_response()
+}
+
+/// The most DTMF digits one request may send.
+const MAX_DTMF: usize = 32;
+
+/// `POST /calls/{id}/dtmf` `{"digits":"12#"}`: sends tones on a connected call (not on hold).
+async fn dtmf(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    if own_call(&app, &a, id).is_none() {
+        return err(StatusCode::NOT_FOUND, "no such call");
+    }
+    let body = json_body(&body);
+    let Some(digits) = body["digits"].as_str().filter(|d| {
+        (1..=MAX_DTMF).contains(&d.len())
+            && d.chars()
+                .all(|ch| ch.is_ascii_digit() || ch == '*' || ch == '#')
+    }) else {
+        return err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "digits: 1 to 32 of 0-9 * #",
+        );
+    };
+    {
+        let mut w = app.world();
+        let Some(c) = w.calls.get_mut(&id) else {
+            return err(StatusCode::NOT_FOUND, "no such call");
+        };
+        if c.status != "connected" {
+            return err(StatusCode::CONFLICT, NOT_CONNECTED);
+        }
+        c.dtmf.push_str(digits);
+    }
+    Json(json!({ "call": own_call(&app, &a, id) })).into_response()
+}
+
+/// `POST /calls/{id}/contact` `{"contact_id": N}`: the agent's pick among the contacts matching
+/// an inbound caller (TICKET-6); with a pick the platform writes nothing at the end (TICKET-7).
+async fn pick_contact(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    if own_call(&app, &a, id).is_none() {
+        return err(StatusCode::NOT_FOUND, "no such call");
+    }
+    let Some(contact) = json_body(&body)["contact_id"].as_u64() else {
+        return err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "contact_id: a contact id is required",
+        );
+    };
+    {
+        let mut w = app.world();
+        let Some(c) = w.calls.get_mut(&id) else {
+            return err(StatusCode::NOT_FOUND, "no such call");
+        };
+        if c.direction != "inbound" {
+            return err(StatusCode::CONFLICT, "not an inbound call");
+        }
+        c.picked_contact_id = Some(contact);
     }
     Json(json!({ "call": own_call(&app, &a, id) })).into_response()
 }

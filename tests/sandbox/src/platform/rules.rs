@@ -1,6 +1,8 @@
 //! The platform's own server-side rules: what happens with no agent (DESIGN.md §1, "Who does
 //! what"). An IVR call abandoned before an agent answers (TICKET-9, SET-14), a voicemail
-//! (TICKET-10) and a new IVR caller before assignment (CONTACT-1, CONTACT-8).
+//! (TICKET-10), a new IVR caller before assignment (CONTACT-1, CONTACT-8), and an answered IVR
+//! call from a number several contacts share that ended with no contact picked (TICKET-7,
+//! CONTACT-5).
 //!
 //! Each case runs `domain::rules::decide` — the same rules the adapter runs — with the current
 //! platform settings and the CRM state read from the emulated Zendesk, and writes the resulting
@@ -65,6 +67,9 @@ enum Scope {
     All,
     /// Only the contact (CONTACT-1): the ticket is the assigned agent's adapter's to write.
     ContactOnly,
+    /// Every action, but only when several contacts have the caller's number (TICKET-7): with
+    /// one or none the agent's adapter had no choice to make and wrote the ticket itself.
+    SeveralContacts,
 }
 
 /// The rule inputs besides the event: the platform's current settings.
@@ -131,12 +136,24 @@ pub async fn new_caller(app: &App, session: Session, agent_id: u64) -> Outcome {
     run(app, event, Scope::ContactOnly, None).await
 }
 
+/// TICKET-7, CONTACT-5: an IVR call that `agent_id` (a Zendesk user) answered ended with no
+/// contact picked among those matching the caller (TICKET-6), so no ticket was written: the
+/// most recently created contact with the number gets it. Reads the caller's contacts; with
+/// fewer than two nothing is written.
+pub async fn ended_without_ticket(app: &App, session: Session, agent_id: u64) -> Outcome {
+    let event = Event::EndedWithoutTicket { session, agent_id };
+    run(app, event, Scope::SeveralContacts, None).await
+}
+
 async fn run(app: &App, event: Event, scope: Scope, vm: Option<&Voicemail>) -> Outcome {
     let ctx = context(app);
     let cat = Catalogue::english();
     let mut out = Outcome::default();
-    // Nothing to write even for an unknown caller (SET-14 off): nothing to read either.
-    if decide(&event, &CrmState::default(), &ctx, &cat).is_empty() {
+    // Nothing to write even for an unknown caller (SET-14 off): nothing to read either. (The
+    // rules for several contacts write nothing on an empty CRM, but do on the caller's.)
+    if scope != Scope::SeveralContacts
+        && decide(&event, &CrmState::default(), &ctx, &cat).is_empty()
+    {
         return out;
     }
     let number = session_of(&event)
@@ -149,6 +166,14 @@ async fn run(app: &App, event: Event, scope: Scope, vm: Option<&Voicemail>) -> O
             return out;
         }
     };
+    if scope == Scope::SeveralContacts
+        && crm
+            .contacts_with_number(&number, domain::phone::DEFAULT_REGION)
+            .len()
+            < 2
+    {
+        return out;
+    }
     let mut actions = decide(&event, &crm, &ctx, &cat);
     if scope == Scope::ContactOnly {
         // The contact the session belongs to: created here, or the single match.
