@@ -2,7 +2,9 @@
 
 use agent_adapter::{
     http::{HttpRequest, HttpResponse, Method, Transport},
-    platform::{call_request, CallStatus, Durations, Platform, PlatformError, PlatformEvent},
+    platform::{
+        call_request, CallStatus, Direction, Durations, Platform, PlatformError, PlatformEvent,
+    },
 };
 use domain::dial::{ContactPlan, DialPlan, TicketPlan};
 use futures::executor::block_on;
@@ -159,4 +161,105 @@ fn events_decode_and_unknown_types_are_ignored() {
     );
     let other: PlatformEvent = serde_json::from_str(r#"{"type":"csat.rated","score":5}"#).unwrap();
     assert_eq!(other, PlatformEvent::Other);
+}
+
+// The in-call controls: answer, hold, touch tones and the inbound contact pick each post to the
+// call's own route and read back the call's status; refusals keep the platform's reason.
+#[test]
+fn call_controls_post_to_the_call_and_read_its_status() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"token": "t", "agent": {"id": 5, "name": "A", "email": "a@x"}}),
+    );
+    block_on(platform.sign_in("a@x", "pw")).unwrap();
+
+    fake.answer(
+        200,
+        json!({"call": {"id": 7, "status": "connected", "x": 1}}),
+    );
+    assert_eq!(
+        block_on(platform.answer(7)).unwrap().status,
+        CallStatus::Connected
+    );
+    fake.answer(200, json!({"call": {"id": 7, "status": "on_hold"}}));
+    assert_eq!(
+        block_on(platform.hold(7, true)).unwrap().status,
+        CallStatus::OnHold
+    );
+    fake.answer(200, json!({"call": {"id": 7, "status": "connected"}}));
+    assert_eq!(
+        block_on(platform.hold(7, false)).unwrap().status,
+        CallStatus::Connected
+    );
+    fake.answer(200, json!({"call": {"id": 7, "status": "connected"}}));
+    block_on(platform.send_dtmf(7, "12#")).unwrap();
+    fake.answer(200, json!({"call": {"id": 7, "status": "connected"}}));
+    block_on(platform.pick_contact(7, 42)).unwrap();
+    fake.answer(409, json!({"error": "the call is not connected"}));
+    let err = block_on(platform.send_dtmf(7, "5")).unwrap_err();
+    assert!(err.to_string().contains("not connected"), "{err}");
+
+    let seen = fake.seen.borrow();
+    let sent: Vec<(String, serde_json::Value)> = seen[1..]
+        .iter()
+        .map(|r| (r.url.clone(), r.body.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            ("/calls/7/answer".into(), json!({})),
+            ("/calls/7/hold".into(), json!({"hold": true})),
+            ("/calls/7/hold".into(), json!({"hold": false})),
+            ("/calls/7/dtmf".into(), json!({"digits": "12#"})),
+            ("/calls/7/contact".into(), json!({"contact_id": 42})),
+            ("/calls/7/dtmf".into(), json!({"digits": "5"})),
+        ]
+    );
+    assert!(seen[1..].iter().all(|r| r.method == Method::Post));
+    assert!(seen[1..].iter().all(|r| bearer(r) == Some("Bearer t")));
+}
+
+#[test]
+fn inbound_offers_and_hold_events_decode() {
+    let offer: PlatformEvent = serde_json::from_str(
+        r#"{"type":"call.ringing","call_id":3,"direction":"inbound","customer_number":"+15550101100","menu_path":"Support","lang":"it-IT","status":"ringing"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        offer,
+        PlatformEvent::Ringing {
+            call_id: 3,
+            direction: Direction::Inbound,
+            customer_number: "+15550101100".into(),
+            menu_path: "Support".into(),
+            lang: "it-IT".into(),
+        }
+    );
+    // The agent's own call: outbound when the platform does not say.
+    let own: PlatformEvent =
+        serde_json::from_str(r#"{"type":"call.ringing","call_id":4}"#).unwrap();
+    assert!(matches!(
+        own,
+        PlatformEvent::Ringing {
+            direction: Direction::Outbound,
+            ..
+        }
+    ));
+    let odd: PlatformEvent =
+        serde_json::from_str(r#"{"type":"call.ringing","call_id":5,"direction":"callback"}"#)
+            .unwrap();
+    assert!(matches!(
+        odd,
+        PlatformEvent::Ringing {
+            direction: Direction::Other,
+            ..
+        }
+    ));
+    let held: PlatformEvent = serde_json::from_str(r#"{"type":"call.held","call_id":3}"#).unwrap();
+    assert_eq!(held, PlatformEvent::Held { call_id: 3 });
+    let resumed: PlatformEvent =
+        serde_json::from_str(r#"{"type":"call.resumed","call_id":3}"#).unwrap();
+    assert_eq!(resumed, PlatformEvent::Resumed { call_id: 3 });
 }

@@ -8,7 +8,7 @@
 
 use agent_adapter::{
     app::Screens,
-    services::live::{Adapter, Screen},
+    services::live::{ActiveCall, Adapter, CallPhase, Inbound, Screen},
 };
 use domain::{
     crm::{Contact, CrmState, Ticket, TicketStatus},
@@ -628,4 +628,234 @@ async fn country_picker_reads_national_numbers() {
     settle().await;
     let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
     assert_eq!(plan.to, "+390212345678");
+}
+
+/// Puts the adapter's call in `phase`, as the platform's events do.
+fn set_phase(adapter: Adapter, phase: CallPhase) {
+    adapter.call.update(|c| {
+        let c = c.as_mut().expect("a call on screen");
+        c.id.get_or_insert(77);
+        c.phase = phase;
+        if phase == CallPhase::Connected && c.connected_at_ms.is_none() {
+            c.connected_at_ms = Some(js_sys::Date::now() as i64);
+        }
+    });
+}
+
+fn pressed(id: &str) -> Option<String> {
+    by_test_id(id).get_attribute("aria-pressed")
+}
+
+// The in-call controls: hold and resume, and touch tones from the keypad and the keyboard.
+#[wasm_bindgen_test]
+async fn in_call_hold_and_touch_tones() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
+    type_keys(NUMBER);
+    press_key("Enter");
+    settle().await;
+    assert!(
+        find("hold-button").is_none(),
+        "nothing to hold while dialling"
+    );
+    assert!(find("dtmf-toggle").is_none());
+
+    set_phase(app.adapter, CallPhase::Connected);
+    settle().await;
+    assert_eq!(text("call-status"), "Connected");
+    assert_eq!(text("hold-button"), "Hold");
+    assert_eq!(pressed("hold-button").as_deref(), Some("false"));
+    by_test_id("hold-button").click();
+    settle().await;
+    assert_eq!(text("call-status"), "On hold");
+    assert_eq!(text("hold-button"), "Resume");
+    assert_eq!(pressed("hold-button").as_deref(), Some("true"));
+
+    // Tones are not sent on hold: the customer would not hear them.
+    by_test_id("dtmf-toggle").click();
+    settle().await;
+    by_test_id("keypad-key-1").click();
+    settle().await;
+    assert_eq!(
+        app.adapter
+            .call
+            .with_untracked(|c| c.as_ref().unwrap().tones.clone()),
+        ""
+    );
+
+    by_test_id("hold-button").click();
+    settle().await;
+    assert_eq!(text("call-status"), "Connected");
+    // The touch-tone keypad: twelve keys, no +, no delete, no paste.
+    assert!(find("keypad-key-plus").is_none());
+    assert!(find("keypad-backspace").is_none());
+    assert!(find("keypad-paste").is_none());
+    assert_eq!(pressed("dtmf-toggle").as_deref(), Some("true"));
+    by_test_id("keypad-key-5").click();
+    type_keys("#1+a");
+    settle().await;
+    assert_eq!(
+        app.adapter
+            .call
+            .with_untracked(|c| c.as_ref().unwrap().tones.clone()),
+        "5#1"
+    );
+    assert!(
+        text("dtmf-tones").ends_with("5#1"),
+        "{}",
+        text("dtmf-tones")
+    );
+    // Escape closes the keypad; digits then are not sent.
+    press_key("Escape");
+    settle().await;
+    assert!(find("keypad-key-5").is_none());
+    type_keys("9");
+    settle().await;
+    assert_eq!(
+        app.adapter
+            .call
+            .with_untracked(|c| c.as_ref().unwrap().tones.clone()),
+        "5#1"
+    );
+
+    set_phase(app.adapter, CallPhase::Ended);
+    settle().await;
+    assert!(find("hold-button").is_none() && find("hangup-button").is_none());
+    assert!(find("new-call-button").is_some());
+}
+
+// TICKET-6: an inbound call offered to the agent shows Answer; several contacts share the
+// caller's number, so the agent picks one, with the mouse or the keyboard.
+#[wasm_bindgen_test]
+async fn inbound_call_asks_who_is_calling() {
+    let _page = serial().await;
+    let crm = CrmState {
+        contacts: vec![
+            contact(11, "Ann Older", NUMBER, 1_000),
+            contact(12, "Bea Newer", NUMBER, 2_000),
+        ],
+        tickets: vec![],
+    };
+    let app = keypad_dial(context(Settings::default(), None), crm);
+    settle().await;
+    let plan = DialPlan {
+        to: NUMBER.into(),
+        extension: None,
+        outbound_number: String::new(),
+        language: "en-US".into(),
+        contact: ContactPlan::None,
+        ticket: TicketPlan::New,
+        entered_number: false,
+        comments: vec![],
+    };
+    let mut call = ActiveCall::placed(plan);
+    call.id = Some(31);
+    call.phase = CallPhase::Ringing;
+    call.inbound = Some(Inbound {
+        menu: "Support".into(),
+        language: "en-US".into(),
+        ..Inbound::default()
+    });
+    app.adapter.call.set(Some(call));
+    app.adapter.screen.set(Screen::InCall);
+    settle().await;
+    assert_eq!(text("call-status"), "Incoming call from");
+    assert!(find("answer-button").is_some());
+    assert!(text("call-caller").contains("Support"), "the caller's menu");
+    assert!(find("hold-button").is_none(), "no hold before answering");
+
+    // Answered; the rules asked who is calling (newest first, CONTACT-5).
+    set_phase(app.adapter, CallPhase::Connected);
+    app.adapter.call.update(|c| {
+        c.as_mut().unwrap().inbound.as_mut().unwrap().candidates = vec![12, 11];
+    });
+    settle().await;
+    assert!(find("answer-button").is_none());
+    let picker = by_test_id("caller-picker");
+    assert!(find("caller-option-11").is_some() && find("caller-option-12").is_some());
+    assert!(text("caller-option-12").contains("Bea Newer"));
+    // The keyboard: down to the second entry, Enter picks it.
+    picker.focus().unwrap();
+    let key = |k: &str| {
+        let init = KeyboardEventInit::new();
+        init.set_key(k);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        picker.dispatch_event(&ev).unwrap();
+    };
+    key("ArrowDown");
+    key("Enter");
+    settle().await;
+    let picked = app
+        .adapter
+        .call
+        .with_untracked(|c| c.as_ref().unwrap().inbound.as_ref().unwrap().picked);
+    assert_eq!(picked, Some(11));
+    assert!(find("caller-picker").is_none(), "asked once");
+    assert!(text("call-caller").contains("Ann Older"));
+}
+
+fn paste(text: &str) {
+    let data = web_sys::DataTransfer::new().unwrap();
+    data.set_data("text", text).unwrap();
+    let init = web_sys::ClipboardEventInit::new();
+    init.set_clipboard_data(Some(&data));
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).unwrap();
+    by_test_id("keypad-key-5").dispatch_event(&event).unwrap();
+}
+
+// Paste: Ctrl+V with the focus anywhere in the dial screen fills the number; text with no
+// digits keeps what was typed and says why; the paste key reads the clipboard, or says how to
+// paste where the browser does not let it.
+#[wasm_bindgen_test]
+async fn paste_fills_the_number_or_says_why_not() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    settle().await;
+    type_keys("12");
+    paste("+1 (415) 555-0100");
+    settle().await;
+    assert_eq!(value("dial-number"), NUMBER);
+    paste("call me maybe");
+    settle().await;
+    assert_eq!(value("dial-number"), NUMBER, "nothing lost");
+    assert!(
+        text("error-banner").contains("no phone number"),
+        "{}",
+        text("error-banner")
+    );
+
+    app.adapter.banner.set(None);
+    by_test_id("keypad-paste").click();
+    // The clipboard answers (permission given) or refuses (no permission): either way the
+    // agent sees the outcome.
+    let mut outcome = String::new();
+    for _ in 0..100 {
+        settle().await;
+        outcome = find("error-banner")
+            .map(|b| b.text_content().unwrap_or_default())
+            .unwrap_or_default();
+        if !outcome.is_empty() {
+            break;
+        }
+        gloo_timers_sleep(20).await;
+    }
+    assert!(
+        outcome.contains("Ctrl+V") || outcome.contains("no phone number"),
+        "the paste key told the agent something: {outcome:?}"
+    );
+}
+
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }

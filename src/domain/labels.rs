@@ -215,6 +215,22 @@ pub enum Label {
     ContactNumbers,
     /// The keypad's country picker (UI-7).
     Country,
+    /// In-call: an inbound call offered to the agent, before the caller's number.
+    IncomingCall,
+    /// In-call button: answer an inbound call.
+    Answer,
+    /// TICKET-6: heading of the contacts to pick the caller from.
+    WhoIsCalling,
+    /// TICKET-6: after the pick.
+    CallerPicked,
+    /// In-call: the touch tones sent so far.
+    TonesSent,
+    /// Keypad button: paste a number.
+    Paste,
+    /// When the browser does not let the adapter read the clipboard.
+    PasteHint,
+    /// The clipboard holds no digits.
+    NothingToPaste,
 }
 
 impl Label {
@@ -323,6 +339,14 @@ impl Label {
             NotLogged,
             ContactNumbers,
             Country,
+            IncomingCall,
+            Answer,
+            WhoIsCalling,
+            CallerPicked,
+            TonesSent,
+            Paste,
+            PasteHint,
+            NothingToPaste,
         ]
     };
 
@@ -431,6 +455,14 @@ impl Label {
             NotLogged => "Not logged in Zendesk",
             ContactNumbers => "The contact's numbers",
             Country => "Country",
+            IncomingCall => "Incoming call from",
+            Answer => "Answer",
+            WhoIsCalling => "Several contacts have this number. Who is calling?",
+            CallerPicked => "Logging the call for",
+            TonesSent => "Tones sent",
+            Paste => "Paste",
+            PasteHint => "Press Ctrl+V (⌘V on a Mac) to paste the number.",
+            NothingToPaste => "The clipboard holds no phone number.",
         }
     }
 }
@@ -585,6 +617,14 @@ mod tests {
             NotLogged => 98,
             ContactNumbers => 99,
             Country => 100,
+            IncomingCall => 101,
+            Answer => 102,
+            WhoIsCalling => 103,
+            CallerPicked => 104,
+            TonesSent => 105,
+            Paste => 106,
+            PasteHint => 107,
+            NothingToPaste => 108,
         }
     }
 

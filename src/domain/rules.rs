@@ -156,6 +156,20 @@ pub struct Session {
 }
 
 impl Session {
+    /// An IVR call from `from` (E.164) that came in through menu `menu` in language `lang`: the
+    /// session the platform and the adapter both apply the inbound rules to.
+    pub fn ivr(call_id: u64, from: &str, menu: &str, lang: &str) -> Session {
+        Session {
+            id: call_id.to_string(),
+            channel: Some(Channel::Call),
+            platform: Some(SessionPlatform::Ivr),
+            menu: menu.to_owned(),
+            language: lang.to_owned(),
+            customer_number: Some(from.to_owned()),
+            ..Session::default()
+        }
+    }
+
     fn channel(&self) -> Channel {
         self.channel.unwrap_or(Channel::Call)
     }

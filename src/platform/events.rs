@@ -18,6 +18,20 @@ pub enum CallStatus {
     Ended,
 }
 
+/// Which way a call goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Placed by the agent.
+    #[default]
+    Outbound,
+    /// A customer's call offered to the agent.
+    Inbound,
+    /// Anything else (internal, callback).
+    #[serde(other)]
+    Other,
+}
+
 /// The times of a session, in seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Durations {
@@ -42,6 +56,30 @@ pub enum PlatformEvent {
     /// The call rings.
     #[serde(rename = "call.ringing")]
     Ringing {
+        /// Call id.
+        call_id: u64,
+        /// Outbound (the agent's own call) or inbound (offered to the agent).
+        #[serde(default)]
+        direction: Direction,
+        /// The customer's number (E.164).
+        #[serde(default)]
+        customer_number: String,
+        /// The queue/menu path the caller chose.
+        #[serde(default)]
+        menu_path: String,
+        /// The call's language.
+        #[serde(default)]
+        lang: String,
+    },
+    /// The call was put on hold.
+    #[serde(rename = "call.held")]
+    Held {
+        /// Call id.
+        call_id: u64,
+    },
+    /// The call was taken off hold.
+    #[serde(rename = "call.resumed")]
+    Resumed {
         /// Call id.
         call_id: u64,
     },

@@ -9,7 +9,7 @@ mod events;
 #[cfg(target_arch = "wasm32")]
 mod gloo;
 
-pub use events::{CallStatus, Durations, PlatformEvent};
+pub use events::{CallStatus, Direction, Durations, PlatformEvent};
 #[cfg(target_arch = "wasm32")]
 pub use gloo::{EventStream, GlooTransport};
 
@@ -66,6 +66,12 @@ pub struct Call {
     pub id: u64,
     /// Where it is in its life.
     pub status: CallStatus,
+}
+
+/// The platform's answer about one call.
+#[derive(Deserialize)]
+struct CallEnvelope {
+    call: Call,
 }
 
 /// The `POST /calls` body for a dial plan.
@@ -176,12 +182,8 @@ impl<T: Transport> Platform<T> {
 
     /// Places the call of a dial plan.
     pub async fn place_call(&self, plan: &DialPlan) -> Result<Call, PlatformError> {
-        #[derive(Deserialize)]
-        struct Placed {
-            call: Call,
-        }
         let request = HttpRequest::new(Method::Post, "/calls").json(call_request(plan));
-        Ok(self.call::<Placed>(request).await?.call)
+        Ok(self.call::<CallEnvelope>(request).await?.call)
     }
 
     /// Hangs up.
@@ -190,6 +192,41 @@ impl<T: Transport> Platform<T> {
         self.send(HttpRequest::new(Method::Post, url))
             .await
             .map(|_| ())
+    }
+
+    /// Answers an inbound call offered to the agent.
+    pub async fn answer(&self, call_id: u64) -> Result<Call, PlatformError> {
+        self.call_action(call_id, "answer", json!({})).await
+    }
+
+    /// Puts the call on hold (`on`) or takes it off hold; returns the call as it now is.
+    pub async fn hold(&self, call_id: u64, on: bool) -> Result<Call, PlatformError> {
+        self.call_action(call_id, "hold", json!({ "hold": on }))
+            .await
+    }
+
+    /// Sends touch tones (`0-9`, `*`, `#`) on a connected call.
+    pub async fn send_dtmf(&self, call_id: u64, digits: &str) -> Result<Call, PlatformError> {
+        self.call_action(call_id, "dtmf", json!({ "digits": digits }))
+            .await
+    }
+
+    /// TICKET-6: the contact the agent picked among those matching an inbound caller, so the
+    /// platform does not fall back to the newest one when the call ends (TICKET-7).
+    pub async fn pick_contact(&self, call_id: u64, contact_id: u64) -> Result<Call, PlatformError> {
+        self.call_action(call_id, "contact", json!({ "contact_id": contact_id }))
+            .await
+    }
+
+    async fn call_action(
+        &self,
+        call_id: u64,
+        action: &str,
+        body: serde_json::Value,
+    ) -> Result<Call, PlatformError> {
+        let request =
+            HttpRequest::new(Method::Post, format!("/calls/{call_id}/{action}")).json(body);
+        Ok(self.call::<CallEnvelope>(request).await?.call)
     }
 
     /// Queues Add Comment / Ticket Update operations on the platform's batched CRM writer; a

@@ -6,7 +6,10 @@ use super::live::Adapter;
 use domain::dial::DialPlan;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{boot, hang_up, notify_error, place, refresh, route_to_ticket, sign_in};
+pub use web::{
+    answer, boot, hang_up, hold, notify_error, pick_caller, place, read_clipboard, refresh,
+    route_to_ticket, send_tone, sign_in,
+};
 
 /// Outside the browser there is no Zendesk or platform: intents change the state only.
 #[cfg(not(target_arch = "wasm32"))]
@@ -27,19 +30,32 @@ mod native {
     pub fn hang_up(_: Adapter) {}
     /// Signs in to the platform (not here).
     pub fn sign_in(_: Adapter, _: String, _: String, _: RwSignal<bool>) {}
+    /// Answers an inbound call (not here).
+    pub fn answer(_: Adapter) {}
+    /// Holds or resumes the call (not here).
+    pub fn hold(_: Adapter, _: bool) {}
+    /// Sends a touch tone (not here).
+    pub fn send_tone(_: Adapter, _: char) {}
+    /// Tells the platform which contact the caller is (not here).
+    pub fn pick_caller(_: Adapter, _: u64) {}
+    /// Reads the clipboard (not here).
+    pub fn read_clipboard(_: Adapter) {}
 }
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{boot, hang_up, notify_error, place, refresh, route_to_ticket, sign_in};
+pub use native::{
+    answer, boot, hang_up, hold, notify_error, pick_caller, place, read_clipboard, refresh,
+    route_to_ticket, send_tone, sign_in,
+};
 
 #[cfg(target_arch = "wasm32")]
 mod web {
     use super::*;
     use crate::{
-        platform::{EventStream, GlooTransport, Platform, PlatformEvent},
+        platform::{CallStatus, Direction, EventStream, GlooTransport, Platform, PlatformEvent},
         services::{
             crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
-            live::{CallPhase, Screen},
+            live::{ActiveCall, CallPhase, Inbound, Screen},
             outbox::{Batching, Outbox, RunReport},
             storage::LocalStore,
             writes::fold,
@@ -49,9 +65,9 @@ mod web {
         zendesk::{Zendesk, ZendeskError},
     };
     use domain::{
-        dial::{DialContext, EntryPoint},
+        dial::{ContactPlan, DialContext, EntryPoint, TicketPlan},
         labels::{language_for_locale, Catalogue, Label},
-        rules::{decide, Event, RuleContext, Session},
+        rules::{decide, Action, Event, RuleContext, Session, TicketRef},
     };
     use leptos::prelude::*;
     use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
@@ -74,6 +90,8 @@ mod web {
         _subscriptions: RefCell<Vec<Subscription>>,
         /// Ends of calls whose ticket is still being created, by call id.
         pending_ends: RefCell<Vec<(u64, Event)>>,
+        /// Touch tones waiting to be sent, in order, and whether a sender is running.
+        tones: RefCell<(String, bool)>,
     }
 
     thread_local! {
@@ -115,6 +133,36 @@ mod web {
             leptos::task::spawn_local(async move {
                 let _ = b.zaf.invoke(&invoke).await;
             });
+        }
+    }
+
+    /// Reads a number from the clipboard into the dial screen. Browsers ask the page's
+    /// permission, which a frame in Zendesk may not have: then the agent is told to press the
+    /// paste shortcut (the dial screen takes the paste event, which needs no permission).
+    pub fn read_clipboard(adapter: Adapter) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let promise = window.navigator().clipboard().read_text();
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(promise).await {
+                Ok(text) => adapter.paste_number(&text.as_string().unwrap_or_default()),
+                Err(_) => {
+                    adapter.notice(adapter.word(Label::PasteHint));
+                    focus_number();
+                }
+            }
+        });
+    }
+
+    fn focus_number() {
+        use wasm_bindgen::JsCast;
+        let input = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("dial-number"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(input) = input {
+            let _ = input.focus();
         }
     }
 
@@ -183,6 +231,7 @@ mod web {
                 stream: RefCell::new(None),
                 _subscriptions: RefCell::new(Vec::new()),
                 pending_ends: RefCell::new(Vec::new()),
+                tones: RefCell::new((String::new(), false)),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
                 on_dialout(adapter, d)
@@ -352,7 +401,26 @@ mod web {
         }
     }
 
+    /// The session the rules see for the call on screen.
+    fn session_of(id: u64, call: &ActiveCall) -> Session {
+        match &call.inbound {
+            Some(inbound) => Session::ivr(id, &call.plan.to, &inbound.menu, &inbound.language),
+            None => session(id, &call.plan),
+        }
+    }
+
     fn on_event(adapter: Adapter, event: PlatformEvent) {
+        if let PlatformEvent::Ringing {
+            call_id,
+            direction: Direction::Inbound,
+            customer_number,
+            menu_path,
+            lang,
+        } = event
+        {
+            offer(adapter, call_id, customer_number, menu_path, lang);
+            return;
+        }
         let current = adapter.call.get_untracked();
         let Some(call) = current.filter(|c| c.id.is_some()) else {
             return;
@@ -372,10 +440,18 @@ mod web {
             })
         };
         match event {
-            PlatformEvent::Ringing { call_id } if call_id == id => {
+            PlatformEvent::Ringing { call_id, .. } if call_id == id => {
                 phase(CallPhase::Ringing, adapter)
             }
             PlatformEvent::Connected { call_id } if call_id == id => {
+                let first = call.connected_at_ms.is_none();
+                phase(CallPhase::Connected, adapter);
+                if first {
+                    connected(adapter, id, &call);
+                }
+            }
+            PlatformEvent::Held { call_id } if call_id == id => phase(CallPhase::OnHold, adapter),
+            PlatformEvent::Resumed { call_id } if call_id == id => {
                 phase(CallPhase::Connected, adapter)
             }
             PlatformEvent::Ended {
@@ -386,10 +462,16 @@ mod web {
                 phase(CallPhase::Ended, adapter);
                 let Some(b) = backend() else { return };
                 let event = |ticket_id| Event::Ended {
-                    session: session(id, &call.plan),
+                    session: session_of(id, &call),
                     ticket_id,
                     recording_url: recording_url.clone(),
                     duration_s: durations.call,
+                };
+                // An inbound call whose caller the agent did not pick has no ticket here: the
+                // platform gives it to the newest matching contact (TICKET-7).
+                let logged = match &call.inbound {
+                    Some(inbound) => inbound.logged,
+                    None => call.plan.ticket != TicketPlan::None,
                 };
                 match call.ticket_id {
                     Some(ticket_id) => {
@@ -397,7 +479,7 @@ mod web {
                     }
                     // The ticket is still being created (a 429 or a slow network held it up):
                     // the end of the call is written once its id is known.
-                    None if call.plan.ticket != domain::dial::TicketPlan::None => {
+                    None if logged => {
                         b.pending_ends.borrow_mut().push((id, event(0)));
                     }
                     None => {}
@@ -405,6 +487,246 @@ mod web {
             }
             _ => {}
         }
+    }
+
+    /// The customer picked up (outbound) or the agent answered (inbound): an extension typed
+    /// after the number is dialled now; an inbound call gets its ticket.
+    fn connected(adapter: Adapter, id: u64, call: &ActiveCall) {
+        if let Some(extension) = call.plan.extension.as_deref().filter(|e| !e.is_empty()) {
+            for c in extension.chars() {
+                send_tone(adapter, c);
+            }
+        }
+        if call.inbound.is_some() {
+            log_inbound(adapter, id);
+        }
+    }
+
+    /// A customer's call offered to the agent: the adapter shows it (popover open), and looks
+    /// the caller up meanwhile. A call already on screen keeps the screen.
+    fn offer(adapter: Adapter, id: u64, from: String, menu: String, lang: String) {
+        let Some(b) = backend() else { return };
+        if adapter
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
+        {
+            return;
+        }
+        let plan = domain::dial::DialPlan {
+            to: from.clone(),
+            extension: None,
+            outbound_number: String::new(),
+            language: lang.clone(),
+            contact: ContactPlan::None,
+            ticket: TicketPlan::New,
+            entered_number: false,
+            comments: Vec::new(),
+        };
+        let mut call = ActiveCall::placed(plan);
+        call.id = Some(id);
+        call.phase = CallPhase::Ringing;
+        call.inbound = Some(Inbound {
+            menu,
+            language: lang,
+            ..Inbound::default()
+        });
+        adapter.banner.set(None);
+        adapter.call.set(Some(call));
+        adapter.screen.set(Screen::InCall);
+        show_popover(&b);
+        let text = format!("{} {from}", adapter.word(Label::IncomingCall));
+        let notice = Invoke::Notify {
+            message: text,
+            kind: NotifyKind::Notice,
+        };
+        let region = adapter.context.with_untracked(|c| c.region.clone());
+        leptos::task::spawn_local(async move {
+            let _ = b.zaf.invoke(&notice).await;
+            match lookup_number_detailed(&b.zendesk, &from, &region).await {
+                Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
+                Err(e) => adapter.error(e.to_string()),
+            }
+        });
+    }
+
+    /// Answers the inbound call on screen.
+    pub fn answer(adapter: Adapter) {
+        let Some(b) = backend() else { return };
+        let Some(id) = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = b.platform.answer(id).await {
+                adapter.error(e.to_string());
+            }
+        });
+    }
+
+    /// The inbound call's ticket (TICKET-6, UPD-1): once the caller is known (one matching
+    /// contact, a new caller's contact, or the agent's pick), the assignment rules run. Several
+    /// contacts and no pick yet: the agent is asked, and nothing is written until then.
+    fn log_inbound(adapter: Adapter, id: u64) {
+        let Some(b) = backend() else { return };
+        leptos::task::spawn_local(async move {
+            let Some(call) = adapter.call.get_untracked().filter(|c| c.id == Some(id)) else {
+                return;
+            };
+            let Some(inbound) = call.inbound.clone().filter(|i| !i.logged) else {
+                return;
+            };
+            let region = adapter.context.with_untracked(|c| c.region.clone());
+            if let Some(contact) = inbound.picked {
+                let mut crm = adapter.crm.get_untracked();
+                match add_tickets_of(&b.zendesk, &mut crm, contact).await {
+                    Ok(()) => adapter.crm.set(crm),
+                    Err(e) => adapter.error(e.to_string()),
+                }
+            } else if adapter
+                .crm
+                .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
+            {
+                // The offer's lookup may not have finished: look again (one read).
+                if let Ok(found) = lookup_number_detailed(&b.zendesk, &call.plan.to, &region).await
+                {
+                    adapter.crm.update(|crm| merge(crm, found.crm));
+                }
+            }
+            let event = Event::Assigned {
+                session: session_of(id, &call),
+                agent_id: b.agent_zendesk.id,
+                chosen_contact: inbound.picked,
+            };
+            let actions = adapter.crm.with_untracked(|crm| {
+                adapter
+                    .catalogue
+                    .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
+            });
+            if let Some(Action::AskContact { contact_ids }) = actions
+                .iter()
+                .find(|a| matches!(a, Action::AskContact { .. }))
+            {
+                let ids = contact_ids.clone();
+                adapter.call.update(|c| {
+                    if let Some(i) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                        i.candidates = ids;
+                    }
+                });
+                return;
+            }
+            let existing = actions.iter().find_map(|a| match a {
+                Action::AddComment {
+                    ticket: TicketRef::Existing(t),
+                    ..
+                } => Some(*t),
+                _ => None,
+            });
+            adapter.call.update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                    if let Some(i) = c.inbound.as_mut() {
+                        i.logged = true;
+                    }
+                    if existing.is_some() {
+                        c.ticket_id = existing;
+                    }
+                }
+            });
+            if let Some(outbox) = b.outbox.borrow_mut().as_mut() {
+                outbox.enqueue(&format!("{id}.assigned"), fold(&actions));
+            }
+            run_outbox(adapter, b.clone());
+        });
+    }
+
+    /// TICKET-6: the agent named the caller; the platform is told (so it does not fall back to
+    /// the newest contact, TICKET-7) and the ticket is logged for that contact.
+    pub fn pick_caller(adapter: Adapter, contact_id: u64) {
+        let Some(b) = backend() else { return };
+        let Some(id) = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
+        else {
+            return;
+        };
+        let live = adapter.call.with_untracked(|c| {
+            c.as_ref()
+                .is_some_and(|c| matches!(c.phase, CallPhase::Connected | CallPhase::OnHold))
+        });
+        leptos::task::spawn_local(async move {
+            if let Err(e) = b.platform.pick_contact(id, contact_id).await {
+                adapter.error(e.to_string());
+            }
+        });
+        if live {
+            log_inbound(adapter, id);
+        }
+    }
+
+    /// Holds or resumes the call; on a refusal the screen goes back to what the platform says.
+    pub fn hold(adapter: Adapter, on: bool) {
+        let Some(b) = backend() else { return };
+        let Some(id) = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let phase = match b.platform.hold(id, on).await {
+                Ok(call) if call.status == CallStatus::OnHold => Some(CallPhase::OnHold),
+                Ok(call) if call.status == CallStatus::Connected => Some(CallPhase::Connected),
+                Ok(_) => None,
+                Err(e) => {
+                    adapter.error(e.to_string());
+                    Some(if on {
+                        CallPhase::Connected
+                    } else {
+                        CallPhase::OnHold
+                    })
+                }
+            };
+            if let Some(phase) = phase {
+                adapter.call.update(|c| {
+                    if let Some(c) = c.as_mut().filter(|c| c.id == Some(id) && c.is_live()) {
+                        c.phase = phase;
+                    }
+                });
+            }
+        });
+    }
+
+    /// Sends a touch tone. Tones go one request after another, so they reach the customer in
+    /// the order pressed; keys pressed while one is in flight go together in the next.
+    pub fn send_tone(adapter: Adapter, tone: char) {
+        let Some(b) = backend() else { return };
+        let Some(id) = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
+        else {
+            return;
+        };
+        {
+            let mut tones = b.tones.borrow_mut();
+            tones.0.push(tone);
+            if tones.1 {
+                return;
+            }
+            tones.1 = true;
+        }
+        leptos::task::spawn_local(async move {
+            loop {
+                let digits = std::mem::take(&mut b.tones.borrow_mut().0);
+                if digits.is_empty() {
+                    b.tones.borrow_mut().1 = false;
+                    return;
+                }
+                if let Err(e) = b.platform.send_dtmf(id, &digits).await {
+                    adapter.error(e.to_string());
+                }
+            }
+        });
     }
 
     fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: String, event: &Event) {
@@ -431,19 +753,24 @@ mod web {
                 .await;
             *b.outbox.borrow_mut() = Some(outbox);
             for (key, ticket) in &report.created_tickets {
+                // The job that logs a call is `<id>.placed` (outbound) or `<id>.assigned`.
+                let call_of = |key: &str| {
+                    key.strip_suffix(".placed")
+                        .or_else(|| key.strip_suffix(".assigned"))
+                        .and_then(|id| id.parse::<u64>().ok())
+                };
+                let Some(call_id) = call_of(key) else {
+                    continue;
+                };
                 adapter.call.update(|c| {
-                    if let Some(c) = c
-                        .as_mut()
-                        .filter(|c| c.id.map(|i| format!("{i}.placed")) == Some(key.clone()))
-                    {
+                    if let Some(c) = c.as_mut().filter(|c| c.id == Some(call_id)) {
                         c.ticket_id = Some(*ticket);
                     }
                 });
                 let ready: Vec<(u64, Event)> = {
                     let mut pending = b.pending_ends.borrow_mut();
-                    let (ready, waiting) = pending
-                        .drain(..)
-                        .partition(|(call, _)| format!("{call}.placed") == *key);
+                    let (ready, waiting) =
+                        pending.drain(..).partition(|(call, _)| *call == call_id);
                     *pending = waiting;
                     ready
                 };
@@ -482,7 +809,7 @@ mod web {
                     adapter.call.update(|c| {
                         if let Some(c) = c {
                             c.id = Some(call.id);
-                            if let domain::dial::TicketPlan::Existing { id } = plan.ticket {
+                            if let TicketPlan::Existing { id } = plan.ticket {
                                 c.ticket_id = Some(id);
                             }
                         }

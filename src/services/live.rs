@@ -60,6 +60,22 @@ pub enum CallPhase {
     Ended,
 }
 
+/// What an inbound call adds to the in-call screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inbound {
+    /// The queue/menu path the caller chose.
+    pub menu: String,
+    /// The call's language.
+    pub language: String,
+    /// TICKET-6: the contacts sharing the caller's number, newest first, when the agent must pick
+    /// one; empty otherwise.
+    pub candidates: Vec<u64>,
+    /// The contact the agent picked.
+    pub picked: Option<u64>,
+    /// True once the call's ticket work is queued (the agent answered, and picked if asked to).
+    pub logged: bool,
+}
+
 /// The call on the in-call screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActiveCall {
@@ -75,6 +91,31 @@ pub struct ActiveCall {
     pub ended_at_ms: Option<i64>,
     /// The ticket it is logged on, once known.
     pub ticket_id: Option<u64>,
+    /// Set for a customer's call offered to the agent.
+    pub inbound: Option<Inbound>,
+    /// The touch tones sent so far.
+    pub tones: String,
+}
+
+impl ActiveCall {
+    /// An outbound call just placed.
+    pub fn placed(plan: DialPlan) -> Self {
+        Self {
+            id: None,
+            phase: CallPhase::Dialling,
+            plan,
+            connected_at_ms: None,
+            ended_at_ms: None,
+            ticket_id: None,
+            inbound: None,
+            tones: String::new(),
+        }
+    }
+
+    /// True until the call has ended.
+    pub fn is_live(&self) -> bool {
+        self.phase != CallPhase::Ended
+    }
 }
 
 /// The adapter's state: copyable handles to signals, provided once as context.
@@ -195,14 +236,7 @@ impl Adapter {
         match result {
             Some(Ok(plan)) => {
                 self.placed.update(|p| p.push(plan.clone()));
-                self.call.set(Some(ActiveCall {
-                    id: None,
-                    phase: CallPhase::Dialling,
-                    plan: plan.clone(),
-                    connected_at_ms: None,
-                    ended_at_ms: None,
-                    ticket_id: None,
-                }));
+                self.call.set(Some(ActiveCall::placed(plan.clone())));
                 self.screen.set(Screen::InCall);
                 super::backend::place(*self, plan);
             }
@@ -214,9 +248,102 @@ impl Adapter {
         }
     }
 
+    /// Answers the inbound call offered to the agent.
+    pub fn answer(&self) {
+        let ringing_inbound = self.call.with_untracked(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+        });
+        if ringing_inbound {
+            super::backend::answer(*self);
+        }
+    }
+
+    /// Puts a connected call on hold, or takes it off hold. The screen changes at once; the
+    /// backend puts it back and says why if the platform refuses.
+    pub fn toggle_hold(&self) {
+        let mut on = None;
+        self.call.update(|c| {
+            if let Some(c) = c {
+                match c.phase {
+                    CallPhase::Connected => {
+                        c.phase = CallPhase::OnHold;
+                        on = Some(true);
+                    }
+                    CallPhase::OnHold => {
+                        c.phase = CallPhase::Connected;
+                        on = Some(false);
+                    }
+                    _ => {}
+                }
+            }
+        });
+        if let Some(on) = on {
+            super::backend::hold(*self, on);
+        }
+    }
+
+    /// Sends a touch tone on a connected call (not on hold: the customer would not hear it).
+    pub fn tone(&self, key: domain::phone::Key) {
+        if key == domain::phone::Key::Plus {
+            return;
+        }
+        let mut sent = false;
+        self.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.phase == CallPhase::Connected) {
+                c.tones.push(key.as_char());
+                sent = true;
+            }
+        });
+        if sent {
+            super::backend::send_tone(*self, key.as_char());
+        }
+    }
+
+    /// TICKET-6: the agent picked the caller among the contacts sharing the number.
+    pub fn pick_caller(&self, contact_id: u64) {
+        let mut picked = false;
+        self.call.update(|c| {
+            if let Some(inbound) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                if inbound.picked.is_none() && inbound.candidates.contains(&contact_id) {
+                    inbound.picked = Some(contact_id);
+                    picked = true;
+                }
+            }
+        });
+        if picked {
+            super::backend::pick_caller(*self, contact_id);
+        }
+    }
+
     /// UI-12: discards the draft and shows a fresh dial screen.
     pub fn cancel(&self) {
         self.open_dial(EntryPoint::Keypad);
+    }
+
+    /// Shows information in the banner.
+    pub fn notice(&self, text: impl Into<String>) {
+        self.banner.set(Some(Banner {
+            text: text.into(),
+            kind: BannerKind::Notice,
+        }));
+    }
+
+    /// Puts pasted text in the number (cleaned by the dial screen's rules), or says the clipboard
+    /// held no number; what was typed stays when nothing usable was pasted.
+    pub fn paste_number(&self, text: &str) {
+        if !text.chars().any(|c| c.is_ascii_digit()) {
+            self.notice(self.word(Label::NothingToPaste));
+            return;
+        }
+        self.banner.set(None);
+        self.edit(|d| d.set_number(text.trim()));
+    }
+
+    /// The keypad's paste key: reads the clipboard; where the browser does not allow it, tells
+    /// the agent to press the paste shortcut, which the dial screen takes.
+    pub fn paste(&self) {
+        super::backend::read_clipboard(*self);
     }
 
     /// Shows an error in the banner.

@@ -18,6 +18,28 @@ pub struct ChooserItem {
     pub selected: bool,
 }
 
+impl ChooserItem {
+    /// A contact: name, then id, email and creation day (UI-15).
+    pub fn contact(
+        id: u64,
+        name: &str,
+        email: Option<&str>,
+        created_at: i64,
+        selected: bool,
+    ) -> Self {
+        Self {
+            key: id.to_string(),
+            primary: name.to_owned(),
+            secondary: format!(
+                "#{id}{} · {}",
+                email.map(|e| format!(" · {e}")).unwrap_or_default(),
+                domain::time::short_utc(created_at)
+            ),
+            selected,
+        }
+    }
+}
+
 /// A listbox of entries, one of which may be chosen.
 #[component]
 pub fn Chooser(

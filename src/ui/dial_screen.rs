@@ -141,6 +141,31 @@ pub fn DialScreen() -> impl IntoView {
     });
     on_cleanup(move || keydown.remove());
 
+    // A paste anywhere but a text field (the number field takes its own as input) fills the
+    // number: Ctrl+V works with the focus on a key, and after the paste key's hint.
+    let paste = window_event_listener(ev::paste, move |ev| {
+        if ev.default_prevented()
+            || adapter.dial.with_untracked(Option::is_none)
+            || adapter
+                .call
+                .with_untracked(|c| c.as_ref().is_some_and(|c| c.is_live()))
+        {
+            return;
+        }
+        let in_text_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if in_text_field {
+            return;
+        }
+        if let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text").ok()) {
+            ev.prevent_default();
+            adapter.paste_number(&text);
+        }
+    });
+    on_cleanup(move || paste.remove());
+
     let keypad_open = adapter.keypad_open;
     view! {
         <section class=style::screen aria-labelledby="dial-title">
@@ -157,6 +182,7 @@ pub fn DialScreen() -> impl IntoView {
                         d.press(key);
                     })
                     on_backspace=move |()| adapter.edit(|d| d.backspace())
+                    on_paste=move |()| adapter.paste()
                 />
             </Show>
             <Status view=view/>
@@ -422,19 +448,14 @@ fn Associations(view: Memo<Option<DialView>>) -> impl IntoView {
             .map(|c| {
                 c.options
                     .iter()
-                    .map(|o| ChooserItem {
-                        key: o.id.to_string(),
-                        primary: o.name.clone(),
-                        secondary: format!(
-                            "#{}{} · {}",
+                    .map(|o| {
+                        ChooserItem::contact(
                             o.id,
-                            o.email
-                                .as_deref()
-                                .map(|e| format!(" · {e}"))
-                                .unwrap_or_default(),
-                            short_time(o.created_at)
-                        ),
-                        selected: c.selected == Some(ContactChoice::Existing(o.id)),
+                            &o.name,
+                            o.email.as_deref(),
+                            o.created_at,
+                            c.selected == Some(ContactChoice::Existing(o.id)),
+                        )
                     })
                     .collect()
             })

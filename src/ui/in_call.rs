@@ -1,15 +1,21 @@
-//! The in-call screen: status, timer, hang up, the DTMF keypad, and after the call the ticket
-//! it was logged on.
+//! The in-call screen: status, timer, answer, the caller's contact, hold, the touch-tone keypad,
+//! hang up, and after the call the ticket it was logged on.
 
 use crate::{
     services::{
         backend,
         live::{use_adapter, CallPhase},
     },
-    ui::{banner::ErrorBanner, keypad::Keypad, word},
+    ui::{
+        banner::ErrorBanner,
+        chooser::{Chooser, ChooserItem},
+        keypad::Keypad,
+        word,
+    },
 };
-use domain::{dial::TicketPlan, labels::Label};
-use leptos::prelude::*;
+use domain::{dial::TicketPlan, labels::Label, phone::Key};
+use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/ui/in_call.module.css");
 
@@ -34,7 +40,9 @@ fn clock(ms: i64) -> String {
     }
 }
 
-/// The call in progress or just ended.
+/// The call in progress or just ended: an inbound call offered to the agent (Answer, and the
+/// caller's contact to pick when several share the number), hold, touch tones, hang up; after
+/// the call, the ticket it was logged on.
 #[component]
 pub fn InCall() -> impl IntoView {
     let adapter = use_adapter();
@@ -51,8 +59,16 @@ pub fn InCall() -> impl IntoView {
     }
     let dtmf_open = RwSignal::new(false);
     let call = move || adapter.call.get();
-    let phase = move || call().map(|c| c.phase);
+    let phase = move || adapter.call.with(|c| c.as_ref().map(|c| c.phase));
+    let inbound = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| c.inbound.is_some()))
+    };
+    let offered = move || inbound() && phase() == Some(CallPhase::Ringing);
+    let talking = move || matches!(phase(), Some(CallPhase::Connected | CallPhase::OnHold));
     let status_label = move || match phase() {
+        Some(CallPhase::Ringing) if inbound() => Label::IncomingCall,
         Some(CallPhase::Dialling) | None => Label::CallDialling,
         Some(CallPhase::Ringing) => Label::CallRinging,
         Some(CallPhase::Connected) => Label::CallConnected,
@@ -67,6 +83,21 @@ pub fn InCall() -> impl IntoView {
     };
     let ended = move || phase() == Some(CallPhase::Ended);
     let number = move || call().map(|c| c.plan.to).unwrap_or_default();
+    // The caller, once known: the single contact with the number, or the one picked.
+    let caller = move || {
+        let c = call()?;
+        let inbound = c.inbound?;
+        let region = adapter.context.with(|ctx| ctx.region.clone());
+        adapter.crm.with(|crm| {
+            let only = match crm.contacts_with_number(&c.plan.to, &region)[..] {
+                [only] => Some(only.id),
+                _ => None,
+            };
+            crm.contact(inbound.picked.or(only)?)
+                .map(|c| c.name.clone())
+        })
+    };
+    let menu = move || call().and_then(|c| c.inbound).map(|i| i.menu);
     let ticket = move || {
         let c = call()?;
         match (c.ticket_id, c.plan.ticket) {
@@ -75,18 +106,106 @@ pub fn InCall() -> impl IntoView {
         }
     };
     let not_logged = move || call().is_some_and(|c| c.plan.ticket == TicketPlan::None);
+    let tones = move || call().map(|c| c.tones).unwrap_or_default();
+
+    // Keys: with the touch-tone keypad open, digits, * and # are sent and Escape closes it;
+    // Enter answers a call offered to the agent.
+    let keydown = window_event_listener(ev::keydown, move |ev| {
+        if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let key = ev.key();
+        let on_control = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| {
+                matches!(
+                    el.tag_name().as_str(),
+                    "BUTTON" | "A" | "INPUT" | "UL" | "LI"
+                )
+            });
+        if key == "Enter" && offered() && !on_control {
+            ev.prevent_default();
+            adapter.answer();
+        } else if key == "Escape" && dtmf_open.get_untracked() {
+            ev.prevent_default();
+            dtmf_open.set(false);
+        } else if dtmf_open.get_untracked() {
+            let mut chars = key.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                if let Some(k) = Key::from_char(c).filter(|k| *k != Key::Plus) {
+                    ev.prevent_default();
+                    adapter.tone(k);
+                }
+            }
+        }
+    });
+    on_cleanup(move || keydown.remove());
+
+    let caller_items = Signal::derive(move || {
+        let Some(inbound) = call().and_then(|c| c.inbound) else {
+            return Vec::new();
+        };
+        adapter.crm.with(|crm| {
+            inbound
+                .candidates
+                .iter()
+                .filter_map(|id| crm.contact(*id))
+                .map(|c| {
+                    ChooserItem::contact(
+                        c.id,
+                        &c.name,
+                        c.email.as_deref(),
+                        c.created_at,
+                        inbound.picked == Some(c.id),
+                    )
+                })
+                .collect()
+        })
+    });
+    let must_pick = move || {
+        call()
+            .and_then(|c| c.inbound)
+            .is_some_and(|i| !i.candidates.is_empty() && i.picked.is_none())
+    };
+
     view! {
         <section class=style::screen aria-labelledby="call-number">
             <ErrorBanner/>
             <div class=style::summary>
-                <h1 class=style::number id="call-number">{number}</h1>
                 <p class=style::status role="status" aria-live="polite" data-testid="call-status">
                     {status}
                 </p>
+                <h1 class=style::number id="call-number">{number}</h1>
+                <p class=style::caller data-testid="call-caller">
+                    {move || caller().unwrap_or_default()}
+                    {move || menu().map(|m| format!(" · {m}"))}
+                </p>
                 <p class=style::timer role="timer">{timer}</p>
             </div>
-            <Show when=move || dtmf_open.get() && !ended()>
-                <Keypad on_key=move |_| {} on_backspace=move |()| {}/>
+            <Show when=must_pick>
+                <div class=style::pick>
+                    <Chooser
+                        test_id="caller-picker"
+                        option_prefix="caller-option-"
+                        label=Signal::derive(word(Label::WhoIsCalling))
+                        items=caller_items
+                        on_choose=move |i: usize| {
+                            let id = caller_items
+                                .with_untracked(|items| items.get(i).and_then(|it| it.key.parse().ok()));
+                            if let Some(id) = id {
+                                adapter.pick_caller(id);
+                            }
+                        }
+                    />
+                </div>
+            </Show>
+            <Show when=move || dtmf_open.get() && talking()>
+                <p class=style::tones data-testid="dtmf-tones" aria-live="polite">
+                    <span class=style::muted>{word(Label::TonesSent)} " "</span>
+                    {tones}
+                </p>
+                <Keypad on_key=move |key| adapter.tone(key)/>
             </Show>
             <div class=style::ticket>
                 {move || {
@@ -115,18 +234,48 @@ pub fn InCall() -> impl IntoView {
                 }}
             </div>
             <div class=style::actions>
+                <Show when=offered>
+                    <button
+                        type="button"
+                        class=style::answer
+                        data-testid="answer-button"
+                        on:click=move |_| adapter.answer()
+                    >
+                        {word(Label::Answer)}
+                    </button>
+                </Show>
+                <Show when=talking>
+                    <button
+                        type="button"
+                        class=style::secondary
+                        data-testid="dtmf-toggle"
+                        aria-pressed=move || if dtmf_open.get() { "true" } else { "false" }
+                        on:click=move |_| dtmf_open.update(|o| *o = !*o)
+                    >
+                        {word(Label::Keypad)}
+                    </button>
+                    <button
+                        type="button"
+                        class=style::secondary
+                        data-testid="hold-button"
+                        aria-pressed=move || {
+                            if phase() == Some(CallPhase::OnHold) { "true" } else { "false" }
+                        }
+                        on:click=move |_| adapter.toggle_hold()
+                    >
+                        {move || {
+                            if phase() == Some(CallPhase::OnHold) {
+                                word(Label::Resume)()
+                            } else {
+                                word(Label::Hold)()
+                            }
+                        }}
+                    </button>
+                </Show>
                 <Show
                     when=ended
                     fallback=move || {
                         view! {
-                            <button
-                                type="button"
-                                class=style::secondary
-                                aria-pressed=move || if dtmf_open.get() { "true" } else { "false" }
-                                on:click=move |_| dtmf_open.update(|o| *o = !*o)
-                            >
-                                {word(Label::Keypad)}
-                            </button>
                             <button
                                 type="button"
                                 class=style::hangup

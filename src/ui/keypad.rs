@@ -1,4 +1,5 @@
-//! The on-screen keypad (UI-5): twelve phone keys, `+` and delete.
+//! The on-screen keypad (UI-5): twelve phone keys, `+`, paste and delete; in a call, the twelve
+//! touch-tone keys alone.
 
 use crate::ui::word;
 use domain::labels::Label;
@@ -33,18 +34,24 @@ fn aria_label(key: Key) -> Option<&'static str> {
     }
 }
 
-/// A grid of keys; each press is reported through `on_key`, delete through `on_backspace`.
+/// A grid of keys; each press is reported through `on_key`. With `on_backspace` and `on_paste`
+/// it is the number-entry keypad (with `+`, delete and paste); without, the touch-tone keypad.
 #[component]
 pub fn Keypad(
     /// Called with the key the agent pressed.
     #[prop(into)]
     on_key: Callback<Key>,
     /// Called when the agent presses the delete key.
-    #[prop(into)]
-    on_backspace: Callback<()>,
+    #[prop(optional, into)]
+    on_backspace: Option<Callback<()>>,
+    /// Called when the agent presses the paste key.
+    #[prop(optional, into)]
+    on_paste: Option<Callback<()>>,
 ) -> impl IntoView {
+    let entry = on_backspace.is_some();
     let keys = Key::ALL
         .into_iter()
+        .filter(|key| entry || *key != Key::Plus)
         .map(|key| {
             view! {
                 <button
@@ -60,9 +67,20 @@ pub fn Keypad(
             }
         })
         .collect_view();
-    view! {
-        <div class=style::keypad role="group" aria-label=word(Label::Keypad)>
-            {keys}
+    let paste = on_paste.map(|on_paste| {
+        view! {
+            <button
+                type="button"
+                class=style::key
+                data-testid="keypad-paste"
+                on:click=move |_| on_paste.run(())
+            >
+                <span class=style::word>{word(Label::Paste)}</span>
+            </button>
+        }
+    });
+    let backspace = on_backspace.map(|on_backspace| {
+        view! {
             <button
                 type="button"
                 class=stylance::classes!(style::key, style::backspace)
@@ -72,6 +90,13 @@ pub fn Keypad(
             >
                 <span class=style::digit aria-hidden="true">"⌫"</span>
             </button>
+        }
+    });
+    view! {
+        <div class=style::keypad role="group" aria-label=word(Label::Keypad)>
+            {keys}
+            {paste}
+            {backspace}
         </div>
     }
 }
