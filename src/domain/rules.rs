@@ -337,7 +337,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                     session,
                     UserRef::Existing(c.id),
                     Some(*agent_id),
-                    VIA_INBOUND_CALL,
+                    Kind::Inbound,
                     ctx,
                     cat,
                     None,
@@ -378,7 +378,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                         session,
                         UserRef::Existing(*contact_id),
                         Some(*agent_id),
-                        VIA_OUTBOUND_CALL,
+                        Kind::Outbound,
                         ctx,
                         cat,
                         None,
@@ -396,7 +396,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                     session,
                     user,
                     owner,
-                    VIA_INBOUND_CALL,
+                    Kind::Abandoned,
                     ctx,
                     cat,
                     None,
@@ -416,7 +416,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                 session,
                 user,
                 owner,
-                VIA_VOICEMAIL,
+                Kind::Voicemail,
                 ctx,
                 cat,
                 Some(recording_url.clone()),
@@ -676,12 +676,12 @@ fn assigned(
             TicketRef::Existing(t.id)
         }
         None => {
-            let via = if session.is_chat() {
-                None
+            let kind = if session.is_chat() {
+                Kind::Chat
             } else {
-                Some(VIA_INBOUND_CALL)
+                Kind::Inbound
             };
-            new_ticket_via(out, session, user, Some(agent_id), via, ctx, cat, None)
+            new_ticket(out, session, user, Some(agent_id), kind, ctx, cat, None)
         }
     };
     // FIELD-4, FIELD-5, OQ-24: start fields.
@@ -730,7 +730,7 @@ fn outbound(
             session,
             user,
             Some(agent_id),
-            VIA_OUTBOUND_CALL,
+            Kind::Outbound,
             ctx,
             cat,
             None,
@@ -772,50 +772,62 @@ fn append(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What a new ticket is for: its channel (`via_id`) and its subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// An SDK chat (no voice channel).
+    Chat,
+    /// An inbound call an agent took (or the TICKET-7 fallback).
+    Inbound,
+    /// An inbound call no agent took (TICKET-9).
+    Abandoned,
+    /// An outbound call.
+    Outbound,
+    /// A voicemail (TICKET-10).
+    Voicemail,
+}
+
+impl Kind {
+    fn via(self) -> Option<u16> {
+        match self {
+            Kind::Chat => None,
+            Kind::Inbound | Kind::Abandoned => Some(VIA_INBOUND_CALL),
+            Kind::Outbound => Some(VIA_OUTBOUND_CALL),
+            Kind::Voicemail => Some(VIA_VOICEMAIL),
+        }
+    }
+}
+
+/// TICKET-2 … TICKET-5, TICKET-13, AGENT-5, AGENT-6, AGENT-2.
+#[allow(clippy::too_many_arguments)]
 fn new_ticket(
     out: &mut Vec<Action>,
     session: &Session,
     user: UserRef,
     assignee: Option<u64>,
-    via: u16,
+    kind: Kind,
     ctx: &RuleContext,
     cat: &Catalogue,
     recording: Option<String>,
 ) -> TicketRef {
-    new_ticket_via(out, session, user, assignee, Some(via), ctx, cat, recording)
-}
-
-/// TICKET-2 … TICKET-5, TICKET-13, AGENT-5, AGENT-6, AGENT-2.
-#[allow(clippy::too_many_arguments)]
-fn new_ticket_via(
-    out: &mut Vec<Action>,
-    session: &Session,
-    user: UserRef,
-    assignee: Option<u64>,
-    via: Option<u16>,
-    ctx: &RuleContext,
-    cat: &Catalogue,
-    recording: Option<String>,
-) -> TicketRef {
+    let via = kind.via();
     let who = session
         .customer_number
         .clone()
         .or_else(|| session.name.clone())
         .or_else(|| session.email.clone())
         .unwrap_or_default();
-    let subject = match via {
-        None => crate::settings::render_ticket_title(
+    let subject = match kind {
+        Kind::Chat => crate::settings::render_ticket_title(
             &ctx.settings.operation.ticket_title,
             cat.get(Label::ChannelChat),
             &session.menu,
             &who,
         ),
-        Some(VIA_VOICEMAIL) => format!("{} {who}", cat.get(Label::SubjectVoicemail)),
-        Some(VIA_OUTBOUND_CALL) => format!("{} {who}", cat.get(Label::SubjectOutboundCall)),
-        Some(_) if assignee.is_none() || assignee == ctx.settings.developer.default_crm_user_id => {
-            format!("{} {who}", cat.get(Label::SubjectAbandonedCall))
-        }
-        Some(_) => format!("{} {who}", cat.get(Label::SubjectInboundCall)),
+        Kind::Voicemail => format!("{} {who}", cat.get(Label::SubjectVoicemail)),
+        Kind::Outbound => format!("{} {who}", cat.get(Label::SubjectOutboundCall)),
+        Kind::Abandoned => format!("{} {who}", cat.get(Label::SubjectAbandonedCall)),
+        Kind::Inbound => format!("{} {who}", cat.get(Label::SubjectInboundCall)),
     };
     // TICKET-5: standard data, then everything else known about the session.
     let mut description = comments::standard_data(
@@ -830,7 +842,7 @@ fn new_ticket_via(
         description.push_str(&comments::custom_data(cat, &session.custom_data));
     }
     let origin = TicketOrigin {
-        channel: if via == Some(VIA_VOICEMAIL) {
+        channel: if kind == Kind::Voicemail {
             Channel::Call
         } else {
             session.channel()

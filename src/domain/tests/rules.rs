@@ -232,6 +232,42 @@ fn ivr_several_contacts() {
     assert_eq!(created_ticket(&a).1, UserRef::Existing(2));
 }
 
+// TICKET-7, TICKET-9: an answered call is an inbound call even when the agent who took it is also
+// the default CRM user; only a call no agent took is titled abandoned (regression: the subject
+// was inferred from the assignee).
+#[test]
+fn answered_calls_are_not_abandoned_whoever_the_agent_is() {
+    let crm = CrmState {
+        contacts: vec![contact(1, 100), contact(2, 300)],
+        tickets: vec![],
+    };
+    let mut c = ctx();
+    c.settings.developer.default_crm_user_id = Some(7);
+    c.settings.operation.abandoned_call_ticket = true;
+    for event in [
+        Event::EndedWithoutTicket {
+            session: call("S"),
+            agent_id: 7,
+        },
+        Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: Some(1),
+        },
+    ] {
+        let a = decide_en(&event, &crm, &c);
+        let (subject, _, assignee, via, _) = created_ticket(&a);
+        assert!(subject.starts_with("Call from"), "{subject}");
+        assert_eq!((assignee, via), (Some(7), Some(45)));
+    }
+    let a = decide_en(&Event::Abandoned { session: call("S") }, &crm, &c);
+    assert!(
+        created_ticket(&a).0.starts_with("Abandoned call"),
+        "{}",
+        created_ticket(&a).0
+    );
+}
+
 // TICKET-1, TICKET-2, TICKET-3, TICKET-4, TICKET-5, CONTACT-2, CONTACT-3, CONTACT-4, SET-15, FIELD-4: SDK chat assignment.
 #[test]
 fn sdk_chat_assignment() {

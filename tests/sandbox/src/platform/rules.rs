@@ -82,15 +82,7 @@ fn context(app: &App) -> RuleContext {
 
 /// An IVR session of a call from `from` through `menu`.
 pub fn ivr_session(call_id: u64, from: &str, menu: &str, lang: &str) -> Session {
-    Session {
-        id: call_id.to_string(),
-        channel: Some(domain::crm::Channel::Call),
-        platform: Some(domain::crm::SessionPlatform::Ivr),
-        menu: menu.to_owned(),
-        language: lang.to_owned(),
-        customer_number: Some(from.to_owned()),
-        ..Session::default()
-    }
+    Session::ivr(call_id, from, menu, lang)
 }
 
 /// TICKET-9, SET-14, OQ-26, OQ-27: the caller hung up before an agent answered.
