@@ -1,0 +1,173 @@
+// End-to-end tests of the in-call screen in the sandbox workspace: hold and touch tones on an
+// outbound call (and an extension dialled by itself), and inbound calls offered to the agent:
+// one matching contact, several with the agent's pick (TICKET-6), several without (TICKET-7).
+//
+// Needs `dist/` and the sandbox binary, as adapter.test.mjs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, signedInPage } from './support.mjs';
+
+let env;
+let page;
+
+const api = (...args) => env.api(...args);
+const state = () => api('GET', '/_sandbox/state');
+const requests = async (source) =>
+  (await api('GET', '/_sandbox/requests')).requests.filter((r) => r.source === source);
+const userByPhone = (s, phone) => s.users.find((u) => u.phone === phone);
+const usersByPhone = (s, phone) => s.users.filter((u) => u.phone === phone);
+const ticketsOf = (s, userId) => s.tickets.filter((t) => t.requester_id === userId);
+const lastCall = (s) => s.platform_calls.at(-1);
+
+before(async () => {
+  env = await startSandbox();
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+async function eventually(check, what) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
+}
+
+async function signedIn() {
+  const opened = await signedInPage(env);
+  page = opened.page;
+  return opened.app;
+}
+
+const status = (app, text) => app.locator('[data-testid=call-status]', { hasText: text }).waitFor();
+
+// Hold and resume count as hold time on the platform; tones go in the order pressed, from the
+// keypad and the keyboard; an extension typed after the number is dialled once connected.
+test('hold, touch tones and an extension on an outbound call', async () => {
+  const app = await signedIn();
+  const s0 = await state();
+  const anna = userByPhone(s0, '+15550101000');
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000 ext. 12');
+  await app.locator('[data-testid=keypad-next]').click();
+  await eventually(async () => {
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
+  }, 'the contact is found');
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
+  await eventually(async () => assert.equal(lastCall(await state()).dtmf, '12'), 'the extension is dialled');
+
+  await app.locator('[data-testid=hold-button]').click();
+  await status(app, 'On hold');
+  assert.equal(await app.locator('[data-testid=hold-button]').getAttribute('aria-pressed'), 'true');
+  assert.equal(lastCall(await state()).status, 'on_hold');
+  await new Promise((r) => setTimeout(r, 1_100));
+  await app.locator('[data-testid=hold-button]').click();
+  await status(app, 'Connected');
+
+  await app.locator('[data-testid=dtmf-toggle]').click();
+  await app.locator('[data-testid=keypad-key-hash]').click();
+  await app.locator('[data-testid=keypad-key-5]').click();
+  await page.keyboard.type('09*');
+  await app.locator('[data-testid=dtmf-tones]', { hasText: '#509*' }).waitFor();
+  await eventually(async () => assert.equal(lastCall(await state()).dtmf, '12#509*'), 'tones in order');
+
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  const call = lastCall(await state());
+  assert.ok(call.durations.hold >= 1, `hold time counted: ${JSON.stringify(call.durations)}`);
+  assert.ok(call.durations.call >= call.durations.hold, 'talk time includes hold');
+});
+
+/** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
+async function offer(app, from) {
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });
+  await status(app, 'Incoming call from');
+  await app.locator('#call-number', { hasText: from }).waitFor();
+  return offered.call_id;
+}
+
+// One contact has the number: answering logs the call on a new inbound ticket of that contact,
+// assigned to the agent; hanging up adds the end of the call.
+test('an inbound call from a known contact gets its ticket when answered', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const before = ticketsOf(s, anna.id).length;
+  await offer(app, '+15550101000');
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
+  assert.equal(ticketsOf(await state(), anna.id).length, before, 'nothing written before the answer');
+  await app.locator('[data-testid=answer-button]').click();
+  await status(app, 'Connected');
+  const ticket = await eventually(async () => {
+    s = await state();
+    const mine = ticketsOf(s, anna.id);
+    assert.equal(mine.length, before + 1, 'one new ticket');
+    return mine.at(-1);
+  }, 'the inbound ticket');
+  assert.match(ticket.subject, /^Call from/);
+  assert.equal(ticket.via.channel, 'voice');
+  await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => {
+    const t = (await state()).tickets.find((x) => x.id === ticket.id);
+    assert.ok(t.comments.some((c) => /Call finished/.test(c.body ?? '')), 'the end of the call is logged');
+  }, 'the end of the call');
+  assert.equal(ticketsOf(await state(), anna.id).length, before + 1, 'still one ticket');
+});
+
+// TICKET-6: two contacts share the number; the agent picks the older one: its ticket, none for
+// the other, and the platform does not fall back (TICKET-7) at the end.
+test('an inbound call from a shared number asks who is calling', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const [older] = usersByPhone(s, '+15550102000').sort((a, b) => a.id - b.id);
+  const before = s.tickets.length;
+  await offer(app, '+15550102000');
+  await app.locator('[data-testid=answer-button]').click();
+  await app.locator('[data-testid=caller-picker]').waitFor();
+  assert.equal(await app.locator('[data-testid=caller-picker] [role=option]').count(), 2);
+  assert.equal(s.tickets.length, (await state()).tickets.length, 'nothing written before the pick');
+  await app.locator(`[data-testid=caller-option-${older.id}]`).click();
+  await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
+  await eventually(async () => {
+    s = await state();
+    assert.equal(s.tickets.length, before + 1);
+    assert.equal(s.tickets.at(-1).requester_id, older.id, 'the picked contact');
+  }, 'the ticket of the picked contact');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  s = await state();
+  assert.equal(lastCall(s).picked_contact_id, older.id, 'the platform knows the pick');
+  assert.equal(s.tickets.length, before + 1, 'no fallback ticket');
+});
+
+// TICKET-7, CONTACT-5: the agent answers and hangs up without picking: the adapter writes
+// nothing and the platform gives the ticket to the most recently created contact.
+test('an unpicked shared-number call falls back to the newest contact', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const contacts = usersByPhone(s, '+15550102000');
+  const newest = contacts.reduce((a, b) => (Date.parse(b.created_at) > Date.parse(a.created_at) ||
+    (b.created_at === a.created_at && b.id > a.id) ? b : a));
+  const before = s.tickets.length;
+  const appWrites = (await requests('app')).filter((r) => r.method !== 'GET').length;
+  await offer(app, '+15550102000');
+  await app.locator('[data-testid=answer-button]').click();
+  await app.locator('[data-testid=caller-picker]').waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  s = await state();
+  assert.equal(s.tickets.length, before + 1, 'one ticket');
+  assert.equal(s.tickets.at(-1).requester_id, newest.id, 'on the newest contact');
+  assert.equal((await requests('app')).filter((r) => r.method !== 'GET').length, appWrites,
+    'the adapter wrote nothing');
+});
