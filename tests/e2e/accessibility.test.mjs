@@ -1,5 +1,6 @@
 // Accessibility: axe-core (npm) run inside the adapter's frame, in the sandbox workspace, on the
-// sign-in, dial, keypad, chooser and in-call screens. Every screen must have 0 violations.
+// sign-in, dial, keypad, chooser and in-call screens (touch tones, hold, ended, an inbound call
+// offered, the caller's contact to pick). Every screen must have 0 violations.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +49,23 @@ test('every screen of the adapter has no accessibility violation', async () => {
   await app.locator('[data-testid=call-button]').click();
   await app.locator('[data-testid=hangup-button]').waitFor();
   report['in call'] = await violations(app);
+  await env.api('PUT', '/_sandbox/settings', { auto_answer_ms: 200 });
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=dtmf-toggle]').click();
+  await app.locator('[data-testid=keypad-key-1]').click();
+  report['in call, touch tones'] = await violations(app);
+  await app.locator('[data-testid=hold-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'On hold' }).waitFor();
+  report['in call, on hold'] = await violations(app);
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=new-call-button]').waitFor();
+  report['call ended'] = await violations(app);
+  await env.api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550102000', menu_path: 'Support' });
+  await app.locator('[data-testid=answer-button]').waitFor();
+  report['inbound call offered'] = await violations(app);
+  await app.locator('[data-testid=answer-button]').click();
+  await app.locator('[data-testid=caller-picker]').waitFor();
+  report['inbound, who is calling'] = await violations(app);
   const found = Object.entries(report).filter(([, v]) => v.length);
   for (const [screen, v] of Object.entries(report)) console.log(`axe ${screen}: ${v.length} violation(s)`);
   assert.deepEqual(found, [], JSON.stringify(found, null, 2));
