@@ -221,8 +221,6 @@ pub enum Label {
     Answer,
     /// TICKET-6: heading of the contacts to pick the caller from.
     WhoIsCalling,
-    /// TICKET-6: after the pick.
-    CallerPicked,
     /// In-call: the touch tones sent so far.
     TonesSent,
     /// Keypad button: paste a number.
@@ -231,6 +229,8 @@ pub enum Label {
     PasteHint,
     /// The clipboard holds no digits.
     NothingToPaste,
+    /// In-call button: refuse an inbound call offered to the agent.
+    Decline,
 }
 
 impl Label {
@@ -342,11 +342,11 @@ impl Label {
             IncomingCall,
             Answer,
             WhoIsCalling,
-            CallerPicked,
             TonesSent,
             Paste,
             PasteHint,
             NothingToPaste,
+            Decline,
         ]
     };
 
@@ -458,11 +458,11 @@ impl Label {
             IncomingCall => "Incoming call from",
             Answer => "Answer",
             WhoIsCalling => "Several contacts have this number. Who is calling?",
-            CallerPicked => "Logging the call for",
             TonesSent => "Tones sent",
             Paste => "Paste",
             PasteHint => "Press Ctrl+V (⌘V on a Mac) to paste the number.",
             NothingToPaste => "The clipboard holds no phone number.",
+            Decline => "Decline",
         }
     }
 }
@@ -620,11 +620,11 @@ mod tests {
             IncomingCall => 101,
             Answer => 102,
             WhoIsCalling => 103,
-            CallerPicked => 104,
-            TonesSent => 105,
-            Paste => 106,
-            PasteHint => 107,
-            NothingToPaste => 108,
+            TonesSent => 104,
+            Paste => 105,
+            PasteHint => 106,
+            NothingToPaste => 107,
+            Decline => 108,
         }
     }
 

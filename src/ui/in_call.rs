@@ -178,13 +178,22 @@ pub fn InCall() -> impl IntoView {
                 </p>
                 <h1 class=style::number id="call-number">{number}</h1>
                 <p class=style::caller data-testid="call-caller">
-                    {move || caller().unwrap_or_default()}
-                    {move || menu().map(|m| format!(" · {m}"))}
+                    {move || {
+                        [caller(), menu()]
+                            .into_iter()
+                            .flatten()
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    }}
                 </p>
                 <p class=style::timer role="timer">{timer}</p>
             </div>
             <Show when=must_pick>
                 <div class=style::pick>
+                    <h2 class=style::pick_title id="caller-picker-title">
+                        {word(Label::WhoIsCalling)}
+                    </h2>
                     <Chooser
                         test_id="caller-picker"
                         option_prefix="caller-option-"
@@ -284,7 +293,9 @@ pub fn InCall() -> impl IntoView {
                                     backend::hang_up(adapter);
                                 }
                             >
-                                {word(Label::HangUp)}
+                                {move || {
+                                    if offered() { word(Label::Decline)() } else { word(Label::HangUp)() }
+                                }}
                             </button>
                         }
                     }
