@@ -739,6 +739,8 @@ async fn inbound_call_asks_who_is_calling() {
     };
     let app = keypad_dial(context(Settings::default(), None), crm);
     settle().await;
+    type_keys("+1415");
+    settle().await;
     let plan = DialPlan {
         to: NUMBER.into(),
         extension: None,
@@ -795,6 +797,14 @@ async fn inbound_call_asks_who_is_calling() {
     assert_eq!(picked, Some(11));
     assert!(find("caller-picker").is_none(), "asked once");
     assert!(text("call-caller").contains("Ann Older"));
+
+    // The call came in while the agent had typed a number: after it, that draft is back.
+    set_phase(app.adapter, CallPhase::Ended);
+    settle().await;
+    by_test_id("new-call-button").click();
+    settle().await;
+    assert_eq!(app.adapter.screen.get_untracked(), Screen::Dial);
+    assert_eq!(value("dial-number"), "+1415", "the draft is kept");
 }
 
 fn paste(text: &str) {

@@ -1,6 +1,18 @@
 //! The contact-centre platform's API (DESIGN.md §5.2): sign-in, settings, outbound options,
 //! calls, the CRM write queue, and the live event stream.
 //!
+//! Beyond §5.2, this module and the sandbox's platform agree on the in-call routes, each
+//! answering `{call:{id,status,…}}`:
+//! - `POST /calls/{id}/answer` answers an inbound call offered to the agent;
+//! - `POST /calls/{id}/hold` `{hold:bool}`: status `on_hold` or `connected` (409 unless talking);
+//! - `POST /calls/{id}/dtmf` `{digits}`: 1 to 32 of `0-9 * #` on a connected call;
+//! - `POST /calls/{id}/contact` `{contact_id}`: the agent's pick among the contacts sharing an
+//!   inbound caller's number (TICKET-6), so the platform does not give the ticket to the newest
+//!   contact at the end of the call (TICKET-7);
+//!
+//! and on the events `call.held` and `call.resumed`, and the inbound fields of `call.ringing`
+//! (`direction`, `customer_number`, `menu_path`, `lang`).
+//!
 //! Requests go through a [`Transport`] (gloo-net in the app, a fake in tests). The bearer token
 //! from sign-in lives in this client's memory only: never in storage, a URL or a log. A 401 signs
 //! the agent out.

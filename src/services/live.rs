@@ -316,6 +316,21 @@ impl Adapter {
         }
     }
 
+    /// Leaves the ended call's screen: after an inbound call that came in while the agent was
+    /// preparing a call, back to that draft as it was; otherwise a fresh dial screen.
+    pub fn after_call(&self) {
+        let inbound = self
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.inbound.is_some()));
+        self.call.set(None);
+        if inbound && self.dial.with_untracked(Option::is_some) {
+            self.banner.set(None);
+            self.screen.set(Screen::Dial);
+        } else {
+            self.cancel();
+        }
+    }
+
     /// UI-12: discards the draft and shows a fresh dial screen.
     pub fn cancel(&self) {
         self.open_dial(EntryPoint::Keypad);

@@ -304,10 +304,7 @@ pub fn InCall() -> impl IntoView {
                         type="button"
                         class=style::primary
                         data-testid="new-call-button"
-                        on:click=move |_| {
-                            adapter.call.set(None);
-                            adapter.cancel();
-                        }
+                        on:click=move |_| adapter.after_call()
                     >
                         {word(Label::NewCall)}
                     </button>
