@@ -44,7 +44,7 @@ node --test tests/package/zcli.test.mjs
 
 step "end-to-end: the adapter in the sandbox workspace (headless Chromium)"
 cargo build -p sandbox --locked
-node --test tests/e2e/
+node --test --test-timeout=300000 tests/e2e/
 
 step "UI benchmarks: cold start and keypress to paint (headless Chromium)"
 node tests/e2e/bench.mjs

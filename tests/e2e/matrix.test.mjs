@@ -1,0 +1,123 @@
+// MATRIX-4: every cell of the dial matrix under the defaults (§0.2), end to end: the number typed
+// on the keypad, the adapter's screen, the call, then what the emulated Zendesk holds. The
+// fixture puts the number +1555010CT00 on C contacts (0, 1, 2), each with T open tickets (0, 1, 2).
+//
+// Needs `dist/` and the sandbox binary, as adapter.test.mjs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, signedInPage } from './support.mjs';
+
+let env;
+const api = (...args) => env.api(...args);
+const state = () => api('GET', '/_sandbox/state');
+const OPEN = ['new', 'open', 'pending', 'hold'];
+const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
+
+before(async () => {
+  env = await startSandbox();
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+async function eventually(check, what) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
+}
+
+/** OQ-5: open tickets most recent first (created_at descending, ties by higher id). */
+const mostRecentOpen = (s, userId) =>
+  s.tickets
+    .filter((t) => t.requester_id === userId && OPEN.includes(t.status))
+    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)[0];
+
+for (const contacts of [0, 1, 2]) {
+  for (const open of contacts === 0 ? [0] : [0, 1, 2]) {
+    const cell = `MATRIX-${contacts === 2 ? 'M' : contacts}.${open === 2 ? 'M' : open}`;
+    const number = `+1555010${contacts}${open}00`;
+    test(`${cell}: ${number} under the defaults`, async () => {
+      const { page, app } = await signedInPage(env);
+      let s = await state();
+      const matches = s.users.filter((u) => u.phone === number);
+      assert.equal(matches.length, contacts, 'the fixture cell');
+      const ticketsBefore = s.tickets.length;
+      await page.keyboard.type(number);
+      await app.locator('[data-testid=keypad-next]').click();
+      const call = app.locator('[data-testid=call-button]');
+      let contact = matches[0];
+      if (contacts === 2) {
+        // The agent picks the contact (UI-15): nothing preselected, Call disabled until then.
+        await app.locator('[data-testid=contact-picker]').waitFor();
+        assert.equal(await call.isDisabled(), true, 'Call waits for the contact');
+        contact = matches.sort((a, b) => a.id - b.id)[0];
+        await app.locator(`[data-testid=contact-option-${contact.id}]`).click();
+      }
+      const target = contact && open > 0 ? mostRecentOpen(s, contact.id) : null;
+      await eventually(async () => {
+        const shown = await app.locator('[data-testid=ticket-id]').inputValue({ timeout: 1_000 });
+        if (target) assert.match(shown, new RegExp(`#${target.id}\\b`), 'the most recent open ticket');
+        else assert.equal(shown, 'New ticket');
+        if (contacts === 1) assert.equal(await app.locator('[data-testid=contact-id]').inputValue(), contact.name);
+        if (contacts === 2) {
+          const chosen = app.locator(`[data-testid=contact-option-${contact.id}]`);
+          assert.equal(await chosen.getAttribute('aria-selected', { timeout: 1_000 }), 'true');
+        }
+        assert.equal(await call.isDisabled(), false);
+      }, `${cell}: the screen`);
+
+      await call.click();
+      await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+      await app.locator('[data-testid=hangup-button]').click();
+      await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+
+      await eventually(async () => {
+        s = await state();
+        if (target) {
+          // Appended to that ticket, set Open (UPD-3); no new ticket.
+          const t = s.tickets.find((x) => x.id === target.id);
+          assert.equal(internal(t).length, internal(target).length + 2, 'call details and call finished');
+          assert.equal(t.status, 'open');
+          assert.equal(s.tickets.length, ticketsBefore, 'no new ticket');
+        } else {
+          // A new ticket (and, for 0.0, a new contact with the number: CONTACT-7).
+          assert.equal(s.tickets.length, ticketsBefore + 1, 'one new ticket');
+          const t = s.tickets.at(-1);
+          const requester = s.users.find((u) => u.id === t.requester_id);
+          assert.equal(requester.phone, number);
+          if (contact) assert.equal(requester.id, contact.id, 'the (chosen) contact');
+          else assert.equal(s.users.filter((u) => u.phone === number).length, 1, 'one new contact');
+          assert.equal(internal(t).length, 2, 'call details and call finished');
+        }
+      }, `${cell}: Zendesk`);
+    });
+  }
+}
+
+// MATRIX-0.1, MATRIX-0.M under the defaults: a number stored on no contact, for a contact
+// designated by a ticket's "Enter new number": refused (SET-9), the stored numbers offered.
+for (const open of [1, 2]) {
+  test(`MATRIX-0.${open === 2 ? 'M' : 1}: an unsaved number for a designated contact is refused`, async () => {
+    const { page, app } = await signedInPage(env);
+    const s = await state();
+    const owner = s.users.find((u) => u.phone === `+15550101${open}00`);
+    const ticket = mostRecentOpen(s, owner.id);
+    await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: null, ticketId: ticket.id });
+    await app.locator('[data-testid=keypad-key-1]').waitFor();
+    await page.keyboard.type('+15550199999');
+    await app.locator('[data-testid=keypad-next]').click();
+    await eventually(async () => {
+      assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
+    }, 'Call stays disabled');
+    assert.equal((await state()).tickets.length, s.tickets.length, 'nothing written');
+  });
+}
