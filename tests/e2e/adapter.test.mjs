@@ -1,6 +1,7 @@
 // End-to-end tests: the released adapter in the sandbox's emulated Zendesk workspace, driven in
 // headless Chromium as an agent would drive it, then checked against what the emulated Zendesk
-// holds (/_sandbox/state) and the requests the adapter made (/_sandbox/requests).
+// holds (/_sandbox/state) and the requests the adapter made (/_sandbox/requests). FLOW-1: the four
+// ways to start a call each have a test here (a contact, a ticket, the keypad, "Enter new number").
 //
 // Needs `dist/` (trunk build --release) and the sandbox binary (cargo build -p sandbox); the test
 // command builds both first. SANDBOX_BIN overrides the binary's path.
@@ -160,7 +161,7 @@ test('manual dial of an unknown number creates the contact and the ticket', asyn
   }, 'new contact and ticket');
 });
 
-// FLOW-9, FLOW-10, SET-10: "Enter new number" on a ticket: the checkbox is ticked, the keypad is
+// FLOW-8, FLOW-9, FLOW-10, SET-10: "Enter new number" on a ticket: the checkbox is ticked, the keypad is
 // open; the typed number is written in the ticket's comments and never on the contact.
 test('Enter new number writes the dialled number to the ticket only', async () => {
   const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: true });
