@@ -506,6 +506,11 @@ mod web {
     /// the caller up meanwhile. A call already on screen keeps the screen.
     fn offer(adapter: Adapter, id: u64, from: String, menu: String, lang: String) {
         let Some(b) = backend() else { return };
+        // Zendesk open in several tabs: the leading tab takes the call, as for click-to-call,
+        // so the call is logged once.
+        if !b.leader.tick(now_ms()) {
+            return;
+        }
         if adapter
             .call
             .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
