@@ -8,7 +8,7 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::{Batching, CrmQueue, Outbox},
+        outbox::{Batching, CrmQueue, Outbox, TICKET_OF_EARLIER_JOB},
         storage::MemoryStore,
         writes::{fold, Write},
     },
@@ -151,7 +151,7 @@ fn one_outbound_call_costs_one_read_and_two_writes() {
     let fake = FakeZendesk::new();
     let zd = Zendesk::new(&fake);
     let ann = fake.add_user("Ann", NUMBER);
-    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     let crm = block_on(lookup_number(&zd, NUMBER, "US")).unwrap();
     assert_eq!(crm.contacts.len(), 1);
     assert!(outbox.enqueue("call-1.placed", placed("call-1", ann)));
@@ -183,14 +183,14 @@ fn reload_in_the_middle_of_a_write_loses_and_duplicates_nothing() {
     let ann = fake.add_user("Ann", NUMBER);
     let store = MemoryStore::default();
 
-    let mut outbox = Outbox::open(store.clone(), AGENT);
+    let outbox = Outbox::open(store.clone(), AGENT);
     outbox.enqueue("call-1.placed", placed("call-1", ann));
     fake.fail_next([Fault::LostAnswer]);
     let report = block_on(outbox.run(&zd, 0));
     assert!(report.completed.is_empty());
     drop(outbox); // the page goes away
 
-    let mut outbox = Outbox::open(store.clone(), AGENT);
+    let outbox = Outbox::open(store.clone(), AGENT);
     assert_eq!(outbox.jobs().len(), 1, "the job survived the reload");
     let report = block_on(outbox.run(&zd, 10_000));
     assert_eq!(report.completed, ["call-1.placed"]);
@@ -204,7 +204,7 @@ fn reload_in_the_middle_of_a_write_loses_and_duplicates_nothing() {
     outbox.enqueue("call-1.ended", ended("call-1", ticket));
     fake.fail_next([Fault::LostAnswer]);
     block_on(outbox.run(&zd, 20_000));
-    let mut outbox = Outbox::open(store, AGENT);
+    let outbox = Outbox::open(store, AGENT);
     block_on(outbox.run(&zd, 40_000));
     assert!(outbox.jobs().is_empty());
     let t = &fake.tickets()[0];
@@ -218,6 +218,83 @@ fn reload_in_the_middle_of_a_write_loses_and_duplicates_nothing() {
     assert!(!outbox.enqueue("call-1.ended", ended("call-1", ticket)));
 }
 
+// The end of a call whose ticket creation a 429 holds up is queued at once, on the ticket the
+// call's first job will create, and survives a reload (regression: it was kept in memory and a
+// reload lost it).
+#[test]
+fn the_end_of_a_call_waits_for_its_ticket_across_a_reload() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    fake.fail_next([Fault::RateLimited(3)]);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.created_tickets.is_empty(), "held up by the 429");
+    assert!(outbox.enqueue_on_ticket_of(
+        "call-1.placed",
+        "call-1.ended",
+        ended("call-1", TICKET_OF_EARLIER_JOB)
+    ));
+    drop(outbox); // the page goes away before Retry-After
+
+    let outbox = Outbox::open(store, AGENT);
+    assert_eq!(outbox.jobs().len(), 2, "both jobs survived the reload");
+    let report = block_on(outbox.run(&zd, 5_000));
+    assert_eq!(report.completed, ["call-1.placed", "call-1.ended"]);
+    let tickets = fake.tickets();
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(
+        tickets[0].comments.len(),
+        2,
+        "call details, then call finished"
+    );
+    assert!(
+        tickets[0].comments[1].contains("Call finished"),
+        "{:?}",
+        tickets[0].comments
+    );
+}
+
+// A comment in flight at a reload (answer lost), then batching switched on: the resumed job
+// looks in the ticket's audits before it queues the comment on the platform, so the comment is
+// not written twice (regression: with batching on the audit check was skipped).
+#[test]
+fn a_write_in_flight_is_not_queued_again_after_batching_is_switched_on() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    fake.fail_next([Fault::LostAnswer]);
+    block_on(outbox.run(&zd, 1_000));
+    assert_eq!(
+        fake.tickets()[0].comments.len(),
+        2,
+        "the comment landed, its answer did not"
+    );
+    drop(outbox);
+
+    let queue = RecordingQueue::default();
+    let batching = Batching {
+        add_comment: true,
+        ticket_update: true,
+    };
+    let outbox = Outbox::open(store, AGENT);
+    let report = block_on(outbox.run_with(&zd, &&queue, batching, 10_000));
+    assert_eq!(report.completed, ["call-1.ended"]);
+    assert!(
+        queue.ops.borrow().is_empty(),
+        "not queued again: {:?}",
+        queue.ops.borrow()
+    );
+    assert_eq!(fake.tickets()[0].comments.len(), 2, "written once");
+}
+
 // A closed ticket cannot take the call's data: the job ends with a clear error, the rest go on.
 #[test]
 fn closed_ticket_is_reported_not_retried() {
@@ -225,7 +302,7 @@ fn closed_ticket_is_reported_not_retried() {
     let zd = Zendesk::new(&fake);
     let ann = fake.add_user("Ann", NUMBER);
     let closed = fake.add_ticket(ann, "closed");
-    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     outbox.enqueue("call-1.ended", ended("call-1", closed));
     outbox.enqueue("call-2.placed", placed("call-2", ann));
     let report = block_on(outbox.run(&zd, 0));
@@ -290,6 +367,15 @@ fn storm(seed: u64) {
             if rng.next(5) == 0 {
                 outbox = Outbox::open(store.clone(), AGENT);
                 reloads += 1;
+            }
+            if !ended_queued && call % 2 == 1 {
+                // The agent hangs up before the ticket exists: the end waits for it.
+                outbox.enqueue_on_ticket_of(
+                    &format!("{id}.placed"),
+                    &format!("{id}.ended"),
+                    ended(&id, TICKET_OF_EARLIER_JOB),
+                );
+                ended_queued = true;
             }
             if let (Some(t), false) = (ticket, ended_queued) {
                 if outbox.jobs().iter().all(|j| !j.key.ends_with(".placed")) {
@@ -373,7 +459,7 @@ fn batched_comments_go_to_the_platform_queue() {
         ticket_update: false,
     };
     let store = MemoryStore::default();
-    let mut outbox = Outbox::open(store.clone(), AGENT);
+    let outbox = Outbox::open(store.clone(), AGENT);
     outbox.enqueue("call-1.placed", placed("call-1", ann));
     let report = block_on(outbox.run_with(&zd, &&queue, batching, 0));
     let ticket = report.created_tickets[0].1;
@@ -385,7 +471,7 @@ fn batched_comments_go_to_the_platform_queue() {
         report.completed.is_empty() && report.wake_at_ms.is_some(),
         "retried later"
     );
-    let mut outbox = Outbox::open(store, AGENT);
+    let outbox = Outbox::open(store, AGENT);
     let report = block_on(outbox.run_with(&zd, &&queue, batching, 10_000));
     assert_eq!(report.completed, ["call-1.ended"]);
     let ops = queue.ops.borrow();
@@ -451,7 +537,7 @@ fn writes_follow_a_merge() {
     fake.merge(source, target);
     assert_eq!(block_on(zd.merge_target(source)), Ok(Some(target)));
     assert_eq!(block_on(zd.merge_target(target)), Ok(None));
-    let mut outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     outbox.enqueue("call-1.ended", ended("call-1", source));
     let report = block_on(outbox.run(&zd, 0));
     assert_eq!(report.completed, ["call-1.ended"], "{report:?}");

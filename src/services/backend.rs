@@ -56,7 +56,7 @@ mod web {
             crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
             live::{ActiveCall, CallPhase, Inbound, Screen},
-            outbox::{Batching, Outbox, RunReport},
+            outbox::{Batching, Outbox, RunReport, TICKET_OF_EARLIER_JOB},
             storage::LocalStore,
             writes::fold,
             zaf_transport::ZafTransport,
@@ -83,13 +83,11 @@ mod web {
         platform_url: String,
         zendesk: Zendesk<ZafTransport>,
         leader: Leader<LocalStore>,
-        outbox: RefCell<Option<Outbox<LocalStore>>>,
+        outbox: RefCell<Option<Rc<Outbox<LocalStore>>>>,
         rules: RefCell<RuleContext>,
         fetched: RefCell<BTreeSet<String>>,
         stream: RefCell<Option<EventStream>>,
         _subscriptions: RefCell<Vec<Subscription>>,
-        /// Ends of calls whose ticket is still being created, by call id.
-        pending_ends: RefCell<Vec<(u64, Event)>>,
         /// Touch tones waiting to be sent, in order, and whether a sender is running.
         tones: RefCell<(String, bool)>,
     }
@@ -230,7 +228,6 @@ mod web {
                 fetched: RefCell::new(BTreeSet::new()),
                 stream: RefCell::new(None),
                 _subscriptions: RefCell::new(Vec::new()),
-                pending_ends: RefCell::new(Vec::new()),
                 tones: RefCell::new((String::new(), false)),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
@@ -368,7 +365,8 @@ mod web {
                             ..c.clone()
                         }
                     });
-                    *b.outbox.borrow_mut() = Some(Outbox::open(LocalStore, b.agent_zendesk.id));
+                    *b.outbox.borrow_mut() =
+                        Some(Rc::new(Outbox::open(LocalStore, b.agent_zendesk.id)));
                     connect_events(adapter, &b);
                     adapter.open_dial(EntryPoint::Keypad);
                     // Anything left from before a reload is written now.
@@ -473,14 +471,20 @@ mod web {
                     Some(inbound) => inbound.logged,
                     None => call.plan.ticket != TicketPlan::None,
                 };
+                let key = format!("{id}.ended");
                 match call.ticket_id {
-                    Some(ticket_id) => {
-                        enqueue(adapter, &b, format!("{id}.ended"), &event(ticket_id))
-                    }
+                    Some(ticket_id) => enqueue(adapter, &b, key, &event(ticket_id), None),
                     // The ticket is still being created (a 429 or a slow network held it up):
-                    // the end of the call is written once its id is known.
+                    // the end of the call is queued (and kept across a reload) on the ticket
+                    // the call's first job creates.
                     None if logged => {
-                        b.pending_ends.borrow_mut().push((id, event(0)));
+                        let first = if call.inbound.is_some() {
+                            format!("{id}.assigned")
+                        } else {
+                            format!("{id}.placed")
+                        };
+                        let event = event(TICKET_OF_EARLIER_JOB);
+                        enqueue(adapter, &b, key, &event, Some(&first));
                     }
                     None => {}
                 }
@@ -638,10 +642,7 @@ mod web {
                     }
                 }
             });
-            if let Some(outbox) = b.outbox.borrow_mut().as_mut() {
-                outbox.enqueue(&format!("{id}.assigned"), fold(&actions));
-            }
-            run_outbox(adapter, b.clone());
+            queue_writes(adapter, &b, &format!("{id}.assigned"), &actions, None);
         });
     }
 
@@ -734,29 +735,56 @@ mod web {
         });
     }
 
-    fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: String, event: &Event) {
+    /// Decides what `event` writes and queues it under `key` (on the ticket the job
+    /// `on_ticket_of` creates, when named).
+    fn enqueue(
+        adapter: Adapter,
+        b: &Rc<Backend>,
+        key: String,
+        event: &Event,
+        on_ticket_of: Option<&str>,
+    ) {
         let actions = adapter.crm.with_untracked(|crm| {
             adapter
                 .catalogue
                 .with_untracked(|cat| decide(event, crm, &b.rules.borrow(), cat))
         });
-        if let Some(outbox) = b.outbox.borrow_mut().as_mut() {
-            outbox.enqueue(&key, fold(&actions));
-        }
+        queue_writes(adapter, b, &key, &actions, on_ticket_of);
+    }
+
+    /// Queues the writes of `actions` (at once, even while a run is sending) and runs the outbox.
+    fn queue_writes(
+        adapter: Adapter,
+        b: &Rc<Backend>,
+        key: &str,
+        actions: &[Action],
+        on_ticket_of: Option<&str>,
+    ) {
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        let writes = fold(actions);
+        match on_ticket_of {
+            Some(earlier) => outbox.enqueue_on_ticket_of(earlier, key, writes),
+            None => outbox.enqueue(key, writes),
+        };
         run_outbox(adapter, b.clone());
     }
 
     /// Sends the outbox's due work; schedules itself again while work waits.
     fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         leptos::task::spawn_local(async move {
-            let Some(mut outbox) = b.outbox.borrow_mut().take() else {
+            let Some(outbox) = b.outbox.borrow().clone() else {
                 return;
             };
+            if outbox.is_running() {
+                // The run under way takes the new jobs too.
+                return;
+            }
             let batching = Batching::from_settings(&b.rules.borrow().settings);
             let report: RunReport = outbox
                 .run_with(&b.zendesk, &b.platform, batching, now_ms())
                 .await;
-            *b.outbox.borrow_mut() = Some(outbox);
             for (key, ticket) in &report.created_tickets {
                 // The job that logs a call is `<id>.placed` (outbound) or `<id>.assigned`.
                 let call_of = |key: &str| {
@@ -772,19 +800,6 @@ mod web {
                         c.ticket_id = Some(*ticket);
                     }
                 });
-                let ready: Vec<(u64, Event)> = {
-                    let mut pending = b.pending_ends.borrow_mut();
-                    let (ready, waiting) =
-                        pending.drain(..).partition(|(call, _)| *call == call_id);
-                    *pending = waiting;
-                    ready
-                };
-                for (call, mut event) in ready {
-                    if let Event::Ended { ticket_id, .. } = &mut event {
-                        *ticket_id = *ticket;
-                    }
-                    enqueue(adapter, &b, format!("{call}.ended"), &event);
-                }
             }
             for ticket in &report.screen_pops {
                 route_to_ticket(*ticket);
@@ -824,7 +839,7 @@ mod web {
                         plan: plan.clone(),
                         agent_id: b.agent_zendesk.id,
                     };
-                    enqueue(adapter, &b, format!("{}.placed", call.id), &event);
+                    enqueue(adapter, &b, format!("{}.placed", call.id), &event, None);
                 }
                 Err(e) => {
                     adapter.call.set(None);

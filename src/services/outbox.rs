@@ -7,6 +7,12 @@
 //! Transient failures (429, network, 5xx) wait and retry with the batcher's backoff curve;
 //! a 429 pauses every job until its `Retry-After`. Permanent failures (closed ticket, not found,
 //! refused data) end the job and are reported to the agent.
+//!
+//! Jobs run strictly one after another, first queued first. Events keep arriving while a run
+//! waits on the network: [`Outbox::enqueue`] takes them at any time (the methods take `&self`
+//! and hold no borrow across a request), and a job may name an earlier job whose ticket it
+//! writes to ([`Outbox::enqueue_on_ticket_of`]): the end of a call whose ticket a 429 still
+//! holds up is queued, and persisted, at once.
 
 use super::{
     storage::Store,
@@ -15,6 +21,11 @@ use super::{
 use crate::zendesk::{TicketChange, Transport, Zendesk, ZendeskError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+
+/// In a job queued with [`Outbox::enqueue_on_ticket_of`], the ticket id that stands for the
+/// ticket the named earlier job created.
+pub const TICKET_OF_EARLIER_JOB: u64 = 0;
 
 /// The platform's CRM write queue (`POST /crm/ops`): it batches Add Comment and Ticket Update
 /// operations across all agents with the account's API token. A repeated key is accepted and
@@ -143,6 +154,9 @@ pub struct Job {
     /// Merges followed so far (UPD-8).
     #[serde(default)]
     pub merge_hops: u32,
+    /// The earlier job whose created ticket `Ref::Existing(TICKET_OF_EARLIER_JOB)` stands for.
+    #[serde(default)]
+    pub ticket_of: Option<String>,
 }
 
 /// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
@@ -169,6 +183,9 @@ struct State {
     /// Keys of jobs already finished, so a replayed event does not enqueue twice.
     #[serde(default)]
     finished: Vec<String>,
+    /// The ticket each recent job created, by job key (for jobs queued on it).
+    #[serde(default)]
+    created: Vec<(String, u64)>,
 }
 
 /// How many finished keys are remembered.
@@ -178,7 +195,8 @@ const FINISHED_MEMORY: usize = 500;
 pub struct Outbox<S: Store> {
     store: S,
     storage_key: String,
-    state: State,
+    state: RefCell<State>,
+    running: Cell<bool>,
 }
 
 impl<S: Store> Outbox<S> {
@@ -192,59 +210,107 @@ impl<S: Store> Outbox<S> {
         Self {
             store,
             storage_key,
-            state,
+            state: RefCell::new(state),
+            running: Cell::new(false),
         }
     }
 
     fn persist(&self) {
-        if let Ok(text) = serde_json::to_string(&self.state) {
+        if let Ok(text) = serde_json::to_string(&*self.state.borrow()) {
             self.store.set(&self.storage_key, &text);
         }
     }
 
     /// Queued jobs.
-    pub fn jobs(&self) -> &[Job] {
-        &self.state.jobs
+    pub fn jobs(&self) -> Vec<Job> {
+        self.state.borrow().jobs.clone()
+    }
+
+    /// True while a run is sending (a second run started meanwhile returns at once).
+    pub fn is_running(&self) -> bool {
+        self.running.get()
     }
 
     /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.
-    pub fn enqueue(&mut self, key: &str, writes: Vec<Write>) -> bool {
-        let known = self.state.jobs.iter().any(|j| j.key == key)
-            || self.state.finished.iter().any(|k| k == key);
-        if known || writes.is_empty() {
-            return false;
+    pub fn enqueue(&self, key: &str, writes: Vec<Write>) -> bool {
+        self.push(key, writes, None)
+    }
+
+    /// Queues a job that writes to the ticket the job `earlier` created (named in `writes` as
+    /// `Ref::Existing(TICKET_OF_EARLIER_JOB)`); it runs after that job, as every job runs after
+    /// the ones queued before it.
+    pub fn enqueue_on_ticket_of(&self, earlier: &str, key: &str, writes: Vec<Write>) -> bool {
+        self.push(key, writes, Some(earlier.to_owned()))
+    }
+
+    fn push(&self, key: &str, writes: Vec<Write>, ticket_of: Option<String>) -> bool {
+        {
+            let mut state = self.state.borrow_mut();
+            let known =
+                state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key);
+            if known || writes.is_empty() {
+                return false;
+            }
+            let n = writes.len();
+            state.jobs.push(Job {
+                key: key.to_owned(),
+                writes,
+                done: 0,
+                ids: vec![None; n],
+                in_flight: false,
+                attempts: 0,
+                not_before_ms: 0,
+                merge_hops: 0,
+                ticket_of,
+            });
         }
-        let n = writes.len();
-        self.state.jobs.push(Job {
-            key: key.to_owned(),
-            writes,
-            done: 0,
-            ids: vec![None; n],
-            in_flight: false,
-            attempts: 0,
-            not_before_ms: 0,
-            merge_hops: 0,
-        });
         self.persist();
         true
     }
 
+    /// The ticket the job `key` created, if it did recently.
+    fn created_by(&self, key: &str) -> Option<u64> {
+        let state = self.state.borrow();
+        let queued = state.jobs.iter().find(|j| j.key == key).and_then(|j| {
+            j.writes
+                .iter()
+                .zip(&j.ids)
+                .find(|(w, _)| matches!(w, Write::CreateTicket { .. }))
+                .and_then(|(_, id)| *id)
+        });
+        queued.or_else(|| {
+            state
+                .created
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, id)| *id)
+        })
+    }
+
     /// Sends what is due, in order, until done or blocked; every write goes directly.
-    pub async fn run<T: Transport>(&mut self, zendesk: &Zendesk<T>, now_ms: i64) -> RunReport {
+    pub async fn run<T: Transport>(&self, zendesk: &Zendesk<T>, now_ms: i64) -> RunReport {
         self.run_with(zendesk, &NoQueue, Batching::default(), now_ms)
             .await
     }
 
     /// Sends what is due, with the batched services going to the platform's queue.
+    /// Jobs queued during the run are sent in the same run. A run started while another is
+    /// sending returns an empty report at once: the one sending goes on to the new jobs.
     pub async fn run_with<T: Transport, Q: CrmQueue>(
-        &mut self,
+        &self,
         zendesk: &Zendesk<T>,
         queue: &Q,
         batching: Batching,
         now_ms: i64,
     ) -> RunReport {
         let mut report = RunReport::default();
-        while let Some(job) = self.state.jobs.first().cloned() {
+        if self.running.replace(true) {
+            return report;
+        }
+        loop {
+            let Some(job) = self.state.borrow().jobs.first().cloned() else {
+                break;
+            };
             if job.not_before_ms > now_ms {
                 report.wake_at_ms = Some(job.not_before_ms);
                 break;
@@ -260,12 +326,13 @@ impl<S: Store> Outbox<S> {
                 }
             }
         }
+        self.running.set(false);
         report
     }
 
     /// Performs the next write of the first job.
     async fn step<T: Transport, Q: CrmQueue>(
-        &mut self,
+        &self,
         zendesk: &Zendesk<T>,
         queue: &Q,
         batching: Batching,
@@ -276,9 +343,11 @@ impl<S: Store> Outbox<S> {
         let index = job.done;
         let recovering = job.in_flight;
         let op_key = format!("{}.{index}", job.key);
-        let resolve = |r: Ref, job: &Job| match r {
-            Ref::Existing(id) => Some(id),
-            Ref::Created(i) => job.ids.get(i).copied().flatten(),
+        let earlier = job.ticket_of.as_deref().map(|k| self.created_by(k));
+        let resolve = |r: Ref, job: &Job| match (r, earlier) {
+            (Ref::Existing(TICKET_OF_EARLIER_JOB), Some(created)) => created,
+            (Ref::Existing(id), _) => Some(id),
+            (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
         job.in_flight = true;
         self.replace_first(job.clone());
@@ -308,6 +377,10 @@ impl<S: Store> Outbox<S> {
                     ticket.idempotency_key = Some(op_key.clone());
                     zendesk.create_ticket(&ticket).await.map(|t| {
                         report.created_tickets.push((job.key.clone(), t.id));
+                        let mut state = self.state.borrow_mut();
+                        state.created.push((job.key.clone(), t.id));
+                        let excess = state.created.len().saturating_sub(FINISHED_MEMORY);
+                        state.created.drain(..excess);
                         Some(t.id)
                     })
                 }
@@ -315,27 +388,34 @@ impl<S: Store> Outbox<S> {
             },
             Write::UpdateTicket { ticket, change } => match resolve(ticket, &job) {
                 Some(id) => {
-                    let (ops, change) = batching.split(id, &op_key, &change);
-                    // The queue ignores a key it has seen: queueing again after a reload is safe.
-                    let queued = if ops.is_empty() {
-                        Ok(())
-                    } else {
-                        queue.queue(&ops).await.map_err(ZendeskError::Transport)
-                    };
-                    let applied = if queued.is_err() || is_empty(&change) {
-                        queued.map(|()| true)
-                    } else if recovering {
+                    // A request cut short (a reload) may have landed, whichever way it went:
+                    // the ticket's audits say. Batching may have been switched on meanwhile,
+                    // and the queue only knows repeats of its own keys.
+                    let landed = if recovering {
                         zendesk.update_applied(id, &op_key).await
                     } else {
                         Ok(false)
                     };
-                    match applied {
+                    let (ops, change) = batching.split(id, &op_key, &change);
+                    match landed {
                         Ok(true) => Ok(None),
-                        Ok(false) => zendesk
-                            .update_ticket(id, &change, Some(&op_key))
-                            .await
-                            .map(|_| None),
                         Err(e) => Err(e),
+                        Ok(false) => {
+                            // The queue ignores a key it has seen: queueing again is safe.
+                            let queued = if ops.is_empty() {
+                                Ok(())
+                            } else {
+                                queue.queue(&ops).await.map_err(ZendeskError::Transport)
+                            };
+                            match queued {
+                                Ok(()) if is_empty(&change) => Ok(None),
+                                Ok(()) => zendesk
+                                    .update_ticket(id, &change, Some(&op_key))
+                                    .await
+                                    .map(|_| None),
+                                Err(e) => Err(e),
+                            }
+                        }
                     }
                 }
                 None => Err(ZendeskError::Decode("the ticket was not created".into())),
@@ -422,18 +502,21 @@ impl<S: Store> Outbox<S> {
         }
     }
 
-    fn replace_first(&mut self, job: Job) {
-        if let Some(first) = self.state.jobs.first_mut() {
+    fn replace_first(&self, job: Job) {
+        if let Some(first) = self.state.borrow_mut().jobs.first_mut() {
             *first = job;
         }
         self.persist();
     }
 
-    fn finish_first(&mut self, key: &str) {
-        self.state.jobs.retain(|j| j.key != key);
-        self.state.finished.push(key.to_owned());
-        let excess = self.state.finished.len().saturating_sub(FINISHED_MEMORY);
-        self.state.finished.drain(..excess);
+    fn finish_first(&self, key: &str) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.jobs.retain(|j| j.key != key);
+            state.finished.push(key.to_owned());
+            let excess = state.finished.len().saturating_sub(FINISHED_MEMORY);
+            state.finished.drain(..excess);
+        }
         self.persist();
     }
 }
