@@ -300,6 +300,10 @@ pub enum DialError {
     /// TEAM-14: nothing to call from.
     #[error("no outbound number")]
     NoOutboundNumber,
+    /// The designated contact is still being read: whether the number is stored on it is not
+    /// known yet, so Call waits (and no refusal is shown before it is known).
+    #[error("contact loading")]
+    ContactLoading,
 }
 
 impl DialError {
@@ -331,6 +335,7 @@ impl DialError {
                 format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone))
             }
             Self::NoOutboundNumber => cat.get(Label::ErrNoOutboundNumber).to_owned(),
+            Self::ContactLoading => cat.get(Label::LookingUp).to_owned(),
         }
     }
 
@@ -823,7 +828,9 @@ impl DialScreen {
                 _ => false,
             };
             let entering_new = matches!(self.entry, EntryPoint::TicketNewNumber { .. });
-            if !on_contact && (e164.is_some() || entering_new) {
+            if stored.is_none() && (e164.is_some() || entering_new) {
+                blocker = blocker.or(Some(DialError::ContactLoading));
+            } else if !on_contact && (e164.is_some() || entering_new) {
                 if entered_allowed {
                     if !self.use_entered_number && e164.is_some() {
                         blocker = blocker.or(Some(DialError::UnsavedNumberNeedsCheckbox));

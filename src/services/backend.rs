@@ -90,6 +90,9 @@ mod web {
         _subscriptions: RefCell<Vec<Subscription>>,
         /// Touch tones waiting to be sent, in order, and whether a sender is running.
         tones: RefCell<(String, bool)>,
+        /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
+        /// answer): replayed once the call's id is known.
+        early: RefCell<Vec<PlatformEvent>>,
     }
 
     thread_local! {
@@ -229,12 +232,20 @@ mod web {
                 stream: RefCell::new(None),
                 _subscriptions: RefCell::new(Vec::new()),
                 tones: RefCell::new((String::new(), false)),
+                early: RefCell::new(Vec::new()),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
                 on_dialout(adapter, d)
             });
             backend._subscriptions.borrow_mut().push(dialout);
             BACKEND.with(|b| *b.borrow_mut() = Some(backend.clone()));
+            // A reload or a closed tab gives the lease up at once, so the next page (or another
+            // tab) takes click-to-call without waiting for the lease to expire.
+            let leaving = backend.clone();
+            let pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
+                leaving.leader.release();
+            });
+            std::mem::forget(pagehide);
             keep_lease(backend);
         });
     }
@@ -420,6 +431,19 @@ mod web {
             return;
         }
         let current = adapter.call.get_untracked();
+        if current
+            .as_ref()
+            .is_some_and(|c| c.id.is_none() && c.is_live())
+        {
+            // Placed, not numbered yet: keep the event for when `POST /calls` answers.
+            if let (Some(b), Some(_)) = (backend(), call_id_of(&event)) {
+                let mut early = b.early.borrow_mut();
+                if early.len() < 32 {
+                    early.push(event);
+                }
+            }
+            return;
+        }
         let Some(call) = current.filter(|c| c.id.is_some()) else {
             return;
         };
@@ -490,6 +514,17 @@ mod web {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn call_id_of(event: &PlatformEvent) -> Option<u64> {
+        match event {
+            PlatformEvent::Ringing { call_id, .. }
+            | PlatformEvent::Connected { call_id }
+            | PlatformEvent::Held { call_id }
+            | PlatformEvent::Resumed { call_id }
+            | PlatformEvent::Ended { call_id, .. } => Some(*call_id),
+            _ => None,
         }
     }
 
@@ -840,8 +875,14 @@ mod web {
                         agent_id: b.agent_zendesk.id,
                     };
                     enqueue(adapter, &b, format!("{}.placed", call.id), &event, None);
+                    // Events that overtook the answer (ringing, connected, even the end).
+                    let early: Vec<PlatformEvent> = b.early.borrow_mut().drain(..).collect();
+                    for event in early {
+                        on_event(adapter, event);
+                    }
                 }
                 Err(e) => {
+                    b.early.borrow_mut().clear();
                     adapter.call.set(None);
                     adapter.screen.set(Screen::Dial);
                     adapter.error(e.to_string());

@@ -376,6 +376,31 @@ fn context_user_fixes_contact() {
     assert_eq!(d.lookups().users, [2]);
 }
 
+// FLOW-3, SET-9: until the context user is read, whether the number is stored on it is unknown:
+// Call waits with a "looking up" hint and no refusal banner (regression: the unsaved-number
+// refusal flashed while the contact loaded).
+#[test]
+fn context_user_still_loading_is_not_refused() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let d = DialScreen::open(
+        EntryPoint::Contact {
+            number: "(415) 555-0100".into(),
+            user_id: 2,
+        },
+        ctx(s, None),
+    );
+    let v = d.view(&CrmState::default(), &cat);
+    assert!(!v.call_enabled);
+    assert_eq!(v.blocker, Some(DialError::ContactLoading));
+    assert!(!v.blocker.as_ref().unwrap().is_banner());
+    assert!(
+        d.call(&CrmState::default(), &cat).is_err(),
+        "no call before the contact is known"
+    );
+    assert!(d.view(&crm(2, 2), &cat).call_enabled, "then as usual");
+}
+
 // MATRIX-3, FLOW-4, FLOW-5, OQ-16, OQ-15: the ticket Call menu fills number, contact and the
 // ticket when open; a solved context ticket is ignored and the requester's tickets apply.
 #[test]
