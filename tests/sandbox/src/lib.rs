@@ -264,6 +264,12 @@ async fn api(
         .get("x-sandbox-user")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
+    let idempotency_key = headers
+        .get(zendesk::IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(String::from);
     let r = zendesk::handle(
         &app,
         zendesk::ApiRequest {
@@ -273,6 +279,7 @@ async fn api(
             body: body_json,
             source: "app",
             actor,
+            idempotency_key,
         },
     )
     .await;

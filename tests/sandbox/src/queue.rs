@@ -318,6 +318,7 @@ async fn zendesk(app: &App, method: &str, path: String, body: Value) -> ApiRespo
             body,
             source: "platform",
             actor: None,
+            idempotency_key: None,
         },
     )
     .await

@@ -41,6 +41,20 @@ pub struct LoggedRequest {
     /// `app` (through the workspace's `request()` proxy or any HTTP client) or `platform` (the
     /// platform's own writes with the API token).
     pub source: String,
+    /// The `Idempotency-Key` header, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// A ticket creation made with an `Idempotency-Key`, remembered to answer its replays.
+#[derive(Clone, Debug)]
+pub struct IdempotentCreation {
+    /// The ticket it created.
+    pub ticket_id: u64,
+    /// The route it went to (`tickets`, `channels/voice/tickets`).
+    pub route: &'static str,
+    /// The request body, which a replay must repeat.
+    pub body: Value,
 }
 
 /// A fault injected on every path starting with `path_prefix`.
@@ -162,6 +176,8 @@ pub struct World {
     pub jobs: HashMap<String, Job>,
     /// Screen pops.
     pub displays: Vec<Display>,
+    /// Ticket creations by `Idempotency-Key` (emptied by a reset, which builds a new world).
+    pub idempotency: HashMap<String, IdempotentCreation>,
     /// Platform agents.
     pub agents: Vec<Agent>,
     /// Platform teams.
@@ -213,6 +229,7 @@ impl World {
             zd_calls: BTreeMap::new(),
             jobs: HashMap::new(),
             displays: Vec::new(),
+            idempotency: HashMap::new(),
             agents: fixture.agents,
             teams: fixture.teams,
             settings: fixture.settings,

@@ -215,6 +215,7 @@ async fn call(
                 body: body.clone(),
                 source: "platform",
                 actor: None,
+                idempotency_key: None,
             },
         )
         .await;
