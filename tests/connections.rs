@@ -577,6 +577,7 @@ fn voice_tickets_carry_via_and_voice_comment() {
         requester_id: ann,
         comment: "Voicemail".into(),
         via_id: Some(44),
+        idempotency_key: Some("vm-1.0".into()),
         ..NewTicket::default()
     };
     let voice = VoiceComment {
@@ -597,4 +598,8 @@ fn voice_tickets_carry_via_and_voice_comment() {
         (t.requester_id, t.assignee_id, t.voice_comments),
         (ann, Some(AGENT), 1)
     );
+    // A replay (its answer was lost) returns the same ticket through the idempotency key.
+    let again = block_on(zd.create_voice_ticket(&ticket, Some(&voice), Some(AGENT))).unwrap();
+    assert_eq!(again.id, created.id);
+    assert_eq!(fake.tickets().len(), 1);
 }

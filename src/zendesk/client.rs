@@ -29,6 +29,15 @@ pub fn phone_search_query(e164: &str) -> String {
     format!("phone:*{tail}")
 }
 
+/// A ticket creation carries its idempotency key, so a replay after a lost answer returns the
+/// ticket the first attempt created instead of making a second one.
+fn idempotent(request: HttpRequest, ticket: &NewTicket) -> HttpRequest {
+    match &ticket.idempotency_key {
+        Some(key) => request.header(IDEMPOTENCY_HEADER, key.clone()),
+        None => request,
+    }
+}
+
 /// Percent-encodes a query-string value.
 fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -377,12 +386,9 @@ impl<T: Transport> Zendesk<T> {
                     .collect(),
             );
         }
-        let mut request =
+        let request =
             HttpRequest::new(Method::Post, "/api/v2/tickets.json").json(json!({"ticket": body}));
-        if let Some(key) = &ticket.idempotency_key {
-            request = request.header(IDEMPOTENCY_HEADER, key.clone());
-        }
-        let one: TicketEnvelope = self.call(request).await?;
+        let one: TicketEnvelope = self.call(idempotent(request, ticket)).await?;
         Ok(one.ticket.into_ticket())
     }
 
@@ -476,7 +482,7 @@ impl<T: Transport> Zendesk<T> {
         }
         let request =
             HttpRequest::new(Method::Post, "/api/v2/channels/voice/tickets.json").json(request);
-        let one: TicketEnvelope = self.call(request).await?;
+        let one: TicketEnvelope = self.call(idempotent(request, ticket)).await?;
         Ok(one.ticket.into_ticket())
     }
 

@@ -252,6 +252,10 @@ impl FakeZendesk {
                 }
             }
             (Method::Post, ["channels", "voice", "tickets.json"]) => {
+                let key = idempotency_key(&req);
+                if let Some(id) = key.as_ref().and_then(|k| s.idempotency.get(k)) {
+                    return ok(201, json!({"ticket": Self::ticket_json(&s.tickets[id])}));
+                }
                 let body = req.body.as_ref().unwrap();
                 let t = &body["ticket"];
                 assert!(
@@ -275,14 +279,13 @@ impl FakeZendesk {
                 };
                 let out = json!({"ticket": Self::ticket_json(&ticket)});
                 s.tickets.insert(id, ticket);
+                if let Some(k) = key {
+                    s.idempotency.insert(k, id);
+                }
                 ok(201, out)
             }
             (Method::Post, ["tickets.json"]) => {
-                let key = req
-                    .headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("idempotency-key"))
-                    .map(|(_, v)| v.clone());
+                let key = idempotency_key(&req);
                 if let Some(id) = key.as_ref().and_then(|k| s.idempotency.get(k)) {
                     let t = &s.tickets[id];
                     return ok(201, json!({"ticket": Self::ticket_json(t)}));
@@ -388,4 +391,12 @@ impl Transport for &FakeZendesk {
             None => Ok(self.handle(&request)),
         }
     }
+}
+
+/// The request's `Idempotency-Key`, if any (any letter case).
+fn idempotency_key(req: &HttpRequest) -> Option<String> {
+    req.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("idempotency-key"))
+        .map(|(_, v)| v.clone())
 }
