@@ -432,6 +432,9 @@ fn storm(seed: u64) {
 struct RecordingQueue {
     ops: std::cell::RefCell<Vec<serde_json::Value>>,
     refuse_next: std::cell::Cell<bool>,
+    /// True while the queue holds what it was given (its batch window has not closed).
+    holding: std::cell::Cell<bool>,
+    asked: std::cell::Cell<usize>,
 }
 
 impl CrmQueue for &RecordingQueue {
@@ -442,6 +445,54 @@ impl CrmQueue for &RecordingQueue {
         self.ops.borrow_mut().extend(ops.iter().cloned());
         Ok(())
     }
+    async fn settled(&self, _: &str) -> Result<bool, String> {
+        self.asked.set(self.asked.get() + 1);
+        Ok(!self.holding.get())
+    }
+}
+
+// BATCH: a ticket's order holds across a change of Developer Settings: a comment handed to the
+// platform's queue (batching on) is written before a later direct write to the same ticket
+// (batching off), which waits for the queue (regression: the later call's end overtook it).
+#[test]
+fn a_direct_write_waits_for_the_queue_to_write_the_ticket_s_earlier_comments() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let queue = RecordingQueue::default();
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    let on = Batching {
+        add_comment: true,
+        ticket_update: false,
+    };
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    queue.holding.set(true);
+    let report = block_on(outbox.run_with(&zd, &&queue, on, 1_000));
+    assert_eq!(report.completed, ["call-1.ended"], "handed to the queue");
+    assert_eq!(queue.ops.borrow().len(), 1);
+
+    // Batching switched off; the next write to the ticket goes directly, after the queue's.
+    outbox.enqueue("call-2.ended", ended("call-2", ticket));
+    let before = fake.tickets()[0].comments.len();
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 2_000));
+    assert!(report.completed.is_empty(), "waits for the queue");
+    assert_eq!(report.wake_at_ms, Some(3_000), "asks again in a second");
+    assert_eq!(
+        fake.tickets()[0].comments.len(),
+        before,
+        "nothing overtook the queue"
+    );
+    queue.holding.set(false);
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 3_000));
+    assert_eq!(report.completed, ["call-2.ended"]);
+    assert_eq!(fake.tickets()[0].comments.len(), before + 1);
+    // Known written: later direct writes do not ask again.
+    let asked = queue.asked.get();
+    outbox.enqueue("call-3.ended", ended("call-3", ticket));
+    block_on(outbox.run_with(&zd, &&queue, Batching::default(), 4_000));
+    assert_eq!(queue.asked.get(), asked);
 }
 
 // BATCH-1, BATCH-2: with Add Comment batched, the end-of-call comment goes to the platform's

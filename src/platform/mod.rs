@@ -241,6 +241,19 @@ impl<T: Transport> Platform<T> {
         Ok(self.call::<CallEnvelope>(request).await?.call)
     }
 
+    /// Where the CRM queue's operation `key` is: `queued`, `written` or `failed`.
+    pub async fn crm_op_state(&self, key: &str) -> Result<String, PlatformError> {
+        #[derive(Deserialize)]
+        struct OpState {
+            state: String,
+        }
+        let url = format!("/crm/ops/{}", encode_path(key));
+        Ok(self
+            .call::<OpState>(HttpRequest::new(Method::Get, url))
+            .await?
+            .state)
+    }
+
     /// Queues Add Comment / Ticket Update operations on the platform's batched CRM writer; a
     /// repeated key is accepted and ignored. Returns the accepted keys.
     pub async fn queue_crm_ops(
@@ -254,6 +267,17 @@ impl<T: Transport> Platform<T> {
         let request = HttpRequest::new(Method::Post, "/crm/ops").json(json!({"ops": ops}));
         Ok(self.call::<Accepted>(request).await?.accepted)
     }
+}
+
+/// A path segment: keys are made of letters, digits, `.`, `-` and `_`; anything else is escaped.
+fn encode_path(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn error_text(response: &HttpResponse) -> String {

@@ -34,6 +34,8 @@ pub const TICKET_OF_EARLIER_JOB: u64 = 0;
 pub trait CrmQueue {
     /// Queues operations; `Err` carries why they were not accepted (retry later).
     async fn queue(&self, ops: &[Value]) -> Result<(), String>;
+    /// True once the operation `key` has left the queue (written, or failed for good).
+    async fn settled(&self, key: &str) -> Result<bool, String>;
 }
 
 /// Which services go through the platform's queue (Developer Settings, BATCH rules).
@@ -127,7 +129,13 @@ impl CrmQueue for NoQueue {
     async fn queue(&self, _: &[Value]) -> Result<(), String> {
         Err("no CRM queue".into())
     }
+    async fn settled(&self, _: &str) -> Result<bool, String> {
+        Ok(true)
+    }
 }
+
+/// How often a direct write asks whether the queue has written what it holds for the ticket.
+const QUEUE_POLL_MS: i64 = 1_000;
 
 /// True when nothing is left to send.
 fn is_empty(change: &TicketChange) -> bool {
@@ -186,6 +194,11 @@ struct State {
     /// The ticket each recent job created, by job key (for jobs queued on it).
     #[serde(default)]
     created: Vec<(String, u64)>,
+    /// Operations handed to the platform's queue and not known written yet, by ticket: a direct
+    /// write to that ticket waits for them, so the ticket's order holds when batching is
+    /// switched off, or a job goes partly through the queue.
+    #[serde(default)]
+    handed: Vec<(u64, String)>,
 }
 
 /// How many finished keys are remembered.
@@ -397,15 +410,34 @@ impl<S: Store> Outbox<S> {
                         Ok(false)
                     };
                     let (ops, change) = batching.split(id, &op_key, &change);
-                    match landed {
-                        Ok(true) => Ok(None),
-                        Err(e) => Err(e),
-                        Ok(false) => {
+                    let earlier = if landed == Ok(false) && !is_empty(&change) {
+                        self.queue_holds(queue, id).await
+                    } else {
+                        Ok(false)
+                    };
+                    match (landed, earlier) {
+                        (Ok(true), _) => Ok(None),
+                        (Err(e), _) => Err(e),
+                        (_, Err(e)) => Err(ZendeskError::Transport(e)),
+                        (Ok(false), Ok(true)) => {
+                            // The queue still holds earlier writes to this ticket: wait for them.
+                            job.in_flight = recovering;
+                            let at = now_ms + QUEUE_POLL_MS;
+                            job.not_before_ms = at;
+                            self.replace_first(job);
+                            return Step::Wait(at);
+                        }
+                        (Ok(false), Ok(false)) => {
                             // The queue ignores a key it has seen: queueing again is safe.
                             let queued = if ops.is_empty() {
                                 Ok(())
                             } else {
-                                queue.queue(&ops).await.map_err(ZendeskError::Transport)
+                                let queued =
+                                    queue.queue(&ops).await.map_err(ZendeskError::Transport);
+                                if queued.is_ok() {
+                                    self.handed_to_queue(id, &ops);
+                                }
+                                queued
                             };
                             match queued {
                                 Ok(()) if is_empty(&change) => Ok(None),
@@ -502,6 +534,41 @@ impl<S: Store> Outbox<S> {
         }
     }
 
+    /// True while the platform's queue holds operations handed to it for `ticket`; forgets those
+    /// it has written.
+    async fn queue_holds<Q: CrmQueue>(&self, queue: &Q, ticket: u64) -> Result<bool, String> {
+        let keys: Vec<String> = self
+            .state
+            .borrow()
+            .handed
+            .iter()
+            .filter(|(t, _)| *t == ticket)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in keys {
+            if !queue.settled(&key).await? {
+                return Ok(true);
+            }
+            self.state.borrow_mut().handed.retain(|(_, k)| *k != key);
+            self.persist();
+        }
+        Ok(false)
+    }
+
+    fn handed_to_queue(&self, ticket: u64, ops: &[Value]) {
+        {
+            let mut state = self.state.borrow_mut();
+            for key in ops.iter().filter_map(|op| op["key"].as_str()) {
+                if !state.handed.iter().any(|(_, k)| k == key) {
+                    state.handed.push((ticket, key.to_owned()));
+                }
+            }
+            let excess = state.handed.len().saturating_sub(FINISHED_MEMORY);
+            state.handed.drain(..excess);
+        }
+        self.persist();
+    }
+
     fn replace_first(&self, job: Job) {
         if let Some(first) = self.state.borrow_mut().jobs.first_mut() {
             *first = job;
@@ -532,5 +599,13 @@ impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
+    }
+    async fn settled(&self, key: &str) -> Result<bool, String> {
+        match self.crm_op_state(key).await {
+            Ok(state) => Ok(state != "queued"),
+            // The queue does not know the key (a reset): nothing of it is waiting.
+            Err(crate::platform::PlatformError::Refused(_)) => Ok(true),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }

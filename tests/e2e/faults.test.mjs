@@ -23,18 +23,15 @@
 // ThirdPartyStoragePartitioning (BROWSER_ARGS), and checks that the frame can use localStorage.
 //
 // Reload moments: the frame is reloaded right after a call's end, with that agent's writes
-// queued, held up by a 429, in flight, or handed to the platform's queue — but only once no
-// ticket creation of that frame is pending: the end of a call whose ticket is not created yet
-// waits in memory (`pending_ends` in src/services/backend.rs), which a reload loses (the third
-// test), and a creation in flight at a reload is replayed with an Idempotency-Key that the
-// sandbox's Zendesk does not honour (UNCONFIRMED in Zendesk), which makes a second ticket.
-// After a reload the adapter takes click-to-call only once the unloaded frame's tab lease has
-// expired (up to 6 s: it is never released), so the suite waits for the new frame to lead.
+// queued, held up by a 429, in flight, or handed to the platform's queue, whatever else is
+// pending (ticket creations included: the end of a call whose ticket is not created yet is a
+// persisted job, and a creation in flight is replayed with its Idempotency-Key, which the
+// sandbox's Zendesk honours). The unloaded frame gives the tab lease up, so the new frame leads
+// at once; the suite still waits for it to lead before the next click-to-call.
 //
-// The short tests: the end of a call that arrives while the outbox is busy writing (an event
-// queued while `run_outbox` holds the outbox); a reload while the call's ticket creation waits
-// for Retry-After; a direct write in flight at a reload, replayed through the CRM queue once
-// batching is on (the outbox's `recovering` check is skipped when everything goes to the queue).
+// The short tests pin three ways comments were once lost or duplicated: the end of a call that
+// arrives while the outbox is busy writing; a reload while the call's ticket creation waits for
+// Retry-After; a direct write in flight at a reload, replayed once batching is on.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,7 +111,7 @@ async function outbox(agent) {
 const leaseHolder = (agent) =>
   agent.app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder ?? null);
 
-/** True while a ticket creation of this frame waits: the end of its call lives in memory only. */
+/** True while a ticket creation of this frame waits. */
 const creationPending = (box) => box.jobs.some((j) => j.writes.some((w, i) => i >= j.done && w.CreateTicket));
 
 async function signIn(agent) {
@@ -197,9 +194,8 @@ async function call(agent, target) {
     }
   }
   await app.locator('[data-testid=call-button]').dispatchEvent('click');
-  // The customer answers within auto_answer_ms. The adapter drops a call's events that arrive
-  // before the answer to its POST /calls (the call has no id yet), so under load it may stay on
-  // "Dialling…": then the agent hangs up anyway (counted, and printed).
+  // The customer answers within auto_answer_ms; should the screen not show it in time, the agent
+  // hangs up anyway (counted, and printed: it should stay 0).
   if (!(await statusShows(app, 'Connected', 3_000).then(() => true, () => false))) agent.neverConnected++;
   for (let attempt = 1; ; attempt++) {
     await app.locator('[data-testid=hangup-button]').dispatchEvent('click');
@@ -269,9 +265,8 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   const worker = async (agent, offset) => {
     for (let i = 0; i < CALLS_PER_AGENT; i++) {
       if (RELOAD_AT.includes(i)) {
-        // In the middle of the work: once no creation is pending (see the header), a call whose
-        // writes a fresh 429 burst holds up, then the reload right after its end.
-        await until(async () => !creationPending(await outbox(agent)), `${agent.email}: creations written`, 30_000);
+        // In the middle of the work: a call whose writes a fresh 429 burst holds up, then the
+        // reload right after its end.
         await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets', status: 429, retry_after: 2, count: 2 });
         await call(agent, appendTarget);
         total++;
@@ -422,8 +417,8 @@ test('the end of a call that arrives while the outbox is writing is written', { 
     { details: 1, finished: 1, voice: 1 }, `call ${calls[0].id}: ${JSON.stringify(got)}; jobs finished: ${box.finished}`);
 });
 
-// The case the reloads above avoid: a 429 holds up the creation of a call's ticket until after
-// the call has ended, and the frame is reloaded then. The creation is in the persisted outbox
+// A 429 holds up the creation of a call's ticket until after the call has ended, and the frame
+// is reloaded then. The creation is in the persisted outbox
 // and is resumed; the end of the call must be written too.
 test('a reload while the call ticket waits for Retry-After keeps the end of the call', { timeout: 60_000 }, async () => {
   await api('POST', '/_sandbox/reset', { fixture: 'default' });

@@ -252,7 +252,7 @@ impl FakeZendesk {
                 }
             }
             (Method::Post, ["channels", "voice", "tickets.json"]) => {
-                let key = idempotency_key(&req);
+                let key = idempotency_key(req);
                 if let Some(id) = key.as_ref().and_then(|k| s.idempotency.get(k)) {
                     return ok(201, json!({"ticket": Self::ticket_json(&s.tickets[id])}));
                 }
@@ -285,7 +285,7 @@ impl FakeZendesk {
                 ok(201, out)
             }
             (Method::Post, ["tickets.json"]) => {
-                let key = idempotency_key(&req);
+                let key = idempotency_key(req);
                 if let Some(id) = key.as_ref().and_then(|k| s.idempotency.get(k)) {
                     let t = &s.tickets[id];
                     return ok(201, json!({"ticket": Self::ticket_json(t)}));
