@@ -3,6 +3,8 @@
 //!
 //! Beyond §5.2, this module and the sandbox's platform agree on the in-call routes, each
 //! answering `{call:{id,status,…}}`:
+//! - `GET /calls` `{calls:[…]}`: the agent's calls of the last hour, newest first (an adapter
+//!   reloaded mid-call resumes its call, or logs the end it missed);
 //! - `POST /calls/{id}/answer` answers an inbound call offered to the agent;
 //! - `POST /calls/{id}/hold` `{hold:bool}`: status `on_hold` or `connected` (409 unless talking);
 //! - `POST /calls/{id}/dtmf` `{digits}`: 1 to 32 of `0-9 * #` on a connected call;
@@ -78,6 +80,37 @@ pub struct Call {
     pub id: u64,
     /// Where it is in its life.
     pub status: CallStatus,
+}
+
+/// A call as `GET /calls` reports it: what an adapter reloaded in the middle of a call resumes
+/// from.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CallInfo {
+    /// Platform call id.
+    pub id: u64,
+    /// Where it is in its life.
+    pub status: CallStatus,
+    /// Outbound or inbound.
+    #[serde(default)]
+    pub direction: Direction,
+    /// The customer's number.
+    #[serde(default)]
+    pub customer_number: String,
+    /// The call's language.
+    #[serde(default)]
+    pub lang: String,
+    /// The queue/menu path (inbound).
+    #[serde(default)]
+    pub menu_path: String,
+    /// The existing ticket the agent chose, if any.
+    #[serde(default)]
+    pub ticket_id: Option<u64>,
+    /// Talk, wait and hold times so far.
+    #[serde(default)]
+    pub durations: Durations,
+    /// The recording, once the call has ended.
+    #[serde(default)]
+    pub recording_url: Option<String>,
 }
 
 /// The platform's answer about one call.
@@ -204,6 +237,18 @@ impl<T: Transport> Platform<T> {
         self.send(HttpRequest::new(Method::Post, url))
             .await
             .map(|_| ())
+    }
+
+    /// The agent's calls of the last hour, newest first.
+    pub async fn recent_calls(&self) -> Result<Vec<CallInfo>, PlatformError> {
+        #[derive(Deserialize)]
+        struct Calls {
+            calls: Vec<CallInfo>,
+        }
+        Ok(self
+            .call::<Calls>(HttpRequest::new(Method::Get, "/calls"))
+            .await?
+            .calls)
     }
 
     /// Answers an inbound call offered to the agent.

@@ -51,7 +51,9 @@ pub use native::{
 mod web {
     use super::*;
     use crate::{
-        platform::{CallStatus, Direction, EventStream, GlooTransport, Platform, PlatformEvent},
+        platform::{
+            CallInfo, CallStatus, Direction, EventStream, GlooTransport, Platform, PlatformEvent,
+        },
         services::{
             crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
@@ -382,10 +384,96 @@ mod web {
                     adapter.open_dial(EntryPoint::Keypad);
                     // Anything left from before a reload is written now.
                     run_outbox(adapter, b.clone());
+                    resume_calls(adapter, b.clone());
                 }
                 Err(e) => adapter.error(e.to_string()),
             }
         });
+    }
+
+    /// After a reload in the middle of a call: the call comes back on screen, and the end of a
+    /// call that ended while the page was away is logged. Only calls this adapter logged (their
+    /// first job is known to the outbox) and whose end it has not queued are taken up.
+    fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
+        leptos::task::spawn_local(async move {
+            if !b.leader.tick(now_ms()) {
+                return;
+            }
+            let Ok(calls) = b.platform.recent_calls().await else {
+                return;
+            };
+            let Some(outbox) = b.outbox.borrow().clone() else {
+                return;
+            };
+            for info in calls {
+                let first = match info.direction {
+                    Direction::Outbound => format!("{}.placed", info.id),
+                    Direction::Inbound => format!("{}.assigned", info.id),
+                    Direction::Other => continue,
+                };
+                let ended = format!("{}.ended", info.id);
+                if !outbox.knows(&first) || outbox.knows(&ended) {
+                    continue;
+                }
+                let call = resumed_call(&info, outbox.created_by(&first));
+                if info.status == CallStatus::Ended {
+                    let event = Event::Ended {
+                        session: session_of(info.id, &call),
+                        ticket_id: call.ticket_id.unwrap_or(TICKET_OF_EARLIER_JOB),
+                        recording_url: info.recording_url.clone(),
+                        duration_s: info.durations.call,
+                    };
+                    let on = call.ticket_id.is_none().then_some(first.as_str());
+                    enqueue(adapter, &b, ended, &event, on);
+                } else if !adapter
+                    .call
+                    .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
+                {
+                    adapter.call.set(Some(call));
+                    adapter.screen.set(Screen::InCall);
+                }
+            }
+        });
+    }
+
+    /// The in-call state of a call listed by the platform.
+    fn resumed_call(info: &CallInfo, created: Option<u64>) -> ActiveCall {
+        let plan = domain::dial::DialPlan {
+            to: info.customer_number.clone(),
+            extension: None,
+            outbound_number: String::new(),
+            language: info.lang.clone(),
+            contact: ContactPlan::None,
+            ticket: match info.ticket_id {
+                Some(id) => TicketPlan::Existing { id },
+                None => TicketPlan::New,
+            },
+            entered_number: false,
+            comments: Vec::new(),
+        };
+        let mut call = ActiveCall::placed(plan);
+        call.id = Some(info.id);
+        call.phase = match info.status {
+            CallStatus::Dialling => CallPhase::Dialling,
+            CallStatus::Ringing => CallPhase::Ringing,
+            CallStatus::Connected => CallPhase::Connected,
+            CallStatus::OnHold => CallPhase::OnHold,
+            CallStatus::Ended => CallPhase::Ended,
+        };
+        let now = now_ms();
+        if matches!(call.phase, CallPhase::Connected | CallPhase::OnHold) {
+            call.connected_at_ms = Some(now - (info.durations.call as i64) * 1_000);
+        }
+        call.ticket_id = info.ticket_id.or(created);
+        if info.direction == Direction::Inbound {
+            call.inbound = Some(Inbound {
+                menu: info.menu_path.clone(),
+                language: info.lang.clone(),
+                logged: true,
+                ..Inbound::default()
+            });
+        }
+        call
     }
 
     fn connect_events(adapter: Adapter, b: &Rc<Backend>) {

@@ -281,8 +281,14 @@ impl<S: Store> Outbox<S> {
         true
     }
 
+    /// True when a job `key` is queued or was finished recently.
+    pub fn knows(&self, key: &str) -> bool {
+        let state = self.state.borrow();
+        state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key)
+    }
+
     /// The ticket the job `key` created, if it did recently.
-    fn created_by(&self, key: &str) -> Option<u64> {
+    pub fn created_by(&self, key: &str) -> Option<u64> {
         let state = self.state.borrow();
         let queued = state.jobs.iter().find(|j| j.key == key).and_then(|j| {
             j.writes

@@ -20,7 +20,7 @@
 // Zendesk) is refused localStorage: the outbox would live in memory and a reload would lose
 // what it holds. A default desktop Chrome gives third-party frames partitioned storage. Chromium
 // takes the last --disable-features switch, so this suite passes its own list without
-// ThirdPartyStoragePartitioning (BROWSER_ARGS), and checks that the frame can use localStorage.
+// ThirdPartyStoragePartitioning (STORAGE_ARGS in support.mjs), and checks that the frame can use localStorage.
 //
 // Reload moments: the frame is reloaded right after a call's end, with that agent's writes
 // queued, held up by a 429, in flight, or handed to the platform's queue, whatever else is
@@ -35,16 +35,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startSandbox, adapterFrame, CHROMIUM_ARGS, ZAF_CDN } from './support.mjs';
+import { startSandbox, adapterFrame, ZAF_CDN } from './support.mjs';
 
-/** Playwright's own --disable-features list (playwright-core 1.65) without ThirdPartyStoragePartitioning. */
-const BROWSER_ARGS = [...CHROMIUM_ARGS, `--disable-features=${[
-  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
-  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding',
-  'AvoidCorsURLLoaderRestartOnRedirect', 'OptimizationHints', 'NetworkTimeServiceQuerying',
-  'AimEnabled', 'PreconnectToSearch',
-].join(',')}`];
 
 const AGENTS = ['ada@sandbox.test', 'ben@sandbox.test', 'cleo@sandbox.test'];
 const CALLS_PER_AGENT = 68;
@@ -62,9 +54,7 @@ const api = (...args) => env.api(...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  env = await startSandbox();
-  await env.browser.close();
-  env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: BROWSER_ARGS });
+  env = await startSandbox({ storage: true });
 });
 
 after(async () => {

@@ -21,7 +21,8 @@ const ticketsOf = (s, userId) => s.tickets.filter((t) => t.requester_id === user
 const lastCall = (s) => s.platform_calls.at(-1);
 
 before(async () => {
-  env = await startSandbox();
+  // The frame keeps its storage, as in a default desktop Chrome: what a reload resumes from.
+  env = await startSandbox({ storage: true });
 });
 
 after(async () => {
@@ -170,4 +171,75 @@ test('an unpicked shared-number call falls back to the newest contact', async ()
   assert.equal(s.tickets.at(-1).requester_id, newest.id, 'on the newest contact');
   assert.equal((await requests('app')).filter((r) => r.method !== 'GET').length, appWrites,
     'the adapter wrote nothing');
+});
+
+/** Reloads the adapter's frame as the workspace would, and signs in again (the token lives in memory). */
+async function reloadAndSignIn(app) {
+  await app.evaluate(() => (window.beforeReload = true));
+  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => window.beforeReload ?? false), false);
+  }, 'the frame reloaded');
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+}
+
+const finished = (t) => t.comments.filter((c) => /^Call finished/.test(c.body ?? ''));
+
+// A reload in the middle of a call loses nothing: the call comes back on screen, connected, with
+// its ticket; hanging up logs the end on that ticket once.
+test('a reload mid-call brings the call back and logs its end', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
+  await eventually(async () => {
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
+  }, 'the contact');
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
+  const ticket = await eventually(async () => {
+    const t = ticketsOf(await state(), anna.id).at(-1);
+    assert.ok(t && t.comments.some((c) => /^Call details/.test(c.body ?? '')));
+    return t;
+  }, 'the call ticket');
+  await reloadAndSignIn(app);
+  await status(app, 'Connected');
+  await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => {
+    const t = (await state()).tickets.find((x) => x.id === ticket.id);
+    assert.equal(finished(t).length, 1, 'the end logged once');
+  }, 'the end of the call');
+});
+
+// The customer hangs up while the adapter's frame is reloading: the end it missed is logged
+// once it is back.
+test('the end of a call missed during a reload is logged after it', async () => {
+  const app = await signedIn();
+  const s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
+  await eventually(async () => {
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
+  }, 'the contact');
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
+  const callId = lastCall(await state()).id;
+  await app.evaluate(() => (window.beforeReload = true));
+  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => window.beforeReload ?? false), false);
+  }, 'the frame reloaded');
+  // The old page is gone and the new one not signed in: nobody hears the end.
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: callId });
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await eventually(async () => {
+    const t = ticketsOf(await state(), anna.id).at(-1);
+    assert.equal(finished(t).length, 1, 'the missed end logged once');
+  }, 'the missed end of the call');
 });

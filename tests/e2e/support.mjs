@@ -16,6 +16,20 @@ export const ZAF_CDN = 'https://static.zdassets.com/**';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+/**
+ * Playwright starts Chromium with ThirdPartyStoragePartitioning disabled, and its contexts are
+ * off the record: the app's frame (another origin than the workspace, as in Zendesk) is then
+ * refused localStorage. A default desktop Chrome gives such frames partitioned storage; Chromium
+ * takes the last --disable-features switch, so these arguments restore that default. Tests of
+ * what survives a reload use them (`startSandbox({ storage: true })`).
+ */
+export const STORAGE_ARGS = [...CHROMIUM_ARGS, `--disable-features=${[
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding',
+  'AvoidCorsURLLoaderRestartOnRedirect', 'OptimizationHints', 'NetworkTimeServiceQuerying',
+  'AimEnabled', 'PreconnectToSearch',
+].join(',')}`];
+
 export async function freePort() {
   return new Promise((resolve) => {
     const s = createServer();
@@ -27,7 +41,7 @@ export async function freePort() {
 }
 
 /** Starts the sandbox on a free port and a browser; `stop()` ends both. */
-export async function startSandbox() {
+export async function startSandbox({ storage = false } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
@@ -59,7 +73,7 @@ export async function startSandbox() {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: storage ? STORAGE_ARGS : CHROMIUM_ARGS });
   env.stop = async () => {
     await env.browser?.close();
     env.process?.kill();

@@ -9,7 +9,8 @@
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
 //!   {"type":"answer"}`), `call.ended` on `POST /calls/{id}/hangup` or a customer hang-up.
-//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent. Every `/calls/{id}`
+//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent. `GET /calls` lists
+//!   the agent's calls of the last hour, newest first (a reloaded adapter resumes from it). Every `/calls/{id}`
 //!   route answers 404 `{"error":"no such call"}` for a call that is not the agent's, and 200
 //!   `{"call": <call>}` when it succeeds.
 //! - `POST /calls/{id}/hold` `{"hold": true|false}` puts a connected call on hold (status
@@ -62,7 +63,7 @@ pub fn routes() -> Router<App> {
         .route("/agent/session", post(sign_in))
         .route("/settings", get(settings))
         .route("/outbound/options", get(options))
-        .route("/calls", post(place_call))
+        .route("/calls", post(place_call).get(recent_calls))
         .route("/calls/{id}", get(show_call))
         .route("/calls/{id}/hangup", post(hangup))
         .route("/calls/{id}/answer", post(answer_inbound))
@@ -347,6 +348,27 @@ fn own_call(app: &App, a: &Agent, id: u64) -> Option<Value> {
         .get(&id)
         .filter(|c| c.agent_id == Some(a.id))
         .map(PlatformCall::to_json)
+}
+
+/// How far back `GET /calls` looks.
+const RECENT_MS: i64 = 60 * 60 * 1_000;
+
+/// `GET /calls`: the agent's calls of the last hour, newest first (live ones and those that
+/// ended), so an adapter reloaded mid-call finds its call again and logs its end.
+async fn recent_calls(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(a) = agent(&app, &headers) else {
+        return unauthorized();
+    };
+    let since = now_ms() - RECENT_MS;
+    let w = app.world();
+    let mut calls: Vec<&PlatformCall> = w
+        .calls
+        .values()
+        .filter(|c| c.agent_id == Some(a.id) && c.started_ms >= since)
+        .collect();
+    calls.sort_by_key(|c| std::cmp::Reverse((c.started_ms, c.id)));
+    let calls: Vec<Value> = calls.into_iter().map(PlatformCall::to_json).collect();
+    Json(json!({ "calls": calls })).into_response()
 }
 
 async fn show_call(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {

@@ -517,3 +517,35 @@ async fn a_picked_contact_or_a_single_contact_leaves_the_end_of_the_call_alone()
     assert_eq!(new_tickets(&before, &s), Vec::<Value>::new());
     assert_eq!(s["users"], before["users"]);
 }
+
+// `GET /platform/calls`: the agent's own recent calls, newest first, live and ended, with what a
+// reloaded adapter needs to resume them (status, number, ticket choice, durations, recording).
+#[tokio::test]
+async fn recent_calls_list_the_agent_s_own_calls_newest_first() {
+    let addr = start().await;
+    let (ben, _) = sign_in(addr, "ben@sandbox.test").await;
+    let (cleo, _) = sign_in(addr, "cleo@sandbox.test").await;
+    let first = connected_call(addr, &ben).await;
+    let (status, _) = call_action(addr, &ben, first, "hangup", None).await;
+    assert_eq!(status, 200);
+    let second = connected_call(addr, &ben).await;
+    let other = place_call(addr, &cleo).await;
+
+    let (status, v) = http(addr, "GET", "/platform/calls", None, Some(&ben)).await;
+    assert_eq!(status, 200, "{v}");
+    let calls = v["calls"].as_array().unwrap();
+    let ids: Vec<u64> = calls.iter().map(|c| c["id"].as_u64().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [second, first],
+        "own calls only, newest first (not {other})"
+    );
+    assert_eq!(calls[0]["status"], "connected");
+    assert_eq!(calls[1]["status"], "ended");
+    assert_eq!(calls[1]["customer_number"], "+15550101100");
+    assert_eq!(calls[1]["ticket"], "none");
+    assert!(calls[1]["recording_url"].is_string());
+    assert!(calls[1]["durations"]["call"].is_u64());
+    let (status, _) = http(addr, "GET", "/platform/calls", None, None).await;
+    assert_eq!(status, 401);
+}
