@@ -51,6 +51,9 @@ for (const contacts of [0, 1, 2]) {
       const matches = s.users.filter((u) => u.phone === number);
       assert.equal(matches.length, contacts, 'the fixture cell');
       const ticketsBefore = s.tickets.length;
+      const appRequests = async () =>
+        (await api('GET', '/_sandbox/requests')).requests.filter((r) => r.source === 'app');
+      const requestsBefore = (await appRequests()).length;
       await page.keyboard.type(number);
       await app.locator('[data-testid=keypad-next]').click();
       const call = app.locator('[data-testid=call-button]');
@@ -99,6 +102,19 @@ for (const contacts of [0, 1, 2]) {
           assert.equal(internal(t).length, 2, 'call details and call finished');
         }
       }, `${cell}: Zendesk`);
+      // After exactly the expected requests: the writes the rules make (a new contact for 0.0,
+      // a new ticket or an appended comment, then the end of the call) and a few reads.
+      const made = (await appRequests()).slice(requestsBefore);
+      const writes = made.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.replace(/\d{6,}/g, 'N')}`);
+      const reads = made.length - writes.length;
+      const expected = [
+        ...(contacts === 0 ? ['POST /api/v2/users.json'] : []),
+        target ? 'PUT /api/v2/tickets/N.json' : 'POST /api/v2/tickets.json',
+        'PUT /api/v2/tickets/N.json',
+      ];
+      assert.deepEqual(writes, expected, `${cell}: the writes`);
+      assert.ok(reads <= 3, `${cell}: ${reads} reads: ${made.map((r) => r.path).join(', ')}`);
+      console.log(`${cell}: ${reads} read(s), ${writes.length} write(s)`);
     });
   }
 }
