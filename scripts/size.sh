@@ -14,6 +14,9 @@ for kind in wasm js css; do
   done
   total=$((total + gz))
   printf '%-8s %10d %10d\n' "$kind" "$raw" "$gz"
+  if [[ $kind == wasm ]]; then
+    for f in "$dist"/*.wasm; do node "$(dirname "$0")/wasm-sections.mjs" "$f"; done
+  fi
 done
 printf '%-8s %10s %10d  (budget %d bytes: %s)\n' total "" "$total" "$budget" \
   "$( ((total <= budget)) && echo within || echo OVER)"
