@@ -436,22 +436,28 @@ mod web {
         });
     }
 
-    /// The in-call state of a call listed by the platform.
-    fn resumed_call(info: &CallInfo, created: Option<u64>) -> ActiveCall {
-        let plan = domain::dial::DialPlan {
-            to: info.customer_number.clone(),
+    /// What the in-call screen needs of a call the agent did not dial here (an inbound call, or
+    /// one resumed after a reload): the customer's number, the language, the ticket.
+    fn plan_of(to: &str, lang: &str, ticket: TicketPlan) -> domain::dial::DialPlan {
+        domain::dial::DialPlan {
+            to: to.to_owned(),
             extension: None,
             outbound_number: String::new(),
-            language: info.lang.clone(),
+            language: lang.to_owned(),
             contact: ContactPlan::None,
-            ticket: match info.ticket_id {
-                Some(id) => TicketPlan::Existing { id },
-                None => TicketPlan::New,
-            },
+            ticket,
             entered_number: false,
             comments: Vec::new(),
+        }
+    }
+
+    /// The in-call state of a call listed by the platform.
+    fn resumed_call(info: &CallInfo, created: Option<u64>) -> ActiveCall {
+        let ticket = match info.ticket_id {
+            Some(id) => TicketPlan::Existing { id },
+            None => TicketPlan::New,
         };
-        let mut call = ActiveCall::placed(plan);
+        let mut call = ActiveCall::placed(plan_of(&info.customer_number, &info.lang, ticket));
         call.id = Some(info.id);
         call.phase = match info.status {
             CallStatus::Dialling => CallPhase::Dialling,
@@ -644,17 +650,7 @@ mod web {
         {
             return;
         }
-        let plan = domain::dial::DialPlan {
-            to: from.clone(),
-            extension: None,
-            outbound_number: String::new(),
-            language: lang.clone(),
-            contact: ContactPlan::None,
-            ticket: TicketPlan::New,
-            entered_number: false,
-            comments: Vec::new(),
-        };
-        let mut call = ActiveCall::placed(plan);
+        let mut call = ActiveCall::placed(plan_of(&from, &lang, TicketPlan::New));
         call.id = Some(id);
         call.phase = CallPhase::Ringing;
         call.inbound = Some(Inbound {

@@ -8,7 +8,7 @@
 
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, ZAF_CDN, retry } from './support.mjs';
 
 let env;
 let page;
@@ -69,18 +69,8 @@ async function valueOf(app, testId, expected) {
   }, `${testId} shows ${expected}`);
 }
 
-async function eventually(check, what) {
-  let last;
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await check();
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
-}
+/** Retries `check` for up to about 10 s (the adapter writes after the screen changes). */
+const eventually = (check, what) => retry(check, what, env);
 
 beforeEach(() => {
   env.output = '';

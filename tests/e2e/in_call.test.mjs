@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage } from './support.mjs';
+import { startSandbox, signedInPage, retry } from './support.mjs';
 
 let env;
 let page;
@@ -29,18 +29,8 @@ after(async () => {
   await env?.stop();
 });
 
-async function eventually(check, what) {
-  let last;
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await check();
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
-}
+/** Retries `check` for up to about 10 s (the adapter writes after the screen changes). */
+const eventually = (check, what) => retry(check, what, env);
 
 async function signedIn() {
   const opened = await signedInPage(env);
@@ -173,16 +163,30 @@ test('an unpicked shared-number call falls back to the newest contact', async ()
     'the adapter wrote nothing');
 });
 
-/** Reloads the adapter's frame as the workspace would, and signs in again (the token lives in memory). */
-async function reloadAndSignIn(app) {
+/** Reloads the adapter's frame as the workspace would and waits for the new document. */
+async function reloadFrame(app) {
   await app.evaluate(() => (window.beforeReload = true));
   await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
   await eventually(async () => {
     assert.equal(await app.evaluate(() => window.beforeReload ?? false), false);
   }, 'the frame reloaded');
+}
+
+/** Signs in again after a reload (the platform token lives in memory only). */
+async function signInAgain(app) {
   await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
   await app.locator('[data-testid=sign-in-submit]').click();
+}
+
+/** Calls Anna from her profile's number (click-to-call) and waits until she answers. */
+async function callAnna(app, anna) {
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
+  await eventually(async () => {
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
+  }, 'the contact');
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
 }
 
 const finished = (t) => t.comments.filter((c) => /^Call finished/.test(c.body ?? ''));
@@ -193,18 +197,14 @@ test('a reload mid-call brings the call back and logs its end', async () => {
   const app = await signedIn();
   let s = await state();
   const anna = userByPhone(s, '+15550101000');
-  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
-  await eventually(async () => {
-    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
-  }, 'the contact');
-  await app.locator('[data-testid=call-button]').click();
-  await status(app, 'Connected');
+  await callAnna(app, anna);
   const ticket = await eventually(async () => {
     const t = ticketsOf(await state(), anna.id).at(-1);
     assert.ok(t && t.comments.some((c) => /^Call details/.test(c.body ?? '')));
     return t;
   }, 'the call ticket');
-  await reloadAndSignIn(app);
+  await reloadFrame(app);
+  await signInAgain(app);
   await status(app, 'Connected');
   await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
   await app.locator('[data-testid=hangup-button]').click();
@@ -221,23 +221,12 @@ test('the end of a call missed during a reload is logged after it', async () => 
   const app = await signedIn();
   const s = await state();
   const anna = userByPhone(s, '+15550101000');
-  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
-  await eventually(async () => {
-    assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
-  }, 'the contact');
-  await app.locator('[data-testid=call-button]').click();
-  await status(app, 'Connected');
+  await callAnna(app, anna);
   const callId = lastCall(await state()).id;
-  await app.evaluate(() => (window.beforeReload = true));
-  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
-  await eventually(async () => {
-    assert.equal(await app.evaluate(() => window.beforeReload ?? false), false);
-  }, 'the frame reloaded');
+  await reloadFrame(app);
   // The old page is gone and the new one not signed in: nobody hears the end.
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: callId });
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
+  await signInAgain(app);
   await eventually(async () => {
     const t = ticketsOf(await state(), anna.id).at(-1);
     assert.equal(finished(t).length, 1, 'the missed end logged once');

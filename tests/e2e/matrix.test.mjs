@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage } from './support.mjs';
+import { startSandbox, signedInPage, retry } from './support.mjs';
 
 let env;
 const api = (...args) => env.api(...args);
@@ -22,18 +22,8 @@ after(async () => {
   await env?.stop();
 });
 
-async function eventually(check, what) {
-  let last;
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await check();
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
-}
+/** Retries `check` for up to about 10 s (the adapter writes after the screen changes). */
+const eventually = (check, what) => retry(check, what, env);
 
 /** OQ-5: open tickets most recent first (created_at descending, ties by higher id). */
 const mostRecentOpen = (s, userId) =>

@@ -132,3 +132,20 @@ export async function signedInPage(env, operation = {}, { email = 'ada@sandbox.t
   }
   return { page, app };
 }
+
+/**
+ * Retries `check` every 100 ms, about 10 s in all, and returns its result; then fails with the
+ * last error and the end of the sandbox's output.
+ */
+export async function retry(check, what, env) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
+}

@@ -371,6 +371,15 @@ async fn recent_calls(State(app): State<App>, headers: HeaderMap) -> Response {
     Json(json!({ "calls": calls })).into_response()
 }
 
+/// The signed-in agent when call `id` is theirs; otherwise the answer to send (401 or 404).
+fn owner(app: &App, headers: &HeaderMap, id: u64) -> Result<Agent, Box<Response>> {
+    let a = agent(app, headers).ok_or_else(|| Box::new(unauthorized()))?;
+    match own_call(app, &a, id) {
+        Some(_) => Ok(a),
+        None => Err(Box::new(err(StatusCode::NOT_FOUND, "no such call"))),
+    }
+}
+
 async fn show_call(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
     let Some(a) = agent(&app, &headers) else {
         return unauthorized();
@@ -382,12 +391,10 @@ async fn show_call(State(app): State<App>, headers: HeaderMap, Path(id): Path<u6
 }
 
 async fn hangup(State(app): State<App>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
+    let a = match owner(&app, &headers, id) {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
-    if own_call(&app, &a, id).is_none() {
-        return err(StatusCode::NOT_FOUND, "no such call");
-    }
     // The platform's end-of-call rules run before the answer, so that what they wrote is there
     // when the agent's client (or a test) looks.
     if end(&app, id, "agent") {
@@ -401,12 +408,10 @@ async fn answer_inbound(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
+    let a = match owner(&app, &headers, id) {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
-    if own_call(&app, &a, id).is_none() {
-        return err(StatusCode::NOT_FOUND, "no such call");
-    }
     if !connect(&app, id) {
         return err(StatusCode::CONFLICT, "the call is not ringing");
     }
@@ -428,12 +433,10 @@ async fn hold(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
+    let a = match owner(&app, &headers, id) {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
-    if own_call(&app, &a, id).is_none() {
-        return err(StatusCode::NOT_FOUND, "no such call");
-    }
     let Some(on) = json_body(&body)["hold"].as_bool() else {
         return err(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -470,12 +473,10 @@ async fn dtmf(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
+    let a = match owner(&app, &headers, id) {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
-    if own_call(&app, &a, id).is_none() {
-        return err(StatusCode::NOT_FOUND, "no such call");
-    }
     let body = json_body(&body);
     let Some(digits) = body["digits"].as_str().filter(|d| {
         (1..=MAX_DTMF).contains(&d.len())
@@ -508,12 +509,10 @@ async fn pick_contact(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
+    let a = match owner(&app, &headers, id) {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
-    if own_call(&app, &a, id).is_none() {
-        return err(StatusCode::NOT_FOUND, "no such call");
-    }
     let Some(contact) = json_body(&body)["contact_id"].as_u64() else {
         return err(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -111,3 +111,25 @@ fn dechunk(mut s: &str) -> String {
     }
     out
 }
+
+/// A sandbox on a free port with fixture `fixture`, the default rate limit and no app, queue
+/// file or SDK: what the tests of the APIs need.
+pub async fn start(fixture: &str) -> std::net::SocketAddr {
+    crate::start(crate::state::Config {
+        fixture: fixture.into(),
+        app_dir: std::env::temp_dir(),
+        rate_limit: crate::state::DEFAULT_RATE_LIMIT,
+        queue_file: None,
+        zaf_sdk: std::path::PathBuf::from("/nonexistent"),
+        port: 0,
+    })
+    .await
+    .expect("the sandbox starts")
+}
+
+/// `GET /_sandbox/state`.
+pub async fn state(addr: std::net::SocketAddr) -> Value {
+    http(addr, "GET", "/_sandbox/state", None, None)
+        .await
+        .json()
+}

@@ -5,24 +5,13 @@
 //! and a reset forgets the keys.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
-use sandbox::state::Config;
 use sandbox::testkit::{http, http_with_headers, Response};
 use sandbox::zendesk::{IDEMPOTENCY_LOOKUP_HEADER, IDEMPOTENCY_MISMATCH};
 use serde_json::{json, Value};
 
 async fn start() -> SocketAddr {
-    sandbox::start(Config {
-        fixture: "default".into(),
-        app_dir: std::env::temp_dir(),
-        rate_limit: 700,
-        queue_file: None,
-        zaf_sdk: PathBuf::from("/nonexistent"),
-        port: 0,
-    })
-    .await
-    .expect("server starts")
+    sandbox::testkit::start("default").await
 }
 
 async fn state(addr: SocketAddr) -> Value {

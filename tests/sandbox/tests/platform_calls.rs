@@ -2,11 +2,9 @@
 //! platform does when an inbound call ends with no contact picked (TICKET-7, CONTACT-5).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use sandbox::fixtures::{matrix_number, AGENT_PASSWORD};
-use sandbox::state::Config;
 use serde_json::{json, Value};
 
 /// One request; the status and the JSON answer.
@@ -22,16 +20,7 @@ async fn http(
 }
 
 async fn start() -> SocketAddr {
-    let addr = sandbox::start(Config {
-        fixture: "default".into(),
-        app_dir: std::env::temp_dir(),
-        rate_limit: 700,
-        queue_file: None,
-        zaf_sdk: PathBuf::from("/nonexistent"),
-        port: 0,
-    })
-    .await
-    .expect("server starts");
+    let addr = sandbox::testkit::start("default").await;
     // The customer answers only when told.
     let (status, _) = http(
         addr,

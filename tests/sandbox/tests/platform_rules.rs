@@ -4,10 +4,8 @@
 //! tickets and comments the rules say, after exactly the expected `platform` requests.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use sandbox::fixtures::matrix_number;
-use sandbox::state::Config;
 use serde_json::{json, Value};
 
 /// One request; the status and the JSON answer.
@@ -17,16 +15,7 @@ async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<Value>) -
 }
 
 async fn start() -> SocketAddr {
-    sandbox::start(Config {
-        fixture: "default".into(),
-        app_dir: std::env::temp_dir(),
-        rate_limit: 700,
-        queue_file: None,
-        zaf_sdk: PathBuf::from("/nonexistent"),
-        port: 0,
-    })
-    .await
-    .expect("server starts")
+    sandbox::testkit::start("default").await
 }
 
 async fn event(addr: SocketAddr, body: Value) -> Value {
