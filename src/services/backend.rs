@@ -677,13 +677,18 @@ mod web {
         });
     }
 
+    /// The backend and the id of the call on screen, when both are there.
+    fn current_call(adapter: Adapter) -> Option<(Rc<Backend>, u64)> {
+        let b = backend()?;
+        let id = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id))?;
+        Some((b, id))
+    }
+
     /// Answers the inbound call on screen.
     pub fn answer(adapter: Adapter) {
-        let Some(b) = backend() else { return };
-        let Some(id) = adapter
-            .call
-            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
-        else {
+        let Some((b, id)) = current_call(adapter) else {
             return;
         };
         leptos::task::spawn_local(async move {
@@ -768,11 +773,7 @@ mod web {
     /// TICKET-6: the agent named the caller; the platform is told (so it does not fall back to
     /// the newest contact, TICKET-7) and the ticket is logged for that contact.
     pub fn pick_caller(adapter: Adapter, contact_id: u64) {
-        let Some(b) = backend() else { return };
-        let Some(id) = adapter
-            .call
-            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
-        else {
+        let Some((b, id)) = current_call(adapter) else {
             return;
         };
         let live = adapter.call.with_untracked(|c| {
@@ -791,11 +792,7 @@ mod web {
 
     /// Holds or resumes the call; on a refusal the screen goes back to what the platform says.
     pub fn hold(adapter: Adapter, on: bool) {
-        let Some(b) = backend() else { return };
-        let Some(id) = adapter
-            .call
-            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
-        else {
+        let Some((b, id)) = current_call(adapter) else {
             return;
         };
         leptos::task::spawn_local(async move {
@@ -825,11 +822,7 @@ mod web {
     /// Sends a touch tone. Tones go one request after another, so they reach the customer in
     /// the order pressed; keys pressed while one is in flight go together in the next.
     pub fn send_tone(adapter: Adapter, tone: char) {
-        let Some(b) = backend() else { return };
-        let Some(id) = adapter
-            .call
-            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
-        else {
+        let Some((b, id)) = current_call(adapter) else {
             return;
         };
         {
@@ -978,11 +971,7 @@ mod web {
 
     /// Ends the call.
     pub fn hang_up(adapter: Adapter) {
-        let Some(b) = backend() else { return };
-        let Some(id) = adapter
-            .call
-            .with_untracked(|c| c.as_ref().and_then(|c| c.id))
-        else {
+        let Some((b, id)) = current_call(adapter) else {
             return;
         };
         leptos::task::spawn_local(async move {
