@@ -257,6 +257,36 @@ fn the_end_of_a_call_waits_for_its_ticket_across_a_reload() {
     );
 }
 
+// A job queued on an earlier job that appended to an existing ticket (an inbound call logged on
+// the caller's open ticket) writes to that ticket, before and after the earlier job finished.
+#[test]
+fn a_job_on_an_appending_job_writes_to_its_ticket() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-0.placed", placed("call-0", ann));
+    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    outbox.enqueue("call-1.assigned", ended("call-1", ticket));
+    outbox.enqueue_on_ticket_of(
+        "call-1.assigned",
+        "call-1.ended",
+        ended("call-1", TICKET_OF_EARLIER_JOB),
+    );
+    let report = block_on(outbox.run(&zd, 1_000));
+    assert_eq!(report.completed, ["call-1.assigned", "call-1.ended"]);
+    assert_eq!(outbox.created_by("call-1.assigned"), Some(ticket));
+    outbox.enqueue_on_ticket_of(
+        "call-1.assigned",
+        "call-1.late",
+        ended("call-1", TICKET_OF_EARLIER_JOB),
+    );
+    let report = block_on(outbox.run(&zd, 2_000));
+    assert_eq!(report.completed, ["call-1.late"]);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(fake.tickets()[0].comments.len(), 4);
+}
+
 // A comment in flight at a reload (answer lost), then batching switched on: the resumed job
 // looks in the ticket's audits before it queues the comment on the platform, so the comment is
 // not written twice (regression: with batching on the audit check was skipped).
@@ -434,6 +464,8 @@ struct RecordingQueue {
     refuse_next: std::cell::Cell<bool>,
     /// True while the queue holds what it was given (its batch window has not closed).
     holding: std::cell::Cell<bool>,
+    /// The next ops are taken, but the answer is lost (the page went away meanwhile).
+    lose_answer: std::cell::Cell<bool>,
     asked: std::cell::Cell<usize>,
 }
 
@@ -443,12 +475,56 @@ impl CrmQueue for &RecordingQueue {
             return Err("the contact centre cannot be reached".into());
         }
         self.ops.borrow_mut().extend(ops.iter().cloned());
+        if self.lose_answer.replace(false) {
+            return Err("no answer".into());
+        }
         Ok(())
     }
     async fn settled(&self, _: &str) -> Result<bool, String> {
         self.asked.set(self.asked.get() + 1);
         Ok(!self.holding.get())
     }
+}
+
+// A comment handed to the platform's queue whose answer was lost at a reload, resumed after
+// batching was switched off: it goes to the queue again (which ignores the repeated key), never
+// directly as well (regression: the fault suite saw it written twice).
+#[test]
+fn a_write_resumed_after_a_settings_change_is_split_as_it_was() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let queue = RecordingQueue::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    queue.lose_answer.set(true);
+    let on = Batching {
+        add_comment: true,
+        ticket_update: true,
+    };
+    let report = block_on(outbox.run_with(&zd, &&queue, on, 1_000));
+    assert!(report.completed.is_empty());
+    drop(outbox);
+
+    let outbox = Outbox::open(store, AGENT);
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 60_000));
+    assert_eq!(report.completed, ["call-1.ended"]);
+    let keys: Vec<String> = queue
+        .ops
+        .borrow()
+        .iter()
+        .map(|o| o["key"].to_string())
+        .collect();
+    assert_eq!(keys.len(), 2, "queued again under the same key: {keys:?}");
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(
+        fake.tickets()[0].comments.len(),
+        1,
+        "not written directly as well"
+    );
 }
 
 // BATCH: a ticket's order holds across a change of Developer Settings: a comment handed to the

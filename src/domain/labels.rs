@@ -231,6 +231,14 @@ pub enum Label {
     NothingToPaste,
     /// In-call button: refuse an inbound call offered to the agent.
     Decline,
+    /// An inbound call's ticket could not be worked out (Zendesk could not be read).
+    ErrCallNotLogged,
+    /// Keypad: the name of the * key for screen readers.
+    KeyStar,
+    /// Keypad: the name of the # key.
+    KeyHash,
+    /// Keypad: the name of the + key.
+    KeyPlus,
 }
 
 impl Label {
@@ -347,6 +355,10 @@ impl Label {
             PasteHint,
             NothingToPaste,
             Decline,
+            ErrCallNotLogged,
+            KeyStar,
+            KeyHash,
+            KeyPlus,
         ]
     };
 
@@ -463,6 +475,10 @@ impl Label {
             PasteHint => "Press Ctrl+V (⌘V on a Mac) to paste the number.",
             NothingToPaste => "The clipboard holds no phone number.",
             Decline => "Decline",
+            ErrCallNotLogged => "The call could not be logged in Zendesk:",
+            KeyStar => "star",
+            KeyHash => "hash",
+            KeyPlus => "plus",
         }
     }
 }
@@ -625,6 +641,10 @@ mod tests {
             PasteHint => 106,
             NothingToPaste => 107,
             Decline => 108,
+            ErrCallNotLogged => 109,
+            KeyStar => 110,
+            KeyHash => 111,
+            KeyPlus => 112,
         }
     }
 

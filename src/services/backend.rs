@@ -92,6 +92,8 @@ mod web {
         _subscriptions: RefCell<Vec<Subscription>>,
         /// Touch tones waiting to be sent, in order, and whether a sender is running.
         tones: RefCell<(String, bool)>,
+        /// Ends of inbound calls whose ticket work had not been queued yet when they ended.
+        unlogged_ends: RefCell<Vec<(u64, Event)>>,
         /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
         /// answer): replayed once the call's id is known.
         early: RefCell<Vec<PlatformEvent>>,
@@ -235,6 +237,7 @@ mod web {
                 _subscriptions: RefCell::new(Vec::new()),
                 tones: RefCell::new((String::new(), false)),
                 early: RefCell::new(Vec::new()),
+                unlogged_ends: RefCell::new(Vec::new()),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
                 on_dialout(adapter, d)
@@ -384,7 +387,6 @@ mod web {
                     adapter.open_dial(EntryPoint::Keypad);
                     // Anything left from before a reload is written now.
                     run_outbox(adapter, b.clone());
-                    resume_calls(adapter, b.clone());
                 }
                 Err(e) => adapter.error(e.to_string()),
             }
@@ -394,13 +396,21 @@ mod web {
     /// After a reload in the middle of a call: the call comes back on screen, and the end of a
     /// call that ended while the page was away is logged. Only calls this adapter logged (their
     /// first job is known to the outbox) and whose end it has not queued are taken up.
+    /// It runs each time the event stream (re)connects, since events sent while it was down
+    /// are not sent again, and when the end of a call not on screen arrives.
     fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         leptos::task::spawn_local(async move {
-            if !b.leader.tick(now_ms()) {
-                return;
-            }
-            let Ok(calls) = b.platform.recent_calls().await else {
-                return;
+            let mut attempt = 0;
+            let calls = loop {
+                attempt += 1;
+                match b.platform.recent_calls().await {
+                    Ok(calls) => break calls,
+                    Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
+                    Err(e) => {
+                        adapter.error(e.to_string());
+                        return;
+                    }
+                }
             };
             let Some(outbox) = b.outbox.borrow().clone() else {
                 return;
@@ -417,6 +427,14 @@ mod web {
                 }
                 let call = resumed_call(&info, outbox.created_by(&first));
                 if info.status == CallStatus::Ended {
+                    // On screen as live (its end was missed): show it ended.
+                    adapter.call.update(|c| {
+                        if let Some(c) = c.as_mut().filter(|c| c.id == Some(info.id) && c.is_live())
+                        {
+                            c.phase = CallPhase::Ended;
+                            c.ended_at_ms = Some(now_ms());
+                        }
+                    });
                     let event = Event::Ended {
                         session: session_of(info.id, &call),
                         ticket_id: call.ticket_id.unwrap_or(TICKET_OF_EARLIER_JOB),
@@ -490,7 +508,11 @@ mod web {
             &b.platform_url,
             token,
             move |event| on_event(adapter, event),
-            |_| {},
+            move |connected| {
+                if let (true, Some(b)) = (connected, backend()) {
+                    resume_calls(adapter, b);
+                }
+            },
         );
         *b.stream.borrow_mut() = Some(stream);
     }
@@ -536,6 +558,16 @@ mod web {
                     early.push(event);
                 }
             }
+            return;
+        }
+        let on_screen = current
+            .as_ref()
+            .and_then(|c| c.id)
+            .zip(call_id_of(&event))
+            .is_some_and(|(shown, id)| shown == id);
+        if let (false, PlatformEvent::Ended { .. }, Some(b)) = (on_screen, &event, backend()) {
+            // The end of a call not on screen (the page reloaded during it): log it if ours.
+            resume_calls(adapter, b);
             return;
         }
         let Some(call) = current.filter(|c| c.id.is_some()) else {
@@ -603,6 +635,16 @@ mod web {
                         };
                         let event = event(TICKET_OF_EARLIER_JOB);
                         enqueue(adapter, &b, key, &event, Some(&first));
+                    }
+                    // An inbound call whose ticket is being worked out (a read under way, or
+                    // the agent's pick being recorded): its end follows the ticket's job.
+                    None if call
+                        .inbound
+                        .as_ref()
+                        .is_some_and(|i| i.candidates.is_empty() || i.picked.is_some()) =>
+                    {
+                        let event = event(TICKET_OF_EARLIER_JOB);
+                        b.unlogged_ends.borrow_mut().push((id, event));
                     }
                     None => {}
                 }
@@ -711,21 +753,42 @@ mod web {
                 return;
             };
             let region = adapter.context.with_untracked(|c| c.region.clone());
-            if let Some(contact) = inbound.picked {
-                let mut crm = adapter.crm.get_untracked();
-                match add_tickets_of(&b.zendesk, &mut crm, contact).await {
-                    Ok(()) => adapter.crm.set(crm),
-                    Err(e) => adapter.error(e.to_string()),
+            // The rules decide on what Zendesk holds: a failed read is tried again, never taken
+            // as "no contact" (that would create a second contact) or "no open ticket".
+            let mut attempt = 0;
+            let read = loop {
+                attempt += 1;
+                let read = if let Some(contact) = inbound.picked {
+                    let mut crm = adapter.crm.get_untracked();
+                    add_tickets_of(&b.zendesk, &mut crm, contact)
+                        .await
+                        .map(|()| adapter.crm.set(crm))
+                } else if adapter.crm.with_untracked(|crm| {
+                    crm.contacts_with_number(&call.plan.to, &region).is_empty()
+                }) {
+                    // The offer's lookup may not have finished: look again (one read).
+                    lookup_number_detailed(&b.zendesk, &call.plan.to, &region)
+                        .await
+                        .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
+                } else {
+                    Ok(())
+                };
+                match read {
+                    Err(ZendeskError::RateLimited { retry_after_s }) if attempt < READ_ATTEMPTS => {
+                        sleep((retry_after_s.max(1) * 1_000) as i32).await;
+                    }
+                    Err(e) if e.is_retryable() && attempt < READ_ATTEMPTS => {
+                        sleep(attempt * 1_000).await;
+                    }
+                    other => break other,
                 }
-            } else if adapter
-                .crm
-                .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
-            {
-                // The offer's lookup may not have finished: look again (one read).
-                if let Ok(found) = lookup_number_detailed(&b.zendesk, &call.plan.to, &region).await
-                {
-                    adapter.crm.update(|crm| merge(crm, found.crm));
-                }
+            };
+            if let Err(e) = read {
+                let text = format!("{} {e}", adapter.word(Label::ErrCallNotLogged));
+                adapter.error(text.clone());
+                notify_error(&text);
+                b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
+                return;
             }
             let event = Event::Assigned {
                 session: session_of(id, &call),
@@ -766,9 +829,32 @@ mod web {
                     }
                 }
             });
-            queue_writes(adapter, &b, &format!("{id}.assigned"), &actions, None);
+            let first = format!("{id}.assigned");
+            queue_writes(adapter, &b, &first, &actions, None);
+            // The call ended while this was worked out: its end follows.
+            let ended: Vec<Event> = {
+                let mut ends = b.unlogged_ends.borrow_mut();
+                let (mine, others) = ends.drain(..).partition(|(call, _)| *call == id);
+                *ends = others;
+                mine.into_iter().map(|(_, event)| event).collect()
+            };
+            for mut event in ended {
+                let key = format!("{id}.ended");
+                match existing {
+                    Some(ticket) => {
+                        if let Event::Ended { ticket_id, .. } = &mut event {
+                            *ticket_id = ticket;
+                        }
+                        enqueue(adapter, &b, key, &event, None);
+                    }
+                    None => enqueue(adapter, &b, key, &event, Some(&first)),
+                }
+            }
         });
     }
+
+    /// How many times a read the inbound rules need is tried.
+    const READ_ATTEMPTS: i32 = 4;
 
     /// TICKET-6: the agent named the caller; the platform is told (so it does not fall back to
     /// the newest contact, TICKET-7) and the ticket is logged for that contact.
@@ -776,18 +862,32 @@ mod web {
         let Some((b, id)) = current_call(adapter) else {
             return;
         };
-        let live = adapter.call.with_untracked(|c| {
-            c.as_ref()
-                .is_some_and(|c| matches!(c.phase, CallPhase::Connected | CallPhase::OnHold))
-        });
         leptos::task::spawn_local(async move {
-            if let Err(e) = b.platform.pick_contact(id, contact_id).await {
-                adapter.error(e.to_string());
+            // The platform must know the pick before the ticket is logged for it, or it would
+            // also give the call to the newest contact when it ends (TICKET-7).
+            let mut attempt = 0;
+            let recorded = loop {
+                attempt += 1;
+                match b.platform.pick_contact(id, contact_id).await {
+                    Err(crate::platform::PlatformError::Unreachable(_)) if attempt < 3 => {
+                        sleep(attempt * 1_000).await;
+                    }
+                    other => break other,
+                }
+            };
+            match recorded {
+                Ok(_) => log_inbound(adapter, id),
+                Err(e) => {
+                    // Not recorded: the agent may pick again while the call lasts.
+                    adapter.call.update(|c| {
+                        if let Some(i) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                            i.picked = None;
+                        }
+                    });
+                    adapter.error(e.to_string());
+                }
             }
         });
-        if live {
-            log_inbound(adapter, id);
-        }
     }
 
     /// Holds or resumes the call; on a refusal the screen goes back to what the platform says.
@@ -836,7 +936,9 @@ mod web {
         leptos::task::spawn_local(async move {
             loop {
                 let digits = std::mem::take(&mut b.tones.borrow_mut().0);
-                if digits.is_empty() {
+                let same_call = current_call(adapter).is_some_and(|(_, now)| now == id);
+                if digits.is_empty() || !same_call {
+                    // Tones pressed for another call are not sent on this one.
                     b.tones.borrow_mut().1 = false;
                     return;
                 }

@@ -74,6 +74,8 @@ pub struct Inbound {
     pub picked: Option<u64>,
     /// True once the call's ticket work is queued (the agent answered, and picked if asked to).
     pub logged: bool,
+    /// True from the agent's Answer until the platform connects the call (one answer only).
+    pub answering: bool,
 }
 
 /// The call on the in-call screen.
@@ -250,11 +252,16 @@ impl Adapter {
 
     /// Answers the inbound call offered to the agent.
     pub fn answer(&self) {
-        let ringing_inbound = self.call.with_untracked(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+        let mut first = false;
+        self.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.phase == CallPhase::Ringing) {
+                if let Some(inbound) = c.inbound.as_mut().filter(|i| !i.answering) {
+                    inbound.answering = true;
+                    first = true;
+                }
+            }
         });
-        if ringing_inbound {
+        if first {
             super::backend::answer(*self);
         }
     }

@@ -39,7 +39,7 @@ pub trait CrmQueue {
 }
 
 /// Which services go through the platform's queue (Developer Settings, BATCH rules).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batching {
     /// "Add Comment"†: internal comments.
     pub add_comment: bool,
@@ -137,6 +137,26 @@ impl CrmQueue for NoQueue {
 /// How often a direct write asks whether the queue has written what it holds for the ticket.
 const QUEUE_POLL_MS: i64 = 1_000;
 
+/// The ticket a job creates (once created), else the existing ticket it writes to.
+fn ticket_of_job(job: &Job) -> Option<u64> {
+    let created = job
+        .writes
+        .iter()
+        .zip(&job.ids)
+        .find(|(w, _)| matches!(w, Write::CreateTicket { .. }))
+        .map(|(_, id)| *id);
+    match created {
+        Some(id) => id,
+        None => job.writes.iter().find_map(|w| match w {
+            Write::UpdateTicket {
+                ticket: Ref::Existing(id),
+                ..
+            } if *id != TICKET_OF_EARLIER_JOB => Some(*id),
+            _ => None,
+        }),
+    }
+}
+
 /// True when nothing is left to send.
 fn is_empty(change: &TicketChange) -> bool {
     change.to_json().as_object().is_none_or(|o| o.is_empty())
@@ -165,6 +185,11 @@ pub struct Job {
     /// The earlier job whose created ticket `Ref::Existing(TICKET_OF_EARLIER_JOB)` stands for.
     #[serde(default)]
     pub ticket_of: Option<String>,
+    /// How the write under way was split between the platform's queue and direct requests: a
+    /// retry or a resume after a reload splits it the same way, whatever the settings are now,
+    /// so no part goes both ways.
+    #[serde(default)]
+    pub batching: Option<Batching>,
 }
 
 /// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
@@ -275,6 +300,7 @@ impl<S: Store> Outbox<S> {
                 not_before_ms: 0,
                 merge_hops: 0,
                 ticket_of,
+                batching: None,
             });
         }
         self.persist();
@@ -287,16 +313,14 @@ impl<S: Store> Outbox<S> {
         state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key)
     }
 
-    /// The ticket the job `key` created, if it did recently.
+    /// The ticket the job `key` created or wrote to, if it did recently.
     pub fn created_by(&self, key: &str) -> Option<u64> {
         let state = self.state.borrow();
-        let queued = state.jobs.iter().find(|j| j.key == key).and_then(|j| {
-            j.writes
-                .iter()
-                .zip(&j.ids)
-                .find(|(w, _)| matches!(w, Write::CreateTicket { .. }))
-                .and_then(|(_, id)| *id)
-        });
+        let queued = state
+            .jobs
+            .iter()
+            .find(|j| j.key == key)
+            .and_then(ticket_of_job);
         queued.or_else(|| {
             state
                 .created
@@ -368,6 +392,7 @@ impl<S: Store> Outbox<S> {
             (Ref::Existing(id), _) => Some(id),
             (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
+        let batching = *job.batching.get_or_insert(batching);
         job.in_flight = true;
         self.replace_first(job.clone());
         let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
@@ -470,8 +495,18 @@ impl<S: Store> Outbox<S> {
                 job.ids[index] = id;
                 job.done += 1;
                 job.in_flight = false;
+                job.batching = None;
                 job.attempts = 0;
                 if job.done == job.writes.len() {
+                    // A job that wrote to an existing ticket: jobs queued on it find it too.
+                    if let Some(ticket) = ticket_of_job(&job) {
+                        let mut state = self.state.borrow_mut();
+                        if !state.created.iter().any(|(k, _)| *k == job.key) {
+                            state.created.push((job.key.clone(), ticket));
+                            let excess = state.created.len().saturating_sub(FINISHED_MEMORY);
+                            state.created.drain(..excess);
+                        }
+                    }
                     self.finish_first(&job.key);
                     report.completed.push(job.key);
                 } else {

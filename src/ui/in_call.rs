@@ -169,6 +169,37 @@ pub fn InCall() -> impl IntoView {
             .is_some_and(|i| !i.candidates.is_empty() && i.picked.is_none())
     };
 
+    let answering = move || {
+        adapter.call.with(|c| {
+            c.as_ref()
+                .and_then(|c| c.inbound.as_ref())
+                .is_some_and(|i| i.answering)
+        })
+    };
+    // The button the agent acts on next keeps the keyboard focus when the one they used goes
+    // (Answer becomes Hang up; Hang up becomes New call).
+    let hangup_ref = NodeRef::<leptos::html::Button>::new();
+    let new_call_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |before: Option<Option<CallPhase>>| {
+        let now = phase();
+        if before.is_some_and(|b| b != now) {
+            let target = match now {
+                Some(CallPhase::Connected) => Some(hangup_ref),
+                Some(CallPhase::Ended) => Some(new_call_ref),
+                _ => None,
+            };
+            if let Some(target) = target {
+                request_animation_frame(move || {
+                    // The screen may have gone meanwhile.
+                    if let Some(button) = target.try_get_untracked().flatten() {
+                        let _ = button.focus();
+                    }
+                });
+            }
+        }
+        now
+    });
+
     view! {
         <section class=style::screen aria-labelledby="call-number">
             <ErrorBanner/>
@@ -189,7 +220,7 @@ pub fn InCall() -> impl IntoView {
                 </p>
                 <p class=style::timer role="timer">{timer}</p>
             </div>
-            <Show when=must_pick>
+            <Show when=move || must_pick() && !ended()>
                 <div class=style::pick>
                     <h2 class=style::pick_title id="caller-picker-title">
                         {word(Label::WhoIsCalling)}
@@ -209,7 +240,8 @@ pub fn InCall() -> impl IntoView {
                     />
                 </div>
             </Show>
-            <Show when=move || dtmf_open.get() && talking()>
+            // Tones reach the customer only while connected: on hold the keypad is put away.
+            <Show when=move || dtmf_open.get() && phase() == Some(CallPhase::Connected)>
                 <p class=style::tones data-testid="dtmf-tones" aria-live="polite">
                     <span class=style::muted>{word(Label::TonesSent)} " "</span>
                     {tones}
@@ -248,6 +280,7 @@ pub fn InCall() -> impl IntoView {
                         type="button"
                         class=style::answer
                         data-testid="answer-button"
+                        prop:disabled=answering
                         on:click=move |_| adapter.answer()
                     >
                         {word(Label::Answer)}
@@ -267,9 +300,7 @@ pub fn InCall() -> impl IntoView {
                         type="button"
                         class=style::secondary
                         data-testid="hold-button"
-                        aria-pressed=move || {
-                            if phase() == Some(CallPhase::OnHold) { "true" } else { "false" }
-                        }
+                        class:held=move || phase() == Some(CallPhase::OnHold)
                         on:click=move |_| adapter.toggle_hold()
                     >
                         {move || {
@@ -288,6 +319,7 @@ pub fn InCall() -> impl IntoView {
                             <button
                                 type="button"
                                 class=style::hangup
+                                node_ref=hangup_ref
                                 data-testid="hangup-button"
                                 on:click=move |_| {
                                     backend::hang_up(adapter);
@@ -303,6 +335,7 @@ pub fn InCall() -> impl IntoView {
                     <button
                         type="button"
                         class=style::primary
+                        node_ref=new_call_ref
                         data-testid="new-call-button"
                         on:click=move |_| adapter.after_call()
                     >

@@ -25,11 +25,11 @@ fn letters(key: Key) -> &'static str {
 
 /// The accessible name of a symbol key (screen readers would read `*` and `#` poorly); digits
 /// are named by their visible digit.
-fn aria_label(key: Key) -> Option<&'static str> {
+fn aria_label(key: Key) -> Option<Label> {
     match key {
-        Key::Star => Some("star"),
-        Key::Hash => Some("hash"),
-        Key::Plus => Some("plus"),
+        Key::Star => Some(Label::KeyStar),
+        Key::Hash => Some(Label::KeyHash),
+        Key::Plus => Some(Label::KeyPlus),
         Key::Digit(_) => None,
     }
 }
@@ -58,7 +58,7 @@ pub fn Keypad(
                     type="button"
                     class=style::key
                     data-testid=format!("keypad-key-{}", key.name())
-                    aria-label=aria_label(key)
+                    aria-label=aria_label(key).map(word)
                     on:click=move |_| on_key.run(key)
                 >
                     <span class=style::digit>{key.as_char().to_string()}</span>

@@ -527,6 +527,10 @@ async fn pick_contact(
         if c.direction != "inbound" {
             return err(StatusCode::CONFLICT, "not an inbound call");
         }
+        // TICKET-7: once the call has ended the platform has settled its ticket.
+        if c.status == "ended" {
+            return err(StatusCode::CONFLICT, "the call has ended");
+        }
         c.picked_contact_id = Some(contact);
     }
     Json(json!({ "call": own_call(&app, &a, id) })).into_response()

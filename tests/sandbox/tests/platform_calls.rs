@@ -410,6 +410,13 @@ async fn the_agent_picks_a_contact_on_inbound_calls_only() {
         show(addr, &token, id).await["picked_contact_id"],
         contact["id"]
     );
+    // Once the call has ended, its ticket is settled (TICKET-7): a pick comes too late.
+    let (status, _) = call_action(addr, &token, id, "hangup", None).await;
+    assert_eq!(status, 200);
+    let pick = Some(json!({"contact_id": contact["id"]}));
+    let (status, v) = call_action(addr, &token, id, "contact", pick).await;
+    assert_eq!(status, 409, "{v}");
+    assert_eq!(v["error"], "the call has ended");
 }
 
 // TICKET-7, CONTACT-5: an answered IVR call from a number two contacts share, with no contact
