@@ -569,6 +569,23 @@ fn a_direct_write_waits_for_the_queue_to_write_the_ticket_s_earlier_comments() {
     outbox.enqueue("call-3.ended", ended("call-3", ticket));
     block_on(outbox.run_with(&zd, &&queue, Batching::default(), 4_000));
     assert_eq!(queue.asked.get(), asked);
+
+    // A queue that does not move holds a direct write up for a while, not for ever.
+    queue.holding.set(true);
+    outbox.enqueue("call-4.ended", ended("call-4", ticket));
+    block_on(outbox.run_with(&zd, &&queue, on, 5_000));
+    outbox.enqueue("call-5.ended", ended("call-5", ticket));
+    let mut now = 6_000;
+    let mut report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), now));
+    while report.completed.is_empty() && now < 1_000_000 {
+        now = report.wake_at_ms.expect("waiting");
+        report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), now));
+    }
+    assert_eq!(report.completed, ["call-5.ended"]);
+    assert!(
+        (100_000..200_000).contains(&now),
+        "went after about two minutes: {now}"
+    );
 }
 
 // BATCH-1, BATCH-2: with Add Comment batched, the end-of-call comment goes to the platform's

@@ -92,6 +92,8 @@ mod web {
         _subscriptions: RefCell<Vec<Subscription>>,
         /// Touch tones waiting to be sent, in order, and whether a sender is running.
         tones: RefCell<(String, bool)>,
+        /// True once this tab keeps the lease (after sign-in).
+        leasing: std::cell::Cell<bool>,
         /// Ends of inbound calls whose ticket work had not been queued yet when they ended.
         unlogged_ends: RefCell<Vec<(u64, Event)>>,
         /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
@@ -238,6 +240,7 @@ mod web {
                 tones: RefCell::new((String::new(), false)),
                 early: RefCell::new(Vec::new()),
                 unlogged_ends: RefCell::new(Vec::new()),
+                leasing: std::cell::Cell::new(false),
             });
             let dialout = zaf.on("voice.dialout", move |d: VoiceDialout| {
                 on_dialout(adapter, d)
@@ -251,7 +254,6 @@ mod web {
                 leaving.leader.release();
             });
             std::mem::forget(pagehide);
-            keep_lease(backend);
         });
     }
 
@@ -268,8 +270,12 @@ mod web {
         }
     }
 
-    /// Renews the tab lease while the page lives.
+    /// Takes the tab lease and renews it while the page lives: from sign-in on, so a tab where
+    /// nobody signed in never keeps calls from the one where the agent works.
     fn keep_lease(backend: Rc<Backend>) {
+        if backend.leasing.replace(true) {
+            return;
+        }
         backend.leader.tick(now_ms());
         leptos::task::spawn_local(async move {
             loop {
@@ -291,7 +297,12 @@ mod web {
     /// Click-to-call (FLOW-2, FLOW-4, FLOW-9): only the leading tab handles it.
     fn on_dialout(adapter: Adapter, d: VoiceDialout) {
         let Some(b) = backend() else { return };
-        if !b.leader.tick(now_ms()) {
+        let signed_in = b.platform.is_signed_in();
+        if !signed_in && b.leader.other_leads(now_ms()) {
+            // The agent works in another tab, signed in there: that tab takes the call.
+            return;
+        }
+        if signed_in && !b.leader.tick(now_ms()) {
             let message = adapter.word(Label::OtherTabActive);
             let invoke = Invoke::Notify {
                 message,
@@ -383,6 +394,7 @@ mod web {
                     });
                     *b.outbox.borrow_mut() =
                         Some(Rc::new(Outbox::open(LocalStore, b.agent_zendesk.id)));
+                    keep_lease(b.clone());
                     connect_events(adapter, &b);
                     adapter.open_dial(EntryPoint::Keypad);
                     // Anything left from before a reload is written now.

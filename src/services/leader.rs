@@ -68,6 +68,12 @@ impl<S: Store> Leader<S> {
             .is_some_and(|l| l.holder == self.tab_id && l.expires_ms > now_ms)
     }
 
+    /// True when another tab holds an unexpired lease (no write).
+    pub fn other_leads(&self, now_ms: i64) -> bool {
+        self.read()
+            .is_some_and(|l| l.holder != self.tab_id && l.expires_ms > now_ms)
+    }
+
     /// Gives the lease up (the page is closing), so another tab takes over at once.
     pub fn release(&self) {
         if self.read().is_some_and(|l| l.holder == self.tab_id) {
@@ -118,6 +124,17 @@ mod tests {
 
     // The leading tab closes: the other takes over when the lease expires, or at once if it
     // was released.
+    #[test]
+    fn a_tab_sees_another_lead_without_taking_the_lease() {
+        let store = MemoryStore::default();
+        let (a, b) = (Leader::new(store.clone(), "a"), Leader::new(store, "b"));
+        assert!(!b.other_leads(0), "nobody leads yet");
+        assert!(a.tick(0));
+        assert!(b.other_leads(1_000) && !a.other_leads(1_000));
+        assert!(!b.is_leader(1_000), "looking did not take it");
+        assert!(!b.other_leads(LEASE_MS + 1), "expired");
+    }
+
     #[test]
     fn takeover_after_expiry_or_release() {
         let shared = MemoryStore::default();

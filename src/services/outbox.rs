@@ -136,6 +136,9 @@ impl CrmQueue for NoQueue {
 
 /// How often a direct write asks whether the queue has written what it holds for the ticket.
 const QUEUE_POLL_MS: i64 = 1_000;
+/// How long (in polls) a direct write waits for the queue before it goes anyway: a queue that
+/// does not move must not hold up every later write (the order of that ticket may then differ).
+const QUEUE_WAIT_LIMIT: u32 = 120;
 
 /// The ticket a job creates (once created), else the existing ticket it writes to.
 fn ticket_of_job(job: &Job) -> Option<u64> {
@@ -190,6 +193,9 @@ pub struct Job {
     /// so no part goes both ways.
     #[serde(default)]
     pub batching: Option<Batching>,
+    /// How many times the write under way waited for the platform's queue.
+    #[serde(default)]
+    pub queue_waits: u32,
 }
 
 /// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
@@ -301,6 +307,7 @@ impl<S: Store> Outbox<S> {
                 merge_hops: 0,
                 ticket_of,
                 batching: None,
+                queue_waits: 0,
             });
         }
         self.persist();
@@ -441,7 +448,10 @@ impl<S: Store> Outbox<S> {
                         Ok(false)
                     };
                     let (ops, change) = batching.split(id, &op_key, &change);
-                    let earlier = if landed == Ok(false) && !is_empty(&change) {
+                    let earlier = if landed == Ok(false)
+                        && !is_empty(&change)
+                        && job.queue_waits < QUEUE_WAIT_LIMIT
+                    {
                         self.queue_holds(queue, id).await
                     } else {
                         Ok(false)
@@ -453,6 +463,7 @@ impl<S: Store> Outbox<S> {
                         (Ok(false), Ok(true)) => {
                             // The queue still holds earlier writes to this ticket: wait for them.
                             job.in_flight = recovering;
+                            job.queue_waits += 1;
                             let at = now_ms + QUEUE_POLL_MS;
                             job.not_before_ms = at;
                             self.replace_first(job);
@@ -496,6 +507,7 @@ impl<S: Store> Outbox<S> {
                 job.done += 1;
                 job.in_flight = false;
                 job.batching = None;
+                job.queue_waits = 0;
                 job.attempts = 0;
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
