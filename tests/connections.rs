@@ -8,7 +8,7 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::{Batching, CrmQueue, Outbox, TICKET_OF_EARLIER_JOB},
+        outbox::{Batching, CrmQueue, NoQueue, Outbox, TICKET_OF_EARLIER_JOB},
         storage::MemoryStore,
         writes::{fold, Write},
     },
@@ -323,6 +323,26 @@ fn a_write_in_flight_is_not_queued_again_after_batching_is_switched_on() {
         queue.ops.borrow()
     );
     assert_eq!(fake.tickets()[0].comments.len(), 2, "written once");
+}
+
+// Retry-After counts from when the 429 came, not from when the run started: a run that waited
+// on the network for seconds does not send again too early.
+#[test]
+fn retry_after_counts_from_the_answer() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    fake.fail_next([Fault::RateLimited(3)]);
+    // Each look at the clock finds it 10 s later (a slow network).
+    let now = std::cell::Cell::new(0_i64);
+    let clock = || {
+        now.set(now.get() + 10_000);
+        now.get()
+    };
+    let report = block_on(outbox.run_clocked(&zd, &NoQueue, Batching::default(), &clock));
+    assert_eq!(report.wake_at_ms, Some(now.get() + 3_000));
 }
 
 // A closed ticket cannot take the call's data: the job ends with a clear error, the rest go on.

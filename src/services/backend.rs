@@ -1009,7 +1009,7 @@ mod web {
             }
             let batching = Batching::from_settings(&b.rules.borrow().settings);
             let report: RunReport = outbox
-                .run_with(&b.zendesk, &b.platform, batching, now_ms())
+                .run_clocked(&b.zendesk, &b.platform, batching, &now_ms)
                 .await;
             for (key, ticket) in &report.created_tickets {
                 // The job that logs a call is `<id>.placed` (outbound) or `<id>.assigned`.

@@ -353,6 +353,18 @@ impl<S: Store> Outbox<S> {
         batching: Batching,
         now_ms: i64,
     ) -> RunReport {
+        self.run_clocked(zendesk, queue, batching, &|| now_ms).await
+    }
+
+    /// [`Outbox::run_with`], reading the time from `clock` at each step: a run that waits on the
+    /// network for seconds still honours `Retry-After` from when the answer came.
+    pub async fn run_clocked<T: Transport, Q: CrmQueue>(
+        &self,
+        zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
+        clock: &dyn Fn() -> i64,
+    ) -> RunReport {
         let mut report = RunReport::default();
         if self.running.replace(true) {
             return report;
@@ -361,12 +373,12 @@ impl<S: Store> Outbox<S> {
             let Some(job) = self.state.borrow().jobs.first().cloned() else {
                 break;
             };
-            if job.not_before_ms > now_ms {
+            if job.not_before_ms > clock() {
                 report.wake_at_ms = Some(job.not_before_ms);
                 break;
             }
             match self
-                .step(zendesk, queue, batching, job, now_ms, &mut report)
+                .step(zendesk, queue, batching, job, clock, &mut report)
                 .await
             {
                 Step::Continue => {}
@@ -387,7 +399,7 @@ impl<S: Store> Outbox<S> {
         queue: &Q,
         batching: Batching,
         mut job: Job,
-        now_ms: i64,
+        clock: &dyn Fn() -> i64,
         report: &mut RunReport,
     ) -> Step {
         let index = job.done;
@@ -464,7 +476,7 @@ impl<S: Store> Outbox<S> {
                             // The queue still holds earlier writes to this ticket: wait for them.
                             job.in_flight = recovering;
                             job.queue_waits += 1;
-                            let at = now_ms + QUEUE_POLL_MS;
+                            let at = clock() + QUEUE_POLL_MS;
                             job.not_before_ms = at;
                             self.replace_first(job);
                             return Step::Wait(at);
@@ -527,7 +539,7 @@ impl<S: Store> Outbox<S> {
                 Step::Continue
             }
             Err(ZendeskError::RateLimited { retry_after_s }) => {
-                let at = now_ms + (retry_after_s as i64) * 1000;
+                let at = clock() + (retry_after_s as i64) * 1000;
                 // This request was refused, but an earlier one cut short may still have landed
                 // (the 429 may have answered the check): keep what was known before it.
                 job.in_flight = recovering;
@@ -538,7 +550,7 @@ impl<S: Store> Outbox<S> {
             Err(e) if e.is_retryable() => {
                 // The request may or may not have landed: keep `in_flight` so the retry checks.
                 job.attempts += 1;
-                let at = now_ms + domain::batch::retry_delay_ms(job.attempts);
+                let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                 job.not_before_ms = at;
                 self.replace_first(job);
                 Step::Wait(at)
@@ -571,7 +583,7 @@ impl<S: Store> Outbox<S> {
                     Err(_) => {
                         // The write was refused, nothing landed: look again later.
                         job.attempts += 1;
-                        let at = now_ms + domain::batch::retry_delay_ms(job.attempts);
+                        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                         job.not_before_ms = at;
                         job.in_flight = false;
                         self.replace_first(job);
