@@ -345,6 +345,39 @@ fn retry_after_counts_from_the_answer() {
     assert_eq!(report.wake_at_ms, Some(now.get() + 3_000));
 }
 
+// Two tabs of the same agent keep their writes apart (neither overwrites the other's), and the
+// writes a tab left when it went away (a reload, a closed tab) are taken over by another, once.
+#[test]
+fn tabs_keep_their_writes_apart_and_take_over_those_of_a_tab_gone() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let a = Outbox::open_for_tab(store.clone(), AGENT, "a");
+    let b = Outbox::open_for_tab(store.clone(), AGENT, "b");
+    a.enqueue("call-1.placed", placed("call-1", ann));
+    b.enqueue("call-2.placed", placed("call-2", ann));
+    fake.fail_next([Fault::RateLimited(5)]);
+    block_on(a.run(&zd, 0));
+    assert_eq!(a.jobs().len(), 1, "held up by the 429");
+    assert_eq!(b.jobs().len(), 1, "b's own job, a's untouched");
+    // Tab a is alive: b leaves its writes alone.
+    assert_eq!(b.adopt_orphans(|tab| tab == "a"), 0);
+    drop(a); // the page reloads: tab a is gone
+    let c = Outbox::open_for_tab(store.clone(), AGENT, "c");
+    assert_eq!(c.adopt_orphans(|tab| tab == "b"), 1, "a's job, not b's");
+    drop(c); // gone in turn before sending anything
+    assert_eq!(b.adopt_orphans(|_| false), 1, "b takes it over from c");
+    assert_eq!(b.adopt_orphans(|_| false), 0, "taken once");
+    let report = block_on(b.run(&zd, 10_000));
+    assert_eq!(report.completed, ["call-2.placed", "call-1.placed"]);
+    assert_eq!(fake.tickets().len(), 2, "one ticket each, none twice");
+    // An outbox kept under the agent's key alone (an earlier version) is taken over too.
+    let old = Outbox::open(store.clone(), AGENT);
+    old.enqueue("call-3.placed", placed("call-3", ann));
+    assert_eq!(b.adopt_orphans(|_| true), 1);
+}
+
 // A closed ticket cannot take the call's data: the job ends with a clear error, the rest go on.
 #[test]
 fn closed_ticket_is_reported_not_retried() {

@@ -272,17 +272,31 @@ mod web {
 
     /// Takes the tab lease and renews it while the page lives: from sign-in on, so a tab where
     /// nobody signed in never keeps calls from the one where the agent works.
-    fn keep_lease(backend: Rc<Backend>) {
+    fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
         if backend.leasing.replace(true) {
             return;
         }
         backend.leader.tick(now_ms());
+        backend.leader.beat(now_ms());
         leptos::task::spawn_local(async move {
             loop {
                 sleep(RENEW_EVERY_MS as i32).await;
                 backend.leader.tick(now_ms());
+                backend.leader.beat(now_ms());
+                adopt_orphans(adapter, &backend);
             }
         });
+    }
+
+    /// Takes over what other tabs of this agent left unsent (reloaded or closed), and sends it.
+    fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        let now = now_ms();
+        if outbox.adopt_orphans(|tab| b.leader.alive(tab, now)) > 0 {
+            run_outbox(adapter, b.clone());
+        }
     }
 
     async fn sleep(ms: i32) {
@@ -392,9 +406,11 @@ mod web {
                             ..c.clone()
                         }
                     });
-                    *b.outbox.borrow_mut() =
-                        Some(Rc::new(Outbox::open(LocalStore, b.agent_zendesk.id)));
-                    keep_lease(b.clone());
+                    let outbox =
+                        Outbox::open_for_tab(LocalStore, b.agent_zendesk.id, b.leader.tab_id());
+                    *b.outbox.borrow_mut() = Some(Rc::new(outbox));
+                    keep_lease(adapter, b.clone());
+                    adopt_orphans(adapter, &b);
                     connect_events(adapter, &b);
                     adapter.open_dial(EntryPoint::Keypad);
                     // Anything left from before a reload is written now.

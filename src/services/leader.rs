@@ -74,12 +74,38 @@ impl<S: Store> Leader<S> {
             .is_some_and(|l| l.holder != self.tab_id && l.expires_ms > now_ms)
     }
 
-    /// Gives the lease up (the page is closing), so another tab takes over at once.
+    /// This tab's id.
+    pub fn tab_id(&self) -> &str {
+        &self.tab_id
+    }
+
+    /// Says this signed-in tab is alive (leading or not) until `now_ms + LEASE_MS`: another tab
+    /// takes its unsent writes over only once it is gone ([`Leader::alive`]).
+    pub fn beat(&self, now_ms: i64) {
+        let until = (now_ms + LEASE_MS).to_string();
+        self.store.set(&alive_key(&self.tab_id), &until);
+    }
+
+    /// True when tab `tab_id` said it is alive and that has not expired.
+    pub fn alive(&self, tab_id: &str, now_ms: i64) -> bool {
+        self.store
+            .get(&alive_key(tab_id))
+            .and_then(|t| t.parse::<i64>().ok())
+            .is_some_and(|until| until > now_ms)
+    }
+
+    /// Gives the lease up (the page is closing), so another tab takes over at once, and says
+    /// this tab is gone, so its unsent writes are taken over at once too.
     pub fn release(&self) {
         if self.read().is_some_and(|l| l.holder == self.tab_id) {
             self.store.remove(LEASE_KEY);
         }
+        self.store.remove(&alive_key(&self.tab_id));
     }
+}
+
+fn alive_key(tab_id: &str) -> String {
+    format!("agent-adapter.alive.{tab_id}")
 }
 
 #[cfg(test)]
@@ -122,8 +148,6 @@ mod tests {
         assert!(Leader::new(Refusing, "tab-a").tick(0));
     }
 
-    // The leading tab closes: the other takes over when the lease expires, or at once if it
-    // was released.
     #[test]
     fn a_tab_sees_another_lead_without_taking_the_lease() {
         let store = MemoryStore::default();
@@ -135,6 +159,21 @@ mod tests {
         assert!(!b.other_leads(LEASE_MS + 1), "expired");
     }
 
+    #[test]
+    fn a_tab_is_alive_while_it_beats_and_gone_once_released() {
+        let store = MemoryStore::default();
+        let (a, b) = (Leader::new(store.clone(), "a"), Leader::new(store, "b"));
+        assert!(!b.alive("a", 0), "never said");
+        a.beat(0);
+        assert!(b.alive("a", LEASE_MS - 1));
+        assert!(!b.alive("a", LEASE_MS + 1), "stopped beating");
+        a.beat(LEASE_MS);
+        a.release();
+        assert!(!b.alive("a", LEASE_MS + 1), "released at once");
+    }
+
+    // The leading tab closes: the other takes over when the lease expires, or at once if it
+    // was released.
     #[test]
     fn takeover_after_expiry_or_release() {
         let shared = MemoryStore::default();

@@ -232,27 +232,45 @@ struct State {
     handed: Vec<(u64, String)>,
 }
 
+/// The storage key of an agent's outbox (then `.{agent}` and, per tab, `.{tab}`).
+const OUTBOX_KEY: &str = "agent-adapter.outbox";
+
 /// How many finished keys are remembered.
 const FINISHED_MEMORY: usize = 500;
 
 /// The persistent outbox of one agent.
 pub struct Outbox<S: Store> {
     store: S,
+    /// The agent's outbox key; tabs add `.{tab}`.
+    agent_key: String,
     storage_key: String,
     state: RefCell<State>,
     running: Cell<bool>,
 }
 
 impl<S: Store> Outbox<S> {
-    /// Opens (or resumes) the outbox of `agent_id`.
+    /// Opens (or resumes) the outbox of `agent_id` kept under the agent's own key (one tab).
     pub fn open(store: S, agent_id: u64) -> Self {
-        let storage_key = format!("agent-adapter.outbox.{agent_id}");
+        Self::open_for_tab(store, agent_id, "")
+    }
+
+    /// Opens the outbox of `agent_id` in tab `tab_id`. Each tab keeps its writes under a key of
+    /// its own, so two tabs never overwrite each other's; the writes of a tab that is gone (a
+    /// reload, a closed tab) are taken over with [`Outbox::adopt_orphans`].
+    pub fn open_for_tab(store: S, agent_id: u64, tab_id: &str) -> Self {
+        let agent_key = format!("{OUTBOX_KEY}.{agent_id}");
+        let storage_key = if tab_id.is_empty() {
+            agent_key.clone()
+        } else {
+            format!("{agent_key}.{tab_id}")
+        };
         let state = store
             .get(&storage_key)
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
         Self {
             store,
+            agent_key,
             storage_key,
             state: RefCell::new(state),
             running: Cell::new(false),
@@ -263,6 +281,55 @@ impl<S: Store> Outbox<S> {
         if let Ok(text) = serde_json::to_string(&*self.state.borrow()) {
             self.store.set(&self.storage_key, &text);
         }
+    }
+
+    /// Takes over the writes other tabs of the same agent left (the tabs `alive` says are gone):
+    /// their jobs join this outbox, in their order, after its own; their storage is cleared.
+    /// Returns how many jobs were taken over.
+    pub fn adopt_orphans(&self, alive: impl Fn(&str) -> bool) -> usize {
+        let agent_key = &self.agent_key;
+        let mut adopted = 0;
+        for key in self.store.keys() {
+            let tab = match key.strip_prefix(agent_key.as_str()) {
+                Some("") => "",
+                Some(rest) => match rest.strip_prefix('.') {
+                    Some(tab) if !tab.contains('.') => tab,
+                    _ => continue,
+                },
+                None => continue,
+            };
+            if key == self.storage_key || (!tab.is_empty() && alive(tab)) {
+                continue;
+            }
+            let Some(theirs) = self
+                .store
+                .get(&key)
+                .and_then(|t| serde_json::from_str::<State>(&t).ok())
+            else {
+                continue;
+            };
+            {
+                let mut state = self.state.borrow_mut();
+                for key in theirs.finished {
+                    if !state.finished.contains(&key) {
+                        state.finished.push(key);
+                    }
+                }
+                for job in theirs.jobs {
+                    let known = state.jobs.iter().any(|j| j.key == job.key)
+                        || state.finished.contains(&job.key);
+                    if !known {
+                        state.jobs.push(job);
+                        adopted += 1;
+                    }
+                }
+                state.created.extend(theirs.created);
+                state.handed.extend(theirs.handed);
+            }
+            self.persist();
+            self.store.remove(&key);
+        }
+        adopted
     }
 
     /// Queued jobs.

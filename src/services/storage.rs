@@ -12,6 +12,10 @@ pub trait Store {
     fn set(&self, key: &str, value: &str);
     /// Removes `key`.
     fn remove(&self, key: &str);
+    /// Every key held (none where storage is unavailable).
+    fn keys(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// An in-memory store; clones share their contents, like two tabs share localStorage.
@@ -27,6 +31,9 @@ impl Store for MemoryStore {
     }
     fn remove(&self, key: &str) {
         self.0.borrow_mut().remove(key);
+    }
+    fn keys(&self) -> Vec<String> {
+        self.0.borrow().keys().cloned().collect()
     }
 }
 
@@ -57,5 +64,12 @@ impl Store for LocalStore {
         if let Some(s) = Self::storage() {
             let _ = s.remove_item(key);
         }
+    }
+    fn keys(&self) -> Vec<String> {
+        let Some(s) = Self::storage() else {
+            return Vec::new();
+        };
+        let n = s.length().unwrap_or(0);
+        (0..n).filter_map(|i| s.key(i).ok().flatten()).collect()
     }
 }

@@ -41,13 +41,13 @@ import { startSandbox, adapterFrame, ZAF_CDN } from './support.mjs';
 const AGENTS = ['ada@sandbox.test', 'ben@sandbox.test', 'cleo@sandbox.test'];
 const CALLS_PER_AGENT = 68;
 /** Each agent reloads the app frame at these of its calls. */
-const RELOAD_AT = [22, 45];
+const RELOAD_AT = [20, 42, 60];
 const LATENCY_MS = 150;
 /** Batching is switched on, then off again, when all agents together have made this many calls. */
-const BATCHING_ON_AT = 55;
-const BATCHING_OFF_AT = 125;
+const BATCHING_ON_AT = 40;
+const BATCHING_OFF_AT = 150;
 /** A burst of 3 429s on the ticket endpoints (Retry-After 1 or 2 s) this often. */
-const BURST_EVERY_MS = 4_000;
+const BURST_EVERY_MS = 6_000;
 
 let env;
 const api = (...args) => env.api(...args);
@@ -92,10 +92,23 @@ async function settings(developer = {}) {
 /** Developer Settings: Add Comment and Ticket Update through the CRM queue, 2 s windows. */
 const batching = (on) => settings({ batch_add_comment: on, batch_ticket_update: on, batch_frequency_s: 2 });
 
-/** The adapter's persisted outbox in the agent's frame (what a reload resumes from). */
+/**
+ * The adapter's persisted outbox in the agent's frame (what a reload resumes from): each tab
+ * keeps its own under `agent-adapter.outbox.<agent>.<tab>`; a tab gone leaves its own for the
+ * next to take over. All of the agent's are read together.
+ */
 async function outbox(agent) {
-  const text = await agent.app.evaluate((key) => localStorage.getItem(key), `agent-adapter.outbox.${agent.zendeskId}`);
-  return text ? JSON.parse(text) : { jobs: [], finished: [] };
+  return agent.app.evaluate((prefix) => {
+    const all = { jobs: [], finished: [] };
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key !== prefix && !key.startsWith(`${prefix}.`)) continue;
+      const box = JSON.parse(localStorage.getItem(key));
+      all.jobs.push(...box.jobs);
+      all.finished.push(...(box.finished ?? []));
+    }
+    return all;
+  }, `agent-adapter.outbox.${agent.zendeskId}`);
 }
 
 const leaseHolder = (agent) =>
@@ -360,13 +373,14 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
     }
   }
   const queuedEnds = [...found.keys()].filter((id) => via(id, 'Call finished').has('queue')).length;
+  const queuedDetails = [...found.keys()].filter((id) => via(id, 'Call details').has('queue')).length;
   const n429 = requests.filter((r) => r.status === 429).length;
   const n5xx = requests.filter((r) => r.status >= 500).length;
   const reloads = agents.reduce((n, a) => n + a.reloads, 0);
   const secs = (ms) => (ms / 1000).toFixed(1);
   console.log(`fault suite: ${calls.length} calls, ${n429} 429s, ${n5xx} 5xx, ${reloads} reloads, latency ${LATENCY_MS} ms: `
     + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required; ${agents.length} agents, `
-    + `${queuedEnds} call ends through the CRM queue; calls ${secs(callsDone - started)} s, drain ${secs(drained - callsDone)} s)`);
+    + `${queuedDetails} call details and ${queuedEnds} call ends through the CRM queue; calls ${secs(callsDone - started)} s, drain ${secs(drained - callsDone)} s)`);
   console.log(`fault suite: at each reload, outbox jobs/in flight/CRM queue ops: ${atReloads.join(', ')}; `
     + `${agents.reduce((n, a) => n + a.neverConnected, 0)} calls never showed "Connected" (hung up while "Dialling…")`);
   if (lost || duplicated) {
