@@ -475,7 +475,7 @@ impl Label {
             PasteHint => "Press Ctrl+V (⌘V on a Mac) to paste the number.",
             NothingToPaste => "The clipboard holds no phone number.",
             Decline => "Decline",
-            ErrCallNotLogged => "The call could not be logged in Zendesk:",
+            ErrCallNotLogged => "The call could not be logged in Zendesk",
             KeyStar => "star",
             KeyHash => "hash",
             KeyPlus => "plus",

@@ -812,7 +812,7 @@ mod web {
                 }
             };
             if let Err(e) = read {
-                let text = format!("{} {e}", adapter.word(Label::ErrCallNotLogged));
+                let text = format!("{}: {e}", adapter.word(Label::ErrCallNotLogged));
                 adapter.error(text.clone());
                 notify_error(&text);
                 b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
