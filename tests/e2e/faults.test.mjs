@@ -43,8 +43,8 @@ const CALLS_PER_AGENT = 68;
 /** Each agent reloads the app frame at these of its calls. */
 const RELOAD_AT = [20, 42, 60];
 const LATENCY_MS = 150;
-/** Batching is switched on, then off again, when all agents together have made this many calls. */
-const BATCHING_ON_AT = 40;
+/** Batching is on from the start (the agents sign in with it) and switched off when all agents
+ * together have made this many calls; the last reloads sign in with it off. */
 const BATCHING_OFF_AT = 150;
 /** A burst of 3 429s on the ticket endpoints (Retry-After 1 or 2 s) this often. */
 const BURST_EVERY_MS = 6_000;
@@ -236,7 +236,7 @@ function commentsByCall(state, calls) {
 test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate no comment', { timeout: 150_000 }, async () => {
   const started = Date.now();
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
-  await batching(false);
+  await batching(true);
   await api('DELETE', '/_sandbox/faults');
   await api('DELETE', '/_sandbox/requests');
   const info = await api('GET', '/_sandbox/info');
@@ -263,7 +263,7 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   })();
 
   let total = 0;
-  let batchingPhase = 'off';
+  let batchingPhase = 'on';
   const atReloads = [];
   const worker = async (agent, offset) => {
     for (let i = 0; i < CALLS_PER_AGENT; i++) {
@@ -282,10 +282,7 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
       }
       await call(agent, targets[(i + offset * 4) % targets.length]);
       total++;
-      if (total >= BATCHING_ON_AT && batchingPhase === 'off') {
-        batchingPhase = 'on';
-        await batching(true);
-      } else if (total >= BATCHING_OFF_AT && batchingPhase === 'on') {
+      if (total >= BATCHING_OFF_AT && batchingPhase === 'on') {
         batchingPhase = 'done';
         await batching(false);
       }
