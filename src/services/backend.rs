@@ -296,6 +296,10 @@ mod web {
         let now = now_ms();
         if outbox.adopt_orphans(|tab| b.leader.alive(tab, now)) > 0 {
             run_outbox(adapter, b.clone());
+            // The calls those writes belong to may need their end logged, or to come back.
+            if b.platform.is_signed_in() && b.stream.borrow().is_some() {
+                resume_calls(adapter, b.clone());
+            }
         }
     }
 
