@@ -9,7 +9,7 @@ use agent_adapter::{
     services::{
         crm::lookup_number,
         outbox::{Batching, CrmQueue, NoQueue, Outbox, TICKET_OF_EARLIER_JOB},
-        storage::MemoryStore,
+        storage::{MemoryStore, Store},
         writes::{fold, Write},
     },
     zendesk::{NewTicket, TicketChange, Zendesk, ZendeskError},
@@ -67,6 +67,17 @@ fn placed(call: &str, contact: u64) -> Vec<Write> {
 }
 
 /// The writes for the end of that call, with a recording.
+/// Places `call` to `contact` with nothing in the way; the ticket it created.
+fn logged_call<S: Store>(
+    outbox: &Outbox<S>,
+    zd: &Zendesk<&FakeZendesk>,
+    contact: u64,
+    call: &str,
+) -> u64 {
+    outbox.enqueue(&format!("{call}.placed"), placed(call, contact));
+    block_on(outbox.run(zd, 0)).created_tickets[0].1
+}
+
 fn ended(call: &str, ticket: u64) -> Vec<Write> {
     let event = Event::Ended {
         session: session(call),
@@ -265,8 +276,7 @@ fn a_job_on_an_appending_job_writes_to_its_ticket() {
     let zd = Zendesk::new(&fake);
     let ann = fake.add_user("Ann", NUMBER);
     let outbox = Outbox::open(MemoryStore::default(), AGENT);
-    outbox.enqueue("call-0.placed", placed("call-0", ann));
-    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    let ticket = logged_call(&outbox, &zd, ann, "call-0");
     outbox.enqueue("call-1.assigned", ended("call-1", ticket));
     outbox.enqueue_on_ticket_of(
         "call-1.assigned",
@@ -297,8 +307,7 @@ fn a_write_in_flight_is_not_queued_again_after_batching_is_switched_on() {
     let ann = fake.add_user("Ann", NUMBER);
     let store = MemoryStore::default();
     let outbox = Outbox::open(store.clone(), AGENT);
-    outbox.enqueue("call-1.placed", placed("call-1", ann));
-    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    let ticket = logged_call(&outbox, &zd, ann, "call-1");
     outbox.enqueue("call-1.ended", ended("call-1", ticket));
     fake.fail_next([Fault::LostAnswer]);
     block_on(outbox.run(&zd, 1_000));
@@ -550,8 +559,7 @@ fn a_write_resumed_after_a_settings_change_is_split_as_it_was() {
     let store = MemoryStore::default();
     let queue = RecordingQueue::default();
     let outbox = Outbox::open(store.clone(), AGENT);
-    outbox.enqueue("call-1.placed", placed("call-1", ann));
-    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    let ticket = logged_call(&outbox, &zd, ann, "call-1");
     outbox.enqueue("call-1.ended", ended("call-1", ticket));
     queue.lose_answer.set(true);
     let on = Batching {
@@ -590,8 +598,7 @@ fn a_direct_write_waits_for_the_queue_to_write_the_ticket_s_earlier_comments() {
     let ann = fake.add_user("Ann", NUMBER);
     let queue = RecordingQueue::default();
     let outbox = Outbox::open(MemoryStore::default(), AGENT);
-    outbox.enqueue("call-1.placed", placed("call-1", ann));
-    let ticket = block_on(outbox.run(&zd, 0)).created_tickets[0].1;
+    let ticket = logged_call(&outbox, &zd, ann, "call-1");
     let on = Batching {
         add_comment: true,
         ticket_update: false,

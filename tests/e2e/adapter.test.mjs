@@ -41,6 +41,21 @@ const ticketsOf = (s, userId) => s.tickets.filter((t) => t.requester_id === user
 const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
 const voice = (t) => t.comments.filter((c) => c.type !== 'Comment');
 
+/**
+ * "Enter new number" from the Call menu of Bruno's open ticket (FLOW-9): the keypad opens, the
+ * agent types `number` and moves on to the choices. The state before, Bruno and the ticket.
+ */
+async function enterNewNumberOnBrunosTicket(app, number) {
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
+  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await page.keyboard.type(number);
+  await app.locator('[data-testid=keypad-next]').click();
+  return { s, bruno, open };
+}
+
 async function callAndHangUp(app, { minimise = false } = {}) {
   const before = (await state()).platform_calls.length;
   await app.locator('[data-testid=call-button]').click();
@@ -155,13 +170,7 @@ test('manual dial of an unknown number creates the contact and the ticket', asyn
 // open; the typed number is written in the ticket's comments and never on the contact.
 test('Enter new number writes the dialled number to the ticket only', async () => {
   const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: true });
-  let s = await state();
-  const bruno = userByPhone(s, '+15550101100');
-  const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
-  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
-  await app.locator('[data-testid=keypad-next]').waitFor();
-  await page.keyboard.type('+12125550199');
-  await app.locator('[data-testid=keypad-next]').click();
+  let { s, bruno, open } = await enterNewNumberOnBrunosTicket(app, '+12125550199');
   assert.equal(await app.locator('[data-testid=use-entered-number]').isChecked(), true);
   await callAndHangUp(app);
   await eventually(async () => {
@@ -237,13 +246,7 @@ test('click-to-call before the adapter was opened', async () => {
 // refused with a message, and the contact's stored numbers are offered instead.
 test('Enter new number with unsaved numbers disallowed offers the stored numbers', async () => {
   const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: false });
-  let s = await state();
-  const bruno = userByPhone(s, '+15550101100');
-  const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
-  await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: bruno.id, ticketId: open.id });
-  await app.locator('[data-testid=keypad-next]').waitFor();
-  await page.keyboard.type('+12125550199');
-  await app.locator('[data-testid=keypad-next]').click();
+  let { s, bruno, open } = await enterNewNumberOnBrunosTicket(app, '+12125550199');
   assert.equal(await app.locator('[data-testid=use-entered-number]').count(), 0, 'SET-9: no checkbox');
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
   await app.locator('[data-testid=stored-number-0]').click();

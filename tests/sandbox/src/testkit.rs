@@ -133,3 +133,26 @@ pub async fn state(addr: std::net::SocketAddr) -> Value {
         .await
         .json()
 }
+
+/// The Zendesk requests `source` (`app` or `platform`) made, in order, as `METHOD path status`.
+pub async fn requests_from(addr: std::net::SocketAddr, source: &str) -> Vec<String> {
+    let v = http(addr, "GET", "/_sandbox/requests", None, None)
+        .await
+        .json();
+    v["requests"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|r| r["source"] == source)
+                .map(|r| {
+                    format!(
+                        "{} {} {}",
+                        r["method"].as_str().unwrap_or(""),
+                        r["path"].as_str().unwrap_or(""),
+                        r["status"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

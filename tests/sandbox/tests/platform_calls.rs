@@ -101,21 +101,7 @@ async fn show(addr: SocketAddr, token: &str, id: u64) -> Value {
 
 /// The platform's requests to Zendesk, as `METHOD path status`.
 async fn platform_requests(addr: SocketAddr) -> Vec<String> {
-    let v = http(addr, "GET", "/_sandbox/requests", None, None).await.1;
-    v["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["source"] == "platform")
-        .map(|r| {
-            format!(
-                "{} {} {}",
-                r["method"].as_str().unwrap(),
-                r["path"].as_str().unwrap(),
-                r["status"]
-            )
-        })
-        .collect()
+    sandbox::testkit::requests_from(addr, "platform").await
 }
 
 async fn clear_requests(addr: SocketAddr) {

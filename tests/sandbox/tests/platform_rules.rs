@@ -28,23 +28,9 @@ async fn state(addr: SocketAddr) -> Value {
     http(addr, "GET", "/_sandbox/state", None).await.1
 }
 
-/// The platform's requests, as `METHOD path status`.
+/// The platform's requests to Zendesk, as `METHOD path status`.
 async fn platform_requests(addr: SocketAddr) -> Vec<String> {
-    let v = http(addr, "GET", "/_sandbox/requests", None).await.1;
-    v["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["source"] == "platform")
-        .map(|r| {
-            format!(
-                "{} {} {}",
-                r["method"].as_str().unwrap(),
-                r["path"].as_str().unwrap(),
-                r["status"]
-            )
-        })
-        .collect()
+    sandbox::testkit::requests_from(addr, "platform").await
 }
 
 fn users_with_phone(s: &Value, phone: &str) -> Vec<Value> {
