@@ -156,3 +156,18 @@ pub async fn requests_from(addr: std::net::SocketAddr, source: &str) -> Vec<Stri
         })
         .unwrap_or_default()
 }
+
+/// The first end-user's id and the first agent's Zendesk user id of the fixture.
+pub async fn caller_and_agent(addr: std::net::SocketAddr) -> (u64, u64) {
+    let s = state(addr).await;
+    let agent = s["agents"][0]["zendesk_user_id"].as_u64().unwrap();
+    let caller = s["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "end-user")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    (caller, agent)
+}

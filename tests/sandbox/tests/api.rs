@@ -530,16 +530,7 @@ async fn fields_voice_tickets_display_and_calls() {
     .await;
     assert_eq!(r.status, 422);
 
-    let s = state(addr).await;
-    let agent = s["agents"][0]["zendesk_user_id"].as_u64().unwrap();
-    let caller = s["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["role"] == "end-user")
-        .unwrap()["id"]
-        .as_u64()
-        .unwrap();
+    let (caller, agent) = sandbox::testkit::caller_and_agent(addr).await;
     let vm = json!({"display_to_agent": agent, "ticket": {"via_id": 44, "subject": "Voicemail", "requester_id": caller,
         "voice_comment": {"from": "+15551234567", "to": "+15550199001", "recording_url": "https://pbx.example/r/1.mp3",
         "started_at": "2024-05-01T10:00:00Z", "call_duration": 42, "answered_by_id": agent}}});

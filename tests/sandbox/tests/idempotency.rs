@@ -35,21 +35,6 @@ async fn tickets_with_subject(addr: SocketAddr, subject: &str) -> Vec<u64> {
         .collect()
 }
 
-/// An end-user and an agent's Zendesk user id.
-async fn caller_and_agent(addr: SocketAddr) -> (u64, u64) {
-    let s = state(addr).await;
-    let agent = s["agents"][0]["zendesk_user_id"].as_u64().unwrap();
-    let caller = s["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["role"] == "end-user")
-        .unwrap()["id"]
-        .as_u64()
-        .unwrap();
-    (caller, agent)
-}
-
 async fn post_with_key(addr: SocketAddr, path: &str, body: &Value, key: &str) -> Response {
     http_with_headers(
         addr,
@@ -86,7 +71,7 @@ async fn logged_with_key(addr: SocketAddr, path: &str, key: &str) -> Vec<(u64, V
 #[tokio::test]
 async fn ticket_creation_replayed_with_its_key_returns_the_same_ticket() {
     let addr = start().await;
-    let (caller, agent) = caller_and_agent(addr).await;
+    let (caller, agent) = sandbox::testkit::caller_and_agent(addr).await;
     let before = ticket_count(addr).await;
     let path = "/api/v2/tickets.json";
     let body = json!({"ticket": {"subject": "Outbound call to +15550101200", "requester_id": caller,
@@ -159,7 +144,7 @@ async fn ticket_creation_replayed_with_its_key_returns_the_same_ticket() {
 #[tokio::test]
 async fn voice_ticket_creation_replayed_with_its_key_returns_the_same_ticket() {
     let addr = start().await;
-    let (caller, agent) = caller_and_agent(addr).await;
+    let (caller, agent) = sandbox::testkit::caller_and_agent(addr).await;
     let before = ticket_count(addr).await;
     let path = "/api/v2/channels/voice/tickets.json";
     let body = json!({"display_to_agent": agent, "ticket": {"via_id": 44, "subject": "Voicemail from +15551234567",
@@ -216,7 +201,7 @@ async fn voice_ticket_creation_replayed_with_its_key_returns_the_same_ticket() {
 #[tokio::test]
 async fn the_idempotency_key_header_reaches_the_emulator_over_http() {
     let addr = start().await;
-    let (caller, _) = caller_and_agent(addr).await;
+    let (caller, _) = sandbox::testkit::caller_and_agent(addr).await;
     let before = ticket_count(addr).await;
     let path = "/api/v2/tickets.json";
     let body = json!({"ticket": {"subject": "Keyed", "requester_id": caller,
