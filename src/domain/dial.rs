@@ -5,7 +5,11 @@
 //! ticket, then whether Call is enabled. Nothing is cached, so changing the number or the contact
 //! re-runs the later steps by construction. The service layer asks [`DialScreen::lookups`] what to
 //! fetch from Zendesk, gathers it in a [`CrmState`], and renders [`DialScreen::view`].
-//! Settings are copied in when the screen opens and never change while it is open (SET-16).
+//! Reads asked for and not answered yet are [`Pending`]: whatever depends on one shows that it is
+//! loading and holds Call, so a slow search never turns an existing contact into "New contact".
+//! Settings are read afresh each time the screen opens (SET-16): the screen opens with the last
+//! settings known and holds Call until [`DialScreen::apply_settings`] brings the current ones;
+//! a change saved while it is open applies from the next opening.
 
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +163,8 @@ pub enum ContactMode {
     New,
     /// The contact chooser (UI-15).
     Chooser,
+    /// The search that names the contact has not answered yet.
+    Loading,
 }
 
 /// One entry of the contact chooser (UI-15).
@@ -199,6 +205,8 @@ pub enum TicketMode {
     ReadOnly,
     /// The ticket chooser (SET-3, UI-14).
     Chooser,
+    /// The contact's open tickets have not been read yet.
+    Loading,
     /// Free entry (TEAM-4, OQ-18).
     Entry {
         /// TEAM-5.
@@ -300,8 +308,9 @@ pub enum DialError {
     /// TEAM-14: nothing to call from.
     #[error("no outbound number")]
     NoOutboundNumber,
-    /// The designated contact is still being read: whether the number is stored on it is not
-    /// known yet, so Call waits (and no refusal is shown before it is known).
+    /// A read the plan depends on has not answered (the contact's search, its open tickets, the
+    /// context ticket, the settings): Call waits, and no refusal or "New contact" is shown
+    /// before it is known.
     #[error("contact loading")]
     ContactLoading,
 }
@@ -422,6 +431,25 @@ pub struct Lookups {
     pub tickets: Vec<u64>,
 }
 
+/// Reads asked for and not answered yet (the service's side of [`Lookups`]). A lookup that
+/// failed stays pending while it is retried: nothing is decided on a read that did not answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// Phone searches under way (E.164).
+    pub numbers: Vec<String>,
+    /// Users whose record or open tickets are being read.
+    pub users: Vec<u64>,
+    /// Tickets being read.
+    pub tickets: Vec<u64>,
+}
+
+impl Pending {
+    /// Nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty() && self.users.is_empty() && self.tickets.is_empty()
+    }
+}
+
 /// The whole screen as rendered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DialView {
@@ -466,6 +494,17 @@ pub struct DialScreen {
     ticket_id_text: String,
     outbound_number: Option<String>,
     language: Option<String>,
+    /// False from [`DialScreen::expect_settings`] until the current settings are applied.
+    #[serde(default = "yes")]
+    settings_current: bool,
+    /// UI-7: the number is judged (its refusal shown) once the agent is done with it (Next,
+    /// leaving the field, Enter, a paste or a number given by Zendesk), not on every key.
+    #[serde(default = "yes")]
+    number_judged: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Where the number shown comes from.
@@ -518,7 +557,43 @@ impl DialScreen {
             ticket_id_text,
             outbound_number,
             language,
+            settings_current: true,
+            number_judged: true,
         }
+    }
+
+    /// SET-16: the settings are being read again; Call waits for them.
+    pub fn expect_settings(&mut self) {
+        self.settings_current = false;
+    }
+
+    /// SET-16: the settings (and the agent's team) as they are now, read as the screen opened.
+    /// Choices the new settings no longer offer are dropped by the next view.
+    pub fn apply_settings(&mut self, settings: Settings, team: Option<Team>) {
+        if settings != self.ctx.settings || team != self.ctx.team {
+            if matches!(self.entry, EntryPoint::TicketNewNumber { .. }) {
+                self.use_entered_number = settings.operation.allow_use_entered_number;
+            }
+            self.ctx.settings = settings;
+            self.ctx.team = team;
+        }
+        self.settings_current = true;
+    }
+
+    /// True while the settings read at opening has not answered.
+    pub fn awaiting_settings(&self) -> bool {
+        !self.settings_current
+    }
+
+    /// UI-7: the agent is done with the number (Next, the field left, Enter): a number that
+    /// cannot be called is now said so.
+    pub fn judge_number(&mut self) {
+        self.number_judged = true;
+    }
+
+    /// The settings the screen applies.
+    pub fn settings(&self) -> &Settings {
+        &self.ctx.settings
     }
 
     /// The entry point.
@@ -542,6 +617,7 @@ impl DialScreen {
         let accepted = self.buffer.press(key);
         if accepted {
             self.number_changed();
+            self.number_judged = false;
         }
         accepted
     }
@@ -550,12 +626,21 @@ impl DialScreen {
     pub fn backspace(&mut self) {
         self.buffer.backspace();
         self.number_changed();
+        self.number_judged = false;
     }
 
-    /// Replaces the number with pasted or typed text (UI-5, UI-7).
+    /// Replaces the number with pasted or given text (UI-5, UI-7): a whole number, judged at once.
     pub fn set_number(&mut self, text: &str) {
         self.buffer = NumberBuffer::from_text(text);
         self.number_changed();
+        self.number_judged = true;
+    }
+
+    /// The number field's text as the agent types it: judged once they are done (UI-7).
+    pub fn type_number(&mut self, text: &str) {
+        self.buffer = NumberBuffer::from_text(text);
+        self.number_changed();
+        self.number_judged = false;
     }
 
     /// FLOW-11: picks one of the designated contact's stored numbers.
@@ -673,9 +758,14 @@ impl DialScreen {
         l
     }
 
-    /// Renders the screen from the CRM data fetched for [`DialScreen::lookups`].
+    /// Renders the screen from the CRM data fetched for [`DialScreen::lookups`], all answered.
     pub fn view(&self, crm: &CrmState, cat: &Catalogue) -> DialView {
-        let r = self.resolve(crm, cat);
+        self.view_with(crm, &Pending::default(), cat)
+    }
+
+    /// Renders the screen while the reads in `pending` have not answered.
+    pub fn view_with(&self, crm: &CrmState, pending: &Pending, cat: &Catalogue) -> DialView {
+        let r = self.resolve(crm, pending, cat);
         let (number_text, number_placeholder, number_warning) = match &r.number {
             NumberSource::Parsed(p) => (
                 p.display(&self.ctx.region).to_owned(),
@@ -686,11 +776,23 @@ impl DialScreen {
             NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
             NumberSource::Bad(_) => (self.buffer.as_str().to_owned(), false, None),
         };
-        let blocker = r.blocker.clone().or_else(|| {
-            self.outbound_number
-                .is_none()
-                .then_some(DialError::NoOutboundNumber)
-        });
+        // The settings decide every choice below: while they are read, nothing else is said.
+        let blocker = if self.awaiting_settings() {
+            Some(DialError::ContactLoading)
+        } else {
+            r.blocker.clone().or_else(|| {
+                self.outbound_number
+                    .is_none()
+                    .then_some(DialError::NoOutboundNumber)
+            })
+        };
+        // UI-7: while the agent is still typing, an incomplete number keeps Call disabled
+        // without calling it wrong.
+        let quiet = !self.number_judged
+            && matches!(
+                &blocker,
+                Some(DialError::NumberNotPossible { reason }) if *reason != NotPossible::TooLong
+            );
         DialView {
             number_text,
             number_placeholder,
@@ -703,14 +805,28 @@ impl DialScreen {
             outbound_number: self.outbound_number.clone(),
             language: self.language.clone(),
             call_enabled: blocker.is_none(),
-            message: blocker.as_ref().map(|b| b.message(cat)),
+            message: blocker.as_ref().filter(|_| !quiet).map(|b| b.message(cat)),
             blocker,
         }
     }
 
     /// UI-11: Call. The plan to place, or why the call is refused.
     pub fn call(&self, crm: &CrmState, cat: &Catalogue) -> Result<DialPlan, DialError> {
-        let r = self.resolve(crm, cat);
+        self.call_with(crm, &Pending::default(), cat)
+    }
+
+    /// UI-11 while the reads in `pending` have not answered: refused with
+    /// [`DialError::ContactLoading`] when the plan depends on one.
+    pub fn call_with(
+        &self,
+        crm: &CrmState,
+        pending: &Pending,
+        cat: &Catalogue,
+    ) -> Result<DialPlan, DialError> {
+        if self.awaiting_settings() {
+            return Err(DialError::ContactLoading);
+        }
+        let r = self.resolve(crm, pending, cat);
         if let Some(b) = r.blocker {
             return Err(b);
         }
@@ -769,15 +885,21 @@ impl DialScreen {
         }
     }
 
-    fn resolve(&self, crm: &CrmState, cat: &Catalogue) -> Resolved {
+    fn resolve(&self, crm: &CrmState, pending: &Pending, cat: &Catalogue) -> Resolved {
         if self.team_mode() {
-            return self.resolve_team(crm, cat);
+            return self.resolve_team(crm, pending, cat);
         }
-        self.resolve_flexible(crm, cat, false)
+        self.resolve_flexible(crm, pending, cat, false)
     }
 
     /// OUT-12 for flexible outbound; `force_new` is TEAM-5's optional blank Ticket ID.
-    fn resolve_flexible(&self, crm: &CrmState, cat: &Catalogue, force_new: bool) -> Resolved {
+    fn resolve_flexible(
+        &self,
+        crm: &CrmState,
+        pending: &Pending,
+        cat: &Catalogue,
+        force_new: bool,
+    ) -> Resolved {
         let op = &self.ctx.settings.operation;
         let region = &self.ctx.region;
         let number = self.parse_buffer();
@@ -807,11 +929,35 @@ impl DialScreen {
             EntryPoint::TicketNewNumber { .. } => context_ticket.map(|t| t.requester_id),
             EntryPoint::Keypad => None,
         };
+        let context_ticket_loading = match &self.entry {
+            EntryPoint::Ticket { ticket_id, .. } | EntryPoint::TicketNewNumber { ticket_id } => {
+                pending.tickets.contains(ticket_id)
+            }
+            _ => false,
+        };
         let fixed = self.designated.or(context_user);
+        // The contact cannot be named yet: its search, or the context ticket naming it, is out.
+        let contact_loading = match (fixed, &e164) {
+            (Some(_), _) => false,
+            (None, _) if matches!(self.entry, EntryPoint::TicketNewNumber { .. }) => {
+                context_ticket_loading
+            }
+            (None, Some(n)) => pending.numbers.contains(n),
+            (None, None) => false,
+        };
         let mut stored_numbers = Vec::new();
         let mut use_entered: Option<bool> = None;
         let entered_allowed = op.allow_use_entered_number && !force_new;
-        let (contact, contact_plan, contact_id) = if let Some(id) = fixed {
+        let (contact, contact_plan, contact_id) = if contact_loading {
+            blocker = blocker.or(Some(DialError::ContactLoading));
+            let control = ContactControl {
+                mode: ContactMode::Loading,
+                options: vec![],
+                selected: None,
+                text: cat.get(Label::Loading).to_owned(),
+            };
+            (control, None, None)
+        } else if let Some(id) = fixed {
             let c = crm.contact(id);
             let control = fixed_contact(id, c);
             if entered_allowed {
@@ -928,6 +1074,10 @@ impl DialScreen {
                 .filter(|p| options.iter().any(|o| o.choice == *p))
                 .or(default)
         };
+        // The contact's open tickets (or the context ticket) are still being read.
+        let tickets_loading = context_ticket_loading
+            || contact_id.is_some_and(|id| pending.users.contains(&id))
+            || e164.as_ref().is_some_and(|n| pending.numbers.contains(n)) && fixed.is_none();
         let ticket = if op.do_not_append && !force_new {
             // SET-11, OQ-6, OQ-7: hidden; every call gets a new ticket; SET-7 still offered.
             let options = if dnc {
@@ -945,6 +1095,14 @@ impl DialScreen {
         } else if contact_plan.is_none() {
             TicketControl {
                 mode: TicketMode::AwaitingContact,
+                options: vec![],
+                selected: None,
+                entry_text: String::new(),
+            }
+        } else if tickets_loading && !force_new {
+            blocker = blocker.or(Some(DialError::ContactLoading));
+            TicketControl {
+                mode: TicketMode::Loading,
                 options: vec![],
                 selected: None,
                 entry_text: String::new(),
@@ -1039,7 +1197,7 @@ impl DialScreen {
     }
 
     /// TEAM-4 … TEAM-20: Ticket ID entry replaces the flexible-outbound ticket sections (OQ-18).
-    fn resolve_team(&self, crm: &CrmState, cat: &Catalogue) -> Resolved {
+    fn resolve_team(&self, crm: &CrmState, pending: &Pending, cat: &Catalogue) -> Resolved {
         let required = self
             .ctx
             .team
@@ -1077,7 +1235,7 @@ impl DialScreen {
             None if required => return refuse(DialError::TicketIdRequired, self),
             None => {
                 // TEAM-5, OQ-19: optional and blank: the typed number, a new ticket.
-                let mut r = self.resolve_flexible(crm, cat, true);
+                let mut r = self.resolve_flexible(crm, pending, cat, true);
                 r.use_entered_number = None;
                 r.ticket = entry_control(r.ticket.selected);
                 return r;
@@ -1085,9 +1243,15 @@ impl DialScreen {
             Some(Err(e)) => return refuse(e, self),
             Some(Ok(id)) => id,
         };
+        if pending.tickets.contains(&id) {
+            return refuse(DialError::ContactLoading, self);
+        }
         let Some(ticket) = crm.ticket(id) else {
             return refuse(DialError::TicketNotFound { id }, self);
         };
+        if pending.users.contains(&ticket.requester_id) {
+            return refuse(DialError::ContactLoading, self);
+        }
         if !ticket.status.is_open_set() {
             return refuse(
                 DialError::TicketNotUsable {

@@ -239,6 +239,34 @@ pub enum Label {
     KeyHash,
     /// Keypad: the name of the + key.
     KeyPlus,
+    /// A field whose data is still being read.
+    Loading,
+    /// Sign-in refused: wrong email or password.
+    ErrBadCredentials,
+    /// The platform session ended (401).
+    ErrSessionEnded,
+    /// The platform refused a request (its reason follows).
+    ErrPlatformRefused,
+    /// The platform did not answer.
+    ErrPlatformUnreachable,
+    /// The platform answered something unexpected.
+    ErrPlatformUnexpected,
+    /// Zendesk did not answer (network, 5xx).
+    ErrZendeskUnreachable,
+    /// Zendesk's rate limit (429).
+    ErrZendeskBusy,
+    /// Zendesk has no such record (404).
+    ErrZendeskNotFound,
+    /// Zendesk refused the data (4xx).
+    ErrZendeskRefused,
+    /// Zendesk refused access (401/403).
+    ErrZendeskDenied,
+    /// Zendesk answered something unexpected.
+    ErrZendeskUnexpected,
+    /// A lookup failed and is tried again; the seconds follow.
+    LookupRetrying,
+    /// The page is not in Zendesk or Zendesk did not answer.
+    ErrZafUnavailable,
 }
 
 impl Label {
@@ -359,6 +387,20 @@ impl Label {
             KeyStar,
             KeyHash,
             KeyPlus,
+            Loading,
+            ErrBadCredentials,
+            ErrSessionEnded,
+            ErrPlatformRefused,
+            ErrPlatformUnreachable,
+            ErrPlatformUnexpected,
+            ErrZendeskUnreachable,
+            ErrZendeskBusy,
+            ErrZendeskNotFound,
+            ErrZendeskRefused,
+            ErrZendeskDenied,
+            ErrZendeskUnexpected,
+            LookupRetrying,
+            ErrZafUnavailable,
         ]
     };
 
@@ -479,6 +521,20 @@ impl Label {
             KeyStar => "star",
             KeyHash => "hash",
             KeyPlus => "plus",
+            Loading => "Loading…",
+            ErrBadCredentials => "The email or password is not correct.",
+            ErrSessionEnded => "Your session has ended. Sign in again.",
+            ErrPlatformRefused => "The contact centre refused the request.",
+            ErrPlatformUnreachable => "The contact centre cannot be reached. Check your connection and try again.",
+            ErrPlatformUnexpected => "The contact centre sent an unexpected answer.",
+            ErrZendeskUnreachable => "Zendesk could not be reached.",
+            ErrZendeskBusy => "Zendesk is busy: too many requests for the account. The adapter waits and tries again.",
+            ErrZendeskNotFound => "Zendesk could not find the record.",
+            ErrZendeskRefused => "Zendesk refused the data.",
+            ErrZendeskDenied => "Zendesk refused access: your Zendesk session may have ended.",
+            ErrZendeskUnexpected => "Zendesk sent an unexpected answer.",
+            LookupRetrying => "Zendesk did not answer the lookup. Trying again in",
+            ErrZafUnavailable => "Zendesk did not answer. Open the adapter from Zendesk, or reload the page.",
         }
     }
 }
@@ -645,6 +701,20 @@ mod tests {
             KeyStar => 110,
             KeyHash => 111,
             KeyPlus => 112,
+            Loading => 113,
+            ErrBadCredentials => 114,
+            ErrSessionEnded => 115,
+            ErrPlatformRefused => 116,
+            ErrPlatformUnreachable => 117,
+            ErrPlatformUnexpected => 118,
+            ErrZendeskUnreachable => 119,
+            ErrZendeskBusy => 120,
+            ErrZendeskNotFound => 121,
+            ErrZendeskRefused => 122,
+            ErrZendeskDenied => 123,
+            ErrZendeskUnexpected => 124,
+            LookupRetrying => 125,
+            ErrZafUnavailable => 126,
         }
     }
 
