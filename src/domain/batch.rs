@@ -147,6 +147,23 @@ pub fn retry_delay_ms(attempt: u32) -> i64 {
     (BASE_BACKOFF_MS << shift).min(MAX_BACKOFF_MS)
 }
 
+/// The longest wait between two attempts of a lookup the agent waits on: short enough that the
+/// screen recovers soon after Zendesk does.
+pub const MAX_LOOKUP_BACKOFF_MS: i64 = 30_000;
+
+/// The wait before a failed lookup is tried again (`attempt` 1-based): 1 s doubling to 30 s,
+/// spread over ±25 % by `jitter` (in [0, 1)) so that adapters that failed together do not all
+/// try again together.
+pub fn lookup_retry_delay_ms(attempt: u32, jitter: f64) -> i64 {
+    let base = retry_delay_ms(attempt).min(MAX_LOOKUP_BACKOFF_MS) as f64;
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
+    (base * (0.75 + 0.5 * jitter)) as i64
+}
+
 /// The merged update of one ticket within a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketUpdate {
@@ -653,6 +670,26 @@ mod tests {
         })
         .collect();
         assert_eq!(sizes, [100, 100, 50]);
+    }
+
+    #[test]
+    fn lookup_backoff_stays_under_ten_requests_a_minute() {
+        // Item 3 ("An agent's first hour"): a lookup failing for a minute is tried at most
+        // 10 times, whatever the jitter, and waits at most 37.5 s between two attempts.
+        for jitter in [0.0, 0.5, 0.999] {
+            let (mut t, mut attempts, mut attempt) = (0, 0, 0);
+            while t < 60_000 {
+                attempts += 1;
+                attempt += 1;
+                t += lookup_retry_delay_ms(attempt, jitter);
+            }
+            assert!(attempts <= 10, "{attempts} attempts at jitter {jitter}");
+            assert!(attempts >= 5, "gives up too soon: {attempts}");
+        }
+        assert_eq!(lookup_retry_delay_ms(1, 0.5), 1_000);
+        assert_eq!(lookup_retry_delay_ms(2, 0.0), 1_500);
+        assert_eq!(lookup_retry_delay_ms(30, 0.999), 37_485);
+        assert_eq!(lookup_retry_delay_ms(3, f64::NAN), 4_000);
     }
 
     // BATCH-11: 429 waits Retry-After for everyone; failures back off; nothing dropped.

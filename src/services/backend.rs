@@ -7,8 +7,8 @@ use domain::dial::DialPlan;
 
 #[cfg(target_arch = "wasm32")]
 pub use web::{
-    answer, boot, hang_up, hold, notify_error, pick_caller, place, read_clipboard, refresh,
-    route_to_ticket, send_tone, sign_in,
+    answer, boot, dial_opened, hang_up, hold, notify_error, pick_caller, place, read_clipboard,
+    refresh, route_to_ticket, send_tone, sign_in,
 };
 
 /// Outside the browser there is no Zendesk or platform: intents change the state only.
@@ -20,6 +20,8 @@ mod native {
     pub fn boot(_: Adapter) {}
     /// Fetches what the dial screen needs (not here).
     pub fn refresh(_: Adapter) {}
+    /// Reads the settings again for the dial screen just opened (not here).
+    pub fn dial_opened(_: Adapter) {}
     /// Places a call (not here).
     pub fn place(_: Adapter, _: DialPlan) {}
     /// Tells the agent through Zendesk (not here).
@@ -43,8 +45,8 @@ mod native {
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{
-    answer, boot, hang_up, hold, notify_error, pick_caller, place, read_clipboard, refresh,
-    route_to_ticket, send_tone, sign_in,
+    answer, boot, dial_opened, hang_up, hold, notify_error, pick_caller, place, read_clipboard,
+    refresh, route_to_ticket, send_tone, sign_in,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -58,21 +60,26 @@ mod web {
             crm::{add_tickets_of, lookup_number_detailed},
             leader::{Leader, RENEW_EVERY_MS},
             live::{ActiveCall, CallPhase, Inbound, Screen},
+            messages,
             outbox::{Batching, Outbox, RunReport, TICKET_OF_EARLIER_JOB},
             storage::LocalStore,
             writes::fold,
             zaf_transport::ZafTransport,
         },
         zaf::{CurrentUser, Invoke, NotifyKind, Subscription, VoiceDialout, Zaf},
-        zendesk::{Zendesk, ZendeskError},
+        zendesk::{Gated, Zendesk, ZendeskError},
     };
     use domain::{
-        dial::{ContactPlan, DialContext, EntryPoint, TicketPlan},
+        dial::{ContactPlan, DialContext, EntryPoint, Pending, TicketPlan},
         labels::{language_for_locale, Catalogue, Label},
         rules::{decide, Action, Event, RuleContext, Session, TicketRef},
     };
     use leptos::prelude::*;
-    use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
+    use std::{
+        cell::RefCell,
+        collections::{BTreeMap, BTreeSet},
+        rc::Rc,
+    };
 
     /// The Italian catalogue, built into the app.
     const ITALIAN: &str = include_str!("../../assets/i18n/it.json");
@@ -83,11 +90,15 @@ mod web {
         agent_zendesk: CurrentUser,
         platform: Platform<GlooTransport>,
         platform_url: String,
-        zendesk: Zendesk<ZafTransport>,
+        zendesk: Zendesk<Gated<ZafTransport>>,
         leader: Leader<LocalStore>,
         outbox: RefCell<Option<Rc<Outbox<LocalStore>>>>,
         rules: RefCell<RuleContext>,
         fetched: RefCell<BTreeSet<String>>,
+        /// Failed lookups waiting to be tried again: attempts so far, by fetch key.
+        retries: RefCell<BTreeMap<String, u32>>,
+        /// How many settings reads were asked (the last one's answer is the one applied).
+        settings_asked: std::cell::Cell<u64>,
         stream: RefCell<Option<EventStream>>,
         _subscriptions: RefCell<Vec<Subscription>>,
         /// Touch tones waiting to be sent, in order, and whether a sender is running.
@@ -188,7 +199,8 @@ mod web {
         let zaf = match Zaf::init() {
             Ok(zaf) => zaf,
             Err(e) => {
-                adapter.screen.set(Screen::Unavailable(e.to_string()));
+                let m = adapter.catalogue.with_untracked(|c| messages::zaf(&e, c));
+                adapter.screen.set(Screen::Unavailable(m.text));
                 return;
             }
         };
@@ -208,7 +220,8 @@ mod web {
             let (user, metadata) = match (zaf.current_user().await, zaf.metadata().await) {
                 (Ok(u), Ok(m)) => (u, m),
                 (Err(e), _) | (_, Err(e)) => {
-                    adapter.screen.set(Screen::Unavailable(e.to_string()));
+                    let m = adapter.catalogue.with_untracked(|c| messages::zaf(&e, c));
+                    adapter.screen.set(Screen::Unavailable(m.text));
                     return;
                 }
             };
@@ -230,11 +243,14 @@ mod web {
                 agent_zendesk: user,
                 platform: Platform::new(GlooTransport::new(&platform_url)),
                 platform_url,
-                zendesk: Zendesk::new(ZafTransport(zaf.clone())),
+                // One 429 pauses every request of the page, reads and writes (item 3).
+                zendesk: Zendesk::new(Gated::new(ZafTransport(zaf.clone()), now_ms)),
                 leader: Leader::new(LocalStore, tab),
                 outbox: RefCell::new(None),
                 rules: RefCell::new(RuleContext::default()),
                 fetched: RefCell::new(BTreeSet::new()),
+                retries: RefCell::new(BTreeMap::new()),
+                settings_asked: std::cell::Cell::new(0),
                 stream: RefCell::new(None),
                 _subscriptions: RefCell::new(Vec::new()),
                 tones: RefCell::new((String::new(), false)),
@@ -420,9 +436,25 @@ mod web {
                     // Anything left from before a reload is written now.
                     run_outbox(adapter, b.clone());
                 }
-                Err(e) => adapter.error(e.to_string()),
+                Err(e) => fail_platform(adapter, &e),
             }
         });
+    }
+
+    /// Shows a platform error in the agent's language.
+    fn fail_platform(adapter: Adapter, e: &crate::platform::PlatformError) {
+        adapter.fail(
+            adapter
+                .catalogue
+                .with_untracked(|c| messages::platform(e, c)),
+        );
+    }
+
+    /// A Zendesk error in the agent's language.
+    fn zendesk_message(adapter: Adapter, e: &ZendeskError) -> messages::Message {
+        adapter
+            .catalogue
+            .with_untracked(|c| messages::zendesk(e, c))
     }
 
     /// After a reload in the middle of a call: the call comes back on screen, and the end of a
@@ -439,7 +471,7 @@ mod web {
                     Ok(calls) => break calls,
                     Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
                     Err(e) => {
-                        adapter.error(e.to_string());
+                        fail_platform(adapter, &e);
                         return;
                     }
                 }
@@ -746,7 +778,7 @@ mod web {
             let _ = b.zaf.invoke(&notice).await;
             match lookup_number_detailed(&b.zendesk, &from, &region).await {
                 Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
-                Err(e) => adapter.error(e.to_string()),
+                Err(e) => adapter.fail(zendesk_message(adapter, &e)),
             }
         });
     }
@@ -767,7 +799,7 @@ mod web {
         };
         leptos::task::spawn_local(async move {
             if let Err(e) = b.platform.answer(id).await {
-                adapter.error(e.to_string());
+                fail_platform(adapter, &e);
             }
         });
     }
@@ -816,9 +848,13 @@ mod web {
                 }
             };
             if let Err(e) = read {
-                let text = format!("{}: {e}", adapter.word(Label::ErrCallNotLogged));
-                adapter.error(text.clone());
-                notify_error(&text);
+                let why = zendesk_message(adapter, &e);
+                let text = adapter.word(Label::ErrCallNotLogged);
+                notify_error(&format!("{text}: {}", why.text));
+                adapter.fail(messages::Message {
+                    text,
+                    detail: Some(why.text),
+                });
                 b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
                 return;
             }
@@ -916,7 +952,7 @@ mod web {
                             i.picked = None;
                         }
                     });
-                    adapter.error(e.to_string());
+                    fail_platform(adapter, &e);
                 }
             }
         });
@@ -933,7 +969,7 @@ mod web {
                 Ok(call) if call.status == CallStatus::Connected => Some(CallPhase::Connected),
                 Ok(_) => None,
                 Err(e) => {
-                    adapter.error(e.to_string());
+                    fail_platform(adapter, &e);
                     Some(if on {
                         CallPhase::Connected
                     } else {
@@ -975,7 +1011,7 @@ mod web {
                     return;
                 }
                 if let Err(e) = b.platform.send_dtmf(id, &digits).await {
-                    adapter.error(e.to_string());
+                    fail_platform(adapter, &e);
                 }
             }
         });
@@ -1051,12 +1087,9 @@ mod web {
                 route_to_ticket(*ticket);
             }
             for (_, error) in &report.failed {
-                let text = match error {
-                    ZendeskError::Closed => adapter.word(Label::ErrTicketClosedWrite),
-                    other => other.to_string(),
-                };
-                adapter.error(text.clone());
-                notify_error(&text);
+                let message = zendesk_message(adapter, error);
+                notify_error(&message.text);
+                adapter.fail(message);
             }
             if let Some(at) = report.wake_at_ms {
                 sleep((at - now_ms()).clamp(50, 300_000) as i32).await;
@@ -1096,8 +1129,11 @@ mod web {
                     b.early.borrow_mut().clear();
                     adapter.call.set(None);
                     adapter.screen.set(Screen::Dial);
-                    adapter.error(e.to_string());
-                    notify_error(&e.to_string());
+                    let message = adapter
+                        .catalogue
+                        .with_untracked(|c| messages::platform(&e, c));
+                    notify_error(&message.text);
+                    adapter.fail(message);
                 }
             }
         });
@@ -1110,12 +1146,69 @@ mod web {
         };
         leptos::task::spawn_local(async move {
             if let Err(e) = b.platform.hang_up(id).await {
-                adapter.error(e.to_string());
+                fail_platform(adapter, &e);
             }
         });
     }
 
-    /// Fetches the CRM data the open dial screen needs and has not fetched yet.
+    /// A dial screen opened: what it shows is read afresh. CRM lookups of earlier openings
+    /// are asked again (another agent, a trigger or the customer may have changed them), and
+    /// the settings are read again (SET-16). The screen opens at once with what is known (so
+    /// nothing waits to be drawn) and holds Call until the reads answer; if the platform cannot
+    /// answer the settings read, the known settings stand.
+    pub fn dial_opened(adapter: Adapter) {
+        let Some(b) = backend() else { return };
+        {
+            // Reads under way or waiting for their retry stay; answered ones are forgotten.
+            let pending = adapter.pending.get_untracked();
+            b.fetched.borrow_mut().retain(|key| {
+                let fetch = match key.split_once(':') {
+                    Some(("n", n)) => Fetch::Number(n.to_owned()),
+                    Some(("u" | "tk", id)) => Fetch::User(id.parse().unwrap_or_default()),
+                    Some(("t", id)) => Fetch::Ticket(id.parse().unwrap_or_default()),
+                    _ => return false,
+                };
+                fetch.is_marked(&pending)
+            });
+        }
+        if !b.platform.is_signed_in() {
+            return;
+        }
+        let asked = b.settings_asked.get() + 1;
+        b.settings_asked.set(asked);
+        adapter.dial.update(|d| {
+            if let Some(d) = d {
+                d.expect_settings();
+            }
+        });
+        leptos::task::spawn_local(async move {
+            let read = b.platform.settings().await;
+            if b.settings_asked.get() != asked {
+                // A later opening asked again: its answer is the one to apply.
+                return;
+            }
+            let team = adapter.context.with_untracked(|c| c.team.clone());
+            let settings = match read {
+                Ok(settings) => {
+                    b.rules.borrow_mut().settings = settings.clone();
+                    adapter.context.update(|c| c.settings = settings.clone());
+                    settings
+                }
+                Err(_) => adapter.context.with_untracked(|c| c.settings.clone()),
+            };
+            adapter.dial.update(|d| {
+                if let Some(d) = d {
+                    d.apply_settings(settings, team);
+                }
+            });
+        });
+    }
+
+    /// Fetches the CRM data the open dial screen needs and has not fetched yet. What is asked
+    /// is pending (the screen waits for it) until it answers; a failed read stays pending and
+    /// is tried again after a backoff (1 s doubling to 30 s, with jitter, or the 429's
+    /// Retry-After), never at once (item 3: a failing search used to be sent about 50 times a
+    /// second).
     pub fn refresh(adapter: Adapter) {
         let Some(b) = backend() else { return };
         let Some(lookups) = adapter
@@ -1157,6 +1250,11 @@ mod web {
         if todo.is_empty() {
             return;
         }
+        adapter.pending.update(|p| {
+            for fetch in &todo {
+                fetch.mark(p, true);
+            }
+        });
         adapter.loading.set(true);
         leptos::task::spawn_local(async move {
             for fetch in todo {
@@ -1191,6 +1289,9 @@ mod web {
                                 let mut crm = adapter.crm.get_untracked();
                                 let r = add_tickets_of(&b.zendesk, &mut crm, *id).await;
                                 adapter.crm.set(crm);
+                                if r.is_err() {
+                                    b.fetched.borrow_mut().remove(&format!("tk:{id}"));
+                                }
                                 r
                             }
                             other => other,
@@ -1214,14 +1315,85 @@ mod web {
                         Err(e) => Err(e),
                     },
                 };
-                if let Err(e) = result {
-                    // Try again on the next edit.
-                    b.fetched.borrow_mut().remove(&fetch.key());
-                    adapter.error(e.to_string());
+                match result {
+                    Ok(()) => {
+                        let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
+                        adapter.pending.update(|p| fetch.mark(p, false));
+                        if retried && b.retries.borrow().is_empty() {
+                            // The lookup works again: the waiting notice goes by itself.
+                            let waiting = adapter.word(Label::LookupRetrying);
+                            if adapter.banner.with_untracked(|x| {
+                                x.as_ref().is_some_and(|x| x.text.starts_with(&waiting))
+                            }) {
+                                adapter.banner.set(None);
+                            }
+                        }
+                    }
+                    Err(e) => retry_later(adapter, &b, fetch, &e),
                 }
             }
             adapter.loading.set(false);
             // What was fetched may name more to fetch (a ticket's requester).
+            refresh(adapter);
+        });
+    }
+
+    /// True while the open dial screen still depends on this read.
+    fn needed(adapter: Adapter, fetch: &Fetch) -> bool {
+        let Some(lookups) = adapter
+            .dial
+            .with_untracked(|d| d.as_ref().map(|d| d.lookups()))
+        else {
+            return false;
+        };
+        match fetch {
+            Fetch::Number(n) => lookups.number.as_ref() == Some(n),
+            Fetch::Ticket(id) => lookups.tickets.contains(id),
+            Fetch::User(id) => {
+                lookups.users.contains(id)
+                    || adapter.crm.with_untracked(|crm| {
+                        lookups
+                            .tickets
+                            .iter()
+                            .filter_map(|t| crm.ticket(*t))
+                            .any(|t| t.requester_id == *id)
+                    })
+            }
+        }
+    }
+
+    /// A failed lookup stays pending and is tried again after its backoff; the agent is told
+    /// that it waits, and for how long.
+    fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskError) {
+        let attempt = {
+            let mut retries = b.retries.borrow_mut();
+            let n = retries.entry(fetch.key()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let backoff = domain::batch::lookup_retry_delay_ms(attempt, js_sys::Math::random());
+        let wait_ms = match error {
+            // The account is paused for everyone: wait for the pause, not less.
+            ZendeskError::RateLimited { retry_after_s } => {
+                backoff.max(*retry_after_s as i64 * 1_000)
+            }
+            _ => backoff,
+        };
+        let seconds = (wait_ms + 999) / 1_000;
+        let text = format!("{} {seconds} s.", adapter.word(Label::LookupRetrying));
+        adapter.fail(messages::Message {
+            text,
+            detail: Some(zendesk_message(adapter, error).text),
+        });
+        let b = b.clone();
+        leptos::task::spawn_local(async move {
+            sleep(wait_ms as i32).await;
+            // Let it be asked again; if the screen still needs it, it is.
+            b.fetched.borrow_mut().remove(&fetch.key());
+            if !needed(adapter, &fetch) {
+                b.retries.borrow_mut().remove(&fetch.key());
+                adapter.pending.update(|p| fetch.mark(p, false));
+            }
             refresh(adapter);
         });
     }
@@ -1238,6 +1410,29 @@ mod web {
                 Fetch::Number(n) => format!("n:{n}"),
                 Fetch::User(id) => format!("u:{id}"),
                 Fetch::Ticket(id) => format!("t:{id}"),
+            }
+        }
+
+        /// Marks (or clears) this read as pending for the dial screen.
+        fn mark(&self, p: &mut Pending, on: bool) {
+            fn set<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, on: bool) {
+                list.retain(|x| x != item);
+                if on {
+                    list.push(item.clone());
+                }
+            }
+            match self {
+                Fetch::Number(n) => set(&mut p.numbers, n, on),
+                Fetch::User(id) => set(&mut p.users, id, on),
+                Fetch::Ticket(id) => set(&mut p.tickets, id, on),
+            }
+        }
+
+        fn is_marked(&self, p: &Pending) -> bool {
+            match self {
+                Fetch::Number(n) => p.numbers.contains(n),
+                Fetch::User(id) => p.users.contains(id),
+                Fetch::Ticket(id) => p.tickets.contains(id),
             }
         }
     }

@@ -2,9 +2,10 @@
 //! send. Components render these signals; the decisions come from `domain`, the I/O from the
 //! backend (present in Zendesk; absent in component tests, where the CRM data is given).
 
+use super::messages::Message;
 use domain::{
     crm::CrmState,
-    dial::{DialContext, DialPlan, DialScreen, DialView, EntryPoint},
+    dial::{DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint, Pending},
     labels::{Catalogue, Label},
 };
 use leptos::prelude::*;
@@ -41,6 +42,8 @@ pub enum BannerKind {
 pub struct Banner {
     /// The text (always rendered as text).
     pub text: String,
+    /// What the server said behind it, shown on a smaller line.
+    pub detail: Option<String>,
     /// Its look.
     pub kind: BannerKind,
 }
@@ -135,6 +138,9 @@ pub struct Adapter {
     pub crm: RwSignal<CrmState>,
     /// True while CRM data is being fetched.
     pub loading: RwSignal<bool>,
+    /// The reads the dial screen asked for that have not answered (a failed one stays until
+    /// its retry succeeds): what depends on them waits.
+    pub pending: RwSignal<Pending>,
     /// True while the number-entry keypad is shown (UI-5).
     pub keypad_open: RwSignal<bool>,
     /// Settings, team and options, copied into each dial screen when it opens (SET-16).
@@ -163,6 +169,7 @@ impl Adapter {
             dial: RwSignal::new(None),
             crm: RwSignal::new(CrmState::default()),
             loading: RwSignal::new(false),
+            pending: RwSignal::new(Pending::default()),
             keypad_open: RwSignal::new(false),
             context: RwSignal::new(DialContext::default()),
             call: RwSignal::new(None),
@@ -185,11 +192,11 @@ impl Adapter {
     /// What the dial screen shows, recomputed when the screen, the CRM data or the language
     /// change.
     pub fn view(&self) -> Option<DialView> {
-        let crm = self.crm;
-        let catalogue = self.catalogue;
+        let (crm, pending, catalogue) = (self.crm, self.pending, self.catalogue);
         self.dial.with(|d| {
-            d.as_ref()
-                .map(|d| crm.with(|crm| catalogue.with(|cat| d.view(crm, cat))))
+            d.as_ref().map(|d| {
+                crm.with(|crm| pending.with(|p| catalogue.with(|cat| d.view_with(crm, p, cat))))
+            })
         })
     }
 
@@ -206,6 +213,8 @@ impl Adapter {
         self.refusal.set(None);
         self.banner.set(None);
         self.screen.set(Screen::Dial);
+        // SET-16: the settings as they are now, not as they were at sign-in.
+        super::backend::dial_opened(*self);
         super::backend::refresh(*self);
     }
 
@@ -231,8 +240,11 @@ impl Adapter {
         let result = self.dial.with_untracked(|d| {
             let d = d.as_ref()?;
             Some(self.crm.with_untracked(|crm| {
-                self.catalogue
-                    .with_untracked(|cat| d.call(crm, cat).map_err(|e| e.message(cat)))
+                self.pending.with_untracked(|p| {
+                    self.catalogue.with_untracked(|cat| {
+                        d.call_with(crm, p, cat).map_err(|e| (e.message(cat), e))
+                    })
+                })
             }))
         });
         match result {
@@ -242,7 +254,9 @@ impl Adapter {
                 self.screen.set(Screen::InCall);
                 super::backend::place(*self, plan);
             }
-            Some(Err(message)) => {
+            // Still looking up: Call waits, and says so, but nothing failed.
+            Some(Err((message, DialError::ContactLoading))) => self.refusal.set(Some(message)),
+            Some(Err((message, _))) => {
                 super::backend::notify_error(&message);
                 self.refusal.set(Some(message));
             }
@@ -347,7 +361,17 @@ impl Adapter {
     pub fn notice(&self, text: impl Into<String>) {
         self.banner.set(Some(Banner {
             text: text.into(),
+            detail: None,
             kind: BannerKind::Notice,
+        }));
+    }
+
+    /// Shows a failure: the catalogue's text, and the server's detail on a smaller line.
+    pub fn fail(&self, message: Message) {
+        self.banner.set(Some(Banner {
+            text: message.text,
+            detail: message.detail,
+            kind: BannerKind::Error,
         }));
     }
 
@@ -372,6 +396,7 @@ impl Adapter {
     pub fn error(&self, text: impl Into<String>) {
         self.banner.set(Some(Banner {
             text: text.into(),
+            detail: None,
             kind: BannerKind::Error,
         }));
     }

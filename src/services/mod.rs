@@ -5,6 +5,7 @@ pub mod backend;
 pub mod crm;
 pub mod leader;
 pub mod live;
+pub mod messages;
 pub mod outbox;
 pub mod storage;
 pub mod writes;

@@ -22,7 +22,10 @@ pub fn ErrorBanner() -> impl IntoView {
             };
             view! {
                 <div class=class role="alert" data-testid="error-banner">
-                    <span class=style::text>{banner.text}</span>
+                    <span class=style::text>
+                        {banner.text}
+                        {banner.detail.map(|d| view! { <small class=style::detail>{d}</small> })}
+                    </span>
                     <button
                         type="button"
                         class=style::close

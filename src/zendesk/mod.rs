@@ -6,6 +6,7 @@
 
 mod client;
 mod error;
+mod gate;
 mod wire;
 
 pub use client::{
@@ -13,7 +14,8 @@ pub use client::{
     UserMatches, VoiceComment, Zendesk, AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MERGED_TAG,
     OPEN_TICKET_COUNT_SIDELOAD,
 };
-pub use error::{classify, ZendeskError};
+pub use error::{classify, ZendeskError, DEFAULT_RETRY_AFTER_S};
+pub use gate::Gated;
 pub use wire::parse_timestamp;
 
 pub use crate::http::Transport;
