@@ -24,6 +24,16 @@ pub fn Screens(
     /// The adapter state (already provided as context).
     adapter: Adapter,
 ) -> impl IntoView {
+    // The page's language follows the agent's (screen readers pronounce the words by it).
+    Effect::new(move |_| {
+        let language = adapter.catalogue.with(|c| c.language.clone());
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element());
+        if let Some(root) = root {
+            let _ = root.set_attribute("lang", &language);
+        }
+    });
     view! {
         <main class=style::app data-testid="adapter-root">
             {move || match adapter.screen.get() {

@@ -12,8 +12,11 @@ pub struct ChooserItem {
     pub key: String,
     /// Main text.
     pub primary: String,
-    /// Detail line (status, last update, email…).
+    /// Detail line (status, last update; a contact's id and creation day).
     pub secondary: String,
+    /// A third line, cut to the width when too long (a contact's email), so it never pushes
+    /// the detail line out of view.
+    pub detail: String,
     /// True for the chosen entry.
     pub selected: bool,
 }
@@ -30,11 +33,8 @@ impl ChooserItem {
         Self {
             key: id.to_string(),
             primary: name.to_owned(),
-            secondary: format!(
-                "#{id}{} · {}",
-                email.map(|e| format!(" · {e}")).unwrap_or_default(),
-                domain::time::short_utc(created_at)
-            ),
+            secondary: format!("#{id} · {}", domain::time::short_utc(created_at)),
+            detail: email.unwrap_or_default().to_owned(),
             selected,
         }
     }
@@ -105,6 +105,24 @@ pub fn Chooser(
         }
     };
     let option_id = move |i: usize| format!("{dom_id}-{i}");
+    // The entry the arrow keys reach is scrolled into view (the list shows about four).
+    {
+        let option_id = option_id.clone();
+        Effect::new(move |previous: Option<usize>| {
+            let now = active.get();
+            if previous.is_some_and(|p| p != now) {
+                let el = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(&option_id(now)));
+                if let Some(el) = el {
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    el.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+            now
+        });
+    }
     let active_id = {
         let option_id = option_id.clone();
         move || option_id(active.get())
@@ -149,6 +167,9 @@ pub fn Chooser(
                                 <span class=style::texts>
                                     <span class=style::primary>{item.primary}</span>
                                     <span class=style::secondary>{item.secondary}</span>
+                                    {(!item.detail.is_empty()).then(|| view! {
+                                        <span class=style::detail title=item.detail.clone()>{item.detail.clone()}</span>
+                                    })}
                                 </span>
                             </li>
                         }

@@ -166,6 +166,18 @@ pub fn DialScreen() -> impl IntoView {
     });
     on_cleanup(move || paste.remove());
 
+    // Sign-in done (or the screen drawn anew): the keyboard starts in the number, not on the
+    // page body, where the next Tab would leave the adapter.
+    request_animation_frame(move || {
+        let doc = web_sys::window().and_then(|w| w.document());
+        let lost = doc
+            .as_ref()
+            .and_then(|d| d.active_element())
+            .is_none_or(|e| e.tag_name() == "BODY");
+        if lost {
+            focus_next_step();
+        }
+    });
     let keypad_open = adapter.keypad_open;
     view! {
         <section class=style::screen aria-labelledby="dial-title">
@@ -200,7 +212,7 @@ pub fn DialScreen() -> impl IntoView {
                         type="button"
                         class=style::next
                         data-testid="keypad-next"
-                        on:click=move |_| keypad_open.set(false)
+                        on:click=move |_| next(adapter)
                     >
                         {word(Label::Next)}
                     </button>
@@ -224,10 +236,61 @@ pub fn DialScreen() -> impl IntoView {
 fn enter(adapter: Adapter) {
     let enabled = adapter.view().is_some_and(|v| v.call_enabled);
     if !enabled && adapter.keypad_open.get_untracked() {
-        adapter.keypad_open.set(false);
+        next(adapter);
     } else {
+        adapter.edit(|d| d.judge_number());
         adapter.call();
     }
+}
+
+/// Next (UI-6): the number is done, the choices come; the focus goes to what the agent needs
+/// next (the first choice not made, or Call).
+fn next(adapter: Adapter) {
+    adapter.edit(|d| d.judge_number());
+    adapter.keypad_open.set(false);
+    focus_next_step();
+}
+
+/// Puts the keyboard focus on the next thing the agent needs on the dial screen, once the
+/// screen has drawn: a chooser still to answer, else Call when it is enabled, else the number.
+/// The focus never falls to the page body, where the next Tab would leave the adapter.
+pub fn focus_next_step() {
+    request_animation_frame(move || {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let find = |selector: &str| {
+            doc.query_selector(selector)
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        };
+        let unanswered = |id: &str| {
+            find(&format!("[data-testid={id}]")).filter(|list| {
+                list.query_selector("[aria-selected=true]")
+                    .ok()
+                    .flatten()
+                    .is_none()
+            })
+        };
+        let call = find("[data-testid=call-button]").filter(|b| {
+            !b.dyn_ref::<web_sys::HtmlButtonElement>()
+                .is_some_and(|b| b.disabled())
+        });
+        let target = unanswered("contact-picker")
+            .or_else(|| unanswered("ticket-picker"))
+            .or_else(|| {
+                find("[data-testid=ticket-id]:not([readonly])").filter(|e| {
+                    e.dyn_ref::<web_sys::HtmlInputElement>()
+                        .is_some_and(|i| i.value().is_empty())
+                })
+            })
+            .or(call)
+            .or_else(|| find("[data-testid=dial-number]"));
+        if let Some(el) = target {
+            let _ = el.focus();
+        }
+    });
 }
 
 /// Outbound number and language (UI-2).
@@ -314,6 +377,25 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
             })
         }
     };
+    // The whole number stays readable: long numbers get smaller type, and the end (what was
+    // just typed) stays in view.
+    let size_class = move || {
+        let n = text().chars().count();
+        if n > 16 {
+            style::number_small
+        } else if n > 12 {
+            style::number_medium
+        } else {
+            ""
+        }
+    };
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let _ = text();
+        if let Some(input) = input_ref.get() {
+            request_animation_frame(move || input.set_scroll_left(input.scroll_width()));
+        }
+    });
     view! {
         <div class=style::number_row>
             <Show when=move || adapter.keypad_open.get()>
@@ -322,7 +404,8 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
             <label class=style::visually_hidden for="dial-number">{word(Label::PhoneNumber)}</label>
             <input
                 id="dial-number"
-                class=style::number
+                node_ref=input_ref
+                class=move || format!("{} {}", style::number, size_class())
                 type="tel"
                 inputmode="tel"
                 autocomplete="off"
@@ -332,8 +415,9 @@ fn NumberRow(view: Memo<Option<DialView>>) -> impl IntoView {
                 prop:value=text
                 on:input:target=move |ev| {
                     let value = ev.target().value();
-                    adapter.edit(|d| d.set_number(&value));
+                    adapter.edit(|d| d.type_number(&value));
                 }
+                on:blur=move |_| adapter.edit(|d| d.judge_number())
             />
             <button
                 type="button"
@@ -482,22 +566,27 @@ fn Associations(view: Memo<Option<DialView>>) -> impl IntoView {
                             (Some(s), None) => status_word(s),
                             _ => String::new(),
                         },
+                        detail: String::new(),
                         selected: t.selected == Some(o.choice),
                     })
                     .collect()
             })
             .unwrap_or_default()
     });
+    // After a choice the focus moves on to the next field (the re-drawn list would otherwise
+    // drop it to the page body).
     let choose_contact = move |i: usize| {
         let id = contact().and_then(|c| c.options.get(i).map(|o| o.id));
         if let Some(id) = id {
             adapter.edit(|d| d.choose_contact(id));
+            focus_next_step();
         }
     };
     let choose_ticket = move |i: usize| {
         let choice = ticket().and_then(|t| t.options.get(i).map(|o| o.choice));
         if let Some(choice) = choice {
             adapter.edit(|d| d.choose_ticket(choice));
+            focus_next_step();
         }
     };
     view! {
@@ -539,6 +628,7 @@ fn Associations(view: Memo<Option<DialView>>) -> impl IntoView {
                             class=style::readonly
                             data-testid="contact-id"
                             aria-labelledby="contact-label"
+                            aria-busy=if c.mode == ContactMode::Loading { "true" } else { "false" }
                             readonly
                             prop:value=c.text
                         />
@@ -586,6 +676,17 @@ fn Associations(view: Memo<Option<DialView>>) -> impl IntoView {
                     }
                     .into_any(),
                     TicketMode::Hidden => return None,
+                    TicketMode::Loading => view! {
+                        <input
+                            class=style::readonly
+                            data-testid="ticket-id"
+                            aria-labelledby="ticket-label"
+                            aria-busy="true"
+                            readonly
+                            prop:value=word(Label::Loading)
+                        />
+                    }
+                    .into_any(),
                     _ => view! {
                         <input
                             class=style::readonly

@@ -13,7 +13,11 @@ use crate::{
         word,
     },
 };
-use domain::{dial::TicketPlan, labels::Label, phone::Key};
+use domain::{
+    dial::{ContactPlan, TicketPlan},
+    labels::Label,
+    phone::Key,
+};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 
@@ -82,19 +86,33 @@ pub fn InCall() -> impl IntoView {
         Some(clock(c.ended_at_ms.unwrap_or_else(|| tick.get()) - start))
     };
     let ended = move || phase() == Some(CallPhase::Ended);
-    let number = move || call().map(|c| c.plan.to).unwrap_or_default();
-    // The caller, once known: the single contact with the number, or the one picked.
+    // The number as the agent reads numbers (national format in their own country).
+    let number = move || {
+        let to = call().map(|c| c.plan.to).unwrap_or_default();
+        let region = adapter.context.with(|ctx| ctx.region.clone());
+        domain::phone::parse(&to, &region)
+            .map(|p| p.display(&region).to_owned())
+            .unwrap_or(to)
+    };
+    // Who the call is with: the contact the dial screen resolved (or the new contact's name),
+    // and for an inbound call the single contact with the number, or the one picked.
     let caller = move || {
         let c = call()?;
-        let inbound = c.inbound?;
         let region = adapter.context.with(|ctx| ctx.region.clone());
-        adapter.crm.with(|crm| {
-            let only = match crm.contacts_with_number(&c.plan.to, &region)[..] {
-                [only] => Some(only.id),
-                _ => None,
-            };
-            crm.contact(inbound.picked.or(only)?)
-                .map(|c| c.name.clone())
+        adapter.crm.with(|crm| match &c.inbound {
+            Some(inbound) => {
+                let only = match crm.contacts_with_number(&c.plan.to, &region)[..] {
+                    [only] => Some(only.id),
+                    _ => None,
+                };
+                crm.contact(inbound.picked.or(only)?)
+                    .map(|c| c.name.clone())
+            }
+            None => match &c.plan.contact {
+                ContactPlan::Existing { id } => crm.contact(*id).map(|c| c.name.clone()),
+                ContactPlan::New { name, .. } => Some(name.clone()),
+                ContactPlan::None => None,
+            },
         })
     };
     let menu = move || call().and_then(|c| c.inbound).map(|i| i.menu);
