@@ -272,6 +272,10 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             Some(u) => ApiResponse::json(200, json!({"user": u.to_json(base)})),
             None => not_found(),
         },
+        ("PUT", ["users", u]) => match id(u) {
+            Some(u) if w.users.contains_key(&u) => update_user(w, base, u, body),
+            _ => not_found(),
+        },
         ("GET", ["users", u, "identities"]) => match id(u).and_then(|i| w.users.get(&i)) {
             Some(u) => identities(u, base, &q),
             None => not_found(),
@@ -731,6 +735,24 @@ fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> A
         t.reverse();
     }
     list("tickets", t.into_iter().map(|t| t.to_json(base)).collect())
+}
+
+/// Users API "Update User": the fields given change (name, phone, locale); the rest stays.
+fn update_user(w: &mut World, base: &str, id: u64, body: &Value) -> ApiResponse {
+    let patch = body.get("user").cloned().unwrap_or(json!({}));
+    let text = |k: &str| patch.get(k).and_then(Value::as_str).map(str::to_owned);
+    let user = w.users.get_mut(&id).expect("checked by the route");
+    if let Some(name) = text("name") {
+        user.name = name;
+    }
+    if let Some(phone) = text("phone") {
+        user.phone = Some(phone);
+    }
+    if let Some(locale) = text("locale") {
+        user.locale = locale;
+    }
+    user.updated_at = crate::model::now_s();
+    ApiResponse::json(200, json!({"user": user.to_json(base)}))
 }
 
 fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResponse {

@@ -1122,3 +1122,35 @@ async fn app_index_loads_the_local_zaf_sdk_and_host_page_is_served() {
     .await;
     assert_eq!(r.status, 404);
 }
+
+/// Users API "Update User": the fields sent change, the rest stays; an unknown user is 404. The
+/// end-to-end tests give an agent an Italian locale this way.
+#[tokio::test]
+async fn users_update_changes_only_what_is_sent() {
+    let addr = start().await;
+    let user = user_with_phone(addr, "+15550109901").await;
+    let id = user["id"].as_u64().unwrap();
+    let r = http(
+        addr,
+        "PUT",
+        &format!("/api/v2/users/{id}.json"),
+        Some(json!({"user": {"locale": "it-IT"}})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let updated = r.json()["user"].clone();
+    has_keys(&updated, &USER_KEYS);
+    assert_eq!(updated["locale"], "it-IT");
+    assert_eq!(updated["name"], user["name"]);
+    assert_eq!(updated["phone"], user["phone"]);
+    let r = http(
+        addr,
+        "PUT",
+        "/api/v2/users/1.json",
+        Some(json!({"user": {"locale": "it-IT"}})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}

@@ -1,0 +1,200 @@
+// An agent's first hour, end to end: what a new agent met in the sandbox with a little latency,
+// an admin changing a setting while they worked, and the keyboard. Each test failed against the
+// adapter before its fix (issue "An agent's first hour", items 1 and 2).
+//
+// Needs `dist/` (trunk build --release) and the sandbox binary (cargo build -p sandbox).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, signedInPage } from './support.mjs';
+
+let env;
+let page;
+
+const api = (...args) => env.api(...args);
+const state = () => api('GET', '/_sandbox/state');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  env = await startSandbox();
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+const BRUNO = '+15550101100'; // one contact, one open ticket (MATRIX 1.1)
+const TWO_OPEN = '+15550101200'; // one contact, two open tickets (MATRIX 1.2)
+
+const userByPhone = (s, phone) => s.users.find((u) => u.phone === phone);
+const openTicketsOf = (s, userId) =>
+  s.tickets
+    .filter((t) => t.requester_id === userId && !['solved', 'closed'].includes(t.status))
+    .sort((a, b) => b.created_at - a.created_at || b.id - a.id);
+
+/** Polls `check` (which throws until it holds) for up to `ms`. */
+async function eventually(check, what, ms = 10_000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+      await sleep(100);
+    }
+  }
+  throw new Error(`${what}: ${last?.message}\n${env.output.slice(-1500)}`);
+}
+
+/**
+ * What the ticket part of the dial screen offers, once nothing is loading: the chooser's option
+ * test ids, or the read-only field's text, and whether the "use entered number" box is there.
+ */
+async function ticketPart(app) {
+  return eventually(async () => {
+    const contact = await app.locator('[data-testid=contact-id]').count()
+      ? await app.locator('[data-testid=contact-id]').inputValue() : '';
+    assert.ok(!contact.startsWith('Loading'), 'contact still loading');
+    const readonly = app.locator('[data-testid=ticket-id]');
+    const readonlyText = (await readonly.count()) ? await readonly.inputValue() : null;
+    assert.ok(!readonlyText?.startsWith('Loading'), 'tickets still loading');
+    const options = await app.locator('[data-testid^=ticket-option-]').evaluateAll(
+      (els) => els.map((e) => e.dataset.testid));
+    const checkbox = (await app.locator('[data-testid=use-entered-number]').count()) > 0;
+    return { options, readonly: readonlyText, checkbox };
+  }, 'the dial screen settled');
+}
+
+/** A fresh dial screen (Cancel), the number typed on the keyboard, then Next. */
+async function dialTyped(app, number) {
+  await app.locator('[data-testid=cancel-button]').click();
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await page.keyboard.type(number);
+  await app.locator('[data-testid=keypad-next]').click();
+  return ticketPart(app);
+}
+
+// SET-16, SET-13 (item 1): an admin changes each of the five Operation Management switches
+// while the agent is signed in; the next dial screen follows each change, both ways. Before
+// the fix the settings of sign-in stayed until the agent signed in again.
+test('SET-16: each Operation Management switch changed while signed in reaches the next dial screen', async () => {
+  ({ page } = await signedInPage(env)); // every switch off (the defaults)
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const s = await state();
+  const owner = userByPhone(s, TWO_OPEN);
+  const [newest, older] = openTicketsOf(s, owner.id);
+  const switchTo = (operation) => api('PUT', '/_sandbox/settings', { operation });
+  const newestLabel = `#${newest.id} ${newest.subject}`;
+
+  let part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part, { options: [], readonly: newestLabel, checkbox: false }, 'defaults: SET-2');
+
+  await switchTo({ prompt_select_open_ticket: true }); // SET-3
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options, [`ticket-option-${newest.id}`, `ticket-option-${older.id}`]);
+
+  await switchTo({ allow_create_new_ticket: true }); // SET-5
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options,
+    [`ticket-option-${newest.id}`, `ticket-option-${older.id}`, 'ticket-option-new']);
+
+  await switchTo({ allow_do_not_create_ticket: true }); // SET-7
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options,
+    [`ticket-option-${newest.id}`, `ticket-option-${older.id}`, 'ticket-option-new', 'ticket-option-none']);
+
+  await switchTo({ allow_use_entered_number: true }); // SET-10
+  part = await dialTyped(app, TWO_OPEN);
+  assert.equal(part.checkbox, true, 'UI-8: the checkbox appears');
+
+  await switchTo({ do_not_append: true }); // SET-11: no existing ticket is offered
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options, ['ticket-option-new', 'ticket-option-none']);
+
+  // And back: each switch off again, one at a time.
+  await switchTo({ do_not_append: false });
+  part = await dialTyped(app, TWO_OPEN);
+  assert.ok(part.options.includes(`ticket-option-${newest.id}`), 'existing tickets offered again');
+
+  await switchTo({ allow_do_not_create_ticket: false });
+  part = await dialTyped(app, TWO_OPEN);
+  assert.ok(!part.options.includes('ticket-option-none'), '"Do not create a ticket" withdrawn');
+
+  await switchTo({ allow_create_new_ticket: false });
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options, [`ticket-option-${newest.id}`, `ticket-option-${older.id}`]);
+
+  await switchTo({ allow_use_entered_number: false });
+  part = await dialTyped(app, TWO_OPEN);
+  assert.equal(part.checkbox, false, 'the checkbox is withdrawn');
+
+  await switchTo({ prompt_select_open_ticket: false });
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part, { options: [], readonly: newestLabel, checkbox: false }, 'SET-2 again');
+});
+
+// Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the
+// lookup; the field never says "New contact". Before the fix, Enter placed the call at once
+// and Zendesk got a second contact "Caller +1…" and a new ticket.
+test('item 2: Call and Enter wait for a slow contact lookup, and the call goes on the contact\'s open ticket', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const before = await state();
+  const bruno = userByPhone(before, BRUNO);
+  const [open] = openTicketsOf(before, bruno.id);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/search', latency_ms: 1500 });
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users', latency_ms: 1500 });
+  await page.keyboard.type(BRUNO);
+  await page.keyboard.press('Enter'); // Next
+  await page.keyboard.press('Enter'); // Call, at once
+  await page.keyboard.press('Enter');
+  const contact = await app.locator('[data-testid=contact-id]').inputValue();
+  assert.notEqual(contact, 'New contact');
+  assert.equal(contact, 'Loading…');
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
+  await app.locator('[data-testid=call-button]').click({ force: true }); // a click does not either
+  await sleep(400);
+  let s = await state();
+  assert.equal(s.platform_calls.length, before.platform_calls.length, 'no call placed while loading');
+  // The lookup answers: Bruno and his open ticket, then Enter calls.
+  await eventually(async () =>
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue(), bruno.name), 'Bruno shown', 8000);
+  assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), `#${open.id} ${open.subject}`);
+  await eventually(async () =>
+    assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), false), 'Call enabled');
+  await app.locator('[data-testid=call-button]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  await eventually(async () => {
+    s = await state();
+    const ticket = s.tickets.find((t) => t.id === open.id);
+    assert.ok(ticket.comments.length > open.comments.length, 'the call is logged on the open ticket');
+  }, 'logged on the open ticket', 15_000);
+  assert.equal(s.users.length, before.users.length, 'no new contact');
+  assert.equal(s.tickets.length, before.tickets.length, 'no new ticket');
+  assert.ok(!s.users.some((u) => u.name.startsWith('Caller ')), 'no "Caller +1…" contact');
+  await api('DELETE', '/_sandbox/faults');
+});
+
+// Item 2, FLOW-2 on the agent's real path: a phone number clicked on a user's profile, with the
+// user's tickets slow to come: the ticket field says it is loading, not "New ticket".
+test('item 2: click-to-call from a profile waits for the contact\'s tickets', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const s = await state();
+  const bruno = userByPhone(s, BRUNO);
+  const [open] = openTicketsOf(s, bruno.id);
+  await api('POST', '/_sandbox/faults', { path_prefix: `/api/v2/users/${bruno.id}`, latency_ms: 1500 });
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/search', latency_ms: 1500 });
+  await page.evaluate((id) => window.sandbox.openUser(id), bruno.id);
+  await page.locator('[data-testid=user-phone-0]').click();
+  await app.locator('[data-testid=ticket-id]').waitFor();
+  assert.notEqual(await app.locator('[data-testid=ticket-id]').inputValue(), 'New ticket');
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
+  await eventually(async () =>
+    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), `#${open.id} ${open.subject}`),
+  'the open ticket shown', 8000);
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), false);
+  await api('DELETE', '/_sandbox/faults');
+});
