@@ -214,7 +214,10 @@ impl<T: Transport> Platform<T> {
         Ok(signed_in.agent)
     }
 
-    /// Operation Management and Developer Settings (SET-16: read when the dial screen opens).
+    /// Operation Management and Developer Settings. SET-16: read again each time a dial screen
+    /// opens (not pushed on the event stream): the screen opens at once with the settings last
+    /// read and holds Call until this answers, so an admin's change reaches a signed-in agent at
+    /// the next opening without a visible delay; a failed read keeps the last settings.
     pub async fn settings(&self) -> Result<Settings, PlatformError> {
         self.call(HttpRequest::new(Method::Get, "/settings")).await
     }

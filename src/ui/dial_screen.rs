@@ -136,7 +136,10 @@ pub fn DialScreen() -> impl IntoView {
             }),
             KeyIntent::Backspace => adapter.edit(|d| d.backspace()),
             KeyIntent::Call => enter(adapter),
-            KeyIntent::Cancel => adapter.cancel(),
+            KeyIntent::Cancel => {
+                adapter.cancel();
+                focus_next_step();
+            }
         }
     });
     on_cleanup(move || keydown.remove());
@@ -203,7 +206,12 @@ pub fn DialScreen() -> impl IntoView {
                     type="button"
                     class=style::cancel
                     data-testid="cancel-button"
-                    on:click=move |_| adapter.cancel()
+                    on:click=move |_| {
+                        // The fresh screen starts in the number, so the digits and the Enter
+                        // typed next go there (not to Cancel again).
+                        adapter.cancel();
+                        focus_next_step();
+                    }
                 >
                     {word(Label::Cancel)}
                 </button>
