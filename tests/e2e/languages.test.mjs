@@ -98,7 +98,7 @@ async function walk(locale) {
   await app.locator('[data-testid=ticket-option-new]').click();
   await seen('chosen');
   // A lookup Zendesk does not answer.
-  await env.api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/search', status: 503 });
+  await env.api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users/search', status: 503 });
   await app.locator('[data-testid=cancel-button]').click();
   await page.keyboard.type('+15550101100');
   await page.keyboard.press('Enter');
