@@ -788,6 +788,16 @@ enum Kind {
 }
 
 impl Kind {
+    /// AGENT-2: an agent handles the session (their own call or chat), so its ticket pops for
+    /// them; abandoned calls and voicemails have no agent (their owner, the default CRM user
+    /// when there is one, only stands in for one: TICKET-11).
+    fn has_agent(self) -> bool {
+        match self {
+            Kind::Chat | Kind::Inbound | Kind::Outbound => true,
+            Kind::Abandoned | Kind::Voicemail => false,
+        }
+    }
+
     fn via(self) -> Option<u16> {
         match self {
             Kind::Chat => None,
@@ -860,9 +870,9 @@ fn new_ticket(
         recording_url: recording,
     });
     let t = TicketRef::Created(out.len() - 1);
-    // AGENT-2: only when an agent handles the session (not the default CRM user).
-    if let Some(agent) = assignee.filter(|a| Some(*a) != ctx.settings.developer.default_crm_user_id)
-    {
+    // AGENT-2: only when an agent handles the session, whoever else they are: an agent who is
+    // also the account's default CRM user still sees the ticket of their own call or chat.
+    if let Some(agent) = assignee.filter(|_| kind.has_agent()) {
         out.push(Action::ScreenPop {
             ticket: t,
             agent_id: agent,

@@ -783,3 +783,98 @@ fn actions_serialise() {
     assert_eq!(v["action"], "set_status");
     assert_eq!(serde_json::from_value::<Action>(v).unwrap(), a);
 }
+
+// AGENT-2, TICKET-11 (issue 11, item 5): the default CRM user stands in for records no agent owns;
+// an agent who is also the default CRM user still gets the ticket of their own call or chat popped
+// (regression: the pop was skipped whenever the assignee was the default CRM user, so the
+// sandbox's first agent never saw one). Records no agent handles (abandoned calls, voicemail)
+// still pop nothing.
+#[test]
+fn agent_2_pops_the_new_ticket_even_for_the_default_crm_user() {
+    let mut c = ctx();
+    c.settings.developer.default_crm_user_id = Some(7);
+    let pops = |a: &[Action]| {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::ScreenPop { ticket, agent_id } => Some((*ticket, *agent_id)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let created = |a: &[Action]| {
+        let i = a
+            .iter()
+            .position(|x| matches!(x, Action::CreateTicket { .. }))
+            .expect("a ticket is created");
+        TicketRef::Created(i)
+    };
+    // An outbound call to a known contact with a new ticket.
+    let outbound = Event::OutboundPlaced {
+        session: Session {
+            platform: Some(SessionPlatform::Outbound),
+            ..call("")
+        },
+        plan: plan(ContactPlan::Existing { id: 1 }, TicketPlan::New, vec![]),
+        agent_id: 7,
+    };
+    // An inbound IVR call from a new caller, and an SDK chat.
+    let inbound = Event::Assigned {
+        session: call("Support"),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    let chat = Event::Assigned {
+        session: Session {
+            id: "H-1".into(),
+            channel: Some(Channel::Chat),
+            platform: Some(SessionPlatform::Web),
+            email: Some("ann@x.com".into()),
+            ..Default::default()
+        },
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    for (what, event) in [("outbound", outbound), ("inbound", inbound), ("chat", chat)] {
+        let a = decide_en(&event, &CrmState::default(), &c);
+        assert_eq!(pops(&a), [(created(&a), 7)], "{what}: {a:?}");
+    }
+    // The ticket of an open one the call is appended to pops too.
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![platform_ticket(
+            11,
+            TicketStatus::Open,
+            1,
+            Channel::Call,
+            "S",
+        )],
+    };
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &crm,
+        &c,
+    );
+    assert_eq!(pops(&a), [(TicketRef::Existing(11), 7)]);
+    // No agent: an abandoned call and a voicemail, owned by the default CRM user, pop nothing.
+    c.settings.operation.abandoned_call_ticket = true;
+    for event in [
+        Event::Abandoned { session: call("S") },
+        Event::Voicemail {
+            session: call("S"),
+            recording_url: "https://r/1.mp3".into(),
+            duration_s: 30,
+        },
+    ] {
+        let a = decide_en(&event, &CrmState::default(), &c);
+        assert_eq!(
+            created_ticket(&a).2,
+            Some(7),
+            "owned by the default CRM user"
+        );
+        assert!(pops(&a).is_empty(), "no agent, no screen pop: {a:?}");
+    }
+}
