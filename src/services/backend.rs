@@ -222,7 +222,8 @@ mod web {
             };
             adapter.context.update(|c| {
                 c.region = region_for_locale(&locale);
-                c.agent_language = language_for_locale(&locale).to_owned();
+                // The whole locale: the dial screen matches it by language, then region (OQ-33).
+                c.agent_language = locale.clone();
             });
             let tab = format!("tab-{}", (js_sys::Math::random() * 1e12) as u64);
             let backend = Rc::new(Backend {
