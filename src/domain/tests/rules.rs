@@ -6,6 +6,7 @@ use domain::dial::{ContactPlan, DialPlan, TicketPlan};
 use domain::fields::SessionField;
 use domain::labels::Catalogue;
 use domain::rules::*;
+use domain::voice::{CallLine, VoiceComment};
 use serde_json::json;
 
 const NUM: &str = "+14155550100";
@@ -599,6 +600,11 @@ fn call_end_and_merge() {
         ticket_id: 1,
         recording_url: Some("https://r/2.mp3".into()),
         duration_s: 61,
+        call: CallLine {
+            outbound: false,
+            line: Some("+15550199001".into()),
+            started_at: Some("2024-05-01T10:00:00Z".into()),
+        },
     };
     let a = decide_en(&e, &crm, &ctx());
     assert_eq!(
@@ -612,8 +618,9 @@ fn call_end_and_merge() {
         a[1],
         Action::AddRecording {
             ticket: TicketRef::Existing(2),
-            recording_url: "https://r/2.mp3".into(),
-            duration_s: 61
+            voice: VoiceComment::new(NUM, "+15550199001", "2024-05-01T10:00:00Z", 61)
+                .unwrap()
+                .with_recording("https://r/2.mp3")
         }
     );
     let mut c = ctx();
@@ -876,5 +883,75 @@ fn agent_2_pops_the_new_ticket_even_for_the_default_crm_user() {
             "owned by the default CRM user"
         );
         assert!(pops(&a).is_empty(), "no agent, no screen pop: {a:?}");
+    }
+}
+
+// UPD-7, OQ-36 (issue 11, item 4): the voice comment with the recording is filled from the call:
+// an outbound call from the outbound number to the customer, an inbound one from the customer to
+// the number they dialled, started when the call started (regression: From, To and Started were
+// sent empty). A call whose numbers or start are unknown gets no voice comment; its "Call
+// finished" comment still carries the recording link.
+#[test]
+fn upd_7_the_voice_comment_carries_the_call_numbers_and_start() {
+    let crm = CrmState::default();
+    let ended = |line: CallLine| Event::Ended {
+        session: call("S"),
+        ticket_id: 40,
+        recording_url: Some("https://r/3.mp3".into()),
+        duration_s: 30,
+        call: line,
+    };
+    let voice = |a: &[Action]| {
+        a.iter().find_map(|x| match x {
+            Action::AddRecording { voice, .. } => Some(voice.clone()),
+            _ => None,
+        })
+    };
+    let line = "+15550199001";
+    let started = Some("2024-05-01T10:00:00Z".to_owned());
+    let out = voice(&decide_en(
+        &ended(CallLine {
+            outbound: true,
+            line: Some(line.into()),
+            started_at: started.clone(),
+        }),
+        &crm,
+        &ctx(),
+    ))
+    .expect("a voice comment");
+    assert_eq!(
+        (out.from(), out.to(), out.started_at(), out.call_duration()),
+        (line, NUM, "2024-05-01T10:00:00Z", 30)
+    );
+    assert_eq!(out.recording_url(), Some("https://r/3.mp3"));
+    let inbound = voice(&decide_en(
+        &ended(CallLine {
+            outbound: false,
+            line: Some(line.into()),
+            started_at: started.clone(),
+        }),
+        &crm,
+        &ctx(),
+    ))
+    .expect("a voice comment");
+    assert_eq!((inbound.from(), inbound.to()), (NUM, line));
+    for unknown in [
+        CallLine {
+            outbound: true,
+            line: None,
+            started_at: started,
+        },
+        CallLine {
+            outbound: true,
+            line: Some(line.into()),
+            started_at: None,
+        },
+    ] {
+        let a = decide_en(&ended(unknown), &crm, &ctx());
+        assert_eq!(voice(&a), None, "{a:?}");
+        assert!(
+            matches!(&a[0], Action::AddComment { body, .. } if body.contains("https://r/3.mp3")),
+            "{a:?}"
+        );
     }
 }
