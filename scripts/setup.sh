@@ -35,9 +35,23 @@ install_crate() {
     return
   fi
   say "installing $crate $version (a few minutes, once)"
-  # --locked first; if the registry no longer has a locked dependency, resolve afresh.
-  cargo install "$crate" --version "$version" --locked --quiet ||
-    cargo install "$crate" --version "$version" --quiet
+  # --locked first: the dependency versions the crate was released with. When the registry no
+  # longer has one of them (yanked), cargo refuses with "failed to select a version for the
+  # requirement ..."; then resolve afresh. Cargo's error is kept quiet and explained in one line,
+  # so that it does not read as the end of the setup.
+  local errors
+  errors=$(mktemp)
+  if cargo install "$crate" --version "$version" --locked --quiet 2>"$errors"; then
+    rm -f "$errors"
+    return
+  fi
+  local why="the locked install failed"
+  if grep -q 'failed to select a version' "$errors"; then
+    why="the locked install failed (a locked dependency is no longer on the registry)"
+  fi
+  say "$why; retrying with fresh resolution. Cargo said: $(grep -m1 '^error' "$errors" || head -n1 "$errors")"
+  rm -f "$errors"
+  cargo install "$crate" --version "$version" --quiet
 }
 
 wasm_bindgen_version=$(lock_version wasm-bindgen)

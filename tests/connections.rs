@@ -18,12 +18,17 @@ use domain::{
     dial::{ContactPlan, DialPlan, TicketPlan},
     labels::Catalogue,
     rules::{decide, Event, RuleContext, Session},
+    voice::CallLine,
 };
 use futures::executor::block_on;
 use support::fake_zendesk::{FakeZendesk, Fault};
 
 const AGENT: u64 = 7;
 const NUMBER: &str = "+14155550100";
+/// The outbound number the test calls are placed from.
+const LINE: &str = "+15550002";
+/// When the test calls started, as the platform reports it.
+const STARTED_AT: &str = "2024-05-01T10:00:00Z";
 
 fn session(id: &str) -> Session {
     Session {
@@ -46,7 +51,7 @@ fn placed(call: &str, contact: u64) -> Vec<Write> {
     let plan = DialPlan {
         to: NUMBER.into(),
         extension: None,
-        outbound_number: "+15550002".into(),
+        outbound_number: LINE.into(),
         language: "en".into(),
         contact: ContactPlan::Existing { id: contact },
         ticket: TicketPlan::New,
@@ -84,6 +89,11 @@ fn ended(call: &str, ticket: u64) -> Vec<Write> {
         ticket_id: ticket,
         recording_url: Some(format!("https://recordings.example/{call}.mp3")),
         duration_s: 42,
+        call: CallLine {
+            outbound: true,
+            line: Some(LINE.into()),
+            started_at: Some(STARTED_AT.into()),
+        },
     };
     fold(&decide(
         &event,
@@ -183,6 +193,23 @@ fn one_outbound_call_costs_one_read_and_two_writes() {
     assert_eq!(t.comments.len(), 2, "{:?}", t.comments);
     assert!(t.comments[1].contains("https://recordings.example/call-1.mp3"));
     assert_eq!(t.voice_comments, 1);
+    // Issue 11, item 4: the voice comment's From/To/Started block is filled from the call: an
+    // outbound call is from the outbound number to the customer, with its start in RFC 3339.
+    let voice = &t.voice_data[0];
+    assert_eq!(
+        (
+            voice["from"].as_str(),
+            voice["to"].as_str(),
+            voice["started_at"].as_str()
+        ),
+        (Some(LINE), Some(NUMBER), Some(STARTED_AT)),
+        "{voice}"
+    );
+    assert_eq!(
+        voice["recording_url"],
+        "https://recordings.example/call-1.mp3"
+    );
+    assert_eq!(voice["call_duration"], 42);
 }
 
 // A reload while a write is in flight: the write landed, the answer was lost. The reopened
@@ -784,14 +811,9 @@ fn voice_tickets_carry_via_and_voice_comment() {
         idempotency_key: Some("vm-1.0".into()),
         ..NewTicket::default()
     };
-    let voice = VoiceComment {
-        from: NUMBER.into(),
-        to: "+15550002".into(),
-        recording_url: Some("https://recordings.example/v.mp3".into()),
-        started_at: "2024-05-01T10:00:00Z".into(),
-        call_duration: 12,
-        answered_by_id: None,
-    };
+    let voice = VoiceComment::new(NUMBER, LINE, STARTED_AT, 12)
+        .unwrap()
+        .with_recording("https://recordings.example/v.mp3");
     let created = block_on(zd.create_voice_ticket(&ticket, Some(&voice), Some(AGENT))).unwrap();
     let t = fake
         .tickets()

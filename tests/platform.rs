@@ -144,7 +144,8 @@ fn call_request_carries_the_plan() {
 #[test]
 fn events_decode_and_unknown_types_are_ignored() {
     let ended: PlatformEvent = serde_json::from_str(
-        r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","durations":{"call":42,"wait":3,"hold":0},"x":1}"#,
+        r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","durations":{"call":42,"wait":3,"hold":0},"x":1,
+            "line":"+15550199001","started_at":"2024-05-01T10:00:00Z"}"#,
     )
     .unwrap();
     assert_eq!(
@@ -156,7 +157,9 @@ fn events_decode_and_unknown_types_are_ignored() {
                 call: 42,
                 wait: 3,
                 hold: 0
-            }
+            },
+            line: "+15550199001".into(),
+            started_at: "2024-05-01T10:00:00Z".into(),
         }
     );
     let other: PlatformEvent = serde_json::from_str(r#"{"type":"csat.rated","score":5}"#).unwrap();

@@ -82,7 +82,9 @@ pub struct RememberedChoice {
 }
 
 /// OQ-33: outbound number = the remembered one if still offered, else the queue's default, else
-/// the first; language = remembered, else the agent's adapter language, else the first offered.
+/// the first; language = remembered, else the agent's language (their locale, matched by language,
+/// then region: [`crate::labels::best_language`], preferring the outbound number's own language),
+/// else the first offered.
 pub fn default_outbound(
     options: &OutboundOptions,
     agent_language: &str,
@@ -103,11 +105,23 @@ pub fn default_outbound(
         .or_else(|| options.numbers.first().map(|o| o.number.clone()));
     let offered =
         |l: &str| options.languages.is_empty() || options.languages.iter().any(|o| o == l);
+    let number_language = number
+        .as_ref()
+        .and_then(|n| options.numbers.iter().find(|o| &o.number == n))
+        .map(|o| o.lang.as_str());
+    let agent = agent_language.trim();
     let language = remembered
         .language
         .clone()
         .filter(|l| offered(l))
-        .or_else(|| Some(agent_language.to_owned()).filter(|l| !l.is_empty() && offered(l)))
+        .or_else(|| {
+            if options.languages.is_empty() {
+                Some(agent.to_owned()).filter(|l| !l.is_empty())
+            } else {
+                crate::labels::best_language(agent, &options.languages, number_language)
+                    .map(str::to_owned)
+            }
+        })
         .or_else(|| options.languages.first().cloned());
     (number, language)
 }
@@ -121,7 +135,8 @@ pub struct DialContext {
     pub team: Option<Team>,
     /// Default region for parsing typed numbers (agent or outbound number's country).
     pub region: String,
-    /// The agent's adapter language.
+    /// The agent's language: their Zendesk locale (`it-IT`), matched to the offered call
+    /// languages by language, then region (OQ-33).
     pub agent_language: String,
     /// Outbound numbers and languages.
     pub options: OutboundOptions,

@@ -578,9 +578,82 @@ pub fn language_for_locale(locale: &str) -> &'static str {
     }
 }
 
+/// A locale's language (lower case) and region (upper case, when it has one): `it-IT`, `it_it`
+/// and `IT_it` are all (`it`, `IT`); `it` is (`it`, none).
+fn language_and_region(locale: &str) -> (String, Option<String>) {
+    let mut parts = locale.trim().split(['-', '_']);
+    let language = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let region = parts
+        .next()
+        .filter(|r| !r.is_empty())
+        .map(str::to_ascii_uppercase);
+    (language, region)
+}
+
+/// OQ-33, UI-2: the offered call language (`en-US`, `it-IT`, ...) that fits the agent's locale
+/// (`it-IT`, `it`, `IT_it`, whatever the case or separator): the same locale first; else one of
+/// the same language in any region, `preferred` (the outbound number's own language) when it is
+/// one of them, else the first offered. None when no offered language has the locale's language
+/// (the caller then falls back to its default).
+pub fn best_language<'a>(
+    locale: &str,
+    offered: &'a [String],
+    preferred: Option<&str>,
+) -> Option<&'a str> {
+    let (language, region) = language_and_region(locale);
+    if language.is_empty() {
+        return None;
+    }
+    let parsed: Vec<(&'a str, (String, Option<String>))> = offered
+        .iter()
+        .map(|o| (o.as_str(), language_and_region(o)))
+        .collect();
+    if let Some((o, _)) = parsed
+        .iter()
+        .find(|(_, (l, r))| *l == language && *r == region)
+    {
+        return Some(o);
+    }
+    let same: Vec<&'a str> = parsed
+        .iter()
+        .filter(|(_, (l, _))| *l == language)
+        .map(|(o, _)| *o)
+        .collect();
+    let preferred = preferred.map(language_and_region);
+    same.iter()
+        .find(|o| Some(language_and_region(o)) == preferred)
+        .or_else(|| same.first())
+        .copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // OQ-33 (issue 11, item 6): match by language, then region.
+    #[test]
+    fn best_language_matches_by_language_then_region() {
+        let offered: Vec<String> = ["en-US", "it-IT", "es-ES"].map(String::from).to_vec();
+        let best = |locale: &str| best_language(locale, &offered, None);
+        assert_eq!(best("it-IT"), Some("it-IT"));
+        assert_eq!(best("it"), Some("it-IT"));
+        assert_eq!(best("IT_it"), Some("it-IT"));
+        assert_eq!(best("it_CH"), Some("it-IT"));
+        assert_eq!(best("ES"), Some("es-ES"));
+        assert_eq!(best("fr-FR"), None, "not offered: the caller's default");
+        assert_eq!(best(""), None);
+        assert_eq!(best("-IT"), None);
+        // Exact locale first, then the preferred (the outbound number's language), then the first.
+        let offered: Vec<String> = ["en-US", "en-GB", "it"].map(String::from).to_vec();
+        let best = |locale: &str, preferred| best_language(locale, &offered, preferred);
+        assert_eq!(best("en-US", Some("en-GB")), Some("en-US"));
+        assert_eq!(best("en_gb", None), Some("en-GB"));
+        assert_eq!(best("en-AU", Some("en-GB")), Some("en-GB"));
+        assert_eq!(best("en-AU", Some("it")), Some("en-US"));
+        assert_eq!(best("en", None), Some("en-US"));
+        assert_eq!(best("it-IT", None), Some("it"));
+        assert_eq!(best("it", None), Some("it"));
+    }
 
     /// The position of each label in the declaration. The match is exhaustive, so a new variant
     /// does not compile until it is numbered here; the tests below then require it in

@@ -6,8 +6,9 @@
 //!
 //! Modules, in the order data flows: [`settings`] (what the Portal saved), [`phone`] (numbers),
 //! [`crm`] (the Zendesk records the rules read), [`dial`] (the dial screen), [`rules`] (what to
-//! write to Zendesk for each event), [`comments`] and [`fields`] (what the writes contain),
-//! [`batch`] (how writes are grouped and retried). [`labels`] holds every word shown or written.
+//! write to Zendesk for each event), [`comments`], [`fields`] and [`voice`] (what the writes
+//! contain), [`batch`] (how writes are grouped and retried). [`labels`] holds every word shown or
+//! written.
 
 pub mod batch;
 pub mod comments;
@@ -19,3 +20,4 @@ pub mod phone;
 pub mod rules;
 pub mod settings;
 pub mod time;
+pub mod voice;

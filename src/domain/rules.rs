@@ -15,6 +15,7 @@ use crate::dial::{ContactPlan, DialPlan, TicketPlan};
 use crate::fields::{self, FieldIds, SessionFacts};
 use crate::labels::{Catalogue, Label};
 use crate::settings::Settings;
+use crate::voice::{CallLine, VoiceComment};
 
 /// Zendesk `via_id` for a voicemail ticket (TICKET-13).
 pub const VIA_VOICEMAIL: u16 = 44;
@@ -98,14 +99,12 @@ pub enum Action {
         /// Body.
         body: String,
     },
-    /// Voice comment with the recording (UPD-7, OQ-36).
+    /// Voice comment with the recording (UPD-7, OQ-36): numbers, start, duration, link.
     AddRecording {
         /// Ticket.
         ticket: TicketRef,
-        /// Recording link.
-        recording_url: String,
-        /// Call duration, seconds.
-        duration_s: u64,
+        /// The voice comment (never empty: [`VoiceComment::new`]).
+        voice: VoiceComment,
     },
     /// Custom field values.
     SetCustomFields {
@@ -242,6 +241,10 @@ pub enum Event {
         recording_url: Option<String>,
         /// Duration, seconds.
         duration_s: u64,
+        /// Which way the call went, the platform's number on it and its start: what the voice
+        /// comment with the recording needs besides the customer's number.
+        #[serde(default)]
+        call: CallLine,
     },
     /// UPD-9.
     Transferred {
@@ -427,6 +430,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
             ticket_id,
             recording_url,
             duration_s,
+            call,
         } => {
             // UPD-8, OQ-30: the surviving ticket of a merge.
             let t = TicketRef::Existing(crm.surviving_ticket(*ticket_id));
@@ -439,12 +443,15 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                     ticket: t,
                     body: comments::call_finished(cat, &session.id, *duration_s, recording),
                 });
-                if let Some(url) = recording {
-                    out.push(Action::AddRecording {
-                        ticket: t,
-                        recording_url: url.to_owned(),
-                        duration_s: *duration_s,
-                    });
+                // The voice comment needs the call's numbers and start; a call that lacks them
+                // gets none (an empty From/To/Started block is worse than none), and the
+                // "Call finished" comment above still carries the duration and the link.
+                let voice = recording.map(|url| {
+                    VoiceComment::for_call(call, session.customer_number.as_deref(), *duration_s)
+                        .map(|v| v.with_recording(url))
+                });
+                if let Some(Ok(voice)) = voice {
+                    out.push(Action::AddRecording { ticket: t, voice });
                 }
             }
             // FIELD-1, FIELD-3, FIELD-6 … FIELD-12.
@@ -788,6 +795,16 @@ enum Kind {
 }
 
 impl Kind {
+    /// AGENT-2: an agent handles the session (their own call or chat), so its ticket pops for
+    /// them; abandoned calls and voicemails have no agent (their owner, the default CRM user
+    /// when there is one, only stands in for one: TICKET-11).
+    fn has_agent(self) -> bool {
+        match self {
+            Kind::Chat | Kind::Inbound | Kind::Outbound => true,
+            Kind::Abandoned | Kind::Voicemail => false,
+        }
+    }
+
     fn via(self) -> Option<u16> {
         match self {
             Kind::Chat => None,
@@ -860,9 +877,9 @@ fn new_ticket(
         recording_url: recording,
     });
     let t = TicketRef::Created(out.len() - 1);
-    // AGENT-2: only when an agent handles the session (not the default CRM user).
-    if let Some(agent) = assignee.filter(|a| Some(*a) != ctx.settings.developer.default_crm_user_id)
-    {
+    // AGENT-2: only when an agent handles the session, whoever else they are: an agent who is
+    // also the account's default CRM user still sees the ticket of their own call or chat.
+    if let Some(agent) = assignee.filter(|_| kind.has_agent()) {
         out.push(Action::ScreenPop {
             ticket: t,
             agent_id: agent,

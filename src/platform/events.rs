@@ -100,6 +100,13 @@ pub enum PlatformEvent {
         /// Call, wait and hold times.
         #[serde(default)]
         durations: Durations,
+        /// The platform's number on the call (E.164): the outbound number it was placed from,
+        /// or the number an inbound caller dialled; empty when not reported.
+        #[serde(default)]
+        line: String,
+        /// When the call started (ISO-8601); empty when not reported.
+        #[serde(default)]
+        started_at: String,
     },
     /// Anything else.
     #[serde(other)]

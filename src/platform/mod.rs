@@ -13,7 +13,10 @@
 //!   contact at the end of the call (TICKET-7);
 //!
 //! and on the events `call.held` and `call.resumed`, and the inbound fields of `call.ringing`
-//! (`direction`, `customer_number`, `menu_path`, `lang`).
+//! (`direction`, `customer_number`, `menu_path`, `lang`). A call (in `GET /calls` and in every
+//! `call.*` event) also carries `line`, the platform's own number on it (the outbound number it
+//! was placed from, or the number an inbound caller dialled), and `started_at` (ISO-8601): the
+//! From/To/Started block of the call's voice comment.
 //!
 //! Requests go through a [`Transport`] (gloo-net in the app, a fake in tests). The bearer token
 //! from sign-in lives in this client's memory only: never in storage, a URL or a log. A 401 signs
@@ -111,6 +114,34 @@ pub struct CallInfo {
     /// The recording, once the call has ended.
     #[serde(default)]
     pub recording_url: Option<String>,
+    /// The platform's number on the call (E.164); empty when not reported.
+    #[serde(default)]
+    pub line: String,
+    /// When the call started (ISO-8601); empty when not reported.
+    #[serde(default)]
+    pub started_at: String,
+}
+
+impl CallInfo {
+    /// Which way the call went, its line and its start, for its voice comment.
+    pub fn call_line(&self) -> domain::voice::CallLine {
+        call_line(
+            self.direction != Direction::Inbound,
+            &self.line,
+            &self.started_at,
+        )
+    }
+}
+
+/// What a voice comment needs of a call besides the customer: `outbound`, the platform's `line`
+/// and `started_at` as reported (empty = unknown).
+pub fn call_line(outbound: bool, line: &str, started_at: &str) -> domain::voice::CallLine {
+    let known = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    domain::voice::CallLine {
+        outbound,
+        line: known(line),
+        started_at: known(started_at),
+    }
 }
 
 /// The platform's answer about one call.

@@ -235,7 +235,8 @@ mod web {
             };
             adapter.context.update(|c| {
                 c.region = region_for_locale(&locale);
-                c.agent_language = language_for_locale(&locale).to_owned();
+                // The whole locale: the dial screen matches it by language, then region (OQ-33).
+                c.agent_language = locale.clone();
             });
             let tab = format!("tab-{}", (js_sys::Math::random() * 1e12) as u64);
             let backend = Rc::new(Backend {
@@ -504,6 +505,7 @@ mod web {
                         ticket_id: call.ticket_id.unwrap_or(TICKET_OF_EARLIER_JOB),
                         recording_url: info.recording_url.clone(),
                         duration_s: info.durations.call,
+                        call: info.call_line(),
                     };
                     let on = call.ticket_id.is_none().then_some(first.as_str());
                     enqueue(adapter, &b, ended, &event, on);
@@ -670,14 +672,24 @@ mod web {
                 call_id,
                 recording_url,
                 durations,
+                line,
+                started_at,
             } if call_id == id => {
                 phase(CallPhase::Ended, adapter);
                 let Some(b) = backend() else { return };
+                // The platform's line; for a call placed here, else the number it was placed from.
+                let outbound = call.inbound.is_none();
+                let line = if line.is_empty() && outbound {
+                    call.plan.outbound_number.clone()
+                } else {
+                    line
+                };
                 let event = |ticket_id| Event::Ended {
                     session: session_of(id, &call),
                     ticket_id,
                     recording_url: recording_url.clone(),
                     duration_s: durations.call,
+                    call: crate::platform::call_line(outbound, &line, &started_at),
                 };
                 // An inbound call whose caller the agent did not pick has no ticket here: the
                 // platform gives it to the newest matching contact (TICKET-7).

@@ -112,7 +112,7 @@ impl Batching {
         if let Some(url) = direct
             .voice_comment
             .as_ref()
-            .and_then(|v| v.recording_url.clone())
+            .and_then(|v| v.recording_url().map(str::to_owned))
         {
             if ops.iter().filter_map(queued_text).any(|t| t.contains(&url)) {
                 direct.voice_comment = None;

@@ -5,7 +5,7 @@
 //! (Zendesk takes one comment per update). Screen pops are not Zendesk requests: the adapter
 //! routes the agent's own browser through ZAF.
 
-use crate::zendesk::{NewTicket, NewUser, TicketChange, VoiceComment};
+use crate::zendesk::{NewTicket, NewUser, TicketChange};
 use domain::rules::{Action, TicketRef, UserRef};
 use serde::{Deserialize, Serialize};
 
@@ -177,17 +177,7 @@ fn apply_change(change: &mut TicketChange, action: &Action) {
         }
         Action::Assign { agent_id, .. } => change.assignee_id = Some(*agent_id),
         Action::AddComment { body, .. } => change.comment = Some(body.clone()),
-        Action::AddRecording {
-            recording_url,
-            duration_s,
-            ..
-        } => {
-            change.voice_comment = Some(VoiceComment {
-                recording_url: Some(recording_url.clone()),
-                call_duration: *duration_s,
-                ..VoiceComment::default()
-            })
-        }
+        Action::AddRecording { voice, .. } => change.voice_comment = Some(voice.clone()),
         Action::SetCustomFields { fields, .. } => merge_fields(&mut change.custom_fields, fields),
         _ => {}
     }
@@ -258,8 +248,14 @@ mod tests {
             },
             Action::AddRecording {
                 ticket: t,
-                recording_url: "https://r/1.mp3".into(),
-                duration_s: 30,
+                voice: domain::voice::VoiceComment::new(
+                    "+15550002",
+                    "+14155550100",
+                    "2024-05-01T10:00:00Z",
+                    30,
+                )
+                .unwrap()
+                .with_recording("https://r/1.mp3"),
             },
             Action::SetCustomFields {
                 ticket: t,
@@ -273,7 +269,7 @@ mod tests {
         };
         assert_eq!(*ticket, Ref::Existing(40));
         assert_eq!(change.comment.as_deref(), Some("Call finished"));
-        assert_eq!(change.voice_comment.as_ref().unwrap().call_duration, 30);
+        assert_eq!(change.voice_comment.as_ref().unwrap().call_duration(), 30);
         assert_eq!(change.custom_fields, vec![(2, json!(30))]);
     }
 

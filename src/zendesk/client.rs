@@ -90,24 +90,9 @@ pub struct NewUser {
     pub phone: String,
 }
 
-/// A Talk Partner Edition voice comment (reference/zendesk.md §4.1).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct VoiceComment {
-    /// Caller number.
-    pub from: String,
-    /// Dialled number.
-    pub to: String,
-    /// Recording URL (Zendesk keeps the link).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recording_url: Option<String>,
-    /// ISO-8601 call start.
-    pub started_at: String,
-    /// Duration, seconds.
-    pub call_duration: u64,
-    /// The agent's user id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub answered_by_id: Option<u64>,
-}
+/// A Talk Partner Edition voice comment (reference/zendesk.md §4.1): built only through its
+/// checked constructor, so it is never sent with empty numbers or start.
+pub use domain::voice::VoiceComment;
 
 /// A ticket to create.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -148,9 +133,22 @@ pub struct TicketChange {
     /// Tags to add.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub additional_tags: Vec<String>,
-    /// A voice comment to add.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A voice comment to add. One persisted before voice comments were checked, with empty
+    /// numbers or start, is dropped when read back rather than sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked_or_none"
+    )]
     pub voice_comment: Option<VoiceComment>,
+}
+
+/// A voice comment as read back, or none when it does not pass [`VoiceComment::new`].
+fn checked_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<VoiceComment>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    Ok(value.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 impl TicketChange {

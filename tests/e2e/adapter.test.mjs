@@ -117,6 +117,19 @@ test('click-to-call from a user profile creates the call ticket', async () => {
   assert.equal(ticket.assignee_id, s.agents.find((a) => a.email === 'ada@sandbox.test')?.zendesk_user_id ?? ticket.assignee_id);
   assert.match(internal(ticket)[0].body, /Call ID/);
   assert.match(internal(ticket)[1].body, /Call finished[\s\S]*Recording/);
+  // Issue 11, item 4: the voice comment's From/To/Started block is filled: from the outbound
+  // number, to Anna, started at the call's start (RFC 3339).
+  const data = voice(ticket)[0].data ?? {};
+  const placed = s.platform_calls.at(-1);
+  assert.deepEqual({ from: data.from, to: data.to, started_at: data.started_at },
+    { from: placed.line, to: '+15550101000', started_at: placed.started_at }, JSON.stringify(data));
+  assert.match(data.from ?? '', /^\+[1-9]\d{1,14}$/);
+  assert.match(data.started_at ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  // AGENT-2, issue 11 item 5: ada is the account's default CRM user (the fixture's first agent);
+  // her own call still pops its new ticket (a routeTo from the adapter).
+  const invokes = await page.evaluate(() => window.sandbox.invokes);
+  assert.ok(invokes.some((i) => i.name === 'routeTo' && i.args[0] === 'ticket' && Number(i.args[1]) === ticket.id),
+    `AGENT-2: the new ticket #${ticket.id} pops: ${JSON.stringify(invokes.map((i) => [i.name, ...i.args]))}`);
   const made = (await appRequests()).slice(requestsBefore);
   const reads = made.filter((r) => r.method === 'GET').length;
   const writes = made.length - reads;

@@ -35,6 +35,8 @@ pub struct FakeTicket {
     pub subject: String,
     pub comments: Vec<String>,
     pub voice_comments: usize,
+    /// The `voice_comment` objects received, in order.
+    pub voice_data: Vec<Value>,
     pub custom_fields: BTreeMap<u64, Value>,
     pub op_keys: Vec<String>,
     pub created_at: String,
@@ -114,6 +116,7 @@ impl FakeZendesk {
                 subject: format!("Ticket {id}"),
                 comments: vec![],
                 voice_comments: 0,
+                voice_data: vec![],
                 custom_fields: BTreeMap::new(),
                 op_keys: vec![],
                 created_at: format!("2024-05-01T10:00:{:02}Z", id % 60),
@@ -272,6 +275,7 @@ impl FakeZendesk {
                     subject: t["subject"].as_str().unwrap_or("").into(),
                     comments: vec![t["comment"]["body"].as_str().unwrap_or("").into()],
                     voice_comments: usize::from(t.get("voice_comment").is_some()),
+                    voice_data: t.get("voice_comment").cloned().into_iter().collect(),
                     custom_fields: BTreeMap::new(),
                     op_keys: vec![],
                     created_at: "2024-05-01T10:00:00Z".into(),
@@ -301,6 +305,7 @@ impl FakeZendesk {
                     subject: t["subject"].as_str().unwrap_or("").into(),
                     comments: vec![t["comment"]["body"].as_str().unwrap_or("").into()],
                     voice_comments: 0,
+                    voice_data: vec![],
                     custom_fields: t["custom_fields"]
                         .as_array()
                         .map(|a| {
@@ -340,8 +345,9 @@ impl FakeZendesk {
                     );
                     t.comments.push(body.to_owned());
                 }
-                if change.get("voice_comment").is_some() {
+                if let Some(voice) = change.get("voice_comment") {
                     t.voice_comments += 1;
+                    t.voice_data.push(voice.clone());
                 }
                 if let Some(status) = change["status"].as_str() {
                     t.status = status.to_owned();

@@ -698,3 +698,54 @@ fn country_picker_changes_how_numbers_are_read() {
     let plan = d.call(&CrmState::default(), &cat).unwrap();
     assert_eq!(plan.to, "+390212345678");
 }
+
+// OQ-33, UI-2 (issue 11, item 6): the agent's language is matched to the offered languages by
+// language, then region. An agent whose Zendesk locale is `it-IT` (or just `it`, or `IT_it`) gets
+// `it-IT`, not the first offered language (regression: `it` was compared with `it-IT` exactly);
+// a language not offered falls back to the default.
+#[test]
+fn oq_33_call_language_follows_the_locale_by_language_then_region() {
+    let number = |n: &str, lang: &str, default: bool| OutboundNumber {
+        number: n.into(),
+        label: n.into(),
+        queue_id: 1,
+        lang: lang.into(),
+        default,
+    };
+    let o = OutboundOptions {
+        languages: vec!["en-US".into(), "it-IT".into(), "es-ES".into()],
+        numbers: vec![
+            number("+15550199001", "en-US", true),
+            number("+390212345678", "it-IT", false),
+        ],
+    };
+    let none = RememberedChoice::default();
+    let language = |locale: &str| default_outbound(&o, locale, &none).1;
+    for locale in ["it-IT", "it", "IT_it", "it_it", "it-CH", " it-IT "] {
+        assert_eq!(language(locale).as_deref(), Some("it-IT"), "{locale}");
+    }
+    assert_eq!(language("es").as_deref(), Some("es-ES"));
+    assert_eq!(language("en-GB").as_deref(), Some("en-US"));
+    assert_eq!(language("fr-FR").as_deref(), Some("en-US"), "the default");
+    assert_eq!(language("").as_deref(), Some("en-US"), "the default");
+    // A remembered choice still offered wins over the locale.
+    let rem = RememberedChoice {
+        outbound_number: None,
+        language: Some("es-ES".into()),
+    };
+    assert_eq!(
+        default_outbound(&o, "it-IT", &rem).1.as_deref(),
+        Some("es-ES")
+    );
+    // Exact locale first, then the region the outbound number's queue speaks, then the first
+    // offered of the language.
+    let o = OutboundOptions {
+        languages: vec!["en-US".into(), "en-GB".into(), "it-IT".into()],
+        numbers: vec![number("+442012345678", "en-GB", true)],
+    };
+    let language = |locale: &str| default_outbound(&o, locale, &none).1;
+    assert_eq!(language("en-US").as_deref(), Some("en-US"));
+    assert_eq!(language("en-GB").as_deref(), Some("en-GB"));
+    assert_eq!(language("en").as_deref(), Some("en-GB"));
+    assert_eq!(language("en-AU").as_deref(), Some("en-GB"));
+}

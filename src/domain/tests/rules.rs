@@ -6,6 +6,7 @@ use domain::dial::{ContactPlan, DialPlan, TicketPlan};
 use domain::fields::SessionField;
 use domain::labels::Catalogue;
 use domain::rules::*;
+use domain::voice::{CallLine, VoiceComment};
 use serde_json::json;
 
 const NUM: &str = "+14155550100";
@@ -599,6 +600,11 @@ fn call_end_and_merge() {
         ticket_id: 1,
         recording_url: Some("https://r/2.mp3".into()),
         duration_s: 61,
+        call: CallLine {
+            outbound: false,
+            line: Some("+15550199001".into()),
+            started_at: Some("2024-05-01T10:00:00Z".into()),
+        },
     };
     let a = decide_en(&e, &crm, &ctx());
     assert_eq!(
@@ -612,8 +618,9 @@ fn call_end_and_merge() {
         a[1],
         Action::AddRecording {
             ticket: TicketRef::Existing(2),
-            recording_url: "https://r/2.mp3".into(),
-            duration_s: 61
+            voice: VoiceComment::new(NUM, "+15550199001", "2024-05-01T10:00:00Z", 61)
+                .unwrap()
+                .with_recording("https://r/2.mp3")
         }
     );
     let mut c = ctx();
@@ -782,4 +789,169 @@ fn actions_serialise() {
     let v = serde_json::to_value(&a).unwrap();
     assert_eq!(v["action"], "set_status");
     assert_eq!(serde_json::from_value::<Action>(v).unwrap(), a);
+}
+
+// AGENT-2, TICKET-11 (issue 11, item 5): the default CRM user stands in for records no agent owns;
+// an agent who is also the default CRM user still gets the ticket of their own call or chat popped
+// (regression: the pop was skipped whenever the assignee was the default CRM user, so the
+// sandbox's first agent never saw one). Records no agent handles (abandoned calls, voicemail)
+// still pop nothing.
+#[test]
+fn agent_2_pops_the_new_ticket_even_for_the_default_crm_user() {
+    let mut c = ctx();
+    c.settings.developer.default_crm_user_id = Some(7);
+    let pops = |a: &[Action]| {
+        a.iter()
+            .filter_map(|x| match x {
+                Action::ScreenPop { ticket, agent_id } => Some((*ticket, *agent_id)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let created = |a: &[Action]| {
+        let i = a
+            .iter()
+            .position(|x| matches!(x, Action::CreateTicket { .. }))
+            .expect("a ticket is created");
+        TicketRef::Created(i)
+    };
+    // An outbound call to a known contact with a new ticket.
+    let outbound = Event::OutboundPlaced {
+        session: Session {
+            platform: Some(SessionPlatform::Outbound),
+            ..call("")
+        },
+        plan: plan(ContactPlan::Existing { id: 1 }, TicketPlan::New, vec![]),
+        agent_id: 7,
+    };
+    // An inbound IVR call from a new caller, and an SDK chat.
+    let inbound = Event::Assigned {
+        session: call("Support"),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    let chat = Event::Assigned {
+        session: Session {
+            id: "H-1".into(),
+            channel: Some(Channel::Chat),
+            platform: Some(SessionPlatform::Web),
+            email: Some("ann@x.com".into()),
+            ..Default::default()
+        },
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    for (what, event) in [("outbound", outbound), ("inbound", inbound), ("chat", chat)] {
+        let a = decide_en(&event, &CrmState::default(), &c);
+        assert_eq!(pops(&a), [(created(&a), 7)], "{what}: {a:?}");
+    }
+    // The ticket of an open one the call is appended to pops too.
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![platform_ticket(
+            11,
+            TicketStatus::Open,
+            1,
+            Channel::Call,
+            "S",
+        )],
+    };
+    let a = decide_en(
+        &Event::Assigned {
+            session: call("S"),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        &crm,
+        &c,
+    );
+    assert_eq!(pops(&a), [(TicketRef::Existing(11), 7)]);
+    // No agent: an abandoned call and a voicemail, owned by the default CRM user, pop nothing.
+    c.settings.operation.abandoned_call_ticket = true;
+    for event in [
+        Event::Abandoned { session: call("S") },
+        Event::Voicemail {
+            session: call("S"),
+            recording_url: "https://r/1.mp3".into(),
+            duration_s: 30,
+        },
+    ] {
+        let a = decide_en(&event, &CrmState::default(), &c);
+        assert_eq!(
+            created_ticket(&a).2,
+            Some(7),
+            "owned by the default CRM user"
+        );
+        assert!(pops(&a).is_empty(), "no agent, no screen pop: {a:?}");
+    }
+}
+
+// UPD-7, OQ-36 (issue 11, item 4): the voice comment with the recording is filled from the call:
+// an outbound call from the outbound number to the customer, an inbound one from the customer to
+// the number they dialled, started when the call started (regression: From, To and Started were
+// sent empty). A call whose numbers or start are unknown gets no voice comment; its "Call
+// finished" comment still carries the recording link.
+#[test]
+fn upd_7_the_voice_comment_carries_the_call_numbers_and_start() {
+    let crm = CrmState::default();
+    let ended = |line: CallLine| Event::Ended {
+        session: call("S"),
+        ticket_id: 40,
+        recording_url: Some("https://r/3.mp3".into()),
+        duration_s: 30,
+        call: line,
+    };
+    let voice = |a: &[Action]| {
+        a.iter().find_map(|x| match x {
+            Action::AddRecording { voice, .. } => Some(voice.clone()),
+            _ => None,
+        })
+    };
+    let line = "+15550199001";
+    let started = Some("2024-05-01T10:00:00Z".to_owned());
+    let out = voice(&decide_en(
+        &ended(CallLine {
+            outbound: true,
+            line: Some(line.into()),
+            started_at: started.clone(),
+        }),
+        &crm,
+        &ctx(),
+    ))
+    .expect("a voice comment");
+    assert_eq!(
+        (out.from(), out.to(), out.started_at(), out.call_duration()),
+        (line, NUM, "2024-05-01T10:00:00Z", 30)
+    );
+    assert_eq!(out.recording_url(), Some("https://r/3.mp3"));
+    let inbound = voice(&decide_en(
+        &ended(CallLine {
+            outbound: false,
+            line: Some(line.into()),
+            started_at: started.clone(),
+        }),
+        &crm,
+        &ctx(),
+    ))
+    .expect("a voice comment");
+    assert_eq!((inbound.from(), inbound.to()), (NUM, line));
+    for unknown in [
+        CallLine {
+            outbound: true,
+            line: None,
+            started_at: started,
+        },
+        CallLine {
+            outbound: true,
+            line: Some(line.into()),
+            started_at: None,
+        },
+    ] {
+        let a = decide_en(&ended(unknown), &crm, &ctx());
+        assert_eq!(voice(&a), None, "{a:?}");
+        assert!(
+            matches!(&a[0], Action::AddComment { body, .. } if body.contains("https://r/3.mp3")),
+            "{a:?}"
+        );
+    }
 }

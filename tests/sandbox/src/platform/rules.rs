@@ -23,6 +23,7 @@ use std::time::Duration;
 use domain::crm::{Contact, CrmState};
 use domain::labels::Catalogue;
 use domain::rules::{decide, Action, Event, RuleContext, Session, TicketRef, UserRef};
+use domain::voice::VoiceComment;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -386,8 +387,13 @@ fn fold(actions: &[Action], vm: Option<&Voicemail>, number: &str) -> Vec<Write> 
                 if !custom_fields.is_empty() {
                     t["custom_fields"] = fields_json(custom_fields);
                 }
-                if let Some(url) = recording_url {
-                    t["voice_comment"] = voice_comment(url, vm, number);
+                // A voicemail ticket without its voice comment (no line or start known) is
+                // refused by Zendesk: the run reports it rather than writing an empty block.
+                if let Some(voice) = recording_url
+                    .as_deref()
+                    .and_then(|u| voice_comment(u, vm, number))
+                {
+                    t["voice_comment"] = voice;
                 }
                 writes.push(Write::Ticket {
                     action: i,
@@ -426,10 +432,10 @@ fn fold(actions: &[Action], vm: Option<&Voicemail>, number: &str) -> Vec<Write> 
                     _ => None,
                 };
                 match target {
-                    Some(t) => change(t, a, vm, number),
+                    Some(t) => change(t, a),
                     None => {
                         let mut body = json!({"ticket": {}});
-                        change(&mut body["ticket"], a, vm, number);
+                        change(&mut body["ticket"], a);
                         writes.push(Write::Update {
                             ticket: *ticket,
                             body,
@@ -449,33 +455,27 @@ fn fields_json(fields: &[(u64, Value)]) -> Value {
         .collect()
 }
 
-fn voice_comment(url: &str, vm: Option<&Voicemail>, number: &str) -> Value {
-    let mut v = json!({"from": number, "recording_url": url});
-    if let Some(vm) = vm {
-        v["to"] = json!(vm.line);
-        v["started_at"] = json!(iso(vm.started_s));
-        v["call_duration"] = json!(vm.duration_s);
-        if let Some(t) = &vm.transcript {
-            v["transcription_text"] = json!(t);
-        }
-    }
-    v
+/// The voicemail's voice comment: from the caller (`number`) to the line they dialled, started
+/// when the call did (the checked [`VoiceComment`], so never with an empty From/To/Started);
+/// None when the voicemail's line or start is not known.
+fn voice_comment(url: &str, vm: Option<&Voicemail>, number: &str) -> Option<Value> {
+    let vm = vm?;
+    let voice = VoiceComment::new(number, &vm.line, &iso(vm.started_s), vm.duration_s)
+        .ok()?
+        .with_recording(url);
+    let voice = match &vm.transcript {
+        Some(t) => voice.with_transcription(t),
+        None => voice,
+    };
+    Some(json!(voice))
 }
 
-fn change(t: &mut Value, a: &Action, vm: Option<&Voicemail>, number: &str) {
+fn change(t: &mut Value, a: &Action) {
     match a {
         Action::SetStatus { status, .. } => t["status"] = json!(status),
         Action::Assign { agent_id, .. } => t["assignee_id"] = json!(agent_id),
         Action::AddComment { body, .. } => t["comment"] = json!({"body": body, "public": false}),
-        Action::AddRecording {
-            recording_url,
-            duration_s,
-            ..
-        } => {
-            let mut v = voice_comment(recording_url, vm, number);
-            v["call_duration"] = json!(duration_s);
-            t["voice_comment"] = v;
-        }
+        Action::AddRecording { voice, .. } => t["voice_comment"] = json!(voice),
         Action::SetCustomFields { fields, .. } => {
             let mut all: Vec<Value> = t["custom_fields"].as_array().cloned().unwrap_or_default();
             for (id, v) in fields {
@@ -578,7 +578,7 @@ mod tests {
             duration_s: 42,
             transcript: Some("Call me".into()),
             line: "+15550199001".into(),
-            started_s: 0,
+            started_s: 1_714_557_600,
         };
         let writes = fold(&actions, Some(&vm), "+15550100000");
         assert_eq!(writes.len(), 2);
@@ -591,6 +591,10 @@ mod tests {
         assert_eq!(t["voice_comment"]["recording_url"], "https://r/1.mp3");
         assert_eq!(t["voice_comment"]["call_duration"], 42);
         assert_eq!(t["voice_comment"]["transcription_text"], "Call me");
+        // Issue 11, item 4: the From/To/Started block is filled: from the caller to the line.
+        assert_eq!(t["voice_comment"]["from"], "+15550100000");
+        assert_eq!(t["voice_comment"]["to"], "+15550199001");
+        assert_eq!(t["voice_comment"]["started_at"], "2024-05-01T10:00:00Z");
         assert_eq!(t["comment"]["public"], false);
     }
 
