@@ -52,7 +52,7 @@ for f in "${files[@]}"; do
     tail -20 "$out/log.txt" >&2
     exit 1
   fi
-  count() { [[ -f $out/mutants.out/$1.txt ]] && grep -c . "$out/mutants.out/$1.txt" || echo 0; }
+  count() { [[ -s $out/mutants.out/$1.txt ]] && grep -c . "$out/mutants.out/$1.txt" || echo 0; }
   caught=$(count caught) missed=$(count missed) unviable=$(count unviable) timeout=$(count timeout)
   viable=$((caught + missed + timeout))
   pct=$(awk -v c="$caught" -v v="$viable" 'BEGIN { printf v ? "%.0f" : "-", v ? 100 * c / v : 0 }')
