@@ -330,6 +330,18 @@ mod tests {
         assert_eq!(body, data);
     }
 
+    // UPD-16, OQ-31: an empty object or list in the response is still a line of its own, so the
+    // agent sees the key came back empty rather than missing. Used to survive mutation testing:
+    // either emptiness guard forced true, which dropped those keys.
+    #[test]
+    fn api_response_keeps_empty_values() {
+        let data = json!({"tags": [], "extra": {}, "order": {"lines": [], "id": 7}});
+        assert_eq!(
+            api_response(&en(), ApiResponseComment::KeyValue, "crm", &data).unwrap(),
+            "API response: crm\nextra: {}\norder.id: 7\norder.lines: []\ntags: []"
+        );
+    }
+
     // UPD-13: the comment names the data key.
     #[test]
     fn no_designated_field_text() {

@@ -349,6 +349,31 @@ mod tests {
         assert_eq!(TicketOrigin::from_tags(&["vip".into()]), None);
     }
 
+    // UPD-2, OQ-28, AGENT-4: the origin tags are exactly these (the channel, the menu as a slug,
+    // words joined by one `_`), and a call's tags read back as a call. Used to survive mutation
+    // testing: `==` -> `!=` in the chat test (a call's ticket read back as a chat) and the `!`
+    // deleted in the slug (menu words run together).
+    #[test]
+    fn origin_tags_exact() {
+        let call = TicketOrigin {
+            channel: Channel::Call,
+            menu: "Main menu > Billing".into(),
+        };
+        assert_eq!(
+            call.tags(),
+            ["ccaip", "ccaip_call", "ccaip_menu_main_menu_billing"]
+        );
+        let back = TicketOrigin::from_tags(&call.tags()).unwrap();
+        assert_eq!(back.channel, Channel::Call);
+        assert!(back.same_menu("Main menu > Billing"));
+        assert!(!back.same_menu("Mainmenu Billing"));
+        let outbound = TicketOrigin {
+            channel: Channel::Call,
+            menu: String::new(),
+        };
+        assert_eq!(outbound.tags(), ["ccaip", "ccaip_call"]);
+    }
+
     // UPD-8, OQ-30: merges are followed to the survivor, cycles do not hang.
     #[test]
     fn merge_chain() {

@@ -284,4 +284,31 @@ mod tests {
         assert_eq!(SessionField::Csat.zendesk_type(), "integer");
         assert_eq!(SessionField::SessionId.title(), "Call/Chat ID");
     }
+
+    // FIELD-13, Anchors §1 #7: "Create" makes each field with its Zendesk type: numbers as
+    // integers, the verification result as a checkbox, the customer's feedback as a text area,
+    // the rest as text. Used to survive mutation testing: the checkbox and text area arms deleted
+    // (both fell back to text).
+    #[test]
+    fn every_field_type() {
+        let types: Vec<(&str, &str)> = SessionField::ALL
+            .iter()
+            .map(|f| (f.title(), f.zendesk_type()))
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                ("Session Type", "text"),
+                ("From Phone Number", "text"),
+                ("Call Duration", "integer"),
+                ("Wait Time", "integer"),
+                ("Queue Name", "text"),
+                ("Call/Chat ID", "text"),
+                ("Hold Time", "integer"),
+                ("Customer Satisfaction Rating", "integer"),
+                ("Verification", "checkbox"),
+                ("Customer Text Feedback", "textarea"),
+            ]
+        );
+    }
 }

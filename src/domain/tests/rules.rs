@@ -955,3 +955,229 @@ fn upd_7_the_voice_comment_carries_the_call_numbers_and_start() {
         );
     }
 }
+
+// The tests below were written against mutants of `rules.rs` that every other test let through
+// (scripts/mutants.sh): each names the rule a surviving mutant broke.
+
+// FIELD-6 … FIELD-12, FIELD-2: an SDK session's end writes its end fields once they exist; a session
+// with no end field to write (an IVR call: FIELD-2) gets no empty field update. Used to survive: the
+// emptiness check inverted, so the fields were dropped and an empty update sent instead.
+#[test]
+fn call_end_writes_end_fields_and_no_empty_update() {
+    let mut c = ctx();
+    c.settings.developer.custom_fields_created = true;
+    c.field_ids.insert(SessionField::HoldTime, 301);
+    let mut mobile = Session {
+        platform: Some(SessionPlatform::Mobile),
+        ..call("S")
+    };
+    mobile.facts.platform = Some(SessionPlatform::Mobile);
+    mobile.facts.hold_s = 20;
+    let ended = |session| Event::Ended {
+        session,
+        ticket_id: 5,
+        recording_url: None,
+        duration_s: 30,
+    };
+    let a = decide_en(&ended(mobile), &CrmState::default(), &c);
+    assert_eq!(
+        a.last(),
+        Some(&Action::SetCustomFields {
+            ticket: TicketRef::Existing(5),
+            fields: vec![(301, json!(20))]
+        })
+    );
+    let a = decide_en(&ended(call("S")), &CrmState::default(), &c);
+    assert_eq!(a.len(), 1, "the call finished comment only: {a:?}");
+    assert!(matches!(a[0], Action::AddComment { .. }));
+}
+
+// UPD-13: "no designated field" is said of a key only when a field mapping exists; without a
+// mapping the data is one comment (AGENT-8), nothing more. Used to survive: the guard forced true,
+// which named every key as missing its field.
+#[test]
+fn custom_data_without_mapping_is_one_comment() {
+    let e = Event::CustomData {
+        ticket_id: 5,
+        items: vec![("tier".into(), "gold".into()), ("pet".into(), "cat".into())],
+        mapping: vec![],
+    };
+    assert_eq!(
+        decide_en(&e, &CrmState::default(), &ctx()),
+        vec![Action::AddComment {
+            ticket: TicketRef::Existing(5),
+            body: "Custom data\ntier: gold\npet: cat".into()
+        }]
+    );
+}
+
+fn sdk_chat(email: Option<&str>, external_id: Option<&str>) -> Session {
+    Session {
+        id: "H-2".into(),
+        channel: Some(Channel::Chat),
+        platform: Some(SessionPlatform::Web),
+        menu: "Sales".into(),
+        language: "en".into(),
+        email: email.map(Into::into),
+        external_id: external_id.map(Into::into),
+        ..Default::default()
+    }
+}
+
+fn assigned_to_7(session: Session, crm: &CrmState) -> Vec<Action> {
+    decide_en(
+        &Event::Assigned {
+            session,
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        crm,
+        &ctx(),
+    )
+}
+
+// CONTACT-2, CONTACT-3, TICKET-1: an SDK contact is found by the identifier or the email the
+// session gives, never by a value both lack (a contact with no identifier is not "the same" as a
+// session with none) nor by a value that differs; a new contact is the ticket's requester. Used to
+// survive: `&&` -> `||` and `==` -> `!=` in the search, and the created contact's index off by one.
+#[test]
+fn sdk_contact_matches_only_given_values() {
+    let other = Contact {
+        id: 1,
+        name: "Bob".into(),
+        email: Some("bob@x.com".into()),
+        external_id: Some("app-1".into()),
+        phone: Some(NUM.into()),
+        created_at: 1,
+        ..Default::default()
+    };
+    let bare = Contact {
+        id: 2,
+        name: "No email, no identifier".into(),
+        created_at: 2,
+        ..Default::default()
+    };
+    let crm = CrmState {
+        contacts: vec![other, bare],
+        tickets: vec![],
+    };
+    for session in [
+        sdk_chat(Some("ann@x.com"), None),
+        sdk_chat(None, Some("app-9")),
+        sdk_chat(Some("ann@x.com"), Some("app-9")),
+    ] {
+        let a = assigned_to_7(session.clone(), &crm);
+        assert!(
+            matches!(&a[0], Action::CreateUser { email, external_id, .. }
+                if *email == session.email && *external_id == session.external_id),
+            "CONTACT-3: a new contact for {session:?}: {a:?}"
+        );
+        assert_eq!(created_ticket(&a).1, UserRef::Created(0), "TICKET-1");
+    }
+    // Either value alone finds the contact (CONTACT-2, CONTACT-4).
+    let by_email = sdk_chat(Some("bob@x.com"), Some("app-9"));
+    let by_id = sdk_chat(Some("ann@x.com"), Some("app-1"));
+    for session in [by_email, by_id] {
+        let a = assigned_to_7(session, &crm);
+        assert_eq!(created_ticket(&a).1, UserRef::Existing(1));
+        assert!(!a.iter().any(|x| matches!(x, Action::CreateUser { .. })));
+    }
+}
+
+// CONTACT-1, TICKET-1: an SDK session that gives neither email nor identifier is matched by its
+// number like an IVR call, not created as an anonymous visitor. Used to survive: `&&` -> `||` in
+// the choice between the two searches.
+#[test]
+fn sdk_session_without_email_or_id_is_matched_by_number() {
+    let s = Session {
+        platform: Some(SessionPlatform::Mobile),
+        ..call("S")
+    };
+    let crm = CrmState {
+        contacts: vec![contact(1, 1)],
+        tickets: vec![],
+    };
+    let a = assigned_to_7(s, &crm);
+    assert_eq!(created_ticket(&a).1, UserRef::Existing(1));
+    assert!(!a.iter().any(|x| matches!(x, Action::CreateUser { .. })));
+}
+
+// CONTACT-7, TICKET-13: an outbound call to a new contact creates the contact first, and that
+// contact (action 0) is the new ticket's requester. Used to survive: the index off by one.
+#[test]
+fn outbound_new_contact_is_the_requester() {
+    let a = decide_en(
+        &Event::OutboundPlaced {
+            session: Session {
+                platform: Some(SessionPlatform::Outbound),
+                ..call("")
+            },
+            plan: plan(
+                ContactPlan::New {
+                    phone: NUM.into(),
+                    name: "Caller x".into(),
+                },
+                TicketPlan::New,
+                vec![],
+            ),
+            agent_id: 7,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert_eq!(created_ticket(&a).1, UserRef::Created(0));
+}
+
+fn tags_of_created(actions: &[Action]) -> Vec<String> {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::CreateTicket { tags, .. } => Some(tags.clone()),
+            _ => None,
+        })
+        .expect("a ticket is created")
+}
+
+// UPD-2, OQ-28, TICKET-10: a new ticket carries its session's channel in its origin tags (a chat's
+// ticket is a chat ticket, so a later call does not append to it); a voicemail's is a call ticket.
+// Used to survive: `==` -> `!=` on the voicemail test, which tagged chats as calls.
+#[test]
+fn new_ticket_origin_tags_follow_the_channel() {
+    let chat = assigned_to_7(sdk_chat(Some("ann@x.com"), None), &CrmState::default());
+    assert_eq!(
+        tags_of_created(&chat),
+        vec!["ccaip", "ccaip_chat", "ccaip_menu_sales"]
+    );
+    let vm = decide_en(
+        &Event::Voicemail {
+            session: call("S"),
+            recording_url: "https://r/1.mp3".into(),
+            duration_s: 30,
+        },
+        &CrmState::default(),
+        &ctx(),
+    );
+    assert_eq!(
+        tags_of_created(&vm),
+        vec!["ccaip", "ccaip_call", "ccaip_menu_s"]
+    );
+}
+
+// TICKET-6, TICKET-7, TICKET-9: the IVR session the platform and the adapter both build for an
+// inbound call carries its id, channel, platform, menu, language and number, which the rules
+// match contacts and tickets by. Used to survive: the constructor replaced by an empty session.
+#[test]
+fn ivr_session_carries_the_call() {
+    assert_eq!(
+        Session::ivr(42, NUM, "Billing", "it"),
+        Session {
+            id: "42".into(),
+            channel: Some(Channel::Call),
+            platform: Some(SessionPlatform::Ivr),
+            menu: "Billing".into(),
+            language: "it".into(),
+            customer_number: Some(NUM.into()),
+            ..Default::default()
+        }
+    );
+}
