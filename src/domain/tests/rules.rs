@@ -978,6 +978,7 @@ fn call_end_writes_end_fields_and_no_empty_update() {
         ticket_id: 5,
         recording_url: None,
         duration_s: 30,
+        call: CallLine::default(),
     };
     let a = decide_en(&ended(mobile), &CrmState::default(), &c);
     assert_eq!(
