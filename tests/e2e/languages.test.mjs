@@ -137,7 +137,9 @@ test('item 7: an Italian agent sees every screen, errors included, in Italian', 
     assert.equal(lang, 'it', `${name}: <html lang>`);
     let own = text;
     for (const d of data) if (d) own = own.split(d).join('');
-    const left = english.filter(([, en]) => own.includes(en)).map(([label, en]) => `${label}: "${en}"`);
+    // Whole words only: "Cancel" is not in the Italian "Cancella".
+    const found = (en) => new RegExp(`(^|[^\\p{L}])${en.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}])`, 'u').test(own);
+    const left = english.filter(([, en]) => found(en)).map(([label, en]) => `${label}: "${en}"`);
     assert.deepEqual(left, [], `${name}: English on the Italian screen`);
   }
   const all = screens.map((s) => s.text).join('\n');
