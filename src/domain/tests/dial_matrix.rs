@@ -9,38 +9,8 @@ use domain::settings::{Settings, Team, TicketIdEntry};
 const A: &str = "+14155550100"; // the dialled number
 const B: &str = "+14155550199"; // another number of contact 1 (rows 0.*)
 
-fn options() -> OutboundOptions {
-    OutboundOptions {
-        languages: vec!["en".into(), "it".into()],
-        numbers: vec![
-            OutboundNumber {
-                number: "+15550001".into(),
-                label: "Sales".into(),
-                queue_id: 1,
-                lang: "en".into(),
-                default: false,
-            },
-            OutboundNumber {
-                number: "+15550002".into(),
-                label: "Support".into(),
-                queue_id: 1,
-                lang: "en".into(),
-                default: true,
-            },
-        ],
-    }
-}
-
-fn ctx(settings: Settings, team: Option<Team>) -> DialContext {
-    DialContext {
-        settings,
-        team,
-        region: "US".into(),
-        agent_language: "en".into(),
-        options: options(),
-        remembered: Default::default(),
-    }
-}
+mod common;
+use common::{ctx, options};
 
 /// CRM data for a cell: `n` = contacts with the number (0, 1, 2), `t` = open tickets of contact 1.
 fn crm(n: u8, t: u8) -> CrmState {

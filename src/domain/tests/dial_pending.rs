@@ -15,29 +15,8 @@ use domain::settings::{Settings, Team, TicketIdEntry};
 
 const A: &str = "+14155550100";
 
-fn options() -> OutboundOptions {
-    OutboundOptions {
-        languages: vec!["en".into()],
-        numbers: vec![OutboundNumber {
-            number: "+15550002".into(),
-            label: "Support".into(),
-            queue_id: 1,
-            lang: "en".into(),
-            default: true,
-        }],
-    }
-}
-
-fn ctx(settings: Settings, team: Option<Team>) -> DialContext {
-    DialContext {
-        settings,
-        team,
-        region: "US".into(),
-        agent_language: "en".into(),
-        options: options(),
-        remembered: Default::default(),
-    }
-}
+mod common;
+use common::ctx;
 
 /// Ann (id 1) has the number and one open ticket (11).
 fn ann() -> CrmState {
