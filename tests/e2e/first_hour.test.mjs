@@ -166,6 +166,10 @@ test('item 2: Call and Enter wait for a slow contact lookup, and the call goes o
   await app.locator('[data-testid=call-button]').focus();
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=hangup-button]').waitFor();
+  // The in-call screen names the contact the dial screen knew, and formats the number.
+  await eventually(async () =>
+    assert.equal(await app.locator('[data-testid=call-caller]').innerText(), bruno.name), 'the caller named');
+  assert.equal(await app.locator('#call-number').innerText(), '+1 555-010-1100');
   await eventually(async () => {
     s = await state();
     const ticket = s.tickets.find((t) => t.id === open.id);
@@ -197,4 +201,43 @@ test('item 2: click-to-call from a profile waits for the contact\'s tickets', as
   'the open ticket shown', 8000);
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), false);
   await api('DELETE', '/_sandbox/faults');
+});
+
+const focused = (app) => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+
+// Keyboard only (items of "What the agent sees"): after sign-in the keys go to the number; "+"
+// typed is not called wrong yet; a long number shows whole; Next puts the focus on the first
+// chooser to answer, a choice moves it on to Call, Enter calls; Hang up keeps its red when
+// focused. Before the fix the focus fell to the page body after sign-in, Next and a choice (the
+// next Tab left the adapter), "+" was refused at once, and the focused Hang up turned blue.
+test('keyboard only: the focus always lands on the next step, and nothing is judged too early', async () => {
+  ({ page } = await signedInPage(env, { prompt_select_open_ticket: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number after sign-in');
+  await page.keyboard.type('+');
+  assert.equal((await app.locator('[data-testid=call-status]').innerText()).trim(), '', 'no refusal while typing');
+  await page.keyboard.type('393331234567');
+  const fits = await app.locator('[data-testid=dial-number]').evaluate((e) => e.scrollWidth <= e.clientWidth);
+  assert.ok(fits, 'the whole number is in view');
+  await page.keyboard.press('Escape'); // a fresh screen; the focus stays in the adapter
+  await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number after Escape');
+  const s = await state();
+  const owner = userByPhone(s, TWO_OPEN);
+  const [newest] = openTicketsOf(s, owner.id);
+  await page.keyboard.type(TWO_OPEN);
+  await page.keyboard.press('Enter'); // Next
+  await eventually(async () => assert.equal(await focused(app), 'ticket-picker'), 'focus on the ticket chooser');
+  await page.keyboard.press('Enter'); // the first (newest) ticket
+  await eventually(async () => assert.equal(await focused(app), 'call-button'), 'focus on Call after the choice');
+  assert.equal(await app.locator(`[data-testid=ticket-option-${newest.id}]`).getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await eventually(async () => assert.equal(await focused(app), 'hangup-button'), 'focus on Hang up');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Tab');
+  const colour = await app.locator('[data-testid=hangup-button]').evaluate((e) => getComputedStyle(e).backgroundColor);
+  assert.equal(colour, 'rgb(204, 51, 64)', 'Hang up stays red when focused');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 });
