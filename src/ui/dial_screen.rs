@@ -130,6 +130,10 @@ pub fn DialScreen() -> impl IntoView {
             return;
         }
         ev.prevent_default();
+        if matches!(intent, KeyIntent::Type(_) | KeyIntent::Backspace) {
+            // The agent is typing: the focus stays where it is.
+            FOCUS_WHEN_LOADED.with(|f| f.set(false));
+        }
         match intent {
             KeyIntent::Type(key) => adapter.edit(|d| {
                 d.press(key);
@@ -178,6 +182,16 @@ pub fn DialScreen() -> impl IntoView {
             .and_then(|d| d.active_element())
             .is_none_or(|e| e.tag_name() == "BODY");
         if lost {
+            focus_next_step();
+        }
+    });
+    // A focus move that waited for the lookups happens once they have answered.
+    Effect::new(move |_| {
+        let loading = view.with(|v| {
+            v.as_ref()
+                .is_some_and(|v| v.blocker == Some(domain::dial::DialError::ContactLoading))
+        });
+        if !loading && FOCUS_WHEN_LOADED.with(|f| f.get()) {
             focus_next_step();
         }
     });
@@ -259,6 +273,11 @@ fn next(adapter: Adapter) {
     focus_next_step();
 }
 
+thread_local! {
+    /// True while a focus move waits for the dial screen's lookups to answer.
+    static FOCUS_WHEN_LOADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Puts the keyboard focus on the next thing the agent needs on the dial screen, once the
 /// screen has drawn: a chooser still to answer, else Call when it is enabled, else the number.
 /// The focus never falls to the page body, where the next Tab would leave the adapter.
@@ -267,6 +286,14 @@ pub fn focus_next_step() {
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        // The contact or its tickets are still loading: the step after them is not drawn yet.
+        // The focus waits in the number and moves on once they are (see `DialScreen`).
+        let loading = doc
+            .query_selector("[aria-busy=true]")
+            .ok()
+            .flatten()
+            .is_some();
+        FOCUS_WHEN_LOADED.with(|f| f.set(loading));
         let find = |selector: &str| {
             doc.query_selector(selector)
                 .ok()
