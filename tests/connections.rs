@@ -829,3 +829,22 @@ fn voice_tickets_carry_via_and_voice_comment() {
     assert_eq!(again.id, created.id);
     assert_eq!(fake.tickets().len(), 1);
 }
+
+// Issue 11, item 4: a write persisted before voice comments were checked, with an empty
+// From/To/Started block, is read back without its voice comment (so it is never sent empty);
+// the rest of the change, with the "Call finished" comment and its recording link, stays.
+#[test]
+fn a_persisted_empty_voice_comment_is_dropped_when_read_back() {
+    let persisted = serde_json::json!({
+        "comment": "Call finished\nRecording: https://r/1.mp3",
+        "voice_comment": {"from": "", "to": "", "started_at": "", "call_duration": 42,
+            "recording_url": "https://r/1.mp3"},
+    });
+    let change: TicketChange = serde_json::from_value(persisted).unwrap();
+    assert!(change.comment.unwrap().contains("https://r/1.mp3"));
+    assert_eq!(change.voice_comment, None);
+    let filled = serde_json::json!({"voice_comment": {"from": LINE, "to": NUMBER,
+        "started_at": STARTED_AT, "call_duration": 42}});
+    let change: TicketChange = serde_json::from_value(filled).unwrap();
+    assert_eq!(change.voice_comment.unwrap().from(), LINE);
+}

@@ -389,20 +389,27 @@
   window.addEventListener('hashchange', render);
 
   // ---------- customer panel ----------
+  // The form is built once (what is typed in it survives the refreshes); the calls in progress
+  // are redrawn only when one changes, so a button does not move away under the pointer.
+  let panelCalls = null; // the "Calls in progress" container, once the panel is built
+  let shownCalls = null; // what it shows: [[id, status]…] as JSON
   async function event(body) {
     try { await json('/_sandbox/events', { method: 'POST', body: JSON.stringify(body) }); } catch (e) { toast(String(e.message), 'error'); }
-    setTimeout(renderPanel, 200);
+    setTimeout(() => refresh().then(renderPanel), 200);
   }
-  function renderPanel() {
-    const calls = state.platform_calls.filter((c) => c.status !== 'ended').map((c) =>
-      el('div', { class: 'call', dataTestid: `panel-call-${c.id}` },
-        el('div', { text: `${c.direction} ${c.customer_number} · ${c.status}` }),
-        c.status === 'ringing' && c.direction === 'outbound'
-          ? el('button', { type: 'button', text: 'Answer', dataTestid: 'panel-answer', on: { click: () => event({ type: 'answer', call_id: c.id }) } }) : null,
-        ' ',
-        el('button', { type: 'button', text: 'Hang up', dataTestid: 'panel-hangup', on: { click: () => event({ type: 'hangup', call_id: c.id }) } }),
-        ' ',
-        el('button', { type: 'button', text: 'Hang up in 10 s', on: { click: () => event({ type: 'hangup', call_id: c.id, after_s: 10 }) } })));
+  function callRow(c) {
+    return el('div', { class: 'call', dataTestid: `panel-call-${c.id}` },
+      el('div', { text: `${c.direction} ${c.customer_number} · ${c.status}` }),
+      c.status === 'ringing' && c.direction === 'outbound'
+        ? el('button', { type: 'button', text: 'Answer', dataTestid: 'panel-answer', on: { click: () => event({ type: 'answer', call_id: c.id }) } }) : null,
+      ' ',
+      el('button', { type: 'button', text: 'Hang up', dataTestid: 'panel-hangup', on: { click: () => event({ type: 'hangup', call_id: c.id }) } }),
+      ' ',
+      el('button', { type: 'button', text: 'Hang up in 10 s', on: { click: () => event({ type: 'hangup', call_id: c.id, after_s: 10 }) } }));
+  }
+  function buildPanel() {
+    panelCalls = el('div', { dataTestid: 'panel-calls' });
+    shownCalls = null;
     const from = el('input', { placeholder: '+15550101100', dataTestid: 'panel-inbound-from' });
     const agentSel = el('select', {}, info.agents.map((a) => el('option', { value: String(a.id), text: a.name })));
     const menu = el('input', { value: 'Main menu > Billing' });
@@ -413,7 +420,7 @@
       el('h3', { text: 'Agents (adapter sign-in)' }),
       el('div', { class: 'creds' }, info.agents.map((a) => el('div', {}, el('code', { text: `${a.email} / ${a.password}` }), ` ${a.team ? a.team.name : ''}`))),
       el('h3', { text: 'Calls in progress' }),
-      calls.length ? calls : el('p', { class: 'muted', text: 'None' }),
+      panelCalls,
       el('h3', { text: 'Inbound IVR call' }),
       from, agentSel, menu,
       el('button', { type: 'button', text: 'Call the agent', dataTestid: 'panel-inbound',
@@ -428,6 +435,15 @@
         await json('/_sandbox/reset', { method: 'POST', body: JSON.stringify({ fixture: fixture.value }) }); render();
       } } }),
     );
+  }
+  function renderPanel() {
+    if (!panelCalls) buildPanel();
+    const live = state.platform_calls.filter((c) => c.status !== 'ended');
+    const shown = JSON.stringify(live.map((c) => [c.id, c.status, c.customer_number]));
+    if (shown === shownCalls) return;
+    shownCalls = shown;
+    // The rows spread: replaceChildren takes nodes, not an array of them.
+    panelCalls.replaceChildren(...(live.length ? live.map(callRow) : [el('p', { class: 'muted', text: 'None' })]));
   }
 
   // ---------- screen pops (TPE display endpoints) ----------
