@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromProfile } from './support.mjs';
 
 let env;
 let page;
@@ -181,7 +181,7 @@ async function signInAgain(app) {
 
 /** Calls Anna from her profile's number (click-to-call) and waits until she answers. */
 async function callAnna(app, anna) {
-  await page.evaluate((d) => window.sandbox.dialout(d), { number: '+15550101000', userId: anna.id, ticketId: null });
+  await callFromProfile(page, anna.id);
   await eventually(async () => {
     assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
   }, 'the contact');
