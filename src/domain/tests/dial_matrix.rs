@@ -779,7 +779,7 @@ fn chooser_names_create_a_new_ticket() {
     let v = d.view(&crm(1, 2), &cat);
     let last = v.ticket.options.last().expect("options");
     assert_eq!(
-        (last.choice.clone(), last.label.as_str()),
+        (last.choice, last.label.as_str()),
         (TicketChoice::New, "Create a new ticket")
     );
 }
