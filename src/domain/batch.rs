@@ -772,4 +772,74 @@ mod tests {
         b.prune_written(3);
         assert_eq!(b.enqueue(Op::comment("a", 1, "x"), 4), Enqueued::Accepted);
     }
+    // The tests below were written against mutants of this file that every other test let
+    // through (scripts/mutants.sh); each names the rule a surviving mutant broke.
+
+    // BATCH-10, FIELD-3: one ticket's field values merge, the later value of a field winning and
+    // the other fields kept; the update names `custom_fields` only when there are some. Used to
+    // survive: `!=` -> `==` in the merge (other fields dropped) and the `!` deleted in the body.
+    #[test]
+    fn field_values_merge_per_ticket() {
+        let mut b = Batcher::new(cfg(true, true));
+        let with_fields = |key: &str, fields: Vec<(u64, Value)>| Op {
+            custom_fields: fields,
+            ..Op::update(key, 5, None, None)
+        };
+        b.enqueue(with_fields("1", vec![(100, json!("a"))]), 0);
+        b.enqueue(with_fields("2", vec![(200, json!("b"))]), 0);
+        b.enqueue(with_fields("3", vec![(100, json!("c"))]), 0);
+        b.enqueue(Op::update("4", 6, Some(TicketStatus::Open), None), 0);
+        let body = send(b.next_work(10_000)).update_many_body();
+        assert_eq!(
+            body["tickets"][0]["custom_fields"],
+            json!([{"id": 200, "value": "b"}, {"id": 100, "value": "c"}])
+        );
+        assert_eq!(body["tickets"][1].get("custom_fields"), None);
+    }
+
+    // BATCH-2, BATCH-5: a configuration saved in the Portal applies to the next operation: with
+    // batching switched off, a comment goes at once. Used to survive: `set_config` doing nothing.
+    #[test]
+    fn new_config_applies() {
+        let mut b = Batcher::new(cfg(true, true));
+        b.set_config(cfg(false, false));
+        b.enqueue(Op::comment("a", 1, "x"), 1_000);
+        assert_eq!(send(b.next_work(1_000)).tickets[0].keys, ["a"]);
+    }
+
+    // BATCH-11, BATCH-9: operations not yet written are counted (queued and in flight) until
+    // written; requests in flight at once have their own ids, so one's answer never settles the
+    // other. Used to survive: `pending` answering 0, and `+=` -> `*=` on the request id.
+    #[test]
+    fn pending_ops_and_request_ids() {
+        let mut b = Batcher::new(cfg(false, false));
+        b.enqueue(Op::comment("a", 1, "x"), 0);
+        assert_eq!(b.pending(), 1);
+        let first = send(b.next_work(0));
+        b.enqueue(Op::comment("b", 2, "y"), 0);
+        let second = send(b.next_work(0));
+        assert_ne!(first.id, second.id);
+        assert_eq!(b.pending(), 2, "both in flight");
+        b.complete(second.id, Outcome::Done, 0);
+        assert_eq!(b.pending(), 1, "only the second is written");
+        b.complete(first.id, Outcome::Done, 0);
+        assert_eq!(b.pending(), 0);
+    }
+
+    // BATCH-11: a Retry-After too large for the clock pauses the writes (as long as the clock
+    // goes), never for a second. Used to survive: `/` -> `%` in the overflow fallback.
+    #[test]
+    fn huge_retry_after_pauses() {
+        let mut b = Batcher::new(cfg(false, false));
+        b.enqueue(Op::comment("a", 1, "x"), 0);
+        let r = send(b.next_work(0));
+        b.complete(
+            r.id,
+            Outcome::RateLimited {
+                retry_after_s: u64::MAX,
+            },
+            0,
+        );
+        assert_eq!(b.next_work(3_600_000), None, "still paused an hour later");
+    }
 }

@@ -6,13 +6,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromTicketMenu } from './support.mjs';
 
 let env;
 const api = (...args) => env.api(...args);
 const state = () => api('GET', '/_sandbox/state');
 const OPEN = ['new', 'open', 'pending', 'hold'];
 const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
+/** ErrUnsavedNumberDisabled in the catalogue (src/domain/labels.rs). */
+const UNSAVED_REFUSED = "Calling numbers not saved on the contact is not enabled. Pick one of the contact's numbers or cancel.";
 
 before(async () => {
   env = await startSandbox();
@@ -117,13 +119,18 @@ for (const open of [1, 2]) {
     const s = await state();
     const owner = s.users.find((u) => u.phone === `+15550101${open}00`);
     const ticket = mostRecentOpen(s, owner.id);
-    await page.evaluate((d) => window.sandbox.dialout(d), { number: null, userId: null, ticketId: ticket.id });
+    await callFromTicketMenu(page, ticket.id, 'new');
     await app.locator('[data-testid=keypad-key-1]').waitFor();
+    await app.locator('[data-testid=dial-number]').click();
     await page.keyboard.type('+15550199999');
     await app.locator('[data-testid=keypad-next]').click();
+    await app.locator('[data-testid=error-banner]', { hasText: UNSAVED_REFUSED }).waitFor();
+    assert.equal(await app.locator('[data-testid=stored-number-0]').innerText(), owner.phone, 'the stored number offered');
     await eventually(async () => {
       assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
     }, 'Call stays disabled');
-    assert.equal((await state()).tickets.length, s.tickets.length, 'nothing written');
+    const now = await state();
+    assert.equal(now.tickets.length, s.tickets.length, 'no ticket written');
+    assert.equal(now.platform_calls.length, s.platform_calls.length, 'no call placed');
   });
 }

@@ -149,3 +149,70 @@ export async function retry(check, what, env) {
   }
   throw new Error(`${what}: ${last?.message}\n${env.output.slice(-2000)}`);
 }
+
+/*
+ * The agent's own path through the emulated workspace: open a ticket or a user from the lists,
+ * then use the ticket's Call menu or a phone link on the profile, as an agent clicks them. Zendesk
+ * then fires `voice.dialout` to the adapter itself (tests/sandbox/static/host.js), with what the
+ * real workspace sends: the requester and the ticket from the Call menu, the user from a profile.
+ */
+
+/** Opens ticket `id` from the workspace's ticket list. */
+export async function openTicketPage(page, id) {
+  await page.locator('[data-testid=nav-tickets]').click();
+  await page.locator(`[data-testid=ticket-row-${id}] a[href="#/tickets/${id}"]`).click();
+  await page.locator('[data-testid=ticket-subject]', { hasText: `#${id} ` }).waitFor();
+}
+
+/** Opens user `id`'s profile from the workspace's user list. */
+export async function openUserPage(page, id) {
+  await page.locator('[data-testid=nav-users]').click();
+  await page.locator(`[data-testid=user-row-${id}] a[href="#/users/${id}"]`).click();
+  await page.locator('[data-testid=user-phones], [data-testid=view] p.muted').first().waitFor();
+}
+
+/**
+ * The ticket's Call menu: `entry` is the index of one of the requester's numbers ("Call +1…"),
+ * or 'new' for "Enter new number".
+ */
+export async function callFromTicketMenu(page, ticketId, entry = 0) {
+  await openTicketPage(page, ticketId);
+  await page.locator('[data-testid=ticket-call-button]').click();
+  const item = entry === 'new' ? 'call-menu-new-number' : `call-menu-number-${entry}`;
+  await page.locator(`[data-testid=${item}]`).click();
+}
+
+/** Click-to-call: the phone number at `index` on user `userId`'s profile. */
+export async function callFromProfile(page, userId, index = 0) {
+  await openUserPage(page, userId);
+  await page.locator(`[data-testid=user-phone-${index}]`).click();
+}
+
+/**
+ * Platform settings changed while the agent is signed in, as the Portal saves them: `patch` is
+ * deep-merged (`{operation?, developer?, auto_answer_ms?, teams?}`). Resolves with the settings now
+ * in force.
+ */
+export async function changeSettings(env, patch) {
+  return env.api('PUT', '/_sandbox/settings', patch);
+}
+
+/**
+ * The Zendesk reads the dial screen waits for: the user search by phone, a user, their
+ * identities and requested tickets, and the general search. (A fault matches by path only, so
+ * latency here also delays a write on the same path; ticket creation and updates are elsewhere.)
+ */
+export const DIAL_READS = ['/api/v2/users/search', '/api/v2/users/', '/api/v2/search'];
+
+/**
+ * Latency on Zendesk reads: every request under one of `prefixes` waits `ms` before its answer,
+ * until `clearFaults`. Resolves with every fault now in force.
+ */
+export async function slowReads(env, ms, prefixes = DIAL_READS) {
+  return env.api('POST', '/_sandbox/faults', prefixes.map((path_prefix) => ({ path_prefix, latency_ms: ms })));
+}
+
+/** Removes every injected fault (latency, statuses). */
+export async function clearFaults(env) {
+  return env.api('DELETE', '/_sandbox/faults');
+}

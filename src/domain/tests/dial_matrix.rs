@@ -4,6 +4,7 @@
 use domain::crm::{Contact, CrmState, Ticket, TicketStatus};
 use domain::dial::*;
 use domain::labels::Catalogue;
+use domain::phone::Key;
 use domain::settings::{Settings, Team, TicketIdEntry};
 
 const A: &str = "+14155550100"; // the dialled number
@@ -718,4 +719,88 @@ fn oq_33_call_language_follows_the_locale_by_language_then_region() {
     assert_eq!(language("en-GB").as_deref(), Some("en-GB"));
     assert_eq!(language("en").as_deref(), Some("en-GB"));
     assert_eq!(language("en-AU").as_deref(), Some("en-GB"));
+}
+
+// The tests below were written against mutants of `dial.rs` that every other test let through
+// (scripts/mutants.sh): each names the rule a surviving mutant broke.
+
+// UI-5, OUT-12: a key is typed into the number (`+` only first); typing or deleting re-runs the
+// contact step, so a contact picked for the number before is no longer picked, even when the
+// number comes back the same. Used to survive: `press` answering always true or always false,
+// `backspace` and the reset doing nothing, `buffer` replaced by an empty one.
+#[test]
+fn keys_edit_the_number_and_clear_the_picks() {
+    let cat = Catalogue::english();
+    let (s, team) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, team));
+    d.set_number("+1 415 555 010");
+    assert!(d.press(Key::Digit(0)), "a digit is typed");
+    assert!(!d.press(Key::Plus), "`+` only as the first character");
+    assert_eq!(d.buffer().as_str(), "+14155550100");
+    let crm = crm(2, 2);
+    d.choose_contact(2);
+    assert_eq!(
+        d.view(&crm, &cat).contact.selected,
+        Some(ContactChoice::Existing(2))
+    );
+    d.press(Key::Digit(9));
+    d.backspace();
+    assert_eq!(d.buffer().as_str(), "+14155550100", "the same number again");
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.contact.selected, None, "OUT-12: the pick is gone");
+    assert_eq!(v.blocker, Some(DialError::ContactNotChosen));
+}
+
+// MATRIX-M.*, UI-15: only one of the listed contacts counts as the agent's pick; a stale id (a
+// contact no longer among those with the number) leaves the chooser unpicked. Used to survive:
+// `==` -> `!=` in the check, which took any id as picked.
+#[test]
+fn a_pick_outside_the_chooser_is_no_pick() {
+    let cat = Catalogue::english();
+    let (s, team) = settings("default");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, team));
+    d.set_number("+1 415 555 0100");
+    d.choose_contact(99);
+    let crm = crm(2, 2);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.contact.selected, None);
+    assert_eq!(v.blocker, Some(DialError::ContactNotChosen));
+    assert_eq!(d.call(&crm, &cat), Err(DialError::ContactNotChosen));
+}
+
+// FLOW-4, FLOW-9, MATRIX-3: the Call menu of a ticket fetches that ticket (with its requester),
+// with a number or with "Enter new number". Used to survive: the ticket's lookup deleted.
+#[test]
+fn ticket_entry_points_look_up_their_ticket() {
+    let (s, team) = settings("default");
+    let d = DialScreen::open(
+        EntryPoint::Ticket {
+            number: A.into(),
+            user_id: 1,
+            ticket_id: 11,
+        },
+        ctx(s.clone(), team.clone()),
+    );
+    let l = d.lookups();
+    assert_eq!((l.users, l.tickets), (vec![1], vec![11]));
+    let d = DialScreen::open(EntryPoint::TicketNewNumber { ticket_id: 11 }, ctx(s, team));
+    assert_eq!(d.lookups().tickets, vec![11]);
+}
+
+// SET-3, SET-5, UI-14: the chooser lists the open tickets, then "Create a new ticket" by that
+// name. Used to survive: the entry's label dropped (an option with no text).
+#[test]
+fn chooser_names_create_a_new_ticket() {
+    let cat = Catalogue::english();
+    let mut s = Settings::default();
+    s.operation.prompt_select_open_ticket = true;
+    s.operation.allow_create_new_ticket = true;
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number("+1 415 555 0100");
+    let v = d.view(&crm(1, 2), &cat);
+    let last = v.ticket.options.last().expect("options");
+    assert_eq!(
+        (last.choice, last.label.as_str()),
+        (TicketChoice::New, "Create a new ticket")
+    );
 }
