@@ -1202,9 +1202,13 @@ mod web {
             let team = adapter.context.with_untracked(|c| c.team.clone());
             let settings = match read {
                 Ok(settings) => {
-                    b.rules.borrow_mut().settings = settings.clone();
-                    adapter.context.update(|c| c.settings = settings.clone());
-                    settings
+                    // Operation Management follows at once (the rules of the next calls use
+                    // it); Developer Settings (CRM batching) stay as at sign-in, so writes
+                    // already split between the platform's queue and Zendesk keep their path
+                    // (a change of batching applies from the next sign-in).
+                    b.rules.borrow_mut().settings.operation = settings.operation.clone();
+                    adapter.context.update(|c| c.settings.operation = settings.operation.clone());
+                    adapter.context.with_untracked(|c| c.settings.clone())
                 }
                 Err(_) => adapter.context.with_untracked(|c| c.settings.clone()),
             };

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry, callFromTicketMenu } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromTicketMenu, changeSettings, slowReads, clearFaults } from './support.mjs';
 
 let env;
 const api = (...args) => env.api(...args);
@@ -33,12 +33,26 @@ const mostRecentOpen = (s, userId) =>
     .filter((t) => t.requester_id === userId && OPEN.includes(t.status))
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)[0];
 
-for (const contacts of [0, 1, 2]) {
+// Each cell twice: as the agent signed in; and, as agents meet them every day, with the settings
+// changed after sign-in (the agent signed in with the ticket chooser and "Do not create a ticket"
+// on; an admin switched them back to the defaults) and 400 ms of latency on every read the dial
+// screen waits for. The same outcome is due: the defaults, read afresh, and nothing decided
+// before the reads answered.
+for (const stressed of [false, true]) for (const contacts of [0, 1, 2]) {
   for (const open of contacts === 0 ? [0] : [0, 1, 2]) {
     const cell = `MATRIX-${contacts === 2 ? 'M' : contacts}.${open === 2 ? 'M' : open}`;
     const number = `+1555010${contacts}${open}00`;
-    test(`${cell}: ${number} under the defaults`, async () => {
-      const { page, app } = await signedInPage(env);
+    const condition = stressed ? 'settings changed while signed in, slow reads' : 'the defaults';
+    test(`${cell}: ${number} under ${condition}`, async () => {
+      const { page, app } = await signedInPage(env,
+        stressed ? { prompt_select_open_ticket: true, allow_do_not_create_ticket: true } : {});
+      if (stressed) {
+        await changeSettings(env, { operation: { prompt_select_open_ticket: false, allow_do_not_create_ticket: false } });
+        await slowReads(env, 400);
+        // SET-16: a change applies from the next dial screen the agent opens.
+        await app.locator('[data-testid=cancel-button]').click();
+      }
+      try {
       let s = await state();
       const matches = s.users.filter((u) => u.phone === number);
       assert.equal(matches.length, contacts, 'the fixture cell');
@@ -106,7 +120,10 @@ for (const contacts of [0, 1, 2]) {
       ];
       assert.deepEqual(writes, expected, `${cell}: the writes`);
       assert.ok(reads <= 3, `${cell}: ${reads} reads: ${made.map((r) => r.path).join(', ')}`);
-      console.log(`${cell}: ${reads} read(s), ${writes.length} write(s)`);
+      console.log(`${cell} (${condition}): ${reads} read(s), ${writes.length} write(s)`);
+      } finally {
+        if (stressed) await clearFaults(env);
+      }
     });
   }
 }
