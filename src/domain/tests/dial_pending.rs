@@ -258,3 +258,19 @@ fn a_number_is_judged_when_the_agent_is_done() {
     d.type_number("+1415");
     assert_eq!(d.view(&CrmState::default(), &cat).message, None);
 }
+
+// FLOW-9, TEAM-15: the context ticket of a Call-menu entry is read whatever the Ticket ID text
+// says (the agent may clear or change it), since its requester is the designated contact.
+// Used to survive mutation: the lookup arm of the context ticket deleted (the pre-filled Ticket
+// ID text asked for the same ticket until it was edited).
+#[test]
+fn the_context_ticket_is_read_even_after_the_ticket_id_is_edited() {
+    let mut d = DialScreen::open(
+        EntryPoint::TicketNewNumber { ticket_id: 11 },
+        ctx(Settings::default(), None),
+    );
+    d.set_ticket_id_text("");
+    assert_eq!(d.lookups().tickets, vec![11]);
+    d.set_ticket_id_text("12");
+    assert!(d.lookups().tickets.contains(&11));
+}
