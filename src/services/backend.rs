@@ -1163,26 +1163,11 @@ mod web {
         });
     }
 
-    /// A dial screen opened: what it shows is read afresh. CRM lookups of earlier openings
-    /// are asked again (another agent, a trigger or the customer may have changed them), and
-    /// the settings are read again (SET-16). The screen opens at once with what is known (so
-    /// nothing waits to be drawn) and holds Call until the reads answer; if the platform cannot
-    /// answer the settings read, the known settings stand.
+    /// A dial screen opened: the settings are read again (SET-16). The screen opens at once
+    /// with the settings known (so nothing waits to be drawn) and holds Call until the read
+    /// answers; if the platform cannot answer, the known settings stand.
     pub fn dial_opened(adapter: Adapter) {
         let Some(b) = backend() else { return };
-        {
-            // Reads under way or waiting for their retry stay; answered ones are forgotten.
-            let pending = adapter.pending.get_untracked();
-            b.fetched.borrow_mut().retain(|key| {
-                let fetch = match key.split_once(':') {
-                    Some(("n", n)) => Fetch::Number(n.to_owned()),
-                    Some(("u" | "tk", id)) => Fetch::User(id.parse().unwrap_or_default()),
-                    Some(("t", id)) => Fetch::Ticket(id.parse().unwrap_or_default()),
-                    _ => return false,
-                };
-                fetch.is_marked(&pending)
-            });
-        }
         if !b.platform.is_signed_in() {
             return;
         }
@@ -1207,7 +1192,9 @@ mod web {
                     // already split between the platform's queue and Zendesk keep their path
                     // (a change of batching applies from the next sign-in).
                     b.rules.borrow_mut().settings.operation = settings.operation.clone();
-                    adapter.context.update(|c| c.settings.operation = settings.operation.clone());
+                    adapter
+                        .context
+                        .update(|c| c.settings.operation = settings.operation.clone());
                     adapter.context.with_untracked(|c| c.settings.clone())
                 }
                 Err(_) => adapter.context.with_untracked(|c| c.settings.clone()),
@@ -1381,19 +1368,24 @@ mod web {
     /// A failed lookup stays pending and is tried again after its backoff; the agent is told
     /// that it waits, and for how long.
     fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskError) {
-        let attempt = {
-            let mut retries = b.retries.borrow_mut();
-            let n = retries.entry(fetch.key()).or_insert(0);
-            *n += 1;
-            *n
-        };
-        let backoff = domain::batch::lookup_retry_delay_ms(attempt, js_sys::Math::random());
+        let jitter = js_sys::Math::random();
         let wait_ms = match error {
-            // The account is paused for everyone: wait for the pause, not less.
+            // The account is paused (this page's writes may have met the 429): wait for the
+            // pause to end, and no longer; it is not a failure of the lookup, so the backoff
+            // does not grow.
             ZendeskError::RateLimited { retry_after_s } => {
-                backoff.max(*retry_after_s as i64 * 1_000)
+                b.retries.borrow_mut().entry(fetch.key()).or_insert(0);
+                (*retry_after_s as i64).max(1) * 1_000 + (jitter * 250.0) as i64
             }
-            _ => backoff,
+            _ => {
+                let attempt = {
+                    let mut retries = b.retries.borrow_mut();
+                    let n = retries.entry(fetch.key()).or_insert(0);
+                    *n += 1;
+                    *n
+                };
+                domain::batch::lookup_retry_delay_ms(attempt, jitter)
+            }
         };
         let seconds = (wait_ms + 999) / 1_000;
         let text = format!("{} {seconds} s.", adapter.word(Label::LookupRetrying));
@@ -1441,14 +1433,6 @@ mod web {
                 Fetch::Number(n) => set(&mut p.numbers, n, on),
                 Fetch::User(id) => set(&mut p.users, id, on),
                 Fetch::Ticket(id) => set(&mut p.tickets, id, on),
-            }
-        }
-
-        fn is_marked(&self, p: &Pending) -> bool {
-            match self {
-                Fetch::Number(n) => p.numbers.contains(n),
-                Fetch::User(id) => p.users.contains(id),
-                Fetch::Ticket(id) => p.tickets.contains(id),
             }
         }
     }
