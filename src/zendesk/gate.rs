@@ -1,7 +1,8 @@
-//! One pause for the whole page after a 429: Zendesk's limit is the account's, so once it says
-//! "wait N seconds" no request of this adapter (a lookup, a write of the outbox) goes out before
-//! then. A request made during the pause is answered here, as Zendesk would answer it (429 with
-//! the seconds left), without spending the account's budget.
+//! One pause for the page's reads after a 429: Zendesk's limit is the account's, so once any
+//! request (a lookup, a write of the outbox) hears "wait N seconds", no lookup goes out before
+//! then. A read made during the pause is answered here, as Zendesk would answer it (429 with the
+//! seconds left), without spending the account's budget. Writes pass: the outbox keeps its own
+//! per-job pause and order (its jobs wait for their Retry-After themselves).
 
 use super::{error::DEFAULT_RETRY_AFTER_S, Transport};
 use crate::http::{HttpRequest, HttpResponse};
@@ -35,7 +36,7 @@ impl<T: Transport> Transport for Gated<T> {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         let now = (self.clock)();
         let until = self.until_ms.get();
-        if now < until {
+        if now < until && !request.method.is_write() {
             let seconds = ((until - now) + 999) / 1000;
             return Ok(HttpResponse {
                 status: 429,
@@ -106,9 +107,13 @@ mod tests {
         let gate = Gated::new(inner, now);
         let block = futures::executor::block_on;
         assert_eq!(block(gate.send(get())).unwrap().status, 429);
+        // A write is sent (and its own 429 heard).
+        let put = HttpRequest::new(Method::Put, "/api/v2/tickets/1.json");
+        assert_eq!(block(gate.send(put)).unwrap().status, 429);
+        assert_eq!(gate.inner.1.get(), 2);
         for _ in 0..50 {
             advance(500);
-            let r = block(gate.send(HttpRequest::new(Method::Put, "/api/v2/tickets/1.json")));
+            let r = block(gate.send(get()));
             let r = r.unwrap();
             if now() < 1_000_000 + 30_000 {
                 assert_eq!(r.status, 429);
@@ -117,10 +122,10 @@ mod tests {
             }
         }
         // 25 s passed: 10 more seconds of pause, then one request goes through.
-        assert_eq!(gate.inner.1.get(), 1, "nothing sent during the pause");
+        assert_eq!(gate.inner.1.get(), 2, "no read sent during the pause");
         advance(10_000);
         assert_eq!(block(gate.send(get())).unwrap().status, 200);
-        assert_eq!(gate.inner.1.get(), 2);
+        assert_eq!(gate.inner.1.get(), 3);
     }
 
     // A 429 without Retry-After pauses for Zendesk's one-minute window; other statuses none.
