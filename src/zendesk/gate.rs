@@ -96,12 +96,12 @@ mod tests {
         HttpRequest::new(Method::Get, "/api/v2/search.json")
     }
 
-    // Item 3 ("An agent's first hour"): a 429 pauses every later request (reads and writes)
-    // until Retry-After; the requests made meanwhile never reach Zendesk.
+    // Item 3 ("An agent's first hour"): a 429 pauses every later read until Retry-After; the
+    // reads made meanwhile never reach Zendesk. Writes go through to the outbox's own handling.
     #[test]
-    fn a_429_holds_every_request_until_retry_after() {
+    fn a_429_holds_every_read_until_retry_after() {
         let inner = Script(
-            RefCell::new(vec![(429, Some("30")), (200, None)]),
+            RefCell::new(vec![(429, Some("30")), (429, Some("30")), (200, None)]),
             Cell::new(0),
         );
         let gate = Gated::new(inner, now);
