@@ -233,7 +233,7 @@ function commentsByCall(state, calls) {
   return { found, stray };
 }
 
-test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate no comment', { timeout: 150_000 }, async () => {
+test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate no comment', { timeout: 240_000 }, async () => {
   const started = Date.now();
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
   await batching(true);
@@ -301,7 +301,10 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
     for (const a of agents) if ((await outbox(a)).jobs.length) return false;
     const q = await api('GET', '/_sandbox/queue');
     return q.idle && !q.keys.queued;
-  }, 'outboxes and CRM queue drained', 60_000).catch(async (e) => {
+  // The drain waits for the CRM queue's batch windows and its job polls under faults: 27 s to
+  // 60 s measured (more of the calls go through the queue when the dial screen waits for its
+  // reads); 120 s leaves room on a loaded machine, and the time is printed.
+  }, 'outboxes and CRM queue drained', 120_000).catch(async (e) => {
     const boxes = [];
     for (const a of agents) boxes.push({ agent: a.email, jobs: (await outbox(a)).jobs.map((j) => [j.key, j.done, j.in_flight, j.attempts, j.not_before_ms]) });
     throw new Error(`${e.message}\nnow ${Date.now()}: ${JSON.stringify(boxes)}\n${JSON.stringify(await api('GET', '/_sandbox/queue'))}`);
