@@ -13,7 +13,9 @@
 //!   contact at the end of the call (TICKET-7);
 //!
 //! and on the events `call.held` and `call.resumed`, and the inbound fields of `call.ringing`
-//! (`direction`, `customer_number`, `menu_path`, `lang`). A call (in `GET /calls` and in every
+//! (`direction`, `customer_number`, `menu_path`, `lang`); on every (re)connect the stream first
+//! offers again each inbound call still ringing for the agent (an offer made while the socket was
+//! down is not lost; the same call id may come twice). A call (in `GET /calls` and in every
 //! `call.*` event) also carries `line`, the platform's own number on it (the outbound number it
 //! was placed from, or the number an inbound caller dialled), and `started_at` (ISO-8601): the
 //! From/To/Started block of the call's voice comment.

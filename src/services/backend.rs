@@ -58,7 +58,7 @@ mod web {
         },
         services::{
             crm::{add_tickets_of, lookup_number_detailed},
-            leader::{Leader, RENEW_EVERY_MS},
+            leader::{Leader, LEASE_MS, RENEW_EVERY_MS},
             live::{ActiveCall, CallPhase, Inbound, Screen},
             messages,
             outbox::{Batching, Outbox, RunReport, TICKET_OF_EARLIER_JOB},
@@ -757,11 +757,31 @@ mod web {
     /// the caller up meanwhile. A call already on screen keeps the screen.
     fn offer(adapter: Adapter, id: u64, from: String, menu: String, lang: String) {
         let Some(b) = backend() else { return };
-        // Zendesk open in several tabs: the leading tab takes the call, as for click-to-call,
-        // so the call is logged once.
-        if !b.leader.tick(now_ms()) {
-            return;
-        }
+        leptos::task::spawn_local(async move {
+            // Zendesk open in several tabs: the leading tab takes the call, as for
+            // click-to-call, so the call is logged once. A lease left by a page that closed
+            // without saying so runs out within LEASE_MS: the offer waits that long for it.
+            let mut waited = 0;
+            while !b.leader.tick(now_ms()) {
+                if waited > LEASE_MS as i32 {
+                    return;
+                }
+                sleep(250).await;
+                waited += 250;
+            }
+            show_offer(adapter, b, id, from, menu, lang).await;
+        });
+    }
+
+    /// The offer on screen (the same call offered twice shows once), then its caller looked up.
+    async fn show_offer(
+        adapter: Adapter,
+        b: Rc<Backend>,
+        id: u64,
+        from: String,
+        menu: String,
+        lang: String,
+    ) {
         if adapter
             .call
             .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
@@ -786,13 +806,11 @@ mod web {
             kind: NotifyKind::Notice,
         };
         let region = adapter.context.with_untracked(|c| c.region.clone());
-        leptos::task::spawn_local(async move {
-            let _ = b.zaf.invoke(&notice).await;
-            match lookup_number_detailed(&b.zendesk, &from, &region).await {
-                Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
-                Err(e) => adapter.fail(zendesk_message(adapter, &e)),
-            }
-        });
+        let _ = b.zaf.invoke(&notice).await;
+        match lookup_number_detailed(&b.zendesk, &from, &region).await {
+            Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
+            Err(e) => adapter.fail(zendesk_message(adapter, &e)),
+        }
     }
 
     /// The backend and the id of the call on screen, when both are there.

@@ -234,3 +234,27 @@ test('the end of a call missed during a reload is logged after it', async () => 
     assert.equal(finished(t).length, 1, 'the missed end logged once');
   }, 'the missed end of the call');
 });
+
+// A call offered while the agent is still signing in (the event socket not open yet) is offered
+// again when the socket opens: the agent sees it and it is logged, once.
+test('a call offered before the event socket opens is offered when it does', async () => {
+  const opened = await signedInPage(env, {}, { signIn: false });
+  page = opened.page;
+  const app = opened.app;
+  const s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const before = ticketsOf(s, anna.id).length;
+  await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101000', menu_path: 'Support' });
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await status(app, 'Incoming call from');
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
+  await app.locator('[data-testid=answer-button]').click();
+  await status(app, 'Connected');
+  await eventually(async () => {
+    assert.equal(ticketsOf(await state(), anna.id).length, before + 1, 'one new ticket');
+  }, 'the inbound ticket');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+});

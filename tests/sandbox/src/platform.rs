@@ -623,6 +623,36 @@ async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {
     {
         return;
     }
+    // A call still ringing for the agent is offered again on every (re)connect: an offer made
+    // while the agent's socket was down (signing in, a reload, a dropped link) is not lost. An
+    // offer sent both ways is the same call id; the adapter takes it once.
+    let ringing: Vec<u64> = {
+        let w = app.world();
+        w.calls
+            .values()
+            .filter(|c| {
+                c.direction == "inbound" && c.status == "ringing" && c.agent_id == Some(agent_id)
+            })
+            .map(|c| c.id)
+            .collect()
+    };
+    for id in ringing {
+        let ev = {
+            let w = app.world();
+            let Some(c) = w.calls.get(&id) else { continue };
+            let mut ev = c.to_json();
+            ev["type"] = json!("call.ringing");
+            ev["call_id"] = json!(id);
+            ev
+        };
+        if socket
+            .send(Message::Text(ev.to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
