@@ -59,9 +59,10 @@ pattern="init({ module_or_path: '\./\([^']*_bg\.wasm\)' })"
 grep -q "$pattern" "$index" || fail "trunk's wasm loader in $index has changed; update the rewrite in scripts/package.sh"
 sed -i "s|$pattern|init({ module_or_path: await fetch('./\1').then((r) => { if (!r.ok) throw new Error('wasm: HTTP ' + r.status); return r.arrayBuffer(); }) })|" "$index"
 
-# The background location runs the same bundle; the adapter tells the locations apart from the
-# ZAF context.
-cp "$index" "$stage/assets/background.html"
+# The start-up script changed, so its hash in the page's Content-Security-Policy is written again;
+# the same step copies the page for the background location, which runs the same bundle (the
+# adapter tells the locations apart from the ZAF context).
+node scripts/csp.mjs "$stage/assets" >/dev/null
 
 zipfile=$out/agent-adapter-zendesk-$version.zip
 rm -f "$out"/agent-adapter-zendesk-*.zip

@@ -540,6 +540,17 @@ struct Resolved {
     blocker: Option<DialError>,
 }
 
+/// TEAM-4: a Ticket ID as typed: digits `[1-9][0-9]{0,18}`, optionally after one `#` (as
+/// Zendesk prints ids). `0`, `+12`, `007`, `1e3` and ids past 19 digits are not ticket ids.
+pub fn parse_ticket_id(text: &str) -> Option<u64> {
+    let digits = text.trim();
+    let digits = digits.strip_prefix('#').unwrap_or(digits);
+    let valid = (1..=19).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    valid.then(|| digits.parse().ok()).flatten()
+}
+
 impl DialScreen {
     /// Opens the screen (UI-13) for an entry point, with the context fixed at opening (SET-16).
     pub fn open(entry: EntryPoint, ctx: DialContext) -> Self {
@@ -732,12 +743,7 @@ impl DialScreen {
         if self.ticket_id_text.is_empty() {
             return None;
         }
-        Some(
-            self.ticket_id_text
-                .trim_start_matches('#')
-                .parse::<u64>()
-                .map_err(|_| DialError::TicketIdInvalid),
-        )
+        Some(parse_ticket_id(&self.ticket_id_text).ok_or(DialError::TicketIdInvalid))
     }
 
     /// What to fetch from Zendesk for the current state.

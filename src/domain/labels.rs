@@ -267,6 +267,12 @@ pub enum Label {
     LookupRetrying,
     /// The page is not in Zendesk or Zendesk did not answer.
     ErrZafUnavailable,
+    /// The page that frames the adapter is not Zendesk.
+    ErrForeignHost,
+    /// The platform_url setting is not https.
+    ErrInsecurePlatform,
+    /// Names the platform host the sign-in form sends the password to; the host follows.
+    SignInTo,
 }
 
 impl Label {
@@ -401,6 +407,9 @@ impl Label {
             ErrZendeskUnexpected,
             LookupRetrying,
             ErrZafUnavailable,
+            ErrForeignHost,
+            ErrInsecurePlatform,
+            SignInTo,
         ]
     };
 
@@ -468,7 +477,7 @@ impl Label {
             ErrTicketNotUsable => "cannot be used for a call because its status is",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
             ErrTicketFieldEmpty => "has no valid phone number in the outbound phone field",
-            ErrTicketIdInvalid => "A Ticket ID is a number.",
+            ErrTicketIdInvalid => "A Ticket ID is a number from 1 up, with no sign or spaces (for example 1234).",
             ErrNoOutboundNumber => "No outbound number is available for your queue.",
             ErrRequesterNoPhone => "The requester of this ticket has no phone number",
             StatusNew => "New",
@@ -535,6 +544,9 @@ impl Label {
             ErrZendeskUnexpected => "Zendesk sent an unexpected answer.",
             LookupRetrying => "Zendesk did not answer the lookup. Trying again in",
             ErrZafUnavailable => "Zendesk did not answer. Open the adapter from Zendesk, or reload the page.",
+            ErrForeignHost => "The page that opened the adapter is not Zendesk, so the adapter does not ask for your password here. Open it from Zendesk's top bar.",
+            ErrInsecurePlatform => "The contact-centre address in the app's settings is not secure (it must start with https://). Ask your Zendesk administrator to correct it.",
+            SignInTo => "Contact centre",
         }
     }
 }
@@ -788,6 +800,9 @@ mod tests {
             ErrZendeskUnexpected => 124,
             LookupRetrying => 125,
             ErrZafUnavailable => 126,
+            ErrForeignHost => 127,
+            ErrInsecurePlatform => 128,
+            SignInTo => 129,
         }
     }
 

@@ -233,6 +233,21 @@ mod web {
                     .set(Screen::Unavailable(adapter.word(Label::ErrNoPlatformUrl)));
                 return;
             };
+            // The password goes only to an https platform (or this machine's, the sandbox).
+            let platform_url = match crate::origins::platform_base(&platform_url) {
+                Ok(url) => url,
+                Err(e) => {
+                    let m = adapter
+                        .catalogue
+                        .with_untracked(|c| messages::origin(&e, c));
+                    adapter.screen.set(Screen::Unavailable(m.text));
+                    return;
+                }
+            };
+            crate::origins::narrow_connect_policy(&platform_url);
+            adapter
+                .platform_host
+                .set(crate::origins::display_host(&platform_url));
             adapter.context.update(|c| {
                 c.region = region_for_locale(&locale);
                 // The whole locale: the dial screen matches it by language, then region (OQ-33).

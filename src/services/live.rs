@@ -151,6 +151,8 @@ pub struct Adapter {
     pub placed: RwSignal<Vec<DialPlan>>,
     /// Message of the last refused Call (shown inline).
     pub refusal: RwSignal<Option<String>>,
+    /// The platform's host, shown on the sign-in form: where the password goes.
+    pub platform_host: RwSignal<Option<String>>,
 }
 
 impl Default for Adapter {
@@ -175,6 +177,7 @@ impl Adapter {
             call: RwSignal::new(None),
             placed: RwSignal::new(Vec::new()),
             refusal: RwSignal::new(None),
+            platform_host: RwSignal::new(None),
         }
     }
 

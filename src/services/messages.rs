@@ -61,7 +61,22 @@ pub fn zendesk(error: &ZendeskError, cat: &Catalogue) -> Message {
 
 /// Why the adapter cannot start in this page.
 pub fn zaf(error: &ZafError, cat: &Catalogue) -> Message {
-    Message::of(cat, Label::ErrZafUnavailable, Some(error.to_string()))
+    match error {
+        ZafError::ForeignHost(why) => Message::of(cat, Label::ErrForeignHost, Some(why.clone())),
+        _ => Message::of(cat, Label::ErrZafUnavailable, Some(error.to_string())),
+    }
+}
+
+/// Why the adapter will not send the agent's password to the configured platform.
+pub fn origin(error: &crate::origins::OriginError, cat: &Catalogue) -> Message {
+    match error {
+        crate::origins::OriginError::ForeignHost(why) => {
+            Message::of(cat, Label::ErrForeignHost, Some(why.clone()))
+        }
+        crate::origins::OriginError::InsecurePlatform(why) => {
+            Message::of(cat, Label::ErrInsecurePlatform, Some(why.clone()))
+        }
+    }
 }
 
 #[cfg(test)]

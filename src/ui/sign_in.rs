@@ -32,6 +32,18 @@ pub fn SignIn() -> impl IntoView {
     view! {
         <form class=style::form on:submit=submit>
             <h1 class=style::title>{word(Label::SignInTitle)}</h1>
+            {move || {
+                adapter
+                    .platform_host
+                    .get()
+                    .map(|host| {
+                        view! {
+                            <p class=style::host data-testid="sign-in-host">
+                                {word(Label::SignInTo)} ": " <strong>{host}</strong>
+                            </p>
+                        }
+                    })
+            }}
             <ErrorBanner/>
             <label class=style::field>
                 <span>{word(Label::Email)}</span>

@@ -17,6 +17,10 @@ pub enum ZafError {
     /// The page was opened outside Zendesk: no `origin` / `app_guid` in its URL.
     #[error("the adapter must be opened from Zendesk")]
     NotInZendesk,
+    /// The page that frames the adapter is not Zendesk (`crate::origins`): nothing is shown
+    /// that could collect the agent's password.
+    #[error("{0}")]
+    ForeignHost(String),
     /// The host or the SDK rejected the call.
     #[error("{name}: {message}")]
     Js {
@@ -253,7 +257,13 @@ pub struct Zaf {
 
 impl Zaf {
     /// Connects to the Zendesk host frame named by the page URL's `origin` and `app_guid`.
+    /// Refuses a page that is not a Zendesk workspace (or loopback, for the sandbox), or whose
+    /// real parent is not the origin its URL names.
     pub fn init() -> Result<Self, ZafError> {
+        if let Some(named) = url_parameter("origin") {
+            crate::origins::framing_host(Some(&named), parent_origin().as_deref())
+                .map_err(|e| ZafError::ForeignHost(e.to_string()))?;
+        }
         let value = sys::init().map_err(|_| ZafError::SdkMissing)?;
         if value.is_falsy() {
             return Err(ZafError::NotInZendesk);
@@ -458,4 +468,41 @@ fn headers_from_js(value: &JsValue) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A parameter of the page's own URL (`?origin=…`), percent-decoded.
+fn url_parameter(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .and_then(|(_, v)| {
+            js_sys::decode_uri_component(&v.replace('+', " "))
+                .ok()
+                .and_then(|v| v.as_string())
+        })
+}
+
+/// The origin of the page that really frames this one, as the browser reports it
+/// (`location.ancestorOrigins[0]`, else the referrer's origin); None at the top level or when
+/// the browser does not say.
+fn parent_origin() -> Option<String> {
+    let window = web_sys::window()?;
+    let top = window.top().ok().flatten();
+    if top.is_none_or(|t| JsValue::from(t) == JsValue::from(window.clone())) {
+        return None;
+    }
+    let location = JsValue::from(window.location());
+    let ancestors = Reflect::get(&location, &"ancestorOrigins".into()).ok();
+    if let Some(first) = ancestors
+        .filter(|a| a.is_object())
+        .and_then(|a| Reflect::get(&a, &0.into()).ok())
+        .and_then(|o| o.as_string())
+    {
+        return Some(first);
+    }
+    let referrer = window.document()?.referrer();
+    crate::origins::Origin::parse(&referrer).map(|o| o.serialized())
 }
