@@ -72,6 +72,29 @@ fn sign_in_keeps_the_token_in_memory_and_sends_it() {
     assert_eq!(bearer(&fake.seen.borrow()[1]), Some("Bearer t-123"));
 }
 
+// "Trust and failure": settings are validated on receipt; a refused value is replaced by its
+// safe one and the valid ones are kept.
+#[test]
+fn settings_the_portal_would_refuse_are_made_safe_on_receipt() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"operation": {"prompt_select_open_ticket": true, "ticket_title": "{oops}"},
+               "developer": {"batch_frequency_s": 0, "batch_add_comment": true,
+                             "api_token_configured": false}}),
+    );
+    let settings = block_on(platform.settings()).unwrap();
+    assert!(settings.validate().is_ok());
+    assert!(settings.operation.prompt_select_open_ticket);
+    assert_eq!(settings.developer.batch_frequency_s, 1);
+    assert!(!settings.developer.batching_enabled());
+    assert_eq!(
+        settings.operation.ticket_title,
+        domain::settings::DEFAULT_TICKET_TITLE
+    );
+}
+
 #[test]
 fn errors_have_messages_an_agent_understands() {
     let fake = Scripted::default();
@@ -265,4 +288,72 @@ fn inbound_offers_and_hold_events_decode() {
     let resumed: PlatformEvent =
         serde_json::from_str(r#"{"type":"call.resumed","call_id":3}"#).unwrap();
     assert_eq!(resumed, PlatformEvent::Resumed { call_id: 3 });
+}
+
+// "Trust and failure": a reload does not ask for the password again. Sign-in hands out a resume
+// credential; resuming with it signs the same agent in with a new token and a new credential;
+// a refused one (expired, used) is SignedOut, and nothing of the old session is kept.
+#[test]
+fn a_resume_credential_signs_in_again_without_the_password() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"token": "t-1", "resume": {"token": "r-1", "expires_in": 900},
+               "agent": {"id": 5, "name": "A", "email": "a@x"}}),
+    );
+    block_on(platform.sign_in("a@x", "pw")).unwrap();
+    let credential = platform.resume_credential().unwrap();
+    assert_eq!(
+        (credential.token.as_str(), credential.expires_in),
+        ("r-1", 900)
+    );
+
+    // The page renews it while it lives.
+    fake.answer(200, json!({"resume": {"token": "r-2", "expires_in": 900}}));
+    let renewed = block_on(platform.renew_resume()).unwrap();
+    assert_eq!(renewed.token, "r-2");
+    {
+        let seen = fake.seen.borrow();
+        assert_eq!(seen[1].url, "/agent/session/renew");
+        assert_eq!(bearer(&seen[1]), Some("Bearer t-1"));
+    }
+
+    // After a reload: a new client, the credential from the tab's storage.
+    let after = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"token": "t-2", "resume": {"token": "r-3", "expires_in": 900},
+               "agent": {"id": 5, "name": "A", "email": "a@x"}}),
+    );
+    let agent = block_on(after.resume("r-2")).unwrap();
+    assert_eq!(agent.id, 5);
+    assert_eq!(after.token().as_deref(), Some("t-2"));
+    assert_eq!(after.resume_credential().unwrap().token, "r-3");
+    {
+        let seen = fake.seen.borrow();
+        assert_eq!(seen[2].url, "/agent/session/resume");
+        assert_eq!(seen[2].body.as_ref().unwrap()["resume"], "r-2");
+        assert_eq!(bearer(&seen[2]), None, "no old token sent along");
+        assert!(
+            !seen[2].body.as_ref().unwrap().to_string().contains("pw"),
+            "never the password"
+        );
+    }
+
+    // Used or expired: SignedOut, and nothing kept.
+    fake.answer(401, json!({"error": "unauthorized"}));
+    assert_eq!(block_on(after.resume("r-2")), Err(PlatformError::SignedOut));
+    assert!(!after.is_signed_in());
+    assert_eq!(after.resume_credential(), None);
+
+    // Sign-out ends the session on the platform.
+    block_on(platform.end_session());
+    let seen = fake.seen.borrow();
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.method, last.url.as_str()),
+        (Method::Delete, "/agent/session")
+    );
+    assert!(!platform.is_signed_in());
 }

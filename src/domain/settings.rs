@@ -206,6 +206,34 @@ impl Settings {
         Ok(())
     }
 
+    /// Settings as the adapter applies them when the platform sends values the Portal would
+    /// have refused (an older Portal, a hand edit): each bad value is replaced by the safe one
+    /// (batch window clamped to 1-60 s, batching without a token off, a title with an unknown
+    /// placeholder back to the default), the rest kept; returns what was replaced.
+    pub fn sanitized(mut self) -> (Settings, Vec<SettingsError>) {
+        let mut fixed = Vec::new();
+        let dev = &mut self.developer;
+        if !(MIN_BATCH_FREQUENCY_S..=MAX_BATCH_FREQUENCY_S).contains(&dev.batch_frequency_s) {
+            fixed.push(SettingsError::BatchFrequencyOutOfRange(
+                dev.batch_frequency_s,
+            ));
+            dev.batch_frequency_s = dev
+                .batch_frequency_s
+                .clamp(MIN_BATCH_FREQUENCY_S, MAX_BATCH_FREQUENCY_S);
+        }
+        if dev.batching_enabled() && !dev.api_token_configured {
+            fixed.push(SettingsError::BatchingWithoutToken);
+            dev.batch_add_comment = false;
+            dev.batch_ticket_update = false;
+        }
+        if let Some(bad) = unknown_placeholder(&self.operation.ticket_title) {
+            fixed.push(SettingsError::UnknownTitlePlaceholder(bad));
+            self.operation.ticket_title = DEFAULT_TICKET_TITLE.to_owned();
+        }
+        debug_assert!(self.validate().is_ok());
+        (self, fixed)
+    }
+
     /// Parses saved settings; missing keys take their defaults (PRE-4), then validates.
     pub fn from_json(json: &str) -> Result<Self, SettingsError> {
         let settings: Settings = if json.trim().is_empty() {
@@ -408,5 +436,40 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         assert!(json.contains("\"key_value\""));
         assert_eq!(serde_json::from_str::<Settings>(&json).unwrap(), s);
+    }
+
+    // "Trust and failure": settings are checked on receipt; what the Portal would have refused
+    // is replaced by its safe value, the rest kept.
+    #[test]
+    fn sanitized_replaces_each_refused_value_and_keeps_the_rest() {
+        let mut bad = Settings::default();
+        bad.operation.prompt_select_open_ticket = true;
+        bad.developer.batch_frequency_s = 0;
+        bad.developer.batch_add_comment = true;
+        bad.operation.ticket_title = "{channel} for {who}".into();
+        let (s, fixed) = bad.clone().sanitized();
+        assert!(s.validate().is_ok());
+        assert_eq!(s.developer.batch_frequency_s, MIN_BATCH_FREQUENCY_S);
+        assert!(
+            !s.developer.batching_enabled(),
+            "BATCH-7: no token, no batching"
+        );
+        assert_eq!(s.operation.ticket_title, DEFAULT_TICKET_TITLE);
+        assert!(s.operation.prompt_select_open_ticket, "valid values kept");
+        assert_eq!(
+            fixed,
+            vec![
+                SettingsError::BatchFrequencyOutOfRange(0),
+                SettingsError::BatchingWithoutToken,
+                SettingsError::UnknownTitlePlaceholder("{who}".into()),
+            ]
+        );
+        bad.developer.batch_frequency_s = 600;
+        assert_eq!(
+            bad.sanitized().0.developer.batch_frequency_s,
+            MAX_BATCH_FREQUENCY_S
+        );
+        let good = Settings::default();
+        assert_eq!(good.clone().sanitized(), (good, vec![]));
     }
 }

@@ -108,6 +108,14 @@ pub enum PlatformEvent {
         #[serde(default)]
         started_at: String,
     },
+    /// The platform refused the stream (`{"type":"error","error":"unauthorized"}`): the session
+    /// ended (expired, signed out elsewhere). The stream stops; the agent must sign in again.
+    #[serde(rename = "error")]
+    Refused {
+        /// The platform's reason.
+        #[serde(default)]
+        error: String,
+    },
     /// Anything else.
     #[serde(other)]
     Other,

@@ -81,7 +81,8 @@ const MAX_BACKOFF_MS: u32 = 30_000;
 impl EventStream {
     /// Connects to `GET {base}/agent/events`, authenticates with the token as the first message
     /// (a URL would expose it), and calls `on_event` for each event; reconnects with backoff
-    /// (1 s, doubling to 30 s) after a drop. `on_status` hears whether the stream is up.
+    /// (1 s, doubling to 30 s) after a drop, but not after the platform refused the token
+    /// ([`PlatformEvent::Refused`]: the session is over). `on_status` hears whether it is up.
     pub fn connect(
         base_url: &str,
         token: String,
@@ -107,7 +108,14 @@ impl EventStream {
                             backoff = 1_000;
                             if let Message::Text(text) = message {
                                 if let Ok(event) = serde_json::from_str::<PlatformEvent>(&text) {
+                                    // A refused token stays refused: no reconnecting with it.
+                                    let refused = matches!(event, PlatformEvent::Refused { .. });
                                     on_event(event);
+                                    if refused {
+                                        running.set(false);
+                                        on_status(false);
+                                        return;
+                                    }
                                 }
                             }
                         }

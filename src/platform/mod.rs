@@ -178,6 +178,27 @@ pub fn call_request(plan: &DialPlan) -> serde_json::Value {
 pub struct Platform<T> {
     transport: T,
     token: RefCell<Option<String>>,
+    resume: RefCell<Option<Resume>>,
+}
+
+/// A credential that signs the agent in again after a reload of this tab, without the password.
+/// The platform hands a new one out at each sign-in, resume and renewal; it is single use,
+/// short-lived (`expires_in` seconds) and ends at sign-out. The app keeps it in the tab's
+/// session storage only (README, "Security").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The credential.
+    pub token: String,
+    /// Seconds it lives unless renewed.
+    pub expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct SignedIn {
+    token: String,
+    agent: Agent,
+    #[serde(default)]
+    resume: Option<Resume>,
 }
 
 impl<T: Transport> Platform<T> {
@@ -186,7 +207,54 @@ impl<T: Transport> Platform<T> {
         Self {
             transport,
             token: RefCell::new(None),
+            resume: RefCell::new(None),
         }
+    }
+
+    /// The resume credential of this session, if the platform gave one.
+    pub fn resume_credential(&self) -> Option<Resume> {
+        self.resume.borrow().clone()
+    }
+
+    /// Signs the agent in again with a resume credential (after a reload): a 401 means it
+    /// expired or was used ([`PlatformError::SignedOut`]); the password is then needed.
+    pub async fn resume(&self, credential: &str) -> Result<Agent, PlatformError> {
+        self.sign_out();
+        let request = HttpRequest::new(Method::Post, "/agent/session/resume")
+            .json(json!({"resume": credential}));
+        let signed_in: SignedIn = self.call(request).await?;
+        Ok(self.keep(signed_in))
+    }
+
+    /// Swaps the resume credential for a fresh one (the page renews it while it lives, so a
+    /// reload minutes from now still finds it good).
+    pub async fn renew_resume(&self) -> Result<Resume, PlatformError> {
+        #[derive(Deserialize)]
+        struct Renewed {
+            resume: Resume,
+        }
+        let renewed: Renewed = self
+            .call(HttpRequest::new(Method::Post, "/agent/session/renew"))
+            .await?;
+        *self.resume.borrow_mut() = Some(renewed.resume.clone());
+        Ok(renewed.resume)
+    }
+
+    /// Ends the session on the platform (its token and resume credentials stop working), then
+    /// forgets it here. A failure to reach the platform still forgets it here.
+    pub async fn end_session(&self) {
+        if self.is_signed_in() {
+            let _ = self
+                .send(HttpRequest::new(Method::Delete, "/agent/session"))
+                .await;
+        }
+        self.sign_out();
+    }
+
+    fn keep(&self, signed_in: SignedIn) -> Agent {
+        *self.token.borrow_mut() = Some(signed_in.token);
+        *self.resume.borrow_mut() = signed_in.resume;
+        signed_in.agent
     }
 
     /// True while signed in.
@@ -194,9 +262,10 @@ impl<T: Transport> Platform<T> {
         self.token.borrow().is_some()
     }
 
-    /// Forgets the token.
+    /// Forgets the token and the resume credential.
     pub fn sign_out(&self) {
         self.token.borrow_mut().take();
+        self.resume.borrow_mut().take();
     }
 
     /// The token, for the event stream's first message (never for a URL).
@@ -231,11 +300,6 @@ impl<T: Transport> Platform<T> {
 
     /// Signs in; the token is kept in memory for the page's life.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Agent, PlatformError> {
-        #[derive(Deserialize)]
-        struct SignedIn {
-            token: String,
-            agent: Agent,
-        }
         self.sign_out();
         let request = HttpRequest::new(Method::Post, "/agent/session")
             .json(json!({"email": email.trim(), "password": password}));
@@ -243,16 +307,22 @@ impl<T: Transport> Platform<T> {
             Err(PlatformError::SignedOut) => return Err(PlatformError::BadCredentials),
             other => other?,
         };
-        *self.token.borrow_mut() = Some(signed_in.token);
-        Ok(signed_in.agent)
+        Ok(self.keep(signed_in))
     }
 
     /// Operation Management and Developer Settings. SET-16: read again each time a dial screen
     /// opens (not pushed on the event stream): the screen opens at once with the settings last
     /// read and holds Call until this answers, so an admin's change reaches a signed-in agent at
     /// the next opening without a visible delay; a failed read keeps the last settings.
+    ///
+    /// Values the Portal would refuse are checked on receipt and replaced by their safe ones
+    /// ([`Settings::sanitized`]): an out-of-range batch window, batching without a token, an
+    /// unknown title placeholder never reach the rules.
     pub async fn settings(&self) -> Result<Settings, PlatformError> {
-        self.call(HttpRequest::new(Method::Get, "/settings")).await
+        let received: Settings = self
+            .call(HttpRequest::new(Method::Get, "/settings"))
+            .await?;
+        Ok(received.sanitized().0)
     }
 
     /// Outbound numbers and languages (UI-2).

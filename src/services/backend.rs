@@ -279,6 +279,7 @@ mod web {
             });
             backend._subscriptions.borrow_mut().push(dialout);
             BACKEND.with(|b| *b.borrow_mut() = Some(backend.clone()));
+            resume_session(adapter, backend.clone());
             // A reload or a closed tab gives the lease up at once, so the next page (or another
             // tab) takes click-to-call without waiting for the lease to expire.
             let leaving = backend.clone();
@@ -420,45 +421,128 @@ mod web {
                 sleep(50).await;
                 waited += 50;
             };
-            let result = async {
-                let agent = b.platform.sign_in(&email, &password).await?;
-                let settings = b.platform.settings().await?;
-                let options = b.platform.outbound_options().await?;
-                Ok::<_, crate::platform::PlatformError>((agent, settings, options))
-            }
-            .await;
+            let agent = b.platform.sign_in(&email, &password).await;
+            start_session(adapter, b, agent).await;
             busy.set(false);
-            match result {
-                Ok((agent, settings, options)) => {
-                    adapter.banner.set(None);
-                    b.rules.borrow_mut().settings = settings.clone();
-                    b.rules.borrow_mut().region =
-                        adapter.context.with_untracked(|c| c.region.clone());
-                    adapter.context.update(|c| {
-                        *c = DialContext {
-                            settings,
-                            team: agent.team.clone(),
-                            options,
-                            ..c.clone()
-                        }
-                    });
-                    let outbox =
-                        Outbox::open_for_tab(LocalStore, b.agent_zendesk.id, b.leader.tab_id());
-                    *b.outbox.borrow_mut() = Some(Rc::new(outbox));
-                    keep_lease(adapter, b.clone());
-                    adopt_orphans(adapter, &b);
-                    connect_events(adapter, &b);
-                    adapter.open_dial(EntryPoint::Keypad);
-                    // Anything left from before a reload is written now.
-                    run_outbox(adapter, b.clone());
+        });
+    }
+
+    /// After a reload: signs the agent in again with the tab's resume credential (no
+    /// password), showing "Connecting" meanwhile; a refused one is forgotten and the sign-in
+    /// form shows.
+    fn resume_session(adapter: Adapter, b: Rc<Backend>) {
+        let Some(stored) = crate::services::resume::load(now_ms()) else {
+            return;
+        };
+        adapter.screen.set(Screen::Booting);
+        leptos::task::spawn_local(async move {
+            let agent = b.platform.resume(&stored.token).await;
+            if agent.is_err() {
+                crate::services::resume::clear();
+                adapter.screen.set(Screen::SignIn);
+                return;
+            }
+            start_session(adapter, b, agent).await;
+        });
+    }
+
+    /// Keeps the tab's resume credential fresh while the session lives (each renewal swaps it).
+    fn keep_resume(b: Rc<Backend>) {
+        let Some(first) = b.platform.resume_credential() else {
+            return;
+        };
+        crate::services::resume::save(&first, now_ms());
+        let token = b.platform.token();
+        leptos::task::spawn_local(async move {
+            let mut wait = crate::services::resume::Stored::renew_after_ms(&first);
+            loop {
+                sleep(wait.min(i32::MAX as i64) as i32).await;
+                // Signed out, or signed in again (which keeps its own renewal): stop.
+                if b.platform.token() != token {
+                    return;
                 }
-                Err(e) => fail_platform(adapter, &e),
+                match b.platform.renew_resume().await {
+                    Ok(next) => {
+                        crate::services::resume::save(&next, now_ms());
+                        wait = crate::services::resume::Stored::renew_after_ms(&next);
+                    }
+                    Err(crate::platform::PlatformError::SignedOut) => return,
+                    Err(_) => wait = 30_000,
+                }
             }
         });
     }
 
-    /// Shows a platform error in the agent's language.
+    /// The platform ended the session (a 401, or the event stream refused): the stream stops,
+    /// writes that need the platform wait (the outbox keeps them), and the sign-in form shows
+    /// with the reason; signing in again resumes everything.
+    fn session_ended(adapter: Adapter) {
+        let Some(b) = backend() else { return };
+        b.stream.borrow_mut().take();
+        b.platform.sign_out();
+        crate::services::resume::clear();
+        if adapter.screen.get_untracked() != Screen::SignIn {
+            adapter.screen.set(Screen::SignIn);
+        }
+        adapter.fail(
+            adapter.catalogue.with_untracked(|c| {
+                messages::platform(&crate::platform::PlatformError::SignedOut, c)
+            }),
+        );
+    }
+
+    /// What follows a sign-in (password or resume): settings and options, the outbox, the tab
+    /// lease, the event stream, the dial screen.
+    async fn start_session(
+        adapter: Adapter,
+        b: Rc<Backend>,
+        agent: Result<crate::platform::Agent, crate::platform::PlatformError>,
+    ) {
+        let result = async {
+            let agent = agent?;
+            let settings = b.platform.settings().await?;
+            let options = b.platform.outbound_options().await?;
+            Ok::<_, crate::platform::PlatformError>((agent, settings, options))
+        }
+        .await;
+        match result {
+            Ok((agent, settings, options)) => {
+                adapter.banner.set(None);
+                keep_resume(b.clone());
+                b.rules.borrow_mut().settings = settings.clone();
+                b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
+                adapter.context.update(|c| {
+                    *c = DialContext {
+                        settings,
+                        team: agent.team.clone(),
+                        options,
+                        ..c.clone()
+                    }
+                });
+                let outbox =
+                    Outbox::open_for_tab(LocalStore, b.agent_zendesk.id, b.leader.tab_id());
+                *b.outbox.borrow_mut() = Some(Rc::new(outbox));
+                keep_lease(adapter, b.clone());
+                adopt_orphans(adapter, &b);
+                connect_events(adapter, &b);
+                adapter.open_dial(EntryPoint::Keypad);
+                // Anything left from before a reload is written now.
+                run_outbox(adapter, b.clone());
+            }
+            Err(e) => {
+                adapter.screen.set(Screen::SignIn);
+                fail_platform(adapter, &e)
+            }
+        }
+    }
+
+    /// Shows a platform error in the agent's language; a session that ended signs out.
     fn fail_platform(adapter: Adapter, e: &crate::platform::PlatformError) {
+        let signed_in = backend().is_some_and(|b| b.stream.borrow().is_some());
+        if *e == crate::platform::PlatformError::SignedOut && signed_in {
+            session_ended(adapter);
+            return;
+        }
         adapter.fail(
             adapter
                 .catalogue
@@ -616,6 +700,10 @@ mod web {
     }
 
     fn on_event(adapter: Adapter, event: PlatformEvent) {
+        if let PlatformEvent::Refused { .. } = event {
+            session_ended(adapter);
+            return;
+        }
         if let PlatformEvent::Ringing {
             call_id,
             direction: Direction::Inbound,
@@ -1109,6 +1197,11 @@ mod web {
                 return;
             }
             let batching = Batching::from_settings(&b.rules.borrow().settings);
+            if (batching.add_comment || batching.ticket_update) && !b.platform.is_signed_in() {
+                // The platform's queue needs a session: the jobs wait for the next sign-in
+                // (which runs the outbox), instead of retrying a 401 behind every later write.
+                return;
+            }
             let report: RunReport = outbox
                 .run_clocked(&b.zendesk, &b.platform, batching, &now_ms)
                 .await;

@@ -7,6 +7,7 @@ pub mod leader;
 pub mod live;
 pub mod messages;
 pub mod outbox;
+pub mod resume;
 pub mod storage;
 pub mod writes;
 pub mod zaf_transport;

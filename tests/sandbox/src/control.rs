@@ -30,6 +30,7 @@ pub fn routes() -> Router<App> {
         .route("/queue", get(queue))
         .route("/queue/flush", post(flush_queue))
         .route("/info", get(info))
+        .route("/sessions/end", post(end_sessions))
 }
 
 fn bad(status: StatusCode, text: impl Into<String>) -> Response {
@@ -184,6 +185,17 @@ async fn flush_queue(State(app): State<App>) -> Json<Value> {
     app.queue().flush(now_ms());
     app.wake_queue();
     Json(app.queue().summary())
+}
+
+/// `POST /_sandbox/sessions/end` `{"agent_id"?}`: the platform sessions of one agent (or all)
+/// end, with their resume credentials, as when a session expires mid-shift: the next platform
+/// request of that agent's adapter is a 401. Answers `{"ended": n}`.
+async fn end_sessions(State(app): State<App>, body: Option<Json<Value>>) -> Json<Value> {
+    let agent = body.and_then(|Json(b)| b["agent_id"].as_u64());
+    let ended = app.world().end_sessions(agent);
+    // An open event stream of an ended session is closed: the platform hangs up on it.
+    app.emit(agent, json!({"type": "session.ended"}));
+    Json(json!({"ended": ended}))
 }
 
 /// What the workspace page needs: agents (with the sandbox passwords), fixtures, the app guid.

@@ -5,6 +5,12 @@
 //!   <token>` and answers 401 `{"error":"unauthorized"}` without it. Browsers cannot set a
 //!   WebSocket's headers and a token must never travel in a URL, so the event stream takes it as
 //!   its first message, `{"type":"auth","token":…}` (a Bearer header works too).
+//!   Sign-in also hands out `resume: {token, expires_in}`, a credential that signs the same agent
+//!   in again after a reload without the password: `POST /agent/session/resume {"resume": R}` →
+//!   the same shape with a new token and a new resume credential; R is single use, lives
+//!   [`RESUME_TTL_MS`] and ends the session it was issued with. `POST /agent/session/renew`
+//!   (Bearer) swaps the resume credential for a fresh one (the page renews it while it lives);
+//!   `DELETE /agent/session` (Bearer) signs out: the token and its resume credentials end.
 //! - `GET /settings`, `GET /outbound/options`.
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
@@ -60,7 +66,9 @@ use crate::state::App;
 /// The platform's routes, to nest under `/platform`.
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/agent/session", post(sign_in))
+        .route("/agent/session", post(sign_in).delete(sign_out))
+        .route("/agent/session/resume", post(resume))
+        .route("/agent/session/renew", post(renew))
         .route("/settings", get(settings))
         .route("/outbound/options", get(options))
         .route("/calls", post(place_call).get(recent_calls))
@@ -125,14 +133,87 @@ async fn sign_in(State(app): State<App>, body: Option<Json<SignIn>>) -> Response
     let Some(a) = found else {
         return err(StatusCode::UNAUTHORIZED, "invalid email or password");
     };
+    signed_in(&mut w, &a)
+}
+
+/// How long a resume credential lives unless renewed: a reload is seconds; a tab closed for
+/// longer than this signs in with the password again.
+pub const RESUME_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// A new session for `a`: its token, a resume credential, the agent.
+fn signed_in(w: &mut crate::state::World, a: &Agent) -> Response {
     let t = token();
     w.sessions.insert(t.clone(), a.id);
-    let team = w.team_of(&a).cloned();
+    let resume = grant_resume(w, a.id, &t);
+    let team = w.team_of(a).cloned();
     Json(json!({
         "token": t,
+        "resume": resume,
         "agent": {"id": a.id, "name": a.name, "email": a.email, "team": team, "zendesk_user_id": a.zendesk_user_id},
     }))
     .into_response()
+}
+
+fn grant_resume(w: &mut crate::state::World, agent_id: u64, session: &str) -> Value {
+    let r = token();
+    w.resumes.insert(
+        r.clone(),
+        crate::state::ResumeGrant {
+            agent_id,
+            session: session.to_owned(),
+            expires_ms: now_ms() + RESUME_TTL_MS,
+        },
+    );
+    json!({"token": r, "expires_in": RESUME_TTL_MS / 1000})
+}
+
+#[derive(Deserialize)]
+struct ResumeBody {
+    resume: String,
+}
+
+async fn resume(State(app): State<App>, body: Option<Json<ResumeBody>>) -> Response {
+    let Some(Json(body)) = body else {
+        return err(StatusCode::BAD_REQUEST, "resume is required");
+    };
+    let mut w = app.world();
+    // Single use: taken out whether it is still good or not.
+    let Some(grant) = w.resumes.remove(&body.resume) else {
+        return err(StatusCode::UNAUTHORIZED, "unauthorized");
+    };
+    if grant.expires_ms < now_ms() {
+        return err(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let Some(a) = w.agents.iter().find(|a| a.id == grant.agent_id).cloned() else {
+        return err(StatusCode::UNAUTHORIZED, "unauthorized");
+    };
+    // The page that held the old session is gone (reloaded): its token ends.
+    w.sessions.remove(&grant.session);
+    signed_in(&mut w, &a)
+}
+
+async fn renew(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(t) = bearer(&headers) else {
+        return unauthorized();
+    };
+    let mut w = app.world();
+    let Some(agent_id) = w.sessions.get(&t).copied() else {
+        return unauthorized();
+    };
+    w.resumes.retain(|_, g| g.session != t);
+    Json(json!({"resume": grant_resume(&mut w, agent_id, &t)})).into_response()
+}
+
+async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(t) = bearer(&headers) else {
+        return unauthorized();
+    };
+    let mut w = app.world();
+    if w.sessions.remove(&t).is_none() {
+        return unauthorized();
+    }
+    w.resumes.retain(|_, g| g.session != t);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn settings(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -584,7 +665,7 @@ async fn events(State(app): State<App>, headers: HeaderMap, ws: WebSocketUpgrade
         Some(t) => {
             let agent = app.world().agent_for_token(&t).map(|a| a.id);
             match agent {
-                Some(id) => ws.on_upgrade(move |socket| stream(app, id, socket)),
+                Some(id) => ws.on_upgrade(move |socket| stream(app, id, t, socket)),
                 None => unauthorized(),
             }
         }
@@ -602,10 +683,12 @@ async fn authenticate(app: App, mut socket: WebSocket) {
             .and_then(|m| m["token"].as_str().map(str::to_owned)),
         _ => None,
     };
-    let agent = token.and_then(|t| app.world().agent_for_token(&t).map(|a| a.id));
-    match agent {
-        Some(id) => stream(app, id, socket).await,
-        None => {
+    let agent = token
+        .as_ref()
+        .and_then(|t| app.world().agent_for_token(t).map(|a| a.id));
+    match (agent, token) {
+        (Some(id), Some(t)) => stream(app, id, t, socket).await,
+        _ => {
             let refusal = json!({"type": "error", "error": "unauthorized"});
             let _ = socket.send(Message::Text(refusal.to_string().into())).await;
             let _ = socket.send(Message::Close(None)).await;
@@ -613,7 +696,7 @@ async fn authenticate(app: App, mut socket: WebSocket) {
     }
 }
 
-async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {
+async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
     let mut rx = app.subscribe();
     let hello = json!({"type": "session.ready", "agent_id": agent_id});
     if socket
@@ -656,6 +739,15 @@ async fn stream(app: App, agent_id: u64, mut socket: WebSocket) {
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
+                // The session ended (signed out elsewhere, expired): the platform hangs up,
+                // telling the adapter why.
+                Ok(_) if !app.world().sessions.contains_key(&token) => {
+                    let refusal = json!({"type": "error", "error": "unauthorized"});
+                    let _ = socket.send(Message::Text(refusal.to_string().into())).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+                Ok(ev) if ev.event["type"] == "session.ended" => {}
                 Ok(ev) if ev.agent_id.is_none_or(|a| a == agent_id) => {
                     if socket.send(Message::Text(ev.event.to_string().into())).await.is_err() {
                         return;

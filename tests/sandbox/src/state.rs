@@ -190,6 +190,8 @@ pub struct World {
     pub numbers: Vec<OutboundNumber>,
     /// Bearer token → agent id.
     pub sessions: HashMap<String, u64>,
+    /// Resume credential → what it may resume (single use, short-lived; see `platform`).
+    pub resumes: HashMap<String, ResumeGrant>,
     /// Platform calls by id.
     pub calls: BTreeMap<u64, PlatformCall>,
     /// Customer answers outbound calls after this long.
@@ -236,6 +238,7 @@ impl World {
             languages: fixture.languages,
             numbers: fixture.numbers,
             sessions: HashMap::new(),
+            resumes: HashMap::new(),
             calls: BTreeMap::new(),
             auto_answer_ms: fixture.auto_answer_ms,
             requests: Vec::new(),
@@ -282,6 +285,17 @@ impl World {
             }
         }
         action
+    }
+
+    /// Ends every session of `agent` (or of all agents) and revokes their resume credentials:
+    /// their next request is a 401, as when a platform session expires mid-shift.
+    pub fn end_sessions(&mut self, agent: Option<u64>) -> usize {
+        let before = self.sessions.len();
+        self.sessions
+            .retain(|_, a| agent.is_some_and(|id| *a != id));
+        self.resumes
+            .retain(|_, g| agent.is_some_and(|id| g.agent_id != id));
+        before - self.sessions.len()
     }
 
     /// The platform agent signed in with `token`.
@@ -433,4 +447,15 @@ impl App {
         self.wake_queue();
         Ok(())
     }
+}
+
+/// A resume credential the platform handed out: whose, for which session, until when.
+#[derive(Clone, Debug)]
+pub struct ResumeGrant {
+    /// The agent it signs in.
+    pub agent_id: u64,
+    /// The session token it was issued with (ended when the credential is used).
+    pub session: String,
+    /// Unix ms after which it is refused.
+    pub expires_ms: i64,
 }

@@ -1,0 +1,112 @@
+// The platform session across a shift ("Trust and failure"), in the sandbox workspace:
+// - a reload keeps the agent signed in (a tab-scoped, single-use resume credential; never the
+//   password, never the token);
+// - a platform session that ends mid-shift (expired, signed out elsewhere) shows sign-in with
+//   the reason; the socket stops; after signing in again, the end of the call that happened
+//   meanwhile is written once, through the CRM queue that needed the session.
+//
+// Needs `dist/` and the sandbox binary, as adapter.test.mjs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, signedInPage, adapterFrame, retry } from './support.mjs';
+
+let env;
+
+before(async () => {
+  // The frame keeps its storage, as in a default desktop Chrome.
+  env = await startSandbox({ storage: true });
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+const api = (...args) => env.api(...args);
+const state = () => api('GET', '/_sandbox/state');
+const eventually = (check, what) => retry(check, what, env);
+
+test('a reload keeps the agent signed in, without the password and with a fresh credential', async () => {
+  const { page, app } = await signedInPage(env);
+  const stored = await app.evaluate(() => ({ ...sessionStorage }));
+  assert.deepEqual(Object.keys(stored), ['agent-adapter.resume'], 'one thing in the tab\'s storage');
+  const before = JSON.parse(stored['agent-adapter.resume']);
+  assert.ok(before.token && before.expires_ms > Date.now(), 'a credential with its expiry');
+  const everything = JSON.stringify(await app.evaluate(() => ({ ...sessionStorage, ...localStorage })));
+  assert.ok(!everything.includes('sandbox"') && !everything.includes(':"sandbox'), 'never the password');
+
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await again.locator('[data-testid=dial-number]').waitFor();
+  assert.equal(await again.locator('[data-testid=sign-in-password]').count(), 0, 'no password asked');
+
+  // The credential was used once: it was swapped for a new one, and the old one is refused.
+  const after = JSON.parse(await again.evaluate(() => sessionStorage.getItem('agent-adapter.resume')));
+  assert.notEqual(after.token, before.token, 'a new credential after the reload');
+  const replay = await fetch(`${env.base}/platform/agent/session/resume`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ resume: before.token }),
+  });
+  assert.equal(replay.status, 401, 'the used credential is refused');
+
+  // Still a working session: a call goes through.
+  await again.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  await again.locator('[data-testid=keypad-next]').click();
+  await again.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await again.locator('[data-testid=call-button]').click();
+  await again.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await again.locator('[data-testid=hangup-button]').click();
+  await again.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+});
+
+test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {
+  const { app } = await signedInPage(env);
+  // Comments through the platform's CRM queue: they need the platform session.
+  await api('PUT', '/_sandbox/settings', {
+    developer: { batch_add_comment: true, batch_ticket_update: true, batch_frequency_s: 1 },
+  });
+  const s0 = await state();
+  const anna = s0.users.find((u) => u.phone === '+15550101000');
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const call = (await state()).platform_calls.at(-1);
+  const ticketOf = async () => {
+    const s = await state();
+    return s.tickets.filter((t) => t.requester_id === anna.id).sort((a, b) => b.id - a.id)[0];
+  };
+  const ticket = await eventually(async () => {
+    const t = await ticketOf();
+    assert.ok(t && t.comments.length >= 1, 'the call is logged');
+    return t;
+  }, 'the call logged');
+
+  // The platform ends the agent's session; the customer hangs up while the agent is out.
+  await api('POST', '/_sandbox/sessions/end', {});
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[role=alert]', { hasText: 'session has ended' }).waitFor();
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+  await new Promise((r) => setTimeout(r, 1_500));
+  const ends = (t) => t.comments.filter((c) => /Call finished/.test(c.body ?? '')).length;
+  assert.equal(ends((await state()).tickets.find((t) => t.id === ticket.id)), 0, 'nothing written while signed out');
+
+  // Signing in again resumes: the missed end is logged, once.
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await eventually(async () => {
+    await api('POST', '/_sandbox/queue/flush');
+    const t = (await state()).tickets.find((x) => x.id === ticket.id);
+    assert.equal(ends(t), 1, 'the end of the call, once');
+  }, 'the missed end written after sign-in');
+  await new Promise((r) => setTimeout(r, 2_000));
+  await api('POST', '/_sandbox/queue/flush');
+  const t = (await state()).tickets.find((x) => x.id === ticket.id);
+  assert.equal(ends(t), 1, 'still once');
+});
