@@ -134,7 +134,16 @@ pub fn platform_base(url: &str) -> Result<String, OriginError> {
         "http" if origin.is_loopback() => {}
         _ => return Err(refuse()),
     }
-    Ok(url.trim().trim_end_matches('/').to_owned())
+    // Rebuilt from its parts: the scheme and host as a browser prints them, then the path.
+    let after_scheme = url.trim().split_once("://").map_or("", |(_, rest)| rest);
+    let path = after_scheme
+        .find(['/', '?', '#'])
+        .map_or("", |i| &after_scheme[i..]);
+    Ok(format!(
+        "{}{}",
+        origin.serialized(),
+        path.trim_end_matches('/')
+    ))
 }
 
 /// The host to show the agent on the sign-in form (`platform.example.com`, with its port if any).
@@ -242,6 +251,11 @@ mod tests {
         assert_eq!(
             platform_base("https://cc.example.com/api/"),
             Ok("https://cc.example.com/api".to_owned())
+        );
+        assert_eq!(
+            platform_base("HTTP://LocalHost:8080/platform").as_deref(),
+            Ok("http://localhost:8080/platform"),
+            "scheme and host as browsers print them (found by fuzzing)"
         );
         assert!(platform_base("http://127.0.0.1:8080/platform").is_ok());
         assert!(platform_base("http://localhost:9/p").is_ok());

@@ -431,14 +431,14 @@ mod web {
     /// password), showing "Connecting" meanwhile; a refused one is forgotten and the sign-in
     /// form shows.
     fn resume_session(adapter: Adapter, b: Rc<Backend>) {
-        let Some(stored) = crate::services::resume::load(now_ms()) else {
+        let Some(stored) = crate::services::credential::load(now_ms()) else {
             return;
         };
         adapter.screen.set(Screen::Booting);
         leptos::task::spawn_local(async move {
             let agent = b.platform.resume(&stored.token).await;
             if agent.is_err() {
-                crate::services::resume::clear();
+                crate::services::credential::clear();
                 adapter.screen.set(Screen::SignIn);
                 return;
             }
@@ -451,10 +451,10 @@ mod web {
         let Some(first) = b.platform.resume_credential() else {
             return;
         };
-        crate::services::resume::save(&first, now_ms());
+        crate::services::credential::save(&first, now_ms());
         let token = b.platform.token();
         leptos::task::spawn_local(async move {
-            let mut wait = crate::services::resume::Stored::renew_after_ms(&first);
+            let mut wait = crate::services::credential::Stored::renew_after_ms(&first);
             loop {
                 sleep(wait.min(i32::MAX as i64) as i32).await;
                 // Signed out, or signed in again (which keeps its own renewal): stop.
@@ -463,8 +463,8 @@ mod web {
                 }
                 match b.platform.renew_resume().await {
                     Ok(next) => {
-                        crate::services::resume::save(&next, now_ms());
-                        wait = crate::services::resume::Stored::renew_after_ms(&next);
+                        crate::services::credential::save(&next, now_ms());
+                        wait = crate::services::credential::Stored::renew_after_ms(&next);
                     }
                     Err(crate::platform::PlatformError::SignedOut) => return,
                     Err(_) => wait = 30_000,
@@ -480,7 +480,7 @@ mod web {
         let Some(b) = backend() else { return };
         b.stream.borrow_mut().take();
         b.platform.sign_out();
-        crate::services::resume::clear();
+        crate::services::credential::clear();
         if adapter.screen.get_untracked() != Screen::SignIn {
             adapter.screen.set(Screen::SignIn);
         }

@@ -1,0 +1,7 @@
+//! Fuzz target: `harness::platform_event` on arbitrary bytes (see ../harness.rs).
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::platform_event(data));
