@@ -156,3 +156,21 @@ pub fn zaf_message(data: &[u8]) {
         );
     }
 }
+
+/// The outbox opened over arbitrary stored bytes (its own key and another tab's): whatever is
+/// there, it opens, reports, adopts and lists its jobs without panicking.
+pub fn outbox_load(data: &[u8]) {
+    use agent_adapter::services::{
+        outbox::Outbox,
+        storage::{MemoryStore, Store},
+    };
+    let text = String::from_utf8_lossy(data);
+    let (mine, theirs) = text.split_once('\u{1e}').unwrap_or((&text, ""));
+    let store = MemoryStore::default();
+    store.set("agent-adapter.outbox.7", mine);
+    store.set("agent-adapter.outbox.7.tab-gone", theirs);
+    let outbox = Outbox::open_for_tab(store, 7, "tab-here");
+    let _ = outbox.adopt_orphans(|_| false);
+    let _ = outbox.take_notices();
+    let _ = outbox.jobs();
+}

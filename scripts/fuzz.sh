@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10000000}
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(phone dial platform_event zaf_message)
+[[ ${#targets[@]} -gt 0 ]] || targets=(phone dial platform_event zaf_message outbox_load)
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

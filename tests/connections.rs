@@ -848,3 +848,69 @@ fn a_persisted_empty_voice_comment_is_dropped_when_read_back() {
     let change: TicketChange = serde_json::from_value(filled).unwrap();
     assert_eq!(change.voice_comment.unwrap().from(), LINE);
 }
+
+// "Trust and failure": the outbox's storage. A corrupt value is set aside (kept, reported once)
+// and the outbox works beside it; the bare state an older adapter wrote is read (migrated);
+// writes older than three days are removed and reported; no byte sequence panics.
+#[test]
+fn stored_writes_survive_shape_changes_and_corruption_without_loss_or_panic() {
+    use agent_adapter::services::{envelope, outbox::StorageNotice};
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let key = format!("agent-adapter.outbox.{AGENT}");
+
+    // Corrupt: set aside under its own key, reported once, and the outbox still writes.
+    let store = MemoryStore::default();
+    store.set(&key, "{\"jobs\": [ this is not json");
+    let outbox = Outbox::open(store.clone(), AGENT);
+    assert_eq!(outbox.take_notices(), [StorageNotice::SetAside]);
+    assert!(outbox.take_notices().is_empty(), "reported once");
+    assert_eq!(
+        store.get(&envelope::set_aside_key(&key)).as_deref(),
+        Some("{\"jobs\": [ this is not json"),
+        "kept, not dropped"
+    );
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    block_on(outbox.run(&zd, 0));
+    assert_eq!(fake.tickets().len(), 1, "the outbox works beside it");
+    drop(outbox);
+    assert!(Outbox::open(store.clone(), AGENT).take_notices().is_empty());
+
+    // Version 1 (the bare state, before the envelope): read as is, then sealed.
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-2.placed", placed("call-2", ann));
+    drop(outbox);
+    let sealed: serde_json::Value = serde_json::from_str(&store.get(&key).unwrap()).unwrap();
+    assert_eq!(sealed["v"], envelope::VERSION);
+    store.set(&key, &sealed["state"].to_string());
+    let outbox = Outbox::open(store.clone(), AGENT);
+    assert_eq!(outbox.jobs().len(), 1, "the old format's job is kept");
+    assert!(outbox.take_notices().is_empty());
+    drop(outbox);
+
+    // Older than three days: removed and reported, not replayed.
+    let mut old = sealed.clone();
+    old["saved_ms"] = serde_json::json!(envelope::wall_clock_ms() - envelope::MAX_AGE_MS - 1);
+    store.set(&key, &old.to_string());
+    let outbox = Outbox::open(store.clone(), AGENT);
+    assert!(outbox.jobs().is_empty());
+    assert_eq!(outbox.take_notices(), [StorageNotice::Expired(1)]);
+    assert_eq!(store.get(&key), None);
+
+    // Any bytes at all: no panic.
+    for text in [
+        "",
+        "null",
+        "[]",
+        "{\"v\":2}",
+        "{\"v\":2,\"saved_ms\":0,\"state\":7}",
+        "\u{0}",
+    ] {
+        let store = MemoryStore::default();
+        store.set(&key, text);
+        let outbox = Outbox::open(store, AGENT);
+        assert!(outbox.jobs().is_empty(), "{text:?}");
+    }
+}

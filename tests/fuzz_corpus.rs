@@ -42,3 +42,8 @@ fn platform_event_corpus() {
 fn zaf_message_corpus() {
     replay("zaf_message", harness::zaf_message);
 }
+
+#[test]
+fn outbox_load_corpus() {
+    replay("outbox_load", harness::outbox_load);
+}

@@ -273,6 +273,10 @@ pub enum Label {
     ErrInsecurePlatform,
     /// Names the platform host the sign-in form sends the password to; the host follows.
     SignInTo,
+    /// Stored writes that could not be read were set aside.
+    WritesSetAside,
+    /// Stored writes older than three days were removed; the count follows.
+    WritesExpired,
 }
 
 impl Label {
@@ -410,6 +414,8 @@ impl Label {
             ErrForeignHost,
             ErrInsecurePlatform,
             SignInTo,
+            WritesSetAside,
+            WritesExpired,
         ]
     };
 
@@ -547,6 +553,8 @@ impl Label {
             ErrForeignHost => "The page that opened the adapter is not Zendesk, so the adapter does not ask for your password here. Open it from Zendesk's top bar.",
             ErrInsecurePlatform => "The contact-centre address in the app's settings is not secure (it must start with https://). Ask your Zendesk administrator to correct it.",
             SignInTo => "Contact centre",
+            WritesSetAside => "Some Zendesk updates saved in this browser could not be read. They were kept aside, not sent: tell your administrator.",
+            WritesExpired => "Zendesk updates older than three days were found in this browser and not sent; their calls are too old to log now. Count",
         }
     }
 }
@@ -803,6 +811,8 @@ mod tests {
             ErrForeignHost => 127,
             ErrInsecurePlatform => 128,
             SignInTo => 129,
+            WritesSetAside => 130,
+            WritesExpired => 131,
         }
     }
 

@@ -327,7 +327,11 @@ mod web {
             return;
         };
         let now = now_ms();
-        if outbox.adopt_orphans(|tab| b.leader.alive(tab, now)) > 0 {
+        let adopted = outbox.adopt_orphans(|tab| b.leader.alive(tab, now));
+        for notice in outbox.take_notices() {
+            storage_notice(adapter, notice);
+        }
+        if adopted > 0 {
             run_outbox(adapter, b.clone());
             // The calls those writes belong to may need their end logged, or to come back.
             if b.platform.is_signed_in() && b.stream.borrow().is_some() {
@@ -521,6 +525,9 @@ mod web {
                 });
                 let outbox =
                     Outbox::open_for_tab(LocalStore, b.agent_zendesk.id, b.leader.tab_id());
+                for notice in outbox.take_notices() {
+                    storage_notice(adapter, notice);
+                }
                 *b.outbox.borrow_mut() = Some(Rc::new(outbox));
                 keep_lease(adapter, b.clone());
                 adopt_orphans(adapter, &b);
@@ -534,6 +541,16 @@ mod web {
                 fail_platform(adapter, &e)
             }
         }
+    }
+
+    /// Tells the agent, once, what opening the stored writes found.
+    fn storage_notice(adapter: Adapter, notice: crate::services::outbox::StorageNotice) {
+        use crate::services::outbox::StorageNotice;
+        let text = match notice {
+            StorageNotice::SetAside => adapter.word(Label::WritesSetAside),
+            StorageNotice::Expired(n) => format!("{}: {n}", adapter.word(Label::WritesExpired)),
+        };
+        adapter.fail(messages::Message { text, detail: None });
     }
 
     /// Shows a platform error in the agent's language; a session that ended signs out.

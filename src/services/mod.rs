@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod credential;
 pub mod crm;
+pub mod envelope;
 pub mod leader;
 pub mod live;
 pub mod messages;

@@ -15,6 +15,7 @@
 //! holds up is queued, and persisted, at once.
 
 use super::{
+    envelope::{self, Opened},
     storage::Store,
     writes::{Ref, Write},
 };
@@ -246,6 +247,16 @@ pub struct Outbox<S: Store> {
     storage_key: String,
     state: RefCell<State>,
     running: Cell<bool>,
+    notices: RefCell<Vec<StorageNotice>>,
+}
+
+/// What opening the stored writes found (`services::envelope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageNotice {
+    /// Stored writes could not be read: they were kept aside, not sent.
+    SetAside,
+    /// This many unsent writes were older than `envelope::MAX_AGE_MS`: removed, not sent.
+    Expired(usize),
 }
 
 impl<S: Store> Outbox<S> {
@@ -264,21 +275,54 @@ impl<S: Store> Outbox<S> {
         } else {
             format!("{agent_key}.{tab_id}")
         };
-        let state = store
-            .get(&storage_key)
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default();
-        Self {
+        let outbox = Self {
             store,
             agent_key,
             storage_key,
-            state: RefCell::new(state),
+            state: RefCell::new(State::default()),
             running: Cell::new(false),
+            notices: RefCell::new(Vec::new()),
+        };
+        if let Some(state) = outbox.read(&outbox.storage_key) {
+            *outbox.state.borrow_mut() = state;
+        }
+        outbox
+    }
+
+    /// The state stored under `key`, through its envelope: unreadable data is set aside (kept,
+    /// reported once), expired data removed (reported); neither stops the outbox.
+    fn read(&self, key: &str) -> Option<State> {
+        let text = self.store.get(key);
+        match envelope::open::<State>(text.as_deref(), envelope::wall_clock_ms()) {
+            Opened::Empty => None,
+            Opened::State(state) => Some(state),
+            Opened::Expired(state) => {
+                self.store.remove(key);
+                if !state.jobs.is_empty() {
+                    self.notices
+                        .borrow_mut()
+                        .push(StorageNotice::Expired(state.jobs.len()));
+                }
+                None
+            }
+            Opened::Unreadable => {
+                if let Some(raw) = text {
+                    self.store.set(&envelope::set_aside_key(key), &raw);
+                }
+                self.store.remove(key);
+                self.notices.borrow_mut().push(StorageNotice::SetAside);
+                None
+            }
         }
     }
 
+    /// What opening the stored writes found that the agent should hear about, once.
+    pub fn take_notices(&self) -> Vec<StorageNotice> {
+        std::mem::take(&mut *self.notices.borrow_mut())
+    }
+
     fn persist(&self) {
-        if let Ok(text) = serde_json::to_string(&*self.state.borrow()) {
+        if let Some(text) = envelope::seal(&*self.state.borrow(), envelope::wall_clock_ms()) {
             self.store.set(&self.storage_key, &text);
         }
     }
@@ -301,11 +345,7 @@ impl<S: Store> Outbox<S> {
             if key == self.storage_key || (!tab.is_empty() && alive(tab)) {
                 continue;
             }
-            let Some(theirs) = self
-                .store
-                .get(&key)
-                .and_then(|t| serde_json::from_str::<State>(&t).ok())
-            else {
+            let Some(theirs) = self.read(&key) else {
                 continue;
             };
             {
