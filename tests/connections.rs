@@ -914,3 +914,29 @@ fn stored_writes_survive_shape_changes_and_corruption_without_loss_or_panic() {
         assert!(outbox.jobs().is_empty(), "{text:?}");
     }
 }
+
+// "Trust and failure": Zendesk refusing access (401/403: the agent's Zendesk session ended) ends
+// no job. The job waits, keeps its place, is reported once, and is written once access is back.
+#[test]
+fn zendesk_refusing_access_pauses_the_write_and_loses_nothing() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    fake.fail_next([Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.failed.is_empty(), "not dropped: {:?}", report.failed);
+    assert_eq!(report.paused.len(), 1, "the agent is told");
+    assert_eq!(outbox.jobs().len(), 1, "the job is kept");
+    assert!(
+        report.wake_at_ms.unwrap() >= 30_000,
+        "tried again after a pause"
+    );
+    fake.fail_next([Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 40_000));
+    assert!(report.paused.is_empty(), "told once, not at every retry");
+    let report = block_on(outbox.run(&zd, 200_000));
+    assert_eq!(report.completed, ["call-1.placed"]);
+    assert_eq!(fake.tickets().len(), 1, "written once access is back");
+}

@@ -277,6 +277,8 @@ pub enum Label {
     WritesSetAside,
     /// Stored writes older than three days were removed; the count follows.
     WritesExpired,
+    /// Writes refused by Zendesk (401/403) wait; said beside the refusal.
+    WritesWaitForAccess,
 }
 
 impl Label {
@@ -416,6 +418,7 @@ impl Label {
             SignInTo,
             WritesSetAside,
             WritesExpired,
+            WritesWaitForAccess,
         ]
     };
 
@@ -555,6 +558,7 @@ impl Label {
             SignInTo => "Contact centre",
             WritesSetAside => "Some Zendesk updates saved in this browser could not be read. They were kept aside, not sent: tell your administrator.",
             WritesExpired => "Zendesk updates older than three days were found in this browser and not sent; their calls are too old to log now. Count",
+            WritesWaitForAccess => "The updates wait and are sent once Zendesk lets the adapter in again.",
         }
     }
 }
@@ -813,6 +817,7 @@ mod tests {
             SignInTo => 129,
             WritesSetAside => 130,
             WritesExpired => 131,
+            WritesWaitForAccess => 132,
         }
     }
 

@@ -1241,6 +1241,12 @@ mod web {
             for ticket in &report.screen_pops {
                 route_to_ticket(*ticket);
             }
+            for (_, error) in &report.paused {
+                // Kept and tried again: the agent hears why the updates wait.
+                let mut message = zendesk_message(adapter, error);
+                message.detail = Some(adapter.word(Label::WritesWaitForAccess));
+                adapter.fail(message);
+            }
             for (_, error) in &report.failed {
                 let message = zendesk_message(adapter, error);
                 notify_error(&message.text);

@@ -209,6 +209,9 @@ pub struct RunReport {
     pub completed: Vec<String>,
     /// Jobs that cannot succeed, with the reason the agent sees.
     pub failed: Vec<(String, ZendeskError)>,
+    /// Jobs that wait because Zendesk refused access (401/403): kept, tried again later. Each
+    /// is reported once, when it first waits.
+    pub paused: Vec<(String, ZendeskError)>,
     /// Tickets to show the agent.
     pub screen_pops: Vec<u64>,
     /// Tickets created, by job key (the call's ticket, for the in-call screen).
@@ -235,6 +238,10 @@ struct State {
 
 /// The storage key of an agent's outbox (then `.{agent}` and, per tab, `.{tab}`).
 const OUTBOX_KEY: &str = "agent-adapter.outbox";
+
+/// The shortest wait after Zendesk refused access: long enough for the agent to sign in to
+/// Zendesk again, short enough that the writes follow soon after.
+const DENIED_PAUSE_MS: i64 = 30_000;
 
 /// How many finished keys are remembered.
 const FINISHED_MEMORY: usize = 500;
@@ -697,6 +704,22 @@ impl<S: Store> Outbox<S> {
                         Step::Wait(at)
                     }
                 }
+            }
+            Err(ZendeskError::Unauthorized) => {
+                // Zendesk refused access (the agent's Zendesk session ended, a permission was
+                // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
+                // keeps its place, and is tried again after a pause; the agent hears it once.
+                if job.attempts == 0 {
+                    report
+                        .paused
+                        .push((job.key.clone(), ZendeskError::Unauthorized));
+                }
+                job.attempts += 1;
+                job.in_flight = recovering;
+                let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
             }
             Err(e) => {
                 self.finish_first(&job.key);

@@ -24,6 +24,8 @@ pub enum Fault {
     Unavailable,
     /// Apply the request, then lose the answer.
     LostAnswer,
+    /// 401 (the agent's Zendesk session ended); nothing applied.
+    Unauthorized,
 }
 
 #[derive(Clone, Debug)]
@@ -390,6 +392,9 @@ impl Transport for &FakeZendesk {
             }),
             Some(Fault::Network) => Err("connection reset".into()),
             Some(Fault::Unavailable) => Ok(error(503, json!({}))),
+            Some(Fault::Unauthorized) => {
+                Ok(error(401, json!({"error": "Couldn't authenticate you"})))
+            }
             Some(Fault::LostAnswer) => {
                 let _ = self.handle(&request);
                 Err("the page was reloaded".into())
