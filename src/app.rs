@@ -14,7 +14,10 @@ stylance::import_crate_style!(style, "src/app.module.css");
 #[component]
 pub fn App() -> impl IntoView {
     let adapter = Adapter::new().provide();
-    crate::services::backend::boot(adapter);
+    // In the browser, intents reach Zendesk and the platform from here on.
+    #[cfg(target_arch = "wasm32")]
+    crate::services::browser::Browser::install(adapter);
+    adapter.effects().boot();
     view! { <Screens adapter=adapter/> }
 }
 

@@ -100,6 +100,31 @@ impl HttpResponse {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// The `Retry-After` header in whole seconds (rounded up), when it holds a number of
+    /// seconds that is not negative; `None` when absent or unreadable (an HTTP date included:
+    /// the APIs the adapter talks to send seconds).
+    pub fn retry_after_s(&self) -> Option<u64> {
+        self.header("retry-after")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| s.ceil() as u64)
+    }
+}
+
+/// Percent-encodes a path segment or a query-string value: everything but the unreserved
+/// characters of RFC 3986 (letters, digits, `-`, `_`, `.`, `~`) is escaped.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Carries requests and brings back any HTTP answer; only a failure to get an answer at all
@@ -108,4 +133,41 @@ impl HttpResponse {
 pub trait Transport {
     /// Sends one request.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_retry_after(value: &str) -> HttpResponse {
+        HttpResponse {
+            status: 429,
+            headers: vec![("Retry-After".into(), value.into())],
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn retry_after_is_read_once_for_the_crate() {
+        let table = [
+            ("7", Some(7)),
+            (" 1.2 ", Some(2)),
+            ("0", Some(0)),
+            ("-3", None),
+            ("NaN", None),
+            ("inf", None),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", None),
+        ];
+        for (value, seconds) in table {
+            assert_eq!(with_retry_after(value).retry_after_s(), seconds, "{value}");
+        }
+        assert_eq!(HttpResponse::default().retry_after_s(), None);
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(percent_encode("job-1_a.b~c"), "job-1_a.b~c");
+        assert_eq!(percent_encode("phone:+1 415/x"), "phone%3A%2B1%20415%2Fx");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+    }
 }

@@ -732,7 +732,7 @@ fn batched_ticket_updates_carry_status_and_fields() {
     };
     let change = TicketChange {
         comment: Some("Call details".into()),
-        status: Some("open".into()),
+        status: Some(domain::crm::TicketStatus::Open),
         assignee_id: Some(AGENT),
         custom_fields: vec![(9, serde_json::json!("ivr"))],
         ..TicketChange::default()

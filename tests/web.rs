@@ -8,7 +8,11 @@
 
 use agent_adapter::{
     app::Screens,
-    services::live::{ActiveCall, Adapter, CallPhase, Inbound, Screen},
+    services::{
+        browser::Browser,
+        effects::{Intent, Recording},
+        live::{ActiveCall, Adapter, CallPhase, Inbound, Screen},
+    },
 };
 use domain::{
     crm::{Contact, CrmState, Ticket, TicketStatus},
@@ -84,6 +88,9 @@ fn mount(ctx: DialContext, crm: CrmState, entry: EntryPoint) -> Mounted<impl Siz
         let out = out.clone();
         move || {
             let adapter = Adapter::new().provide();
+            // The browser's effects, as in the app; without a connection to Zendesk (never made
+            // here) only the clipboard reaches past the state.
+            Browser::install(adapter);
             adapter.context.set(ctx);
             adapter.crm.set(crm);
             adapter.open_dial(entry);
@@ -724,6 +731,49 @@ async fn in_call_hold_and_touch_tones() {
     settle().await;
     assert!(find("hold-button").is_none() && find("hangup-button").is_none());
     assert!(find("new-call-button").is_some());
+}
+
+// The screens reach the outside world only through the state's effects: with a recording fake
+// in place, each control hands on exactly its intent, in order (and a refused hold or a tone on
+// hold hands on nothing).
+#[wasm_bindgen_test]
+async fn controls_hand_their_intents_to_the_effects() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    let recording = Rc::new(Recording::default());
+    app.adapter.set_effects(recording.clone());
+    settle().await;
+    type_keys(NUMBER);
+    press_key("Enter");
+    settle().await;
+    set_phase(app.adapter, CallPhase::Connected);
+    settle().await;
+    by_test_id("hold-button").click();
+    settle().await;
+    by_test_id("dtmf-toggle").click();
+    type_keys("4");
+    by_test_id("hold-button").click();
+    settle().await;
+    type_keys("5");
+    settle().await;
+    by_test_id("hangup-button").click();
+    settle().await;
+    let placed = app.adapter.placed.get_untracked();
+    let intents: Vec<Intent> = recording
+        .intents()
+        .into_iter()
+        .filter(|i| !matches!(i, Intent::Refresh | Intent::DialOpened))
+        .collect();
+    assert_eq!(
+        intents,
+        vec![
+            Intent::Place(placed[0].clone()),
+            Intent::Hold(true),
+            Intent::Hold(false),
+            Intent::Tone('5'),
+            Intent::HangUp,
+        ]
+    );
 }
 
 // TICKET-6: an inbound call offered to the agent shows Answer; several contacts share the

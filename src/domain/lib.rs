@@ -5,12 +5,13 @@
 //! the test command fails if a web crate is ever imported here.
 //!
 //! Modules, in the order data flows: [`settings`] (what the Portal saved), [`phone`] (numbers),
-//! [`crm`] (the Zendesk records the rules read), [`dial`] (the dial screen), [`rules`] (what to
-//! write to Zendesk for each event), [`comments`], [`fields`] and [`voice`] (what the writes
+//! [`crm`] (the Zendesk records the rules read), [`dial`] (the dial screen), [`call`] (the life of
+//! the call on screen), [`rules`] (what to write to Zendesk for each event), [`comments`], [`fields`] and [`voice`] (what the writes
 //! contain), [`batch`] (how writes are grouped and retried). [`labels`] holds every word shown or
 //! written.
 
 pub mod batch;
+pub mod call;
 pub mod comments;
 pub mod crm;
 pub mod dial;

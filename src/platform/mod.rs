@@ -21,8 +21,9 @@
 //! From/To/Started block of the call's voice comment.
 //!
 //! Requests go through a [`Transport`] (gloo-net in the app, a fake in tests). The bearer token
-//! from sign-in lives in this client's memory only: never in storage, a URL or a log. A 401 signs
-//! the agent out.
+//! from sign-in lives in this client's memory only: never in storage, a URL or a log. A 401 forgets
+//! the token and answers [`PlatformError::SignedOut`] (the caller says so to the agent; nothing
+//! signs in again by itself).
 
 mod events;
 #[cfg(target_arch = "wasm32")]
@@ -40,6 +41,28 @@ use domain::{
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 use std::cell::RefCell;
+
+/// Where an operation of the platform's CRM queue is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrmOpState {
+    /// Waiting in the queue.
+    Queued,
+    /// Written to Zendesk.
+    Written,
+    /// Given up by the queue.
+    Failed,
+    /// A state this client does not know (a newer platform): not waiting, as far as it knows.
+    #[serde(other)]
+    Other,
+}
+
+impl CrmOpState {
+    /// True once the operation no longer waits in the queue.
+    pub fn is_settled(self) -> bool {
+        self != CrmOpState::Queued
+    }
+}
 
 /// What a platform call can fail with; each carries the message the agent sees.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -392,11 +415,11 @@ impl<T: Transport> Platform<T> {
         Ok(self.call::<CallEnvelope>(request).await?.call)
     }
 
-    /// Where the CRM queue's operation `key` is: `queued`, `written` or `failed`.
-    pub async fn crm_op_state(&self, key: &str) -> Result<String, PlatformError> {
+    /// Where the CRM queue's operation `key` is.
+    pub async fn crm_op_state(&self, key: &str) -> Result<CrmOpState, PlatformError> {
         #[derive(Deserialize)]
         struct OpState {
-            state: String,
+            state: CrmOpState,
         }
         let url = format!("/crm/ops/{}", encode_path(key));
         Ok(self
@@ -420,15 +443,10 @@ impl<T: Transport> Platform<T> {
     }
 }
 
-/// A path segment: keys are made of letters, digits, `.`, `-` and `_`; anything else is escaped.
+/// A path segment: keys are made of letters, digits, `.`, `-` and `_`; anything else is escaped
+/// (by the crate's one encoder).
 fn encode_path(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::http::percent_encode(segment)
 }
 
 fn error_text(response: &HttpResponse) -> String {

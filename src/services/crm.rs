@@ -3,6 +3,19 @@
 use crate::zendesk::{Transport, Zendesk, ZendeskError};
 use domain::{crm::CrmState, phone::same_number};
 
+/// One CRM read, as the fetch cache knows it (each is asked once while it is needed).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FetchKey {
+    /// The contacts with this E.164 number (and the open tickets of a single match).
+    Number(String),
+    /// A contact.
+    User(u64),
+    /// A ticket.
+    Ticket(u64),
+    /// A contact's open tickets.
+    TicketsOf(u64),
+}
+
 /// What a number lookup found.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NumberLookup {
@@ -71,4 +84,16 @@ pub async fn add_tickets_of<T: Transport>(
     crm.tickets.retain(|t| t.requester_id != contact_id);
     crm.tickets.extend(tickets);
     Ok(())
+}
+
+/// Adds what a read found to the CRM data: a contact or ticket read again replaces the one known.
+pub fn merge(crm: &mut CrmState, found: CrmState) {
+    for c in found.contacts {
+        crm.contacts.retain(|x| x.id != c.id);
+        crm.contacts.push(c);
+    }
+    for t in found.tickets {
+        crm.tickets.retain(|x| x.id != t.id);
+        crm.tickets.push(t);
+    }
 }

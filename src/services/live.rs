@@ -1,14 +1,20 @@
 //! The adapter's live state, shared by the components through context, and the intents they
 //! send. Components render these signals; the decisions come from `domain`, the I/O from the
-//! backend (present in Zendesk; absent in component tests, where the CRM data is given).
+//! [`Effects`] the state holds (the browser's in Zendesk; none, or a recording fake, in
+//! component tests, where the CRM data is given).
 
-use super::messages::Message;
+use super::{
+    effects::{Effects, NoEffects},
+    messages::Message,
+};
+pub use domain::call::{ActiveCall, CallPhase, Inbound};
 use domain::{
     crm::CrmState,
     dial::{DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint, Pending},
     labels::{Catalogue, Label},
 };
 use leptos::prelude::*;
+use std::rc::Rc;
 
 /// Which screen the adapter shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,81 +54,6 @@ pub struct Banner {
     pub kind: BannerKind,
 }
 
-/// Where a call is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallPhase {
-    /// Placed, waiting for the platform.
-    Dialling,
-    /// Ringing at the customer.
-    Ringing,
-    /// Talking.
-    Connected,
-    /// On hold.
-    OnHold,
-    /// Over.
-    Ended,
-}
-
-/// What an inbound call adds to the in-call screen.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Inbound {
-    /// The queue/menu path the caller chose.
-    pub menu: String,
-    /// The call's language.
-    pub language: String,
-    /// TICKET-6: the contacts sharing the caller's number, newest first, when the agent must pick
-    /// one; empty otherwise.
-    pub candidates: Vec<u64>,
-    /// The contact the agent picked.
-    pub picked: Option<u64>,
-    /// True once the call's ticket work is queued (the agent answered, and picked if asked to).
-    pub logged: bool,
-    /// True from the agent's Answer until the platform connects the call (one answer only).
-    pub answering: bool,
-}
-
-/// The call on the in-call screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActiveCall {
-    /// Platform call id, once known.
-    pub id: Option<u64>,
-    /// Its phase.
-    pub phase: CallPhase,
-    /// What was dialled.
-    pub plan: DialPlan,
-    /// When it connected (unix ms), for the timer.
-    pub connected_at_ms: Option<i64>,
-    /// When it ended (unix ms).
-    pub ended_at_ms: Option<i64>,
-    /// The ticket it is logged on, once known.
-    pub ticket_id: Option<u64>,
-    /// Set for a customer's call offered to the agent.
-    pub inbound: Option<Inbound>,
-    /// The touch tones sent so far.
-    pub tones: String,
-}
-
-impl ActiveCall {
-    /// An outbound call just placed.
-    pub fn placed(plan: DialPlan) -> Self {
-        Self {
-            id: None,
-            phase: CallPhase::Dialling,
-            plan,
-            connected_at_ms: None,
-            ended_at_ms: None,
-            ticket_id: None,
-            inbound: None,
-            tones: String::new(),
-        }
-    }
-
-    /// True until the call has ended.
-    pub fn is_live(&self) -> bool {
-        self.phase != CallPhase::Ended
-    }
-}
-
 /// The adapter's state: copyable handles to signals, provided once as context.
 #[derive(Clone, Copy)]
 pub struct Adapter {
@@ -153,6 +84,8 @@ pub struct Adapter {
     pub refusal: RwSignal<Option<String>>,
     /// The platform's host, shown on the sign-in form: where the password goes.
     pub platform_host: RwSignal<Option<String>>,
+    /// Where intents go out (see [`Adapter::set_effects`]).
+    effects: StoredValue<Rc<dyn Effects>, LocalStorage>,
 }
 
 impl Default for Adapter {
@@ -178,7 +111,21 @@ impl Adapter {
             placed: RwSignal::new(Vec::new()),
             refusal: RwSignal::new(None),
             platform_host: RwSignal::new(None),
+            effects: StoredValue::new_local(Rc::new(NoEffects)),
         }
+    }
+
+    /// Sends this state's intents to `effects` from now on (the browser's, once ZAF is
+    /// reachable; a recording fake in tests).
+    pub fn set_effects(&self, effects: Rc<dyn Effects>) {
+        self.effects.set_value(effects);
+    }
+
+    /// The outside world this state's intents go to (none once the state is disposed).
+    pub fn effects(&self) -> Rc<dyn Effects> {
+        self.effects
+            .try_get_value()
+            .unwrap_or_else(|| Rc::new(NoEffects))
     }
 
     /// Provides this state to the components below.
@@ -217,8 +164,8 @@ impl Adapter {
         self.banner.set(None);
         self.screen.set(Screen::Dial);
         // SET-16: the settings as they are now, not as they were at sign-in.
-        super::backend::dial_opened(*self);
-        super::backend::refresh(*self);
+        self.effects().dial_opened();
+        self.effects().refresh();
     }
 
     /// Applies an agent's edit to the dial screen, then fetches what it now needs.
@@ -229,7 +176,7 @@ impl Adapter {
             }
         });
         self.refusal.set(None);
-        super::backend::refresh(*self);
+        self.effects().refresh();
     }
 
     /// UI-11: places the call, or says why it cannot be placed.
@@ -255,12 +202,12 @@ impl Adapter {
                 self.placed.update(|p| p.push(plan.clone()));
                 self.call.set(Some(ActiveCall::placed(plan.clone())));
                 self.screen.set(Screen::InCall);
-                super::backend::place(*self, plan);
+                self.effects().place(plan);
             }
             // Still looking up: Call waits, and says so, but nothing failed.
             Some(Err((message, DialError::ContactLoading))) => self.refusal.set(Some(message)),
             Some(Err((message, _))) => {
-                super::backend::notify_error(&message);
+                self.effects().notify_error(&message);
                 self.refusal.set(Some(message));
             }
             None => {}
@@ -279,12 +226,12 @@ impl Adapter {
             }
         });
         if first {
-            super::backend::answer(*self);
+            self.effects().answer();
         }
     }
 
     /// Puts a connected call on hold, or takes it off hold. The screen changes at once; the
-    /// backend puts it back and says why if the platform refuses.
+    /// browser puts it back and says why if the platform refuses.
     pub fn toggle_hold(&self) {
         let mut on = None;
         self.call.update(|c| {
@@ -303,7 +250,7 @@ impl Adapter {
             }
         });
         if let Some(on) = on {
-            super::backend::hold(*self, on);
+            self.effects().hold(on);
         }
     }
 
@@ -320,7 +267,7 @@ impl Adapter {
             }
         });
         if sent {
-            super::backend::send_tone(*self, key.as_char());
+            self.effects().send_tone(key.as_char());
         }
     }
 
@@ -336,7 +283,7 @@ impl Adapter {
             }
         });
         if picked {
-            super::backend::pick_caller(*self, contact_id);
+            self.effects().pick_caller(contact_id);
         }
     }
 
@@ -392,7 +339,27 @@ impl Adapter {
     /// The keypad's paste key: reads the clipboard; where the browser does not allow it, tells
     /// the agent to press the paste shortcut, which the dial screen takes.
     pub fn paste(&self) {
-        super::backend::read_clipboard(*self);
+        self.effects().read_clipboard();
+    }
+
+    /// Signs in to the platform; `busy` is true while the request runs.
+    pub fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
+        self.effects().sign_in(email, password, busy);
+    }
+
+    /// Ends the call on screen (or declines the call offered).
+    pub fn hang_up(&self) {
+        self.effects().hang_up();
+    }
+
+    /// Opens a ticket in the agent's workspace.
+    pub fn open_ticket(&self, id: u64) {
+        self.effects().route_to_ticket(id);
+    }
+
+    /// Tells the agent through Zendesk too, in case the adapter is not in view.
+    pub fn notify_error(&self, message: &str) {
+        self.effects().notify_error(message);
     }
 
     /// Shows an error in the banner.

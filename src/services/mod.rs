@@ -1,9 +1,15 @@
 //! Orchestration: turns the domain's actions into the fewest Zendesk requests, writes them
 //! through a persistent outbox, and decides which browser tab does the work.
+//!
+//! The live state (`live`) sends its intents through one seam (`effects`). In the browser,
+//! `browser` hands each one to the module whose one job it is; those modules exist only in the
+//! browser build and import one another one way: `host` (the page's connections) at the
+//! bottom, then `zaf_host`, `journal`, `calls`, `resume`, `inbound`, `events`, `session`,
+//! `settings`, `lookups`, `dialout`, `boot`, and `browser` on top.
 
-pub mod backend;
 pub mod credential;
 pub mod crm;
+pub mod effects;
 pub mod envelope;
 pub mod leader;
 pub mod live;
@@ -12,3 +18,30 @@ pub mod outbox;
 pub mod storage;
 pub mod writes;
 pub mod zaf_transport;
+
+#[cfg(target_arch = "wasm32")]
+mod boot;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+mod calls;
+#[cfg(target_arch = "wasm32")]
+mod dialout;
+#[cfg(target_arch = "wasm32")]
+mod events;
+#[cfg(target_arch = "wasm32")]
+mod host;
+#[cfg(target_arch = "wasm32")]
+mod inbound;
+#[cfg(target_arch = "wasm32")]
+mod journal;
+#[cfg(target_arch = "wasm32")]
+mod lookups;
+#[cfg(target_arch = "wasm32")]
+mod resume;
+#[cfg(target_arch = "wasm32")]
+mod session;
+#[cfg(target_arch = "wasm32")]
+mod settings;
+#[cfg(target_arch = "wasm32")]
+mod zaf_host;

@@ -167,14 +167,7 @@ fn merge_fields(into: &mut Vec<(u64, serde_json::Value)>, fields: &[(u64, serde_
 
 fn apply_change(change: &mut TicketChange, action: &Action) {
     match action {
-        Action::SetStatus { status, .. } => {
-            change.status = Some(
-                serde_json::to_value(status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "open".to_owned()),
-            )
-        }
+        Action::SetStatus { status, .. } => change.status = Some(*status),
         Action::Assign { agent_id, .. } => change.assignee_id = Some(*agent_id),
         Action::AddComment { body, .. } => change.comment = Some(body.clone()),
         Action::AddRecording { voice, .. } => change.voice_comment = Some(voice.clone()),
@@ -296,7 +289,12 @@ mod tests {
         let Write::UpdateTicket { change, .. } = &writes[0] else {
             panic!()
         };
-        assert_eq!(change.status.as_deref(), Some("open"));
+        assert_eq!(change.status, Some(TicketStatus::Open));
+        assert_eq!(
+            change.to_json()["status"],
+            "open",
+            "sent as Zendesk spells it"
+        );
         assert_eq!(change.comment.as_deref(), Some("a"));
     }
 

@@ -4,7 +4,9 @@
 //! business rules (those live in `domain`) and never call the network. Text from Zendesk or the
 //! platform is always rendered as text.
 
+pub mod associations;
 pub mod banner;
+pub mod call_parts;
 pub mod chooser;
 pub mod dial_screen;
 pub mod in_call;

@@ -2,7 +2,7 @@
 //! session token lives in memory for the page's life.
 
 use crate::{
-    services::{backend, live::use_adapter},
+    services::live::use_adapter,
     ui::{banner::ErrorBanner, word},
 };
 use domain::labels::Label;
@@ -27,7 +27,7 @@ pub fn SignIn() -> impl IntoView {
             adapter.error(adapter.word(Label::ErrEmailPasswordRequired));
             return;
         }
-        backend::sign_in(adapter, e, p, busy);
+        adapter.sign_in(e, p, busy);
     };
     view! {
         <form class=style::form on:submit=submit>

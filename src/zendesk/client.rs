@@ -38,18 +38,9 @@ fn idempotent(request: HttpRequest, ticket: &NewTicket) -> HttpRequest {
     }
 }
 
-/// Percent-encodes a query-string value.
+/// Percent-encodes a query-string value (the crate's one encoder).
 fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    crate::http::percent_encode(value)
 }
 
 /// Users a phone search returned, with the open ticket count of each when sideloaded.
@@ -121,9 +112,9 @@ pub struct TicketChange {
     /// An internal comment to add.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// New status (`open`, `solved`, …).
+    /// New status (sent as `open`, `solved`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<domain::crm::TicketStatus>,
     /// New assignee.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<u64>,

@@ -57,11 +57,7 @@ pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
         401 | 403 => Err(ZendeskError::Unauthorized),
         404 => Err(ZendeskError::NotFound),
         429 => {
-            let retry_after_s = response
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(|s| s.ceil().max(0.0) as u64)
-                .unwrap_or(DEFAULT_RETRY_AFTER_S);
+            let retry_after_s = response.retry_after_s().unwrap_or(DEFAULT_RETRY_AFTER_S);
             Err(ZendeskError::RateLimited { retry_after_s })
         }
         400 | 409 | 422 => {

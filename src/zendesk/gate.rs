@@ -47,10 +47,8 @@ impl<T: Transport> Transport for Gated<T> {
         let response = self.inner.send(request).await?;
         if response.status == 429 {
             let seconds = response
-                .header("retry-after")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map_or(DEFAULT_RETRY_AFTER_S as i64, |s| s.ceil() as i64);
+                .retry_after_s()
+                .map_or(DEFAULT_RETRY_AFTER_S as i64, |s| s as i64);
             let at = (self.clock)() + seconds.max(1) * 1000;
             if at > self.until_ms.get() {
                 self.until_ms.set(at);

@@ -1,0 +1,451 @@
+//! The call model (`domain::call`): every phase change, what each asks to be done, the keys of
+//! the jobs that log a call, and the regressions the browser fault suite found, each named by
+//! the rule it proves.
+
+use domain::call::*;
+use domain::dial::{ContactPlan, DialPlan, EntryPoint, TicketPlan};
+
+const NOW: i64 = 1_000_000;
+
+fn plan(ticket: TicketPlan, extension: Option<&str>) -> DialPlan {
+    DialPlan {
+        to: "+14155550100".into(),
+        extension: extension.map(str::to_owned),
+        outbound_number: "+15550002".into(),
+        language: "en".into(),
+        contact: ContactPlan::None,
+        ticket,
+        entered_number: false,
+        comments: Vec::new(),
+    }
+}
+
+/// An outbound call numbered 7, in `phase`.
+fn outbound(phase: CallPhase, ticket: TicketPlan) -> ActiveCall {
+    let mut call = ActiveCall::placed(plan(ticket, None));
+    call.numbered(7);
+    call.phase = phase;
+    call
+}
+
+/// An inbound call numbered 9, ringing.
+fn inbound() -> ActiveCall {
+    ActiveCall::offered(9, "+14155550100", "Sales".into(), "en".into())
+}
+
+#[test]
+fn every_phase_change_of_the_platform() {
+    use CallPhase as P;
+    // (from, event, to): the platform's word is the phase shown, whatever was shown before.
+    let table = [
+        (P::Dialling, CallEvent::Ringing, P::Ringing),
+        (P::Dialling, CallEvent::Connected, P::Connected),
+        (P::Ringing, CallEvent::Connected, P::Connected),
+        (P::Connected, CallEvent::Held, P::OnHold),
+        (P::OnHold, CallEvent::Resumed, P::Connected),
+        (P::Connected, CallEvent::Ended, P::Ended),
+        (P::OnHold, CallEvent::Ended, P::Ended),
+        (P::Dialling, CallEvent::Ended, P::Ended),
+        (P::Ringing, CallEvent::Ended, P::Ended),
+    ];
+    for (from, event, to) in table {
+        let mut call = outbound(from, TicketPlan::New);
+        call.on_event(event, NOW);
+        assert_eq!(call.phase, to, "{from:?} + {event:?}");
+        assert_eq!(call.is_live(), to != CallPhase::Ended);
+    }
+}
+
+#[test]
+fn the_timer_starts_at_the_first_connect_and_the_end_is_stamped() {
+    let mut call = outbound(CallPhase::Ringing, TicketPlan::New);
+    call.on_event(CallEvent::Connected, NOW);
+    call.on_event(CallEvent::Held, NOW + 5_000);
+    call.on_event(CallEvent::Resumed, NOW + 9_000);
+    assert_eq!(
+        call.connected_at_ms,
+        Some(NOW),
+        "a resume does not restart the timer"
+    );
+    call.on_event(CallEvent::Ended, NOW + 20_000);
+    assert_eq!(call.ended_at_ms, Some(NOW + 20_000));
+}
+
+#[test]
+fn an_extension_is_dialled_once_when_the_customer_picks_up() {
+    let mut call = ActiveCall::placed(plan(TicketPlan::New, Some("123")));
+    call.numbered(7);
+    assert_eq!(
+        call.on_event(CallEvent::Connected, NOW),
+        vec![CallEffect::Tones("123".into())]
+    );
+    call.on_event(CallEvent::Held, NOW);
+    assert_eq!(call.on_event(CallEvent::Resumed, NOW), vec![]);
+    assert_eq!(
+        call.on_event(CallEvent::Connected, NOW),
+        vec![],
+        "not twice"
+    );
+}
+
+#[test]
+fn an_inbound_call_is_logged_once_the_agent_answered() {
+    let mut call = inbound();
+    assert_eq!(call.on_event(CallEvent::Ringing, NOW), vec![]);
+    assert_eq!(
+        call.on_event(CallEvent::Connected, NOW),
+        vec![CallEffect::LogInbound]
+    );
+}
+
+#[test]
+fn job_keys_keep_their_text_and_read_back() {
+    let table = [
+        (JobKey::first(41, false), "41.placed"),
+        (JobKey::first(41, true), "41.assigned"),
+        (JobKey::ended(41), "41.ended"),
+    ];
+    for (key, text) in table {
+        assert_eq!(key.to_string(), text);
+        assert_eq!(JobKey::parse(text), Some(key));
+    }
+    assert!(JobKey::first(1, false).is_first() && !JobKey::ended(1).is_first());
+    // An operation's key (`{job}.{index}`), other jobs' keys and junk are not a call's job.
+    for text in [
+        "41.placed.0",
+        "41.dialled",
+        "x.placed",
+        "+1.placed",
+        ".ended",
+        "41",
+    ] {
+        assert_eq!(JobKey::parse(text), None, "{text}");
+    }
+}
+
+#[test]
+fn the_end_of_a_call_with_a_known_ticket_goes_on_it() {
+    let mut call = outbound(CallPhase::Connected, TicketPlan::Existing { id: 55 });
+    assert_eq!(
+        call.ticket_id,
+        Some(55),
+        "dialled on a ticket: known at once"
+    );
+    assert_eq!(
+        call.on_event(CallEvent::Ended, NOW),
+        vec![CallEffect::LogEnd(EndLog::Now(CallTicket::Known(55)))]
+    );
+}
+
+// Fault suite: the end of a call whose ticket is still being created (a 429 held the first
+// job) is queued at once on the ticket that job creates, not lost and not on ticket 0.
+#[test]
+fn regression_the_end_of_a_call_whose_ticket_is_being_created() {
+    let mut call = outbound(CallPhase::Connected, TicketPlan::New);
+    assert_eq!(
+        call.on_event(CallEvent::Ended, NOW),
+        vec![CallEffect::LogEnd(EndLog::Now(CallTicket::Pending(
+            JobKey::first(7, false)
+        )))]
+    );
+    // Inbound, logged: on the `assigned` job's ticket.
+    let mut call = inbound();
+    call.inbound.as_mut().unwrap().logged = true;
+    assert_eq!(
+        call.end_log(),
+        EndLog::Now(CallTicket::Pending(JobKey::first(9, true)))
+    );
+}
+
+#[test]
+fn how_the_end_of_a_call_is_logged() {
+    // OUT-10: "Do not create a ticket" logs nothing.
+    assert_eq!(
+        outbound(CallPhase::Connected, TicketPlan::None).end_log(),
+        EndLog::NotLogged
+    );
+    // An inbound call whose ticket is being worked out (no choice to make, or the agent
+    // picked): its end follows the ticket's job.
+    assert_eq!(inbound().end_log(), EndLog::AfterCaller);
+    let mut picked = inbound();
+    let i = picked.inbound.as_mut().unwrap();
+    i.candidates = vec![1, 2];
+    i.picked = Some(2);
+    assert_eq!(picked.end_log(), EndLog::AfterCaller);
+    // TICKET-7: several contacts and no pick: the platform gives the call to the newest one.
+    let mut unpicked = inbound();
+    unpicked.inbound.as_mut().unwrap().candidates = vec![1, 2];
+    assert_eq!(unpicked.end_log(), EndLog::NotLogged);
+}
+
+#[test]
+fn routes_of_the_platforms_events() {
+    let placed = ActiveCall::placed(plan(TicketPlan::New, None));
+    let shown = outbound(CallPhase::Connected, TicketPlan::New);
+    let ended = outbound(CallPhase::Ended, TicketPlan::New);
+    let table: [(Option<&ActiveCall>, u64, CallEvent, bool, Route); 9] = [
+        (Some(&shown), 3, CallEvent::Ringing, true, Route::Offer),
+        (None, 3, CallEvent::Ringing, true, Route::Offer),
+        (Some(&shown), 7, CallEvent::Held, false, Route::Apply),
+        (Some(&ended), 7, CallEvent::Ended, false, Route::Apply),
+        (Some(&shown), 8, CallEvent::Held, false, Route::Ignore),
+        (None, 8, CallEvent::Connected, false, Route::Ignore),
+        (None, 8, CallEvent::Ended, false, Route::ResumeOthers),
+        (
+            Some(&shown),
+            8,
+            CallEvent::Ended,
+            false,
+            Route::ResumeOthers,
+        ),
+        (Some(&placed), 8, CallEvent::Connected, false, Route::Early),
+    ];
+    for (screen, id, event, offer, to) in table {
+        assert_eq!(route(screen, id, event, offer), to, "{id} {event:?}");
+    }
+}
+
+// Fault suite: events that overtake `POST /calls`'s answer (ringing, connected, even the end)
+// wait for the call's id and are replayed in order, so the call is logged and its end too.
+#[test]
+fn regression_events_that_overtake_post_calls() {
+    let mut call = ActiveCall::placed(plan(TicketPlan::New, Some("9")));
+    let mut early = EarlyEvents::default();
+    for event in [CallEvent::Ringing, CallEvent::Connected, CallEvent::Ended] {
+        assert_eq!(route(Some(&call), 7, event, false), Route::Early);
+        assert!(early.push(event));
+    }
+    call.numbered(7);
+    let mut effects = Vec::new();
+    for event in early.take() {
+        assert_eq!(route(Some(&call), 7, event, false), Route::Apply);
+        effects.extend(call.on_event(event, NOW));
+    }
+    assert_eq!(call.phase, CallPhase::Ended);
+    assert_eq!(
+        effects,
+        vec![
+            CallEffect::Tones("9".into()),
+            CallEffect::LogEnd(EndLog::Now(CallTicket::Pending(JobKey::first(7, false)))),
+        ]
+    );
+    assert!(early.take().is_empty(), "replayed once");
+}
+
+#[test]
+fn the_early_buffer_is_bounded_and_cleared_when_the_call_fails() {
+    let mut early = EarlyEvents::default();
+    for i in 0..EARLY_EVENTS {
+        assert!(early.push(i));
+    }
+    assert!(!early.push(99), "a flood is not kept");
+    early.clear();
+    assert!(early.take().is_empty());
+}
+
+fn listed(phase: CallPhase, inbound: bool, ticket_id: Option<u64>) -> Listed {
+    Listed {
+        id: 7,
+        inbound,
+        phase,
+        customer_number: "+14155550100".into(),
+        lang: "en".into(),
+        menu: "Sales".into(),
+        ticket_id,
+        talked_s: 30,
+    }
+}
+
+// Fault suite: a reload mid-call brings the call back on screen, with its timer and ticket.
+#[test]
+fn regression_a_reload_mid_call() {
+    let l = listed(CallPhase::Connected, false, None);
+    let knows = |k: &JobKey| *k == JobKey::first(7, false);
+    assert_eq!(resume(&l, knows, Some(70), false), Resume::Show);
+    assert_eq!(resume(&l, knows, Some(70), true), Resume::Leave);
+    let call = ActiveCall::resumed(&l, Some(70), NOW);
+    assert_eq!(
+        (call.id, call.phase, call.ticket_id),
+        (Some(7), CallPhase::Connected, Some(70))
+    );
+    assert_eq!(call.connected_at_ms, Some(NOW - 30_000));
+    // Inbound: already logged (its `assigned` job is known), so not logged again.
+    let call = ActiveCall::resumed(&listed(CallPhase::OnHold, true, Some(5)), None, NOW);
+    assert!(call.is_logged() && call.inbound.is_some());
+    assert_eq!(call.end_log(), EndLog::Now(CallTicket::Known(5)));
+}
+
+// Fault suite: an end missed while the page was away (or the socket down) is logged when the
+// calls are listed again, on the ticket created meanwhile or the one still being created.
+#[test]
+fn regression_a_missed_end() {
+    let l = listed(CallPhase::Ended, false, None);
+    let first = JobKey::first(7, false);
+    let knows = |k: &JobKey| *k == first;
+    assert_eq!(
+        resume(&l, knows, Some(70), false),
+        Resume::LogEnd(CallTicket::Known(70))
+    );
+    assert_eq!(
+        resume(&l, knows, None, true),
+        Resume::LogEnd(CallTicket::Pending(first))
+    );
+    // Logged once: an end already queued is not queued again.
+    let both = |k: &JobKey| *k == first || *k == JobKey::ended(7);
+    assert_eq!(resume(&l, both, Some(70), false), Resume::Skip);
+    // On screen as live: it shows ended (once; a later listing keeps the first end time).
+    let mut shown = outbound(CallPhase::Connected, TicketPlan::New);
+    shown.end_missed(NOW);
+    shown.end_missed(NOW + 1);
+    assert_eq!(
+        (shown.phase, shown.ended_at_ms),
+        (CallPhase::Ended, Some(NOW))
+    );
+    // Not this adapter's call: left to the page that placed it.
+    assert_eq!(resume(&l, |_| false, None, false), Resume::Skip);
+}
+
+#[test]
+fn a_refused_hold_puts_the_phase_back() {
+    let table = [
+        (true, Ok(Some(true)), CallPhase::OnHold),
+        (false, Ok(Some(false)), CallPhase::Connected),
+        (true, Err(()), CallPhase::Connected),
+        (false, Err(()), CallPhase::OnHold),
+    ];
+    for (on, answer, to) in table {
+        let mut call = outbound(CallPhase::Connected, TicketPlan::New);
+        call.after_hold(on, answer);
+        assert_eq!(call.phase, to, "{on} {answer:?}");
+    }
+    let mut ended = outbound(CallPhase::Ended, TicketPlan::New);
+    ended.after_hold(true, Err(()));
+    assert_eq!(ended.phase, CallPhase::Ended, "an ended call stays ended");
+}
+
+#[test]
+fn touch_tones_go_in_order_one_request_at_a_time() {
+    let mut q = ToneQueue::default();
+    assert!(q.press('1'), "the first key starts a sender");
+    assert!(!q.press('2'), "a sender runs");
+    assert_eq!(q.next(true).as_deref(), Some("12"));
+    assert!(!q.press('3'));
+    assert_eq!(q.next(true).as_deref(), Some("3"));
+    assert_eq!(q.next(true), None, "nothing waits: the sender stops");
+    assert!(q.press('4'), "and the next key starts one");
+    assert_eq!(q.next(false), None, "not sent on another call");
+    assert!(q.press('5'));
+}
+
+#[test]
+fn click_to_call_entry_points() {
+    let n = || Some("+14155550100".to_owned());
+    let table = [
+        (
+            n(),
+            Some(1),
+            Some(2),
+            Dialout::Open(EntryPoint::Ticket {
+                number: n().unwrap(),
+                user_id: 1,
+                ticket_id: 2,
+            }),
+        ),
+        (
+            n(),
+            Some(1),
+            None,
+            Dialout::Open(EntryPoint::Contact {
+                number: n().unwrap(),
+                user_id: 1,
+            }),
+        ),
+        (
+            None,
+            Some(1),
+            Some(2),
+            Dialout::Open(EntryPoint::TicketNewNumber { ticket_id: 2 }),
+        ),
+        (
+            Some(String::new()),
+            None,
+            Some(2),
+            Dialout::Open(EntryPoint::TicketNewNumber { ticket_id: 2 }),
+        ),
+        (n(), None, None, Dialout::Typed(n())),
+        (n(), None, Some(2), Dialout::Typed(n())),
+        (None, Some(1), None, Dialout::Typed(None)),
+    ];
+    for (number, user, ticket, to) in table {
+        assert_eq!(dialout(number.clone(), user, ticket), to, "{number:?}");
+    }
+}
+
+#[test]
+fn who_the_caller_is_and_which_ticket() {
+    use domain::crm::{Contact, CrmState};
+    let person = |id, name: &str| Contact {
+        id,
+        name: name.into(),
+        phone: Some("+14155550100".into()),
+        created_at: id as i64,
+        ..Default::default()
+    };
+    let one = CrmState {
+        contacts: vec![person(1, "Ann")],
+        tickets: vec![],
+    };
+    let two = CrmState {
+        contacts: vec![person(1, "Ann"), person(2, "Bob")],
+        tickets: vec![],
+    };
+    // Inbound: the single contact with the number; several: none until the agent picks.
+    let mut call = inbound();
+    assert_eq!(call.caller_name(&one, "US").as_deref(), Some("Ann"));
+    assert_eq!(call.caller_name(&two, "US"), None);
+    call.inbound.as_mut().unwrap().candidates = vec![2, 1];
+    assert!(call.must_pick());
+    call.inbound.as_mut().unwrap().picked = Some(2);
+    assert!(!call.must_pick());
+    assert_eq!(call.caller_name(&two, "US").as_deref(), Some("Bob"));
+    // Outbound: the contact the dial screen resolved, or the new contact's name.
+    let mut out = outbound(CallPhase::Connected, TicketPlan::Existing { id: 5 });
+    out.plan.contact = ContactPlan::Existing { id: 2 };
+    assert_eq!(out.caller_name(&two, "US").as_deref(), Some("Bob"));
+    out.plan.contact = ContactPlan::New {
+        name: "Caller +1".into(),
+        phone: "+14155550100".into(),
+    };
+    assert_eq!(
+        out.caller_name(&CrmState::default(), "US").as_deref(),
+        Some("Caller +1")
+    );
+    // The ticket: dialled on, or created (known once its job ran).
+    assert_eq!(out.ticket(), Some(5));
+    let mut new = outbound(CallPhase::Connected, TicketPlan::New);
+    assert_eq!(new.ticket(), None);
+    new.ticket_id = Some(8);
+    assert_eq!(new.ticket(), Some(8));
+}
+
+#[test]
+fn the_status_line_of_each_phase() {
+    use domain::labels::Label;
+    let table = [
+        (CallPhase::Dialling, false, Label::CallDialling),
+        (CallPhase::Ringing, false, Label::CallRinging),
+        (CallPhase::Ringing, true, Label::IncomingCall),
+        (CallPhase::Connected, true, Label::CallConnected),
+        (CallPhase::OnHold, false, Label::CallOnHold),
+        (CallPhase::Ended, true, Label::CallEnded),
+    ];
+    for (phase, is_inbound, label) in table {
+        let mut call = if is_inbound {
+            inbound()
+        } else {
+            outbound(phase, TicketPlan::New)
+        };
+        call.phase = phase;
+        assert_eq!(call.status_label(), label, "{phase:?}");
+    }
+}

@@ -1,0 +1,66 @@
+//! The browser's [`Effects`]: each intent of the live state handed to the service that does it.
+
+use crate::services::{
+    boot, calls, effects::Effects, events, inbound, live::Adapter, lookups, session, settings,
+    zaf_host,
+};
+use domain::dial::DialPlan;
+use leptos::prelude::RwSignal;
+use std::rc::Rc;
+
+/// The intents of one adapter state, done in the browser (ZAF, the platform, Zendesk).
+#[derive(Clone, Copy)]
+pub struct Browser {
+    adapter: Adapter,
+}
+
+impl Browser {
+    /// Sends `adapter`'s intents to the browser from now on.
+    pub fn install(adapter: Adapter) {
+        adapter.set_effects(Rc::new(Browser { adapter }));
+    }
+}
+
+impl Effects for Browser {
+    fn boot(&self) {
+        boot::boot(self.adapter)
+    }
+    fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
+        session::sign_in(self.adapter, email, password, busy)
+    }
+    fn dial_opened(&self) {
+        settings::dial_opened(self.adapter)
+    }
+    fn refresh(&self) {
+        lookups::refresh(self.adapter)
+    }
+    fn place(&self, plan: DialPlan) {
+        let adapter = self.adapter;
+        // Events that overtook `POST /calls`'s answer are replayed once the call has its id.
+        calls::place(adapter, plan, move || events::replay_early(adapter))
+    }
+    fn answer(&self) {
+        calls::answer(self.adapter)
+    }
+    fn hold(&self, on: bool) {
+        calls::hold(self.adapter, on)
+    }
+    fn send_tone(&self, tone: char) {
+        calls::send_tone(self.adapter, tone)
+    }
+    fn pick_caller(&self, contact_id: u64) {
+        inbound::pick_caller(self.adapter, contact_id)
+    }
+    fn hang_up(&self) {
+        calls::hang_up(self.adapter)
+    }
+    fn read_clipboard(&self) {
+        zaf_host::read_clipboard(self.adapter)
+    }
+    fn notify_error(&self, message: &str) {
+        zaf_host::notify_error(message)
+    }
+    fn route_to_ticket(&self, id: u64) {
+        zaf_host::route_to_ticket(id)
+    }
+}

@@ -1,0 +1,142 @@
+//! The call on screen, as the platform sees it: placing, answering, holding, touch tones and
+//! hanging up, and the session the rules see for a call.
+
+use crate::{
+    platform::CallStatus,
+    services::{
+        host::{backend, current_call, fail_platform},
+        journal::enqueue,
+        live::{ActiveCall, Adapter, Screen},
+        messages,
+        zaf_host::notify_error,
+    },
+};
+use domain::{
+    call::JobKey,
+    dial::DialPlan,
+    rules::{Event, Session},
+};
+use leptos::prelude::*;
+
+/// The session the rules see for a call placed here.
+fn session(call_id: u64, plan: &DialPlan) -> Session {
+    Session {
+        id: call_id.to_string(),
+        language: plan.language.clone(),
+        customer_number: Some(plan.to.clone()),
+        ..Session::default()
+    }
+}
+
+/// The session the rules see for the call on screen.
+pub(crate) fn session_of(id: u64, call: &ActiveCall) -> Session {
+    match &call.inbound {
+        Some(inbound) => Session::ivr(id, &call.plan.to, &inbound.menu, &inbound.language),
+        None => session(id, &call.plan),
+    }
+}
+
+/// Places the plan's call through the platform, then logs it in Zendesk (OUT-10: nothing
+/// for "Do not create a ticket"); `numbered` runs once the call has its id.
+pub(crate) fn place(adapter: Adapter, plan: DialPlan, numbered: impl FnOnce() + 'static) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        match b.platform.place_call(&plan).await {
+            Ok(call) => {
+                adapter.call.update(|c| {
+                    if let Some(c) = c {
+                        c.numbered(call.id);
+                    }
+                });
+                let event = Event::OutboundPlaced {
+                    session: session(call.id, &plan),
+                    plan: plan.clone(),
+                    agent_id: b.agent_zendesk.id,
+                };
+                enqueue(adapter, &b, JobKey::first(call.id, false), &event);
+                numbered();
+            }
+            Err(e) => {
+                b.early.borrow_mut().clear();
+                adapter.call.set(None);
+                adapter.screen.set(Screen::Dial);
+                let message = adapter
+                    .catalogue
+                    .with_untracked(|c| messages::platform(&e, c));
+                notify_error(&message.text);
+                adapter.fail(message);
+            }
+        }
+    });
+}
+
+/// Answers the inbound call on screen.
+pub(crate) fn answer(adapter: Adapter) {
+    let Some((b, id)) = current_call(adapter) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if let Err(e) = b.platform.answer(id).await {
+            fail_platform(adapter, &e);
+        }
+    });
+}
+
+/// Ends the call.
+pub(crate) fn hang_up(adapter: Adapter) {
+    let Some((b, id)) = current_call(adapter) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if let Err(e) = b.platform.hang_up(id).await {
+            fail_platform(adapter, &e);
+        }
+    });
+}
+
+/// Holds or resumes the call; on a refusal the screen goes back to what the platform says.
+pub(crate) fn hold(adapter: Adapter, on: bool) {
+    let Some((b, id)) = current_call(adapter) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let answer = match b.platform.hold(id, on).await {
+            Ok(call) if call.status == CallStatus::OnHold => Ok(Some(true)),
+            Ok(call) if call.status == CallStatus::Connected => Ok(Some(false)),
+            Ok(_) => Ok(None),
+            Err(e) => {
+                fail_platform(adapter, &e);
+                Err(())
+            }
+        };
+        adapter.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                c.after_hold(on, answer);
+            }
+        });
+    });
+}
+
+/// Sends a touch tone. Tones go one request after another, so they reach the customer in
+/// the order pressed; keys pressed while one is in flight go together in the next.
+pub(crate) fn send_tone(adapter: Adapter, tone: char) {
+    let Some((b, id)) = current_call(adapter) else {
+        return;
+    };
+    if !b.tones.borrow_mut().press(tone) {
+        // The sender running takes it.
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        loop {
+            let same_call = current_call(adapter).is_some_and(|(_, now)| now == id);
+            // Tones pressed for another call are not sent on this one.
+            let Some(digits) = b.tones.borrow_mut().next(same_call) else {
+                return;
+            };
+            if let Err(e) = b.platform.send_dtmf(id, &digits).await {
+                fail_platform(adapter, &e);
+            }
+        }
+    });
+}

@@ -1,0 +1,174 @@
+//! The page's connections, set once at boot: ZAF, the platform, Zendesk, the tab lease and the
+//! outbox, with the little state the background tasks share (early events, touch tones, ends
+//! waiting for their ticket). Every browser service reaches them through [`backend`].
+
+use crate::{
+    platform::{EventStream, GlooTransport, Platform, PlatformEvent},
+    services::{
+        crm::FetchKey, leader::Leader, live::Adapter, messages, outbox::Outbox,
+        storage::LocalStore, zaf_transport::ZafTransport,
+    },
+    zaf::{CurrentUser, Subscription, Zaf},
+    zendesk::{Gated, Zendesk, ZendeskError},
+};
+use domain::{
+    call::{EarlyEvents, ToneQueue},
+    rules::{Event, RuleContext},
+};
+use leptos::prelude::*;
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, BTreeSet},
+    rc::Rc,
+};
+
+/// Everything the adapter talks to.
+pub(crate) struct Backend {
+    /// The Zendesk app framework.
+    pub(crate) zaf: Zaf,
+    /// The agent as Zendesk knows them.
+    pub(crate) agent_zendesk: CurrentUser,
+    /// The contact-centre platform.
+    pub(crate) platform: Platform<GlooTransport>,
+    /// The platform's address (for the event socket).
+    pub(crate) platform_url: String,
+    /// Zendesk's API, through ZAF, paused as a whole by a 429.
+    pub(crate) zendesk: Zendesk<Gated<ZafTransport>>,
+    /// The tab lease: which of the agent's tabs takes calls.
+    pub(crate) leader: Leader<LocalStore>,
+    /// The outbox, once the agent signed in.
+    pub(crate) outbox: RefCell<Option<Rc<Outbox<LocalStore>>>>,
+    /// What the rules decide with (settings, region).
+    pub(crate) rules: RefCell<RuleContext>,
+    /// How many settings reads were asked (the last one's answer is the one applied).
+    pub(crate) settings_asked: Cell<u64>,
+    /// The CRM reads asked.
+    pub(crate) fetched: RefCell<BTreeSet<FetchKey>>,
+    /// Failed lookups waiting to be tried again: attempts so far, by read.
+    pub(crate) retries: RefCell<BTreeMap<FetchKey, u32>>,
+    /// The platform's event socket, once connected.
+    pub(crate) stream: RefCell<Option<EventStream>>,
+    /// ZAF subscriptions, kept for the page's life.
+    pub(crate) subscriptions: RefCell<Vec<Subscription>>,
+    /// Window listeners, kept for the page's life.
+    pub(crate) listeners: RefCell<Vec<WindowListenerHandle>>,
+    /// Touch tones waiting to be sent.
+    pub(crate) tones: RefCell<ToneQueue>,
+    /// True once this tab keeps the lease (after sign-in).
+    pub(crate) leasing: Cell<bool>,
+    /// Ends of inbound calls whose ticket work had not been queued yet when they ended, by
+    /// call: each builds the end's event for the call's ticket.
+    pub(crate) unlogged_ends: RefCell<Vec<(u64, EndOfCall)>>,
+    /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
+    /// answer): replayed once the call's id is known.
+    pub(crate) early: RefCell<EarlyEvents<PlatformEvent>>,
+}
+
+/// The end of a call waiting for its ticket: builds the end's event for the ticket's id.
+pub(crate) type EndOfCall = Box<dyn FnOnce(u64) -> Event>;
+
+impl Backend {
+    /// The connections of a page whose agent is `agent`, talking to the platform at
+    /// `platform_url`, in the tab named `tab`.
+    pub(crate) fn new(zaf: Zaf, agent: CurrentUser, platform_url: String, tab: String) -> Self {
+        Self {
+            zaf: zaf.clone(),
+            agent_zendesk: agent,
+            platform: Platform::new(GlooTransport::new(&platform_url)),
+            platform_url,
+            // One 429 pauses every request of the page, reads and writes (item 3).
+            zendesk: Zendesk::new(Gated::new(ZafTransport(zaf), now_ms)),
+            leader: Leader::new(LocalStore, tab),
+            outbox: RefCell::new(None),
+            rules: RefCell::new(RuleContext::default()),
+            settings_asked: Cell::new(0),
+            fetched: RefCell::new(BTreeSet::new()),
+            retries: RefCell::new(BTreeMap::new()),
+            stream: RefCell::new(None),
+            subscriptions: RefCell::new(Vec::new()),
+            listeners: RefCell::new(Vec::new()),
+            tones: RefCell::new(ToneQueue::default()),
+            early: RefCell::new(EarlyEvents::default()),
+            unlogged_ends: RefCell::new(Vec::new()),
+            leasing: Cell::new(false),
+        }
+    }
+}
+
+thread_local! {
+    static BACKEND: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
+}
+
+/// Makes `backend` the page's connections.
+pub(crate) fn install(backend: Rc<Backend>) {
+    BACKEND.with(|b| *b.borrow_mut() = Some(backend));
+}
+
+/// The page's connections, once boot has made them.
+pub(crate) fn backend() -> Option<Rc<Backend>> {
+    BACKEND.with(|b| b.borrow().clone())
+}
+
+/// The time now, unix ms.
+pub(crate) fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Waits `ms` milliseconds.
+pub(crate) async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Shows a platform error in the agent's language.
+pub(crate) fn fail_platform(adapter: Adapter, e: &crate::platform::PlatformError) {
+    // A session that ended (after sign-in: the stream is up) signs the agent out.
+    let signed_in = backend().is_some_and(|b| b.stream.borrow().is_some());
+    if *e == crate::platform::PlatformError::SignedOut && signed_in {
+        session_ended(adapter);
+        return;
+    }
+    adapter.fail(
+        adapter
+            .catalogue
+            .with_untracked(|c| messages::platform(e, c)),
+    );
+}
+
+/// The platform ended the session (a 401, or the event stream refused): the stream stops,
+/// writes that need the platform wait (the outbox keeps them), and the sign-in form shows with
+/// the reason; signing in again resumes everything.
+pub(crate) fn session_ended(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    b.stream.borrow_mut().take();
+    b.platform.sign_out();
+    crate::services::credential::clear();
+    if adapter.screen.get_untracked() != Screen::SignIn {
+        adapter.screen.set(Screen::SignIn);
+    }
+    adapter.fail(
+        adapter
+            .catalogue
+            .with_untracked(|c| messages::platform(&crate::platform::PlatformError::SignedOut, c)),
+    );
+}
+
+/// A Zendesk error in the agent's language.
+pub(crate) fn zendesk_message(adapter: Adapter, e: &ZendeskError) -> messages::Message {
+    adapter
+        .catalogue
+        .with_untracked(|c| messages::zendesk(e, c))
+}
+
+/// The backend and the id of the call on screen, when both are there.
+pub(crate) fn current_call(adapter: Adapter) -> Option<(Rc<Backend>, u64)> {
+    let b = backend()?;
+    let id = adapter
+        .call
+        .with_untracked(|c| c.as_ref().and_then(|c| c.id))?;
+    Some((b, id))
+}

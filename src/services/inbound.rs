@@ -1,0 +1,229 @@
+//! Inbound calls: the offer on screen, the caller looked up (with retries), the agent's pick of
+//! the caller, and the call's ticket once the caller is known (TICKET-6, UPD-1).
+
+use crate::{
+    services::{
+        calls::session_of,
+        crm::{add_tickets_of, lookup_number_detailed, merge},
+        host::{
+            backend, current_call, fail_platform, now_ms, sleep, zendesk_message, Backend,
+            EndOfCall,
+        },
+        journal::{enqueue_on, queue_writes},
+        leader::LEASE_MS,
+        live::{ActiveCall, Adapter, Screen},
+        messages,
+        zaf_host::{notify_error, show_popover},
+    },
+    zaf::{Invoke, NotifyKind},
+    zendesk::ZendeskError,
+};
+use domain::{
+    call::{CallTicket, JobKey},
+    labels::Label,
+    rules::{decide, Action, Event, TicketRef},
+};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// A customer's call offered to the agent: the adapter shows it (popover open), and looks
+/// the caller up meanwhile. A call already on screen keeps the screen.
+pub(crate) fn offer(adapter: Adapter, id: u64, from: String, menu: String, lang: String) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        // Zendesk open in several tabs: the leading tab takes the call, as for
+        // click-to-call, so the call is logged once. A lease left by a page that closed
+        // without saying so runs out within LEASE_MS: the offer waits that long for it.
+        let mut waited = 0;
+        while !b.leader.tick(now_ms()) {
+            if waited > LEASE_MS as i32 {
+                return;
+            }
+            sleep(250).await;
+            waited += 250;
+        }
+        show_offer(adapter, b, id, from, menu, lang).await;
+    });
+}
+
+/// The offer on screen (the same call offered twice shows once), then its caller looked up.
+async fn show_offer(
+    adapter: Adapter,
+    b: Rc<Backend>,
+    id: u64,
+    from: String,
+    menu: String,
+    lang: String,
+) {
+    if adapter
+        .call
+        .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
+    {
+        return;
+    }
+    let call = ActiveCall::offered(id, &from, menu, lang);
+    adapter.banner.set(None);
+    adapter.call.set(Some(call));
+    adapter.screen.set(Screen::InCall);
+    show_popover();
+    let text = format!("{} {from}", adapter.word(Label::IncomingCall));
+    let notice = Invoke::Notify {
+        message: text,
+        kind: NotifyKind::Notice,
+    };
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    // Waited for: the caller is looked up once the agent has been told.
+    let _ = b.zaf.invoke(&notice).await;
+    match lookup_number_detailed(&b.zendesk, &from, &region).await {
+        Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
+        Err(e) => adapter.fail(zendesk_message(adapter, &e)),
+    }
+}
+
+/// The inbound call's ticket (TICKET-6, UPD-1): once the caller is known (one matching
+/// contact, a new caller's contact, or the agent's pick), the assignment rules run. Several
+/// contacts and no pick yet: the agent is asked, and nothing is written until then.
+pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        let Some(call) = adapter.call.get_untracked().filter(|c| c.id == Some(id)) else {
+            return;
+        };
+        let Some(inbound) = call.inbound.clone().filter(|i| !i.logged) else {
+            return;
+        };
+        let region = adapter.context.with_untracked(|c| c.region.clone());
+        // The rules decide on what Zendesk holds: a failed read is tried again, never taken
+        // as "no contact" (that would create a second contact) or "no open ticket".
+        let mut attempt = 0;
+        let read = loop {
+            attempt += 1;
+            let read = if let Some(contact) = inbound.picked {
+                let mut crm = adapter.crm.get_untracked();
+                add_tickets_of(&b.zendesk, &mut crm, contact)
+                    .await
+                    .map(|()| adapter.crm.set(crm))
+            } else if adapter
+                .crm
+                .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
+            {
+                // The offer's lookup may not have finished: look again (one read).
+                lookup_number_detailed(&b.zendesk, &call.plan.to, &region)
+                    .await
+                    .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
+            } else {
+                Ok(())
+            };
+            match read {
+                Err(ZendeskError::RateLimited { retry_after_s }) if attempt < READ_ATTEMPTS => {
+                    sleep((retry_after_s.max(1) * 1_000) as i32).await;
+                }
+                Err(e) if e.is_retryable() && attempt < READ_ATTEMPTS => {
+                    sleep(attempt * 1_000).await;
+                }
+                other => break other,
+            }
+        };
+        if let Err(e) = read {
+            let why = zendesk_message(adapter, &e);
+            let text = adapter.word(Label::ErrCallNotLogged);
+            notify_error(&format!("{text}: {}", why.text));
+            adapter.fail(messages::Message {
+                text,
+                detail: Some(why.text),
+            });
+            b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
+            return;
+        }
+        let event = Event::Assigned {
+            session: session_of(id, &call),
+            agent_id: b.agent_zendesk.id,
+            chosen_contact: inbound.picked,
+        };
+        let actions = adapter.crm.with_untracked(|crm| {
+            adapter
+                .catalogue
+                .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
+        });
+        if let Some(Action::AskContact { contact_ids }) = actions
+            .iter()
+            .find(|a| matches!(a, Action::AskContact { .. }))
+        {
+            let ids = contact_ids.clone();
+            adapter.call.update(|c| {
+                if let Some(i) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                    i.candidates = ids;
+                }
+            });
+            return;
+        }
+        let existing = actions.iter().find_map(|a| match a {
+            Action::AddComment {
+                ticket: TicketRef::Existing(t),
+                ..
+            } => Some(*t),
+            _ => None,
+        });
+        adapter.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                if let Some(i) = c.inbound.as_mut() {
+                    i.logged = true;
+                }
+                if existing.is_some() {
+                    c.ticket_id = existing;
+                }
+            }
+        });
+        let first = JobKey::first(id, true);
+        queue_writes(adapter, &b, first, &actions, None);
+        // The call ended while this was worked out: its end follows, on the ticket found or
+        // the one this job creates.
+        let ended: Vec<EndOfCall> = {
+            let mut ends = b.unlogged_ends.borrow_mut();
+            let (mine, others) = ends.drain(..).partition(|(call, _)| *call == id);
+            *ends = others;
+            mine.into_iter().map(|(_, end)| end).collect()
+        };
+        let ticket = existing.map_or(CallTicket::Pending(first), CallTicket::Known);
+        for end in ended {
+            enqueue_on(adapter, &b, JobKey::ended(id), ticket, end);
+        }
+    });
+}
+
+/// How many times a read the inbound rules need is tried.
+const READ_ATTEMPTS: i32 = 4;
+
+/// TICKET-6: the agent named the caller; the platform is told (so it does not fall back to
+/// the newest contact, TICKET-7) and the ticket is logged for that contact.
+pub(crate) fn pick_caller(adapter: Adapter, contact_id: u64) {
+    let Some((b, id)) = current_call(adapter) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        // The platform must know the pick before the ticket is logged for it, or it would
+        // also give the call to the newest contact when it ends (TICKET-7).
+        let mut attempt = 0;
+        let recorded = loop {
+            attempt += 1;
+            match b.platform.pick_contact(id, contact_id).await {
+                Err(crate::platform::PlatformError::Unreachable(_)) if attempt < 3 => {
+                    sleep(attempt * 1_000).await;
+                }
+                other => break other,
+            }
+        };
+        match recorded {
+            Ok(_) => log_inbound(adapter, id),
+            Err(e) => {
+                // Not recorded: the agent may pick again while the call lasts.
+                adapter.call.update(|c| {
+                    if let Some(i) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                        i.picked = None;
+                    }
+                });
+                fail_platform(adapter, &e);
+            }
+        }
+    });
+}

@@ -1,0 +1,120 @@
+//! The journal: decides what an event writes, queues it in the outbox and runs the outbox,
+//! reporting created tickets, screen pops and failures back to the screen.
+
+use crate::services::{
+    host::{now_ms, sleep, zendesk_message, Backend},
+    live::Adapter,
+    outbox::{Batching, RunReport, TICKET_OF_EARLIER_JOB},
+    writes::fold,
+    zaf_host::{notify_error, route_to_ticket},
+};
+use domain::{
+    call::{CallTicket, JobKey},
+    rules::{decide, Action, Event},
+};
+use domain::labels::Label;
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// Decides what `event` writes and queues it under `key`.
+pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
+    queue_writes(adapter, b, key, &decide_on(adapter, b, event), None);
+}
+
+/// Decides what the event `make` builds for a ticket writes, and queues it under `key` on
+/// `ticket`: a known ticket, or the one an earlier job of the call creates (the outbox puts
+/// that ticket's id in once it is known).
+pub(crate) fn enqueue_on(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    ticket: CallTicket,
+    make: impl FnOnce(u64) -> Event,
+) {
+    let (ticket_id, earlier) = match ticket {
+        CallTicket::Known(id) => (id, None),
+        CallTicket::Pending(job) => (TICKET_OF_EARLIER_JOB, Some(job)),
+    };
+    let actions = decide_on(adapter, b, &make(ticket_id));
+    queue_writes(adapter, b, key, &actions, earlier);
+}
+
+/// What the rules decide `event` writes, on the CRM data known.
+fn decide_on(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Vec<Action> {
+    adapter.crm.with_untracked(|crm| {
+        adapter
+            .catalogue
+            .with_untracked(|cat| decide(event, crm, &b.rules.borrow(), cat))
+    })
+}
+
+/// Queues the writes of `actions` (at once, even while a run is sending) and runs the outbox.
+pub(crate) fn queue_writes(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    actions: &[Action],
+    on_ticket_of: Option<JobKey>,
+) {
+    let Some(outbox) = b.outbox.borrow().clone() else {
+        return;
+    };
+    let writes = fold(actions);
+    let key = key.to_string();
+    match on_ticket_of {
+        Some(earlier) => outbox.enqueue_on_ticket_of(&earlier.to_string(), &key, writes),
+        None => outbox.enqueue(&key, writes),
+    };
+    run_outbox(adapter, b.clone());
+}
+
+/// Sends the outbox's due work; schedules itself again while work waits.
+pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
+    leptos::task::spawn_local(async move {
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        if outbox.is_running() {
+            // The run under way takes the new jobs too.
+            return;
+        }
+        let batching = Batching::from_settings(&b.rules.borrow().settings);
+        if (batching.add_comment || batching.ticket_update) && !b.platform.is_signed_in() {
+            // The platform's queue needs a session: the jobs wait for the next sign-in (which
+            // runs the outbox), instead of retrying a 401 behind every later write.
+            return;
+        }
+        let report: RunReport = outbox
+            .run_clocked(&b.zendesk, &b.platform, batching, &now_ms)
+            .await;
+        for (key, ticket) in &report.created_tickets {
+            // The job that logs a call first created its ticket: the in-call screen shows it.
+            let Some(call_id) = JobKey::parse(key).filter(JobKey::is_first).map(|k| k.call) else {
+                continue;
+            };
+            adapter.call.update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id == Some(call_id)) {
+                    c.ticket_id = Some(*ticket);
+                }
+            });
+        }
+        for ticket in &report.screen_pops {
+            route_to_ticket(*ticket);
+        }
+        for (_, error) in &report.paused {
+            // Kept and tried again: the agent hears why the updates wait.
+            let mut message = zendesk_message(adapter, error);
+            message.detail = Some(adapter.word(Label::WritesWaitForAccess));
+            adapter.fail(message);
+        }
+        for (_, error) in &report.failed {
+            let message = zendesk_message(adapter, error);
+            notify_error(&message.text);
+            adapter.fail(message);
+        }
+        if let Some(at) = report.wake_at_ms {
+            sleep((at - now_ms()).clamp(50, 300_000) as i32).await;
+            run_outbox(adapter, b);
+        }
+    });
+}

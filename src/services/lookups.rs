@@ -1,0 +1,247 @@
+//! The dial screen's CRM reads: what it needs and has not fetched, each read once, a failed
+//! read kept pending and tried again after its backoff.
+
+use crate::{
+    services::{
+        crm::{add_tickets_of, lookup_number_detailed, merge, FetchKey},
+        host::{backend, sleep, zendesk_message, Backend},
+        live::Adapter,
+        messages,
+    },
+    zendesk::ZendeskError,
+};
+use domain::{dial::Pending, labels::Label};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// Fetches the CRM data the open dial screen needs and has not fetched yet. What is asked
+/// is pending (the screen waits for it) until it answers; a failed read stays pending and
+/// is tried again after a backoff (1 s doubling to 30 s, with jitter, or the 429's
+/// Retry-After), never at once (item 3: a failing search used to be sent about 50 times a
+/// second).
+pub(crate) fn refresh(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    let Some(lookups) = adapter
+        .dial
+        .with_untracked(|d| d.as_ref().map(|d| d.lookups()))
+    else {
+        return;
+    };
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    let mut todo = Vec::new();
+    {
+        let mut fetched = b.fetched.borrow_mut();
+        if let Some(n) = &lookups.number {
+            if fetched.insert(FetchKey::Number(n.clone())) {
+                todo.push(Fetch::Number(n.clone()));
+            }
+        }
+        // The requester of a context ticket is the designated contact (FLOW-9, FLOW-11):
+        // its stored numbers are needed too, once the ticket is known.
+        let requesters: Vec<u64> = adapter.crm.with_untracked(|crm| {
+            lookups
+                .tickets
+                .iter()
+                .filter_map(|t| crm.ticket(*t))
+                .map(|t| t.requester_id)
+                .collect()
+        });
+        for id in lookups.users.iter().chain(requesters.iter()) {
+            if fetched.insert(FetchKey::User(*id)) {
+                todo.push(Fetch::User(*id));
+            }
+        }
+        for id in &lookups.tickets {
+            if fetched.insert(FetchKey::Ticket(*id)) {
+                todo.push(Fetch::Ticket(*id));
+            }
+        }
+    }
+    if todo.is_empty() {
+        return;
+    }
+    adapter.pending.update(|p| {
+        for fetch in &todo {
+            fetch.mark(p, true);
+        }
+    });
+    adapter.loading.set(true);
+    leptos::task::spawn_local(async move {
+        for fetch in todo {
+            let result = match &fetch {
+                Fetch::Number(n) => {
+                    lookup_number_detailed(&b.zendesk, n, &region)
+                        .await
+                        .map(|found| {
+                            let mut fetched = b.fetched.borrow_mut();
+                            for id in &found.tickets_known {
+                                fetched.insert(FetchKey::TicketsOf(*id));
+                            }
+                            adapter.crm.update(|crm| merge(crm, found.crm));
+                        })
+                }
+                Fetch::User(id) => {
+                    // The number lookup often found this contact and its tickets already.
+                    let known = adapter.crm.with_untracked(|crm| crm.contact(*id).is_some());
+                    let user = if known {
+                        Ok(())
+                    } else {
+                        b.zendesk.user(*id).await.map(|user| {
+                            let found = domain::crm::CrmState {
+                                contacts: vec![user],
+                                tickets: vec![],
+                            };
+                            adapter.crm.update(|crm| merge(crm, found))
+                        })
+                    };
+                    match user {
+                        Ok(()) if b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) => {
+                            let mut crm = adapter.crm.get_untracked();
+                            let r = add_tickets_of(&b.zendesk, &mut crm, *id).await;
+                            adapter.crm.set(crm);
+                            if r.is_err() {
+                                b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
+                            }
+                            r
+                        }
+                        other => other,
+                    }
+                }
+                Fetch::Ticket(id) => match b.zendesk.ticket(*id).await {
+                    Ok(t) => {
+                        adapter.crm.update(|crm| {
+                            merge(
+                                crm,
+                                domain::crm::CrmState {
+                                    contacts: vec![],
+                                    tickets: vec![t],
+                                },
+                            )
+                        });
+                        Ok(())
+                    }
+                    // TEAM-10: absent from the CRM data means "not found" to the rules.
+                    Err(ZendeskError::NotFound) => Ok(()),
+                    Err(e) => Err(e),
+                },
+            };
+            match result {
+                Ok(()) => {
+                    let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
+                    adapter.pending.update(|p| fetch.mark(p, false));
+                    if retried && b.retries.borrow().is_empty() {
+                        // The lookup works again: the waiting notice goes by itself.
+                        let waiting = adapter.word(Label::LookupRetrying);
+                        if adapter.banner.with_untracked(|x| {
+                            x.as_ref().is_some_and(|x| x.text.starts_with(&waiting))
+                        }) {
+                            adapter.banner.set(None);
+                        }
+                    }
+                }
+                Err(e) => retry_later(adapter, &b, fetch, &e),
+            }
+        }
+        adapter.loading.set(false);
+        // What was fetched may name more to fetch (a ticket's requester).
+        refresh(adapter);
+    });
+}
+
+/// True while the open dial screen still depends on this read.
+fn needed(adapter: Adapter, fetch: &Fetch) -> bool {
+    let Some(lookups) = adapter
+        .dial
+        .with_untracked(|d| d.as_ref().map(|d| d.lookups()))
+    else {
+        return false;
+    };
+    match fetch {
+        Fetch::Number(n) => lookups.number.as_ref() == Some(n),
+        Fetch::Ticket(id) => lookups.tickets.contains(id),
+        Fetch::User(id) => {
+            lookups.users.contains(id)
+                || adapter.crm.with_untracked(|crm| {
+                    lookups
+                        .tickets
+                        .iter()
+                        .filter_map(|t| crm.ticket(*t))
+                        .any(|t| t.requester_id == *id)
+                })
+        }
+    }
+}
+
+/// A failed lookup stays pending and is tried again after its backoff; the agent is told
+/// that it waits, and for how long.
+fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskError) {
+    let jitter = js_sys::Math::random();
+    let wait_ms = match error {
+        // The account is paused (this page's writes may have met the 429): wait for the
+        // pause to end, and no longer; it is not a failure of the lookup, so the backoff
+        // does not grow.
+        ZendeskError::RateLimited { retry_after_s } => {
+            b.retries.borrow_mut().entry(fetch.key()).or_insert(0);
+            (*retry_after_s as i64).max(1) * 1_000 + (jitter * 250.0) as i64
+        }
+        _ => {
+            let attempt = {
+                let mut retries = b.retries.borrow_mut();
+                let n = retries.entry(fetch.key()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            domain::batch::lookup_retry_delay_ms(attempt, jitter)
+        }
+    };
+    let seconds = (wait_ms + 999) / 1_000;
+    let text = format!("{} {seconds} s.", adapter.word(Label::LookupRetrying));
+    adapter.fail(messages::Message {
+        text,
+        detail: Some(zendesk_message(adapter, error).text),
+    });
+    let b = b.clone();
+    leptos::task::spawn_local(async move {
+        sleep(wait_ms as i32).await;
+        // Let it be asked again; if the screen still needs it, it is.
+        b.fetched.borrow_mut().remove(&fetch.key());
+        if !needed(adapter, &fetch) {
+            b.retries.borrow_mut().remove(&fetch.key());
+            adapter.pending.update(|p| fetch.mark(p, false));
+        }
+        refresh(adapter);
+    });
+}
+
+/// One CRM read the dial screen asked for.
+enum Fetch {
+    Number(String),
+    User(u64),
+    Ticket(u64),
+}
+
+impl Fetch {
+    /// Its key in the fetch cache.
+    fn key(&self) -> FetchKey {
+        match self {
+            Fetch::Number(n) => FetchKey::Number(n.clone()),
+            Fetch::User(id) => FetchKey::User(*id),
+            Fetch::Ticket(id) => FetchKey::Ticket(*id),
+        }
+    }
+
+    /// Marks (or clears) this read as pending for the dial screen.
+    fn mark(&self, p: &mut Pending, on: bool) {
+        fn set<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, on: bool) {
+            list.retain(|x| x != item);
+            if on {
+                list.push(item.clone());
+            }
+        }
+        match self {
+            Fetch::Number(n) => set(&mut p.numbers, n, on),
+            Fetch::User(id) => set(&mut p.users, id, on),
+            Fetch::Ticket(id) => set(&mut p.tickets, id, on),
+        }
+    }
+}

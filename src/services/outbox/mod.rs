@@ -1,0 +1,340 @@
+//! The outbox: every Zendesk write the adapter makes goes through it.
+//!
+//! A job (the folded writes of one rule decision) is persisted before its first request and after
+//! every step, so a reload resumes it where it stopped and nothing is lost. Nothing is written
+//! twice either: a creation is replayed with the same idempotency key, and an update that was in
+//! flight when the page went away is first looked up in the ticket's audits by its key.
+//! Transient failures (429, network, 5xx) wait and retry with the batcher's backoff curve;
+//! a 429 pauses every job until its `Retry-After`. Permanent failures (closed ticket, not found,
+//! refused data) end the job and are reported to the agent.
+//!
+//! Jobs run strictly one after another, first queued first. Events keep arriving while a run
+//! waits on the network: [`Outbox::enqueue`] takes them at any time (the methods take `&self`
+//! and hold no borrow across a request), and a job may name an earlier job whose ticket it
+//! writes to ([`Outbox::enqueue_on_ticket_of`]): the end of a call whose ticket a 429 still
+//! holds up is queued, and persisted, at once.
+//!
+//! The run itself (one job at a time) is in `run`; the platform's CRM queue and the split of
+//! writes between it and Zendesk in `queue`.
+
+mod queue;
+mod run;
+
+pub use queue::{Batching, CrmQueue, NoQueue};
+
+use super::{
+    envelope::{self, Opened},
+    storage::Store,
+    writes::{Ref, Write},
+};
+use crate::zendesk::ZendeskError;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+
+/// In a job queued with [`Outbox::enqueue_on_ticket_of`], the ticket id that stands for the
+/// ticket the named earlier job created.
+pub const TICKET_OF_EARLIER_JOB: u64 = 0;
+
+/// The ticket a job creates (once created), else the existing ticket it writes to.
+fn ticket_of_job(job: &Job) -> Option<u64> {
+    let created = job
+        .writes
+        .iter()
+        .zip(&job.ids)
+        .find(|(w, _)| matches!(w, Write::CreateTicket { .. }))
+        .map(|(_, id)| *id);
+    match created {
+        Some(id) => id,
+        None => job.writes.iter().find_map(|w| match w {
+            Write::UpdateTicket {
+                ticket: Ref::Existing(id),
+                ..
+            } if *id != TICKET_OF_EARLIER_JOB => Some(*id),
+            _ => None,
+        }),
+    }
+}
+
+/// One queued decision: its writes in order, and how far it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Unique key (from the platform's session id and the event), also the idempotency root.
+    pub key: String,
+    /// The writes, in order.
+    pub writes: Vec<Write>,
+    /// How many writes are done.
+    pub done: usize,
+    /// The id each done creation returned, by write index.
+    pub ids: Vec<Option<u64>>,
+    /// True while a request for `writes[done]` may have reached Zendesk without an answer.
+    pub in_flight: bool,
+    /// Consecutive transient failures.
+    pub attempts: u32,
+    /// Do not send before this time (unix ms).
+    pub not_before_ms: i64,
+    /// Merges followed so far (UPD-8).
+    #[serde(default)]
+    pub merge_hops: u32,
+    /// The earlier job whose created ticket `Ref::Existing(TICKET_OF_EARLIER_JOB)` stands for.
+    #[serde(default)]
+    pub ticket_of: Option<String>,
+    /// How the write under way was split between the platform's queue and direct requests: a
+    /// retry or a resume after a reload splits it the same way, whatever the settings are now,
+    /// so no part goes both ways.
+    #[serde(default)]
+    pub batching: Option<Batching>,
+    /// How many times the write under way waited for the platform's queue.
+    #[serde(default)]
+    pub queue_waits: u32,
+}
+
+/// What a run of the outbox did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunReport {
+    /// Jobs finished.
+    pub completed: Vec<String>,
+    /// Jobs that cannot succeed, with the reason the agent sees.
+    pub failed: Vec<(String, ZendeskError)>,
+    /// Jobs that wait because Zendesk refused access (401/403): kept, tried again later. Each
+    /// is reported once, when it first waits.
+    pub paused: Vec<(String, ZendeskError)>,
+    /// Tickets to show the agent.
+    pub screen_pops: Vec<u64>,
+    /// Tickets created, by job key (the call's ticket, for the in-call screen).
+    pub created_tickets: Vec<(String, u64)>,
+    /// When to run again (unix ms), if work is waiting.
+    pub wake_at_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct State {
+    jobs: Vec<Job>,
+    /// Keys of jobs already finished, so a replayed event does not enqueue twice.
+    #[serde(default)]
+    finished: Vec<String>,
+    /// The ticket each recent job created, by job key (for jobs queued on it).
+    #[serde(default)]
+    created: Vec<(String, u64)>,
+    /// Operations handed to the platform's queue and not known written yet, by ticket: a direct
+    /// write to that ticket waits for them, so the ticket's order holds when batching is
+    /// switched off, or a job goes partly through the queue.
+    #[serde(default)]
+    handed: Vec<(u64, String)>,
+}
+
+/// The storage key of an agent's outbox (then `.{agent}` and, per tab, `.{tab}`).
+const OUTBOX_KEY: &str = "agent-adapter.outbox";
+
+/// The shortest wait after Zendesk refused access: long enough for the agent to sign in to
+/// Zendesk again, short enough that the writes follow soon after.
+const DENIED_PAUSE_MS: i64 = 30_000;
+
+/// How many finished keys are remembered.
+const FINISHED_MEMORY: usize = 500;
+
+/// The persistent outbox of one agent.
+pub struct Outbox<S: Store> {
+    store: S,
+    /// The agent's outbox key; tabs add `.{tab}`.
+    agent_key: String,
+    storage_key: String,
+    state: RefCell<State>,
+    running: Cell<bool>,
+    notices: RefCell<Vec<StorageNotice>>,
+}
+
+/// What opening the stored writes found (`services::envelope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageNotice {
+    /// Stored writes could not be read: they were kept aside, not sent.
+    SetAside,
+    /// This many unsent writes were older than `envelope::MAX_AGE_MS`: removed, not sent.
+    Expired(usize),
+}
+
+impl<S: Store> Outbox<S> {
+    /// Opens (or resumes) the outbox of `agent_id` kept under the agent's own key (one tab).
+    pub fn open(store: S, agent_id: u64) -> Self {
+        Self::open_for_tab(store, agent_id, "")
+    }
+
+    /// Opens the outbox of `agent_id` in tab `tab_id`. Each tab keeps its writes under a key of
+    /// its own, so two tabs never overwrite each other's; the writes of a tab that is gone (a
+    /// reload, a closed tab) are taken over with [`Outbox::adopt_orphans`].
+    pub fn open_for_tab(store: S, agent_id: u64, tab_id: &str) -> Self {
+        let agent_key = format!("{OUTBOX_KEY}.{agent_id}");
+        let storage_key = if tab_id.is_empty() {
+            agent_key.clone()
+        } else {
+            format!("{agent_key}.{tab_id}")
+        };
+        let outbox = Self {
+            store,
+            agent_key,
+            storage_key,
+            state: RefCell::new(State::default()),
+            running: Cell::new(false),
+            notices: RefCell::new(Vec::new()),
+        };
+        if let Some(state) = outbox.read(&outbox.storage_key) {
+            *outbox.state.borrow_mut() = state;
+        }
+        outbox
+    }
+
+    /// The state stored under `key`, through its envelope: unreadable data is set aside (kept,
+    /// reported once), expired data removed (reported); neither stops the outbox.
+    fn read(&self, key: &str) -> Option<State> {
+        let text = self.store.get(key);
+        match envelope::open::<State>(text.as_deref(), envelope::wall_clock_ms()) {
+            Opened::Empty => None,
+            Opened::State(state) => Some(state),
+            Opened::Expired(state) => {
+                self.store.remove(key);
+                if !state.jobs.is_empty() {
+                    self.notices
+                        .borrow_mut()
+                        .push(StorageNotice::Expired(state.jobs.len()));
+                }
+                None
+            }
+            Opened::Unreadable => {
+                if let Some(raw) = text {
+                    self.store.set(&envelope::set_aside_key(key), &raw);
+                }
+                self.store.remove(key);
+                self.notices.borrow_mut().push(StorageNotice::SetAside);
+                None
+            }
+        }
+    }
+
+    /// What opening the stored writes found that the agent should hear about, once.
+    pub fn take_notices(&self) -> Vec<StorageNotice> {
+        std::mem::take(&mut *self.notices.borrow_mut())
+    }
+
+    fn persist(&self) {
+        if let Some(text) = envelope::seal(&*self.state.borrow(), envelope::wall_clock_ms()) {
+            self.store.set(&self.storage_key, &text);
+        }
+    }
+
+
+    /// Takes over the writes other tabs of the same agent left (the tabs `alive` says are gone):
+    /// their jobs join this outbox, in their order, after its own; their storage is cleared.
+    /// Returns how many jobs were taken over.
+    pub fn adopt_orphans(&self, alive: impl Fn(&str) -> bool) -> usize {
+        let agent_key = &self.agent_key;
+        let mut adopted = 0;
+        for key in self.store.keys() {
+            let tab = match key.strip_prefix(agent_key.as_str()) {
+                Some("") => "",
+                Some(rest) => match rest.strip_prefix('.') {
+                    Some(tab) if !tab.contains('.') => tab,
+                    _ => continue,
+                },
+                None => continue,
+            };
+            if key == self.storage_key || (!tab.is_empty() && alive(tab)) {
+                continue;
+            }
+            let Some(theirs) = self.read(&key) else {
+                continue;
+            };
+            {
+                let mut state = self.state.borrow_mut();
+                for key in theirs.finished {
+                    if !state.finished.contains(&key) {
+                        state.finished.push(key);
+                    }
+                }
+                for job in theirs.jobs {
+                    let known = state.jobs.iter().any(|j| j.key == job.key)
+                        || state.finished.contains(&job.key);
+                    if !known {
+                        state.jobs.push(job);
+                        adopted += 1;
+                    }
+                }
+                state.created.extend(theirs.created);
+                state.handed.extend(theirs.handed);
+            }
+            self.persist();
+            self.store.remove(&key);
+        }
+        adopted
+    }
+
+    /// Queued jobs.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.state.borrow().jobs.clone()
+    }
+
+    /// True while a run is sending (a second run started meanwhile returns at once).
+    pub fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.
+    pub fn enqueue(&self, key: &str, writes: Vec<Write>) -> bool {
+        self.push(key, writes, None)
+    }
+
+    /// Queues a job that writes to the ticket the job `earlier` created (named in `writes` as
+    /// `Ref::Existing(TICKET_OF_EARLIER_JOB)`); it runs after that job, as every job runs after
+    /// the ones queued before it.
+    pub fn enqueue_on_ticket_of(&self, earlier: &str, key: &str, writes: Vec<Write>) -> bool {
+        self.push(key, writes, Some(earlier.to_owned()))
+    }
+
+    fn push(&self, key: &str, writes: Vec<Write>, ticket_of: Option<String>) -> bool {
+        {
+            let mut state = self.state.borrow_mut();
+            let known =
+                state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key);
+            if known || writes.is_empty() {
+                return false;
+            }
+            let n = writes.len();
+            state.jobs.push(Job {
+                key: key.to_owned(),
+                writes,
+                done: 0,
+                ids: vec![None; n],
+                in_flight: false,
+                attempts: 0,
+                not_before_ms: 0,
+                merge_hops: 0,
+                ticket_of,
+                batching: None,
+                queue_waits: 0,
+            });
+        }
+        self.persist();
+        true
+    }
+
+    /// True when a job `key` is queued or was finished recently.
+    pub fn knows(&self, key: &str) -> bool {
+        let state = self.state.borrow();
+        state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key)
+    }
+
+    /// The ticket the job `key` created or wrote to, if it did recently.
+    pub fn created_by(&self, key: &str) -> Option<u64> {
+        let state = self.state.borrow();
+        let queued = state
+            .jobs
+            .iter()
+            .find(|j| j.key == key)
+            .and_then(ticket_of_job);
+        queued.or_else(|| {
+            state
+                .created
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, id)| *id)
+        })
+    }
+}

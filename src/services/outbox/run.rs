@@ -1,0 +1,358 @@
+//! The outbox's run: the first due job's next write, one after another, with its retries,
+//! merges followed, and the wait for the platform's queue where a ticket's order needs it.
+
+use super::*;
+use crate::zendesk::{TicketChange, Transport, Zendesk};
+use serde_json::Value;
+
+/// How often a direct write asks whether the queue has written what it holds for the ticket.
+const QUEUE_POLL_MS: i64 = 1_000;
+/// How long (in polls) a direct write waits for the queue before it goes anyway: a queue that
+/// does not move must not hold up every later write (the order of that ticket may then differ).
+const QUEUE_WAIT_LIMIT: u32 = 120;
+
+/// True when nothing is left to send.
+fn is_empty(change: &TicketChange) -> bool {
+    change.to_json().as_object().is_none_or(|o| o.is_empty())
+}
+
+/// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
+const MAX_MERGE_HOPS: u32 = 5;
+
+impl<S: Store> Outbox<S> {
+    /// Sends what is due, in order, until done or blocked; every write goes directly.
+    pub async fn run<T: Transport>(&self, zendesk: &Zendesk<T>, now_ms: i64) -> RunReport {
+        self.run_with(zendesk, &NoQueue, Batching::default(), now_ms)
+            .await
+    }
+
+    /// Sends what is due, with the batched services going to the platform's queue.
+    /// Jobs queued during the run are sent in the same run. A run started while another is
+    /// sending returns an empty report at once: the one sending goes on to the new jobs.
+    pub async fn run_with<T: Transport, Q: CrmQueue>(
+        &self,
+        zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
+        now_ms: i64,
+    ) -> RunReport {
+        self.run_clocked(zendesk, queue, batching, &|| now_ms).await
+    }
+
+    /// [`Outbox::run_with`], reading the time from `clock` at each step: a run that waits on the
+    /// network for seconds still honours `Retry-After` from when the answer came.
+    pub async fn run_clocked<T: Transport, Q: CrmQueue>(
+        &self,
+        zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
+        clock: &dyn Fn() -> i64,
+    ) -> RunReport {
+        let mut report = RunReport::default();
+        if self.running.replace(true) {
+            return report;
+        }
+        loop {
+            let Some(job) = self.state.borrow().jobs.first().cloned() else {
+                break;
+            };
+            if job.not_before_ms > clock() {
+                report.wake_at_ms = Some(job.not_before_ms);
+                break;
+            }
+            match self
+                .step(zendesk, queue, batching, job, clock, &mut report)
+                .await
+            {
+                Step::Continue => {}
+                Step::Wait(at) => {
+                    report.wake_at_ms = Some(at);
+                    break;
+                }
+            }
+        }
+        self.running.set(false);
+        report
+    }
+
+    /// Performs the next write of the first job.
+    async fn step<T: Transport, Q: CrmQueue>(
+        &self,
+        zendesk: &Zendesk<T>,
+        queue: &Q,
+        batching: Batching,
+        mut job: Job,
+        clock: &dyn Fn() -> i64,
+        report: &mut RunReport,
+    ) -> Step {
+        let index = job.done;
+        let recovering = job.in_flight;
+        let op_key = format!("{}.{index}", job.key);
+        let earlier = job.ticket_of.as_deref().map(|k| self.created_by(k));
+        let resolve = |r: Ref, job: &Job| match (r, earlier) {
+            (Ref::Existing(TICKET_OF_EARLIER_JOB), Some(created)) => created,
+            (Ref::Existing(id), _) => Some(id),
+            (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
+        };
+        let batching = *job.batching.get_or_insert(batching);
+        job.in_flight = true;
+        self.replace_first(job.clone());
+        let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
+            Write::CreateUser(user) => {
+                // A creation cut short by a reload may have landed: look for it first.
+                let existing = if recovering {
+                    zendesk
+                        .users_by_phone(&user.phone)
+                        .await
+                        .map(|m| m.contacts.into_iter().find(|c| c.name == user.name))
+                } else {
+                    Ok(None)
+                };
+                match existing {
+                    Ok(Some(contact)) => Ok(Some(contact.id)),
+                    Ok(None) => zendesk.create_user(&user).await.map(|c| Some(c.id)),
+                    Err(e) => Err(e),
+                }
+            }
+            Write::CreateTicket {
+                mut ticket,
+                requester,
+            } => match resolve(requester, &job) {
+                Some(requester_id) => {
+                    ticket.requester_id = requester_id;
+                    ticket.idempotency_key = Some(op_key.clone());
+                    zendesk.create_ticket(&ticket).await.map(|t| {
+                        report.created_tickets.push((job.key.clone(), t.id));
+                        let mut state = self.state.borrow_mut();
+                        state.created.push((job.key.clone(), t.id));
+                        let excess = state.created.len().saturating_sub(FINISHED_MEMORY);
+                        state.created.drain(..excess);
+                        Some(t.id)
+                    })
+                }
+                None => Err(ZendeskError::Decode("the requester was not created".into())),
+            },
+            Write::UpdateTicket { ticket, change } => match resolve(ticket, &job) {
+                Some(id) => {
+                    // A request cut short (a reload) may have landed, whichever way it went:
+                    // the ticket's audits say. Batching may have been switched on meanwhile,
+                    // and the queue only knows repeats of its own keys.
+                    let landed = if recovering {
+                        zendesk.update_applied(id, &op_key).await
+                    } else {
+                        Ok(false)
+                    };
+                    let (ops, change) = batching.split(id, &op_key, &change);
+                    let earlier = if landed == Ok(false)
+                        && !is_empty(&change)
+                        && job.queue_waits < QUEUE_WAIT_LIMIT
+                    {
+                        self.queue_holds(queue, id).await
+                    } else {
+                        Ok(false)
+                    };
+                    match (landed, earlier) {
+                        (Ok(true), _) => Ok(None),
+                        (Err(e), _) => Err(e),
+                        (_, Err(e)) => Err(ZendeskError::Transport(e)),
+                        (Ok(false), Ok(true)) => {
+                            // The queue still holds earlier writes to this ticket: wait for them.
+                            job.in_flight = recovering;
+                            job.queue_waits += 1;
+                            let at = clock() + QUEUE_POLL_MS;
+                            job.not_before_ms = at;
+                            self.replace_first(job);
+                            return Step::Wait(at);
+                        }
+                        (Ok(false), Ok(false)) => {
+                            // The queue ignores a key it has seen: queueing again is safe.
+                            let queued = if ops.is_empty() {
+                                Ok(())
+                            } else {
+                                let queued =
+                                    queue.queue(&ops).await.map_err(ZendeskError::Transport);
+                                if queued.is_ok() {
+                                    self.handed_to_queue(id, &ops);
+                                }
+                                queued
+                            };
+                            match queued {
+                                Ok(()) if is_empty(&change) => Ok(None),
+                                Ok(()) => zendesk
+                                    .update_ticket(id, &change, Some(&op_key))
+                                    .await
+                                    .map(|_| None),
+                                Err(e) => Err(e),
+                            }
+                        }
+                    }
+                }
+                None => Err(ZendeskError::Decode("the ticket was not created".into())),
+            },
+            Write::ScreenPop { ticket } => {
+                if let Some(id) = resolve(ticket, &job) {
+                    report.screen_pops.push(id);
+                }
+                Ok(None)
+            }
+        };
+        match result {
+            Ok(id) => {
+                job.ids[index] = id;
+                job.done += 1;
+                job.in_flight = false;
+                job.batching = None;
+                job.queue_waits = 0;
+                job.attempts = 0;
+                if job.done == job.writes.len() {
+                    // A job that wrote to an existing ticket: jobs queued on it find it too.
+                    if let Some(ticket) = ticket_of_job(&job) {
+                        let mut state = self.state.borrow_mut();
+                        if !state.created.iter().any(|(k, _)| *k == job.key) {
+                            state.created.push((job.key.clone(), ticket));
+                            let excess = state.created.len().saturating_sub(FINISHED_MEMORY);
+                            state.created.drain(..excess);
+                        }
+                    }
+                    self.finish_first(&job.key);
+                    report.completed.push(job.key);
+                } else {
+                    self.replace_first(job);
+                }
+                Step::Continue
+            }
+            Err(ZendeskError::RateLimited { retry_after_s }) => {
+                let at = clock() + (retry_after_s as i64) * 1000;
+                // This request was refused, but an earlier one cut short may still have landed
+                // (the 429 may have answered the check): keep what was known before it.
+                job.in_flight = recovering;
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
+            }
+            Err(e) if e.is_retryable() => {
+                // The request may or may not have landed: keep `in_flight` so the retry checks.
+                job.attempts += 1;
+                let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
+            }
+            Err(ZendeskError::Closed) if job.merge_hops < MAX_MERGE_HOPS => {
+                // UPD-8: a ticket closed by a merge lives on in its target: write there.
+                let target = match &job.writes[index] {
+                    Write::UpdateTicket { ticket, .. } => resolve(*ticket, &job),
+                    _ => None,
+                };
+                let followed = match target {
+                    Some(id) => zendesk.merge_target(id).await,
+                    None => Ok(None),
+                };
+                match followed {
+                    Ok(Some(survivor)) => {
+                        if let Write::UpdateTicket { ticket, .. } = &mut job.writes[index] {
+                            *ticket = Ref::Existing(survivor);
+                        }
+                        job.merge_hops += 1;
+                        job.in_flight = false;
+                        self.replace_first(job);
+                        Step::Continue
+                    }
+                    Ok(None) => {
+                        self.finish_first(&job.key);
+                        report.failed.push((job.key, ZendeskError::Closed));
+                        Step::Continue
+                    }
+                    Err(_) => {
+                        // The write was refused, nothing landed: look again later.
+                        job.attempts += 1;
+                        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+                        job.not_before_ms = at;
+                        job.in_flight = false;
+                        self.replace_first(job);
+                        Step::Wait(at)
+                    }
+                }
+            }
+            Err(ZendeskError::Unauthorized) => {
+                // Zendesk refused access (the agent's Zendesk session ended, a permission was
+                // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
+                // keeps its place, and is tried again after a pause; the agent hears it once.
+                if job.attempts == 0 {
+                    report
+                        .paused
+                        .push((job.key.clone(), ZendeskError::Unauthorized));
+                }
+                job.attempts += 1;
+                job.in_flight = recovering;
+                let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
+                job.not_before_ms = at;
+                self.replace_first(job);
+                Step::Wait(at)
+            }
+            Err(e) => {
+                self.finish_first(&job.key);
+                report.failed.push((job.key, e));
+                Step::Continue
+            }
+        }
+    }
+
+    /// True while the platform's queue holds operations handed to it for `ticket`; forgets those
+    /// it has written.
+    async fn queue_holds<Q: CrmQueue>(&self, queue: &Q, ticket: u64) -> Result<bool, String> {
+        let keys: Vec<String> = self
+            .state
+            .borrow()
+            .handed
+            .iter()
+            .filter(|(t, _)| *t == ticket)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in keys {
+            if !queue.settled(&key).await? {
+                return Ok(true);
+            }
+            self.state.borrow_mut().handed.retain(|(_, k)| *k != key);
+            self.persist();
+        }
+        Ok(false)
+    }
+
+    fn handed_to_queue(&self, ticket: u64, ops: &[Value]) {
+        {
+            let mut state = self.state.borrow_mut();
+            for key in ops.iter().filter_map(|op| op["key"].as_str()) {
+                if !state.handed.iter().any(|(_, k)| k == key) {
+                    state.handed.push((ticket, key.to_owned()));
+                }
+            }
+            let excess = state.handed.len().saturating_sub(FINISHED_MEMORY);
+            state.handed.drain(..excess);
+        }
+        self.persist();
+    }
+
+    fn replace_first(&self, job: Job) {
+        if let Some(first) = self.state.borrow_mut().jobs.first_mut() {
+            *first = job;
+        }
+        self.persist();
+    }
+
+    fn finish_first(&self, key: &str) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.jobs.retain(|j| j.key != key);
+            state.finished.push(key.to_owned());
+            let excess = state.finished.len().saturating_sub(FINISHED_MEMORY);
+            state.finished.drain(..excess);
+        }
+        self.persist();
+    }
+}
+
+enum Step {
+    Continue,
+    Wait(i64),
+}

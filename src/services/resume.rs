@@ -1,0 +1,108 @@
+//! Resuming after a reload: calls this adapter logged come back on screen, and the end of a
+//! call that ended while the page was away is logged.
+
+use crate::{
+    platform::{CallInfo, CallStatus, Direction},
+    services::{
+        calls::session_of,
+        host::{fail_platform, now_ms, sleep, Backend},
+        journal::enqueue_on,
+        live::{ActiveCall, Adapter, CallPhase, Screen},
+    },
+};
+use domain::{
+    call::{resume, JobKey, Listed, Resume},
+    rules::Event,
+};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// After a reload in the middle of a call: the call comes back on screen, and the end of a
+/// call that ended while the page was away is logged. Only calls this adapter logged (their
+/// first job is known to the outbox) and whose end it has not queued are taken up.
+/// It runs each time the event stream (re)connects, since events sent while it was down
+/// are not sent again, and when the end of a call not on screen arrives.
+pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
+    leptos::task::spawn_local(async move {
+        let mut attempt = 0;
+        let calls = loop {
+            attempt += 1;
+            match b.platform.recent_calls().await {
+                Ok(calls) => break calls,
+                Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
+                Err(e) => {
+                    fail_platform(adapter, &e);
+                    return;
+                }
+            }
+        };
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        for info in calls {
+            let inbound = match info.direction {
+                Direction::Outbound => false,
+                Direction::Inbound => true,
+                Direction::Other => continue,
+            };
+            let listed = listed(&info, inbound);
+            let first = JobKey::first(info.id, inbound);
+            let created = outbox.created_by(&first.to_string());
+            let screen_live = adapter
+                .call
+                .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));
+            let knows = |key: &JobKey| outbox.knows(&key.to_string());
+            match resume(&listed, knows, created, screen_live) {
+                Resume::Skip | Resume::Leave => {}
+                Resume::LogEnd(ticket) => {
+                    let now = now_ms();
+                    adapter.call.update(|c| {
+                        if let Some(c) = c.as_mut().filter(|c| c.id == Some(info.id)) {
+                            c.end_missed(now);
+                        }
+                    });
+                    let call = ActiveCall::resumed(&listed, created, now);
+                    let session = session_of(info.id, &call);
+                    let (recording_url, duration_s) =
+                        (info.recording_url.clone(), info.durations.call);
+                    let line = info.call_line();
+                    enqueue_on(adapter, &b, JobKey::ended(info.id), ticket, |ticket_id| {
+                        Event::Ended {
+                            session,
+                            ticket_id,
+                            recording_url,
+                            duration_s,
+                            call: line,
+                        }
+                    });
+                }
+                Resume::Show => {
+                    adapter
+                        .call
+                        .set(Some(ActiveCall::resumed(&listed, created, now_ms())));
+                    adapter.screen.set(Screen::InCall);
+                }
+            }
+        }
+    });
+}
+
+/// A call listed by the platform, as the call model sees it.
+fn listed(info: &CallInfo, inbound: bool) -> Listed {
+    Listed {
+        id: info.id,
+        inbound,
+        phase: match info.status {
+            CallStatus::Dialling => CallPhase::Dialling,
+            CallStatus::Ringing => CallPhase::Ringing,
+            CallStatus::Connected => CallPhase::Connected,
+            CallStatus::OnHold => CallPhase::OnHold,
+            CallStatus::Ended => CallPhase::Ended,
+        },
+        customer_number: info.customer_number.clone(),
+        lang: info.lang.clone(),
+        menu: info.menu_path.clone(),
+        ticket_id: info.ticket_id,
+        talked_s: info.durations.call,
+    }
+}

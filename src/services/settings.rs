@@ -1,0 +1,48 @@
+//! The settings read again each time a dial screen opens (SET-16).
+
+use crate::services::{host::backend, live::Adapter};
+use leptos::prelude::*;
+
+/// A dial screen opened: the settings are read again (SET-16). The screen opens at once
+/// with the settings known (so nothing waits to be drawn) and holds Call until the read
+/// answers; if the platform cannot answer, the known settings stand.
+pub(crate) fn dial_opened(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    if !b.platform.is_signed_in() {
+        return;
+    }
+    let asked = b.settings_asked.get() + 1;
+    b.settings_asked.set(asked);
+    adapter.dial.update(|d| {
+        if let Some(d) = d {
+            d.expect_settings();
+        }
+    });
+    leptos::task::spawn_local(async move {
+        let read = b.platform.settings().await;
+        if b.settings_asked.get() != asked {
+            // A later opening asked again: its answer is the one to apply.
+            return;
+        }
+        let team = adapter.context.with_untracked(|c| c.team.clone());
+        let settings = match read {
+            Ok(settings) => {
+                // Operation Management follows at once (the rules of the next calls use
+                // it); Developer Settings (CRM batching) stay as at sign-in, so writes
+                // already split between the platform's queue and Zendesk keep their path
+                // (a change of batching applies from the next sign-in).
+                b.rules.borrow_mut().settings.operation = settings.operation.clone();
+                adapter
+                    .context
+                    .update(|c| c.settings.operation = settings.operation.clone());
+                adapter.context.with_untracked(|c| c.settings.clone())
+            }
+            Err(_) => adapter.context.with_untracked(|c| c.settings.clone()),
+        };
+        adapter.dial.update(|d| {
+            if let Some(d) = d {
+                d.apply_settings(settings, team);
+            }
+        });
+    });
+}

@@ -1,0 +1,235 @@
+//! The dial screen's associations (UI-8 … UI-10, UI-14, UI-15): "Use entered number to make
+//! call", Contact ID and Ticket ID, each shown as `domain::dial`'s view says.
+
+use crate::{
+    services::live::use_adapter,
+    ui::{
+        chooser::{Chooser, ChooserItem},
+        dial_screen::{focus_next_step, short_time, style},
+        word,
+    },
+};
+use domain::{
+    dial::{ContactChoice, ContactMode, DialView, TicketChoice, TicketMode},
+    labels::Label,
+};
+use leptos::prelude::*;
+
+/// "Use entered number", Contact ID and Ticket ID (UI-8 … UI-10, UI-14, UI-15).
+#[component]
+pub fn Associations(
+    /// What the open dial screen shows.
+    view: Memo<Option<DialView>>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let use_entered = move || view.with(|v| v.as_ref().and_then(|v| v.use_entered_number));
+    view! {
+        <div class=style::associations>
+            {move || {
+                use_entered()
+                    .map(|checked| {
+                        view! {
+                            <label class=style::checkbox>
+                                <input
+                                    type="checkbox"
+                                    data-testid="use-entered-number"
+                                    prop:checked=checked
+                                    on:change:target=move |ev| {
+                                        let on = ev.target().checked();
+                                        adapter.edit(|d| d.set_use_entered_number(on));
+                                    }
+                                />
+                                <span>{word(Label::UseEnteredNumber)}</span>
+                            </label>
+                        }
+                    })
+            }}
+            <ContactField view=view/>
+            <TicketField view=view/>
+        </div>
+    }
+}
+
+/// Contact ID: the contacts to choose from, or the contact the screen resolved (UI-9, UI-14).
+#[component]
+fn ContactField(
+    /// What the open dial screen shows.
+    view: Memo<Option<DialView>>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let contact = move || view.with(|v| v.as_ref().map(|v| v.contact.clone()));
+    let contact_items = Signal::derive(move || {
+        contact()
+            .map(|c| {
+                c.options
+                    .iter()
+                    .map(|o| {
+                        ChooserItem::contact(
+                            o.id,
+                            &o.name,
+                            o.email.as_deref(),
+                            o.created_at,
+                            c.selected == Some(ContactChoice::Existing(o.id)),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    // After a choice the focus moves on to the next field (the re-drawn list would otherwise
+    // drop it to the page body).
+    let choose_contact = move |i: usize| {
+        let id = contact().and_then(|c| c.options.get(i).map(|o| o.id));
+        if let Some(id) = id {
+            adapter.edit(|d| d.choose_contact(id));
+            focus_next_step();
+        }
+    };
+    view! {
+        <div class=style::field>
+            <span class=style::field_label id="contact-label">{word(Label::ContactId)}</span>
+            {move || match contact() {
+                Some(c) if c.mode == ContactMode::Chooser => view! {
+                    <Chooser
+                        test_id="contact-picker"
+                        option_prefix="contact-option-"
+                        label=Signal::derive(word(Label::ContactId))
+                        items=contact_items
+                        on_choose=choose_contact
+                    />
+                }
+                .into_any(),
+                Some(c) if c.mode != ContactMode::AwaitingNumber => view! {
+                    <input
+                        class=style::readonly
+                        data-testid="contact-id"
+                        aria-labelledby="contact-label"
+                        aria-busy=if c.mode == ContactMode::Loading { "true" } else { "false" }
+                        readonly
+                        prop:value=c.text
+                    />
+                }
+                .into_any(),
+                _ => view! {
+                    <input
+                        class=style::readonly
+                        data-testid="contact-id"
+                        aria-labelledby="contact-label"
+                        readonly
+                        prop:value=""
+                    />
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Ticket ID: the tickets to choose from, the number to type, or the ticket the screen
+/// resolved (UI-10, UI-15).
+#[component]
+fn TicketField(
+    /// What the open dial screen shows.
+    view: Memo<Option<DialView>>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let ticket = move || view.with(|v| v.as_ref().map(|v| v.ticket.clone()));
+    let ticket_items = Signal::derive(move || {
+        let status_word =
+            |s: domain::crm::TicketStatus| adapter.catalogue.with(|c| c.get(s.label()).to_owned());
+        ticket()
+            .map(|t| {
+                t.options
+                    .iter()
+                    .map(|o| ChooserItem {
+                        key: match o.choice {
+                            TicketChoice::Existing(id) => id.to_string(),
+                            TicketChoice::New => "new".into(),
+                            TicketChoice::DoNotCreate => "none".into(),
+                        },
+                        primary: o.label.clone(),
+                        secondary: match (o.status, o.updated_at) {
+                            (Some(s), Some(at)) => {
+                                format!("{} · {}", status_word(s), short_time(at))
+                            }
+                            (Some(s), None) => status_word(s),
+                            _ => String::new(),
+                        },
+                        detail: String::new(),
+                        selected: t.selected == Some(o.choice),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    // After a choice the focus moves on to the next field (the re-drawn list would otherwise
+    // drop it to the page body).
+    let choose_ticket = move |i: usize| {
+        let choice = ticket().and_then(|t| t.options.get(i).map(|o| o.choice));
+        if let Some(choice) = choice {
+            adapter.edit(|d| d.choose_ticket(choice));
+            focus_next_step();
+        }
+    };
+    view! {
+        {move || {
+            let t = ticket()?;
+            let label = Signal::derive(word(Label::TicketId));
+            let field = match t.mode {
+                TicketMode::Entry { required } => view! {
+                    <input
+                        class=style::entry
+                        data-testid="ticket-id"
+                        inputmode="numeric"
+                        aria-labelledby="ticket-label"
+                        aria-required=if required { "true" } else { "false" }
+                        prop:value=t.entry_text.clone()
+                        on:input:target=move |ev| {
+                            let value = ev.target().value();
+                            adapter.edit(|d| d.set_ticket_id_text(&value));
+                        }
+                    />
+                }
+                .into_any(),
+                _ if t.options.len() > 1 || t.mode == TicketMode::Chooser => view! {
+                    <Chooser
+                        test_id="ticket-picker"
+                        option_prefix="ticket-option-"
+                        label=label
+                        items=ticket_items
+                        on_choose=choose_ticket
+                    />
+                }
+                .into_any(),
+                TicketMode::Hidden => return None,
+                TicketMode::Loading => view! {
+                    <input
+                        class=style::readonly
+                        data-testid="ticket-id"
+                        aria-labelledby="ticket-label"
+                        aria-busy="true"
+                        readonly
+                        prop:value=word(Label::Loading)
+                    />
+                }
+                .into_any(),
+                _ => view! {
+                    <input
+                        class=style::readonly
+                        data-testid="ticket-id"
+                        aria-labelledby="ticket-label"
+                        readonly
+                        prop:value=t.options.first().map(|o| o.label.clone()).unwrap_or_default()
+                    />
+                }
+                .into_any(),
+            };
+            Some(view! {
+                <div class=style::field>
+                    <span class=style::field_label id="ticket-label">{word(Label::TicketId)}</span>
+                    {field}
+                </div>
+            })
+        }}
+    }
+}

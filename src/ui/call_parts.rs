@@ -1,0 +1,252 @@
+//! The parts of the in-call screen below its summary: the caller to pick (TICKET-6), the
+//! touch-tone keypad, the ticket the call is logged on, and the call's buttons.
+
+use crate::{
+    services::live::{use_adapter, Adapter, CallPhase},
+    ui::{
+        chooser::{Chooser, ChooserItem},
+        in_call::style,
+        keypad::Keypad,
+        word,
+    },
+};
+use domain::{dial::TicketPlan, labels::Label};
+use leptos::prelude::*;
+
+/// The phase of the call on screen, tracked.
+fn phase_of(adapter: Adapter) -> Option<CallPhase> {
+    adapter.call.with(|c| c.as_ref().map(|c| c.phase))
+}
+
+/// TICKET-6: while several contacts share an inbound caller's number and the agent has not
+/// picked, who is calling.
+#[component]
+pub fn CallerPicker() -> impl IntoView {
+    let adapter = use_adapter();
+    let must_pick = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| c.must_pick() && c.is_live()))
+    };
+    let items = Signal::derive(move || {
+        let Some(inbound) = adapter
+            .call
+            .with(|c| c.as_ref().and_then(|c| c.inbound.clone()))
+        else {
+            return Vec::new();
+        };
+        adapter.crm.with(|crm| {
+            inbound
+                .candidates
+                .iter()
+                .filter_map(|id| crm.contact(*id))
+                .map(|c| {
+                    let picked = inbound.picked == Some(c.id);
+                    ChooserItem::contact(c.id, &c.name, c.email.as_deref(), c.created_at, picked)
+                })
+                .collect()
+        })
+    });
+    view! {
+        <Show when=must_pick>
+            <div class=style::pick>
+                <h2 class=style::pick_title id="caller-picker-title">
+                    {word(Label::WhoIsCalling)}
+                </h2>
+                <Chooser
+                    test_id="caller-picker"
+                    option_prefix="caller-option-"
+                    label=Signal::derive(word(Label::WhoIsCalling))
+                    items=items
+                    on_choose=move |i: usize| {
+                        let id = items
+                            .with_untracked(|items| items.get(i).and_then(|it| it.key.parse().ok()));
+                        if let Some(id) = id {
+                            adapter.pick_caller(id);
+                        }
+                    }
+                />
+            </div>
+        </Show>
+    }
+}
+
+/// The touch-tone keypad and the tones sent, while it is open and the call connected (tones
+/// reach the customer only then: on hold the keypad is put away).
+#[component]
+pub fn TouchTones(
+    /// True while the agent has the keypad open.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let phase = move || phase_of(adapter);
+    let tones = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().map(|c| c.tones.clone()))
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || open.get() && phase() == Some(CallPhase::Connected)>
+            <p class=style::tones data-testid="dtmf-tones" aria-live="polite">
+                <span class=style::muted>{word(Label::TonesSent)} " "</span>
+                {tones}
+            </p>
+            <Keypad on_key=move |key| adapter.tone(key)/>
+        </Show>
+    }
+}
+
+/// The ticket the call is logged on (a link that opens it), or that it is not logged.
+#[component]
+pub fn CallTicketLine() -> impl IntoView {
+    let adapter = use_adapter();
+    let not_logged = move || {
+        adapter.call.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.plan.ticket == TicketPlan::None)
+        })
+    };
+    let ticket = move || adapter.call.with(|c| c.as_ref().and_then(|c| c.ticket()));
+    view! {
+        <div class=style::ticket>
+            {move || {
+                if not_logged() {
+                    return Some(view! { <p class=style::muted>{word(Label::NotLogged)}</p> }.into_any());
+                }
+                ticket()
+                    .map(|id| {
+                        view! {
+                            <p>
+                                {word(Label::LoggedOnTicket)} " "
+                                <a
+                                    href="#"
+                                    data-testid="call-ticket-link"
+                                    on:click=move |ev| {
+                                        ev.prevent_default();
+                                        adapter.open_ticket(id);
+                                    }
+                                >
+                                    {format!("#{id}")}
+                                </a>
+                            </p>
+                        }
+                        .into_any()
+                    })
+            }}
+        </div>
+    }
+}
+
+/// The call's buttons: Answer (an inbound call offered), the keypad and Hold (while talking),
+/// Hang up or Decline, and New call once it ended. The button the agent acts on next keeps the
+/// keyboard focus when the one they used goes (Answer becomes Hang up; Hang up becomes New
+/// call).
+#[component]
+pub fn CallActions(
+    /// True while the touch-tone keypad is open (the keypad button toggles it).
+    dtmf_open: RwSignal<bool>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let offered = move || {
+        adapter.call.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+        })
+    };
+    let phase = move || phase_of(adapter);
+    let talking = move || matches!(phase(), Some(CallPhase::Connected | CallPhase::OnHold));
+    let ended = move || phase() == Some(CallPhase::Ended);
+    let on_hold = move || phase() == Some(CallPhase::OnHold);
+    let answering = move || {
+        adapter.call.with(|c| {
+            c.as_ref()
+                .and_then(|c| c.inbound.as_ref())
+                .is_some_and(|i| i.answering)
+        })
+    };
+    let hangup_ref = NodeRef::<leptos::html::Button>::new();
+    let new_call_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |before: Option<Option<CallPhase>>| {
+        let now = phase();
+        if before.is_some_and(|b| b != now) {
+            let target = match now {
+                Some(CallPhase::Connected) => Some(hangup_ref),
+                Some(CallPhase::Ended) => Some(new_call_ref),
+                _ => None,
+            };
+            if let Some(target) = target {
+                request_animation_frame(move || {
+                    // The screen may have gone meanwhile.
+                    if let Some(button) = target.try_get_untracked().flatten() {
+                        let _ = button.focus();
+                    }
+                });
+            }
+        }
+        now
+    });
+    view! {
+        <div class=style::actions>
+            <Show when=offered>
+                <button
+                    type="button"
+                    class=style::answer
+                    data-testid="answer-button"
+                    prop:disabled=answering
+                    on:click=move |_| adapter.answer()
+                >
+                    {word(Label::Answer)}
+                </button>
+            </Show>
+            <Show when=talking>
+                <button
+                    type="button"
+                    class=style::secondary
+                    data-testid="dtmf-toggle"
+                    aria-pressed=move || if dtmf_open.get() { "true" } else { "false" }
+                    on:click=move |_| dtmf_open.update(|o| *o = !*o)
+                >
+                    {word(Label::Keypad)}
+                </button>
+                <button
+                    type="button"
+                    class=style::secondary
+                    data-testid="hold-button"
+                    class:held=on_hold
+                    on:click=move |_| adapter.toggle_hold()
+                >
+                    {move || if on_hold() { word(Label::Resume)() } else { word(Label::Hold)() }}
+                </button>
+            </Show>
+            <Show
+                when=ended
+                fallback=move || {
+                    view! {
+                        <button
+                            type="button"
+                            class=style::hangup
+                            node_ref=hangup_ref
+                            data-testid="hangup-button"
+                            on:click=move |_| adapter.hang_up()
+                        >
+                            {move || {
+                                if offered() { word(Label::Decline)() } else { word(Label::HangUp)() }
+                            }}
+                        </button>
+                    }
+                }
+            >
+                <button
+                    type="button"
+                    class=style::primary
+                    node_ref=new_call_ref
+                    data-testid="new-call-button"
+                    on:click=move |_| adapter.after_call()
+                >
+                    {word(Label::NewCall)}
+                </button>
+            </Show>
+        </div>
+    }
+}

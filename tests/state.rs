@@ -1,0 +1,108 @@
+//! The live state's intents, natively: with a recording fake as the outside world, each intent
+//! reaches it exactly when the state's rules allow (no browser, no network).
+#![cfg(not(target_arch = "wasm32"))]
+
+use agent_adapter::services::{
+    effects::{Intent, Recording},
+    live::{Adapter, CallPhase, Screen},
+};
+use domain::{
+    dial::{DialContext, EntryPoint, OutboundNumber, OutboundOptions},
+    phone::Key,
+};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// A fresh state whose agent, in the US, may call from one outbound number.
+fn adapter() -> Adapter {
+    let adapter = Adapter::new();
+    adapter.context.set(DialContext {
+        region: "US".into(),
+        agent_language: "en".into(),
+        options: OutboundOptions {
+            languages: vec!["en".into()],
+            numbers: vec![OutboundNumber {
+                number: "+15550002".into(),
+                label: "Support".into(),
+                queue_id: 2,
+                lang: "en".into(),
+                default: true,
+            }],
+        },
+        ..DialContext::default()
+    });
+    adapter
+}
+
+/// Intents other than the dial screen's reads (those follow every edit).
+fn calls(recording: &Recording) -> Vec<Intent> {
+    recording
+        .intents()
+        .into_iter()
+        .filter(|i| !matches!(i, Intent::Refresh | Intent::DialOpened))
+        .collect()
+}
+
+#[test]
+fn intents_reach_the_effects_only_when_the_call_allows_them() {
+    let adapter = adapter();
+    let recording = Rc::new(Recording::default());
+    adapter.set_effects(recording.clone());
+
+    adapter.open_dial(EntryPoint::Keypad);
+    assert_eq!(
+        recording.intents(),
+        vec![Intent::DialOpened, Intent::Refresh],
+        "an opened dial screen reads the settings again and fetches what it needs"
+    );
+    adapter.edit(|d| d.set_number("+14155550100"));
+    adapter.call();
+    assert_eq!(adapter.refusal.get_untracked(), None);
+    let placed = adapter.placed.get_untracked();
+    assert_eq!(placed.len(), 1);
+    assert_eq!(adapter.screen.get_untracked(), Screen::InCall);
+    assert_eq!(calls(&recording), vec![Intent::Place(placed[0].clone())]);
+
+    // Dialling: nothing to answer, hold or send tones to.
+    adapter.answer();
+    adapter.toggle_hold();
+    adapter.tone(Key::Digit(1));
+    adapter.call();
+    assert_eq!(calls(&recording).len(), 1, "a second Call places nothing");
+
+    adapter.call.update(|c| {
+        let c = c.as_mut().unwrap();
+        c.id = Some(7);
+        c.phase = CallPhase::Connected;
+    });
+    adapter.toggle_hold();
+    adapter.tone(Key::Digit(5));
+    adapter.toggle_hold();
+    adapter.tone(Key::Plus);
+    adapter.tone(Key::Digit(5));
+    adapter.hang_up();
+    assert_eq!(
+        calls(&recording)[1..],
+        [
+            Intent::Hold(true),
+            Intent::Hold(false),
+            Intent::Tone('5'),
+            Intent::HangUp
+        ],
+        "no tone on hold, no + on a call"
+    );
+}
+
+#[test]
+fn without_effects_intents_change_the_state_only() {
+    let adapter = adapter();
+    adapter.open_dial(EntryPoint::Keypad);
+    adapter.edit(|d| d.set_number("+14155550100"));
+    adapter.call();
+    assert_eq!(adapter.refusal.get_untracked(), None);
+    assert_eq!(adapter.screen.get_untracked(), Screen::InCall);
+    assert_eq!(
+        adapter.call.with_untracked(|c| c.as_ref().map(|c| c.phase)),
+        Some(CallPhase::Dialling)
+    );
+}
