@@ -46,8 +46,14 @@ pub(crate) fn boot(adapter: Adapter) {
         }
     };
     // The sign-in form needs nothing from Zendesk until it is sent: show it at once, and
-    // connect (agent, language, platform URL) while the agent types.
-    adapter.screen.set(Screen::SignIn);
+    // connect (agent, language, platform URL) while the agent types. After a reload with a
+    // resume credential, "Connecting" shows instead until the session is back (no form flash).
+    let resuming = crate::services::credential::load(host::now_ms()).is_some();
+    adapter.screen.set(if resuming {
+        Screen::Booting
+    } else {
+        Screen::SignIn
+    });
     leptos::task::spawn_local(async move {
         if zaf
             .context()
@@ -78,7 +84,9 @@ pub(crate) fn boot(adapter: Adapter) {
         let platform_url = match crate::origins::platform_base(&platform_url) {
             Ok(url) => url,
             Err(e) => {
-                let m = adapter.catalogue.with_untracked(|c| messages::origin(&e, c));
+                let m = adapter
+                    .catalogue
+                    .with_untracked(|c| messages::origin(&e, c));
                 adapter.screen.set(Screen::Unavailable(m.text));
                 return;
             }

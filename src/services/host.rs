@@ -147,8 +147,8 @@ pub(crate) fn session_ended(adapter: Adapter) {
     b.stream.borrow_mut().take();
     b.platform.sign_out();
     crate::services::credential::clear();
-    if adapter.screen.get_untracked() != Screen::SignIn {
-        adapter.screen.set(Screen::SignIn);
+    if adapter.screen.get_untracked() != crate::services::live::Screen::SignIn {
+        adapter.screen.set(crate::services::live::Screen::SignIn);
     }
     adapter.fail(
         adapter

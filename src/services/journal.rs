@@ -8,11 +8,11 @@ use crate::services::{
     writes::fold,
     zaf_host::{notify_error, route_to_ticket},
 };
+use domain::labels::Label;
 use domain::{
     call::{CallTicket, JobKey},
     rules::{decide, Action, Event},
 };
-use domain::labels::Label;
 use leptos::prelude::*;
 use std::rc::Rc;
 

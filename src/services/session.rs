@@ -138,7 +138,11 @@ async fn start_session(
             run_outbox(adapter, b.clone());
         }
         Err(e) => {
-            adapter.screen.set(Screen::SignIn);
+            // Back to the form (after a refused resume) without re-drawing it when it shows
+            // already: what the agent typed stays.
+            if adapter.screen.get_untracked() != Screen::SignIn {
+                adapter.screen.set(Screen::SignIn);
+            }
             fail_platform(adapter, &e)
         }
     }

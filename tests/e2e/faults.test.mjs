@@ -35,7 +35,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, adapterFrame, ZAF_CDN } from './support.mjs';
+import { startSandbox, adapterFrame, signInIfAsked, ZAF_CDN } from './support.mjs';
 
 
 const AGENTS = ['ada@sandbox.test', 'ben@sandbox.test', 'cleo@sandbox.test'];
@@ -103,7 +103,9 @@ async function outbox(agent) {
     for (let i = 0; i < localStorage.length; i++) {
       const key = localStorage.key(i);
       if (key !== prefix && !key.startsWith(`${prefix}.`)) continue;
-      const box = JSON.parse(localStorage.getItem(key));
+      // The outbox's envelope (services::envelope): {v, saved_ms, state}.
+      const stored = JSON.parse(localStorage.getItem(key));
+      const box = stored.state ?? stored;
       all.jobs.push(...box.jobs);
       all.finished.push(...(box.finished ?? []));
     }
@@ -117,12 +119,11 @@ const leaseHolder = (agent) =>
 /** True while a ticket creation of this frame waits. */
 const creationPending = (box) => box.jobs.some((j) => j.writes.some((w, i) => i >= j.done && w.CreateTicket));
 
+/** Signs in, or (after a reload) lets the adapter resume its session by itself. */
 async function signIn(agent) {
   const app = (agent.app = await adapterFrame(agent.page));
-  await app.locator('[data-testid=sign-in-email]').fill(agent.email);
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
+  await signInIfAsked(app, agent.email);
+  await app.locator('[data-testid=dial-number], [data-testid=call-status]').first().waitFor();
 }
 
 /** Reloads the agent's app frame as the workspace does, and waits for the new document. */
@@ -133,7 +134,7 @@ async function reloadFrame(agent) {
     `${agent.email}: the reloaded frame`);
 }
 
-/** Reloads, signs in again (the platform token is kept in memory only), waits until it leads. */
+/** Reloads, signs in again (or resumes by itself), waits until it leads. */
 async function reloadAndSignIn(agent) {
   const lease = await leaseHolder(agent);
   await reloadFrame(agent);

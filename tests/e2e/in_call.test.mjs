@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry, callFromProfile } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromProfile, signInIfAsked } from './support.mjs';
 
 let env;
 let page;
@@ -174,11 +174,9 @@ async function reloadFrame(app) {
   }, 'the frame reloaded');
 }
 
-/** Signs in again after a reload (the platform token lives in memory only). */
+/** After a reload: the adapter resumes its session by itself (or the form is filled in). */
 async function signInAgain(app) {
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
+  await signInIfAsked(app, 'ada@sandbox.test');
 }
 
 /** Calls Anna from her profile's number (click-to-call) and waits until she answers. */

@@ -134,6 +134,21 @@ export async function signedInPage(env, operation = {}, { email = 'ada@sandbox.t
 }
 
 /**
+ * After a reload: the adapter signs in again by itself with the tab's resume credential (the
+ * dial or call screen shows); where it cannot (no credential, storage blocked), the sign-in form
+ * shows and is filled in as `email`.
+ */
+export async function signInIfAsked(app, email = 'ada@sandbox.test') {
+  const shown = app.locator('[data-testid=sign-in-email], [data-testid=dial-number], [data-testid=call-status]');
+  await shown.first().waitFor();
+  if (await app.locator('[data-testid=sign-in-email]').count()) {
+    await app.locator('[data-testid=sign-in-email]').fill(email);
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+  }
+}
+
+/**
  * Retries `check` every 100 ms, about 10 s in all, and returns its result; then fails with the
  * last error and the end of the sandbox's output.
  */

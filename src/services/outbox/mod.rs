@@ -220,7 +220,6 @@ impl<S: Store> Outbox<S> {
         }
     }
 
-
     /// Takes over the writes other tabs of the same agent left (the tabs `alive` says are gone):
     /// their jobs join this outbox, in their order, after its own; their storage is cleared.
     /// Returns how many jobs were taken over.
