@@ -77,9 +77,51 @@ pub fn merge_target_in(comment: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// UNCONFIRMED (reference/zendesk.md §5.3): a ticket update may carry `metadata.custom`, which
-/// Zendesk stores on the update's audit; the adapter puts its operation key there.
+/// Tickets API, "Setting Metadata" (reference/zendesk.md §5.3): a ticket update may carry a
+/// `metadata` object, which Zendesk stores as the update's audit `metadata.custom`; the adapter
+/// puts its operation key there ([`op_key_metadata`]) and reads it back ([`audit_op_key`]).
 pub const AUDIT_METADATA_KEY: &str = "metadata";
+
+/// The `metadata` object an update carries its operation key in: `{"op_key": key}`.
+pub fn op_key_metadata(key: &str) -> Value {
+    json!({ "op_key": key })
+}
+
+/// The operation key an audit carries, where Zendesk keeps the update's metadata:
+/// `audit.metadata.custom.op_key`.
+pub fn audit_op_key(audit: &Value) -> Option<&str> {
+    audit
+        .get("metadata")?
+        .get("custom")?
+        .get("op_key")?
+        .as_str()
+}
+
+/// Zendesk's largest page (reference/zendesk.md §5): lists are read 100 at a time.
+pub const PAGE_SIZE: u32 = 100;
+
+/// The most pages one list read follows, so that a huge list cannot hold a screen or an outbox
+/// for ever (10 pages = 1,000 records).
+pub const MAX_PAGES: usize = 10;
+
+/// The next page of a list answer: `links.next` while `meta.has_more` (cursor pagination), else
+/// `next_page` (offset pagination); as a path on the same Zendesk (`/api/v2/…`), since the
+/// requests go through the agent's session.
+pub fn next_page_path(page: &Value) -> Option<String> {
+    let url = match page.get("meta").and_then(|m| m.get("has_more")) {
+        Some(more) => {
+            if more.as_bool() != Some(true) {
+                return None;
+            }
+            page.get("links")?.get("next")?.as_str()?
+        }
+        None => page.get("next_page")?.as_str()?,
+    };
+    Some(match url.find("/api/v2/") {
+        Some(at) => url[at..].to_string(),
+        None => url.to_string(),
+    })
+}
 
 /// A user to create.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -400,7 +442,7 @@ impl<T: Transport> Zendesk<T> {
     ) -> Result<Ticket, ZendeskError> {
         let mut ticket = change.to_json();
         if let Some(key) = op_key {
-            ticket[AUDIT_METADATA_KEY] = json!({"custom": {"op_key": key}});
+            ticket[AUDIT_METADATA_KEY] = op_key_metadata(key);
         }
         let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
             .json(json!({"ticket": ticket}));
@@ -410,20 +452,45 @@ impl<T: Transport> Zendesk<T> {
 
     /// True when an update carrying `op_key` is already in the ticket's audits (a replay after a
     /// reload must not write twice).
+    ///
+    /// The audits are read newest first, a page of 100 at a time, until the key is found or
+    /// the list ends (Ticket Audits API, "List Audits for a Ticket": cursor pagination,
+    /// `sort_order`).
     pub async fn update_applied(&self, ticket_id: u64, op_key: &str) -> Result<bool, ZendeskError> {
-        #[derive(Deserialize)]
-        struct List {
-            audits: Vec<Value>,
+        let url = format!(
+            "/api/v2/tickets/{ticket_id}/audits.json?sort_order=desc&page[size]={PAGE_SIZE}"
+        );
+        let found = |audits: &[Value]| audits.iter().any(|a| audit_op_key(a) == Some(op_key));
+        let audits: Vec<Value> = self.list(url, "audits", usize::MAX, found).await?;
+        Ok(found(&audits))
+    }
+
+    /// Reads a list from `url` page after page (at most `max_pages`), stopping early once
+    /// `enough` says so; the items under `key`, in the order served.
+    async fn list<I: DeserializeOwned>(
+        &self,
+        url: String,
+        key: &str,
+        max_pages: usize,
+        enough: impl Fn(&[I]) -> bool,
+    ) -> Result<Vec<I>, ZendeskError> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let page: Value = self.call(HttpRequest::new(Method::Get, url)).await?;
+            let these: Vec<I> = match page.get(key) {
+                Some(list) => serde_json::from_value(list.clone())
+                    .map_err(|e| ZendeskError::Decode(e.to_string()))?,
+                None => Vec::new(),
+            };
+            items.extend(these);
+            pages += 1;
+            if pages < max_pages && !enough(&items) {
+                next = next_page_path(&page);
+            }
         }
-        let url = format!("/api/v2/tickets/{ticket_id}/audits.json");
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list.audits.iter().any(|audit| {
-            audit
-                .get("metadata")
-                .and_then(|m| m.get("custom"))
-                .and_then(|c| c.get("op_key"))
-                == Some(&json!(op_key))
-        }))
+        Ok(items)
     }
 
     /// Where a closed ticket was merged to (UPD-8), or `None` when it was not merged: two reads,

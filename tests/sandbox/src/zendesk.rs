@@ -313,10 +313,11 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                     Ok(audit) => {
                         let tk = &w.tickets[&t];
                         let via = crate::model::via_json(tk.via_id);
-                        ApiResponse::json(
-                            200,
-                            json!({"ticket": tk.to_json(base), "audit": audit.to_json(&via)}),
-                        )
+                        let mut j = json!({"ticket": tk.to_json(base)});
+                        if let Some(audit) = audit {
+                            j["audit"] = audit.to_json(&via);
+                        }
+                        ApiResponse::json(200, j)
                     }
                     Err(details) => invalid(details),
                 }
@@ -861,14 +862,15 @@ fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResp
 
 const STATUSES: [&str; 6] = STATUS_ORDER;
 
-/// Applies a ticket patch (create when `is_new`); returns the audit or the 422 `details`.
+/// Applies a ticket patch (create when `is_new`); returns the audit (none for an update that
+/// changed nothing) or the 422 `details`.
 fn apply(
     w: &mut World,
     t: &mut Ticket,
     patch: &Value,
     actor: Option<u64>,
     is_new: bool,
-) -> Result<Audit, Value> {
+) -> Result<Option<Audit>, Value> {
     let Some(p) = patch.as_object() else {
         return Err(detail("ticket", "Ticket: is invalid", "InvalidValue"));
     };
@@ -1082,6 +1084,11 @@ fn apply(
         t.submitter_id = Some(author_id);
         t.created_at = now;
     }
+    if !is_new && events.is_empty() {
+        // Tickets API, "Setting Metadata": an update that changes nothing makes no audit (and so
+        // keeps no metadata) and leaves `updated_at` as it was.
+        return Ok(None);
+    }
     t.comments.extend(new_comments);
     t.updated_at = now;
     for e in events.iter_mut() {
@@ -1093,16 +1100,18 @@ fn apply(
         id: audit_id,
         ticket_id: t.id,
         author_id,
+        // Tickets API, "Setting Metadata": the `metadata` object sent with the request is stored
+        // as the audit's `metadata.custom`, as it came.
         custom: p
             .get("metadata")
-            .and_then(|m| m.get("custom"))
+            .filter(|m| m.is_object())
             .cloned()
             .unwrap_or(json!({})),
         events,
         created_at: now,
     };
     t.audits.push(audit.clone());
-    Ok(audit)
+    Ok(Some(audit))
 }
 
 fn voice_body(vc: &Value) -> String {
@@ -1129,13 +1138,13 @@ fn voice_body(vc: &Value) -> String {
     out
 }
 
-/// Updates ticket `id` with `patch`; the audit, or the 422 details.
+/// Updates ticket `id` with `patch`; the audit (none when nothing changed), or the 422 details.
 pub fn update_ticket(
     w: &mut World,
     id: u64,
     patch: &Value,
     actor: Option<u64>,
-) -> Result<Audit, Value> {
+) -> Result<Option<Audit>, Value> {
     let mut t = w
         .tickets
         .get(&id)
@@ -1197,7 +1206,10 @@ fn create_ticket(
                     .collect();
             }
             let via = crate::model::via_json(t.via_id);
-            let j = json!({"ticket": t.to_json(base), "audit": audit.to_json(&via)});
+            let mut j = json!({"ticket": t.to_json(base)});
+            if let Some(audit) = audit {
+                j["audit"] = audit.to_json(&via);
+            }
             w.tickets.insert(id, t);
             if let Some(agent) = display_to {
                 let seq = w.displays.len() as u64 + 1;
@@ -1690,8 +1702,8 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         }
     }
     let patch = json!({"comment": {"body": text, "public": false, "author_id": body.get("author_id").and_then(Value::as_u64).or(call["end_user_id"].as_u64())}});
-    let audit = match update_ticket(w, tid, &patch, actor) {
-        Ok(a) => a,
+    let audit_id = match update_ticket(w, tid, &patch, actor) {
+        Ok(a) => a.map_or(0, |a| a.id),
         Err(d) => return invalid(d),
     };
     let data = json!({"app_id": call["app_id"], "call_id": cid, "direction": call["direction"], "title": title, "via_id": if call["direction"] == "outbound" { 46 } else { 45 }, "recording_url": call.get("recording_url").cloned().unwrap_or(json!(""))});
@@ -1704,7 +1716,7 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         "formatted_from": call["from_line"], "formatted_to": call["to_line"],
         "transcription_visible": false, "author_id": c.author_id, "body": c.body,
         "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", crate::model::html_escape(&c.body)),
-        "trusted": true, "attachments": [], "created_at": iso(c.created_at), "audit_id": audit.id, "title": title,
+        "trusted": true, "attachments": [], "created_at": iso(c.created_at), "audit_id": audit_id, "title": title,
     });
     if let Some(a) = body.get("display_to_agent").and_then(Value::as_u64) {
         let seq = w.displays.len() as u64 + 1;
