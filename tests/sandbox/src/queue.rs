@@ -318,6 +318,7 @@ async fn zendesk(app: &App, method: &str, path: String, body: Value) -> ApiRespo
             body,
             source: "platform",
             actor: None,
+            credential: crate::zendesk::Credential::ApiToken,
             idempotency_key: None,
         },
     )

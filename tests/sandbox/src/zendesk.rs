@@ -5,9 +5,15 @@
 //! per-minute budget (429 + `Retry-After`), then the route; the request and its status are
 //! appended to the request log. A trailing `.json` is optional on every path.
 //!
+//! Authentication ([`authenticate`]): every request needs a credential, as on Zendesk: an API
+//! token (`Authorization: Basic base64("{email}/token:{API_TOKEN}")`, acting as the user with
+//! that email) or the workspace's agent session (the [`SESSION_COOKIE`] cookie the workspace
+//! gets for its signed-in agent, sent by the emulated ZAF `request()`). Otherwise 401
+//! `{"error":"Couldn't authenticate you"}`, except `GET users/me`, which answers the anonymous
+//! user. The platform's own writers run in-process with the account's API token.
+//!
 //! Choices where Zendesk's behaviour is not pinned down (`reference/zendesk.md` marks them
-//! UNCONFIRMED): no authentication is checked (the agent session and the API token both work);
-//! bulk jobs are applied when queued and report `completed` from the first poll; `phone:` search
+//! UNCONFIRMED): bulk jobs are applied when queued and report `completed` from the first poll; `phone:` search
 //! compares digits only (`phone:+1 555…` exact, `phone:*5550100` suffix); a ticket is created
 //! only with a comment or a voice comment ("Description: cannot be blank" otherwise); unknown
 //! custom field ids are stored as sent.
@@ -66,10 +72,115 @@ pub struct ApiRequest {
     pub body: Value,
     /// `app` or `platform`, for the request log.
     pub source: &'static str,
-    /// The Zendesk user acting (the agent in the workspace); None = the API token's user.
+    /// The Zendesk user acting, set from the credential; None = the account's API token user
+    /// (the platform's in-process writers).
     pub actor: Option<u64>,
+    /// What the request authenticates with.
+    pub credential: Credential,
     /// The [`IDEMPOTENCY_HEADER`] value, if sent (honoured by ticket creation only).
     pub idempotency_key: Option<String>,
+}
+
+/// The account's API token (Admin Center > Apps and integrations > Zendesk API): requests
+/// authenticate with `Authorization: Basic base64("{email}/token:{API_TOKEN}")`.
+pub const API_TOKEN: &str = "sandbox-api-token";
+
+/// The cookie of a Zendesk agent session in the workspace. UNCONFIRMED: the name of Zendesk's
+/// own session cookie; only the sandbox's workspace sets and sends it.
+pub const SESSION_COOKIE: &str = "_zendesk_session";
+
+/// What a request authenticates with.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// The platform's in-process writers: the account's API token, trusted.
+    ApiToken,
+    /// Over HTTP: the `Authorization` header and the [`SESSION_COOKIE`] value, as sent.
+    Http {
+        /// The `Authorization` header.
+        authorization: Option<String>,
+        /// The session cookie's value.
+        session: Option<String>,
+    },
+}
+
+/// Zendesk's answer to a request without valid credentials (reference/zendesk.md §5.4).
+pub fn unauthenticated() -> ApiResponse {
+    ApiResponse::json(401, status_body(401))
+}
+
+/// Decodes standard base64 (padding optional); None when it is not base64.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes: Vec<u8> = text.trim().trim_end_matches('=').bytes().collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        let take = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend_from_slice(&n.to_be_bytes()[1..=take]);
+    }
+    Some(out)
+}
+
+/// Whom `credential` authenticates (Zendesk Support API, "Security and authentication": API
+/// token as `{email}/token:{token}` over Basic, or the agent's browser session): `Ok(None)` for
+/// the in-process API token, `Ok(Some(user))` for a user, `Err(())` when it authenticates no one.
+pub fn authenticate(
+    w: &World,
+    app_sessions: impl Fn(&str) -> Option<u64>,
+    credential: &Credential,
+) -> Result<Option<u64>, ()> {
+    let (authorization, session) = match credential {
+        Credential::ApiToken => return Ok(None),
+        Credential::Http {
+            authorization,
+            session,
+        } => (authorization, session),
+    };
+    if let Some(auth) = authorization {
+        let decoded = auth
+            .strip_prefix("Basic ")
+            .and_then(base64_decode)
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or(())?;
+        let (email, token) = decoded.split_once("/token:").ok_or(())?;
+        if token != API_TOKEN {
+            return Err(());
+        }
+        return w
+            .users
+            .values()
+            .find(|u| {
+                u.role != "end-user"
+                    && u.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .map(|u| Some(u.id))
+            .ok_or(());
+    }
+    session
+        .as_deref()
+        .and_then(app_sessions)
+        .filter(|u| w.users.contains_key(u))
+        .map(Some)
+        .ok_or(())
 }
 
 /// The emulator's answer.
@@ -107,6 +218,15 @@ impl ApiResponse {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// `GET users/me` without credentials: 200 with the anonymous user (reference/zendesk.md §5.1).
+fn anonymous_user() -> ApiResponse {
+    ApiResponse::json(
+        200,
+        json!({"user": {"id": null, "url": null, "name": "Anonymous user", "email": "invalid@example.com",
+            "role": "end-user", "locale": "en-US", "verified": false, "active": true}}),
+    )
 }
 
 /// 404 `RecordNotFound`.
@@ -168,13 +288,24 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
         tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
     }
     let base = app.base();
+    let mut req = req;
     let mut w = app.world();
+    let who = authenticate(&w, |t| app.zendesk_session_user(t), &req.credential);
+    if let Ok(Some(user)) = who {
+        req.actor = Some(user);
+    }
     let mut resp = if let Some((status, retry_after)) = fault.status {
         let mut r = ApiResponse::json(status, status_body(status));
         if let Some(s) = retry_after {
             r.headers.push(("Retry-After".into(), s.to_string()));
         }
         r
+    } else if who.is_err() {
+        if req.method == "GET" && req.path.trim_end_matches(".json") == "users/me" {
+            anonymous_user()
+        } else {
+            unauthenticated()
+        }
     } else {
         match w.budget.charge(now_ms()) {
             Charge::Limited { retry_after_s } => {

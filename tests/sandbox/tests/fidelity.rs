@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 
-use sandbox::testkit::{http, start, state};
+use sandbox::testkit::{
+    api_token_auth, caller_and_agent, http, http_anonymous, start, state, API_EMAIL,
+};
 
 async fn ticket_with_status(addr: std::net::SocketAddr, status: &str) -> u64 {
     state(addr).await["tickets"]
@@ -77,4 +79,161 @@ async fn update_metadata_is_the_audits_custom_metadata_and_no_change_makes_no_au
     assert!(!after
         .iter()
         .any(|a| a["metadata"]["custom"]["op_key"] == "call-1.1"));
+}
+
+// #17: the Zendesk API needs credentials, as Zendesk's does: the API token over Basic
+// (`{email}/token:{token}`) or the workspace's agent session; 401 with Zendesk's body otherwise.
+#[tokio::test]
+async fn the_api_needs_an_api_token_or_the_workspace_session() {
+    let addr = start("default").await;
+    let open = ticket_with_status(addr, "open").await;
+    let path = format!("/api/v2/tickets/{open}.json");
+    let no_one = http_anonymous(addr, "GET", &path, None, &[]).await;
+    assert_eq!(no_one.status, 401);
+    assert_eq!(no_one.json(), json!({"error": "Couldn't authenticate you"}));
+    // The old unauthenticated header names no one.
+    let forged = http_anonymous(addr, "GET", &path, None, &[("x-sandbox-user", "1")]).await;
+    assert_eq!(forged.status, 401);
+    let wrong = format!(
+        "Basic {}",
+        "YWRhQHNhbmRib3gudGVzdC90b2tlbjp3cm9uZw==" // ada@sandbox.test/token:wrong
+    );
+    let r = http_anonymous(addr, "GET", &path, None, &[("Authorization", &wrong)]).await;
+    assert_eq!(r.status, 401);
+    let s = state(addr).await;
+    let end_user = s["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "end-user" && u["email"].is_string())
+        .and_then(|u| u["email"].as_str())
+        .unwrap()
+        .to_string();
+    let as_end_user = api_token_auth(&end_user);
+    let r = http_anonymous(addr, "GET", &path, None, &[("Authorization", &as_end_user)]).await;
+    assert_eq!(r.status, 401, "an end user's token call is refused");
+    let ok = api_token_auth(API_EMAIL);
+    let r = http_anonymous(addr, "GET", &path, None, &[("Authorization", &ok)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // `users/me` without credentials is the anonymous user, as on Zendesk.
+    let me = http_anonymous(addr, "GET", "/api/v2/users/me.json", None, &[]).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["user"]["id"], Value::Null);
+    // The 401s are in the request log like any answer.
+    let log = http(addr, "GET", "/_sandbox/requests", None, None)
+        .await
+        .json();
+    let statuses: Vec<u64> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["status"].as_u64())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        4,
+        "{statuses:?}"
+    );
+
+    // The workspace's session: its cookie authenticates as the agent, who authors the writes.
+    let (_, agent) = caller_and_agent(addr).await;
+    let other = s["agents"][1]["zendesk_user_id"].as_u64().unwrap();
+    let r = http(
+        addr,
+        "POST",
+        "/_sandbox/zendesk_session",
+        Some(json!({"user_id": other})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let set = r
+        .header("set-cookie")
+        .expect("a session cookie")
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("_zendesk_session="), "{set}");
+    let body = json!({"ticket": {"comment": {"body": "from the workspace", "public": false}}});
+    let r = http_anonymous(addr, "PUT", &path, Some(body), &[("Cookie", &cookie)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["audit"]["author_id"], other);
+    assert_ne!(other, agent);
+    let bad = http_anonymous(
+        addr,
+        "GET",
+        &path,
+        None,
+        &[("Cookie", "_zendesk_session=nope")],
+    )
+    .await;
+    assert_eq!(bad.status, 401);
+    // Sessions are for agents only.
+    let caller = s["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "end-user")
+        .and_then(|u| u["id"].as_u64())
+        .unwrap();
+    let r = http(
+        addr,
+        "POST",
+        "/_sandbox/zendesk_session",
+        Some(json!({"user_id": caller})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+}
+
+// #17: static files only from inside the app folder, whatever form the path takes.
+#[tokio::test]
+async fn static_files_are_served_only_from_inside_the_app_folder() {
+    let root = std::env::temp_dir().join(format!("sandbox-traversal-{}", std::process::id()));
+    let app_dir = root.join("app");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    std::fs::write(app_dir.join("index.html"), "<p>the app</p>").unwrap();
+    std::fs::write(root.join("secret.txt"), "outside the app folder").unwrap();
+    let addr = sandbox::start(sandbox::state::Config {
+        fixture: "default".into(),
+        app_dir: app_dir.clone(),
+        rate_limit: sandbox::state::DEFAULT_RATE_LIMIT,
+        queue_file: None,
+        zaf_sdk: std::path::PathBuf::from("/nonexistent"),
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let ok = http(addr, "GET", "/app/index.html", None, None).await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.text.contains("the app"));
+    let absolute = format!(
+        "/app/{}",
+        root.join("secret.txt")
+            .display()
+            .to_string()
+            .replace('/', "%2F")
+    );
+    for path in [
+        "/app/%2Fetc%2Fpasswd",
+        "/app/../secret.txt",
+        "/app/..%2fsecret.txt",
+        "/app/..%2F..%2FCargo.toml",
+        "/app/..%2f..%2fCargo.toml",
+        "/app/../Cargo.toml",
+        "/app/%2e%2e/secret.txt",
+        "/app/.%2e/secret.txt",
+        "/app/..%5csecret.txt",
+        absolute.as_str(),
+    ] {
+        let r = http(addr, "GET", path, None, None).await;
+        assert_ne!(r.status, 200, "{path}: {}", r.text);
+        assert!(
+            !r.text.contains("outside the app folder")
+                && !r.text.contains("root:")
+                && !r.text.contains("[package]"),
+            "{path}: {}",
+            r.text
+        );
+    }
 }
