@@ -18,6 +18,8 @@ struct Pages {
     records: RefCell<Vec<Value>>,
     key: &'static str,
     log: RefCell<Vec<String>>,
+    /// The answer to `GET /api/v2/tickets/5.json`, when set.
+    ticket: Option<Value>,
 }
 
 fn query(url: &str, name: &str) -> Option<String> {
@@ -32,6 +34,13 @@ impl Transport for &Pages {
         self.log
             .borrow_mut()
             .push(format!("{} {}", request.method.as_str(), request.url));
+        if let (Some(t), true) = (&self.ticket, request.url == "/api/v2/tickets/5.json") {
+            return Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: json!({ "ticket": t }).to_string(),
+            });
+        }
         if request.method == Method::Put {
             // An update: Zendesk keeps the `metadata` sent as the new audit's `metadata.custom`.
             let metadata = request
@@ -97,7 +106,7 @@ fn audits(n: usize, key_at: Option<usize>) -> Pages {
     Pages {
         records: RefCell::new(records),
         key: "audits",
-        log: RefCell::default(),
+        ..Pages::default()
     }
 }
 
@@ -147,4 +156,68 @@ fn an_update_key_is_found_where_zendesk_stores_it() {
     let stored = pages.records.borrow().last().cloned().unwrap();
     assert_eq!(stored["metadata"]["custom"], json!({"op_key": "call-9.0"}));
     assert_eq!(block_on(zd.update_applied(5, "call-9.0")), Ok(true));
+}
+
+// #18 item 5: a user with 150 requested tickets: all of them, newest first, in two reads.
+#[test]
+fn all_150_requested_tickets_are_read() {
+    let records = (1..=150)
+        .map(|i| {
+            json!({"id": i, "status": "open", "requester_id": 3, "subject": format!("T{i}"),
+                "created_at": format!("2024-05-01T10:{:02}:{:02}Z", i / 60, i % 60)})
+        })
+        .collect();
+    let pages = Pages {
+        records: RefCell::new(records),
+        key: "tickets",
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&pages);
+    let tickets = block_on(zd.requested_tickets(3)).unwrap();
+    assert_eq!(tickets.len(), 150);
+    assert_eq!((tickets[0].id, tickets[149].id), (150, 1), "newest first");
+    let log = pages.log.borrow();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("page[size]=100"), "{log:?}");
+}
+
+// #18 items 5-6: a merged ticket with 250 comments: the merge comment, the newest, is found on
+// the first page read newest first; without it in the newest 100 the next pages are read.
+#[test]
+fn a_merge_target_is_found_among_250_comments() {
+    let comments = |merge_at: usize| -> Vec<Value> {
+        (0..250)
+            .map(|i| {
+                let body = if i == merge_at {
+                    "This request was closed and merged into request #77.".to_string()
+                } else {
+                    format!("comment {i}")
+                };
+                json!({"id": i, "body": body, "public": false})
+            })
+            .collect()
+    };
+    let merged = json!({"id": 5, "status": "closed", "tags": ["closed_by_merge"]});
+    let pages = Pages {
+        records: RefCell::new(comments(249)),
+        key: "comments",
+        ticket: Some(merged.clone()),
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&pages);
+    assert_eq!(block_on(zd.merge_target(5)), Ok(Some(77)));
+    assert_eq!(
+        pages.log.borrow().len(),
+        2,
+        "the ticket, then one page of comments"
+    );
+    let older = Pages {
+        records: RefCell::new(comments(20)),
+        key: "comments",
+        ticket: Some(merged),
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&older);
+    assert_eq!(block_on(zd.merge_target(5)), Ok(Some(77)));
+    assert_eq!(older.log.borrow().len(), 4, "the ticket, then three pages");
 }

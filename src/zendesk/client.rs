@@ -311,23 +311,33 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             open_ticket_count: BTreeMap<String, u64>,
         }
-        let url = format!(
-            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}",
+        // Users search pages by offset only (`per_page` ≤ 100, `next_page`); each page carries
+        // the side-load of its own users.
+        let mut next = Some(format!(
+            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}&per_page={PAGE_SIZE}",
             encode(&phone_search_query(e164))
-        );
-        let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(UserMatches {
-            contacts: found
-                .users
-                .into_iter()
-                .map(WireUser::into_contact)
-                .collect(),
-            open_ticket_counts: found
-                .open_ticket_count
-                .into_iter()
-                .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n)))
-                .collect(),
-        })
+        ));
+        let mut matches = UserMatches::default();
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let page: Value = self.call(HttpRequest::new(Method::Get, url)).await?;
+            let found: Found = serde_json::from_value(page.clone())
+                .map_err(|e| ZendeskError::Decode(e.to_string()))?;
+            matches
+                .contacts
+                .extend(found.users.into_iter().map(WireUser::into_contact));
+            matches.open_ticket_counts.extend(
+                found
+                    .open_ticket_count
+                    .into_iter()
+                    .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n))),
+            );
+            pages += 1;
+            if pages < MAX_PAGES {
+                next = next_page_path(&page);
+            }
+        }
+        Ok(matches)
     }
 
     /// One user.
@@ -350,14 +360,11 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             value: String,
         }
-        #[derive(Deserialize)]
-        struct List {
-            identities: Vec<Identity>,
-        }
-        let url = format!("/api/v2/users/{user_id}/identities.json?type[]=phone_number");
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list
-            .identities
+        let url = format!(
+            "/api/v2/users/{user_id}/identities.json?type[]=phone_number&page[size]={PAGE_SIZE}"
+        );
+        let identities: Vec<Identity> = self.list(url, "identities", MAX_PAGES, |_| false).await?;
+        Ok(identities
             .into_iter()
             .filter(|i| i.kind == "phone_number")
             .map(|i| i.value)
@@ -373,21 +380,14 @@ impl<T: Transport> Zendesk<T> {
         Ok(one.user.into_contact())
     }
 
-    /// The tickets a user requested, most recently created first.
+    /// The tickets a user requested, most recently created first: every page, up to
+    /// [`MAX_PAGES`] of 100 (Tickets API, "List Tickets": cursor pagination).
     pub async fn requested_tickets(&self, user_id: u64) -> Result<Vec<Ticket>, ZendeskError> {
-        #[derive(Deserialize)]
-        struct List {
-            tickets: Vec<WireTicket>,
-        }
         let url = format!(
-            "/api/v2/users/{user_id}/tickets/requested.json?sort_by=created_at&sort_order=desc"
+            "/api/v2/users/{user_id}/tickets/requested.json?sort_by=created_at&sort_order=desc&page[size]={PAGE_SIZE}"
         );
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list
-            .tickets
-            .into_iter()
-            .map(WireTicket::into_ticket)
-            .collect())
+        let tickets: Vec<WireTicket> = self.list(url, "tickets", MAX_PAGES, |_| false).await?;
+        Ok(tickets.into_iter().map(WireTicket::into_ticket).collect())
     }
 
     /// One ticket.
@@ -510,18 +510,19 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             body: String,
         }
-        #[derive(Deserialize)]
-        struct Comments {
-            comments: Vec<Comment>,
-        }
         let url = format!("/api/v2/tickets/{ticket_id}.json");
         let one: One = self.call(HttpRequest::new(Method::Get, url)).await?;
         if !one.ticket.tags.iter().any(|t| t == MERGED_TAG) {
             return Ok(None);
         }
-        let url = format!("/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc");
-        let list: Comments = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list.comments.iter().find_map(|c| merge_target_in(&c.body)))
+        // Newest first (the merge comment is the last one written), a page at a time until it
+        // is found (Ticket Comments API, "List Comments": `sort_order`, cursor pagination).
+        let url = format!(
+            "/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&page[size]={PAGE_SIZE}"
+        );
+        let found = |c: &[Comment]| c.iter().any(|c| merge_target_in(&c.body).is_some());
+        let comments: Vec<Comment> = self.list(url, "comments", MAX_PAGES, found).await?;
+        Ok(comments.iter().find_map(|c| merge_target_in(&c.body)))
     }
 
     /// Creates a ticket through Talk Partner Edition (`via_id` 44 voicemail, 45 inbound, 46

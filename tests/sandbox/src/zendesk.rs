@@ -138,14 +138,19 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A credential that authenticates no one (401).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unauthenticated;
+
 /// Whom `credential` authenticates (Zendesk Support API, "Security and authentication": API
 /// token as `{email}/token:{token}` over Basic, or the agent's browser session): `Ok(None)` for
-/// the in-process API token, `Ok(Some(user))` for a user, `Err(())` when it authenticates no one.
+/// the in-process API token, `Ok(Some(user))` for a user, [`Unauthenticated`] when it
+/// authenticates no one.
 pub fn authenticate(
     w: &World,
     app_sessions: impl Fn(&str) -> Option<u64>,
     credential: &Credential,
-) -> Result<Option<u64>, ()> {
+) -> Result<Option<u64>, Unauthenticated> {
     let (authorization, session) = match credential {
         Credential::ApiToken => return Ok(None),
         Credential::Http {
@@ -158,10 +163,10 @@ pub fn authenticate(
             .strip_prefix("Basic ")
             .and_then(base64_decode)
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or(())?;
-        let (email, token) = decoded.split_once("/token:").ok_or(())?;
+            .ok_or(Unauthenticated)?;
+        let (email, token) = decoded.split_once("/token:").ok_or(Unauthenticated)?;
         if token != API_TOKEN {
-            return Err(());
+            return Err(Unauthenticated);
         }
         return w
             .users
@@ -173,14 +178,14 @@ pub fn authenticate(
                         .is_some_and(|e| e.eq_ignore_ascii_case(email))
             })
             .map(|u| Some(u.id))
-            .ok_or(());
+            .ok_or(Unauthenticated);
     }
     session
         .as_deref()
         .and_then(app_sessions)
         .filter(|u| w.users.contains_key(u))
         .map(Some)
-        .ok_or(())
+        .ok_or(Unauthenticated)
 }
 
 /// The emulator's answer.
@@ -379,6 +384,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
     let q = parse_query(&req.query);
     let id = |s: &str| s.parse::<u64>().ok();
     let body = &req.body;
+    let own_url = format!("{base}/api/v2/{path}.json");
     match (req.method.as_str(), segs.as_slice()) {
         ("GET", ["users", "me"]) => {
             let me = req.actor.or_else(|| first_agent(w));
@@ -387,7 +393,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 None => not_found(),
             }
         }
-        ("GET", ["users", "search"]) => users_search(w, base, &q),
+        ("GET", ["users", "search"]) => users_search(w, base, &q, &own_url),
         ("POST", ["users"]) => create_user(w, base, body, false),
         ("POST", ["users", "create_or_update"]) => create_user(w, base, body, true),
         ("GET", ["users", "show_many"]) => {
@@ -408,18 +414,18 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             _ => not_found(),
         },
         ("GET", ["users", u, "identities"]) => match id(u).and_then(|i| w.users.get(&i)) {
-            Some(u) => identities(u, base, &q),
+            Some(u) => identities(u, base, &q, &own_url),
             None => not_found(),
         },
         ("POST", ["users", u, "identities"]) => add_identity(w, base, id(u), body),
         ("GET", ["users", u, "tickets", "requested"]) => match id(u) {
-            Some(u) if w.users.contains_key(&u) => requested(w, base, u, &q),
+            Some(u) if w.users.contains_key(&u) => requested(w, base, u, &q, &own_url),
             _ => not_found(),
         },
-        ("GET", ["search"]) => search(w, base, &q),
+        ("GET", ["search"]) => search(w, base, &q, &own_url),
         ("GET", ["tickets"]) => {
             let t: Vec<Value> = w.tickets.values().map(|t| t.to_json(base)).collect();
-            list("tickets", t)
+            paged("tickets", t, &own_url, &q, Paging::CursorOrOffset, None)
         }
         ("GET", ["tickets", "show_many"]) => {
             let t: Vec<Value> = ids_param(&q)
@@ -456,17 +462,34 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             _ => not_found(),
         },
         ("GET", ["tickets", t, "comments"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
+            // Ticket Comments API, "List Comments": oldest first unless `sort_order=desc`.
             Some(t) => {
                 let c: Vec<Value> = t.comments.iter().map(Comment::to_json).collect();
-                list("comments", c)
+                paged(
+                    "comments",
+                    sort_order(c, &q),
+                    &own_url,
+                    &q,
+                    Paging::CursorOrOffset,
+                    None,
+                )
             }
             None => not_found(),
         },
         ("GET", ["tickets", t, "audits"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
             Some(t) => {
                 let via = crate::model::via_json(t.via_id);
+                // Ticket Audits API, "List Audits for a Ticket": oldest first unless
+                // `sort_order=desc`.
                 let a: Vec<Value> = t.audits.iter().map(|a| a.to_json(&via)).collect();
-                list("audits", a)
+                paged(
+                    "audits",
+                    sort_order(a, &q),
+                    &own_url,
+                    &q,
+                    Paging::CursorOrOffset,
+                    None,
+                )
             }
             None => not_found(),
         },
@@ -485,7 +508,14 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 .enumerate()
                 .map(|(i, f)| f.to_json(base, i + 1))
                 .collect();
-            list("ticket_fields", f)
+            paged(
+                "ticket_fields",
+                f,
+                &own_url,
+                &q,
+                Paging::CursorOrOffset,
+                None,
+            )
         }
         ("GET", ["ticket_fields", f]) => {
             match w
@@ -561,6 +591,170 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
     }
 }
 
+/// Zendesk's largest page, and the default (Pagination: "a maximum of 100 records per page").
+pub const MAX_PAGE: usize = 100;
+
+/// Which pagination a list endpoint offers (reference/zendesk.md §5, "Pagination").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paging {
+    /// Offset only (`page`, `per_page`): search, users search.
+    Offset,
+    /// Cursor (`page[size]`, `page[after]`, `page[before]`) or offset, as the request asks.
+    CursorOrOffset,
+}
+
+/// The cursor of the records from `offset` on. Opaque to clients, as Zendesk's are.
+fn cursor(offset: usize) -> String {
+    format!("c{offset:x}")
+}
+
+fn from_cursor(text: &str) -> Option<usize> {
+    usize::from_str_radix(text.strip_prefix('c')?, 16).ok()
+}
+
+/// `url` with the query `q` where `set` replaces (or adds) keys and `drop` removes them.
+fn page_url(
+    url: &str,
+    q: &HashMap<String, String>,
+    set: &[(&str, String)],
+    drop: &[&str],
+) -> String {
+    let mut keys: Vec<(&String, &String)> = q
+        .iter()
+        .filter(|(k, _)| !drop.contains(&k.as_str()) && !set.iter().any(|(s, _)| s == k))
+        .collect();
+    keys.sort();
+    let mut parts: Vec<String> = keys
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+        .collect();
+    parts.extend(
+        set.iter()
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v))),
+    );
+    format!("{url}?{}", parts.join("&"))
+}
+
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One page of `items` as Zendesk serves lists (Pagination): with `page[size]` (or a cursor),
+/// cursor pagination `{key, meta{has_more, after_cursor, before_cursor}, links{next, prev}}`;
+/// otherwise offset pagination `{key, next_page, previous_page, count}`, `per_page` records from
+/// `page` (1-based). Pages hold at most [`MAX_PAGE`] records, whatever is asked; `url` is the
+/// list's own URL, for the links. Other keys of `extra` (side-loads) are added as they are.
+fn paged(
+    key: &str,
+    items: Vec<Value>,
+    url: &str,
+    q: &HashMap<String, String>,
+    paging: Paging,
+    extra: Option<Map<String, Value>>,
+) -> ApiResponse {
+    let wants_cursor = paging == Paging::CursorOrOffset
+        && ["page[size]", "page[after]", "page[before]"]
+            .iter()
+            .any(|k| q.contains_key(*k));
+    let total = items.len();
+    let mut body = Map::new();
+    if wants_cursor {
+        let size = q
+            .get("page[size]")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(MAX_PAGE)
+            .clamp(1, MAX_PAGE);
+        let start = match (q.get("page[after]"), q.get("page[before]")) {
+            (Some(a), _) => from_cursor(a).unwrap_or(0),
+            (None, Some(b)) => from_cursor(b).unwrap_or(0).saturating_sub(size),
+            (None, None) => 0,
+        }
+        .min(total);
+        let end = (start + size).min(total);
+        let has_more = end < total;
+        let drop = ["page[after]", "page[before]", "page[size]"];
+        let next = has_more.then(|| {
+            page_url(
+                url,
+                q,
+                &[
+                    ("page[size]", size.to_string()),
+                    ("page[after]", cursor(end)),
+                ],
+                &drop,
+            )
+        });
+        let prev = (start > 0).then(|| {
+            page_url(
+                url,
+                q,
+                &[
+                    ("page[size]", size.to_string()),
+                    ("page[before]", cursor(start)),
+                ],
+                &drop,
+            )
+        });
+        body.insert(key.into(), Value::Array(items[start..end].to_vec()));
+        body.insert(
+            "meta".into(),
+            json!({"has_more": has_more, "after_cursor": cursor(end), "before_cursor": cursor(start)}),
+        );
+        body.insert("links".into(), json!({"next": next, "prev": prev}));
+    } else {
+        let per_page = q
+            .get("per_page")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(MAX_PAGE)
+            .clamp(1, MAX_PAGE);
+        let page = q
+            .get("page")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let start = ((page - 1) * per_page).min(total);
+        let end = (start + per_page).min(total);
+        let link = |p: usize| {
+            page_url(
+                url,
+                q,
+                &[("page", p.to_string()), ("per_page", per_page.to_string())],
+                &[],
+            )
+        };
+        body.insert(key.into(), Value::Array(items[start..end].to_vec()));
+        body.insert(
+            "next_page".into(),
+            json!((end < total).then(|| link(page + 1))),
+        );
+        body.insert(
+            "previous_page".into(),
+            json!((page > 1).then(|| link(page - 1))),
+        );
+        body.insert("count".into(), json!(total));
+    }
+    for (k, v) in extra.into_iter().flatten() {
+        body.insert(k, v);
+    }
+    ApiResponse::json(200, Value::Object(body))
+}
+
+/// Reverses `items` when the request asks `sort_order=desc` (their natural order is oldest
+/// first).
+fn sort_order(mut items: Vec<Value>, q: &HashMap<String, String>) -> Vec<Value> {
+    if q.get("sort_order").map(String::as_str) == Some("desc") {
+        items.reverse();
+    }
+    items
+}
+
 fn list(key: &str, items: Vec<Value>) -> ApiResponse {
     let count = items.len();
     ApiResponse::json(
@@ -606,7 +800,7 @@ fn phone_matches(user: &User, pattern: &str) -> bool {
     })
 }
 
-fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn users_search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let found: Vec<Value> = if let Some(ext) = q.get("external_id") {
         w.users
             .values()
@@ -626,7 +820,7 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiRespon
     };
     let includes = q.get("include").map(String::as_str).unwrap_or("");
     if !includes.split(',').any(|i| i.trim() == "open_ticket_count") {
-        return list("users", found);
+        return paged("users", found, url, q, Paging::Offset, None);
     }
     // Side-load: each user's count of tickets in the open set (new, open, pending, hold).
     let counts: serde_json::Map<String, Value> = found
@@ -644,12 +838,9 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiRespon
             (id.to_string(), json!(open))
         })
         .collect();
-    let count = found.len();
-    ApiResponse::json(
-        200,
-        json!({"users": found, "open_ticket_count": counts, "next_page": null,
-            "previous_page": null, "count": count}),
-    )
+    let mut extra = Map::new();
+    extra.insert("open_ticket_count".into(), Value::Object(counts));
+    paged("users", found, url, q, Paging::Offset, Some(extra))
 }
 
 /// Users search: every term must match (name, email, phone, `phone:`/`role:`/`email:` terms).
@@ -682,7 +873,7 @@ fn user_matches(u: &User, query: &str) -> bool {
     })
 }
 
-fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let query = q.get("query").map(|s| s.trim()).unwrap_or("");
     if query.is_empty() {
         return ApiResponse::json(
@@ -722,11 +913,9 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
             results.reverse();
         }
     }
-    let count = results.len();
-    ApiResponse::json(
-        200,
-        json!({"results": results, "facets": null, "next_page": null, "previous_page": null, "count": count}),
-    )
+    let mut extra = Map::new();
+    extra.insert("facets".into(), Value::Null);
+    paged("results", results, url, q, Paging::Offset, Some(extra))
 }
 
 const STATUS_ORDER: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
@@ -768,7 +957,7 @@ fn ticket_matches(t: &Ticket, query: &str) -> bool {
     })
 }
 
-fn identities(u: &User, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn identities(u: &User, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let mut all: Vec<Identity> = Vec::new();
     if let Some(e) = &u.email {
         all.push(Identity {
@@ -796,7 +985,7 @@ fn identities(u: &User, base: &str, q: &HashMap<String, String>) -> ApiResponse 
         .filter(|i| want.is_none_or(|t| t == i.kind))
         .map(|i| identity_json(i, u, base))
         .collect();
-    list("identities", items)
+    paged("identities", items, url, q, Paging::CursorOrOffset, None)
 }
 
 fn identity_json(i: &Identity, u: &User, base: &str) -> Value {
@@ -852,7 +1041,13 @@ fn add_identity(w: &mut World, base: &str, user: Option<u64>, body: &Value) -> A
     ApiResponse::json(201, json!({ "identity": j }))
 }
 
-fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> ApiResponse {
+fn requested(
+    w: &World,
+    base: &str,
+    user: u64,
+    q: &HashMap<String, String>,
+    url: &str,
+) -> ApiResponse {
     let mut t: Vec<&Ticket> = w
         .tickets
         .values()
@@ -866,7 +1061,8 @@ fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> A
     if q.get("sort_order").map(String::as_str) == Some("desc") {
         t.reverse();
     }
-    list("tickets", t.into_iter().map(|t| t.to_json(base)).collect())
+    let t = t.into_iter().map(|t| t.to_json(base)).collect();
+    paged("tickets", t, url, q, Paging::CursorOrOffset, None)
 }
 
 /// Users API "Update User": the fields given change (name, phone, locale); the rest stays.

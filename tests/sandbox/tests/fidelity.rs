@@ -237,3 +237,137 @@ async fn static_files_are_served_only_from_inside_the_app_folder() {
         );
     }
 }
+
+/// Creates `n` tickets requested by `requester`; their ids, oldest first.
+async fn tickets_for(addr: std::net::SocketAddr, requester: u64, n: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let body = json!({"ticket": {"subject": format!("T{i}"), "requester_id": requester,
+            "comment": {"body": format!("ticket {i}"), "public": false}}});
+        let r = http(addr, "POST", "/api/v2/tickets.json", Some(body), None).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ids.push(r.json()["ticket"]["id"].as_u64().unwrap());
+    }
+    ids
+}
+
+/// A path on the sandbox from a Zendesk link (`http://127.0.0.1:PORT/api/v2/…`).
+fn path_of(link: &Value) -> String {
+    let link = link.as_str().expect("a link");
+    link[link.find("/api/v2/").unwrap()..].to_string()
+}
+
+// Pagination: at most 100 per page whatever is asked; offset (`next_page`, `count`) and
+// cursor (`page[size]`, `meta.has_more`, `links.next`) both lead through all 150 tickets.
+#[tokio::test]
+async fn a_user_with_150_requested_tickets_is_read_in_pages() {
+    let addr = start("default").await;
+    let (caller, _) = caller_and_agent(addr).await;
+    let before = http(
+        addr,
+        "GET",
+        &format!("/api/v2/users/{caller}/tickets/requested.json"),
+        None,
+        None,
+    )
+    .await
+    .json()["count"]
+        .as_u64()
+        .unwrap() as usize;
+    tickets_for(addr, caller, 150).await;
+    let total = before + 150;
+
+    // Offset: per_page above 100 is capped; next_page until null.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut next = Some(format!(
+        "/api/v2/users/{caller}/tickets/requested.json?sort_by=created_at&sort_order=desc&per_page=500"
+    ));
+    let mut pages = 0;
+    while let Some(path) = next {
+        let j = http(addr, "GET", &path, None, None).await.json();
+        let page = j["tickets"].as_array().unwrap();
+        assert!(page.len() <= 100, "a page holds at most 100");
+        assert_eq!(j["count"].as_u64().unwrap() as usize, total);
+        seen.extend(page.iter().map(|t| t["id"].as_u64().unwrap()));
+        next = j["next_page"].as_str().map(|_| path_of(&j["next_page"]));
+        pages += 1;
+    }
+    assert_eq!((pages, seen.len()), (total.div_ceil(100), total));
+
+    // Cursor: page[size] 100, has_more and links.next; newest first across pages.
+    let mut ids = Vec::new();
+    let mut next = Some(format!(
+        "/api/v2/users/{caller}/tickets/requested.json?sort_by=created_at&sort_order=desc&page[size]=100"
+    ));
+    while let Some(path) = next {
+        let j = http(addr, "GET", &path, None, None).await.json();
+        assert!(j.get("count").is_none(), "cursor pages have no count");
+        ids.extend(
+            j["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_u64().unwrap()),
+        );
+        next = (j["meta"]["has_more"] == true).then(|| path_of(&j["links"]["next"]));
+    }
+    assert_eq!(ids.len(), total);
+    let mut sorted = ids.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(ids, sorted, "newest first across pages");
+}
+
+// Comments: 250 on one ticket, read newest first with `sort_order=desc`, 100 at a time.
+#[tokio::test]
+async fn a_ticket_with_250_comments_is_read_newest_first_in_pages() {
+    let addr = start("default").await;
+    let (caller, _) = caller_and_agent(addr).await;
+    let ticket = tickets_for(addr, caller, 1).await[0];
+    for i in 1..250 {
+        let body =
+            json!({"ticket": {"comment": {"body": format!("comment {i}"), "public": false}}});
+        let r = http(
+            addr,
+            "PUT",
+            &format!("/api/v2/tickets/{ticket}.json"),
+            Some(body),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200);
+    }
+    let path = format!("/api/v2/tickets/{ticket}/comments.json");
+    let asc = http(addr, "GET", &path, None, None).await.json();
+    assert_eq!(asc["comments"].as_array().unwrap().len(), 100);
+    assert_eq!(asc["count"], 250);
+    assert_eq!(
+        asc["comments"][0]["body"], "ticket 0",
+        "oldest first by default"
+    );
+    let desc = http(
+        addr,
+        "GET",
+        &format!("{path}?sort_order=desc&page[size]=100"),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(desc["comments"][0]["body"], "comment 249", "newest first");
+    assert_eq!(desc["meta"]["has_more"], true);
+    let mut bodies: Vec<String> = Vec::new();
+    let mut next = Some(format!("{path}?sort_order=desc&page[size]=100"));
+    while let Some(p) = next {
+        let j = http(addr, "GET", &p, None, None).await.json();
+        bodies.extend(
+            j["comments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["body"].as_str().unwrap().to_string()),
+        );
+        next = (j["meta"]["has_more"] == true).then(|| path_of(&j["links"]["next"]));
+    }
+    assert_eq!(bodies.len(), 250);
+    assert_eq!(bodies.last().map(String::as_str), Some("ticket 0"));
+}
