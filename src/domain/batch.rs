@@ -183,10 +183,11 @@ pub struct TicketUpdate {
 }
 
 impl TicketUpdate {
-    /// The `update_many` entry, with the keys in the audit metadata for verification.
+    /// The `update_many` entry, with the keys in the audit metadata for verification. Zendesk
+    /// stores the `metadata` object sent as the audit's `metadata.custom` (Tickets API, "Setting
+    /// Metadata"), so the keys are read back from `metadata.custom.op_keys`.
     pub fn to_json(&self) -> Value {
-        let mut t =
-            json!({ "id": self.ticket_id, "metadata": { "custom": { "op_keys": self.keys } } });
+        let mut t = json!({ "id": self.ticket_id, "metadata": { "op_keys": self.keys } });
         if let Some(c) = &self.comment {
             t["comment"] = json!({ "body": c, "public": false });
         }
@@ -654,7 +655,8 @@ mod tests {
         assert_eq!(send(b.next_work(10_500)).tickets[0].keys, ["4"]);
         let body = r.update_many_body();
         assert_eq!(body["tickets"][0]["comment"]["public"], false);
-        assert_eq!(body["tickets"][0]["metadata"]["custom"]["op_keys"][0], "1");
+        assert_eq!(body["tickets"][0]["metadata"]["op_keys"][0], "1");
+        assert!(body["tickets"][0]["metadata"].get("custom").is_none());
     }
 
     // BATCH-9: at most 100 tickets per request.

@@ -68,9 +68,51 @@ pub fn merge_target_in(comment: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// UNCONFIRMED (reference/zendesk.md §5.3): a ticket update may carry `metadata.custom`, which
-/// Zendesk stores on the update's audit; the adapter puts its operation key there.
+/// Tickets API, "Setting Metadata" (reference/zendesk.md §5.3): a ticket update may carry a
+/// `metadata` object, which Zendesk stores as the update's audit `metadata.custom`; the adapter
+/// puts its operation key there ([`op_key_metadata`]) and reads it back ([`audit_op_key`]).
 pub const AUDIT_METADATA_KEY: &str = "metadata";
+
+/// The `metadata` object an update carries its operation key in: `{"op_key": key}`.
+pub fn op_key_metadata(key: &str) -> Value {
+    json!({ "op_key": key })
+}
+
+/// The operation key an audit carries, where Zendesk keeps the update's metadata:
+/// `audit.metadata.custom.op_key`.
+pub fn audit_op_key(audit: &Value) -> Option<&str> {
+    audit
+        .get("metadata")?
+        .get("custom")?
+        .get("op_key")?
+        .as_str()
+}
+
+/// Zendesk's largest page (reference/zendesk.md §5): lists are read 100 at a time.
+pub const PAGE_SIZE: u32 = 100;
+
+/// The most pages one list read follows, so that a huge list cannot hold a screen or an outbox
+/// for ever (10 pages = 1,000 records).
+pub const MAX_PAGES: usize = 10;
+
+/// The next page of a list answer: `links.next` while `meta.has_more` (cursor pagination), else
+/// `next_page` (offset pagination); as a path on the same Zendesk (`/api/v2/…`), since the
+/// requests go through the agent's session.
+pub fn next_page_path(page: &Value) -> Option<String> {
+    let url = match page.get("meta").and_then(|m| m.get("has_more")) {
+        Some(more) => {
+            if more.as_bool() != Some(true) {
+                return None;
+            }
+            page.get("links")?.get("next")?.as_str()?
+        }
+        None => page.get("next_page")?.as_str()?,
+    };
+    Some(match url.find("/api/v2/") {
+        Some(at) => url[at..].to_string(),
+        None => url.to_string(),
+    })
+}
 
 /// A user to create.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -260,23 +302,33 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             open_ticket_count: BTreeMap<String, u64>,
         }
-        let url = format!(
-            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}",
+        // Users search pages by offset only (`per_page` ≤ 100, `next_page`); each page carries
+        // the side-load of its own users.
+        let mut next = Some(format!(
+            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}&per_page={PAGE_SIZE}",
             encode(&phone_search_query(e164))
-        );
-        let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(UserMatches {
-            contacts: found
-                .users
-                .into_iter()
-                .map(WireUser::into_contact)
-                .collect(),
-            open_ticket_counts: found
-                .open_ticket_count
-                .into_iter()
-                .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n)))
-                .collect(),
-        })
+        ));
+        let mut matches = UserMatches::default();
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let page: Value = self.call(HttpRequest::new(Method::Get, url)).await?;
+            let found: Found = serde_json::from_value(page.clone())
+                .map_err(|e| ZendeskError::Decode(e.to_string()))?;
+            matches
+                .contacts
+                .extend(found.users.into_iter().map(WireUser::into_contact));
+            matches.open_ticket_counts.extend(
+                found
+                    .open_ticket_count
+                    .into_iter()
+                    .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n))),
+            );
+            pages += 1;
+            if pages < MAX_PAGES {
+                next = next_page_path(&page);
+            }
+        }
+        Ok(matches)
     }
 
     /// One user.
@@ -299,14 +351,11 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             value: String,
         }
-        #[derive(Deserialize)]
-        struct List {
-            identities: Vec<Identity>,
-        }
-        let url = format!("/api/v2/users/{user_id}/identities.json?type[]=phone_number");
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list
-            .identities
+        let url = format!(
+            "/api/v2/users/{user_id}/identities.json?type[]=phone_number&page[size]={PAGE_SIZE}"
+        );
+        let identities: Vec<Identity> = self.list(url, "identities", MAX_PAGES, |_| false).await?;
+        Ok(identities
             .into_iter()
             .filter(|i| i.kind == "phone_number")
             .map(|i| i.value)
@@ -322,21 +371,14 @@ impl<T: Transport> Zendesk<T> {
         Ok(one.user.into_contact())
     }
 
-    /// The tickets a user requested, most recently created first.
+    /// The tickets a user requested, most recently created first: every page, up to
+    /// [`MAX_PAGES`] of 100 (Tickets API, "List Tickets": cursor pagination).
     pub async fn requested_tickets(&self, user_id: u64) -> Result<Vec<Ticket>, ZendeskError> {
-        #[derive(Deserialize)]
-        struct List {
-            tickets: Vec<WireTicket>,
-        }
         let url = format!(
-            "/api/v2/users/{user_id}/tickets/requested.json?sort_by=created_at&sort_order=desc"
+            "/api/v2/users/{user_id}/tickets/requested.json?sort_by=created_at&sort_order=desc&page[size]={PAGE_SIZE}"
         );
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list
-            .tickets
-            .into_iter()
-            .map(WireTicket::into_ticket)
-            .collect())
+        let tickets: Vec<WireTicket> = self.list(url, "tickets", MAX_PAGES, |_| false).await?;
+        Ok(tickets.into_iter().map(WireTicket::into_ticket).collect())
     }
 
     /// One ticket.
@@ -391,7 +433,7 @@ impl<T: Transport> Zendesk<T> {
     ) -> Result<Ticket, ZendeskError> {
         let mut ticket = change.to_json();
         if let Some(key) = op_key {
-            ticket[AUDIT_METADATA_KEY] = json!({"custom": {"op_key": key}});
+            ticket[AUDIT_METADATA_KEY] = op_key_metadata(key);
         }
         let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
             .json(json!({"ticket": ticket}));
@@ -401,20 +443,45 @@ impl<T: Transport> Zendesk<T> {
 
     /// True when an update carrying `op_key` is already in the ticket's audits (a replay after a
     /// reload must not write twice).
+    ///
+    /// The audits are read newest first, a page of 100 at a time, until the key is found or
+    /// the list ends (Ticket Audits API, "List Audits for a Ticket": cursor pagination,
+    /// `sort_order`).
     pub async fn update_applied(&self, ticket_id: u64, op_key: &str) -> Result<bool, ZendeskError> {
-        #[derive(Deserialize)]
-        struct List {
-            audits: Vec<Value>,
+        let url = format!(
+            "/api/v2/tickets/{ticket_id}/audits.json?sort_order=desc&page[size]={PAGE_SIZE}"
+        );
+        let found = |audits: &[Value]| audits.iter().any(|a| audit_op_key(a) == Some(op_key));
+        let audits: Vec<Value> = self.list(url, "audits", usize::MAX, found).await?;
+        Ok(found(&audits))
+    }
+
+    /// Reads a list from `url` page after page (at most `max_pages`), stopping early once
+    /// `enough` says so; the items under `key`, in the order served.
+    async fn list<I: DeserializeOwned>(
+        &self,
+        url: String,
+        key: &str,
+        max_pages: usize,
+        enough: impl Fn(&[I]) -> bool,
+    ) -> Result<Vec<I>, ZendeskError> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let page: Value = self.call(HttpRequest::new(Method::Get, url)).await?;
+            let these: Vec<I> = match page.get(key) {
+                Some(list) => serde_json::from_value(list.clone())
+                    .map_err(|e| ZendeskError::Decode(e.to_string()))?,
+                None => Vec::new(),
+            };
+            items.extend(these);
+            pages += 1;
+            if pages < max_pages && !enough(&items) {
+                next = next_page_path(&page);
+            }
         }
-        let url = format!("/api/v2/tickets/{ticket_id}/audits.json");
-        let list: List = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list.audits.iter().any(|audit| {
-            audit
-                .get("metadata")
-                .and_then(|m| m.get("custom"))
-                .and_then(|c| c.get("op_key"))
-                == Some(&json!(op_key))
-        }))
+        Ok(items)
     }
 
     /// Where a closed ticket was merged to (UPD-8), or `None` when it was not merged: two reads,
@@ -434,18 +501,19 @@ impl<T: Transport> Zendesk<T> {
             #[serde(default)]
             body: String,
         }
-        #[derive(Deserialize)]
-        struct Comments {
-            comments: Vec<Comment>,
-        }
         let url = format!("/api/v2/tickets/{ticket_id}.json");
         let one: One = self.call(HttpRequest::new(Method::Get, url)).await?;
         if !one.ticket.tags.iter().any(|t| t == MERGED_TAG) {
             return Ok(None);
         }
-        let url = format!("/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc");
-        let list: Comments = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(list.comments.iter().find_map(|c| merge_target_in(&c.body)))
+        // Newest first (the merge comment is the last one written), a page at a time until it
+        // is found (Ticket Comments API, "List Comments": `sort_order`, cursor pagination).
+        let url = format!(
+            "/api/v2/tickets/{ticket_id}/comments.json?sort_order=desc&page[size]={PAGE_SIZE}"
+        );
+        let found = |c: &[Comment]| c.iter().any(|c| merge_target_in(&c.body).is_some());
+        let comments: Vec<Comment> = self.list(url, "comments", MAX_PAGES, found).await?;
+        Ok(comments.iter().find_map(|c| merge_target_in(&c.body)))
     }
 
     /// Creates a ticket through Talk Partner Edition (`via_id` 44 voicemail, 45 inbound, 46

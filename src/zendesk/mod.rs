@@ -10,9 +10,10 @@ mod gate;
 mod wire;
 
 pub use client::{
-    merge_target_in, phone_search_query, JobStatus, NewTicket, NewUser, TicketChange, TicketField,
-    UserMatches, VoiceComment, Zendesk, AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MERGED_TAG,
-    OPEN_TICKET_COUNT_SIDELOAD,
+    audit_op_key, merge_target_in, next_page_path, op_key_metadata, phone_search_query, JobStatus,
+    NewTicket, NewUser, TicketChange, TicketField, UserMatches, VoiceComment, Zendesk,
+    AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MAX_PAGES, MERGED_TAG, OPEN_TICKET_COUNT_SIDELOAD,
+    PAGE_SIZE,
 };
 pub use error::{classify, ZendeskError, DEFAULT_RETRY_AFTER_S};
 pub use gate::Gated;

@@ -30,6 +30,9 @@ export const STORAGE_ARGS = [...CHROMIUM_ARGS, `--disable-features=${[
   'AimEnabled', 'PreconnectToSearch',
 ].join(',')}`];
 
+/** `Authorization` for the sandbox's API token (`zendesk::API_TOKEN`), acting as the default CRM user. */
+export const API_TOKEN_AUTH = `Basic ${Buffer.from('ada@sandbox.test/token:sandbox-api-token').toString('base64')}`;
+
 export async function freePort() {
   return new Promise((resolve) => {
     const s = createServer();
@@ -55,9 +58,12 @@ export async function startSandbox({ storage = false } = {}) {
   env.process.stdout.on('data', (d) => (env.output += d));
   env.process.stderr.on('data', (d) => (env.output += d));
   env.api = async (method, path, body) => {
+    const headers = body ? { 'content-type': 'application/json' } : {};
+    // Zendesk's API needs credentials: the account's API token, as the default CRM user.
+    if (path.startsWith('/api/v2')) headers.authorization = API_TOKEN_AUTH;
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers,
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

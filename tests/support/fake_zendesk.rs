@@ -361,7 +361,8 @@ impl FakeZendesk {
                     t.custom_fields
                         .insert(f["id"].as_u64().unwrap(), f["value"].clone());
                 }
-                if let Some(k) = change["metadata"]["custom"]["op_key"].as_str() {
+                // Zendesk keeps the update's `metadata` as the audit's `metadata.custom`.
+                if let Some(k) = change["metadata"]["op_key"].as_str() {
                     t.op_keys.push(k.to_owned());
                 }
                 ok(200, json!({"ticket": Self::ticket_json(t)}))

@@ -31,6 +31,7 @@ pub fn routes() -> Router<App> {
         .route("/queue/flush", post(flush_queue))
         .route("/info", get(info))
         .route("/sessions/end", post(end_sessions))
+        .route("/zendesk_session", post(zendesk_session))
 }
 
 fn bad(status: StatusCode, text: impl Into<String>) -> Response {
@@ -220,6 +221,36 @@ async fn info(State(app): State<App>) -> Json<Value> {
         "platform_url": format!("http://localhost:{port}/platform"),
         "background_page": crate::background_page_exists(&app.config().app_dir),
     }))
+}
+
+#[derive(Deserialize)]
+struct SessionFor {
+    user_id: u64,
+}
+
+/// `POST /_sandbox/zendesk_session {"user_id"}`: the workspace signs agent `user_id` in to
+/// Zendesk; the answer sets the session cookie ([`crate::zendesk::SESSION_COOKIE`]) that the
+/// workspace's `request()` proxy then sends with its `/api/v2` calls. 404 for an end user or an
+/// unknown id.
+async fn zendesk_session(State(app): State<App>, Json(body): Json<SessionFor>) -> Response {
+    let staff = app
+        .world()
+        .users
+        .get(&body.user_id)
+        .is_some_and(|u| u.role != "end-user");
+    if !staff {
+        return bad(StatusCode::NOT_FOUND, "no such agent");
+    }
+    let token = app.open_zendesk_session(body.user_id);
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict",
+        crate::zendesk::SESSION_COOKIE
+    );
+    (
+        [(axum::http::header::SET_COOKIE, cookie)],
+        Json(json!({"user_id": body.user_id})),
+    )
+        .into_response()
 }
 
 /// `POST /_sandbox/events`: the customer's side.

@@ -205,16 +205,37 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// The file `path` (already percent-decoded) names inside `app_dir`, or None when it could
+/// name anything else: an absolute path (`/app/%2Fetc%2Fpasswd`), a `..` or hidden segment
+/// (`/app/..%2f..%2fCargo.toml`), a backslash or NUL, or a link that resolves outside.
+pub fn inside_app_dir(app_dir: &FsPath, path: &str) -> Option<PathBuf> {
+    if path.starts_with('/') || path.contains('\\') || path.contains('\0') {
+        return None;
+    }
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == ".." || s.starts_with('.'))
+    {
+        return None;
+    }
+    let file = app_dir.join(path);
+    match (file.canonicalize(), app_dir.canonicalize()) {
+        (Ok(real), Ok(root)) if real.starts_with(&root) => Some(real),
+        // Not there: reading it fails with a 404 (the file is inside by construction).
+        (Err(_), _) => Some(file),
+        _ => None,
+    }
+}
+
 fn serve_app_file(app: &App, path: &str) -> Response {
     let path = if path.is_empty() || path.ends_with('/') {
         format!("{path}index.html")
     } else {
         path.to_string()
     };
-    if path.split('/').any(|s| s == ".." || s.starts_with('.')) {
+    let Some(file) = inside_app_dir(&app.config().app_dir, &path) else {
         return StatusCode::NOT_FOUND.into_response();
-    }
-    let file: PathBuf = app.config().app_dir.join(&path);
+    };
     match std::fs::read(&file) {
         Ok(bytes) if path.ends_with(".html") => {
             let mut text = String::from_utf8_lossy(&bytes).into_owned();
@@ -234,6 +255,18 @@ fn serve_app_file(app: &App, path: &str) -> Response {
         )
             .into_response(),
     }
+}
+
+/// The value of cookie `name`, if sent.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
 /// `/api/v2/*`: decode, hand to [`zendesk::handle`], encode.
@@ -259,11 +292,14 @@ async fn api(
             }
         }
     };
-    // The workspace says which agent is signed in to Zendesk (the author of the app's writes).
-    let actor = headers
-        .get("x-sandbox-user")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    // Who is calling: an API token, or the workspace's agent session (its cookie).
+    let credential = zendesk::Credential::Http {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from),
+        session: cookie(&headers, zendesk::SESSION_COOKIE),
+    };
     let idempotency_key = headers
         .get(zendesk::IDEMPOTENCY_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -278,7 +314,8 @@ async fn api(
             query: uri.query().unwrap_or("").to_string(),
             body: body_json,
             source: "app",
-            actor,
+            actor: None,
+            credential,
             idempotency_key,
         },
     )

@@ -92,7 +92,8 @@ fn unauthorized() -> Response {
 }
 
 /// A random token: 32 hex digits from the OS.
-fn token() -> String {
+/// A random token (16 bytes from `/dev/urandom`, hex).
+pub fn token() -> String {
     let mut buf = [0u8; 16];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
         let _ = std::io::Read::read_exact(&mut f, &mut buf);

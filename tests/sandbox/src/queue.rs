@@ -318,6 +318,7 @@ async fn zendesk(app: &App, method: &str, path: String, body: Value) -> ApiRespo
             body,
             source: "platform",
             actor: None,
+            credential: crate::zendesk::Credential::ApiToken,
             idempotency_key: None,
         },
     )
@@ -412,21 +413,18 @@ fn job_outcome(js: &Value) -> Outcome {
 async fn verify(app: &App, req: &Request) -> Outcome {
     let mut applied = Vec::new();
     for t in &req.tickets {
-        loop {
-            let r = zendesk(
-                app,
-                "GET",
-                format!("tickets/{}/audits.json", t.ticket_id),
-                Value::Null,
-            )
-            .await;
+        // The audits newest first, page after page, until every key is found or the list ends.
+        let mut found: Vec<Value> = Vec::new();
+        let mut next = Some(format!(
+            "tickets/{}/audits.json?sort_order=desc&page[size]=100",
+            t.ticket_id
+        ));
+        while let Some(path) = next.clone() {
+            let r = zendesk(app, "GET", path, Value::Null).await;
             match r.status {
                 200 => {
-                    let found = r
-                        .body
-                        .as_ref()
-                        .and_then(|b| b["audits"].as_array().cloned())
-                        .unwrap_or_default();
+                    let body = r.body.unwrap_or_default();
+                    found.extend(body["audits"].as_array().cloned().unwrap_or_default());
                     let has = |k: &String| {
                         found.iter().any(|a| {
                             a["metadata"]["custom"]["op_keys"]
@@ -436,8 +434,13 @@ async fn verify(app: &App, req: &Request) -> Outcome {
                     };
                     if t.keys.iter().all(has) {
                         applied.push(t.ticket_id);
+                        break;
                     }
-                    break;
+                    next = (body["meta"]["has_more"] == json!(true))
+                        .then(|| body["links"]["next"].as_str())
+                        .flatten()
+                        .and_then(|l| l.split_once("/api/v2/"))
+                        .map(|(_, p)| p.to_string());
                 }
                 404 => break,
                 429 => tokio::time::sleep(Duration::from_secs(retry_after(&r))).await,

@@ -369,6 +369,7 @@ pub struct App {
 
 struct Inner {
     world: Mutex<World>,
+    zendesk_sessions: Mutex<HashMap<String, u64>>,
     queue: Mutex<Queue>,
     queue_wake: Notify,
     events: broadcast::Sender<AgentEvent>,
@@ -384,6 +385,7 @@ impl App {
         Ok(Self {
             inner: Arc::new(Inner {
                 world: Mutex::new(World::new(fixture, config.rate_limit)),
+                zendesk_sessions: Mutex::new(HashMap::new()),
                 queue: Mutex::new(queue),
                 queue_wake: Notify::new(),
                 events,
@@ -398,6 +400,28 @@ impl App {
             .world
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Opens a Zendesk agent session for user `user_id` (the workspace's signed-in agent); the
+    /// token its cookie carries. Sessions outlive resets (user ids are the fixture's).
+    pub fn open_zendesk_session(&self, user_id: u64) -> String {
+        let token = crate::platform::token();
+        self.inner
+            .zendesk_sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(token.clone(), user_id);
+        token
+    }
+
+    /// The user a Zendesk session cookie belongs to.
+    pub fn zendesk_session_user(&self, token: &str) -> Option<u64> {
+        self.inner
+            .zendesk_sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(token)
+            .copied()
     }
 
     /// The CRM write queue, locked. Never hold it across an `.await`.

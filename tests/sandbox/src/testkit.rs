@@ -48,8 +48,68 @@ pub async fn http(
     http_with_headers(addr, method, path, body, &headers).await
 }
 
+/// The email the tests' API token calls act as: the fixture's first agent, its default CRM user.
+pub const API_EMAIL: &str = "ada@sandbox.test";
+
+/// `Authorization` for the account's API token acting as `email` (Zendesk: Basic
+/// `{email}/token:{token}`).
+pub fn api_token_auth(email: &str) -> String {
+    let raw = format!("{email}/token:{}", crate::zendesk::API_TOKEN);
+    format!("Basic {}", base64(raw.as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
+        }
+        for _ in chunk.len()..3 {
+            out.push('=');
+        }
+    }
+    out
+}
+
 /// Sends one request (JSON body) with extra headers (name, value) and reads the whole answer.
+/// A `/api/v2` request without an `Authorization` header gets the API token's, as
+/// [`API_EMAIL`] ([`http_anonymous`] sends none).
 pub async fn http_with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Response {
+    let auth = api_token_auth(API_EMAIL);
+    let mut all: Vec<(&str, &str)> = headers.to_vec();
+    if path.starts_with("/api/v2")
+        && !all
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    {
+        all.push(("Authorization", auth.as_str()));
+    }
+    send(addr, method, path, body, &all).await
+}
+
+/// Sends one request with exactly these headers: no credentials unless given.
+pub async fn http_anonymous(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Response {
+    send(addr, method, path, body, headers).await
+}
+
+async fn send(
     addr: SocketAddr,
     method: &str,
     path: &str,

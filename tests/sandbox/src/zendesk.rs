@@ -5,9 +5,15 @@
 //! per-minute budget (429 + `Retry-After`), then the route; the request and its status are
 //! appended to the request log. A trailing `.json` is optional on every path.
 //!
+//! Authentication ([`authenticate`]): every request needs a credential, as on Zendesk: an API
+//! token (`Authorization: Basic base64("{email}/token:{API_TOKEN}")`, acting as the user with
+//! that email) or the workspace's agent session (the [`SESSION_COOKIE`] cookie the workspace
+//! gets for its signed-in agent, sent by the emulated ZAF `request()`). Otherwise 401
+//! `{"error":"Couldn't authenticate you"}`, except `GET users/me`, which answers the anonymous
+//! user. The platform's own writers run in-process with the account's API token.
+//!
 //! Choices where Zendesk's behaviour is not pinned down (`reference/zendesk.md` marks them
-//! UNCONFIRMED): no authentication is checked (the agent session and the API token both work);
-//! bulk jobs are applied when queued and report `completed` from the first poll; `phone:` search
+//! UNCONFIRMED): bulk jobs are applied when queued and report `completed` from the first poll; `phone:` search
 //! compares digits only (`phone:+1 555…` exact, `phone:*5550100` suffix); a ticket is created
 //! only with a comment or a voice comment ("Description: cannot be blank" otherwise); unknown
 //! custom field ids are stored as sent.
@@ -66,10 +72,120 @@ pub struct ApiRequest {
     pub body: Value,
     /// `app` or `platform`, for the request log.
     pub source: &'static str,
-    /// The Zendesk user acting (the agent in the workspace); None = the API token's user.
+    /// The Zendesk user acting, set from the credential; None = the account's API token user
+    /// (the platform's in-process writers).
     pub actor: Option<u64>,
+    /// What the request authenticates with.
+    pub credential: Credential,
     /// The [`IDEMPOTENCY_HEADER`] value, if sent (honoured by ticket creation only).
     pub idempotency_key: Option<String>,
+}
+
+/// The account's API token (Admin Center > Apps and integrations > Zendesk API): requests
+/// authenticate with `Authorization: Basic base64("{email}/token:{API_TOKEN}")`.
+pub const API_TOKEN: &str = "sandbox-api-token";
+
+/// The cookie of a Zendesk agent session in the workspace. UNCONFIRMED: the name of Zendesk's
+/// own session cookie; only the sandbox's workspace sets and sends it.
+pub const SESSION_COOKIE: &str = "_zendesk_session";
+
+/// What a request authenticates with.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// The platform's in-process writers: the account's API token, trusted.
+    ApiToken,
+    /// Over HTTP: the `Authorization` header and the [`SESSION_COOKIE`] value, as sent.
+    Http {
+        /// The `Authorization` header.
+        authorization: Option<String>,
+        /// The session cookie's value.
+        session: Option<String>,
+    },
+}
+
+/// Zendesk's answer to a request without valid credentials (reference/zendesk.md §5.4).
+pub fn unauthenticated() -> ApiResponse {
+    ApiResponse::json(401, status_body(401))
+}
+
+/// Decodes standard base64 (padding optional); None when it is not base64.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes: Vec<u8> = text.trim().trim_end_matches('=').bytes().collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        let take = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend_from_slice(&n.to_be_bytes()[1..=take]);
+    }
+    Some(out)
+}
+
+/// A credential that authenticates no one (401).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unauthenticated;
+
+/// Whom `credential` authenticates (Zendesk Support API, "Security and authentication": API
+/// token as `{email}/token:{token}` over Basic, or the agent's browser session): `Ok(None)` for
+/// the in-process API token, `Ok(Some(user))` for a user, [`Unauthenticated`] when it
+/// authenticates no one.
+pub fn authenticate(
+    w: &World,
+    app_sessions: impl Fn(&str) -> Option<u64>,
+    credential: &Credential,
+) -> Result<Option<u64>, Unauthenticated> {
+    let (authorization, session) = match credential {
+        Credential::ApiToken => return Ok(None),
+        Credential::Http {
+            authorization,
+            session,
+        } => (authorization, session),
+    };
+    if let Some(auth) = authorization {
+        let decoded = auth
+            .strip_prefix("Basic ")
+            .and_then(base64_decode)
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or(Unauthenticated)?;
+        let (email, token) = decoded.split_once("/token:").ok_or(Unauthenticated)?;
+        if token != API_TOKEN {
+            return Err(Unauthenticated);
+        }
+        return w
+            .users
+            .values()
+            .find(|u| {
+                u.role != "end-user"
+                    && u.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .map(|u| Some(u.id))
+            .ok_or(Unauthenticated);
+    }
+    session
+        .as_deref()
+        .and_then(app_sessions)
+        .filter(|u| w.users.contains_key(u))
+        .map(Some)
+        .ok_or(Unauthenticated)
 }
 
 /// The emulator's answer.
@@ -107,6 +223,15 @@ impl ApiResponse {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// `GET users/me` without credentials: 200 with the anonymous user (reference/zendesk.md §5.1).
+fn anonymous_user() -> ApiResponse {
+    ApiResponse::json(
+        200,
+        json!({"user": {"id": null, "url": null, "name": "Anonymous user", "email": "invalid@example.com",
+            "role": "end-user", "locale": "en-US", "verified": false, "active": true}}),
+    )
 }
 
 /// 404 `RecordNotFound`.
@@ -168,13 +293,24 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
         tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
     }
     let base = app.base();
+    let mut req = req;
     let mut w = app.world();
+    let who = authenticate(&w, |t| app.zendesk_session_user(t), &req.credential);
+    if let Ok(Some(user)) = who {
+        req.actor = Some(user);
+    }
     let mut resp = if let Some((status, retry_after)) = fault.status {
         let mut r = ApiResponse::json(status, status_body(status));
         if let Some(s) = retry_after {
             r.headers.push(("Retry-After".into(), s.to_string()));
         }
         r
+    } else if who.is_err() {
+        if req.method == "GET" && req.path.trim_end_matches(".json") == "users/me" {
+            anonymous_user()
+        } else {
+            unauthenticated()
+        }
     } else {
         match w.budget.charge(now_ms()) {
             Charge::Limited { retry_after_s } => {
@@ -248,6 +384,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
     let q = parse_query(&req.query);
     let id = |s: &str| s.parse::<u64>().ok();
     let body = &req.body;
+    let own_url = format!("{base}/api/v2/{path}.json");
     match (req.method.as_str(), segs.as_slice()) {
         ("GET", ["users", "me"]) => {
             let me = req.actor.or_else(|| first_agent(w));
@@ -256,7 +393,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 None => not_found(),
             }
         }
-        ("GET", ["users", "search"]) => users_search(w, base, &q),
+        ("GET", ["users", "search"]) => users_search(w, base, &q, &own_url),
         ("POST", ["users"]) => create_user(w, base, body, false),
         ("POST", ["users", "create_or_update"]) => create_user(w, base, body, true),
         ("GET", ["users", "show_many"]) => {
@@ -277,18 +414,18 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             _ => not_found(),
         },
         ("GET", ["users", u, "identities"]) => match id(u).and_then(|i| w.users.get(&i)) {
-            Some(u) => identities(u, base, &q),
+            Some(u) => identities(u, base, &q, &own_url),
             None => not_found(),
         },
         ("POST", ["users", u, "identities"]) => add_identity(w, base, id(u), body),
         ("GET", ["users", u, "tickets", "requested"]) => match id(u) {
-            Some(u) if w.users.contains_key(&u) => requested(w, base, u, &q),
+            Some(u) if w.users.contains_key(&u) => requested(w, base, u, &q, &own_url),
             _ => not_found(),
         },
-        ("GET", ["search"]) => search(w, base, &q),
+        ("GET", ["search"]) => search(w, base, &q, &own_url),
         ("GET", ["tickets"]) => {
             let t: Vec<Value> = w.tickets.values().map(|t| t.to_json(base)).collect();
-            list("tickets", t)
+            paged("tickets", t, &own_url, &q, Paging::CursorOrOffset, None)
         }
         ("GET", ["tickets", "show_many"]) => {
             let t: Vec<Value> = ids_param(&q)
@@ -313,10 +450,11 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                     Ok(audit) => {
                         let tk = &w.tickets[&t];
                         let via = crate::model::via_json(tk.via_id);
-                        ApiResponse::json(
-                            200,
-                            json!({"ticket": tk.to_json(base), "audit": audit.to_json(&via)}),
-                        )
+                        let mut j = json!({"ticket": tk.to_json(base)});
+                        if let Some(audit) = audit {
+                            j["audit"] = audit.to_json(&via);
+                        }
+                        ApiResponse::json(200, j)
                     }
                     Err(details) => invalid(details),
                 }
@@ -324,17 +462,34 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             _ => not_found(),
         },
         ("GET", ["tickets", t, "comments"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
+            // Ticket Comments API, "List Comments": oldest first unless `sort_order=desc`.
             Some(t) => {
                 let c: Vec<Value> = t.comments.iter().map(Comment::to_json).collect();
-                list("comments", c)
+                paged(
+                    "comments",
+                    sort_order(c, &q),
+                    &own_url,
+                    &q,
+                    Paging::CursorOrOffset,
+                    None,
+                )
             }
             None => not_found(),
         },
         ("GET", ["tickets", t, "audits"]) => match id(t).and_then(|i| w.tickets.get(&i)) {
             Some(t) => {
                 let via = crate::model::via_json(t.via_id);
+                // Ticket Audits API, "List Audits for a Ticket": oldest first unless
+                // `sort_order=desc`.
                 let a: Vec<Value> = t.audits.iter().map(|a| a.to_json(&via)).collect();
-                list("audits", a)
+                paged(
+                    "audits",
+                    sort_order(a, &q),
+                    &own_url,
+                    &q,
+                    Paging::CursorOrOffset,
+                    None,
+                )
             }
             None => not_found(),
         },
@@ -353,7 +508,14 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 .enumerate()
                 .map(|(i, f)| f.to_json(base, i + 1))
                 .collect();
-            list("ticket_fields", f)
+            paged(
+                "ticket_fields",
+                f,
+                &own_url,
+                &q,
+                Paging::CursorOrOffset,
+                None,
+            )
         }
         ("GET", ["ticket_fields", f]) => {
             match w
@@ -429,6 +591,170 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
     }
 }
 
+/// Zendesk's largest page, and the default (Pagination: "a maximum of 100 records per page").
+pub const MAX_PAGE: usize = 100;
+
+/// Which pagination a list endpoint offers (reference/zendesk.md §5, "Pagination").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paging {
+    /// Offset only (`page`, `per_page`): search, users search.
+    Offset,
+    /// Cursor (`page[size]`, `page[after]`, `page[before]`) or offset, as the request asks.
+    CursorOrOffset,
+}
+
+/// The cursor of the records from `offset` on. Opaque to clients, as Zendesk's are.
+fn cursor(offset: usize) -> String {
+    format!("c{offset:x}")
+}
+
+fn from_cursor(text: &str) -> Option<usize> {
+    usize::from_str_radix(text.strip_prefix('c')?, 16).ok()
+}
+
+/// `url` with the query `q` where `set` replaces (or adds) keys and `drop` removes them.
+fn page_url(
+    url: &str,
+    q: &HashMap<String, String>,
+    set: &[(&str, String)],
+    drop: &[&str],
+) -> String {
+    let mut keys: Vec<(&String, &String)> = q
+        .iter()
+        .filter(|(k, _)| !drop.contains(&k.as_str()) && !set.iter().any(|(s, _)| s == k))
+        .collect();
+    keys.sort();
+    let mut parts: Vec<String> = keys
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+        .collect();
+    parts.extend(
+        set.iter()
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v))),
+    );
+    format!("{url}?{}", parts.join("&"))
+}
+
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One page of `items` as Zendesk serves lists (Pagination): with `page[size]` (or a cursor),
+/// cursor pagination `{key, meta{has_more, after_cursor, before_cursor}, links{next, prev}}`;
+/// otherwise offset pagination `{key, next_page, previous_page, count}`, `per_page` records from
+/// `page` (1-based). Pages hold at most [`MAX_PAGE`] records, whatever is asked; `url` is the
+/// list's own URL, for the links. Other keys of `extra` (side-loads) are added as they are.
+fn paged(
+    key: &str,
+    items: Vec<Value>,
+    url: &str,
+    q: &HashMap<String, String>,
+    paging: Paging,
+    extra: Option<Map<String, Value>>,
+) -> ApiResponse {
+    let wants_cursor = paging == Paging::CursorOrOffset
+        && ["page[size]", "page[after]", "page[before]"]
+            .iter()
+            .any(|k| q.contains_key(*k));
+    let total = items.len();
+    let mut body = Map::new();
+    if wants_cursor {
+        let size = q
+            .get("page[size]")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(MAX_PAGE)
+            .clamp(1, MAX_PAGE);
+        let start = match (q.get("page[after]"), q.get("page[before]")) {
+            (Some(a), _) => from_cursor(a).unwrap_or(0),
+            (None, Some(b)) => from_cursor(b).unwrap_or(0).saturating_sub(size),
+            (None, None) => 0,
+        }
+        .min(total);
+        let end = (start + size).min(total);
+        let has_more = end < total;
+        let drop = ["page[after]", "page[before]", "page[size]"];
+        let next = has_more.then(|| {
+            page_url(
+                url,
+                q,
+                &[
+                    ("page[size]", size.to_string()),
+                    ("page[after]", cursor(end)),
+                ],
+                &drop,
+            )
+        });
+        let prev = (start > 0).then(|| {
+            page_url(
+                url,
+                q,
+                &[
+                    ("page[size]", size.to_string()),
+                    ("page[before]", cursor(start)),
+                ],
+                &drop,
+            )
+        });
+        body.insert(key.into(), Value::Array(items[start..end].to_vec()));
+        body.insert(
+            "meta".into(),
+            json!({"has_more": has_more, "after_cursor": cursor(end), "before_cursor": cursor(start)}),
+        );
+        body.insert("links".into(), json!({"next": next, "prev": prev}));
+    } else {
+        let per_page = q
+            .get("per_page")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(MAX_PAGE)
+            .clamp(1, MAX_PAGE);
+        let page = q
+            .get("page")
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let start = ((page - 1) * per_page).min(total);
+        let end = (start + per_page).min(total);
+        let link = |p: usize| {
+            page_url(
+                url,
+                q,
+                &[("page", p.to_string()), ("per_page", per_page.to_string())],
+                &[],
+            )
+        };
+        body.insert(key.into(), Value::Array(items[start..end].to_vec()));
+        body.insert(
+            "next_page".into(),
+            json!((end < total).then(|| link(page + 1))),
+        );
+        body.insert(
+            "previous_page".into(),
+            json!((page > 1).then(|| link(page - 1))),
+        );
+        body.insert("count".into(), json!(total));
+    }
+    for (k, v) in extra.into_iter().flatten() {
+        body.insert(k, v);
+    }
+    ApiResponse::json(200, Value::Object(body))
+}
+
+/// Reverses `items` when the request asks `sort_order=desc` (their natural order is oldest
+/// first).
+fn sort_order(mut items: Vec<Value>, q: &HashMap<String, String>) -> Vec<Value> {
+    if q.get("sort_order").map(String::as_str) == Some("desc") {
+        items.reverse();
+    }
+    items
+}
+
 fn list(key: &str, items: Vec<Value>) -> ApiResponse {
     let count = items.len();
     ApiResponse::json(
@@ -474,7 +800,7 @@ fn phone_matches(user: &User, pattern: &str) -> bool {
     })
 }
 
-fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn users_search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let found: Vec<Value> = if let Some(ext) = q.get("external_id") {
         w.users
             .values()
@@ -494,7 +820,7 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiRespon
     };
     let includes = q.get("include").map(String::as_str).unwrap_or("");
     if !includes.split(',').any(|i| i.trim() == "open_ticket_count") {
-        return list("users", found);
+        return paged("users", found, url, q, Paging::Offset, None);
     }
     // Side-load: each user's count of tickets in the open set (new, open, pending, hold).
     let counts: serde_json::Map<String, Value> = found
@@ -512,12 +838,9 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiRespon
             (id.to_string(), json!(open))
         })
         .collect();
-    let count = found.len();
-    ApiResponse::json(
-        200,
-        json!({"users": found, "open_ticket_count": counts, "next_page": null,
-            "previous_page": null, "count": count}),
-    )
+    let mut extra = Map::new();
+    extra.insert("open_ticket_count".into(), Value::Object(counts));
+    paged("users", found, url, q, Paging::Offset, Some(extra))
 }
 
 /// Users search: every term must match (name, email, phone, `phone:`/`role:`/`email:` terms).
@@ -550,7 +873,7 @@ fn user_matches(u: &User, query: &str) -> bool {
     })
 }
 
-fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let query = q.get("query").map(|s| s.trim()).unwrap_or("");
     if query.is_empty() {
         return ApiResponse::json(
@@ -590,11 +913,9 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>) -> ApiResponse {
             results.reverse();
         }
     }
-    let count = results.len();
-    ApiResponse::json(
-        200,
-        json!({"results": results, "facets": null, "next_page": null, "previous_page": null, "count": count}),
-    )
+    let mut extra = Map::new();
+    extra.insert("facets".into(), Value::Null);
+    paged("results", results, url, q, Paging::Offset, Some(extra))
 }
 
 const STATUS_ORDER: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
@@ -636,7 +957,7 @@ fn ticket_matches(t: &Ticket, query: &str) -> bool {
     })
 }
 
-fn identities(u: &User, base: &str, q: &HashMap<String, String>) -> ApiResponse {
+fn identities(u: &User, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let mut all: Vec<Identity> = Vec::new();
     if let Some(e) = &u.email {
         all.push(Identity {
@@ -664,7 +985,7 @@ fn identities(u: &User, base: &str, q: &HashMap<String, String>) -> ApiResponse 
         .filter(|i| want.is_none_or(|t| t == i.kind))
         .map(|i| identity_json(i, u, base))
         .collect();
-    list("identities", items)
+    paged("identities", items, url, q, Paging::CursorOrOffset, None)
 }
 
 fn identity_json(i: &Identity, u: &User, base: &str) -> Value {
@@ -720,7 +1041,13 @@ fn add_identity(w: &mut World, base: &str, user: Option<u64>, body: &Value) -> A
     ApiResponse::json(201, json!({ "identity": j }))
 }
 
-fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> ApiResponse {
+fn requested(
+    w: &World,
+    base: &str,
+    user: u64,
+    q: &HashMap<String, String>,
+    url: &str,
+) -> ApiResponse {
     let mut t: Vec<&Ticket> = w
         .tickets
         .values()
@@ -734,7 +1061,8 @@ fn requested(w: &World, base: &str, user: u64, q: &HashMap<String, String>) -> A
     if q.get("sort_order").map(String::as_str) == Some("desc") {
         t.reverse();
     }
-    list("tickets", t.into_iter().map(|t| t.to_json(base)).collect())
+    let t = t.into_iter().map(|t| t.to_json(base)).collect();
+    paged("tickets", t, url, q, Paging::CursorOrOffset, None)
 }
 
 /// Users API "Update User": the fields given change (name, phone, locale); the rest stays.
@@ -861,14 +1189,15 @@ fn create_user(w: &mut World, base: &str, body: &Value, upsert: bool) -> ApiResp
 
 const STATUSES: [&str; 6] = STATUS_ORDER;
 
-/// Applies a ticket patch (create when `is_new`); returns the audit or the 422 `details`.
+/// Applies a ticket patch (create when `is_new`); returns the audit (none for an update that
+/// changed nothing) or the 422 `details`.
 fn apply(
     w: &mut World,
     t: &mut Ticket,
     patch: &Value,
     actor: Option<u64>,
     is_new: bool,
-) -> Result<Audit, Value> {
+) -> Result<Option<Audit>, Value> {
     let Some(p) = patch.as_object() else {
         return Err(detail("ticket", "Ticket: is invalid", "InvalidValue"));
     };
@@ -1082,6 +1411,11 @@ fn apply(
         t.submitter_id = Some(author_id);
         t.created_at = now;
     }
+    if !is_new && events.is_empty() {
+        // Tickets API, "Setting Metadata": an update that changes nothing makes no audit (and so
+        // keeps no metadata) and leaves `updated_at` as it was.
+        return Ok(None);
+    }
     t.comments.extend(new_comments);
     t.updated_at = now;
     for e in events.iter_mut() {
@@ -1093,16 +1427,18 @@ fn apply(
         id: audit_id,
         ticket_id: t.id,
         author_id,
+        // Tickets API, "Setting Metadata": the `metadata` object sent with the request is stored
+        // as the audit's `metadata.custom`, as it came.
         custom: p
             .get("metadata")
-            .and_then(|m| m.get("custom"))
+            .filter(|m| m.is_object())
             .cloned()
             .unwrap_or(json!({})),
         events,
         created_at: now,
     };
     t.audits.push(audit.clone());
-    Ok(audit)
+    Ok(Some(audit))
 }
 
 fn voice_body(vc: &Value) -> String {
@@ -1129,13 +1465,13 @@ fn voice_body(vc: &Value) -> String {
     out
 }
 
-/// Updates ticket `id` with `patch`; the audit, or the 422 details.
+/// Updates ticket `id` with `patch`; the audit (none when nothing changed), or the 422 details.
 pub fn update_ticket(
     w: &mut World,
     id: u64,
     patch: &Value,
     actor: Option<u64>,
-) -> Result<Audit, Value> {
+) -> Result<Option<Audit>, Value> {
     let mut t = w
         .tickets
         .get(&id)
@@ -1197,7 +1533,10 @@ fn create_ticket(
                     .collect();
             }
             let via = crate::model::via_json(t.via_id);
-            let j = json!({"ticket": t.to_json(base), "audit": audit.to_json(&via)});
+            let mut j = json!({"ticket": t.to_json(base)});
+            if let Some(audit) = audit {
+                j["audit"] = audit.to_json(&via);
+            }
             w.tickets.insert(id, t);
             if let Some(agent) = display_to {
                 let seq = w.displays.len() as u64 + 1;
@@ -1690,8 +2029,8 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         }
     }
     let patch = json!({"comment": {"body": text, "public": false, "author_id": body.get("author_id").and_then(Value::as_u64).or(call["end_user_id"].as_u64())}});
-    let audit = match update_ticket(w, tid, &patch, actor) {
-        Ok(a) => a,
+    let audit_id = match update_ticket(w, tid, &patch, actor) {
+        Ok(a) => a.map_or(0, |a| a.id),
         Err(d) => return invalid(d),
     };
     let data = json!({"app_id": call["app_id"], "call_id": cid, "direction": call["direction"], "title": title, "via_id": if call["direction"] == "outbound" { 46 } else { 45 }, "recording_url": call.get("recording_url").cloned().unwrap_or(json!(""))});
@@ -1704,7 +2043,7 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         "formatted_from": call["from_line"], "formatted_to": call["to_line"],
         "transcription_visible": false, "author_id": c.author_id, "body": c.body,
         "html_body": format!("<div class=\"zd-comment\"><p>{}</p></div>", crate::model::html_escape(&c.body)),
-        "trusted": true, "attachments": [], "created_at": iso(c.created_at), "audit_id": audit.id, "title": title,
+        "trusted": true, "attachments": [], "created_at": iso(c.created_at), "audit_id": audit_id, "title": title,
     });
     if let Some(a) = body.get("display_to_agent").and_then(Value::as_u64) {
         let seq = w.displays.len() as u64 + 1;

@@ -191,13 +191,21 @@
     return result;
   }
 
+  // ---------- Zendesk agent session ----------
+  // The agent signed in to the workspace: the sandbox answers with its session cookie, which the
+  // request() proxy's same-origin `/api/v2` calls then carry (as Zendesk's own agent session).
+  async function signInAgent(zendeskUserId) {
+    await json('/_sandbox/zendesk_session', { method: 'POST', body: JSON.stringify({ user_id: zendeskUserId }) });
+    currentAgent = zendeskUserId;
+  }
+
   // ---------- ZAF host: request() proxy ----------
   async function proxy(opts) {
     if (typeof opts === 'string') opts = { url: opts };
     const url = new URL(opts.url, location.origin);
     const headers = Object.assign({}, opts.headers || {});
     if (opts.contentType) headers['content-type'] = opts.contentType === true ? 'application/x-www-form-urlencoded' : opts.contentType;
-    if (url.origin === location.origin && currentAgent) headers['x-sandbox-user'] = String(currentAgent);
+    // Same-origin `/api/v2` calls carry the agent's Zendesk session cookie (see signInAgent).
     const method = (opts.type || opts.method || 'GET').toUpperCase();
     let body;
     if (opts.data != null && method !== 'GET') body = typeof opts.data === 'string' ? opts.data : JSON.stringify(opts.data);
@@ -489,7 +497,7 @@
       f.iframe.src = appUrl(locationName, f.guid);
       return true;
     },
-    setAgent(zendeskUserId) { currentAgent = zendeskUserId; $('zd-agent').value = String(zendeskUserId); },
+    async setAgent(zendeskUserId) { $('zd-agent').value = String(zendeskUserId); await signInAgent(zendeskUserId); },
     refresh: render,
     ready: null,
   };
@@ -501,8 +509,8 @@
     await refresh();
     const sel = $('zd-agent');
     for (const a of info.agents) sel.append(el('option', { value: String(a.zendesk_user_id), text: a.name }));
-    currentAgent = info.agents.length ? info.agents[0].zendesk_user_id : null;
-    sel.addEventListener('change', () => { currentAgent = Number(sel.value); });
+    if (info.agents.length) await signInAgent(info.agents[0].zendesk_user_id);
+    sel.addEventListener('change', () => signInAgent(Number(sel.value)));
     $('app-icon').addEventListener('click', () => popover('toggle'));
     $('panel-toggle').addEventListener('click', () => { $('panel').hidden = !$('panel').hidden; if (!$('panel').hidden) renderPanel(); });
     if (!zcli || zcli.locations.background) createFrame('background');

@@ -377,7 +377,7 @@ async fn update_many_job_status_limit_and_merge() {
         .as_u64()
         .unwrap();
     let body = json!({"tickets": [
-        {"id": open, "comment": {"body": "batched", "public": false}, "metadata": {"custom": {"op_keys": ["k1"]}}},
+        {"id": open, "comment": {"body": "batched", "public": false}, "metadata": {"op_keys": ["k1"]}},
         {"id": closed, "comment": {"body": "too late", "public": false}},
     ]});
     let r = http(

@@ -216,6 +216,7 @@ async fn call(
                 body: body.clone(),
                 source: "platform",
                 actor: None,
+                credential: crate::zendesk::Credential::ApiToken,
                 idempotency_key: None,
             },
         )

@@ -1,0 +1,223 @@
+//! Native tests of the Zendesk client against lists served as Zendesk documents them: pages of
+//! at most 100 records (cursor pagination: `page[size]`, `page[after]`, `meta.has_more`,
+//! `links.next`), `sort_order=desc` newest first, and the update's `metadata` kept as the audit's
+//! `metadata.custom` (Tickets API, "Setting Metadata").
+
+use agent_adapter::{
+    http::{HttpRequest, HttpResponse, Method, Transport},
+    zendesk::{TicketChange, Zendesk},
+};
+use futures::executor::block_on;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+
+/// One list, oldest first, served in documented cursor pages; every request is logged.
+#[derive(Default)]
+struct Pages {
+    /// The records under `key`, oldest first.
+    records: RefCell<Vec<Value>>,
+    key: &'static str,
+    log: RefCell<Vec<String>>,
+    /// The answer to `GET /api/v2/tickets/5.json`, when set.
+    ticket: Option<Value>,
+}
+
+fn query(url: &str, name: &str) -> Option<String> {
+    let (_, q) = url.split_once('?')?;
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .map(String::from)
+}
+
+impl Transport for &Pages {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        self.log
+            .borrow_mut()
+            .push(format!("{} {}", request.method.as_str(), request.url));
+        if let (Some(t), true) = (&self.ticket, request.url == "/api/v2/tickets/5.json") {
+            return Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: json!({ "ticket": t }).to_string(),
+            });
+        }
+        if request.method == Method::Put {
+            // An update: Zendesk keeps the `metadata` sent as the new audit's `metadata.custom`.
+            let metadata = request
+                .body
+                .as_ref()
+                .and_then(|b| b["ticket"].get("metadata").cloned())
+                .unwrap_or(json!({}));
+            let id = 9000 + self.records.borrow().len();
+            self.records.borrow_mut().push(json!({
+                "id": id,
+                "metadata": {"custom": metadata, "system": {"client": "test"}},
+                "events": [{"type": "Comment"}],
+            }));
+            return Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: json!({"ticket": {"id": 5, "status": "open"}}).to_string(),
+            });
+        }
+        let size: usize = query(&request.url, "page[size]")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100)
+            .min(100);
+        let after: usize = query(&request.url, "page[after]")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut all = self.records.borrow().clone();
+        if query(&request.url, "sort_order").as_deref() == Some("desc") {
+            all.reverse();
+        }
+        let page: Vec<Value> = all.iter().skip(after).take(size).cloned().collect();
+        let more = after + size < all.len();
+        let base = request.url.split('?').next().unwrap_or("");
+        let next = format!(
+            "https://acme.zendesk.com{base}?sort_order={}&page[size]={size}&page[after]={}",
+            query(&request.url, "sort_order").unwrap_or_else(|| "asc".into()),
+            after + size
+        );
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: json!({
+                self.key: page,
+                "meta": {"has_more": more, "after_cursor": (after + size).to_string()},
+                "links": {"next": if more { Value::String(next) } else { Value::Null }},
+            })
+            .to_string(),
+        })
+    }
+}
+
+fn audits(n: usize, key_at: Option<usize>) -> Pages {
+    let records = (0..n)
+        .map(|i| {
+            let custom = if Some(i) == key_at {
+                json!({"op_key": "call-1.2"})
+            } else {
+                json!({})
+            };
+            json!({"id": i, "metadata": {"custom": custom, "system": {}}, "events": []})
+        })
+        .collect();
+    Pages {
+        records: RefCell::new(records),
+        key: "audits",
+        ..Pages::default()
+    }
+}
+
+// #17: a ticket with 150 audits, the key in the oldest one: found on the second page.
+#[test]
+fn a_replay_reads_as_many_audit_pages_as_needed() {
+    let pages = audits(150, Some(0));
+    let zd = Zendesk::new(&pages);
+    assert_eq!(block_on(zd.update_applied(5, "call-1.2")), Ok(true));
+    let log = pages.log.borrow();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("sort_order=desc"), "{log:?}");
+    assert!(
+        log[1].starts_with("GET /api/v2/tickets/5/audits"),
+        "{log:?}"
+    );
+}
+
+// Newest first: a key in the latest audit is found with one read however long the history.
+#[test]
+fn the_newest_audits_are_read_first() {
+    let pages = audits(150, Some(149));
+    let zd = Zendesk::new(&pages);
+    assert_eq!(block_on(zd.update_applied(5, "call-1.2")), Ok(true));
+    assert_eq!(pages.log.borrow().len(), 1);
+    let none = audits(150, None);
+    let zd = Zendesk::new(&none);
+    assert_eq!(block_on(zd.update_applied(5, "call-1.2")), Ok(false));
+    assert_eq!(
+        none.log.borrow().len(),
+        2,
+        "every page read before saying no"
+    );
+}
+
+// #18 item 1: the key the adapter writes is found where Zendesk keeps it
+// (`audit.metadata.custom.op_key`), so a replay after an uncertain update does not write again.
+#[test]
+fn an_update_key_is_found_where_zendesk_stores_it() {
+    let pages = audits(3, None);
+    let zd = Zendesk::new(&pages);
+    let change = TicketChange {
+        comment: Some("Call ended".into()),
+        ..TicketChange::default()
+    };
+    block_on(zd.update_ticket(5, &change, Some("call-9.0"))).unwrap();
+    let stored = pages.records.borrow().last().cloned().unwrap();
+    assert_eq!(stored["metadata"]["custom"], json!({"op_key": "call-9.0"}));
+    assert_eq!(block_on(zd.update_applied(5, "call-9.0")), Ok(true));
+}
+
+// #18 item 5: a user with 150 requested tickets: all of them, newest first, in two reads.
+#[test]
+fn all_150_requested_tickets_are_read() {
+    let records = (1..=150)
+        .map(|i| {
+            json!({"id": i, "status": "open", "requester_id": 3, "subject": format!("T{i}"),
+                "created_at": format!("2024-05-01T10:{:02}:{:02}Z", i / 60, i % 60)})
+        })
+        .collect();
+    let pages = Pages {
+        records: RefCell::new(records),
+        key: "tickets",
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&pages);
+    let tickets = block_on(zd.requested_tickets(3)).unwrap();
+    assert_eq!(tickets.len(), 150);
+    assert_eq!((tickets[0].id, tickets[149].id), (150, 1), "newest first");
+    let log = pages.log.borrow();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("page[size]=100"), "{log:?}");
+}
+
+// #18 items 5-6: a merged ticket with 250 comments: the merge comment, the newest, is found on
+// the first page read newest first; without it in the newest 100 the next pages are read.
+#[test]
+fn a_merge_target_is_found_among_250_comments() {
+    let comments = |merge_at: usize| -> Vec<Value> {
+        (0..250)
+            .map(|i| {
+                let body = if i == merge_at {
+                    "This request was closed and merged into request #77.".to_string()
+                } else {
+                    format!("comment {i}")
+                };
+                json!({"id": i, "body": body, "public": false})
+            })
+            .collect()
+    };
+    let merged = json!({"id": 5, "status": "closed", "tags": ["closed_by_merge"]});
+    let pages = Pages {
+        records: RefCell::new(comments(249)),
+        key: "comments",
+        ticket: Some(merged.clone()),
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&pages);
+    assert_eq!(block_on(zd.merge_target(5)), Ok(Some(77)));
+    assert_eq!(
+        pages.log.borrow().len(),
+        2,
+        "the ticket, then one page of comments"
+    );
+    let older = Pages {
+        records: RefCell::new(comments(20)),
+        key: "comments",
+        ticket: Some(merged),
+        ..Pages::default()
+    };
+    let zd = Zendesk::new(&older);
+    assert_eq!(block_on(zd.merge_target(5)), Ok(Some(77)));
+    assert_eq!(older.log.borrow().len(), 4, "the ticket, then three pages");
+}
