@@ -101,16 +101,23 @@ impl HttpResponse {
         (200..300).contains(&self.status)
     }
 
-    /// The `Retry-After` header in whole seconds (rounded up), when it holds a number of
-    /// seconds that is not negative; `None` when absent or unreadable (an HTTP date included:
-    /// the APIs the adapter talks to send seconds).
+    /// The `Retry-After` header in whole seconds (rounded up) and clamped to
+    /// [`RETRY_AFTER_MIN_S`] … [`RETRY_AFTER_MAX_S`] (a 0 would retry at once, a huge value
+    /// would stop the adapter for days), when it holds a number of seconds that is not
+    /// negative; `None` when absent or unreadable (an HTTP date included: the APIs the adapter
+    /// talks to send seconds).
     pub fn retry_after_s(&self) -> Option<u64> {
         self.header("retry-after")
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| s.ceil() as u64)
+            .map(|s| (s.ceil() as u64).clamp(RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S))
     }
 }
+
+/// The shortest wait a `Retry-After` can ask for, in seconds.
+pub const RETRY_AFTER_MIN_S: u64 = 1;
+/// The longest wait a `Retry-After` can ask for, in seconds (one hour).
+pub const RETRY_AFTER_MAX_S: u64 = 3_600;
 
 /// Percent-encodes a path segment or a query-string value: everything but the unreserved
 /// characters of RFC 3986 (letters, digits, `-`, `_`, `.`, `~`) is escaped.
@@ -152,7 +159,9 @@ mod tests {
         let table = [
             ("7", Some(7)),
             (" 1.2 ", Some(2)),
-            ("0", Some(0)),
+            ("0", Some(1)),
+            ("86400", Some(3_600)),
+            ("1e30", Some(3_600)),
             ("-3", None),
             ("NaN", None),
             ("inf", None),
