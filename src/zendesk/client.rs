@@ -9,7 +9,7 @@ use crate::http::{HttpRequest, Method};
 use domain::crm::{Contact, Ticket};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::{cell::RefCell, collections::BTreeMap};
 
 /// UNCONFIRMED (reference/zendesk.md §5.1): user search sideloads each user's open ticket count
 /// with `include=open_ticket_count`, so a contact with none needs no ticket read.
@@ -36,6 +36,12 @@ fn idempotent(request: HttpRequest, ticket: &NewTicket) -> HttpRequest {
         Some(key) => request.header(IDEMPOTENCY_HEADER, key.clone()),
         None => request,
     }
+}
+
+/// Whether two numbers have the same digits (both are E.164 as the adapter writes them).
+fn same_digits(a: &str, b: &str) -> bool {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    digits(a) == digits(b)
 }
 
 /// Percent-encodes a query-string value (the crate's one encoder).
@@ -266,15 +272,25 @@ struct UserEnvelope {
     user: WireUser,
 }
 
+/// How many users this client created it remembers (number, id) for [`Zendesk::users_by_phone`].
+pub const RECENT_USERS: usize = 64;
+
 /// The Zendesk client.
 pub struct Zendesk<T> {
     transport: T,
+    /// The users this client created, newest last, by the phone they were created with: the
+    /// search index lags writes (seconds to minutes), so a caller whose contact was created
+    /// moments ago is read by id instead of being created again.
+    recent_users: RefCell<Vec<(String, u64)>>,
 }
 
 impl<T: Transport> Zendesk<T> {
     /// A client over `transport`.
     pub fn new(transport: T) -> Self {
-        Self { transport }
+        Self {
+            transport,
+            recent_users: RefCell::new(Vec::new()),
+        }
     }
 
     /// The transport (tests read its counters).
@@ -328,6 +344,24 @@ impl<T: Transport> Zendesk<T> {
                 next = next_page_path(&page);
             }
         }
+        // Users created here for this number that the search does not show yet: read by id.
+        let missing: Vec<u64> = self
+            .recent_users
+            .borrow()
+            .iter()
+            .filter(|(phone, _)| same_digits(phone, e164))
+            .map(|(_, id)| *id)
+            .filter(|id| !matches.contacts.iter().any(|c| c.id == *id))
+            .collect();
+        for id in missing {
+            match self.user(id).await {
+                Ok(contact) => matches.contacts.push(contact),
+                Err(ZendeskError::NotFound) => {
+                    self.recent_users.borrow_mut().retain(|(_, x)| *x != id)
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(matches)
     }
 
@@ -368,7 +402,12 @@ impl<T: Transport> Zendesk<T> {
         let one: UserEnvelope = self
             .call(HttpRequest::new(Method::Post, "/api/v2/users.json").json(body))
             .await?;
-        Ok(one.user.into_contact())
+        let contact = one.user.into_contact();
+        let mut recent = self.recent_users.borrow_mut();
+        recent.push((user.phone.clone(), contact.id));
+        let excess = recent.len().saturating_sub(RECENT_USERS);
+        recent.drain(..excess);
+        Ok(contact)
     }
 
     /// The tickets a user requested, most recently created first: every page, up to

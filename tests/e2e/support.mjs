@@ -43,8 +43,14 @@ export async function freePort() {
   });
 }
 
+/**
+ * Zendesk's search index lag for this run, ms: `searchLagMs`, else `SANDBOX_SEARCH_LAG_MS`, else 0
+ * (the fast tests see an index that is instant; the fault suite turns a lag on).
+ */
+const defaultSearchLag = () => Number(process.env.SANDBOX_SEARCH_LAG_MS ?? 0);
+
 /** Starts the sandbox on a free port and a browser; `stop()` ends both. */
-export async function startSandbox({ storage = false } = {}) {
+export async function startSandbox({ storage = false, searchLagMs = defaultSearchLag(), jobDelayMs = 0 } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
@@ -52,7 +58,8 @@ export async function startSandbox({ storage = false } = {}) {
   env.process = spawn(
     sandboxBin,
     ['--port', String(port), '--app-dir', join(root, 'dist'), '--queue-file', queue,
-      '--zaf-sdk', join(root, 'target/js/zaf_sdk.js')],
+      '--zaf-sdk', join(root, 'target/js/zaf_sdk.js'),
+      '--search-lag-ms', String(searchLagMs), '--job-delay-ms', String(jobDelayMs)],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   env.process.stdout.on('data', (d) => (env.output += d));

@@ -182,11 +182,18 @@ impl FakeZendesk {
                     .unwrap_or("")
                     .replace("%3A", ":")
                     .replace("%2A", "*");
-                let tail = q.trim_start_matches("phone:*");
+                let q = q.replace("%20", " ");
+                let tail = q
+                    .split(' ')
+                    .find_map(|t| t.strip_prefix("phone:*"))
+                    .unwrap_or("")
+                    .to_string();
                 let users: Vec<_> = s
                     .users
                     .iter()
-                    .filter(|(_, _, phone)| !tail.is_empty() && digits(phone).ends_with(tail))
+                    .filter(|(_, _, phone)| {
+                        !tail.is_empty() && digits(phone).ends_with(tail.as_str())
+                    })
                     .cloned()
                     .collect();
                 let mut counts = serde_json::Map::new();

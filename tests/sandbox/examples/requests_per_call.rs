@@ -147,6 +147,7 @@ async fn scenario(calls: usize, mode: Mode) -> Figures {
         queue_file: None,
         zaf_sdk: PathBuf::from("/nonexistent"),
         port: 0,
+        timing: Default::default(),
     })
     .await
     .expect("sandbox starts");

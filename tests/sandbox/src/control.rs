@@ -32,6 +32,7 @@ pub fn routes() -> Router<App> {
         .route("/info", get(info))
         .route("/sessions/end", post(end_sessions))
         .route("/zendesk_session", post(zendesk_session))
+        .route("/timing", get(get_timing).put(put_timing))
 }
 
 fn bad(status: StatusCode, text: impl Into<String>) -> Response {
@@ -221,6 +222,37 @@ async fn info(State(app): State<App>) -> Json<Value> {
         "platform_url": format!("http://localhost:{port}/platform"),
         "background_page": crate::background_page_exists(&app.config().app_dir),
     }))
+}
+
+/// `GET /_sandbox/timing`: the search index lag and bulk job delay, in ms.
+async fn get_timing(State(app): State<App>) -> Json<Value> {
+    Json(json!(app.world().timing))
+}
+
+/// `PUT /_sandbox/timing {"search_lag_ms"?, "job_delay_ms"?}`: how slow Zendesk's search index
+/// and bulk jobs are from now on (kept by resets).
+async fn put_timing(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    let ms = |key: &str| -> Result<Option<u64>, String> {
+        match body.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{key}: ms expected")),
+        }
+    };
+    let (lag, delay) = match (ms("search_lag_ms"), ms("job_delay_ms")) {
+        (Ok(lag), Ok(delay)) => (lag, delay),
+        (Err(e), _) | (_, Err(e)) => return bad(StatusCode::UNPROCESSABLE_ENTITY, e),
+    };
+    let mut w = app.world();
+    if let Some(lag) = lag {
+        w.timing.search_lag_ms = lag;
+    }
+    if let Some(delay) = delay {
+        w.timing.job_delay_ms = delay;
+    }
+    Json(json!(w.timing)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use sandbox::{fixtures, state::DEFAULT_RATE_LIMIT, Config};
 const USAGE: &str =
     "usage: sandbox [--port 8080] [--app-dir dist] [--fixture default|batching|empty|FILE.json] \
 [--rate-limit 700] [--queue-file target/sandbox/crm-queue.json] [--zaf-sdk PATH] \
-[--zcli http://localhost:4567]";
+[--zcli http://localhost:4567] [--search-lag-ms 0] [--job-delay-ms 0]";
 
 fn parse() -> Result<(Config, Option<String>), String> {
     let mut config = Config {
@@ -21,6 +21,7 @@ fn parse() -> Result<(Config, Option<String>), String> {
         queue_file: Some(PathBuf::from("target/sandbox/crm-queue.json")),
         zaf_sdk: PathBuf::from("target/js/zaf_sdk.js"),
         port: 8080,
+        timing: Default::default(),
     };
     let mut zcli = None;
     let mut args = std::env::args().skip(1);
@@ -47,6 +48,16 @@ fn parse() -> Result<(Config, Option<String>), String> {
             }
             "--queue-file" => config.queue_file = (!value.is_empty()).then(|| value.into()),
             "--zaf-sdk" => config.zaf_sdk = value.into(),
+            "--search-lag-ms" => {
+                config.timing.search_lag_ms = value
+                    .parse()
+                    .map_err(|_| format!("--search-lag-ms {value}: not a number"))?
+            }
+            "--job-delay-ms" => {
+                config.timing.job_delay_ms = value
+                    .parse()
+                    .map_err(|_| format!("--job-delay-ms {value}: not a number"))?
+            }
             "--zcli" => zcli = Some(value),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }

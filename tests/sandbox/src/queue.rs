@@ -361,7 +361,10 @@ async fn send(app: &App, req: &Request) -> Sent {
     else {
         return Sent::Outcome(Outcome::Failed);
     };
-    for _ in 0..20 {
+    // Polled until done (Zendesk's jobs are queued, then worked on), backing off from 200 ms to
+    // 5 s between polls: about two minutes in all before the outcome is taken as unknown.
+    for attempt in 0..30u32 {
+        let backoff = (200u64 << attempt.min(5)).min(5_000);
         let p = zendesk(app, "GET", format!("job_statuses/{job}.json"), Value::Null).await;
         let wait = match p.status {
             200 => {
@@ -373,11 +376,11 @@ async fn send(app: &App, req: &Request) -> Sent {
                 match js["status"].as_str() {
                     Some("completed") => return Sent::Outcome(job_outcome(js)),
                     Some("failed" | "killed") => return Sent::Unknown,
-                    _ => 200,
+                    _ => backoff,
                 }
             }
             429 => retry_after(&p) * 1_000,
-            _ => 1_000,
+            _ => backoff.max(1_000),
         };
         tokio::time::sleep(Duration::from_millis(wait)).await;
     }

@@ -138,13 +138,21 @@ impl RateBudget {
     }
 }
 
-/// A finished bulk job (`/job_statuses/{id}`).
+/// A bulk job (`/job_statuses/{id}`): `queued`, then `working`, then applied and `completed`.
 #[derive(Clone, Debug)]
 pub struct Job {
-    /// The `job_status` object.
+    /// The `job_status` object as it stands.
     pub status: Value,
-    /// Polls answered `queued` so far (the first poll says `working`, later ones `completed`).
+    /// Polls answered so far.
     pub polls: u32,
+    /// The updates still to apply: (ticket id, patch), with the acting user.
+    pub pending: Vec<(u64, Value)>,
+    /// Who queued it.
+    pub actor: Option<u64>,
+    /// When it starts `working` and when it is applied and `completed` (unix ms).
+    pub working_at_ms: i64,
+    /// When it is applied and `completed` (unix ms).
+    pub done_at_ms: i64,
 }
 
 /// A screen pop requested through the Talk Partner Edition display endpoints.
@@ -202,6 +210,14 @@ pub struct World {
     pub faults: Vec<Fault>,
     /// Account request budget.
     pub budget: RateBudget,
+    /// How Zendesk's timing is modelled (search index lag, bulk job delays); kept by resets.
+    pub timing: Timing,
+    /// When each user or ticket created through the API becomes searchable (unix ms); records
+    /// not listed are searchable.
+    pub indexed_at_ms: HashMap<u64, i64>,
+    /// The end users the platform's rules created, by number: the platform's own record, read
+    /// besides the search (which lags).
+    pub platform_contacts: Vec<(String, u64)>,
     next_id: u64,
     rng: u64,
 }
@@ -244,6 +260,9 @@ impl World {
             requests: Vec::new(),
             faults: Vec::new(),
             budget: RateBudget::new(rate_limit),
+            timing: Timing::default(),
+            indexed_at_ms: HashMap::new(),
+            platform_contacts: Vec::new(),
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
             rng: 0x9E37_79B9_7F4A_7C15,
         }
@@ -298,6 +317,21 @@ impl World {
         before - self.sessions.len()
     }
 
+    /// Records that user or ticket `id` was just created: searchable after the index lag.
+    pub fn index_later(&mut self, id: u64) {
+        if self.timing.search_lag_ms > 0 {
+            let at = crate::model::now_ms() + i64::try_from(self.timing.search_lag_ms).unwrap_or(0);
+            self.indexed_at_ms.insert(id, at);
+        }
+    }
+
+    /// Whether user or ticket `id` is in the search index yet.
+    pub fn searchable(&self, id: u64) -> bool {
+        self.indexed_at_ms
+            .get(&id)
+            .is_none_or(|at| *at <= crate::model::now_ms())
+    }
+
     /// The platform agent signed in with `token`.
     pub fn agent_for_token(&self, token: &str) -> Option<&Agent> {
         let id = self.sessions.get(token)?;
@@ -344,6 +378,19 @@ pub struct AgentEvent {
     pub event: Value,
 }
 
+/// How Zendesk's timing is modelled (`PUT /_sandbox/timing`, `--search-lag-ms`,
+/// `--job-delay-ms`). Both 0 by default: the fast tests see an index and jobs that are instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// How long a new user or ticket takes to be found by search (Zendesk: seconds to minutes).
+    #[serde(default)]
+    pub search_lag_ms: u64,
+    /// How long a bulk job stays `queued`, then `working`, before it is applied and `completed`
+    /// (each phase lasts this long).
+    #[serde(default)]
+    pub job_delay_ms: u64,
+}
+
 /// Start-up options.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -359,6 +406,8 @@ pub struct Config {
     pub zaf_sdk: PathBuf,
     /// The port, for URLs in answers.
     pub port: u16,
+    /// Zendesk's timing at start-up.
+    pub timing: Timing,
 }
 
 /// Shared handle to the sandbox, cloned into every handler.
@@ -384,7 +433,11 @@ impl App {
         let (events, _) = broadcast::channel(1_024);
         Ok(Self {
             inner: Arc::new(Inner {
-                world: Mutex::new(World::new(fixture, config.rate_limit)),
+                world: Mutex::new({
+                    let mut w = World::new(fixture, config.rate_limit);
+                    w.timing = config.timing;
+                    w
+                }),
                 zendesk_sessions: Mutex::new(HashMap::new()),
                 queue: Mutex::new(queue),
                 queue_wake: Notify::new(),
@@ -465,9 +518,14 @@ impl App {
     /// Replaces the world with `fixture`'s and empties the CRM queue.
     pub fn reset(&self, fixture: &str) -> Result<(), String> {
         let f = crate::fixtures::load(fixture)?;
-        let limit = self.world().budget.limit;
+        let (limit, timing) = {
+            let w = self.world();
+            (w.budget.limit, w.timing)
+        };
         self.queue().reset(&f.settings)?;
-        *self.world() = World::new(f, limit);
+        let mut world = World::new(f, limit);
+        world.timing = timing;
+        *self.world() = world;
         self.wake_queue();
         Ok(())
     }

@@ -182,6 +182,7 @@ pub async fn start(fixture: &str) -> std::net::SocketAddr {
         queue_file: None,
         zaf_sdk: std::path::PathBuf::from("/nonexistent"),
         port: 0,
+        timing: Default::default(),
     })
     .await
     .expect("the sandbox starts")

@@ -26,6 +26,7 @@ async fn start_with(fixture: &str, rate_limit: u32, queue_file: Option<PathBuf>)
         queue_file,
         zaf_sdk: PathBuf::from("/nonexistent"),
         port: 0,
+        timing: Default::default(),
     })
     .await
     .expect("server starts")

@@ -201,6 +201,7 @@ async fn static_files_are_served_only_from_inside_the_app_folder() {
         queue_file: None,
         zaf_sdk: std::path::PathBuf::from("/nonexistent"),
         port: 0,
+        timing: Default::default(),
     })
     .await
     .unwrap();
@@ -370,4 +371,195 @@ async fn a_ticket_with_250_comments_is_read_newest_first_in_pages() {
     }
     assert_eq!(bodies.len(), 250);
     assert_eq!(bodies.last().map(String::as_str), Some("ticket 0"));
+}
+
+// Search lags writes: with a 2 s index lag a new user is read by id at once but found by
+// `users/search` and `search` only after the lag. The platform keeps its own record of the
+// contacts it created, so a caller who calls again within the lag is found, not duplicated.
+#[tokio::test]
+async fn search_lags_new_users_and_the_platform_does_not_duplicate_a_new_caller() {
+    let addr = start("default").await;
+    let r = http(
+        addr,
+        "PUT",
+        "/_sandbox/timing",
+        Some(json!({"search_lag_ms": 2000})),
+        None,
+    )
+    .await;
+    assert_eq!(r.json()["search_lag_ms"], 2000);
+    let body = json!({"user": {"name": "Lagging", "phone": "+14155550199", "role": "end-user"}});
+    let r = http(addr, "POST", "/api/v2/users.json", Some(body), None).await;
+    let id = r.json()["user"]["id"].as_u64().unwrap();
+    let users_search = "/api/v2/users/search.json?query=phone:*4155550199";
+    let search = "/api/v2/search.json?query=type:user%20phone:14155550199";
+    let found = |j: Value, key: &str| {
+        j[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"].as_u64() == Some(id))
+    };
+    assert!(!found(
+        http(addr, "GET", users_search, None, None).await.json(),
+        "users"
+    ));
+    assert!(!found(
+        http(addr, "GET", search, None, None).await.json(),
+        "results"
+    ));
+    let by_id = http(addr, "GET", &format!("/api/v2/users/{id}.json"), None, None).await;
+    assert_eq!(by_id.status, 200, "a read by id is at once");
+
+    // The platform: two abandoned calls from a new number within the lag make one contact.
+    let number = "+14155550123";
+    for _ in 0..2 {
+        let r = http(
+            addr,
+            "POST",
+            "/_sandbox/events",
+            Some(json!({"type": "abandoned", "from": number, "menu": "Sales"})),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["rules"]["error"], Value::Null, "{}", r.text);
+    }
+    let s = state(addr).await;
+    let callers: Vec<&Value> = s["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["phone"] == number)
+        .collect();
+    assert_eq!(callers.len(), 1, "one contact for the caller, not two");
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(found(
+        http(addr, "GET", users_search, None, None).await.json(),
+        "users"
+    ));
+    assert!(found(
+        http(addr, "GET", search, None, None).await.json(),
+        "results"
+    ));
+}
+
+// Bulk jobs take their time: with a job delay, `update_many` is `queued`, then `working`, and
+// only then applied and `completed`; the tickets do not show the change before.
+#[tokio::test]
+async fn bulk_jobs_are_queued_then_working_then_completed() {
+    let addr = start("default").await;
+    http(
+        addr,
+        "PUT",
+        "/_sandbox/timing",
+        Some(json!({"job_delay_ms": 300})),
+        None,
+    )
+    .await;
+    let open = ticket_with_status(addr, "open").await;
+    let body = json!({"tickets": [{"id": open, "comment": {"body": "batched", "public": false},
+        "metadata": {"op_keys": ["k1"]}}]});
+    let r = http(
+        addr,
+        "PUT",
+        "/api/v2/tickets/update_many.json",
+        Some(body),
+        None,
+    )
+    .await;
+    let id = r.json()["job_status"]["id"].as_str().unwrap().to_string();
+    let poll = || async {
+        http(
+            addr,
+            "GET",
+            &format!("/api/v2/job_statuses/{id}.json"),
+            None,
+            None,
+        )
+        .await
+        .json()["job_status"]
+            .clone()
+    };
+    let comments = || async {
+        let s = state(addr).await;
+        s["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == open)
+            .map(|t| t["comments"].as_array().unwrap().len())
+            .unwrap()
+    };
+    let before = comments().await;
+    assert_eq!(poll().await["status"], "queued");
+    assert_eq!(comments().await, before, "not applied while queued");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let working = poll().await;
+    assert_eq!(working["status"], "working");
+    assert_eq!(working["results"], Value::Null);
+    assert_eq!(comments().await, before, "not applied while working");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let done = poll().await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["results"][0]["success"], true);
+    assert_eq!(comments().await, before + 1);
+    let all = audits(addr, open).await;
+    assert_eq!(
+        all.last().unwrap()["metadata"]["custom"]["op_keys"],
+        json!(["k1"])
+    );
+}
+
+// Phones as Zendesk takes them: 422 for a phone that is not one, and a phone identity belongs
+// to one user only.
+#[tokio::test]
+async fn phones_are_checked_and_owned_once() {
+    let addr = start("default").await;
+    let body = json!({"user": {"name": "Pat", "phone": "+14155550111", "role": "end-user"}});
+    let r = http(addr, "POST", "/api/v2/users.json", Some(body), None).await;
+    assert_eq!(r.status, 201);
+    let pat = r.json()["user"]["id"].as_u64().unwrap();
+    let bad = json!({"user": {"name": "Bad", "phone": "call me maybe", "role": "end-user"}});
+    let r = http(addr, "POST", "/api/v2/users.json", Some(bad), None).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["details"]["phone"][0]["error"], "InvalidValue");
+    let r = http(
+        addr,
+        "PUT",
+        &format!("/api/v2/users/{pat}.json"),
+        Some(json!({"user": {"phone": "12"}})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+
+    // An identity another user has is refused.
+    let body = json!({"identity": {"type": "phone_number", "value": "+14155550222"}});
+    let r = http(
+        addr,
+        "POST",
+        &format!("/api/v2/users/{pat}/identities.json"),
+        Some(body.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let body2 = json!({"user": {"name": "Quinn", "role": "end-user"}});
+    let quinn = http(addr, "POST", "/api/v2/users.json", Some(body2), None)
+        .await
+        .json()["user"]["id"]
+        .as_u64()
+        .unwrap();
+    let r = http(
+        addr,
+        "POST",
+        &format!("/api/v2/users/{quinn}/identities.json"),
+        Some(body),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["details"]["value"][0]["error"], "DuplicateValue");
 }

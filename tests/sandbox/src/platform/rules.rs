@@ -293,6 +293,24 @@ async fn read_contacts(app: &App, number: &str, out: &mut Outcome) -> Result<Crm
         }
         crm.contacts.push(c);
     }
+    // Users the platform created for this number that the search does not show yet (its index
+    // lags): read by id.
+    let recorded: Vec<u64> = app
+        .world()
+        .platform_contacts
+        .iter()
+        .filter(|(n, _)| domain::phone::same_number(n, number, region))
+        .map(|(_, id)| *id)
+        .filter(|id| !crm.contacts.iter().any(|c| c.id == *id))
+        .collect();
+    for id in recorded {
+        let path = format!("users/{id}.json");
+        if let Ok(u) = call(app, "GET", &path, String::new(), Value::Null, out).await {
+            if let Some(c) = contact(&u["user"]).filter(|_| u["user"]["role"] == "end-user") {
+                crm.contacts.push(c);
+            }
+        }
+    }
     Ok(crm)
 }
 
@@ -510,8 +528,13 @@ async fn execute(
     for w in fold(actions, vm, number) {
         match w {
             Write::User { action, body } => {
+                let phone = body["user"]["phone"].as_str().map(String::from);
                 let r = call(app, "POST", "users.json", String::new(), body, out).await?;
                 let id = r["user"]["id"].as_u64().ok_or("POST users: no id")?;
+                if let Some(phone) = phone {
+                    // The platform's own record: search does not find the user for a while.
+                    app.world().platform_contacts.push((phone, id));
+                }
                 created[action] = Some(id);
                 out.users_created.push(id);
                 out.contact_id = Some(id);
