@@ -556,6 +556,10 @@ struct RecordingQueue {
     /// The next ops are taken, but the answer is lost (the page went away meanwhile).
     lose_answer: std::cell::Cell<bool>,
     asked: std::cell::Cell<usize>,
+    /// Recording links by call, as the platform keeps them.
+    recordings: std::cell::RefCell<std::collections::BTreeMap<u64, String>>,
+    /// True while the platform cannot be reached for a recording's link.
+    recordings_down: std::cell::Cell<bool>,
 }
 
 impl CrmQueue for &RecordingQueue {
@@ -573,6 +577,70 @@ impl CrmQueue for &RecordingQueue {
         self.asked.set(self.asked.get() + 1);
         Ok(!self.holding.get())
     }
+    async fn recording_of(&self, call_id: u64) -> Result<Option<String>, String> {
+        if self.recordings_down.get() {
+            return Err("the contact centre cannot be reached".into());
+        }
+        Ok(self.recordings.borrow().get(&call_id).cloned())
+    }
+}
+
+/// Everything the store holds, as text.
+fn stored_text(store: &MemoryStore) -> String {
+    store.keys().iter().filter_map(|k| store.get(k)).collect()
+}
+
+// #17: the browser's storage keeps no recording link (the platform has it): a job read back after
+// a reload asks the platform for the link before it writes, waits while it cannot, and writes the
+// comment and the voice comment with the real link.
+#[test]
+fn a_stored_job_keeps_no_recording_link_and_gets_it_from_the_platform() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let queue = RecordingQueue::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    let ticket = logged_call(&outbox, &zd, ann, "41");
+    let link = "https://recordings.example/41.mp3";
+    assert!(outbox.enqueue_with_recording(
+        "41.ended",
+        ended("41", ticket),
+        None,
+        Some(link.into())
+    ));
+    let stored = stored_text(&store);
+    assert!(stored.contains("41.ended"), "the job is stored: {stored}");
+    assert!(
+        !stored.contains("recordings.example"),
+        "but not the link: {stored}"
+    );
+    drop(outbox);
+
+    // The reloaded page, with the platform out of reach: the job waits, nothing is written.
+    let outbox = Outbox::open(store.clone(), AGENT);
+    queue.recordings_down.set(true);
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 1_000));
+    assert!(report.completed.is_empty());
+    assert!(report.wake_at_ms.is_some(), "tried again later");
+    let t = fake.tickets().into_iter().find(|t| t.id == ticket).unwrap();
+    assert_eq!(
+        t.comments.len(),
+        1,
+        "only the call's details so far: {:?}",
+        t.comments
+    );
+
+    queue.recordings_down.set(false);
+    queue.recordings.borrow_mut().insert(41, link.into());
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 10_000_000));
+    assert_eq!(report.completed, vec!["41.ended".to_owned()]);
+    let t = fake.tickets().into_iter().find(|t| t.id == ticket).unwrap();
+    assert!(t.comments[1].contains(link), "{:?}", t.comments);
+    assert!(!t.comments[1].contains("withheld"), "{:?}", t.comments);
+    assert_eq!(t.voice_comments, 1);
+    assert_eq!(t.voice_data[0]["recording_url"], link);
+    assert!(!stored_text(&store).contains("recordings.example"));
 }
 
 // A comment handed to the platform's queue whose answer was lost at a reload, resumed after
@@ -691,29 +759,34 @@ fn batched_comments_go_to_the_platform_queue() {
     };
     let store = MemoryStore::default();
     let outbox = Outbox::open(store.clone(), AGENT);
-    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    outbox.enqueue("1.placed", placed("1", ann));
     let report = block_on(outbox.run_with(&zd, &&queue, batching, 0));
     let ticket = report.created_tickets[0].1;
     fake.reset_counts();
-    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    outbox.enqueue("1.ended", ended("1", ticket));
     queue.refuse_next.set(true);
     let report = block_on(outbox.run_with(&zd, &&queue, batching, 0));
     assert!(
         report.completed.is_empty() && report.wake_at_ms.is_some(),
         "retried later"
     );
+    // After the reload, the stored job asks the platform for the recording's link.
+    queue
+        .recordings
+        .borrow_mut()
+        .insert(1, "https://recordings.example/1.mp3".into());
     let outbox = Outbox::open(store, AGENT);
     let report = block_on(outbox.run_with(&zd, &&queue, batching, 10_000));
-    assert_eq!(report.completed, ["call-1.ended"]);
+    assert_eq!(report.completed, ["1.ended"]);
     let ops = queue.ops.borrow();
     assert_eq!(ops.len(), 1, "{ops:?}");
     assert_eq!(ops[0]["kind"], "add_comment");
     assert_eq!(ops[0]["ticket_id"], ticket);
-    assert_eq!(ops[0]["key"], "call-1.ended.0");
+    assert_eq!(ops[0]["key"], "1.ended.0");
     let body = ops[0]["body"].as_str().unwrap();
     assert!(body.starts_with("Call finished"), "{body}");
     assert!(
-        body.contains("https://recordings.example/call-1.mp3"),
+        body.contains("https://recordings.example/1.mp3"),
         "UPD-7: the recording link"
     );
     let t = &fake.tickets()[0];

@@ -279,6 +279,16 @@ pub enum Label {
     WritesExpired,
     /// Writes refused by Zendesk (401/403) wait; said beside the refusal.
     WritesWaitForAccess,
+    /// The dial screen's Sign out button.
+    SignOut,
+    /// Shown on the sign-in form after the agent signed out.
+    SignedOut,
+    /// After sign-out: writes not yet made were handed to the platform.
+    WritesHandedOver,
+    /// After sign-out: writes not yet made stay in this browser (the platform was out of reach).
+    WritesKeptHere,
+    /// Sign out refused while a call is on.
+    SignOutAfterCall,
 }
 
 impl Label {
@@ -419,6 +429,11 @@ impl Label {
             WritesSetAside,
             WritesExpired,
             WritesWaitForAccess,
+            SignOut,
+            SignedOut,
+            WritesHandedOver,
+            WritesKeptHere,
+            SignOutAfterCall,
         ]
     };
 
@@ -559,6 +574,11 @@ impl Label {
             WritesSetAside => "Some Zendesk updates saved in this browser could not be read. They were kept aside, not sent: tell your administrator.",
             WritesExpired => "Zendesk updates older than three days were found in this browser and not sent; their calls are too old to log now. Count",
             WritesWaitForAccess => "The updates wait and are sent once Zendesk lets the adapter in again.",
+            SignOut => "Sign out",
+            SignedOut => "You are signed out.",
+            WritesHandedOver => "Zendesk updates not written yet are kept by the contact centre and written when you next sign in.",
+            WritesKeptHere => "The contact centre could not be reached: Zendesk updates not written yet stay in this browser until you sign in again here.",
+            SignOutAfterCall => "End the call before signing out.",
         }
     }
 }
@@ -818,6 +838,11 @@ mod tests {
             WritesSetAside => 130,
             WritesExpired => 131,
             WritesWaitForAccess => 132,
+            SignOut => 133,
+            SignedOut => 134,
+            WritesHandedOver => 135,
+            WritesKeptHere => 136,
+            SignOutAfterCall => 137,
         }
     }
 

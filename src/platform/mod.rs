@@ -380,6 +380,16 @@ impl<T: Transport> Platform<T> {
             .calls)
     }
 
+    /// One of the agent's calls (`GET /calls/{id}`), whatever its age.
+    pub async fn call_info(&self, call_id: u64) -> Result<CallInfo, PlatformError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            call: CallInfo,
+        }
+        let request = HttpRequest::new(Method::Get, format!("/calls/{call_id}"));
+        Ok(self.call::<Envelope>(request).await?.call)
+    }
+
     /// Answers an inbound call offered to the agent.
     pub async fn answer(&self, call_id: u64) -> Result<Call, PlatformError> {
         self.call_action(call_id, "answer", json!({})).await
@@ -440,6 +450,21 @@ impl<T: Transport> Platform<T> {
         }
         let request = HttpRequest::new(Method::Post, "/crm/ops").json(json!({"ops": ops}));
         Ok(self.call::<Accepted>(request).await?.accepted)
+    }
+
+    /// The agent's journal (for a frame without browser storage): sends this tab's changes
+    /// (`None` removes a key) and returns every entry the agent has after them.
+    pub async fn journal_sync(
+        &self,
+        changes: &std::collections::BTreeMap<String, Option<String>>,
+    ) -> Result<std::collections::BTreeMap<String, String>, PlatformError> {
+        #[derive(Deserialize)]
+        struct Journal {
+            entries: std::collections::BTreeMap<String, String>,
+        }
+        let request =
+            HttpRequest::new(Method::Post, "/agent/journal").json(json!({"set": changes}));
+        Ok(self.call::<Journal>(request).await?.entries)
     }
 }
 

@@ -63,4 +63,7 @@ impl Effects for Browser {
     fn route_to_ticket(&self, id: u64) {
         zaf_host::route_to_ticket(id)
     }
+    fn sign_out(&self) {
+        session::sign_out(self.adapter)
+    }
 }

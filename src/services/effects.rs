@@ -36,6 +36,8 @@ pub trait Effects {
     fn notify_error(&self, message: &str);
     /// Opens a ticket in the agent's workspace.
     fn route_to_ticket(&self, id: u64);
+    /// Signs the agent out of the platform (what is not written yet is kept).
+    fn sign_out(&self);
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.
@@ -55,6 +57,7 @@ impl Effects for NoEffects {
     fn read_clipboard(&self) {}
     fn notify_error(&self, _: &str) {}
     fn route_to_ticket(&self, _: u64) {}
+    fn sign_out(&self) {}
 }
 
 /// One intent handed to the outside world, as a [`Recording`] keeps it.
@@ -86,6 +89,8 @@ pub enum Intent {
     NotifyError(String),
     /// [`Effects::route_to_ticket`].
     RouteToTicket(u64),
+    /// [`Effects::sign_out`].
+    SignOut,
 }
 
 /// A fake outside world for tests: records each intent, in order, and does nothing else.
@@ -144,5 +149,8 @@ impl Effects for Recording {
     }
     fn route_to_ticket(&self, id: u64) {
         self.push(Intent::RouteToTicket(id))
+    }
+    fn sign_out(&self) {
+        self.push(Intent::SignOut)
     }
 }

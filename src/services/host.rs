@@ -5,8 +5,8 @@
 use crate::{
     platform::{EventStream, GlooTransport, Platform, PlatformEvent},
     services::{
-        crm::FetchKey, leader::Leader, live::Adapter, messages, outbox::Outbox,
-        storage::LocalStore, zaf_transport::ZafTransport,
+        crm::FetchKey, leader::Leader, live::Adapter, messages, outbox::Outbox, storage::PageStore,
+        zaf_transport::ZafTransport,
     },
     zaf::{CurrentUser, Subscription, Zaf},
     zendesk::{Gated, Zendesk, ZendeskError},
@@ -35,9 +35,12 @@ pub(crate) struct Backend {
     /// Zendesk's API, through ZAF, paused as a whole by a 429.
     pub(crate) zendesk: Zendesk<Gated<ZafTransport>>,
     /// The tab lease: which of the agent's tabs takes calls.
-    pub(crate) leader: Leader<LocalStore>,
+    pub(crate) leader: Leader<PageStore>,
+    /// Where the lease and the outbox are kept: localStorage, or the platform's journal when
+    /// the browser gives the frame no storage.
+    pub(crate) store: PageStore,
     /// The outbox, once the agent signed in.
-    pub(crate) outbox: RefCell<Option<Rc<Outbox<LocalStore>>>>,
+    pub(crate) outbox: RefCell<Option<Rc<Outbox<PageStore>>>>,
     /// What the rules decide with (settings, region).
     pub(crate) rules: RefCell<RuleContext>,
     /// How many settings reads were asked (the last one's answer is the one applied).
@@ -71,6 +74,7 @@ impl Backend {
     /// The connections of a page whose agent is `agent`, talking to the platform at
     /// `platform_url`, in the tab named `tab`.
     pub(crate) fn new(zaf: Zaf, agent: CurrentUser, platform_url: String, tab: String) -> Self {
+        let store = PageStore::for_this_page();
         Self {
             zaf: zaf.clone(),
             agent_zendesk: agent,
@@ -78,7 +82,8 @@ impl Backend {
             platform_url,
             // One 429 pauses every request of the page, reads and writes (item 3).
             zendesk: Zendesk::new(Gated::new(ZafTransport(zaf), now_ms)),
-            leader: Leader::new(LocalStore, tab),
+            leader: Leader::new(store.clone(), tab),
+            store,
             outbox: RefCell::new(None),
             rules: RefCell::new(RuleContext::default()),
             settings_asked: Cell::new(0),

@@ -18,7 +18,16 @@ use std::rc::Rc;
 
 /// Decides what `event` writes and queues it under `key`.
 pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
-    queue_writes(adapter, b, key, &decide_on(adapter, b, event), None);
+    let actions = decide_on(adapter, b, event);
+    queue_recorded(adapter, b, key, &actions, None, recording_of(event));
+}
+
+/// The recording link an event carries (kept out of storage: see `Job::recording_url`).
+fn recording_of(event: &Event) -> Option<String> {
+    match event {
+        Event::Ended { recording_url, .. } => recording_url.clone(),
+        _ => None,
+    }
 }
 
 /// Decides what the event `make` builds for a ticket writes, and queues it under `key` on
@@ -35,8 +44,9 @@ pub(crate) fn enqueue_on(
         CallTicket::Known(id) => (id, None),
         CallTicket::Pending(job) => (TICKET_OF_EARLIER_JOB, Some(job)),
     };
-    let actions = decide_on(adapter, b, &make(ticket_id));
-    queue_writes(adapter, b, key, &actions, earlier);
+    let event = make(ticket_id);
+    let actions = decide_on(adapter, b, &event);
+    queue_recorded(adapter, b, key, &actions, earlier, recording_of(&event));
 }
 
 /// What the rules decide `event` writes, on the CRM data known.
@@ -56,15 +66,24 @@ pub(crate) fn queue_writes(
     actions: &[Action],
     on_ticket_of: Option<JobKey>,
 ) {
+    queue_recorded(adapter, b, key, actions, on_ticket_of, None);
+}
+
+/// [`queue_writes`] for writes that may carry the call recording's link `recording`.
+fn queue_recorded(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    actions: &[Action],
+    on_ticket_of: Option<JobKey>,
+    recording: Option<String>,
+) {
     let Some(outbox) = b.outbox.borrow().clone() else {
         return;
     };
     let writes = fold(actions);
-    let key = key.to_string();
-    match on_ticket_of {
-        Some(earlier) => outbox.enqueue_on_ticket_of(&earlier.to_string(), &key, writes),
-        None => outbox.enqueue(&key, writes),
-    };
+    let earlier = on_ticket_of.map(|k| k.to_string());
+    outbox.enqueue_with_recording(&key.to_string(), writes, earlier.as_deref(), recording);
     run_outbox(adapter, b.clone());
 }
 

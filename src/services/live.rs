@@ -302,6 +302,20 @@ impl Adapter {
         }
     }
 
+    /// Signs out, unless a call is on (its end must be logged by this adapter): the draft is
+    /// dropped, and what is not written yet is kept (`services::session::sign_out`).
+    pub fn sign_out(&self) {
+        let call_on = self
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));
+        if call_on {
+            self.notice(self.word(Label::SignOutAfterCall));
+            return;
+        }
+        self.dial.set(None);
+        self.effects().sign_out();
+    }
+
     /// UI-12: discards the draft and shows a fresh dial screen.
     pub fn cancel(&self) {
         self.open_dial(EntryPoint::Keypad);

@@ -12,7 +12,6 @@ use crate::services::{
     messages,
     outbox::{Outbox, StorageNotice},
     resume::resume_calls,
-    storage::LocalStore,
 };
 use domain::dial::{DialContext, EntryPoint};
 use domain::labels::Label;
@@ -125,7 +124,12 @@ async fn start_session(
                     ..c.clone()
                 }
             });
-            let outbox = Outbox::open_for_tab(LocalStore, b.agent_zendesk.id, b.leader.tab_id());
+            // Without browser storage, what earlier pages left is on the platform: read it first;
+            // with it, writes handed over at a sign-out come back.
+            link_journal(&b).await;
+            take_back_writes(&b).await;
+            let outbox =
+                Outbox::open_for_tab(b.store.clone(), b.agent_zendesk.id, b.leader.tab_id());
             for notice in outbox.take_notices() {
                 storage_notice(adapter, notice);
             }
@@ -148,6 +152,126 @@ async fn start_session(
     }
 }
 
+/// Signs the agent out: the outbox stops once the write under way is done; what it has not
+/// written is handed to the platform's journal (where the next sign-in, in any browser, takes
+/// it back) and removed from this browser; the session ends on the platform (its token and
+/// resume credential stop working) and the sign-in form shows. If the platform cannot take the
+/// writes, they stay in this browser and the agent is told.
+pub(crate) fn sign_out(adapter: Adapter) {
+    leptos::task::spawn_local(async move {
+        let Some(b) = backend() else { return };
+        // The write under way finishes (a few seconds at most); no new run starts after.
+        for _ in 0..100 {
+            let running = b.outbox.borrow().as_ref().is_some_and(|o| o.is_running());
+            if !running {
+                break;
+            }
+            sleep(50).await;
+        }
+        b.outbox.borrow_mut().take();
+        let kept_here = hand_over_writes(&b).await;
+        b.stream.borrow_mut().take();
+        b.leader.release();
+        b.platform.end_session().await;
+        credential::clear();
+        adapter.call.set(None);
+        adapter.screen.set(Screen::SignIn);
+        let detail = match kept_here {
+            None => None,
+            Some(false) => Some(adapter.word(Label::WritesHandedOver)),
+            Some(true) => Some(adapter.word(Label::WritesKeptHere)),
+        };
+        adapter.banner.set(Some(crate::services::live::Banner {
+            text: adapter.word(Label::SignedOut),
+            detail,
+            kind: crate::services::live::BannerKind::Notice,
+        }));
+    });
+}
+
+/// Moves the agent's unwritten writes from this browser to the platform's journal. `None` when
+/// there were none; `Some(false)` when handed over; `Some(true)` when they stay here (the
+/// platform could not be reached). Without browser storage they are on the platform already.
+async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
+    use crate::services::{outbox, storage::Store};
+    if b.store.journal().is_some() {
+        return None;
+    }
+    let keys = outbox::agent_keys(&b.store.keys(), b.agent_zendesk.id);
+    let mut handed = std::collections::BTreeMap::new();
+    for key in &keys {
+        match b.store.get(key) {
+            Some(text) if outbox::holds_writes(&text) => {
+                handed.insert(key.clone(), Some(text));
+            }
+            // Finished keys only: nothing to keep.
+            _ => b.store.remove(key),
+        }
+    }
+    if handed.is_empty() {
+        return None;
+    }
+    match b.platform.journal_sync(&handed).await {
+        Ok(_) => {
+            for key in handed.keys() {
+                b.store.remove(key);
+            }
+            Some(false)
+        }
+        Err(_) => Some(true),
+    }
+}
+
+/// At sign-in in a browser that has storage: writes this agent handed to the platform at a
+/// sign-out (here or in another browser) come back into this browser's outbox, and leave the
+/// platform's journal.
+async fn take_back_writes(b: &Rc<Backend>) {
+    use crate::services::{outbox, storage::Store};
+    if b.store.journal().is_some() {
+        return;
+    }
+    let Ok(entries) = b.platform.journal_sync(&Default::default()).await else {
+        // Tried again at the next sign-in; nothing is lost meanwhile.
+        return;
+    };
+    let keys: Vec<String> = entries.keys().cloned().collect();
+    let mut taken = std::collections::BTreeMap::new();
+    for key in outbox::agent_keys(&keys, b.agent_zendesk.id) {
+        if b.store.get(&key).is_none() {
+            b.store.set(&key, &entries[&key]);
+        }
+        taken.insert(key, None);
+    }
+    if !taken.is_empty() {
+        let _ = b.platform.journal_sync(&taken).await;
+    }
+}
+
+/// Connects the platform's journal, when the page keeps its state there (storage blocked), and
+/// loads what earlier pages of the agent left.
+async fn link_journal(b: &Rc<Backend>) {
+    let Some(journal) = b.store.journal() else {
+        return;
+    };
+    if !journal.is_linked() {
+        let weak = Rc::downgrade(b);
+        journal.link(
+            Rc::new(move |changes| {
+                let weak = weak.clone();
+                Box::pin(async move {
+                    let b = weak.upgrade().ok_or("the page is closing")?;
+                    b.platform
+                        .journal_sync(&changes)
+                        .await
+                        .map_err(|e| e.to_string())
+                })
+            }),
+            Rc::new(leptos::task::spawn_local),
+        );
+    }
+    let _ = journal.flush().await;
+}
+
 /// Takes the tab lease and renews it while the page lives: from sign-in on, so a tab where
 /// nobody signed in never keeps calls from the one where the agent works.
 fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
@@ -159,6 +283,10 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
     leptos::task::spawn_local(async move {
         loop {
             sleep(RENEW_EVERY_MS as i32).await;
+            if !backend.platform.is_signed_in() {
+                // Signed out: another tab where the agent is signed in takes the calls.
+                continue;
+            }
             backend.leader.tick(now_ms());
             backend.leader.beat(now_ms());
             adopt_orphans(adapter, &backend);

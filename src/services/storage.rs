@@ -2,7 +2,12 @@
 //!
 //! Only operation data is stored: never a token, a password or any other secret.
 
-use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+use futures::{channel::oneshot, future::LocalBoxFuture};
+use std::{
+    cell::{Cell, RefCell},
+    collections::BTreeMap,
+    rc::Rc,
+};
 
 /// A small string store (localStorage in the browser, memory in tests).
 pub trait Store {
@@ -16,6 +21,10 @@ pub trait Store {
     fn keys(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Waits until what was set is kept where a reload finds it (at once for the browser's
+    /// storage; [`JournalStore`] sends it to the platform).
+    #[allow(async_fn_in_trait)]
+    async fn flush(&self) {}
 }
 
 /// An in-memory store; clones share their contents, like two tabs share localStorage.
@@ -48,6 +57,18 @@ impl LocalStore {
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok()?
     }
+
+    /// True when this frame may keep data in localStorage: the browser gives it one and a
+    /// write sticks (blocked third-party storage throws, a full one refuses).
+    pub fn usable() -> bool {
+        const PROBE: &str = "agent-adapter.probe";
+        let Some(s) = Self::storage() else {
+            return false;
+        };
+        let kept = s.set_item(PROBE, "1").is_ok() && s.get_item(PROBE).ok().flatten().is_some();
+        let _ = s.remove_item(PROBE);
+        kept
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -71,5 +92,398 @@ impl Store for LocalStore {
         };
         let n = s.length().unwrap_or(0);
         (0..n).filter_map(|i| s.key(i).ok().flatten()).collect()
+    }
+}
+
+/// One exchange with the platform's journal: this tab's changes (`None` removes) out, every
+/// entry the agent has back.
+pub type JournalSync = Rc<
+    dyn Fn(
+        BTreeMap<String, Option<String>>,
+    ) -> LocalBoxFuture<'static, Result<BTreeMap<String, String>, String>>,
+>;
+
+/// Starts a task (the browser's `spawn_local`; a test's executor).
+pub type Spawn = Rc<dyn Fn(LocalBoxFuture<'static, ()>)>;
+
+/// Storage kept on the platform, for a frame the browser gives no storage (third-party storage
+/// blocked): what the page would keep in localStorage (its outbox, the tab lease) lives in the
+/// platform's journal for the agent (`POST /agent/journal`), so a reload or another tab finds it.
+///
+/// Reads are served from memory. A change is held in memory and sent in the background; the
+/// outbox waits for [`JournalStore::flush`] before each Zendesk request, so what a reload needs
+/// is on the platform before anything is written. Each exchange also brings back what the
+/// agent's other tabs wrote (their leases and outboxes), as localStorage would.
+#[derive(Clone, Default)]
+pub struct JournalStore(Rc<Journal>);
+
+#[derive(Default)]
+struct Journal {
+    /// The entries as this tab sees them (its own changes included).
+    entries: RefCell<BTreeMap<String, Option<String>>>,
+    /// Changes not sent yet.
+    unsent: RefCell<BTreeMap<String, Option<String>>>,
+    /// True while an exchange is under way.
+    busy: Cell<bool>,
+    /// Who waits for the exchange under way to end.
+    waiting: RefCell<Vec<oneshot::Sender<()>>>,
+    /// The platform, once signed in.
+    link: RefCell<Option<(JournalSync, Spawn)>>,
+}
+
+impl JournalStore {
+    /// Connects the store to the platform's journal (after sign-in). The first [`flush`]
+    /// loads what earlier pages left.
+    ///
+    /// [`flush`]: JournalStore::flush
+    pub fn link(&self, sync: JournalSync, spawn: Spawn) {
+        *self.0.link.borrow_mut() = Some((sync, spawn));
+    }
+
+    /// True once linked to the platform.
+    pub fn is_linked(&self) -> bool {
+        self.0.link.borrow().is_some()
+    }
+
+    /// Sends what changed and reads what the other tabs wrote; returns once every change made
+    /// before the call is on the platform (or the platform could not be reached: `Err`, and the
+    /// changes stay queued for the next exchange).
+    pub async fn flush(&self) -> Result<(), String> {
+        // A change made while an exchange is under way is sent by the next one; a few rounds
+        // cover any interleaving, and a platform that keeps failing ends the wait.
+        for _ in 0..4 {
+            if self.0.busy.get() {
+                let (tx, rx) = oneshot::channel();
+                self.0.waiting.borrow_mut().push(tx);
+                let _ = rx.await;
+                continue;
+            }
+            self.exchange().await?;
+            if self.0.unsent.borrow().is_empty() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// One exchange: the unsent changes out, the agent's journal in.
+    async fn exchange(&self) -> Result<(), String> {
+        let Some((sync, _)) = self.0.link.borrow().clone() else {
+            return Err("the platform's journal is not connected".into());
+        };
+        let sent = std::mem::take(&mut *self.0.unsent.borrow_mut());
+        self.0.busy.set(true);
+        let answer = sync(sent.clone()).await;
+        self.0.busy.set(false);
+        let result = match answer {
+            Ok(theirs) => {
+                // What the platform holds, except where this tab changed a key since.
+                let unsent = self.0.unsent.borrow();
+                let mut entries = self.0.entries.borrow_mut();
+                entries.retain(|k, _| unsent.contains_key(k));
+                for (k, v) in theirs {
+                    if !unsent.contains_key(&k) {
+                        entries.insert(k, Some(v));
+                    }
+                }
+                entries.retain(|_, v| v.is_some());
+                Ok(())
+            }
+            Err(e) => {
+                // Not sent: queued again, under any change made since.
+                let mut unsent = self.0.unsent.borrow_mut();
+                for (k, v) in sent {
+                    unsent.entry(k).or_insert(v);
+                }
+                Err(e)
+            }
+        };
+        for tx in self.0.waiting.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
+        result
+    }
+
+    /// Sends the changes in the background (one exchange at a time).
+    fn kick(&self) {
+        let Some((_, spawn)) = self.0.link.borrow().clone() else {
+            return;
+        };
+        if self.0.busy.get() {
+            // The exchange under way ends with a flush of what is left (below).
+            return;
+        }
+        let store = self.clone();
+        spawn(Box::pin(async move {
+            let _ = store.flush().await;
+        }));
+    }
+}
+
+impl Store for JournalStore {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.entries.borrow().get(key).cloned().flatten()
+    }
+    fn set(&self, key: &str, value: &str) {
+        let value = Some(value.to_owned());
+        self.0
+            .entries
+            .borrow_mut()
+            .insert(key.to_owned(), value.clone());
+        self.0.unsent.borrow_mut().insert(key.to_owned(), value);
+        self.kick();
+    }
+    fn remove(&self, key: &str) {
+        self.0.entries.borrow_mut().remove(key);
+        self.0.unsent.borrow_mut().insert(key.to_owned(), None);
+        self.kick();
+    }
+    fn keys(&self) -> Vec<String> {
+        self.0.entries.borrow().keys().cloned().collect()
+    }
+    async fn flush(&self) {
+        let _ = JournalStore::flush(self).await;
+    }
+}
+
+/// The page's store: the browser's localStorage where the frame may use it, else the
+/// platform's journal.
+#[cfg(target_arch = "wasm32")]
+#[derive(Clone)]
+pub enum PageStore {
+    /// localStorage.
+    Local(LocalStore),
+    /// The platform's journal (storage blocked).
+    Journal(JournalStore),
+}
+
+#[cfg(target_arch = "wasm32")]
+impl PageStore {
+    /// localStorage if this frame may use it, else the platform's journal.
+    pub fn for_this_page() -> Self {
+        if LocalStore::usable() {
+            PageStore::Local(LocalStore)
+        } else {
+            PageStore::Journal(JournalStore::default())
+        }
+    }
+
+    /// The journal, when the page keeps its state on the platform.
+    pub fn journal(&self) -> Option<&JournalStore> {
+        match self {
+            PageStore::Journal(j) => Some(j),
+            PageStore::Local(_) => None,
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Store for PageStore {
+    fn get(&self, key: &str) -> Option<String> {
+        match self {
+            PageStore::Local(s) => s.get(key),
+            PageStore::Journal(s) => s.get(key),
+        }
+    }
+    fn set(&self, key: &str, value: &str) {
+        match self {
+            PageStore::Local(s) => s.set(key, value),
+            PageStore::Journal(s) => s.set(key, value),
+        }
+    }
+    fn remove(&self, key: &str) {
+        match self {
+            PageStore::Local(s) => s.remove(key),
+            PageStore::Journal(s) => s.remove(key),
+        }
+    }
+    fn keys(&self) -> Vec<String> {
+        match self {
+            PageStore::Local(s) => s.keys(),
+            PageStore::Journal(s) => s.keys(),
+        }
+    }
+    async fn flush(&self) {
+        if let PageStore::Journal(s) = self {
+            let _ = s.flush().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    /// The platform's journal of one agent, as `POST /agent/journal` keeps it; `down` makes
+    /// it unreachable. Spawned exchanges are kept to be run when the test says.
+    #[derive(Clone, Default)]
+    struct Platform {
+        journal: Rc<RefCell<BTreeMap<String, String>>>,
+        down: Rc<Cell<bool>>,
+        exchanges: Rc<Cell<u32>>,
+        spawned: Rc<RefCell<Vec<LocalBoxFuture<'static, ()>>>>,
+    }
+
+    impl Platform {
+        /// A tab's store, linked to this platform.
+        fn tab(&self) -> JournalStore {
+            let store = JournalStore::default();
+            self.link(&store);
+            store
+        }
+
+        /// Links `store` to this platform (the page does at sign-in).
+        fn link(&self, store: &JournalStore) {
+            let me = self.clone();
+            let spawned = self.spawned.clone();
+            store.link(
+                Rc::new(move |changes| {
+                    let me = me.clone();
+                    Box::pin(async move {
+                        me.exchanges.set(me.exchanges.get() + 1);
+                        if me.down.get() {
+                            return Err("unreachable".to_owned());
+                        }
+                        let mut j = me.journal.borrow_mut();
+                        for (k, v) in changes {
+                            match v {
+                                Some(v) => j.insert(k, v),
+                                None => j.remove(&k),
+                            };
+                        }
+                        Ok(j.clone())
+                    })
+                }),
+                Rc::new(move |f| spawned.borrow_mut().push(f)),
+            );
+        }
+
+        /// Runs the background exchanges started so far.
+        fn run_spawned(&self) {
+            let tasks: Vec<_> = self.spawned.borrow_mut().drain(..).collect();
+            for t in tasks {
+                block_on(t);
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_reaches_the_platform_and_another_tab_reads_it() {
+        let platform = Platform::default();
+        let (a, b) = (platform.tab(), platform.tab());
+        a.set("k", "v1");
+        assert_eq!(a.get("k").as_deref(), Some("v1"), "read back at once");
+        assert!(
+            platform.journal.borrow().is_empty(),
+            "sent in the background"
+        );
+        platform.run_spawned();
+        assert_eq!(
+            platform.journal.borrow().get("k").map(String::as_str),
+            Some("v1")
+        );
+        assert_eq!(b.get("k"), None, "b has not exchanged yet");
+        block_on(b.flush()).unwrap();
+        assert_eq!(b.get("k").as_deref(), Some("v1"));
+        assert_eq!(b.keys(), vec!["k".to_owned()]);
+        b.remove("k");
+        block_on(b.flush()).unwrap();
+        block_on(a.flush()).unwrap();
+        assert_eq!(a.get("k"), None, "a removal by another tab is seen");
+    }
+
+    #[test]
+    fn flush_returns_once_the_change_is_kept_and_an_outage_keeps_it_queued() {
+        let platform = Platform::default();
+        let a = platform.tab();
+        platform.down.set(true);
+        a.set("outbox", "job-1");
+        assert!(block_on(a.flush()).is_err(), "the platform is down");
+        assert_eq!(a.get("outbox").as_deref(), Some("job-1"), "kept in memory");
+        platform.down.set(false);
+        a.set("lease", "tab-a");
+        block_on(a.flush()).unwrap();
+        let j = platform.journal.borrow();
+        assert_eq!(
+            j.get("outbox").map(String::as_str),
+            Some("job-1"),
+            "sent after the outage"
+        );
+        assert_eq!(j.get("lease").map(String::as_str), Some("tab-a"));
+    }
+
+    #[test]
+    fn a_newer_local_change_wins_over_the_platforms_older_value() {
+        let platform = Platform::default();
+        let (a, b) = (platform.tab(), platform.tab());
+        b.set("lease", "tab-b");
+        block_on(b.flush()).unwrap();
+        a.set("lease", "tab-a");
+        // The exchange sends a's change; what comes back is the platform's after it.
+        block_on(a.flush()).unwrap();
+        assert_eq!(a.get("lease").as_deref(), Some("tab-a"));
+        block_on(b.flush()).unwrap();
+        assert_eq!(
+            b.get("lease").as_deref(),
+            Some("tab-a"),
+            "the last write stays, as in localStorage"
+        );
+    }
+
+    #[test]
+    fn an_unlinked_store_keeps_its_changes_for_the_first_exchange() {
+        let platform = Platform::default();
+        let store = JournalStore::default();
+        store.set("lease", "early");
+        assert!(block_on(store.flush()).is_err(), "no platform yet");
+        platform
+            .journal
+            .borrow_mut()
+            .insert("outbox.old-tab".into(), "left".into());
+        // The page links its store at sign-in; what earlier pages left is loaded then, and
+        // what it set before is sent.
+        platform.link(&store);
+        block_on(store.flush()).unwrap();
+        assert_eq!(store.get("outbox.old-tab").as_deref(), Some("left"));
+        assert_eq!(store.get("lease").as_deref(), Some("early"));
+        assert_eq!(
+            platform.journal.borrow().get("lease").map(String::as_str),
+            Some("early")
+        );
+    }
+
+    #[test]
+    fn an_outbox_kept_on_the_platform_survives_a_reload() {
+        use crate::services::{outbox::Outbox, writes::Write};
+        use crate::zendesk::NewUser;
+        let platform = Platform::default();
+        let before = platform.tab();
+        let outbox = Outbox::open_for_tab(before.clone(), 7, "t1");
+        let write = Write::CreateUser(NewUser {
+            name: "Caller".into(),
+            phone: "+14155550100".into(),
+        });
+        assert!(outbox.enqueue("call-1.start", vec![write]));
+        block_on(before.flush()).unwrap();
+        drop(outbox);
+        // The reloaded page: a new tab id, a store that starts empty and loads at sign-in.
+        let after = platform.tab();
+        block_on(after.flush()).unwrap();
+        let outbox = Outbox::open_for_tab(after.clone(), 7, "t2");
+        assert!(outbox.jobs().is_empty(), "its own key is new");
+        assert_eq!(
+            outbox.adopt_orphans(|_| false),
+            1,
+            "the old tab's job is taken over"
+        );
+        assert_eq!(outbox.jobs()[0].key, "call-1.start");
+        block_on(after.flush()).unwrap();
+        let kept: Vec<_> = platform.journal.borrow().keys().cloned().collect();
+        assert_eq!(
+            kept,
+            vec!["agent-adapter.outbox.7.t2".to_owned()],
+            "moved to the new tab's key"
+        );
     }
 }

@@ -240,6 +240,16 @@ pub fn DialScreen() -> impl IntoView {
                     {word(Label::Call)}
                 </button>
             </div>
+            <div class=style::session>
+                <button
+                    type="button"
+                    class=style::sign_out
+                    data-testid="sign-out-button"
+                    on:click=move |_| adapter.sign_out()
+                >
+                    {word(Label::SignOut)}
+                </button>
+            </div>
         </section>
     }
 }

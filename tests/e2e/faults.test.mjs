@@ -21,6 +21,8 @@
 // what it holds. A default desktop Chrome gives third-party frames partitioned storage. Chromium
 // takes the last --disable-features switch, so this suite passes its own list without
 // ThirdPartyStoragePartitioning (STORAGE_ARGS in support.mjs), and checks that the frame can use localStorage.
+// A second, shorter run uses Playwright's own arguments, so that the frame has no storage at all:
+// the adapter keeps its outbox and lease in the platform's journal, and must lose nothing either.
 //
 // Reload moments: the frame is reloaded right after a call's end, with that agent's writes
 // queued, held up by a 429, in flight, or handed to the platform's queue, whatever else is
@@ -35,7 +37,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, adapterFrame, signInIfAsked, ZAF_CDN } from './support.mjs';
+import { chromium } from 'playwright-core';
+import { startSandbox, adapterFrame, signInIfAsked, ZAF_CDN, CHROMIUM_ARGS } from './support.mjs';
 
 
 const AGENTS = ['ada@sandbox.test', 'ben@sandbox.test', 'cleo@sandbox.test'];
@@ -96,28 +99,34 @@ async function settings(developer = {}) {
 const batching = (on) => settings({ batch_add_comment: on, batch_ticket_update: on, batch_frequency_s: 2 });
 
 /**
- * The adapter's persisted outbox in the agent's frame (what a reload resumes from): each tab
- * keeps its own under `agent-adapter.outbox.<agent>.<tab>`; a tab gone leaves its own for the
- * next to take over. All of the agent's are read together.
+ * The adapter's persisted outbox (what a reload resumes from): each tab keeps its own under
+ * `agent-adapter.outbox.<agent>.<tab>`; a tab gone leaves its own for the next to take over. All
+ * of the agent's are read together: from the frame's localStorage, or, where the browser gives
+ * the frame no storage, from the platform's journal that keeps them instead.
  */
 async function outbox(agent) {
-  return agent.app.evaluate((prefix) => {
-    const all = { jobs: [], finished: [] };
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key !== prefix && !key.startsWith(`${prefix}.`)) continue;
-      // The outbox's envelope (services::envelope): {v, saved_ms, state}.
-      const stored = JSON.parse(localStorage.getItem(key));
-      const box = stored.state ?? stored;
-      all.jobs.push(...box.jobs);
-      all.finished.push(...(box.finished ?? []));
-    }
-    return all;
-  }, `agent-adapter.outbox.${agent.zendeskId}`);
+  const prefix = `agent-adapter.outbox.${agent.zendeskId}`;
+  const stored = agent.noStorage
+    ? Object.entries((await api('GET', '/_sandbox/journals')).journals[agent.email] ?? {})
+    : await agent.app.evaluate(() => Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)]));
+  const all = { jobs: [], finished: [] };
+  for (const [key, value] of stored) {
+    if (key !== prefix && !key.startsWith(`${prefix}.`)) continue;
+    // The outbox's envelope (services::envelope): {v, saved_ms, state}.
+    const parsed = JSON.parse(value);
+    const box = parsed.state ?? parsed;
+    all.jobs.push(...box.jobs);
+    all.finished.push(...(box.finished ?? []));
+  }
+  return all;
 }
 
-const leaseHolder = (agent) =>
-  agent.app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder ?? null);
+const leaseHolder = async (agent) => {
+  const text = agent.noStorage
+    ? (await api('GET', '/_sandbox/journals')).journals[agent.email]?.['agent-adapter.leader']
+    : await agent.app.evaluate(() => localStorage.getItem('agent-adapter.leader'));
+  return JSON.parse(text ?? 'null')?.holder ?? null;
+};
 
 /** True while a ticket creation of this frame waits. */
 const creationPending = (box) => box.jobs.some((j) => j.writes.some((w, i) => i >= j.done && w.CreateTicket));
@@ -146,15 +155,15 @@ async function reloadAndSignIn(agent) {
 }
 
 /** A workspace of its own for `email`, the adapter opened and signed in. */
-async function openAgent(email, info) {
-  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+async function openAgent(email, info, { browser = env.browser, noStorage = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => (env.output += `pageerror (${email}): ${e.message}\n`));
   await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   const zendeskId = info.agents.find((a) => a.email === email).zendesk_user_id;
-  const agent = { email, zendeskId, context, page, app: null, reloads: 0, neverConnected: 0 };
+  const agent = { email, zendeskId, context, page, app: null, reloads: 0, neverConnected: 0, noStorage };
   await page.evaluate((id) => window.sandbox.setAgent(id), zendeskId);
   // The background location may have preloaded the top bar as the workspace's first agent.
   agent.app = page.frames().find((f) => f.url().includes('/app/index.html'));
@@ -169,7 +178,8 @@ async function openAgent(email, info) {
       return e.message;
     }
   });
-  assert.equal(stored, '1', 'the app frame has (partitioned) localStorage');
+  if (noStorage) assert.notEqual(stored, '1', 'the browser refuses the app frame localStorage');
+  else assert.equal(stored, '1', 'the app frame has (partitioned) localStorage');
   return agent;
 }
 
@@ -237,7 +247,12 @@ function commentsByCall(state, calls) {
   return { found, stray };
 }
 
-test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate no comment', { timeout: 240_000 }, async () => {
+/**
+ * One run of the suite: `callsPerAgent` calls by each agent, reloads at `reloadAt`, batching
+ * switched off after `batchingOffAt` calls in all; `browser` without storage for the frame
+ * when `noStorage`. Prints the figures under `label`; asserts 0 lost, 0 duplicated.
+ */
+async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCalls, browser = env.browser, noStorage = false }) {
   const started = Date.now();
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
   await batching(true);
@@ -251,7 +266,7 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   const appendTarget = targets.find((t) => t.phone === '+15550101100');
 
   const agents = [];
-  for (const email of AGENTS) agents.push(await openAgent(email, info));
+  for (const email of AGENTS) agents.push(await openAgent(email, info, { browser, noStorage }));
 
   await api('POST', '/_sandbox/faults', [
     { path_prefix: '/api/v2/', latency_ms: LATENCY_MS },
@@ -270,8 +285,8 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   let batchingPhase = 'on';
   const atReloads = [];
   const worker = async (agent, offset) => {
-    for (let i = 0; i < CALLS_PER_AGENT; i++) {
-      if (RELOAD_AT.includes(i)) {
+    for (let i = 0; i < callsPerAgent; i++) {
+      if (reloadAt.includes(i)) {
         // In the middle of the work: a call whose writes a fresh 429 burst holds up, then the
         // reload right after its end.
         await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets', status: 429, retry_after: 2, count: 2 });
@@ -286,7 +301,7 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
       }
       await call(agent, targets[(i + offset * 4) % targets.length]);
       total++;
-      if (total >= BATCHING_OFF_AT && batchingPhase === 'on') {
+      if (total >= batchingOffAt && batchingPhase === 'on') {
         batchingPhase = 'done';
         await batching(false);
       }
@@ -320,7 +335,7 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   const requests = (await api('GET', '/_sandbox/requests')).requests;
   const calls = s.platform_calls.filter((c) => c.direction === 'outbound');
   assert.equal(calls.length, total, 'every call placed reached the platform');
-  assert.ok(calls.length >= 200, `at least 200 calls: ${calls.length}`);
+  assert.ok(calls.length >= minCalls, `at least ${minCalls} calls: ${calls.length}`);
   assert.ok(calls.every((c) => c.status === 'ended'), 'every call ended');
 
   const { found, stray } = commentsByCall(s, calls);
@@ -382,13 +397,13 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   const n5xx = requests.filter((r) => r.status >= 500).length;
   const reloads = agents.reduce((n, a) => n + a.reloads, 0);
   const secs = (ms) => (ms / 1000).toFixed(1);
-  console.log(`fault suite: ${calls.length} calls, ${n429} 429s, ${n5xx} 5xx, ${reloads} reloads, latency ${LATENCY_MS} ms: `
+  console.log(`${label}: ${calls.length} calls, ${n429} 429s, ${n5xx} 5xx, ${reloads} reloads, latency ${LATENCY_MS} ms: `
     + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required; ${agents.length} agents, `
     + `${queuedDetails} call details and ${queuedEnds} call ends through the CRM queue; calls ${secs(callsDone - started)} s, drain ${secs(drained - callsDone)} s)`);
-  console.log(`fault suite: at each reload, outbox jobs/in flight/CRM queue ops: ${atReloads.join(', ')}; `
+  console.log(`${label}: at each reload, outbox jobs/in flight/CRM queue ops: ${atReloads.join(', ')}; `
     + `${agents.reduce((n, a) => n + a.neverConnected, 0)} calls never showed "Connected" (hung up while "Dialling…")`);
   if (lost || duplicated) {
-    console.log(`fault suite: ${lostUnqueued} of the ${lost} lost comments belong to outbox jobs no frame ever finished `
+    console.log(`${label}: ${lostUnqueued} of the ${lost} lost comments belong to outbox jobs no frame ever finished `
       + `(the call's event never reached the outbox); ${duplicatedBothWays} of the ${duplicated} duplicates were written `
       + 'both directly and by the CRM queue');
   }
@@ -397,7 +412,23 @@ test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate n
   assert.deepEqual(problems, [], `${lost} lost, ${duplicated} duplicated`);
   assert.equal(lost, 0);
   assert.equal(duplicated, 0);
-  assert.ok(n429 > 0 && n5xx > 0 && reloads >= 6, 'the faults happened');
+  assert.ok(n429 > 0 && n5xx > 0 && reloads >= agents.length * reloadAt.length, 'the faults happened');
+}
+
+
+test('fault suite: 429 bursts, 5xx, latency and app reloads lose and duplicate no comment', { timeout: 240_000 }, () =>
+  faultRun({ label: 'fault suite', callsPerAgent: CALLS_PER_AGENT, reloadAt: RELOAD_AT, batchingOffAt: BATCHING_OFF_AT, minCalls: 200 }));
+
+// The same with the browser refusing the app frame any storage (third-party storage blocked):
+// the adapter keeps its outbox and lease in the platform's journal, a reload signs in again
+// with the password (no resume credential can be kept) and still loses and repeats nothing.
+test('fault suite with storage blocked: the outbox kept on the platform loses and duplicates no comment', { timeout: 180_000 }, async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    await faultRun({ label: 'fault suite, storage blocked', callsPerAgent: 18, reloadAt: [5, 12], batchingOffAt: 27, minCalls: 54, browser, noStorage: true });
+  } finally {
+    await browser.close();
+  }
 });
 
 // No fault but latency, no reload: the end of a call arrives while the outbox is still writing

@@ -110,3 +110,66 @@ test('a session that ends mid-call shows sign-in with the reason, and the missed
   const t = (await state()).tickets.find((x) => x.id === ticket.id);
   assert.equal(ends(t), 1, 'still once');
 });
+
+// Sign-out cleans this browser up and loses nothing: with Zendesk's ticket API failing, a call's
+// writes wait in the outbox (stored without the recording's link); Sign out hands them to the
+// platform, leaves no outbox, lease or credential in the browser and ends the session; the next
+// sign-in takes them back and writes them, once, with the recording.
+test('sign-out hands unwritten writes to the platform, leaves nothing in the browser, and the next sign-in writes them once', async () => {
+  const { app } = await signedInPage(env);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets', status: 503 });
+  const anna = (await state()).users.find((u) => u.phone === '+15550101000');
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  const call = (await state()).platform_calls.at(-1);
+
+  const stored = async () => app.evaluate(() => Object.fromEntries(
+    Object.keys(localStorage).filter((k) => k.startsWith('agent-adapter.')).map((k) => [k, localStorage.getItem(k)])));
+  const kept = await eventually(async () => {
+    const s = await stored();
+    const text = Object.entries(s).filter(([k]) => k.startsWith('agent-adapter.outbox.')).map(([, v]) => v).join('');
+    assert.ok(text.includes(`${call.id}.ended`), `the end of the call waits in the outbox: ${Object.keys(s)}`);
+    return text;
+  }, 'the writes waiting');
+  assert.ok(!kept.includes('/recordings/'), 'the stored writes carry no recording link');
+  assert.ok(kept.includes('about:recording-withheld'), 'but say where it goes');
+
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=sign-out-button]').focus();
+  await app.locator('[data-testid=sign-out-button]').press('Enter');
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[role=status], [role=alert]', { hasText: 'You are signed out.' }).waitFor();
+  await app.getByText('kept by the contact centre').waitFor();
+  const left = await stored();
+  assert.deepEqual(Object.keys(left).filter((k) => k !== 'agent-adapter.probe'), [], `nothing of the agent's is left in localStorage: ${Object.keys(left)}`);
+  assert.deepEqual(await app.evaluate(() => ({ ...sessionStorage })), {}, 'no credential in the tab');
+  const journal = (await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {};
+  assert.ok(Object.values(journal).join('').includes(`${call.id}.ended`), 'the platform keeps the writes');
+  assert.equal((await state()).tickets.filter((t) => t.requester_id === anna.id && t.comments.some((c) => (c.body ?? '').includes(`Call ID: ${call.id}`))).length, 0,
+    'nothing written yet');
+
+  // Zendesk answers again; the agent signs in: the writes come back and are written, once.
+  await api('DELETE', '/_sandbox/faults');
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  const comments = async () => (await state()).tickets.flatMap((t) => t.comments)
+    .filter((c) => (c.body ?? '').includes(`Call ID: ${call.id}`) || (c.data?.recording_url ?? '').includes(`/recordings/${call.id}.`));
+  await eventually(async () => {
+    const c = await comments();
+    assert.equal(c.filter((x) => /^Call details/.test(x.body ?? '')).length, 1, 'the call details, once');
+    assert.equal(c.filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'the end of the call, once');
+    const finished = c.find((x) => /^Call finished/.test(x.body ?? ''));
+    assert.ok(finished.body.includes(`/recordings/${call.id}.mp3`), `with the recording's link from the platform: ${finished.body}`);
+    assert.equal(c.filter((x) => x.type !== 'Comment' && x.data?.recording_url).length, 1, 'and the voice comment');
+  }, 'the handed-over writes written after sign-in');
+  assert.deepEqual((await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {}, {}, 'taken back from the platform');
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal((await comments()).filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'still once');
+});

@@ -86,6 +86,78 @@ pub struct Job {
     /// How many times the write under way waited for the platform's queue.
     #[serde(default)]
     pub queue_waits: u32,
+    /// The call recording's link, in memory only: stored jobs carry [`RECORDING_WITHHELD`] in
+    /// its place (the platform keeps recordings; the browser keeps no link to one), and a job
+    /// read back from storage asks the platform for the link before it writes.
+    #[serde(skip)]
+    pub recording_url: Option<String>,
+    /// True when the writes carry [`RECORDING_WITHHELD`] where the link goes.
+    #[serde(default)]
+    pub recording_withheld: bool,
+}
+
+/// Stands for a call recording's link in stored jobs.
+pub const RECORDING_WITHHELD: &str = "about:recording-withheld";
+
+impl Job {
+    /// The links this job's writes carry: its voice comments' and the one it was given.
+    fn recording_links(&self) -> Vec<String> {
+        let mut links: Vec<String> = self
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::UpdateTicket { change, .. } => change
+                    .voice_comment
+                    .as_ref()
+                    .and_then(|v| v.recording_url().map(str::to_owned)),
+                _ => None,
+            })
+            .chain(self.recording_url.clone())
+            .filter(|u| !u.is_empty() && u != RECORDING_WITHHELD)
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    }
+
+    /// The job as it is stored: every recording link replaced by [`RECORDING_WITHHELD`].
+    fn withheld(&self) -> Job {
+        let links = self.recording_links();
+        let mut job = self.clone();
+        if links.is_empty() {
+            return job;
+        }
+        job.writes = replace_in_writes(&job.writes, &links, RECORDING_WITHHELD);
+        job.recording_withheld = true;
+        job
+    }
+
+    /// Puts the recording's link back where stored jobs withheld it.
+    pub fn with_recording(&self, url: &str) -> Job {
+        let mut job = self.clone();
+        job.writes = replace_in_writes(&job.writes, &[RECORDING_WITHHELD.to_owned()], url);
+        job.recording_withheld = false;
+        job.recording_url = Some(url.to_owned()).filter(|u| !u.is_empty());
+        job
+    }
+}
+
+/// `writes` with every occurrence of each of `from` (in comment texts, voice comments) made `to`.
+fn replace_in_writes(writes: &[Write], from: &[String], to: &str) -> Vec<Write> {
+    // JSON-escaped forms, so that a link is replaced as the serialized text holds it.
+    let escaped = |s: &str| {
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        let inner = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'));
+        inner.unwrap_or_default().to_owned()
+    };
+    let Ok(mut text) = serde_json::to_string(writes) else {
+        return writes.to_vec();
+    };
+    let to = escaped(to);
+    for f in from {
+        text = text.replace(&escaped(f), &to);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|_| writes.to_vec())
 }
 
 /// What a run of the outbox did.
@@ -124,6 +196,33 @@ struct State {
 
 /// The storage key of an agent's outbox (then `.{agent}` and, per tab, `.{tab}`).
 const OUTBOX_KEY: &str = "agent-adapter.outbox";
+
+/// The keys among `keys` that hold outbox data of `agent_id`: its outbox (any tab's) and what
+/// was set aside of it. Sign-out hands these to the platform; sign-in takes them back.
+pub fn agent_keys(keys: &[String], agent_id: u64) -> Vec<String> {
+    let own = format!("{OUTBOX_KEY}.{agent_id}");
+    let aside = envelope::set_aside_key(&own);
+    let under = |k: &str, root: &str| {
+        k == root
+            || k.strip_prefix(root)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|tab| !tab.is_empty() && !tab.contains('.'))
+    };
+    keys.iter()
+        .filter(|k| under(k, &own) || under(k, &aside))
+        .cloned()
+        .collect()
+}
+
+/// True when the stored outbox `text` holds writes not made yet (not only finished keys), or
+/// cannot be read (then it is kept, not judged).
+pub fn holds_writes(text: &str) -> bool {
+    match envelope::open::<State>(Some(text), envelope::wall_clock_ms()) {
+        Opened::State(state) | Opened::Expired(state) => !state.jobs.is_empty(),
+        Opened::Empty => false,
+        Opened::Unreadable => true,
+    }
+}
 
 /// The shortest wait after Zendesk refused access: long enough for the agent to sign in to
 /// Zendesk again, short enough that the writes follow soon after.
@@ -215,7 +314,14 @@ impl<S: Store> Outbox<S> {
     }
 
     fn persist(&self) {
-        if let Some(text) = envelope::seal(&*self.state.borrow(), envelope::wall_clock_ms()) {
+        let stored = {
+            let state = self.state.borrow();
+            State {
+                jobs: state.jobs.iter().map(Job::withheld).collect(),
+                ..state.clone()
+            }
+        };
+        if let Some(text) = envelope::seal(&stored, envelope::wall_clock_ms()) {
             self.store.set(&self.storage_key, &text);
         }
     }
@@ -277,17 +383,35 @@ impl<S: Store> Outbox<S> {
 
     /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.
     pub fn enqueue(&self, key: &str, writes: Vec<Write>) -> bool {
-        self.push(key, writes, None)
+        self.push(key, writes, None, None)
+    }
+
+    /// [`Outbox::enqueue`] (on the ticket of `earlier`, when named) for writes that carry the
+    /// call recording `recording`: the link is never stored (see [`Job::recording_url`]).
+    pub fn enqueue_with_recording(
+        &self,
+        key: &str,
+        writes: Vec<Write>,
+        earlier: Option<&str>,
+        recording: Option<String>,
+    ) -> bool {
+        self.push(key, writes, earlier.map(str::to_owned), recording)
     }
 
     /// Queues a job that writes to the ticket the job `earlier` created (named in `writes` as
     /// `Ref::Existing(TICKET_OF_EARLIER_JOB)`); it runs after that job, as every job runs after
     /// the ones queued before it.
     pub fn enqueue_on_ticket_of(&self, earlier: &str, key: &str, writes: Vec<Write>) -> bool {
-        self.push(key, writes, Some(earlier.to_owned()))
+        self.push(key, writes, Some(earlier.to_owned()), None)
     }
 
-    fn push(&self, key: &str, writes: Vec<Write>, ticket_of: Option<String>) -> bool {
+    fn push(
+        &self,
+        key: &str,
+        writes: Vec<Write>,
+        ticket_of: Option<String>,
+        recording_url: Option<String>,
+    ) -> bool {
         {
             let mut state = self.state.borrow_mut();
             let known =
@@ -308,6 +432,8 @@ impl<S: Store> Outbox<S> {
                 ticket_of,
                 batching: None,
                 queue_waits: 0,
+                recording_url,
+                recording_withheld: false,
             });
         }
         self.persist();

@@ -13,6 +13,9 @@ pub trait CrmQueue {
     async fn queue(&self, ops: &[Value]) -> Result<(), String>;
     /// True once the operation `key` has left the queue (written, or failed for good).
     async fn settled(&self, key: &str) -> Result<bool, String>;
+    /// The recording link of the agent's call `call_id` (stored jobs keep none); `None` when the
+    /// call has none or the platform no longer knows it.
+    async fn recording_of(&self, call_id: u64) -> Result<Option<String>, String>;
 }
 
 /// Which services go through the platform's queue (Developer Settings, BATCH rules).
@@ -109,6 +112,9 @@ impl CrmQueue for NoQueue {
     async fn settled(&self, _: &str) -> Result<bool, String> {
         Ok(true)
     }
+    async fn recording_of(&self, _: u64) -> Result<Option<String>, String> {
+        Ok(None)
+    }
 }
 
 impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
@@ -123,6 +129,14 @@ impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
             Ok(state) => Ok(state.is_settled()),
             // The queue does not know the key (a reset): nothing of it is waiting.
             Err(crate::platform::PlatformError::Refused(_)) => Ok(true),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+    async fn recording_of(&self, call_id: u64) -> Result<Option<String>, String> {
+        match self.call_info(call_id).await {
+            Ok(call) => Ok(call.recording_url),
+            // Not the agent's call, or gone: nothing to put back.
+            Err(crate::platform::PlatformError::Refused(_)) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
     }

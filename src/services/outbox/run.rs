@@ -85,6 +85,28 @@ impl<S: Store> Outbox<S> {
         clock: &dyn Fn() -> i64,
         report: &mut RunReport,
     ) -> Step {
+        if job.recording_withheld {
+            // Read back from storage, which keeps no recording link: the platform has it.
+            let call = domain::call::JobKey::parse(&job.key).map(|k| k.call);
+            let url = match call {
+                Some(call) => queue.recording_of(call).await,
+                None => Ok(None),
+            };
+            match url {
+                Ok(url) => {
+                    // A call the platform no longer knows leaves the link out, not the writes.
+                    job = job.with_recording(url.as_deref().unwrap_or_default());
+                    self.replace_first(job.clone());
+                }
+                Err(_) => {
+                    job.attempts += 1;
+                    let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+                    job.not_before_ms = at;
+                    self.replace_first(job);
+                    return Step::Wait(at);
+                }
+            }
+        }
         let index = job.done;
         let recovering = job.in_flight;
         let op_key = format!("{}.{index}", job.key);
@@ -97,6 +119,8 @@ impl<S: Store> Outbox<S> {
         let batching = *job.batching.get_or_insert(batching);
         job.in_flight = true;
         self.replace_first(job.clone());
+        // What a reload needs (this job, marked in flight) is kept before the request leaves.
+        self.store.flush().await;
         let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
             Write::CreateUser(user) => {
                 // A creation cut short by a reload may have landed: look for it first.

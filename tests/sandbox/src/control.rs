@@ -25,6 +25,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/state", get(state))
+        .route("/journals", get(journals))
         .route("/events", post(events))
         .route("/displays", get(displays))
         .route("/queue", get(queue))
@@ -168,6 +169,19 @@ async fn clear_requests(State(app): State<App>) -> Json<Value> {
 async fn state(State(app): State<App>) -> Json<Value> {
     let base = app.base();
     Json(app.world().dump(&base))
+}
+
+/// `GET /_sandbox/journals`: each agent's journal (`crate::journal`), by the agent's email:
+/// what adapters without browser storage keep on the platform (their outboxes, their lease).
+async fn journals(State(app): State<App>) -> Json<Value> {
+    let w = app.world();
+    let mut out = serde_json::Map::new();
+    for a in &w.agents {
+        if let Some(j) = w.journals.get(&a.id) {
+            out.insert(a.email.clone(), json!(j));
+        }
+    }
+    Json(json!({ "journals": out }))
 }
 
 async fn displays(State(app): State<App>, Query(q): Query<After>) -> Json<Value> {

@@ -15,6 +15,7 @@
 
 pub mod control;
 pub mod fixtures;
+pub mod journal;
 pub mod model;
 pub mod platform;
 pub mod queue;

@@ -31,6 +31,8 @@
 //!   an inbound IVR caller (TICKET-6), kept as the call's `picked_contact_id`. 409 `{"error":"not
 //!   an inbound call"}` for an outbound call, 422 without a numeric `contact_id`.
 //! - `POST /crm/ops`, `GET /crm/ops/{key}`: the CRM write queue ([`crate::queue`]).
+//! - `POST /agent/journal` `{"set":{key: value|null}}` → `{"entries":{…}}`: the agent's journal,
+//!   kept for frames the browser gives no storage ([`crate::journal`]).
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
 //!   dtmf, picked_contact_id, recording_url, …`) plus `type` and `call_id`, for `call.ringing`,
@@ -80,14 +82,15 @@ pub fn routes() -> Router<App> {
         .route("/calls/{id}/contact", post(pick_contact))
         .route("/crm/ops", post(crm_ops))
         .route("/crm/ops/{key}", get(crm_op))
+        .route("/agent/journal", post(crate::journal::sync))
         .route("/agent/events", get(events))
 }
 
-fn err(status: StatusCode, text: &str) -> Response {
+pub(crate) fn err(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({ "error": text }))).into_response()
 }
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     err(StatusCode::UNAUTHORIZED, "unauthorized")
 }
 
@@ -113,6 +116,11 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 fn agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
     let t = bearer(headers)?;
     app.world().agent_for_token(&t).cloned()
+}
+
+/// The agent whose bearer token `headers` carry, if it is a live session.
+pub(crate) fn signed_in_agent(app: &App, headers: &HeaderMap) -> Option<Agent> {
+    agent(app, headers)
 }
 
 #[derive(Deserialize)]

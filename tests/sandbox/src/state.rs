@@ -218,6 +218,8 @@ pub struct World {
     /// The end users the platform's rules created, by number: the platform's own record, read
     /// besides the search (which lags).
     pub platform_contacts: Vec<(String, u64)>,
+    /// Each agent's journal (`crate::journal`): what a frame without browser storage keeps.
+    pub journals: HashMap<u64, BTreeMap<String, String>>,
     next_id: u64,
     rng: u64,
 }
@@ -263,6 +265,7 @@ impl World {
             timing: Timing::default(),
             indexed_at_ms: HashMap::new(),
             platform_contacts: Vec::new(),
+            journals: HashMap::new(),
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
             rng: 0x9E37_79B9_7F4A_7C15,
         }

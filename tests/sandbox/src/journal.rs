@@ -1,0 +1,70 @@
+//! The platform's journal (`POST /platform/agent/journal`, DESIGN.md §5.2): where an adapter
+//! whose frame may not use the browser's storage (third-party storage blocked) keeps what it
+//! would have kept in localStorage: its outbox and its tab lease. The platform holds it per
+//! agent, so a reload, or another tab of the same agent, finds it again.
+//!
+//! One request does both ways: the body names the keys this tab set (a string) or removed
+//! (`null`), applied in order; the answer is every entry the agent has after that, so the tab
+//! also sees what its other tabs wrote.
+//!
+//! ```text
+//! POST /agent/journal  {"set": {"agent-adapter.outbox.7.t1": "{…}", "agent-adapter.leader": null}}
+//! 200 {"entries": {"agent-adapter.outbox.7.t1": "{…}", …}}
+//! ```
+//!
+//! Limits keep one agent from filling the platform: at most [`MAX_KEYS`] keys, a value at most
+//! [`MAX_VALUE_BYTES`]; a request over them is refused whole (413) and changes nothing.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+use crate::state::App;
+
+/// Most keys one agent's journal holds (an outbox per open tab, the lease, tab beats).
+pub const MAX_KEYS: usize = 64;
+/// Largest value (an outbox with its finished keys is a few tens of KB).
+pub const MAX_VALUE_BYTES: usize = 512 * 1024;
+
+#[derive(Deserialize)]
+pub(crate) struct Sync {
+    #[serde(default)]
+    set: BTreeMap<String, Option<String>>,
+}
+
+/// `POST /agent/journal`: applies this tab's changes, answers the agent's whole journal.
+pub(crate) async fn sync(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Option<Json<Sync>>,
+) -> Response {
+    let Some(agent) = crate::platform::signed_in_agent(&app, &headers) else {
+        return crate::platform::unauthorized();
+    };
+    let Some(Json(body)) = body else {
+        return crate::platform::err(
+            StatusCode::BAD_REQUEST,
+            "{set:{key:value|null}} is required",
+        );
+    };
+    let mut w = app.world();
+    let journal = w.journals.entry(agent.id).or_default();
+    let mut next = journal.clone();
+    for (key, value) in body.set {
+        match value {
+            Some(v) => next.insert(key, v),
+            None => next.remove(&key),
+        };
+    }
+    if next.len() > MAX_KEYS || next.values().any(|v| v.len() > MAX_VALUE_BYTES) {
+        return crate::platform::err(StatusCode::PAYLOAD_TOO_LARGE, "the journal is full");
+    }
+    *journal = next;
+    Json(json!({ "entries": journal })).into_response()
+}
