@@ -452,6 +452,29 @@ impl<T: Transport> Platform<T> {
         Ok(self.call::<Accepted>(request).await?.accepted)
     }
 
+    /// Tells the platform's directory that the adapter created end-user `user_id` for `phone`
+    /// (E.164): other agents' lookups, and this one's after a reload, find it while Zendesk's
+    /// search index still lags.
+    pub async fn report_contact(&self, phone: &str, user_id: u64) -> Result<(), PlatformError> {
+        let request = HttpRequest::new(Method::Post, "/contacts")
+            .json(json!({"phone": phone, "user_id": user_id}));
+        self.send(request).await.map(|_| ())
+    }
+
+    /// The users the platform's directory holds for `phone` (E.164), created lately by any
+    /// agent's adapter or by the platform itself.
+    pub async fn contacts_for(&self, phone: &str) -> Result<Vec<u64>, PlatformError> {
+        #[derive(Deserialize)]
+        struct Found {
+            user_ids: Vec<u64>,
+        }
+        let url = format!("/contacts?phone={}", crate::http::percent_encode(phone));
+        Ok(self
+            .call::<Found>(HttpRequest::new(Method::Get, url))
+            .await?
+            .user_ids)
+    }
+
     /// The agent's journal (for a frame without browser storage): sends this tab's changes
     /// (`None` removes a key) and returns every entry the agent has after them.
     pub async fn journal_sync(

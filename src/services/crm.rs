@@ -33,16 +33,37 @@ pub async fn lookup_number<T: Transport>(
     e164: &str,
     region: &str,
 ) -> Result<CrmState, ZendeskError> {
-    Ok(lookup_number_detailed(zendesk, e164, region).await?.crm)
+    Ok(
+        lookup_number_detailed(zendesk, e164, region, async { Vec::new() })
+            .await?
+            .crm,
+    )
 }
 
-/// [`lookup_number`], also saying whose tickets are known.
+/// [`lookup_number`], also saying whose tickets are known. `recorded` gives the users the
+/// platform's directory says were created for this number (by any agent's adapter, or by the
+/// platform, in the last minutes): read at the same time as the search, and read by id when the
+/// search does not show them yet (its index lags writes), so a caller created moments ago, by
+/// another agent or before a reload, is found rather than created again.
 pub async fn lookup_number_detailed<T: Transport>(
     zendesk: &Zendesk<T>,
     e164: &str,
     region: &str,
+    recorded: impl std::future::Future<Output = Vec<u64>>,
 ) -> Result<NumberLookup, ZendeskError> {
-    let found = zendesk.users_by_phone(e164).await?;
+    let (found, recorded) = futures::join!(zendesk.users_by_phone(e164), recorded);
+    let mut found = found?;
+    for id in recorded {
+        if found.contacts.iter().any(|c| c.id == id) {
+            continue;
+        }
+        match zendesk.user(id).await {
+            Ok(contact) => found.contacts.push(contact),
+            // Deleted, or merged away since: not a caller any more.
+            Err(ZendeskError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut crm = CrmState::default();
     for mut contact in found.contacts {
         if !contact.phones().any(|p| same_number(p, e164, region)) {

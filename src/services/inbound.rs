@@ -74,7 +74,7 @@ async fn show_offer(
     let region = adapter.context.with_untracked(|c| c.region.clone());
     // Waited for: the caller is looked up once the agent has been told.
     let _ = b.zaf.invoke(&notice).await;
-    match lookup_number_detailed(&b.zendesk, &from, &region).await {
+    match lookup_number_detailed(&b.zendesk, &from, &region, b.recorded_contacts(&from)).await {
         Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
         Err(e) => adapter.fail(zendesk_message(adapter, &e)),
     }
@@ -108,7 +108,8 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
                 .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
             {
                 // The offer's lookup may not have finished: look again (one read).
-                lookup_number_detailed(&b.zendesk, &call.plan.to, &region)
+                let to = &call.plan.to;
+                lookup_number_detailed(&b.zendesk, to, &region, b.recorded_contacts(to))
                     .await
                     .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
             } else {

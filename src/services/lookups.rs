@@ -70,7 +70,7 @@ pub(crate) fn refresh(adapter: Adapter) {
         for fetch in todo {
             let result = match &fetch {
                 Fetch::Number(n) => {
-                    lookup_number_detailed(&b.zendesk, n, &region)
+                    lookup_number_detailed(&b.zendesk, n, &region, b.recorded_contacts(n))
                         .await
                         .map(|found| {
                             let mut fetched = b.fetched.borrow_mut();

@@ -16,6 +16,9 @@ pub trait CrmQueue {
     /// The recording link of the agent's call `call_id` (stored jobs keep none); `None` when the
     /// call has none or the platform no longer knows it.
     async fn recording_of(&self, call_id: u64) -> Result<Option<String>, String>;
+    /// Tells the platform's directory about an end-user just created for `phone` (best effort:
+    /// a lookup that misses it falls back on Zendesk's search).
+    async fn contact_created(&self, _phone: &str, _user_id: u64) {}
 }
 
 /// Which services go through the platform's queue (Developer Settings, BATCH rules).
@@ -131,6 +134,9 @@ impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
             Err(crate::platform::PlatformError::Refused(_)) => Ok(true),
             Err(e) => Err(e.to_string()),
         }
+    }
+    async fn contact_created(&self, phone: &str, user_id: u64) {
+        let _ = self.report_contact(phone, user_id).await;
     }
     async fn recording_of(&self, call_id: u64) -> Result<Option<String>, String> {
         match self.call_info(call_id).await {

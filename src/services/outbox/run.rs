@@ -134,7 +134,13 @@ impl<S: Store> Outbox<S> {
                 };
                 match existing {
                     Ok(Some(contact)) => Ok(Some(contact.id)),
-                    Ok(None) => zendesk.create_user(&user).await.map(|c| Some(c.id)),
+                    Ok(None) => match zendesk.create_user(&user).await {
+                        Ok(created) => {
+                            queue.contact_created(&user.phone, created.id).await;
+                            Ok(Some(created.id))
+                        }
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
                 }
             }

@@ -14,6 +14,7 @@
 //! The server binds 127.0.0.1 only.
 
 pub mod control;
+pub mod directory;
 pub mod fixtures;
 pub mod journal;
 pub mod model;

@@ -31,6 +31,8 @@
 //!   an inbound IVR caller (TICKET-6), kept as the call's `picked_contact_id`. 409 `{"error":"not
 //!   an inbound call"}` for an outbound call, 422 without a numeric `contact_id`.
 //! - `POST /crm/ops`, `GET /crm/ops/{key}`: the CRM write queue ([`crate::queue`]).
+//! - `POST /contacts` `{"phone","user_id"}`, `GET /contacts?phone=` → `{"user_ids":[…]}`: the
+//!   directory of contacts created lately ([`crate::directory`]).
 //! - `POST /agent/journal` `{"set":{key: value|null}}` → `{"entries":{…}}`: the agent's journal,
 //!   kept for frames the browser gives no storage ([`crate::journal`]).
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
@@ -83,6 +85,10 @@ pub fn routes() -> Router<App> {
         .route("/crm/ops", post(crm_ops))
         .route("/crm/ops/{key}", get(crm_op))
         .route("/agent/journal", post(crate::journal::sync))
+        .route(
+            "/contacts",
+            post(crate::directory::report).get(crate::directory::lookup),
+        )
         .route("/agent/events", get(events))
 }
 
