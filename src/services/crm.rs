@@ -34,7 +34,7 @@ pub async fn lookup_number<T: Transport>(
     region: &str,
 ) -> Result<CrmState, ZendeskError> {
     Ok(
-        lookup_number_detailed(zendesk, e164, region, async { Vec::new() })
+        lookup_number_detailed(zendesk, e164, region, async { Vec::new() }, &[])
             .await?
             .crm,
     )
@@ -44,12 +44,14 @@ pub async fn lookup_number<T: Transport>(
 /// platform's directory says were created for this number (by any agent's adapter, or by the
 /// platform, in the last minutes): read at the same time as the search, and read by id when the
 /// search does not show them yet (its index lags writes), so a caller created moments ago, by
-/// another agent or before a reload, is found rather than created again.
+/// another agent or before a reload, is found rather than created again. The tickets of the
+/// contacts in `read_elsewhere` are left to the caller, which reads them at the same time.
 pub async fn lookup_number_detailed<T: Transport>(
     zendesk: &Zendesk<T>,
     e164: &str,
     region: &str,
     recorded: impl std::future::Future<Output = Vec<u64>>,
+    read_elsewhere: &[u64],
 ) -> Result<NumberLookup, ZendeskError> {
     let (found, recorded) = futures::join!(zendesk.users_by_phone(e164), recorded);
     let mut found = found?;
@@ -87,7 +89,7 @@ pub async fn lookup_number_detailed<T: Transport>(
         .collect();
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
-        if !tickets_known.contains(&id) {
+        if !tickets_known.contains(&id) && !read_elsewhere.contains(&id) {
             crm.tickets = zendesk.requested_tickets(id).await?;
             tickets_known.push(id);
         }

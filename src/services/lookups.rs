@@ -3,7 +3,7 @@
 
 use crate::{
     services::{
-        crm::{add_tickets_of, lookup_number_detailed, merge, FetchKey},
+        crm::{lookup_number_detailed, merge, FetchKey},
         host::{backend, sleep, zendesk_message, Backend},
         live::Adapter,
         messages,
@@ -66,86 +66,123 @@ pub(crate) fn refresh(adapter: Adapter) {
         }
     });
     adapter.loading.set(true);
+    // Every read at once (one round trip for what the screen shows): the contact's own
+    // tickets are read beside the number's search when the contact is known by id, so the
+    // search need not wait to read them after it.
+    let by_id: Vec<u64> = todo
+        .iter()
+        .filter_map(|f| match f {
+            Fetch::User(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
     leptos::task::spawn_local(async move {
-        for fetch in todo {
-            let result = match &fetch {
-                Fetch::Number(n) => {
-                    lookup_number_detailed(&b.zendesk, n, &region, b.recorded_contacts(n))
-                        .await
-                        .map(|found| {
-                            let mut fetched = b.fetched.borrow_mut();
-                            for id in &found.tickets_known {
-                                fetched.insert(FetchKey::TicketsOf(*id));
-                            }
-                            adapter.crm.update(|crm| merge(crm, found.crm));
-                        })
-                }
-                Fetch::User(id) => {
-                    // The number lookup often found this contact and its tickets already.
-                    let known = adapter.crm.with_untracked(|crm| crm.contact(*id).is_some());
-                    let user = if known {
-                        Ok(())
-                    } else {
-                        b.zendesk.user(*id).await.map(|user| {
-                            let found = domain::crm::CrmState {
-                                contacts: vec![user],
-                                tickets: vec![],
-                            };
-                            adapter.crm.update(|crm| merge(crm, found))
-                        })
-                    };
-                    match user {
-                        Ok(()) if b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) => {
-                            let mut crm = adapter.crm.get_untracked();
-                            let r = add_tickets_of(&b.zendesk, &mut crm, *id).await;
-                            adapter.crm.set(crm);
-                            if r.is_err() {
-                                b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
-                            }
-                            r
-                        }
-                        other => other,
-                    }
-                }
-                Fetch::Ticket(id) => match b.zendesk.ticket(*id).await {
-                    Ok(t) => {
-                        adapter.crm.update(|crm| {
-                            merge(
-                                crm,
-                                domain::crm::CrmState {
-                                    contacts: vec![],
-                                    tickets: vec![t],
-                                },
-                            )
-                        });
-                        Ok(())
-                    }
-                    // TEAM-10: absent from the CRM data means "not found" to the rules.
-                    Err(ZendeskError::NotFound) => Ok(()),
-                    Err(e) => Err(e),
-                },
-            };
-            match result {
-                Ok(()) => {
-                    let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
-                    adapter.pending.update(|p| fetch.mark(p, false));
-                    if retried && b.retries.borrow().is_empty() {
-                        // The lookup works again: the waiting notice goes by itself.
-                        let waiting = adapter.word(Label::LookupRetrying);
-                        if adapter.banner.with_untracked(|x| {
-                            x.as_ref().is_some_and(|x| x.text.starts_with(&waiting))
-                        }) {
-                            adapter.banner.set(None);
-                        }
-                    }
-                }
-                Err(e) => retry_later(adapter, &b, fetch, &e),
+        let reads = todo.into_iter().map(|fetch| {
+            let (b, region, by_id) = (b.clone(), region.clone(), by_id.clone());
+            async move {
+                let result = read(adapter, &b, &fetch, &region, &by_id).await;
+                settle(adapter, &b, fetch, result);
             }
-        }
+        });
+        futures::future::join_all(reads).await;
         adapter.loading.set(false);
         // What was fetched may name more to fetch (a ticket's requester).
         refresh(adapter);
     });
+}
+
+/// Performs one read and puts what it found in the CRM data.
+async fn read(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    fetch: &Fetch,
+    region: &str,
+    by_id: &[u64],
+) -> Result<(), ZendeskError> {
+    match fetch {
+        Fetch::Number(n) => {
+            let found =
+                lookup_number_detailed(&b.zendesk, n, region, b.recorded_contacts(n), by_id)
+                    .await?;
+            let mut fetched = b.fetched.borrow_mut();
+            for id in &found.tickets_known {
+                fetched.insert(FetchKey::TicketsOf(*id));
+            }
+            adapter.crm.update(|crm| merge(crm, found.crm));
+            Ok(())
+        }
+        Fetch::User(id) => {
+            // The user and their tickets at the same time.
+            let tickets_wanted = b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id));
+            let tickets = async {
+                if tickets_wanted {
+                    b.zendesk.requested_tickets(*id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (user, tickets) = futures::join!(b.zendesk.user(*id), tickets);
+            if tickets.is_err() {
+                b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
+            }
+            let user = user?;
+            adapter.crm.update(|crm| {
+                merge(
+                    crm,
+                    domain::crm::CrmState {
+                        contacts: vec![user],
+                        tickets: vec![],
+                    },
+                )
+            });
+            if let Some(tickets) = tickets? {
+                adapter.crm.update(|crm| {
+                    crm.tickets.retain(|t| t.requester_id != *id);
+                    crm.tickets.extend(tickets);
+                });
+            }
+            Ok(())
+        }
+        Fetch::Ticket(id) => match b.zendesk.ticket(*id).await {
+            Ok(t) => {
+                adapter.crm.update(|crm| {
+                    merge(
+                        crm,
+                        domain::crm::CrmState {
+                            contacts: vec![],
+                            tickets: vec![t],
+                        },
+                    )
+                });
+                Ok(())
+            }
+            // TEAM-10: absent from the CRM data means "not found" to the rules.
+            Err(ZendeskError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// A read answered: no longer pending (and the waiting notice goes once all work again), or
+/// failed: tried again after its backoff.
+fn settle(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, result: Result<(), ZendeskError>) {
+    match result {
+        Ok(()) => {
+            let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
+            adapter.pending.update(|p| fetch.mark(p, false));
+            if retried && b.retries.borrow().is_empty() {
+                // The lookup works again: the waiting notice goes by itself.
+                let waiting = adapter.word(Label::LookupRetrying);
+                if adapter
+                    .banner
+                    .with_untracked(|x| x.as_ref().is_some_and(|x| x.text.starts_with(&waiting)))
+                {
+                    adapter.banner.set(None);
+                }
+            }
+        }
+        Err(e) => retry_later(adapter, b, fetch, &e),
+    }
 }
 
 /// True while the open dial screen still depends on this read.
