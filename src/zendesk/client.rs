@@ -19,14 +19,20 @@ pub const OPEN_TICKET_COUNT_SIDELOAD: &str = "open_ticket_count";
 /// same key returns the ticket created the first time instead of a second one.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
-/// UNCONFIRMED (reference/zendesk.md §5.1): the `phone:` search matches a suffix wildcard on the
-/// digits, whatever format the number was stored in. The last 9 digits are specific enough to
-/// keep the candidate list short and short enough to skip country and trunk prefixes; the
-/// caller then keeps only exact E.164 matches (MATRIX-1).
+/// The user search that finds a caller: `role:end-user phone:*<last 9 digits>`.
+///
+/// - `role:end-user`: a caller is an end user; an agent or admin whose profile has the same
+///   number is never taken for the caller (Search API, user `role` property).
+/// - No `+`: Zendesk's Talk Partner Edition guide says to leave the `+` out of a phone search
+///   (with it, nothing is found), so only digits are sent.
+/// - UNCONFIRMED (reference/zendesk.md §5.1): the `phone:` search matches a suffix wildcard on
+///   the digits, whatever format the number was stored in. The last 9 digits are specific
+///   enough to keep the candidate list short and short enough to skip country and trunk
+///   prefixes; the caller then keeps only exact E.164 matches (MATRIX-1).
 pub fn phone_search_query(e164: &str) -> String {
     let digits: Vec<char> = e164.chars().filter(char::is_ascii_digit).collect();
     let tail: String = digits[digits.len().saturating_sub(9)..].iter().collect();
-    format!("phone:*{tail}")
+    format!("role:end-user phone:*{tail}")
 }
 
 /// A ticket creation carries its idempotency key, so a replay after a lost answer returns the
@@ -241,6 +247,25 @@ impl JobStatus {
     }
 }
 
+/// The types of custom ticket fields (Ticket Fields API, "Create Ticket Field"). System fields
+/// have types of their own (`subject`, `description`, `status`, `tickettype`, `priority`,
+/// `group`, `assignee`, `custom_status`, …) and are told from custom ones by type only:
+/// `removable` does not tell them apart, Zendesk answers `removable: true` for the system
+/// `tickettype` and `priority` fields.
+pub const CUSTOM_FIELD_TYPES: [&str; 11] = [
+    "text",
+    "textarea",
+    "checkbox",
+    "date",
+    "integer",
+    "decimal",
+    "regexp",
+    "partialcreditcard",
+    "multiselect",
+    "tagger",
+    "lookup",
+];
+
 /// A ticket field definition.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct TicketField {
@@ -258,6 +283,13 @@ pub struct TicketField {
 
 fn yes() -> bool {
     true
+}
+
+impl TicketField {
+    /// True for a custom field (one of [`CUSTOM_FIELD_TYPES`]), false for a system field.
+    pub fn is_custom(&self) -> bool {
+        CUSTOM_FIELD_TYPES.contains(&self.kind.as_str())
+    }
 }
 
 /// `{"ticket": …}`, the body of every single-ticket answer.
@@ -622,7 +654,10 @@ impl<T: Transport> Zendesk<T> {
         Ok(job.job_status)
     }
 
-    /// The account's ticket fields.
+    /// The account's custom ticket fields. Zendesk lists the system fields too (subject,
+    /// status, priority, …; Ticket Fields API, "List Ticket Fields"); they are left out by
+    /// type ([`TicketField::is_custom`]), so a system field is never taken for a custom one,
+    /// whatever its title.
     pub async fn ticket_fields(&self) -> Result<Vec<TicketField>, ZendeskError> {
         #[derive(Deserialize)]
         struct List {
@@ -631,7 +666,11 @@ impl<T: Transport> Zendesk<T> {
         let list: List = self
             .call(HttpRequest::new(Method::Get, "/api/v2/ticket_fields.json"))
             .await?;
-        Ok(list.ticket_fields)
+        Ok(list
+            .ticket_fields
+            .into_iter()
+            .filter(TicketField::is_custom)
+            .collect())
     }
 
     /// Creates a custom ticket field (FIELD-13).
@@ -665,5 +704,78 @@ impl<T: Transport> Zendesk<T> {
         self.call::<Value>(HttpRequest::new(Method::Post, url))
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::HttpResponse;
+    use futures::executor::block_on;
+
+    /// Answers every request with one body and keeps the URLs asked for.
+    struct Answer(Value, RefCell<Vec<String>>);
+
+    impl Transport for &Answer {
+        async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+            self.1.borrow_mut().push(request.url.clone());
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: self.0.to_string(),
+            })
+        }
+    }
+
+    // The caller search asks for end users only and never sends a `+` (Talk Partner Edition:
+    // a phone search with a `+` finds no one); the last 9 digits, whatever the format.
+    #[test]
+    fn the_phone_search_asks_for_end_users_by_digits_without_a_plus() {
+        assert_eq!(
+            phone_search_query("+14155550123"),
+            "role:end-user phone:*155550123"
+        );
+        assert_eq!(
+            phone_search_query("+44 20 7946 0958"),
+            "role:end-user phone:*079460958"
+        );
+        assert_eq!(phone_search_query("+3912"), "role:end-user phone:*3912");
+        for n in ["+14155550123", "+390299990001", "+1 (555) 010-1100", "+"] {
+            assert!(!phone_search_query(n).contains('+'), "{n}");
+        }
+        let zendesk = Answer(json!({"users": [], "next_page": null}), RefCell::default());
+        block_on(Zendesk::new(&zendesk).users_by_phone("+14155550123")).unwrap();
+        let url = zendesk.1.borrow()[0].clone();
+        assert!(
+            url.contains("query=role%3Aend-user%20phone%3A%2A155550123&"),
+            "{url}"
+        );
+        assert!(!url.contains("%2B"), "{url}");
+    }
+
+    // Zendesk lists the system fields before the custom ones; `tickettype` and `priority` say
+    // `removable: true`. Only custom fields come back, even one titled like a system field.
+    #[test]
+    fn ticket_fields_are_the_custom_ones_only() {
+        let system = |id: u64, kind: &str, title: &str, removable: bool| json!({"id": id, "type": kind, "title": title, "active": true, "removable": removable});
+        let zendesk = Answer(
+            json!({"ticket_fields": [
+                system(1, "subject", "Subject", false),
+                system(2, "description", "Description", false),
+                system(3, "status", "Status", false),
+                system(4, "tickettype", "Type", true),
+                system(5, "priority", "Priority", true),
+                system(6, "group", "Group", false),
+                system(7, "assignee", "Assignee", false),
+                system(8, "custom_status", "Ticket status", false),
+                {"id": 9, "type": "text", "title": "Number to dial", "removable": true},
+                {"id": 10, "type": "tagger", "title": "Priority", "removable": true},
+            ], "next_page": null}),
+            RefCell::default(),
+        );
+        let fields = block_on(Zendesk::new(&zendesk).ticket_fields()).unwrap();
+        let ids: Vec<u64> = fields.iter().map(|f| f.id).collect();
+        assert_eq!(ids, vec![9, 10]);
+        assert!(fields.iter().all(TicketField::is_custom));
     }
 }

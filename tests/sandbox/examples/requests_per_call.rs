@@ -83,8 +83,8 @@ async fn one_call(addr: SocketAddr, i: usize, mode: Mode, token: &str) -> u64 {
         addr,
         "GET",
         &format!(
-            "/api/v2/users/search.json?query=phone:%2B{}&include=open_ticket_count",
-            &n[1..]
+            "/api/v2/users/search.json?query=role:end-user%20phone:*{}&include=open_ticket_count",
+            &n[n.len() - 9..]
         ),
         Value::Null,
         None,

@@ -280,18 +280,17 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let path = uri.path().trim_start_matches("/api/v2/").to_string();
-    let body_json: Value = if body.is_empty() {
-        Value::Null
+    // A body that is not JSON still reaches the emulator, which answers it as Zendesk does and
+    // logs it like any request.
+    let (body_json, unparsed_body) = if body.is_empty() {
+        (Value::Null, None)
     } else {
         match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(_) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({"error": "Unprocessable Entity", "description": "The request body is not valid JSON"})),
-                )
-                    .into_response()
-            }
+            Ok(v) => (v, None),
+            Err(_) => (
+                Value::Null,
+                Some(String::from_utf8_lossy(&body).into_owned()),
+            ),
         }
     };
     // Who is calling: an API token, or the workspace's agent session (its cookie).
@@ -315,6 +314,7 @@ async fn api(
             path,
             query: uri.query().unwrap_or("").to_string(),
             body: body_json,
+            unparsed_body,
             source: "app",
             actor: None,
             credential,

@@ -316,6 +316,7 @@ async fn zendesk(app: &App, method: &str, path: String, body: Value) -> ApiRespo
             path,
             query,
             body,
+            unparsed_body: None,
             source: "platform",
             actor: None,
             credential: crate::zendesk::Credential::ApiToken,

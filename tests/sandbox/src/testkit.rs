@@ -95,7 +95,21 @@ pub async fn http_with_headers(
     {
         all.push(("Authorization", auth.as_str()));
     }
-    send(addr, method, path, body, &all).await
+    send(addr, method, path, body.map(|b| b.to_string()), &all).await
+}
+
+/// Sends one request whose body is `text` as it is (JSON or not), with the API token's
+/// credentials, and reads the whole answer.
+pub async fn http_text(addr: SocketAddr, method: &str, path: &str, text: &str) -> Response {
+    let auth = api_token_auth(API_EMAIL);
+    send(
+        addr,
+        method,
+        path,
+        Some(text.to_string()),
+        &[("Authorization", auth.as_str())],
+    )
+    .await
 }
 
 /// Sends one request with exactly these headers: no credentials unless given.
@@ -106,18 +120,18 @@ pub async fn http_anonymous(
     body: Option<Value>,
     headers: &[(&str, &str)],
 ) -> Response {
-    send(addr, method, path, body, headers).await
+    send(addr, method, path, body.map(|b| b.to_string()), headers).await
 }
 
 async fn send(
     addr: SocketAddr,
     method: &str,
     path: &str,
-    body: Option<Value>,
+    body: Option<String>,
     headers: &[(&str, &str)],
 ) -> Response {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let extra: String = headers
         .iter()
         .map(|(k, v)| format!("{k}: {v}\r\n"))

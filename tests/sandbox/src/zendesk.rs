@@ -20,7 +20,8 @@
 //! UNCONFIRMED): bulk jobs (`update_many`) are `queued` for [`crate::state::Timing::job_delay_ms`],
 //! `working` as long again, then applied and `completed` (0: applied at once, `completed` at
 //! the first poll); merges complete at once; `phone:` search
-//! compares digits only (`phone:+1 555…` exact, `phone:*5550100` suffix); a ticket is created
+//! compares digits only (`phone:15550100` exact, `phone:*5550100` suffix; a value with a `+`
+//! finds no one, see [`phone_matches`]); a ticket is created
 //! only with a comment or a voice comment ("Description: cannot be blank" otherwise); unknown
 //! custom field ids are stored as sent.
 //!
@@ -74,8 +75,11 @@ pub struct ApiRequest {
     pub path: String,
     /// Raw query string (without `?`).
     pub query: String,
-    /// JSON body (Null when none).
+    /// JSON body (Null when none, or when it is not JSON).
     pub body: Value,
+    /// The body as sent when it is not JSON: answered with [`invalid_json`] (after the
+    /// credentials and the rate limit, like any request) and logged as this text.
+    pub unparsed_body: Option<String>,
     /// `app` or `platform`, for the request log.
     pub source: &'static str,
     /// The Zendesk user acting, set from the credential; None = the account's API token user
@@ -240,6 +244,18 @@ fn anonymous_user() -> ApiResponse {
     )
 }
 
+/// The answer to a request whose body is not JSON: 400, as Zendesk answers a bad request (API
+/// introduction, "Requests": a malformed request is a 400, whose body may even be
+/// `text/plain`). UNCONFIRMED: the body; `{"error": "InvalidJSON", "description": …}` follows
+/// the `{error, description}` shape of Zendesk's other errors, and lives here only, so that a
+/// correction is made in one place.
+pub fn invalid_json() -> ApiResponse {
+    ApiResponse::json(
+        400,
+        json!({"error": "InvalidJSON", "description": "The request body is not valid JSON"}),
+    )
+}
+
 /// 404 `RecordNotFound`.
 pub fn not_found() -> ApiResponse {
     ApiResponse::json(
@@ -328,7 +344,10 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
                 r
             }
             Charge::Ok { remaining } => {
-                let mut r = route(&mut w, &base, &req);
+                let mut r = match req.unparsed_body {
+                    Some(_) => invalid_json(),
+                    None => route(&mut w, &base, &req),
+                };
                 r.headers
                     .push(("X-Rate-Limit-Remaining".into(), remaining.to_string()));
                 r
@@ -343,7 +362,10 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
         at_ms: now_ms(),
         method: req.method.clone(),
         path: full_path,
-        body: req.body.clone(),
+        body: match &req.unparsed_body {
+            Some(text) => Value::String(text.clone()),
+            None => req.body.clone(),
+        },
         status: resp.status,
         source: req.source.into(),
         idempotency_key: req.idempotency_key.clone(),
@@ -396,7 +418,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
         ("GET", ["users", "me"]) => {
             let me = req.actor.or_else(|| first_agent(w));
             match me.and_then(|i| w.users.get(&i)) {
-                Some(u) => ApiResponse::json(200, json!({"user": u.to_json(base)})),
+                Some(u) => one(w, base, &q, "user", u.to_json(base)),
                 None => not_found(),
             }
         }
@@ -410,10 +432,10 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 .filter_map(|i| w.users.get(i))
                 .map(|u| u.to_json(base))
                 .collect();
-            list("users", users)
+            list(w, base, &q, "users", users)
         }
         ("GET", ["users", u]) => match id(u).and_then(|i| w.users.get(&i)) {
-            Some(u) => ApiResponse::json(200, json!({"user": u.to_json(base)})),
+            Some(u) => one(w, base, &q, "user", u.to_json(base)),
             None => not_found(),
         },
         ("PUT", ["users", u]) => match id(u) {
@@ -432,7 +454,8 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
         ("GET", ["search"]) => search(w, base, &q, &own_url),
         ("GET", ["tickets"]) => {
             let t: Vec<Value> = w.tickets.values().map(|t| t.to_json(base)).collect();
-            paged("tickets", t, &own_url, &q, Paging::CursorOrOffset, None)
+            let side = |page: &[Value]| sideloads(w, base, &q, "tickets", page);
+            paged("tickets", t, &own_url, &q, Paging::CursorOrOffset, &side)
         }
         ("GET", ["tickets", "show_many"]) => {
             let t: Vec<Value> = ids_param(&q)
@@ -440,14 +463,14 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                 .filter_map(|i| w.tickets.get(i))
                 .map(|t| t.to_json(base))
                 .collect();
-            list("tickets", t)
+            list(w, base, &q, "tickets", t)
         }
         ("POST", ["tickets"]) => idempotent(w, base, req, TICKETS_ROUTE, |w| {
             create_ticket(w, base, body.get("ticket"), req.actor, None)
         }),
         ("PUT", ["tickets", "update_many"]) => update_many(w, base, body, &q, req.actor),
         ("GET", ["tickets", t]) => match id(t).and_then(|i| w.tickets.get(&i)) {
-            Some(t) => ApiResponse::json(200, json!({"ticket": t.to_json(base)})),
+            Some(t) => one(w, base, &q, "ticket", t.to_json(base)),
             None => not_found(),
         },
         ("PUT", ["tickets", t]) => match id(t) {
@@ -478,7 +501,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                     &own_url,
                     &q,
                     Paging::CursorOrOffset,
-                    None,
+                    &nothing,
                 )
             }
             None => not_found(),
@@ -495,7 +518,7 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
                     &own_url,
                     &q,
                     Paging::CursorOrOffset,
-                    None,
+                    &nothing,
                 )
             }
             None => not_found(),
@@ -508,32 +531,20 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
             }
             None => not_found(),
         },
-        ("GET", ["ticket_fields"]) => {
-            let f: Vec<Value> = w
-                .ticket_fields
-                .iter()
-                .enumerate()
-                .map(|(i, f)| f.to_json(base, i + 1))
-                .collect();
-            paged(
-                "ticket_fields",
-                f,
-                &own_url,
-                &q,
-                Paging::CursorOrOffset,
-                None,
-            )
-        }
+        ("GET", ["ticket_fields"]) => paged(
+            "ticket_fields",
+            ticket_fields(w, base),
+            &own_url,
+            &q,
+            Paging::CursorOrOffset,
+            &nothing,
+        ),
         ("GET", ["ticket_fields", f]) => {
-            match w
-                .ticket_fields
-                .iter()
-                .enumerate()
-                .find(|(_, x)| Some(x.id) == id(f))
+            match ticket_fields(w, base)
+                .into_iter()
+                .find(|x| x["id"].as_u64() == id(f))
             {
-                Some((i, f)) => {
-                    ApiResponse::json(200, json!({"ticket_field": f.to_json(base, i + 1)}))
-                }
+                Some(f) => ApiResponse::json(200, json!({ "ticket_field": f })),
                 None => not_found(),
             }
         }
@@ -598,6 +609,119 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
     }
 }
 
+/// A system ticket field: `type`, title, description, `removable`, `system_field_options`
+/// (name, value).
+type SystemField = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The system ticket fields every account has (Ticket Fields API, "List Ticket Fields": "a list
+/// of all system and custom ticket fields"), in their positions (0-6), as recorded List Ticket
+/// Fields answers show them: `subject`, `description`, `status`, `tickettype`, `priority`,
+/// `group`, `assignee`. `removable` is as recorded, false for all but `tickettype` and
+/// `priority`: a client that keeps only `removable: true` fields still gets system fields; it
+/// must go by `type` to find the custom ones.
+pub const SYSTEM_TICKET_FIELDS: [SystemField; 7] = [
+    ("subject", "Subject", "", false, &[]),
+    (
+        "description",
+        "Description",
+        "Please enter the details of your request. A member of our support staff will respond as soon as possible.",
+        false,
+        &[],
+    ),
+    (
+        "status",
+        "Status",
+        "Request status",
+        false,
+        &[("Open", "open"), ("Pending", "pending"), ("Solved", "solved")],
+    ),
+    (
+        "tickettype",
+        "Type",
+        "Request type",
+        true,
+        &[
+            ("Question", "question"),
+            ("Incident", "incident"),
+            ("Problem", "problem"),
+            ("Task", "task"),
+        ],
+    ),
+    (
+        "priority",
+        "Priority",
+        "Request priority",
+        true,
+        &[
+            ("Low", "low"),
+            ("Normal", "normal"),
+            ("High", "high"),
+            ("Urgent", "urgent"),
+        ],
+    ),
+    ("group", "Group", "Request group", false, &[]),
+    (
+        "assignee",
+        "Assignee",
+        "Agent assigned to your request",
+        false,
+        &[],
+    ),
+];
+
+/// The first system ticket field's id: below every id the sandbox hands out
+/// ([`crate::fixtures::FIRST_ID`]), as the fields an account is created with have the oldest
+/// ids, and above `u32::MAX` like every Zendesk id here.
+pub const SYSTEM_TICKET_FIELD_FIRST_ID: u64 = crate::fixtures::FIRST_ID - 1_000;
+
+/// When the account's system fields were made (the fixtures' clock starts after).
+const ACCOUNT_CREATED_AT: i64 = 1_714_500_000;
+
+/// Every ticket field, system fields first (positions 0-6), then the custom ones (from
+/// position 7), each in Zendesk's shape. Ids increase in the same order, so the order by
+/// position (no pagination) and by id (cursor pagination) agree.
+fn ticket_fields(w: &World, base: &str) -> Vec<Value> {
+    let system = SYSTEM_TICKET_FIELDS.iter().enumerate().map(
+        |(i, (kind, title, description, removable, options))| {
+            let id = SYSTEM_TICKET_FIELD_FIRST_ID + i as u64;
+            let at = iso(ACCOUNT_CREATED_AT);
+            let mut f = json!({
+                "id": id,
+                "url": format!("{base}/api/v2/ticket_fields/{id}.json"),
+                "type": kind, "title": title, "raw_title": title,
+                "description": description, "raw_description": description,
+                "position": i, "active": true, "required": *kind == "assignee",
+                "collapsed_for_agents": false, "regexp_for_validation": null,
+                "title_in_portal": title, "raw_title_in_portal": title,
+                "visible_in_portal": matches!(*kind, "subject" | "description" | "priority" | "assignee"),
+                "editable_in_portal": matches!(*kind, "subject" | "description"),
+                "required_in_portal": matches!(*kind, "subject" | "description"),
+                "tag": null, "created_at": at, "updated_at": at,
+                "removable": removable, "agent_description": null,
+            });
+            if !options.is_empty() {
+                f["system_field_options"] = options
+                    .iter()
+                    .map(|(name, value)| json!({"name": name, "value": value}))
+                    .collect();
+            }
+            f
+        },
+    );
+    let custom = w
+        .ticket_fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.to_json(base, SYSTEM_TICKET_FIELDS.len() + i));
+    system.chain(custom).collect()
+}
+
 /// Zendesk's largest page, and the default (Pagination: "a maximum of 100 records per page").
 pub const MAX_PAGE: usize = 100;
 
@@ -642,10 +766,16 @@ fn page_url(
     format!("{url}?{}", parts.join("&"))
 }
 
-fn encode_query(text: &str) -> String {
+/// Percent-encodes a query-string key or value (the sandbox's one encoder: the links it serves
+/// and the platform's own requests). Kept as they are: RFC 3986's unreserved characters, and `*`
+/// and `:`, which a query may carry literally and which have no meaning in
+/// `application/x-www-form-urlencoded` pairs, so that search terms (`phone:*5550100`) stay
+/// readable in links and in the request log. Everything else is encoded, `+` (a space in a
+/// query), `&`, `=`, `#` and spaces included.
+pub fn encode_query(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' | b':' => {
                 (b as char).to_string()
             }
             _ => format!("%{b:02X}"),
@@ -657,14 +787,15 @@ fn encode_query(text: &str) -> String {
 /// cursor pagination `{key, meta{has_more, after_cursor, before_cursor}, links{next, prev}}`;
 /// otherwise offset pagination `{key, next_page, previous_page, count}`, `per_page` records from
 /// `page` (1-based). Pages hold at most [`MAX_PAGE`] records, whatever is asked; `url` is the
-/// list's own URL, for the links. Other keys of `extra` (side-loads) are added as they are.
+/// list's own URL, for the links. `extra` gives the keys added beside the page (side-loads,
+/// which Zendesk sends for the records of the page only; `facets`) from the page's records.
 fn paged(
     key: &str,
     items: Vec<Value>,
     url: &str,
     q: &HashMap<String, String>,
     paging: Paging,
-    extra: Option<Map<String, Value>>,
+    extra: &dyn Fn(&[Value]) -> Map<String, Value>,
 ) -> ApiResponse {
     let wants_cursor = paging == Paging::CursorOrOffset
         && ["page[size]", "page[after]", "page[before]"]
@@ -709,6 +840,7 @@ fn paged(
                 &drop,
             )
         });
+        body.extend(extra(&items[start..end]));
         body.insert(key.into(), Value::Array(items[start..end].to_vec()));
         body.insert(
             "meta".into(),
@@ -736,6 +868,7 @@ fn paged(
                 &[],
             )
         };
+        body.extend(extra(&items[start..end]));
         body.insert(key.into(), Value::Array(items[start..end].to_vec()));
         body.insert(
             "next_page".into(),
@@ -746,9 +879,6 @@ fn paged(
             json!((page > 1).then(|| link(page - 1))),
         );
         body.insert("count".into(), json!(total));
-    }
-    for (k, v) in extra.into_iter().flatten() {
-        body.insert(k, v);
     }
     ApiResponse::json(200, Value::Object(body))
 }
@@ -762,12 +892,106 @@ fn sort_order(mut items: Vec<Value>, q: &HashMap<String, String>) -> Vec<Value> 
     items
 }
 
-fn list(key: &str, items: Vec<Value>) -> ApiResponse {
+/// A whole list (`show_many`) in one page, with the side-loads asked for.
+fn list(
+    w: &World,
+    base: &str,
+    q: &HashMap<String, String>,
+    key: &str,
+    items: Vec<Value>,
+) -> ApiResponse {
     let count = items.len();
-    ApiResponse::json(
-        200,
-        json!({ key: items, "next_page": null, "previous_page": null, "count": count }),
-    )
+    let mut body = sideloads(w, base, q, key, &items);
+    body.insert(key.into(), json!(items));
+    body.insert("next_page".into(), Value::Null);
+    body.insert("previous_page".into(), Value::Null);
+    body.insert("count".into(), json!(count));
+    ApiResponse::json(200, Value::Object(body))
+}
+
+/// One record (`{"ticket": …}`, `{"user": …}`) with the side-loads asked for.
+fn one(
+    w: &World,
+    base: &str,
+    q: &HashMap<String, String>,
+    key: &str,
+    record: Value,
+) -> ApiResponse {
+    let mut body = sideloads(
+        w,
+        base,
+        q,
+        &format!("{key}s"),
+        std::slice::from_ref(&record),
+    );
+    body.insert(key.into(), record);
+    ApiResponse::json(200, Value::Object(body))
+}
+
+/// No keys beside a page.
+fn nothing(_: &[Value]) -> Map<String, Value> {
+    Map::new()
+}
+
+/// The side-loads (API introduction, "Side-Loading") asked for with `include=` (a
+/// comma-separated list) that answers about `kind` records (`tickets` or `users`) honour, for
+/// `records` (the page served, not the whole list):
+/// - tickets: `users`, the tickets' requesters, submitters and assignees, each once (Tickets
+///   API, "Sideloads"; the documented example is `tickets/1.json?include=users,groups`);
+/// - users: `open_ticket_count`, `{"<user id>": n}` (API introduction, "Special Sideloads").
+///   UNCONFIRMED: what Zendesk counts; the documentation says "open tickets assigned to the
+///   user", the sandbox counts the tickets the user requested that are new, open, pending or on
+///   hold, which is what the adapter reads it as.
+///
+/// Names an endpoint does not offer (`groups`, `organizations`, typos) are ignored, as Zendesk
+/// ignores them: the answer is the same as without them.
+fn sideloads(
+    w: &World,
+    base: &str,
+    q: &HashMap<String, String>,
+    kind: &str,
+    records: &[Value],
+) -> Map<String, Value> {
+    let asked: Vec<&str> = q
+        .get("include")
+        .map(|i| i.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let mut out = Map::new();
+    if kind == "tickets" && asked.contains(&"users") {
+        let mut ids: Vec<u64> = Vec::new();
+        for t in records {
+            for k in ["requester_id", "submitter_id", "assignee_id"] {
+                if let Some(id) = t[k].as_u64().filter(|id| !ids.contains(id)) {
+                    ids.push(id);
+                }
+            }
+        }
+        let users: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| w.users.get(id))
+            .map(|u| u.to_json(base))
+            .collect();
+        out.insert("users".into(), Value::Array(users));
+    }
+    if kind == "users" && asked.contains(&"open_ticket_count") {
+        let counts: Map<String, Value> = records
+            .iter()
+            .filter_map(|u| u["id"].as_u64())
+            .map(|id| {
+                let open = w
+                    .tickets
+                    .values()
+                    .filter(|t| {
+                        t.requester_id == id
+                            && matches!(t.status.as_str(), "new" | "open" | "pending" | "hold")
+                    })
+                    .count();
+                (id.to_string(), json!(open))
+            })
+            .collect();
+        out.insert("open_ticket_count".into(), Value::Object(counts));
+    }
+    out
 }
 
 fn ids_param(q: &HashMap<String, String>) -> Vec<u64> {
@@ -789,9 +1013,13 @@ fn author(w: &World, actor: Option<u64>) -> u64 {
 }
 
 /// Whether `user` has a phone matching the `phone:` search term `pattern` (`*digits` = suffix,
-/// else all digits equal).
+/// else all digits equal), in `search` and `users/search`.
+///
+/// Talk Partner Edition guide (searching users by phone number): leave the `+` out of a
+/// `phone:` search. A value with a `+` in it matches no one: the search answers 200 with no
+/// results, as Zendesk does, and a client that sends one finds no caller.
 fn phone_matches(user: &User, pattern: &str) -> bool {
-    phone_is(user, pattern)
+    !pattern.contains('+') && phone_is(user, pattern)
 }
 
 /// Whether `user` has the phone `pattern` (`*digits` = suffix, else all digits equal).
@@ -832,29 +1060,8 @@ fn users_search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -
             .map(|u| u.to_json(base))
             .collect()
     };
-    let includes = q.get("include").map(String::as_str).unwrap_or("");
-    if !includes.split(',').any(|i| i.trim() == "open_ticket_count") {
-        return paged("users", found, url, q, Paging::Offset, None);
-    }
-    // Side-load: each user's count of tickets in the open set (new, open, pending, hold).
-    let counts: serde_json::Map<String, Value> = found
-        .iter()
-        .filter_map(|u| u["id"].as_u64())
-        .map(|id| {
-            let open = w
-                .tickets
-                .values()
-                .filter(|t| {
-                    t.requester_id == id
-                        && matches!(t.status.as_str(), "new" | "open" | "pending" | "hold")
-                })
-                .count();
-            (id.to_string(), json!(open))
-        })
-        .collect();
-    let mut extra = Map::new();
-    extra.insert("open_ticket_count".into(), Value::Object(counts));
-    paged("users", found, url, q, Paging::Offset, Some(extra))
+    let side = |page: &[Value]| sideloads(w, base, q, "users", page);
+    paged("users", found, url, q, Paging::Offset, &side)
 }
 
 /// Users search: every term must match (name, email, phone, `phone:`/`role:`/`email:` terms).
@@ -875,6 +1082,9 @@ fn user_matches(u: &User, query: &str) -> bool {
         if term.starts_with("type:") {
             return true;
         }
+        if TICKET_ONLY_TERMS.iter().any(|k| term.starts_with(k)) {
+            return false;
+        }
         let t = term.to_lowercase();
         let d = digits(term);
         u.name.to_lowercase().contains(&t)
@@ -887,6 +1097,19 @@ fn user_matches(u: &User, query: &str) -> bool {
     })
 }
 
+/// The record types `search` returns and the `type:` keyword names (Search API, "Using the
+/// 'type' keyword": ticket, user, organization, group). The sandbox has no organizations or
+/// groups, so those searches find nothing.
+const SEARCH_TYPES: [&str; 4] = ["ticket", "user", "organization", "group"];
+
+/// Search API, "List Search Results": a query without `type:` returns every record type that
+/// matches ("query=Greenbriar: any record with the word Greenbriar"), users and tickets here,
+/// each result with its `result_type`; `type:user` or `type:ticket` returns that type only.
+/// Terms that name another type's property (`phone:`, `role:` for users; `status:`,
+/// `requester:` for tickets) match no record of the other type. Tickets are ordered by
+/// `sort_by` (`updated_at` by default, `created_at`), newest first unless `sort_order=asc`;
+/// with both types, users come first. UNCONFIRMED: Zendesk's default order is relevance, which
+/// is not modelled.
 fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiResponse {
     let query = q.get("query").map(|s| s.trim()).unwrap_or("");
     if query.is_empty() {
@@ -898,13 +1121,13 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiR
     let kind = query
         .split_whitespace()
         .find_map(|t| t.strip_prefix("type:"))
-        .unwrap_or(if query.contains("phone:") || query.contains("role:") {
-            "user"
-        } else {
-            "ticket"
-        });
+        .map(str::to_ascii_lowercase);
+    let wants = |t: &str| match &kind {
+        Some(k) => k == t,
+        None => SEARCH_TYPES.contains(&t),
+    };
     let mut results: Vec<Value> = Vec::new();
-    if kind == "user" {
+    if wants("user") {
         for u in w
             .users
             .values()
@@ -914,7 +1137,9 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiR
             j["result_type"] = json!("user");
             results.push(j);
         }
-    } else if kind == "ticket" {
+    }
+    if wants("ticket") {
+        let mut tickets: Vec<Value> = Vec::new();
         for t in w
             .tickets
             .values()
@@ -922,22 +1147,26 @@ fn search(w: &World, base: &str, q: &HashMap<String, String>, url: &str) -> ApiR
         {
             let mut j = t.to_json(base);
             j["result_type"] = json!("ticket");
-            results.push(j);
+            tickets.push(j);
         }
         let desc = q.get("sort_order").map(String::as_str) != Some("asc");
         match q.get("sort_by").map(String::as_str) {
             Some("created_at") => {
-                results.sort_by_key(|t| t["created_at"].as_str().map(String::from))
+                tickets.sort_by_key(|t| t["created_at"].as_str().map(String::from))
             }
-            _ => results.sort_by_key(|t| t["updated_at"].as_str().map(String::from)),
+            _ => tickets.sort_by_key(|t| t["updated_at"].as_str().map(String::from)),
         }
         if desc {
-            results.reverse();
+            tickets.reverse();
         }
+        results.extend(tickets);
     }
-    let mut extra = Map::new();
-    extra.insert("facets".into(), Value::Null);
-    paged("results", results, url, q, Paging::Offset, Some(extra))
+    let facets = |_: &[Value]| {
+        let mut extra = Map::new();
+        extra.insert("facets".into(), Value::Null);
+        extra
+    };
+    paged("results", results, url, q, Paging::Offset, &facets)
 }
 
 const STATUS_ORDER: [&str; 6] = ["new", "open", "pending", "hold", "solved", "closed"];
@@ -946,10 +1175,28 @@ fn status_rank(s: &str) -> usize {
     STATUS_ORDER.iter().position(|x| *x == s).unwrap_or(0)
 }
 
+/// Search terms naming a ticket property: no user matches them.
+const TICKET_ONLY_TERMS: [&str; 8] = [
+    "requester_id:",
+    "requester:",
+    "assignee:",
+    "tags:",
+    "tag:",
+    "status<",
+    "status>",
+    "status:",
+];
+
+/// Search terms naming a user property: no ticket matches them.
+const USER_ONLY_TERMS: [&str; 3] = ["phone:", "role:", "email:"];
+
 fn ticket_matches(t: &Ticket, query: &str) -> bool {
     query.split_whitespace().all(|term| {
         if term.starts_with("type:") {
             return true;
+        }
+        if USER_ONLY_TERMS.iter().any(|k| term.starts_with(k)) {
+            return false;
         }
         for key in ["requester_id:", "requester:"] {
             if let Some(v) = term.strip_prefix(key) {
@@ -1007,7 +1254,14 @@ fn identities(u: &User, base: &str, q: &HashMap<String, String>, url: &str) -> A
         .filter(|i| want.is_none_or(|t| t == i.kind))
         .map(|i| identity_json(i, u, base))
         .collect();
-    paged("identities", items, url, q, Paging::CursorOrOffset, None)
+    paged(
+        "identities",
+        items,
+        url,
+        q,
+        Paging::CursorOrOffset,
+        &nothing,
+    )
 }
 
 fn identity_json(i: &Identity, u: &User, base: &str) -> Value {
@@ -1103,7 +1357,8 @@ fn requested(
         t.reverse();
     }
     let t = t.into_iter().map(|t| t.to_json(base)).collect();
-    paged("tickets", t, url, q, Paging::CursorOrOffset, None)
+    let side = |page: &[Value]| sideloads(w, base, q, "tickets", page);
+    paged("tickets", t, url, q, Paging::CursorOrOffset, &side)
 }
 
 /// Users API: a phone must look like a phone number (digits, optionally `+`, spaces, dashes,
@@ -2046,7 +2301,7 @@ fn create_field(w: &mut World, base: &str, f: Option<&Value>) -> ApiResponse {
         custom_field_options: options,
         created_at: now_s(),
     };
-    let j = field.to_json(base, w.ticket_fields.len() + 1);
+    let j = field.to_json(base, SYSTEM_TICKET_FIELDS.len() + w.ticket_fields.len());
     w.ticket_fields.push(field);
     let mut r = ApiResponse::json(201, json!({ "ticket_field": j }));
     r.headers.push((
@@ -2210,4 +2465,26 @@ fn call_comment(w: &mut World, call: Option<u64>, body: &Value, actor: Option<u6
         });
     }
     ApiResponse::json(201, j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One encoder for the links the emulator serves and the platform's own requests: search
+    // terms stay readable (`:` and `*` kept), what a query gives a meaning to is encoded.
+    #[test]
+    fn query_values_keep_colons_and_stars_and_encode_the_rest() {
+        assert_eq!(
+            encode_query("role:end-user phone:*+1 555"),
+            "role:end-user%20phone:*%2B1%20555"
+        );
+        assert_eq!(encode_query("a&b=c#d/e"), "a%26b%3Dc%23d%2Fe");
+        assert_eq!(encode_query("page[size]"), "page%5Bsize%5D");
+        let q = parse_query(&format!(
+            "query={}",
+            encode_query("type:user phone:*5550100")
+        ));
+        assert_eq!(q["query"], "type:user phone:*5550100");
+    }
 }

@@ -108,9 +108,10 @@ async fn clear_requests(addr: SocketAddr) {
     http(addr, "DELETE", "/_sandbox/requests", None, None).await;
 }
 
+/// The platform's contact search for `number` (E.164): end users, digits without the `+`.
 fn search(number: &str) -> String {
     format!(
-        "GET /api/v2/users/search.json?query=phone:%2B{} 200",
+        "GET /api/v2/users/search.json?query=role:end-user%20phone:{} 200",
         &number[1..]
     )
 }

@@ -61,9 +61,10 @@ fn default_crm_user(s: &Value) -> Value {
     s["settings"]["developer"]["default_crm_user_id"].clone()
 }
 
+/// The platform's contact search for `number` (E.164): end users, digits without the `+`.
 fn search(number: &str) -> String {
     format!(
-        "GET /api/v2/users/search.json?query=phone:%2B{} 200",
+        "GET /api/v2/users/search.json?query=role:end-user%20phone:{} 200",
         &number[1..]
     )
 }

@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use crate::model::iso;
 use crate::state::App;
-use crate::zendesk::{handle, ApiRequest, ApiResponse};
+use crate::zendesk::{encode_query, handle, ApiRequest, ApiResponse};
 
 /// How many times one request is tried before the run gives up.
 const MAX_ATTEMPTS: u32 = 6;
@@ -214,6 +214,7 @@ async fn call(
                 path: path.into(),
                 query: query.clone(),
                 body: body.clone(),
+                unparsed_body: None,
                 source: "platform",
                 actor: None,
                 credential: crate::zendesk::Credential::ApiToken,
@@ -250,16 +251,16 @@ fn retry_after_s(r: &ApiResponse) -> u64 {
         .unwrap_or(1)
 }
 
-/// `a b+c` → `a%20b%2Bc`: a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The Users API search (`users/search?query=`) the rules find a number's contacts with:
+/// `role:end-user phone:<digits>`. The number goes without its `+` (Talk Partner Edition guide:
+/// leave the `+` out of a `phone:` search; with it Zendesk finds no one), and only end users,
+/// since an agent who has the same number is not the caller.
+fn contact_search(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    format!(
+        "query={}",
+        encode_query(&format!("role:end-user phone:{digits}"))
+    )
 }
 
 /// The end-users whose phone is `number` (MATRIX-1), as the rules read them.
@@ -269,7 +270,7 @@ async fn read_contacts(app: &App, number: &str, out: &mut Outcome) -> Result<Crm
         return Ok(crm);
     }
     let region = domain::phone::DEFAULT_REGION;
-    let query = format!("query={}", encode(&format!("phone:{number}")));
+    let query = contact_search(number);
     let found = call(app, "GET", "users/search.json", query, Value::Null, out).await?;
     for u in found["users"].as_array().into_iter().flatten() {
         if u["role"] != "end-user" {
@@ -671,7 +672,10 @@ mod tests {
     }
 
     #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(encode("phone:+1 555"), "phone:%2B1%20555");
+    fn the_contact_search_has_no_plus_and_asks_for_end_users() {
+        assert_eq!(
+            contact_search("+1 555-0100"),
+            "query=role:end-user%20phone:15550100"
+        );
     }
 }
