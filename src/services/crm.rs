@@ -26,8 +26,9 @@ pub struct NumberLookup {
 }
 
 /// The contacts whose phone is `e164` (MATRIX-1), and the open tickets of the contact when there
-/// is exactly one (MATRIX-2). Usually one read: the search sideloads open ticket counts, so a
-/// contact without open tickets needs no ticket read.
+/// is exactly one (MATRIX-2): the search, then that contact's tickets. (The search's
+/// `open_ticket_count` side-load counts tickets *assigned to* a user, not those an end user
+/// requested, so it cannot spare the ticket read.)
 pub async fn lookup_number<T: Transport>(
     zendesk: &Zendesk<T>,
     e164: &str,
@@ -81,12 +82,7 @@ pub async fn lookup_number_detailed<T: Transport>(
         }
         crm.contacts.push(contact);
     }
-    let mut tickets_known: Vec<u64> = crm
-        .contacts
-        .iter()
-        .map(|c| c.id)
-        .filter(|id| found.open_ticket_counts.get(id) == Some(&0))
-        .collect();
+    let mut tickets_known: Vec<u64> = Vec::new();
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
         if !tickets_known.contains(&id) && !read_elsewhere.contains(&id) {

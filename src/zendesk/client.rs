@@ -9,11 +9,7 @@ use crate::http::{HttpRequest, Method};
 use domain::crm::{Contact, Ticket};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::{cell::RefCell, collections::BTreeMap};
-
-/// UNCONFIRMED (reference/zendesk.md §5.1): user search sideloads each user's open ticket count
-/// with `include=open_ticket_count`, so a contact with none needs no ticket read.
-pub const OPEN_TICKET_COUNT_SIDELOAD: &str = "open_ticket_count";
+use std::cell::RefCell;
 
 /// UNCONFIRMED: the header Zendesk reads to make a ticket creation idempotent; a replay with the
 /// same key returns the ticket created the first time instead of a second one.
@@ -55,13 +51,11 @@ fn encode(value: &str) -> String {
     crate::http::percent_encode(value)
 }
 
-/// Users a phone search returned, with the open ticket count of each when sideloaded.
+/// Users a phone search returned.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserMatches {
     /// The users, as the search returned them (not yet filtered by exact number).
     pub contacts: Vec<Contact>,
-    /// Open tickets per user id, when Zendesk sideloaded the counts.
-    pub open_ticket_counts: BTreeMap<u64, u64>,
 }
 
 /// UNCONFIRMED (reference/zendesk.md §5.3): a ticket closed by a merge carries this tag, and its
@@ -341,19 +335,16 @@ impl<T: Transport> Zendesk<T> {
         serde_json::from_str(body).map_err(|e| ZendeskError::Decode(e.to_string()))
     }
 
-    /// Users whose phone (any format) ends like `e164`, with their open ticket counts: one read.
+    /// Users whose phone (any format) ends like `e164`: one read a page.
     pub async fn users_by_phone(&self, e164: &str) -> Result<UserMatches, ZendeskError> {
         #[derive(Deserialize)]
         struct Found {
             #[serde(default)]
             users: Vec<WireUser>,
-            #[serde(default)]
-            open_ticket_count: BTreeMap<String, u64>,
         }
-        // Users search pages by offset only (`per_page` ≤ 100, `next_page`); each page carries
-        // the side-load of its own users.
+        // Users search pages by offset only (`per_page` ≤ 100, `next_page`).
         let mut next = Some(format!(
-            "/api/v2/users/search.json?query={}&include={OPEN_TICKET_COUNT_SIDELOAD}&per_page={PAGE_SIZE}",
+            "/api/v2/users/search.json?query={}&per_page={PAGE_SIZE}",
             encode(&phone_search_query(e164))
         ));
         let mut matches = UserMatches::default();
@@ -365,12 +356,6 @@ impl<T: Transport> Zendesk<T> {
             matches
                 .contacts
                 .extend(found.users.into_iter().map(WireUser::into_contact));
-            matches.open_ticket_counts.extend(
-                found
-                    .open_ticket_count
-                    .into_iter()
-                    .filter_map(|(id, n)| id.parse().ok().map(|id| (id, n))),
-            );
             pages += 1;
             if pages < MAX_PAGES {
                 next = next_page_path(&page);

@@ -12,8 +12,7 @@ mod wire;
 pub use client::{
     audit_op_key, merge_target_in, next_page_path, op_key_metadata, phone_search_query, JobStatus,
     NewTicket, NewUser, TicketChange, TicketField, UserMatches, VoiceComment, Zendesk,
-    AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MAX_PAGES, MERGED_TAG, OPEN_TICKET_COUNT_SIDELOAD,
-    PAGE_SIZE,
+    AUDIT_METADATA_KEY, IDEMPOTENCY_HEADER, MAX_PAGES, MERGED_TAG, PAGE_SIZE,
 };
 pub use error::{classify, ZendeskError, DEFAULT_RETRY_AFTER_S};
 pub use gate::Gated;

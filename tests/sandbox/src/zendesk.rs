@@ -938,10 +938,10 @@ fn nothing(_: &[Value]) -> Map<String, Value> {
 /// `records` (the page served, not the whole list):
 /// - tickets: `users`, the tickets' requesters, submitters and assignees, each once (Tickets
 ///   API, "Sideloads"; the documented example is `tickets/1.json?include=users,groups`);
-/// - users: `open_ticket_count`, `{"<user id>": n}` (API introduction, "Special Sideloads").
-///   UNCONFIRMED: what Zendesk counts; the documentation says "open tickets assigned to the
-///   user", the sandbox counts the tickets the user requested that are new, open, pending or on
-///   hold, which is what the adapter reads it as.
+/// - users: `open_ticket_count`, `{"<user id>": n}` (Side-Loading, "Open Ticket Count": "the
+///   total number of open tickets assigned to the user"): the tickets assigned to the user that
+///   are new, open, pending or on hold. An end user's is 0 whatever they requested, so the
+///   adapter does not read it as "no open tickets".
 ///
 /// Names an endpoint does not offer (`groups`, `organizations`, typos) are ignored, as Zendesk
 /// ignores them: the answer is the same as without them.
@@ -982,7 +982,7 @@ fn sideloads(
                     .tickets
                     .values()
                     .filter(|t| {
-                        t.requester_id == id
+                        t.assignee_id == Some(id)
                             && matches!(t.status.as_str(), "new" | "open" | "pending" | "hold")
                     })
                     .count();

@@ -891,14 +891,19 @@ async fn side_loads_asked_for_come_along_and_unknown_ones_are_ignored() {
     .await;
     assert!(ids(&shown, "users").contains(&caller));
 
+    // Side-Loading, "Open Ticket Count": open tickets *assigned to* the user. The caller
+    // requested the open ticket and is assigned none; the agent is assigned it.
+    let count = |user: Value, id: u64| user["open_ticket_count"][id.to_string()].as_u64();
     let user = get(format!(
         "/api/v2/users/{caller}.json?include=open_ticket_count"
     ))
     .await;
-    let open = user["open_ticket_count"][caller.to_string()]
-        .as_u64()
-        .expect("the caller's count");
-    assert!(open >= 1, "{user}");
+    assert_eq!(count(user.clone(), caller), Some(0), "{user}");
+    let assignee = get(format!(
+        "/api/v2/users/{agent}.json?include=open_ticket_count"
+    ))
+    .await;
+    assert!(count(assignee.clone(), agent) >= Some(1), "{assignee}");
     let bare = get(format!("/api/v2/users/{caller}.json")).await;
     assert!(bare.get("open_ticket_count").is_none());
 }
