@@ -49,6 +49,9 @@ node --test --test-timeout=300000 tests/e2e/
 step "UI benchmarks: cold start and keypress to paint (headless Chromium)"
 node tests/e2e/bench.mjs
 
+step "click-to-call lookup benchmark: 100 ms on Zendesk, contact and tickets shown (headless Chromium)"
+node tests/e2e/bench_lookup.mjs
+
 step "requests per call benchmark (sandbox)"
 cargo run -p sandbox --example requests_per_call --locked
 

@@ -29,6 +29,9 @@ impl Effects for Browser {
         session::sign_in(self.adapter, email, password, busy)
     }
     fn dial_opened(&self) {
+        // The screen's reads leave first (they are what the agent waits for), then the
+        // settings read; the screen is drawn after both are on their way.
+        lookups::reopened(self.adapter);
         settings::dial_opened(self.adapter)
     }
     fn refresh(&self) {

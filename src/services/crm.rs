@@ -45,8 +45,10 @@ pub async fn lookup_number<T: Transport>(
 /// platform's directory says were created for this number (by any agent's adapter, or by the
 /// platform, in the last minutes): read at the same time as the search, and read by id when the
 /// search does not show them yet (its index lags writes), so a caller created moments ago, by
-/// another agent or before a reload, is found rather than created again. The tickets of the
-/// contacts in `read_elsewhere` are left to the caller, which reads them at the same time.
+/// another agent or before a reload, is found rather than created again. The contacts in
+/// `read_elsewhere` (known by id: a click-to-call from a profile) are in the answer whatever
+/// their number, read by id only when the search does not return them; their tickets are left
+/// to the caller, which reads them at the same time as the search.
 pub async fn lookup_number_detailed<T: Transport>(
     zendesk: &Zendesk<T>,
     e164: &str,
@@ -68,6 +70,8 @@ pub async fn lookup_number_detailed<T: Transport>(
         }
     }
     let mut crm = CrmState::default();
+    // Contacts asked for by id that the search returned for another of their numbers.
+    let mut asked = Vec::new();
     for mut contact in found.contacts {
         if !contact.phones().any(|p| same_number(p, e164, region)) {
             // The search matched another of the user's numbers: check the identities.
@@ -77,6 +81,9 @@ pub async fn lookup_number_detailed<T: Transport>(
                 .iter()
                 .any(|p| same_number(p, e164, region))
             {
+                if read_elsewhere.contains(&contact.id) {
+                    asked.push(contact);
+                }
                 continue;
             }
         }
@@ -85,9 +92,24 @@ pub async fn lookup_number_detailed<T: Transport>(
     let mut tickets_known: Vec<u64> = Vec::new();
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
-        if !tickets_known.contains(&id) && !read_elsewhere.contains(&id) {
+        if !read_elsewhere.contains(&id) {
             crm.tickets = zendesk.requested_tickets(id).await?;
             tickets_known.push(id);
+        }
+    }
+    // The contacts asked for by id come with the search's answer; one it did not return (the
+    // index lags, or the number is not theirs) is read by id.
+    for &id in read_elsewhere {
+        if crm.contacts.iter().any(|c| c.id == id) {
+            continue;
+        }
+        match asked.iter().position(|c| c.id == id) {
+            Some(i) => crm.contacts.push(asked.swap_remove(i)),
+            None => match zendesk.user(id).await {
+                Ok(contact) => crm.contacts.push(contact),
+                Err(ZendeskError::NotFound) => {}
+                Err(e) => return Err(e),
+            },
         }
     }
     Ok(NumberLookup { crm, tickets_known })

@@ -158,14 +158,17 @@ impl Adapter {
             EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
         );
         let screen = DialScreen::open(entry, self.context.get_untracked());
-        self.dial.set(Some(screen));
+        // The screen's reads are sent before it is drawn: the draft is in place (untracked),
+        // the reads leave, then the screen renders.
+        self.dial.update_untracked(|d| *d = Some(screen));
+        // SET-16: the settings as they are now, not as they were at sign-in.
+        self.effects().dial_opened();
+        self.effects().refresh();
+        self.dial.notify();
         self.keypad_open.set(keypad);
         self.refusal.set(None);
         self.banner.set(None);
         self.screen.set(Screen::Dial);
-        // SET-16: the settings as they are now, not as they were at sign-in.
-        self.effects().dial_opened();
-        self.effects().refresh();
     }
 
     /// Applies an agent's edit to the dial screen, then fetches what it now needs.

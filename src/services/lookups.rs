@@ -14,6 +14,16 @@ use domain::{dial::Pending, labels::Label};
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// A dial screen just opened: fresh enough to decide. What was read for an earlier screen may
+/// show at once, but this one reads it again, and Call waits for those reads (other agents,
+/// triggers and the customer change tickets all day).
+pub(crate) fn reopened(adapter: Adapter) {
+    if let Some(b) = backend() {
+        b.fetched.borrow_mut().clear();
+    }
+    refresh(adapter);
+}
+
 /// Fetches the CRM data the open dial screen needs and has not fetched yet. What is asked
 /// is pending (the screen waits for it) until it answers; a failed read stays pending and
 /// is tried again after a backoff (1 s doubling to 30 s, with jitter, or the 429's
@@ -76,11 +86,12 @@ pub(crate) fn refresh(adapter: Adapter) {
             _ => None,
         })
         .collect();
+    let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
             let (b, region, by_id) = (b.clone(), region.clone(), by_id.clone());
             async move {
-                let result = read(adapter, &b, &fetch, &region, &by_id).await;
+                let result = read(adapter, &b, &fetch, &region, &by_id, number_too).await;
                 settle(adapter, &b, fetch, result);
             }
         });
@@ -98,6 +109,7 @@ async fn read(
     fetch: &Fetch,
     region: &str,
     by_id: &[u64],
+    number_too: bool,
 ) -> Result<(), ZendeskError> {
     match fetch {
         Fetch::Number(n) => {
@@ -110,6 +122,26 @@ async fn read(
             }
             adapter.crm.update(|crm| merge(crm, found.crm));
             Ok(())
+        }
+        Fetch::User(id) if number_too => {
+            // The number's search brings the user (or reads it by id): only the tickets here,
+            // at the same time.
+            if !b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) {
+                return Ok(());
+            }
+            match b.zendesk.requested_tickets(*id).await {
+                Ok(tickets) => {
+                    adapter.crm.update(|crm| {
+                        crm.tickets.retain(|t| t.requester_id != *id);
+                        crm.tickets.extend(tickets);
+                    });
+                    Ok(())
+                }
+                Err(e) => {
+                    b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
+                    Err(e)
+                }
+            }
         }
         Fetch::User(id) => {
             // The user and their tickets at the same time.

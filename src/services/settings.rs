@@ -8,10 +8,6 @@ use leptos::prelude::*;
 /// answers; if the platform cannot answer, the known settings stand.
 pub(crate) fn dial_opened(adapter: Adapter) {
     let Some(b) = backend() else { return };
-    // Fresh enough to decide: what was read for an earlier dial screen may show at once, but
-    // this screen reads it again, and Call waits for those reads (other agents, triggers and
-    // the customer change tickets all day).
-    b.fetched.borrow_mut().clear();
     if !b.platform.is_signed_in() {
         return;
     }

@@ -1,0 +1,104 @@
+// Benchmark (prints figures; no pass or fail): click-to-call to the contact and its tickets shown,
+// with 100 ms of latency injected on every Zendesk request, as an agent meets it on a slow link.
+// Measured from the workspace firing `voice.dialout` to the first frame in which the dial screen
+// shows the contact and Call is enabled (every read it waits for has answered); each run in a
+// freshly loaded app frame (nothing read before: cold); median of 10 each:
+// - a known contact (the event carries the user id, as from a profile's phone link);
+// - a number only (no user id: as a typed number, or one Zendesk does not link to a user).
+// The reference is one Zendesk round trip from the workspace page, as the ZAF proxy makes it
+// (median of 10), so machines of different speed compare by the ratio. Requests: the Zendesk
+// requests each lookup made (the sandbox's request log).
+
+import { startSandbox, signedInPage, settings, adapterFrame } from './support.mjs';
+
+const LATENCY_MS = 100;
+const RUNS = 10;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const env = await startSandbox({ storage: true });
+try {
+  const { page } = await signedInPage(env);
+  await settings(env);
+  const s = await env.api('GET', '/_sandbox/state');
+  // End users whose number nobody else has: each lookup finds one contact.
+  const phones = new Map();
+  for (const u of s.users) if (u.phone) phones.set(u.phone, (phones.get(u.phone) ?? 0) + 1);
+  const contacts = s.users.filter((u) => u.role === 'end-user' && u.phone && phones.get(u.phone) === 1);
+  if (contacts.length < 2) throw new Error('the fixture has too few contacts');
+
+  await env.api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', latency_ms: LATENCY_MS });
+
+  const roundTrips = [];
+  for (let i = 0; i < RUNS; i++) {
+    roundTrips.push(await page.evaluate(async (id) => {
+      const started = performance.now();
+      await fetch(`/api/v2/users/${id}.json`, { credentials: 'include' });
+      return performance.now() - started;
+    }, contacts[0].id));
+  }
+
+  /** A freshly loaded app frame, signed in again by itself (its resume credential). */
+  async function freshFrame() {
+    await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+    for (;;) {
+      const app = await adapterFrame(page);
+      try {
+        await app.locator('[data-testid=dial-number]').waitFor({ timeout: 2_000 });
+        return app;
+      } catch {
+        // The old frame's document, or the new one still loading.
+      }
+    }
+  }
+
+  /** One lookup: dialout fired from the workspace, until the dial screen shows the contact and Call. */
+  async function lookup(app, contact, withId) {
+    await env.api('DELETE', '/_sandbox/requests');
+    const shown = app.evaluate((name) => new Promise((resolve) => {
+      const check = () => {
+        const button = document.querySelector('[data-testid=call-button]');
+        const field = document.querySelector('[data-testid=contact-id]');
+        if (field?.value === name && button && !button.disabled) resolve(performance.timeOrigin + performance.now());
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    }), contact.name);
+    const fired = await page.evaluate((d) => {
+      const at = performance.timeOrigin + performance.now();
+      window.sandbox.dialout(d);
+      return at;
+    }, { number: contact.phone, userId: withId ? contact.id : null, ticketId: null });
+    const at = await shown;
+    const made = (await env.api('GET', '/_sandbox/requests')).requests
+      .filter((r) => r.source === 'app' && r.path.startsWith('/api/v2/'));
+    await app.locator('[data-testid=cancel-button]').click();
+    // When the sandbox logged each request (its answer leaves LATENCY_MS later).
+    if (process.env.BENCH_DEBUG) console.log(made.map((r) => `${(r.at_ms - fired).toFixed(0)} ms ${r.method} ${r.path}`).join('\n'), `shown ${(at - fired).toFixed(0)}`);
+    return { ms: at - fired, requests: made.length, first: Math.min(...made.map((r) => r.at_ms)) - fired };
+  }
+
+  const known = [];
+  const numberOnly = [];
+  for (let i = 0; i < RUNS; i++) {
+    const app = await freshFrame();
+    known.push(await lookup(app, contacts[(2 * i) % contacts.length], true));
+    numberOnly.push(await lookup(app, contacts[(2 * i + 1) % contacts.length], false));
+  }
+  const rtt = median(roundTrips);
+  const line = (what, runs) => {
+    const ms = median(runs.map((r) => r.ms));
+    const req = runs.map((r) => r.requests);
+    return `${what}: median ${ms.toFixed(0)} ms = ${(ms / rtt).toFixed(2)} × the round trip `
+      + `(max ${Math.max(...runs.map((r) => r.ms)).toFixed(0)} ms; first request sent after ${median(runs.map((r) => r.first)).toFixed(0)} ms); `
+      + `Zendesk requests ${Math.min(...req)}–${Math.max(...req)}`;
+  };
+  console.log(`click-to-call lookup, ${LATENCY_MS} ms injected on Zendesk: one round trip median ${rtt.toFixed(0)} ms (${RUNS} runs, cold frames)`);
+  console.log(`  ${line('known contact (user id in the event) to contact and tickets shown', known)}`);
+  console.log(`  ${line('number only to contact and tickets shown', numberOnly)}`);
+} finally {
+  await env.stop();
+}
