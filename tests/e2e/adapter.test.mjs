@@ -109,7 +109,7 @@ beforeEach(() => {
 
 // FLOW-2, FLOW-3, MATRIX-1.0: click-to-call from a user profile; a known contact without open
 // tickets gets a new ticket, assigned to the agent, with the call's data as internal comments;
-// the whole call costs 1 read and 2 writes.
+// the whole call costs 2 reads (at the same time) and 2 writes.
 test('click-to-call from a user profile creates the call ticket', async () => {
   const app = await signedIn();
   let s = await state();
@@ -157,6 +157,45 @@ test('click-to-call from a user profile creates the call ticket', async () => {
   // The reads: the number's search and the contact's tickets, at the same time (Zendesk's
   // open_ticket_count counts tickets assigned to a user, so it cannot spare the ticket read).
   assert.ok(writes === 2 && reads <= 2, `at most 2 reads and 2 writes: ${JSON.stringify(made.map((r) => `${r.method} ${r.path}`))}`);
+});
+
+// Issue 21, lookups never stale: click-to-call a contact, Cancel; meanwhile, in Zendesk, their
+// open ticket is solved and a new one opened. The next click-to-call reads again (it once sent no
+// request and offered the solved ticket), offers the new ticket, and the call is logged there:
+// the solved ticket is not reopened and gets nothing.
+test('a second click-to-call reads again: a ticket solved meanwhile is not offered or reopened', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  assert.equal(open.length, 1, 'Bruno has one open ticket');
+  const [old] = open;
+  await callFromProfile(page, bruno.id);
+  await valueOf(app, 'ticket-id', new RegExp(`#${old.id}\\b`));
+  await app.locator('[data-testid=cancel-button]').click();
+
+  // Another agent solves it and opens a new one for Bruno.
+  await api('PUT', `/api/v2/tickets/${old.id}.json`, { ticket: { status: 'solved' } });
+  const created = await api('POST', '/api/v2/tickets.json',
+    { ticket: { subject: 'Opened meanwhile', requester_id: bruno.id, comment: { body: 'new', public: false } } });
+  const fresh = created.ticket.id;
+  const oldComments = (await state()).tickets.find((t) => t.id === old.id).comments.length;
+
+  const requestsBefore = (await appRequests()).length;
+  await callFromProfile(page, bruno.id);
+  await valueOf(app, 'ticket-id', new RegExp(`#${fresh}\\b`));
+  const reads = (await appRequests()).slice(requestsBefore).filter((r) => r.method === 'GET');
+  assert.ok(reads.some((r) => r.path.includes(`/users/${bruno.id}/tickets/requested`)), `read again: ${JSON.stringify(reads.map((r) => r.path))}`);
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const t = s.tickets.find((x) => x.id === fresh);
+    const logged = internal(t).filter((c) => /^Call (details|finished)\n/.test(c.body ?? ''));
+    assert.equal(logged.length, 2, 'the call is logged on the new ticket');
+  }, 'the call on the new ticket');
+  const solved = s.tickets.find((t) => t.id === old.id);
+  assert.equal(solved.status, 'solved', 'the solved ticket is not reopened');
+  assert.equal(solved.comments.length, oldComments, 'and gets nothing');
 });
 
 // FLOW-4, FLOW-5, MATRIX-3: the Call menu on a ticket (the requester's number) appends the call to
