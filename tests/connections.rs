@@ -8,7 +8,7 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::{Batching, CrmQueue, NoQueue, Outbox, TICKET_OF_EARLIER_JOB},
+        outbox::{Batching, CrmQueue, NoQueue, Outbox, QueueError, TICKET_OF_EARLIER_JOB},
         storage::{MemoryStore, Store},
         writes::{fold, Write},
     },
@@ -565,16 +565,28 @@ struct RecordingQueue {
     recordings: std::cell::RefCell<std::collections::BTreeMap<u64, String>>,
     /// True while the platform cannot be reached for a recording's link.
     recordings_down: std::cell::Cell<bool>,
+    /// While true, every batch is refused for good (403: not a ticket of the agent's calls).
+    forbid: std::cell::Cell<bool>,
+    /// Batches offered, taken or not.
+    offered: std::cell::Cell<usize>,
 }
 
 impl CrmQueue for &RecordingQueue {
-    async fn queue(&self, ops: &[serde_json::Value]) -> Result<(), String> {
+    async fn queue(&self, ops: &[serde_json::Value]) -> Result<(), QueueError> {
+        self.offered.set(self.offered.get() + 1);
+        if self.forbid.get() {
+            return Err(QueueError::Refused(
+                "not a ticket of the agent's calls".into(),
+            ));
+        }
         if self.refuse_next.replace(false) {
-            return Err("the contact centre cannot be reached".into());
+            return Err(QueueError::Unavailable(
+                "the contact centre cannot be reached".into(),
+            ));
         }
         self.ops.borrow_mut().extend(ops.iter().cloned());
         if self.lose_answer.replace(false) {
-            return Err("no answer".into());
+            return Err(QueueError::Unavailable("no answer".into()));
         }
         Ok(())
     }
@@ -686,6 +698,51 @@ fn a_write_resumed_after_a_settings_change_is_split_as_it_was() {
         1,
         "not written directly as well"
     );
+}
+
+// The platform's queue takes operations only for tickets of the agent's own calls; it refuses
+// others for good (403) and queues nothing of them. Such a write goes directly to Zendesk, where
+// the agent's own rights decide: once, nothing lost, and never offered to the queue again, even
+// when the direct write must be retried (regression: a refusal was retried for ever).
+#[test]
+fn a_write_the_queue_refuses_goes_directly_once() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let queue = RecordingQueue::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    let ticket = logged_call(&outbox, &zd, ann, "call-1");
+    let on = Batching {
+        add_comment: true,
+        ticket_update: true,
+    };
+    queue.forbid.set(true);
+    outbox.enqueue("call-1.ended", ended("call-1", ticket));
+    // The direct write meets a 503 first: it is retried directly.
+    fake.fail_next([Fault::Unavailable]);
+    let report = block_on(outbox.run_with(&zd, &&queue, on, 1_000));
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(queue.offered.get(), 1, "offered to the queue once");
+    let at = report.wake_at_ms.expect("the direct write is retried");
+    drop(outbox);
+
+    // Resumed after a reload, with the queue taking everything again: still direct.
+    queue.forbid.set(false);
+    let outbox = Outbox::open(store, AGENT);
+    let report = block_on(outbox.run_with(&zd, &&queue, on, at));
+    assert_eq!(report.completed, ["call-1.ended"], "{report:?}");
+    assert!(report.failed.is_empty());
+    assert_eq!(queue.offered.get(), 1, "never offered again");
+    assert!(queue.ops.borrow().is_empty(), "nothing queued");
+    let t = &fake.tickets()[0];
+    let finished = t
+        .comments
+        .iter()
+        .filter(|c| c.starts_with("Call finished"))
+        .count();
+    assert_eq!(finished, 1, "written directly, once: {:?}", t.comments);
+    assert_eq!(t.voice_comments, 1, "with its recording");
 }
 
 // BATCH: a ticket's order holds across a change of Developer Settings: a comment handed to the

@@ -357,3 +357,50 @@ fn a_resume_credential_signs_in_again_without_the_password() {
     );
     assert!(!platform.is_signed_in());
 }
+
+// The CRM queue takes operations only for tickets of the agent's own calls: a 403 is a refusal
+// for good (nothing of the batch was queued; the outbox writes directly instead), anything else
+// that fails may be taken later. A 403 does not sign the agent out.
+#[test]
+fn the_crm_queue_s_403_is_a_refusal_for_good() {
+    use agent_adapter::services::outbox::{CrmQueue, QueueError};
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"token": "t", "agent": {"id": 5, "name": "A", "email": "a@x"}}),
+    );
+    block_on(platform.sign_in("a@x", "pw")).unwrap();
+    let ops = [json!({"key": "41.ended.0", "ticket_id": 7, "kind": "add_comment", "body": "x"})];
+    fake.answer(200, json!({"accepted": ["41.ended.0"]}));
+    assert_eq!(block_on(CrmQueue::queue(&platform, &ops)), Ok(()));
+    let sent = fake.seen.borrow().last().cloned().unwrap();
+    assert_eq!((sent.method, sent.url.as_str()), (Method::Post, "/crm/ops"));
+
+    fake.answer(
+        403,
+        json!({"error": "not a ticket of the agent's calls", "refused": ["41.ended.0"]}),
+    );
+    assert_eq!(
+        block_on(CrmQueue::queue(&platform, &ops)),
+        Err(QueueError::Refused(
+            "not a ticket of the agent's calls".into()
+        ))
+    );
+    assert!(platform.is_signed_in());
+    for status in [503, 429] {
+        fake.answer(status, json!({"error": "busy"}));
+        assert!(
+            matches!(
+                block_on(CrmQueue::queue(&platform, &ops)),
+                Err(QueueError::Unavailable(_))
+            ),
+            "{status}"
+        );
+    }
+    // No answer at all.
+    assert!(matches!(
+        block_on(CrmQueue::queue(&platform, &ops)),
+        Err(QueueError::Unavailable(_))
+    ));
+}

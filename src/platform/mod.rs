@@ -76,6 +76,10 @@ pub enum PlatformError {
     /// The platform refused the request.
     #[error("The contact centre refused the request: {0}")]
     Refused(String),
+    /// 403: the platform does not let this agent do this (the CRM queue: an operation that is
+    /// not for a ticket of the agent's own calls). Asking again changes nothing.
+    #[error("The contact centre refused the request: {0}")]
+    Forbidden(String),
     /// No answer (network, server down).
     #[error("The contact centre cannot be reached. Check your connection and try again.")]
     Unreachable(String),
@@ -311,6 +315,7 @@ impl<T: Transport> Platform<T> {
                 self.sign_out();
                 Err(PlatformError::SignedOut)
             }
+            403 => Err(PlatformError::Forbidden(error_text(&response))),
             400..=499 => Err(PlatformError::Refused(error_text(&response))),
             status => Err(PlatformError::Unreachable(format!("HTTP {status}"))),
         }
@@ -439,7 +444,10 @@ impl<T: Transport> Platform<T> {
     }
 
     /// Queues Add Comment / Ticket Update operations on the platform's batched CRM writer; a
-    /// repeated key is accepted and ignored. Returns the accepted keys.
+    /// repeated key is accepted and ignored. Returns the accepted keys. The queue takes only
+    /// operations for tickets of the agent's own calls (each key names the call, `<call
+    /// id>.<stage>.<write>`): it refuses a batch whole, queueing nothing of it, with a 403
+    /// ([`PlatformError::Forbidden`]) naming the refused keys.
     pub async fn queue_crm_ops(
         &self,
         ops: &[serde_json::Value],

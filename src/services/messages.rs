@@ -28,7 +28,7 @@ pub fn platform(error: &PlatformError, cat: &Catalogue) -> Message {
     match error {
         PlatformError::BadCredentials => Message::of(cat, Label::ErrBadCredentials, None),
         PlatformError::SignedOut => Message::of(cat, Label::ErrSessionEnded, None),
-        PlatformError::Refused(why) => {
+        PlatformError::Refused(why) | PlatformError::Forbidden(why) => {
             Message::of(cat, Label::ErrPlatformRefused, Some(why.clone()))
         }
         PlatformError::Unreachable(why) => {
@@ -96,6 +96,7 @@ mod tests {
             PlatformError::BadCredentials,
             PlatformError::SignedOut,
             PlatformError::Refused("no such call".into()),
+            PlatformError::Forbidden("not a ticket of the agent's calls".into()),
             PlatformError::Unreachable("HTTP 503".into()),
             PlatformError::Decode("x".into()),
         ];

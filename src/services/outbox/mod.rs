@@ -20,7 +20,7 @@
 mod queue;
 mod run;
 
-pub use queue::{Batching, CrmQueue, NoQueue};
+pub use queue::{Batching, CrmQueue, NoQueue, QueueError};
 
 use super::{
     envelope::{self, Opened},

@@ -6,11 +6,12 @@ use serde_json::{json, Value};
 
 /// The platform's CRM write queue (`POST /crm/ops`): it batches Add Comment and Ticket Update
 /// operations across all agents with the account's API token. A repeated key is accepted and
-/// ignored, so a replay after a reload is safe without any check.
+/// ignored, so a replay after a reload is safe without any check. It takes operations only for
+/// tickets of the agent's own calls; a batch with any other is refused whole (403).
 #[allow(async_fn_in_trait)]
 pub trait CrmQueue {
-    /// Queues operations; `Err` carries why they were not accepted (retry later).
-    async fn queue(&self, ops: &[Value]) -> Result<(), String>;
+    /// Queues operations, all of them or none.
+    async fn queue(&self, ops: &[Value]) -> Result<(), QueueError>;
     /// True once the operation `key` has left the queue (written, or failed for good).
     async fn settled(&self, key: &str) -> Result<bool, String>;
     /// The recording link of the agent's call `call_id` (stored jobs keep none); `None` when the
@@ -19,6 +20,17 @@ pub trait CrmQueue {
     /// Tells the platform's directory about an end-user just created for `phone` (best effort:
     /// a lookup that misses it falls back on Zendesk's search).
     async fn contact_created(&self, _phone: &str, _user_id: u64) {}
+}
+
+/// Why the queue did not take a batch of operations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueueError {
+    /// Not this time (no answer, a server error, signed out): the same batch may be taken later.
+    Unavailable(String),
+    /// Never (403: not a ticket of the agent's own calls, as the platform knows them). Nothing
+    /// of the batch was queued: the write goes directly to Zendesk instead, where the agent's
+    /// own rights decide.
+    Refused(String),
 }
 
 /// Which services go through the platform's queue (Developer Settings, BATCH rules).
@@ -109,8 +121,8 @@ impl Batching {
 pub struct NoQueue;
 
 impl CrmQueue for NoQueue {
-    async fn queue(&self, _: &[Value]) -> Result<(), String> {
-        Err("no CRM queue".into())
+    async fn queue(&self, _: &[Value]) -> Result<(), QueueError> {
+        Err(QueueError::Unavailable("no CRM queue".into()))
     }
     async fn settled(&self, _: &str) -> Result<bool, String> {
         Ok(true)
@@ -121,11 +133,12 @@ impl CrmQueue for NoQueue {
 }
 
 impl<T: crate::http::Transport> CrmQueue for crate::platform::Platform<T> {
-    async fn queue(&self, ops: &[Value]) -> Result<(), String> {
-        self.queue_crm_ops(ops)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+    async fn queue(&self, ops: &[Value]) -> Result<(), QueueError> {
+        match self.queue_crm_ops(ops).await {
+            Ok(_) => Ok(()),
+            Err(crate::platform::PlatformError::Forbidden(why)) => Err(QueueError::Refused(why)),
+            Err(e) => Err(QueueError::Unavailable(e.to_string())),
+        }
     }
     async fn settled(&self, key: &str) -> Result<bool, String> {
         match self.crm_op_state(key).await {

@@ -199,12 +199,25 @@ impl<S: Store> Outbox<S> {
                             let queued = if ops.is_empty() {
                                 Ok(())
                             } else {
-                                let queued =
-                                    queue.queue(&ops).await.map_err(ZendeskError::Transport);
-                                if queued.is_ok() {
-                                    self.handed_to_queue(id, &ops);
+                                match queue.queue(&ops).await {
+                                    Ok(()) => {
+                                        self.handed_to_queue(id, &ops);
+                                        Ok(())
+                                    }
+                                    Err(QueueError::Refused(_)) => {
+                                        // The platform will not write this ticket for the
+                                        // agent and queued nothing: the whole write goes
+                                        // directly, under the agent's own Zendesk rights, and
+                                        // stays direct on a retry or a resume.
+                                        job.batching = Some(Batching::default());
+                                        job.in_flight = recovering;
+                                        self.replace_first(job);
+                                        return Step::Continue;
+                                    }
+                                    Err(QueueError::Unavailable(e)) => {
+                                        Err(ZendeskError::Transport(e))
+                                    }
                                 }
-                                queued
                             };
                             match queued {
                                 Ok(()) if is_empty(&change) => Ok(None),

@@ -30,7 +30,17 @@
 //! - `POST /calls/{id}/contact` `{"contact_id": N}`: the agent's pick among the contacts matching
 //!   an inbound IVR caller (TICKET-6), kept as the call's `picked_contact_id`. 409 `{"error":"not
 //!   an inbound call"}` for an outbound call, 422 without a numeric `contact_id`.
-//! - `POST /crm/ops`, `GET /crm/ops/{key}`: the CRM write queue ([`crate::queue`]).
+//! - `POST /crm/ops` `{ops:[{key, ticket_id, kind, body}]}` → `{accepted:[key…]}`: the CRM
+//!   write queue ([`crate::queue`]), which writes with the account's API token. It takes
+//!   operations only for tickets of the agent's own calls ([`crate::queue::permits`]): the key
+//!   names one of the agent's calls (`<call id>.…`) and the ticket is that call's (the one it
+//!   holds for the call, one the call's customer requested, or one the agent's Zendesk user
+//!   created or is assigned). A batch is taken whole or not at all: when any of its operations
+//!   is refused, nothing of it is queued and the answer is 403 `{"error": "not a ticket of the
+//!   agent's calls", "refused": [key…]}` naming every refused key. A key the queue has taken
+//!   already is accepted and ignored, as before, unchecked. A malformed operation: 422.
+//! - `GET /crm/ops/{key}` → `{state: "queued"|"written"|"failed", error?}`; 404 for a key the
+//!   queue does not know.
 //! - `POST /contacts` `{"phone","user_id"}`, `GET /contacts?phone=` → `{"user_ids":[…]}`: the
 //!   directory of contacts created lately ([`crate::directory`]).
 //! - `POST /agent/journal` `{"set":{key: value|null}}` → `{"entries":{…}}`: the agent's journal,
@@ -637,10 +647,16 @@ struct Ops {
     ops: Vec<crate::queue::OpIn>,
 }
 
+/// The answer to a batch with operations the agent may not queue.
+pub const NOT_THE_AGENTS: &str = "not a ticket of the agent's calls";
+
+/// `POST /crm/ops`: queues a batch whole, or refuses it whole (403) when any operation is not
+/// for a ticket of the agent's own calls ([`crate::queue::permits`]; the module doc has the
+/// contract).
 async fn crm_ops(State(app): State<App>, headers: HeaderMap, body: Option<Json<Ops>>) -> Response {
-    if agent(&app, &headers).is_none() {
+    let Some(a) = agent(&app, &headers) else {
         return unauthorized();
-    }
+    };
     let Some(Json(body)) = body else {
         return err(
             StatusCode::BAD_REQUEST,
@@ -653,6 +669,28 @@ async fn crm_ops(State(app): State<App>, headers: HeaderMap, body: Option<Json<O
             Ok(op) => ops.push(op),
             Err(e) => return err(StatusCode::UNPROCESSABLE_ENTITY, &e),
         }
+    }
+    // A key the queue has taken is a repeat, ignored whoever sends it: not checked again, so a
+    // replay after a reload is accepted even if the ticket changed since.
+    let known: Vec<bool> = {
+        let q = app.queue();
+        body.ops.iter().map(|o| q.knows(&o.key)).collect()
+    };
+    let refused: Vec<&str> = {
+        let w = app.world();
+        body.ops
+            .iter()
+            .zip(known)
+            .filter(|(o, known)| !known && !crate::queue::permits(&w, &a, &o.key, o.ticket_id))
+            .map(|(o, _)| o.key.as_str())
+            .collect()
+    };
+    if !refused.is_empty() {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": NOT_THE_AGENTS, "refused": refused })),
+        )
+            .into_response();
     }
     let accepted = app.queue().enqueue(ops, now_ms());
     app.wake_queue();

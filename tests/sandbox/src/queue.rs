@@ -12,6 +12,10 @@
 //!
 //! The store is one JSON file, replaced atomically (write to `.tmp`, rename) after each change;
 //! on start-up, requests that were in flight become verification work ([`Batcher::recover`]).
+//!
+//! Who may queue what ([`permits`]): since the queue writes with the account's API token, it
+//! takes an operation only for a ticket of the requesting agent's own session, as a real platform
+//! does; otherwise any signed-in agent could write any ticket through it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,8 +28,8 @@ use domain::settings::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::model::now_ms;
-use crate::state::App;
+use crate::model::{digits, now_ms, Agent, PlatformCall, Ticket};
+use crate::state::{App, World};
 use crate::zendesk::{handle, ApiRequest, ApiResponse};
 
 /// Where one key stands.
@@ -108,6 +112,83 @@ impl OpIn {
             }
         }
     }
+}
+
+/// The call an operation's key names: keys are `<call id>.<anything>` (the adapter's are
+/// `<call id>.<stage>.<write index>`, from its job keys `<call id>.<stage>`); None for a key of
+/// another form.
+pub fn call_of_key(key: &str) -> Option<u64> {
+    let (call, _) = key.split_once('.')?;
+    call.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| call.parse().ok())
+        .flatten()
+}
+
+/// How many merges [`permits`] follows back from a ticket (the adapter follows at most 5).
+const MAX_MERGE_HOPS: usize = 5;
+
+/// Whether `agent` may queue an operation with `key` on ticket `ticket_id`: the queue's rule.
+///
+/// 1. The key names a call the platform assigned to the agent ([`call_of_key`]; the call's
+///    `agent_id`). A key of another form, of an unknown call or of another agent's call is
+///    refused.
+/// 2. The ticket is one of that call. The platform is not told which ticket the adapter made
+///    for a call (the adapter creates it a moment before, directly in Zendesk with the agent's
+///    own session), so it reads the ticket as Zendesk has it. The ticket, or a ticket merged
+///    into it (UPD-8: the adapter writes to the surviving ticket), must be
+///    - the call's ticket as the platform holds it (the call's `ticket_id`: the ticket the agent
+///      named when placing the call, or the one the platform's rules created for it);
+///    - requested by the call's customer: the call's contact (`contact_id`, or the agent's pick,
+///      `picked_contact_id`) or a user who has the call's number (UPD-1: the caller's open
+///      ticket the call is appended to); or
+///    - created by or assigned to the agent's Zendesk user (the ticket the adapter created for
+///      the call through the agent's own session, or one the agent holds).
+///
+///    A ticket that does not exist is refused.
+///
+/// The sandbox reads the ticket from its own store, so the check costs no Zendesk request and
+/// shows in no request log; a real platform reads it with its API token. A key the queue holds
+/// already is not checked again: a repeat is ignored whoever sends it (`crm_ops`).
+pub fn permits(w: &World, agent: &Agent, key: &str, ticket_id: u64) -> bool {
+    let Some(call) = call_of_key(key).and_then(|id| w.calls.get(&id)) else {
+        return false;
+    };
+    if call.agent_id != Some(agent.id) || !w.tickets.contains_key(&ticket_id) {
+        return false;
+    }
+    w.tickets
+        .values()
+        .filter(|t| t.id == ticket_id || merged_into(w, t, ticket_id))
+        .any(|t| ticket_of_call(w, agent, call, t))
+}
+
+/// True when `t` was merged into `target`, directly or through other merges.
+fn merged_into(w: &World, t: &Ticket, target: u64) -> bool {
+    let mut at = t.merged_into;
+    for _ in 0..MAX_MERGE_HOPS {
+        match at {
+            Some(id) if id == target => return true,
+            Some(id) => at = w.tickets.get(&id).and_then(|t| t.merged_into),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Whether ticket `t` is one of `call`, handled by `agent` (rule 2 of [`permits`]).
+fn ticket_of_call(w: &World, agent: &Agent, call: &PlatformCall, t: &Ticket) -> bool {
+    let known = call.request.get("ticket_id").and_then(Value::as_u64) == Some(t.id);
+    let contact = call.request.get("contact_id").and_then(Value::as_u64) == Some(t.requester_id)
+        || call.picked_contact_id == Some(t.requester_id);
+    let number = digits(&call.customer_number);
+    let caller = !number.is_empty()
+        && w.users
+            .get(&t.requester_id)
+            .is_some_and(|u| u.phones().iter().any(|p| digits(p) == number));
+    let agents = t.submitter_id == Some(agent.zendesk_user_id)
+        || t.assignee_id == Some(agent.zendesk_user_id);
+    known || contact || caller || agents
 }
 
 #[derive(Serialize, Deserialize)]
@@ -206,6 +287,12 @@ impl Queue {
         }
         self.persist()?;
         Ok(keys)
+    }
+
+    /// True when the queue has taken `key` (queued, written or failed): sent again, it is
+    /// ignored.
+    pub fn knows(&self, key: &str) -> bool {
+        self.keys.contains_key(key)
     }
 
     /// The state of `key`.

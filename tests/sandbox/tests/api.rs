@@ -928,6 +928,16 @@ async fn wait_written(addr: SocketAddr, token: &str, keys: &[String]) {
     panic!("ops not written in time");
 }
 
+/// An outbound call placed by the agent of `token` on the existing `ticket`: the platform holds
+/// that ticket as the call's, so the CRM queue takes operations on it under the call's keys.
+async fn call_on(addr: SocketAddr, token: &str, ticket: u64) -> u64 {
+    let call = json!({"to": "+15550101100", "outbound_number": "+15550199001", "lang": "en-US",
+                      "ticket": "existing", "ticket_id": ticket, "entered_number": false});
+    let r = http(addr, "POST", "/platform/calls", Some(call), Some(token)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.json()["call"]["id"].as_u64().unwrap()
+}
+
 #[tokio::test]
 async fn crm_queue_ignores_repeated_keys_and_survives_429s() {
     let addr = start().await;
@@ -943,7 +953,11 @@ async fn crm_queue_ignores_repeated_keys_and_survives_429s() {
         .collect();
     // Two 429 bursts on update_many, then it works.
     http(addr, "POST", "/_sandbox/faults", Some(json!({"path_prefix": "/api/v2/tickets/update_many", "status": 429, "retry_after": 1, "count": 2})), None).await;
-    let ops: Vec<Value> = open.iter().enumerate().map(|(i, t)| json!({"key": format!("k{i}"), "ticket_id": t, "kind": "add_comment", "body": format!("comment {i}")})).collect();
+    let mut keys = Vec::new();
+    for t in &open {
+        keys.push(format!("{}.ended.0", call_on(addr, &token, *t).await));
+    }
+    let ops: Vec<Value> = open.iter().zip(&keys).enumerate().map(|(i, (t, k))| json!({"key": k, "ticket_id": t, "kind": "add_comment", "body": format!("comment {i}")})).collect();
     let r = http(
         addr,
         "POST",
@@ -964,9 +978,12 @@ async fn crm_queue_ignores_repeated_keys_and_survives_429s() {
     )
     .await;
     assert_eq!(r.status, 200);
-    let upd = json!({"ops": [{"key": "u0", "ticket_id": open[0], "kind": "update_ticket", "body": {"status": "pending"}}]});
-    http(addr, "POST", "/platform/crm/ops", Some(upd), Some(&token)).await;
-    let keys: Vec<String> = ["k0", "k1", "k2", "u0"].map(String::from).to_vec();
+    // A second write of the first call, on its ticket.
+    let u0 = format!("{}.1", keys[0].trim_end_matches(".0"));
+    let upd = json!({"ops": [{"key": u0, "ticket_id": open[0], "kind": "update_ticket", "body": {"status": "pending"}}]});
+    let r = http(addr, "POST", "/platform/crm/ops", Some(upd), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    keys.push(u0);
     wait_written(addr, &token, &keys).await;
     let r = http(
         addr,
@@ -1043,10 +1060,18 @@ async fn crm_queue_ignores_repeated_keys_and_survives_429s() {
         .unwrap()["id"]
         .as_u64()
         .unwrap();
-    let r = http(addr, "POST", "/platform/crm/ops", Some(json!({"ops": [{"key": "c1", "ticket_id": closed, "kind": "add_comment", "body": "late"}]})), Some(&token)).await;
+    let c1 = format!("{}.ended.0", call_on(addr, &token, closed).await);
+    let r = http(addr, "POST", "/platform/crm/ops", Some(json!({"ops": [{"key": c1, "ticket_id": closed, "kind": "add_comment", "body": "late"}]})), Some(&token)).await;
     assert_eq!(r.status, 200);
     for _ in 0..50 {
-        let r = http(addr, "GET", "/platform/crm/ops/c1", None, Some(&token)).await;
+        let r = http(
+            addr,
+            "GET",
+            &format!("/platform/crm/ops/{c1}"),
+            None,
+            Some(&token),
+        )
+        .await;
         if r.json()["state"] == "failed" {
             return;
         }
