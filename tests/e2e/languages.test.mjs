@@ -121,6 +121,12 @@ async function walk(locale) {
   await app.locator('[data-testid=hangup-button]').click();
   await app.locator('[data-testid=new-call-button]').waitFor();
   await seen('ended');
+  // Sign out, by keyboard: the sign-in form says so.
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=sign-out-button]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await seen('signed-out');
   await page.close();
   return screens;
 }
