@@ -5,7 +5,7 @@ use crate::{
     services::{
         host::{backend, now_ms},
         live::{Adapter, Screen},
-        zaf_host::{notify_notice, show_popover},
+        zaf_host::show_popover,
     },
     zaf::VoiceDialout,
 };
@@ -16,17 +16,13 @@ use domain::{
 };
 use leptos::prelude::*;
 
-/// Click-to-call (FLOW-2, FLOW-4, FLOW-9): only the leading tab handles it.
+/// Click-to-call (FLOW-2, FLOW-4, FLOW-9): served in the tab where the agent clicked (Zendesk
+/// sends `voice.dialout` to the apps of that tab only), which takes the tab lease: the calls
+/// offered next come to the tab the agent is using.
 pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
     let Some(b) = backend() else { return };
-    let signed_in = b.platform.is_signed_in();
-    if !signed_in && b.leader.other_leads(now_ms()) {
-        // The agent works in another tab, signed in there: that tab takes the call.
-        return;
-    }
-    if signed_in && !b.leader.tick(now_ms()) {
-        notify_notice(adapter.word(Label::OtherTabActive));
-        return;
+    if b.platform.is_signed_in() {
+        b.leader.take(now_ms());
     }
     if matches!(
         adapter.screen.get_untracked(),

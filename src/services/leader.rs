@@ -62,6 +62,18 @@ impl<S: Store> Leader<S> {
         }
     }
 
+    /// Takes the lease whoever holds it: the agent is working in this tab (a click-to-call
+    /// here), so calls come here from now on; the tab that led sees it at its next tick.
+    pub fn take(&self, now_ms: i64) {
+        let lease = Lease {
+            holder: self.tab_id.clone(),
+            expires_ms: now_ms + LEASE_MS,
+        };
+        if let Ok(text) = serde_json::to_string(&lease) {
+            self.store.set(LEASE_KEY, &text);
+        }
+    }
+
     /// True when this tab holds an unexpired lease (no write).
     pub fn is_leader(&self, now_ms: i64) -> bool {
         self.read()
@@ -110,6 +122,22 @@ fn alive_key(tab_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tab_in_use_takes_the_lease_from_the_leader() {
+        use crate::services::storage::MemoryStore;
+        let shared = MemoryStore::default();
+        let a = Leader::new(shared.clone(), "a");
+        let b = Leader::new(shared, "b");
+        assert!(a.tick(0));
+        assert!(!b.tick(100), "a leads");
+        b.take(200);
+        assert!(b.is_leader(300));
+        assert!(!a.tick(400), "a sees b lead at its next tick");
+        assert!(a.other_leads(400));
+        a.take(500);
+        assert!(a.is_leader(600) && !b.is_leader(600), "and back");
+    }
+
     use super::*;
     use crate::services::storage::MemoryStore;
 

@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, retry } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndHangUp } from './support.mjs';
 
 let env;
 
@@ -53,13 +53,7 @@ test('a reload keeps the agent signed in, without the password and with a fresh 
   assert.equal(replay.status, 401, 'the used credential is refused');
 
   // Still a working session: a call goes through.
-  await again.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-  await again.locator('[data-testid=keypad-next]').click();
-  await again.locator('[data-testid=call-button]:not([disabled])').waitFor();
-  await again.locator('[data-testid=call-button]').click();
-  await again.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
-  await again.locator('[data-testid=hangup-button]').click();
-  await again.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await dialAndHangUp(again, '+1 555 010 1000');
 });
 
 test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {
@@ -119,13 +113,7 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   const { app } = await signedInPage(env);
   await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets', status: 503 });
   const anna = (await state()).users.find((u) => u.phone === '+15550101000');
-  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-  await app.locator('[data-testid=keypad-next]').click();
-  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
-  await app.locator('[data-testid=call-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
-  await app.locator('[data-testid=hangup-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await dialAndHangUp(app, '+1 555 010 1000');
   const call = (await state()).platform_calls.at(-1);
 
   const stored = async () => app.evaluate(() => Object.fromEntries(
@@ -172,4 +160,38 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   assert.deepEqual((await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {}, {}, 'taken back from the platform');
   await new Promise((r) => setTimeout(r, 1_500));
   assert.equal((await comments()).filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'still once');
+});
+
+// Issue 21: with Zendesk open in two tabs, click-to-call is served in the tab where the agent
+// clicked (it used to say only that Zendesk was open in another tab), and that tab takes the
+// lease; a click in the first tab brings it back.
+test('click-to-call in a tab that does not lead is served there, and the lease follows the agent', async () => {
+  const { page: first, app: a } = await signedInPage(env);
+  const second = await first.context().newPage();
+  await second.route('https://static.zdassets.com/**', (route) => route.abort());
+  await second.goto(`${env.base}/`);
+  await second.evaluate(() => window.sandbox.ready);
+  await second.locator('[data-testid=app-icon]').click();
+  const b = await adapterFrame(second);
+  await b.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await b.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await b.locator('[data-testid=sign-in-submit]').click();
+  await b.locator('[data-testid=dial-number]').waitFor();
+  const holder = (app) => app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder);
+  const leaderBefore = await holder(a);
+  assert.ok(leaderBefore, 'one tab leads');
+
+  const s = await state();
+  const bruno = s.users.find((u) => u.phone === '+15550101100');
+  const anna = s.users.find((u) => u.phone === '+15550101000');
+  await callFromProfile(second, bruno.id);
+  await eventually(async () => assert.equal(await b.locator('[data-testid=contact-id]').inputValue(), bruno.name), 'the second tab serves the click');
+  assert.equal(await b.locator('[data-testid=call-status]').textContent().then((t) => /another tab/.test(t)), false);
+  const leaderNow = await holder(b);
+  assert.notEqual(leaderNow, leaderBefore, 'the lease moved to the tab in use');
+
+  await callFromProfile(first, anna.id);
+  await eventually(async () => assert.equal(await a.locator('[data-testid=contact-id]').inputValue(), anna.name), 'the first tab serves its click');
+  assert.equal(await holder(a), leaderBefore, 'and the lease came back');
+  await second.close();
 });

@@ -162,6 +162,20 @@ export async function signInIfAsked(app, email = 'ada@sandbox.test') {
 }
 
 /**
+ * Types `number` on the dial screen, Next, Call once it is enabled, and hangs up once the
+ * customer answers: the whole call as an agent makes it by hand.
+ */
+export async function dialAndHangUp(app, number) {
+  await app.locator('[data-testid=dial-number]').fill(number);
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+}
+
+/**
  * Retries `check` every 100 ms, about 10 s in all, and returns its result; then fails with the
  * last error and the end of the sandbox's output.
  */

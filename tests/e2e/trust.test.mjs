@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startSandbox, signedInPage, adapterFrame, ZAF_CDN, CHROMIUM_ARGS } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, ZAF_CDN, CHROMIUM_ARGS, dialAndHangUp } from './support.mjs';
 
 let env;
 // Pages on made-up public origins (a Zendesk workspace, a foreign page) framing the sandbox's
@@ -144,13 +144,7 @@ test('the sign-in form names the platform host, and the page keeps to its policy
   await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
   await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-  await app.locator('[data-testid=keypad-next]').click();
-  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
-  await app.locator('[data-testid=call-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
-  await app.locator('[data-testid=hangup-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await dialAndHangUp(app, '+1 555 010 1000');
   assert.deepEqual(await app.evaluate(() => window.cspViolations), [], 'no violation in a whole call');
 
   // Anything but the platform is now out of reach, https or not.

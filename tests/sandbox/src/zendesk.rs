@@ -118,6 +118,22 @@ pub fn unauthenticated() -> ApiResponse {
     ApiResponse::json(401, status_body(401))
 }
 
+/// The types a custom ticket field may have (Ticket Fields API, "Create Ticket Field"); system
+/// fields have types of their own (`subject`, `status`, …).
+pub const CUSTOM_FIELD_TYPES: [&str; 11] = [
+    "text",
+    "textarea",
+    "checkbox",
+    "date",
+    "integer",
+    "decimal",
+    "regexp",
+    "partialcreditcard",
+    "multiselect",
+    "tagger",
+    "lookup",
+];
+
 /// Decodes standard base64 (padding optional); None when it is not base64.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
@@ -2260,20 +2276,7 @@ fn create_field(w: &mut World, base: &str, f: Option<&Value>) -> ApiResponse {
         return invalid(detail("title", "Title: cannot be blank", "BlankValue"));
     }
     let kind = f.get("type").and_then(Value::as_str).unwrap_or("");
-    let kinds = [
-        "text",
-        "textarea",
-        "checkbox",
-        "date",
-        "integer",
-        "decimal",
-        "regexp",
-        "partialcreditcard",
-        "multiselect",
-        "tagger",
-        "lookup",
-    ];
-    if !kinds.contains(&kind) {
+    if !CUSTOM_FIELD_TYPES.contains(&kind) {
         return invalid(detail("type", "Type: is not valid", "InvalidValue"));
     }
     let id = w.next_id();

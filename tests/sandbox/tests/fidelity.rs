@@ -690,19 +690,7 @@ async fn ticket_fields_list_the_system_fields_before_the_custom_ones() {
         json!({"name": "Open", "value": "open"})
     );
     assert_eq!(all[4]["system_field_options"][3]["value"], "urgent");
-    let custom_types = [
-        "text",
-        "textarea",
-        "checkbox",
-        "date",
-        "integer",
-        "decimal",
-        "regexp",
-        "partialcreditcard",
-        "multiselect",
-        "tagger",
-        "lookup",
-    ];
+    let custom_types = sandbox::zendesk::CUSTOM_FIELD_TYPES;
     let custom: Vec<&Value> = all
         .iter()
         .filter(|f| custom_types.contains(&f["type"].as_str().unwrap()))
