@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndHangUp } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndHangUp, settings, ZAF_CDN } from './support.mjs';
 
 let env;
 
@@ -166,17 +166,25 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
 // clicked (it used to say only that Zendesk was open in another tab), and that tab takes the
 // lease; a click in the first tab brings it back.
 test('click-to-call in a tab that does not lead is served there, and the lease follows the agent', async () => {
-  const { page: first, app: a } = await signedInPage(env);
-  const second = await first.context().newPage();
-  await second.route('https://static.zdassets.com/**', (route) => route.abort());
-  await second.goto(`${env.base}/`);
-  await second.evaluate(() => window.sandbox.ready);
-  await second.locator('[data-testid=app-icon]').click();
-  const b = await adapterFrame(second);
-  await b.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await b.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await b.locator('[data-testid=sign-in-submit]').click();
-  await b.locator('[data-testid=dial-number]').waitFor();
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env);
+  // Two tabs of one browser: one context (shared localStorage), two pages.
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const openTab = async () => {
+    const tab = await context.newPage();
+    await tab.route(ZAF_CDN, (route) => route.abort());
+    await tab.goto(`${env.base}/`);
+    await tab.evaluate(() => window.sandbox.ready);
+    await tab.locator('[data-testid=app-icon]').click();
+    const app = await adapterFrame(tab);
+    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+    return { tab, app };
+  };
+  const { tab: first, app: a } = await openTab();
+  const { tab: second, app: b } = await openTab();
   const holder = (app) => app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder);
   const leaderBefore = await holder(a);
   assert.ok(leaderBefore, 'one tab leads');
@@ -185,13 +193,13 @@ test('click-to-call in a tab that does not lead is served there, and the lease f
   const bruno = s.users.find((u) => u.phone === '+15550101100');
   const anna = s.users.find((u) => u.phone === '+15550101000');
   await callFromProfile(second, bruno.id);
-  await eventually(async () => assert.equal(await b.locator('[data-testid=contact-id]').inputValue(), bruno.name), 'the second tab serves the click');
+  await eventually(async () => assert.equal(await b.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), bruno.name), 'the second tab serves the click');
   assert.equal(await b.locator('[data-testid=call-status]').textContent().then((t) => /another tab/.test(t)), false);
   const leaderNow = await holder(b);
   assert.notEqual(leaderNow, leaderBefore, 'the lease moved to the tab in use');
 
   await callFromProfile(first, anna.id);
-  await eventually(async () => assert.equal(await a.locator('[data-testid=contact-id]').inputValue(), anna.name), 'the first tab serves its click');
+  await eventually(async () => assert.equal(await a.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name), 'the first tab serves its click');
   assert.equal(await holder(a), leaderBefore, 'and the lease came back');
-  await second.close();
+  await context.close();
 });
