@@ -106,6 +106,29 @@ impl<S: Store> Leader<S> {
             .is_some_and(|until| until > now_ms)
     }
 
+    /// Forgets the word of tabs gone for good (a reload leaves one when its page closed without
+    /// saying so): the store does not fill up with them, which matters where it is the
+    /// platform's journal and its room is counted. Only what expired long ago is removed, so a
+    /// tab's writes are still taken over first.
+    pub fn sweep(&self, now_ms: i64) {
+        for key in self.store.keys() {
+            let Some(tab) = key.strip_prefix(ALIVE_PREFIX) else {
+                continue;
+            };
+            if tab == self.tab_id {
+                continue;
+            }
+            let gone_long = self
+                .store
+                .get(&key)
+                .and_then(|t| t.parse::<i64>().ok())
+                .is_none_or(|until| until + 10 * LEASE_MS < now_ms);
+            if gone_long {
+                self.store.remove(&key);
+            }
+        }
+    }
+
     /// Gives the lease up (the page is closing), so another tab takes over at once, and says
     /// this tab is gone, so its unsent writes are taken over at once too.
     pub fn release(&self) {
@@ -117,11 +140,39 @@ impl<S: Store> Leader<S> {
 }
 
 fn alive_key(tab_id: &str) -> String {
-    format!("agent-adapter.alive.{tab_id}")
+    format!("{ALIVE_PREFIX}{tab_id}")
 }
+
+const ALIVE_PREFIX: &str = "agent-adapter.alive.";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_word_of_tabs_long_gone_is_swept() {
+        use crate::services::storage::{MemoryStore, Store};
+        let shared = MemoryStore::default();
+        let gone = Leader::new(shared.clone(), "gone");
+        let recent = Leader::new(shared.clone(), "recent");
+        let me = Leader::new(shared.clone(), "me");
+        gone.beat(0);
+        recent.beat(60_000);
+        me.beat(0);
+        me.sweep(70_000);
+        let keys = shared.keys();
+        assert!(
+            !keys.contains(&"agent-adapter.alive.gone".to_owned()),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&"agent-adapter.alive.recent".to_owned()),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&"agent-adapter.alive.me".to_owned()),
+            "its own stays"
+        );
+    }
+
     #[test]
     fn a_tab_in_use_takes_the_lease_from_the_leader() {
         use crate::services::storage::MemoryStore;

@@ -290,6 +290,7 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
             backend.leader.tick(now_ms());
             backend.leader.beat(now_ms());
             adopt_orphans(adapter, &backend);
+            backend.leader.sweep(now_ms());
         }
     });
 }

@@ -67,16 +67,3 @@ pub(crate) fn show_popover() {
         });
     }
 }
-
-/// Tells the agent something through Zendesk (not an error).
-pub(crate) fn notify_notice(message: String) {
-    if let Some(b) = backend() {
-        let invoke = Invoke::Notify {
-            message,
-            kind: NotifyKind::Notice,
-        };
-        leptos::task::spawn_local(async move {
-            let _ = b.zaf.invoke(&invoke).await;
-        });
-    }
-}
