@@ -1,7 +1,10 @@
 //! Reads the CRM data a dial decision needs, in as few requests as possible.
 
 use crate::zendesk::{Transport, Zendesk, ZendeskError};
-use domain::{crm::CrmState, phone::same_number};
+use domain::{
+    crm::{Contact, CrmState, Ticket},
+    phone::same_number,
+};
 
 /// One CRM read, as the fetch cache knows it (each is asked once while it is needed).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,12 +65,7 @@ pub async fn lookup_number_detailed<T: Transport>(
         if found.contacts.iter().any(|c| c.id == id) {
             continue;
         }
-        match zendesk.user(id).await {
-            Ok(contact) => found.contacts.push(contact),
-            // Deleted, or merged away since: not a caller any more.
-            Err(ZendeskError::NotFound) => {}
-            Err(e) => return Err(e),
-        }
+        found.contacts.extend(user_if_any(zendesk, id).await?);
     }
     let mut crm = CrmState::default();
     // Contacts asked for by id that the search returned for another of their numbers.
@@ -105,11 +103,7 @@ pub async fn lookup_number_detailed<T: Transport>(
         }
         match asked.iter().position(|c| c.id == id) {
             Some(i) => crm.contacts.push(asked.swap_remove(i)),
-            None => match zendesk.user(id).await {
-                Ok(contact) => crm.contacts.push(contact),
-                Err(ZendeskError::NotFound) => {}
-                Err(e) => return Err(e),
-            },
+            None => crm.contacts.extend(user_if_any(zendesk, id).await?),
         }
     }
     Ok(NumberLookup { crm, tickets_known })
@@ -122,9 +116,26 @@ pub async fn add_tickets_of<T: Transport>(
     contact_id: u64,
 ) -> Result<(), ZendeskError> {
     let tickets = zendesk.requested_tickets(contact_id).await?;
+    replace_tickets_of(crm, contact_id, tickets);
+    Ok(())
+}
+
+/// Puts `tickets`, read for `contact_id`, in place of the contact's tickets known before.
+pub fn replace_tickets_of(crm: &mut CrmState, contact_id: u64, tickets: Vec<Ticket>) {
     crm.tickets.retain(|t| t.requester_id != contact_id);
     crm.tickets.extend(tickets);
-    Ok(())
+}
+
+/// User `id`, or none when Zendesk no longer has it (deleted, or merged away).
+async fn user_if_any<T: Transport>(
+    zendesk: &Zendesk<T>,
+    id: u64,
+) -> Result<Option<Contact>, ZendeskError> {
+    match zendesk.user(id).await {
+        Ok(contact) => Ok(Some(contact)),
+        Err(ZendeskError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Adds what a read found to the CRM data: a contact or ticket read again replaces the one known.

@@ -3,7 +3,7 @@
 
 use crate::{
     services::{
-        crm::{lookup_number_detailed, merge, FetchKey},
+        crm::{lookup_number_detailed, merge, replace_tickets_of, FetchKey},
         host::{backend, sleep, zendesk_message, Backend},
         live::Adapter,
         messages,
@@ -131,10 +131,9 @@ async fn read(
             }
             match b.zendesk.requested_tickets(*id).await {
                 Ok(tickets) => {
-                    adapter.crm.update(|crm| {
-                        crm.tickets.retain(|t| t.requester_id != *id);
-                        crm.tickets.extend(tickets);
-                    });
+                    adapter
+                        .crm
+                        .update(|crm| replace_tickets_of(crm, *id, tickets));
                     Ok(())
                 }
                 Err(e) => {
@@ -168,10 +167,9 @@ async fn read(
                 )
             });
             if let Some(tickets) = tickets? {
-                adapter.crm.update(|crm| {
-                    crm.tickets.retain(|t| t.requester_id != *id);
-                    crm.tickets.extend(tickets);
-                });
+                adapter
+                    .crm
+                    .update(|crm| replace_tickets_of(crm, *id, tickets));
             }
             Ok(())
         }
