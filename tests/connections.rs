@@ -8,7 +8,7 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::{Batching, CrmQueue, NoQueue, Outbox, QueueError, TICKET_OF_EARLIER_JOB},
+        outbox::{Batching, CrmQueue, Guard, NoQueue, Outbox, QueueError, TICKET_OF_EARLIER_JOB},
         storage::{MemoryStore, Store},
         writes::{fold, Write},
     },
@@ -48,13 +48,18 @@ fn rule_context() -> RuleContext {
 
 /// The writes for placing an outbound call to a known contact with a new ticket.
 fn placed(call: &str, contact: u64) -> Vec<Write> {
+    placed_on(call, contact, TicketPlan::New)
+}
+
+/// The writes for placing an outbound call to a known contact, logged as `ticket` says.
+fn placed_on(call: &str, contact: u64, ticket: TicketPlan) -> Vec<Write> {
     let plan = DialPlan {
         to: NUMBER.into(),
         extension: None,
         outbound_number: LINE.into(),
         language: "en".into(),
         contact: ContactPlan::Existing { id: contact },
-        ticket: TicketPlan::New,
+        ticket,
         entered_number: false,
         comments: vec![],
     };
@@ -889,6 +894,109 @@ fn batched_ticket_updates_carry_status_and_fields() {
     let (ops, direct) = Batching::default().split(40, "k.0", &change);
     assert!(ops.is_empty());
     assert_eq!(direct, change, "not batched: all direct");
+}
+
+/// A call placed on `ticket` (open when the dial screen read it), queued with its collision
+/// check as the adapter queues it.
+fn place_guarded<S: Store>(
+    outbox: &Outbox<S>,
+    zd: &Zendesk<&FakeZendesk>,
+    call: &str,
+    contact: u64,
+    ticket: u64,
+) {
+    let read = block_on(zd.ticket(ticket)).unwrap();
+    let guard = Guard {
+        ticket,
+        seen_updated_at: read.updated_at,
+        open_when_read: read.status.is_open_set(),
+        instead: placed_on(call, contact, TicketPlan::New),
+    };
+    let writes = placed_on(call, contact, TicketPlan::Existing { id: ticket });
+    assert!(outbox.enqueue_guarded(&format!("{call}.placed"), writes, guard));
+    assert!(outbox.is_guarded(&format!("{call}.placed")));
+}
+
+// Issue 21, UPD-3: the ticket the dial screen picked was solved by someone else before the call
+// was logged: Zendesk's collision check refuses the append, the adapter reads the ticket again,
+// and the rules decide again: the call goes on a new ticket and the solved one is left solved.
+#[test]
+fn a_ticket_solved_meanwhile_is_not_reopened_and_the_call_gets_a_new_ticket() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let picked = fake.add_ticket(ann, "open");
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    place_guarded(&outbox, &zd, "call-1", ann, picked);
+    fake.change_elsewhere(picked, "solved");
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-1.placed"], "{report:?}");
+    assert_eq!(report.redecided, [("call-1.placed".to_owned(), picked)]);
+    let tickets = fake.tickets();
+    let old = tickets.iter().find(|t| t.id == picked).unwrap();
+    assert_eq!(old.status, "solved", "never reopened");
+    assert!(
+        old.comments.is_empty(),
+        "nothing appended: {:?}",
+        old.comments
+    );
+    let (_, new) = report.created_tickets[0];
+    let new = tickets.iter().find(|t| t.id == new).unwrap();
+    assert_eq!(new.requester_id, ann);
+    assert!(
+        new.comments.iter().any(|c| c.contains("call-1")),
+        "{:?}",
+        new.comments
+    );
+    assert_eq!(
+        outbox.created_by("call-1.placed"),
+        Some(new.id),
+        "the call's ticket"
+    );
+}
+
+// The picked ticket changed meanwhile but is still open (another agent's comment, a trigger):
+// the append goes ahead, once, against the ticket as read again.
+#[test]
+fn a_ticket_changed_but_still_open_gets_the_call_once() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let picked = fake.add_ticket(ann, "open");
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    place_guarded(&outbox, &zd, "call-2", ann, picked);
+    fake.change_elsewhere(picked, "pending");
+    fake.reset_counts();
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-2.placed"], "{report:?}");
+    assert!(report.redecided.is_empty());
+    assert!(report.created_tickets.is_empty());
+    let t = fake.tickets().into_iter().find(|t| t.id == picked).unwrap();
+    assert_eq!(t.status, "open", "UPD-3: appended, set Open");
+    assert_eq!(t.op_keys, ["call-2.placed.0"], "written once");
+    // The refused update, the read, the update again.
+    assert_eq!(fake.counts(), (1, 2));
+    assert!(!outbox.is_guarded("call-2.placed"));
+}
+
+// Nothing changed: one update, no extra read.
+#[test]
+fn a_ticket_unchanged_costs_nothing_more() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let picked = fake.add_ticket(ann, "pending");
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    place_guarded(&outbox, &zd, "call-3", ann, picked);
+    fake.reset_counts();
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-3.placed"], "{report:?}");
+    assert_eq!(fake.counts(), (0, 1));
+    assert_eq!(
+        fake.state.borrow().safe_updates,
+        1,
+        "with the collision check"
+    );
 }
 
 // UPD-8: the call's ticket was merged while the call went on: the end of the call is written to

@@ -289,6 +289,9 @@ pub enum Label {
     WritesKeptHere,
     /// Sign out refused while a call is on.
     SignOutAfterCall,
+    /// After "Ticket #N": the ticket the call was placed on was solved or closed meanwhile, so
+    /// the call is logged on a new ticket (UPD-3, the collision check).
+    CallMovedToNewTicket,
 }
 
 impl Label {
@@ -434,6 +437,7 @@ impl Label {
             WritesHandedOver,
             WritesKeptHere,
             SignOutAfterCall,
+            CallMovedToNewTicket,
         ]
     };
 
@@ -579,6 +583,7 @@ impl Label {
             WritesHandedOver => "Zendesk updates not written yet are kept by the contact centre and written when you next sign in.",
             WritesKeptHere => "The contact centre could not be reached: Zendesk updates not written yet stay in this browser until you sign in again here.",
             SignOutAfterCall => "End the call before signing out.",
+            CallMovedToNewTicket => "was solved or closed in Zendesk while the call was being placed, so the call is logged on a new ticket.",
         }
     }
 }
@@ -843,6 +848,7 @@ mod tests {
             WritesHandedOver => 135,
             WritesKeptHere => 136,
             SignOutAfterCall => 137,
+            CallMovedToNewTicket => 138,
         }
     }
 

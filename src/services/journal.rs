@@ -4,13 +4,14 @@
 use crate::services::{
     host::{now_ms, sleep, zendesk_message, Backend},
     live::Adapter,
-    outbox::{Batching, RunReport, TICKET_OF_EARLIER_JOB},
+    outbox::{Batching, Guard, RunReport, TICKET_OF_EARLIER_JOB},
     writes::fold,
     zaf_host::{notify_error, route_to_ticket},
 };
 use domain::labels::Label;
 use domain::{
     call::{CallTicket, JobKey},
+    dial::{DialPlan, TicketPlan},
     rules::{decide, Action, Event},
 };
 use leptos::prelude::*;
@@ -19,7 +20,47 @@ use std::rc::Rc;
 /// Decides what `event` writes and queues it under `key`.
 pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
     let actions = decide_on(adapter, b, event);
+    if let Some(guard) = guard_of(adapter, b, event) {
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        outbox.enqueue_guarded(&key.to_string(), fold(&actions), guard);
+        run_outbox(adapter, b.clone());
+        return;
+    }
     queue_recorded(adapter, b, key, &actions, None, recording_of(event));
+}
+
+/// The collision check of an outbound call placed on an existing ticket (see [`Guard`]): the
+/// ticket as the dial screen read it, and what the rules write if it is no longer open when
+/// the call is logged (the plan with a new ticket).
+fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
+    let Event::OutboundPlaced {
+        session,
+        plan,
+        agent_id,
+    } = event
+    else {
+        return None;
+    };
+    let TicketPlan::Existing { id } = plan.ticket else {
+        return None;
+    };
+    let read = adapter.crm.with_untracked(|crm| crm.ticket(id).cloned())?;
+    let instead = Event::OutboundPlaced {
+        session: session.clone(),
+        plan: DialPlan {
+            ticket: TicketPlan::New,
+            ..plan.clone()
+        },
+        agent_id: *agent_id,
+    };
+    Some(Guard {
+        ticket: id,
+        seen_updated_at: read.updated_at,
+        open_when_read: read.status.is_open_set(),
+        instead: fold(&decide_on(adapter, b, &instead)),
+    })
 }
 
 /// The recording link an event carries (kept out of storage: see `Job::recording_url`).
@@ -40,6 +81,7 @@ pub(crate) fn enqueue_on(
     ticket: CallTicket,
     make: impl FnOnce(u64) -> Event,
 ) {
+    let ticket = settled(b, &key, ticket);
     let (ticket_id, earlier) = match ticket {
         CallTicket::Known(id) => (id, None),
         CallTicket::Pending(job) => (TICKET_OF_EARLIER_JOB, Some(job)),
@@ -47,6 +89,24 @@ pub(crate) fn enqueue_on(
     let event = make(ticket_id);
     let actions = decide_on(adapter, b, &event);
     queue_recorded(adapter, b, key, &actions, earlier, recording_of(&event));
+}
+
+/// The ticket a later job of a call writes to: while the call's first job is queued with its
+/// collision check, the ticket may still change (the one dialled on was solved meanwhile, and a
+/// new one is created), so the later job follows the first job, not the ticket dialled on.
+fn settled(b: &Rc<Backend>, key: &JobKey, ticket: CallTicket) -> CallTicket {
+    // Only an outbound call's first job is guarded (it is placed on a ticket read for the dial
+    // screen); an inbound call's is never.
+    let first = JobKey::first(key.call, false);
+    let guarded = b
+        .outbox
+        .borrow()
+        .as_ref()
+        .is_some_and(|o| o.is_guarded(&first.to_string()));
+    match ticket {
+        CallTicket::Known(_) if guarded && first != *key => CallTicket::Pending(first),
+        other => other,
+    }
 }
 
 /// What the rules decide `event` writes, on the CRM data known.
@@ -116,6 +176,14 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                     c.ticket_id = Some(*ticket);
                 }
             });
+        }
+        for (key, given_up) in &report.redecided {
+            // The ticket dialled on was solved or closed meanwhile: the call is logged on a new
+            // one (its id reaches the in-call screen as a created ticket) and the agent hears why.
+            if JobKey::parse(key).is_some_and(|k| k.is_first()) {
+                let text = format!("#{given_up} {}", adapter.word(Label::CallMovedToNewTicket));
+                adapter.notice(text);
+            }
         }
         for ticket in &report.screen_pops {
             route_to_ticket(*ticket);

@@ -139,6 +139,12 @@ impl<S: Store> Leader<S> {
     }
 }
 
+/// True when a change of storage key `key` to nothing says a tab gave the lease up or is gone
+/// (see [`Leader::release`]).
+pub fn is_departure(key: &str) -> bool {
+    key == LEASE_KEY || key.starts_with(ALIVE_PREFIX)
+}
+
 fn alive_key(tab_id: &str) -> String {
     format!("{ALIVE_PREFIX}{tab_id}")
 }

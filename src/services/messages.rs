@@ -48,6 +48,9 @@ pub fn zendesk(error: &ZendeskError, cat: &Catalogue) -> Message {
             Message::of(cat, Label::ErrZendeskRefused, Some(description.clone()))
         }
         ZendeskError::Closed => Message::of(cat, Label::ErrTicketClosedWrite, None),
+        ZendeskError::Conflict => {
+            Message::of(cat, Label::ErrZendeskRefused, Some(error.to_string()))
+        }
         ZendeskError::RateLimited { .. } => Message::of(cat, Label::ErrZendeskBusy, None),
         ZendeskError::Unauthorized => Message::of(cat, Label::ErrZendeskDenied, None),
         ZendeskError::Transport(why) => {

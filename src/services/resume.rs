@@ -17,12 +17,23 @@ use domain::{
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// Why calls are resumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resuming {
+    /// The event stream (re)connected, after a sign-in or a reload: the agent sees the dial
+    /// screen, and a call that ended meanwhile is only logged.
+    Connected,
+    /// Another tab of the agent closed and this one took over what it left: a call it had on
+    /// screen shows here, live with its controls, or ended (and logged) if it ended before.
+    TakingOver,
+}
+
 /// After a reload in the middle of a call: the call comes back on screen, and the end of a
 /// call that ended while the page was away is logged. Only calls this adapter logged (their
 /// first job is known to the outbox) and whose end it has not queued are taken up.
 /// It runs each time the event stream (re)connects, since events sent while it was down
 /// are not sent again, and when the end of a call not on screen arrives.
-pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
+pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>, why: Resuming) {
     leptos::task::spawn_local(async move {
         let mut attempt = 0;
         let calls = loop {
@@ -62,6 +73,11 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                         }
                     });
                     let call = ActiveCall::resumed(&listed, created, now);
+                    if why == Resuming::TakingOver && adapter.call.with_untracked(Option::is_none) {
+                        // The tab the agent was calling from closed: the call shows here, ended.
+                        adapter.call.set(Some(call.clone()));
+                        adapter.screen.set(Screen::InCall);
+                    }
                     let session = session_of(info.id, &call);
                     let (recording_url, duration_s) =
                         (info.recording_url.clone(), info.durations.call);

@@ -7,11 +7,12 @@ use crate::services::{
     events::connect_events,
     host::{backend, fail_platform, now_ms, sleep, Backend},
     journal::run_outbox,
+    leader,
     leader::RENEW_EVERY_MS,
     live::{Adapter, Screen},
     messages,
     outbox::{Outbox, StorageNotice},
-    resume::resume_calls,
+    resume::{resume_calls, Resuming},
 };
 use domain::dial::{DialContext, EntryPoint};
 use domain::labels::Label;
@@ -280,6 +281,21 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
     }
     backend.leader.tick(now_ms());
     backend.leader.beat(now_ms());
+    // Another tab of this browser closing says so in the shared storage (its page-hide gives
+    // the lease up and removes its word): this tab takes its lease, writes and call at once,
+    // not at its next renewal, so a customer who hangs up a moment later is still logged here.
+    let watching = backend.clone();
+    let departures = window_event_listener(leptos::ev::storage, move |e| {
+        let gone = e.new_value().is_none();
+        if gone && e.key().is_some_and(|k| leader::is_departure(&k)) {
+            if !watching.platform.is_signed_in() {
+                return;
+            }
+            watching.leader.tick(now_ms());
+            adopt_orphans(adapter, &watching);
+        }
+    });
+    backend.listeners.borrow_mut().push(departures);
     leptos::task::spawn_local(async move {
         loop {
             sleep(RENEW_EVERY_MS as i32).await;
@@ -301,15 +317,16 @@ fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
         return;
     };
     let now = now_ms();
-    let adopted = outbox.adopt_orphans(|tab| b.leader.alive(tab, now));
+    let adopted = outbox.adopt_orphan_tabs(|tab| b.leader.alive(tab, now));
     for notice in outbox.take_notices() {
         storage_notice(adapter, notice);
     }
-    if adopted > 0 {
+    if adopted.jobs > 0 {
         run_outbox(adapter, b.clone());
-        // The calls those writes belong to may need their end logged, or to come back.
-        if b.platform.is_signed_in() && b.stream.borrow().is_some() {
-            resume_calls(adapter, b.clone());
-        }
+    }
+    if adopted.tabs > 0 && b.platform.is_signed_in() && b.stream.borrow().is_some() {
+        // A tab gone may have had a call on screen, even with every write done: the call comes
+        // here (live, with its controls, or ended, its end logged once).
+        resume_calls(adapter, b.clone(), Resuming::TakingOver);
     }
 }

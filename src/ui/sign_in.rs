@@ -7,6 +7,7 @@ use crate::{
 };
 use domain::labels::Label;
 use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/ui/sign_in.module.css");
 
@@ -29,6 +30,22 @@ pub fn SignIn() -> impl IntoView {
         }
         adapter.sign_in(e, p, busy);
     };
+    // Shown while the agent works in the adapter (signed out by keyboard, a session that ended):
+    // the keyboard starts in the email field, not on the page body, where the next Tab would
+    // leave the adapter. A frame the agent is not in is left alone: no focus is taken from Zendesk.
+    request_animation_frame(|| {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let lost = doc.active_element().is_none_or(|e| e.tag_name() == "BODY");
+        if lost && doc.has_focus().unwrap_or(false) {
+            if let Ok(Some(field)) = doc.query_selector("[data-testid=sign-in-email]") {
+                if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = field.focus();
+                }
+            }
+        }
+    });
     view! {
         <form class=style::form on:submit=submit>
             <h1 class=style::title>{word(Label::SignInTitle)}</h1>

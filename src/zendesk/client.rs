@@ -487,9 +487,27 @@ impl<T: Transport> Zendesk<T> {
         change: &TicketChange,
         op_key: Option<&str>,
     ) -> Result<Ticket, ZendeskError> {
+        self.update_ticket_if_unchanged(id, change, op_key, None)
+            .await
+    }
+
+    /// [`Zendesk::update_ticket`] with Zendesk's collision check when `seen` is the ticket's
+    /// `updated_at` as last read (unix seconds): the update is refused with
+    /// [`ZendeskError::Conflict`] if the ticket changed since, and nothing is written.
+    pub async fn update_ticket_if_unchanged(
+        &self,
+        id: u64,
+        change: &TicketChange,
+        op_key: Option<&str>,
+        seen: Option<i64>,
+    ) -> Result<Ticket, ZendeskError> {
         let mut ticket = change.to_json();
         if let Some(key) = op_key {
             ticket[AUDIT_METADATA_KEY] = op_key_metadata(key);
+        }
+        if let Some(seen) = seen {
+            ticket["safe_update"] = json!(true);
+            ticket["updated_stamp"] = json!(domain::time::iso8601(seen));
         }
         let request = HttpRequest::new(Method::Put, format!("/api/v2/tickets/{id}.json"))
             .json(json!({"ticket": ticket}));

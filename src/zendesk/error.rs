@@ -8,7 +8,7 @@ pub enum ZendeskError {
     /// 404: the record does not exist or the agent cannot see it.
     #[error("not found")]
     NotFound,
-    /// 400 / 409 / 422: Zendesk refused the data; `details` says which field and why.
+    /// 400 / 422: Zendesk refused the data; `details` says which field and why.
     #[error("{description}")]
     Invalid {
         /// Zendesk's description.
@@ -16,6 +16,11 @@ pub enum ZendeskError {
         /// Zendesk's `details` object (field → errors), `null` when absent.
         details: serde_json::Value,
     },
+    /// 409 `UpdateConflict`: the ticket changed since the `updated_stamp` a safe update named
+    /// (Tickets API, "Protecting against ticket update collisions"), or two updates of one
+    /// ticket collided. Nothing was written.
+    #[error("the ticket was changed by someone else meanwhile")]
+    Conflict,
     /// 422 on a closed ticket: closed is terminal and refuses every update.
     #[error("the ticket is closed and cannot be updated")]
     Closed,
@@ -60,7 +65,8 @@ pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
             let retry_after_s = response.retry_after_s().unwrap_or(DEFAULT_RETRY_AFTER_S);
             Err(ZendeskError::RateLimited { retry_after_s })
         }
-        400 | 409 | 422 => {
+        409 => Err(ZendeskError::Conflict),
+        400 | 422 => {
             let body = body();
             let details = body
                 .get("details")
@@ -141,6 +147,16 @@ mod tests {
             classify(&response(503, json!({}), &[])),
             Err(ZendeskError::Transport("HTTP 503".into()))
         );
+    }
+
+    #[test]
+    fn a_collision_is_its_own_error() {
+        let conflict = json!({"error": "UpdateConflict", "description": "Safe Update prevented the update due to outdated ticket data"});
+        assert_eq!(
+            classify(&response(409, conflict, &[])),
+            Err(ZendeskError::Conflict)
+        );
+        assert!(!ZendeskError::Conflict.is_retryable(), "re-read first");
     }
 
     #[test]

@@ -198,6 +198,43 @@ test('a second click-to-call reads again: a ticket solved meanwhile is not offer
   assert.equal(solved.comments.length, oldComments, 'and gets nothing');
 });
 
+// Issue 21, UPD-3: the ticket the dial screen picked is solved by someone else after it was read
+// and before Call: the append carries Zendesk's collision check (safe_update with the stamp read),
+// Zendesk refuses it (409), the adapter reads the ticket again and decides again: the call is
+// logged on a new ticket, the solved one is not reopened, and the agent is told why.
+test('a ticket solved between the lookup and Call is caught by the collision check and not reopened', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const [picked] = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  const known = new Set(s.tickets.map((t) => t.id));
+  await callFromProfile(page, bruno.id);
+  await valueOf(app, 'ticket-id', new RegExp(`#${picked.id}\\b`));
+  // The stamp counts whole seconds: the other agent's change lands in a later second.
+  await new Promise((r) => setTimeout(r, 1_100));
+  await api('PUT', `/api/v2/tickets/${picked.id}.json`, { ticket: { status: 'solved' } });
+  const commentsBefore = (await state()).tickets.find((t) => t.id === picked.id).comments.length;
+  const requestsBefore = (await appRequests()).length;
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const made = s.tickets.filter((t) => !known.has(t.id) && t.requester_id === bruno.id);
+    assert.equal(made.length, 1, 'one new ticket for Bruno');
+    const logged = internal(made[0]).filter((c) => /^Call (details|finished)\n/.test(c.body ?? ''));
+    assert.equal(logged.length, 2, 'the call is logged on the new ticket');
+  }, 'the call on a new ticket');
+  const solved = s.tickets.find((t) => t.id === picked.id);
+  assert.equal(solved.status, 'solved', 'not reopened');
+  assert.equal(solved.comments.length, commentsBefore, 'nothing appended');
+  const writes = (await appRequests()).slice(requestsBefore);
+  const refused = writes.filter((r) => r.method === 'PUT' && r.path.includes(`/tickets/${picked.id}.json`));
+  assert.equal(refused.length, 1, 'one append tried');
+  assert.equal(refused[0].status, 409, 'refused by the collision check');
+  assert.equal(refused[0].body.ticket.safe_update, true);
+  assert.match(refused[0].body.ticket.updated_stamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved or closed` }).waitFor();
+});
+
 // FLOW-4, FLOW-5, MATRIX-3: the Call menu on a ticket (the requester's number) appends the call to
 // that open ticket: its two comments there, set Open, and no other ticket. (This test used to
 // compare the state with itself for "no other ticket", and fired the dial-out itself instead of

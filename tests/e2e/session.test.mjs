@@ -133,6 +133,8 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   await app.locator('[data-testid=sign-in-email]').waitFor();
   await app.locator('[role=status], [role=alert]', { hasText: 'You are signed out.' }).waitFor();
   await app.getByText('kept by the contact centre').waitFor();
+  // Signed out by keyboard: the keyboard goes on in the form, not on the page body.
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'sign-in-email'), 'focus in the email field');
   const left = await stored();
   assert.deepEqual(Object.keys(left).filter((k) => k !== 'agent-adapter.probe'), [], `nothing of the agent's is left in localStorage: ${Object.keys(left)}`);
   assert.deepEqual(await app.evaluate(() => ({ ...sessionStorage })), {}, 'no credential in the tab');
@@ -162,6 +164,59 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   assert.equal((await comments()).filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'still once');
 });
 
+/** A Zendesk tab of the browser `context` (tabs of one context share localStorage), signed in. */
+async function openTab(context) {
+  const tab = await context.newPage();
+  await tab.route(ZAF_CDN, (route) => route.abort());
+  await tab.goto(`${env.base}/`);
+  await tab.evaluate(() => window.sandbox.ready);
+  await tab.locator('[data-testid=app-icon]').click();
+  const app = await adapterFrame(tab);
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  return { tab, app };
+}
+
+// Issue 21: the call is the agent's, not the tab's. With Zendesk open in two tabs, the agent
+// calls from the leading one and closes it mid-call; the customer hangs up 0 to 5000 ms later.
+// Each time the other tab shows the call (live with its controls when it is still going, else
+// ended) and the end is written exactly once. (It used to be written in none of these runs: the
+// closed tab had nothing left to write, so the other tab never looked for its call.)
+test('a call outlives its tab: the other tab shows it and logs its end once, however soon it ends', async () => {
+  for (const delay of [0, 100, 500, 2_000, 5_000]) {
+    await api('POST', '/_sandbox/reset', { fixture: 'default' });
+    await settings(env);
+    const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+    const { tab: first, app: a } = await openTab(context);
+    const { app: b } = await openTab(context);
+    await a.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+    await a.locator('[data-testid=keypad-next]').click();
+    await a.locator('[data-testid=call-button]:not([disabled])').waitFor();
+    await a.locator('[data-testid=call-button]').click();
+    await a.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    const call = (await state()).platform_calls.at(-1);
+    assert.equal(await b.locator('[data-testid=hangup-button]').count(), 0, `${delay} ms: the other tab shows the dial screen`);
+
+    await first.close();
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id, after_s: delay / 1000 });
+    if (delay >= 2_000) {
+      // Still going when the other tab takes over: it shows the live call, with its controls.
+      await b.locator('[data-testid=hangup-button]').waitFor({ timeout: delay - 500 });
+      assert.equal(await b.locator('[data-testid=hold-button]').count(), 1, `${delay} ms: hold too`);
+    }
+    await b.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor({ timeout: 15_000 });
+    const ends = async () => (await state()).tickets
+      .flatMap((t) => t.comments)
+      .filter((c) => /^Call finished/.test(c.body ?? '')).length;
+    await eventually(async () => assert.equal(await ends(), 1, `${delay} ms: the end is written`), `the end after ${delay} ms`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(await ends(), 1, `${delay} ms: and written once`);
+    await context.close();
+  }
+});
+
 // Issue 21: with Zendesk open in two tabs, click-to-call is served in the tab where the agent
 // clicked (it used to say only that Zendesk was open in another tab), and that tab takes the
 // lease; a click in the first tab brings it back.
@@ -170,21 +225,8 @@ test('click-to-call in a tab that does not lead is served there, and the lease f
   await settings(env);
   // Two tabs of one browser: one context (shared localStorage), two pages.
   const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
-  const openTab = async () => {
-    const tab = await context.newPage();
-    await tab.route(ZAF_CDN, (route) => route.abort());
-    await tab.goto(`${env.base}/`);
-    await tab.evaluate(() => window.sandbox.ready);
-    await tab.locator('[data-testid=app-icon]').click();
-    const app = await adapterFrame(tab);
-    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-    await app.locator('[data-testid=sign-in-submit]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
-    return { tab, app };
-  };
-  const { tab: first, app: a } = await openTab();
-  const { tab: second, app: b } = await openTab();
+  const { tab: first, app: a } = await openTab(context);
+  const { tab: second, app: b } = await openTab(context);
   const holder = (app) => app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder);
   const leaderBefore = await holder(a);
   assert.ok(leaderBefore, 'one tab leads');

@@ -42,8 +42,14 @@ pub struct FakeTicket {
     pub custom_fields: BTreeMap<u64, Value>,
     pub op_keys: Vec<String>,
     pub created_at: String,
+    /// Updates so far: `updated_at` is a second later for each, so every change is seen by a
+    /// safe update's stamp.
+    pub updates: i64,
     pub tags: Vec<String>,
 }
+
+/// Unix seconds of every fake ticket's creation; `updated_at` counts a second per update from it.
+const CREATED_S: i64 = 1_714_557_600;
 
 #[derive(Default)]
 pub struct State {
@@ -55,6 +61,8 @@ pub struct State {
     pub reads: usize,
     pub writes: usize,
     pub log: Vec<String>,
+    /// Updates that came with the collision check.
+    pub safe_updates: usize,
 }
 
 #[derive(Default)]
@@ -122,6 +130,7 @@ impl FakeZendesk {
                 custom_fields: BTreeMap::new(),
                 op_keys: vec![],
                 created_at: format!("2024-05-01T10:00:{:02}Z", id % 60),
+                updates: 0,
                 tags: vec![],
             },
         );
@@ -138,6 +147,15 @@ impl FakeZendesk {
         t.comments.push(format!(
             "This request was closed and merged into request #{target}."
         ));
+    }
+
+    /// Someone else changes ticket `id` (another agent, a trigger): its status becomes `status`
+    /// and `updated_at` moves on.
+    pub fn change_elsewhere(&self, id: u64, status: &str) {
+        let mut s = self.state.borrow_mut();
+        let t = s.tickets.get_mut(&id).unwrap();
+        t.status = status.to_owned();
+        t.updates += 1;
     }
 
     pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
@@ -163,7 +181,7 @@ impl FakeZendesk {
         json!({
             "id": t.id, "status": t.status, "requester_id": t.requester_id,
             "assignee_id": t.assignee_id, "subject": t.subject, "created_at": t.created_at,
-            "updated_at": t.created_at, "tags": t.tags,
+            "updated_at": domain::time::iso8601(CREATED_S + 60 + t.updates), "tags": t.tags,
             "custom_fields": t.custom_fields.iter().map(|(id, v)| json!({"id": id, "value": v})).collect::<Vec<_>>(),
             "via": {"channel": "api"}, "unknown_key": {"ignored": true}
         })
@@ -288,6 +306,7 @@ impl FakeZendesk {
                     custom_fields: BTreeMap::new(),
                     op_keys: vec![],
                     created_at: "2024-05-01T10:00:00Z".into(),
+                    updates: 0,
                     tags: vec![],
                 };
                 let out = json!({"ticket": Self::ticket_json(&ticket)});
@@ -325,6 +344,7 @@ impl FakeZendesk {
                         .unwrap_or_default(),
                     op_keys: vec![],
                     created_at: "2024-05-01T10:00:00Z".into(),
+                    updates: 0,
                     tags: vec![],
                 };
                 let body = json!({"ticket": Self::ticket_json(&ticket)});
@@ -335,6 +355,9 @@ impl FakeZendesk {
                 ok(201, body)
             }
             (Method::Put, ["tickets", id]) => {
+                if req.body.as_ref().unwrap()["ticket"]["safe_update"] == json!(true) {
+                    s.safe_updates += 1;
+                }
                 let Some(t) = id_of(id).and_then(|id| s.tickets.get_mut(&id)) else {
                     return not_found();
                 };
@@ -346,6 +369,19 @@ impl FakeZendesk {
                     );
                 }
                 let change = &req.body.as_ref().unwrap()["ticket"];
+                if change["safe_update"] == json!(true) {
+                    let seen = change["updated_stamp"]
+                        .as_str()
+                        .and_then(domain::time::parse_iso8601)
+                        .expect("a safe update names the stamp it saw");
+                    if CREATED_S + 60 + t.updates > seen {
+                        return error(
+                            409,
+                            json!({"error": "UpdateConflict", "description": "Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again."}),
+                        );
+                    }
+                }
+                t.updates += 1;
                 if let Some(body) = change["comment"]["body"].as_str() {
                     assert_eq!(
                         change["comment"]["public"],

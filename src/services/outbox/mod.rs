@@ -55,6 +55,15 @@ fn ticket_of_job(job: &Job) -> Option<u64> {
     }
 }
 
+/// What [`Outbox::adopt_orphan_tabs`] took over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Adoption {
+    /// Tabs gone whose outbox was taken over (with or without jobs).
+    pub tabs: usize,
+    /// Jobs taken over.
+    pub jobs: usize,
+}
+
 /// One queued decision: its writes in order, and how far it got.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
@@ -94,6 +103,27 @@ pub struct Job {
     /// True when the writes carry [`RECORDING_WITHHELD`] where the link goes.
     #[serde(default)]
     pub recording_withheld: bool,
+    /// The collision check of a job that appends to a ticket read for the dial screen.
+    #[serde(default)]
+    pub guard: Option<Guard>,
+}
+
+/// A job's first write appends to an existing ticket the rules picked on what was read: it goes
+/// with Zendesk's collision check (`safe_update`), and if the ticket changed meanwhile it is read
+/// again and the rules decide again. Still open (or the agent chose it as it was): the append
+/// goes ahead. No longer open: the job's writes become `instead` (what the rules write with no
+/// ticket to append to), and the ticket is not touched (UPD-3: never reopened).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    /// The ticket appended to (the job's first write is to it).
+    pub ticket: u64,
+    /// Its `updated_at` as last read (unix seconds).
+    pub seen_updated_at: i64,
+    /// True when it was in the open set when read: only a ticket the rules picked as open is
+    /// given up when it is no longer open (one the agent chose in another state stays chosen).
+    pub open_when_read: bool,
+    /// The writes that replace the job's when the ticket is no longer open.
+    pub instead: Vec<Write>,
 }
 
 /// Stands for a call recording's link in stored jobs.
@@ -174,6 +204,9 @@ pub struct RunReport {
     pub screen_pops: Vec<u64>,
     /// Tickets created, by job key (the call's ticket, for the in-call screen).
     pub created_tickets: Vec<(String, u64)>,
+    /// Jobs decided again because the ticket they were to append to was no longer open when
+    /// written (see [`Guard`]), with that ticket.
+    pub redecided: Vec<(String, u64)>,
     /// When to run again (unix ms), if work is waiting.
     pub wake_at_ms: Option<i64>,
 }
@@ -330,8 +363,15 @@ impl<S: Store> Outbox<S> {
     /// their jobs join this outbox, in their order, after its own; their storage is cleared.
     /// Returns how many jobs were taken over.
     pub fn adopt_orphans(&self, alive: impl Fn(&str) -> bool) -> usize {
+        self.adopt_orphan_tabs(alive).jobs
+    }
+
+    /// [`Outbox::adopt_orphans`], saying how many tabs were taken over as well as how many
+    /// jobs: a tab gone with nothing left to write still leaves its memory of what it wrote (the
+    /// first job of a call still going, whose end the taker must log).
+    pub fn adopt_orphan_tabs(&self, alive: impl Fn(&str) -> bool) -> Adoption {
         let agent_key = &self.agent_key;
-        let mut adopted = 0;
+        let mut adopted = Adoption::default();
         for key in self.store.keys() {
             let tab = match key.strip_prefix(agent_key.as_str()) {
                 Some("") => "",
@@ -359,7 +399,7 @@ impl<S: Store> Outbox<S> {
                         || state.finished.contains(&job.key);
                     if !known {
                         state.jobs.push(job);
-                        adopted += 1;
+                        adopted.jobs += 1;
                     }
                 }
                 state.created.extend(theirs.created);
@@ -367,6 +407,7 @@ impl<S: Store> Outbox<S> {
             }
             self.persist();
             self.store.remove(&key);
+            adopted.tabs += 1;
         }
         adopted
     }
@@ -434,10 +475,47 @@ impl<S: Store> Outbox<S> {
                 queue_waits: 0,
                 recording_url,
                 recording_withheld: false,
+                guard: None,
             });
         }
         self.persist();
         true
+    }
+
+    /// Queues a job whose first write appends to an existing ticket, with its collision check
+    /// (see [`Guard`]). A guard that does not name the ticket of the first write is dropped: the
+    /// job is queued as [`Outbox::enqueue`] would.
+    pub fn enqueue_guarded(&self, key: &str, writes: Vec<Write>, guard: Guard) -> bool {
+        let first_is_guarded = matches!(
+            writes.first(),
+            Some(Write::UpdateTicket { ticket: Ref::Existing(id), .. }) if *id == guard.ticket
+        );
+        if !self.push(key, writes, None, None) {
+            return false;
+        }
+        if first_is_guarded {
+            if let Some(job) = self
+                .state
+                .borrow_mut()
+                .jobs
+                .iter_mut()
+                .find(|j| j.key == key)
+            {
+                job.guard = Some(guard);
+            }
+            self.persist();
+        }
+        true
+    }
+
+    /// True while the job `key` is queued with a collision check: the ticket it writes to may
+    /// still change, so a later job of its call names it by the job, not by the ticket.
+    pub fn is_guarded(&self, key: &str) -> bool {
+        self.state
+            .borrow()
+            .jobs
+            .iter()
+            .any(|j| j.key == key && j.guard.is_some())
     }
 
     /// True when a job `key` is queued or was finished recently.

@@ -16,6 +16,9 @@ fn is_empty(change: &TicketChange) -> bool {
     change.to_json().as_object().is_none_or(|o| o.is_empty())
 }
 
+/// How many times in a row a guarded write is tried again at once after a collision.
+const MAX_QUICK_COLLISIONS: u32 = 3;
+
 /// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
 const MAX_MERGE_HOPS: u32 = 5;
 
@@ -172,7 +175,17 @@ impl<S: Store> Outbox<S> {
                     } else {
                         Ok(false)
                     };
-                    let (ops, change) = batching.split(id, &op_key, &change);
+                    // The collision check needs Zendesk's own answer: a guarded write goes
+                    // directly, whatever the batching.
+                    let seen = job
+                        .guard
+                        .as_ref()
+                        .filter(|g| g.ticket == id && index == 0)
+                        .map(|g| g.seen_updated_at);
+                    let (ops, change) = match seen {
+                        Some(_) => (Vec::new(), change.clone()),
+                        None => batching.split(id, &op_key, &change),
+                    };
                     let earlier = if landed == Ok(false)
                         && !is_empty(&change)
                         && job.queue_waits < QUEUE_WAIT_LIMIT
@@ -222,7 +235,7 @@ impl<S: Store> Outbox<S> {
                             match queued {
                                 Ok(()) if is_empty(&change) => Ok(None),
                                 Ok(()) => zendesk
-                                    .update_ticket(id, &change, Some(&op_key))
+                                    .update_ticket_if_unchanged(id, &change, Some(&op_key), seen)
                                     .await
                                     .map(|_| None),
                                 Err(e) => Err(e),
@@ -241,6 +254,10 @@ impl<S: Store> Outbox<S> {
         };
         match result {
             Ok(id) => {
+                if index == 0 {
+                    // Written: the rest of the job is this call's own.
+                    job.guard = None;
+                }
                 job.ids[index] = id;
                 job.done += 1;
                 job.in_flight = false;
@@ -281,6 +298,18 @@ impl<S: Store> Outbox<S> {
                 self.replace_first(job);
                 Step::Wait(at)
             }
+            Err(ZendeskError::Conflict) => match job.guard.clone().filter(|_| index == 0) {
+                Some(guard) => self.decide_again(zendesk, job, guard, clock, report).await,
+                None => {
+                    // Two updates of one ticket collided: nothing landed; try again shortly.
+                    job.attempts += 1;
+                    job.in_flight = recovering;
+                    let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+                    job.not_before_ms = at;
+                    self.replace_first(job);
+                    Step::Wait(at)
+                }
+            },
             Err(ZendeskError::Closed) if job.merge_hops < MAX_MERGE_HOPS => {
                 // UPD-8: a ticket closed by a merge lives on in its target: write there.
                 let target = match &job.writes[index] {
@@ -339,6 +368,63 @@ impl<S: Store> Outbox<S> {
                 Step::Continue
             }
         }
+    }
+
+    /// The ticket a guarded job appends to changed since it was read (see [`Guard`]): read it
+    /// again; still open (or chosen as it was), the append goes ahead against what was read now;
+    /// no longer open (or gone), the job's writes become the guard's `instead`. The refused
+    /// request wrote nothing, and a request cut short before it was looked for in the audits
+    /// just before it was sent, so the job starts afresh either way.
+    async fn decide_again<T: Transport>(
+        &self,
+        zendesk: &Zendesk<T>,
+        mut job: Job,
+        guard: Guard,
+        clock: &dyn Fn() -> i64,
+        report: &mut RunReport,
+    ) -> Step {
+        job.in_flight = false;
+        match zendesk.ticket(guard.ticket).await {
+            Ok(now) if now.status.is_open_set() || !guard.open_when_read => {
+                job.guard = Some(Guard {
+                    seen_updated_at: now.updated_at,
+                    ..guard
+                });
+                job.attempts += 1;
+                if job.attempts > MAX_QUICK_COLLISIONS {
+                    // A ticket that changes at every try: not at once again.
+                    return self.wait_to_decide(job, clock);
+                }
+                self.replace_first(job);
+                Step::Continue
+            }
+            Ok(_) | Err(ZendeskError::NotFound) => {
+                let n = guard.instead.len();
+                job.writes = guard.instead;
+                job.ids = vec![None; n];
+                job.done = 0;
+                job.guard = None;
+                job.attempts = 0;
+                report.redecided.push((job.key.clone(), guard.ticket));
+                if job.writes.is_empty() {
+                    self.finish_first(&job.key);
+                    report.completed.push(job.key);
+                } else {
+                    self.replace_first(job);
+                }
+                Step::Continue
+            }
+            Err(_) => self.wait_to_decide(job, clock),
+        }
+    }
+
+    /// The ticket could not be read again: the guarded job waits and tries later.
+    fn wait_to_decide(&self, mut job: Job, clock: &dyn Fn() -> i64) -> Step {
+        job.attempts += 1;
+        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+        job.not_before_ms = at;
+        self.replace_first(job);
+        Step::Wait(at)
     }
 
     /// True while the platform's queue holds operations handed to it for `ticket`; forgets those

@@ -931,3 +931,58 @@ async fn a_body_that_is_not_json_is_answered_400_and_logged() {
     assert_eq!(logged[0]["status"], 400);
     assert_eq!(logged[0]["body"], broken, "the body as sent");
 }
+
+// Tickets API, "Protecting against ticket update collisions": a safe update names the
+// `updated_stamp` it saw; the ticket updated after it refuses the update with 409
+// `UpdateConflict` and keeps nothing of it; the stamp read now lets it through.
+#[tokio::test]
+async fn a_safe_update_is_refused_once_the_ticket_changed_after_its_stamp() {
+    let addr = start("default").await;
+    let open = ticket_with_status(addr, "open").await;
+    let path = format!("/api/v2/tickets/{open}.json");
+    let read = http(addr, "GET", &path, None, None).await.json();
+    let seen = read["ticket"]["updated_at"].as_str().unwrap().to_owned();
+    // Someone else's change, a second later (the stamp has one-second precision).
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let other = json!({"ticket": {"comment": {"body": "from another agent", "public": false}}});
+    assert_eq!(
+        http(addr, "PUT", &path, Some(other), None).await.status,
+        200
+    );
+    let comments = |s: &Value| {
+        s["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == open)
+            .unwrap()["comments"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = comments(&state(addr).await);
+    let safe = |stamp: &str| {
+        json!({"ticket": {"comment": {"body": "the call", "public": false},
+            "status": "open", "safe_update": true, "updated_stamp": stamp}})
+    };
+    let r = http(addr, "PUT", &path, Some(safe(&seen)), None).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert_eq!(r.json()["error"], "UpdateConflict");
+    assert_eq!(comments(&state(addr).await), before, "nothing kept");
+
+    let now = http(addr, "GET", &path, None, None).await.json()["ticket"]["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(now, seen);
+    let r = http(addr, "PUT", &path, Some(safe(&now)), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(comments(&state(addr).await), before + 1);
+    assert!(
+        r.json()["ticket"].get("safe_update").is_none(),
+        "not stored as a field"
+    );
+
+    let r = http(addr, "PUT", &path, Some(safe("yesterday")), None).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+}
