@@ -73,15 +73,30 @@ pub enum Stage {
     Assigned,
     /// The call ended (recording, duration).
     Ended,
+    /// An event of the call's session with this platform event id (a rating, a SmartAction's
+    /// outcome, an API response): written `ev{id}`.
+    Event(u64),
 }
 
 impl Stage {
-    /// The stage's name in a job key.
-    pub fn as_str(self) -> &'static str {
+    /// The stage's name in a job key, for the fixed stages (`None` for [`Stage::Event`], whose
+    /// name carries its id).
+    pub fn as_str(self) -> Option<&'static str> {
         match self {
-            Stage::Placed => "placed",
-            Stage::Assigned => "assigned",
-            Stage::Ended => "ended",
+            Stage::Placed => Some("placed"),
+            Stage::Assigned => Some("assigned"),
+            Stage::Ended => Some("ended"),
+            Stage::Event(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, self.as_str()) {
+            (_, Some(name)) => f.write_str(name),
+            (Stage::Event(id), None) => write!(f, "ev{id}"),
+            _ => Ok(()),
         }
     }
 }
@@ -116,12 +131,27 @@ impl JobKey {
         }
     }
 
+    /// The job that writes the session event `event_id` of `call`.
+    pub fn event(call: u64, event_id: u64) -> Self {
+        Self {
+            call,
+            stage: Stage::Event(event_id),
+        }
+    }
+
     /// Reads a key written by [`JobKey`]'s `Display`; `None` for any other text.
     pub fn parse(text: &str) -> Option<Self> {
         let (call, stage) = text.split_once('.')?;
-        let stage = [Stage::Placed, Stage::Assigned, Stage::Ended]
-            .into_iter()
-            .find(|s| s.as_str() == stage)?;
+        let event = stage
+            .strip_prefix("ev")
+            .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|id| id.parse().ok())
+            .map(Stage::Event);
+        let stage = event.or_else(|| {
+            [Stage::Placed, Stage::Assigned, Stage::Ended]
+                .into_iter()
+                .find(|s| s.as_str() == Some(stage))
+        })?;
         let call = call
             .parse()
             .ok()
@@ -131,13 +161,13 @@ impl JobKey {
 
     /// True for the job that logs the call first (the one that creates its ticket).
     pub fn is_first(&self) -> bool {
-        self.stage != Stage::Ended
+        matches!(self.stage, Stage::Placed | Stage::Assigned)
     }
 }
 
 impl fmt::Display for JobKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.call, self.stage.as_str())
+        write!(f, "{}.{}", self.call, self.stage)
     }
 }
 

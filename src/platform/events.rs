@@ -108,6 +108,59 @@ pub enum PlatformEvent {
         #[serde(default)]
         started_at: String,
     },
+    /// The customer rated the call (UPD-14): `score` 1 to 5.
+    #[serde(rename = "csat.rated")]
+    CsatRated {
+        /// Call id.
+        call_id: u64,
+        /// The platform's id of this event (a repeat carries the same id).
+        event_id: u64,
+        /// The rating.
+        score: u8,
+    },
+    /// A SmartAction of the call completed (UPD-10).
+    #[serde(rename = "smart_action.completed")]
+    SmartActionCompleted {
+        /// Call id.
+        call_id: u64,
+        /// The platform's id of this event.
+        event_id: u64,
+        /// The SmartAction's name.
+        action: String,
+        /// Its results, `[[name, value], …]` in the platform's order.
+        #[serde(default)]
+        results: Vec<(String, String)>,
+        /// Links to the files the customer shared.
+        #[serde(default)]
+        files: Vec<String>,
+    },
+    /// A SmartAction of the call failed (UPD-11).
+    #[serde(rename = "smart_action.failed")]
+    SmartActionFailed {
+        /// Call id.
+        call_id: u64,
+        /// The platform's id of this event.
+        event_id: u64,
+        /// The SmartAction's name.
+        action: String,
+        /// The error the customer or the service met.
+        #[serde(default)]
+        error: String,
+    },
+    /// An API direct access point answered during the call (UPD-16).
+    #[serde(rename = "api.response")]
+    ApiResponse {
+        /// Call id.
+        call_id: u64,
+        /// The platform's id of this event.
+        event_id: u64,
+        /// The access point.
+        #[serde(default)]
+        source: String,
+        /// What it returned.
+        #[serde(default)]
+        data: serde_json::Value,
+    },
     /// The platform refused the stream (`{"type":"error","error":"unauthorized"}`): the session
     /// ended (expired, signed out elsewhere). The stream stops; the agent must sign in again.
     #[serde(rename = "error")]

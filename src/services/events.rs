@@ -46,6 +46,9 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
         crate::services::host::session_ended(adapter);
         return;
     }
+    if crate::services::session_events::on_session_event(adapter, &event) {
+        return;
+    }
     let Some((call_id, kind)) = call_event_of(&event) else {
         return;
     };

@@ -104,12 +104,14 @@ fn job_keys_keep_their_text_and_read_back() {
         (JobKey::first(41, false), "41.placed"),
         (JobKey::first(41, true), "41.assigned"),
         (JobKey::ended(41), "41.ended"),
+        (JobKey::event(41, 7), "41.ev7"),
     ];
     for (key, text) in table {
         assert_eq!(key.to_string(), text);
         assert_eq!(JobKey::parse(text), Some(key));
     }
     assert!(JobKey::first(1, false).is_first() && !JobKey::ended(1).is_first());
+    assert!(!JobKey::event(1, 2).is_first());
     // An operation's key (`{job}.{index}`), other jobs' keys and junk are not a call's job.
     for text in [
         "41.placed.0",
@@ -118,6 +120,9 @@ fn job_keys_keep_their_text_and_read_back() {
         "+1.placed",
         ".ended",
         "41",
+        "41.ev",
+        "41.ev+7",
+        "41.ev7x",
     ] {
         assert_eq!(JobKey::parse(text), None, "{text}");
     }

@@ -48,8 +48,11 @@
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
 //!   dtmf, picked_contact_id, recording_url, …`) plus `type` and `call_id`, for `call.ringing`,
-//!   `call.connected`, `call.held`, `call.resumed` and `call.ended`; other kinds
-//!   (`chat.assigned`, `csat.rated`, …) carry what `POST /_sandbox/events {"type":"emit"}` gave.
+//!   `call.connected`, `call.held`, `call.resumed` and `call.ended`; other kinds carry what
+//!   `POST /_sandbox/events {"type":"emit"}` gave. The session events the adapter writes each
+//!   carry `call_id` and `event_id`: `csat.rated {score}`, `smart_action.completed {action,
+//!   results: [[name, value]…], files}`, `smart_action.failed {action, error}`, `api.response
+//!   {source, data}`.
 //!
 //! A call's `status` is `ringing`, `connected`, `on_hold` or `ended`. Its `durations` are whole
 //! seconds: `wait` from ringing to the answer (or the end), `call` from the answer to the end
