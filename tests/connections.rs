@@ -955,6 +955,40 @@ fn a_ticket_solved_meanwhile_is_not_reopened_and_the_call_gets_a_new_ticket() {
     );
 }
 
+// The same after a network failure and a 429 on the way: the refused write is tried again after
+// its wait, still with the collision check, and the rules decide once.
+#[test]
+fn a_ticket_solved_meanwhile_is_caught_after_failures_too() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let picked = fake.add_ticket(ann, "open");
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    place_guarded(&outbox, &zd, "call-4", ann, picked);
+    fake.change_elsewhere(picked, "solved");
+    fake.fail_next([Fault::Network, Fault::RateLimited(2)]);
+    let first = block_on(outbox.run(&zd, 0));
+    assert!(first.completed.is_empty(), "{first:?}");
+    let wake = first.wake_at_ms.expect("waits");
+    // The write cut off by the network may have landed: the audits are read, then 429.
+    let second = block_on(outbox.run(&zd, wake));
+    assert!(second.completed.is_empty(), "{second:?}");
+    let wake = second.wake_at_ms.expect("waits for Retry-After");
+    let last = block_on(outbox.run(&zd, wake));
+    assert_eq!(last.completed, ["call-4.placed"], "{last:?}");
+    assert_eq!(last.redecided, [("call-4.placed".to_owned(), picked)]);
+    let tickets = fake.tickets();
+    let old = tickets.iter().find(|t| t.id == picked).unwrap();
+    assert_eq!(old.status, "solved");
+    assert!(old.comments.is_empty() && old.op_keys.is_empty());
+    assert_eq!(tickets.len(), 2, "one new ticket");
+    assert_eq!(
+        fake.state.borrow().safe_updates,
+        1,
+        "the append that reached Zendesk carried the check"
+    );
+}
+
 // The picked ticket changed meanwhile but is still open (another agent's comment, a trigger):
 // the append goes ahead, once, against the ticket as read again.
 #[test]
