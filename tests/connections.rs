@@ -896,6 +896,19 @@ fn batched_ticket_updates_carry_status_and_fields() {
     assert_eq!(direct, change, "not batched: all direct");
 }
 
+/// An account with Ann and one ticket of hers in `status`, and an outbox.
+fn ann_with_ticket(status: &str) -> (FakeZendesk, u64, u64, Outbox<MemoryStore>) {
+    let fake = FakeZendesk::new();
+    let ann = fake.add_user("Ann", NUMBER);
+    let picked = fake.add_ticket(ann, status);
+    (
+        fake,
+        ann,
+        picked,
+        Outbox::open(MemoryStore::default(), AGENT),
+    )
+}
+
 /// A call placed on `ticket` (open when the dial screen read it), queued with its collision
 /// check as the adapter queues it.
 fn place_guarded<S: Store>(
@@ -922,11 +935,8 @@ fn place_guarded<S: Store>(
 // and the rules decide again: the call goes on a new ticket and the solved one is left solved.
 #[test]
 fn a_ticket_solved_meanwhile_is_not_reopened_and_the_call_gets_a_new_ticket() {
-    let fake = FakeZendesk::new();
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
     let zd = Zendesk::new(&fake);
-    let ann = fake.add_user("Ann", NUMBER);
-    let picked = fake.add_ticket(ann, "open");
-    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     place_guarded(&outbox, &zd, "call-1", ann, picked);
     fake.change_elsewhere(picked, "solved");
     let report = block_on(outbox.run(&zd, 0));
@@ -959,11 +969,8 @@ fn a_ticket_solved_meanwhile_is_not_reopened_and_the_call_gets_a_new_ticket() {
 // its wait, still with the collision check, and the rules decide once.
 #[test]
 fn a_ticket_solved_meanwhile_is_caught_after_failures_too() {
-    let fake = FakeZendesk::new();
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
     let zd = Zendesk::new(&fake);
-    let ann = fake.add_user("Ann", NUMBER);
-    let picked = fake.add_ticket(ann, "open");
-    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     place_guarded(&outbox, &zd, "call-4", ann, picked);
     fake.change_elsewhere(picked, "solved");
     fake.fail_next([Fault::Network, Fault::RateLimited(2)]);
@@ -993,11 +1000,8 @@ fn a_ticket_solved_meanwhile_is_caught_after_failures_too() {
 // the append goes ahead, once, against the ticket as read again.
 #[test]
 fn a_ticket_changed_but_still_open_gets_the_call_once() {
-    let fake = FakeZendesk::new();
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
     let zd = Zendesk::new(&fake);
-    let ann = fake.add_user("Ann", NUMBER);
-    let picked = fake.add_ticket(ann, "open");
-    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     place_guarded(&outbox, &zd, "call-2", ann, picked);
     fake.change_elsewhere(picked, "pending");
     fake.reset_counts();
@@ -1016,11 +1020,8 @@ fn a_ticket_changed_but_still_open_gets_the_call_once() {
 // Nothing changed: one update, no extra read.
 #[test]
 fn a_ticket_unchanged_costs_nothing_more() {
-    let fake = FakeZendesk::new();
+    let (fake, ann, picked, outbox) = ann_with_ticket("pending");
     let zd = Zendesk::new(&fake);
-    let ann = fake.add_user("Ann", NUMBER);
-    let picked = fake.add_ticket(ann, "pending");
-    let outbox = Outbox::open(MemoryStore::default(), AGENT);
     place_guarded(&outbox, &zd, "call-3", ann, picked);
     fake.reset_counts();
     let report = block_on(outbox.run(&zd, 0));

@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndHangUp, settings, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndConnect, dialAndHangUp, settings, ZAF_CDN } from './support.mjs';
 
 let env;
 
@@ -64,11 +64,7 @@ test('a session that ends mid-call shows sign-in with the reason, and the missed
   });
   const s0 = await state();
   const anna = s0.users.find((u) => u.phone === '+15550101000');
-  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-  await app.locator('[data-testid=keypad-next]').click();
-  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
-  await app.locator('[data-testid=call-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await dialAndConnect(app, '+1 555 010 1000');
   const call = (await state()).platform_calls.at(-1);
   const ticketOf = async () => {
     const s = await state();
@@ -191,11 +187,7 @@ test('a call outlives its tab: the other tab shows it and logs its end once, how
     const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
     const { tab: first, app: a } = await openTab(context);
     const { app: b } = await openTab(context);
-    await a.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-    await a.locator('[data-testid=keypad-next]').click();
-    await a.locator('[data-testid=call-button]:not([disabled])').waitFor();
-    await a.locator('[data-testid=call-button]').click();
-    await a.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    await dialAndConnect(a, '+1 555 010 1000');
     const call = (await state()).platform_calls.at(-1);
     assert.equal(await b.locator('[data-testid=hangup-button]').count(), 0, `${delay} ms: the other tab shows the dial screen`);
 

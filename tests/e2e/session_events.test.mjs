@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInIfAsked, retry } from './support.mjs';
+import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry } from './support.mjs';
 
 let env;
 
@@ -28,11 +28,7 @@ test('a rating, a SmartAction\'s outcome and an API response reach the call\'s t
   // UPD-16 posts API responses only when the Developer Settings say how (read at sign-in).
   await api('PUT', '/_sandbox/settings', { developer: { api_response_comment: 'key_value' } });
   await signInIfAsked(app);
-  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
-  await app.locator('[data-testid=keypad-next]').click();
-  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
-  await app.locator('[data-testid=call-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await dialAndConnect(app, '+1 555 010 1000');
   const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
 
   // At once, while the call's ticket may still be on its way; the rating twice (a repeat).

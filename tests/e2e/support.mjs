@@ -162,15 +162,22 @@ export async function signInIfAsked(app, email = 'ada@sandbox.test') {
 }
 
 /**
- * Types `number` on the dial screen, Next, Call once it is enabled, and hangs up once the
- * customer answers: the whole call as an agent makes it by hand.
+ * Types `number` on the dial screen, Next, and Call once it is enabled; returns once the customer
+ * has answered.
  */
-export async function dialAndHangUp(app, number) {
+export async function dialAndConnect(app, number) {
   await app.locator('[data-testid=dial-number]').fill(number);
   await app.locator('[data-testid=keypad-next]').click();
   await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
   await app.locator('[data-testid=call-button]').click();
   await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+}
+
+/**
+ * [`dialAndConnect`], then hangs up: the whole call as an agent makes it by hand.
+ */
+export async function dialAndHangUp(app, number) {
+  await dialAndConnect(app, number);
   await app.locator('[data-testid=hangup-button]').click();
   await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 }
