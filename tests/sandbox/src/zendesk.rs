@@ -1812,9 +1812,7 @@ fn voice_body(vc: &Value) -> String {
 /// out of the patch. A safe update without a readable stamp is refused with 400 (UNCONFIRMED:
 /// the status Zendesk answers a missing or malformed stamp with).
 fn collision(t: &Ticket, patch: &mut Value) -> Option<ApiResponse> {
-    let Some(fields) = patch.as_object_mut() else {
-        return None;
-    };
+    let fields = patch.as_object_mut()?;
     let safe = fields.remove("safe_update").and_then(|v| v.as_bool()) == Some(true);
     let stamp = fields.remove("updated_stamp");
     if !safe {
