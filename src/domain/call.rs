@@ -412,7 +412,9 @@ pub fn resume(
         return Resume::Skip;
     }
     if listed.phase == CallPhase::Ended {
-        return Resume::LogEnd(match listed.ticket_id.or(created) {
+        // What this adapter's outbox wrote comes first: the platform lists the ticket the call
+        // was placed on, which the collision check may have given up for a new one.
+        return Resume::LogEnd(match created.or(listed.ticket_id) {
             Some(id) => CallTicket::Known(id),
             None => CallTicket::Pending(first),
         });
@@ -465,7 +467,7 @@ impl ActiveCall {
         if matches!(call.phase, CallPhase::Connected | CallPhase::OnHold) {
             call.connected_at_ms = Some(now_ms - (listed.talked_s as i64) * 1_000);
         }
-        call.ticket_id = listed.ticket_id.or(created);
+        call.ticket_id = created.or(listed.ticket_id);
         if listed.inbound {
             call.inbound = Some(Inbound {
                 menu: listed.menu.clone(),

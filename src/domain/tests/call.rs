@@ -295,6 +295,17 @@ fn regression_a_missed_end() {
         resume(&l, knows, None, true),
         Resume::LogEnd(CallTicket::Pending(first))
     );
+    // The platform lists the ticket the call was placed on (5); the outbox logged the call on
+    // another (70: the collision check found 5 solved): the end goes where the call was logged.
+    let placed_on = listed(CallPhase::Ended, false, Some(5));
+    assert_eq!(
+        resume(&placed_on, knows, Some(70), false),
+        Resume::LogEnd(CallTicket::Known(70))
+    );
+    assert_eq!(
+        ActiveCall::resumed(&placed_on, Some(70), NOW).ticket_id,
+        Some(70)
+    );
     // Logged once: an end already queued is not queued again.
     let both = |k: &JobKey| *k == first || *k == JobKey::ended(7);
     assert_eq!(resume(&l, both, Some(70), false), Resume::Skip);
