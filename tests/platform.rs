@@ -185,8 +185,38 @@ fn events_decode_and_unknown_types_are_ignored() {
             started_at: "2024-05-01T10:00:00Z".into(),
         }
     );
-    let other: PlatformEvent = serde_json::from_str(r#"{"type":"csat.rated","score":5}"#).unwrap();
+    let other: PlatformEvent =
+        serde_json::from_str(r#"{"type":"chat.assigned","chat_id":5}"#).unwrap();
     assert_eq!(other, PlatformEvent::Other);
+    // A session event decodes with its call and event id; one without them does not decode (the
+    // stream drops the frame) rather than being written nowhere.
+    let rated: PlatformEvent =
+        serde_json::from_str(r#"{"type":"csat.rated","call_id":9,"event_id":3,"score":5}"#)
+            .unwrap();
+    assert_eq!(
+        rated,
+        PlatformEvent::CsatRated {
+            call_id: 9,
+            event_id: 3,
+            score: 5
+        }
+    );
+    assert!(serde_json::from_str::<PlatformEvent>(r#"{"type":"csat.rated","score":5}"#).is_err());
+    let done: PlatformEvent = serde_json::from_str(
+        r#"{"type":"smart_action.completed","call_id":9,"event_id":4,"action":"Verify",
+            "results":[["verified","yes"]],"files":["https://f/1.png"]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        done,
+        PlatformEvent::SmartActionCompleted {
+            call_id: 9,
+            event_id: 4,
+            action: "Verify".into(),
+            results: vec![("verified".into(), "yes".into())],
+            files: vec!["https://f/1.png".into()],
+        }
+    );
 }
 
 // The in-call controls: answer, hold, touch tones and the inbound contact pick each post to the
