@@ -106,6 +106,9 @@ pub struct Job {
     /// The collision check of a job that appends to a ticket read for the dial screen.
     #[serde(default)]
     pub guard: Option<Guard>,
+    /// Collisions met by the guarded write so far.
+    #[serde(default)]
+    pub collisions: u32,
 }
 
 /// A job's first write appends to an existing ticket the rules picked on what was read: it goes
@@ -476,6 +479,7 @@ impl<S: Store> Outbox<S> {
                 recording_url,
                 recording_withheld: false,
                 guard: None,
+                collisions: 0,
             });
         }
         self.persist();

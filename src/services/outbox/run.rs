@@ -16,7 +16,8 @@ fn is_empty(change: &TicketChange) -> bool {
     change.to_json().as_object().is_none_or(|o| o.is_empty())
 }
 
-/// How many times in a row a guarded write is tried again at once after a collision.
+/// How many collisions a guarded write meets, the ticket read still open each time, before it
+/// is written without the check.
 const MAX_QUICK_COLLISIONS: u32 = 3;
 
 /// How many merges a write follows before it gives up (merges chain rarely; a loop must end).
@@ -386,15 +387,18 @@ impl<S: Store> Outbox<S> {
         job.in_flight = false;
         match zendesk.ticket(guard.ticket).await {
             Ok(now) if now.status.is_open_set() || !guard.open_when_read => {
-                job.guard = Some(Guard {
-                    seen_updated_at: now.updated_at,
-                    ..guard
-                });
-                job.attempts += 1;
-                if job.attempts > MAX_QUICK_COLLISIONS {
-                    // A ticket that changes at every try: not at once again.
-                    return self.wait_to_decide(job, clock);
-                }
+                job.collisions += 1;
+                job.guard = if job.collisions >= MAX_QUICK_COLLISIONS {
+                    // A busy ticket (other agents, the platform's queue) changed again at each
+                    // try, and was just read still open: the rules still pick it, so the append
+                    // goes without the check rather than waiting behind a growing backoff.
+                    None
+                } else {
+                    Some(Guard {
+                        seen_updated_at: now.updated_at,
+                        ..guard
+                    })
+                };
                 self.replace_first(job);
                 Step::Continue
             }
