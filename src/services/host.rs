@@ -51,6 +51,8 @@ pub(crate) struct Backend {
     pub(crate) retries: RefCell<BTreeMap<FetchKey, u32>>,
     /// The platform's event socket, once connected.
     pub(crate) stream: RefCell<Option<EventStream>>,
+    /// When this tab last took over what another tab of the agent left (unix ms; 0 never).
+    pub(crate) took_over_ms: Cell<i64>,
     /// ZAF subscriptions, kept for the page's life.
     pub(crate) subscriptions: RefCell<Vec<Subscription>>,
     /// Window listeners, kept for the page's life.
@@ -90,6 +92,7 @@ impl Backend {
             fetched: RefCell::new(BTreeSet::new()),
             retries: RefCell::new(BTreeMap::new()),
             stream: RefCell::new(None),
+            took_over_ms: Cell::new(0),
             subscriptions: RefCell::new(Vec::new()),
             listeners: RefCell::new(Vec::new()),
             tones: RefCell::new(ToneQueue::default()),

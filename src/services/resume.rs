@@ -17,6 +17,9 @@ use domain::{
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// How long after taking over another tab's work a call found ended is shown ended here.
+const TAKEOVER_SHOWS_ENDED_MS: i64 = 10_000;
+
 /// Why calls are resumed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Resuming {
@@ -73,7 +76,11 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>, why: Resuming) {
                         }
                     });
                     let call = ActiveCall::resumed(&listed, created, now);
-                    if why == Resuming::TakingOver && adapter.call.with_untracked(Option::is_none) {
+                    // Taking over, or just after: the end's own event may start a resume that
+                    // overtakes the takeover's, which then finds the end queued and skips.
+                    let taking_over = why == Resuming::TakingOver
+                        || now - b.took_over_ms.get() < TAKEOVER_SHOWS_ENDED_MS;
+                    if taking_over && adapter.call.with_untracked(Option::is_none) {
                         // The tab the agent was calling from closed: the call shows here, ended.
                         adapter.call.set(Some(call.clone()));
                         adapter.screen.set(Screen::InCall);

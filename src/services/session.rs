@@ -324,6 +324,9 @@ fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
     if adopted.jobs > 0 {
         run_outbox(adapter, b.clone());
     }
+    if adopted.tabs > 0 {
+        b.took_over_ms.set(now);
+    }
     if adopted.tabs > 0 && b.platform.is_signed_in() && b.stream.borrow().is_some() {
         // A tab gone may have had a call on screen, even with every write done: the call comes
         // here (live, with its controls, or ended, its end logged once).
