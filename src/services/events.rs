@@ -9,7 +9,7 @@ use crate::{
         inbound::{log_inbound, offer},
         journal::enqueue_on,
         live::{ActiveCall, Adapter},
-        resume::{resume_calls, Resuming},
+        resume::resume_calls,
     },
 };
 use domain::{
@@ -31,7 +31,7 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
         move |event| on_event(adapter, event),
         move |connected| {
             if let (true, Some(b)) = (connected, backend()) {
-                resume_calls(adapter, b, Resuming::Connected);
+                resume_calls(adapter, b);
             }
         },
     );
@@ -79,7 +79,7 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
         }
         Route::ResumeOthers => {
             if let Some(b) = backend() {
-                resume_calls(adapter, b, Resuming::Connected);
+                resume_calls(adapter, b);
             }
         }
         Route::Apply => {

@@ -20,23 +20,12 @@ use std::rc::Rc;
 /// How long after taking over another tab's work a call found ended is shown ended here.
 const TAKEOVER_SHOWS_ENDED_MS: i64 = 10_000;
 
-/// Why calls are resumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resuming {
-    /// The event stream (re)connected, after a sign-in or a reload: the agent sees the dial
-    /// screen, and a call that ended meanwhile is only logged.
-    Connected,
-    /// Another tab of the agent closed and this one took over what it left: a call it had on
-    /// screen shows here, live with its controls, or ended (and logged) if it ended before.
-    TakingOver,
-}
-
 /// After a reload in the middle of a call: the call comes back on screen, and the end of a
 /// call that ended while the page was away is logged. Only calls this adapter logged (their
 /// first job is known to the outbox) and whose end it has not queued are taken up.
 /// It runs each time the event stream (re)connects, since events sent while it was down
 /// are not sent again, and when the end of a call not on screen arrives.
-pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>, why: Resuming) {
+pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
     leptos::task::spawn_local(async move {
         let mut attempt = 0;
         let calls = loop {
@@ -76,10 +65,10 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>, why: Resuming) {
                         }
                     });
                     let call = ActiveCall::resumed(&listed, created, now);
-                    // Taking over, or just after: the end's own event may start a resume that
-                    // overtakes the takeover's, which then finds the end queued and skips.
-                    let taking_over = why == Resuming::TakingOver
-                        || now - b.took_over_ms.get() < TAKEOVER_SHOWS_ENDED_MS;
+                    // Just after taking over a closed tab's work (whichever resume gets here
+                    // first: the takeover's, or one the end's own event started), the call that
+                    // tab showed shows here, ended.
+                    let taking_over = now - b.took_over_ms.get() < TAKEOVER_SHOWS_ENDED_MS;
                     if taking_over && adapter.call.with_untracked(Option::is_none) {
                         // The tab the agent was calling from closed: the call shows here, ended.
                         adapter.call.set(Some(call.clone()));

@@ -12,7 +12,7 @@ use crate::services::{
     live::{Adapter, Screen},
     messages,
     outbox::{Outbox, StorageNotice},
-    resume::{resume_calls, Resuming},
+    resume::resume_calls,
 };
 use domain::dial::{DialContext, EntryPoint};
 use domain::labels::Label;
@@ -330,6 +330,6 @@ fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
     if adopted.tabs > 0 && b.platform.is_signed_in() && b.stream.borrow().is_some() {
         // A tab gone may have had a call on screen, even with every write done: the call comes
         // here (live, with its controls, or ended, its end logged once).
-        resume_calls(adapter, b.clone(), Resuming::TakingOver);
+        resume_calls(adapter, b.clone());
     }
 }
