@@ -60,6 +60,11 @@ pub fn custom_data(cat: &Catalogue, items: &[(String, String)]) -> String {
     heading_and_lines(cat.get(Label::CustomData), items)
 }
 
+/// UPD-7, AGENT-7: a recording that arrived after the call's end was logged, as a comment.
+pub fn recording(cat: &Catalogue, url: &str) -> String {
+    format!("{}: {url}", cat.get(Label::Recording))
+}
+
 /// UPD-7, UPD-8, AGENT-7: the "call_finished" record, with the recording link when recorded.
 pub fn call_finished(
     cat: &Catalogue,

@@ -186,6 +186,53 @@ pub fn end_fields(f: &SessionFacts, ids: &FieldIds) -> Vec<(u64, Value)> {
     fields(f, ids, false)
 }
 
+/// A custom ticket field of the account, as Zendesk lists it: id, title, active.
+pub type AccountField<'a> = (u64, &'a str, bool);
+
+fn same_title(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// FIELD-13, FIELD-14: the session fields "Create" made, found among the account's fields by
+/// their titles (admins may reorder them; a deactivated field is not written). The lowest id
+/// wins when two active fields share a title.
+pub fn discover(account: &[AccountField<'_>]) -> FieldIds {
+    let mut ids = FieldIds::new();
+    for field in SessionField::ALL {
+        let found = account
+            .iter()
+            .filter(|(_, title, active)| *active && same_title(title, field.title()))
+            .map(|(id, ..)| *id)
+            .min();
+        if let Some(id) = found {
+            ids.insert(field, id);
+        }
+    }
+    ids
+}
+
+/// UPD-12: the Portal's mapping resolved to field ids, for the keys whose field exists and is
+/// active (by id, else by title); a key whose field is missing is left out, so the rules name it
+/// as having no designated field (UPD-13).
+pub fn mapping_ids(
+    mapping: &[crate::settings::FieldMapping],
+    account: &[AccountField<'_>],
+) -> Vec<(String, u64)> {
+    mapping
+        .iter()
+        .filter_map(|m| {
+            let by_id = m.field.trim().parse::<u64>().ok();
+            account
+                .iter()
+                .filter(|(_, _, active)| *active)
+                .filter(|(id, title, _)| Some(*id) == by_id || same_title(title, &m.field))
+                .map(|(id, ..)| *id)
+                .min()
+                .map(|id| (m.key.clone(), id))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +292,46 @@ mod tests {
         assert_eq!(got[&108], json!(true), "FIELD-12");
         assert_eq!(got[&109], json!("great"), "FIELD-12");
         assert_eq!(got.len(), 8);
+    }
+
+    // FIELD-13, FIELD-14: the created fields are found by title, whatever their order or case;
+    // a deactivated one is not, and of two with one title the older (lower id) is.
+    #[test]
+    fn created_fields_are_found_by_title() {
+        let account = [
+            (900, "Priority note", true),
+            (712, " call duration ", true),
+            (705, "Call Duration", true),
+            (640, "Queue Name", false),
+            (650, "Customer Satisfaction Rating", true),
+        ];
+        let ids = discover(&account);
+        assert_eq!(ids.get(&SessionField::CallDuration), Some(&705));
+        assert_eq!(ids.get(&SessionField::Csat), Some(&650));
+        assert_eq!(ids.get(&SessionField::QueueName), None, "deactivated");
+        assert_eq!(ids.len(), 2);
+    }
+
+    // UPD-12, UPD-13: a mapping names its field by title or id; one whose field is missing or
+    // deactivated is left out.
+    #[test]
+    fn mapping_resolves_to_existing_fields() {
+        use crate::settings::FieldMapping;
+        let m = |key: &str, field: &str| FieldMapping {
+            key: key.into(),
+            field: field.into(),
+        };
+        let account = [(300, "Loyalty tier", true), (301, "Old", false), (302, "Order", true)];
+        let mapping = [
+            m("tier", "loyalty TIER"),
+            m("order", "302"),
+            m("old", "Old"),
+            m("pet", "Pet name"),
+        ];
+        assert_eq!(
+            mapping_ids(&mapping, &account),
+            vec![("tier".to_owned(), 300), ("order".to_owned(), 302)]
+        );
     }
 
     // FIELD-2: IVR and outbound sessions leave the fields alone.

@@ -297,8 +297,28 @@ pub enum Event {
         ticket_id: u64,
         /// Items.
         items: Vec<(String, String)>,
-        /// Field mapping: data key -> ticket field id.
+        /// Field mapping: data key -> ticket field id (the Portal's mapping, resolved to the
+        /// fields that exist: [`crate::fields::mapping_ids`]).
         mapping: Vec<(String, u64)>,
+        /// A mapping is configured in the Portal, even if none of its fields exists in Zendesk
+        /// (then every item is named as having no designated field, UPD-13).
+        #[serde(default)]
+        mapping_configured: bool,
+    },
+    /// UPD-7, AGENT-7: a call's recording that became available after the call had ended (and
+    /// its end was logged without it).
+    RecordingReady {
+        /// Ticket.
+        ticket_id: u64,
+        /// Recording link.
+        recording_url: String,
+        /// The call's length, seconds.
+        duration_s: u64,
+        /// The customer's number, when known.
+        customer_number: Option<String>,
+        /// Direction, line and start, for the voice comment.
+        #[serde(default)]
+        call: CallLine,
     },
     /// UPD-16.
     ApiResponse {
@@ -525,6 +545,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
             ticket_id,
             items,
             mapping,
+            mapping_configured,
         } => {
             let t = TicketRef::Existing(crm.surviving_ticket(*ticket_id));
             // AGENT-8: the data as an internal comment.
@@ -537,7 +558,7 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
             for (k, v) in items {
                 match mapping.iter().find(|(mk, _)| mk == k) {
                     Some((_, id)) => mapped.push((*id, serde_json::json!(v))),
-                    None if !mapping.is_empty() => out.push(Action::AddComment {
+                    None if *mapping_configured || !mapping.is_empty() => out.push(Action::AddComment {
                         ticket: t,
                         body: comments::no_designated_field(cat, k, v),
                     }),
@@ -549,6 +570,29 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                     ticket: t,
                     fields: mapped,
                 });
+            }
+        }
+        Event::RecordingReady {
+            ticket_id,
+            recording_url,
+            duration_s,
+            customer_number,
+            call,
+        } => {
+            if ctx.settings.developer.call_recording {
+                let t = TicketRef::Existing(crm.surviving_ticket(*ticket_id));
+                // One write: the voice comment that plays it, or, for a call that lacks its
+                // numbers or start, the link as an internal comment.
+                match VoiceComment::for_call(call, customer_number.as_deref(), *duration_s) {
+                    Ok(voice) => out.push(Action::AddRecording {
+                        ticket: t,
+                        voice: voice.with_recording(recording_url),
+                    }),
+                    Err(_) => out.push(Action::AddComment {
+                        ticket: t,
+                        body: comments::recording(cat, recording_url),
+                    }),
+                }
             }
         }
         Event::ApiResponse {

@@ -115,6 +115,18 @@ pub struct DeveloperSettings {
     pub default_crm_user_id: Option<u64>,
     /// Whether calls are recorded, so that call end writes the recording (UPD-7).
     pub call_recording: bool,
+    /// Custom field mapping (UPD-12, AGENT-9): which Zendesk ticket field each SDK custom data
+    /// key is written to, the field named by its title or its id. Empty: no mapping in use.
+    pub field_mapping: Vec<FieldMapping>,
+}
+
+/// One custom data key and the Zendesk ticket field it is written to (UPD-12).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMapping {
+    /// The custom data key the SDK sends.
+    pub key: String,
+    /// The ticket field: its title (case and surrounding spaces ignored) or its id.
+    pub field: String,
 }
 
 impl Default for DeveloperSettings {
@@ -129,6 +141,7 @@ impl Default for DeveloperSettings {
             api_response_comment: ApiResponseComment::Off,
             default_crm_user_id: None,
             call_recording: true,
+            field_mapping: Vec::new(),
         }
     }
 }

@@ -746,6 +746,7 @@ fn custom_data_mapping() {
         ticket_id: 5,
         items: vec![("tier".into(), "gold".into()), ("pet".into(), "cat".into())],
         mapping: vec![("tier".into(), 300)],
+        mapping_configured: true,
     };
     let a = decide_en(&e, &CrmState::default(), &ctx());
     let t = TicketRef::Existing(5);
@@ -1002,6 +1003,7 @@ fn custom_data_without_mapping_is_one_comment() {
         ticket_id: 5,
         items: vec![("tier".into(), "gold".into()), ("pet".into(), "cat".into())],
         mapping: vec![],
+        mapping_configured: false,
     };
     assert_eq!(
         decide_en(&e, &CrmState::default(), &ctx()),
@@ -1181,4 +1183,56 @@ fn ivr_session_carries_the_call() {
             ..Default::default()
         }
     );
+}
+
+// UPD-13: a mapping is configured but none of its fields exists in Zendesk: the data is still
+// written as a comment, and each item is named as having no designated field.
+#[test]
+fn custom_data_with_a_mapping_whose_fields_are_missing() {
+    let e = Event::CustomData {
+        ticket_id: 5,
+        items: vec![("tier".into(), "gold".into())],
+        mapping: vec![],
+        mapping_configured: true,
+    };
+    let a = decide_en(&e, &CrmState::default(), &ctx());
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert!(matches!(&a[1], Action::AddComment { body, .. } if body.contains("\"tier\": gold")));
+}
+
+// UPD-7, AGENT-7: a recording that arrives after the end is one write: the voice comment that
+// plays it, or, without the call's numbers, the link as an internal comment; nothing when calls
+// are not recorded; on the surviving ticket of a merge (UPD-8).
+#[test]
+fn late_recording_is_one_write() {
+    let call = CallLine {
+        outbound: true,
+        line: Some("+15550199001".into()),
+        started_at: Some("2026-12-02T10:00:00Z".into()),
+    };
+    let e = |call: CallLine| Event::RecordingReady {
+        ticket_id: 5,
+        recording_url: "https://rec/5.mp3".into(),
+        duration_s: 75,
+        customer_number: Some("+14155550100".into()),
+        call,
+    };
+    let a = decide_en(&e(call.clone()), &CrmState::default(), &ctx());
+    match &a[..] {
+        [Action::AddRecording { ticket, voice }] => {
+            assert_eq!(*ticket, TicketRef::Existing(5));
+            assert_eq!(voice.recording_url(), Some("https://rec/5.mp3"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        decide_en(&e(CallLine::default()), &CrmState::default(), &ctx()),
+        vec![Action::AddComment {
+            ticket: TicketRef::Existing(5),
+            body: "Recording: https://rec/5.mp3".into()
+        }]
+    );
+    let mut off = ctx();
+    off.settings.developer.call_recording = false;
+    assert!(decide_en(&e(call), &CrmState::default(), &off).is_empty());
 }
