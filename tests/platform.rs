@@ -219,6 +219,78 @@ fn events_decode_and_unknown_types_are_ignored() {
     );
 }
 
+// The transfer, the ticket named after it, SDK custom data and a late recording decode with
+// what the adapter needs of them; a transfer without the agent it went to does not decode.
+#[test]
+fn transfer_custom_data_and_late_recording_decode() {
+    let moved: PlatformEvent = serde_json::from_str(
+        r#"{"type":"call.transferred","call_id":9,"event_id":7,"from_agent_id":501,
+            "to_agent":{"id":502,"name":"Bo","zendesk_user_id":12},"ticket_id":40,
+            "status":"connected","direction":"outbound","customer_number":"+15550101000",
+            "lang":"en","menu_path":"","durations":{"call":3}}"#,
+    )
+    .unwrap();
+    match moved {
+        PlatformEvent::Transferred {
+            call_id: 9,
+            event_id: 7,
+            from_agent_id: 501,
+            to_agent,
+            ticket_id: Some(40),
+            status: CallStatus::Connected,
+            direction: Direction::Outbound,
+            ..
+        } => assert_eq!((to_agent.id, to_agent.name.as_str()), (502, "Bo")),
+        other => panic!("{other:?}"),
+    }
+    assert!(serde_json::from_str::<PlatformEvent>(
+        r#"{"type":"call.transferred","call_id":9,"event_id":7,"from_agent_id":501,"status":"connected"}"#
+    )
+    .is_err());
+    let named: PlatformEvent =
+        serde_json::from_str(r#"{"type":"call.ticket","call_id":9,"ticket_id":41}"#).unwrap();
+    assert_eq!(
+        named,
+        PlatformEvent::TicketKnown {
+            call_id: 9,
+            ticket_id: 41
+        }
+    );
+    let data: PlatformEvent = serde_json::from_str(
+        r#"{"type":"session.custom_data","call_id":9,"event_id":8,"data":{"tier":"gold","n":3}}"#,
+    )
+    .unwrap();
+    match data {
+        PlatformEvent::CustomData {
+            call_id: 9,
+            event_id: 8,
+            data,
+        } => {
+            assert_eq!(data["tier"], json!("gold"));
+            assert_eq!(data["n"], json!(3));
+        }
+        other => panic!("{other:?}"),
+    }
+    let late: PlatformEvent = serde_json::from_str(
+        r#"{"type":"call.recording_ready","call_id":9,"event_id":9,"recording_url":"https://r/9.mp3",
+            "direction":"inbound","line":"+15550199001","started_at":"2026-12-02T10:00:00Z",
+            "durations":{"call":75}}"#,
+    )
+    .unwrap();
+    match late {
+        PlatformEvent::RecordingReady {
+            recording_url,
+            direction: Direction::Inbound,
+            durations,
+            ..
+        } => assert_eq!(
+            (recording_url.as_str(), durations.call),
+            ("https://r/9.mp3", 75)
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
 // The in-call controls: answer, hold, touch tones and the inbound contact pick each post to the
 // call's own route and read back the call's status; refusals keep the platform's reason.
 #[test]

@@ -321,7 +321,11 @@ mod tests {
             key: key.into(),
             field: field.into(),
         };
-        let account = [(300, "Loyalty tier", true), (301, "Old", false), (302, "Order", true)];
+        let account = [
+            (300, "Loyalty tier", true),
+            (301, "Old", false),
+            (302, "Order", true),
+        ];
         let mapping = [
             m("tier", "loyalty TIER"),
             m("order", "302"),

@@ -292,6 +292,10 @@ pub enum Label {
     /// After "Ticket #N": the ticket the call was placed on was solved or closed meanwhile, so
     /// the call is logged on a new ticket (UPD-3, the collision check).
     CallMovedToNewTicket,
+    /// The call on screen was transferred to another agent (UPD-9); the agent's name follows.
+    CallTransferredTo,
+    /// A call was transferred to this agent (UPD-9).
+    CallTransferredToYou,
 }
 
 impl Label {
@@ -438,6 +442,8 @@ impl Label {
             WritesKeptHere,
             SignOutAfterCall,
             CallMovedToNewTicket,
+            CallTransferredTo,
+            CallTransferredToYou,
         ]
     };
 
@@ -584,6 +590,8 @@ impl Label {
             WritesKeptHere => "The contact centre could not be reached: Zendesk updates not written yet stay in this browser until you sign in again here.",
             SignOutAfterCall => "End the call before signing out.",
             CallMovedToNewTicket => "was solved or closed in Zendesk while the call was being placed, so the call is logged on a new ticket.",
+            CallTransferredTo => "Call transferred to",
+            CallTransferredToYou => "A call was transferred to you.",
         }
     }
 }
@@ -849,6 +857,8 @@ mod tests {
             WritesKeptHere => 136,
             SignOutAfterCall => 137,
             CallMovedToNewTicket => 138,
+            CallTransferredTo => 139,
+            CallTransferredToYou => 140,
         }
     }
 

@@ -558,10 +558,12 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
             for (k, v) in items {
                 match mapping.iter().find(|(mk, _)| mk == k) {
                     Some((_, id)) => mapped.push((*id, serde_json::json!(v))),
-                    None if *mapping_configured || !mapping.is_empty() => out.push(Action::AddComment {
-                        ticket: t,
-                        body: comments::no_designated_field(cat, k, v),
-                    }),
+                    None if *mapping_configured || !mapping.is_empty() => {
+                        out.push(Action::AddComment {
+                            ticket: t,
+                            body: comments::no_designated_field(cat, k, v),
+                        })
+                    }
                     None => {}
                 }
             }

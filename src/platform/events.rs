@@ -46,6 +46,19 @@ pub struct Durations {
     pub hold: u64,
 }
 
+/// The agent a call was transferred to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct TransferredTo {
+    /// Platform agent id.
+    pub id: u64,
+    /// Their name.
+    #[serde(default)]
+    pub name: String,
+    /// Their Zendesk user, when the platform maps it.
+    #[serde(default)]
+    pub zendesk_user_id: Option<u64>,
+}
+
 /// One event of the stream. Unknown event types decode as `Other` and are ignored.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "type")]
@@ -163,6 +176,81 @@ pub enum PlatformEvent {
     },
     /// The platform refused the stream (`{"type":"error","error":"unauthorized"}`): the session
     /// ended (expired, signed out elsewhere). The stream stops; the agent must sign in again.
+    /// Custom data an SDK sent during the call's session (UPD-12, UPD-13, AGENT-8, AGENT-9).
+    #[serde(rename = "session.custom_data")]
+    CustomData {
+        /// The call.
+        call_id: u64,
+        /// The platform's id for this event (a repeat has the same).
+        event_id: u64,
+        /// The data, key by key (values as the SDK sent them).
+        #[serde(default)]
+        data: serde_json::Map<String, serde_json::Value>,
+    },
+    /// The call's recording, available after the call had ended (UPD-7).
+    #[serde(rename = "call.recording_ready")]
+    RecordingReady {
+        /// The call.
+        call_id: u64,
+        /// The platform's id for this event.
+        event_id: u64,
+        /// The recording.
+        recording_url: String,
+        /// Outbound or inbound.
+        #[serde(default)]
+        direction: Direction,
+        /// The customer's number.
+        #[serde(default)]
+        customer_number: String,
+        /// Talk, wait and hold times.
+        #[serde(default)]
+        durations: Durations,
+        /// The platform's number on the call.
+        #[serde(default)]
+        line: String,
+        /// When the call started (ISO-8601).
+        #[serde(default)]
+        started_at: String,
+    },
+    /// The call was transferred from one agent to another (UPD-9): the sending adapter stops
+    /// writing for it, the receiving one takes it on.
+    #[serde(rename = "call.transferred")]
+    Transferred {
+        /// The call.
+        call_id: u64,
+        /// The platform's id for this event.
+        event_id: u64,
+        /// The platform agent who had the call.
+        from_agent_id: u64,
+        /// The agent who has it now.
+        to_agent: TransferredTo,
+        /// The ticket the call is logged on, when the platform knows it.
+        #[serde(default)]
+        ticket_id: Option<u64>,
+        /// The call's status now.
+        status: CallStatus,
+        /// Outbound or inbound.
+        #[serde(default)]
+        direction: Direction,
+        /// The customer's number.
+        #[serde(default)]
+        customer_number: String,
+        /// The call's language.
+        #[serde(default)]
+        lang: String,
+        /// The queue/menu path.
+        #[serde(default)]
+        menu_path: String,
+    },
+    /// The ticket of a call transferred to this agent became known (the sending adapter
+    /// reported it after the transfer).
+    #[serde(rename = "call.ticket")]
+    TicketKnown {
+        /// The call.
+        call_id: u64,
+        /// Its ticket.
+        ticket_id: u64,
+    },
     #[serde(rename = "error")]
     Refused {
         /// The platform's reason.

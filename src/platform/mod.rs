@@ -29,7 +29,7 @@ mod events;
 #[cfg(target_arch = "wasm32")]
 mod gloo;
 
-pub use events::{CallStatus, Direction, Durations, PlatformEvent};
+pub use events::{CallStatus, Direction, Durations, PlatformEvent, TransferredTo};
 #[cfg(target_arch = "wasm32")]
 pub use gloo::{EventStream, GlooTransport};
 
@@ -416,6 +416,14 @@ impl<T: Transport> Platform<T> {
     /// platform does not fall back to the newest one when the call ends (TICKET-7).
     pub async fn pick_contact(&self, call_id: u64, contact_id: u64) -> Result<Call, PlatformError> {
         self.call_action(call_id, "contact", json!({ "contact_id": contact_id }))
+            .await
+    }
+
+    /// Tells the platform which ticket the call is logged on, once it is known: the platform
+    /// names it in the call's later events (a transfer, a rating) and writes the session's
+    /// events itself on it when no agent is signed in.
+    pub async fn report_ticket(&self, call_id: u64, ticket_id: u64) -> Result<Call, PlatformError> {
+        self.call_action(call_id, "ticket", json!({ "ticket_id": ticket_id }))
             .await
     }
 

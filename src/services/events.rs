@@ -13,7 +13,7 @@ use crate::{
     },
 };
 use domain::{
-    call::{route, CallEffect, CallEvent, EndLog, JobKey, Route},
+    call::{route, CallEffect, CallEvent, CallTicket, EndLog, JobKey, Route},
     rules::Event,
 };
 use leptos::prelude::*;
@@ -133,7 +133,12 @@ fn log_end(adapter: Adapter, id: u64, call: &ActiveCall, log: EndLog, event: &Pl
         duration_s,
         call: crate::platform::call_line(outbound, &line, &started_at),
     };
+    let waits_for_transfer = b.transfers_waiting.borrow().iter().any(|(c, _)| *c == id);
     match log {
+        // A call transferred here before its ticket was known: its end waits for the ticket.
+        EndLog::Now(CallTicket::Pending(_)) if waits_for_transfer => {
+            b.unlogged_ends.borrow_mut().push((id, Box::new(make)))
+        }
         EndLog::Now(ticket) => enqueue_on(adapter, &b, JobKey::ended(id), ticket, make),
         EndLog::AfterCaller => b.unlogged_ends.borrow_mut().push((id, Box::new(make))),
         EndLog::NotLogged => {}

@@ -64,10 +64,21 @@ pub(crate) struct Backend {
     /// Ends of inbound calls whose ticket work had not been queued yet when they ended, by
     /// call: each builds the end's event for the call's ticket.
     pub(crate) unlogged_ends: RefCell<Vec<(u64, EndOfCall)>>,
+    /// The agent's platform id, once signed in (a transfer names agents by it).
+    pub(crate) platform_agent: Cell<Option<u64>>,
+    /// The account's custom ticket fields (id, title, active), read once per session when the
+    /// settings need them (the SDK session fields, a custom field mapping).
+    pub(crate) ticket_fields: RefCell<Option<Rc<Vec<AccountField>>>>,
+    /// Calls transferred to this agent before their ticket was known: call, the transfer's
+    /// event id; written once the sending adapter reports the ticket.
+    pub(crate) transfers_waiting: RefCell<Vec<(u64, u64)>>,
     /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
     /// answer): replayed once the call's id is known.
     pub(crate) early: RefCell<EarlyEvents<PlatformEvent>>,
 }
+
+/// One of the account's custom ticket fields: id, title, active.
+pub(crate) type AccountField = (u64, String, bool);
 
 /// The end of a call waiting for its ticket: builds the end's event for the ticket's id.
 pub(crate) type EndOfCall = Box<dyn FnOnce(u64) -> Event>;
@@ -98,6 +109,9 @@ impl Backend {
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
             unlogged_ends: RefCell::new(Vec::new()),
+            platform_agent: Cell::new(None),
+            ticket_fields: RefCell::new(None),
+            transfers_waiting: RefCell::new(Vec::new()),
             leasing: Cell::new(false),
         }
     }

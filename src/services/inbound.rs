@@ -176,6 +176,9 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
                 }
             }
         });
+        if let Some(ticket) = existing {
+            crate::services::journal::report_ticket(&b, id, ticket);
+        }
         let first = JobKey::first(id, true);
         queue_writes(adapter, &b, first, &actions, None);
         // The call ended while this was worked out: its end follows, on the ticket found or

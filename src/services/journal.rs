@@ -67,6 +67,7 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
 fn recording_of(event: &Event) -> Option<String> {
     match event {
         Event::Ended { recording_url, .. } => recording_url.clone(),
+        Event::RecordingReady { recording_url, .. } => Some(recording_url.clone()),
         _ => None,
     }
 }
@@ -147,6 +148,22 @@ fn queue_recorded(
     run_outbox(adapter, b.clone());
 }
 
+/// Tells the platform the ticket call `call` is logged on (it names it in the call's later
+/// events, and writes them itself when no agent is signed in). Tried twice; the call's own
+/// writes never wait for it.
+pub(crate) fn report_ticket(b: &Rc<Backend>, call: u64, ticket: u64) {
+    let b = b.clone();
+    leptos::task::spawn_local(async move {
+        for attempt in 1..=2 {
+            match b.platform.report_ticket(call, ticket).await {
+                Ok(_) => return,
+                Err(_) if attempt < 2 => sleep(2_000).await,
+                Err(_) => {}
+            }
+        }
+    });
+}
+
 /// Sends the outbox's due work; schedules itself again while work waits.
 pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
     leptos::task::spawn_local(async move {
@@ -176,6 +193,7 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                     c.ticket_id = Some(*ticket);
                 }
             });
+            report_ticket(&b, call_id, *ticket);
         }
         for (key, given_up) in &report.redecided {
             // The ticket dialled on was solved or closed meanwhile: the call is logged on a new

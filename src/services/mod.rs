@@ -30,6 +30,8 @@ mod dialout;
 #[cfg(target_arch = "wasm32")]
 mod events;
 #[cfg(target_arch = "wasm32")]
+mod fields;
+#[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod inbound;
@@ -45,5 +47,7 @@ mod session;
 mod session_events;
 #[cfg(target_arch = "wasm32")]
 mod settings;
+#[cfg(target_arch = "wasm32")]
+mod transfer;
 #[cfg(target_arch = "wasm32")]
 mod zaf_host;

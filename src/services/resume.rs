@@ -54,7 +54,11 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
             let screen_live = adapter
                 .call
                 .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));
-            let knows = |key: &JobKey| outbox.knows(&key.to_string());
+            // A call transferred to this agent has no first job here: whatever this adapter
+            // wrote for it (the transfer) makes it this adapter's.
+            let knows = |key: &JobKey| {
+                outbox.knows(&key.to_string()) || (key.is_first() && outbox.knows_call(key.call))
+            };
             match resume(&listed, knows, created, screen_live) {
                 Resume::Skip | Resume::Leave => {}
                 Resume::LogEnd(ticket) => {

@@ -117,6 +117,8 @@ async fn start_session(
             keep_resume(b.clone());
             b.rules.borrow_mut().settings = settings.clone();
             b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
+            b.platform_agent.set(Some(agent.id));
+            crate::services::fields::load_for_session(b.clone());
             adapter.context.update(|c| {
                 *c = DialContext {
                     settings,

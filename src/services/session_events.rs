@@ -1,11 +1,12 @@
 //! Events of a call's session besides its own life: a customer's rating (UPD-14), a SmartAction
-//! that completed or failed (UPD-10, UPD-11), an API direct access point's answer (UPD-16). Each
-//! is written on the call's ticket by the adapter that logs the call, through the outbox, under
-//! a key made of the call and the platform's event id: a repeat of the event (a reconnect, a
-//! second tab) is written once.
+//! that completed or failed (UPD-10, UPD-11), an API direct access point's answer (UPD-16), SDK
+//! custom data (UPD-12, UPD-13, AGENT-8, AGENT-9), a recording that arrived after the end
+//! (UPD-7), and a transfer (UPD-9). Each is written on the call's ticket by the adapter that
+//! logs the call, through the outbox, under a key made of the call and the platform's event id:
+//! a repeat of the event (a reconnect, a second tab) is written once.
 
 use crate::{
-    platform::PlatformEvent,
+    platform::{call_line, Direction, PlatformEvent},
     services::{
         host::{backend, Backend},
         journal::enqueue_on,
@@ -14,6 +15,7 @@ use crate::{
 };
 use domain::{
     call::{CallTicket, JobKey},
+    fields::mapping_ids,
     rules::Event,
 };
 use leptos::prelude::*;
@@ -24,6 +26,18 @@ type Make = Box<dyn FnOnce(u64) -> Event>;
 
 /// Takes `event` if it is a session event (true), writing it when the call is this adapter's.
 pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool {
+    if crate::services::transfer::on_transfer_event(adapter, event) {
+        return true;
+    }
+    if let PlatformEvent::CustomData {
+        call_id,
+        event_id,
+        data,
+    } = event
+    {
+        custom_data(adapter, *call_id, *event_id, data.clone());
+        return true;
+    }
     let Some((call, event_id, make)) = decided(event) else {
         return false;
     };
@@ -83,6 +97,30 @@ fn decided(event: &PlatformEvent) -> Option<(u64, u64, Make)> {
                 message: error,
             }),
         ),
+        PlatformEvent::RecordingReady {
+            call_id,
+            event_id,
+            recording_url,
+            direction,
+            customer_number,
+            durations,
+            line,
+            started_at,
+        } => {
+            let call = call_line(direction != Direction::Inbound, &line, &started_at);
+            let customer_number = Some(customer_number).filter(|n| !n.trim().is_empty());
+            (
+                call_id,
+                event_id,
+                Box::new(move |ticket_id| Event::RecordingReady {
+                    ticket_id,
+                    recording_url,
+                    duration_s: durations.call,
+                    customer_number,
+                    call,
+                }),
+            )
+        }
         PlatformEvent::ApiResponse {
             call_id,
             event_id,
@@ -101,9 +139,62 @@ fn decided(event: &PlatformEvent) -> Option<(u64, u64, Make)> {
     })
 }
 
+/// SDK custom data: the data as a comment, mapped keys to their fields (the Portal's mapping
+/// resolved against the account's fields, read once per session), the others named as having no
+/// designated field.
+fn custom_data(
+    adapter: Adapter,
+    call: u64,
+    event_id: u64,
+    data: serde_json::Map<String, serde_json::Value>,
+) {
+    let Some(b) = backend() else { return };
+    if ticket_of_call(adapter, &b, call).is_none() {
+        return;
+    }
+    let items: Vec<(String, String)> = data
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect();
+    leptos::task::spawn_local(async move {
+        let mapping = b.rules.borrow().settings.developer.field_mapping.clone();
+        let resolved = if mapping.is_empty() {
+            Vec::new()
+        } else {
+            let account = crate::services::fields::account_fields(&b).await;
+            let account: Vec<_> = account
+                .iter()
+                .map(|(id, title, active)| (*id, title.as_str(), *active))
+                .collect();
+            mapping_ids(&mapping, &account)
+        };
+        // Asked again now: the ticket may have become known while the fields were read.
+        let Some(ticket) = ticket_of_call(adapter, &b, call) else {
+            return;
+        };
+        let configured = !mapping.is_empty();
+        enqueue_on(
+            adapter,
+            &b,
+            JobKey::event(call, event_id),
+            ticket,
+            move |ticket_id| Event::CustomData {
+                ticket_id,
+                items,
+                mapping: resolved,
+                mapping_configured: configured,
+            },
+        );
+    });
+}
+
 /// The ticket call `call` is logged on, when this adapter logs it: the one on screen, else the
-/// one its first job created or wrote to (named by the job while it may still change).
-fn ticket_of_call(adapter: Adapter, b: &Rc<Backend>, call: u64) -> Option<CallTicket> {
+/// one its first job created or wrote to (named by the job while it may still change), else
+/// the one its end was written to (a call transferred to this agent).
+pub(crate) fn ticket_of_call(adapter: Adapter, b: &Rc<Backend>, call: u64) -> Option<CallTicket> {
     let on_screen = adapter.call.with_untracked(|c| {
         c.as_ref()
             .filter(|c| c.id == Some(call))
@@ -113,12 +204,17 @@ fn ticket_of_call(adapter: Adapter, b: &Rc<Backend>, call: u64) -> Option<CallTi
         return Some(CallTicket::Known(ticket));
     }
     let outbox = b.outbox.borrow().clone()?;
-    [false, true].into_iter().find_map(|inbound| {
+    let first = [false, true].into_iter().find_map(|inbound| {
         let first = JobKey::first(call, inbound);
         let key = first.to_string();
         outbox.knows(&key).then(|| match outbox.created_by(&key) {
             Some(ticket) => CallTicket::Known(ticket),
             None => CallTicket::Pending(first),
         })
+    });
+    first.or_else(|| {
+        outbox
+            .created_by(&JobKey::ended(call).to_string())
+            .map(CallTicket::Known)
     })
 }

@@ -286,6 +286,9 @@ impl TicketField {
     }
 }
 
+/// The most pages of ticket fields read (Zendesk allows a few hundred fields an account).
+pub const FIELD_PAGES: usize = 20;
+
 /// `{"ticket": …}`, the body of every single-ticket answer.
 #[derive(Deserialize)]
 struct TicketEnvelope {
@@ -661,19 +664,13 @@ impl<T: Transport> Zendesk<T> {
     /// status, priority, …; Ticket Fields API, "List Ticket Fields"); they are left out by
     /// type ([`TicketField::is_custom`]), so a system field is never taken for a custom one,
     /// whatever its title.
+    /// Every page is read (cursor pagination, 100 a page, at most [`FIELD_PAGES`] pages).
     pub async fn ticket_fields(&self) -> Result<Vec<TicketField>, ZendeskError> {
-        #[derive(Deserialize)]
-        struct List {
-            ticket_fields: Vec<TicketField>,
-        }
-        let list: List = self
-            .call(HttpRequest::new(Method::Get, "/api/v2/ticket_fields.json"))
+        let url = "/api/v2/ticket_fields.json?page[size]=100".to_owned();
+        let all: Vec<TicketField> = self
+            .list(url, "ticket_fields", FIELD_PAGES, |_| false)
             .await?;
-        Ok(list
-            .ticket_fields
-            .into_iter()
-            .filter(TicketField::is_custom)
-            .collect())
+        Ok(all.into_iter().filter(TicketField::is_custom).collect())
     }
 
     /// Creates a custom ticket field (FIELD-13).

@@ -28,6 +28,7 @@ use super::{
     writes::{Ref, Write},
 };
 use crate::zendesk::ZendeskError;
+use domain::call::JobKey;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 
@@ -526,6 +527,13 @@ impl<S: Store> Outbox<S> {
     pub fn knows(&self, key: &str) -> bool {
         let state = self.state.borrow();
         state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key)
+    }
+
+    /// True when any job of call `call` is queued or was finished recently.
+    pub fn knows_call(&self, call: u64) -> bool {
+        let of_call = |key: &str| JobKey::parse(key).is_some_and(|k| k.call == call);
+        let state = self.state.borrow();
+        state.jobs.iter().any(|j| of_call(&j.key)) || state.finished.iter().any(|k| of_call(k))
     }
 
     /// The ticket the job `key` created or wrote to, if it did recently.
