@@ -25,6 +25,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/requests", get(requests).delete(clear_requests))
         .route("/state", get(state))
+        .route("/calls", get(calls))
         .route("/journals", get(journals))
         .route("/events", post(events))
         .route("/displays", get(displays))
@@ -68,7 +69,8 @@ async fn get_settings(State(app): State<App>) -> Json<Value> {
     Json(sandbox_settings(&app))
 }
 
-fn merge(dst: &mut Value, src: &Value) {
+/// Deep-merges `src` into `dst`: objects key by key, anything else replaced.
+pub(crate) fn merge(dst: &mut Value, src: &Value) {
     match (dst, src) {
         (Value::Object(d), Value::Object(s)) => {
             for (k, v) in s {
@@ -164,6 +166,24 @@ async fn requests(State(app): State<App>, Query(q): Query<After>) -> Json<Value>
 async fn clear_requests(State(app): State<App>) -> Json<Value> {
     app.world().requests.clear();
     Json(json!({"requests": []}))
+}
+
+#[derive(Deserialize)]
+struct CallsOf {
+    agent_id: Option<u64>,
+}
+
+/// `GET /_sandbox/calls[?agent_id=N]`: the platform's calls (of one agent), as `/state` lists
+/// them, without the rest of the world (a test that needs a call's id asks this often).
+async fn calls(State(app): State<App>, Query(q): Query<CallsOf>) -> Json<Value> {
+    let w = app.world();
+    let list: Vec<Value> = w
+        .calls
+        .values()
+        .filter(|c| q.agent_id.is_none_or(|a| c.agent_id == Some(a)))
+        .map(PlatformCall::to_json)
+        .collect();
+    Json(json!({ "calls": list }))
 }
 
 async fn state(State(app): State<App>) -> Json<Value> {
@@ -313,8 +333,23 @@ async fn zendesk_session(State(app): State<App>, Json(body): Json<SessionFor>) -
 ///   (TICKET-9; a ticket only when `abandoned_call_ticket` is on, SET-14);
 /// - `{"type":"voicemail","from","recording_url"?,"duration_s"?,"transcript"?,"menu"?,"lang"?}` a
 ///   voicemail (TICKET-10);
-/// - `{"type":"emit","agent_id"?,"event":{type,…}}` any other platform event as is (chat,
-///   SmartAction, CSAT, custom data), to one agent or all.
+/// - `{"type":"transfer","call_id","to_agent_id"}` the call goes to another agent (UPD-9): it must
+///   exist (404), be connected or on hold (409 `the call is not connected`), `to_agent_id` a known
+///   agent other than the call's (422) who is signed in (409 `the agent is not signed in`); both
+///   agents get the same `call.transferred`. Answers `{"ok":true,"event_id"}`;
+/// - `{"type":"session","call_id","event":{"type":K,…}}` a session event of the call, K one of
+///   `csat.rated {score: 1-5}`, `smart_action.completed {action, results, files}`,
+///   `smart_action.failed {action, error}`, `api.response {source, data}`,
+///   `session.custom_data {data, sdk}`, `call.recording_ready {recording_url}` (an ended call
+///   only: 409 `the call has not ended`); 404 for an unknown call, 422 for another K or a bad
+///   body. It gets the `call_id` and an `event_id` (new, unless the event has a numeric one: a
+///   repeat). With the call's agent signed in it is emitted to that agent:
+///   `{"ok":true,"event_id","written_by":"agent"}`; otherwise the platform writes it on the
+///   call's known ticket: `{"ok","event_id","written_by":"platform","rules"}`, and a repeat of an
+///   event it wrote is `{"ok":true,"event_id","written_by":"platform","repeat":true}`, not
+///   written again;
+/// - `{"type":"emit","agent_id"?,"event":{type,…}}` any other platform event as is (chat, …), to
+///   one agent or all.
 ///
 /// The platform's rules run before the answer, which carries what they did under `rules`
 /// (actions, requests, contact, users and tickets created, error); a hang-up's answer has
@@ -471,12 +506,37 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
             app.emit(body["agent_id"].as_u64(), ev.clone());
             Json(json!({"ok": true})).into_response()
         }
+        "transfer" => match platform::session::transfer(
+            &app,
+            call_id.unwrap_or(0),
+            body["to_agent_id"].as_u64(),
+        ) {
+            Ok(event_id) => Json(json!({"ok": true, "event_id": event_id})).into_response(),
+            Err(refusal) => refusal.into_response(),
+        },
+        "session" => session_event(&app, call_id, &body["event"]).await,
         other => bad(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
-                "unknown event type {other:?}: answer, hangup, inbound, abandoned, voicemail, emit"
+                "unknown event type {other:?}: answer, hangup, inbound, abandoned, voicemail, \
+                 transfer, session, emit"
             ),
         ),
+    }
+}
+
+/// `{"type":"session","call_id","event":{…}}`: a session event of the call, routed as the
+/// platform routes it ([`platform::session::route_session_event`]).
+async fn session_event(app: &App, call_id: Option<u64>, event: &Value) -> Response {
+    if !event.is_object() {
+        return bad(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "event: an object with a type is required",
+        );
+    }
+    match platform::session::route_session_event(app, call_id.unwrap_or(0), event).await {
+        Ok(routed) => Json(routed.to_json()).into_response(),
+        Err(refusal) => refusal.into_response(),
     }
 }
 

@@ -508,6 +508,17 @@ pub struct PlatformCall {
     /// The contact the agent picked among several matching an inbound caller (TICKET-6).
     #[serde(default)]
     pub picked_contact_id: Option<u64>,
+    /// The agents the call was transferred away from, oldest first (UPD-9).
+    #[serde(default)]
+    pub transferred_from: Vec<u64>,
+    /// The recording the platform announced (`call.recording_ready`); None: the one every call
+    /// that was answered and ended has ([`PlatformCall::to_json`]).
+    #[serde(default)]
+    pub recording_url: Option<String>,
+    /// The session events the platform wrote itself (no agent signed in), by event id: what its
+    /// rules did (`{"running": true}` while they run). Each is written once.
+    #[serde(default)]
+    pub platform_events: std::collections::BTreeMap<u64, Value>,
 }
 
 impl PlatformCall {
@@ -541,6 +552,9 @@ impl PlatformCall {
             hold_started_ms: None,
             dtmf: String::new(),
             picked_contact_id: None,
+            transferred_from: Vec::new(),
+            recording_url: None,
+            platform_events: std::collections::BTreeMap::new(),
         }
     }
 
@@ -607,8 +621,40 @@ impl PlatformCall {
             "dtmf": self.dtmf,
             "picked_contact_id": self.picked_contact_id,
             "ended_by": self.ended_by,
-            "recording_url": self.ended_ms.and(self.connected_ms).map(|_| format!("http://127.0.0.1/recordings/{}.mp3", self.id)),
+            "recording_url": self.recording(),
+            "transferred_from": self.transferred_from,
         })
+    }
+
+    /// The call's recording: the one the platform announced, else the one an answered call has
+    /// once it has ended.
+    pub fn recording(&self) -> Option<String> {
+        self.recording_url.clone().or_else(|| {
+            self.ended_ms
+                .and(self.connected_ms)
+                .map(|_| self.default_recording())
+        })
+    }
+
+    /// Where the sandbox says the call's recording is when nothing else was announced.
+    pub fn default_recording(&self) -> String {
+        format!("http://127.0.0.1/recordings/{}.mp3", self.id)
+    }
+
+    /// The call's known ticket (`ticket_id`): named when it was placed, created by the
+    /// platform's rules, or reported by the adapter (`POST /calls/{id}/ticket`).
+    pub fn known_ticket(&self) -> Option<u64> {
+        self.request.get("ticket_id").and_then(Value::as_u64)
+    }
+
+    /// Sets the call's known ticket; true when it was not the known one before.
+    pub fn set_known_ticket(&mut self, ticket_id: u64) -> bool {
+        if !self.request.is_object() {
+            self.request = json!({});
+        }
+        let changed = self.known_ticket() != Some(ticket_id);
+        self.request["ticket_id"] = json!(ticket_id);
+        changed
     }
 }
 

@@ -30,6 +30,13 @@
 //! - `POST /calls/{id}/contact` `{"contact_id": N}`: the agent's pick among the contacts matching
 //!   an inbound IVR caller (TICKET-6), kept as the call's `picked_contact_id`. 409 `{"error":"not
 //!   an inbound call"}` for an outbound call, 422 without a numeric `contact_id`.
+//! - `POST /calls/{id}/ticket` `{"ticket_id": N}`: the adapter reports the ticket it logs the call
+//!   on, which becomes the call's known ticket (its `ticket_id`). The call's agent may report it,
+//!   and so may any agent the call was transferred away from (its `transferred_from`); for anyone
+//!   else 404 `{"error":"no such call"}`; 422 `{"error":"ticket_id: a number is required"}`
+//!   without a numeric `ticket_id`. Idempotent. When an agent the call was transferred from
+//!   reports a ticket the platform did not know, the call's agent gets `{"type":"call.ticket",
+//!   "call_id","ticket_id"}` ([`session::report_ticket`]).
 //! - `POST /crm/ops` `{ops:[{key, ticket_id, kind, body}]}` → `{accepted:[key…]}`: the CRM
 //!   write queue ([`crate::queue`]), which writes with the account's API token. It takes
 //!   operations only for tickets of the agent's own calls ([`crate::queue::permits`]): the key
@@ -49,10 +56,23 @@
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
 //!   dtmf, picked_contact_id, recording_url, …`) plus `type` and `call_id`, for `call.ringing`,
 //!   `call.connected`, `call.held`, `call.resumed` and `call.ended`; other kinds carry what
-//!   `POST /_sandbox/events {"type":"emit"}` gave. The session events the adapter writes each
-//!   carry `call_id` and `event_id`: `csat.rated {score}`, `smart_action.completed {action,
-//!   results: [[name, value]…], files}`, `smart_action.failed {action, error}`, `api.response
-//!   {source, data}`.
+//!   `POST /_sandbox/events {"type":"emit"}` gave.
+//!   - Session events (`POST /_sandbox/events {"type":"session"}`), each with `call_id` and
+//!     `event_id` (a repeat carries the same id): `csat.rated {score}`, `smart_action.completed
+//!     {action, results: [[name, value]…], files}`, `smart_action.failed {action, error}`,
+//!     `api.response {source, data}`, `session.custom_data {data: {key: value…}, sdk}`, and
+//!     `call.recording_ready`: the call (as above) with `recording_url`, once the call has ended.
+//!     They go to the call's agent when signed in, whose adapter writes them; otherwise the
+//!     platform writes them itself, once per event id ([`rules::session_event`]).
+//!   - `call.transferred` (`POST /_sandbox/events {"type":"transfer"}`, UPD-9): the call (as
+//!     above, `agent_id` the new agent) with `event_id`, `from_agent_id`, `to_agent {id, name,
+//!     zendesk_user_id}` and `ticket_id` (the known ticket or null), the same event to the agent
+//!     who had the call and to the one who has it now. From then on the call is the receiver's:
+//!     its events, its `/calls/{id}` routes, its tickets in the CRM queue ([`session::transfer`]).
+//!   - `call.ticket {call_id, ticket_id}`: the ticket of a call transferred to the agent, reported
+//!     by the agent it came from.
+//!
+//! Event ids (session events, transfers) count from 1 in each world (reset).
 //!
 //! A call's `status` is `ringing`, `connected`, `on_hold` or `ended`. Its `durations` are whole
 //! seconds: `wait` from ringing to the answer (or the end), `call` from the answer to the end
@@ -60,10 +80,13 @@
 //! now; ending a held call ends its hold).
 //!
 //! The platform's own server-side rules (abandoned calls, voicemail, new IVR callers, an answered
-//! IVR call from a shared number that ended with no contact picked) are in [`rules`]: they write
-//! to the emulated Zendesk with the account's API token; [`after_end`] runs the end-of-call ones.
+//! IVR call from a shared number that ended with no contact picked, session events with no agent
+//! signed in) are in [`rules`]: they write to the emulated Zendesk with the account's API token;
+//! [`after_end`] runs the end-of-call ones. Transfers, the ticket report and the routing of
+//! session events are in [`session`].
 
 pub mod rules;
+pub mod session;
 
 use std::time::Duration;
 
@@ -95,6 +118,7 @@ pub fn routes() -> Router<App> {
         .route("/calls/{id}/hold", post(hold))
         .route("/calls/{id}/dtmf", post(dtmf))
         .route("/calls/{id}/contact", post(pick_contact))
+        .route("/calls/{id}/ticket", post(session::report_ticket))
         .route("/crm/ops", post(crm_ops))
         .route("/crm/ops/{key}", get(crm_op))
         .route("/agent/journal", post(crate::journal::sync))

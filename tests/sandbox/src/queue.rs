@@ -131,8 +131,9 @@ const MAX_MERGE_HOPS: usize = 5;
 /// Whether `agent` may queue an operation with `key` on ticket `ticket_id`: the queue's rule.
 ///
 /// 1. The key names a call the platform assigned to the agent ([`call_of_key`]; the call's
-///    `agent_id`). A key of another form, of an unknown call or of another agent's call is
-///    refused.
+///    `agent_id`), or one transferred away from the agent (what its adapter queued before the
+///    transfer still goes out). A key of another form, of an unknown call or of another agent's
+///    call is refused.
 /// 2. The ticket is one of that call. The platform is not told which ticket the adapter made
 ///    for a call (the adapter creates it a moment before, directly in Zendesk with the agent's
 ///    own session), so it reads the ticket as Zendesk has it. The ticket, or a ticket merged
@@ -154,7 +155,8 @@ pub fn permits(w: &World, agent: &Agent, key: &str, ticket_id: u64) -> bool {
     let Some(call) = call_of_key(key).and_then(|id| w.calls.get(&id)) else {
         return false;
     };
-    if call.agent_id != Some(agent.id) || !w.tickets.contains_key(&ticket_id) {
+    let handled = call.agent_id == Some(agent.id) || call.transferred_from.contains(&agent.id);
+    if !handled || !w.tickets.contains_key(&ticket_id) {
         return false;
     }
     w.tickets

@@ -221,6 +221,7 @@ pub struct World {
     /// Each agent's journal (`crate::journal`): what a frame without browser storage keeps.
     pub journals: HashMap<u64, BTreeMap<String, String>>,
     next_id: u64,
+    last_event_id: u64,
     rng: u64,
 }
 
@@ -267,6 +268,7 @@ impl World {
             platform_contacts: Vec::new(),
             journals: HashMap::new(),
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
+            last_event_id: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -275,6 +277,17 @@ impl World {
     pub fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// A fresh id for a platform event that carries one (session events, transfers): 1, 2, 3…
+    pub fn next_event_id(&mut self) -> u64 {
+        self.last_event_id += 1;
+        self.last_event_id
+    }
+
+    /// Whether platform agent `agent_id` has a session (is signed in to an adapter).
+    pub fn signed_in(&self, agent_id: u64) -> bool {
+        self.sessions.values().any(|a| *a == agent_id)
     }
 
     /// A pseudo-random number in [0, 1) (xorshift; reproducible per reset).
@@ -346,7 +359,8 @@ impl World {
         self.teams.iter().find(|t| t.id == agent.team_id)
     }
 
-    /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls.
+    /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls (with what the
+    /// platform wrote for their session events, `platform_events`), agents (`signed_in`).
     pub fn dump(&self, base: &str) -> Value {
         json!({
             "fixture": self.fixture_name,
@@ -363,10 +377,14 @@ impl World {
             }).collect::<Vec<_>>(),
             "ticket_fields": self.ticket_fields.iter().enumerate().map(|(i, f)| f.to_json(base, i)).collect::<Vec<_>>(),
             "zendesk_calls": self.zd_calls.values().collect::<Vec<_>>(),
-            "platform_calls": self.calls.values().map(PlatformCall::to_json).collect::<Vec<_>>(),
+            "platform_calls": self.calls.values().map(|c| {
+                let mut j = c.to_json();
+                j["platform_events"] = json!(c.platform_events);
+                j
+            }).collect::<Vec<_>>(),
             "displays": self.displays,
             "settings": self.settings,
-            "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id})).collect::<Vec<_>>(),
+            "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id, "signed_in": self.signed_in(a.id)})).collect::<Vec<_>>(),
             "teams": self.teams,
         })
     }

@@ -397,38 +397,92 @@
   window.addEventListener('hashchange', render);
 
   // ---------- customer panel ----------
-  // The form is built once (what is typed in it survives the refreshes); the calls in progress
-  // are redrawn only when one changes, so a button does not move away under the pointer.
+  // The form is built once (what is typed in it survives the refreshes); the calls are redrawn
+  // only when one changes (or an agent signs in or out), so a button does not move away under
+  // the pointer. Calls in progress offer the customer's session events and a transfer; the last
+  // calls that ended, a late recording and a rating. Session events go to the call's agent when
+  // signed in, else the platform writes them (the answer says which: a toast).
   let panelCalls = null; // the "Calls in progress" container, once the panel is built
-  let shownCalls = null; // what it shows: [[id, status]…] as JSON
+  let panelEnded = null; // the "Calls that ended" container
+  let shownCalls = null; // what they show, as JSON
+  const ENDED_SHOWN = 3; // how many of the calls that ended are offered
   async function event(body) {
-    try { await json('/_sandbox/events', { method: 'POST', body: JSON.stringify(body) }); } catch (e) { toast(String(e.message), 'error'); }
+    let answer = null;
+    try { answer = await json('/_sandbox/events', { method: 'POST', body: JSON.stringify(body) }); } catch (e) { toast(String(e.message), 'error'); }
     setTimeout(() => refresh().then(renderPanel), 200);
+    return answer;
+  }
+  async function sessionEvent(c, ev) {
+    const r = await event({ type: 'session', call_id: c.id, event: ev });
+    if (!r) return;
+    const what = r.repeat ? 'a repeat, not written again' : r.ok ? `written by the ${r.written_by}` : `not written: ${r.rules && r.rules.error}`;
+    toast(`${ev.type} #${r.event_id}: ${what}`, r.ok ? 'notice' : 'alert');
+  }
+  const agentName = (id) => (state.agents.find((a) => a.id === id) || { name: id == null ? 'no agent' : `agent ${id}` }).name;
+  const button = (text, testid, onClick) => el('button', { type: 'button', text, dataTestid: testid, on: { click: onClick } });
+  const rate = (c) => button('Rate 4/5', 'panel-csat', () => sessionEvent(c, { type: 'csat.rated', score: 4 }));
+  function sessionButtons(c) {
+    return [
+      rate(c), ' ',
+      button('SmartAction done', 'panel-smart-action-done', () => sessionEvent(c, {
+        type: 'smart_action.completed', action: 'Verify identity', results: [['verified', 'yes'], ['method', 'SMS code']], files: [],
+      })), ' ',
+      button('SmartAction failed', 'panel-smart-action-failed', () => sessionEvent(c, {
+        type: 'smart_action.failed', action: 'Verify identity', error: 'The code expired',
+      })), ' ',
+      button('Custom data', 'panel-custom-data', () => sessionEvent(c, {
+        type: 'session.custom_data', sdk: 'web', data: { tier: 'gold', order: 'A-17' },
+      })), ' ',
+      button('API response', 'panel-api-response', () => sessionEvent(c, {
+        type: 'api.response', source: 'orders', data: { order: 'A-17', status: 'shipped' },
+      })),
+    ];
+  }
+  function transferControls(c) {
+    const others = state.agents.filter((a) => a.id !== c.agent_id);
+    const to = el('select', { dataTestid: 'panel-transfer-to' },
+      others.map((a) => el('option', { value: String(a.id), text: `${a.name}${a.signed_in ? '' : ' (signed out)'}` })));
+    return [to, ' ', button('Transfer', 'panel-transfer', () => {
+      if (to.value) event({ type: 'transfer', call_id: c.id, to_agent_id: Number(to.value) });
+    })];
   }
   function callRow(c) {
     return el('div', { class: 'call', dataTestid: `panel-call-${c.id}` },
-      el('div', { text: `${c.direction} ${c.customer_number} · ${c.status}` }),
+      el('div', { text: `${c.direction} ${c.customer_number} · ${c.status} · ${agentName(c.agent_id)}` }),
       c.status === 'ringing' && c.direction === 'outbound'
-        ? el('button', { type: 'button', text: 'Answer', dataTestid: 'panel-answer', on: { click: () => event({ type: 'answer', call_id: c.id }) } }) : null,
+        ? button('Answer', 'panel-answer', () => event({ type: 'answer', call_id: c.id })) : null,
       ' ',
-      el('button', { type: 'button', text: 'Hang up', dataTestid: 'panel-hangup', on: { click: () => event({ type: 'hangup', call_id: c.id }) } }),
+      button('Hang up', 'panel-hangup', () => event({ type: 'hangup', call_id: c.id })),
       ' ',
-      el('button', { type: 'button', text: 'Hang up in 10 s', on: { click: () => event({ type: 'hangup', call_id: c.id, after_s: 10 }) } }));
+      button('Hang up in 10 s', 'panel-hangup-later', () => event({ type: 'hangup', call_id: c.id, after_s: 10 })),
+      c.status === 'ringing' ? null : el('div', {}, sessionButtons(c)),
+      c.status === 'ringing' ? null : el('div', {}, 'Transfer to ', transferControls(c)));
+  }
+  function endedRow(c) {
+    return el('div', { class: 'call', dataTestid: `panel-ended-${c.id}` },
+      el('div', { text: `${c.direction} ${c.customer_number} · ended · ${agentName(c.agent_id)}${c.ticket_id ? ` · ticket #${c.ticket_id}` : ''}` }),
+      button('Recording ready', 'panel-recording', () => sessionEvent(c, {
+        type: 'call.recording_ready', recording_url: `https://pbx.example/recordings/${c.id}-late.mp3`,
+      })),
+      ' ', rate(c));
   }
   function buildPanel() {
     panelCalls = el('div', { dataTestid: 'panel-calls' });
+    panelEnded = el('div', { dataTestid: 'panel-ended-calls' });
     shownCalls = null;
     const from = el('input', { placeholder: '+15550101100', dataTestid: 'panel-inbound-from' });
     const agentSel = el('select', {}, info.agents.map((a) => el('option', { value: String(a.id), text: a.name })));
     const menu = el('input', { value: 'Main menu > Billing' });
     const fixture = el('select', {}, info.fixtures.map((f) => el('option', { value: f, text: f })));
     fixture.value = state.fixture;
-    const custom = el('textarea', { rows: 3, placeholder: '{"type":"csat.rated","score":5}' });
+    const custom = el('textarea', { rows: 3, placeholder: '{"type":"chat.message","text":"Hello"}' });
     $('panel').replaceChildren(
       el('h3', { text: 'Agents (adapter sign-in)' }),
       el('div', { class: 'creds' }, info.agents.map((a) => el('div', {}, el('code', { text: `${a.email} / ${a.password}` }), ` ${a.team ? a.team.name : ''}`))),
       el('h3', { text: 'Calls in progress' }),
       panelCalls,
+      el('h3', { text: 'Calls that ended' }),
+      panelEnded,
       el('h3', { text: 'Inbound IVR call' }),
       from, agentSel, menu,
       el('button', { type: 'button', text: 'Call the agent', dataTestid: 'panel-inbound',
@@ -447,11 +501,18 @@
   function renderPanel() {
     if (!panelCalls) buildPanel();
     const live = state.platform_calls.filter((c) => c.status !== 'ended');
-    const shown = JSON.stringify(live.map((c) => [c.id, c.status, c.customer_number]));
+    const ended = state.platform_calls.filter((c) => c.status === 'ended').sort((a, b) => b.id - a.id).slice(0, ENDED_SHOWN);
+    const shown = JSON.stringify([
+      live.map((c) => [c.id, c.status, c.customer_number, c.agent_id]),
+      ended.map((c) => [c.id, c.agent_id, c.ticket_id]),
+      state.agents.map((a) => [a.id, a.signed_in]),
+    ]);
     if (shown === shownCalls) return;
     shownCalls = shown;
+    const none = () => el('p', { class: 'muted', text: 'None' });
     // The rows spread: replaceChildren takes nodes, not an array of them.
-    panelCalls.replaceChildren(...(live.length ? live.map(callRow) : [el('p', { class: 'muted', text: 'None' })]));
+    panelCalls.replaceChildren(...(live.length ? live.map(callRow) : [none()]));
+    panelEnded.replaceChildren(...(ended.length ? ended.map(endedRow) : [none()]));
   }
 
   // ---------- screen pops (TPE display endpoints) ----------

@@ -17,13 +17,20 @@
 //! as the adapter folds them — a ticket creation absorbs the assignee and field values aimed at
 //! it and, for a voicemail, the recording as its `voice_comment`; call tickets are created with
 //! the Talk Partner Edition endpoint `POST /channels/voice/tickets` and their `via_id` (TICKET-13).
+//!
+//! Session events of a call whose agent is not signed in ([`session_event`]: CSAT, SmartAction
+//! results and failures, API responses, custom data, a late recording) are written the same way
+//! on the call's known ticket. They read no contact; custom data with a field mapping reads the
+//! account's ticket fields (every page), and so does a CSAT when the session fields were created
+//! (its field, FIELD-11). The ticket is taken as known, merges not followed.
 
 use std::time::Duration;
 
 use domain::crm::{Contact, CrmState};
+use domain::fields::{self, AccountField};
 use domain::labels::Catalogue;
 use domain::rules::{decide, Action, Event, RuleContext, Session, TicketRef, UserRef};
-use domain::voice::VoiceComment;
+use domain::voice::{CallLine, VoiceComment};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -191,6 +198,303 @@ fn session_of(event: &Event) -> Option<&Session> {
         | Event::Voicemail { session, .. }
         | Event::EndedWithoutTicket { session, .. } => Some(session),
         _ => None,
+    }
+}
+
+/// The session event kinds the platform routes (`POST /_sandbox/events {"type":"session"}`).
+pub const SESSION_EVENT_KINDS: [&str; 6] = [
+    "csat.rated",
+    "smart_action.completed",
+    "smart_action.failed",
+    "api.response",
+    "session.custom_data",
+    "call.recording_ready",
+];
+
+/// A session event of a call, checked: what its body gives the rules besides the call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionEvent {
+    /// `csat.rated {score}` (UPD-14).
+    CsatRated {
+        /// 1 to 5.
+        score: u8,
+    },
+    /// `smart_action.completed {action, results, files}` (UPD-10).
+    SmartActionCompleted {
+        /// The SmartAction's name.
+        action: String,
+        /// `[name, value]` pairs, in order.
+        results: Vec<(String, String)>,
+        /// Links to the files shared.
+        files: Vec<String>,
+    },
+    /// `smart_action.failed {action, error}` (UPD-11).
+    SmartActionFailed {
+        /// The SmartAction's name.
+        action: String,
+        /// What went wrong.
+        error: String,
+    },
+    /// `api.response {source, data}` (UPD-16).
+    ApiResponse {
+        /// The access point.
+        source: String,
+        /// What it returned.
+        data: Value,
+    },
+    /// `session.custom_data {data}` (UPD-12, UPD-13, AGENT-8, AGENT-9).
+    CustomData {
+        /// The data as (key, value) pairs; a value that is not a string as its JSON text.
+        items: Vec<(String, String)>,
+    },
+    /// `call.recording_ready {recording_url}` (UPD-7, AGENT-7).
+    RecordingReady {
+        /// The recording, when the event names it.
+        recording_url: Option<String>,
+    },
+}
+
+impl SessionEvent {
+    /// Reads a session event (`{"type": K, …}`); the error says what is wrong with it.
+    pub fn parse(event: &Value) -> Result<Self, String> {
+        let text = |k: &str| event[k].as_str().unwrap_or_default().to_owned();
+        match event["type"].as_str().unwrap_or_default() {
+            "csat.rated" => event["score"]
+                .as_u64()
+                .filter(|s| (1..=5).contains(s))
+                .and_then(|s| u8::try_from(s).ok())
+                .map(|score| Self::CsatRated { score })
+                .ok_or_else(|| "score: a number from 1 to 5 is required".to_owned()),
+            "smart_action.completed" => Ok(Self::SmartActionCompleted {
+                action: text("action"),
+                results: results(&event["results"])?,
+                files: event["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(String::from))
+                    .collect(),
+            }),
+            "smart_action.failed" => Ok(Self::SmartActionFailed {
+                action: text("action"),
+                error: text("error"),
+            }),
+            "api.response" => Ok(Self::ApiResponse {
+                source: text("source"),
+                data: event["data"].clone(),
+            }),
+            "session.custom_data" => {
+                let data = event["data"]
+                    .as_object()
+                    .ok_or("data: an object of key: value is required")?;
+                let items = data.iter().map(|(k, v)| (k.clone(), as_text(v))).collect();
+                Ok(Self::CustomData { items })
+            }
+            "call.recording_ready" => Ok(Self::RecordingReady {
+                recording_url: event["recording_url"]
+                    .as_str()
+                    .filter(|u| !u.is_empty())
+                    .map(String::from),
+            }),
+            other => Err(format!(
+                "event.type: {other:?} is not one of {}",
+                SESSION_EVENT_KINDS.join(", ")
+            )),
+        }
+    }
+
+    /// Whether the rules need the account's ticket fields for this event: custom data with a
+    /// field mapping, or a CSAT when the session fields were created (FIELD-11).
+    fn needs_fields(&self, ctx: &RuleContext) -> bool {
+        match self {
+            Self::CustomData { .. } => !ctx.settings.developer.field_mapping.is_empty(),
+            Self::CsatRated { .. } => ctx.settings.developer.custom_fields_created,
+            _ => false,
+        }
+    }
+
+    /// The rules' event on `ticket_id`; `call` is the call's JSON with the event's fields over
+    /// it, `account` the ticket fields read (empty when none were).
+    fn to_rule_event(
+        &self,
+        ticket_id: u64,
+        call: &Value,
+        account: &[AccountField<'_>],
+        ctx: &RuleContext,
+    ) -> Event {
+        match self.clone() {
+            Self::CsatRated { score } => Event::CsatRated { ticket_id, score },
+            Self::SmartActionCompleted {
+                action,
+                results,
+                files,
+            } => Event::SmartActionCompleted {
+                ticket_id,
+                action,
+                results,
+                files,
+            },
+            Self::SmartActionFailed { action, error } => Event::SmartActionFailed {
+                ticket_id,
+                action,
+                message: error,
+            },
+            Self::ApiResponse { source, data } => Event::ApiResponse {
+                ticket_id,
+                source,
+                data,
+            },
+            Self::CustomData { items } => {
+                let wanted = &ctx.settings.developer.field_mapping;
+                Event::CustomData {
+                    ticket_id,
+                    items,
+                    mapping: fields::mapping_ids(wanted, account),
+                    mapping_configured: !wanted.is_empty(),
+                }
+            }
+            Self::RecordingReady { recording_url } => {
+                let text = |k: &str| call[k].as_str().filter(|v| !v.is_empty()).map(String::from);
+                Event::RecordingReady {
+                    ticket_id,
+                    recording_url: recording_url
+                        .or_else(|| text("recording_url"))
+                        .unwrap_or_default(),
+                    duration_s: call["durations"]["call"].as_u64().unwrap_or(0),
+                    customer_number: text("customer_number"),
+                    call: CallLine {
+                        outbound: call["direction"] == "outbound",
+                        line: text("line"),
+                        started_at: text("started_at"),
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// SmartAction results: `[[name, value]…]` (a value that is not a string as its JSON text).
+fn results(v: &Value) -> Result<Vec<(String, String)>, String> {
+    const WANTED: &str = "results: a list of [name, value] pairs is required";
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(all) => all
+            .iter()
+            .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                Some([Value::String(name), value]) => Ok((name.clone(), as_text(value))),
+                _ => Err(WANTED.to_owned()),
+            })
+            .collect(),
+        _ => Err(WANTED.to_owned()),
+    }
+}
+
+/// A string as it is; any other value as its JSON text.
+fn as_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What the outcome says when the call's ticket is not known: nothing can be written.
+pub const TICKET_NOT_KNOWN: &str = "the call's ticket is not known";
+
+/// A session event of call `call_id` that no signed-in agent's adapter will write (UPD-7,
+/// UPD-10 … UPD-14, UPD-16): the platform runs the rules itself and writes the actions on the
+/// call's known ticket. `event` is the event as emitted (`{type, …}`); for a late recording, the
+/// call's own fields (durations, line, start, number, direction) fill in what it lacks. The
+/// caller makes sure each event is written once.
+pub async fn session_event(app: &App, call_id: u64, event: &Value) -> Outcome {
+    let mut out = Outcome::default();
+    let known = {
+        let w = app.world();
+        w.calls
+            .get(&call_id)
+            .map(|c| (c.to_json(), c.known_ticket()))
+    };
+    let (mut call, ticket) = match known {
+        Some(found) => found,
+        None => {
+            out.error = Some("no such call".into());
+            return out;
+        }
+    };
+    let parsed = match SessionEvent::parse(event) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            out.error = Some(e);
+            return out;
+        }
+    };
+    let Some(ticket_id) = ticket else {
+        out.error = Some(TICKET_NOT_KNOWN.into());
+        return out;
+    };
+    crate::control::merge(&mut call, event);
+    let mut ctx = context(app);
+    let cat = Catalogue::english();
+    let account = if parsed.needs_fields(&ctx) {
+        match read_ticket_fields(app, &mut out).await {
+            Ok(all) => all,
+            Err(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let account: Vec<AccountField<'_>> = account
+        .iter()
+        .map(|(id, title, active)| (*id, title.as_str(), *active))
+        .collect();
+    ctx.field_ids = fields::discover(&account);
+    let rule_event = parsed.to_rule_event(ticket_id, &call, &account, &ctx);
+    let actions = decide(&rule_event, &CrmState::default(), &ctx, &cat);
+    out.actions = actions.clone();
+    if let Err(e) = execute(app, &actions, None, "", &mut out).await {
+        out.error = Some(e);
+    }
+    out
+}
+
+/// The account's ticket fields (id, title, active), every page of `GET ticket_fields.json`
+/// (cursor pagination, the largest pages).
+async fn read_ticket_fields(
+    app: &App,
+    out: &mut Outcome,
+) -> Result<Vec<(u64, String, bool)>, String> {
+    let size = crate::zendesk::MAX_PAGE;
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut query = format!("page%5Bsize%5D={size}");
+        if let Some(cursor) = &after {
+            query.push_str(&format!("&page%5Bafter%5D={}", encode_query(cursor)));
+        }
+        let page = call(app, "GET", "ticket_fields.json", query, Value::Null, out).await?;
+        all.extend(
+            page["ticket_fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| {
+                    Some((
+                        f["id"].as_u64()?,
+                        f["title"].as_str().unwrap_or_default().to_owned(),
+                        f["active"].as_bool().unwrap_or(true),
+                    ))
+                }),
+        );
+        if page["meta"]["has_more"] != true {
+            return Ok(all);
+        }
+        let next = page["meta"]["after_cursor"].as_str().map(String::from);
+        if next.is_none() || next == after {
+            return Err("GET /api/v2/ticket_fields.json: the next page has no cursor".into());
+        }
+        after = next;
     }
 }
 
@@ -669,6 +973,40 @@ mod tests {
             panic!()
         };
         assert_eq!(body["ticket"]["comment"]["body"], "b");
+    }
+
+    #[test]
+    fn session_events_parse_with_their_values_as_text() {
+        let data = json!({"type": "session.custom_data", "data": {"tier": "gold", "visits": 3}});
+        assert_eq!(
+            SessionEvent::parse(&data),
+            Ok(SessionEvent::CustomData {
+                items: vec![
+                    ("tier".into(), "gold".into()),
+                    ("visits".into(), "3".into())
+                ]
+            })
+        );
+        let done = json!({"type": "smart_action.completed", "action": "Verify",
+                          "results": [["verified", true]], "files": ["https://f/1", 2]});
+        assert_eq!(
+            SessionEvent::parse(&done),
+            Ok(SessionEvent::SmartActionCompleted {
+                action: "Verify".into(),
+                results: vec![("verified".into(), "true".into())],
+                files: vec!["https://f/1".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn a_bad_session_event_says_what_is_wrong() {
+        let err = |v: Value| SessionEvent::parse(&v).unwrap_err();
+        assert!(err(json!({"type": "csat.rated", "score": 6})).starts_with("score:"));
+        assert!(err(json!({"type": "session.custom_data", "data": [1]})).starts_with("data:"));
+        let results = json!({"type": "smart_action.completed", "results": [["only a name"]]});
+        assert!(err(results).starts_with("results:"));
+        assert!(err(json!({"type": "chat.message"})).contains("csat.rated"));
     }
 
     #[test]
