@@ -55,5 +55,8 @@ node tests/e2e/bench_lookup.mjs
 step "requests per call benchmark (sandbox)"
 cargo run -p sandbox --example requests_per_call --locked
 
+step "requests per session event benchmark (the adapter in the sandbox, headless Chromium)"
+node tests/e2e/bench_events.mjs
+
 step "size benchmark"
 scripts/size.sh dist

@@ -548,25 +548,23 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
             mapping_configured,
         } => {
             let t = TicketRef::Existing(crm.surviving_ticket(*ticket_id));
-            // AGENT-8: the data as an internal comment.
-            out.push(Action::AddComment {
-                ticket: t,
-                body: comments::custom_data(cat, items),
-            });
-            // UPD-12, AGENT-9: mapped keys to their fields; UPD-13: the rest named in a comment.
+            // AGENT-8: the data as an internal comment; UPD-13: each key with no designated
+            // field named in it, so that the event is one comment (and, with the mapped fields,
+            // one update).
+            let mut body = comments::custom_data(cat, items);
+            // UPD-12, AGENT-9: mapped keys to their fields.
             let mut mapped = Vec::new();
             for (k, v) in items {
                 match mapping.iter().find(|(mk, _)| mk == k) {
                     Some((_, id)) => mapped.push((*id, serde_json::json!(v))),
                     None if *mapping_configured || !mapping.is_empty() => {
-                        out.push(Action::AddComment {
-                            ticket: t,
-                            body: comments::no_designated_field(cat, k, v),
-                        })
+                        body.push('\n');
+                        body.push_str(&comments::no_designated_field(cat, k, v));
                     }
                     None => {}
                 }
             }
+            out.push(Action::AddComment { ticket: t, body });
             if !mapped.is_empty() {
                 out.push(Action::SetCustomFields {
                     ticket: t,

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry } from './support.mjs';
+import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame, ZAF_CDN } from './support.mjs';
 
 let env;
 
@@ -69,4 +69,154 @@ test('a rating, a SmartAction\'s outcome and an API response reach the call\'s t
   assert.equal(count(bodies, /^Customer satisfaction rating/), 1, 'still once');
   const all = (await api('GET', '/_sandbox/state')).tickets.flatMap((t) => t.comments.map((c) => c.body ?? ''));
   assert.equal(count(all, /^Customer satisfaction rating\nScore: 1\/5/), 0, 'nothing for another agent\'s call');
+});
+
+/** Sends a session event of `call` the way the platform routes it (to the call's agent while
+ * they are signed in, else written by the platform itself). */
+const session = (callId, event) => api('POST', '/_sandbox/events', { type: 'session', call_id: callId, event });
+
+/** The ticket whose comments carry `Call ID: <id>`, through Zendesk's REST API. */
+async function ticketOfCall(callId) {
+  const s = await api('GET', '/_sandbox/state');
+  const t = s.tickets.find((x) => x.comments.some((c) => (c.body ?? '').includes(`Call ID: ${callId}`)));
+  assert.ok(t, `call ${callId} is logged`);
+  const { ticket } = await api('GET', `/api/v2/tickets/${t.id}.json`);
+  const { comments } = await api('GET', `/api/v2/tickets/${t.id}/comments.json`);
+  return { ticket, comments };
+}
+
+// UPD-12, UPD-13, AGENT-8, AGENT-9 and UPD-7: SDK custom data reaches the ticket as a comment,
+// the mapped key in its field (found by title, after the agent signed in) and the key whose field
+// does not exist named; a recording that arrives after the end is one voice comment. Each once,
+// though the platform sends each twice.
+test('custom data fills its mapped field and names the unmapped key; a late recording is one voice comment', async () => {
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
+    { ticket_field: { type: 'text', title: 'Loyalty tier' } });
+  await api('PUT', '/_sandbox/settings', { developer: { field_mapping: [
+    { key: 'tier', field: 'loyalty tier' }, { key: 'pet', field: 'Pet name' }] } });
+  await signInIfAsked(app);
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+  const data = { type: 'session.custom_data', event_id: 21, data: { tier: 'gold', pet: 'cat' } };
+  await session(call.id, data);
+  await session(call.id, data);
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  // The recording arrives after the end was logged without it.
+  await eventually(async () => assert.ok((await ticketOfCall(call.id)).comments.some((c) => /^Call finished/.test(c.body ?? ''))), 'the end');
+  const late = { type: 'call.recording_ready', event_id: 22, recording_url: `https://recordings.example/${call.id}-late.mp3` };
+  await session(call.id, late);
+  await session(call.id, late);
+
+  const check = async () => {
+    const { ticket, comments } = await ticketOfCall(call.id);
+    const bodies = comments.map((c) => c.body ?? '');
+    // Keys in order (the platform's JSON object carries no order of its own).
+    // One comment: the data, and the key without a field named (UPD-13).
+    const data = 'Custom data\npet: cat\ntier: gold\nNo designated field found for "pet": cat';
+    assert.equal(bodies.filter((b) => b === data).length, 1, `the data, once: ${JSON.stringify(bodies)}`);
+    assert.equal(bodies.filter((b) => /"tier"/.test(b)).length, 0, 'the mapped key is not named');
+    assert.equal(bodies.filter((b) => /No designated field/.test(b)).length, 1, 'named in that comment only');
+    assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
+    const voice = comments.filter((c) => c.type !== 'Comment' && (c.data?.recording_url ?? '').includes('-late.mp3'));
+    assert.equal(voice.length, 1, 'the late recording, once');
+    assert.equal(comments.every((c) => c.public === false), true, 'all internal');
+  };
+  await eventually(check, 'the custom data and the late recording on the call\'s ticket');
+  await new Promise((r) => setTimeout(r, 1_500));
+  await check();
+});
+
+// UPD-14 with no agent: the agent signed out; a rating that arrives afterwards is written by the
+// platform itself, on the ticket the adapter reported for the call, once.
+test('a rating after the agent signed out is written by the platform on the call\'s ticket, once', async () => {
+  const { app } = await signedInPage(env);
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await eventually(async () => assert.ok((await ticketOfCall(call.id)).comments.some((c) => /^Call finished/.test(c.body ?? ''))), 'the end');
+  // The platform learnt the call's ticket from the adapter.
+  const { ticket } = await ticketOfCall(call.id);
+  await eventually(async () => {
+    const listed = (await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id);
+    assert.equal(listed.ticket_id, ticket.id);
+  }, 'the ticket reported to the platform');
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  const rating = { type: 'csat.rated', event_id: 31, score: 4 };
+  const first = await session(call.id, rating);
+  assert.equal(first.written_by, 'platform', JSON.stringify(first));
+  const again = await session(call.id, rating);
+  assert.equal(again.written_by, 'platform');
+  await eventually(async () => {
+    const { comments } = await ticketOfCall(call.id);
+    assert.equal(comments.filter((c) => c.body === 'Customer satisfaction rating\nScore: 4/5').length, 1);
+  }, 'the rating written by the platform');
+});
+
+/** A second agent's Zendesk: a browser context of its own, the workspace signed in to Zendesk as
+ * that agent, the adapter signed in to the platform as them. */
+async function agentPage(email) {
+  const info = await api('GET', '/_sandbox/info');
+  const agent = info.agents.find((a) => a.email === email);
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => (env.output += `pageerror (${email}): ${e.message}\n`));
+  await page.route(ZAF_CDN, (route) => route.abort());
+  await page.goto(`${env.base}/`);
+  await page.evaluate(() => window.sandbox.ready);
+  await page.evaluate((id) => window.sandbox.setAgent(id), agent.zendesk_user_id);
+  await page.locator('[data-testid=app-icon]').click();
+  const app = await adapterFrame(page);
+  await app.locator('[data-testid=sign-in-email]').fill(email);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  return { context, page, app, agent };
+}
+
+// UPD-9: Ada transfers a call to Ben. Ben's adapter takes the call on (live, with its controls);
+// the ticket is assigned to Ben with the transfer's comment, once; Ada's adapter stops writing
+// for it; the end of the call is written once, by Ben (the comment's author), on the same ticket.
+test('a transfer: the ticket belongs to the receiver, and the end is written once, by the receiver', async () => {
+  const { app: ada } = await signedInPage(env);
+  const ben = await agentPage('ben@sandbox.test');
+  try {
+    await dialAndConnect(ada, '+1 555 010 1000');
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    // The call's ticket is created and reported before the transfer (as a conversation goes).
+    await eventually(async () => {
+      const listed = (await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id);
+      assert.ok(listed.ticket_id, 'the platform knows the ticket');
+    }, 'the ticket reported');
+    const moved = await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await ada.locator('[data-testid=error-banner]', { hasText: 'Call transferred to Ben Billing' }).waitFor();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    // A repeat of the transfer (a reconnect) changes nothing.
+    await api('POST', '/_sandbox/events', { type: 'emit', agent_id: ben.agent.id, event: {
+      ...(await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id),
+      type: 'call.transferred', call_id: call.id, event_id: moved.event_id,
+      from_agent_id: 501, to_agent: { id: ben.agent.id, name: ben.agent.name } } });
+    await ben.app.locator('[data-testid=hangup-button]').click();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+
+    const check = async () => {
+      const { ticket, comments } = await ticketOfCall(call.id);
+      assert.equal(ticket.assignee_id, ben.agent.zendesk_user_id, 'assigned to the receiver');
+      const bodies = comments.map((c) => c.body ?? '');
+      assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ben Billing').length, 1, 'the transfer, once');
+      const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
+      assert.equal(ends.length, 1, 'the end, once');
+      assert.equal(ends[0].author_id, ben.agent.zendesk_user_id, 'written by the receiver');
+    };
+    await eventually(check, 'the transferred call on its ticket');
+    await new Promise((r) => setTimeout(r, 1_500));
+    await check();
+  } finally {
+    await ben.context.close();
+  }
 });
