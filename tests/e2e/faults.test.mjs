@@ -13,7 +13,10 @@
 // - one "Call finished\nCall ID: <id>\n…Recording: <url>" internal comment, on the same ticket,
 //   after the first;
 // - the recording as one voice comment, unless the end went through the platform's CRM queue
-//   only (the queue has no voice comment: the link in "Call finished" is its fallback, OQ-36).
+//   only (the queue has no voice comment: the link in "Call finished" is its fallback, OQ-36);
+// - for each call that showed "Connected", one "Smart Action completed: Check <id>" comment on the
+//   same ticket: the platform sends that session event while the call is connected, and sends it
+//   again with the same event id (a repeat, as after a reconnect).
 //
 // Storage: Playwright starts Chromium with ThirdPartyStoragePartitioning disabled, and its
 // contexts are off the record, so the app's frame (another origin than the workspace, as in
@@ -163,7 +166,8 @@ async function openAgent(email, info, { browser = env.browser, noStorage = false
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   const zendeskId = info.agents.find((a) => a.email === email).zendesk_user_id;
-  const agent = { email, zendeskId, context, page, app: null, reloads: 0, neverConnected: 0, noStorage };
+  const platformId = info.agents.find((a) => a.email === email).id;
+  const agent = { email, zendeskId, platformId, context, page, app: null, reloads: 0, neverConnected: 0, noStorage, events: new Set() };
   await page.evaluate((id) => window.sandbox.setAgent(id), zendeskId);
   // The background location may have preloaded the top bar as the workspace's first agent.
   agent.app = page.frames().find((f) => f.url().includes('/app/index.html'));
@@ -214,6 +218,7 @@ async function call(agent, target) {
   // The customer answers within auto_answer_ms; should the screen not show it in time, the agent
   // hangs up anyway (counted, and printed: it should stay 0).
   if (!(await statusShows(app, 'Connected', 3_000).then(() => true, () => false))) agent.neverConnected++;
+  else await smartAction(agent);
   for (let attempt = 1; ; attempt++) {
     await app.locator('[data-testid=hangup-button]').dispatchEvent('click');
     try {
@@ -225,14 +230,33 @@ async function call(agent, target) {
   }
 }
 
-/** Every comment that names one of `calls`, by call id: {details, finished, voice}: [{ticket, index}]. */
+/**
+ * While the call is connected, the platform sends a SmartAction's result (UPD-10) for it, and
+ * then the same event again (a repeat, as after a reconnect): one comment on the call's ticket.
+ */
+async function smartAction(agent) {
+  const live = (await api('GET', `/_sandbox/calls?agent_id=${agent.platformId}`)).calls.find((c) => c.status === 'connected');
+  if (!live) return;
+  const event = { type: 'smart_action.completed', action: `Check ${live.id}`, results: [['call', String(live.id)]], files: [] };
+  const sent = await api('POST', '/_sandbox/events', { type: 'session', call_id: live.id, event });
+  await api('POST', '/_sandbox/events', { type: 'session', call_id: live.id, event: { ...event, event_id: sent.event_id } });
+  agent.events.add(String(live.id));
+}
+
+/** Every comment that names one of `calls`, by call id: {details, finished, voice, event}: [{ticket, index}]. */
 function commentsByCall(state, calls) {
-  const found = new Map(calls.map((c) => [String(c.id), { details: [], finished: [], voice: [] }]));
+  const found = new Map(calls.map((c) => [String(c.id), { details: [], finished: [], voice: [], event: [] }]));
   const stray = [];
   for (const t of state.tickets) {
     t.comments.forEach((c, index) => {
       const at = { ticket: t.id, index };
       if (c.type === 'Comment') {
+        const action = /^Smart Action completed: Check (\d+)\n/.exec(c.body);
+        if (action) {
+          if (found.has(action[1])) found.get(action[1]).event.push(at);
+          else stray.push(c.body);
+          return;
+        }
         const m = /^(Call details|Call finished)\nCall ID: (\d+)\n/.exec(c.body);
         if (!m) return;
         const entry = found.get(m[2]);
@@ -359,6 +383,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   const finishedJobs = new Set();
   for (const a of agents) for (const key of (await outbox(a)).finished ?? []) finishedJobs.add(key);
 
+  const withEvent = new Set(agents.flatMap((a) => [...a.events]));
   let lost = 0;
   let duplicated = 0;
   let checked = 0;
@@ -368,8 +393,9 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   for (const [id, got] of found) {
     const endVia = via(id, 'Call finished');
     // The recording is a voice comment, unless the end went through the queue only.
-    const expected = { details: 1, finished: 1, voice: endVia.has('queue') && !endVia.has('direct') ? 0 : 1 };
-    for (const kind of ['details', 'finished', 'voice']) {
+    const expected = { details: 1, finished: 1, voice: endVia.has('queue') && !endVia.has('direct') ? 0 : 1,
+      event: withEvent.has(id) ? 1 : 0 };
+    for (const kind of ['details', 'finished', 'voice', 'event']) {
       const n = got[kind].length;
       checked += Math.min(n, expected[kind]);
       if (n < expected[kind]) {
@@ -390,6 +416,10 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
     if (d && f && (d.ticket !== f.ticket || d.index > f.index)) {
       problems.push(`call ${id}: "Call finished" not after "Call details" on the same ticket: ${JSON.stringify(got)}`);
     }
+    const [e] = got.event;
+    if (d && e && e.ticket !== d.ticket) {
+      problems.push(`call ${id}: the SmartAction's result is not on the call's ticket: ${JSON.stringify(got)}`);
+    }
   }
   const queuedEnds = [...found.keys()].filter((id) => via(id, 'Call finished').has('queue')).length;
   const queuedDetails = [...found.keys()].filter((id) => via(id, 'Call details').has('queue')).length;
@@ -398,7 +428,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   const reloads = agents.reduce((n, a) => n + a.reloads, 0);
   const secs = (ms) => (ms / 1000).toFixed(1);
   console.log(`${label}: ${calls.length} calls, ${n429} 429s, ${n5xx} 5xx, ${reloads} reloads, latency ${LATENCY_MS} ms: `
-    + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required; ${agents.length} agents, `
+    + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required, ${withEvent.size} SmartAction results among them, each sent twice; ${agents.length} agents, `
     + `${queuedDetails} call details and ${queuedEnds} call ends through the CRM queue; calls ${secs(callsDone - started)} s, drain ${secs(drained - callsDone)} s)`);
   console.log(`${label}: at each reload, outbox jobs/in flight/CRM queue ops: ${atReloads.join(', ')}; `
     + `${agents.reduce((n, a) => n + a.neverConnected, 0)} calls never showed "Connected" (hung up while "Dialling…")`);
