@@ -241,6 +241,9 @@ pub enum PlatformEvent {
         /// The queue/menu path.
         #[serde(default)]
         menu_path: String,
+        /// Talk, wait and hold times so far (the receiver's timer goes on from the call's).
+        #[serde(default)]
+        durations: Durations,
     },
     /// The ticket of a call transferred to this agent became known (the sending adapter
     /// reported it after the transfer).
@@ -251,6 +254,10 @@ pub enum PlatformEvent {
         /// Its ticket.
         ticket_id: u64,
     },
+    /// The account's ticket fields changed (one was created, renamed or removed): the adapter
+    /// reads them again.
+    #[serde(rename = "crm.fields_changed")]
+    FieldsChanged,
     #[serde(rename = "error")]
     Refused {
         /// The platform's reason.

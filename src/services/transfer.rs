@@ -35,6 +35,7 @@ pub(crate) fn on_transfer_event(adapter: Adapter, event: &PlatformEvent) -> bool
             customer_number,
             lang,
             menu_path,
+            durations,
             ..
         } => {
             let Some(b) = backend() else { return true };
@@ -51,7 +52,7 @@ pub(crate) fn on_transfer_event(adapter: Adapter, event: &PlatformEvent) -> bool
                 lang: lang.clone(),
                 menu: menu_path.clone(),
                 ticket_id: *ticket_id,
-                talked_s: 0,
+                talked_s: durations.call,
             };
             received(adapter, &b, &listed, *event_id, to_agent);
             true

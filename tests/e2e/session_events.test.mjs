@@ -89,18 +89,25 @@ async function ticketOfCall(callId) {
 // the mapped key in its field (found by title, after the agent signed in) and the key whose field
 // does not exist named; a recording that arrives after the end is one voice comment. Each once,
 // though the platform sends each twice.
+// The fields are created after the agent signed in (the adapter read none then): the platform
+// says they changed, and the adapter reads them again. The rating fills the "Customer
+// Satisfaction Rating" field "Create" made (FIELD-11), found by its title.
 test('custom data fills its mapped field and names the unmapped key; a late recording is one voice comment', async () => {
   const { app } = await signedInPage(env, {}, { signIn: false });
-  const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
-    { ticket_field: { type: 'text', title: 'Loyalty tier' } });
-  await api('PUT', '/_sandbox/settings', { developer: { field_mapping: [
+  await api('PUT', '/_sandbox/settings', { developer: { custom_fields_created: true, field_mapping: [
     { key: 'tier', field: 'loyalty tier' }, { key: 'pet', field: 'Pet name' }] } });
   await signInIfAsked(app);
+  await app.locator('[data-testid=dial-number]').waitFor();
+  const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
+    { ticket_field: { type: 'text', title: 'Loyalty tier' } });
+  const { ticket_field: csat } = await api('POST', '/api/v2/ticket_fields.json',
+    { ticket_field: { type: 'integer', title: 'Customer Satisfaction Rating' } });
   await dialAndConnect(app, '+1 555 010 1000');
   const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
   const data = { type: 'session.custom_data', event_id: 21, data: { tier: 'gold', pet: 'cat' } };
   await session(call.id, data);
   await session(call.id, data);
+  await session(call.id, { type: 'csat.rated', event_id: 23, score: 4 });
   await app.locator('[data-testid=hangup-button]').click();
   await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
   // The recording arrives after the end was logged without it.
@@ -119,6 +126,8 @@ test('custom data fills its mapped field and names the unmapped key; a late reco
     assert.equal(bodies.filter((b) => /"tier"/.test(b)).length, 0, 'the mapped key is not named');
     assert.equal(bodies.filter((b) => /No designated field/.test(b)).length, 1, 'named in that comment only');
     assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
+    assert.equal(ticket.custom_fields.find((f) => f.id === csat.id)?.value, 4, 'the rating\'s field');
+    assert.equal(bodies.filter((b) => b === 'Customer satisfaction rating\nScore: 4/5').length, 1, 'the rating');
     const voice = comments.filter((c) => c.type !== 'Comment' && (c.data?.recording_url ?? '').includes('-late.mp3'));
     assert.equal(voice.length, 1, 'the late recording, once');
     assert.equal(comments.every((c) => c.public === false), true, 'all internal');
@@ -192,14 +201,25 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
       const listed = (await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id);
       assert.ok(listed.ticket_id, 'the platform knows the ticket');
     }, 'the ticket reported');
-    const moved = await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    // Transferred from the sandbox's Customer panel, as someone trying the product would.
+    await env.page.locator('[data-testid=panel-toggle]').click();
+    const row = env.page.locator(`[data-testid=panel-call-${call.id}]`);
+    await row.locator('[data-testid=panel-transfer-to]').selectOption(String(ben.agent.id));
+    await row.locator('[data-testid=panel-transfer]').click();
+    await eventually(async () => {
+      const listed = (await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id);
+      assert.equal(listed.agent_id, ben.agent.id, 'the platform moved the call');
+    }, 'the transfer');
     await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
     await ada.locator('[data-testid=error-banner]', { hasText: 'Call transferred to Ben Billing' }).waitFor();
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
     // A repeat of the transfer (a reconnect) changes nothing.
+    // The fresh world's first event id (were it another, this would be a second transfer, and
+    // the ticket would show two transfer comments).
+    const eventId = 1;
     await api('POST', '/_sandbox/events', { type: 'emit', agent_id: ben.agent.id, event: {
-      ...(await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id),
-      type: 'call.transferred', call_id: call.id, event_id: moved.event_id,
+      ...(await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id),
+      type: 'call.transferred', call_id: call.id, event_id: eventId,
       from_agent_id: 501, to_agent: { id: ben.agent.id, name: ben.agent.name } } });
     await ben.app.locator('[data-testid=hangup-button]').click();
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();

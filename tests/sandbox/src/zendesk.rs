@@ -386,6 +386,13 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
         source: req.source.into(),
         idempotency_key: req.idempotency_key.clone(),
     });
+    drop(w);
+    let fields_changed = req.method != "GET" && req.path.starts_with("ticket_fields");
+    if fields_changed && (200..300).contains(&resp.status) {
+        // The platform tells signed-in adapters that the account's ticket fields changed (in
+        // the product, the Portal's "Create" does): they read them again.
+        app.emit(None, json!({"type": "crm.fields_changed"}));
+    }
     resp
 }
 
