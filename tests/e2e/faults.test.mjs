@@ -14,9 +14,10 @@
 //   after the first;
 // - the recording as one voice comment, unless the end went through the platform's CRM queue
 //   only (the queue has no voice comment: the link in "Call finished" is its fallback, OQ-36);
-// - for each call that showed "Connected", one "Smart Action completed: Check <id>" comment on the
-//   same ticket: the platform sends that session event while the call is connected, and sends it
-//   again with the same event id (a repeat, as after a reconnect).
+// - for each call that showed "Connected", one comment of a session event on the same ticket: a
+//   SmartAction's result or failure ("Check <id>") or SDK custom data ("check: <id>"), by call;
+//   the platform sends it while the call is connected, and sends it again with the same event id
+//   (a repeat, as after a reconnect).
 //
 // Storage: Playwright starts Chromium with ThirdPartyStoragePartitioning disabled, and its
 // contexts are off the record, so the app's frame (another origin than the workspace, as in
@@ -231,13 +232,20 @@ async function call(agent, target) {
 }
 
 /**
- * While the call is connected, the platform sends a SmartAction's result (UPD-10) for it, and
- * then the same event again (a repeat, as after a reconnect): one comment on the call's ticket.
+ * While the call is connected, the platform sends a session event for it (UPD-10, UPD-11,
+ * AGENT-8), and then the same event again (a repeat, as after a reconnect): one comment on the
+ * call's ticket.
  */
 async function smartAction(agent) {
   const live = (await api('GET', `/_sandbox/calls?agent_id=${agent.platformId}`)).calls.find((c) => c.status === 'connected');
   if (!live) return;
-  const event = { type: 'smart_action.completed', action: `Check ${live.id}`, results: [['call', String(live.id)]], files: [] };
+  // Three kinds in turn: a SmartAction's result, its failure, SDK custom data; each names the call.
+  const kinds = [
+    { type: 'smart_action.completed', action: `Check ${live.id}`, results: [['call', String(live.id)]], files: [] },
+    { type: 'smart_action.failed', action: `Check ${live.id}`, error: 'declined' },
+    { type: 'session.custom_data', data: { check: String(live.id) } },
+  ];
+  const event = kinds[live.id % kinds.length];
   const sent = await api('POST', '/_sandbox/events', { type: 'session', call_id: live.id, event });
   await api('POST', '/_sandbox/events', { type: 'session', call_id: live.id, event: { ...event, event_id: sent.event_id } });
   agent.events.add(String(live.id));
@@ -251,7 +259,7 @@ function commentsByCall(state, calls) {
     t.comments.forEach((c, index) => {
       const at = { ticket: t.id, index };
       if (c.type === 'Comment') {
-        const action = /^Smart Action completed: Check (\d+)\n/.exec(c.body);
+        const action = /^Smart Action (?:completed|failed): Check (\d+)\n/.exec(c.body) ?? /^Custom data\ncheck: (\d+)$/.exec(c.body);
         if (action) {
           if (found.has(action[1])) found.get(action[1]).event.push(at);
           else stray.push(c.body);
@@ -418,7 +426,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
     }
     const [e] = got.event;
     if (d && e && e.ticket !== d.ticket) {
-      problems.push(`call ${id}: the SmartAction's result is not on the call's ticket: ${JSON.stringify(got)}`);
+      problems.push(`call ${id}: the session event's comment is not on the call's ticket: ${JSON.stringify(got)}`);
     }
   }
   const queuedEnds = [...found.keys()].filter((id) => via(id, 'Call finished').has('queue')).length;
@@ -428,7 +436,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   const reloads = agents.reduce((n, a) => n + a.reloads, 0);
   const secs = (ms) => (ms / 1000).toFixed(1);
   console.log(`${label}: ${calls.length} calls, ${n429} 429s, ${n5xx} 5xx, ${reloads} reloads, latency ${LATENCY_MS} ms: `
-    + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required, ${withEvent.size} SmartAction results among them, each sent twice; ${agents.length} agents, `
+    + `${lost} lost, ${duplicated} duplicated (${checked} comments found as required, ${withEvent.size} session events among them, each sent twice; ${agents.length} agents, `
     + `${queuedDetails} call details and ${queuedEnds} call ends through the CRM queue; calls ${secs(callsDone - started)} s, drain ${secs(drained - callsDone)} s)`);
   console.log(`${label}: at each reload, outbox jobs/in flight/CRM queue ops: ${atReloads.join(', ')}; `
     + `${agents.reduce((n, a) => n + a.neverConnected, 0)} calls never showed "Connected" (hung up while "Dialling…")`);

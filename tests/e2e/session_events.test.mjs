@@ -221,6 +221,12 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
       ...(await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id),
       type: 'call.transferred', call_id: call.id, event_id: eventId,
       from_agent_id: 501, to_agent: { id: ben.agent.id, name: ben.agent.name } } });
+    // The receiver's page reloads in the middle of the call: the call comes back on screen.
+    await ben.app.evaluate(() => (window.oldDocument = true));
+    await ben.page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+    await eventually(async () => assert.equal(await ben.app.evaluate(() => !window.oldDocument && document.readyState), 'complete'), 'the reloaded frame');
+    ben.app = await adapterFrame(ben.page);
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
     await ben.app.locator('[data-testid=hangup-button]').click();
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 
