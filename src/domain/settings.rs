@@ -199,6 +199,26 @@ pub enum SettingsError {
     /// The saved JSON is not a settings object.
     #[error("Settings are not valid JSON: {0}")]
     Malformed(String),
+    /// SET-4: "Create a new ticket" can be switched on only while the prompt (SET-3) is on.
+    #[error("\"Create a new ticket\" can be allowed only while \"Prompt agents to select open ticket from list\" is on")]
+    CreateNewTicketNeedsPrompt,
+    /// SET-11: with "Do not append" on, every call gets a new ticket: the ticket choices
+    /// (prompt, "Create a new ticket") are locked.
+    #[error("\"Do not append call or chat session to any existing open ticket\" is on: every call gets a new ticket, so the ticket choices cannot be switched on")]
+    TicketChoicesLockedByDoNotAppend,
+    /// A key the Portal does not know.
+    #[error("Unknown setting {0}")]
+    UnknownKey(String),
+}
+
+/// One value the Portal refuses: which field (its path in the settings, e.g.
+/// `operation.allow_create_new_ticket`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The field, as `section.key`.
+    pub field: &'static str,
+    /// Why it is refused.
+    pub error: SettingsError,
 }
 
 impl Settings {
@@ -217,6 +237,58 @@ impl Settings {
             return Err(SettingsError::UnknownTitlePlaceholder(bad));
         }
         Ok(())
+    }
+
+    /// Everything the Portal refuses in these settings, field by field: the values
+    /// ([`Settings::validate`]'s checks) and the dependencies between switches (SET-4: "Create a
+    /// new ticket" needs the prompt; SET-11: "Do not append" locks the ticket choices). Empty
+    /// when the Portal may save them. The control API of the sandbox checks the values only, so
+    /// tests can still reach what the adapter does with a combination the Portal refuses (SET-4:
+    /// treated as off).
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let dev = &self.developer;
+        let op = &self.operation;
+        if !(MIN_BATCH_FREQUENCY_S..=MAX_BATCH_FREQUENCY_S).contains(&dev.batch_frequency_s) {
+            out.push(Problem {
+                field: "developer.batch_frequency_s",
+                error: SettingsError::BatchFrequencyOutOfRange(dev.batch_frequency_s),
+            });
+        }
+        if dev.batching_enabled() && !dev.api_token_configured {
+            let field = if dev.batch_add_comment {
+                "developer.batch_add_comment"
+            } else {
+                "developer.batch_ticket_update"
+            };
+            out.push(Problem {
+                field,
+                error: SettingsError::BatchingWithoutToken,
+            });
+        }
+        if let Some(bad) = unknown_placeholder(&op.ticket_title) {
+            out.push(Problem {
+                field: "operation.ticket_title",
+                error: SettingsError::UnknownTitlePlaceholder(bad),
+            });
+        }
+        if op.do_not_append && (op.prompt_select_open_ticket || op.allow_create_new_ticket) {
+            let field = if op.prompt_select_open_ticket {
+                "operation.prompt_select_open_ticket"
+            } else {
+                "operation.allow_create_new_ticket"
+            };
+            out.push(Problem {
+                field,
+                error: SettingsError::TicketChoicesLockedByDoNotAppend,
+            });
+        } else if op.allow_create_new_ticket && !op.prompt_select_open_ticket {
+            out.push(Problem {
+                field: "operation.allow_create_new_ticket",
+                error: SettingsError::CreateNewTicketNeedsPrompt,
+            });
+        }
+        out
     }
 
     /// Settings as the adapter applies them when the platform sends values the Portal would
@@ -308,6 +380,49 @@ pub fn render_ticket_title(
 
 #[cfg(test)]
 mod tests {
+    // The Portal's checks, field by field: SET-4 and SET-11 dependencies, BATCH-3 range, BATCH-7
+    // (BATCH-6: batching is the admin's, saved only through these checks), SET-15 placeholders.
+    #[test]
+    fn portal_problems_name_the_field() {
+        use super::*;
+        let ok = Settings::default();
+        assert!(ok.problems().is_empty());
+        let mut s = Settings::default();
+        s.operation.allow_create_new_ticket = true;
+        assert_eq!(
+            s.problems(),
+            vec![Problem {
+                field: "operation.allow_create_new_ticket",
+                error: SettingsError::CreateNewTicketNeedsPrompt
+            }]
+        );
+        s.operation.prompt_select_open_ticket = true;
+        assert!(s.problems().is_empty(), "SET-4 with the prompt on");
+        s.operation.do_not_append = true;
+        assert_eq!(
+            s.problems()[0].field,
+            "operation.prompt_select_open_ticket",
+            "SET-11 locks the choices"
+        );
+        let mut s = Settings::default();
+        s.operation.do_not_append = true;
+        s.operation.allow_do_not_create_ticket = true;
+        assert!(s.problems().is_empty(), "SET-11 keeps \"Do not create\"");
+        let mut s = Settings::default();
+        s.developer.batch_frequency_s = 61;
+        s.developer.batch_ticket_update = true;
+        s.operation.ticket_title = "{nope}".into();
+        let fields: Vec<_> = s.problems().iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "developer.batch_frequency_s",
+                "developer.batch_ticket_update",
+                "operation.ticket_title"
+            ]
+        );
+    }
+
     use super::*;
 
     // PRE-4, OQ-1: no saved configuration = the defaults of §0.2.
