@@ -254,6 +254,9 @@ pub enum PlatformEvent {
         /// Its ticket.
         ticket_id: u64,
     },
+    /// An administrator saved the settings: the adapter reads them again.
+    #[serde(rename = "settings.changed")]
+    SettingsChanged,
     /// The account's ticket fields changed (one was created, renamed or removed): the adapter
     /// reads them again.
     #[serde(rename = "crm.fields_changed")]

@@ -29,6 +29,10 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
     if crate::services::transfer::on_transfer_event(adapter, event) {
         return true;
     }
+    if let PlatformEvent::SettingsChanged = event {
+        crate::services::settings::settings_changed(adapter);
+        return true;
+    }
     if let (PlatformEvent::FieldsChanged, Some(b)) = (event, backend()) {
         crate::services::fields::load_for_session(b);
         return true;

@@ -1,4 +1,5 @@
-//! The settings read again each time a dial screen opens (SET-16).
+//! The settings read again each time a dial screen opens (SET-16), and when the platform says an
+//! administrator saved them (`settings.changed`).
 
 use crate::services::{host::backend, live::Adapter};
 use leptos::prelude::*;
@@ -44,5 +45,24 @@ pub(crate) fn dial_opened(adapter: Adapter) {
                 d.apply_settings(settings, team);
             }
         });
+    });
+}
+
+/// An administrator saved the settings (the platform's `settings.changed`): they are read now,
+/// so the next dial screen opens with them even before its own read answers. A dial screen open
+/// now keeps the settings it opened with (SET-16: a change applies from the next opening).
+pub(crate) fn settings_changed(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    if !b.platform.is_signed_in() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let Ok(settings) = b.platform.settings().await else {
+            return;
+        };
+        b.rules.borrow_mut().settings.operation = settings.operation.clone();
+        adapter
+            .context
+            .update(|c| c.settings.operation = settings.operation.clone());
     });
 }
