@@ -449,6 +449,61 @@ async fn matrix_unsaved_number_for_a_designated_contact() {
     }
 }
 
+// UI-1: with every SET option on, the dial screen has the language and outbound number
+// selectors, the number display, the keypad icon, the "use entered number" checkbox, Contact ID,
+// Ticket ID, Call and Cancel. UI-6: Next brings the typed number back to the dial screen's
+// display. UI-9: Contact ID shows the contact the call will be associated with.
+#[wasm_bindgen_test]
+async fn every_control_with_every_option_on() {
+    let _page = serial().await;
+    let mut crm = CrmState::default();
+    crm.contacts.push(contact(10, "Ann", "+14155559999", 100));
+    crm.tickets.push(ticket(100, 10, 1_000));
+    let mut settings = Settings::default();
+    let op = &mut settings.operation;
+    op.prompt_select_open_ticket = true;
+    op.allow_create_new_ticket = true;
+    op.allow_do_not_create_ticket = true;
+    op.allow_use_entered_number = true;
+    let entry = EntryPoint::TicketNewNumber { ticket_id: 100 };
+    let _screen = mount(context(settings, None), crm, entry);
+    settle().await;
+    enter_number().await;
+    for id in [
+        "language",
+        "outbound-number",
+        "dial-number",
+        "keypad-toggle",
+        "use-entered-number",
+        "contact-id",
+        "call-button",
+        "cancel-button",
+    ] {
+        assert!(find(id).is_some(), "UI-1: {id}");
+    }
+    let ticket_control = find("ticket-id").is_some()
+        || web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector("[data-testid^=ticket-option-]")
+                    .ok()
+                    .flatten()
+            })
+            .is_some();
+    assert!(ticket_control, "UI-1: Ticket ID");
+    let display: HtmlInputElement = by_test_id("dial-number").unchecked_into();
+    assert!(
+        display.value().chars().filter(char::is_ascii_digit).count() >= 10,
+        "UI-6: the number is back on the display: {}",
+        display.value()
+    );
+    assert!(
+        value("contact-id").contains("Ann"),
+        "UI-9: {}",
+        value("contact-id")
+    );
+}
+
 // SET-3 (prompt), SET-5 (create new) and SET-7 (do not create) change MATRIX-1.M: the chooser
 // lists the open tickets, then "Create a new ticket" and "Do not create a ticket"; arrow keys
 // and Enter choose (keyboard use).

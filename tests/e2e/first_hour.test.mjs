@@ -121,7 +121,7 @@ test('SET-16: each Operation Management switch changed while signed in reaches t
   part = await dialTyped(app, TWO_OPEN);
   assert.ok(!part.options.includes('ticket-option-none'), '"Do not create a ticket" withdrawn');
 
-  await switchTo({ allow_create_new_ticket: false });
+  await switchTo({ allow_create_new_ticket: false }); // SET-6: an existing open ticket must be used
   part = await dialTyped(app, TWO_OPEN);
   assert.deepEqual(part.options, [`ticket-option-${newest.id}`, `ticket-option-${older.id}`]);
 

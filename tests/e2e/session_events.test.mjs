@@ -152,7 +152,9 @@ test('a rating after the agent signed out is written by the platform on the call
     const listed = (await api('GET', '/_sandbox/state')).platform_calls.find((c) => c.id === call.id);
     assert.equal(listed.ticket_id, ticket.id);
   }, 'the ticket reported to the platform');
+  // UI-13: "New call" on the main screen opens the dial screen.
   await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
   await app.locator('[data-testid=sign-out-button]').click();
   await app.locator('[data-testid=sign-in-email]').waitFor();
   const rating = { type: 'csat.rated', event_id: 31, score: 4 };

@@ -82,7 +82,10 @@ pub(crate) fn merge(dst: &mut Value, src: &Value) {
 }
 
 /// Deep-merges `{operation?, developer?}` (the `domain::settings::Settings` shape) into the
-/// platform settings, plus the sandbox's own `rate_limit`, `auto_answer_ms` and `teams`.
+/// platform settings, plus the sandbox's own `rate_limit`, `auto_answer_ms` and `teams`. Values
+/// are checked ([`Settings::validate`]), not the dependencies between switches that the portal
+/// refuses ([`Settings::problems`]), so that tests reach what the adapter does with them. When
+/// the settings or the teams changed, every agent gets `{"type":"settings.changed"}`.
 async fn put_settings(State(app): State<App>, Json(patch): Json<Value>) -> Response {
     let mut merged = {
         let w = app.world();
@@ -109,21 +112,25 @@ async fn put_settings(State(app): State<App>, Json(patch): Json<Value>) -> Respo
         },
         None => None,
     };
-    {
+    let teams_changed = {
         let mut w = app.world();
-        w.settings = settings.clone();
         if let Some(l) = patch.get("rate_limit").and_then(Value::as_u64) {
             w.budget = RateBudget::new(u32::try_from(l).unwrap_or(u32::MAX).max(1));
         }
         if let Some(a) = patch.get("auto_answer_ms") {
             w.auto_answer_ms = a.as_u64();
         }
-        if let Some(t) = teams {
-            w.teams = t;
+        match teams {
+            Some(t) if t != w.teams => {
+                w.teams = t;
+                true
+            }
+            _ => false,
         }
+    };
+    if app.save_settings(settings) || teams_changed {
+        app.announce_settings();
     }
-    app.queue().configure(&settings);
-    app.wake_queue();
     Json(sandbox_settings(&app)).into_response()
 }
 
@@ -234,7 +241,8 @@ async fn end_sessions(State(app): State<App>, body: Option<Json<Value>>) -> Json
     Json(json!({"ended": ended}))
 }
 
-/// What the workspace page needs: agents (with the sandbox passwords), fixtures, the app guid.
+/// What the workspace page needs: agents and administrators (with the sandbox passwords),
+/// fixtures, the app guid.
 async fn info(State(app): State<App>) -> Json<Value> {
     let w = app.world();
     let agents: Vec<Value> = w
@@ -251,6 +259,7 @@ async fn info(State(app): State<App>) -> Json<Value> {
         "fixture": w.fixture_name,
         "fixtures": crate::fixtures::NAMES,
         "agents": agents,
+        "admins": w.admins.iter().map(|a| json!({"name": a.name, "email": a.email, "password": a.password})).collect::<Vec<_>>(),
         "app_guid": crate::APP_GUID,
         "app_origin": format!("http://localhost:{port}"),
         "platform_url": format!("http://localhost:{port}/platform"),

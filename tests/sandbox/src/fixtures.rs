@@ -3,8 +3,9 @@
 //! - `default`: the MATRIX of the spec (a number on 0, 1 and 2 contacts × 0, 1 and 2 open tickets
 //!   on each contact; every matrix contact also has a solved ticket), a closed ticket, a merged
 //!   pair, a contact whose second number is an identity, three agents in teams with ticket ID
-//!   entry off, optional and required, three outbound numbers in three languages, and every
-//!   flexible-outbound option on.
+//!   entry off, optional and required, three outbound numbers in three languages (one IVR queue
+//!   each, every team assigned), every flexible-outbound option on, and the platform
+//!   administrator who signs in to the portal ([`ADMIN_EMAIL`]).
 //! - `batching`: `default` with Add Comment and Ticket Update batched (10 s window).
 //! - `empty`: the agents and nothing else.
 //!
@@ -15,7 +16,9 @@
 use domain::settings::{Settings, Team, TicketIdEntry};
 use serde_json::json;
 
-use crate::model::{Agent, Comment, Fixture, Identity, OutboundNumber, Ticket, TicketField, User};
+use crate::model::{
+    Admin, Agent, Comment, Fixture, Identity, IvrQueue, OutboundNumber, Ticket, TicketField, User,
+};
 
 /// First id handed out; every id is above `u32::MAX`.
 pub const FIRST_ID: u64 = 4_300_000_000;
@@ -28,8 +31,20 @@ pub fn matrix_number(contacts: u8, open: u8) -> String {
     format!("+1555010{contacts}{open}00")
 }
 
-/// Password of every fixture agent.
+/// Password of every fixture agent and administrator.
 pub const AGENT_PASSWORD: &str = "sandbox";
+
+/// Email of the fixtures' platform administrator, who signs in to the portal (`/portal`).
+pub const ADMIN_EMAIL: &str = "admin@sandbox.test";
+
+/// The fixtures' platform administrator: [`ADMIN_EMAIL`], password [`AGENT_PASSWORD`].
+pub fn default_admins() -> Vec<Admin> {
+    vec![Admin {
+        name: "Alex Admin".into(),
+        email: ADMIN_EMAIL.into(),
+        password: AGENT_PASSWORD.into(),
+    }]
+}
 
 /// The built-in fixture called `name`, or a fixture read from the JSON file at that path.
 pub fn load(name: &str) -> Result<Fixture, String> {
@@ -294,6 +309,32 @@ pub fn default() -> Fixture {
     settings.developer.api_token_configured = true;
     settings.developer.default_crm_user_id = Some(agents[0].zendesk_user_id);
 
+    let numbers = vec![
+        OutboundNumber {
+            number: "+15550199001".into(),
+            label: "Support US".into(),
+            queue_id: 1,
+            lang: "en-US".into(),
+            default: true,
+        },
+        OutboundNumber {
+            number: "+390299990001".into(),
+            label: "Supporto Italia".into(),
+            queue_id: 2,
+            lang: "it-IT".into(),
+            default: false,
+        },
+        OutboundNumber {
+            number: "+34919990001".into(),
+            label: "Soporte España".into(),
+            queue_id: 3,
+            lang: "es-ES".into(),
+            default: false,
+        },
+    ];
+    let team_ids: Vec<u64> = teams.iter().map(|t| t.id).collect();
+    let queues = IvrQueue::from_numbers(&numbers, &team_ids);
+
     Fixture {
         name: "default".into(),
         users,
@@ -308,30 +349,10 @@ pub fn default() -> Fixture {
             "es-ES".into(),
             "de-DE".into(),
         ],
-        numbers: vec![
-            OutboundNumber {
-                number: "+15550199001".into(),
-                label: "Support US".into(),
-                queue_id: 1,
-                lang: "en-US".into(),
-                default: true,
-            },
-            OutboundNumber {
-                number: "+390299990001".into(),
-                label: "Supporto Italia".into(),
-                queue_id: 2,
-                lang: "it-IT".into(),
-                default: false,
-            },
-            OutboundNumber {
-                number: "+34919990001".into(),
-                label: "Soporte España".into(),
-                queue_id: 3,
-                lang: "es-ES".into(),
-                default: false,
-            },
-        ],
+        numbers,
         auto_answer_ms: Some(2_000),
+        admins: default_admins(),
+        queues,
     }
 }
 

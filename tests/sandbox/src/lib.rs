@@ -7,6 +7,7 @@
 //!   workspace is on `http://127.0.0.1:PORT`, so that the app runs on another origin, as in Zendesk;
 //! - `/api/v2/…` the Zendesk REST emulator ([`zendesk`]);
 //! - `/platform/…` the platform ([`platform`], [`queue`]);
+//! - `/portal/…` the platform's portal, its administrators' settings pages ([`portal`]);
 //! - `/_sandbox/…` the control API ([`control`]);
 //! - `/_sandbox/zcli` the app served by `zcli apps:server` when the sandbox was started with
 //!   `--zcli URL` ([`zcli`]; JSON `null` otherwise): the workspace then frames it from zcli's URLs.
@@ -19,6 +20,7 @@ pub mod fixtures;
 pub mod journal;
 pub mod model;
 pub mod platform;
+pub mod portal;
 pub mod queue;
 pub mod state;
 pub mod testkit;
@@ -87,6 +89,7 @@ pub fn router_with(app: App, zcli: Option<zcli::ZcliApp>) -> Router {
         .route("/app/{*path}", get(app_file))
         .route("/api/v2/{*path}", any(api))
         .nest("/platform", platform::routes())
+        .merge(portal::routes())
         .nest("/_sandbox", control::routes())
         .route(
             "/_sandbox/zcli",
@@ -260,7 +263,7 @@ fn serve_app_file(app: &App, path: &str) -> Response {
 }
 
 /// The value of cookie `name`, if sent.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -345,10 +348,15 @@ pub async fn start(config: Config) -> Result<SocketAddr, String> {
 }
 
 /// [`start`], with the app served by `zcli apps:server` when `zcli` is given.
-pub async fn start_with(
+pub async fn start_with(config: Config, zcli: Option<zcli::ZcliApp>) -> Result<SocketAddr, String> {
+    launch(config, zcli).await.map(|(addr, _)| addr)
+}
+
+/// [`start_with`], also handing back the sandbox itself (tests subscribe to its agent events).
+pub async fn launch(
     mut config: Config,
     zcli: Option<zcli::ZcliApp>,
-) -> Result<SocketAddr, String> {
+) -> Result<(SocketAddr, App), String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .map_err(|e| format!("127.0.0.1:{}: {e}", config.port))?;
@@ -356,9 +364,9 @@ pub async fn start_with(
     config.port = addr.port();
     let app = App::new(config)?;
     tokio::spawn(queue::run(app.clone()));
-    let router = router_with(app, zcli);
+    let router = router_with(app.clone(), zcli);
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    Ok(addr)
+    Ok((addr, app))
 }

@@ -146,6 +146,13 @@ or a browser that routes the CDN URL to {}.",
         );
     }
     println!(
+        "Sign in to the portal (http://127.0.0.1:{}/portal) as an administrator:",
+        addr.port()
+    );
+    for a in &fixture.admins {
+        println!("  {:<22} password {}", a.email, a.password);
+    }
+    println!(
         "Control API: http://127.0.0.1:{}/_sandbox/state (Ctrl+C stops it)",
         addr.port()
     );

@@ -425,6 +425,59 @@ pub struct Agent {
     pub zendesk_user_id: u64,
 }
 
+/// A platform administrator: signs in to the portal (`/portal`), never to the adapter (BATCH-6:
+/// only administrators change settings).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Admin {
+    /// Name.
+    pub name: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Sign-in password (sandbox only; printed by `make run`).
+    pub password: String,
+}
+
+/// An IVR queue as Settings > Queue > IVR configures it (TEAM-13, TEAM-14).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IvrQueue {
+    /// Queue id (the `queue_id` of its outbound numbers).
+    pub id: u64,
+    /// Queue name.
+    pub name: String,
+    /// "Instant Voice Call"†: the queue takes calls.
+    #[serde(default)]
+    pub instant_voice_call: bool,
+    /// "Assign Agents"†: the teams that take its calls.
+    #[serde(default)]
+    pub team_ids: Vec<u64>,
+    /// The queue's default outbound number (TEAM-14); None: agents assigned to it cannot place
+    /// outbound calls.
+    #[serde(default)]
+    pub outbound_number: Option<String>,
+}
+
+impl IvrQueue {
+    /// One queue per queue id of `numbers`, named after its first number's label, taking calls
+    /// with every team in `team_ids` and that number as its default: the queues of a fixture
+    /// that models none.
+    pub fn from_numbers(numbers: &[OutboundNumber], team_ids: &[u64]) -> Vec<IvrQueue> {
+        let mut queues: Vec<IvrQueue> = Vec::new();
+        for n in numbers {
+            if queues.iter().any(|q| q.id == n.queue_id) {
+                continue;
+            }
+            queues.push(IvrQueue {
+                id: n.queue_id,
+                name: n.label.clone(),
+                instant_voice_call: true,
+                team_ids: team_ids.to_vec(),
+                outbound_number: Some(n.number.clone()),
+            });
+        }
+        queues
+    }
+}
+
 /// An outbound number offered on the dial screen.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutboundNumber {
@@ -465,6 +518,14 @@ pub struct Fixture {
     /// Customer behaviour: answer outbound calls by themselves after this many ms (None = only
     /// when told through `POST /_sandbox/events`).
     pub auto_answer_ms: Option<u64>,
+    /// Platform administrators (the portal's accounts); a fixture that names none gets
+    /// [`crate::fixtures::default_admins`].
+    #[serde(default = "crate::fixtures::default_admins")]
+    pub admins: Vec<Admin>,
+    /// IVR queues; a fixture that names none gets one per queue id of its outbound numbers
+    /// ([`IvrQueue::from_numbers`]).
+    #[serde(default)]
+    pub queues: Vec<IvrQueue>,
 }
 
 /// A call on the platform.

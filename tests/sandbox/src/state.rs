@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, Notify};
 
 use crate::model::{
-    now_ms, Agent, Fixture, OutboundNumber, PlatformCall, Ticket, TicketField, User,
+    now_ms, Admin, Agent, Fixture, IvrQueue, OutboundNumber, PlatformCall, Ticket, TicketField,
+    User,
 };
 use crate::queue::Queue;
 use domain::settings::{Settings, Team};
@@ -192,6 +193,14 @@ pub struct World {
     pub teams: Vec<Team>,
     /// Platform settings.
     pub settings: Settings,
+    /// The Zendesk API token and its user's email, as Developer Settings saved them: the token
+    /// never leaves the platform (`settings.developer.api_token_configured` says whether one is
+    /// saved).
+    pub api_credentials: ApiCredentials,
+    /// Platform administrators (the portal's accounts).
+    pub admins: Vec<Admin>,
+    /// IVR queues (Settings > Queue, TEAM-13, TEAM-14).
+    pub queues: Vec<IvrQueue>,
     /// Languages offered.
     pub languages: Vec<String>,
     /// Outbound numbers.
@@ -242,6 +251,13 @@ impl World {
             )
             .max()
             .unwrap_or(crate::fixtures::FIRST_ID);
+        let queues = if fixture.queues.is_empty() {
+            let team_ids: Vec<u64> = fixture.teams.iter().map(|t| t.id).collect();
+            IvrQueue::from_numbers(&fixture.numbers, &team_ids)
+        } else {
+            fixture.queues
+        };
+        let api_credentials = ApiCredentials::for_fixture(&fixture.settings, &fixture.agents);
         Self {
             fixture_name: fixture.name,
             users: fixture.users.into_iter().map(|u| (u.id, u)).collect(),
@@ -254,6 +270,9 @@ impl World {
             agents: fixture.agents,
             teams: fixture.teams,
             settings: fixture.settings,
+            api_credentials,
+            admins: fixture.admins,
+            queues,
             languages: fixture.languages,
             numbers: fixture.numbers,
             sessions: HashMap::new(),
@@ -283,6 +302,26 @@ impl World {
     pub fn next_event_id(&mut self) -> u64 {
         self.last_event_id += 1;
         self.last_event_id
+    }
+
+    /// How many agents have a session (are signed in to an adapter), each counted once.
+    pub fn agents_signed_in(&self) -> usize {
+        let mut ids: Vec<u64> = self.sessions.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+
+    /// Saves `settings`, keeping the saved API token in step with `api_token_configured` when
+    /// the settings are set as values (the control API): switched on without a token saved, the
+    /// account's token is saved; switched off, the token is forgotten.
+    pub fn set_settings(&mut self, settings: Settings) {
+        if !settings.developer.api_token_configured {
+            self.api_credentials.token = None;
+        } else if self.api_credentials.token.is_none() {
+            self.api_credentials.token = Some(crate::zendesk::API_TOKEN.to_owned());
+        }
+        self.settings = settings;
     }
 
     /// Whether platform agent `agent_id` has a session (is signed in to an adapter).
@@ -360,7 +399,8 @@ impl World {
     }
 
     /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls (with what the
-    /// platform wrote for their session events, `platform_events`), agents (`signed_in`).
+    /// platform wrote for their session events, `platform_events`), agents (`signed_in`), teams,
+    /// IVR queues.
     pub fn dump(&self, base: &str) -> Value {
         json!({
             "fixture": self.fixture_name,
@@ -386,7 +426,31 @@ impl World {
             "settings": self.settings,
             "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id, "signed_in": self.signed_in(a.id)})).collect::<Vec<_>>(),
             "teams": self.teams,
+            "queues": self.queues,
         })
+    }
+}
+
+/// The Zendesk API token Developer Settings saved, and the email of the user it acts as.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApiCredentials {
+    /// The API user's email.
+    pub email: String,
+    /// The token; None = no token saved.
+    pub token: Option<String>,
+}
+
+impl ApiCredentials {
+    /// What a fixture's settings imply: with `api_token_configured`, the account's token
+    /// ([`crate::zendesk::API_TOKEN`]) acting as the first agent.
+    pub fn for_fixture(settings: &Settings, agents: &[Agent]) -> Self {
+        Self {
+            email: agents.first().map(|a| a.email.clone()).unwrap_or_default(),
+            token: settings
+                .developer
+                .api_token_configured
+                .then(|| crate::zendesk::API_TOKEN.to_owned()),
+        }
     }
 }
 
@@ -440,6 +504,7 @@ pub struct App {
 struct Inner {
     world: Mutex<World>,
     zendesk_sessions: Mutex<HashMap<String, u64>>,
+    portal_sessions: Mutex<HashMap<String, String>>,
     queue: Mutex<Queue>,
     queue_wake: Notify,
     events: broadcast::Sender<AgentEvent>,
@@ -460,6 +525,7 @@ impl App {
                     w
                 }),
                 zendesk_sessions: Mutex::new(HashMap::new()),
+                portal_sessions: Mutex::new(HashMap::new()),
                 queue: Mutex::new(queue),
                 queue_wake: Notify::new(),
                 events,
@@ -498,6 +564,32 @@ impl App {
             .copied()
     }
 
+    /// Opens a portal session for administrator `email`; the token its cookie carries. Sessions
+    /// outlive resets; each request checks that the email is still an administrator's.
+    pub fn open_portal_session(&self, email: &str) -> String {
+        let token = crate::platform::token();
+        self.portal_sessions()
+            .insert(token.clone(), email.to_owned());
+        token
+    }
+
+    /// The administrator's email a portal session cookie belongs to.
+    pub fn portal_session_email(&self, token: &str) -> Option<String> {
+        self.portal_sessions().get(token).cloned()
+    }
+
+    /// Ends a portal session.
+    pub fn end_portal_session(&self, token: &str) {
+        self.portal_sessions().remove(token);
+    }
+
+    fn portal_sessions(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.inner
+            .portal_sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The CRM write queue, locked. Never hold it across an `.await`.
     pub fn queue(&self) -> MutexGuard<'_, Queue> {
         self.inner
@@ -514,6 +606,26 @@ impl App {
     /// Waits until [`App::wake_queue`] is called.
     pub async fn queue_woken(&self) {
         self.inner.queue_wake.notified().await;
+    }
+
+    /// Saves the platform settings (the world's, and the CRM queue's batching); true when they
+    /// differ from those saved before. Agents learn of it from [`App::announce_settings`].
+    pub fn save_settings(&self, settings: Settings) -> bool {
+        let changed = {
+            let mut w = self.world();
+            let changed = w.settings != settings;
+            w.set_settings(settings.clone());
+            changed
+        };
+        self.queue().configure(&settings);
+        self.wake_queue();
+        changed
+    }
+
+    /// Tells every signed-in agent that an administrator saved the settings
+    /// (`{"type":"settings.changed"}`): their adapters read them again (SET-16).
+    pub fn announce_settings(&self) {
+        self.emit(None, json!({"type": "settings.changed"}));
     }
 
     /// Sends an event to agent WebSockets.

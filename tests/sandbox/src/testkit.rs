@@ -54,26 +54,7 @@ pub const API_EMAIL: &str = "ada@sandbox.test";
 /// `Authorization` for the account's API token acting as `email` (Zendesk: Basic
 /// `{email}/token:{token}`).
 pub fn api_token_auth(email: &str) -> String {
-    let raw = format!("{email}/token:{}", crate::zendesk::API_TOKEN);
-    format!("Basic {}", base64(raw.as_bytes()))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
-        }
-        for _ in chunk.len()..3 {
-            out.push('=');
-        }
-    }
-    out
+    crate::zendesk::token_authorization(email, crate::zendesk::API_TOKEN)
 }
 
 /// Sends one request (JSON body) with extra headers (name, value) and reads the whole answer.
@@ -123,11 +104,76 @@ pub async fn http_anonymous(
     send(addr, method, path, body.map(|b| b.to_string()), headers).await
 }
 
+/// Encodes `pairs` as a form body (`application/x-www-form-urlencoded`).
+pub fn form_body(pairs: &[(&str, &str)]) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Posts the form `pairs` to `path` as a browser does, with `cookie` (`name=value`) if given.
+pub async fn form_post(
+    addr: SocketAddr,
+    path: &str,
+    pairs: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Response {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    send_typed(
+        addr,
+        "POST",
+        path,
+        Some(form_body(pairs)),
+        "application/x-www-form-urlencoded",
+        &headers,
+    )
+    .await
+}
+
+/// `GET path` as a browser does, with `cookie` (`name=value`) if given.
+pub async fn get_page(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Response {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    send_typed(addr, "GET", path, None, "text/plain", &headers).await
+}
+
+/// The cookie `name=value` that `r` sets (its `Set-Cookie` header), if any.
+pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|kv| kv.trim().starts_with(&format!("{name}=")))
+        .map(|kv| kv.trim().to_owned())
+}
+
 async fn send(
     addr: SocketAddr,
     method: &str,
     path: &str,
     body: Option<String>,
+    headers: &[(&str, &str)],
+) -> Response {
+    send_typed(addr, method, path, body, "application/json", headers).await
+}
+
+async fn send_typed(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    content_type: &str,
     headers: &[(&str, &str)],
 ) -> Response {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -137,7 +183,7 @@ async fn send(
         .map(|(k, v)| format!("{k}: {v}\r\n"))
         .collect();
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.expect("write");
@@ -189,15 +235,23 @@ fn dechunk(mut s: &str) -> String {
 /// A sandbox on a free port with fixture `fixture`, the default rate limit and no app, queue
 /// file or SDK: what the tests of the APIs need.
 pub async fn start(fixture: &str) -> std::net::SocketAddr {
-    crate::start(crate::state::Config {
-        fixture: fixture.into(),
-        app_dir: std::env::temp_dir(),
-        rate_limit: crate::state::DEFAULT_RATE_LIMIT,
-        queue_file: None,
-        zaf_sdk: std::path::PathBuf::from("/nonexistent"),
-        port: 0,
-        timing: Default::default(),
-    })
+    start_app(fixture).await.0
+}
+
+/// [`start`], also handing back the sandbox (to subscribe to its agent events).
+pub async fn start_app(fixture: &str) -> (std::net::SocketAddr, crate::App) {
+    crate::launch(
+        crate::state::Config {
+            fixture: fixture.into(),
+            app_dir: std::env::temp_dir(),
+            rate_limit: crate::state::DEFAULT_RATE_LIMIT,
+            queue_file: None,
+            zaf_sdk: std::path::PathBuf::from("/nonexistent"),
+            port: 0,
+            timing: Default::default(),
+        },
+        None,
+    )
     .await
     .expect("the sandbox starts")
 }

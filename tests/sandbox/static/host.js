@@ -479,6 +479,8 @@
     $('panel').replaceChildren(
       el('h3', { text: 'Agents (adapter sign-in)' }),
       el('div', { class: 'creds' }, info.agents.map((a) => el('div', {}, el('code', { text: `${a.email} / ${a.password}` }), ` ${a.team ? a.team.name : ''}`))),
+      el('h3', { text: 'Administrators (portal sign-in)' }),
+      el('div', { class: 'creds' }, (info.admins || []).map((a) => el('div', {}, el('code', { text: `${a.email} / ${a.password}` })))),
       el('h3', { text: 'Calls in progress' }),
       panelCalls,
       el('h3', { text: 'Calls that ended' }),
