@@ -174,8 +174,6 @@ pub enum PlatformEvent {
         #[serde(default)]
         data: serde_json::Value,
     },
-    /// The platform refused the stream (`{"type":"error","error":"unauthorized"}`): the session
-    /// ended (expired, signed out elsewhere). The stream stops; the agent must sign in again.
     /// Custom data an SDK sent during the call's session (UPD-12, UPD-13, AGENT-8, AGENT-9).
     #[serde(rename = "session.custom_data")]
     CustomData {
@@ -261,6 +259,8 @@ pub enum PlatformEvent {
     /// reads them again.
     #[serde(rename = "crm.fields_changed")]
     FieldsChanged,
+    /// The platform refused the stream (`{"type":"error","error":"unauthorized"}`): the session
+    /// ended (expired, signed out elsewhere). The stream stops; the agent must sign in again.
     #[serde(rename = "error")]
     Refused {
         /// The platform's reason.

@@ -1,21 +1,26 @@
 //! The account's custom ticket fields, read once per session when the settings need them: the
 //! SDK session fields "Create" made (FIELD-1 … FIELD-14, found by title) and the fields of the
-//! Portal's custom field mapping (UPD-12). Nothing is read when neither is in use.
+//! Portal's custom field mapping (UPD-12). Nothing is read when neither is in use. When the
+//! platform says the fields changed they are read again (once for a burst of changes); the ids
+//! known before stay in use until the new read answers.
 
-use crate::services::host::{AccountField as Field, Backend};
+use crate::services::host::{sleep, AccountField as Field, Backend};
 use domain::fields::discover;
 use std::rc::Rc;
 
+/// How long a burst of "fields changed" is waited out before the one read (ms).
+const CHANGES_SETTLE_MS: i32 = 500;
+
 /// True when the settings the rules run with need the account's fields.
-fn needed(b: &Backend) -> bool {
+pub(crate) fn needed(b: &Backend) -> bool {
     let rules = b.rules.borrow();
     let developer = &rules.settings.developer;
     developer.custom_fields_created || !developer.field_mapping.is_empty()
 }
 
-/// At sign-in: reads the fields when the settings need them, and gives the rules the SDK
-/// session fields' ids. A failed read leaves the fields unknown (the data still reaches the
-/// ticket as comments) and is tried again by the next event that needs them.
+/// At sign-in: forgets the last session's fields, and reads them when the settings need them
+/// (the rules get the SDK session fields' ids). A failed read leaves them unknown; the next
+/// custom data event or change of fields reads them again.
 pub(crate) fn load_for_session(b: Rc<Backend>) {
     *b.ticket_fields.borrow_mut() = None;
     b.rules.borrow_mut().field_ids.clear();
@@ -23,19 +28,34 @@ pub(crate) fn load_for_session(b: Rc<Backend>) {
         return;
     }
     leptos::task::spawn_local(async move {
-        account_fields(&b).await;
+        let _ = account_fields(&b).await;
+    });
+}
+
+/// The platform says the account's fields changed: they are read again once the burst of
+/// changes has settled (the known ids stay in use meanwhile).
+pub(crate) fn fields_changed(b: Rc<Backend>) {
+    let generation = b.fields_generation.get() + 1;
+    b.fields_generation.set(generation);
+    *b.ticket_fields.borrow_mut() = None;
+    if !needed(&b) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        sleep(CHANGES_SETTLE_MS).await;
+        if b.fields_generation.get() == generation && b.ticket_fields.borrow().is_none() {
+            let _ = account_fields(&b).await;
+        }
     });
 }
 
 /// The account's custom fields: the session's copy, or read now (and kept, with the session
-/// fields' ids handed to the rules). Empty when Zendesk cannot say.
-pub(crate) async fn account_fields(b: &Rc<Backend>) -> Rc<Vec<Field>> {
+/// fields' ids handed to the rules). `None` when Zendesk could not say.
+pub(crate) async fn account_fields(b: &Rc<Backend>) -> Option<Rc<Vec<Field>>> {
     if let Some(known) = b.ticket_fields.borrow().clone() {
-        return known;
+        return Some(known);
     }
-    let Ok(read) = b.zendesk.ticket_fields().await else {
-        return Rc::new(Vec::new());
-    };
+    let read = b.zendesk.ticket_fields().await.ok()?;
     let fields: Rc<Vec<Field>> = Rc::new(
         read.into_iter()
             .map(|f| (f.id, f.title, f.active))
@@ -47,5 +67,5 @@ pub(crate) async fn account_fields(b: &Rc<Backend>) -> Rc<Vec<Field>> {
         .collect();
     b.rules.borrow_mut().field_ids = discover(&titles);
     *b.ticket_fields.borrow_mut() = Some(fields.clone());
-    fields
+    Some(fields)
 }

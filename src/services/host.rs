@@ -69,6 +69,8 @@ pub(crate) struct Backend {
     /// The account's custom ticket fields (id, title, active), read once per session when the
     /// settings need them (the SDK session fields, a custom field mapping).
     pub(crate) ticket_fields: RefCell<Option<Rc<Vec<AccountField>>>>,
+    /// Counts the platform's "fields changed" notices (a burst is read once).
+    pub(crate) fields_generation: Cell<u64>,
     /// Calls transferred to this agent before their ticket was known: call, the transfer's
     /// event id; written once the sending adapter reports the ticket.
     pub(crate) transfers_waiting: RefCell<Vec<(u64, u64)>>,
@@ -112,6 +114,7 @@ impl Backend {
             platform_agent: Cell::new(None),
             ticket_fields: RefCell::new(None),
             transfers_waiting: RefCell::new(Vec::new()),
+            fields_generation: Cell::new(0),
             leasing: Cell::new(false),
         }
     }

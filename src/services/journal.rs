@@ -148,16 +148,23 @@ fn queue_recorded(
     run_outbox(adapter, b.clone());
 }
 
+/// How many times the call's ticket is reported before the adapter gives up (about 2 minutes
+/// of backoff: a transfer's receiver waits for it).
+const REPORT_ATTEMPTS: u32 = 7;
+
 /// Tells the platform the ticket call `call` is logged on (it names it in the call's later
-/// events, and writes them itself when no agent is signed in). Tried twice; the call's own
-/// writes never wait for it.
+/// events, and writes them itself when no agent is signed in). Tried again with backoff (1 s
+/// doubling) while the platform cannot be reached; a refusal is final. The call's own writes
+/// never wait for it.
 pub(crate) fn report_ticket(b: &Rc<Backend>, call: u64, ticket: u64) {
+    use crate::platform::PlatformError;
     let b = b.clone();
     leptos::task::spawn_local(async move {
-        for attempt in 1..=2 {
+        for attempt in 1..=REPORT_ATTEMPTS {
             match b.platform.report_ticket(call, ticket).await {
                 Ok(_) => return,
-                Err(_) if attempt < 2 => sleep(2_000).await,
+                Err(PlatformError::Refused(_) | PlatformError::Forbidden(_)) => return,
+                Err(_) if attempt < REPORT_ATTEMPTS => sleep(1_000 << (attempt - 1)).await,
                 Err(_) => {}
             }
         }

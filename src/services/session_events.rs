@@ -8,7 +8,7 @@
 use crate::{
     platform::{call_line, Direction, PlatformEvent},
     services::{
-        host::{backend, Backend},
+        host::{backend, sleep, Backend},
         journal::enqueue_on,
         live::Adapter,
     },
@@ -34,7 +34,7 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
         return true;
     }
     if let (PlatformEvent::FieldsChanged, Some(b)) = (event, backend()) {
-        crate::services::fields::load_for_session(b);
+        crate::services::fields::fields_changed(b);
         return true;
     }
     if let PlatformEvent::CustomData {
@@ -51,9 +51,19 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
     };
     let Some(b) = backend() else { return true };
     // A call this adapter did not log is another agent's (or the platform's) to write.
-    if let Some(ticket) = ticket_of_call(adapter, &b, call) {
-        enqueue_on(adapter, &b, JobKey::event(call, event_id), ticket, make);
+    if ticket_of_call(adapter, &b, call).is_none() {
+        return true;
     }
+    leptos::task::spawn_local(async move {
+        // The rules may write a session field (a rating's): decided on the account's fields as
+        // they are now, read first when they changed (or could not be read) since.
+        if crate::services::fields::needed(&b) {
+            let _ = crate::services::fields::account_fields(&b).await;
+        }
+        if let Some(ticket) = ticket_of_call(adapter, &b, call) {
+            enqueue_on(adapter, &b, JobKey::event(call, event_id), ticket, make);
+        }
+    });
     true
 }
 
@@ -169,21 +179,35 @@ fn custom_data(
         .collect();
     leptos::task::spawn_local(async move {
         let mapping = b.rules.borrow().settings.developer.field_mapping.clone();
-        let resolved = if mapping.is_empty() {
-            Vec::new()
-        } else {
-            let account = crate::services::fields::account_fields(&b).await;
-            let account: Vec<_> = account
+        // The account's fields, read (again) if need be; tried three times. When Zendesk cannot
+        // list them, the data is still written as a comment, without claiming any key has no
+        // field (mapping not applied).
+        let mut account = None;
+        for attempt in 0..3 {
+            if mapping.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                sleep(1_000 * attempt).await;
+            }
+            account = crate::services::fields::account_fields(&b).await;
+            if account.is_some() {
+                break;
+            }
+        }
+        let resolved = account.as_ref().map(|account| {
+            let titles: Vec<_> = account
                 .iter()
                 .map(|(id, title, active)| (*id, title.as_str(), *active))
                 .collect();
-            mapping_ids(&mapping, &account)
-        };
+            mapping_ids(&mapping, &titles)
+        });
+        let configured = resolved.is_some();
+        let resolved = resolved.unwrap_or_default();
         // Asked again now: the ticket may have become known while the fields were read.
         let Some(ticket) = ticket_of_call(adapter, &b, call) else {
             return;
         };
-        let configured = !mapping.is_empty();
         enqueue_on(
             adapter,
             &b,

@@ -202,6 +202,13 @@ pub async fn route_session_event(
     let (ev, agent) = prepare(app, call_id, event, &parsed)?;
     let event_id = ev["event_id"].as_u64().unwrap_or_default();
     if let Some(agent) = agent {
+        // Remembered as the agent's: the same event sent again after the agent signed out is a
+        // repeat, not the platform's to write a second time.
+        if let Some(c) = app.world().calls.get_mut(&call_id) {
+            c.platform_events
+                .entry(event_id)
+                .or_insert_with(|| json!({"routed": "agent"}));
+        }
         app.emit(Some(agent), ev);
         return Ok(Routed::Agent { event_id });
     }
@@ -213,7 +220,8 @@ pub async fn route_session_event(
     }
     let outcome = write_once(app, call_id, ev).await;
     if outcome.error.as_deref() == Some(rules::TICKET_NOT_KNOWN) {
-        // Nothing was written: the event may come again once the ticket is known.
+        // Nothing was written: a later send of the event (its event id again, once the
+        // platform knows the call's ticket) can still be written.
         release(app, call_id, event_id);
     } else if let Some(c) = app.world().calls.get_mut(&call_id) {
         c.platform_events.insert(event_id, outcome.to_json());
