@@ -48,6 +48,50 @@ pub async fn http(
     http_with_headers(addr, method, path, body, &headers).await
 }
 
+/// [`http`], answering the status and the JSON answer.
+pub async fn http_json(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let r = http(addr, method, path, body, token).await;
+    (r.status, r.json())
+}
+
+/// [`start`] on the default fixture, where the customer answers only when told.
+pub async fn start_quiet() -> SocketAddr {
+    let addr = start("default").await;
+    let (status, _) = http_json(
+        addr,
+        "PUT",
+        "/_sandbox/settings",
+        Some(serde_json::json!({"auto_answer_ms": null})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    addr
+}
+
+/// Signs agent `email` in to the platform (the fixture's password); the token and the agent.
+pub async fn sign_in_agent(addr: SocketAddr, email: &str) -> (String, Value) {
+    let (status, v) = http_json(
+        addr,
+        "POST",
+        "/platform/agent/session",
+        Some(serde_json::json!({"email": email, "password": crate::fixtures::AGENT_PASSWORD})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    (
+        v["token"].as_str().unwrap_or_default().to_string(),
+        v["agent"].clone(),
+    )
+}
+
 /// The email the tests' API token calls act as: the fixture's first agent, its default CRM user.
 pub const API_EMAIL: &str = "ada@sandbox.test";
 

@@ -4,49 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use sandbox::fixtures::{matrix_number, AGENT_PASSWORD};
+use sandbox::fixtures::matrix_number;
 use serde_json::{json, Value};
 
-/// One request; the status and the JSON answer.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-    token: Option<&str>,
-) -> (u16, Value) {
-    let r = sandbox::testkit::http(addr, method, path, body, token).await;
-    (r.status, r.json())
-}
-
-async fn start() -> SocketAddr {
-    let addr = sandbox::testkit::start("default").await;
-    // The customer answers only when told.
-    let (status, _) = http(
-        addr,
-        "PUT",
-        "/_sandbox/settings",
-        Some(json!({"auto_answer_ms": null})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    addr
-}
-
-/// Signs in; the token and the agent.
-async fn sign_in(addr: SocketAddr, email: &str) -> (String, Value) {
-    let (status, v) = http(
-        addr,
-        "POST",
-        "/platform/agent/session",
-        Some(json!({"email": email, "password": AGENT_PASSWORD})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{v}");
-    (v["token"].as_str().unwrap().to_string(), v["agent"].clone())
-}
+use sandbox::testkit::{http_json as http, sign_in_agent as sign_in, start_quiet as start};
 
 async fn event(addr: SocketAddr, body: Value) -> Value {
     let (status, v) = http(addr, "POST", "/_sandbox/events", Some(body), None).await;

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use sandbox::fixtures::AGENT_PASSWORD;
+
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -17,46 +17,7 @@ type Stream =
 const CUSTOMER: &str = "+15550101100";
 const LINE: &str = "+15550199001";
 
-/// One request; the status and the JSON answer.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-    token: Option<&str>,
-) -> (u16, Value) {
-    let r = sandbox::testkit::http(addr, method, path, body, token).await;
-    (r.status, r.json())
-}
-
-/// A sandbox where the customer answers only when told.
-async fn start() -> SocketAddr {
-    let addr = sandbox::testkit::start("default").await;
-    let (status, _) = http(
-        addr,
-        "PUT",
-        "/_sandbox/settings",
-        Some(json!({"auto_answer_ms": null})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    addr
-}
-
-/// Signs in; the token and the agent.
-async fn sign_in(addr: SocketAddr, email: &str) -> (String, Value) {
-    let (status, v) = http(
-        addr,
-        "POST",
-        "/platform/agent/session",
-        Some(json!({"email": email, "password": AGENT_PASSWORD})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{v}");
-    (v["token"].as_str().unwrap().to_string(), v["agent"].clone())
-}
+use sandbox::testkit::{http_json as http, sign_in_agent as sign_in, start_quiet as start};
 
 async fn sign_out(addr: SocketAddr, token: &str) {
     let (status, _) = http(addr, "DELETE", "/platform/agent/session", None, Some(token)).await;
