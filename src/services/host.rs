@@ -69,6 +69,10 @@ pub(crate) struct Backend {
     /// The account's custom ticket fields (id, title, active), read once per session when the
     /// settings need them (the SDK session fields, a custom field mapping).
     pub(crate) ticket_fields: RefCell<Option<Rc<Vec<AccountField>>>>,
+    /// Session events of the call on screen that came before its ticket work was queued (an
+    /// inbound caller still to be picked, a call transferred here before its ticket was named):
+    /// taken again, in order, once it is.
+    pub(crate) events_waiting: RefCell<Vec<(u64, PlatformEvent)>>,
     /// Counts the platform's "fields changed" notices (a burst is read once).
     pub(crate) fields_generation: Cell<u64>,
     /// Calls transferred to this agent before their ticket was known: call, the transfer's
@@ -115,6 +119,7 @@ impl Backend {
             ticket_fields: RefCell::new(None),
             transfers_waiting: RefCell::new(Vec::new()),
             fields_generation: Cell::new(0),
+            events_waiting: RefCell::new(Vec::new()),
             leasing: Cell::new(false),
         }
     }

@@ -193,6 +193,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         for end in ended {
             enqueue_on(adapter, &b, JobKey::ended(id), ticket, end);
         }
+        crate::services::session_events::take_waiting(adapter, &b, id);
     });
 }
 

@@ -37,6 +37,22 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
         crate::services::fields::fields_changed(b);
         return true;
     }
+    let Some(call) = call_of(event) else {
+        return false;
+    };
+    let Some(b) = backend() else { return true };
+    if ticket_of_call(adapter, &b, call).is_none() {
+        // The call on screen whose ticket work is not queued yet: the event waits for it.
+        // Any other call this adapter did not log is another agent's (or the platform's).
+        let on_screen = adapter
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.id == Some(call)));
+        let mut waiting = b.events_waiting.borrow_mut();
+        if on_screen && waiting.len() < MAX_WAITING_EVENTS {
+            waiting.push((call, event.clone()));
+        }
+        return true;
+    }
     if let PlatformEvent::CustomData {
         call_id,
         event_id,
@@ -47,13 +63,8 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
         return true;
     }
     let Some((call, event_id, make)) = decided(event) else {
-        return false;
-    };
-    let Some(b) = backend() else { return true };
-    // A call this adapter did not log is another agent's (or the platform's) to write.
-    if ticket_of_call(adapter, &b, call).is_none() {
         return true;
-    }
+    };
     leptos::task::spawn_local(async move {
         // The rules may write a session field (a rating's): decided on the account's fields as
         // they are now, read first when they changed (or could not be read) since.
@@ -65,6 +76,36 @@ pub(crate) fn on_session_event(adapter: Adapter, event: &PlatformEvent) -> bool 
         }
     });
     true
+}
+
+/// The most session events kept waiting for their call's ticket work.
+const MAX_WAITING_EVENTS: usize = 64;
+
+/// The call a session event is about; `None` for any other event.
+fn call_of(event: &PlatformEvent) -> Option<u64> {
+    match event {
+        PlatformEvent::CsatRated { call_id, .. }
+        | PlatformEvent::SmartActionCompleted { call_id, .. }
+        | PlatformEvent::SmartActionFailed { call_id, .. }
+        | PlatformEvent::ApiResponse { call_id, .. }
+        | PlatformEvent::CustomData { call_id, .. }
+        | PlatformEvent::RecordingReady { call_id, .. } => Some(*call_id),
+        _ => None,
+    }
+}
+
+/// The call's ticket work is queued now (its caller picked, its ticket named): the session
+/// events that waited for it are taken, in the order they came.
+pub(crate) fn take_waiting(adapter: Adapter, b: &Rc<Backend>, call: u64) {
+    let these: Vec<PlatformEvent> = {
+        let mut all = b.events_waiting.borrow_mut();
+        let (these, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|(id, _)| *id == call);
+        *all = rest;
+        these.into_iter().map(|(_, event)| event).collect()
+    };
+    for event in these {
+        on_session_event(adapter, &event);
+    }
 }
 
 /// The call, the event id and what the rules write, for a session event; `None` for any other

@@ -193,4 +193,5 @@ fn ticket_known(adapter: Adapter, b: &Rc<Backend>, call: u64, ticket: u64) {
             make,
         );
     }
+    crate::services::session_events::take_waiting(adapter, b, call);
 }

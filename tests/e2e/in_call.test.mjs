@@ -124,10 +124,14 @@ test('an inbound call from a shared number asks who is calling', async () => {
   let s = await state();
   const [older] = usersByPhone(s, '+15550102000').sort((a, b) => a.id - b.id);
   const before = s.tickets.length;
-  await offer(app, '+15550102000');
+  const callId = await offer(app, '+15550102000');
   await app.locator('[data-testid=answer-button]').click();
   await app.locator('[data-testid=caller-picker]').waitFor();
   assert.equal(await app.locator('[data-testid=caller-picker] [role=option]').count(), 2);
+  // A rating (UPD-14) while the caller is still to be picked: it waits for the call's ticket.
+  const rated = await api('POST', '/_sandbox/events', { type: 'session', call_id: callId, event: { type: 'csat.rated', score: 5 } });
+  assert.equal(rated.written_by, 'agent');
+  await new Promise((r) => setTimeout(r, 300));
   assert.equal(s.tickets.length, (await state()).tickets.length, 'nothing written before the pick');
   await app.locator(`[data-testid=caller-option-${older.id}]`).click();
   await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
@@ -135,6 +139,8 @@ test('an inbound call from a shared number asks who is calling', async () => {
     s = await state();
     assert.equal(s.tickets.length, before + 1);
     assert.equal(s.tickets.at(-1).requester_id, older.id, 'the picked contact');
+    const ratings = s.tickets.at(-1).comments.filter((c) => c.body === 'Customer satisfaction rating\nScore: 5/5');
+    assert.equal(ratings.length, 1, 'the rating that waited, on the picked contact\'s ticket');
   }, 'the ticket of the picked contact');
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
