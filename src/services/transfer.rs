@@ -106,9 +106,12 @@ fn received(adapter: Adapter, b: &Rc<Backend>, listed: &Listed, event_id: u64, t
         return;
     }
     let call = listed.id;
-    let on_screen_already = adapter
-        .call
-        .with_untracked(|c| c.as_ref().is_some_and(|c| c.id == Some(call)));
+    // Live on screen already (a repeat of the event). A call of this id shown ended here (it
+    // was transferred away from this agent earlier, and now comes back) is taken on again.
+    let on_screen_already = adapter.call.with_untracked(|c| {
+        c.as_ref()
+            .is_some_and(|c| c.id == Some(call) && c.is_live())
+    });
     let busy = adapter
         .call
         .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));
@@ -160,11 +163,10 @@ fn write_transfer(
 /// The platform names the ticket of a call transferred here before it was known: the call on
 /// screen shows it, the transfer is written, and an end that waited for it is logged.
 fn ticket_known(adapter: Adapter, b: &Rc<Backend>, call: u64, ticket: u64) {
+    // The ticket the platform names now wins over the one the transfer named (the sending
+    // adapter's collision check may have moved the call to a new ticket meanwhile).
     adapter.call.update(|c| {
-        if let Some(c) = c
-            .as_mut()
-            .filter(|c| c.id == Some(call) && c.ticket_id.is_none())
-        {
+        if let Some(c) = c.as_mut().filter(|c| c.id == Some(call)) {
             c.ticket_id = Some(ticket);
         }
     });

@@ -248,3 +248,40 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
     await ben.context.close();
   }
 });
+
+// UPD-9 both ways: Ada transfers the call to Ben, Ben back to Ada. Ada's adapter, which showed the
+// call ended (transferred), takes it on again, live; the ticket ends assigned to Ada, with both
+// transfers' comments once each and the end once, written by Ada.
+test('a call transferred back to the agent who sent it is taken on again', async () => {
+  const { app: ada } = await signedInPage(env);
+  const ben = await agentPage('ben@sandbox.test');
+  try {
+    const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
+    await dialAndConnect(ada, '+1 555 010 1000');
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    await eventually(async () => {
+      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
+    }, 'the ticket reported');
+    await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: adaAgent.id });
+    await ada.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await ada.locator('[data-testid=hangup-button]').click();
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    const check = async () => {
+      const { ticket, comments } = await ticketOfCall(call.id);
+      assert.equal(ticket.assignee_id, adaAgent.zendesk_user_id, 'assigned back to Ada');
+      const bodies = comments.map((c) => c.body ?? '');
+      assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ben Billing').length, 1);
+      assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ada Agent').length, 1);
+      const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
+      assert.equal(ends.length, 1, 'the end, once');
+      assert.equal(ends[0].author_id, adaAgent.zendesk_user_id, 'written by Ada');
+    };
+    await eventually(check, 'the call back with Ada');
+  } finally {
+    await ben.context.close();
+  }
+});
