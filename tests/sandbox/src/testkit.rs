@@ -92,6 +92,29 @@ pub async fn sign_in_agent(addr: SocketAddr, email: &str) -> (String, Value) {
     )
 }
 
+/// `POST /platform/calls/{id}/{action}` as the agent with `token`: the status and the answer.
+pub async fn call_action(
+    addr: SocketAddr,
+    token: &str,
+    id: u64,
+    action: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let path = format!("/platform/calls/{id}/{action}");
+    http_json(addr, "POST", &path, body, Some(token)).await
+}
+
+/// Ticket `id` as `/_sandbox/state` shows it (panics when there is none).
+pub fn ticket_in(state: &Value, id: u64) -> Value {
+    state["tickets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("ticket {id}"))
+}
+
 /// The email the tests' API token calls act as: the fixture's first agent, its default CRM user.
 pub const API_EMAIL: &str = "ada@sandbox.test";
 

@@ -839,6 +839,28 @@ pub fn encode_query(text: &str) -> String {
         .collect()
 }
 
+/// The ticket fields of one `GET ticket_fields.json` answer (id, title, active) and the cursor of
+/// the next page, if there is one (cursor pagination).
+pub fn ticket_fields_page(body: &Value) -> (Vec<(u64, String, bool)>, Option<String>) {
+    let fields = body["ticket_fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            Some((
+                f["id"].as_u64()?,
+                f["title"].as_str().unwrap_or_default().to_owned(),
+                f["active"].as_bool().unwrap_or(true),
+            ))
+        })
+        .collect();
+    let next = body["meta"]["after_cursor"]
+        .as_str()
+        .filter(|_| body["meta"]["has_more"] == true)
+        .map(String::from);
+    (fields, next)
+}
+
 /// One page of `items` as Zendesk serves lists (Pagination): with `page[size]` (or a cursor),
 /// cursor pagination `{key, meta{has_more, after_cursor, before_cursor}, links{next, prev}}`;
 /// otherwise offset pagination `{key, next_page, previous_page, count}`, `per_page` records from

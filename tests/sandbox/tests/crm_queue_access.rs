@@ -6,8 +6,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use sandbox::fixtures::{matrix_number, AGENT_PASSWORD};
-use sandbox::testkit::{api_token_auth, http, http_with_headers, requests_from};
+use sandbox::fixtures::matrix_number;
+use sandbox::testkit::{
+    api_token_auth, http, http_with_headers, requests_from, sign_in_agent as sign_in,
+    ticket_in as ticket,
+};
 use serde_json::{json, Value};
 
 /// A number no contact of the fixture has.
@@ -26,21 +29,6 @@ async fn start() -> SocketAddr {
     .await;
     assert_eq!(r.status, 200);
     addr
-}
-
-/// Signs in; the token and the platform agent.
-async fn sign_in(addr: SocketAddr, email: &str) -> (String, Value) {
-    let r = http(
-        addr,
-        "POST",
-        "/platform/agent/session",
-        Some(json!({"email": email, "password": AGENT_PASSWORD})),
-        None,
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = r.json();
-    (v["token"].as_str().unwrap().to_string(), v["agent"].clone())
 }
 
 async fn state(addr: SocketAddr) -> Value {
@@ -133,16 +121,6 @@ async fn drain(addr: SocketAddr) {
         http(addr, "POST", "/_sandbox/queue/flush", None, None).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn ticket(s: &Value, id: u64) -> Value {
-    s["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("ticket {id}"))
 }
 
 /// The bodies of the ticket's comments.

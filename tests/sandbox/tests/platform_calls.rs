@@ -7,7 +7,9 @@ use std::time::Duration;
 use sandbox::fixtures::matrix_number;
 use serde_json::{json, Value};
 
-use sandbox::testkit::{http_json as http, sign_in_agent as sign_in, start_quiet as start};
+use sandbox::testkit::{
+    call_action, http_json as http, sign_in_agent as sign_in, start_quiet as start,
+};
 
 async fn event(addr: SocketAddr, body: Value) -> Value {
     let (status, v) = http(addr, "POST", "/_sandbox/events", Some(body), None).await;
@@ -33,18 +35,6 @@ async fn connected_call(addr: SocketAddr, token: &str) -> u64 {
     let id = place_call(addr, token).await;
     event(addr, json!({"type": "answer", "call_id": id})).await;
     id
-}
-
-/// `POST /platform/calls/{id}/{action}`: the status and the answer.
-async fn call_action(
-    addr: SocketAddr,
-    token: &str,
-    id: u64,
-    action: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let path = format!("/platform/calls/{id}/{action}");
-    http(addr, "POST", &path, body, Some(token)).await
 }
 
 async fn show(addr: SocketAddr, token: &str, id: u64) -> Value {

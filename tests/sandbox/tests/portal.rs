@@ -59,16 +59,7 @@ async fn agent_settings(addr: SocketAddr, token: &str) -> Value {
 
 /// Signs agent `email` in to the platform; its bearer token.
 async fn agent(addr: SocketAddr, email: &str) -> String {
-    let r = http(
-        addr,
-        "POST",
-        "/platform/agent/session",
-        Some(json!({"email": email, "password": AGENT_PASSWORD})),
-        None,
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()["token"].as_str().unwrap().to_owned()
+    sandbox::testkit::sign_in_agent(addr, email).await.0
 }
 
 /// The Operation Management form with the switches `on` ticked (the others not sent, as a

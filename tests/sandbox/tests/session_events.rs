@@ -17,7 +17,10 @@ type Stream =
 const CUSTOMER: &str = "+15550101100";
 const LINE: &str = "+15550199001";
 
-use sandbox::testkit::{http_json as http, sign_in_agent as sign_in, start_quiet as start};
+use sandbox::testkit::{
+    call_action, http_json as http, sign_in_agent as sign_in, start_quiet as start,
+    ticket_in as ticket,
+};
 
 async fn sign_out(addr: SocketAddr, token: &str) {
     let (status, _) = http(addr, "DELETE", "/platform/agent/session", None, Some(token)).await;
@@ -69,18 +72,6 @@ async fn connected_call(addr: SocketAddr, token: &str, ticket: Option<u64>) -> u
     id
 }
 
-/// `POST /platform/calls/{id}/{action}`: the status and the answer.
-async fn call_action(
-    addr: SocketAddr,
-    token: &str,
-    id: u64,
-    action: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let path = format!("/platform/calls/{id}/{action}");
-    http(addr, "POST", &path, body, Some(token)).await
-}
-
 /// Open tickets of the fixture (not merged), oldest first.
 fn open_tickets(s: &Value) -> Vec<u64> {
     s["tickets"]
@@ -90,17 +81,6 @@ fn open_tickets(s: &Value) -> Vec<u64> {
         .filter(|t| t["status"] == "open" && t["merged_into"].is_null())
         .filter_map(|t| t["id"].as_u64())
         .collect()
-}
-
-/// Ticket `id` as the state shows it.
-fn ticket(s: &Value, id: u64) -> Value {
-    s["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == id)
-        .cloned()
-        .unwrap()
 }
 
 /// The comments of ticket `id` after the first `skip`.

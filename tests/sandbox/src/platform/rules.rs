@@ -474,23 +474,11 @@ async fn read_ticket_fields(
             query.push_str(&format!("&page%5Bafter%5D={}", encode_query(cursor)));
         }
         let page = call(app, "GET", "ticket_fields.json", query, Value::Null, out).await?;
-        all.extend(
-            page["ticket_fields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|f| {
-                    Some((
-                        f["id"].as_u64()?,
-                        f["title"].as_str().unwrap_or_default().to_owned(),
-                        f["active"].as_bool().unwrap_or(true),
-                    ))
-                }),
-        );
+        let (fields, next) = crate::zendesk::ticket_fields_page(&page);
+        all.extend(fields);
         if page["meta"]["has_more"] != true {
             return Ok(all);
         }
-        let next = page["meta"]["after_cursor"].as_str().map(String::from);
         if next.is_none() || next == after {
             return Err("GET /api/v2/ticket_fields.json: the next page has no cursor".into());
         }

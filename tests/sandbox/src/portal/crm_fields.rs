@@ -42,18 +42,6 @@ fn found(fields: &[Listed]) -> FieldIds {
     discover(&account)
 }
 
-/// A cursor or any value, safe in a query string.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Every ticket field of the account, page after page, through the emulated Zendesk.
 async fn list_fields(app: &App, email: &str, token: &str) -> Result<Vec<Listed>, String> {
     let mut out = Vec::new();
@@ -68,15 +56,15 @@ async fn list_fields(app: &App, email: &str, token: &str) -> Result<Vec<Listed>,
             ));
         }
         let body = r.body.unwrap_or(Value::Null);
-        for f in body["ticket_fields"].as_array().into_iter().flatten() {
-            if let (Some(id), Some(title)) = (f["id"].as_u64(), f["title"].as_str()) {
-                let active = f["active"].as_bool().unwrap_or(true);
-                out.push((id, title.to_owned(), active));
+        let (fields, next) = crate::zendesk::ticket_fields_page(&body);
+        out.extend(fields);
+        match next {
+            Some(after) => {
+                query = format!(
+                    "page[size]=100&page[after]={}",
+                    crate::zendesk::encode_query(&after)
+                )
             }
-        }
-        let next = body["meta"]["after_cursor"].as_str();
-        match next.filter(|_| body["meta"]["has_more"] == true) {
-            Some(after) => query = format!("page[size]=100&page[after]={}", query_value(after)),
             None => break,
         }
     }
@@ -247,7 +235,7 @@ mod tests {
             snake_name(SessionField::CustomerTextFeedback),
             "customer_text_feedback"
         );
-        assert_eq!(query_value("c64"), "c64");
-        assert_eq!(query_value("a b&"), "a%20b%26");
+        assert_eq!(crate::zendesk::encode_query("c64"), "c64");
+        assert_eq!(crate::zendesk::encode_query("a b&"), "a%20b%26");
     }
 }
