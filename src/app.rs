@@ -2,7 +2,10 @@
 
 use crate::{
     services::live::{Adapter, Screen},
-    ui::{dial_screen::DialScreen, in_call::InCall, sign_in::SignIn, word},
+    ui::{
+        dial_screen::DialScreen, in_call::InCall, recent::Recent, sign_in::SignIn,
+        voicemail::VoicemailScreen, word,
+    },
 };
 use domain::labels::Label;
 use leptos::prelude::*;
@@ -55,6 +58,8 @@ pub fn Screens(
                 Screen::SignIn => view! { <SignIn/> }.into_any(),
                 Screen::Dial => view! { <DialScreen/> }.into_any(),
                 Screen::InCall => view! { <InCall/> }.into_any(),
+                Screen::Recent => view! { <Recent/> }.into_any(),
+                Screen::Voicemail => view! { <VoicemailScreen/> }.into_any(),
             }}
         </main>
     }

@@ -4,6 +4,7 @@
 //! back. The services run the effects; nothing here does I/O or reads the clock.
 
 use crate::{
+    comments::VoicemailAction,
     crm::CrmState,
     dial::{ContactPlan, DialPlan, EntryPoint, TicketPlan},
     labels::Label,
@@ -76,6 +77,9 @@ pub enum Stage {
     /// An event of the call's session with this platform event id (a rating, a SmartAction's
     /// outcome, an API response): written `ev{id}`.
     Event(u64),
+    /// What the agent did with the voicemail the call left (UPD-15): `vm-read`, `vm-closed`,
+    /// `vm-called-back`.
+    Voicemail(VoicemailAction),
 }
 
 impl Stage {
@@ -86,6 +90,9 @@ impl Stage {
             Stage::Placed => Some("placed"),
             Stage::Assigned => Some("assigned"),
             Stage::Ended => Some("ended"),
+            Stage::Voicemail(VoicemailAction::Read) => Some("vm-read"),
+            Stage::Voicemail(VoicemailAction::Closed) => Some("vm-closed"),
+            Stage::Voicemail(VoicemailAction::CalledBack) => Some("vm-called-back"),
             Stage::Event(_) => None,
         }
     }
@@ -148,15 +155,30 @@ impl JobKey {
             .and_then(|id| id.parse().ok())
             .map(Stage::Event);
         let stage = event.or_else(|| {
-            [Stage::Placed, Stage::Assigned, Stage::Ended]
-                .into_iter()
-                .find(|s| s.as_str() == Some(stage))
+            [
+                Stage::Placed,
+                Stage::Assigned,
+                Stage::Ended,
+                Stage::Voicemail(VoicemailAction::Read),
+                Stage::Voicemail(VoicemailAction::Closed),
+                Stage::Voicemail(VoicemailAction::CalledBack),
+            ]
+            .into_iter()
+            .find(|s| s.as_str() == Some(stage))
         })?;
         let call = call
             .parse()
             .ok()
             .filter(|_| call.bytes().all(|b| b.is_ascii_digit()))?;
         Some(Self { call, stage })
+    }
+
+    /// The job that writes what the agent did with the voicemail `voicemail` (UPD-15).
+    pub fn voicemail(voicemail: u64, action: VoicemailAction) -> Self {
+        Self {
+            call: voicemail,
+            stage: Stage::Voicemail(action),
+        }
     }
 
     /// True for the job that logs the call first (the one that creates its ticket).

@@ -135,7 +135,7 @@ pub fn csat(cat: &Catalogue, score: u8, max: u8) -> String {
 }
 
 /// What an agent did with a voicemail (UPD-15).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VoicemailAction {
     /// Listened to / opened.

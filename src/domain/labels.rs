@@ -296,6 +296,56 @@ pub enum Label {
     CallTransferredTo,
     /// A call was transferred to this agent (UPD-9).
     CallTransferredToYou,
+    /// The Recent screen and its key on the home screen.
+    Recent,
+    /// The Voicemail screen and its key on the home screen.
+    Voicemails,
+    /// A call of the history that was answered.
+    OutcomeAnswered,
+    /// A call of the history shorter than 10 seconds (UPD-6).
+    OutcomeTooShort,
+    /// A call of the history nobody answered.
+    OutcomeMissed,
+    /// A call of the history the caller left before an agent answered.
+    OutcomeAbandoned,
+    /// A call of the history that left a voicemail.
+    OutcomeVoicemail,
+    /// A customer's call.
+    Inbound,
+    /// A call the agent placed.
+    Outbound,
+    /// Recent and Voicemail: call the customer back.
+    CallBack,
+    /// UPD-5 button†.
+    HangUpAndCallBack,
+    /// UPD-6 button†, after a call shorter than 10 seconds.
+    Callback,
+    /// Voicemail: mark it listened to (UPD-15).
+    MarkRead,
+    /// Voicemail: close it (UPD-15).
+    CloseVoicemail,
+    /// Voicemail: not listened to yet.
+    Unread,
+    /// Recent: the next page.
+    ShowMore,
+    /// Recent with nothing to list.
+    NoRecentCalls,
+    /// Voicemail with nothing to list.
+    NoVoicemails,
+    /// Recent could not be read.
+    HistoryFailed,
+    /// Voicemail could not be read.
+    VoicemailsFailed,
+    /// A voicemail action the platform refused.
+    VoicemailActionFailed,
+    /// Button: read again what failed.
+    TryAgain,
+    /// Home screen status line, before the agent's name.
+    SignedInAs,
+    /// Home screen: how the keys work.
+    HomeKeys,
+    /// Voicemail: the platform's transcript.
+    Transcript,
 }
 
 impl Label {
@@ -444,6 +494,31 @@ impl Label {
             CallMovedToNewTicket,
             CallTransferredTo,
             CallTransferredToYou,
+            Recent,
+            Voicemails,
+            OutcomeAnswered,
+            OutcomeTooShort,
+            OutcomeMissed,
+            OutcomeAbandoned,
+            OutcomeVoicemail,
+            Inbound,
+            Outbound,
+            CallBack,
+            HangUpAndCallBack,
+            Callback,
+            MarkRead,
+            CloseVoicemail,
+            Unread,
+            ShowMore,
+            NoRecentCalls,
+            NoVoicemails,
+            HistoryFailed,
+            VoicemailsFailed,
+            VoicemailActionFailed,
+            TryAgain,
+            SignedInAs,
+            HomeKeys,
+            Transcript,
         ]
     };
 
@@ -592,6 +667,31 @@ impl Label {
             CallMovedToNewTicket => "was solved or closed in Zendesk while the call was being placed, so the call is logged on a new ticket.",
             CallTransferredTo => "Call transferred to",
             CallTransferredToYou => "A call was transferred to you.",
+            Recent => "Recent",
+            Voicemails => "Voicemail",
+            OutcomeAnswered => "Answered",
+            OutcomeTooShort => "Too short",
+            OutcomeMissed => "Missed",
+            OutcomeAbandoned => "Abandoned",
+            OutcomeVoicemail => "Voicemail",
+            Inbound => "Inbound",
+            Outbound => "Outbound",
+            CallBack => "Call back",
+            HangUpAndCallBack => "Hang up and call back",
+            Callback => "Callback",
+            MarkRead => "Mark read",
+            CloseVoicemail => "Close",
+            Unread => "Unread",
+            ShowMore => "Show more",
+            NoRecentCalls => "No calls in the last 3 days.",
+            NoVoicemails => "No voicemails to deal with.",
+            HistoryFailed => "Recent calls could not be loaded.",
+            VoicemailsFailed => "Voicemails could not be loaded.",
+            VoicemailActionFailed => "The voicemail could not be updated.",
+            TryAgain => "Try again",
+            SignedInAs => "Signed in as",
+            HomeKeys => "Keys: N new call, R recent, V voicemail.",
+            Transcript => "Transcript",
         }
     }
 }
@@ -859,6 +959,31 @@ mod tests {
             CallMovedToNewTicket => 138,
             CallTransferredTo => 139,
             CallTransferredToYou => 140,
+            Recent => 141,
+            Voicemails => 142,
+            OutcomeAnswered => 143,
+            OutcomeTooShort => 144,
+            OutcomeMissed => 145,
+            OutcomeAbandoned => 146,
+            OutcomeVoicemail => 147,
+            Inbound => 148,
+            Outbound => 149,
+            CallBack => 150,
+            HangUpAndCallBack => 151,
+            Callback => 152,
+            MarkRead => 153,
+            CloseVoicemail => 154,
+            Unread => 155,
+            ShowMore => 156,
+            NoRecentCalls => 157,
+            NoVoicemails => 158,
+            HistoryFailed => 159,
+            VoicemailsFailed => 160,
+            VoicemailActionFailed => 161,
+            TryAgain => 162,
+            SignedInAs => 163,
+            HomeKeys => 164,
+            Transcript => 165,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod comments;
 pub mod crm;
 pub mod dial;
 pub mod fields;
+pub mod history;
 pub mod labels;
 pub mod phone;
 pub mod rules;

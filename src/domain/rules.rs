@@ -756,6 +756,19 @@ fn outbound(
     if plan.ticket == TicketPlan::None {
         return;
     }
+    // A call on a ticket needs no contact (a callback of a call whose contact was not known,
+    // UPD-5, UPD-6): the ticket's requester is the contact.
+    if let (ContactPlan::None, TicketPlan::Existing { id }) = (&plan.contact, &plan.ticket) {
+        let ticket = TicketRef::Existing(*id);
+        append(out, ticket, session, agent_id, cat);
+        for body in &plan.comments {
+            out.push(Action::AddComment {
+                ticket,
+                body: body.clone(),
+            });
+        }
+        return;
+    }
     let user = match &plan.contact {
         ContactPlan::Existing { id } => UserRef::Existing(*id),
         ContactPlan::New { phone, name } => {

@@ -252,6 +252,18 @@ pub enum PlatformEvent {
         /// Its ticket.
         ticket_id: u64,
     },
+    /// A voicemail was left in a queue the agent serves.
+    #[serde(rename = "voicemail.created")]
+    VoicemailCreated {
+        /// The voicemail.
+        voicemail: domain::history::Voicemail,
+    },
+    /// A voicemail was read, closed or called back (here, by another agent, or elsewhere).
+    #[serde(rename = "voicemail.updated")]
+    VoicemailUpdated {
+        /// The voicemail as it now is.
+        voicemail: domain::history::Voicemail,
+    },
     /// An administrator saved the settings: the adapter reads them again.
     #[serde(rename = "settings.changed")]
     SettingsChanged,

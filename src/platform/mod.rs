@@ -12,6 +12,11 @@
 //!   inbound caller's number (TICKET-6), so the platform does not give the ticket to the newest
 //!   contact at the end of the call (TICKET-7);
 //!
+//! - `GET /calls?since=&limit=&cursor=` `{calls:[…], next_cursor}`: the agent's history, a page
+//!   at a time (each call with its `outcome`, `contact_id` and `ticket_id`);
+//! - `GET /voicemails` `{voicemails:[…], unread}`, `POST /voicemails/{id}/read|close`
+//!   `{voicemail}`; `POST /calls {…, callback_of: {call|voicemail: id}}` places a call back;
+//!
 //! and on the events `call.held` and `call.resumed`, and the inbound fields of `call.ringing`
 //! (`direction`, `customer_number`, `menu_path`, `lang`); on every (re)connect the stream first
 //! offers again each inbound call still ringing for the agent (an offer made while the socket was
@@ -35,7 +40,9 @@ pub use gloo::{EventStream, GlooTransport};
 
 use crate::http::{HttpRequest, HttpResponse, Method, Transport};
 use domain::{
+    comments::VoicemailAction,
     dial::{ContactPlan, DialPlan, OutboundOptions, TicketPlan},
+    history::{CallbackOf, Outcome, RecentCall, Voicemail},
     settings::{Settings, Team},
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -114,6 +121,23 @@ pub struct Call {
     pub status: CallStatus,
 }
 
+/// A page of the agent's history (`GET /calls?since=…`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct HistoryPage {
+    /// The calls, newest first.
+    pub calls: Vec<CallInfo>,
+    /// The next page's cursor; `None` on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+impl HistoryPage {
+    /// The calls as the Recent screen lists them.
+    pub fn recent(&self) -> Vec<RecentCall> {
+        self.calls.iter().map(CallInfo::recent).collect()
+    }
+}
+
 /// A call as `GET /calls` reports it: what an adapter reloaded in the middle of a call resumes
 /// from.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -149,9 +173,32 @@ pub struct CallInfo {
     /// When the call started (ISO-8601); empty when not reported.
     #[serde(default)]
     pub started_at: String,
+    /// The contact the call was with, when the platform knows it.
+    #[serde(default)]
+    pub contact_id: Option<u64>,
+    /// The contact the agent picked among those sharing an inbound caller's number.
+    #[serde(default)]
+    pub picked_contact_id: Option<u64>,
+    /// How it ended; `None` while live (or from a platform that does not say).
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
 }
 
 impl CallInfo {
+    /// The call as the Recent screen lists it.
+    pub fn recent(&self) -> RecentCall {
+        RecentCall {
+            id: self.id,
+            inbound: self.direction == Direction::Inbound,
+            number: self.customer_number.clone(),
+            contact_id: self.picked_contact_id.or(self.contact_id),
+            ticket_id: self.ticket_id,
+            started_s: domain::time::parse_iso8601(&self.started_at).unwrap_or(0),
+            talked_s: self.durations.call,
+            outcome: self.outcome,
+        }
+    }
+
     /// Which way the call went, its line and its start, for its voice comment.
     pub fn call_line(&self) -> domain::voice::CallLine {
         call_line(
@@ -383,6 +430,70 @@ impl<T: Transport> Platform<T> {
             .call::<Calls>(HttpRequest::new(Method::Get, "/calls"))
             .await?
             .calls)
+    }
+
+    /// A page of the agent's history since `since_ms` (unix ms), newest first: up to `limit`
+    /// calls, and the cursor of the next page.
+    pub async fn history(
+        &self,
+        since_ms: i64,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage, PlatformError> {
+        let mut url = format!("/calls?since={since_ms}&limit={limit}");
+        if let Some(cursor) = cursor {
+            url.push_str("&cursor=");
+            url.push_str(&crate::http::percent_encode(cursor));
+        }
+        self.call(HttpRequest::new(Method::Get, url)).await
+    }
+
+    /// The voicemails of the queues the agent serves that are not closed, newest first.
+    pub async fn voicemails(&self) -> Result<Vec<Voicemail>, PlatformError> {
+        #[derive(Deserialize)]
+        struct List {
+            voicemails: Vec<Voicemail>,
+        }
+        Ok(self
+            .call::<List>(HttpRequest::new(Method::Get, "/voicemails"))
+            .await?
+            .voicemails)
+    }
+
+    /// Marks a voicemail read, or closes it (UPD-15); returns it as it now is. Doing it twice
+    /// is harmless.
+    pub async fn voicemail_action(
+        &self,
+        id: u64,
+        action: VoicemailAction,
+    ) -> Result<Voicemail, PlatformError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            voicemail: Voicemail,
+        }
+        let verb = match action {
+            VoicemailAction::Read => "read",
+            VoicemailAction::Closed => "close",
+            VoicemailAction::CalledBack => {
+                return Err(PlatformError::Refused(
+                    "a call back is placed as a call".into(),
+                ))
+            }
+        };
+        let request = HttpRequest::new(Method::Post, format!("/voicemails/{id}/{verb}"));
+        Ok(self.call::<Envelope>(request).await?.voicemail)
+    }
+
+    /// Places a call back of a call or a voicemail (UPD-5, UPD-6, UPD-15).
+    pub async fn place_callback(
+        &self,
+        plan: &DialPlan,
+        of: CallbackOf,
+    ) -> Result<Call, PlatformError> {
+        let mut body = call_request(plan);
+        body["callback_of"] = serde_json::to_value(of).unwrap_or_default();
+        let request = HttpRequest::new(Method::Post, "/calls").json(body);
+        Ok(self.call::<CallEnvelope>(request).await?.call)
     }
 
     /// One of the agent's calls (`GET /calls/{id}`), whatever its age.

@@ -1,10 +1,10 @@
 //! The browser's [`Effects`]: each intent of the live state handed to the service that does it.
 
 use crate::services::{
-    boot, calls, effects::Effects, events, inbound, live::Adapter, lookups, session, settings,
-    zaf_host,
+    boot, calls, effects::Effects, events, history, inbound, live::Adapter, lookups, session,
+    settings, zaf_host,
 };
-use domain::dial::DialPlan;
+use domain::{comments::VoicemailAction, dial::DialPlan, history::CallbackOf};
 use leptos::prelude::RwSignal;
 use std::rc::Rc;
 
@@ -68,5 +68,17 @@ impl Effects for Browser {
     }
     fn sign_out(&self) {
         session::sign_out(self.adapter)
+    }
+    fn load_history(&self, more: bool) {
+        history::load_history(self.adapter, more)
+    }
+    fn load_voicemails(&self) {
+        history::load_voicemails(self.adapter)
+    }
+    fn voicemail_action(&self, id: u64, action: VoicemailAction) {
+        history::voicemail_action(self.adapter, id, action)
+    }
+    fn place_callback(&self, plan: DialPlan, of: CallbackOf, hang_up_first: Option<u64>) {
+        history::place_callback(self.adapter, plan, of, hang_up_first)
     }
 }

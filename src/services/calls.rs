@@ -14,6 +14,7 @@ use crate::{
 use domain::{
     call::JobKey,
     dial::DialPlan,
+    history::CallbackOf,
     rules::{Event, Session},
 };
 use leptos::prelude::*;
@@ -39,9 +40,23 @@ pub(crate) fn session_of(id: u64, call: &ActiveCall) -> Session {
 /// Places the plan's call through the platform, then logs it in Zendesk (OUT-10: nothing
 /// for "Do not create a ticket"); `numbered` runs once the call has its id.
 pub(crate) fn place(adapter: Adapter, plan: DialPlan, numbered: impl FnOnce() + 'static) {
+    place_as(adapter, plan, None, numbered)
+}
+
+/// [`place`], for a call back of `of` when named (the platform records what it calls back).
+pub(crate) fn place_as(
+    adapter: Adapter,
+    plan: DialPlan,
+    of: Option<CallbackOf>,
+    numbered: impl FnOnce() + 'static,
+) {
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
-        match b.platform.place_call(&plan).await {
+        let answer = match of {
+            Some(of) => b.platform.place_callback(&plan, of).await,
+            None => b.platform.place_call(&plan).await,
+        };
+        match answer {
             Ok(call) => {
                 adapter.call.update(|c| {
                     if let Some(c) = c {
@@ -59,7 +74,13 @@ pub(crate) fn place(adapter: Adapter, plan: DialPlan, numbered: impl FnOnce() + 
             Err(e) => {
                 b.early.borrow_mut().clear();
                 adapter.call.set(None);
-                adapter.screen.set(Screen::Dial);
+                // A call back placed from Recent, Voicemail or the ended screen has no dial
+                // screen behind it: the home screen shows instead.
+                if adapter.dial.with_untracked(Option::is_some) {
+                    adapter.screen.set(Screen::Dial);
+                } else {
+                    adapter.home();
+                }
                 let message = adapter
                     .catalogue
                     .with_untracked(|c| messages::platform(&e, c));

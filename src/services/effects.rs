@@ -3,7 +3,7 @@
 //! is reachable; until then, and in component and native tests, the state holds [`NoEffects`]
 //! or a [`Recording`] fake.
 
-use domain::dial::DialPlan;
+use domain::{comments::VoicemailAction, dial::DialPlan, history::CallbackOf};
 use leptos::prelude::RwSignal;
 use std::cell::RefCell;
 
@@ -38,6 +38,15 @@ pub trait Effects {
     fn route_to_ticket(&self, id: u64);
     /// Signs the agent out of the platform (what is not written yet is kept).
     fn sign_out(&self);
+    /// Reads the first page of the agent's history again, or (`more`) the next one.
+    fn load_history(&self, _more: bool) {}
+    /// Reads the voicemails.
+    fn load_voicemails(&self) {}
+    /// Marks a voicemail read or closes it, and writes it on its ticket (UPD-15).
+    fn voicemail_action(&self, _id: u64, _action: VoicemailAction) {}
+    /// Places a call back (hanging up `hang_up_first` before it), already on screen, and logs
+    /// it.
+    fn place_callback(&self, _plan: DialPlan, _of: CallbackOf, _hang_up_first: Option<u64>) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.
@@ -91,6 +100,14 @@ pub enum Intent {
     RouteToTicket(u64),
     /// [`Effects::sign_out`].
     SignOut,
+    /// [`Effects::load_history`].
+    LoadHistory(bool),
+    /// [`Effects::load_voicemails`].
+    LoadVoicemails,
+    /// [`Effects::voicemail_action`].
+    VoicemailAction(u64, VoicemailAction),
+    /// [`Effects::place_callback`].
+    PlaceCallback(DialPlan, CallbackOf, Option<u64>),
 }
 
 /// A fake outside world for tests: records each intent, in order, and does nothing else.
@@ -152,5 +169,17 @@ impl Effects for Recording {
     }
     fn sign_out(&self) {
         self.push(Intent::SignOut)
+    }
+    fn load_history(&self, more: bool) {
+        self.push(Intent::LoadHistory(more))
+    }
+    fn load_voicemails(&self) {
+        self.push(Intent::LoadVoicemails)
+    }
+    fn voicemail_action(&self, id: u64, action: VoicemailAction) {
+        self.push(Intent::VoicemailAction(id, action))
+    }
+    fn place_callback(&self, plan: DialPlan, of: CallbackOf, hang_up_first: Option<u64>) {
+        self.push(Intent::PlaceCallback(plan, of, hang_up_first))
     }
 }

@@ -32,6 +32,8 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
         move |connected| {
             if let (true, Some(b)) = (connected, backend()) {
                 resume_calls(adapter, b);
+                // Voicemails left or handled while the stream was down are read again.
+                crate::services::history::load_voicemails(adapter);
             }
         },
     );
@@ -46,7 +48,9 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
         crate::services::host::session_ended(adapter);
         return;
     }
-    if crate::services::session_events::on_session_event(adapter, &event) {
+    if crate::services::session_events::on_session_event(adapter, &event)
+        || crate::services::history::on_voicemail_event(adapter, &event)
+    {
         return;
     }
     let Some((call_id, kind)) = call_event_of(&event) else {

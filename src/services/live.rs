@@ -9,8 +9,13 @@ use super::{
 };
 pub use domain::call::{ActiveCall, CallPhase, Inbound};
 use domain::{
+    call::Dialout,
+    comments::VoicemailAction,
     crm::CrmState,
-    dial::{DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint, Pending},
+    dial::{
+        ContactPlan, DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint, Pending,
+    },
+    history::{callback_plan, voicemail_plan, CallbackOf, RecentCall, Voicemail},
     labels::{Catalogue, Label},
 };
 use leptos::prelude::*;
@@ -32,6 +37,40 @@ pub enum Screen {
     Dial,
     /// A call in progress or just ended.
     InCall,
+    /// The agent's calls of the last days.
+    Recent,
+    /// The queue's voicemails.
+    Voicemail,
+}
+
+/// The agent's history as the Recent screen shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    /// The calls listed, newest first.
+    pub calls: Vec<RecentCall>,
+    /// The next page's cursor; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// True while a page is being read.
+    pub loading: bool,
+    /// True once a first page has been read in this session.
+    pub loaded: bool,
+    /// Why the last read failed (the list keeps what was read before).
+    pub failed: Option<String>,
+}
+
+/// The voicemails as the Voicemail screen shows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Voicemails {
+    /// Not closed, newest first.
+    pub list: Vec<Voicemail>,
+    /// True while they are being read.
+    pub loading: bool,
+    /// True once they have been read in this session.
+    pub loaded: bool,
+    /// Why the last read or action failed.
+    pub failed: Option<String>,
+    /// Voicemails with an action under way (its buttons wait).
+    pub busy: Vec<u64>,
 }
 
 /// How an error banner looks.
@@ -84,6 +123,12 @@ pub struct Adapter {
     pub refusal: RwSignal<Option<String>>,
     /// The platform's host, shown on the sign-in form: where the password goes.
     pub platform_host: RwSignal<Option<String>>,
+    /// The signed-in agent's name (the home screen's status line).
+    pub agent_name: RwSignal<Option<String>>,
+    /// The agent's history (Recent).
+    pub history: RwSignal<History>,
+    /// The voicemails (Voicemail, and the unread count on the home screen).
+    pub voicemails: RwSignal<Voicemails>,
     /// Where intents go out (see [`Adapter::set_effects`]).
     effects: StoredValue<Rc<dyn Effects>, LocalStorage>,
 }
@@ -111,6 +156,9 @@ impl Adapter {
             placed: RwSignal::new(Vec::new()),
             refusal: RwSignal::new(None),
             platform_host: RwSignal::new(None),
+            agent_name: RwSignal::new(None),
+            history: RwSignal::new(History::default()),
+            voicemails: RwSignal::new(Voicemails::default()),
             effects: StoredValue::new_local(Rc::new(NoEffects)),
         }
     }
@@ -322,6 +370,140 @@ impl Adapter {
     /// UI-12: discards the draft and shows a fresh dial screen.
     pub fn cancel(&self) {
         self.open_dial(EntryPoint::Keypad);
+    }
+
+    /// The home screen: the keypad of a fresh dial screen, with Recent and Voicemail beside it.
+    pub fn home(&self) {
+        self.cancel();
+    }
+
+    /// Opens Recent: what was read shows at once, and the first page is read again.
+    pub fn open_recent(&self) {
+        self.banner.set(None);
+        self.screen.set(Screen::Recent);
+        self.effects().load_history(false);
+    }
+
+    /// Reads the next page of Recent.
+    pub fn more_recent(&self) {
+        let more = self
+            .history
+            .with_untracked(|h| h.next_cursor.is_some() && !h.loading);
+        if more {
+            self.effects().load_history(true);
+        }
+    }
+
+    /// Opens Voicemail (read again on opening).
+    pub fn open_voicemails(&self) {
+        self.banner.set(None);
+        self.screen.set(Screen::Voicemail);
+        self.effects().load_voicemails();
+    }
+
+    /// Recent's "Call back": the dial screen with the number, the contact and the call's
+    /// ticket preselected.
+    pub fn call_back(&self, call: &RecentCall) {
+        match call.call_back() {
+            Dialout::Open(entry) => self.open_dial(entry),
+            Dialout::Typed(number) => {
+                self.open_dial(EntryPoint::Keypad);
+                if let Some(number) = number {
+                    self.edit(|d| d.set_number(&number));
+                }
+            }
+        }
+    }
+
+    /// "Hang up and call back" (UPD-5) on a live call, "Callback" (UPD-6) on an ended one: the
+    /// same number again, on the call's ticket while it is open (OQ-29), in one action; where
+    /// that cannot be decided here, the dial screen opens preselected instead.
+    pub fn call_back_now(&self) {
+        let Some(call) = self.call.get_untracked() else {
+            return;
+        };
+        let plan = self
+            .crm
+            .with_untracked(|crm| callback_plan(&call, crm, &self.context.get_untracked()));
+        let (Some(plan), Some(id)) = (plan, call.id) else {
+            let contact = match &call.plan.contact {
+                ContactPlan::Existing { id } => Some(*id),
+                _ => call.inbound.as_ref().and_then(|i| i.picked),
+            };
+            if call.is_live() {
+                self.hang_up();
+            }
+            self.call.set(None);
+            self.call_back(&RecentCall {
+                id: call.id.unwrap_or(0),
+                inbound: call.inbound.is_some(),
+                number: call.plan.to.clone(),
+                contact_id: contact,
+                ticket_id: None,
+                started_s: 0,
+                talked_s: 0,
+                outcome: None,
+            });
+            return;
+        };
+        // A live call is hung up first; the new call shows once the end is on screen (and
+        // logged the usual way).
+        let hang_up_first = call.is_live().then_some(id);
+        if hang_up_first.is_none() {
+            self.show_placed(plan.clone());
+        }
+        self.effects()
+            .place_callback(plan, CallbackOf::Call(id), hang_up_first);
+    }
+
+    /// A voicemail's "Call back": the caller, on the voicemail's ticket (OQ-28), at once; without
+    /// a ticket, the dial screen with the caller's number.
+    pub fn call_back_voicemail(&self, vm: &Voicemail) {
+        if self
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live))
+        {
+            return;
+        }
+        match voicemail_plan(vm, &self.context.get_untracked()) {
+            Some(plan) => {
+                self.show_placed(plan.clone());
+                self.effects()
+                    .place_callback(plan, CallbackOf::Voicemail(vm.id), None);
+            }
+            None => self.call_back(&RecentCall {
+                id: vm.id,
+                inbound: true,
+                number: vm.from.clone(),
+                contact_id: vm.contact_id,
+                ticket_id: None,
+                started_s: 0,
+                talked_s: 0,
+                outcome: None,
+            }),
+        }
+    }
+
+    /// Marks a voicemail read or closes it (UPD-15).
+    pub fn voicemail_action(&self, id: u64, action: VoicemailAction) {
+        let mut first = false;
+        self.voicemails.update(|v| {
+            if !v.busy.contains(&id) {
+                v.busy.push(id);
+                first = true;
+            }
+        });
+        if first {
+            self.effects().voicemail_action(id, action);
+        }
+    }
+
+    /// Shows a call placed without the dial screen (a call back) on the in-call screen.
+    pub fn show_placed(&self, plan: DialPlan) {
+        self.placed.update(|p| p.push(plan.clone()));
+        self.call.set(Some(ActiveCall::placed(plan)));
+        self.banner.set(None);
+        self.screen.set(Screen::InCall);
     }
 
     /// Shows information in the banner.

@@ -5,7 +5,7 @@
 //! `browser` hands each one to the module whose one job it is; those modules exist only in the
 //! browser build and import one another one way: `host` (the page's connections) at the
 //! bottom, then `zaf_host`, `journal`, `calls`, `resume`, `inbound`, `events`, `session`,
-//! `settings`, `lookups`, `dialout`, `boot`, and `browser` on top.
+//! `settings`, `lookups`, `history`, `dialout`, `boot`, and `browser` on top.
 
 pub mod credential;
 pub mod crm;
@@ -31,6 +31,8 @@ mod dialout;
 mod events;
 #[cfg(target_arch = "wasm32")]
 mod fields;
+#[cfg(target_arch = "wasm32")]
+mod history;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]

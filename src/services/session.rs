@@ -118,6 +118,7 @@ async fn start_session(
             b.rules.borrow_mut().settings = settings.clone();
             b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
             b.platform_agent.set(Some(agent.id));
+            adapter.agent_name.set(Some(agent.name.clone()));
             crate::services::fields::load_for_session(b.clone());
             adapter.context.update(|c| {
                 *c = DialContext {
@@ -178,6 +179,10 @@ pub(crate) fn sign_out(adapter: Adapter) {
         b.platform.end_session().await;
         credential::clear();
         adapter.call.set(None);
+        // The next agent on this computer sees none of this one's calls or voicemails.
+        adapter.agent_name.set(None);
+        adapter.history.set(Default::default());
+        adapter.voicemails.set(Default::default());
         adapter.screen.set(Screen::SignIn);
         let detail = match kept_here {
             None => None,

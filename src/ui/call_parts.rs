@@ -165,6 +165,17 @@ pub fn CallActions(
                 .is_some_and(|i| i.answering)
         })
     };
+    let has_number = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| !c.plan.to.is_empty()))
+    };
+    let short_ended = move || {
+        adapter.call.with(|c| {
+            c.as_ref()
+                .is_some_and(domain::history::ended_offers_callback)
+        })
+    };
     let hangup_ref = NodeRef::<leptos::html::Button>::new();
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |before: Option<Option<CallPhase>>| {
@@ -245,6 +256,30 @@ pub fn CallActions(
                     on:click=move |_| adapter.after_call()
                 >
                     {word(Label::NewCall)}
+                </button>
+            </Show>
+        </div>
+        <div class=style::again>
+            // UPD-5: on a call in progress (not one only offered or still dialling).
+            <Show when=move || talking() && has_number()>
+                <button
+                    type="button"
+                    class=style::secondary
+                    data-testid="hangup-callback-button"
+                    on:click=move |_| adapter.call_back_now()
+                >
+                    {word(Label::HangUpAndCallBack)}
+                </button>
+            </Show>
+            // UPD-6: after a call shorter than 10 seconds.
+            <Show when=move || short_ended() && has_number()>
+                <button
+                    type="button"
+                    class=style::secondary
+                    data-testid="callback-button"
+                    on:click=move |_| adapter.call_back_now()
+                >
+                    {word(Label::Callback)}
                 </button>
             </Show>
         </div>

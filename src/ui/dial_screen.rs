@@ -4,9 +4,19 @@
 
 use crate::{
     services::live::{use_adapter, Adapter},
-    ui::{associations::Associations, banner::ErrorBanner, keypad::Keypad, word},
+    ui::{
+        associations::Associations,
+        banner::ErrorBanner,
+        home::{HomeNav, Place, StatusLine},
+        keypad::Keypad,
+        word,
+    },
 };
-use domain::{dial::DialView, labels::Label, phone::Key};
+use domain::{
+    dial::{DialView, EntryPoint},
+    labels::Label,
+    phone::Key,
+};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 
@@ -187,8 +197,18 @@ pub fn DialScreen() -> impl IntoView {
         }
     });
     let keypad_open = adapter.keypad_open;
+    // The home screen: the keypad of a call not started from Zendesk, with the places above.
+    let home = Memo::new(move |_| {
+        keypad_open.get()
+            && adapter
+                .dial
+                .with(|d| d.as_ref().is_some_and(|d| *d.entry() == EntryPoint::Keypad))
+    });
     view! {
         <section class=style::screen aria-labelledby="dial-title">
+            <Show when=move || home.get()>
+                <HomeNav current=Place::NewCall/>
+            </Show>
             <h1 id="dial-title" class=style::visually_hidden>{word(Label::OutboundCallTitle)}</h1>
             <ErrorBanner/>
             <Selectors view=view/>
@@ -241,6 +261,7 @@ pub fn DialScreen() -> impl IntoView {
                 </button>
             </div>
             <div class=style::session>
+                <StatusLine/>
                 <button
                     type="button"
                     class=style::sign_out

@@ -9,9 +9,12 @@ pub mod banner;
 pub mod call_parts;
 pub mod chooser;
 pub mod dial_screen;
+pub mod home;
 pub mod in_call;
 pub mod keypad;
+pub mod recent;
 pub mod sign_in;
+pub mod voicemail;
 
 use crate::services::live::Adapter;
 use domain::labels::Label;

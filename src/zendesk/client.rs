@@ -396,6 +396,22 @@ impl<T: Transport> Zendesk<T> {
         Ok(one.user.into_contact())
     }
 
+    /// Several users by id in one request (`users/show_many`, at most 100 ids); ids that name
+    /// no user are left out of the answer.
+    pub async fn users_many(&self, ids: &[u64]) -> Result<Vec<Contact>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Users {
+            users: Vec<WireUser>,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().take(100).map(u64::to_string).collect();
+        let url = format!("/api/v2/users/show_many.json?ids={}", ids.join(","));
+        let many: Users = self.call(HttpRequest::new(Method::Get, url)).await?;
+        Ok(many.users.into_iter().map(WireUser::into_contact).collect())
+    }
+
     /// A user's phone identities (numbers besides the default phone).
     pub async fn phone_identities(&self, user_id: u64) -> Result<Vec<String>, ZendeskError> {
         #[derive(Deserialize)]

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::model::{now_ms, PlatformCall};
+use crate::model::{now_ms, PlatformCall, Voicemail};
 use crate::platform::{self, rules};
 use crate::state::{App, Fault, RateBudget};
 use domain::settings::Settings;
@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/calls", get(calls))
         .route("/journals", get(journals))
         .route("/events", post(events))
+        .route("/history", post(history))
         .route("/displays", get(displays))
         .route("/queue", get(queue))
         .route("/queue/flush", post(flush_queue))
@@ -298,6 +299,23 @@ async fn put_timing(State(app): State<App>, Json(body): Json<Value>) -> Response
     Json(json!(w.timing)).into_response()
 }
 
+/// `POST /_sandbox/history {"agent_email", "count", "ticket_ids"?}`: `count` ended calls of the
+/// agent's, for benchmarks of the call history ([`platform::history::seed`]): spread over the
+/// last three days (at least 5 minutes apart, newest first), directions alternating, answered
+/// (60 s of talk), too short (5 s) and missed in turn, with the fixture's end users that have a
+/// phone in turn (`contact_id`), each on the next of `ticket_ids` if given, else the next of the
+/// contact's tickets, else none. Answers `{"ok": true, "call_ids": […]}` (newest first); an
+/// unknown agent or a bad field: 422 naming it.
+async fn history(State(app): State<App>, body: Option<Json<Value>>) -> Response {
+    let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
+    let seeded = platform::history::SeedRequest::parse(&body)
+        .and_then(|req| platform::history::seed(&mut app.world(), &req, now_ms()));
+    match seeded {
+        Ok(ids) => Json(json!({"ok": true, "call_ids": ids})).into_response(),
+        Err(e) => bad(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
+}
+
 #[derive(Deserialize)]
 struct SessionFor {
     user_id: u64,
@@ -341,7 +359,11 @@ async fn zendesk_session(State(app): State<App>, Json(body): Json<SessionFor>) -
 /// - `{"type":"abandoned","from","menu"?,"lang"?}` an IVR call abandoned before any agent got it
 ///   (TICKET-9; a ticket only when `abandoned_call_ticket` is on, SET-14);
 /// - `{"type":"voicemail","from","recording_url"?,"duration_s"?,"transcript"?,"menu"?,"lang"?}` a
-///   voicemail (TICKET-10);
+///   voicemail (TICKET-10): an ended inbound call of no agent's (`ended_by` `voicemail`), the
+///   voicemail ticket the rules write, and a voicemail the platform keeps
+///   (`/platform/voicemails`, with the rules' contact and ticket), sent to every signed-in agent
+///   as `voicemail.created`; without `recording_url` its recording is the sandbox's own,
+///   `/platform/recordings/{call id}.wav`. The answer has the voicemail under `voicemail`;
 /// - `{"type":"transfer","call_id","to_agent_id"}` the call goes to another agent (UPD-9): it must
 ///   exist (404), be connected or on hold (409 `the call is not connected`), `to_agent_id` a known
 ///   agent other than the call's (422) who is signed in (409 `the agent is not signed in`); both
@@ -486,24 +508,34 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
             };
             app.world().calls.insert(id, call);
             let session = rules::ivr_session(id, &from, &menu, &lang);
-            let outcome = if kind == "abandoned" {
-                rules::abandoned(&app, session).await
-            } else {
-                let vm = rules::Voicemail {
-                    recording_url: body["recording_url"]
-                        .as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| format!("http://127.0.0.1/recordings/{id}.mp3")),
-                    duration_s,
-                    transcript: body["transcript"].as_str().map(String::from),
-                    line,
-                    started_s: started_ms / 1_000,
-                };
-                rules::voicemail(&app, session, vm).await
+            if kind == "abandoned" {
+                let outcome = rules::abandoned(&app, session).await;
+                platform::record_rules(&app, id, &outcome);
+                return Json(json!({"ok": outcome.error.is_none(), "call_id": id,
+                                   "rules": outcome.to_json()}))
+                .into_response();
+            }
+            let vm = rules::Voicemail {
+                recording_url: body["recording_url"]
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| platform::voicemails::recording_url(&app, id)),
+                duration_s,
+                transcript: body["transcript"].as_str().map(String::from),
+                line,
+                started_s: started_ms / 1_000,
             };
+            if let Some(c) = app.world().calls.get_mut(&id) {
+                c.recording_url = Some(vm.recording_url.clone());
+            }
+            let outcome = rules::voicemail(&app, session, vm.clone()).await;
             platform::record_rules(&app, id, &outcome);
-            Json(json!({"ok": outcome.error.is_none(), "call_id": id, "rules": outcome.to_json()}))
-                .into_response()
+            let kept = keep_voicemail(&app, id, &from, &menu, &lang, &vm, &outcome);
+            Json(
+                json!({"ok": outcome.error.is_none(), "call_id": id, "rules": outcome.to_json(),
+                        "voicemail": kept}),
+            )
+            .into_response()
         }
         "emit" => {
             let Some(ev) = body.get("event").filter(|e| e["type"].is_string()) else {
@@ -532,6 +564,37 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
             ),
         ),
     }
+}
+
+/// Keeps the voicemail call `id` left (`vm`), with the contact and the ticket the rules found or
+/// wrote (`outcome`), and tells every signed-in agent; its JSON.
+fn keep_voicemail(
+    app: &App,
+    id: u64,
+    from: &str,
+    menu: &str,
+    lang: &str,
+    vm: &rules::Voicemail,
+    outcome: &rules::Outcome,
+) -> Value {
+    platform::voicemails::record(
+        app,
+        Voicemail {
+            id,
+            from: from.to_owned(),
+            contact_id: outcome.contact_id,
+            ticket_id: outcome.tickets_created.first().copied(),
+            recording_url: vm.recording_url.clone(),
+            duration_s: vm.duration_s,
+            created_ms: now_ms(),
+            menu_path: menu.to_owned(),
+            lang: lang.to_owned(),
+            transcript: vm.transcript.clone(),
+            read: false,
+            closed: false,
+            called_back: false,
+        },
+    )
 }
 
 /// `{"type":"session","call_id","event":{…}}`: a session event of the call, routed as the

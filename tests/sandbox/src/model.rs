@@ -528,6 +528,9 @@ pub struct Fixture {
     pub queues: Vec<IvrQueue>,
 }
 
+/// Talk time under which an answered call counts as `too_short` in the call history, ms.
+pub const SHORT_CALL_MS: i64 = 10_000;
+
 /// A call on the platform.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlatformCall {
@@ -553,7 +556,7 @@ pub struct PlatformCall {
     pub connected_ms: Option<i64>,
     /// Unix ms when it ended.
     pub ended_ms: Option<i64>,
-    /// Who ended it: `agent`, `customer`, `abandoned`.
+    /// Who ended it: `agent`, `customer`, `abandoned`, `voicemail`.
     pub ended_by: Option<String>,
     /// Queue/menu path.
     pub menu_path: String,
@@ -684,6 +687,23 @@ impl PlatformCall {
             "ended_by": self.ended_by,
             "recording_url": self.recording(),
             "transferred_from": self.transferred_from,
+            "outcome": self.outcome(),
+            "ended_at": self.ended_ms.map(|t| iso(t / 1_000)),
+            "callback_of": self.request.get("callback_of").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    /// How the call went, once it has ended (None while it is live): `voicemail`, `abandoned`,
+    /// `answered` (talked [`SHORT_CALL_MS`] or longer), `too_short`, or `missed` (never
+    /// answered).
+    pub fn outcome(&self) -> Option<&'static str> {
+        let ended = self.ended_ms?;
+        Some(match (self.ended_by.as_deref(), self.connected_ms) {
+            (Some("voicemail"), _) => "voicemail",
+            (Some("abandoned"), _) => "abandoned",
+            (_, Some(connected)) if ended - connected < SHORT_CALL_MS => "too_short",
+            (_, Some(_)) => "answered",
+            (_, None) => "missed",
         })
     }
 
@@ -716,6 +736,59 @@ impl PlatformCall {
         let changed = self.known_ticket() != Some(ticket_id);
         self.request["ticket_id"] = json!(ticket_id);
         changed
+    }
+}
+
+/// A voicemail the platform keeps for the agents (`/platform/voicemails`), besides the ticket
+/// its rules wrote (TICKET-10).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Voicemail {
+    /// The id of the call that left it.
+    pub id: u64,
+    /// The caller's number.
+    pub from: String,
+    /// The caller's contact, as the rules found or created it.
+    pub contact_id: Option<u64>,
+    /// The voicemail ticket the rules created.
+    pub ticket_id: Option<u64>,
+    /// The recording.
+    pub recording_url: String,
+    /// Length, seconds.
+    pub duration_s: u64,
+    /// Unix ms when it was left.
+    pub created_ms: i64,
+    /// Queue/menu path.
+    pub menu_path: String,
+    /// Language.
+    pub lang: String,
+    /// Transcript, when the platform made one.
+    pub transcript: Option<String>,
+    /// An agent has read it (or called back).
+    pub read: bool,
+    /// An agent has closed it: no longer listed.
+    pub closed: bool,
+    /// An agent has called the customer back about it.
+    pub called_back: bool,
+}
+
+impl Voicemail {
+    /// The voicemail as the platform API returns it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "from": self.from,
+            "contact_id": self.contact_id,
+            "ticket_id": self.ticket_id,
+            "recording_url": self.recording_url,
+            "duration_s": self.duration_s,
+            "created_at": iso(self.created_ms / 1_000),
+            "menu_path": self.menu_path,
+            "lang": self.lang,
+            "transcript": self.transcript,
+            "read": self.read,
+            "closed": self.closed,
+            "called_back": self.called_back,
+        })
     }
 }
 
@@ -761,5 +834,34 @@ mod tests {
         assert_eq!(c.hold_total_ms(), 6_000);
         assert_eq!(c.to_json()["durations"]["hold"], 6);
         assert_eq!(c.to_json()["durations"]["call"], 14);
+    }
+
+    #[test]
+    fn the_outcome_follows_how_the_call_ended_and_how_long_it_was_talked() {
+        let mut c = PlatformCall::new(
+            1,
+            "inbound",
+            Some(501),
+            "+15550100000".into(),
+            "+15550199001".into(),
+            "en-US".into(),
+            json!({}),
+            "Main menu".into(),
+        );
+        c.started_ms = 0;
+        assert_eq!(c.outcome(), None, "a live call has none");
+        assert_eq!(c.to_json()["ended_at"], Value::Null);
+        c.ended_ms = Some(30_000);
+        c.ended_by = Some("agent".into());
+        assert_eq!(c.outcome(), Some("missed"));
+        c.connected_ms = Some(20_001);
+        assert_eq!(c.outcome(), Some("too_short"));
+        c.connected_ms = Some(20_000);
+        assert_eq!(c.outcome(), Some("answered"), "10 s of talk is enough");
+        c.ended_by = Some("abandoned".into());
+        assert_eq!(c.outcome(), Some("abandoned"));
+        c.ended_by = Some("voicemail".into());
+        assert_eq!(c.outcome(), Some("voicemail"));
+        assert_eq!(c.to_json()["ended_at"], "1970-01-01T00:00:30Z");
     }
 }

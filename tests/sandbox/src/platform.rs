@@ -15,10 +15,32 @@
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
 //!   {"type":"answer"}`), `call.ended` on `POST /calls/{id}/hangup` or a customer hang-up.
-//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent. `GET /calls` lists
-//!   the agent's calls of the last hour, newest first (a reloaded adapter resumes from it). Every `/calls/{id}`
+//!   `POST /calls/{id}/answer` accepts an inbound call offered to the agent. Every `/calls/{id}`
 //!   route answers 404 `{"error":"no such call"}` for a call that is not the agent's, and 200
 //!   `{"call": <call>}` when it succeeds.
+//!   `POST /calls` may name what the call returns to, `"callback_of": {"voicemail": id}` (a
+//!   known voicemail, which becomes `called_back` and `read`: `voicemail.updated`) or
+//!   `{"call": id}` (one of the agent's calls); anything else is a 422 `{"error":"callback_of:
+//!   …"}` and no call is placed. The call shows it as its `callback_of`.
+//! - `GET /calls[?since=&limit=&cursor=]`: the agent's call history ([`history`]), the calls
+//!   that started at `since` (unix ms; default an hour ago: a reloaded adapter resumes from the
+//!   call with no parameters) or later, newest first by start (then id), `limit` (1 to 100,
+//!   default 50) a page: `{"calls": [<call>…], "next_cursor": "…" | null}`, null on the last
+//!   page; `cursor` is the previous page's `next_cursor`, which goes on with that page's `since`
+//!   unless one is sent. 422 `{"error":"limit: 1 to 100"}`, `{"error":"cursor: …"}`,
+//!   `{"error":"since: unix ms"}`. The calls are those the agent has now (a call transferred
+//!   away is the receiver's).
+//! - `GET /voicemails` → `{"voicemails": [<voicemail>…], "unread": n}`: those not closed,
+//!   newest first, and how many of them are unread ([`voicemails`]). A voicemail is `{id (the
+//!   call that left it), from, contact_id, ticket_id (the voicemail ticket), recording_url,
+//!   duration_s, created_at, menu_path, lang, transcript, read, closed, called_back}`.
+//!   `POST /voicemails/{id}/read` marks it read, `POST /voicemails/{id}/close` closed and read:
+//!   `{"voicemail": <voicemail>}`, idempotent; 404 `{"error":"no such voicemail"}`. Every
+//!   signed-in agent gets `{"type":"voicemail.created","voicemail"}` when one is left and
+//!   `{"type":"voicemail.updated","voicemail"}` when one changes (a repeat changes nothing).
+//! - `GET /recordings/{id}.wav`, no token (an `<audio>` element sends none): a voicemail's
+//!   recording when the event named none, a WAV the sandbox makes (`audio/wav`, 8 kHz mono
+//!   16-bit, a quiet tone of the voicemail's length, 1 to 3 s); 404 for an unknown id.
 //! - `POST /calls/{id}/hold` `{"hold": true|false}` puts a connected call on hold (status
 //!   `on_hold`, event `call.held`) or resumes it (status `connected`, event `call.resumed`);
 //!   asking for the state the call is in already is a 200 with no event. A ringing or ended
@@ -54,7 +76,8 @@
 //!   kept for frames the browser gives no storage ([`crate::journal`]).
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
-//!   dtmf, picked_contact_id, recording_url, …`) plus `type` and `call_id`, for `call.ringing`,
+//!   dtmf, picked_contact_id, recording_url, outcome, started_at, ended_at, callback_of, …`)
+//!   plus `type` and `call_id`, for `call.ringing`,
 //!   `call.connected`, `call.held`, `call.resumed` and `call.ended`; other kinds carry what
 //!   `POST /_sandbox/events {"type":"emit"}` gave.
 //!   - Session events (`POST /_sandbox/events {"type":"session"}`), each with `call_id` and
@@ -74,7 +97,9 @@
 //!
 //! Event ids (session events, transfers) count from 1 in each world (reset).
 //!
-//! A call's `status` is `ringing`, `connected`, `on_hold` or `ended`. Its `durations` are whole
+//! A call's `status` is `ringing`, `connected`, `on_hold` or `ended`; its `outcome` null while
+//! it is live, then `voicemail`, `abandoned`, `answered`, `too_short` (answered, under 10 s of
+//! talk) or `missed` (never answered); `ended_at` null until it ends. Its `durations` are whole
 //! seconds: `wait` from ringing to the answer (or the end), `call` from the answer to the end
 //! (or now), hold included (OQ-22), `hold` the time spent on hold (an ongoing hold counts up to
 //! now; ending a held call ends its hold).
@@ -85,8 +110,10 @@
 //! [`after_end`] runs the end-of-call ones. Transfers, the ticket report and the routing of
 //! session events are in [`session`].
 
+pub mod history;
 pub mod rules;
 pub mod session;
+pub mod voicemails;
 
 use std::time::Duration;
 
@@ -111,7 +138,7 @@ pub fn routes() -> Router<App> {
         .route("/agent/session/renew", post(renew))
         .route("/settings", get(settings))
         .route("/outbound/options", get(options))
-        .route("/calls", post(place_call).get(recent_calls))
+        .route("/calls", post(place_call).get(history::recent_calls))
         .route("/calls/{id}", get(show_call))
         .route("/calls/{id}/hangup", post(hangup))
         .route("/calls/{id}/answer", post(answer_inbound))
@@ -126,6 +153,10 @@ pub fn routes() -> Router<App> {
             "/contacts",
             post(crate::directory::report).get(crate::directory::lookup),
         )
+        .route("/voicemails", get(voicemails::list))
+        .route("/voicemails/{id}/read", post(voicemails::read))
+        .route("/voicemails/{id}/close", post(voicemails::close))
+        .route("/recordings/{file}", get(voicemails::recording))
         .route("/agent/events", get(events))
 }
 
@@ -411,6 +442,7 @@ pub fn start_call(app: &App, call: PlatformCall, auto_answer: Option<u64>) -> u6
     id
 }
 
+/// `POST /calls`: places an outbound call for the agent (the module doc has the contract).
 async fn place_call(
     State(app): State<App>,
     headers: HeaderMap,
@@ -435,7 +467,7 @@ async fn place_call(
             "ticket: must be existing, new or none",
         );
     }
-    let (id, line, lang, auto) = {
+    let (id, line, lang, auto, callback) = {
         let mut w = app.world();
         let line = body["outbound_number"]
             .as_str()
@@ -453,8 +485,12 @@ async fn place_call(
                 "outbound_number: not one of the options",
             );
         }
+        let callback = match voicemails::CallbackOf::check(&w, a.id, body.get("callback_of")) {
+            Ok(c) => c,
+            Err(e) => return err(StatusCode::UNPROCESSABLE_ENTITY, &e),
+        };
         let lang = body["lang"].as_str().unwrap_or("en-US").to_string();
-        (w.next_id(), line, lang, w.auto_answer_ms)
+        (w.next_id(), line, lang, w.auto_answer_ms, callback)
     };
     let call = PlatformCall::new(
         id,
@@ -467,6 +503,9 @@ async fn place_call(
         "Outbound".into(),
     );
     start_call(&app, call, auto);
+    if let Some(voicemails::CallbackOf::Voicemail(vm)) = callback {
+        voicemails::called_back(&app, vm);
+    }
     let status = app.world().calls[&id].status.clone();
     (
         StatusCode::CREATED,
@@ -481,27 +520,6 @@ fn own_call(app: &App, a: &Agent, id: u64) -> Option<Value> {
         .get(&id)
         .filter(|c| c.agent_id == Some(a.id))
         .map(PlatformCall::to_json)
-}
-
-/// How far back `GET /calls` looks.
-const RECENT_MS: i64 = 60 * 60 * 1_000;
-
-/// `GET /calls`: the agent's calls of the last hour, newest first (live ones and those that
-/// ended), so an adapter reloaded mid-call finds its call again and logs its end.
-async fn recent_calls(State(app): State<App>, headers: HeaderMap) -> Response {
-    let Some(a) = agent(&app, &headers) else {
-        return unauthorized();
-    };
-    let since = now_ms() - RECENT_MS;
-    let w = app.world();
-    let mut calls: Vec<&PlatformCall> = w
-        .calls
-        .values()
-        .filter(|c| c.agent_id == Some(a.id) && c.started_ms >= since)
-        .collect();
-    calls.sort_by_key(|c| std::cmp::Reverse((c.started_ms, c.id)));
-    let calls: Vec<Value> = calls.into_iter().map(PlatformCall::to_json).collect();
-    Json(json!({ "calls": calls })).into_response()
 }
 
 /// The signed-in agent when call `id` is theirs; otherwise the answer to send (401 or 404).

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::model::{
     now_ms, Admin, Agent, Fixture, IvrQueue, OutboundNumber, PlatformCall, Ticket, TicketField,
-    User,
+    User, Voicemail,
 };
 use crate::queue::Queue;
 use domain::settings::{Settings, Team};
@@ -211,6 +211,8 @@ pub struct World {
     pub resumes: HashMap<String, ResumeGrant>,
     /// Platform calls by id.
     pub calls: BTreeMap<u64, PlatformCall>,
+    /// Voicemails by the id of the call that left them (`/platform/voicemails`).
+    pub voicemails: BTreeMap<u64, Voicemail>,
     /// Customer answers outbound calls after this long.
     pub auto_answer_ms: Option<u64>,
     /// Zendesk API requests received.
@@ -278,6 +280,7 @@ impl World {
             sessions: HashMap::new(),
             resumes: HashMap::new(),
             calls: BTreeMap::new(),
+            voicemails: BTreeMap::new(),
             auto_answer_ms: fixture.auto_answer_ms,
             requests: Vec::new(),
             faults: Vec::new(),
@@ -399,8 +402,8 @@ impl World {
     }
 
     /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls (with what the
-    /// platform wrote for their session events, `platform_events`), agents (`signed_in`), teams,
-    /// IVR queues.
+    /// platform wrote for their session events, `platform_events`), voicemails, agents
+    /// (`signed_in`), teams, IVR queues.
     pub fn dump(&self, base: &str) -> Value {
         json!({
             "fixture": self.fixture_name,
@@ -422,6 +425,7 @@ impl World {
                 j["platform_events"] = json!(c.platform_events);
                 j
             }).collect::<Vec<_>>(),
+            "voicemails": self.voicemails.values().map(Voicemail::to_json).collect::<Vec<_>>(),
             "displays": self.displays,
             "settings": self.settings,
             "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id, "signed_in": self.signed_in(a.id)})).collect::<Vec<_>>(),

@@ -401,11 +401,14 @@
   // only when one changes (or an agent signs in or out), so a button does not move away under
   // the pointer. Calls in progress offer the customer's session events and a transfer; the last
   // calls that ended, a late recording and a rating. Session events go to the call's agent when
-  // signed in, else the platform writes them (the answer says which: a toast).
+  // signed in, else the platform writes them (the answer says which: a toast). The customer can
+  // also leave a voicemail; the last ones are listed with their state (read, closed, called back).
   let panelCalls = null; // the "Calls in progress" container, once the panel is built
   let panelEnded = null; // the "Calls that ended" container
+  let panelVoicemails = null; // the "Voicemail" list
   let shownCalls = null; // what they show, as JSON
   const ENDED_SHOWN = 3; // how many of the calls that ended are offered
+  const VOICEMAILS_SHOWN = 5; // how many voicemails are listed, newest first
   async function event(body) {
     let answer = null;
     try { answer = await json('/_sandbox/events', { method: 'POST', body: JSON.stringify(body) }); } catch (e) { toast(String(e.message), 'error'); }
@@ -466,9 +469,24 @@
       })),
       ' ', rate(c));
   }
+  // A voicemail from the number in the inbound form (or a default one): the platform writes its
+  // ticket and tells every signed-in agent.
+  async function leaveVoicemail(from) {
+    const r = await event({ type: 'voicemail', from: from || '+15550101100', duration_s: 6, transcript: 'Please call me back about my order' });
+    if (!r) return;
+    const ticket = r.voicemail && r.voicemail.ticket_id ? ` · ticket #${r.voicemail.ticket_id}` : '';
+    toast(r.ok ? `Voicemail #${r.call_id} left${ticket}` : `Voicemail #${r.call_id} left, not written: ${r.rules && r.rules.error}`, r.ok ? 'notice' : 'alert');
+  }
+  function voicemailRow(v) {
+    const states = [v.closed ? 'closed' : v.read ? 'read' : 'unread'];
+    if (v.called_back) states.push('called back');
+    return el('div', { class: 'call', dataTestid: `panel-voicemail-${v.id}` },
+      el('div', { text: `#${v.id} ${v.from} · ${v.duration_s} s · ${states.join(' · ')}${v.ticket_id ? ` · ticket #${v.ticket_id}` : ''}` }));
+  }
   function buildPanel() {
     panelCalls = el('div', { dataTestid: 'panel-calls' });
     panelEnded = el('div', { dataTestid: 'panel-ended-calls' });
+    panelVoicemails = el('div', { dataTestid: 'panel-voicemails' });
     shownCalls = null;
     const from = el('input', { placeholder: '+15550101100', dataTestid: 'panel-inbound-from' });
     const agentSel = el('select', {}, info.agents.map((a) => el('option', { value: String(a.id), text: a.name })));
@@ -489,6 +507,9 @@
       from, agentSel, menu,
       el('button', { type: 'button', text: 'Call the agent', dataTestid: 'panel-inbound',
         on: { click: () => event({ type: 'inbound', from: from.value, agent_id: Number(agentSel.value), menu_path: menu.value }) } }),
+      el('h3', { text: 'Voicemail' }),
+      button('Leave a voicemail', 'panel-voicemail', () => leaveVoicemail(from.value.trim())),
+      panelVoicemails,
       el('h3', { text: 'Other event' }), custom,
       el('button', { type: 'button', text: 'Send to the agent', on: { click: () => {
         let ev; try { ev = JSON.parse(custom.value); } catch { toast('Not JSON', 'error'); return; }
@@ -504,10 +525,12 @@
     if (!panelCalls) buildPanel();
     const live = state.platform_calls.filter((c) => c.status !== 'ended');
     const ended = state.platform_calls.filter((c) => c.status === 'ended').sort((a, b) => b.id - a.id).slice(0, ENDED_SHOWN);
+    const voicemails = [...(state.voicemails || [])].sort((a, b) => b.id - a.id).slice(0, VOICEMAILS_SHOWN);
     const shown = JSON.stringify([
       live.map((c) => [c.id, c.status, c.customer_number, c.agent_id]),
       ended.map((c) => [c.id, c.agent_id, c.ticket_id]),
       state.agents.map((a) => [a.id, a.signed_in]),
+      voicemails.map((v) => [v.id, v.read, v.closed, v.called_back, v.ticket_id]),
     ]);
     if (shown === shownCalls) return;
     shownCalls = shown;
@@ -515,6 +538,7 @@
     // The rows spread: replaceChildren takes nodes, not an array of them.
     panelCalls.replaceChildren(...(live.length ? live.map(callRow) : [none()]));
     panelEnded.replaceChildren(...(ended.length ? ended.map(endedRow) : [none()]));
+    panelVoicemails.replaceChildren(...(voicemails.length ? voicemails.map(voicemailRow) : [none()]));
   }
 
   // ---------- screen pops (TPE display endpoints) ----------

@@ -1,0 +1,258 @@
+//! Recent, Voicemail and calls back, in the browser: the agent's history read a page at a time
+//! from the platform (the names from the CRM cache, or one batched Zendesk read for those it
+//! lacks), the voicemails kept in step with the platform's events, what the agent does with a
+//! voicemail written once on its ticket through the outbox (UPD-15), and a call back placed with
+//! what it calls back (UPD-5, UPD-6).
+
+use crate::{
+    platform::{PlatformError, PlatformEvent},
+    services::{
+        calls,
+        crm::merge,
+        events::replay_early,
+        host::{backend, fail_platform, now_ms, sleep, Backend},
+        journal::enqueue_on,
+        live::{ActiveCall, Adapter},
+        messages,
+    },
+};
+use domain::{
+    call::{CallTicket, JobKey},
+    comments::VoicemailAction,
+    crm::CrmState,
+    dial::{DialPlan, TicketPlan},
+    history::{append_page, merge_voicemail, names_to_fetch, CallbackOf},
+    labels::Label,
+    rules::Event,
+};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// How far back Recent looks.
+pub(crate) const HISTORY_DAYS: i64 = 3;
+
+/// Calls per page of Recent.
+pub(crate) const PAGE: u32 = 50;
+
+/// How long a "Hang up and call back" waits for the end of the call on screen before it places
+/// the new one anyway (the end is then logged by the resume, as for any call not on screen).
+const END_WAIT_MS: i64 = 3_000;
+
+/// The text of a platform failure, in the agent's language; a session that ended signs out.
+fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
+    if *e == PlatformError::SignedOut {
+        fail_platform(adapter, e);
+    }
+    let detail = adapter
+        .catalogue
+        .with_untracked(|c| messages::platform(e, c).text);
+    format!("{} {detail}", adapter.word(label))
+}
+
+/// Reads the first page of the history again (what was listed stays until it answers), or
+/// the next page (`more`).
+pub(crate) fn load_history(adapter: Adapter, more: bool) {
+    let Some(b) = backend() else { return };
+    let (busy, cursor) = adapter
+        .history
+        .with_untracked(|h| (h.loading, h.next_cursor.clone()));
+    if busy || (more && cursor.is_none()) {
+        return;
+    }
+    let cursor = if more { cursor } else { None };
+    adapter.history.update(|h| {
+        h.loading = true;
+        h.failed = None;
+    });
+    leptos::task::spawn_local(async move {
+        let since = now_ms() - HISTORY_DAYS * 86_400_000;
+        match b.platform.history(since, PAGE, cursor.as_deref()).await {
+            Ok(page) => {
+                let calls = page.recent();
+                let wanted = adapter
+                    .crm
+                    .with_untracked(|crm| names_to_fetch(&calls, crm));
+                adapter.history.update(|h| {
+                    if more {
+                        append_page(&mut h.calls, calls);
+                    } else {
+                        h.calls = calls;
+                    }
+                    h.next_cursor = page.next_cursor;
+                    h.loading = false;
+                    h.loaded = true;
+                });
+                fetch_names(adapter, &b, wanted).await;
+            }
+            Err(e) => {
+                let text = failure(adapter, &e, Label::HistoryFailed);
+                adapter.history.update(|h| {
+                    h.loading = false;
+                    h.failed = Some(text);
+                });
+            }
+        }
+    });
+}
+
+/// The names of the listed contacts the CRM cache lacks, in one `show_many` (a page holds at
+/// most 50 calls, so at most 50 contacts). A failed read leaves the numbers shown.
+async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
+    if ids.is_empty() {
+        return;
+    }
+    if let Ok(contacts) = b.zendesk.users_many(&ids).await {
+        adapter.crm.update(|crm| {
+            merge(
+                crm,
+                CrmState {
+                    contacts,
+                    tickets: Vec::new(),
+                },
+            )
+        });
+    }
+}
+
+/// Reads the voicemails (at sign-in, each time the event stream reconnects, and on opening
+/// Voicemail).
+pub(crate) fn load_voicemails(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    if adapter.voicemails.with_untracked(|v| v.loading) {
+        return;
+    }
+    adapter.voicemails.update(|v| {
+        v.loading = true;
+        v.failed = None;
+    });
+    leptos::task::spawn_local(async move {
+        match b.platform.voicemails().await {
+            Ok(list) => {
+                let wanted: Vec<u64> = adapter.crm.with_untracked(|crm| {
+                    let mut ids: Vec<u64> = list
+                        .iter()
+                        .filter_map(|v| v.contact_id)
+                        .filter(|id| crm.contact(*id).is_none())
+                        .collect();
+                    ids.dedup();
+                    ids
+                });
+                adapter.voicemails.update(|v| {
+                    v.list.clear();
+                    for vm in list {
+                        merge_voicemail(&mut v.list, vm);
+                    }
+                    v.loading = false;
+                    v.loaded = true;
+                });
+                fetch_names(adapter, &b, wanted).await;
+            }
+            Err(e) => {
+                let text = failure(adapter, &e, Label::VoicemailsFailed);
+                adapter.voicemails.update(|v| {
+                    v.loading = false;
+                    v.failed = Some(text);
+                });
+            }
+        }
+    });
+}
+
+/// A voicemail event of the platform's stream: the list (and the unread count) follows. True
+/// when `event` was one.
+pub(crate) fn on_voicemail_event(adapter: Adapter, event: &PlatformEvent) -> bool {
+    let vm = match event {
+        PlatformEvent::VoicemailCreated { voicemail }
+        | PlatformEvent::VoicemailUpdated { voicemail } => voicemail.clone(),
+        _ => return false,
+    };
+    adapter
+        .voicemails
+        .update(|v| merge_voicemail(&mut v.list, vm));
+    true
+}
+
+/// Writes what the agent did with voicemail `id` on its ticket, once (UPD-15): the job's key
+/// names the voicemail and the action, so a repeat is not written again.
+fn write_handled(adapter: Adapter, b: &Rc<Backend>, id: u64, ticket: u64, action: VoicemailAction) {
+    let agent_name = b.agent_zendesk.name.clone();
+    enqueue_on(
+        adapter,
+        b,
+        JobKey::voicemail(id, action),
+        CallTicket::Known(ticket),
+        move |ticket_id| Event::VoicemailHandled {
+            ticket_id,
+            action,
+            agent_name,
+        },
+    );
+}
+
+/// Marks voicemail `id` read or closes it on the platform, then writes it on its ticket.
+pub(crate) fn voicemail_action(adapter: Adapter, id: u64, action: VoicemailAction) {
+    let Some(b) = backend() else {
+        adapter.voicemails.update(|v| v.busy.retain(|x| *x != id));
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let answer = b.platform.voicemail_action(id, action).await;
+        adapter.voicemails.update(|v| v.busy.retain(|x| *x != id));
+        match answer {
+            Ok(vm) => {
+                if let Some(ticket) = vm.ticket_id {
+                    write_handled(adapter, &b, id, ticket, action);
+                }
+                adapter.voicemails.update(|v| {
+                    v.failed = None;
+                    merge_voicemail(&mut v.list, vm);
+                });
+            }
+            Err(e) => {
+                let text = failure(adapter, &e, Label::VoicemailActionFailed);
+                adapter.voicemails.update(|v| v.failed = Some(text));
+            }
+        }
+    });
+}
+
+/// Places a call back: after hanging up `hang_up_first` (UPD-5) and waiting for its end to be
+/// on screen; then like a call from the dial screen, with what it calls back. A voicemail
+/// called back is written on its ticket once the call is placed (UPD-15).
+pub(crate) fn place_callback(
+    adapter: Adapter,
+    plan: DialPlan,
+    of: CallbackOf,
+    hang_up_first: Option<u64>,
+) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        if let Some(old) = hang_up_first {
+            if let Err(e) = b.platform.hang_up(old).await {
+                fail_platform(adapter, &e);
+                return;
+            }
+            let ended = move || {
+                adapter.call.with_untracked(|c| {
+                    c.as_ref()
+                        .is_none_or(|c| c.id != Some(old) || !ActiveCall::is_live(c))
+                })
+            };
+            let deadline = now_ms() + END_WAIT_MS;
+            while !ended() && now_ms() < deadline {
+                sleep(50).await;
+            }
+            adapter.show_placed(plan.clone());
+        }
+        let ticket = match plan.ticket {
+            TicketPlan::Existing { id } => Some(id),
+            _ => None,
+        };
+        calls::place_as(adapter, plan, Some(of), move || {
+            replay_early(adapter);
+            if let (CallbackOf::Voicemail(vm), Some(ticket), Some(b)) = (of, ticket, backend()) {
+                write_handled(adapter, &b, vm, ticket, VoicemailAction::CalledBack);
+            }
+        });
+    });
+}

@@ -1,0 +1,239 @@
+//! Recent: the agent's calls of the last days (direction, contact or number, time, duration,
+//! outcome, the ticket each was logged on) with "Call back", a page at a time. Nothing is read
+//! from Zendesk to show it but the names the CRM cache lacks (one batched read, by the service).
+//! Up and Down move between the calls; Enter on one calls back.
+
+use crate::{
+    services::live::{use_adapter, Adapter},
+    ui::{
+        home::{HomeNav, Place, StatusLine},
+        word,
+    },
+};
+use domain::{
+    crm::CrmState,
+    history::{Outcome, RecentCall},
+    labels::Label,
+};
+use leptos::{ev, prelude::*};
+use wasm_bindgen::JsCast;
+
+stylance::import_crate_style!(pub(crate) style, "src/ui/history.module.css");
+
+/// `m:ss` (or `h:mm:ss`) of a number of seconds.
+pub fn duration(s: u64) -> String {
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// When something happened, in the agent's language and time zone: the time for today, the
+/// day and the time before.
+pub fn when(unix_s: i64, language: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_s as f64 * 1000.0));
+        let today = js_sys::Date::new_0();
+        let same_day = date.get_full_year() == today.get_full_year()
+            && date.get_month() == today.get_month()
+            && date.get_date() == today.get_date();
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: &str| {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        };
+        set("hour", "2-digit");
+        set("minute", "2-digit");
+        if !same_day {
+            set("day", "numeric");
+            set("month", "short");
+        }
+        String::from(date.to_locale_string(language, &options))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = language;
+        domain::time::short_utc(unix_s)
+    }
+}
+
+/// The contact's name when the CRM cache holds it, else the number as the agent reads numbers.
+pub fn who(contact: Option<u64>, number: &str, crm: &CrmState, region: &str) -> String {
+    contact
+        .and_then(|id| crm.contact(id))
+        .map(|c| c.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            domain::phone::parse(number, region)
+                .map(|p| p.display(region).to_owned())
+                .unwrap_or_else(|_| number.to_owned())
+        })
+}
+
+/// Up and Down on a list move the focus to the same button of the row above or below.
+pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
+    let step: i32 = match ev.key().as_str() {
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        _ => return,
+    };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(all) = doc.query_selector_all(&format!("[data-testid={testid}]")) else {
+        return;
+    };
+    let active = doc.active_element();
+    let items: Vec<web_sys::HtmlElement> = (0..all.length())
+        .filter_map(|i| all.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    // From inside a row, the row's own button counts as the current one.
+    let current = items.iter().position(|el| {
+        active.as_ref().is_some_and(|a| {
+            let a: &web_sys::Node = a.as_ref();
+            el.closest("li")
+                .ok()
+                .flatten()
+                .is_some_and(|li| li.contains(Some(a)))
+        })
+    });
+    let next = match current {
+        Some(i) => (i as i32 + step).clamp(0, items.len() as i32 - 1) as usize,
+        None if step > 0 => 0,
+        None => items.len() - 1,
+    };
+    ev.prevent_default();
+    let _ = items[next].focus();
+}
+
+/// The Recent screen.
+#[component]
+pub fn Recent() -> impl IntoView {
+    let adapter = use_adapter();
+    let history = adapter.history;
+    let calls = move || history.with(|h| h.calls.clone());
+    let empty = move || history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none());
+    let first_load = move || history.with(|h| h.loading && h.calls.is_empty());
+    view! {
+        <section class=style::screen aria-labelledby="recent-title" data-testid="recent-screen">
+            <HomeNav current=Place::Recent/>
+            <h1 class=style::title id="recent-title" tabindex="-1" data-testid="recent-title">
+                {word(Label::Recent)}
+            </h1>
+            <Show when=move || history.with(|h| h.failed.is_some())>
+                <div class=style::error role="alert" data-testid="recent-error">
+                    <p>{move || history.with(|h| h.failed.clone().unwrap_or_default())}</p>
+                    <button
+                        type="button"
+                        class=style::button
+                        data-testid="recent-retry"
+                        on:click=move |_| {
+                            let more = history.with_untracked(|h| h.next_cursor.is_some() && !h.calls.is_empty());
+                            if more { adapter.more_recent() } else { adapter.open_recent() }
+                        }
+                    >
+                        {word(Label::TryAgain)}
+                    </button>
+                </div>
+            </Show>
+            <Show when=first_load>
+                <p class=style::notice role="status" aria-busy="true" data-testid="recent-loading">
+                    {word(Label::Loading)}
+                </p>
+            </Show>
+            <Show when=empty>
+                <p class=style::notice data-testid="recent-empty">{word(Label::NoRecentCalls)}</p>
+            </Show>
+            <ul
+                class=style::list
+                data-testid="recent-list"
+                aria-busy=move || history.with(|h| h.loading).to_string()
+                on:keydown=move |ev| move_between_rows(&ev, "recent-call-back")
+            >
+                <For each=calls key=|c| c.id let:call>
+                    <RecentRow call=call adapter=adapter/>
+                </For>
+                <Show when=move || history.with(|h| h.next_cursor.is_some())>
+                    <li>
+                        <button
+                            type="button"
+                            class=format!("{} {}", style::button, style::more)
+                            data-testid="recent-more"
+                            prop:disabled=move || history.with(|h| h.loading)
+                            on:click=move |_| adapter.more_recent()
+                        >
+                            {move || if history.with(|h| h.loading) { word(Label::Loading)() } else { word(Label::ShowMore)() }}
+                        </button>
+                    </li>
+                </Show>
+            </ul>
+            <StatusLine/>
+        </section>
+    }
+}
+
+/// One call of Recent.
+#[component]
+fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    let (contact, number) = (call.contact_id, call.number.clone());
+    let name = move || adapter.crm.with(|crm| who(contact, &number, crm, &region));
+    let language = adapter.catalogue.with_untracked(|c| c.language.clone());
+    let time = when(call.started_s, &language);
+    let direction = if call.inbound {
+        Label::Inbound
+    } else {
+        Label::Outbound
+    };
+    let outcome = call.outcome;
+    let missed = matches!(outcome, Some(Outcome::Missed | Outcome::Abandoned));
+    let talked = (call.talked_s > 0).then(|| duration(call.talked_s));
+    let ticket = call.ticket_id;
+    let callback_label = if call.offers_callback() {
+        Label::Callback
+    } else {
+        Label::CallBack
+    };
+    let row_call = call.clone();
+    view! {
+        <li class=style::row data-testid="recent-row" data-call-id=call.id.to_string()>
+            <div class=style::what>
+                <p class=style::who data-testid="recent-who">{name}</p>
+                <p class=style::meta>
+                    {word(direction)} " · " {time}
+                    {talked.map(|t| format!(" · {t}"))}
+                    {outcome.map(|o| view! {
+                        " · "
+                        <span class=(style::missed, missed) data-testid="recent-outcome">{word(o.label())}</span>
+                    })}
+                </p>
+                {ticket.map(|id| view! {
+                    <button
+                        type="button"
+                        class=style::link
+                        data-testid="recent-ticket"
+                        aria-label=move || format!("{} #{id}", word(Label::OpenTicket)())
+                        on:click=move |_| adapter.open_ticket(id)
+                    >
+                        {format!("#{id}")}
+                    </button>
+                })}
+            </div>
+            <div class=style::actions>
+                <button
+                    type="button"
+                    class=style::primary
+                    data-testid="recent-call-back"
+                    on:click=move |_| adapter.call_back(&row_call)
+                >
+                    {word(callback_label)}
+                </button>
+            </div>
+        </li>
+    }
+}
