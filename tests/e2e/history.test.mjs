@@ -1,0 +1,259 @@
+// The agent's history ("The agent's history: recent calls, voicemails and callbacks"): Hang up
+// and call back (UPD-5) and Callback (UPD-6) land on the same ticket; a voicemail left in the
+// Customer panel shows with its unread count, plays, and read / close / call back each write
+// their UPD-15 comment once; Recent lists the calls with their tickets and opens the dial screen
+// preselected, with a failing read and latency on the platform. Judged through Zendesk's REST
+// API on the sandbox; driven by keyboard where an agent would.
+//
+// Needs `dist/` and the sandbox binary, as adapter.test.mjs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
+
+let env;
+
+before(async () => {
+  env = await startSandbox({ storage: true });
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+const api = (...args) => env.api(...args);
+const eventually = (check, what) => retry(check, what, env);
+const state = () => api('GET', '/_sandbox/state');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every comment body of ticket `id`, through Zendesk's REST API. */
+async function bodies(id) {
+  const page = await api('GET', `/api/v2/tickets/${id}/comments.json`);
+  return page.comments.map((c) => c.body ?? '');
+}
+const count = (list, re) => list.filter((b) => re.test(b)).length;
+
+/** The ticket whose comments carry `Call ID: <id>`. */
+async function ticketOfCall(callId) {
+  const s = await state();
+  return s.tickets.find((t) => t.comments.some((c) => (c.body ?? '').includes(`Call ID: ${callId}\n`) || (c.body ?? '').endsWith(`Call ID: ${callId}`)));
+}
+
+/** Latency on the platform's routes under `prefix`. */
+const slowPlatform = (prefix, ms) => api('POST', '/_sandbox/faults', [{ path_prefix: prefix, latency_ms: ms }]);
+
+test('hang up and call back (UPD-5) and Callback after a short call (UPD-6) land on the same ticket', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env);
+  await slowPlatform('/platform/calls', 300);
+  await dialAndConnect(app, '+1 555 010 1000');
+  const first = (await state()).platform_calls.at(-1);
+  // The call's ticket is known once its first write is done.
+  const ticket = await eventually(async () => {
+    const t = await ticketOfCall(first.id);
+    assert.ok(t, 'the first call is logged');
+    return t;
+  }, 'the first call on its ticket');
+  await app.locator('[data-testid=hangup-callback-button]').click();
+  await eventually(async () => assert.ok((await state()).platform_calls.at(-1).id !== first.id), 'the call back placed');
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const s = await state();
+  const second = s.platform_calls.at(-1);
+  assert.notEqual(second.id, first.id, 'a new call');
+  assert.equal(s.platform_calls.find((c) => c.id === first.id).status, 'ended', 'the first call was hung up');
+  assert.equal(second.customer_number, first.customer_number, 'the same number');
+  assert.deepEqual(second.callback_of, { call: first.id }, 'the platform knows what it calls back');
+  // UPD-6: the customer hangs up after a few seconds: Callback is offered, and lands on the same
+  // ticket too; by keyboard (the focus is on New call after the end: Tab reaches Callback).
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: second.id });
+  await app.locator('[data-testid=callback-button]').waitFor();
+  await app.locator('[data-testid=callback-button]').focus();
+  await app.locator('[data-testid=callback-button]').press('Enter');
+  await eventually(async () => assert.ok((await state()).platform_calls.at(-1).id !== second.id), 'the callback placed');
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const third = (await state()).platform_calls.at(-1);
+  assert.deepEqual(third.callback_of, { call: second.id });
+  await app.locator('[data-testid=hangup-button]').click();
+  await clearFaults(env);
+  await eventually(async () => {
+    const list = await bodies(ticket.id);
+    for (const c of [first, second, third]) {
+      assert.ok(count(list, new RegExp(`Call ID: ${c.id}(\\n|$)`)) >= 1, `call ${c.id} on the ticket`);
+    }
+    assert.equal(count(list, /^Call finished/), 3, 'each end once');
+  }, 'three calls on one ticket');
+  const all = (await state()).tickets.filter((t) => t.comments.some((c) => /Call ID: /.test(c.body ?? '')));
+  assert.equal(all.length, 1, 'no other ticket was created for the calls back');
+});
+
+test('a voicemail from the Customer panel: unread count, plays, read / close / call back each written once', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await slowPlatform('/platform/voicemails', 300);
+  // The Customer panel leaves one.
+  await page.locator('[data-testid=panel-toggle]').click();
+  await page.locator('[data-testid=panel-voicemail]').click();
+  await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor();
+  // V opens Voicemail; the focus is on the voicemail's Call back.
+  await app.locator('[data-testid=dial-number]').press('v');
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  const vm = (await state()).voicemails.at(-1);
+  assert.ok(vm.ticket_id, 'the platform made its ticket');
+  // It plays: the browser reads the recording's length from the served WAV.
+  const length = await app.locator('[data-testid=voicemail-audio]').evaluate((a) => new Promise((resolve) => {
+    a.addEventListener('loadedmetadata', () => resolve(a.duration), { once: true });
+    a.addEventListener('error', () => resolve(`${a.error?.code} ${a.error?.message} src=${a.getAttribute('src')}`), { once: true });
+    a.load();
+  }));
+  assert.ok(typeof length === 'number' && length > 0, `the recording loads (${length} s)`);
+  // Mark read, by keyboard.
+  await app.locator('[data-testid=voicemail-read]').focus();
+  await app.locator('[data-testid=voicemail-read]').press('Enter');
+  await app.locator('[data-testid=voicemail-unread]').waitFor({ state: 'detached' });
+  // Close fails once (the platform answers 500): the agent is told, and nothing is lost.
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/voicemails', status: 500, count: 1 });
+  await app.locator('[data-testid=voicemail-close]').click();
+  await app.locator('[data-testid=voicemail-error]').waitFor();
+  assert.equal((await state()).voicemails.at(-1).closed, false);
+  await app.locator('[data-testid=voicemail-close]').click();
+  await app.locator('[data-testid=voicemail-empty]').waitFor();
+  await app.locator('[data-testid=voicemail-error]').waitFor({ state: 'detached' });
+  // A second voicemail, called back: the call goes on its ticket (OQ-28).
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  const vm2 = (await state()).voicemails.at(-1);
+  await app.locator('[data-testid=voicemail-call-back]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const call = (await state()).platform_calls.at(-1);
+  assert.deepEqual(call.callback_of, { voicemail: vm2.id });
+  await app.locator('[data-testid=hangup-button]').click();
+  await clearFaults(env);
+  await eventually(async () => {
+    const first = await bodies(vm.ticket_id);
+    assert.equal(count(first, /^Voicemail read\nAgent: /), 1, 'read, once');
+    assert.equal(count(first, /^Voicemail closed\nAgent: /), 1, 'closed, once');
+    const second = await bodies(vm2.ticket_id);
+    assert.equal(count(second, /^Voicemail called back\nAgent: /), 1, 'called back, once');
+    assert.equal(count(second, new RegExp(`Call ID: ${call.id}(\\n|$)`)), 1, 'the call back on the voicemail ticket');
+  }, 'the UPD-15 comments');
+  await sleep(1_000);
+  assert.equal(count(await bodies(vm.ticket_id), /^Voicemail (read|closed)/), 2, 'still once each');
+});
+
+test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const seeded = await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 200 });
+  assert.equal(seeded.call_ids.length, 200);
+  const seq = Math.max(0, ...(await api('GET', '/_sandbox/requests')).requests.map((r) => r.seq));
+  // The first read fails; latency on the platform meanwhile.
+  await slowPlatform('/platform/calls', 300);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', status: 503, count: 1 });
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-error]').waitFor();
+  await app.locator('[data-testid=recent-retry]').click();
+  await app.locator('[data-testid=recent-row]').first().waitFor();
+  assert.equal(await app.locator('[data-testid=recent-row]').count(), 50, 'a page');
+  // Names come in one batched read; nothing else is read from Zendesk to show the list.
+  await eventually(async () => {
+    const who = await app.locator('[data-testid=recent-who]').first().textContent();
+    assert.doesNotMatch(who, /^\+|^\(/, `a name, not a number: ${who}`);
+  }, 'names shown');
+  const reads = (await api('GET', `/_sandbox/requests?after=${seq}`)).requests;
+  assert.deepEqual(reads.map((r) => `${r.method} ${r.path.split('?')[0]}`), ['GET /api/v2/users/show_many.json'], 'one show_many');
+  // The rows say what the platform says, newest first.
+  const history = (await api('GET', '/_sandbox/state')).platform_calls;
+  const newest = history.find((c) => c.id === seeded.call_ids[0]);
+  const firstRow = app.locator('[data-testid=recent-row]').first();
+  assert.equal(await firstRow.getAttribute('data-call-id'), String(seeded.call_ids[0]));
+  const outcome = { answered: 'Answered', too_short: 'Too short', missed: 'Missed' }[newest.outcome];
+  assert.equal(await firstRow.locator('[data-testid=recent-outcome]').textContent(), outcome);
+  // Show more: the next page, no call twice.
+  await app.locator('[data-testid=recent-more]').click();
+  await eventually(async () => assert.equal(await app.locator('[data-testid=recent-row]').count(), 100), 'the second page');
+  const ids = await app.locator('[data-testid=recent-row]').evaluateAll((rows) => rows.map((r) => r.dataset.callId));
+  assert.equal(new Set(ids).size, 100, 'each call once');
+  await clearFaults(env);
+  // A call logged on a ticket: Call back opens the dial screen with its number, contact and
+  // ticket preselected (back home, then R again: the list is read again, shown at once).
+  await app.locator('[data-testid=home-new-call]').click();
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-row]').first().waitFor();
+  // A call whose ticket is still open and its contact's (OQ-29: others resolve anew).
+  const now = await state();
+  const shownIds = await app.locator('[data-testid=recent-row]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.callId)));
+  const rowId = shownIds.find((id) => {
+    const c = now.platform_calls.find((x) => x.id === id);
+    const t = c?.ticket_id && now.tickets.find((x) => x.id === c.ticket_id);
+    return t && ['new', 'open', 'pending', 'hold'].includes(t.status) && t.requester_id === c.contact_id;
+  });
+  assert.ok(rowId, 'a call on an open ticket is listed');
+  const row = app.locator(`[data-testid=recent-row][data-call-id="${rowId}"]`);
+  const logged = now.platform_calls.find((c) => c.id === rowId);
+  assert.equal(await row.locator('[data-testid=recent-ticket]').textContent(), `#${logged.ticket_id}`, 'the ticket the platform knows');
+  const index = await app.locator('[data-testid=recent-row]').evaluateAll((rows, id) => rows.findIndex((r) => r.dataset.callId === id), String(rowId));
+  const again = { call_ids: await app.locator('[data-testid=recent-row]').evaluateAll((rows, i) => rows.slice(i).map((r) => Number(r.dataset.callId)), index) };
+  await app.locator('[data-testid=recent-call-back]').nth(index).focus();
+  const open = { id: logged.ticket_id };
+  // Down moves between the calls; Enter calls back.
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await app.evaluate(() => document.activeElement.closest('li')?.dataset.callId), String(again.call_ids[1]));
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=ticket-id]').waitFor();
+  await eventually(async () => assert.match(await app.locator('[data-testid=ticket-id]').inputValue(), new RegExp(`^#?${open.id}\\b`)), 'the ticket preselected');
+  // Escape: back home.
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=home-nav]').waitFor();
+});
+
+test('the new screens have no accessibility violation, in English and Italian', async () => {
+  const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await clearFaults(env);
+  for (const locale of ['en-US', 'it-IT']) {
+    const { page } = await signedInPage(env, {}, { signIn: false });
+    const { agents } = await api('GET', '/_sandbox/info');
+    const ada = agents.find((a) => a.email === 'ada@sandbox.test');
+    await api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
+    // The workspace and the adapter read the agent's language when they start: started again.
+    await page.reload();
+    await page.evaluate(() => window.sandbox.ready);
+    await page.locator('[data-testid=app-icon]').click();
+    const app = await adapterFrame(page);
+    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+    await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 12 });
+    await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4, transcript: '<b>call me</b>' });
+    await app.locator('[data-testid=voicemail-unread]').waitFor();
+    const report = {};
+    const check = async (name) => {
+      await app.evaluate(axeSource);
+      report[name] = await app.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      await page.locator('[data-testid=popover]').screenshot({ path: join(root, 'target', `history-${locale}-${name}.png`) });
+    };
+    await check('home');
+    await page.keyboard.press('r');
+    await app.locator('[data-testid=recent-row]').first().waitFor();
+    await check('recent');
+    await page.keyboard.press('v');
+    await app.locator('[data-testid=voicemail-row]').waitFor();
+    // Text from the platform is text, never HTML.
+    assert.equal(await app.locator('[data-testid=voicemail-row] b').count(), 0);
+    assert.match(await app.locator('[data-testid=voicemail-row]').textContent(), /<b>call me<\/b>/);
+    await check('voicemail');
+    if (locale === 'it-IT') {
+      const text = await app.locator('[data-testid=voicemail-screen]').innerText();
+      for (const word of ['Recenti', 'Segreteria', 'Richiama', 'Segna come ascoltato', 'Chiudi']) assert.match(text, new RegExp(word), word);
+      assert.doesNotMatch(text, /\b(Recent|Call back|Mark read|Close)\b/, 'no English');
+    }
+    for (const [name, v] of Object.entries(report)) console.log(`axe ${locale} ${name}: ${v.length} violation(s)`);
+    assert.deepEqual(Object.values(report).flat(), [], JSON.stringify(report, null, 1));
+  }
+});
