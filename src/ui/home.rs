@@ -82,6 +82,13 @@ pub fn HomeNav(
         {
             return;
         }
+        // Escape from Recent or Voicemail: home (on the keypad, Escape is the dial screen's).
+        if ev.key() == "Escape" && current != Place::NewCall {
+            ev.prevent_default();
+            Place::NewCall.open(adapter);
+            focus_first(Place::NewCall);
+            return;
+        }
         if let Some(place) = Place::of_key(&ev.key()) {
             ev.prevent_default();
             if place != current {

@@ -172,7 +172,9 @@ pub fn Recent() -> impl IntoView {
                     </li>
                 </Show>
             </ul>
-            <StatusLine/>
+            <div class=style::footer>
+                <StatusLine/>
+            </div>
         </section>
     }
 }

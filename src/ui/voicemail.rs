@@ -59,7 +59,9 @@ pub fn VoicemailScreen() -> impl IntoView {
                     <VoicemailRow vm=vm adapter=adapter/>
                 </For>
             </ul>
-            <StatusLine/>
+            <div class=style::footer>
+                <StatusLine/>
+            </div>
         </section>
     }
 }
