@@ -58,5 +58,8 @@ cargo run -p sandbox --example requests_per_call --locked
 step "requests per session event benchmark (the adapter in the sandbox, headless Chromium)"
 node tests/e2e/bench_events.mjs
 
+step "Recent benchmark: 200 calls in the history, requests and time to paint (the adapter in the sandbox, headless Chromium)"
+node tests/e2e/bench_history.mjs
+
 step "size benchmark"
 scripts/size.sh dist

@@ -1218,3 +1218,15 @@ fn zendesk_refusing_access_pauses_the_write_and_loses_nothing() {
     assert_eq!(report.completed, ["call-1.placed"]);
     assert_eq!(fake.tickets().len(), 1, "written once access is back");
 }
+
+// UPD-15: what the agent did with a voicemail is kept under the voicemail's id, which is the id
+// of the call that left it: it never makes that call look like one this adapter logged (the
+// resume would log an end for it).
+#[test]
+fn a_voicemail_job_is_not_a_job_of_the_call_that_left_it() {
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    assert!(outbox.enqueue("77.vm-read", ended("77", 5)));
+    assert!(!outbox.knows_call(77));
+    assert!(outbox.enqueue("78.ended", ended("78", 5)));
+    assert!(outbox.knows_call(78));
+}

@@ -72,8 +72,11 @@ pub(crate) fn place_as(
                 numbered();
             }
             Err(e) => {
-                b.early.borrow_mut().clear();
                 adapter.call.set(None);
+                // Events that came while the call was being placed belong to no call of the
+                // screen now (a call hung up for a call back, whose end came late): the routing
+                // sends them on (a call's end is logged by the resume).
+                crate::services::events::replay_early(adapter);
                 // A call back placed from Recent, Voicemail or the ended screen has no dial
                 // screen behind it: the home screen shows instead.
                 if adapter.dial.with_untracked(Option::is_some) {

@@ -20,7 +20,7 @@ use domain::{
     call::{CallTicket, JobKey},
     comments::VoicemailAction,
     crm::CrmState,
-    dial::{DialPlan, TicketPlan},
+    dial::{ContactPlan, DialPlan, TicketPlan},
     history::{append_page, merge_voicemail, names_to_fetch, CallbackOf},
     labels::Label,
     rules::Event,
@@ -66,7 +66,12 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
     });
     leptos::task::spawn_local(async move {
         let since = now_ms() - HISTORY_DAYS * 86_400_000;
-        match b.platform.history(since, PAGE, cursor.as_deref()).await {
+        let answer = b.platform.history(since, PAGE, cursor.as_deref()).await;
+        if !b.platform.is_signed_in() {
+            // Signed out meanwhile: the next agent sees none of it.
+            return;
+        }
+        match answer {
             Ok(page) => {
                 let calls = page.recent();
                 let wanted = adapter
@@ -89,6 +94,7 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                 adapter.history.update(|h| {
                     h.loading = false;
                     h.failed = Some(text);
+                    h.failed_more = more;
                 });
             }
         }
@@ -126,7 +132,11 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
         v.failed = None;
     });
     leptos::task::spawn_local(async move {
-        match b.platform.voicemails().await {
+        let answer = b.platform.voicemails().await;
+        if !b.platform.is_signed_in() {
+            return;
+        }
+        match answer {
             Ok(list) => {
                 let wanted: Vec<u64> = adapter.crm.with_untracked(|crm| {
                     let mut ids: Vec<u64> = list
@@ -229,6 +239,7 @@ pub(crate) fn place_callback(
     leptos::task::spawn_local(async move {
         if let Some(old) = hang_up_first {
             if let Err(e) = b.platform.hang_up(old).await {
+                adapter.calling_back.set(None);
                 fail_platform(adapter, &e);
                 return;
             }
@@ -248,6 +259,47 @@ pub(crate) fn place_callback(
             TicketPlan::Existing { id } => Some(id),
             _ => None,
         };
+        // The ticket as it is now, when the cache does not hold it (a voicemail's, usually): the
+        // call's first write checks it is still open before appending (the collision check),
+        // else logs the call on a new ticket of its requester instead of reopening it (OQ-29).
+        if let Some(id) =
+            ticket.filter(|id| adapter.crm.with_untracked(|c| c.ticket(*id).is_none()))
+        {
+            if let Ok(t) = b.zendesk.ticket(id).await {
+                adapter.crm.update(|crm| {
+                    merge(
+                        crm,
+                        CrmState {
+                            contacts: Vec::new(),
+                            tickets: vec![t],
+                        },
+                    )
+                });
+            }
+        }
+        // OQ-29: a ticket no longer open is not appended to (nor reopened): the call is logged
+        // on a new ticket of its requester, as a call with no ticket to append to would be.
+        let mut plan = plan;
+        let closed = ticket.and_then(|id| {
+            adapter.crm.with_untracked(|crm| {
+                crm.ticket(id)
+                    .filter(|t| !t.status.is_open_set())
+                    .map(|t| t.requester_id)
+            })
+        });
+        if let Some(requester) = closed {
+            plan.ticket = TicketPlan::New;
+            if plan.contact == ContactPlan::None {
+                plan.contact = ContactPlan::Existing { id: requester };
+            }
+            adapter.call.update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id.is_none()) {
+                    c.plan = plan.clone();
+                }
+            });
+        }
+        // The voicemail's own ticket takes the note that it was called back (UPD-15), open or not:
+        // a comment does not reopen it.
         calls::place_as(adapter, plan, Some(of), move || {
             replay_early(adapter);
             if let (CallbackOf::Voicemail(vm), Some(ticket), Some(b)) = (of, ticket, backend()) {

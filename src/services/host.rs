@@ -188,6 +188,10 @@ pub(crate) fn session_ended(adapter: Adapter) {
     b.stream.borrow_mut().take();
     b.platform.sign_out();
     crate::services::credential::clear();
+    // The next agent on this computer sees none of this one's calls or voicemails.
+    adapter.agent_name.set(None);
+    adapter.history.set(Default::default());
+    adapter.voicemails.set(Default::default());
     if adapter.screen.get_untracked() != crate::services::live::Screen::SignIn {
         adapter.screen.set(crate::services::live::Screen::SignIn);
     }

@@ -11,7 +11,7 @@ use crate::services::{
 use domain::labels::Label;
 use domain::{
     call::{CallTicket, JobKey},
-    dial::{DialPlan, TicketPlan},
+    dial::{ContactPlan, DialPlan, TicketPlan},
     rules::{decide, Action, Event},
 };
 use leptos::prelude::*;
@@ -47,10 +47,18 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
         return None;
     };
     let read = adapter.crm.with_untracked(|crm| crm.ticket(id).cloned())?;
+    // A call back on a ticket may not name its contact: the new ticket is the requester's.
+    let contact = match plan.contact {
+        ContactPlan::None => ContactPlan::Existing {
+            id: read.requester_id,
+        },
+        ref known => known.clone(),
+    };
     let instead = Event::OutboundPlaced {
         session: session.clone(),
         plan: DialPlan {
             ticket: TicketPlan::New,
+            contact,
             ..plan.clone()
         },
         agent_id: *agent_id,

@@ -56,6 +56,8 @@ pub struct History {
     pub loaded: bool,
     /// Why the last read failed (the list keeps what was read before).
     pub failed: Option<String>,
+    /// True when the read that failed was of the next page (Try again reads it again).
+    pub failed_more: bool,
 }
 
 /// The voicemails as the Voicemail screen shows them.
@@ -129,6 +131,8 @@ pub struct Adapter {
     pub history: RwSignal<History>,
     /// The voicemails (Voicemail, and the unread count on the home screen).
     pub voicemails: RwSignal<Voicemails>,
+    /// The call being hung up for "Hang up and call back" (its button waits meanwhile).
+    pub calling_back: RwSignal<Option<u64>>,
     /// Where intents go out (see [`Adapter::set_effects`]).
     effects: StoredValue<Rc<dyn Effects>, LocalStorage>,
 }
@@ -159,6 +163,7 @@ impl Adapter {
             agent_name: RwSignal::new(None),
             history: RwSignal::new(History::default()),
             voicemails: RwSignal::new(Voicemails::default()),
+            calling_back: RwSignal::new(None),
             effects: StoredValue::new_local(Rc::new(NoEffects)),
         }
     }
@@ -422,17 +427,23 @@ impl Adapter {
         let Some(call) = self.call.get_untracked() else {
             return;
         };
+        // Once per call: a second press while the first hangs up places nothing more.
+        if call.id.is_some() && self.calling_back.get_untracked() == call.id {
+            return;
+        }
         let plan = self
             .crm
             .with_untracked(|crm| callback_plan(&call, crm, &self.context.get_untracked()));
         let (Some(plan), Some(id)) = (plan, call.id) else {
+            // A live call is only called back in one action (its end is logged the usual
+            // way); the button is not offered otherwise.
+            if call.is_live() {
+                return;
+            }
             let contact = match &call.plan.contact {
                 ContactPlan::Existing { id } => Some(*id),
                 _ => call.inbound.as_ref().and_then(|i| i.picked),
             };
-            if call.is_live() {
-                self.hang_up();
-            }
             self.call.set(None);
             self.call_back(&RecentCall {
                 id: call.id.unwrap_or(0),
@@ -449,11 +460,26 @@ impl Adapter {
         // A live call is hung up first; the new call shows once the end is on screen (and
         // logged the usual way).
         let hang_up_first = call.is_live().then_some(id);
-        if hang_up_first.is_none() {
-            self.show_placed(plan.clone());
+        match hang_up_first {
+            Some(id) => self.calling_back.set(Some(id)),
+            None => self.show_placed(plan.clone()),
         }
         self.effects()
             .place_callback(plan, CallbackOf::Call(id), hang_up_first);
+    }
+
+    /// True when "Hang up and call back" can call the live call on screen back in one action
+    /// (its ticket known and open, or no ticket by choice), and is not already doing so.
+    pub fn can_call_back_live(&self) -> bool {
+        let Some(call) = self.call.get() else {
+            return false;
+        };
+        call.is_live()
+            && self.calling_back.get() != call.id
+            && self.crm.with(|crm| {
+                self.context
+                    .with(|ctx| callback_plan(&call, crm, ctx).is_some())
+            })
     }
 
     /// A voicemail's "Call back": the caller, on the voicemail's ticket (OQ-28), at once; without
@@ -500,6 +526,7 @@ impl Adapter {
 
     /// Shows a call placed without the dial screen (a call back) on the in-call screen.
     pub fn show_placed(&self, plan: DialPlan) {
+        self.calling_back.set(None);
         self.placed.update(|p| p.push(plan.clone()));
         self.call.set(Some(ActiveCall::placed(plan)));
         self.banner.set(None);

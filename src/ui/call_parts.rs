@@ -261,7 +261,7 @@ pub fn CallActions(
         </div>
         <div class=style::again>
             // UPD-5: on a call in progress (not one only offered or still dialling).
-            <Show when=move || talking() && has_number()>
+            <Show when=move || talking() && adapter.can_call_back_live()>
                 <button
                     type="button"
                     class=style::secondary

@@ -30,26 +30,45 @@ pub fn duration(s: u64) -> String {
 }
 
 /// When something happened, in the agent's language and time zone: the time for today, the
-/// day and the time before.
+/// day and the time before. The browser's formatters are made once per language and kind (making
+/// one costs far more than using it: a page of 50 calls would pay it 50 times).
 pub fn when(unix_s: i64, language: &str) -> String {
     #[cfg(target_arch = "wasm32")]
     {
+        use std::{cell::RefCell, collections::HashMap};
+        thread_local! {
+            static FORMATS: RefCell<HashMap<(String, bool), js_sys::Function>> =
+                RefCell::new(HashMap::new());
+        }
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_s as f64 * 1000.0));
         let today = js_sys::Date::new_0();
         let same_day = date.get_full_year() == today.get_full_year()
             && date.get_month() == today.get_month()
             && date.get_date() == today.get_date();
-        let options = js_sys::Object::new();
-        let set = |k: &str, v: &str| {
-            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
-        };
-        set("hour", "2-digit");
-        set("minute", "2-digit");
-        if !same_day {
-            set("day", "numeric");
-            set("month", "short");
-        }
-        String::from(date.to_locale_string(language, &options))
+        let format = FORMATS.with(|f| {
+            f.borrow_mut()
+                .entry((language.to_owned(), same_day))
+                .or_insert_with(|| {
+                    let options = js_sys::Object::new();
+                    let set = |k: &str, v: &str| {
+                        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+                    };
+                    set("hour", "2-digit");
+                    set("minute", "2-digit");
+                    if !same_day {
+                        set("day", "numeric");
+                        set("month", "short");
+                    }
+                    let locales = js_sys::Array::of1(&language.into());
+                    js_sys::Intl::DateTimeFormat::new(&locales, &options).format()
+                })
+                .clone()
+        });
+        format
+            .call1(&wasm_bindgen::JsValue::NULL, &date)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -58,21 +77,50 @@ pub fn when(unix_s: i64, language: &str) -> String {
     }
 }
 
+/// A number as the agent reads numbers (national format in their own country), kept once
+/// worked out: a list shows the same numbers again and again, and names replace them as they
+/// arrive.
+fn display_number(number: &str, region: &str) -> String {
+    use std::{cell::RefCell, collections::HashMap};
+    thread_local! {
+        static SHOWN: RefCell<HashMap<(String, String), String>> = RefCell::new(HashMap::new());
+    }
+    SHOWN.with(|shown| {
+        shown
+            .borrow_mut()
+            .entry((number.to_owned(), region.to_owned()))
+            .or_insert_with(|| {
+                domain::phone::parse(number, region)
+                    .map(|p| p.display(region).to_owned())
+                    .unwrap_or_else(|_| number.to_owned())
+            })
+            .clone()
+    })
+}
+
 /// The contact's name when the CRM cache holds it, else the number as the agent reads numbers.
+/// While a contact's name is on its way (one read for the page), the number shows as the
+/// platform gives it: working out the national form of 50 numbers would hold the first paint of
+/// the page back for a text about to be replaced.
 pub fn who(contact: Option<u64>, number: &str, crm: &CrmState, region: &str) -> String {
-    contact
-        .and_then(|id| crm.contact(id))
-        .map(|c| c.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| {
-            domain::phone::parse(number, region)
-                .map(|p| p.display(region).to_owned())
-                .unwrap_or_else(|_| number.to_owned())
-        })
+    match contact.map(|id| crm.contact(id)) {
+        Some(Some(c)) if !c.name.is_empty() => c.name.clone(),
+        // The name is on its way.
+        Some(None) => number.to_owned(),
+        _ => display_number(number, region),
+    }
 }
 
 /// Up and Down on a list move the focus to the same button of the row above or below.
 pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
+    // The recording's controls keep their own arrows (seek, volume).
+    let own_arrows = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "AUDIO" | "INPUT" | "SELECT"));
+    if own_arrows || ev.default_prevented() {
+        return;
+    }
     let step: i32 = match ev.key().as_str() {
         "ArrowDown" => 1,
         "ArrowUp" => -1,
@@ -133,7 +181,7 @@ pub fn Recent() -> impl IntoView {
                         class=style::button
                         data-testid="recent-retry"
                         on:click=move |_| {
-                            let more = history.with_untracked(|h| h.next_cursor.is_some() && !h.calls.is_empty());
+                            let more = history.with_untracked(|h| h.failed_more);
                             if more { adapter.more_recent() } else { adapter.open_recent() }
                         }
                     >
@@ -155,7 +203,7 @@ pub fn Recent() -> impl IntoView {
                 aria-busy=move || history.with(|h| h.loading).to_string()
                 on:keydown=move |ev| move_between_rows(&ev, "recent-call-back")
             >
-                <For each=calls key=|c| c.id let:call>
+                <For each=calls key=|c| (c.id, c.outcome, c.ticket_id) let:call>
                     <RecentRow call=call adapter=adapter/>
                 </For>
                 <Show when=move || history.with(|h| h.next_cursor.is_some())>
@@ -202,16 +250,23 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
         Label::CallBack
     };
     let row_call = call.clone();
+    // The row's words, read once: a page of rows is drawn at once, and the language does not
+    // change under an open list (it is the agent's, fixed at start).
+    let text = |label: Label| {
+        adapter
+            .catalogue
+            .with_untracked(|c| c.get(label).to_owned())
+    };
     view! {
         <li class=style::row data-testid="recent-row" data-call-id=call.id.to_string()>
             <div class=style::what>
                 <p class=style::who data-testid="recent-who">{name}</p>
                 <p class=style::meta>
-                    {word(direction)} " · " {time}
+                    {text(direction)} " · " {time}
                     {talked.map(|t| format!(" · {t}"))}
                     {outcome.map(|o| view! {
                         " · "
-                        <span class=(style::missed, missed) data-testid="recent-outcome">{word(o.label())}</span>
+                        <span class=(style::missed, missed) data-testid="recent-outcome">{text(o.label())}</span>
                     })}
                 </p>
                 {ticket.map(|id| view! {
@@ -219,7 +274,7 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
                         type="button"
                         class=style::link
                         data-testid="recent-ticket"
-                        aria-label=move || format!("{} #{id}", word(Label::OpenTicket)())
+                        aria-label=format!("{} #{id}", text(Label::OpenTicket))
                         on:click=move |_| adapter.open_ticket(id)
                     >
                         {format!("#{id}")}
@@ -233,7 +288,7 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
                     data-testid="recent-call-back"
                     on:click=move |_| adapter.call_back(&row_call)
                 >
-                    {word(callback_label)}
+                    {text(callback_label)}
                 </button>
             </div>
         </li>

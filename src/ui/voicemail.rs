@@ -51,11 +51,7 @@ pub fn VoicemailScreen() -> impl IntoView {
                 data-testid="voicemail-list"
                 on:keydown=move |ev| move_between_rows(&ev, "voicemail-call-back")
             >
-                <For
-                    each=list
-                    key=|v| (v.id, v.read, v.called_back)
-                    let:vm
-                >
+                <For each=list key=|v| v.id let:vm>
                     <VoicemailRow vm=vm adapter=adapter/>
                 </For>
             </ul>
@@ -84,13 +80,26 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
             .with(|c| c.as_ref().is_some_and(|c| c.is_live()))
     };
     let ticket = vm.ticket_id;
-    let unread = !vm.read;
+    // Read follows the platform (here, another agent, an event) without redrawing the row: the
+    // keyboard's place in it stays.
+    let unread = move || {
+        adapter
+            .voicemails
+            .with(|v| v.list.iter().any(|x| x.id == id && !x.read))
+    };
+    let close_ref = NodeRef::<leptos::html::Button>::new();
     let transcript = vm.transcript.clone().filter(|t| !t.is_empty());
     let url = vm.recording_url.clone();
     let row_vm = vm.clone();
     view! {
         <li
-            class=if unread { format!("{} {}", style::row, style::unread) } else { style::row.to_owned() }
+            class=move || {
+                if unread() {
+                    format!("{} {}", style::row, style::unread)
+                } else {
+                    style::row.to_owned()
+                }
+            }
             data-testid="voicemail-row"
             data-voicemail-id=id.to_string()
         >
@@ -98,7 +107,10 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                 <p class=style::who data-testid="voicemail-who">{name}</p>
                 <p class=style::meta>
                     {time} " · " {duration(vm.duration_s)}
-                    {unread.then(|| view! { " · " <span data-testid="voicemail-unread-mark">{word(Label::Unread)}</span> })}
+                    <Show when=unread>
+                        " · "
+                        <span data-testid="voicemail-unread-mark">{word(Label::Unread)}</span>
+                    </Show>
                 </p>
                 {transcript.map(|t| view! {
                     <p class=style::transcript>
@@ -138,22 +150,28 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                 >
                     {word(Label::CallBack)}
                 </button>
-                {unread.then(|| view! {
+                <Show when=unread>
                     <button
                         type="button"
                         class=style::button
                         data-testid="voicemail-read"
-                        prop:disabled=busy
-                        on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Read)
+                        on:click=move |_| {
+                            // The button goes once it is read: the keyboard moves on to Close.
+                            if let Some(close) = close_ref.get_untracked() {
+                                let _ = close.focus();
+                            }
+                            adapter.voicemail_action(id, VoicemailAction::Read)
+                        }
                     >
                         {word(Label::MarkRead)}
                     </button>
-                })}
+                </Show>
                 <button
                     type="button"
                     class=style::button
+                    node_ref=close_ref
                     data-testid="voicemail-close"
-                    prop:disabled=busy
+                    aria-busy=move || busy().to_string()
                     on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Closed)
                 >
                     {word(Label::CloseVoicemail)}

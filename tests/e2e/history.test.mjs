@@ -56,7 +56,8 @@ test('hang up and call back (UPD-5) and Callback after a short call (UPD-6) land
     assert.ok(t, 'the first call is logged');
     return t;
   }, 'the first call on its ticket');
-  await app.locator('[data-testid=hangup-callback-button]').click();
+  // Pressed twice at once (an impatient agent): one call back.
+  await app.locator('[data-testid=hangup-callback-button]').evaluate((b) => { b.click(); b.click(); });
   await eventually(async () => assert.ok((await state()).platform_calls.at(-1).id !== first.id), 'the call back placed');
   await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
   const s = await state();
@@ -65,6 +66,8 @@ test('hang up and call back (UPD-5) and Callback after a short call (UPD-6) land
   assert.equal(s.platform_calls.find((c) => c.id === first.id).status, 'ended', 'the first call was hung up');
   assert.equal(second.customer_number, first.customer_number, 'the same number');
   assert.deepEqual(second.callback_of, { call: first.id }, 'the platform knows what it calls back');
+  await sleep(500);
+  assert.equal((await state()).platform_calls.filter((c) => c.callback_of?.call === first.id).length, 1, 'one call back');
   // UPD-6: the customer hangs up after a few seconds: Callback is offered, and lands on the same
   // ticket too; by keyboard (the focus is on New call after the end: Tab reaches Callback).
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: second.id });
@@ -140,6 +143,27 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
   }, 'the UPD-15 comments');
   await sleep(1_000);
   assert.equal(count(await bodies(vm.ticket_id), /^Voicemail (read|closed)/), 2, 'still once each');
+  // A voicemail whose ticket was solved in Zendesk meanwhile (OQ-29): called back, the call is
+  // logged on a new ticket of the caller's, and the solved one is not reopened.
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 3 });
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=home-voicemail]').click();
+  await app.locator('[data-testid=voicemail-row]').first().waitFor();
+  const vm3 = (await state()).voicemails.at(-1);
+  await api('PUT', `/api/v2/tickets/${vm3.ticket_id}.json`, { ticket: { status: 'solved' } });
+  await app.locator(`[data-testid=voicemail-row][data-voicemail-id="${vm3.id}"] [data-testid=voicemail-call-back]`).click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const call3 = (await state()).platform_calls.at(-1);
+  assert.deepEqual(call3.callback_of, { voicemail: vm3.id });
+  await app.locator('[data-testid=hangup-button]').click();
+  await eventually(async () => {
+    const s = await state();
+    assert.equal(s.tickets.find((t) => t.id === vm3.ticket_id).status, 'solved', 'not reopened');
+    const logged = s.tickets.find((t) => t.comments.some((c) => new RegExp(`Call ID: ${call3.id}(\\n|$)`).test(c.body ?? '')));
+    assert.ok(logged && logged.id !== vm3.ticket_id, 'the call on a new ticket');
+    assert.equal(logged.requester_id, vm3.contact_id, 'the caller\'s');
+    assert.equal(count(await bodies(vm3.ticket_id), /^Voicemail called back\nAgent: /), 1, 'the voicemail\'s ticket says it was called back');
+  }, 'a solved voicemail ticket called back');
 });
 
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {

@@ -531,7 +531,13 @@ impl<S: Store> Outbox<S> {
 
     /// True when any job of call `call` is queued or was finished recently.
     pub fn knows_call(&self, call: u64) -> bool {
-        let of_call = |key: &str| JobKey::parse(key).is_some_and(|k| k.call == call);
+        // A voicemail's jobs carry the id of the call that left it, which is no call of this
+        // adapter's.
+        let of_call = |key: &str| {
+            JobKey::parse(key).is_some_and(|k| {
+                k.call == call && !matches!(k.stage, domain::call::Stage::Voicemail(_))
+            })
+        };
         let state = self.state.borrow();
         state.jobs.iter().any(|j| of_call(&j.key)) || state.finished.iter().any(|k| of_call(k))
     }
