@@ -133,7 +133,7 @@ pub fn HomeNav(
     };
     view! {
         <nav class=style::nav aria-label=word(Label::HomeKeys) data-testid="home-nav">
-            {tab(Place::NewCall, Label::NewCall, "home-new-call")}
+            {tab(Place::NewCall, Label::NavNewCall, "home-new-call")}
             {tab(Place::Recent, Label::Recent, "home-recent")}
             {tab(Place::Voicemail, Label::Voicemails, "home-voicemail")}
         </nav>

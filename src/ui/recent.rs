@@ -159,6 +159,41 @@ pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
     let _ = items[next].focus();
 }
 
+/// Once a list has rows, the keyboard starts on the first one when it has no better place (the
+/// page, the heading focused while the list was read, a Try again that went away).
+pub fn focus_rows_when_shown(has_rows: impl Fn() -> bool + 'static, testid: &'static str) {
+    Effect::new(move |_| {
+        if !has_rows() {
+            return;
+        }
+        request_animation_frame(move || {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let lost = doc.active_element().is_none_or(|a| {
+                a.tag_name() == "BODY"
+                    || a.get_attribute("data-testid")
+                        .is_some_and(|t| t.ends_with("-title"))
+            });
+            if !lost {
+                return;
+            }
+            if let Ok(Some(el)) = doc.query_selector(&format!("[data-testid={testid}]")) {
+                if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    });
+}
+
+/// Up and Down anywhere on a list's screen (but in a field or the recording's controls) move
+/// between its rows.
+pub fn arrows_between_rows(testid: &'static str) {
+    let keydown = window_event_listener(ev::keydown, move |ev| move_between_rows(&ev, testid));
+    on_cleanup(move || keydown.remove());
+}
+
 /// The Recent screen.
 #[component]
 pub fn Recent() -> impl IntoView {
@@ -167,6 +202,11 @@ pub fn Recent() -> impl IntoView {
     let calls = move || history.with(|h| h.calls.clone());
     let empty = move || history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none());
     let first_load = move || history.with(|h| h.loading && h.calls.is_empty());
+    focus_rows_when_shown(
+        move || history.with(|h| !h.calls.is_empty()),
+        "recent-call-back",
+    );
+    arrows_between_rows("recent-call-back");
     view! {
         <section class=style::screen aria-labelledby="recent-title" data-testid="recent-screen">
             <HomeNav current=Place::Recent/>
@@ -201,7 +241,6 @@ pub fn Recent() -> impl IntoView {
                 class=style::list
                 data-testid="recent-list"
                 aria-busy=move || history.with(|h| h.loading).to_string()
-                on:keydown=move |ev| move_between_rows(&ev, "recent-call-back")
             >
                 <For each=calls key=|c| (c.id, c.outcome, c.ticket_id) let:call>
                     <RecentRow call=call adapter=adapter/>

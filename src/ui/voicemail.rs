@@ -6,7 +6,7 @@ use crate::{
     services::live::{use_adapter, Adapter},
     ui::{
         home::{HomeNav, Place, StatusLine},
-        recent::{duration, move_between_rows, style, when, who},
+        recent::{arrows_between_rows, duration, focus_rows_when_shown, style, when, who},
         word,
     },
 };
@@ -21,6 +21,11 @@ pub fn VoicemailScreen() -> impl IntoView {
     let list = move || vms.with(|v| v.list.clone());
     let empty = move || vms.with(|v| v.loaded && v.list.is_empty() && !v.loading);
     let first_load = move || vms.with(|v| v.loading && v.list.is_empty());
+    focus_rows_when_shown(
+        move || vms.with(|v| !v.list.is_empty()),
+        "voicemail-call-back",
+    );
+    arrows_between_rows("voicemail-call-back");
     view! {
         <section class=style::screen aria-labelledby="voicemail-title" data-testid="voicemail-screen">
             <HomeNav current=Place::Voicemail/>
@@ -49,7 +54,6 @@ pub fn VoicemailScreen() -> impl IntoView {
             <ul
                 class=style::list
                 data-testid="voicemail-list"
-                on:keydown=move |ev| move_between_rows(&ev, "voicemail-call-back")
             >
                 <For each=list key=|v| v.id let:vm>
                     <VoicemailRow vm=vm adapter=adapter/>
