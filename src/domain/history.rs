@@ -89,14 +89,11 @@ impl RecentCall {
     }
 }
 
-/// The contacts of `calls` whose names the CRM cache does not hold: what one batched read
-/// fetches for the Recent screen (in first-seen order, each once).
-pub fn names_to_fetch<'a>(
-    calls: impl IntoIterator<Item = &'a RecentCall>,
-    crm: &CrmState,
-) -> Vec<u64> {
+/// The contacts named (calls' or voicemails' `contact_id`) whose names the CRM cache does not
+/// hold: what one batched read fetches for Recent or Voicemail (in first-seen order, each once).
+pub fn names_to_fetch(contacts: impl IntoIterator<Item = Option<u64>>, crm: &CrmState) -> Vec<u64> {
     let mut ids = Vec::new();
-    for id in calls.into_iter().filter_map(|c| c.contact_id) {
+    for id in contacts.into_iter().flatten() {
         if crm.contact(id).is_none() && !ids.contains(&id) {
             ids.push(id);
         }

@@ -31,8 +31,8 @@ use std::rc::Rc;
 /// How far back Recent looks.
 pub(crate) const HISTORY_DAYS: i64 = 3;
 
-/// Calls per page of Recent.
-pub(crate) const PAGE: u32 = 50;
+/// Calls per page of Recent: five screens of the popover, drawn in one frame or two.
+pub(crate) const PAGE: u32 = 25;
 
 /// How long a "Hang up and call back" waits for the end of the call on screen before it places
 /// the new one anyway (the end is then logged by the resume, as for any call not on screen).
@@ -76,7 +76,7 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                 let calls = page.recent();
                 let wanted = adapter
                     .crm
-                    .with_untracked(|crm| names_to_fetch(&calls, crm));
+                    .with_untracked(|crm| names_to_fetch(calls.iter().map(|c| c.contact_id), crm));
                 adapter.history.update(|h| {
                     if more {
                         append_page(&mut h.calls, calls);
@@ -102,7 +102,7 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
 }
 
 /// The names of the listed contacts the CRM cache lacks, in one `show_many` (a page holds at
-/// most 50 calls, so at most 50 contacts). A failed read leaves the numbers shown.
+/// most 25 calls, so at most 25 contacts). A failed read leaves the numbers shown.
 async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
     if ids.is_empty() {
         return;
@@ -138,15 +138,9 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
         }
         match answer {
             Ok(list) => {
-                let wanted: Vec<u64> = adapter.crm.with_untracked(|crm| {
-                    let mut ids: Vec<u64> = list
-                        .iter()
-                        .filter_map(|v| v.contact_id)
-                        .filter(|id| crm.contact(*id).is_none())
-                        .collect();
-                    ids.dedup();
-                    ids
-                });
+                let wanted = adapter
+                    .crm
+                    .with_untracked(|crm| names_to_fetch(list.iter().map(|v| v.contact_id), crm));
                 adapter.voicemails.update(|v| {
                     v.list.clear();
                     for vm in list {

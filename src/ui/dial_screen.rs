@@ -209,7 +209,7 @@ pub fn DialScreen() -> impl IntoView {
             <Show when=move || home.get()>
                 <HomeNav current=Place::NewCall/>
             </Show>
-            <h1 id="dial-title" class=style::visually_hidden>{word(Label::OutboundCallTitle)}</h1>
+            <h1 id="dial-title" class=crate::ui::a11y::style::visually_hidden>{word(Label::OutboundCallTitle)}</h1>
             <ErrorBanner/>
             <Selectors view=view/>
             <NumberRow view=view/>
@@ -464,7 +464,7 @@ fn NumberRow(
             <Show when=move || adapter.keypad_open.get()>
                 <CountryPicker/>
             </Show>
-            <label class=style::visually_hidden for="dial-number">{word(Label::PhoneNumber)}</label>
+            <label class=crate::ui::a11y::style::visually_hidden for="dial-number">{word(Label::PhoneNumber)}</label>
             <input
                 id="dial-number"
                 node_ref=input_ref

@@ -121,7 +121,7 @@ pub fn HomeNav(
                         view! {
                             <Show when=move || { count() > 0 }>
                                 <span class=style::badge data-testid="voicemail-unread">
-                                    <span class=style::visually_hidden>{word(Label::Unread)} ": "</span>
+                                    <span class=crate::ui::a11y::style::visually_hidden>{word(Label::Unread)} ": "</span>
                                     {count}
                                 </span>
                             </Show>

@@ -16,6 +16,11 @@ pub mod recent;
 pub mod sign_in;
 pub mod voicemail;
 
+/// Classes every component may use (text for screen readers only).
+pub mod a11y {
+    stylance::import_crate_style!(pub style, "src/ui/a11y.module.css");
+}
+
 use crate::services::live::Adapter;
 use domain::labels::Label;
 use leptos::prelude::*;

@@ -194,49 +194,98 @@ pub fn arrows_between_rows(testid: &'static str) {
     on_cleanup(move || keydown.remove());
 }
 
+/// What Recent and Voicemail share above their list: the home row, the heading, a failed read
+/// with Try again, "Loading…" while the first read runs, and the words for an empty list; the
+/// keyboard lands on the first row's `{prefix}-call-back` once rows are there, and Up and Down
+/// move between rows.
+#[component]
+pub fn ListTop(
+    /// Which place this is.
+    place: Place,
+    /// The heading.
+    title: Label,
+    /// The test ids' prefix (`recent`, `voicemail`).
+    prefix: &'static str,
+    /// Why the last read failed.
+    #[prop(into)]
+    failed: Signal<Option<String>>,
+    /// True while the first read runs.
+    #[prop(into)]
+    first_load: Signal<bool>,
+    /// True when the list is read and empty.
+    #[prop(into)]
+    empty: Signal<bool>,
+    /// What an empty list says.
+    empty_label: Label,
+    /// True when the list has rows.
+    #[prop(into)]
+    has_rows: Signal<bool>,
+    /// Try again.
+    retry: Callback<()>,
+) -> impl IntoView {
+    let row_action = match prefix {
+        "recent" => "recent-call-back",
+        _ => "voicemail-call-back",
+    };
+    focus_rows_when_shown(move || has_rows.get(), row_action);
+    arrows_between_rows(row_action);
+    let title_id = format!("{prefix}-title");
+    view! {
+        <HomeNav current=place/>
+        <h1 class=style::title id=title_id.clone() tabindex="-1" data-testid=title_id>
+            {word(title)}
+        </h1>
+        <Show when=move || failed.with(Option::is_some)>
+            <div class=style::error role="alert" data-testid=format!("{prefix}-error")>
+                <p>{move || failed.get().unwrap_or_default()}</p>
+                <button
+                    type="button"
+                    class=style::button
+                    data-testid=format!("{prefix}-retry")
+                    on:click=move |_| retry.run(())
+                >
+                    {word(Label::TryAgain)}
+                </button>
+            </div>
+        </Show>
+        <Show when=move || first_load.get()>
+            <p class=style::notice role="status" aria-busy="true" data-testid=format!("{prefix}-loading")>
+                {word(Label::Loading)}
+            </p>
+        </Show>
+        <Show when=move || empty.get()>
+            <p class=style::notice data-testid=format!("{prefix}-empty")>{word(empty_label)}</p>
+        </Show>
+    }
+}
+
 /// The Recent screen.
 #[component]
 pub fn Recent() -> impl IntoView {
     let adapter = use_adapter();
     let history = adapter.history;
     let calls = move || history.with(|h| h.calls.clone());
-    let empty = move || history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none());
-    let first_load = move || history.with(|h| h.loading && h.calls.is_empty());
-    focus_rows_when_shown(
-        move || history.with(|h| !h.calls.is_empty()),
-        "recent-call-back",
-    );
-    arrows_between_rows("recent-call-back");
     view! {
         <section class=style::screen aria-labelledby="recent-title" data-testid="recent-screen">
-            <HomeNav current=Place::Recent/>
-            <h1 class=style::title id="recent-title" tabindex="-1" data-testid="recent-title">
-                {word(Label::Recent)}
-            </h1>
-            <Show when=move || history.with(|h| h.failed.is_some())>
-                <div class=style::error role="alert" data-testid="recent-error">
-                    <p>{move || history.with(|h| h.failed.clone().unwrap_or_default())}</p>
-                    <button
-                        type="button"
-                        class=style::button
-                        data-testid="recent-retry"
-                        on:click=move |_| {
-                            let more = history.with_untracked(|h| h.failed_more);
-                            if more { adapter.more_recent() } else { adapter.open_recent() }
-                        }
-                    >
-                        {word(Label::TryAgain)}
-                    </button>
-                </div>
-            </Show>
-            <Show when=first_load>
-                <p class=style::notice role="status" aria-busy="true" data-testid="recent-loading">
-                    {word(Label::Loading)}
-                </p>
-            </Show>
-            <Show when=empty>
-                <p class=style::notice data-testid="recent-empty">{word(Label::NoRecentCalls)}</p>
-            </Show>
+            <ListTop
+                place=Place::Recent
+                title=Label::Recent
+                prefix="recent"
+                failed=Signal::derive(move || history.with(|h| h.failed.clone()))
+                first_load=Signal::derive(move || history.with(|h| h.loading && h.calls.is_empty()))
+                empty=Signal::derive(move || {
+                    history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none())
+                })
+                empty_label=Label::NoRecentCalls
+                has_rows=Signal::derive(move || history.with(|h| !h.calls.is_empty()))
+                retry=Callback::new(move |()| {
+                    if history.with_untracked(|h| h.failed_more) {
+                        adapter.more_recent()
+                    } else {
+                        adapter.open_recent()
+                    }
+                })
+            />
             <ul
                 class=style::list
                 data-testid="recent-list"

@@ -5,8 +5,8 @@
 use crate::{
     services::live::{use_adapter, Adapter},
     ui::{
-        home::{HomeNav, Place, StatusLine},
-        recent::{arrows_between_rows, duration, focus_rows_when_shown, style, when, who},
+        home::{Place, StatusLine},
+        recent::{duration, style, when, who, ListTop},
         word,
     },
 };
@@ -19,38 +19,19 @@ pub fn VoicemailScreen() -> impl IntoView {
     let adapter = use_adapter();
     let vms = adapter.voicemails;
     let list = move || vms.with(|v| v.list.clone());
-    let empty = move || vms.with(|v| v.loaded && v.list.is_empty() && !v.loading);
-    let first_load = move || vms.with(|v| v.loading && v.list.is_empty());
-    focus_rows_when_shown(
-        move || vms.with(|v| !v.list.is_empty()),
-        "voicemail-call-back",
-    );
-    arrows_between_rows("voicemail-call-back");
     view! {
         <section class=style::screen aria-labelledby="voicemail-title" data-testid="voicemail-screen">
-            <HomeNav current=Place::Voicemail/>
-            <h1 class=style::title id="voicemail-title" tabindex="-1" data-testid="voicemail-title">
-                {word(Label::Voicemails)}
-            </h1>
-            <Show when=move || vms.with(|v| v.failed.is_some())>
-                <div class=style::error role="alert" data-testid="voicemail-error">
-                    <p>{move || vms.with(|v| v.failed.clone().unwrap_or_default())}</p>
-                    <button
-                        type="button"
-                        class=style::button
-                        data-testid="voicemail-retry"
-                        on:click=move |_| adapter.open_voicemails()
-                    >
-                        {word(Label::TryAgain)}
-                    </button>
-                </div>
-            </Show>
-            <Show when=first_load>
-                <p class=style::notice role="status" aria-busy="true">{word(Label::Loading)}</p>
-            </Show>
-            <Show when=empty>
-                <p class=style::notice data-testid="voicemail-empty">{word(Label::NoVoicemails)}</p>
-            </Show>
+            <ListTop
+                place=Place::Voicemail
+                title=Label::Voicemails
+                prefix="voicemail"
+                failed=Signal::derive(move || vms.with(|v| v.failed.clone()))
+                first_load=Signal::derive(move || vms.with(|v| v.loading && v.list.is_empty()))
+                empty=Signal::derive(move || vms.with(|v| v.loaded && v.list.is_empty() && !v.loading))
+                empty_label=Label::NoVoicemails
+                has_rows=Signal::derive(move || vms.with(|v| !v.list.is_empty()))
+                retry=Callback::new(move |()| adapter.open_voicemails())
+            />
             <ul
                 class=style::list
                 data-testid="voicemail-list"
@@ -118,7 +99,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                 </p>
                 {transcript.map(|t| view! {
                     <p class=style::transcript>
-                        <span class=style::visually_hidden>{word(Label::Transcript)} ": "</span>
+                        <span class=crate::ui::a11y::style::visually_hidden>{word(Label::Transcript)} ": "</span>
                         {t}
                     </p>
                 })}

@@ -206,7 +206,10 @@ fn pages_and_names() {
         id: 5,
         ..Default::default()
     });
-    assert_eq!(names_to_fetch(&listed, &crm), [6]);
+    assert_eq!(
+        names_to_fetch(listed.iter().map(|c| c.contact_id), &crm),
+        [6]
+    );
 }
 
 fn vm(id: u64, at: &str) -> Voicemail {
