@@ -3,9 +3,9 @@
 //! place (UPD-5, UPD-6, UPD-15, OQ-28, OQ-29).
 
 use crate::{
-    call::{ActiveCall, CallPhase, Dialout},
+    call::{dialout, ActiveCall, CallPhase, Dialout},
     crm::CrmState,
-    dial::{default_outbound, ContactPlan, DialContext, DialPlan, EntryPoint, TicketPlan},
+    dial::{default_outbound, ContactPlan, DialContext, DialPlan, TicketPlan},
     labels::Label,
 };
 use serde::{Deserialize, Serialize};
@@ -74,18 +74,8 @@ impl RecentCall {
     /// call's ticket preselected, resolved by the settings like any dial screen (the agent can
     /// still change them); with no contact, the number typed on the keypad.
     pub fn call_back(&self) -> Dialout {
-        match (self.contact_id, self.ticket_id) {
-            (Some(user_id), Some(ticket_id)) => Dialout::Open(EntryPoint::Ticket {
-                number: self.number.clone(),
-                user_id,
-                ticket_id,
-            }),
-            (Some(user_id), None) => Dialout::Open(EntryPoint::Contact {
-                number: self.number.clone(),
-                user_id,
-            }),
-            (None, _) => Dialout::Typed(Some(self.number.clone())),
-        }
+        // As a click-to-call with these fields would.
+        dialout(Some(self.number.clone()), self.contact_id, self.ticket_id)
     }
 }
 

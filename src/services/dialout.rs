@@ -9,11 +9,7 @@ use crate::{
     },
     zaf::VoiceDialout,
 };
-use domain::{
-    call::{dialout, Dialout},
-    dial::EntryPoint,
-    labels::Label,
-};
+use domain::{call::dialout, labels::Label};
 use leptos::prelude::*;
 
 /// Click-to-call (FLOW-2, FLOW-4, FLOW-9): served in the tab where the agent clicked (Zendesk
@@ -32,16 +28,6 @@ pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
         show_popover();
         return;
     }
-    match dialout(d.number, d.user_id, d.ticket_id) {
-        Dialout::Open(entry) => adapter.open_dial(entry),
-        Dialout::Typed(number) => {
-            // As if typed, with the choices in view.
-            adapter.open_dial(EntryPoint::Keypad);
-            if let Some(n) = number {
-                adapter.edit(|s| s.set_number(&n));
-                adapter.keypad_open.set(false);
-            }
-        }
-    }
+    adapter.open_dialout(dialout(d.number, d.user_id, d.ticket_id));
     show_popover();
 }

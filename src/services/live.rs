@@ -9,7 +9,7 @@ use super::{
 };
 pub use domain::call::{ActiveCall, CallPhase, Inbound};
 use domain::{
-    call::Dialout,
+    call::{dialout, Dialout},
     comments::VoicemailAction,
     crm::CrmState,
     dial::{
@@ -409,12 +409,19 @@ impl Adapter {
     /// Recent's "Call back": the dial screen with the number, the contact and the call's
     /// ticket preselected.
     pub fn call_back(&self, call: &RecentCall) {
-        match call.call_back() {
+        self.open_dialout(call.call_back());
+    }
+
+    /// Opens the dial screen a click-to-call (or a call back) asks for: an entry point, or a
+    /// number as if typed, with the choices in view.
+    pub fn open_dialout(&self, dialout: Dialout) {
+        match dialout {
             Dialout::Open(entry) => self.open_dial(entry),
             Dialout::Typed(number) => {
                 self.open_dial(EntryPoint::Keypad);
                 if let Some(number) = number {
                     self.edit(|d| d.set_number(&number));
+                    self.keypad_open.set(false);
                 }
             }
         }
@@ -445,16 +452,7 @@ impl Adapter {
                 _ => call.inbound.as_ref().and_then(|i| i.picked),
             };
             self.call.set(None);
-            self.call_back(&RecentCall {
-                id: call.id.unwrap_or(0),
-                inbound: call.inbound.is_some(),
-                number: call.plan.to.clone(),
-                contact_id: contact,
-                ticket_id: None,
-                started_s: 0,
-                talked_s: 0,
-                outcome: None,
-            });
+            self.open_dialout(dialout(Some(call.plan.to.clone()), contact, None));
             return;
         };
         // A live call is hung up first; the new call shows once the end is on screen (and
@@ -497,16 +495,7 @@ impl Adapter {
                 self.effects()
                     .place_callback(plan, CallbackOf::Voicemail(vm.id), None);
             }
-            None => self.call_back(&RecentCall {
-                id: vm.id,
-                inbound: true,
-                number: vm.from.clone(),
-                contact_id: vm.contact_id,
-                ticket_id: None,
-                started_s: 0,
-                talked_s: 0,
-                outcome: None,
-            }),
+            None => self.open_dialout(dialout(Some(vm.from.clone()), vm.contact_id, None)),
         }
     }
 
