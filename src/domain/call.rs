@@ -80,6 +80,10 @@ pub enum Stage {
     /// What the agent did with the voicemail the call left (UPD-15): `vm-read`, `vm-closed`,
     /// `vm-called-back`.
     Voicemail(VoicemailAction),
+    /// A chat taken by the agent (its first job: contact, ticket, standard data): `chat`.
+    ChatAssigned,
+    /// A chat's end (its transcript, the end fields): `chat-end`.
+    ChatEnded,
 }
 
 impl Stage {
@@ -93,6 +97,8 @@ impl Stage {
             Stage::Voicemail(VoicemailAction::Read) => Some("vm-read"),
             Stage::Voicemail(VoicemailAction::Closed) => Some("vm-closed"),
             Stage::Voicemail(VoicemailAction::CalledBack) => Some("vm-called-back"),
+            Stage::ChatAssigned => Some("chat"),
+            Stage::ChatEnded => Some("chat-end"),
             Stage::Event(_) => None,
         }
     }
@@ -162,6 +168,8 @@ impl JobKey {
                 Stage::Voicemail(VoicemailAction::Read),
                 Stage::Voicemail(VoicemailAction::Closed),
                 Stage::Voicemail(VoicemailAction::CalledBack),
+                Stage::ChatAssigned,
+                Stage::ChatEnded,
             ]
             .into_iter()
             .find(|s| s.as_str() == Some(stage))
@@ -179,6 +187,27 @@ impl JobKey {
             call: voicemail,
             stage: Stage::Voicemail(action),
         }
+    }
+
+    /// The job that logs chat `chat` first (contact, ticket, standard data).
+    pub fn chat(chat: u64) -> Self {
+        Self {
+            call: chat,
+            stage: Stage::ChatAssigned,
+        }
+    }
+
+    /// The job that writes chat `chat`'s transcript at its end.
+    pub fn chat_ended(chat: u64) -> Self {
+        Self {
+            call: chat,
+            stage: Stage::ChatEnded,
+        }
+    }
+
+    /// True for a job of a chat (its id is a chat's, not a call's).
+    pub fn is_chat(&self) -> bool {
+        matches!(self.stage, Stage::ChatAssigned | Stage::ChatEnded)
     }
 
     /// True for the job that logs the call first (the one that creates its ticket).

@@ -348,6 +348,62 @@ pub enum Label {
     HomeKeys,
     /// Voicemail: the platform's transcript.
     Transcript,
+    /// The heading of a chat's transcript comment.
+    ChatTranscript,
+    /// After the transcript heading: the times are UTC.
+    TimesInUtc,
+    /// A transcript of a chat without messages.
+    NoMessages,
+    /// A web chat's customer who gave no name.
+    WebVisitor,
+    /// A mobile chat's customer who gave no name.
+    MobileVisitor,
+    /// The composer refuses an empty message.
+    MessageEmpty,
+    /// The composer refuses a message over the platform's limit.
+    MessageTooLong,
+    /// The offer of a chat: its heading.
+    NewChat,
+    /// The offer of a chat: take it.
+    Accept,
+    /// A chat: end it.
+    EndChat,
+    /// A chat the agent ended.
+    ChatEndedByAgent,
+    /// A chat the customer left.
+    CustomerLeft,
+    /// The composer's button.
+    Send,
+    /// A message that failed: send it again.
+    SendAgain,
+    /// A message that failed to send.
+    NotSent,
+    /// A message on its way.
+    Sending,
+    /// A message the platform has.
+    Delivered,
+    /// After the customer's name: they are typing.
+    IsTyping,
+    /// The composer's label.
+    WriteMessage,
+    /// The composer's hint.
+    ComposerKeys,
+    /// The row of session tabs.
+    Sessions,
+    /// The platform refused a chat action.
+    ChatFailed,
+    /// A chat offered no more (taken, ended or transferred).
+    ChatTakenElsewhere,
+    /// The chat was transferred to another agent.
+    ChatTransferredAway,
+    /// Closes an ended chat's tab.
+    Close,
+    /// The agent's own messages.
+    You,
+    /// The tab of the call.
+    SessionCall,
+    /// The agent has as many chats as the platform allows.
+    ChatsAtLimit,
 }
 
 impl Label {
@@ -522,6 +578,34 @@ impl Label {
             SignedInAs,
             HomeKeys,
             Transcript,
+            ChatTranscript,
+            TimesInUtc,
+            NoMessages,
+            WebVisitor,
+            MobileVisitor,
+            MessageEmpty,
+            MessageTooLong,
+            NewChat,
+            Accept,
+            EndChat,
+            ChatEndedByAgent,
+            CustomerLeft,
+            Send,
+            SendAgain,
+            NotSent,
+            Sending,
+            Delivered,
+            IsTyping,
+            WriteMessage,
+            ComposerKeys,
+            Sessions,
+            ChatFailed,
+            ChatTakenElsewhere,
+            ChatTransferredAway,
+            Close,
+            You,
+            SessionCall,
+            ChatsAtLimit,
         ]
     };
 
@@ -696,6 +780,34 @@ impl Label {
             SignedInAs => "Signed in as",
             HomeKeys => "Keys: N new call, R recent, V voicemail.",
             Transcript => "Transcript",
+            ChatTranscript => "Chat transcript",
+            TimesInUtc => "times UTC",
+            NoMessages => "No messages.",
+            WebVisitor => "Web visitor",
+            MobileVisitor => "Mobile visitor",
+            MessageEmpty => "Write a message first.",
+            MessageTooLong => "The message is too long (4000 characters at most).",
+            NewChat => "New chat",
+            Accept => "Accept",
+            EndChat => "End chat",
+            ChatEndedByAgent => "Chat ended",
+            CustomerLeft => "The customer left the chat",
+            Send => "Send",
+            SendAgain => "Send again",
+            NotSent => "Not sent",
+            Sending => "Sending…",
+            Delivered => "Delivered",
+            IsTyping => "is typing…",
+            WriteMessage => "Message",
+            ComposerKeys => "Enter sends, Shift+Enter starts a new line.",
+            Sessions => "Sessions",
+            ChatFailed => "The chat could not be updated.",
+            ChatTakenElsewhere => "This chat is no longer offered to you.",
+            ChatTransferredAway => "Chat transferred to",
+            Close => "Close",
+            You => "You",
+            SessionCall => "Call",
+            ChatsAtLimit => "You have as many chats as you can take.",
         }
     }
 }
@@ -989,6 +1101,34 @@ mod tests {
             SignedInAs => 164,
             HomeKeys => 165,
             Transcript => 166,
+            ChatTranscript => 167,
+            TimesInUtc => 168,
+            NoMessages => 169,
+            WebVisitor => 170,
+            MobileVisitor => 171,
+            MessageEmpty => 172,
+            MessageTooLong => 173,
+            NewChat => 174,
+            Accept => 175,
+            EndChat => 176,
+            ChatEndedByAgent => 177,
+            CustomerLeft => 178,
+            Send => 179,
+            SendAgain => 180,
+            NotSent => 181,
+            Sending => 182,
+            Delivered => 183,
+            IsTyping => 184,
+            WriteMessage => 185,
+            ComposerKeys => 186,
+            Sessions => 187,
+            ChatFailed => 188,
+            ChatTakenElsewhere => 189,
+            ChatTransferredAway => 190,
+            Close => 191,
+            You => 192,
+            SessionCall => 193,
+            ChatsAtLimit => 194,
         }
     }
 

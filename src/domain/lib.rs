@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod call;
+pub mod chat;
 pub mod comments;
 pub mod crm;
 pub mod dial;

@@ -246,6 +246,16 @@ pub enum Event {
         #[serde(default)]
         call: CallLine,
     },
+    /// A chat ended: its transcript (one comment, [`crate::chat::transcript`]), then the
+    /// session fields filled at the end (FIELD-6 …).
+    ChatEnded {
+        /// Session.
+        session: Session,
+        /// Its ticket.
+        ticket_id: u64,
+        /// The transcript comment.
+        transcript: String,
+    },
     /// UPD-9.
     Transferred {
         /// Ticket.
@@ -475,6 +485,26 @@ pub fn decide(event: &Event, crm: &CrmState, ctx: &RuleContext, cat: &Catalogue)
                 }
             }
             // FIELD-1, FIELD-3, FIELD-6 … FIELD-12.
+            if ctx.settings.developer.custom_fields_created {
+                let f = fields::end_fields(&session.facts, &ctx.field_ids);
+                if !f.is_empty() {
+                    out.push(Action::SetCustomFields {
+                        ticket: t,
+                        fields: f,
+                    });
+                }
+            }
+        }
+        Event::ChatEnded {
+            session,
+            ticket_id,
+            transcript,
+        } => {
+            let t = TicketRef::Existing(crm.surviving_ticket(*ticket_id));
+            out.push(Action::AddComment {
+                ticket: t,
+                body: transcript.clone(),
+            });
             if ctx.settings.developer.custom_fields_created {
                 let f = fields::end_fields(&session.facts, &ctx.field_ids);
                 if !f.is_empty() {

@@ -532,10 +532,12 @@ impl<S: Store> Outbox<S> {
     /// True when any job of call `call` is queued or was finished recently.
     pub fn knows_call(&self, call: u64) -> bool {
         // A voicemail's jobs carry the id of the call that left it, which is no call of this
-        // adapter's.
+        // adapter's; a chat's carry a chat's id.
         let of_call = |key: &str| {
             JobKey::parse(key).is_some_and(|k| {
-                k.call == call && !matches!(k.stage, domain::call::Stage::Voicemail(_))
+                k.call == call
+                    && !k.is_chat()
+                    && !matches!(k.stage, domain::call::Stage::Voicemail(_))
             })
         };
         let state = self.state.borrow();

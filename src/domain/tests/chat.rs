@@ -1,0 +1,231 @@
+//! Customer chats (`domain::chat`): messages in order once, the agent's messages on their way,
+//! the session the rules see, the transcript written at the end, and the tabs' keys.
+
+use domain::call::{JobKey, Stage};
+use domain::chat::*;
+use domain::crm::{Channel, SessionPlatform};
+use domain::labels::{Catalogue, Label};
+use domain::rules::{decide, Action, Event, RuleContext, TicketRef};
+
+fn msg(id: u64, author: Author, text: &str, at: &str) -> ChatMessage {
+    ChatMessage {
+        id,
+        author,
+        text: text.into(),
+        at: at.into(),
+        client_id: None,
+    }
+}
+
+fn chat() -> Chat {
+    Chat {
+        id: 700001,
+        status: ChatStatus::Active,
+        platform: Some(SessionPlatform::Web),
+        menu: "Support > Billing".into(),
+        lang: "en".into(),
+        customer: ChatCustomer {
+            name: Some("Ann Lee".into()),
+            email: Some("ann@example.com".into()),
+            ..Default::default()
+        },
+        custom_data: vec![("order".into(), "A-1".into())],
+        offered_at: "2026-12-02T10:00:05.000Z".into(),
+        accepted_at: Some("2026-12-02T10:00:10.000Z".into()),
+        ended_at: Some("2026-12-02T10:03:40.500Z".into()),
+        wait_s: 5,
+        queue: "Billing".into(),
+        ..Default::default()
+    }
+}
+
+// A message repeated (the event and the send's answer, a reload's read) is kept once, and the
+// messages stay in the platform's order whatever order they arrive in. Used to fail: pushing
+// every message.
+#[test]
+fn messages_are_kept_once_in_order() {
+    let mut c = chat();
+    assert!(c.add_message(msg(3, Author::Customer, "three", "")));
+    assert!(c.add_message(msg(1, Author::Customer, "one", "")));
+    assert!(!c.add_message(msg(3, Author::Customer, "three", "")));
+    assert!(c.add_message(msg(2, Author::Agent, "two", "")));
+    let ids: Vec<u64> = c.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [1, 2, 3]);
+}
+
+// The agent's message leaves the "on its way" list once the platform has it (by its client id),
+// and only then; a failed one stays with its reason until sent again.
+#[test]
+fn an_outgoing_message_is_confirmed_by_its_client_id() {
+    let mut c = chat();
+    c.outgoing = vec![
+        Outgoing {
+            client_id: "p-1".into(),
+            text: "hello".into(),
+            failed: None,
+        },
+        Outgoing {
+            client_id: "p-2".into(),
+            text: "second".into(),
+            failed: Some("offline".into()),
+        },
+    ];
+    let mut m = msg(9, Author::Agent, "hello", "");
+    m.client_id = Some("p-1".into());
+    assert!(c.add_message(m));
+    assert_eq!(c.outgoing.len(), 1);
+    assert_eq!(c.outgoing[0].client_id, "p-2");
+}
+
+// A reload's or an accept's read replaces the platform's side but keeps what the agent has on
+// its way, and an end already seen is not undone by an older read.
+#[test]
+fn a_refresh_keeps_the_agents_side() {
+    let mut c = chat();
+    c.add_message(msg(1, Author::Customer, "hi", ""));
+    c.outgoing.push(Outgoing {
+        client_id: "p-5".into(),
+        text: "typing this".into(),
+        failed: None,
+    });
+    c.ticket_id = Some(42);
+    c.status = ChatStatus::Ended;
+    let mut fresh = chat();
+    fresh.status = ChatStatus::Active;
+    fresh.messages = vec![msg(2, Author::Customer, "again", "")];
+    c.refresh(fresh);
+    assert_eq!(c.messages.len(), 2);
+    assert_eq!(c.outgoing.len(), 1);
+    assert_eq!(c.ticket_id, Some(42));
+    assert_eq!(c.status, ChatStatus::Ended);
+    // Confirmed meanwhile: no longer on its way.
+    let mut fresh = chat();
+    let mut confirmed = msg(3, Author::Agent, "typing this", "");
+    confirmed.client_id = Some("p-5".into());
+    fresh.messages = vec![confirmed];
+    c.refresh(fresh);
+    assert!(c.outgoing.is_empty());
+}
+
+// TICKET-5, AGENT-6, AGENT-8: one comment holds every message once, in order, with its time and
+// author, then the standard data and the custom data. A message of several lines stays one entry.
+#[test]
+fn the_transcript_holds_every_message_once_in_order() {
+    let mut c = chat();
+    c.add_message(msg(
+        2,
+        Author::Agent,
+        "Hello Ann",
+        "2026-12-02T10:00:12.000Z",
+    ));
+    c.add_message(msg(
+        1,
+        Author::Customer,
+        "Hi, my bill\nis wrong",
+        "2026-12-02T10:00:05.250Z",
+    ));
+    c.add_message(msg(
+        3,
+        Author::Customer,
+        "<b>thanks</b>",
+        "2026-12-02T10:03:30.000Z",
+    ));
+    let t = transcript(&Catalogue::english(), &c, "Ada Agent");
+    assert_eq!(
+        t,
+        "Chat transcript (times UTC)\n\
+         [10:00:05] Ann Lee: Hi, my bill\n    is wrong\n\
+         [10:00:12] Ada Agent: Hello Ann\n\
+         [10:03:30] Ann Lee: <b>thanks</b>\n\
+         \n\
+         Call details\nChat ID: 700001\nLanguage: en\nMenu selection: Support > Billing\n\
+         \n\
+         Custom data\norder: A-1"
+    );
+}
+
+// A visitor who gave nothing is named by the channel, in the agent's language.
+#[test]
+fn a_nameless_visitor_is_named_by_the_channel() {
+    let mut c = chat();
+    c.customer = ChatCustomer::default();
+    assert_eq!(c.who(&Catalogue::english()), "Web visitor");
+    c.platform = Some(SessionPlatform::Mobile);
+    assert_eq!(c.who(&Catalogue::english()), "Mobile visitor");
+    c.customer.email = Some("  ".into());
+    c.customer.external_id = Some("app-9".into());
+    assert_eq!(c.who(&Catalogue::english()), "app-9");
+}
+
+// TICKET-1, CONTACT-4, FIELD-4 … FIELD-9: the rules see a chat of the SDK with the contact
+// parameters given (blank ones left out), its queue, wait and times.
+#[test]
+fn the_session_of_a_chat() {
+    let mut c = chat();
+    c.customer.external_id = Some(" ".into());
+    let s = c.session();
+    assert_eq!(s.channel, Some(Channel::Chat));
+    assert_eq!(s.platform, Some(SessionPlatform::Web));
+    assert_eq!(s.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(s.external_id, None);
+    assert_eq!(s.id, "700001");
+    assert_eq!(s.facts.queue_name.as_deref(), Some("Billing"));
+    let offered = domain::time::parse_iso8601("2026-12-02T10:00:05Z").unwrap();
+    assert_eq!(s.facts.queued_at, Some(offered - 5));
+    assert_eq!(c.duration_s(), 210);
+}
+
+// The transcript is one comment on the chat's ticket (the surviving one of a merge), not one
+// per message; the end fields follow when the SDK fields exist.
+#[test]
+fn a_chat_end_writes_one_comment() {
+    let c = chat();
+    let event = Event::ChatEnded {
+        session: c.session(),
+        ticket_id: 12,
+        transcript: "T".into(),
+    };
+    let actions = decide(
+        &event,
+        &Default::default(),
+        &RuleContext::default(),
+        &Catalogue::english(),
+    );
+    assert_eq!(
+        actions,
+        vec![Action::AddComment {
+            ticket: TicketRef::Existing(12),
+            body: "T".into()
+        }]
+    );
+}
+
+// A chat's jobs have keys of their own, read back as written, and are never taken for a call's.
+#[test]
+fn chat_job_keys() {
+    for key in [JobKey::chat(700001), JobKey::chat_ended(700001)] {
+        assert_eq!(JobKey::parse(&key.to_string()), Some(key));
+        assert!(key.is_chat() && !key.is_first());
+    }
+    assert_eq!(JobKey::chat(5).to_string(), "5.chat");
+    assert_eq!(JobKey::chat_ended(5).stage, Stage::ChatEnded);
+    assert!(!JobKey::first(5, true).is_chat());
+}
+
+// The composer sends trimmed text, refuses nothing-but-space and too long a message (and keeps
+// it); Alt+digit picks a tab that exists.
+#[test]
+fn composer_and_tabs() {
+    assert_eq!(sendable("  hi\n"), Ok("hi".into()));
+    assert_eq!(sendable(" \n "), Err(Label::MessageEmpty));
+    assert_eq!(
+        sendable(&"x".repeat(MAX_MESSAGE_CHARS + 1)),
+        Err(Label::MessageTooLong)
+    );
+    assert!(sendable(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
+    assert_eq!(tab_for_digit(1, 3), Some(0));
+    assert_eq!(tab_for_digit(3, 3), Some(2));
+    assert_eq!(tab_for_digit(4, 3), None);
+    assert_eq!(tab_for_digit(0, 3), None);
+    assert_ne!(client_id("a", 1, 1), client_id("a", 1, 2));
+}
