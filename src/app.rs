@@ -3,8 +3,13 @@
 use crate::{
     services::live::{Adapter, Screen},
     ui::{
-        dial_screen::DialScreen, in_call::InCall, recent::Recent, sign_in::SignIn,
-        voicemail::VoicemailScreen, word,
+        chat::{ChatScreen, SessionTabs},
+        dial_screen::DialScreen,
+        in_call::InCall,
+        recent::Recent,
+        sign_in::SignIn,
+        voicemail::VoicemailScreen,
+        word,
     },
 };
 use domain::labels::Label;
@@ -42,6 +47,7 @@ pub fn Screens(
     });
     view! {
         <main class=style::app data-testid="adapter-root">
+            <SessionTabs/>
             {move || match adapter.screen.get() {
                 Screen::Booting => view! {
                     <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
@@ -60,6 +66,7 @@ pub fn Screens(
                 Screen::InCall => view! { <InCall/> }.into_any(),
                 Screen::Recent => view! { <Recent/> }.into_any(),
                 Screen::Voicemail => view! { <VoicemailScreen/> }.into_any(),
+                Screen::Chat(id) => view! { <ChatScreen id=id/> }.into_any(),
             }}
         </main>
     }

@@ -186,7 +186,7 @@ fn events_decode_and_unknown_types_are_ignored() {
         }
     );
     let other: PlatformEvent =
-        serde_json::from_str(r#"{"type":"chat.assigned","chat_id":5}"#).unwrap();
+        serde_json::from_str(r#"{"type":"chat.assigned_elsewhere","chat_id":5}"#).unwrap();
     assert_eq!(other, PlatformEvent::Other);
     // A session event decodes with its call and event id; one without them does not decode (the
     // stream drops the frame) rather than being written nowhere.
@@ -197,10 +197,24 @@ fn events_decode_and_unknown_types_are_ignored() {
         rated,
         PlatformEvent::CsatRated {
             call_id: 9,
+            chat_id: None,
             event_id: 3,
             score: 5
         }
     );
+    // A chat's rating names the chat instead.
+    let rated: PlatformEvent =
+        serde_json::from_str(r#"{"type":"csat.rated","chat_id":700001,"event_id":4,"score":2}"#)
+            .unwrap();
+    assert!(matches!(
+        rated,
+        PlatformEvent::CsatRated {
+            call_id: 0,
+            chat_id: Some(700001),
+            event_id: 4,
+            score: 2
+        }
+    ));
     assert!(serde_json::from_str::<PlatformEvent>(r#"{"type":"csat.rated","score":5}"#).is_err());
     let done: PlatformEvent = serde_json::from_str(
         r#"{"type":"smart_action.completed","call_id":9,"event_id":4,"action":"Verify",
@@ -505,4 +519,78 @@ fn the_crm_queue_s_403_is_a_refusal_for_good() {
         block_on(CrmQueue::queue(&platform, &ops)),
         Err(QueueError::Unavailable(_))
     ));
+}
+
+// The chat events and a chat's description decode into the adapter's chat: messages in order
+// (a repeat kept once), the SDK's parameters, custom data as text; a message's text is kept as
+// sent (markup included: the screen renders it as text).
+#[test]
+fn chat_events_decode() {
+    use agent_adapter::platform::ChatInfo;
+    use domain::chat::{Author, ChatStatus};
+    let offered: PlatformEvent = serde_json::from_str(
+        r#"{"type":"chat.offered","chat_id":700001,"chat":{"id":700001,"status":"offered",
+            "platform":"mobile","menu_path":"Support > Billing","lang":"it",
+            "customer":{"name":"Ann","email":"ann@x.com","external_id":null,"phone":null},
+            "custom_data":{"order":"A-1","vip":true},
+            "messages":[{"id":12,"author":"customer","text":"<img src=x onerror=alert(1)>","at":"2026-12-02T10:00:01.000Z","client_id":null},
+                        {"id":11,"author":"customer","text":"hi","at":"2026-12-02T10:00:00.000Z"},
+                        {"id":12,"author":"customer","text":"<img src=x onerror=alert(1)>","at":"2026-12-02T10:00:01.000Z"}],
+            "offered_at":"2026-12-02T10:00:02.000Z","accepted_at":null,"ended_at":null,"ended_by":null,
+            "wait_s":3,"queue":"Billing","agent_id":1,"transferred_from":null}}"#,
+    )
+    .unwrap();
+    let PlatformEvent::ChatOffered { chat_id, chat } = offered else {
+        panic!("not an offer: {offered:?}")
+    };
+    assert_eq!(chat_id, 700001);
+    let chat = chat.into_chat();
+    assert_eq!(chat.status, ChatStatus::Offered);
+    assert_eq!(chat.platform, Some(domain::crm::SessionPlatform::Mobile));
+    assert_eq!(
+        chat.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [11, 12]
+    );
+    assert_eq!(chat.messages[1].text, "<img src=x onerror=alert(1)>");
+    assert_eq!(
+        chat.custom_data,
+        [
+            ("order".to_string(), "A-1".to_string()),
+            ("vip".to_string(), "true".to_string())
+        ]
+    );
+    assert_eq!(chat.customer.email.as_deref(), Some("ann@x.com"));
+    let message: PlatformEvent = serde_json::from_str(
+        r#"{"type":"chat.message","chat_id":7,"message":{"id":3,"author":"agent","text":"ok","at":"","client_id":"p-7-1"}}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        message,
+        PlatformEvent::ChatMessage { chat_id: 7, ref message } if message.author == Author::Agent
+            && message.client_id.as_deref() == Some("p-7-1")
+    ));
+    let ended: PlatformEvent = serde_json::from_str(
+        r#"{"type":"chat.ended","chat_id":7,"by":"customer","ended_at":"2026-12-02T10:05:00.000Z"}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        ended,
+        PlatformEvent::ChatEnded {
+            chat_id: 7,
+            by: Some(Author::Customer),
+            ..
+        }
+    ));
+    let typing: PlatformEvent =
+        serde_json::from_str(r#"{"type":"chat.typing","chat_id":7,"typing":true}"#).unwrap();
+    assert_eq!(
+        typing,
+        PlatformEvent::ChatTyping {
+            chat_id: 7,
+            typing: true
+        }
+    );
+    // A chat without the optional parts still decodes.
+    let bare: ChatInfo = serde_json::from_str(r#"{"id":5}"#).unwrap();
+    assert_eq!(bare.into_chat().id, 5);
 }

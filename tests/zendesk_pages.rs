@@ -289,11 +289,9 @@ fn a_caller_created_moments_ago_is_found_while_search_lags() {
     use agent_adapter::{services::crm::lookup_number, zendesk::NewUser};
     let zendesk = LaggingSearch::default();
     let zd = Zendesk::new(&zendesk);
-    let created = block_on(zd.create_user(&NewUser {
-        name: "Caller +14155550177".into(),
-        phone: "+14155550177".into(),
-    }))
-    .unwrap();
+    let created =
+        block_on(zd.create_user(&NewUser::with_phone("Caller +14155550177", "+14155550177")))
+            .unwrap();
     for _ in 0..2 {
         let crm = block_on(lookup_number(&zd, "+14155550177", "US")).unwrap();
         let ids: Vec<u64> = crm.contacts.iter().map(|c| c.id).collect();

@@ -44,7 +44,7 @@ pub struct ChatMessage {
 }
 
 /// Where a chat is in its life.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChatStatus {
     /// Offered to the agent, not yet accepted.

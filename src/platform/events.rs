@@ -66,6 +66,51 @@ pub enum PlatformEvent {
     /// The stream is ready for this agent.
     #[serde(rename = "session.ready")]
     Ready,
+    /// A chat offered to the agent (or transferred to them).
+    #[serde(rename = "chat.offered")]
+    ChatOffered {
+        /// Chat id.
+        chat_id: u64,
+        /// The chat as the platform has it.
+        chat: ChatInfo,
+    },
+    /// A message of a chat (the customer's, or the agent's own from any of their tabs).
+    #[serde(rename = "chat.message")]
+    ChatMessage {
+        /// Chat id.
+        chat_id: u64,
+        /// The message.
+        message: domain::chat::ChatMessage,
+    },
+    /// The customer started or stopped typing.
+    #[serde(rename = "chat.typing")]
+    ChatTyping {
+        /// Chat id.
+        chat_id: u64,
+        /// True while they type.
+        #[serde(default)]
+        typing: bool,
+    },
+    /// The chat ended.
+    #[serde(rename = "chat.ended")]
+    ChatEnded {
+        /// Chat id.
+        chat_id: u64,
+        /// Who ended it.
+        #[serde(default)]
+        by: Option<domain::chat::Author>,
+        /// When (ISO-8601).
+        #[serde(default)]
+        ended_at: String,
+    },
+    /// The agent's chat went to another agent (UPD-9).
+    #[serde(rename = "chat.transferred")]
+    ChatTransferred {
+        /// Chat id.
+        chat_id: u64,
+        /// The agent it went to.
+        to: TransferredTo,
+    },
     /// The call rings.
     #[serde(rename = "call.ringing")]
     Ringing {
@@ -121,11 +166,15 @@ pub enum PlatformEvent {
         #[serde(default)]
         started_at: String,
     },
-    /// The customer rated the call (UPD-14): `score` 1 to 5.
+    /// The customer rated the call or the chat (UPD-14): `score` 1 to 5.
     #[serde(rename = "csat.rated")]
     CsatRated {
-        /// Call id.
+        /// Call id (0 for a chat's rating).
+        #[serde(default)]
         call_id: u64,
+        /// The chat rated, for a chat's rating.
+        #[serde(default)]
+        chat_id: Option<u64>,
         /// The platform's id of this event (a repeat carries the same id).
         event_id: u64,
         /// The rating.
@@ -282,4 +331,88 @@ pub enum PlatformEvent {
     /// Anything else.
     #[serde(other)]
     Other,
+}
+
+/// A chat as the platform describes it (`GET /chats`, `chat.offered`, an accept's answer).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ChatInfo {
+    /// Chat id.
+    pub id: u64,
+    /// Offered, active or ended.
+    #[serde(default)]
+    pub status: domain::chat::ChatStatus,
+    /// Web or mobile SDK.
+    #[serde(default)]
+    pub platform: Option<domain::crm::SessionPlatform>,
+    /// The menu path the customer chose.
+    #[serde(default)]
+    pub menu_path: String,
+    /// The chat's language.
+    #[serde(default)]
+    pub lang: String,
+    /// The SDK's contact parameters.
+    #[serde(default)]
+    pub customer: domain::chat::ChatCustomer,
+    /// The SDK's custom data.
+    #[serde(default)]
+    pub custom_data: serde_json::Map<String, serde_json::Value>,
+    /// The messages so far, oldest first.
+    #[serde(default)]
+    pub messages: Vec<domain::chat::ChatMessage>,
+    /// When it was offered (ISO-8601).
+    #[serde(default)]
+    pub offered_at: String,
+    /// When the agent took it.
+    #[serde(default)]
+    pub accepted_at: Option<String>,
+    /// When it ended.
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    /// Who ended it.
+    #[serde(default)]
+    pub ended_by: Option<domain::chat::Author>,
+    /// Seconds in the queue.
+    #[serde(default)]
+    pub wait_s: u64,
+    /// The queue.
+    #[serde(default)]
+    pub queue: String,
+    /// The agent who handed it over, for a transferred chat.
+    #[serde(default)]
+    pub transferred_from: Option<TransferredTo>,
+}
+
+impl ChatInfo {
+    /// The chat as the adapter holds it.
+    pub fn into_chat(self) -> domain::chat::Chat {
+        let custom_data = self
+            .custom_data
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect();
+        let mut chat = domain::chat::Chat {
+            id: self.id,
+            status: self.status,
+            platform: self.platform,
+            menu: self.menu_path,
+            lang: self.lang,
+            customer: self.customer,
+            custom_data,
+            offered_at: self.offered_at,
+            accepted_at: self.accepted_at,
+            ended_at: self.ended_at,
+            ended_by: self.ended_by,
+            wait_s: self.wait_s,
+            queue: self.queue,
+            transferred_from: self.transferred_from.map(|t| t.name),
+            ..Default::default()
+        };
+        for m in self.messages {
+            chat.add_message(m);
+        }
+        chat
+    }
 }

@@ -34,7 +34,7 @@ mod events;
 #[cfg(target_arch = "wasm32")]
 mod gloo;
 
-pub use events::{CallStatus, Direction, Durations, PlatformEvent, TransferredTo};
+pub use events::{CallStatus, ChatInfo, Direction, Durations, PlatformEvent, TransferredTo};
 #[cfg(target_arch = "wasm32")]
 pub use gloo::{EventStream, GlooTransport};
 
@@ -494,6 +494,62 @@ impl<T: Transport> Platform<T> {
         body["callback_of"] = serde_json::to_value(of).unwrap_or_default();
         let request = HttpRequest::new(Method::Post, "/calls").json(body);
         Ok(self.call::<CallEnvelope>(request).await?.call)
+    }
+
+    /// The agent's chats: offered, active, and ended in the last hour (a reload takes them up).
+    pub async fn chats(&self) -> Result<Vec<ChatInfo>, PlatformError> {
+        #[derive(Deserialize)]
+        struct List {
+            chats: Vec<ChatInfo>,
+        }
+        Ok(self
+            .call::<List>(HttpRequest::new(Method::Get, "/chats"))
+            .await?
+            .chats)
+    }
+
+    /// One of the agent's chats, with every message.
+    pub async fn chat(&self, id: u64) -> Result<ChatInfo, PlatformError> {
+        self.call(HttpRequest::new(Method::Get, format!("/chats/{id}")))
+            .await
+    }
+
+    /// Takes a chat offered to the agent; the chat as it now is (taking it twice is harmless).
+    pub async fn accept_chat(&self, id: u64) -> Result<ChatInfo, PlatformError> {
+        let request = HttpRequest::new(Method::Post, format!("/chats/{id}/accept")).json(json!({}));
+        self.call(request).await
+    }
+
+    /// Refuses a chat offered to the agent (it goes back to the queue).
+    pub async fn decline_chat(&self, id: u64) -> Result<(), PlatformError> {
+        let request =
+            HttpRequest::new(Method::Post, format!("/chats/{id}/decline")).json(json!({}));
+        self.call::<serde_json::Value>(request).await.map(|_| ())
+    }
+
+    /// Sends the agent's message; the same `client_id` sent again is the same message.
+    pub async fn send_chat_message(
+        &self,
+        id: u64,
+        text: &str,
+        client_id: &str,
+    ) -> Result<domain::chat::ChatMessage, PlatformError> {
+        let body = json!({ "text": text, "client_id": client_id });
+        let request = HttpRequest::new(Method::Post, format!("/chats/{id}/messages")).json(body);
+        self.call(request).await
+    }
+
+    /// Tells the customer whether the agent is typing.
+    pub async fn chat_typing(&self, id: u64, typing: bool) -> Result<(), PlatformError> {
+        let request = HttpRequest::new(Method::Post, format!("/chats/{id}/typing"))
+            .json(json!({ "typing": typing }));
+        self.call::<serde_json::Value>(request).await.map(|_| ())
+    }
+
+    /// Ends the chat; the chat as it now is (ending it twice is harmless).
+    pub async fn end_chat(&self, id: u64) -> Result<ChatInfo, PlatformError> {
+        let request = HttpRequest::new(Method::Post, format!("/chats/{id}/end")).json(json!({}));
+        self.call(request).await
     }
 
     /// One of the agent's calls (`GET /calls/{id}`), whatever its age.

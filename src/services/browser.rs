@@ -81,4 +81,16 @@ impl Effects for Browser {
     fn place_callback(&self, plan: DialPlan, of: CallbackOf, hang_up_first: Option<u64>) {
         history::place_callback(self.adapter, plan, of, hang_up_first)
     }
+    fn answer_chat(&self, id: u64, accept: bool) {
+        crate::services::chats::answer(self.adapter, id, accept)
+    }
+    fn send_chat(&self, id: u64, client_id: String, text: String) {
+        crate::services::chats::send(self.adapter, id, client_id, text)
+    }
+    fn chat_typing(&self, id: u64, typing: bool) {
+        crate::services::chats::typing(self.adapter, id, typing)
+    }
+    fn end_chat(&self, id: u64) {
+        crate::services::chats::end(self.adapter, id)
+    }
 }

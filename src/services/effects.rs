@@ -47,6 +47,14 @@ pub trait Effects {
     /// Places a call back (hanging up `hang_up_first` before it), already on screen, and logs
     /// it.
     fn place_callback(&self, _plan: DialPlan, _of: CallbackOf, _hang_up_first: Option<u64>) {}
+    /// Takes the chat offered (`accept`) or refuses it.
+    fn answer_chat(&self, _id: u64, _accept: bool) {}
+    /// Sends the agent's message (a new one, or one that failed, by its client id).
+    fn send_chat(&self, _id: u64, _client_id: String, _text: String) {}
+    /// Tells the customer whether the agent types.
+    fn chat_typing(&self, _id: u64, _typing: bool) {}
+    /// Ends the chat.
+    fn end_chat(&self, _id: u64) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

@@ -34,6 +34,8 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
                 resume_calls(adapter, b);
                 // Voicemails left or handled while the stream was down are read again.
                 crate::services::history::load_voicemails(adapter);
+                // Chats offered, said or ended while it was down (or before a reload).
+                crate::services::chats::restore(adapter);
             }
         },
     );
@@ -48,7 +50,8 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
         crate::services::host::session_ended(adapter);
         return;
     }
-    if crate::services::session_events::on_session_event(adapter, &event)
+    if crate::services::chats::on_chat_event(adapter, &event)
+        || crate::services::session_events::on_session_event(adapter, &event)
         || crate::services::history::on_voicemail_event(adapter, &event)
     {
         return;

@@ -10,7 +10,7 @@ use crate::services::{
 };
 use domain::labels::Label;
 use domain::{
-    call::{CallTicket, JobKey},
+    call::{CallTicket, JobKey, Stage},
     dial::{ContactPlan, DialPlan, TicketPlan},
     rules::{decide, Action, Event},
 };
@@ -199,6 +199,15 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             .run_clocked(&b.zendesk, &b.platform, batching, &now_ms)
             .await;
         for (key, ticket) in &report.created_tickets {
+            // A chat's first job created its ticket: the chat shows it.
+            if let Some(chat) = JobKey::parse(key).filter(|k| k.stage == Stage::ChatAssigned) {
+                adapter.chats.update(|all| {
+                    if let Some(c) = all.iter_mut().find(|c| c.id == chat.call) {
+                        c.ticket_id = Some(*ticket);
+                    }
+                });
+                continue;
+            }
             // The job that logs a call first created its ticket: the in-call screen shows it.
             let Some(call_id) = JobKey::parse(key).filter(JobKey::is_first).map(|k| k.call) else {
                 continue;

@@ -10,6 +10,7 @@ use super::{
 pub use domain::call::{ActiveCall, CallPhase, Inbound};
 use domain::{
     call::{dialout, Dialout},
+    chat::{client_id, sendable, Chat, ChatStatus, Outgoing},
     comments::VoicemailAction,
     crm::CrmState,
     dial::{
@@ -41,6 +42,8 @@ pub enum Screen {
     Recent,
     /// The queue's voicemails.
     Voicemail,
+    /// A chat: its offer, its conversation, or its end.
+    Chat(u64),
 }
 
 /// The agent's history as the Recent screen shows it.
@@ -133,6 +136,14 @@ pub struct Adapter {
     pub voicemails: RwSignal<Voicemails>,
     /// The call being hung up for "Hang up and call back" (its button waits meanwhile).
     pub calling_back: RwSignal<Option<u64>>,
+    /// The agent's chats (offered, active, ended and not closed), in the order they came.
+    pub chats: RwSignal<Vec<Chat>>,
+    /// The phone's screen to go back to from a chat (home, a call, Recent, Voicemail).
+    pub phone_screen: RwSignal<Screen>,
+    /// The composer's text of each chat (kept while the agent switches tabs).
+    pub drafts: RwSignal<Vec<(u64, String)>>,
+    /// Chats with an accept, a decline or an end under way (their buttons wait).
+    pub chat_busy: RwSignal<Vec<u64>>,
     /// Where intents go out (see [`Adapter::set_effects`]).
     effects: StoredValue<Rc<dyn Effects>, LocalStorage>,
 }
@@ -164,6 +175,10 @@ impl Adapter {
             history: RwSignal::new(History::default()),
             voicemails: RwSignal::new(Voicemails::default()),
             calling_back: RwSignal::new(None),
+            chats: RwSignal::new(Vec::new()),
+            phone_screen: RwSignal::new(Screen::Dial),
+            drafts: RwSignal::new(Vec::new()),
+            chat_busy: RwSignal::new(Vec::new()),
             effects: StoredValue::new_local(Rc::new(NoEffects)),
         }
     }
@@ -375,6 +390,175 @@ impl Adapter {
     /// UI-12: discards the draft and shows a fresh dial screen.
     pub fn cancel(&self) {
         self.open_dial(EntryPoint::Keypad);
+    }
+
+    /// Shows chat `id` (its unread messages are read once on screen); the phone's screen is
+    /// kept to come back to.
+    pub fn open_chat(&self, id: u64) {
+        if !self.chats.with_untracked(|c| c.iter().any(|c| c.id == id)) {
+            return;
+        }
+        let now = self.screen.get_untracked();
+        if !matches!(now, Screen::Chat(_)) {
+            self.phone_screen.set(now);
+        }
+        self.chats.update(|all| {
+            if let Some(c) = all.iter_mut().find(|c| c.id == id) {
+                c.unread = 0;
+            }
+        });
+        self.screen.set(Screen::Chat(id));
+    }
+
+    /// Back to the phone's screen from a chat: the call when one is on, else where the agent was.
+    pub fn open_phone(&self) {
+        let live = self
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended));
+        let back = self.phone_screen.get_untracked();
+        match back {
+            _ if live => self.screen.set(Screen::InCall),
+            Screen::Dial if self.dial.with_untracked(Option::is_none) => self.home(),
+            Screen::Chat(_) | Screen::Booting | Screen::SignIn => self.home(),
+            other => self.screen.set(other),
+        }
+    }
+
+    /// The session tabs (the phone, then each chat) in order; Alt+`digit` opens the one at
+    /// [`domain::chat::tab_for_digit`].
+    pub fn open_tab(&self, index: usize) {
+        if index == 0 {
+            self.open_phone();
+            return;
+        }
+        let id = self
+            .chats
+            .with_untracked(|c| c.get(index - 1).map(|c| c.id));
+        if let Some(id) = id {
+            self.open_chat(id);
+        }
+    }
+
+    /// Takes (`accept`) or refuses the chat offered; a second press while it is under way does
+    /// nothing.
+    pub fn answer_chat(&self, id: u64, accept: bool) {
+        if self.chat_busy.with_untracked(|b| b.contains(&id)) {
+            return;
+        }
+        let offered = self.chats.with_untracked(|c| {
+            c.iter()
+                .any(|c| c.id == id && c.status == ChatStatus::Offered)
+        });
+        if offered {
+            self.chat_busy.update(|b| b.push(id));
+            self.effects().answer_chat(id, accept);
+        }
+    }
+
+    /// The composer's text of chat `id`.
+    pub fn draft(&self, id: u64) -> String {
+        self.drafts.with(|d| {
+            d.iter()
+                .find(|(c, _)| *c == id)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Keeps what the agent writes in chat `id`'s composer.
+    pub fn set_draft(&self, id: u64, text: String) {
+        self.drafts.update(|d| {
+            d.retain(|(c, _)| *c != id);
+            if !text.is_empty() {
+                d.push((id, text));
+            }
+        });
+    }
+
+    /// Sends the composer's text of chat `id`: it shows at once as on its way, the composer
+    /// empties; a text that cannot be sent stays, with the reason. Returns the reason.
+    pub fn send_chat(&self, id: u64, counter: u64, page: &str) -> Option<String> {
+        let text = self.draft(id);
+        let active = self.chats.with_untracked(|c| {
+            c.iter()
+                .any(|c| c.id == id && c.status == ChatStatus::Active)
+        });
+        if !active {
+            return None;
+        }
+        match sendable(&text) {
+            Err(label) => Some(self.word(label)),
+            Ok(text) => {
+                let client = client_id(page, id, counter);
+                self.chats.update(|all| {
+                    if let Some(c) = all.iter_mut().find(|c| c.id == id) {
+                        c.outgoing.push(Outgoing {
+                            client_id: client.clone(),
+                            text: text.clone(),
+                            failed: None,
+                        });
+                    }
+                });
+                self.set_draft(id, String::new());
+                self.effects().send_chat(id, client, text);
+                None
+            }
+        }
+    }
+
+    /// Sends again a message of chat `id` that failed (the same message: its client id).
+    pub fn resend_chat(&self, id: u64, client: &str) {
+        let mut text = None;
+        self.chats.update(|all| {
+            if let Some(o) = all
+                .iter_mut()
+                .find(|c| c.id == id && c.status == ChatStatus::Active)
+                .and_then(|c| c.outgoing.iter_mut().find(|o| o.client_id == client))
+                .filter(|o| o.failed.is_some())
+            {
+                o.failed = None;
+                text = Some(o.text.clone());
+            }
+        });
+        if let Some(text) = text {
+            self.effects().send_chat(id, client.to_owned(), text);
+        }
+    }
+
+    /// Ends chat `id` (its transcript is written once it has ended).
+    pub fn end_chat(&self, id: u64) {
+        if self.chat_busy.with_untracked(|b| b.contains(&id)) {
+            return;
+        }
+        let active = self.chats.with_untracked(|c| {
+            c.iter()
+                .any(|c| c.id == id && c.status == ChatStatus::Active)
+        });
+        if active {
+            self.chat_busy.update(|b| b.push(id));
+            self.effects().end_chat(id);
+        }
+    }
+
+    /// Closes the tab of an ended chat; the next chat, else the phone, shows.
+    pub fn close_chat(&self, id: u64) {
+        let mut next = None;
+        self.chats.update(|all| {
+            if let Some(i) = all
+                .iter()
+                .position(|c| c.id == id && c.status == ChatStatus::Ended)
+            {
+                all.remove(i);
+                next = all.get(i).or(all.last()).map(|c| c.id);
+            }
+        });
+        self.set_draft(id, String::new());
+        if self.screen.get_untracked() == Screen::Chat(id) {
+            match next {
+                Some(n) => self.open_chat(n),
+                None => self.open_phone(),
+            }
+        }
     }
 
     /// The home screen: the keypad of a fresh dial screen, with Recent and Voicemail beside it.

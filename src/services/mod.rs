@@ -26,6 +26,8 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 mod calls;
 #[cfg(target_arch = "wasm32")]
+mod chats;
+#[cfg(target_arch = "wasm32")]
 mod dialout;
 #[cfg(target_arch = "wasm32")]
 mod events;

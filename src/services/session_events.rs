@@ -84,7 +84,11 @@ const MAX_WAITING_EVENTS: usize = 64;
 /// The call a session event is about; `None` for any other event.
 fn call_of(event: &PlatformEvent) -> Option<u64> {
     match event {
-        PlatformEvent::CsatRated { call_id, .. }
+        PlatformEvent::CsatRated {
+            call_id,
+            chat_id: None,
+            ..
+        }
         | PlatformEvent::SmartActionCompleted { call_id, .. }
         | PlatformEvent::SmartActionFailed { call_id, .. }
         | PlatformEvent::ApiResponse { call_id, .. }
@@ -116,6 +120,7 @@ fn decided(event: &PlatformEvent) -> Option<(u64, u64, Make)> {
             call_id,
             event_id,
             score,
+            ..
         } => {
             if !(1..=5).contains(&score) {
                 return None;

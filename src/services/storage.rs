@@ -460,10 +460,7 @@ mod tests {
         let platform = Platform::default();
         let before = platform.tab();
         let outbox = Outbox::open_for_tab(before.clone(), 7, "t1");
-        let write = Write::CreateUser(NewUser {
-            name: "Caller".into(),
-            phone: "+14155550100".into(),
-        });
+        let write = Write::CreateUser(NewUser::with_phone("Caller", "+14155550100"));
         assert!(outbox.enqueue("call-1.start", vec![write]));
         block_on(before.flush()).unwrap();
         drop(outbox);

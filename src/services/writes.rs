@@ -59,11 +59,18 @@ pub fn fold(actions: &[Action]) -> Vec<Write> {
     };
     for (i, action) in actions.iter().enumerate() {
         match action {
-            Action::CreateUser { name, phone, .. } => {
+            Action::CreateUser {
+                name,
+                phone,
+                email,
+                external_id,
+            } => {
                 created[i] = Some(writes.len());
                 writes.push(Write::CreateUser(NewUser {
                     name: name.clone(),
                     phone: phone.clone().unwrap_or_default(),
+                    email: email.clone(),
+                    external_id: external_id.clone(),
                 }));
             }
             Action::CreateTicket {

@@ -7,6 +7,7 @@
 pub mod associations;
 pub mod banner;
 pub mod call_parts;
+pub mod chat;
 pub mod chooser;
 pub mod dial_screen;
 pub mod home;

@@ -125,8 +125,31 @@ pub fn next_page_path(page: &Value) -> Option<String> {
 pub struct NewUser {
     /// Display name.
     pub name: String,
-    /// The phone, in E.164.
+    /// The phone, in E.164 (empty for an SDK contact that gave none).
     pub phone: String,
+    /// An SDK contact's email (CONTACT-4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// An SDK contact's identifier (CONTACT-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+impl NewUser {
+    /// An end-user known by a phone number only.
+    pub fn with_phone(name: &str, phone: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            phone: phone.to_owned(),
+            email: None,
+            external_id: None,
+        }
+    }
+
+    /// True for an SDK contact (an email or an identifier names it).
+    pub fn is_sdk(&self) -> bool {
+        self.email.is_some() || self.external_id.is_some()
+    }
 }
 
 /// A Talk Partner Edition voice comment (reference/zendesk.md §4.1): built only through its
@@ -385,6 +408,39 @@ impl<T: Transport> Zendesk<T> {
         Ok(matches)
     }
 
+    /// The users an SDK chat's contact parameters name (CONTACT-4): by identifier (an exact
+    /// read, at once), else by email (the search). At most one page each.
+    pub async fn users_by_sdk(
+        &self,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Vec<Contact>, ZendeskError> {
+        #[derive(Deserialize)]
+        struct Found {
+            #[serde(default)]
+            users: Vec<WireUser>,
+        }
+        let mut out: Vec<Contact> = Vec::new();
+        if let Some(x) = external_id {
+            let url = format!("/api/v2/users/search.json?external_id={}", encode(x));
+            let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
+            out.extend(found.users.into_iter().map(WireUser::into_contact));
+        }
+        if let Some(e) = email {
+            let url = format!(
+                "/api/v2/users/search.json?query={}&per_page={PAGE_SIZE}",
+                encode(&format!("email:{e}"))
+            );
+            let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
+            for c in found.users.into_iter().map(WireUser::into_contact) {
+                if !out.iter().any(|o| o.id == c.id) {
+                    out.push(c);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// One user.
     pub async fn user(&self, id: u64) -> Result<Contact, ZendeskError> {
         let one: UserEnvelope = self
@@ -432,12 +488,29 @@ impl<T: Transport> Zendesk<T> {
             .collect())
     }
 
-    /// Creates an end-user with a phone number.
+    /// Creates an end-user with a phone number. An SDK contact (an email or an identifier) is
+    /// created or found by them in one request (`users/create_or_update`): a contact the search
+    /// does not show yet is not created twice, and a repeat is harmless.
     pub async fn create_user(&self, user: &NewUser) -> Result<Contact, ZendeskError> {
-        let body = json!({"user": {"name": user.name, "phone": user.phone, "role": "end-user"}});
-        let one: UserEnvelope = self
-            .call(HttpRequest::new(Method::Post, "/api/v2/users.json").json(body))
-            .await?;
+        let request = if user.is_sdk() {
+            let mut u = json!({"name": user.name, "role": "end-user"});
+            if let Some(e) = &user.email {
+                u["email"] = json!(e);
+            }
+            if let Some(x) = &user.external_id {
+                u["external_id"] = json!(x);
+            }
+            if !user.phone.is_empty() {
+                u["phone"] = json!(user.phone);
+            }
+            HttpRequest::new(Method::Post, "/api/v2/users/create_or_update.json")
+                .json(json!({ "user": u }))
+        } else {
+            let body =
+                json!({"user": {"name": user.name, "phone": user.phone, "role": "end-user"}});
+            HttpRequest::new(Method::Post, "/api/v2/users.json").json(body)
+        };
+        let one: UserEnvelope = self.call(request).await?;
         let contact = one.user.into_contact();
         let mut recent = self.recent_users.borrow_mut();
         recent.push((user.phone.clone(), contact.id));

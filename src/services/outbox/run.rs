@@ -127,8 +127,9 @@ impl<S: Store> Outbox<S> {
         self.store.flush().await;
         let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
             Write::CreateUser(user) => {
-                // A creation cut short by a reload may have landed: look for it first.
-                let existing = if recovering {
+                // A creation cut short by a reload may have landed: look for it first (an SDK
+                // contact's creation is an upsert by its email or identifier: no need).
+                let existing = if recovering && !user.is_sdk() {
                     zendesk
                         .users_by_phone(&user.phone)
                         .await

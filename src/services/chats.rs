@@ -1,0 +1,540 @@
+//! Customer chats beside calls: the offer, the conversation, the end, and Zendesk kept in step
+//! by the ticket rules (TICKET-1 … TICKET-5, CONTACT-3, CONTACT-4, UPD-1, SET-11, SET-15,
+//! AGENT-2): the contact found or created and the ticket created or appended when the agent
+//! takes the chat (job `{chat}.chat`), the transcript written once when it ends
+//! (`{chat}.chat-end`). Both go through the outbox, so a reload or a failure loses nothing and
+//! writes nothing twice; a reload takes the agent's chats up again from the platform.
+
+use crate::{
+    platform::{PlatformError, PlatformEvent},
+    services::{
+        crm::{add_tickets_of, merge},
+        host::{backend, fail_platform, now_ms, sleep, zendesk_message, Backend},
+        journal::{enqueue_on, queue_writes},
+        live::{Adapter, Screen},
+        messages,
+        zaf_host::{notify_error, show_popover},
+    },
+    zaf::{Invoke, NotifyKind},
+    zendesk::ZendeskError,
+};
+use domain::{
+    call::{CallPhase, CallTicket, JobKey},
+    chat::{transcript, Author, Chat, ChatStatus},
+    crm::CrmState,
+    labels::Label,
+    rules::{decide, Action, Event, TicketRef},
+};
+use leptos::prelude::*;
+use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
+
+thread_local! {
+    /// Chats whose first job is being decided (its reads under way): their end waits for it.
+    static LOGGING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
+    /// Chats whose end is being written (its full read under way): a second end waits.
+    static ENDING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// How many times a read the chat's rules need is tried.
+const READ_ATTEMPTS: i32 = 4;
+
+/// A chat event of the platform's stream, taken here; false for any other event.
+pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
+    let Some(b) = backend() else {
+        return is_chat_event(event);
+    };
+    match event.clone() {
+        PlatformEvent::ChatOffered { chat, .. } => {
+            // Zendesk open in several tabs: the leading tab takes the agent's chats, as it
+            // takes their calls, so each is logged once.
+            if b.leader.tick(now_ms()) {
+                offered(adapter, chat.into_chat());
+            }
+        }
+        PlatformEvent::ChatMessage { chat_id, message } => {
+            let on_screen = adapter.screen.get_untracked() == Screen::Chat(chat_id);
+            update(adapter, chat_id, |c| {
+                let customer = message.author == Author::Customer;
+                if c.add_message(message) && customer {
+                    c.typing = false;
+                    if !on_screen {
+                        c.unread += 1;
+                    }
+                }
+            });
+        }
+        PlatformEvent::ChatTyping { chat_id, typing } => update(adapter, chat_id, |c| {
+            c.typing = typing && c.status != ChatStatus::Ended;
+        }),
+        PlatformEvent::ChatEnded {
+            chat_id,
+            by,
+            ended_at,
+        } => {
+            let mut ours = false;
+            update(adapter, chat_id, |c| {
+                ours = c.status != ChatStatus::Offered;
+                c.status = ChatStatus::Ended;
+                c.typing = false;
+                c.ended_by = by.or(c.ended_by);
+                if !ended_at.is_empty() {
+                    c.ended_at = Some(ended_at.clone());
+                }
+            });
+            adapter
+                .chat_busy
+                .update(|busy| busy.retain(|c| *c != chat_id));
+            if ours {
+                leptos::task::spawn_local(log_end(adapter, b, chat_id));
+            }
+        }
+        PlatformEvent::ChatTransferred { chat_id, to } => {
+            // The chat is another agent's now: what was said here is written on its ticket,
+            // and the tab closes with a word of where it went.
+            update(adapter, chat_id, |c| {
+                c.status = ChatStatus::Ended;
+                c.typing = false;
+            });
+            let text = format!("{} {}", adapter.word(Label::ChatTransferredAway), to.name);
+            adapter.notice(text);
+            leptos::task::spawn_local(log_end(adapter, b, chat_id));
+        }
+        PlatformEvent::CsatRated {
+            chat_id: Some(chat_id),
+            event_id,
+            score,
+            ..
+        } => {
+            // UPD-14: a chat's rating, on the chat's ticket, once.
+            if (1..=5).contains(&score) {
+                if let Some(ticket) = ticket_of_chat(adapter, &b, chat_id) {
+                    let key = JobKey::event(chat_id, event_id);
+                    enqueue_on(adapter, &b, key, ticket, move |ticket_id| {
+                        Event::CsatRated { ticket_id, score }
+                    });
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// True for the events this module takes.
+fn is_chat_event(event: &PlatformEvent) -> bool {
+    matches!(
+        event,
+        PlatformEvent::ChatOffered { .. }
+            | PlatformEvent::ChatMessage { .. }
+            | PlatformEvent::ChatTyping { .. }
+            | PlatformEvent::ChatEnded { .. }
+            | PlatformEvent::ChatTransferred { .. }
+            | PlatformEvent::CsatRated {
+                chat_id: Some(_),
+                ..
+            }
+    )
+}
+
+/// Changes chat `id` as the agent holds it (nothing when it is not held).
+fn update(adapter: Adapter, id: u64, f: impl FnOnce(&mut Chat)) {
+    adapter.chats.update(|all| {
+        if let Some(c) = all.iter_mut().find(|c| c.id == id) {
+            f(c)
+        }
+    });
+}
+
+/// The chat as held now.
+fn held(adapter: Adapter, id: u64) -> Option<Chat> {
+    adapter
+        .chats
+        .with_untracked(|all| all.iter().find(|c| c.id == id).cloned())
+}
+
+/// Keeps `chat` (a chat held already takes what the platform now says of it).
+fn hold(adapter: Adapter, chat: Chat) {
+    adapter
+        .chats
+        .update(|all| match all.iter_mut().find(|c| c.id == chat.id) {
+            Some(c) => c.refresh(chat),
+            None => all.push(chat),
+        });
+}
+
+/// A chat offered to the agent: its tab, the popover opened, Zendesk's notification; it shows
+/// at once unless the agent is on a call or in another chat (then its tab says so).
+fn offered(adapter: Adapter, chat: Chat) {
+    if chat.status != ChatStatus::Offered {
+        hold(adapter, chat);
+        return;
+    }
+    let id = chat.id;
+    let fresh = held(adapter, id).is_none();
+    let who = adapter.catalogue.with_untracked(|cat| chat.who(cat));
+    let first = chat
+        .first_message()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    hold(adapter, chat);
+    if !fresh {
+        return;
+    }
+    let busy = adapter
+        .call
+        .with_untracked(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended))
+        || matches!(adapter.screen.get_untracked(), Screen::Chat(other) if other != id
+            && held(adapter, other).is_some_and(|c| c.status == ChatStatus::Active));
+    if busy {
+        update(adapter, id, |c| c.unread = c.unread.max(1));
+    } else {
+        adapter.open_chat(id);
+    }
+    show_popover();
+    let mut text = format!("{}: {who}", adapter.word(Label::NewChat));
+    if !first.is_empty() {
+        let short: String = first.chars().take(80).collect();
+        text.push_str(&format!(" \u{2014} {short}"));
+    }
+    if let Some(b) = backend() {
+        let notice = Invoke::Notify {
+            message: text,
+            kind: NotifyKind::Notice,
+        };
+        leptos::task::spawn_local(async move {
+            let _ = b.zaf.invoke(&notice).await;
+        });
+    }
+}
+
+/// The agent took (`accept`) or refused the chat offered.
+pub(crate) fn answer(adapter: Adapter, id: u64, accept: bool) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        let result = if accept {
+            retried(|| b.platform.accept_chat(id))
+                .await
+                .map(|info| Some(info.into_chat()))
+        } else {
+            retried(|| b.platform.decline_chat(id)).await.map(|()| None)
+        };
+        adapter.chat_busy.update(|busy| busy.retain(|c| *c != id));
+        match result {
+            Ok(Some(chat)) => {
+                hold(adapter, chat);
+                update(adapter, id, |c| c.status = ChatStatus::Active);
+                if adapter.screen.get_untracked() == Screen::Chat(id) {
+                    adapter.screen.set(Screen::Chat(id));
+                }
+                log_chat(adapter, b, id).await;
+            }
+            Ok(None) => drop_chat(adapter, id),
+            Err(PlatformError::Refused(_)) => {
+                // Taken by another agent, ended by the customer, or transferred meanwhile.
+                drop_chat(adapter, id);
+                adapter.notice(adapter.word(Label::ChatTakenElsewhere));
+            }
+            Err(e) => fail_platform(adapter, &e),
+        }
+    });
+}
+
+/// The chat is no longer the agent's: its tab goes, and the phone (or the next chat) shows.
+fn drop_chat(adapter: Adapter, id: u64) {
+    adapter.chats.update(|all| all.retain(|c| c.id != id));
+    adapter.set_draft(id, String::new());
+    if adapter.screen.get_untracked() == Screen::Chat(id) {
+        match adapter.chats.with_untracked(|c| c.first().map(|c| c.id)) {
+            Some(next) => adapter.open_chat(next),
+            None => adapter.open_phone(),
+        }
+    }
+}
+
+/// A platform request tried again (after 1 s, then 2 s) while the platform cannot be reached.
+async fn retried<T, F, Fut>(request: F) -> Result<T, PlatformError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, PlatformError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match request().await {
+            Err(PlatformError::Unreachable(_)) if attempt < 3 => sleep(attempt * 1_000).await,
+            other => return other,
+        }
+    }
+}
+
+/// Sends the agent's message (the same client id sent again is the same message): confirmed,
+/// it joins the conversation; failed, it stays on screen with the reason and "Send again".
+pub(crate) fn send(adapter: Adapter, id: u64, client_id: String, text: String) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        match retried(|| b.platform.send_chat_message(id, &text, &client_id)).await {
+            Ok(message) => update(adapter, id, |c| {
+                c.add_message(message);
+            }),
+            Err(PlatformError::SignedOut) => fail_platform(adapter, &PlatformError::SignedOut),
+            Err(e) => {
+                let why = adapter
+                    .catalogue
+                    .with_untracked(|c| messages::platform(&e, c))
+                    .text;
+                update(adapter, id, |c| {
+                    if let Some(o) = c.outgoing.iter_mut().find(|o| o.client_id == client_id) {
+                        o.failed = Some(why);
+                    }
+                });
+            }
+        }
+    });
+}
+
+/// Tells the customer whether the agent types (best effort: a lost one changes nothing).
+pub(crate) fn typing(adapter: Adapter, id: u64, typing: bool) {
+    let Some(b) = backend() else { return };
+    let _ = adapter;
+    leptos::task::spawn_local(async move {
+        let _ = b.platform.chat_typing(id, typing).await;
+    });
+}
+
+/// The agent ends the chat; its transcript is written once it has ended.
+pub(crate) fn end(adapter: Adapter, id: u64) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        let result = retried(|| b.platform.end_chat(id)).await;
+        adapter.chat_busy.update(|busy| busy.retain(|c| *c != id));
+        match result {
+            Ok(info) => {
+                hold(adapter, info.into_chat());
+                update(adapter, id, |c| c.status = ChatStatus::Ended);
+                log_end(adapter, b, id).await;
+            }
+            Err(e) => fail_platform(adapter, &e),
+        }
+    });
+}
+
+/// The ticket chat `id` is logged on, when this adapter logs it.
+fn ticket_of_chat(adapter: Adapter, b: &Rc<Backend>, id: u64) -> Option<CallTicket> {
+    if let Some(t) = held(adapter, id).and_then(|c| c.ticket_id) {
+        return Some(CallTicket::Known(t));
+    }
+    let outbox = b.outbox.borrow().clone()?;
+    let first = JobKey::chat(id);
+    let key = first.to_string();
+    outbox.knows(&key).then(|| match outbox.created_by(&key) {
+        Some(t) => CallTicket::Known(t),
+        None => CallTicket::Pending(first),
+    })
+}
+
+/// The chat's first job (TICKET-1 … TICKET-5, CONTACT-3, CONTACT-4, UPD-1): the contact the
+/// SDK names is read (by identifier, else email) with their tickets, then the rules decide on
+/// what Zendesk holds (a failed read is tried again, never taken as "no contact"), and the
+/// writes are queued once.
+async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
+    let key = JobKey::chat(id);
+    let known = b
+        .outbox
+        .borrow()
+        .as_ref()
+        .is_some_and(|o| o.knows(&key.to_string()));
+    if known || !LOGGING.with(|l| l.borrow_mut().insert(id)) {
+        return;
+    }
+    let result = decide_chat(adapter, &b, id).await;
+    LOGGING.with(|l| l.borrow_mut().remove(&id));
+    match result {
+        Ok(Some((actions, existing))) => {
+            if let Some(t) = existing {
+                update(adapter, id, |c| c.ticket_id = Some(t));
+            }
+            queue_writes(adapter, &b, key, &actions, None);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let why = zendesk_message(adapter, &e);
+            let text = adapter.word(Label::ErrCallNotLogged);
+            notify_error(&format!("{text}: {}", why.text));
+            adapter.fail(messages::Message {
+                text,
+                detail: Some(why.text),
+            });
+        }
+    }
+}
+
+/// What the rules write for chat `id` taken by the agent, and the existing ticket it appends
+/// to, if any; None when the chat is not held.
+async fn decide_chat(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    id: u64,
+) -> Result<Option<(Vec<Action>, Option<u64>)>, ZendeskError> {
+    let Some(chat) = held(adapter, id) else {
+        return Ok(None);
+    };
+    let session = chat.session();
+    let mut attempt = 0;
+    let found = loop {
+        attempt += 1;
+        match read_contact(b, &session.email, &session.external_id).await {
+            Err(ZendeskError::RateLimited { retry_after_s }) if attempt < READ_ATTEMPTS => {
+                sleep((retry_after_s.max(1) * 1_000) as i32).await;
+            }
+            Err(e) if e.is_retryable() && attempt < READ_ATTEMPTS => {
+                sleep(attempt * 1_000).await;
+            }
+            other => break other?,
+        }
+    };
+    adapter.crm.update(|crm| merge(crm, found));
+    if crate::services::fields::needed(b) {
+        let _ = crate::services::fields::account_fields(b).await;
+    }
+    let decide_for = |chosen: Option<u64>| {
+        let event = Event::Assigned {
+            session: session.clone(),
+            agent_id: b.agent_zendesk.id,
+            chosen_contact: chosen,
+        };
+        adapter.crm.with_untracked(|crm| {
+            adapter
+                .catalogue
+                .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
+        })
+    };
+    let mut actions = decide_for(None);
+    // Several contacts named by the SDK's parameters: the first the rules list (no agent pick
+    // for a chat).
+    let ask = actions.iter().find_map(|a| match a {
+        Action::AskContact { contact_ids } => contact_ids.first().copied(),
+        _ => None,
+    });
+    if let Some(first) = ask {
+        actions = decide_for(Some(first));
+    }
+    let existing = actions.iter().find_map(|a| match a {
+        Action::AddComment {
+            ticket: TicketRef::Existing(t),
+            ..
+        } => Some(*t),
+        _ => None,
+    });
+    Ok(Some((actions, existing)))
+}
+
+/// The contacts an SDK chat names and their tickets, as CRM data.
+async fn read_contact(
+    b: &Rc<Backend>,
+    email: &Option<String>,
+    external_id: &Option<String>,
+) -> Result<CrmState, ZendeskError> {
+    let mut crm = CrmState::default();
+    if email.is_none() && external_id.is_none() {
+        return Ok(crm);
+    }
+    let contacts = b
+        .zendesk
+        .users_by_sdk(email.as_deref(), external_id.as_deref())
+        .await?;
+    for c in contacts.iter().take(3) {
+        add_tickets_of(&b.zendesk, &mut crm, c.id).await?;
+    }
+    crm.contacts = contacts;
+    Ok(crm)
+}
+
+/// The chat's end: the whole conversation read from the platform (a message missed during a
+/// reload is in it), then the transcript queued once on the chat's ticket.
+async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
+    let end_key = JobKey::chat_ended(id).to_string();
+    let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
+    if knows(&end_key) || !ENDING.with(|e| e.borrow_mut().insert(id)) {
+        return;
+    }
+    // The first job first: being decided, it is waited for; never decided (its reads failed),
+    // it is decided now.
+    for _ in 0..300 {
+        if !LOGGING.with(|l| l.borrow().contains(&id)) {
+            break;
+        }
+        sleep(100).await;
+    }
+    if !knows(&JobKey::chat(id).to_string()) {
+        log_chat(adapter, b.clone(), id).await;
+    }
+    if let Ok(info) = retried(|| b.platform.chat(id)).await {
+        let mut fresh = info.into_chat();
+        fresh.status = ChatStatus::Ended;
+        hold(adapter, fresh);
+    }
+    let chat = held(adapter, id);
+    ENDING.with(|e| e.borrow_mut().remove(&id));
+    let (Some(chat), Some(ticket)) = (chat, ticket_of_chat(adapter, &b, id)) else {
+        return;
+    };
+    let agent = adapter
+        .agent_name
+        .get_untracked()
+        .unwrap_or_else(|| adapter.word(Label::You));
+    let text = adapter
+        .catalogue
+        .with_untracked(|cat| transcript(cat, &chat, &agent));
+    let session = chat.session();
+    enqueue_on(
+        adapter,
+        &b,
+        JobKey::chat_ended(id),
+        ticket,
+        move |ticket_id| Event::ChatEnded {
+            session,
+            ticket_id,
+            transcript: text,
+        },
+    );
+}
+
+/// The agent's chats taken up again (each time the event stream connects, so after a reload):
+/// offered and active ones shown, an active one not logged yet logged, one that ended while
+/// the page was away has its transcript written once.
+pub(crate) fn restore(adapter: Adapter) {
+    let Some(b) = backend() else { return };
+    leptos::task::spawn_local(async move {
+        if !b.leader.tick(now_ms()) {
+            return;
+        }
+        let Ok(list) = retried(|| b.platform.chats()).await else {
+            return;
+        };
+        let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
+        for info in list {
+            let chat = info.into_chat();
+            let id = chat.id;
+            match chat.status {
+                ChatStatus::Offered => offered(adapter, chat),
+                ChatStatus::Active => {
+                    hold(adapter, chat);
+                    if !knows(&JobKey::chat(id).to_string()) {
+                        log_chat(adapter, b.clone(), id).await;
+                    }
+                }
+                ChatStatus::Ended => {
+                    let logged = knows(&JobKey::chat(id).to_string());
+                    let written = knows(&JobKey::chat_ended(id).to_string());
+                    let unwritten = logged && !written;
+                    if unwritten || held(adapter, id).is_some() {
+                        hold(adapter, chat);
+                    }
+                    if unwritten {
+                        log_end(adapter, b.clone(), id).await;
+                    }
+                }
+            }
+        }
+    });
+}

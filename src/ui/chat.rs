@@ -1,0 +1,470 @@
+//! Chats: the row of session tabs (the phone, then each chat, Alt+1..9), and a chat's screen:
+//! its offer (Enter accepts), its conversation (messages in order with time and author, the
+//! customer's typing, each of the agent's messages with its delivery state, a failed one kept
+//! with "Send again"), the composer (Enter sends, Shift+Enter a new line) and its end. Every text
+//! from the customer is rendered as text: a link or markup in it stays inert.
+
+use crate::{
+    services::live::{use_adapter, Adapter, Screen},
+    ui::{recent::when, word},
+};
+use domain::{
+    call::CallPhase,
+    chat::{tab_for_digit, Author, ChatMessage, ChatStatus},
+    crm::SessionPlatform,
+    labels::Label,
+};
+use leptos::{ev, prelude::*};
+
+stylance::import_crate_style!(style, "src/ui/chat.module.css");
+
+/// The session tabs, shown while the agent has chats; Alt+1 is the phone, Alt+2.. the chats.
+#[component]
+pub fn SessionTabs() -> impl IntoView {
+    let adapter = use_adapter();
+    let handle = window_event_listener(ev::keydown, move |e| {
+        if !e.alt_key() || e.ctrl_key() || e.meta_key() {
+            return;
+        }
+        let count = 1 + adapter.chats.with_untracked(Vec::len);
+        let digit = e.code().strip_prefix("Digit").and_then(|d| d.parse().ok());
+        if let Some(i) = digit.and_then(|d| tab_for_digit(d, count)) {
+            e.prevent_default();
+            adapter.open_tab(i);
+            focus_screen();
+        }
+    });
+    on_cleanup(move || handle.remove());
+    let shown = move || adapter.chats.with(|c| !c.is_empty());
+    let on_phone = move || !matches!(adapter.screen.get(), Screen::Chat(_));
+    let call_live = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended))
+    };
+    let tabs = move || {
+        adapter.chats.with(|all| {
+            all.iter()
+                .map(|c| (c.id, c.status, c.unread))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=shown>
+            <nav class=style::tabs aria-label=word(Label::Sessions) data-testid="session-tabs">
+                <button
+                    type="button"
+                    class=style::tab
+                    aria-current=move || on_phone().then_some("page")
+                    title="Alt+1"
+                    data-testid="session-tab-phone"
+                    on:click=move |_| adapter.open_tab(0)
+                >
+                    <span class=move || if call_live() { style::live } else { style::idle } aria-hidden="true"></span>
+                    {word(Label::SessionCall)}
+                </button>
+                <For each=tabs key=|t| *t let:tab>
+                    <ChatTab adapter=adapter id=tab.0 status=tab.1 unread=tab.2/>
+                </For>
+            </nav>
+        </Show>
+    }
+}
+
+/// One chat's tab: who, its state, its unread count.
+#[component]
+fn ChatTab(adapter: Adapter, id: u64, status: ChatStatus, unread: u32) -> impl IntoView {
+    let index = move || {
+        adapter
+            .chats
+            .with(|all| all.iter().position(|c| c.id == id).unwrap_or(0) + 2)
+    };
+    let who = move || {
+        adapter.chats.with(|all| {
+            all.iter()
+                .find(|c| c.id == id)
+                .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
+                .unwrap_or_default()
+        })
+    };
+    let current = move || adapter.screen.get() == Screen::Chat(id);
+    let state = match status {
+        ChatStatus::Offered => Some(Label::NewChat),
+        ChatStatus::Ended => Some(Label::ChatEndedByAgent),
+        ChatStatus::Active => None,
+    };
+    let dot = match status {
+        ChatStatus::Offered => style::offered,
+        ChatStatus::Active => style::live,
+        ChatStatus::Ended => style::idle,
+    };
+    view! {
+        <button
+            type="button"
+            class=style::tab
+            aria-current=move || current().then_some("page")
+            title=move || format!("Alt+{}", index())
+            data-testid=format!("session-tab-{id}")
+            on:click=move |_| adapter.open_chat(id)
+        >
+            <span class=dot aria-hidden="true"></span>
+            <span class=style::tab_name>{who}</span>
+            {state.map(|l| view! { <span class=crate::ui::a11y::style::visually_hidden>{word(l)}</span> })}
+            {(unread > 0).then(|| view! {
+                <span class=style::badge data-testid=format!("session-tab-{id}-unread")>{unread}</span>
+            })}
+        </button>
+    }
+}
+
+/// Moves the keyboard into the screen just opened: its first control.
+fn focus_screen() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        request_animation_frame(|| {
+            let el = document()
+                .query_selector("[data-autofocus]")
+                .ok()
+                .flatten()
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(el) = el {
+                let _ = el.focus();
+            }
+        });
+    }
+}
+
+/// A chat's screen: its offer, or its conversation.
+#[component]
+pub fn ChatScreen(id: u64) -> impl IntoView {
+    let adapter = use_adapter();
+    let status = Memo::new(move |_| {
+        adapter
+            .chats
+            .with(|all| all.iter().find(|c| c.id == id).map(|c| c.status))
+    });
+    view! {
+        <section class=style::screen data-testid="chat-screen" data-chat=id.to_string()>
+            <ChatHead adapter=adapter id=id/>
+            {move || match status.get() {
+                Some(ChatStatus::Offered) => view! { <Offer adapter=adapter id=id/> }.into_any(),
+                Some(_) => view! { <Conversation adapter=adapter id=id/> }.into_any(),
+                None => ().into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Who, the channel, the menu path and the ticket.
+#[component]
+fn ChatHead(adapter: Adapter, id: u64) -> impl IntoView {
+    let chat = move || {
+        adapter
+            .chats
+            .with(|all| all.iter().find(|c| c.id == id).cloned())
+    };
+    let who = move || {
+        chat()
+            .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
+            .unwrap_or_default()
+    };
+    let channel = move || {
+        let label = match chat().and_then(|c| c.platform) {
+            Some(SessionPlatform::Mobile) => Label::PlatformMobile,
+            _ => Label::PlatformWeb,
+        };
+        adapter.catalogue.with(|c| c.get(label).to_owned())
+    };
+    let menu = move || chat().map(|c| c.menu).unwrap_or_default();
+    let ticket = move || chat().and_then(|c| c.ticket_id);
+    view! {
+        <header class=style::head>
+            <h1 class=style::who data-testid="chat-who">{who}</h1>
+            <p class=style::meta data-testid="chat-meta">
+                {channel}
+                {move || (!menu().is_empty()).then(|| format!(" \u{b7} {}", menu()))}
+                {move || ticket().map(|t| view! {
+                    " \u{b7} "
+                    <button
+                        type="button"
+                        class=style::link
+                        data-testid="chat-ticket"
+                        on:click=move |_| adapter.open_ticket(t)
+                    >
+                        {format!("#{t}")}
+                    </button>
+                })}
+            </p>
+        </header>
+    }
+}
+
+/// The offer: the first message, Accept (focused: Enter accepts) and Decline.
+#[component]
+fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
+    let first = adapter.chats.with_untracked(|all| {
+        all.iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.first_message().map(|m| m.text.clone()))
+    });
+    let from = adapter.chats.with_untracked(|all| {
+        all.iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.transferred_from.clone())
+    });
+    let busy = move || adapter.chat_busy.with(|b| b.contains(&id));
+    let accept = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = accept.get() {
+            let _ = b.focus();
+        }
+    });
+    view! {
+        <div class=style::offer data-testid="chat-offer">
+            <h2 class=style::offer_title>{word(Label::NewChat)}</h2>
+            {from.map(|f| view! { <p class=style::meta>{word(Label::CallTransferredToYou)} " \u{2014} " {f}</p> })}
+            {first.map(|t| view! { <p class=style::first data-testid="chat-first-message">{t}</p> })}
+            <div class=style::actions>
+                <button
+                    type="button"
+                    class=style::primary
+                    node_ref=accept
+                    data-autofocus
+                    data-testid="chat-accept"
+                    disabled=busy
+                    on:click=move |_| adapter.answer_chat(id, true)
+                >
+                    {word(Label::Accept)}
+                </button>
+                <button
+                    type="button"
+                    class=style::button
+                    data-testid="chat-decline"
+                    disabled=busy
+                    on:click=move |_| adapter.answer_chat(id, false)
+                >
+                    {word(Label::Decline)}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// The conversation, the customer's typing, the composer, End chat (or how it ended).
+#[component]
+fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
+    let chat = move || {
+        adapter
+            .chats
+            .with(|all| all.iter().find(|c| c.id == id).cloned())
+    };
+    let messages = move || {
+        adapter.chats.with(|all| {
+            all.iter()
+                .find(|c| c.id == id)
+                .map(|c| c.messages.clone())
+                .unwrap_or_default()
+        })
+    };
+    let outgoing = move || {
+        adapter.chats.with(|all| {
+            all.iter()
+                .find(|c| c.id == id)
+                .map(|c| c.outgoing.clone())
+                .unwrap_or_default()
+        })
+    };
+    let status = move || chat().map(|c| c.status);
+    let ended = move || status() == Some(ChatStatus::Ended);
+    let typing = move || chat().is_some_and(|c| c.typing);
+    let who = move || {
+        chat()
+            .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
+            .unwrap_or_default()
+    };
+    let language = adapter.catalogue.with_untracked(|c| c.language.clone());
+    let log = NodeRef::<leptos::html::Ol>::new();
+    // A new message shows: the list follows it when the agent was at its end.
+    Effect::new(move |_| {
+        let _ = messages().len() + outgoing().len();
+        if let Some(ol) = log.get_untracked() {
+            let at_end = ol.scroll_height() - ol.scroll_top() - ol.client_height() < 80;
+            if at_end {
+                let ol = ol.clone();
+                request_animation_frame(move || ol.set_scroll_top(ol.scroll_height()));
+            }
+        }
+    });
+    let lang = language.clone();
+    let who_signal = Signal::derive(who);
+    view! {
+        <ol class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
+            <For each=messages key=|m| m.id let:m>
+                <Message m=m language=lang.clone() who=who_signal/>
+            </For>
+            <For each=outgoing key=|o| (o.client_id.clone(), o.failed.clone()) let:o>
+                {
+                    let client = o.client_id.clone();
+                    let failed = o.failed.clone();
+                    view! {
+                        <li class=style::mine data-testid="chat-outgoing">
+                            <p class=style::text>{o.text.clone()}</p>
+                            {match failed {
+                                None => view! {
+                                    <p class=style::state data-testid="chat-sending">{word(Label::Sending)}</p>
+                                }.into_any(),
+                                Some(why) => view! {
+                                    <p class=style::failed role="alert" data-testid="chat-not-sent">
+                                        {word(Label::NotSent)} ": " {why} " "
+                                        <button
+                                            type="button"
+                                            class=style::link
+                                            data-testid="chat-send-again"
+                                            on:click=move |_| adapter.resend_chat(id, &client)
+                                        >
+                                            {word(Label::SendAgain)}
+                                        </button>
+                                    </p>
+                                }.into_any(),
+                            }}
+                        </li>
+                    }
+                }
+            </For>
+        </ol>
+        <p class=style::typing role="status" data-testid="chat-typing">
+            {move || typing().then(|| format!("{} {}", who(), adapter.word(Label::IsTyping)))}
+        </p>
+        {move || if ended() {
+            let left = chat().is_some_and(|c| c.ended_by == Some(Author::Customer));
+            let text = if left { Label::CustomerLeft } else { Label::ChatEndedByAgent };
+            view! {
+                <div class=style::ended data-testid="chat-ended">
+                    <p role="status">{word(text)}</p>
+                    <button
+                        type="button"
+                        class=style::button
+                        data-autofocus
+                        data-testid="chat-close"
+                        on:click=move |_| adapter.close_chat(id)
+                    >
+                        {word(Label::Close)}
+                    </button>
+                </div>
+            }.into_any()
+        } else {
+            view! { <Composer adapter=adapter id=id/> }.into_any()
+        }}
+    }
+}
+
+/// One message: author, time, text (as text), and for the agent's, delivered.
+#[component]
+fn Message(m: ChatMessage, language: String, who: Signal<String>) -> impl IntoView {
+    let mine = m.author == Author::Agent;
+    let time = domain::time::parse_iso8601(&m.at)
+        .map(|s| when(s, &language))
+        .unwrap_or_default();
+    let author = move || {
+        if mine {
+            word(Label::You)()
+        } else {
+            who.get()
+        }
+    };
+    view! {
+        <li class=if mine { style::mine } else { style::theirs } data-testid="chat-message" data-id=m.id.to_string()>
+            <p class=style::by>
+                <span class=style::author>{author}</span>
+                " "
+                <time class=style::time datetime=m.at.clone()>{time}</time>
+            </p>
+            <p class=style::text>{m.text.clone()}</p>
+            {mine.then(|| view! { <p class=style::state>{word(Label::Delivered)}</p> })}
+        </li>
+    }
+}
+
+/// The composer: Enter sends, Shift+Enter a new line; what cannot be sent stays, with why.
+#[component]
+fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
+    let refusal = RwSignal::new(None::<String>);
+    let counter = StoredValue::new(0u64);
+    let typing_sent = StoredValue::new(0f64);
+    let page = StoredValue::new(page_id());
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(a) = area.get() {
+            let _ = a.focus();
+        }
+    });
+    let send = move || {
+        let n = counter.get_value() + 1;
+        counter.set_value(n);
+        let why = page.with_value(|p| adapter.send_chat(id, n, p));
+        refusal.set(why.clone());
+        if why.is_none() {
+            typing_sent.set_value(0.0);
+            adapter.effects().chat_typing(id, false);
+            if let Some(a) = area.get_untracked() {
+                a.set_value("");
+            }
+        }
+    };
+    let hint_id = format!("chat-hint-{id}");
+    view! {
+        <div class=style::composer>
+            <label class=crate::ui::a11y::style::visually_hidden for=format!("chat-input-{id}")>
+                {word(Label::WriteMessage)}
+            </label>
+            <textarea
+                id=format!("chat-input-{id}")
+                class=style::input
+                rows="2"
+                node_ref=area
+                data-autofocus
+                data-testid="chat-input"
+                aria-describedby=hint_id.clone()
+                placeholder=word(Label::WriteMessage)
+                prop:value=move || adapter.draft(id)
+                on:input=move |e| {
+                    adapter.set_draft(id, event_target_value(&e));
+                    refusal.set(None);
+                    let now = js_sys::Date::now();
+                    if now - typing_sent.get_value() > 3_000.0 {
+                        typing_sent.set_value(now);
+                        adapter.effects().chat_typing(id, true);
+                    }
+                }
+                on:keydown=move |e: ev::KeyboardEvent| {
+                    if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                        e.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <div class=style::actions>
+                <button type="button" class=style::primary data-testid="chat-send" on:click=move |_| send()>
+                    {word(Label::Send)}
+                </button>
+                <button
+                    type="button"
+                    class=style::button
+                    data-testid="chat-end"
+                    disabled=move || adapter.chat_busy.with(|b| b.contains(&id))
+                    on:click=move |_| adapter.end_chat(id)
+                >
+                    {word(Label::EndChat)}
+                </button>
+            </div>
+            <p class=style::hint id=hint_id>{word(Label::ComposerKeys)}</p>
+            {move || refusal.get().map(|r| view! { <p class=style::failed role="alert" data-testid="chat-refusal">{r}</p> })}
+        </div>
+    }
+}
+
+/// This page's own id for the agent's message ids (unique across tabs and reloads).
+fn page_id() -> String {
+    let r = (js_sys::Math::random() * 1e12) as u64;
+    format!("{:x}{:x}", js_sys::Date::now() as u64, r)
+}
