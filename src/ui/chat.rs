@@ -283,7 +283,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
             .unwrap_or_default()
     };
     let language = adapter.catalogue.with_untracked(|c| c.language.clone());
-    let log = NodeRef::<leptos::html::Ol>::new();
+    let log = NodeRef::<leptos::html::Div>::new();
     // A new message shows: the list follows it when the agent was at its end.
     Effect::new(move |_| {
         let _ = messages().len() + outgoing().len();
@@ -298,7 +298,8 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     let lang = language.clone();
     let who_signal = Signal::derive(who);
     view! {
-        <ol class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
+        <div class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
+        <ol class=style::list>
             <For each=messages key=|m| m.id let:m>
                 <Message m=m language=lang.clone() who=who_signal/>
             </For>
@@ -332,6 +333,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                 }
             </For>
         </ol>
+        </div>
         <p class=style::typing role="status" data-testid="chat-typing">
             {move || typing().then(|| format!("{} {}", who(), adapter.word(Label::IsTyping)))}
         </p>

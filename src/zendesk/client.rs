@@ -334,6 +334,22 @@ pub struct Zendesk<T> {
     /// search index lags writes (seconds to minutes), so a caller whose contact was created
     /// moments ago is read by id instead of being created again.
     recent_users: RefCell<Vec<(String, u64)>>,
+    /// The SDK contacts this client created or found by email or identifier
+    /// (`email:{lower-case}`, `external_id:{id}`), newest last: read by id while the search
+    /// does not show them yet.
+    recent_sdk: RefCell<Vec<(String, u64)>>,
+}
+
+/// The keys an SDK contact is remembered by.
+fn sdk_keys(email: Option<&str>, external_id: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(e) = email {
+        keys.push(format!("email:{}", e.trim().to_lowercase()));
+    }
+    if let Some(x) = external_id {
+        keys.push(format!("external_id:{}", x.trim()));
+    }
+    keys
 }
 
 impl<T: Transport> Zendesk<T> {
@@ -342,6 +358,7 @@ impl<T: Transport> Zendesk<T> {
         Self {
             transport,
             recent_users: RefCell::new(Vec::new()),
+            recent_sdk: RefCell::new(Vec::new()),
         }
     }
 
@@ -438,6 +455,26 @@ impl<T: Transport> Zendesk<T> {
                 }
             }
         }
+        // Contacts created here moments ago that the search does not show yet: read by id.
+        let keys = sdk_keys(email, external_id);
+        let missing: Vec<u64> = self
+            .recent_sdk
+            .borrow()
+            .iter()
+            .filter(|(k, _)| keys.contains(k))
+            .map(|(_, id)| *id)
+            .filter(|id| !out.iter().any(|c| c.id == *id))
+            .collect();
+        for id in missing {
+            match self.user(id).await {
+                Ok(contact) if !out.iter().any(|c| c.id == contact.id) => out.push(contact),
+                Ok(_) => {}
+                Err(ZendeskError::NotFound) => {
+                    self.recent_sdk.borrow_mut().retain(|(_, x)| *x != id)
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(out)
     }
 
@@ -512,6 +549,15 @@ impl<T: Transport> Zendesk<T> {
         };
         let one: UserEnvelope = self.call(request).await?;
         let contact = one.user.into_contact();
+        if user.is_sdk() {
+            let mut recent = self.recent_sdk.borrow_mut();
+            for key in sdk_keys(user.email.as_deref(), user.external_id.as_deref()) {
+                recent.push((key, contact.id));
+            }
+            let excess = recent.len().saturating_sub(RECENT_USERS);
+            recent.drain(..excess);
+            return Ok(contact);
+        }
         let mut recent = self.recent_users.borrow_mut();
         recent.push((user.phone.clone(), contact.id));
         let excess = recent.len().saturating_sub(RECENT_USERS);

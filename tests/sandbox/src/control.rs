@@ -14,6 +14,8 @@ use crate::platform::{self, rules};
 use crate::state::{App, Fault, RateBudget};
 use domain::settings::Settings;
 
+mod chats;
+
 /// The control routes, to nest under `/_sandbox`.
 pub fn routes() -> Router<App> {
     Router::new()
@@ -36,6 +38,7 @@ pub fn routes() -> Router<App> {
         .route("/sessions/end", post(end_sessions))
         .route("/zendesk_session", post(zendesk_session))
         .route("/timing", get(get_timing).put(put_timing))
+        .merge(chats::routes())
 }
 
 fn bad(status: StatusCode, text: impl Into<String>) -> Response {

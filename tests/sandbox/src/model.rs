@@ -792,6 +792,254 @@ impl Voicemail {
     }
 }
 
+/// A Unix time in ms as ISO-8601 UTC with milliseconds, `2024-05-01T10:00:00.250Z` (chats).
+pub fn iso_ms(ms: i64) -> String {
+    let whole = iso(ms.div_euclid(1_000));
+    let frac = ms.rem_euclid(1_000);
+    match whole.strip_suffix('Z') {
+        Some(head) => format!("{head}.{frac:03}Z"),
+        None => whole,
+    }
+}
+
+/// Where a customer chats from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatPlatform {
+    /// The web chat widget.
+    Web,
+    /// A mobile app's chat.
+    Mobile,
+}
+
+impl ChatPlatform {
+    /// `web` or `mobile`, as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Mobile => "mobile",
+        }
+    }
+
+    /// The platform named `text` (`web`, `mobile`), if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "web" => Some(Self::Web),
+            "mobile" => Some(Self::Mobile),
+            _ => None,
+        }
+    }
+}
+
+/// Where a chat is: offered (to an agent, or waiting for one when it has no agent), active
+/// (accepted) or ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatStatus {
+    /// Offered to its agent, or waiting in the queue (no agent).
+    Offered,
+    /// Accepted by its agent.
+    Active,
+    /// Over.
+    Ended,
+}
+
+impl ChatStatus {
+    /// `offered`, `active` or `ended`, as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Offered => "offered",
+            Self::Active => "active",
+            Self::Ended => "ended",
+        }
+    }
+}
+
+/// One side of a chat: who wrote a message, who ended the chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatParty {
+    /// The customer.
+    Customer,
+    /// The agent.
+    Agent,
+}
+
+impl ChatParty {
+    /// `customer` or `agent`, as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Agent => "agent",
+        }
+    }
+}
+
+/// One message of a chat.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Message id: unique in the whole sandbox, increasing.
+    pub id: u64,
+    /// Who wrote it.
+    pub author: ChatParty,
+    /// As typed, never sanitised (it may hold HTML).
+    pub text: String,
+    /// Unix ms when the platform took it.
+    pub at_ms: i64,
+    /// The agent's client id for a message the adapter sent (None for the customer's).
+    pub client_id: Option<String>,
+}
+
+impl ChatMessage {
+    /// The message as the platform API returns it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "author": self.author.as_str(),
+            "text": self.text,
+            "at": iso_ms(self.at_ms),
+            "client_id": self.client_id,
+        })
+    }
+}
+
+/// Who the customer of a chat says they are (each as the chat SDK sent it, if it did).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatCustomer {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// The customer's id in the business's own systems.
+    pub external_id: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+/// An agent named in a chat (`transferred_from`, a transfer's `to`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatAgent {
+    /// Platform agent id.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// The agent's Zendesk user.
+    pub zendesk_user_id: Option<u64>,
+}
+
+impl ChatAgent {
+    /// The agent as a chat names it.
+    pub fn of(agent: &Agent) -> Self {
+        Self {
+            id: agent.id,
+            name: agent.name.clone(),
+            zendesk_user_id: Some(agent.zendesk_user_id),
+        }
+    }
+
+    /// `{id, name, zendesk_user_id}`.
+    pub fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "zendesk_user_id": self.zendesk_user_id})
+    }
+}
+
+/// A customer chat on the platform (`/platform/chats`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Chat {
+    /// Chat id (their own counter, from 700001).
+    pub id: u64,
+    /// Offered, active or ended.
+    pub status: ChatStatus,
+    /// Web or mobile.
+    pub platform: ChatPlatform,
+    /// The menu the customer went through, e.g. `Support > Billing` (may be empty).
+    pub menu_path: String,
+    /// Language, e.g. `en`.
+    pub lang: String,
+    /// Who the customer says they are.
+    pub customer: ChatCustomer,
+    /// What the SDK sent besides (an object).
+    pub custom_data: Value,
+    /// Oldest first.
+    pub messages: Vec<ChatMessage>,
+    /// Unix ms when the customer started it.
+    pub created_ms: i64,
+    /// Unix ms when it was offered to its agent (None while it waits for one).
+    pub offered_ms: Option<i64>,
+    /// Unix ms when its agent accepted it.
+    pub accepted_ms: Option<i64>,
+    /// Unix ms when it ended.
+    pub ended_ms: Option<i64>,
+    /// Who ended it.
+    pub ended_by: Option<ChatParty>,
+    /// The agent it is offered to or accepted by (kept once it ended); None while it waits.
+    pub agent_id: Option<u64>,
+    /// The agent who transferred it to its agent, if it was.
+    pub transferred_from: Option<ChatAgent>,
+    /// The agent a waiting chat is for (named when it was started), None for any agent.
+    pub wanted_agent: Option<u64>,
+    /// The agents who declined it: it is not offered to them again.
+    pub declined_by: Vec<u64>,
+    /// The agent's typing state, as the adapter last said.
+    pub agent_typing: bool,
+    /// The customer's typing state, as the customer last said.
+    pub customer_typing: bool,
+    /// The customer's last rating, 1 to 5.
+    pub rating: Option<u8>,
+}
+
+impl Chat {
+    /// Whether it waits in the queue: not ended and no agent's.
+    pub fn waiting(&self) -> bool {
+        self.status == ChatStatus::Offered && self.agent_id.is_none()
+    }
+
+    /// Whether it takes one of agent `agent_id`'s places (offered to them or active).
+    pub fn holds_place_of(&self, agent_id: u64) -> bool {
+        self.status != ChatStatus::Ended && self.agent_id == Some(agent_id)
+    }
+
+    /// The queue it is in: the last segment of its menu path, or `General`.
+    pub fn queue(&self) -> String {
+        self.menu_path
+            .rsplit('>')
+            .next()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .unwrap_or("General")
+            .to_owned()
+    }
+
+    /// The chat (ChatInfo) as the platform API returns it, at `now` (unix ms). A chat waiting
+    /// for an agent shows its creation as `offered_at` and the wait so far as `wait_s`.
+    pub fn to_json(&self, now: i64) -> Value {
+        let waited_until = self.offered_ms.or(self.ended_ms).unwrap_or(now);
+        json!({
+            "id": self.id,
+            "status": self.status.as_str(),
+            "platform": self.platform.as_str(),
+            "menu_path": self.menu_path,
+            "lang": self.lang,
+            "customer": {
+                "name": self.customer.name,
+                "email": self.customer.email,
+                "external_id": self.customer.external_id,
+                "phone": self.customer.phone,
+            },
+            "custom_data": self.custom_data,
+            "messages": self.messages.iter().map(ChatMessage::to_json).collect::<Vec<_>>(),
+            "offered_at": iso_ms(self.offered_ms.unwrap_or(self.created_ms)),
+            "accepted_at": self.accepted_ms.map(iso_ms),
+            "ended_at": self.ended_ms.map(iso_ms),
+            "ended_by": self.ended_by.map(ChatParty::as_str),
+            "wait_s": u64::try_from((waited_until - self.created_ms).max(0) / 1_000).unwrap_or(0),
+            "queue": self.queue(),
+            "agent_id": self.agent_id,
+            "transferred_from": self.transferred_from.as_ref().map(ChatAgent::to_json),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -801,6 +1049,55 @@ mod tests {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_714_557_600), "2024-05-01T10:00:00Z");
         assert_eq!(iso(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn chat_times_have_milliseconds() {
+        assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_ms(1_714_557_600_250), "2024-05-01T10:00:00.250Z");
+        assert_eq!(iso_ms(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn a_chats_queue_is_the_last_segment_of_its_menu() {
+        let mut c = Chat {
+            id: 700_001,
+            status: ChatStatus::Offered,
+            platform: ChatPlatform::Web,
+            menu_path: "Support > Billing".into(),
+            lang: "en".into(),
+            customer: ChatCustomer::default(),
+            custom_data: json!({}),
+            messages: Vec::new(),
+            created_ms: 0,
+            offered_ms: None,
+            accepted_ms: None,
+            ended_ms: None,
+            ended_by: None,
+            agent_id: None,
+            transferred_from: None,
+            wanted_agent: None,
+            declined_by: Vec::new(),
+            agent_typing: false,
+            customer_typing: false,
+            rating: None,
+        };
+        assert_eq!(c.queue(), "Billing");
+        c.menu_path = "Sales".into();
+        assert_eq!(c.queue(), "Sales");
+        c.menu_path = String::new();
+        assert_eq!(c.queue(), "General");
+        c.menu_path = "Support > ".into();
+        assert_eq!(c.queue(), "General");
+        assert!(c.waiting());
+        assert_eq!(
+            c.to_json(4_500)["wait_s"],
+            4,
+            "a waiting chat counts up to now"
+        );
+        c.offered_ms = Some(2_000);
+        assert_eq!(c.to_json(9_000)["wait_s"], 2);
+        assert_eq!(c.to_json(9_000)["offered_at"], "1970-01-01T00:00:02.000Z");
     }
 
     #[test]

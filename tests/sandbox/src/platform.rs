@@ -109,7 +109,10 @@
 //! signed in) are in [`rules`]: they write to the emulated Zendesk with the account's API token;
 //! [`after_end`] runs the end-of-call ones. Transfers, the ticket report and the routing of
 //! session events are in [`session`].
+//!
+//! Customer chats (`/chats…`, their queue and their `chat.*` events) are in [`chats`].
 
+pub mod chats;
 pub mod history;
 pub mod rules;
 pub mod session;
@@ -157,6 +160,14 @@ pub fn routes() -> Router<App> {
         .route("/voicemails/{id}/read", post(voicemails::read))
         .route("/voicemails/{id}/close", post(voicemails::close))
         .route("/recordings/{file}", get(voicemails::recording))
+        .route("/chats", get(chats::list))
+        .route("/chats/{id}", get(chats::show))
+        .route("/chats/{id}/accept", post(chats::accept_route))
+        .route("/chats/{id}/decline", post(chats::decline_route))
+        .route("/chats/{id}/messages", post(chats::message_route))
+        .route("/chats/{id}/typing", post(chats::typing_route))
+        .route("/chats/{id}/end", post(chats::end_route))
+        .route("/chats/{id}/transfer", post(chats::transfer_route))
         .route("/agent/events", get(events))
 }
 
@@ -216,7 +227,11 @@ async fn sign_in(State(app): State<App>, body: Option<Json<SignIn>>) -> Response
     let Some(a) = found else {
         return err(StatusCode::UNAUTHORIZED, "invalid email or password");
     };
-    signed_in(&mut w, &a)
+    let answer = signed_in(&mut w, &a);
+    drop(w);
+    // Chats waiting for an agent with room may be the new agent's now.
+    chats::dispatch(&app);
+    answer
 }
 
 /// How long a resume credential lives unless renewed: a reload is seconds; a tab closed for
@@ -272,7 +287,10 @@ async fn resume(State(app): State<App>, body: Option<Json<ResumeBody>>) -> Respo
     };
     // The page that held the old session is gone (reloaded): its token ends.
     w.sessions.remove(&grant.session);
-    signed_in(&mut w, &a)
+    let answer = signed_in(&mut w, &a);
+    drop(w);
+    chats::dispatch(&app);
+    answer
 }
 
 async fn renew(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -571,7 +589,7 @@ async fn answer_inbound(
 
 /// A request body as JSON (`null` when it is missing or not JSON), so that the routes below
 /// answer their own 422 whatever was sent.
-fn json_body(body: &Bytes) -> Value {
+pub(crate) fn json_body(body: &Bytes) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
@@ -826,6 +844,16 @@ async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
             ev["call_id"] = json!(id);
             ev
         };
+        if socket
+            .send(Message::Text(ev.to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    // Likewise every chat offered to the agent and not accepted yet.
+    for ev in chats::pending_offers(&app, agent_id) {
         if socket
             .send(Message::Text(ev.to_string().into()))
             .await

@@ -15,14 +15,20 @@ use serde_json::{json, Value};
 use tokio::sync::{broadcast, Notify};
 
 use crate::model::{
-    now_ms, Admin, Agent, Fixture, IvrQueue, OutboundNumber, PlatformCall, Ticket, TicketField,
-    User, Voicemail,
+    now_ms, Admin, Agent, Chat, Fixture, IvrQueue, OutboundNumber, PlatformCall, Ticket,
+    TicketField, User, Voicemail,
 };
 use crate::queue::Queue;
 use domain::settings::{Settings, Team};
 
 /// Zendesk's default budget for an Enterprise account, requests per minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 700;
+
+/// How many chats an agent has offered and active at once unless told otherwise.
+pub const DEFAULT_CHAT_LIMIT: usize = 3;
+
+/// The first chat id of a world.
+pub const FIRST_CHAT_ID: u64 = 700_001;
 
 /// One Zendesk API request as received, for `GET /_sandbox/requests`.
 #[derive(Clone, Debug, Serialize)]
@@ -213,6 +219,10 @@ pub struct World {
     pub calls: BTreeMap<u64, PlatformCall>,
     /// Voicemails by the id of the call that left them (`/platform/voicemails`).
     pub voicemails: BTreeMap<u64, Voicemail>,
+    /// Customer chats by id (`/platform/chats`), in the order they were started.
+    pub chats: BTreeMap<u64, Chat>,
+    /// How many chats an agent has offered and active at once (`PUT /_sandbox/chat_limit`).
+    pub chat_limit: usize,
     /// Customer answers outbound calls after this long.
     pub auto_answer_ms: Option<u64>,
     /// Zendesk API requests received.
@@ -233,6 +243,9 @@ pub struct World {
     pub journals: HashMap<u64, BTreeMap<String, String>>,
     next_id: u64,
     last_event_id: u64,
+    last_chat_id: u64,
+    /// The last chat message id handed out: kept by resets, so that message ids never repeat.
+    last_message_id: u64,
     rng: u64,
 }
 
@@ -281,6 +294,8 @@ impl World {
             resumes: HashMap::new(),
             calls: BTreeMap::new(),
             voicemails: BTreeMap::new(),
+            chats: BTreeMap::new(),
+            chat_limit: DEFAULT_CHAT_LIMIT,
             auto_answer_ms: fixture.auto_answer_ms,
             requests: Vec::new(),
             faults: Vec::new(),
@@ -291,6 +306,8 @@ impl World {
             journals: HashMap::new(),
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
             last_event_id: 0,
+            last_chat_id: FIRST_CHAT_ID - 1,
+            last_message_id: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -305,6 +322,18 @@ impl World {
     pub fn next_event_id(&mut self) -> u64 {
         self.last_event_id += 1;
         self.last_event_id
+    }
+
+    /// A fresh chat id: 700001, 700002… (never a call's id).
+    pub fn next_chat_id(&mut self) -> u64 {
+        self.last_chat_id += 1;
+        self.last_chat_id
+    }
+
+    /// A fresh chat message id, greater than every one handed out before (resets included).
+    pub fn next_message_id(&mut self) -> u64 {
+        self.last_message_id += 1;
+        self.last_message_id
     }
 
     /// How many agents have a session (are signed in to an adapter), each counted once.
@@ -390,6 +419,21 @@ impl World {
             .is_none_or(|at| *at <= crate::model::now_ms())
     }
 
+    /// Every chat, oldest first, as the control API lists them: the chat (ChatInfo) with the
+    /// agent's typing state (`agent_typing`) and the customer's last rating (`rating`).
+    pub fn chats_for_control(&self) -> Vec<Value> {
+        let now = now_ms();
+        self.chats
+            .values()
+            .map(|c| {
+                let mut j = c.to_json(now);
+                j["agent_typing"] = json!(c.agent_typing);
+                j["rating"] = json!(c.rating);
+                j
+            })
+            .collect()
+    }
+
     /// The platform agent signed in with `token`.
     pub fn agent_for_token(&self, token: &str) -> Option<&Agent> {
         let id = self.sessions.get(token)?;
@@ -402,8 +446,8 @@ impl World {
     }
 
     /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls (with what the
-    /// platform wrote for their session events, `platform_events`), voicemails, agents
-    /// (`signed_in`), teams, IVR queues.
+    /// platform wrote for their session events, `platform_events`), voicemails, chats (as
+    /// [`World::chats_for_control`] lists them), agents (`signed_in`), teams, IVR queues.
     pub fn dump(&self, base: &str) -> Value {
         json!({
             "fixture": self.fixture_name,
@@ -426,6 +470,7 @@ impl World {
                 j
             }).collect::<Vec<_>>(),
             "voicemails": self.voicemails.values().map(Voicemail::to_json).collect::<Vec<_>>(),
+            "chats": self.chats_for_control(),
             "displays": self.displays,
             "settings": self.settings,
             "agents": self.agents.iter().map(|a| json!({"id": a.id, "name": a.name, "email": a.email, "team_id": a.team_id, "zendesk_user_id": a.zendesk_user_id, "signed_in": self.signed_in(a.id)})).collect::<Vec<_>>(),
@@ -655,13 +700,14 @@ impl App {
     /// Replaces the world with `fixture`'s and empties the CRM queue.
     pub fn reset(&self, fixture: &str) -> Result<(), String> {
         let f = crate::fixtures::load(fixture)?;
-        let (limit, timing) = {
+        let (limit, timing, last_message_id) = {
             let w = self.world();
-            (w.budget.limit, w.timing)
+            (w.budget.limit, w.timing, w.last_message_id)
         };
         self.queue().reset(&f.settings)?;
         let mut world = World::new(f, limit);
         world.timing = timing;
+        world.last_message_id = last_message_id;
         *self.world() = world;
         self.wake_queue();
         Ok(())

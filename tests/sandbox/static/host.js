@@ -402,7 +402,8 @@
   // the pointer. Calls in progress offer the customer's session events and a transfer; the last
   // calls that ended, a late recording and a rating. Session events go to the call's agent when
   // signed in, else the platform writes them (the answer says which: a toast). The customer can
-  // also leave a voicemail; the last ones are listed with their state (read, closed, called back).
+  // also leave a voicemail; the last ones are listed with their state (read, closed, called back),
+  // and start chats (see "customer chats" below).
   let panelCalls = null; // the "Calls in progress" container, once the panel is built
   let panelEnded = null; // the "Calls that ended" container
   let panelVoicemails = null; // the "Voicemail" list
@@ -483,10 +484,182 @@
     return el('div', { class: 'call', dataTestid: `panel-voicemail-${v.id}` },
       el('div', { text: `#${v.id} ${v.from} · ${v.duration_s} s · ${states.join(' · ')}${v.ticket_id ? ` · ticket #${v.ticket_id}` : ''}` }));
   }
+
+  // ---------- customer chats ----------
+  // The customer's side of chats: a form starts one (offered to the first signed-in agent with
+  // room, else queued) and the last chats are listed, newest first, with their state and last
+  // messages. Messages are hostile input: they are always shown as text, never as HTML. Each
+  // chat has a message box (the customer's typing state is sent when typing starts, and false
+  // after 3 s without a key or on send; Enter sends), Leave, and a rating. A chat's row is built
+  // once and updated in place, so what is typed in it survives the refreshes.
+  let panelChats = null; // the chats list, once the panel is built
+  const chatRows = new Map(); // chat key -> its row: {id, row, line, messages, input, sendButton, leaveButton, shown, typing, idle}
+  const CHATS_SHOWN = 5; // how many chats are listed
+  const CHAT_MESSAGES_SHOWN = 4; // how many of a chat's last messages are shown
+  const TYPING_IDLE_MS = 3000; // the customer stops typing after this long without a key
+  // A chat's key: its id and its first message's id (message ids never repeat, chat ids start
+  // again after a reset), so that a row never outlives its chat.
+  const chatKey = (c) => `${c.id}/${c.messages.length ? c.messages[0].id : ''}`;
+
+  /** POST to the control API's chat routes; the answer, or null after a toast. Refreshes soon after. */
+  async function chatPost(path, body) {
+    let answer = null;
+    try {
+      answer = await json(`/_sandbox/chats${path}`, { method: 'POST', body: JSON.stringify(body || {}) });
+    } catch (e) {
+      toast(String(e.message), 'error');
+    }
+    setTimeout(() => refresh().then(renderPanel), 200);
+    return answer;
+  }
+  // "key=value" lines as an object: true and false as booleans, plain numbers as numbers, the
+  // rest as text (as a chat SDK sends them). Lines without "=" are skipped.
+  function customData(text) {
+    const out = Object.create(null);
+    for (const line of text.split('\n')) {
+      const at = line.indexOf('=');
+      const key = line.slice(0, Math.max(at, 0)).trim();
+      if (at < 0 || !key) continue;
+      const raw = line.slice(at + 1).trim();
+      out[key] = raw === 'true' ? true : raw === 'false' ? false : /^-?(0|[1-9]\d*)(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    }
+    return out;
+  }
+  function chatForm() {
+    const platform = el('select', { dataTestid: 'panel-chat-platform' },
+      el('option', { value: 'web', text: 'Web' }), el('option', { value: 'mobile', text: 'Mobile' }));
+    const name = el('input', { placeholder: 'Name (optional)', dataTestid: 'panel-chat-name' });
+    const email = el('input', { type: 'email', placeholder: 'Email (optional)', dataTestid: 'panel-chat-email' });
+    const menu = el('input', { value: 'Support > Billing', placeholder: 'Menu', dataTestid: 'panel-chat-menu' });
+    const data = el('textarea', { rows: 2, placeholder: 'Custom data, key=value a line', dataTestid: 'panel-chat-data' });
+    const text = el('input', { placeholder: 'First message', dataTestid: 'panel-chat-text' });
+    const start = async () => {
+      const body = { platform: platform.value, menu: menu.value, custom_data: customData(data.value), text: text.value };
+      if (name.value.trim()) body.name = name.value.trim();
+      if (email.value.trim()) body.email = email.value.trim();
+      const r = await chatPost('', body);
+      if (!r) return;
+      text.value = '';
+      toast(r.status === 'offered' ? `Chat #${r.chat_id} offered` : `Chat #${r.chat_id} queued: no agent has room`);
+    };
+    text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); start(); } });
+    return [platform, name, email, menu, data, text, button('Start a chat', 'panel-chat-start', start)];
+  }
+  /** Sends the customer's typing state of chat `id`; failures are not worth a toast. */
+  function setTyping(id, typing) {
+    return json(`/_sandbox/chats/${id}/typing`, { method: 'POST', body: JSON.stringify({ typing }) }).catch(() => null);
+  }
+  function typed(r) {
+    if (!r.typing) {
+      r.typing = true;
+      setTyping(r.id, true);
+    }
+    clearTimeout(r.idle);
+    r.idle = setTimeout(() => stopTyping(r), TYPING_IDLE_MS);
+  }
+  /** The customer stops typing on the row's chat (sent when they were typing). */
+  async function stopTyping(r) {
+    clearTimeout(r.idle);
+    r.idle = null;
+    if (!r.typing) return;
+    r.typing = false;
+    await setTyping(r.id, false);
+  }
+  async function sendChat(r) {
+    const text = r.input.value;
+    if (!text.trim()) return;
+    await stopTyping(r);
+    if (await chatPost(`/${r.id}/messages`, { text })) r.input.value = '';
+  }
+  async function leaveChat(r) {
+    await stopTyping(r);
+    await chatPost(`/${r.id}/leave`);
+  }
+  async function rateChat(r, score) {
+    const a = await chatPost(`/${r.id}/rate`, { score });
+    if (a) toast(`Chat #${r.id} rated ${score}/5 (csat.rated #${a.event_id})`);
+  }
+  function chatRow(id) {
+    const r = { id, shown: null, typing: false, idle: null };
+    r.line = el('div', { dataTestid: `panel-chat-${id}-state` });
+    r.messages = el('div', { class: 'chat-messages', dataTestid: `panel-chat-${id}-messages` });
+    r.input = el('input', { placeholder: 'Message', dataTestid: `panel-chat-${id}-input`, on: {
+      input: () => typed(r),
+      keydown: (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); sendChat(r); } },
+    } });
+    r.sendButton = button('Send', `panel-chat-${id}-send`, () => sendChat(r));
+    r.leaveButton = button('Leave', `panel-chat-${id}-leave`, () => leaveChat(r));
+    const score = el('select', { title: 'Rating', dataTestid: `panel-chat-${id}-rate-score` },
+      [1, 2, 3, 4, 5].map((n) => el('option', { value: String(n), text: `${n}/5` })));
+    score.value = '5';
+    r.row = el('div', { class: 'call', dataTestid: `panel-chat-${id}` },
+      r.line, r.messages, r.input, r.sendButton, ' ', r.leaveButton, ' ',
+      el('span', { class: 'chat-rate' }, score, ' ', button('Rate', `panel-chat-${id}-rate`, () => rateChat(r, Number(score.value)))));
+    return r;
+  }
+  function chatState(c) {
+    const who = c.customer.name || c.customer.email || 'customer';
+    const where = c.status === 'ended' ? `ended by the ${c.ended_by}`
+      : c.agent_id == null ? 'waiting for an agent'
+        : c.status === 'offered' ? `offered to ${agentName(c.agent_id)}` : `with ${agentName(c.agent_id)}`;
+    const parts = [`#${c.id} ${c.platform} · ${who} · ${where}`];
+    if (c.agent_typing) parts.push('agent typing…');
+    if (c.rating) parts.push(`rated ${c.rating}/5`);
+    return parts.join(' · ');
+  }
+  function updateChatRow(r, c) {
+    const last = c.messages.slice(-CHAT_MESSAGES_SHOWN);
+    const line = chatState(c);
+    const shown = JSON.stringify([line, last.map((m) => m.id)]);
+    if (shown === r.shown) return;
+    r.shown = shown;
+    r.line.textContent = line;
+    // textContent only (el's `text`): a message may hold HTML, which must show as typed.
+    r.messages.replaceChildren(...last.map((m) => el('div', {
+      class: `chat-message ${m.author === 'agent' ? 'agent' : 'customer'}`,
+      dataTestid: `panel-chat-${c.id}-message-${m.id}`,
+      text: `${m.author === 'agent' ? 'Agent' : 'Customer'}: ${m.text}`,
+    })));
+    const ended = c.status === 'ended';
+    for (const x of [r.input, r.sendButton, r.leaveButton]) x.disabled = ended;
+    if (ended) {
+      // Nothing more to type: the platform took the end, typing with it.
+      clearTimeout(r.idle);
+      r.typing = false;
+    }
+  }
+  function renderChats() {
+    const chats = [...(state.chats || [])].sort((a, b) => b.id - a.id).slice(0, CHATS_SHOWN);
+    const keys = new Set(chats.map(chatKey));
+    for (const [key, r] of chatRows) {
+      if (keys.has(key)) continue;
+      clearTimeout(r.idle);
+      chatRows.delete(key);
+    }
+    const rows = chats.map((c) => {
+      let r = chatRows.get(chatKey(c));
+      if (!r) {
+        r = chatRow(c.id);
+        chatRows.set(chatKey(c), r);
+      }
+      updateChatRow(r, c);
+      return r.row;
+    });
+    // Moved only when the list changed, keeping the focus (a box being typed in stays one).
+    const order = JSON.stringify([...keys]);
+    if (order === panelChats.dataset.order) return;
+    panelChats.dataset.order = order;
+    const focused = document.activeElement;
+    panelChats.replaceChildren(...(rows.length ? rows : [el('p', { class: 'muted', text: 'None' })]));
+    if (focused && focused.isConnected && focused !== document.activeElement) focused.focus();
+  }
+
   function buildPanel() {
     panelCalls = el('div', { dataTestid: 'panel-calls' });
     panelEnded = el('div', { dataTestid: 'panel-ended-calls' });
     panelVoicemails = el('div', { dataTestid: 'panel-voicemails' });
+    panelChats = el('div', { dataTestid: 'panel-chats' });
+    chatRows.clear();
     shownCalls = null;
     const from = el('input', { placeholder: '+15550101100', dataTestid: 'panel-inbound-from' });
     const agentSel = el('select', {}, info.agents.map((a) => el('option', { value: String(a.id), text: a.name })));
@@ -510,6 +683,9 @@
       el('h3', { text: 'Voicemail' }),
       button('Leave a voicemail', 'panel-voicemail', () => leaveVoicemail(from.value.trim())),
       panelVoicemails,
+      el('h3', { text: 'Chat' }),
+      ...chatForm(),
+      panelChats,
       el('h3', { text: 'Other event' }), custom,
       el('button', { type: 'button', text: 'Send to the agent', on: { click: () => {
         let ev; try { ev = JSON.parse(custom.value); } catch { toast('Not JSON', 'error'); return; }
@@ -523,6 +699,7 @@
   }
   function renderPanel() {
     if (!panelCalls) buildPanel();
+    renderChats();
     const live = state.platform_calls.filter((c) => c.status !== 'ended');
     const ended = state.platform_calls.filter((c) => c.status === 'ended').sort((a, b) => b.id - a.id).slice(0, ENDED_SHOWN);
     const voicemails = [...(state.voicemails || [])].sort((a, b) => b.id - a.id).slice(0, VOICEMAILS_SHOWN);

@@ -26,7 +26,8 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, error: impl Into<String>) -> Self {
+    /// A refusal with `status` and `error`.
+    pub fn new(status: StatusCode, error: impl Into<String>) -> Self {
         Self {
             status,
             error: error.into(),
