@@ -61,5 +61,8 @@ node tests/e2e/bench_events.mjs
 step "Recent benchmark: 200 calls in the history, requests and time to paint (the adapter in the sandbox, headless Chromium)"
 node tests/e2e/bench_history.mjs
 
+step "chat benchmark: a customer's message to its frame, a 500-message chat scrolled (the adapter in the sandbox, headless Chromium)"
+node tests/e2e/bench_chat.mjs
+
 step "size benchmark"
 scripts/size.sh dist

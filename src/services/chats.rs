@@ -10,6 +10,7 @@ use crate::{
     services::{
         crm::{add_tickets_of, merge},
         host::{backend, fail_platform, now_ms, sleep, zendesk_message, Backend},
+        leader::LEASE_MS,
         journal::{enqueue_on, queue_writes},
         live::{Adapter, Screen},
         messages,
@@ -505,8 +506,15 @@ async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
 pub(crate) fn restore(adapter: Adapter) {
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
-        if !b.leader.tick(now_ms()) {
-            return;
+        // The leading tab takes the chats up; a page that just loaded leads once the lease of
+        // the page it replaces is given up or runs out.
+        let mut waited = 0;
+        while !b.leader.tick(now_ms()) {
+            if waited > LEASE_MS as i32 {
+                return;
+            }
+            sleep(250).await;
+            waited += 250;
         }
         let Ok(list) = retried(|| b.platform.chats()).await else {
             return;

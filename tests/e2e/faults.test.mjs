@@ -35,6 +35,13 @@
 // sandbox's Zendesk honours). The unloaded frame gives the tab lease up, so the new frame leads
 // at once; the suite still waits for it to lead before the next click-to-call.
 //
+// Chats run in the same work: every few calls, each agent takes a customer's chat (web or mobile,
+// a new visitor or a returning one, whose chat ticket the next chat appends to: UPD-1), answers
+// it, and the customer leaves; some chats have the frame reloaded in their middle. Each chat must
+// leave one first comment naming it ("Chat ID: <id>": the new ticket's description, or the
+// standard data appended) and, after it on the same ticket, one transcript holding each of its
+// messages once.
+//
 // The short tests pin three ways comments were once lost or duplicated: the end of a call that
 // arrives while the outbox is busy writing; a reload while the call's ticket creation waits for
 // Retry-After; a direct write in flight at a reload, replayed once batching is on.
@@ -55,6 +62,8 @@ const LATENCY_MS = 150;
 const BATCHING_OFF_AT = 150;
 /** A burst of 3 429s on the ticket endpoints (Retry-After 1 or 2 s) this often. */
 const BURST_EVERY_MS = 6_000;
+/** Each agent takes a chat after every this many calls. */
+const CHAT_EVERY = 8;
 
 let env;
 const api = (...args) => env.api(...args);
@@ -168,7 +177,7 @@ async function openAgent(email, info, { browser = env.browser, noStorage = false
   await page.evaluate(() => window.sandbox.ready);
   const zendeskId = info.agents.find((a) => a.email === email).zendesk_user_id;
   const platformId = info.agents.find((a) => a.email === email).id;
-  const agent = { email, zendeskId, platformId, context, page, app: null, reloads: 0, neverConnected: 0, noStorage, events: new Set() };
+  const agent = { email, zendeskId, platformId, context, page, app: null, reloads: 0, neverConnected: 0, noStorage, events: new Set(), chats: [] };
   await page.evaluate((id) => window.sandbox.setAgent(id), zendeskId);
   // The background location may have preloaded the top bar as the workspace's first agent.
   agent.app = page.frames().find((f) => f.url().includes('/app/index.html'));
@@ -251,6 +260,59 @@ async function smartAction(agent) {
   agent.events.add(String(live.id));
 }
 
+/**
+ * One chat through the adapter's UI: the customer starts it (a returning visitor every other
+ * time: their chat ticket gets the next chat), the agent accepts, the customer asks, the agent
+ * answers with Enter, the customer leaves, the agent closes the tab. With `reload`, the frame is
+ * reloaded after the answer, and the chat taken up again from its tab. Returns what the
+ * transcript must hold.
+ */
+async function chat(agent, n, reload) {
+  const visitor = n % 2 ? `returning.${agent.platformId}` : `new.${agent.platformId}.${n}`;
+  const tag = `c${agent.platformId}-${n}`;
+  const messages = [`${tag} hello`, `${tag} question`, `${tag} answer`];
+  const { chat_id: id } = await api('POST', '/_sandbox/chats', {
+    platform: n % 3 ? 'web' : 'mobile', name: `Visitor ${visitor}`, email: `${visitor}@chat.test`,
+    menu: 'Support', text: messages[0], agent_id: agent.platformId,
+  });
+  const shows = (sel, timeout = 15_000) => agent.app.waitForSelector(sel, { timeout }).catch(async (e) => {
+    throw new Error(`${agent.email}, chat ${id}: ${e.message}; the adapter shows: ${await agent.app.evaluate(() => document.body.innerText)}`);
+  });
+  await shows('[data-testid=chat-accept]');
+  await agent.app.locator('[data-testid=chat-accept]').dispatchEvent('click');
+  await shows('[data-testid=chat-input]');
+  await api('POST', `/_sandbox/chats/${id}/messages`, { text: messages[1] });
+  await shows(`[data-testid=chat-message]:has-text("${messages[1]}")`);
+  await agent.app.locator('[data-testid=chat-input]').fill(messages[2]);
+  await agent.app.locator('[data-testid=chat-input]').press('Enter');
+  await until(async () => (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id).messages.length === 3,
+    `${agent.email}: chat ${id}'s answer reached the platform`);
+  if (reload) {
+    await reloadAndSignIn(agent);
+    agent.reloads++;
+    await shows(`[data-testid=session-tab-${id}]`);
+    await agent.app.locator(`[data-testid=session-tab-${id}]`).dispatchEvent('click');
+  }
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await shows('[data-testid=chat-close]');
+  await agent.app.locator('[data-testid=chat-close]').dispatchEvent('click');
+  agent.chats.push({ id, messages });
+}
+
+/** Every comment that names one of `chats`: by chat id, {first, transcript}: [{ticket, index, body}]. */
+function commentsByChat(state, chats) {
+  const found = new Map(chats.map((c) => [String(c.id), { first: [], transcript: [] }]));
+  for (const t of state.tickets) {
+    t.comments.forEach((c, index) => {
+      const m = /Chat ID: (\d+)(?:\n|$)/.exec(c.body ?? '');
+      if (!m || !found.has(m[1])) return;
+      const kind = c.body.startsWith('Chat transcript') ? 'transcript' : 'first';
+      found.get(m[1])[kind].push({ ticket: t.id, index, body: c.body });
+    });
+  }
+  return found;
+}
+
 /** Every comment that names one of `calls`, by call id: {details, finished, voice, event}: [{ticket, index}]. */
 function commentsByCall(state, calls) {
   const found = new Map(calls.map((c) => [String(c.id), { details: [], finished: [], voice: [], event: [] }]));
@@ -284,7 +346,7 @@ function commentsByCall(state, calls) {
  * switched off after `batchingOffAt` calls in all; `browser` without storage for the frame
  * when `noStorage`. Prints the figures under `label`; asserts 0 lost, 0 duplicated.
  */
-async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCalls, browser = env.browser, noStorage = false }) {
+async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCalls, chatEvery = CHAT_EVERY, browser = env.browser, noStorage = false }) {
   const started = Date.now();
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
   await batching(true);
@@ -333,6 +395,11 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
       }
       await call(agent, targets[(i + offset * 4) % targets.length]);
       total++;
+      if (i % chatEvery === chatEvery - 1) {
+        // Every third chat has the frame reloaded in its middle.
+        const n = agent.chats.length;
+        await chat(agent, n, n % 3 === 1);
+      }
       if (total >= batchingOffAt && batchingPhase === 'on') {
         batchingPhase = 'done';
         await batching(false);
@@ -445,7 +512,35 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
       + `(the call's event never reached the outbox); ${duplicatedBothWays} of the ${duplicated} duplicates were written `
       + 'both directly and by the CRM queue');
   }
+  // Chats: one first comment and one transcript each, on the same ticket, the transcript after,
+  // each message in it once, in order.
+  const chats = agents.flatMap((a) => a.chats);
+  let chatLost = 0;
+  let chatDuplicated = 0;
+  for (const [id, got] of commentsByChat(s, chats)) {
+    const said = chats.find((c) => String(c.id) === id).messages;
+    for (const kind of ['first', 'transcript']) {
+      const n = got[kind].length;
+      if (n < 1) chatLost += 1;
+      if (n > 1) chatDuplicated += n - 1;
+      if (n !== 1) problems.push(`chat ${id}: ${n} ${kind} comment(s): ${JSON.stringify(got)}`);
+    }
+    const [f] = got.first;
+    const [t] = got.transcript;
+    if (f && t && (f.ticket !== t.ticket || f.index > t.index)) problems.push(`chat ${id}: the transcript is not after its first comment on the same ticket`);
+    if (t) {
+      const at = said.map((m) => t.body.indexOf(m));
+      if (at.some((i) => i < 0) || at.some((i, k) => k && i < at[k - 1]) || said.some((m) => t.body.split(m).length !== 2)) {
+        problems.push(`chat ${id}: the transcript does not hold each message once in order: ${t.body}`);
+      }
+    }
+  }
+  const chatReloads = agents.reduce((n, a) => n + a.chats.filter((_, k) => k % 3 === 1).length, 0);
+  console.log(`${label}: ${chats.length} chats (${new Set(chats.map((c) => c.id)).size} distinct): ${chatLost} lost, ${chatDuplicated} duplicated comments`);
   await Promise.all(agents.map((a) => a.context.close()));
+  assert.ok(chats.length >= agents.length, `chats ran: ${chats.length} (${chatReloads} with a reload)`);
+  assert.equal(chatLost, 0, 'no chat comment lost');
+  assert.equal(chatDuplicated, 0, 'no chat comment duplicated');
   assert.deepEqual(stray, [], 'no comment names a call that was not placed');
   assert.deepEqual(problems, [], `${lost} lost, ${duplicated} duplicated`);
   assert.equal(lost, 0);
