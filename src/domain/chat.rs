@@ -41,6 +41,9 @@ pub struct ChatMessage {
     /// The adapter's id for a message the agent sent (a repeat of it is the same message).
     #[serde(default)]
     pub client_id: Option<String>,
+    /// The name of the agent who wrote it (a transferred chat has two agents' messages).
+    #[serde(default)]
+    pub agent_name: Option<String>,
 }
 
 /// Where a chat is in its life.
@@ -248,7 +251,7 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 
 /// The one internal comment a chat leaves at its end: every message once, in order, with its
 /// time (UTC) and author, then the chat's standard data and the SDK's custom data
-/// (`domain::comments`). `agent` names the agent's messages.
+/// (`domain::comments`). `agent` names the agent's messages the platform did not name.
 pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
     let customer = chat.who(cat);
     let mut out = format!(
@@ -263,7 +266,7 @@ pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
     for m in &chat.messages {
         let who = match m.author {
             Author::Customer => customer.as_str(),
-            Author::Agent => agent,
+            Author::Agent => m.agent_name.as_deref().unwrap_or(agent),
         };
         out.push_str(&format!("\n[{}] {who}: ", clock(&m.at)));
         // A message of several lines stays one entry: its lines are indented.

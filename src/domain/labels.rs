@@ -404,6 +404,8 @@ pub enum Label {
     SessionCall,
     /// The agent has as many chats as the platform allows.
     ChatsAtLimit,
+    /// A chat offered after a transfer: before the name of the agent who sent it.
+    TransferredBy,
 }
 
 impl Label {
@@ -606,6 +608,7 @@ impl Label {
             You,
             SessionCall,
             ChatsAtLimit,
+            TransferredBy,
         ]
     };
 
@@ -808,6 +811,7 @@ impl Label {
             You => "You",
             SessionCall => "Call",
             ChatsAtLimit => "You have as many chats as you can take.",
+            TransferredBy => "Transferred to you by",
         }
     }
 }
@@ -1129,6 +1133,7 @@ mod tests {
             You => 192,
             SessionCall => 193,
             ChatsAtLimit => 194,
+            TransferredBy => 195,
         }
     }
 

@@ -380,6 +380,9 @@ pub struct ChatInfo {
     /// The agent who handed it over, for a transferred chat.
     #[serde(default)]
     pub transferred_from: Option<TransferredTo>,
+    /// The ticket the chat is logged on, once the adapter that logs it has named it.
+    #[serde(default)]
+    pub ticket_id: Option<u64>,
 }
 
 impl ChatInfo {
@@ -408,6 +411,7 @@ impl ChatInfo {
             wait_s: self.wait_s,
             queue: self.queue,
             transferred_from: self.transferred_from.map(|t| t.name),
+            ticket_id: self.ticket_id,
             ..Default::default()
         };
         for m in self.messages {

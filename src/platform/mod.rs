@@ -546,6 +546,13 @@ impl<T: Transport> Platform<T> {
         self.call::<serde_json::Value>(request).await.map(|_| ())
     }
 
+    /// Names the ticket the chat is logged on (the agent a transfer sends it to writes on it).
+    pub async fn report_chat_ticket(&self, id: u64, ticket_id: u64) -> Result<(), PlatformError> {
+        let request = HttpRequest::new(Method::Post, format!("/chats/{id}/ticket"))
+            .json(json!({ "ticket_id": ticket_id }));
+        self.call::<serde_json::Value>(request).await.map(|_| ())
+    }
+
     /// Ends the chat; the chat as it now is (ending it twice is harmless).
     pub async fn end_chat(&self, id: u64) -> Result<ChatInfo, PlatformError> {
         let request = HttpRequest::new(Method::Post, format!("/chats/{id}/end")).json(json!({}));

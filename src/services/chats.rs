@@ -10,8 +10,8 @@ use crate::{
     services::{
         crm::{add_tickets_of, merge},
         host::{backend, fail_platform, now_ms, sleep, zendesk_message, Backend},
-        leader::LEASE_MS,
         journal::{enqueue_on, queue_writes},
+        leader::LEASE_MS,
         live::{Adapter, Screen},
         messages,
         zaf_host::{notify_error, show_popover},
@@ -90,15 +90,14 @@ pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
             }
         }
         PlatformEvent::ChatTransferred { chat_id, to } => {
-            // The chat is another agent's now: what was said here is written on its ticket,
-            // and the tab closes with a word of where it went.
-            update(adapter, chat_id, |c| {
-                c.status = ChatStatus::Ended;
-                c.typing = false;
-            });
-            let text = format!("{} {}", adapter.word(Label::ChatTransferredAway), to.name);
-            adapter.notice(text);
-            leptos::task::spawn_local(log_end(adapter, b, chat_id));
+            // UPD-9: the chat is another agent's now. Their adapter assigns the ticket and
+            // writes the whole transcript at the end; this one stops (what it queued still goes
+            // out) and the tab closes with a word of where the chat went.
+            if held(adapter, chat_id).is_some() {
+                drop_chat(adapter, chat_id);
+                let text = format!("{} {}", adapter.word(Label::ChatTransferredAway), to.name);
+                adapter.notice(text);
+            }
         }
         PlatformEvent::CsatRated {
             chat_id: Some(chat_id),
@@ -347,7 +346,10 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
     if known || !LOGGING.with(|l| l.borrow_mut().insert(id)) {
         return;
     }
-    let result = decide_chat(adapter, &b, id).await;
+    let result = match transferred_ticket(adapter, &b, id).await {
+        Some(ticket) => Ok(Some((taken_over(adapter, &b, ticket), Some(ticket)))),
+        None => decide_chat(adapter, &b, id).await,
+    };
     LOGGING.with(|l| l.borrow_mut().remove(&id));
     match result {
         Ok(Some((actions, existing))) => {
@@ -355,6 +357,9 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
                 update(adapter, id, |c| c.ticket_id = Some(t));
             }
             queue_writes(adapter, &b, key, &actions, None);
+            if let Some(t) = existing {
+                report_ticket(&b, id, t);
+            }
         }
         Ok(None) => {}
         Err(e) => {
@@ -367,6 +372,63 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
             });
         }
     }
+}
+
+/// How long a transfer's receiver waits for the sender to name the chat's ticket.
+const TICKET_WAIT_MS: i32 = 10_000;
+
+/// The ticket of a chat transferred to this agent, named by the adapter that logged it (asked
+/// again for up to [`TICKET_WAIT_MS`] while the sender's first write is not done); None for a
+/// chat that was not transferred, or whose ticket is not named in time (the rules decide then).
+async fn transferred_ticket(adapter: Adapter, b: &Rc<Backend>, id: u64) -> Option<u64> {
+    let chat = held(adapter, id)?;
+    chat.transferred_from.as_ref()?;
+    if let Some(t) = chat.ticket_id {
+        return Some(t);
+    }
+    let mut waited = 0;
+    while waited < TICKET_WAIT_MS {
+        sleep(1_000).await;
+        waited += 1_000;
+        if let Ok(Some(t)) = b.platform.chat(id).await.map(|c| c.ticket_id) {
+            update(adapter, id, |c| c.ticket_id = Some(t));
+            return Some(t);
+        }
+    }
+    None
+}
+
+/// UPD-9: a chat transferred to this agent: its ticket is assigned to them with the
+/// transfer's comment, and shown.
+fn taken_over(adapter: Adapter, b: &Rc<Backend>, ticket: u64) -> Vec<Action> {
+    let agent_name = adapter
+        .agent_name
+        .get_untracked()
+        .unwrap_or_else(|| adapter.word(Label::You));
+    let event = Event::Transferred {
+        ticket_id: ticket,
+        agent_id: b.agent_zendesk.id,
+        agent_name,
+    };
+    let mut actions = adapter.crm.with_untracked(|crm| {
+        adapter
+            .catalogue
+            .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
+    });
+    actions.push(Action::ScreenPop {
+        ticket: TicketRef::Existing(ticket),
+        agent_id: b.agent_zendesk.id,
+    });
+    actions
+}
+
+/// Tells the platform the ticket chat `id` is logged on (a transfer's receiver writes on it);
+/// tried again while the platform cannot be reached.
+pub(crate) fn report_ticket(b: &Rc<Backend>, id: u64, ticket: u64) {
+    let b = b.clone();
+    leptos::task::spawn_local(async move {
+        let _ = retried(|| b.platform.report_chat_ticket(id, ticket)).await;
+    });
 }
 
 /// What the rules write for chat `id` taken by the agent, and the existing ticket it appends

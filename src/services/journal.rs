@@ -206,6 +206,7 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                         c.ticket_id = Some(*ticket);
                     }
                 });
+                crate::services::chats::report_ticket(&b, chat.call, *ticket);
                 continue;
             }
             // The job that logs a call first created its ticket: the in-call screen shows it.

@@ -222,7 +222,7 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
     view! {
         <div class=style::offer data-testid="chat-offer">
             <h2 class=style::offer_title>{word(Label::NewChat)}</h2>
-            {from.map(|f| view! { <p class=style::meta>{word(Label::CallTransferredToYou)} " \u{2014} " {f}</p> })}
+            {from.map(|f| view! { <p class=style::meta data-testid="chat-transferred-by">{word(Label::TransferredBy)} " " {f}</p> })}
             {first.map(|t| view! { <p class=style::first data-testid="chat-first-message">{t}</p> })}
             <div class=style::actions>
                 <button
@@ -301,7 +301,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
         <div class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
         <ol class=style::list>
             <For each=messages key=|m| m.id let:m>
-                <Message m=m language=lang.clone() who=who_signal/>
+                <Message m=m language=lang.clone() who=who_signal own_name=adapter.agent_name.get_untracked()/>
             </For>
             <For each=outgoing key=|o| (o.client_id.clone(), o.failed.clone()) let:o>
                 {
@@ -362,17 +362,25 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
 
 /// One message: author, time, text (as text), and for the agent's, delivered.
 #[component]
-fn Message(m: ChatMessage, language: String, who: Signal<String>) -> impl IntoView {
+fn Message(
+    m: ChatMessage,
+    language: String,
+    who: Signal<String>,
+    own_name: Option<String>,
+) -> impl IntoView {
     let mine = m.author == Author::Agent;
     let time = domain::time::parse_iso8601(&m.at)
         .map(|s| when(s, &language))
         .unwrap_or_default();
-    let author = move || {
-        if mine {
-            word(Label::You)()
-        } else {
-            who.get()
-        }
+    // The agent's own messages say "You"; another agent's (before a transfer) their name.
+    let other_agent = m
+        .agent_name
+        .clone()
+        .filter(|n| Some(n) != own_name.as_ref());
+    let author = move || match (mine, &other_agent) {
+        (true, Some(name)) => name.clone(),
+        (true, None) => word(Label::You)(),
+        (false, _) => who.get(),
     };
     view! {
         <li class=if mine { style::mine } else { style::theirs } data-testid="chat-message" data-id=m.id.to_string()>

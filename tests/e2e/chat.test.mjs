@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root } from './support.mjs';
+import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root, ZAF_CDN } from './support.mjs';
 
 let env;
 
@@ -291,6 +291,67 @@ test('a reload in the middle of a chat loses no message and writes the transcrip
   assert.equal((await ticketsOfChat(id)).length, 1, 'one ticket');
   await sleep(800);
   assert.equal((await transcripts(ticket.id)).length, 1, 'still one transcript');
+});
+
+test('a chat transferred to another agent: the ticket assigned to them (UPD-9), the rating written once (UPD-14), one transcript with both agents\' messages', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const { agents } = await api('GET', '/_sandbox/info');
+  const [ada, ben] = ['ada@sandbox.test', 'ben@sandbox.test'].map((e) => agents.find((a) => a.email === e));
+  // Ben, on his own machine.
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  try {
+    const bpage = await context.newPage();
+    await bpage.route(ZAF_CDN, (route) => route.abort());
+    await bpage.goto(`${env.base}/`);
+    await bpage.evaluate(() => window.sandbox.ready);
+    await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
+    await bpage.locator('[data-testid=app-icon]').click();
+    const bapp = await adapterFrame(bpage);
+    await signInIfAsked(bapp, ben.email);
+    await bapp.locator('[data-testid=dial-number]').waitFor();
+    await slow(200);
+
+    const id = await startChat({ name: 'Gil Transfer', email: 'gil.transfer@example.test', text: 'I need billing', agent_id: ada.id });
+    await acceptByKeyboard(app, page);
+    const ticket = await ticketOfChat(id);
+    await reply(app, page, 'Passing you to billing');
+    await app.locator('[data-testid=chat-message]', { hasText: 'Passing you to billing' }).waitFor();
+    await eventually(async () => assert.equal((await api('GET', `/_sandbox/chats`)).chats.find((c) => c.id === id).ticket_id, ticket.id), 'the ticket named to the platform');
+    await api('POST', `/_sandbox/chats/${id}/transfer`, { to_agent_id: ben.id });
+    // Ada's tab goes, with a word of where the chat went.
+    await app.locator('[data-testid=error-banner]', { hasText: `Chat transferred to ${ben.name}` }).waitFor();
+    await eventually(async () => assert.equal(await app.locator(`[data-testid=session-tab-${id}]`).count(), 0), 'Ada\'s tab closed');
+    // Ben is told who sent it, takes it, and sees Ada's message as hers.
+    await bapp.locator('[data-testid=chat-transferred-by]', { hasText: ada.name }).waitFor();
+    await bapp.locator('[data-testid=chat-accept]').click();
+    await bapp.locator('[data-testid=chat-message]', { hasText: 'Passing you to billing' }).filter({ hasText: ada.name }).waitFor();
+    await eventually(async () => {
+      const t = (await state()).tickets.find((x) => x.id === ticket.id);
+      assert.equal(t.assignee_id, ben.zendesk_user_id, 'UPD-9: assigned to Ben');
+    }, 'the ticket assigned to Ben');
+    await bapp.locator('[data-testid=chat-input]').fill('Billing here, sorted.');
+    await bapp.locator('[data-testid=chat-input]').press('Enter');
+    await bapp.locator('[data-testid=chat-message]', { hasText: 'Billing here' }).waitFor();
+    await api('POST', `/_sandbox/chats/${id}/rate`, { score: 4 });
+    await api('POST', `/_sandbox/chats/${id}/leave`);
+    await bapp.locator('[data-testid=chat-ended]').waitFor();
+
+    const t = await eventually(async () => {
+      const list = await transcripts(ticket.id);
+      assert.equal(list.length, 1, 'one transcript');
+      return list[0];
+    }, 'the transcript');
+    assert.match(t, new RegExp(`${ada.name}: Passing you to billing`));
+    assert.match(t, new RegExp(`${ben.name}: Billing here, sorted.`));
+    assert.ok(t.indexOf('Passing you to billing') < t.indexOf('Billing here'), t);
+    const all = await bodies(ticket.id);
+    assert.equal(all.filter((b) => b.startsWith(`Transferred to agent: ${ben.name}`)).length, 1, 'the transfer written once');
+    await eventually(async () => assert.equal((await bodies(ticket.id)).filter((b) => /Score: 4\/5/.test(b)).length, 1, 'the rating once'), 'the rating');
+    assert.equal((await ticketsOfChat(id)).length, 1, 'one ticket');
+  } finally {
+    await context.close();
+  }
 });
 
 test('the chat screens have no accessibility violation, in English and Italian', async () => {

@@ -14,6 +14,7 @@ fn msg(id: u64, author: Author, text: &str, at: &str) -> ChatMessage {
         text: text.into(),
         at: at.into(),
         client_id: None,
+        agent_name: None,
     }
 }
 
@@ -130,6 +131,10 @@ fn the_transcript_holds_every_message_once_in_order() {
         "<b>thanks</b>",
         "2026-12-02T10:03:30.000Z",
     ));
+    // Written by the agent who had the chat before a transfer: named by the platform.
+    let mut before = msg(4, Author::Agent, "Bye", "2026-12-02T10:03:31.000Z");
+    before.agent_name = Some("Ben Agent".into());
+    c.add_message(before);
     let t = transcript(&Catalogue::english(), &c, "Ada Agent");
     assert_eq!(
         t,
@@ -137,6 +142,7 @@ fn the_transcript_holds_every_message_once_in_order() {
          [10:00:05] Ann Lee: Hi, my bill\n    is wrong\n\
          [10:00:12] Ada Agent: Hello Ann\n\
          [10:03:30] Ann Lee: <b>thanks</b>\n\
+         [10:03:31] Ben Agent: Bye\n\
          \n\
          Call details\nChat ID: 700001\nLanguage: en\nMenu selection: Support > Billing\n\
          \n\

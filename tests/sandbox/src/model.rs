@@ -888,6 +888,9 @@ pub struct ChatMessage {
     pub at_ms: i64,
     /// The agent's client id for a message the adapter sent (None for the customer's).
     pub client_id: Option<String>,
+    /// The name of the agent who wrote it (None for the customer's): a transferred chat has
+    /// messages of two agents.
+    pub agent_name: Option<String>,
 }
 
 impl ChatMessage {
@@ -899,6 +902,7 @@ impl ChatMessage {
             "text": self.text,
             "at": iso_ms(self.at_ms),
             "client_id": self.client_id,
+            "agent_name": self.agent_name,
         })
     }
 }
@@ -986,6 +990,9 @@ pub struct Chat {
     pub customer_typing: bool,
     /// The customer's last rating, 1 to 5.
     pub rating: Option<u8>,
+    /// The Zendesk ticket the chat is logged on, as the adapter that logs it reported it
+    /// (`POST /chats/{id}/ticket`): a transfer's receiver writes on it.
+    pub ticket_id: Option<u64>,
 }
 
 impl Chat {
@@ -1036,6 +1043,7 @@ impl Chat {
             "queue": self.queue(),
             "agent_id": self.agent_id,
             "transferred_from": self.transferred_from.as_ref().map(ChatAgent::to_json),
+            "ticket_id": self.ticket_id,
         })
     }
 }
@@ -1081,6 +1089,7 @@ mod tests {
             agent_typing: false,
             customer_typing: false,
             rating: None,
+            ticket_id: None,
         };
         assert_eq!(c.queue(), "Billing");
         c.menu_path = "Sales".into();

@@ -167,6 +167,7 @@ pub fn routes() -> Router<App> {
         .route("/chats/{id}/messages", post(chats::message_route))
         .route("/chats/{id}/typing", post(chats::typing_route))
         .route("/chats/{id}/end", post(chats::end_route))
+        .route("/chats/{id}/ticket", post(chats::ticket_route))
         .route("/chats/{id}/transfer", post(chats::transfer_route))
         .route("/agent/events", get(events))
 }

@@ -944,3 +944,45 @@ async fn faults_and_latency_on_chat_paths_apply() {
     http_json(addr, "POST", "/_sandbox/faults", Some(fault), None).await;
     customer_says(addr, id, "Still fine").await;
 }
+
+// The adapter that logs a chat names its ticket; the chat carries it, also to the agent it is
+// transferred to (who writes on it), and after its end. Only the chat's agent (or the one who
+// transferred it) may name it.
+#[tokio::test]
+async fn the_chats_ticket_is_reported_and_follows_a_transfer() {
+    let addr = start().await;
+    let (ada, _) = sign_in(addr, ADA).await;
+    let (ben, _) = sign_in(addr, BEN).await;
+    let id = chat(addr, "Hello").await;
+    accept(addr, &ada, id).await;
+    let (status, _) = agent(addr, &ada, id, "ticket", Some(json!({}))).await;
+    assert_eq!(status, 422, "a ticket id is needed");
+    let (status, _) = agent(addr, &ben, id, "ticket", Some(json!({"ticket_id": 9}))).await;
+    assert_eq!(status, 404, "not Ben's chat");
+    let (status, v) = agent(addr, &ada, id, "ticket", Some(json!({"ticket_id": 42}))).await;
+    assert_eq!((status, v), (200, json!({"ok": true})));
+    let (status, _) = agent(
+        addr,
+        &ada,
+        id,
+        "transfer",
+        Some(json!({"to_agent_id": BEN_ID})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, c) = http_json(
+        addr,
+        "GET",
+        &format!("/platform/chats/{id}"),
+        None,
+        Some(&ben),
+    )
+    .await;
+    assert_eq!((status, &c["ticket_id"]), (200, &json!(42)), "{c}");
+    // The sender may still name it (its first write may finish after the transfer).
+    let (status, _) = agent(addr, &ada, id, "ticket", Some(json!({"ticket_id": 43}))).await;
+    assert_eq!(status, 200);
+    accept(addr, &ben, id).await;
+    let (status, c) = agent(addr, &ben, id, "end", None).await;
+    assert_eq!((status, &c["ticket_id"]), (200, &json!(43)));
+}

@@ -297,6 +297,7 @@ pub fn start(app: &App, new: NewChat) -> Result<(u64, bool), Refusal> {
             text: new.text,
             at_ms: now,
             client_id: None,
+            agent_name: None,
         };
         w.chats.insert(
             id,
@@ -321,6 +322,7 @@ pub fn start(app: &App, new: NewChat) -> Result<(u64, bool), Refusal> {
                 agent_typing: false,
                 customer_typing: false,
                 rating: None,
+                ticket_id: None,
             },
         );
         let out = dispatch_in(&mut w, now);
@@ -367,6 +369,7 @@ fn append(
         text,
         at_ms: now_ms(),
         client_id,
+        agent_name: None,
     };
     let c = w.chats.get_mut(&id).ok_or_else(no_such_chat)?;
     c.messages.push(m.clone());
@@ -605,9 +608,18 @@ pub fn agent_message(app: &App, agent_id: u64, id: u64, body: &Value) -> Result<
             ChatStatus::Offered => return Err(conflict(NOT_ACTIVE)),
             ChatStatus::Active => {}
         }
-        let m = append(&mut w, id, ChatParty::Agent, text, client_id)?;
+        let name = w
+            .agents
+            .iter()
+            .find(|a| a.id == agent_id)
+            .map(|a| a.name.clone());
+        let mut m = append(&mut w, id, ChatParty::Agent, text, client_id)?;
+        m.agent_name = name;
         if let Some(c) = w.chats.get_mut(&id) {
             c.agent_typing = false;
+            if let Some(last) = c.messages.last_mut() {
+                last.agent_name = m.agent_name.clone();
+            }
         }
         m
     };
@@ -647,6 +659,28 @@ pub fn end(app: &App, agent_id: u64, id: u64) -> Result<Value, Refusal> {
     };
     send(app, out);
     Ok(chat)
+}
+
+/// The adapter that logs chat `id` names its ticket (a chat that has ended too: its ticket may
+/// be known after its end). The chat's next agent, after a transfer, writes on it.
+pub fn report_ticket(app: &App, agent_id: u64, id: u64, body: &Value) -> Result<Value, Refusal> {
+    let ticket = body
+        .get("ticket_id")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| unprocessable("ticket_id: a ticket id is required"))?;
+    let mut w = app.world();
+    let c = w.chats.get(&id).ok_or_else(no_such_chat)?;
+    let was_theirs = c.agent_id == Some(agent_id)
+        || c.transferred_from
+            .as_ref()
+            .is_some_and(|f| f.id == agent_id);
+    if !was_theirs {
+        return Err(no_such_chat());
+    }
+    if let Some(c) = w.chats.get_mut(&id) {
+        c.ticket_id = Some(ticket);
+    }
+    Ok(ok())
 }
 
 // ---------- the agent's routes ----------
@@ -740,6 +774,20 @@ pub async fn typing_route(
         caller_and_chat(&app, &headers, &id)
             .and_then(|(agent, id)| agent_typing(&app, agent, id, &body))
             .map(|()| ok()),
+    )
+}
+
+/// `POST /chats/{id}/ticket`.
+pub async fn ticket_route(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let body = json_body(&body);
+    reply(
+        caller_and_chat(&app, &headers, &id)
+            .and_then(|(agent, id)| report_ticket(&app, agent, id, &body)),
     )
 }
 
