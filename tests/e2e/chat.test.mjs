@@ -113,8 +113,14 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
   await app.locator('[data-testid=chat-typing]', { hasText: 'is typing' }).waitFor();
   await say(id, 'Order A-17');
   await eventually(async () => assert.equal(await app.locator('[data-testid=chat-typing]').textContent(), ''), 'typing stops with the message');
-  await reply(app, page, 'Let me check.');
+  // The customer sees the agent typing, until the message is sent.
+  const agentTyping = async () => (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id).agent_typing;
+  await app.locator('[data-testid=chat-input]').focus();
+  await page.keyboard.type('Let me check.');
+  await eventually(async () => assert.equal(await agentTyping(), true), 'the agent types');
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=chat-message]', { hasText: 'Let me check.' }).waitFor();
+  await eventually(async () => assert.equal(await agentTyping(), false), 'sent: no longer typing');
   await reply(app, page, 'It ships today.');
   await app.locator('[data-testid=chat-message]', { hasText: 'It ships today.' }).waitFor();
   await api('POST', `/_sandbox/chats/${id}/leave`);
@@ -148,6 +154,18 @@ test('a new visitor: the contact and the ticket are created, titled by SET-15, a
   await clearFaults(env);
   const { page, app } = await signedInPage(env, { ticket_title: 'Chat: {contact_name} ({menu_path})' });
   await slow(200);
+  // A chat the agent declines, by keyboard (Tab from Accept to Decline): its tab goes, the phone
+  // shows again, and the platform gives it to nobody else here (it waits for another agent).
+  const unwanted = await startChat({ name: 'No Thanks', email: 'no.thanks@example.test', text: 'Spam?' });
+  await app.locator('[data-testid=chat-accept]').waitFor();
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'chat-accept'), 'Accept has the focus');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await eventually(async () => assert.equal(await app.locator(`[data-testid=session-tab-${unwanted}]`).count(), 0), 'declined: its tab gone');
+  await app.locator('[data-testid=dial-number]').waitFor();
+  const declined = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === unwanted);
+  assert.equal(declined.agent_id, null, 'back in the queue');
+  assert.equal((await ticketsOfChat(unwanted)).length, 0, 'nothing written for it');
   const hostile = '<img src=x onerror="window.__owned=1"><a href="javascript:window.__owned=2">click</a> https://evil.test/x';
   const id = await startChat({ name: 'Bo Visitor', email: 'bo.visitor@example.test', menu: 'Sales', text: hostile });
   await app.locator('[data-testid=chat-first-message]').waitFor();
