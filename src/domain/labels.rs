@@ -400,7 +400,7 @@ pub enum Label {
     Close,
     /// The agent's own messages.
     You,
-    /// The tab of the call.
+    /// The session tab of the phone (the call, the dial screen, Recent, Voicemail).
     SessionCall,
     /// The agent has as many chats as the platform allows.
     ChatsAtLimit,
@@ -809,7 +809,7 @@ impl Label {
             ChatTransferredAway => "Chat transferred to",
             Close => "Close",
             You => "You",
-            SessionCall => "Call",
+            SessionCall => "Phone",
             ChatsAtLimit => "You have as many chats as you can take.",
             TransferredBy => "Transferred to you by",
         }

@@ -122,11 +122,18 @@ fn focus_screen() {
     #[cfg(target_arch = "wasm32")]
     {
         request_animation_frame(|| {
-            let el = document()
-                .query_selector("[data-autofocus]")
-                .ok()
-                .flatten()
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            // The screen's own first place (the offer's Accept, the composer), else its first
+            // field or button: never the tabs themselves.
+            let doc = document();
+            let el = [
+                "main [data-autofocus]",
+                "main section input:not([disabled])",
+                "main input:not([disabled])",
+                "main section button:not([disabled])",
+            ]
+            .into_iter()
+            .find_map(|q| doc.query_selector(q).ok().flatten())
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
             if let Some(el) = el {
                 let _ = el.focus();
             }
@@ -274,9 +281,11 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let status = move || chat().map(|c| c.status);
-    let ended = move || status() == Some(ChatStatus::Ended);
-    let typing = move || chat().is_some_and(|c| c.typing);
+    // Memos: the composer and the end are drawn again only when the chat's state changes, not at
+    // each message (the agent's caret and typing stay where they are).
+    let ended = Memo::new(move |_| chat().map(|c| c.status) == Some(ChatStatus::Ended));
+    let left = Memo::new(move |_| chat().is_some_and(|c| c.ended_by == Some(Author::Customer)));
+    let typing = Memo::new(move |_| chat().is_some_and(|c| c.typing));
     let who = move || {
         chat()
             .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
@@ -335,17 +344,24 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
         </ol>
         </div>
         <p class=style::typing role="status" data-testid="chat-typing">
-            {move || typing().then(|| format!("{} {}", who(), adapter.word(Label::IsTyping)))}
+            {move || typing.get().then(|| format!("{} {}", who(), adapter.word(Label::IsTyping)))}
         </p>
-        {move || if ended() {
-            let left = chat().is_some_and(|c| c.ended_by == Some(Author::Customer));
-            let text = if left { Label::CustomerLeft } else { Label::ChatEndedByAgent };
+        {move || if ended.get() {
+            let text = if left.get() { Label::CustomerLeft } else { Label::ChatEndedByAgent };
+            // The composer is gone: the keyboard goes to Close.
+            let close = NodeRef::<leptos::html::Button>::new();
+            Effect::new(move |_| {
+                if let Some(b) = close.get() {
+                    let _ = b.focus();
+                }
+            });
             view! {
                 <div class=style::ended data-testid="chat-ended">
                     <p role="status">{word(text)}</p>
                     <button
                         type="button"
                         class=style::button
+                        node_ref=close
                         data-autofocus
                         data-testid="chat-close"
                         on:click=move |_| adapter.close_chat(id)

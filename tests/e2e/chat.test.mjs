@@ -116,8 +116,14 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
   // The customer sees the agent typing, until the message is sent.
   const agentTyping = async () => (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id).agent_typing;
   await app.locator('[data-testid=chat-input]').focus();
-  await page.keyboard.type('Let me check.');
+  await page.keyboard.type('Let check.');
   await eventually(async () => assert.equal(await agentTyping(), true), 'the agent types');
+  // The agent goes back to mend a word; a message arrives meanwhile: the composer keeps its text,
+  // its caret and the focus (it is not drawn again).
+  for (let i = 0; i < 'check.'.length; i++) await page.keyboard.press('ArrowLeft');
+  await say(id, 'Hello?');
+  await app.locator('[data-testid=chat-message]', { hasText: 'Hello?' }).waitFor();
+  await page.keyboard.type('me ');
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=chat-message]', { hasText: 'Let me check.' }).waitFor();
   await eventually(async () => assert.equal(await agentTyping(), false), 'sent: no longer typing');
@@ -133,7 +139,7 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
     assert.equal(list.length, 1, 'one transcript');
     return list[0];
   }, 'the transcript written');
-  const order = ['Hello, my order is late', 'Are you there?', 'Order A-17', 'Let me check.', 'It ships today.'];
+  const order = ['Hello, my order is late', 'Are you there?', 'Order A-17', 'Hello?', 'Let me check.', 'It ships today.'];
   const at = order.map((m) => t.indexOf(m));
   assert.ok(at.every((i) => i > 0), t);
   assert.deepEqual([...at].sort((a, b) => a - b), at, `in order:\n${t}`);
