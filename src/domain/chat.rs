@@ -263,14 +263,17 @@ pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
         out.push('\n');
         out.push_str(cat.get(Label::NoMessages));
     }
+    let customer = one_line(&customer);
     for m in &chat.messages {
         let who = match m.author {
-            Author::Customer => customer.as_str(),
-            Author::Agent => m.agent_name.as_deref().unwrap_or(agent),
+            Author::Customer => customer.clone(),
+            Author::Agent => one_line(m.agent_name.as_deref().unwrap_or(agent)),
         };
         out.push_str(&format!("\n[{}] {who}: ", clock(&m.at)));
-        // A message of several lines stays one entry: its lines are indented.
-        out.push_str(&m.text.trim_end().replace('\n', "\n    "));
+        // A message of several lines stays one entry: each of its lines (whatever breaks it)
+        // is indented, so no text of the customer's can pass for a line of the transcript.
+        let lines: Vec<&str> = m.text.trim_end().split(is_line_break).collect();
+        out.push_str(&lines.join("\n    "));
     }
     out.push_str("\n\n");
     out.push_str(&comments::standard_data(
@@ -285,6 +288,25 @@ pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
         out.push_str(&comments::custom_data(cat, &chat.custom_data));
     }
     out
+}
+
+/// True for the characters that break a line in some reader (Zendesk shows comments as text or
+/// as rendered markdown): `\n`, `\r`, vertical tab, form feed, next line, line and paragraph
+/// separators.
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// A name on one line: its line breaks become spaces.
+fn one_line(name: &str) -> String {
+    name.split(is_line_break)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `HH:MM:SS` of an ISO-8601 time (UTC), or the text itself when it is not one.

@@ -688,14 +688,23 @@ fn user_for_caller(
 
 /// TICKET-1, CONTACT-2, CONTACT-3, CONTACT-4: SDK contact search by identifier or email.
 fn user_for_sdk(out: &mut Vec<Action>, session: &Session, crm: &CrmState) -> UserRef {
-    let mut found: Vec<&Contact> = crm
+    // The identifier (the app's own account) decides first; an email (which an unauthenticated
+    // visitor may type) only when no contact has the identifier. Emails match whatever their
+    // case, as Zendesk matches them.
+    let by_id: Vec<&Contact> = crm
         .contacts
         .iter()
-        .filter(|c| {
-            (session.external_id.is_some() && c.external_id == session.external_id)
-                || (session.email.is_some() && c.email == session.email)
-        })
+        .filter(|c| session.external_id.is_some() && c.external_id == session.external_id)
         .collect();
+    let same_email = |c: &&Contact| match (&session.email, &c.email) {
+        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        _ => false,
+    };
+    let mut found: Vec<&Contact> = if by_id.is_empty() {
+        crm.contacts.iter().filter(same_email).collect()
+    } else {
+        by_id
+    };
     found.sort_by(|a, b| newest_contact_first(a, b));
     if let Some(c) = found.first() {
         return UserRef::Existing(c.id);
@@ -725,23 +734,26 @@ fn assigned(
     cat: &Catalogue,
 ) {
     let sdk = session.platform.is_some_and(SessionPlatform::is_sdk);
-    let user = if sdk && (session.email.is_some() || session.external_id.is_some()) {
-        user_for_sdk(out, session, crm)
-    } else {
-        let matches = matching(session, crm, ctx);
-        match (matches.len(), chosen) {
-            (_, Some(id)) => UserRef::Existing(id),
-            (0, None) => user_for_caller(out, session, crm, ctx, cat),
-            (1, None) => UserRef::Existing(matches[0].id),
-            // TICKET-6: several contacts: the agent picks; no ticket until then (TICKET-7).
-            (_, None) => {
-                out.push(Action::AskContact {
-                    contact_ids: matches.iter().map(|c| c.id).collect(),
-                });
-                return;
+    // A chat is always an SDK contact's: one who gave neither email nor identifier is a new
+    // contact named as they said (CONTACT-3), never a "Caller" with no number.
+    let user =
+        if sdk && (session.email.is_some() || session.external_id.is_some() || session.is_chat()) {
+            user_for_sdk(out, session, crm)
+        } else {
+            let matches = matching(session, crm, ctx);
+            match (matches.len(), chosen) {
+                (_, Some(id)) => UserRef::Existing(id),
+                (0, None) => user_for_caller(out, session, crm, ctx, cat),
+                (1, None) => UserRef::Existing(matches[0].id),
+                // TICKET-6: several contacts: the agent picks; no ticket until then (TICKET-7).
+                (_, None) => {
+                    out.push(Action::AskContact {
+                        contact_ids: matches.iter().map(|c| c.id).collect(),
+                    });
+                    return;
+                }
             }
-        }
-    };
+        };
     // UPD-1, UPD-2, OQ-7, OQ-28: same customer, same menu, same channel, open set.
     let target = match (user, ctx.settings.operation.append_to_open_tickets()) {
         (UserRef::Existing(id), true) => crm.open_tickets_of(id).into_iter().find(|t| {

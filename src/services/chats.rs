@@ -36,6 +36,17 @@ thread_local! {
     static ENDING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
 }
 
+/// Waits while chat `id`'s first job is being decided (its reads may wait out 429s: at most
+/// about two minutes).
+async fn wait_for_first_job(id: u64) {
+    for _ in 0..1_200 {
+        if !LOGGING.with(|l| l.borrow().contains(&id)) {
+            return;
+        }
+        sleep(100).await;
+    }
+}
+
 /// How many times a read the chat's rules need is tried.
 const READ_ATTEMPTS: i32 = 4;
 
@@ -107,12 +118,16 @@ pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
         } => {
             // UPD-14: a chat's rating, on the chat's ticket, once.
             if (1..=5).contains(&score) {
-                if let Some(ticket) = ticket_of_chat(adapter, &b, chat_id) {
-                    let key = JobKey::event(chat_id, event_id);
-                    enqueue_on(adapter, &b, key, ticket, move |ticket_id| {
-                        Event::CsatRated { ticket_id, score }
-                    });
-                }
+                leptos::task::spawn_local(async move {
+                    // Rated while the chat's first job is being decided: it waits for it.
+                    wait_for_first_job(chat_id).await;
+                    if let Some(ticket) = ticket_of_chat(adapter, &b, chat_id) {
+                        let key = JobKey::event(chat_id, event_id);
+                        enqueue_on(adapter, &b, key, ticket, move |ticket_id| {
+                            Event::CsatRated { ticket_id, score }
+                        });
+                    }
+                });
             }
         }
         _ => return false,
@@ -172,30 +187,34 @@ fn offered(adapter: Adapter, chat: Chat) {
     let id = chat.id;
     let fresh = held(adapter, id).is_none();
     let who = adapter.catalogue.with_untracked(|cat| chat.who(cat));
-    let first = chat
-        .first_message()
-        .map(|m| m.text.clone())
-        .unwrap_or_default();
     hold(adapter, chat);
     if !fresh {
         return;
     }
+    // The offer takes the screen only from an agent at rest: not on a call, not in a chat, not
+    // typing a number (their next Enter must not take a chat they have not seen).
     let busy = adapter
         .call
         .with_untracked(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended))
-        || matches!(adapter.screen.get_untracked(), Screen::Chat(other) if other != id
-            && held(adapter, other).is_some_and(|c| c.status == ChatStatus::Active));
+        || match adapter.screen.get_untracked() {
+            Screen::Chat(other) => {
+                other != id && held(adapter, other).is_some_and(|c| c.status == ChatStatus::Active)
+            }
+            Screen::Dial => adapter
+                .dial
+                .with_untracked(|d| d.as_ref().is_some_and(|d| !d.buffer().is_empty())),
+            Screen::SignIn | Screen::Booting | Screen::Background | Screen::Unavailable(_) => true,
+            _ => false,
+        };
     if busy {
         update(adapter, id, |c| c.unread = c.unread.max(1));
     } else {
         adapter.open_chat(id);
     }
     show_popover();
-    let mut text = format!("{}: {who}", adapter.word(Label::NewChat));
-    if !first.is_empty() {
-        let short: String = first.chars().take(80).collect();
-        text.push_str(&format!(" \u{2014} {short}"));
-    }
+    // Zendesk's notification names who; what they wrote stays in the adapter, where it is
+    // shown as text.
+    let text = format!("{}: {who}", adapter.word(Label::NewChat));
     if let Some(b) = backend() {
         let notice = Invoke::Notify {
             message: text,
@@ -221,12 +240,20 @@ pub(crate) fn answer(adapter: Adapter, id: u64, accept: bool) {
         adapter.chat_busy.update(|busy| busy.retain(|c| *c != id));
         match result {
             Ok(Some(chat)) => {
+                // Taken; the customer may have left while the answer came (the end is kept).
                 hold(adapter, chat);
-                update(adapter, id, |c| c.status = ChatStatus::Active);
-                if adapter.screen.get_untracked() == Screen::Chat(id) {
-                    adapter.screen.set(Screen::Chat(id));
+                let mut ended = false;
+                update(adapter, id, |c| {
+                    if c.status == ChatStatus::Ended {
+                        ended = true;
+                    } else {
+                        c.status = ChatStatus::Active;
+                    }
+                });
+                log_chat(adapter, b.clone(), id).await;
+                if ended {
+                    log_end(adapter, b, id).await;
                 }
-                log_chat(adapter, b, id).await;
             }
             Ok(None) => drop_chat(adapter, id),
             Err(PlatformError::Refused(_)) => {
@@ -520,25 +547,40 @@ async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
     if knows(&end_key) || !ENDING.with(|e| e.borrow_mut().insert(id)) {
         return;
     }
+    // The chat as held now: what is written if the platform cannot be read (the agent may
+    // close its tab meanwhile).
+    let snapshot = held(adapter, id);
     // The first job first: being decided, it is waited for; never decided (its reads failed),
     // it is decided now.
-    for _ in 0..300 {
-        if !LOGGING.with(|l| l.borrow().contains(&id)) {
-            break;
-        }
-        sleep(100).await;
-    }
+    wait_for_first_job(id).await;
     if !knows(&JobKey::chat(id).to_string()) {
         log_chat(adapter, b.clone(), id).await;
     }
-    if let Ok(info) = retried(|| b.platform.chat(id)).await {
-        let mut fresh = info.into_chat();
-        fresh.status = ChatStatus::Ended;
-        hold(adapter, fresh);
-    }
-    let chat = held(adapter, id);
+    let chat = match retried(|| b.platform.chat(id)).await {
+        Ok(info) => {
+            let mut fresh = info.into_chat();
+            fresh.status = ChatStatus::Ended;
+            // What the agent holds (the ticket, their side) joins what the platform says; a tab
+            // closed meanwhile is not opened again.
+            if let Some(mut held_now) = held(adapter, id).or(snapshot) {
+                held_now.refresh(fresh);
+                if held(adapter, id).is_some() {
+                    hold(adapter, held_now.clone());
+                }
+                Some(held_now)
+            } else {
+                Some(fresh)
+            }
+        }
+        Err(_) => held(adapter, id).or(snapshot),
+    };
     ENDING.with(|e| e.borrow_mut().remove(&id));
-    let (Some(chat), Some(ticket)) = (chat, ticket_of_chat(adapter, &b, id)) else {
+    let ticket = chat
+        .as_ref()
+        .and_then(|c| c.ticket_id)
+        .map(CallTicket::Known)
+        .or_else(|| ticket_of_chat(adapter, &b, id));
+    let (Some(chat), Some(ticket)) = (chat, ticket) else {
         return;
     };
     let agent = adapter
@@ -565,7 +607,7 @@ async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
 /// The agent's chats taken up again (each time the event stream connects, so after a reload):
 /// offered and active ones shown, an active one not logged yet logged, one that ended while
 /// the page was away has its transcript written once.
-pub(crate) fn restore(adapter: Adapter) {
+pub(crate) fn restore(adapter: Adapter, all: bool) {
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
         // The leading tab takes the chats up; a page that just loaded leads once the lease of
@@ -585,6 +627,11 @@ pub(crate) fn restore(adapter: Adapter) {
         for info in list {
             let chat = info.into_chat();
             let id = chat.id;
+            // On a reconnect, only the chats this page holds (and new offers): a chat another
+            // of the agent's tabs holds is that tab's to write.
+            if !all && held(adapter, id).is_none() && chat.status != ChatStatus::Offered {
+                continue;
+            }
             match chat.status {
                 ChatStatus::Offered => offered(adapter, chat),
                 ChatStatus::Active => {
@@ -594,13 +641,19 @@ pub(crate) fn restore(adapter: Adapter) {
                     }
                 }
                 ChatStatus::Ended => {
+                    // Ended while the page was away: written once, logged first if it was taken
+                    // but not logged yet (the page went during its first job).
                     let logged = knows(&JobKey::chat(id).to_string());
                     let written = knows(&JobKey::chat_ended(id).to_string());
-                    let unwritten = logged && !written;
+                    let taken = chat.accepted_at.is_some();
+                    let unwritten = (logged || taken) && !written;
                     if unwritten || held(adapter, id).is_some() {
                         hold(adapter, chat);
                     }
                     if unwritten {
+                        if !logged {
+                            log_chat(adapter, b.clone(), id).await;
+                        }
                         log_end(adapter, b.clone(), id).await;
                     }
                 }

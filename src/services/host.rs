@@ -81,6 +81,9 @@ pub(crate) struct Backend {
     /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
     /// answer): replayed once the call's id is known.
     pub(crate) early: RefCell<EarlyEvents<PlatformEvent>>,
+    /// True once this page has taken up the agent's chats from the platform (its first stream
+    /// connection); a reconnect takes up only the chats it holds.
+    pub(crate) chats_restored: Cell<bool>,
 }
 
 /// One of the account's custom ticket fields: id, title, active.
@@ -114,6 +117,7 @@ impl Backend {
             listeners: RefCell::new(Vec::new()),
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
+            chats_restored: Cell::new(false),
             unlogged_ends: RefCell::new(Vec::new()),
             platform_agent: Cell::new(None),
             ticket_fields: RefCell::new(None),
@@ -192,6 +196,11 @@ pub(crate) fn session_ended(adapter: Adapter) {
     adapter.agent_name.set(None);
     adapter.history.set(Default::default());
     adapter.voicemails.set(Default::default());
+    // Nor their chats (the platform keeps them: signing in again takes them up).
+    adapter.chats.set(Vec::new());
+    adapter.drafts.set(Vec::new());
+    adapter.chat_busy.set(Vec::new());
+    b.chats_restored.set(false);
     if adapter.screen.get_untracked() != crate::services::live::Screen::SignIn {
         adapter.screen.set(crate::services::live::Screen::SignIn);
     }

@@ -183,6 +183,11 @@ pub(crate) fn sign_out(adapter: Adapter) {
         adapter.agent_name.set(None);
         adapter.history.set(Default::default());
         adapter.voicemails.set(Default::default());
+        // Nor their chats (the platform keeps them: signing in again takes them up).
+        adapter.chats.set(Vec::new());
+        adapter.drafts.set(Vec::new());
+        adapter.chat_busy.set(Vec::new());
+        b.chats_restored.set(false);
         adapter.screen.set(Screen::SignIn);
         let detail = match kept_here {
             None => None,
@@ -338,5 +343,7 @@ fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
         // A tab gone may have had a call on screen, even with every write done: the call comes
         // here (live, with its controls, or ended, its end logged once).
         resume_calls(adapter, b.clone());
+        // And its chats: this tab writes them from now on.
+        crate::services::chats::restore(adapter, true);
     }
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 use domain::{
     call::CallPhase,
-    chat::{tab_for_digit, Author, ChatMessage, ChatStatus},
+    chat::{tab_for_digit, Author, Chat, ChatMessage, ChatStatus},
     crm::SessionPlatform,
     labels::Label,
 };
@@ -23,7 +23,12 @@ stylance::import_crate_style!(style, "src/ui/chat.module.css");
 pub fn SessionTabs() -> impl IntoView {
     let adapter = use_adapter();
     let handle = window_event_listener(ev::keydown, move |e| {
-        if !e.alt_key() || e.ctrl_key() || e.meta_key() {
+        // Only while there are tabs to switch between (Alt+digit is the page's otherwise).
+        if !e.alt_key()
+            || e.ctrl_key()
+            || e.meta_key()
+            || adapter.chats.with_untracked(Vec::is_empty)
+        {
             return;
         }
         let count = 1 + adapter.chats.with_untracked(Vec::len);
@@ -42,13 +47,12 @@ pub fn SessionTabs() -> impl IntoView {
             .call
             .with(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended))
     };
-    let tabs = move || {
-        adapter.chats.with(|all| {
-            all.iter()
-                .map(|c| (c.id, c.status, c.unread))
-                .collect::<Vec<_>>()
-        })
-    };
+    // Keyed by chat: a tab is drawn once, and follows its chat's state (the keyboard stays on it).
+    let tabs = Memo::new(move |_| {
+        adapter
+            .chats
+            .with(|all| all.iter().map(|c| c.id).collect::<Vec<_>>())
+    });
     view! {
         <Show when=shown>
             <nav class=style::tabs aria-label=word(Label::Sessions) data-testid="session-tabs">
@@ -63,8 +67,8 @@ pub fn SessionTabs() -> impl IntoView {
                     <span class=move || if call_live() { style::live } else { style::idle } aria-hidden="true"></span>
                     {word(Label::SessionCall)}
                 </button>
-                <For each=tabs key=|t| *t let:tab>
-                    <ChatTab adapter=adapter id=tab.0 status=tab.1 unread=tab.2/>
+                <For each=move || tabs.get() key=|id| *id let:id>
+                    <ChatTab adapter=adapter id=id/>
                 </For>
             </nav>
         </Show>
@@ -73,27 +77,24 @@ pub fn SessionTabs() -> impl IntoView {
 
 /// One chat's tab: who, its state, its unread count.
 #[component]
-fn ChatTab(adapter: Adapter, id: u64, status: ChatStatus, unread: u32) -> impl IntoView {
-    let index = move || {
+fn ChatTab(adapter: Adapter, id: u64) -> impl IntoView {
+    let index = Memo::new(move |_| {
         adapter
             .chats
             .with(|all| all.iter().position(|c| c.id == id).unwrap_or(0) + 2)
-    };
-    let who = move || {
-        adapter.chats.with(|all| {
-            all.iter()
-                .find(|c| c.id == id)
-                .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
-                .unwrap_or_default()
-        })
-    };
+    });
+    let who = field(adapter, id, move |c| {
+        adapter.catalogue.with(|cat| c.who(cat))
+    });
+    let status = field(adapter, id, |c| c.status);
+    let unread = field(adapter, id, |c| c.unread);
     let current = move || adapter.screen.get() == Screen::Chat(id);
-    let state = match status {
+    let state = move || match status.get() {
         ChatStatus::Offered => Some(Label::NewChat),
         ChatStatus::Ended => Some(Label::ChatEndedByAgent),
         ChatStatus::Active => None,
     };
-    let dot = match status {
+    let dot = move || match status.get() {
         ChatStatus::Offered => style::offered,
         ChatStatus::Active => style::live,
         ChatStatus::Ended => style::idle,
@@ -103,18 +104,32 @@ fn ChatTab(adapter: Adapter, id: u64, status: ChatStatus, unread: u32) -> impl I
             type="button"
             class=style::tab
             aria-current=move || current().then_some("page")
-            title=move || format!("Alt+{}", index())
+            title=move || format!("Alt+{}", index.get())
             data-testid=format!("session-tab-{id}")
             on:click=move |_| adapter.open_chat(id)
         >
             <span class=dot aria-hidden="true"></span>
-            <span class=style::tab_name>{who}</span>
-            {state.map(|l| view! { <span class=crate::ui::a11y::style::visually_hidden>{word(l)}</span> })}
-            {(unread > 0).then(|| view! {
-                <span class=style::badge data-testid=format!("session-tab-{id}-unread")>{unread}</span>
+            <span class=style::tab_name>{move || who.get()}</span>
+            {move || state().map(|l| view! { <span class=crate::ui::a11y::style::visually_hidden>{word(l)}</span> })}
+            {move || (unread.get() > 0).then(|| view! {
+                <span class=style::badge data-testid=format!("session-tab-{id}-unread")>{unread.get()}</span>
             })}
         </button>
     }
+}
+
+/// One value of chat `id`, recomputed when the chats change and passed on only when it changed
+/// (no component clones a whole chat to read a part of it).
+fn field<T: Clone + PartialEq + Default + Send + Sync + 'static>(
+    adapter: Adapter,
+    id: u64,
+    f: impl Fn(&Chat) -> T + Send + Sync + 'static,
+) -> Memo<T> {
+    Memo::new(move |_| {
+        adapter
+            .chats
+            .with(|all| all.iter().find(|c| c.id == id).map(&f).unwrap_or_default())
+    })
 }
 
 /// Moves the keyboard into the screen just opened: its first control.
@@ -145,17 +160,21 @@ fn focus_screen() {
 #[component]
 pub fn ChatScreen(id: u64) -> impl IntoView {
     let adapter = use_adapter();
-    let status = Memo::new(move |_| {
-        adapter
-            .chats
-            .with(|all| all.iter().find(|c| c.id == id).map(|c| c.status))
+    // The offer or the conversation: drawn again only when it goes from one to the other (not
+    // when the chat ends: the conversation keeps its place).
+    let offered = Memo::new(move |_| {
+        adapter.chats.with(|all| {
+            all.iter()
+                .find(|c| c.id == id)
+                .map(|c| c.status == ChatStatus::Offered)
+        })
     });
     view! {
         <section class=style::screen data-testid="chat-screen" data-chat=id.to_string()>
             <ChatHead adapter=adapter id=id/>
-            {move || match status.get() {
-                Some(ChatStatus::Offered) => view! { <Offer adapter=adapter id=id/> }.into_any(),
-                Some(_) => view! { <Conversation adapter=adapter id=id/> }.into_any(),
+            {move || match offered.get() {
+                Some(true) => view! { <Offer adapter=adapter id=id/> }.into_any(),
+                Some(false) => view! { <Conversation adapter=adapter id=id/> }.into_any(),
                 None => ().into_any(),
             }}
         </section>
@@ -165,25 +184,22 @@ pub fn ChatScreen(id: u64) -> impl IntoView {
 /// Who, the channel, the menu path and the ticket.
 #[component]
 fn ChatHead(adapter: Adapter, id: u64) -> impl IntoView {
-    let chat = move || {
-        adapter
-            .chats
-            .with(|all| all.iter().find(|c| c.id == id).cloned())
-    };
-    let who = move || {
-        chat()
-            .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
-            .unwrap_or_default()
-    };
+    let who = field(adapter, id, move |c| {
+        adapter.catalogue.with(|cat| c.who(cat))
+    });
+    let platform = field(adapter, id, |c| c.platform);
     let channel = move || {
-        let label = match chat().and_then(|c| c.platform) {
+        let label = match platform.get() {
             Some(SessionPlatform::Mobile) => Label::PlatformMobile,
             _ => Label::PlatformWeb,
         };
         adapter.catalogue.with(|c| c.get(label).to_owned())
     };
-    let menu = move || chat().map(|c| c.menu).unwrap_or_default();
-    let ticket = move || chat().and_then(|c| c.ticket_id);
+    let menu = field(adapter, id, |c| c.menu.clone());
+    let ticket = field(adapter, id, |c| c.ticket_id);
+    let who = move || who.get();
+    let menu = move || menu.get();
+    let ticket = move || ticket.get();
     view! {
         <header class=style::head>
             <h1 class=style::who data-testid="chat-who">{who}</h1>
@@ -260,37 +276,19 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
 /// The conversation, the customer's typing, the composer, End chat (or how it ended).
 #[component]
 fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
-    let chat = move || {
-        adapter
-            .chats
-            .with(|all| all.iter().find(|c| c.id == id).cloned())
-    };
-    let messages = move || {
-        adapter.chats.with(|all| {
-            all.iter()
-                .find(|c| c.id == id)
-                .map(|c| c.messages.clone())
-                .unwrap_or_default()
-        })
-    };
-    let outgoing = move || {
-        adapter.chats.with(|all| {
-            all.iter()
-                .find(|c| c.id == id)
-                .map(|c| c.outgoing.clone())
-                .unwrap_or_default()
-        })
-    };
+    let messages = field(adapter, id, |c| c.messages.clone());
+    let outgoing = field(adapter, id, |c| c.outgoing.clone());
     // Memos: the composer and the end are drawn again only when the chat's state changes, not at
     // each message (the agent's caret and typing stay where they are).
-    let ended = Memo::new(move |_| chat().map(|c| c.status) == Some(ChatStatus::Ended));
-    let left = Memo::new(move |_| chat().is_some_and(|c| c.ended_by == Some(Author::Customer)));
-    let typing = Memo::new(move |_| chat().is_some_and(|c| c.typing));
-    let who = move || {
-        chat()
-            .map(|c| adapter.catalogue.with(|cat| c.who(cat)))
-            .unwrap_or_default()
-    };
+    let ended = field(adapter, id, |c| c.status == ChatStatus::Ended);
+    let left = field(adapter, id, |c| c.ended_by == Some(Author::Customer));
+    let typing = field(adapter, id, |c| c.typing);
+    let who_memo = field(adapter, id, move |c| {
+        adapter.catalogue.with(|cat| c.who(cat))
+    });
+    let who = move || who_memo.get();
+    let messages = move || messages.get();
+    let outgoing = move || outgoing.get();
     let language = adapter.catalogue.with_untracked(|c| c.language.clone());
     let log = NodeRef::<leptos::html::Div>::new();
     // A new message shows: the list follows it when the agent was at its end.
@@ -305,7 +303,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
         }
     });
     let lang = language.clone();
-    let who_signal = Signal::derive(who);
+    let who_signal = Signal::from(who_memo);
     view! {
         <div class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
         <ol class=style::list>
@@ -327,6 +325,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                                     <p class=style::failed role="alert" data-testid="chat-not-sent">
                                         {word(Label::NotSent)} ": " {why} " "
                                         <button
+                                            hidden=move || ended.get()
                                             type="button"
                                             class=style::link
                                             data-testid="chat-send-again"
@@ -460,6 +459,14 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
                     if now - typing_sent.get_value() > 3_000.0 {
                         typing_sent.set_value(now);
                         adapter.effects().chat_typing(id, true);
+                    }
+                }
+                on:blur=move |_| {
+                    // The agent left the composer: the customer no longer sees them typing. (A
+                    // composer taken away, at the chat's end, blurs after its state is gone.)
+                    if typing_sent.try_get_value().is_some_and(|t| t > 0.0) {
+                        typing_sent.try_set_value(0.0);
+                        adapter.effects().chat_typing(id, false);
                     }
                 }
                 on:keydown=move |e: ev::KeyboardEvent| {

@@ -443,7 +443,8 @@ impl<T: Transport> Zendesk<T> {
             let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
             out.extend(found.users.into_iter().map(WireUser::into_contact));
         }
-        if let Some(e) = email {
+        // An email is searched only when the identifier names nobody (the identifier decides).
+        if let Some(e) = email.filter(|_| out.is_empty()) {
             let url = format!(
                 "/api/v2/users/search.json?query={}&per_page={PAGE_SIZE}",
                 encode(&format!("email:{e}"))
@@ -543,9 +544,11 @@ impl<T: Transport> Zendesk<T> {
             HttpRequest::new(Method::Post, "/api/v2/users/create_or_update.json")
                 .json(json!({ "user": u }))
         } else {
-            let body =
-                json!({"user": {"name": user.name, "phone": user.phone, "role": "end-user"}});
-            HttpRequest::new(Method::Post, "/api/v2/users.json").json(body)
+            let mut u = json!({"name": user.name, "role": "end-user"});
+            if !user.phone.is_empty() {
+                u["phone"] = json!(user.phone);
+            }
+            HttpRequest::new(Method::Post, "/api/v2/users.json").json(json!({ "user": u }))
         };
         let one: UserEnvelope = self.call(request).await?;
         let contact = one.user.into_contact();

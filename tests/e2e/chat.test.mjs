@@ -317,6 +317,26 @@ test('a reload in the middle of a chat loses no message and writes the transcrip
   assert.equal((await transcripts(ticket.id)).length, 1, 'still one transcript');
 });
 
+test('the customer leaves while the accept is on its way: the agent is told, nothing is written', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env);
+  const id = await startChat({ name: 'Hal Hasty', email: 'hal.hasty@example.test', text: 'Quick question' });
+  await app.locator('[data-testid=chat-accept]').waitFor();
+  // The accept reaches the platform after the customer has gone: it is refused (409).
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/chats/${id}/accept`, latency_ms: 1500 }]);
+  await app.locator('[data-testid=chat-accept]').click();
+  await sleep(300);
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await app.locator('[data-testid=chat-ended]', { hasText: 'The customer left' }).waitFor();
+  assert.equal(await app.locator('[data-testid=chat-input]').count(), 0, 'no composer on an ended chat');
+  await app.locator('[data-testid=error-banner]', { hasText: 'no longer offered to you' }).waitFor({ timeout: 10000 });
+  await eventually(async () => assert.equal(await app.locator(`[data-testid=session-tab-${id}]`).count(), 0), 'its tab gone');
+  await sleep(500);
+  assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written for a chat never taken');
+  assert.equal((await state()).users.filter((u) => u.email === 'hal.hasty@example.test').length, 0, 'no contact');
+  await clearFaults(env);
+});
+
 test('a chat transferred to another agent: the ticket assigned to them (UPD-9), the rating written once (UPD-14), one transcript with both agents\' messages', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
@@ -421,4 +441,9 @@ test('the chat screens have no accessibility violation, in English and Italian',
     for (const [screen, v] of Object.entries(report)) console.log(`axe ${locale} ${screen}: ${v.length} violation(s)`);
     assert.deepEqual(found, [], JSON.stringify(found, null, 1));
   }
+});
+
+// Every test above ran without the adapter failing inside (a panic shows as a page error).
+test('no page error in the chat tests', () => {
+  assert.deepEqual(env.output.match(/pageerror[^\n]*/g) ?? [], []);
 });

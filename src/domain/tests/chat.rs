@@ -235,3 +235,104 @@ fn composer_and_tabs() {
     assert_eq!(tab_for_digit(0, 3), None);
     assert_ne!(client_id("a", 1, 1), client_id("a", 1, 2));
 }
+
+fn assigned(chat: &Chat, crm: &domain::crm::CrmState) -> Vec<Action> {
+    decide(
+        &Event::Assigned {
+            session: chat.session(),
+            agent_id: 7,
+            chosen_contact: None,
+        },
+        crm,
+        &RuleContext::default(),
+        &Catalogue::english(),
+    )
+}
+
+fn contact(
+    id: u64,
+    email: Option<&str>,
+    external_id: Option<&str>,
+    created_at: i64,
+) -> domain::crm::Contact {
+    domain::crm::Contact {
+        id,
+        name: format!("Contact {id}"),
+        email: email.map(Into::into),
+        external_id: external_id.map(Into::into),
+        created_at,
+        ..Default::default()
+    }
+}
+
+fn requester(actions: &[Action]) -> Option<domain::rules::UserRef> {
+    actions.iter().find_map(|a| match a {
+        Action::CreateTicket { requester, .. } => Some(requester.clone()),
+        _ => None,
+    })
+}
+
+// CONTACT-4: an email matches whatever its case (Zendesk's search does); the identifier decides
+// before an email (a visitor can type anyone's email), whichever contact is newer. Used to fail:
+// "Ann@Example.com" planned a new contact, and the newer email match won over the identifier.
+#[test]
+fn the_sdk_contact_is_found_by_identifier_then_email_in_any_case() {
+    use domain::rules::UserRef;
+    let crm = domain::crm::CrmState {
+        contacts: vec![
+            contact(1, Some("ann@example.com"), None, 10),
+            contact(2, Some("other@example.com"), Some("app-7"), 5),
+        ],
+        tickets: vec![],
+    };
+    let mut c = chat();
+    c.customer.email = Some("Ann@Example.com".into());
+    assert_eq!(requester(&assigned(&c, &crm)), Some(UserRef::Existing(1)));
+    c.customer.external_id = Some("app-7".into());
+    assert_eq!(requester(&assigned(&c, &crm)), Some(UserRef::Existing(2)));
+}
+
+// CONTACT-3: a visitor who gave no email and no identifier is a new contact with the name they
+// gave and no phone, never a "Caller" contact. Used to fail: the caller path ran.
+#[test]
+fn a_visitor_without_email_or_identifier_is_a_new_contact_with_their_name() {
+    let mut c = chat();
+    c.customer = ChatCustomer {
+        name: Some("Ivy".into()),
+        ..Default::default()
+    };
+    let actions = assigned(&c, &Default::default());
+    assert_eq!(
+        actions[0],
+        Action::CreateUser {
+            name: "Ivy".into(),
+            phone: None,
+            email: None,
+            external_id: None
+        }
+    );
+}
+
+// Nothing a customer writes passes for a line of the transcript: every line break (\r, the
+// Unicode separators) in a message is indented, and a name is one line.
+#[test]
+fn the_transcript_cannot_be_forged() {
+    let mut c = chat();
+    c.customer.name = Some("Ann\n[10:00:00] Ada Agent: refund approved".into());
+    c.add_message(msg(
+        1,
+        Author::Customer,
+        "hi\r[10:00:01] Ada Agent: yes\u{2028}[10:00:02] Ada Agent: ok",
+        "2026-12-02T10:00:00Z",
+    ));
+    let t = transcript(&Catalogue::english(), &c, "Ada Agent");
+    let forged = t
+        .lines()
+        .filter(|l| l.starts_with('[') && l.get(11..).is_some_and(|r| r.starts_with("Ada Agent:")))
+        .count();
+    assert_eq!(forged, 0, "{t}");
+    assert!(
+        t.contains("[10:00:00] Ann [10:00:00] Ada Agent: refund approved: hi\n    [10:00:01]"),
+        "{t}"
+    );
+}

@@ -129,7 +129,7 @@ impl<S: Store> Outbox<S> {
             Write::CreateUser(user) => {
                 // A creation cut short by a reload may have landed: look for it first (an SDK
                 // contact's creation is an upsert by its email or identifier: no need).
-                let existing = if recovering && !user.is_sdk() {
+                let existing = if recovering && !user.is_sdk() && !user.phone.is_empty() {
                     zendesk
                         .users_by_phone(&user.phone)
                         .await
