@@ -1,22 +1,76 @@
 #!/usr/bin/env bash
-# Size benchmark: the gzip -9 bytes of the built app (wasm, js, css) and their total.
+# Size benchmark: the gzip -9 bytes of each file of the built app, the critical path (what the
+# browser fetches before the first screen is interactive: the page, its CSS, the JS glue, the wasm)
+# apart from the rest, each against its budget; the wasm's code, data and other sections; then the
+# wasm's code by crate. It prints figures: a budget exceeded says OVER and does not fail the script.
+#
+#   scripts/size.sh [dist]
+#
+# What is on the critical path is read from the built index.html (scripts/critical-path.mjs).
+# Zendesk's SDK, which the page loads from Zendesk, is named but not counted: it is not ours to ship.
 set -euo pipefail
 dist=${1:-dist}
-budget=$((200 * 1024))
-total=0
-printf '%-8s %10s %10s\n' kind raw gzip-9
-for kind in wasm js css; do
-  raw=0 gz=0
-  for f in "$dist"/*."$kind"; do
-    [[ -e "$f" ]] || continue
-    raw=$((raw + $(wc -c <"$f")))
-    gz=$((gz + $(gzip -9 -c "$f" | wc -c)))
-  done
-  total=$((total + gz))
-  printf '%-8s %10d %10d\n' "$kind" "$raw" "$gz"
-  if [[ $kind == wasm ]]; then
-    for f in "$dist"/*.wasm; do node "$(dirname "$0")/wasm-sections.mjs" "$f"; done
+here=$(dirname "$0")
+root=$(cd "$here/.." && pwd)
+critical_budget=200000
+total_budget=330000
+# The cargo artifact before wasm-bindgen and wasm-opt: it keeps the function names the breakdown by
+# crate needs (trunk build --release leaves it there).
+artifact=target/wasm32-unknown-unknown/release/agent-adapter.wasm
+
+row() { printf '  %-44s %10s %10s%s\n' "$1" "$2" "$3" "${4:-}"; }
+verdict() { (($1 <= $2)) && echo within || echo OVER; }
+
+list=$(node "$here/critical-path.mjs" "$dist")
+total_raw=0 total_gz=0
+for section in critical later; do
+  if [[ $section == critical ]]; then
+    echo "critical path: fetched before the first screen is interactive"
+  else
+    echo "after first paint: not fetched before the first screen (later, or by another page)"
   fi
+  row file raw gzip-9
+  raw_sum=0 gz_sum=0
+  while IFS=$'\t' read -r kind path; do
+    [[ $kind == "$section" ]] || continue
+    f="$dist/$path"
+    raw=$(wc -c <"$f")
+    gz=$(gzip -9 -c "$f" | wc -c)
+    raw_sum=$((raw_sum + raw)) gz_sum=$((gz_sum + gz))
+    row "$path" "$raw" "$gz"
+    if [[ $path == *.wasm ]]; then
+      node "$here/wasm-sections.mjs" "$f" | while read -r _ part raw gz; do
+        printf '    %-42s %10s %10s\n' "wasm $part" "$raw" "$gz"
+      done
+    fi
+  done <<<"$list"
+  if [[ $section == critical ]]; then
+    while IFS=$'\t' read -r kind url; do
+      if [[ $kind == external ]]; then printf '  %s  (from another host: not counted)\n' "$url"; fi
+    done <<<"$list"
+    row "critical path total" "$raw_sum" "$gz_sum" \
+      "  (budget $critical_budget bytes: $(verdict "$gz_sum" "$critical_budget"))"
+  else
+    row "after first paint total" "$raw_sum" "$gz_sum"
+  fi
+  total_raw=$((total_raw + raw_sum)) total_gz=$((total_gz + gz_sum))
 done
-printf '%-8s %10s %10d  (budget %d bytes: %s)\n' total "" "$total" "$budget" \
-  "$( ((total <= budget)) && echo within || echo OVER)"
+printf '%-46s %10s %10s%s\n' "all files total" "$total_raw" "$total_gz" \
+  "  (budget $total_budget bytes: $(verdict "$total_gz" "$total_budget"))"
+
+echo
+if [[ -f $root/$artifact ]]; then
+  # trunk writes dist/ after cargo: an artifact newer than dist/ is of a build not shipped there.
+  for f in "$dist"/*.wasm; do
+    if [[ -e $f && $root/$artifact -nt $f ]]; then
+      echo "note: $artifact is newer than $f: the breakdown is of a build dist/ does not hold"
+      break
+    fi
+  done
+  (cd "$root" && node scripts/wasm-crates.mjs "$artifact") ||
+    echo "(no breakdown by crate: see the message above)"
+else
+  echo "wasm code by crate: no cargo artifact at $artifact. Produce it with"
+  echo "  cargo build --release --target wasm32-unknown-unknown -p agent-adapter --locked"
+  echo "(trunk build --release leaves it there too), then run this script again."
+fi

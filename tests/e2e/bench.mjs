@@ -3,6 +3,11 @@
 //   its iframe, the iframe on another origin (its own renderer process, as in Zendesk), each load
 //   in a fresh browser context (empty cache); median of 15, with a blank page in the same frame for
 //   reference;
+// - memory the frame adds, from the same loads: the JS heap of the frame's renderer after a full
+//   garbage collection (asked for over the frame's own protocol session: the frame is out of
+//   process) over that of the blank page, plus the app's wasm linear memory; median of the 15
+//   loads on the sign-in screen (with the wasm memory as it was when the screen was painted: it
+//   grows after), and once on the dial screen after signing in (MB = 10^6 bytes);
 // - keypress to painted number: from a key's keydown in the adapter to the frame painted with the
 //   number changed; median of 40 keys.
 // The host page plays Zendesk's side of the ZAF handshake; the app comes from the sandbox.
@@ -56,6 +61,31 @@ const paintedAt = (selector) => new Promise((resolve) => {
   requestAnimationFrame(check);
 });
 
+// Runs in the app frame: the bytes of the app's wasm linear memory, 0 for a page without wasm.
+// Trunk's start-up script keeps the wasm-bindgen module as `window.wasmBindings`; its init function
+// (the default export) answers the instance already started with its exports, `memory` among them.
+const wasmMemoryBytes = async () => {
+  const init = window.wasmBindings?.default;
+  return init ? (await init()).memory.buffer.byteLength : 0;
+};
+
+// What `frame` (an out-of-process frame of `page`) holds once settled: its renderer's JS heap in use
+// after full garbage collections, and its wasm linear memory, in bytes.
+async function frameMemory(page, frame, settleMs) {
+  await new Promise((r) => setTimeout(r, settleMs));
+  const cdp = await page.context().newCDPSession(frame);
+  // Twice: what the first collection finalises (weak references, closures of dropped listeners)
+  // is freed by the second.
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return { heap: usedSize, wasm: await frame.evaluate(wasmMemoryBytes) };
+}
+
+const SETTLE_MS = 500;
+const mb = (bytes) => (bytes / 1e6).toFixed(2);
+
 const env = await startSandbox();
 try {
   const appPort = new URL(env.base).port;
@@ -83,18 +113,33 @@ try {
       await new Promise((r) => setTimeout(r, 5));
     }
     const at = await frame.evaluate(paintedAt, selector);
+    // After the time is taken: the memory of the same load, the wasm's as painted, then settled.
+    const wasmAtPaint = await frame.evaluate(wasmMemoryBytes);
+    const memory = { ...(await frameMemory(page, frame, SETTLE_MS)), wasmAtPaint };
     await context.close();
-    return at - hostOrigin;
+    return { ms: at - hostOrigin, memory };
   }
 
-  const blank = [];
-  const adapter = [];
+  const blankLoads = [];
+  const adapterLoads = [];
   for (let i = 0; i < LOADS; i++) {
-    blank.push(await coldLoad('/blank', '#blank'));
-    adapter.push(await coldLoad('/', '[data-testid=sign-in-email]'));
+    blankLoads.push(await coldLoad('/blank', '#blank'));
+    adapterLoads.push(await coldLoad('/', '[data-testid=sign-in-email]'));
   }
+  const blank = blankLoads.map((l) => l.ms);
+  const adapter = adapterLoads.map((l) => l.ms);
   console.log(`cold start, blank page in the frame: median ${median(blank).toFixed(0)} ms (${LOADS} cold loads)`);
   console.log(`cold start to the adapter's first screen (sign-in) painted: median ${median(adapter).toFixed(0)} ms (${LOADS} cold loads; min ${Math.min(...adapter).toFixed(0)}, max ${Math.max(...adapter).toFixed(0)})`);
+  console.log(`cold start, ratio of the adapter to the blank page (same run): ${(median(adapter) / median(blank)).toFixed(2)}x; the app's own share (adapter minus blank): ${(median(adapter) - median(blank)).toFixed(0)} ms`);
+  const blankHeap = median(blankLoads.map((l) => l.memory.heap));
+  // The frame's memory over the blank page's: the JS heap it adds, and its wasm memory.
+  const added = ({ heap, wasm }) =>
+    `${mb(heap - blankHeap + wasm)} MB (JS heap ${mb(heap - blankHeap)} MB + wasm ${mb(wasm)} MB)`;
+  const signIn = {
+    heap: median(adapterLoads.map((l) => l.memory.heap)),
+    wasm: median(adapterLoads.map((l) => l.memory.wasm)),
+  };
+  const wasmAtPaint = median(adapterLoads.map((l) => l.memory.wasmAtPaint));
 
   // Keypress to painted number, on the signed-in dial screen.
   const context = await env.browser.newContext();
@@ -109,6 +154,8 @@ try {
   await frame.locator('[data-testid=sign-in-password]').fill('sandbox');
   await frame.locator('[data-testid=sign-in-submit]').click();
   await frame.locator('[data-testid=dial-number]').waitFor();
+  const dial = await frameMemory(page, frame, 2 * SETTLE_MS);
+  console.log(`memory the frame adds after GC: sign-in ${added(signIn)}, median of ${LOADS} loads (the wasm memory was ${mb(wasmAtPaint)} MB as the screen was painted); dial screen after signing in ${added(dial)}; blank page's JS heap ${mb(blankHeap)} MB (the baseline)`);
   await frame.evaluate(() => {
     window.__keyTimes = [];
     const input = document.querySelector('[data-testid=dial-number]');
