@@ -402,7 +402,7 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
 }
 
 /// How long a transfer's receiver waits for the sender to name the chat's ticket.
-const TICKET_WAIT_MS: i32 = 10_000;
+const TICKET_WAIT_MS: i32 = 30_000;
 
 /// The ticket of a chat transferred to this agent, named by the adapter that logged it (asked
 /// again for up to [`TICKET_WAIT_MS`] while the sender's first write is not done); None for a
