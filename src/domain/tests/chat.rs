@@ -267,7 +267,7 @@ fn contact(
 
 fn requester(actions: &[Action]) -> Option<domain::rules::UserRef> {
     actions.iter().find_map(|a| match a {
-        Action::CreateTicket { requester, .. } => Some(requester.clone()),
+        Action::CreateTicket { requester, .. } => Some(*requester),
         _ => None,
     })
 }
