@@ -272,7 +272,8 @@ pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
         out.push_str(&format!("\n[{}] {who}: ", clock(&m.at)));
         // A message of several lines stays one entry: each of its lines (whatever breaks it)
         // is indented, so no text of the customer's can pass for a line of the transcript.
-        let lines: Vec<&str> = m.text.trim_end().split(is_line_break).collect();
+        let text = m.text.trim_end().replace("\r\n", "\n");
+        let lines: Vec<&str> = text.split(is_line_break).collect();
         out.push_str(&lines.join("\n    "));
     }
     out.push_str("\n\n");
@@ -280,12 +281,18 @@ pub fn transcript(cat: &Catalogue, chat: &Chat, agent: &str) -> String {
         cat,
         &chat.id.to_string(),
         true,
-        &chat.lang,
-        &chat.menu,
+        &one_line(&chat.lang),
+        &one_line(&chat.menu),
     ));
     if !chat.custom_data.is_empty() {
         out.push_str("\n\n");
-        out.push_str(&comments::custom_data(cat, &chat.custom_data));
+        // The SDK's data is the customer's text too: each item on its line.
+        let items: Vec<(String, String)> = chat
+            .custom_data
+            .iter()
+            .map(|(k, v)| (one_line(k), one_line(v)))
+            .collect();
+        out.push_str(&comments::custom_data(cat, &items));
     }
     out
 }

@@ -36,10 +36,12 @@ thread_local! {
     static ENDING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
 }
 
-/// Waits while chat `id`'s first job is being decided (its reads may wait out 429s: at most
-/// about two minutes).
+/// Waits while chat `id`'s first job is being decided (its reads may wait out 429s and a
+/// transfer's ticket).
 async fn wait_for_first_job(id: u64) {
-    for _ in 0..1_200 {
+    // LOGGING is always cleared when the first job's reads end (their retries are bounded); the
+    // cap is a guard only.
+    for _ in 0..6_000 {
         if !LOGGING.with(|l| l.borrow().contains(&id)) {
             return;
         }
@@ -373,6 +375,16 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
     if known || !LOGGING.with(|l| l.borrow_mut().insert(id)) {
         return;
     }
+    // The platform names a ticket and the chat was not transferred here: an earlier page of the
+    // agent's logged it (its outbox's memory is not this page's).
+    if let Some(t) = held(adapter, id)
+        .filter(|c| c.transferred_from.is_none())
+        .and_then(|c| c.ticket_id)
+    {
+        LOGGING.with(|l| l.borrow_mut().remove(&id));
+        update(adapter, id, |c| c.ticket_id = Some(t));
+        return;
+    }
     let result = match transferred_ticket(adapter, &b, id).await {
         Some(ticket) => Ok(Some((taken_over(adapter, &b, ticket), Some(ticket)))),
         None => decide_chat(adapter, &b, id).await,
@@ -608,6 +620,7 @@ async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
 /// offered and active ones shown, an active one not logged yet logged, one that ended while
 /// the page was away has its transcript written once.
 pub(crate) fn restore(adapter: Adapter, all: bool) {
+    // `all` after a takeover; after a load, until a first read as the leader succeeds.
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
         // The leading tab takes the chats up; a page that just loaded leads once the lease of
@@ -623,6 +636,7 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
         let Ok(list) = retried(|| b.platform.chats()).await else {
             return;
         };
+        let all = all || !b.chats_restored.replace(true);
         let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
         for info in list {
             let chat = info.into_chat();
@@ -641,19 +655,16 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
                     }
                 }
                 ChatStatus::Ended => {
-                    // Ended while the page was away: written once, logged first if it was taken
-                    // but not logged yet (the page went during its first job).
+                    // Ended while the page was away: its transcript written once, when this
+                    // page's outbox logged it (a chat logged by a page whose memory this page
+                    // does not have is that page's: writing it here could write it twice).
                     let logged = knows(&JobKey::chat(id).to_string());
                     let written = knows(&JobKey::chat_ended(id).to_string());
-                    let taken = chat.accepted_at.is_some();
-                    let unwritten = (logged || taken) && !written;
+                    let unwritten = logged && !written;
                     if unwritten || held(adapter, id).is_some() {
                         hold(adapter, chat);
                     }
                     if unwritten {
-                        if !logged {
-                            log_chat(adapter, b.clone(), id).await;
-                        }
                         log_end(adapter, b.clone(), id).await;
                     }
                 }

@@ -31,12 +31,11 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
         move |event| on_event(adapter, event),
         move |connected| {
             if let (true, Some(b)) = (connected, backend()) {
-                let first = !b.chats_restored.replace(true);
                 resume_calls(adapter, b);
                 // Voicemails left or handled while the stream was down are read again.
                 crate::services::history::load_voicemails(adapter);
                 // Chats offered, said or ended while it was down (or before a reload).
-                crate::services::chats::restore(adapter, first);
+                crate::services::chats::restore(adapter, false);
             }
         },
     );

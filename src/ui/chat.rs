@@ -415,7 +415,17 @@ fn Message(
 fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
     let refusal = RwSignal::new(None::<String>);
     let counter = StoredValue::new(0u64);
-    let typing_sent = StoredValue::new(0f64);
+    // When the agent last said they type (0: not typing). A plain cell: it outlives the
+    // composer, whose removal (the chat's end, another screen) must still say "not typing".
+    let typing_sent = TypingSince::default();
+    {
+        let typing_sent = typing_sent.clone();
+        on_cleanup(move || {
+            if typing_sent.get() > 0.0 {
+                adapter.effects().chat_typing(id, false);
+            }
+        });
+    }
     let page = StoredValue::new(page_id());
     let area = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
@@ -423,19 +433,24 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
             let _ = a.focus();
         }
     });
-    let send = move || {
-        let n = counter.get_value() + 1;
-        counter.set_value(n);
-        let why = page.with_value(|p| adapter.send_chat(id, n, p));
-        refusal.set(why.clone());
-        if why.is_none() {
-            typing_sent.set_value(0.0);
-            adapter.effects().chat_typing(id, false);
-            if let Some(a) = area.get_untracked() {
-                a.set_value("");
+    let send = {
+        let typing_sent = typing_sent.clone();
+        move || {
+            let n = counter.get_value() + 1;
+            counter.set_value(n);
+            let why = page.with_value(|p| adapter.send_chat(id, n, p));
+            refusal.set(why.clone());
+            if why.is_none() {
+                typing_sent.set(0.0);
+                adapter.effects().chat_typing(id, false);
+                if let Some(a) = area.get_untracked() {
+                    a.set_value("");
+                }
             }
         }
     };
+    let send_on_click = send.clone();
+    let typing_on_blur = typing_sent.clone();
     let hint_id = format!("chat-hint-{id}");
     view! {
         <div class=style::composer>
@@ -456,16 +471,16 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
                     adapter.set_draft(id, event_target_value(&e));
                     refusal.set(None);
                     let now = js_sys::Date::now();
-                    if now - typing_sent.get_value() > 3_000.0 {
-                        typing_sent.set_value(now);
+                    if now - typing_sent.get() > 3_000.0 {
+                        typing_sent.set(now);
                         adapter.effects().chat_typing(id, true);
                     }
                 }
                 on:blur=move |_| {
                     // The agent left the composer: the customer no longer sees them typing. (A
                     // composer taken away, at the chat's end, blurs after its state is gone.)
-                    if typing_sent.try_get_value().is_some_and(|t| t > 0.0) {
-                        typing_sent.try_set_value(0.0);
+                    if typing_on_blur.get() > 0.0 {
+                        typing_on_blur.set(0.0);
                         adapter.effects().chat_typing(id, false);
                     }
                 }
@@ -477,7 +492,7 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
                 }
             ></textarea>
             <div class=style::actions>
-                <button type="button" class=style::primary data-testid="chat-send" on:click=move |_| send()>
+                <button type="button" class=style::primary data-testid="chat-send" on:click=move |_| send_on_click()>
                     {word(Label::Send)}
                 </button>
                 <button
@@ -500,4 +515,19 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
 fn page_id() -> String {
     let r = (js_sys::Math::random() * 1e12) as u64;
     format!("{:x}{:x}", js_sys::Date::now() as u64, r)
+}
+
+/// When the agent last told the customer they type (0: they do not), shared by the composer's
+/// handlers and its clean-up (which runs when the composer's reactive state is already gone).
+#[derive(Clone, Default)]
+struct TypingSince(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl TypingSince {
+    fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+    fn set(&self, at: f64) {
+        self.0
+            .store(at.to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -537,6 +537,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   }
   const chatReloads = agents.reduce((n, a) => n + a.chats.filter((_, k) => k % 3 === 1).length, 0);
   console.log(`${label}: ${chats.length} chats (${new Set(chats.map((c) => c.id)).size} distinct): ${chatLost} lost, ${chatDuplicated} duplicated comments`);
+  for (const p of problems.filter((x) => x.startsWith('chat '))) console.log(`${label}: ${p.slice(0, 2000)}`);
   await Promise.all(agents.map((a) => a.context.close()));
   assert.ok(chats.length >= agents.length, `chats ran: ${chats.length} (${chatReloads} with a reload)`);
   assert.equal(chatLost, 0, 'no chat comment lost');

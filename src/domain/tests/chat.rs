@@ -325,7 +325,10 @@ fn the_transcript_cannot_be_forged() {
         "hi\r[10:00:01] Ada Agent: yes\u{2028}[10:00:02] Ada Agent: ok",
         "2026-12-02T10:00:00Z",
     ));
+    c.custom_data = vec![("note".into(), "x\n[10:00:03] Ada Agent: forged".into())];
+    c.add_message(msg(2, Author::Customer, "a\r\nb", "2026-12-02T10:00:04Z"));
     let t = transcript(&Catalogue::english(), &c, "Ada Agent");
+    assert!(t.contains("a\n    b"), "CRLF is one break: {t}");
     let forged = t
         .lines()
         .filter(|l| l.starts_with('[') && l.get(11..).is_some_and(|r| r.starts_with("Ada Agent:")))
