@@ -17,6 +17,8 @@ use domain::{
 use leptos::{ev, prelude::*};
 
 stylance::import_crate_style!(style, "src/ui/chat.module.css");
+// The buttons look as in Recent and Voicemail.
+use crate::ui::recent::style as buttons;
 
 /// The session tabs, shown while the agent has chats; Alt+1 is the phone, Alt+2.. the chats.
 #[component]
@@ -210,7 +212,7 @@ fn ChatHead(adapter: Adapter, id: u64) -> impl IntoView {
                     " \u{b7} "
                     <button
                         type="button"
-                        class=style::link
+                        class=buttons::link
                         data-testid="chat-ticket"
                         on:click=move |_| adapter.open_ticket(t)
                     >
@@ -250,7 +252,7 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
             <div class=style::actions>
                 <button
                     type="button"
-                    class=style::primary
+                    class=buttons::primary
                     node_ref=accept
                     data-autofocus
                     data-testid="chat-accept"
@@ -261,7 +263,7 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
                 </button>
                 <button
                     type="button"
-                    class=style::button
+                    class=buttons::button
                     data-testid="chat-decline"
                     disabled=busy
                     on:click=move |_| adapter.answer_chat(id, false)
@@ -327,7 +329,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                                         <button
                                             hidden=move || ended.get()
                                             type="button"
-                                            class=style::link
+                                            class=buttons::link
                                             data-testid="chat-send-again"
                                             on:click=move |_| adapter.resend_chat(id, &client)
                                         >
@@ -359,7 +361,7 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                     <p role="status">{word(text)}</p>
                     <button
                         type="button"
-                        class=style::button
+                        class=buttons::button
                         node_ref=close
                         data-autofocus
                         data-testid="chat-close"
@@ -492,12 +494,12 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
                 }
             ></textarea>
             <div class=style::actions>
-                <button type="button" class=style::primary data-testid="chat-send" on:click=move |_| send_on_click()>
+                <button type="button" class=buttons::primary data-testid="chat-send" on:click=move |_| send_on_click()>
                     {word(Label::Send)}
                 </button>
                 <button
                     type="button"
-                    class=style::button
+                    class=buttons::button
                     data-testid="chat-end"
                     disabled=move || adapter.chat_busy.with(|b| b.contains(&id))
                     on:click=move |_| adapter.end_chat(id)
