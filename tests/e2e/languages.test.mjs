@@ -123,6 +123,10 @@ async function walk(locale) {
   await seen('ended');
   // Sign out, by keyboard: the sign-in form says so.
   await app.locator('[data-testid=new-call-button]').click();
+  // The fresh dial screen puts the keyboard in its number field once drawn: the agent moves to
+  // Sign out after that, not before (else their Enter lands in the number field).
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await app.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5000 }).catch(() => {});
   await app.locator('[data-testid=sign-out-button]').focus();
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=sign-in-email]').waitFor();
