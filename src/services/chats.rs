@@ -11,7 +11,6 @@ use crate::{
         crm::{add_tickets_of, merge},
         host::{backend, fail_platform, now_ms, sleep, zendesk_message, Backend},
         journal::{enqueue_on, queue_writes},
-        leader::LEASE_MS,
         live::{Adapter, Screen},
         messages,
         zaf_host::{notify_error, show_popover},
@@ -625,13 +624,8 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
     leptos::task::spawn_local(async move {
         // The leading tab takes the chats up; a page that just loaded leads once the lease of
         // the page it replaces is given up or runs out.
-        let mut waited = 0;
-        while !b.leader.tick(now_ms()) {
-            if waited > LEASE_MS as i32 {
-                return;
-            }
-            sleep(250).await;
-            waited += 250;
+        if !crate::services::host::lead_within_lease(&b).await {
+            return;
         }
         let Ok(list) = retried(|| b.platform.chats()).await else {
             return;

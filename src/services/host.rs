@@ -226,3 +226,18 @@ pub(crate) fn current_call(adapter: Adapter) -> Option<(Rc<Backend>, u64)> {
         .with_untracked(|c| c.as_ref().and_then(|c| c.id))?;
     Some((b, id))
 }
+
+/// Waits until this tab leads (the lease of a page that closed without a word runs out within
+/// `LEASE_MS`); false if another tab still leads after that. Offers and chats are taken by the
+/// leading tab only, so each is logged once.
+pub(crate) async fn lead_within_lease(b: &Backend) -> bool {
+    let mut waited = 0;
+    while !b.leader.tick(now_ms()) {
+        if waited > crate::services::leader::LEASE_MS as i32 {
+            return false;
+        }
+        sleep(250).await;
+        waited += 250;
+    }
+    true
+}

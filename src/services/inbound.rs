@@ -5,12 +5,8 @@ use crate::{
     services::{
         calls::session_of,
         crm::{add_tickets_of, lookup_number_detailed, merge},
-        host::{
-            backend, current_call, fail_platform, now_ms, sleep, zendesk_message, Backend,
-            EndOfCall,
-        },
+        host::{backend, current_call, fail_platform, sleep, zendesk_message, Backend, EndOfCall},
         journal::{enqueue_on, queue_writes},
-        leader::LEASE_MS,
         live::{ActiveCall, Adapter, Screen},
         messages,
         zaf_host::{notify_error, show_popover},
@@ -34,13 +30,8 @@ pub(crate) fn offer(adapter: Adapter, id: u64, from: String, menu: String, lang:
         // Zendesk open in several tabs: the leading tab takes the call, as for
         // click-to-call, so the call is logged once. A lease left by a page that closed
         // without saying so runs out within LEASE_MS: the offer waits that long for it.
-        let mut waited = 0;
-        while !b.leader.tick(now_ms()) {
-            if waited > LEASE_MS as i32 {
-                return;
-            }
-            sleep(250).await;
-            waited += 250;
+        if !crate::services::host::lead_within_lease(&b).await {
+            return;
         }
         show_offer(adapter, b, id, from, menu, lang).await;
     });
