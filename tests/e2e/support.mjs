@@ -2,7 +2,7 @@
 // its workspace in headless Chromium, signs the adapter in.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,10 +88,40 @@ export async function startSandbox({ storage = false, searchLagMs = defaultSearc
   }
   env.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: storage ? STORAGE_ARGS : CHROMIUM_ARGS });
   env.stop = async () => {
+    if (process.env.STACK_PROBE && env.browser) await printStackUse(env.browser);
     await env.browser?.close();
     env.process?.kill();
   };
   return env;
+}
+
+/** The release wasm's stack size in bytes, as build.rs sets it (the linker's 1 MiB when unset). */
+function stackBytes() {
+  const m = /STACK_BYTES: u32 = (\d+) \* 1024;/.exec(readFileSync(join(root, 'build.rs'), 'utf8'));
+  return m ? Number(m[1]) * 1024 : 1024 * 1024;
+}
+
+// With STACK_PROBE=1: each live app frame's deepest stack use, printed before the browser closes.
+// The stack is the first `stackBytes()` of the wasm's memory and grows down from its top; memory
+// starts zeroed, so the lowest byte ever written is the lowest non-zero one.
+async function printStackUse(browser) {
+  const top = stackBytes();
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      for (const frame of page.frames()) {
+        if (!frame.url().includes('/app/')) continue;
+        const used = await frame.evaluate(async (top) => {
+          const init = window.wasmBindings?.default;
+          if (!init) return null;
+          const memory = new Uint8Array((await init()).memory.buffer, 0, top);
+          let i = 0;
+          while (i < top && memory[i] === 0) i++;
+          return top - i;
+        }, top).catch(() => null);
+        if (used != null) console.log(`stack probe: ${frame.url().split('?')[0]}: deepest use ${used} of ${top} bytes`);
+      }
+    }
+  }
 }
 
 /** Settings on top of the fixture's: the §0.2 defaults unless `operation` says otherwise. */

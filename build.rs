@@ -1,0 +1,21 @@
+//! The release wasm's stack size: the linker's default is 1 MiB, all of it in the wasm's linear
+//! memory from the first byte, in every Zendesk tab the agent keeps open. The adapter's deepest
+//! use, measured with `STACK_PROBE=1 node --test tests/e2e/` (it prints each app frame's deepest
+//! use when the tests stop; see tests/e2e/support.mjs), was 24,932 bytes over the in-call, chat,
+//! history and session-event suites: a quarter of a MiB keeps ten times that, and serde_json's
+//! nesting limit (128) bounds the deepest a platform or Zendesk payload can take it.
+//! The stack comes first in memory, so an overflow traps (an out-of-bounds access) instead of
+//! overwriting data. Debug builds (the browser tests) keep the default: unoptimised code needs
+//! more.
+
+/// Bytes of stack for the release wasm. tests/e2e/support.mjs reads this line.
+const STACK_BYTES: u32 = 256 * 1024;
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
+    let release = std::env::var("PROFILE").as_deref() == Ok("release");
+    if wasm && release {
+        println!("cargo::rustc-link-arg-bins=-zstack-size={STACK_BYTES}");
+    }
+}
