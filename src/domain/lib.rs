@@ -20,6 +20,7 @@ pub mod fields;
 pub mod history;
 pub mod labels;
 pub mod phone;
+mod phone_tables;
 pub mod rules;
 pub mod settings;
 pub mod time;

@@ -13,8 +13,10 @@
 //! Two levels (Anchors §7.3 #4): not possible (wrong length, no country) blocks Call;
 //! possible but not valid (unknown range) only warns.
 
-use rlibphonenumber::{PhoneNumber, PhoneNumberFormat, Region};
+use crate::phone_tables as tables;
+use rlibphonenumber::{ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberUtil, Region};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// The longest buffer accepted: E.164 allows 15 digits; the rest leaves room for `*`/`#` codes.
 pub const MAX_BUFFER_LEN: usize = 32;
@@ -313,10 +315,10 @@ pub fn is_known_region(code: &str) -> bool {
 /// The international prefixes agents paste from other countries' conventions.
 const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 
-/// Builds the phone library's tables (its metadata, the patterns a number in `region` needs)
-/// now, so the first number the agent meets is read at the usual speed: the first parse of a
-/// page costs about 11 ms natively, tens of milliseconds in the browser, and a click-to-call
-/// must not wait for it. Call it once, when the page is idle.
+/// Builds the phone library's tables for `region`'s calling code (and the patterns a number
+/// there needs) now, so the first number the agent meets is read at the usual speed: a click-to-
+/// call must not wait for them. Call it once, when the page is idle. Other countries' tables are
+/// built the first time one of their numbers is read (`phone_tables`).
 pub fn warm_up(region: &str) {
     let _ = parse("+1 415 555 0100", region);
     let _ = parse("0612345678", region);
@@ -351,7 +353,8 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
             }
         }
     }?;
-    let validity = if result.is_valid() {
+    let util = util();
+    let validity = if util.is_valid_number(&result) {
         Validity::Valid
     } else {
         Validity::PossibleNotValid
@@ -366,12 +369,12 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
         .filter(|e| !e.is_empty());
     let mut plain = result.clone();
     plain.extension = None;
-    let e164 = plain.format_as(PhoneNumberFormat::E164).into_owned();
+    let e164 = util.format(&plain, PhoneNumberFormat::E164).into_owned();
     // A number whose E.164 form reads back as another number (degenerate inputs such as
     // `+91 0000000000`, where the national prefix is dropped) has no stable identity: matching,
     // searching and dialling it would disagree, so it is not a number that can be called.
     let stable = parse_possible(&e164, region_id)
-        .map(|n| n.format_as(PhoneNumberFormat::E164).into_owned() == e164)
+        .map(|n| util.format(&n, PhoneNumberFormat::E164) == e164)
         .unwrap_or(false);
     if !stable {
         return Err(NotPossible::InvalidLength);
@@ -379,26 +382,54 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
     Ok(ParsedNumber {
         e164,
         extension,
-        region: result
-            .get_region_code()
+        region: util
+            .get_region_for_number(&result)
             .map(|r| r.as_region_str().to_string()),
-        national: plain.format_as(PhoneNumberFormat::National).into_owned(),
-        international: plain
-            .format_as(PhoneNumberFormat::International)
+        national: util
+            .format(&plain, PhoneNumberFormat::National)
+            .into_owned(),
+        international: util
+            .format(&plain, PhoneNumberFormat::International)
             .into_owned(),
         validity,
     })
 }
 
+/// The library as built so far (at least the tables of every number read on this thread).
+fn util() -> Rc<PhoneNumberUtil> {
+    tables::with(Some(&[]))
+}
+
+/// The library's reading of `input` in `region`, with the tables it needs: the region's
+/// calling code's first; when the number names a calling code not built yet (the library's
+/// `InvalidCountryCode`), the codes it may name, and the library asked again. So the answer is
+/// the one it gives with every table built.
+fn read(input: &str, region: Region) -> Result<PhoneNumber, ParseError> {
+    let home: Vec<i32> = tables::code_of(&region.as_region_str())
+        .into_iter()
+        .collect();
+    let first = tables::with(Some(&home)).parse(input, Some(region));
+    match first {
+        Err(ParseError::InvalidCountryCode) => {
+            let codes = tables::codes_in(input);
+            match codes {
+                Some(codes) if !tables::missing(&codes) => first,
+                codes => tables::with(codes.as_deref()).parse(input, Some(region)),
+            }
+        }
+        other => other,
+    }
+}
+
 fn parse_possible(input: &str, region: Region) -> Result<PhoneNumber, NotPossible> {
-    use rlibphonenumber::{ParseError, ValidationError};
-    let number = PhoneNumber::parse(input, Some(region)).map_err(|e| match e {
+    use rlibphonenumber::ValidationError;
+    let number = read(input, region).map_err(|e| match e {
         ParseError::InvalidCountryCode => NotPossible::InvalidCountryCode,
         ParseError::TooShortAfterIdd | ParseError::TooShortNsn => NotPossible::TooShort,
         ParseError::TooLongNsn => NotPossible::TooLong,
         _ => NotPossible::NotANumber,
     })?;
-    match number.is_possible_with_reason() {
+    match util().is_possible_number_with_reason(&number) {
         Ok(rlibphonenumber::NumberLengthType::IsPossible) => Ok(number),
         // A local-only length needs an area code before it can be dialled from a contact centre.
         Ok(rlibphonenumber::NumberLengthType::IsPossibleLocalOnly) => Err(NotPossible::TooShort),
@@ -425,6 +456,100 @@ pub fn same_number(a: &str, b: &str, region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers as agents meet them, from a fixed seed: each picker region (and some whose
+    /// international prefix is long or shared) as the default, with no prefix, a trunk `0`, `+`,
+    /// and the international prefixes of several countries, before a calling code (any, or
+    /// none) and 3 to 12 digits.
+    fn numbers(count: usize) -> Vec<(String, &'static str)> {
+        const REGIONS: [&str; 8] = ["AU", "BR", "CN", "RU", "KZ", "JE", "CO", "JP"];
+        const PREFIXES: [&str; 9] = ["", "0", "+", "00", "011", "0011", "810", "010", "0015"];
+        const CODES: [&str; 12] = [
+            "", "1", "44", "39", "7", "86", "61", "55", "800", "882", "971", "599",
+        ];
+        let regions: Vec<&str> = PICKER_REGIONS
+            .iter()
+            .map(|(r, _)| *r)
+            .chain(REGIONS)
+            .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        (0..count)
+            .map(|_| {
+                let region = regions[next(regions.len())];
+                let mut number = String::from(PREFIXES[next(PREFIXES.len())]);
+                number.push_str(CODES[next(CODES.len())]);
+                for _ in 0..3 + next(10) {
+                    number.push(char::from(b'0' + next(10) as u8));
+                }
+                (number, region)
+            })
+            .collect()
+    }
+
+    // The tables are built one calling code at a time, as numbers need them: every number reads
+    // as it does with every table built, whether its tables were built before (one thread reads
+    // them all in turn) or it is the first number read (a fresh thread each).
+    #[test]
+    fn tables_built_as_needed_read_numbers_as_every_table_does() {
+        let inputs = numbers(4000);
+        let lazily = {
+            let inputs = inputs.clone();
+            std::thread::spawn(move || inputs.iter().map(|(n, r)| parse(n, r)).collect::<Vec<_>>())
+                .join()
+                .unwrap()
+        };
+        let first: Vec<_> = inputs
+            .iter()
+            .take(300)
+            .map(|(n, r)| {
+                let (n, r) = (n.clone(), *r);
+                std::thread::spawn(move || parse(&n, r)).join().unwrap()
+            })
+            .collect();
+        tables::with(None);
+        let everything: Vec<_> = inputs.iter().map(|(n, r)| parse(n, r)).collect();
+        for (i, (n, r)) in inputs.iter().enumerate() {
+            assert_eq!(lazily[i], everything[i], "{n} in {r}, tables built so far");
+            if let Some(first) = first.get(i) {
+                assert_eq!(first, &everything[i], "{n} in {r}, the first number read");
+            }
+        }
+        // The corpus reaches the cases that matter: valid numbers, foreign ones, refusals.
+        let valid = everything.iter().filter(|p| p.is_ok()).count();
+        let foreign = everything
+            .iter()
+            .zip(&inputs)
+            .filter(|(p, (_, r))| p.as_ref().is_ok_and(|p| p.region.as_deref() != Some(r)))
+            .count();
+        assert!(
+            valid > 400 && foreign > 100,
+            "{valid} read, {foreign} foreign"
+        );
+        assert!(everything
+            .iter()
+            .any(|p| p == &Err(NotPossible::InvalidCountryCode)));
+    }
+
+    // Only what is read is built: a US agent's own numbers build `+1`'s tables, not Italy's.
+    #[test]
+    fn only_the_calling_codes_read_are_built() {
+        std::thread::spawn(|| {
+            parse("(415) 555-2671", "US").unwrap();
+            assert!(!tables::missing(&[1]));
+            assert!(tables::missing(&[39]));
+            parse("011 39 06 6988 0000", "US").unwrap();
+            assert!(!tables::missing(&[39]));
+            assert!(tables::missing(&[44]));
+        })
+        .join()
+        .unwrap();
+    }
 
     // Regression: `+910000000000` normalised to `+9100000000`, which normalised to
     // `+91000000000`: normalisation was not idempotent. Such a number is refused now.

@@ -1,0 +1,254 @@
+//! The phone library's tables, built one calling code at a time.
+//!
+//! The library's own tables hold all 250 regions once built: about 3.4 MB of an agent's wasm
+//! memory, in every Zendesk tab, for an agent who calls two or three countries. Here they are
+//! built from the library's metadata (`build.rs` finds it) for the calling codes met so far:
+//! the agent's region's at the first number, then each other country's the first time one of its
+//! numbers is read. A calling code is always built whole (every region that shares it: `+1` is
+//! the US, Canada and the Caribbean), so what the library answers for a number is what it would
+//! answer with every region built (`phone::tests` compares the two over generated numbers).
+
+use prost::Message;
+use rlibphonenumber::{PhoneMetadata, PhoneMetadataCollection, PhoneNumberUtil};
+use std::{cell::RefCell, collections::BTreeSet, ops::Range, rc::Rc, sync::OnceLock};
+
+/// The library's `PhoneMetadataCollection`, as protobuf.
+static METADATA: &[u8] = include_bytes!(env!("PHONE_METADATA_BIN"));
+
+/// The longest international prefix before a calling code (`0011` from Australia, `00` plus a
+/// carrier's two digits from Brazil and Colombia), and then some.
+const LONGEST_PREFIX: usize = 6;
+
+/// One region's metadata in [`METADATA`].
+struct Entry {
+    /// ISO 3166 code, or `001` for the non-geographical codes (`+800`, `+882`...).
+    id: String,
+    /// Its calling code.
+    code: i32,
+    bytes: Range<usize>,
+}
+
+/// Every region's id, calling code and place in [`METADATA`], read without decoding it.
+fn index() -> &'static [Entry] {
+    static INDEX: OnceLock<Vec<Entry>> = OnceLock::new();
+    INDEX.get_or_init(|| entries(METADATA).expect("the phone metadata is a protobuf collection"))
+}
+
+/// The tables built so far on this thread: their calling codes and the library built for them.
+struct Built {
+    codes: BTreeSet<i32>,
+    util: Rc<PhoneNumberUtil>,
+}
+
+thread_local! {
+    static BUILT: RefCell<Option<Built>> = const { RefCell::new(None) };
+}
+
+/// The calling code of region `id` (ISO 3166, any case).
+pub(crate) fn code_of(id: &str) -> Option<i32> {
+    index()
+        .iter()
+        .find(|e| e.id.eq_ignore_ascii_case(id))
+        .map(|e| e.code)
+}
+
+/// The calling codes that could follow a `+` or an international prefix in `input`: each known
+/// code written at one of the first [`LONGEST_PREFIX`] digits. More than the one the library
+/// will read, never fewer; `None` when the input has characters the library may read as digits
+/// (other scripts' digits, letters), so that only every table will do.
+pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
+    if input
+        .chars()
+        .any(|c| !c.is_ascii() || c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let digits: Vec<u8> = input.bytes().filter(u8::is_ascii_digit).collect();
+    let mut codes = Vec::new();
+    for start in 0..=LONGEST_PREFIX.min(digits.len()) {
+        for len in 1..=3 {
+            let Some(written) = digits.get(start..start + len) else {
+                break;
+            };
+            if written[0] == b'0' {
+                break;
+            }
+            let code = written
+                .iter()
+                .fold(0i32, |n, d| n * 10 + i32::from(d - b'0'));
+            if index().iter().any(|e| e.code == code) && !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    Some(codes)
+}
+
+/// The library with the tables of at least `codes` built; `None` builds every table.
+/// Building more keeps what was built (a new set is built whole, and the old one dropped).
+pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
+    BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        let have = built.as_ref().map(|b| &b.codes);
+        let wanted: BTreeSet<i32> = match codes {
+            Some(codes) => codes.iter().copied().collect(),
+            None => index().iter().map(|e| e.code).collect(),
+        };
+        if let Some(b) = built.as_ref() {
+            if wanted.is_subset(&b.codes) {
+                return b.util.clone();
+            }
+        }
+        let codes: BTreeSet<i32> = have.into_iter().flatten().copied().chain(wanted).collect();
+        let util = Rc::new(build(&codes));
+        *built = Some(Built {
+            codes,
+            util: util.clone(),
+        });
+        util
+    })
+}
+
+/// True when a number with calling code `code` would need tables not built yet.
+pub(crate) fn missing(codes: &[i32]) -> bool {
+    BUILT.with(|built| {
+        built
+            .borrow()
+            .as_ref()
+            .is_none_or(|b| codes.iter().any(|c| !b.codes.contains(c)))
+    })
+}
+
+/// The library for the regions of `codes`, in the metadata's order (the order in which the
+/// library ranks regions that share a code).
+fn build(codes: &BTreeSet<i32>) -> PhoneNumberUtil {
+    let metadata: Vec<PhoneMetadata> = index()
+        .iter()
+        .filter(|e| codes.contains(&e.code))
+        .map(|e| {
+            PhoneMetadata::decode(&METADATA[e.bytes.clone()])
+                .expect("a region of the phone metadata decodes")
+        })
+        .collect();
+    let collection = PhoneMetadataCollection { metadata };
+    PhoneNumberUtil::new_for_metadata(collection).expect("the phone metadata's regions are known")
+}
+
+/// The regions of a `PhoneMetadataCollection` (field 1, repeated): each one's id (field 9) and
+/// calling code (field 10) read from its bytes, the rest skipped.
+fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let (field, wire) = key(bytes, &mut at)?;
+        if field == 1 && wire == 2 {
+            let len = usize::try_from(varint(bytes, &mut at)?).ok()?;
+            let range = at..at.checked_add(len)?;
+            let (id, code) = header(bytes.get(range.clone())?)?;
+            out.push(Entry {
+                id,
+                code,
+                bytes: range.clone(),
+            });
+            at = range.end;
+        } else {
+            skip(bytes, &mut at, wire)?;
+        }
+    }
+    Some(out)
+}
+
+/// A `PhoneMetadata`'s id and calling code.
+fn header(message: &[u8]) -> Option<(String, i32)> {
+    let (mut id, mut code) = (None, None);
+    let mut at = 0;
+    while at < message.len() {
+        let (field, wire) = key(message, &mut at)?;
+        match (field, wire) {
+            (9, 2) => {
+                let len = usize::try_from(varint(message, &mut at)?).ok()?;
+                let text = message.get(at..at.checked_add(len)?)?;
+                id = Some(String::from_utf8(text.to_vec()).ok()?);
+                at += len;
+            }
+            // int32: a negative value is ten bytes of varint; the low 32 bits are the value.
+            (10, 0) => code = Some(varint(message, &mut at)? as u32 as i32),
+            _ => skip(message, &mut at, wire)?,
+        }
+    }
+    Some((id?, code?))
+}
+
+fn key(bytes: &[u8], at: &mut usize) -> Option<(u64, u64)> {
+    let k = varint(bytes, at)?;
+    Some((k >> 3, k & 7))
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn skip(bytes: &[u8], at: &mut usize, wire: u64) -> Option<()> {
+    match wire {
+        0 => {
+            varint(bytes, at)?;
+        }
+        1 => *at += 8,
+        2 => {
+            let len = usize::try_from(varint(bytes, at)?).ok()?;
+            *at = at.checked_add(len)?;
+        }
+        5 => *at += 4,
+        _ => return None,
+    }
+    (*at <= bytes.len()).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_names_every_region_once() {
+        let index = index();
+        assert!(index.len() > 240, "{} regions", index.len());
+        let ids: BTreeSet<&str> = index.iter().map(|e| e.id.as_str()).collect();
+        // `001` (non-geographical) appears once per code; every country once.
+        let countries = index.iter().filter(|e| e.id != "001").count();
+        assert_eq!(ids.len() - 1, countries);
+        assert_eq!(code_of("us"), Some(1));
+        assert_eq!(code_of("IT"), Some(39));
+        assert_eq!(code_of("GB"), Some(44));
+        assert_eq!(code_of("XX"), None);
+        // Every region decodes to the id and code the index read.
+        for e in index {
+            let m = PhoneMetadata::decode(&METADATA[e.bytes.clone()]).unwrap();
+            assert_eq!(
+                (m.id.as_str(), m.country_code),
+                (e.id.as_str(), Some(e.code))
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_read_where_a_prefix_may_end() {
+        let codes = codes_in("+44 20 7946 0018").unwrap();
+        assert!(codes.contains(&44));
+        // After `011` (from the US) and `0011` (from Australia).
+        assert!(codes_in("011 39 06 1234 5678").unwrap().contains(&39));
+        assert!(codes_in("0011 81 3 1234 5678").unwrap().contains(&81));
+        // Nothing starts with 0.
+        assert!(!codes_in("0").unwrap().contains(&0));
+        // Other scripts' digits: only every table will do.
+        assert_eq!(codes_in("+٤٤ 20 7946 0018"), None);
+    }
+}
