@@ -85,7 +85,7 @@ pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
 }
 
 /// The library with the tables of at least `codes` built; `None` builds every table.
-/// Building more keeps what was built (a new set is built whole, and the old one dropped).
+/// Building more keeps what was built (a new set is built whole, after the old one is dropped).
 pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
     BUILT.with(|built| {
         let mut built = built.borrow_mut();
@@ -100,6 +100,9 @@ pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
             }
         }
         let codes: BTreeSet<i32> = have.into_iter().flatten().copied().chain(wanted).collect();
+        // The old tables go first: wasm memory never shrinks, so two sets alive at once would
+        // be paid for the rest of the page's life.
+        *built = None;
         let util = Rc::new(build(&codes));
         *built = Some(Built {
             codes,
