@@ -10,8 +10,8 @@
 // using it is complete, so it counts). A dynamic import() or a <link rel=prefetch> is not followed:
 // it is fetched later. Every other file under dist/, recursively, is "later".
 //
-// Today nothing is fetched after the first paint: the rest is background.html alone, the page of
-// Zendesk's background location (another frame, sharing the wasm through the browser cache).
+// The rest: background.html, the page of Zendesk's background location (another frame, sharing
+// the wasm through the browser cache), and phone-metadata.pb, which the app fetches at sign-in.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 

@@ -16,6 +16,10 @@ const FILE: &str = "src/generated/metadata/metadata.bin";
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=PHONE_METADATA_BIN");
+    // Without the metadata built in (the app's wasm), nothing to find.
+    if env::var_os("CARGO_FEATURE_EMBEDDED_METADATA").is_none() {
+        return;
+    }
     let path = match env::var_os("PHONE_METADATA_BIN") {
         Some(p) => PathBuf::from(p),
         None => find().unwrap_or_else(|why| panic!("{why}; set PHONE_METADATA_BIN to its path")),

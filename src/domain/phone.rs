@@ -14,6 +14,7 @@
 //! possible but not valid (unknown range) only warns.
 
 use crate::phone_tables as tables;
+pub use crate::phone_tables::InstallError;
 use rlibphonenumber::{ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberUtil, Region};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -322,6 +323,17 @@ const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 pub fn warm_up(region: &str) {
     let _ = parse("+1 415 555 0100", region);
     let _ = parse("0612345678", region);
+}
+
+/// Installs the phone library's metadata, fetched by the app after its first screen (the app's
+/// wasm leaves it out; see `phone_tables`). Numbers can be read once it is installed.
+pub fn install_metadata(bytes: Vec<u8>) -> Result<(), InstallError> {
+    tables::install(bytes)
+}
+
+/// True once numbers can be read (the metadata is installed or built in).
+pub fn metadata_ready() -> bool {
+    tables::ready()
 }
 
 /// Parses `input` (typed, pasted or stored) with `region` as the default country.

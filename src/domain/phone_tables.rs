@@ -2,24 +2,72 @@
 //!
 //! The library's own tables hold all 250 regions once built: about 3.4 MB of an agent's wasm
 //! memory, in every Zendesk tab, for an agent who calls two or three countries. Here they are
-//! built from the library's metadata (`build.rs` finds it) for the calling codes met so far:
-//! the agent's region's at the first number, then each other country's the first time one of its
-//! numbers is read. A calling code is always built whole (every region that shares it: `+1` is
-//! the US, Canada and the Caribbean), so what the library answers for a number is what it would
-//! answer with every region built (`phone::tests` compares the two over generated numbers).
+//! built from the library's metadata for the calling codes met so far: the agent's region's at
+//! the first number, then each other country's the first time one of its numbers is read. A
+//! calling code is always built whole (every region that shares it: `+1` is the US, Canada and
+//! the Caribbean), so what the library answers for a number is what it would answer with every
+//! region built (`phone::tests` compares the two over generated numbers).
+//!
+//! The metadata (the library's `PhoneMetadataCollection`, in protobuf, which `build.rs` finds) is
+//! built into the crate with the `embedded-metadata` feature (the tests, the sandbox); the app
+//! leaves it out of its wasm and installs it with [`install`] once fetched, after the first
+//! screen is painted. Until then no number can be read.
 
 use prost::Message;
 use rlibphonenumber::{PhoneMetadata, PhoneMetadataCollection, PhoneNumberUtil};
 use std::{cell::RefCell, collections::BTreeSet, ops::Range, rc::Rc, sync::OnceLock};
 
-/// The library's `PhoneMetadataCollection`, as protobuf.
-static METADATA: &[u8] = include_bytes!(env!("PHONE_METADATA_BIN"));
+/// The metadata, built in or installed.
+static METADATA: OnceLock<&'static [u8]> = OnceLock::new();
+
+/// The metadata's regions, once it is there.
+static INDEX: OnceLock<Vec<Entry>> = OnceLock::new();
+
+fn metadata() -> Option<&'static [u8]> {
+    #[cfg(feature = "embedded-metadata")]
+    {
+        Some(METADATA.get_or_init(|| include_bytes!(env!("PHONE_METADATA_BIN"))))
+    }
+    #[cfg(not(feature = "embedded-metadata"))]
+    {
+        METADATA.get().copied()
+    }
+}
+
+/// Why [`install`] refused the bytes it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallError {
+    /// Not a collection of regions with ids and calling codes.
+    NotMetadata,
+}
+
+/// Installs the metadata (`bytes`: the library's `PhoneMetadataCollection`, as fetched). The
+/// first that is read as one stays; installing again, or over built-in metadata, changes
+/// nothing and is not an error.
+pub fn install(bytes: Vec<u8>) -> Result<(), InstallError> {
+    let entries = entries(&bytes)
+        .filter(|e| e.len() > 200 && e.iter().any(|e| e.id == "US" && e.code == 1))
+        .ok_or(InstallError::NotMetadata)?;
+    if ready() {
+        return Ok(());
+    }
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    if METADATA.set(bytes).is_ok() {
+        let _ = INDEX.set(entries);
+    }
+    Ok(())
+}
+
+/// True once numbers can be read: the metadata is built in or installed.
+pub fn ready() -> bool {
+    metadata().is_some()
+}
 
 /// The longest international prefix before a calling code (`0011` from Australia, `00` plus a
 /// carrier's two digits from Brazil and Colombia), and then some.
 const LONGEST_PREFIX: usize = 6;
 
-/// One region's metadata in [`METADATA`].
+/// One region's entry in the metadata.
 struct Entry {
     /// ISO 3166 code, or `001` for the non-geographical codes (`+800`, `+882`...).
     id: String,
@@ -28,10 +76,14 @@ struct Entry {
     bytes: Range<usize>,
 }
 
-/// Every region's id, calling code and place in [`METADATA`], read without decoding it.
+/// Every region's id, calling code and place in the metadata, read without decoding it; none
+/// before the metadata is there.
 fn index() -> &'static [Entry] {
-    static INDEX: OnceLock<Vec<Entry>> = OnceLock::new();
-    INDEX.get_or_init(|| entries(METADATA).expect("the phone metadata is a protobuf collection"))
+    match metadata() {
+        Some(bytes) => INDEX
+            .get_or_init(|| entries(bytes).expect("the phone metadata is a protobuf collection")),
+        None => &[],
+    }
 }
 
 /// The tables built so far on this thread: their calling codes and the library built for them.
@@ -129,7 +181,7 @@ fn build(codes: &BTreeSet<i32>) -> PhoneNumberUtil {
         .iter()
         .filter(|e| codes.contains(&e.code))
         .map(|e| {
-            PhoneMetadata::decode(&METADATA[e.bytes.clone()])
+            PhoneMetadata::decode(&metadata().unwrap_or_default()[e.bytes.clone()])
                 .expect("a region of the phone metadata decodes")
         })
         .collect();
@@ -234,12 +286,26 @@ mod tests {
         assert_eq!(code_of("XX"), None);
         // Every region decodes to the id and code the index read.
         for e in index {
-            let m = PhoneMetadata::decode(&METADATA[e.bytes.clone()]).unwrap();
+            let m = PhoneMetadata::decode(&metadata().unwrap()[e.bytes.clone()]).unwrap();
             assert_eq!(
                 (m.id.as_str(), m.country_code),
                 (e.id.as_str(), Some(e.code))
             );
         }
+    }
+
+    // The metadata built in is there from the start; installing it again changes nothing, and
+    // what is not metadata is refused.
+    #[test]
+    fn installing_keeps_the_first_metadata() {
+        assert!(ready());
+        assert_eq!(
+            install(b"not metadata".to_vec()),
+            Err(InstallError::NotMetadata)
+        );
+        assert_eq!(install(Vec::new()), Err(InstallError::NotMetadata));
+        assert_eq!(install(metadata().unwrap().to_vec()), Ok(()));
+        assert_eq!(code_of("IT"), Some(39));
     }
 
     #[test]

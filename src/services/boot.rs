@@ -132,15 +132,20 @@ async fn preload_top_bar(zaf: &Zaf) {
     }
 }
 
-/// Builds the phone library's tables for the agent's region while the page waits for the
-/// platform (a sign-in or the resume after a reload), so the dial screen that follows reads the
+/// Fetches the phone library's metadata and builds its tables for the agent's region while the
+/// page waits for the platform (a sign-in or the resume after a reload), so the dial screen that follows reads the
 /// first number at the usual speed (a fresh frame's first parse used to hold its lookups back by
 /// about 40 ms), and the sign-in screen never holds them (about 3.4 MB of wasm memory). In a
 /// task of its own, after the caller's has sent its request.
 pub(crate) fn warm_phone(adapter: Adapter) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
     set_timeout(
-        move || domain::phone::warm_up(&region),
+        move || {
+            leptos::task::spawn_local(async move {
+                crate::services::phone_data::ready().await;
+                domain::phone::warm_up(&region);
+            })
+        },
         std::time::Duration::ZERO,
     );
 }

@@ -44,6 +44,8 @@ mod journal;
 #[cfg(target_arch = "wasm32")]
 mod lookups;
 #[cfg(target_arch = "wasm32")]
+mod phone_data;
+#[cfg(target_arch = "wasm32")]
 mod resume;
 #[cfg(target_arch = "wasm32")]
 mod session;

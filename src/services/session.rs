@@ -108,11 +108,15 @@ async fn start_session(
 ) {
     let result = async {
         let agent = agent?;
-        let settings = b.platform.settings().await?;
-        let options = b.platform.outbound_options().await?;
+        // Both at once: the screen needs both.
+        let (settings, options) =
+            futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await?;
         Ok::<_, PlatformError>((agent, settings, options))
     }
     .await;
+    // Numbers are read from the first signed-in screen on: the phone metadata must be there
+    // (fetched since the first paint, so nearly always already).
+    crate::services::phone_data::ready().await;
     match result {
         Ok((agent, settings, options)) => {
             adapter.banner.set(None);

@@ -1,0 +1,77 @@
+// The adapter's start-up weight (issue "Start-up weight"), end to end: the phone library's
+// metadata is not part of the first screen. It is fetched when the agent signs in (or the page
+// resumes a session), beside the platform's requests; a failed or slow fetch is tried again, and
+// the session starts once numbers can be read, so nothing the agent types is lost or misread.
+//
+// Needs `dist/` (trunk build --release) and the sandbox binary (cargo build -p sandbox).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, signedInPage, adapterFrame, signInIfAsked, dialAndHangUp, retry } from './support.mjs';
+
+let env;
+
+before(async () => {
+  env = await startSandbox({ storage: true });
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const METADATA = '**/phone-metadata.pb';
+
+/** Counts the frame's fetches of the metadata; the first `failures` fail, every one waits `ms`. */
+async function routeMetadata(page, { failures = 0, ms = 0 } = {}) {
+  const asked = [];
+  await page.route(METADATA, async (route) => {
+    asked.push(Date.now());
+    await sleep(ms);
+    if (asked.length <= failures) return route.abort('connectionfailed');
+    return route.continue();
+  });
+  return asked;
+}
+
+test('the phone metadata is fetched at sign-in, not on the sign-in screen; a failing, slow fetch is tried again and the first number typed is read', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  const asked = await routeMetadata(page, { failures: 2, ms: 300 });
+  await sleep(700);
+  assert.equal(asked.length, 0, 'the sign-in screen fetched the phone metadata');
+
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  // Two failures (0.5 s, then 1 s before the next try) and 300 ms each: the session waits.
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+  assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
+  assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
+
+  // The first number, typed the moment the dial screen shows, in the agent's national format.
+  await dialAndHangUp(app, '(415) 555-0100');
+  const { calls } = await env.api('GET', '/_sandbox/calls');
+  const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
+  assert.equal(last.customer_number, '+14155550100');
+  assert.equal(asked.length, 3);
+});
+
+test('a reloaded page resumes with the metadata fetched once, and reads another country\'s numbers', async () => {
+  const { page } = await signedInPage(env);
+  const asked = await routeMetadata(page, { ms: 150 });
+  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+  let app;
+  await retry(async () => {
+    app = await adapterFrame(page);
+    await signInIfAsked(app);
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 1_000 });
+  }, 'the reloaded frame resumed the session', env);
+  assert.equal(asked.length, 1);
+
+  // A UK number from a US agent: the +44 tables are built as it is read.
+  await app.locator('[data-testid=dial-number]').fill('+44 20 7946 0018');
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=cancel-button]').click();
+  assert.equal(asked.length, 1);
+});
