@@ -115,8 +115,10 @@ async fn start_session(
     }
     .await;
     // Numbers are read from the first signed-in screen on: the phone metadata must be there
-    // (fetched since the first paint, so nearly always already).
-    crate::services::phone_data::ready().await;
+    // (fetched beside these requests, so nearly always already). A refused sign-in shows at once.
+    if result.is_ok() {
+        crate::services::phone_data::ready().await;
+    }
     match result {
         Ok((agent, settings, options)) => {
             adapter.banner.set(None);

@@ -75,3 +75,21 @@ test('a reloaded page resumes with the metadata fetched once, and reads another 
   await app.locator('[data-testid=cancel-button]').click();
   assert.equal(asked.length, 1);
 });
+
+test('a refused sign-in shows at once while the metadata cannot be fetched; the next sign-in gets it', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  const asked = await routeMetadata(page, { failures: 1_000 });
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('wrong');
+  const sent = Date.now();
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=error-banner]').waitFor({ timeout: 3_000 });
+  assert.ok(Date.now() - sent < 3_000);
+  assert.ok(asked.length >= 1, 'the fetch started with the sign-in');
+
+  // The fetch works again: the retry brings it, and the right password signs in.
+  await page.unroute(METADATA);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+});
