@@ -34,11 +34,14 @@ fn main() {
 /// `metadata.bin` of the locked version of the crate, in cargo's registry sources.
 fn find() -> Result<PathBuf, String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let version = manifest
+    let lock = manifest
         .ancestors()
         .map(|d| d.join("Cargo.lock"))
-        .find(|l| l.is_file())
-        .and_then(|l| locked_version(&l));
+        .find(|l| l.is_file());
+    if let Some(lock) = &lock {
+        println!("cargo::rerun-if-changed={}", lock.display());
+    }
+    let version = lock.and_then(|l| locked_version(&l));
     let home = env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))

@@ -406,6 +406,8 @@ pub enum Label {
     ChatsAtLimit,
     /// A chat offered after a transfer: before the name of the agent who sent it.
     TransferredBy,
+    /// A session waits for the phone data, whose fetch failed and is tried again.
+    PhoneDataRetrying,
 }
 
 impl Label {
@@ -609,6 +611,7 @@ impl Label {
             SessionCall,
             ChatsAtLimit,
             TransferredBy,
+            PhoneDataRetrying,
         ]
     };
 
@@ -812,6 +815,7 @@ impl Label {
             SessionCall => "Phone",
             ChatsAtLimit => "You have as many chats as you can take.",
             TransferredBy => "Transferred to you by",
+            PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
         }
     }
 }
@@ -1134,6 +1138,7 @@ mod tests {
             SessionCall => 193,
             ChatsAtLimit => 194,
             TransferredBy => 195,
+            PhoneDataRetrying => 196,
         }
     }
 

@@ -321,8 +321,21 @@ const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 /// call must not wait for them. Call it once, when the page is idle. Other countries' tables are
 /// built the first time one of their numbers is read (`phone_tables`).
 pub fn warm_up(region: &str) {
-    let _ = parse("+1 415 555 0100", region);
-    let _ = parse("0612345678", region);
+    let Ok(region) = region_of(region) else {
+        return;
+    };
+    let Some(code) = tables::code_of(&region.as_region_str()) else {
+        return;
+    };
+    // Straight to the library with the region's own tables: a number that fails here builds
+    // nothing more.
+    let util = tables::with(Some(&[code]));
+    for number in [format!("+{code} 612 345 678"), "0612345678".to_owned()] {
+        if let Ok(n) = util.parse(&number, Some(region)) {
+            let _ = util.is_valid_number(&n);
+            let _ = util.format(&n, PhoneNumberFormat::International);
+        }
+    }
 }
 
 /// Installs the phone library's metadata, fetched by the app after its first screen (the app's
@@ -417,8 +430,12 @@ fn util() -> Rc<PhoneNumberUtil> {
 /// `InvalidCountryCode`), the codes it may name, and the library asked again. So the answer is
 /// the one it gives with every table built.
 fn read(input: &str, region: Region) -> Result<PhoneNumber, ParseError> {
+    // With the code after a `+` built too: the library reads it first, and only when it is not a
+    // code does it try the region's international prefix after the `+`; a code it could not see
+    // would send it down that second way.
     let home: Vec<i32> = tables::code_of(&region.as_region_str())
         .into_iter()
+        .chain(tables::code_after_plus(input))
         .collect();
     let first = tables::with(Some(&home)).parse(input, Some(region));
     match first {
@@ -475,7 +492,9 @@ mod tests {
     /// none) and 3 to 12 digits.
     fn numbers(count: usize) -> Vec<(String, &'static str)> {
         const REGIONS: [&str; 8] = ["AU", "BR", "CN", "RU", "KZ", "JE", "CO", "JP"];
-        const PREFIXES: [&str; 9] = ["", "0", "+", "00", "011", "0011", "810", "010", "0015"];
+        const PREFIXES: [&str; 12] = [
+            "", "0", "+", "00", "011", "0011", "810", "010", "0015", "14110011", "1795100", "+810",
+        ];
         const CODES: [&str; 12] = [
             "", "1", "44", "39", "7", "86", "61", "55", "800", "882", "971", "599",
         ];
@@ -548,9 +567,47 @@ mod tests {
             .any(|p| p == &Err(NotPossible::InvalidCountryCode)));
     }
 
-    // Only what is read is built: a US agent's own numbers build `+1`'s tables, not Italy's.
+    // What was read before does not change how a number reads: a Russian agent (international
+    // prefix 810) who has read a UK number reads `+810 44…` as Japan's `+81`, as every table does,
+    // not as 810 then the UK.
+    #[test]
+    fn earlier_numbers_do_not_change_a_reading() {
+        let cases = [
+            ("+44 20 7946 0018", "+810 44 20 7946 0018", "RU"),
+            ("+44 20 7946 0018", "+1411 0011 44 20 7946 0018", "AU"),
+            ("+39 06 6988 0000", "+00 39 06 6988 0000", "US"),
+        ];
+        for (before, number, region) in cases {
+            let read = std::thread::spawn(move || {
+                let _ = parse(before, region);
+                parse(number, region)
+            })
+            .join()
+            .unwrap();
+            let everything = std::thread::spawn(move || {
+                tables::with(None);
+                parse(number, region)
+            })
+            .join()
+            .unwrap();
+            assert_eq!(read, everything, "{number} in {region} after {before}");
+        }
+    }
+
+    // Only what is read is built: a US agent's own numbers build `+1`'s tables, not Italy's;
+    // an Italian agent's warm-up builds Italy's, not `+1`'s.
     #[test]
     fn only_the_calling_codes_read_are_built() {
+        std::thread::spawn(|| {
+            warm_up("IT");
+            assert!(!tables::missing(&[39]));
+            assert!(tables::missing(&[1]));
+            parse("+44 20 7946 0018", "IT").unwrap();
+            assert!(tables::missing(&[1]));
+            assert!(tables::missing(&[20]), "only the code after the +");
+        })
+        .join()
+        .unwrap();
         std::thread::spawn(|| {
             parse("(415) 555-2671", "US").unwrap();
             assert!(!tables::missing(&[1]));

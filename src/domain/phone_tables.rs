@@ -45,8 +45,16 @@ pub enum InstallError {
 /// first that is read as one stays; installing again, or over built-in metadata, changes
 /// nothing and is not an error.
 pub fn install(bytes: Vec<u8>) -> Result<(), InstallError> {
+    // Every region is decoded once here (and dropped), so that building tables from it later
+    // cannot fail: fetched bytes are checked before they are trusted.
     let entries = entries(&bytes)
         .filter(|e| e.len() > 200 && e.iter().any(|e| e.id == "US" && e.code == 1))
+        .filter(|e| {
+            e.iter().all(|e| {
+                PhoneMetadata::decode(&bytes[e.bytes.clone()]).is_ok()
+                    && (e.id == "001" || rlibphonenumber::Region::from_code(&e.id).is_ok())
+            })
+        })
         .ok_or(InstallError::NotMetadata)?;
     if ready() {
         return Ok(());
@@ -63,9 +71,10 @@ pub fn ready() -> bool {
     metadata().is_some()
 }
 
-/// The longest international prefix before a calling code (`0011` from Australia, `00` plus a
-/// carrier's two digits from Brazil and Colombia), and then some.
-const LONGEST_PREFIX: usize = 6;
+/// The longest international prefix before a calling code: `1411 0011` from Australia (8
+/// digits, the longest in the metadata), `1795 100` from China, `00` plus a carrier's two
+/// digits from Brazil and Colombia; one more for margin.
+const LONGEST_PREFIX: usize = 9;
 
 /// One region's entry in the metadata.
 struct Entry {
@@ -104,31 +113,69 @@ pub(crate) fn code_of(id: &str) -> Option<i32> {
         .map(|e| e.code)
 }
 
-/// The calling codes that could follow a `+` or an international prefix in `input`: each known
-/// code written at one of the first [`LONGEST_PREFIX`] digits. More than the one the library
-/// will read, never fewer; `None` when the input has characters the library may read as digits
-/// (other scripts' digits, letters), so that only every table will do.
-pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
-    if input
-        .chars()
-        .any(|c| !c.is_ascii() || c.is_ascii_alphabetic())
-    {
+/// The number part of `input` as the library reads it: from its first `+` or digit on, digits
+/// of any script as ASCII digits, other characters dropped; whether it starts with `+`. `None`
+/// when three letters or more follow (the library then reads letters as keypad digits, and only
+/// every table will do).
+fn number_part(input: &str) -> Option<(bool, Vec<u8>)> {
+    let start = input.find(|c: char| c == '+' || c == '\u{ff0b}' || digit(c).is_some())?;
+    let rest = &input[start..];
+    if rest.chars().filter(char::is_ascii_alphabetic).count() >= 3 {
         return None;
     }
-    let digits: Vec<u8> = input.bytes().filter(u8::is_ascii_digit).collect();
+    let plus = !rest.starts_with(|c: char| digit(c).is_some());
+    Some((plus, rest.chars().filter_map(digit).collect()))
+}
+
+/// A decimal digit of any script (the Unicode `Nd` digits the library reads), as its value.
+fn digit(c: char) -> Option<u8> {
+    if let Some(d) = c.to_digit(10) {
+        return Some(d as u8);
+    }
+    // Each script's ten digits are consecutive code points from its zero; the scripts numbers
+    // are written in, by their zero.
+    const ZEROS: [u32; 16] = [
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+        0x0D66, 0x0E50, 0x0ED0, 0x1040, 0xFF10,
+    ];
+    let c = c as u32;
+    ZEROS
+        .iter()
+        .find(|z| (**z..**z + 10).contains(&c))
+        .map(|z| (c - z) as u8)
+}
+
+/// The calling code written right after `input`'s `+`, when it starts with one and the code
+/// exists (codes never start with another code, so there is at most one).
+pub(crate) fn code_after_plus(input: &str) -> Option<i32> {
+    let (plus, digits) = number_part(input)?;
+    if !plus {
+        return None;
+    }
+    code_at(&digits, 0)
+}
+
+/// The calling code written at `start` in `digits`, if any.
+fn code_at(digits: &[u8], start: usize) -> Option<i32> {
+    (1..=3).find_map(|len| {
+        let written = digits.get(start..start + len)?;
+        if written[0] == 0 {
+            return None;
+        }
+        let code = written.iter().fold(0i32, |n, d| n * 10 + i32::from(*d));
+        index().iter().any(|e| e.code == code).then_some(code)
+    })
+}
+
+/// The calling codes that could follow an international prefix (or a `+`) in `input`: the
+/// known code written at each of the first [`LONGEST_PREFIX`] digits. More than the one the
+/// library will read, never fewer; `None` when only every table will do (see [`number_part`]).
+pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
+    let (_, digits) = number_part(input)?;
     let mut codes = Vec::new();
     for start in 0..=LONGEST_PREFIX.min(digits.len()) {
-        for len in 1..=3 {
-            let Some(written) = digits.get(start..start + len) else {
-                break;
-            };
-            if written[0] == b'0' {
-                break;
-            }
-            let code = written
-                .iter()
-                .fold(0i32, |n, d| n * 10 + i32::from(d - b'0'));
-            if index().iter().any(|e| e.code == code) && !codes.contains(&code) {
+        if let Some(code) = code_at(&digits, start) {
+            if !codes.contains(&code) {
                 codes.push(code);
             }
         }
@@ -164,7 +211,7 @@ pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
     })
 }
 
-/// True when a number with calling code `code` would need tables not built yet.
+/// True when the tables of one of `codes` are not built yet.
 pub(crate) fn missing(codes: &[i32]) -> bool {
     BUILT.with(|built| {
         built
@@ -312,12 +359,21 @@ mod tests {
     fn codes_are_read_where_a_prefix_may_end() {
         let codes = codes_in("+44 20 7946 0018").unwrap();
         assert!(codes.contains(&44));
+        assert_eq!(code_after_plus("Tel: +44 20 7946 0018"), Some(44));
+        assert_eq!(code_after_plus("0044 20 7946 0018"), None);
+        // The longest prefix, Australia's `14110011`, then 44.
+        assert!(codes_in("1411 0011 44 20 7946 0018").unwrap().contains(&44));
+        // Digits of another script are digits; a label before the number is not part of it.
+        assert_eq!(code_after_plus("+٤٤ 20 7946 0018"), Some(44));
+        assert!(codes_in("mobile: 00 39 06 1234 5678")
+            .unwrap()
+            .contains(&39));
         // After `011` (from the US) and `0011` (from Australia).
         assert!(codes_in("011 39 06 1234 5678").unwrap().contains(&39));
         assert!(codes_in("0011 81 3 1234 5678").unwrap().contains(&81));
         // Nothing starts with 0.
         assert!(!codes_in("0").unwrap().contains(&0));
-        // Other scripts' digits: only every table will do.
-        assert_eq!(codes_in("+٤٤ 20 7946 0018"), None);
+        // A number written in letters: only every table will do.
+        assert_eq!(codes_in("1-800-FLOWERS"), None);
     }
 }

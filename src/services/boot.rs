@@ -142,7 +142,7 @@ pub(crate) fn warm_phone(adapter: Adapter) {
     set_timeout(
         move || {
             leptos::task::spawn_local(async move {
-                crate::services::phone_data::ready().await;
+                crate::services::phone_data::installed().await;
                 domain::phone::warm_up(&region);
             })
         },

@@ -4,9 +4,10 @@
 //! neither downloads nor holds it. Numbers are read only in a session, and a session starts only
 //! once the metadata is installed ([`ready`]).
 
-use crate::services::host::sleep;
-use leptos::prelude::{request_animation_frame, set_timeout};
+use crate::services::{host::sleep, live::Adapter};
+use domain::labels::Label;
 use std::cell::Cell;
+use wasm_bindgen::JsValue;
 
 /// The metadata beside index.html (trunk copies it there: scripts/phone-metadata.mjs).
 const URL: &str = "phone-metadata.pb";
@@ -15,39 +16,42 @@ const URL: &str = "phone-metadata.pb";
 const FIRST_RETRY_MS: i32 = 500;
 const MAX_RETRY_MS: i32 = 30_000;
 
+/// How long a session waits for the metadata before the agent is told why.
+const NOTICE_AFTER_MS: i32 = 3_000;
+
 thread_local! {
     static STARTED: Cell<bool> = const { Cell::new(false) };
+    /// Resolved once the metadata is installed: what [`ready`] waits on (a promise, not a
+    /// timer: a hidden frame's timers are slowed down, and a resume may happen in one).
+    static INSTALLED: (js_sys::Promise, js_sys::Function) = {
+        let mut resolve = None;
+        let promise = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
+        (promise, resolve.expect("a promise's executor runs at once"))
+    };
 }
 
-/// Fetches and installs the metadata (after the next paint: a resume starts as the page loads),
-/// once per page; a failed fetch (the
-/// network, an error status, bytes that are not the metadata) is tried again after 0.5 s,
-/// doubling to 30 s, until it succeeds.
+/// Fetches and installs the metadata, once per page; a failed fetch (the network, an error
+/// status, bytes that are not the metadata) is tried again after 0.5 s, doubling to 30 s, until
+/// it succeeds.
 pub(crate) fn load() {
     if domain::phone::metadata_ready() || STARTED.with(|s| s.replace(true)) {
         return;
     }
-    // The frame is painted after the animation frame's callbacks: a task queued from one runs
-    // after that paint.
-    request_animation_frame(|| {
-        set_timeout(
-            || leptos::task::spawn_local(fetch_until_installed()),
-            std::time::Duration::ZERO,
-        )
-    });
-}
-
-async fn fetch_until_installed() {
-    let mut wait = FIRST_RETRY_MS;
-    loop {
-        if let Some(bytes) = fetch().await {
-            if domain::phone::install_metadata(bytes).is_ok() {
-                return;
+    leptos::task::spawn_local(async {
+        let mut wait = FIRST_RETRY_MS;
+        loop {
+            if let Some(bytes) = fetch().await {
+                if domain::phone::install_metadata(bytes).is_ok() {
+                    INSTALLED.with(|(_, resolve)| {
+                        let _ = resolve.call0(&JsValue::NULL);
+                    });
+                    return;
+                }
             }
+            sleep(wait).await;
+            wait = (wait * 2).min(MAX_RETRY_MS);
         }
-        sleep(wait).await;
-        wait = (wait * 2).min(MAX_RETRY_MS);
-    }
+    });
 }
 
 async fn fetch() -> Option<Vec<u8>> {
@@ -58,11 +62,33 @@ async fn fetch() -> Option<Vec<u8>> {
     response.binary().await.ok()
 }
 
-/// Resolves once numbers can be read; starts the fetch if nothing has (the metadata arrives
-/// while the platform answers the sign-in or the resume).
-pub(crate) async fn ready() {
+/// Resolves once numbers can be read; starts the fetch if nothing has.
+pub(crate) async fn installed() {
     load();
-    while !domain::phone::metadata_ready() {
-        sleep(20).await;
+    if domain::phone::metadata_ready() {
+        return;
+    }
+    let installed = INSTALLED.with(|(promise, _)| promise.clone());
+    let _ = wasm_bindgen_futures::JsFuture::from(installed).await;
+}
+
+/// [`installed`], for a session about to start (the metadata arrives while the platform answers
+/// the sign-in or the resume, so nearly always at once): a wait of more than a few seconds (the
+/// fetch failed and is tried again) is said in the banner; the session clears it.
+pub(crate) async fn ready(adapter: Adapter) {
+    if domain::phone::metadata_ready() {
+        return;
+    }
+    let notice = leptos::prelude::set_timeout_with_handle(
+        move || {
+            if !domain::phone::metadata_ready() {
+                adapter.notice(adapter.word(Label::PhoneDataRetrying));
+            }
+        },
+        std::time::Duration::from_millis(NOTICE_AFTER_MS as u64),
+    );
+    installed().await;
+    if let Ok(handle) = notice {
+        handle.clear();
     }
 }

@@ -117,7 +117,7 @@ async fn start_session(
     // Numbers are read from the first signed-in screen on: the phone metadata must be there
     // (fetched beside these requests, so nearly always already). A refused sign-in shows at once.
     if result.is_ok() {
-        crate::services::phone_data::ready().await;
+        crate::services::phone_data::ready(adapter).await;
     }
     match result {
         Ok((agent, settings, options)) => {
