@@ -1,9 +1,10 @@
 //! The release wasm's stack size: the linker's default is 1 MiB, all of it in the wasm's linear
 //! memory from the first byte, in every Zendesk tab the agent keeps open. The adapter's deepest
 //! use, measured with `STACK_PROBE=1 node --test tests/e2e/` (it prints each app frame's deepest
-//! use when the tests stop; see tests/e2e/support.mjs), was 24,932 bytes over the in-call, chat,
-//! history and session-event suites: a quarter of a MiB keeps ten times that, and serde_json's
-//! nesting limit (128) bounds the deepest a platform or Zendesk payload can take it.
+//! use when the tests stop; see tests/e2e/support.mjs), was 25,632 bytes over eight e2e suites
+//! (calls, chats, history, session events, click-to-call, the MATRIX, both languages, start-up
+//! with a foreign number's tables built inside a handler): a quarter of a MiB keeps ten times
+//! that, and serde_json's nesting limit (128) bounds the deepest a payload can take it.
 //! The stack comes first in memory, so an overflow traps (an out-of-bounds access) instead of
 //! overwriting data. Debug builds (the browser tests) keep the default: unoptimised code needs
 //! more.
