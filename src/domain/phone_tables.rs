@@ -115,12 +115,16 @@ pub(crate) fn code_of(id: &str) -> Option<i32> {
 
 /// The number part of `input` as the library reads it: from its first `+` or digit on, digits
 /// of any script as ASCII digits, other characters dropped; whether it starts with `+`. `None`
-/// when three letters or more follow (the library then reads letters as keypad digits, and only
-/// every table will do).
+/// when three letters or more follow (the library then reads letters as keypad digits), or a
+/// digit of a script `digit` does not know: only every table will do then.
 fn number_part(input: &str) -> Option<(bool, Vec<u8>)> {
     let start = input.find(|c: char| c == '+' || c == '\u{ff0b}' || digit(c).is_some())?;
     let rest = &input[start..];
     if rest.chars().filter(char::is_ascii_alphabetic).count() >= 3 {
+        return None;
+    }
+    // A digit of a script not listed in `digit` would shift every position after it.
+    if rest.chars().any(|c| c.is_numeric() && digit(c).is_none()) {
         return None;
     }
     let plus = !rest.starts_with(|c: char| digit(c).is_some());
@@ -373,7 +377,9 @@ mod tests {
         assert!(codes_in("0011 81 3 1234 5678").unwrap().contains(&81));
         // Nothing starts with 0.
         assert!(!codes_in("0").unwrap().contains(&0));
-        // A number written in letters: only every table will do.
+        // A number written in letters, or with a script's digits not listed: only every table
+        // will do.
         assert_eq!(codes_in("1-800-FLOWERS"), None);
+        assert_eq!(codes_in("+༤༤ 20 7946 0018"), None);
     }
 }
