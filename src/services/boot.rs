@@ -131,21 +131,3 @@ async fn preload_top_bar(zaf: &Zaf) {
         }
     }
 }
-
-/// Fetches the phone library's metadata and builds the tables of the agent's region while the
-/// page waits for the platform (a sign-in, or the resume after a reload): the dial screen that
-/// follows reads its first number at the usual speed (a fresh frame's first parse used to hold
-/// its lookups back by about 40 ms), and the sign-in screen holds neither. In a task of its own,
-/// after the caller's has sent its request.
-pub(crate) fn warm_phone(adapter: Adapter) {
-    let region = adapter.context.with_untracked(|c| c.region.clone());
-    set_timeout(
-        move || {
-            leptos::task::spawn_local(async move {
-                crate::services::phone_data::installed().await;
-                domain::phone::warm_up(&region);
-            })
-        },
-        std::time::Duration::ZERO,
-    );
-}

@@ -6,6 +6,7 @@
 
 use crate::services::{host::sleep, live::Adapter};
 use domain::labels::Label;
+use leptos::prelude::WithUntracked;
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
 
@@ -60,6 +61,19 @@ async fn fetch() -> Option<Vec<u8>> {
         return None;
     }
     response.binary().await.ok()
+}
+
+/// Fetches the metadata and builds the tables of the agent's region while the page waits for the
+/// platform (a sign-in, or the resume after a reload): the dial screen that follows reads its
+/// first number at the usual speed (a fresh frame's first parse used to hold its lookups back by
+/// about 40 ms), and the sign-in screen holds neither. In a task of its own, after the caller's
+/// has sent its request.
+pub(crate) fn warm(adapter: Adapter) {
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    leptos::task::spawn_local(async move {
+        installed().await;
+        domain::phone::warm_up(&region);
+    });
 }
 
 /// Resolves once numbers can be read; starts the fetch if nothing has.

@@ -37,7 +37,7 @@ pub(crate) fn sign_in(adapter: Adapter, email: String, password: String, busy: R
             sleep(50).await;
             waited += 50;
         };
-        crate::services::boot::warm_phone(adapter);
+        crate::services::phone_data::warm(adapter);
         let agent = b.platform.sign_in(&email, &password).await;
         start_session(adapter, b, agent).await;
         busy.set(false);
@@ -51,7 +51,7 @@ pub(crate) fn resume_session(adapter: Adapter, b: Rc<Backend>) {
         return;
     };
     adapter.screen.set(Screen::Booting);
-    crate::services::boot::warm_phone(adapter);
+    crate::services::phone_data::warm(adapter);
     leptos::task::spawn_local(async move {
         let agent = b.platform.resume(&stored.token).await;
         if agent.is_err() {
