@@ -7,7 +7,9 @@ use agent_adapter::services::{
     live::{Adapter, CallPhase, Screen},
 };
 use domain::{
+    call::dialout,
     dial::{DialContext, EntryPoint, OutboundNumber, OutboundOptions},
+    labels::Catalogue,
     phone::Key,
 };
 use leptos::prelude::*;
@@ -91,6 +93,54 @@ fn intents_reach_the_effects_only_when_the_call_allows_them() {
         ],
         "no tone on hold, no + on a call"
     );
+}
+
+// A click-to-call's reads leave before its screen is drawn (the messages that carry them wait
+// for the task that sent them to end): staged, the reads are asked for and nothing shows yet.
+#[test]
+fn a_click_to_call_asks_for_its_reads_before_it_is_drawn() {
+    let adapter = adapter();
+    let recording = Rc::new(Recording::default());
+    adapter.set_effects(recording.clone());
+    adapter.screen.set(Screen::Recent);
+    let keypad = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    assert_eq!(
+        recording.intents(),
+        vec![Intent::DialOpened, Intent::Refresh]
+    );
+    assert_eq!(
+        adapter.screen.get_untracked(),
+        Screen::Recent,
+        "not drawn yet"
+    );
+    assert!(
+        !keypad,
+        "a contact's number shows the choices, not the keypad"
+    );
+    assert!(adapter.show_staged(&Screen::Recent, keypad));
+    assert_eq!(adapter.screen.get_untracked(), Screen::Dial);
+    assert_eq!(
+        adapter.dial.with_untracked(|d| d.as_ref().map(|d| d
+            .view(&Default::default(), &Catalogue::english())
+            .number_text)),
+        Some("(415) 555-0100".to_owned())
+    );
+
+    // A typed number (no contact) shows its choices too; an empty one, the keypad.
+    assert!(!adapter.stage_dialout(dialout(Some("+14155550100".into()), None, None)));
+    assert!(adapter.stage_dialout(dialout(None, None, None)));
+}
+
+// Whatever takes the screen between the stage and the drawing keeps it, as when it came after
+// the dial screen was drawn.
+#[test]
+fn a_screen_taken_before_the_click_to_call_is_drawn_keeps_it() {
+    let adapter = adapter();
+    adapter.screen.set(Screen::Dial);
+    let keypad = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    adapter.screen.set(Screen::InCall);
+    assert!(!adapter.show_staged(&Screen::Dial, keypad));
+    assert_eq!(adapter.screen.get_untracked(), Screen::InCall);
 }
 
 #[test]

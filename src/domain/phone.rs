@@ -316,26 +316,82 @@ pub fn is_known_region(code: &str) -> bool {
 /// The international prefixes agents paste from other countries' conventions.
 const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 
-/// Builds the phone library's tables for `region`'s calling code (and the patterns a number
-/// there needs) now, so the first number the agent meets is read at the usual speed: a click-to-
-/// call must not wait for them. Call it once, when the page is idle. Other countries' tables are
-/// built the first time one of their numbers is read (`phone_tables`).
+/// Builds the phone library's tables for `region`'s calling code, and the patterns reading a
+/// number of that code needs, now, so the first number the agent meets is read at the usual
+/// speed: a click-to-call must not wait for them (each pattern is compiled the first time a
+/// number needs it: about 5 ms for the first number of a region, in a browser). Call it when the
+/// page is idle: at the start of a session, and after numbers were read (a foreign number
+/// rebuilds the tables, which starts them cold); it returns at once while they are warm. Other
+/// countries' tables and patterns are built the first time one of their numbers is read
+/// (`phone_tables`).
 pub fn warm_up(region: &str) {
-    let Ok(region) = region_of(region) else {
-        return;
+    while warm_up_step(region) {}
+}
+
+/// One step of [`warm_up`]: the patterns of one more region of `region`'s calling code (the
+/// library tries each region of a shared code in turn: a `+1` number may be tested against
+/// all 25). True while steps are left; a caller that must stay responsive takes one per task.
+pub fn warm_up_step(region: &str) -> bool {
+    use rlibphonenumber::PhoneNumberType as Type;
+    if is_warm(region) {
+        return false;
+    }
+    let Ok(region_id) = region_of(region) else {
+        return false;
     };
-    let Some(code) = tables::code_of(&region.as_region_str()) else {
-        return;
+    let Some(code) = tables::code_of(&region_id.as_region_str()) else {
+        return false;
     };
-    // Straight to the library with the region's own tables: a number that fails here builds
-    // nothing more.
+    // Straight to the library with the code's own tables: nothing here builds another code.
     let util = tables::with(Some(&[code]));
-    for number in [format!("+{code} 612 345 678"), "0612345678".to_owned()] {
-        if let Ok(n) = util.parse(&number, Some(region)) {
-            let _ = util.is_valid_number(&n);
-            let _ = util.format(&n, PhoneNumberFormat::International);
+    let regions: Vec<Region> = util
+        .get_regions_for_country_calling_code(code)
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let done = tables::warmed_regions();
+    let Some(next) = regions.iter().copied().find(|r| !done.contains(r)) else {
+        tables::mark_warmed(region);
+        return false;
+    };
+    // The region's example number of each kind, read as an agent of `region` meets it: each
+    // kind is tested after the kinds before it, so together they compile every pattern a
+    // number of the region is tested against.
+    let kinds = [
+        Type::PremiumRate,
+        Type::TollFree,
+        Type::SharedCost,
+        Type::VoIP,
+        Type::PersonalNumber,
+        Type::Pager,
+        Type::UAN,
+        Type::VoiceMail,
+        Type::FixedLine,
+        Type::Mobile,
+    ];
+    for kind in kinds {
+        let Ok(example) = util.get_example_number_for_type_and_region(next, kind) else {
+            continue;
+        };
+        let formats = if next == region_id {
+            &[
+                PhoneNumberFormat::International,
+                PhoneNumberFormat::National,
+            ][..]
+        } else {
+            &[PhoneNumberFormat::International][..]
+        };
+        for &format in formats {
+            let written = util.format(&example, format).into_owned();
+            let _ = parse(&written, region);
         }
     }
+    tables::mark_region_warmed(next);
+    true
+}
+
+/// True while the patterns of `region` are compiled ([`warm_up`]).
+pub fn is_warm(region: &str) -> bool {
+    tables::warmed().as_deref() == Some(region)
 }
 
 /// Installs the phone library's metadata, fetched by the app after its first screen (the app's
@@ -615,6 +671,30 @@ mod tests {
             parse("011 39 06 6988 0000", "US").unwrap();
             assert!(!tables::missing(&[39]));
             assert!(tables::missing(&[44]));
+        })
+        .join()
+        .unwrap();
+    }
+
+    // A foreign number rebuilds the tables, which starts them cold: the warm-up is owed again,
+    // and taken again; a number of the region does not undo it.
+    #[test]
+    fn the_warm_up_is_owed_again_after_a_rebuild() {
+        std::thread::spawn(|| {
+            assert!(!is_warm("US"));
+            warm_up("US");
+            assert!(is_warm("US"));
+            assert!(!is_warm("IT"));
+            parse("(415) 555-2671", "US").unwrap();
+            assert!(is_warm("US"), "a number of the region builds nothing");
+            parse("+39 06 6988 0000", "US").unwrap();
+            assert!(!is_warm("US"), "a new calling code rebuilds the tables");
+            warm_up("US");
+            assert!(is_warm("US"));
+            assert!(
+                !tables::missing(&[1, 39]),
+                "the warm-up keeps what was built"
+            );
         })
         .join()
         .unwrap();

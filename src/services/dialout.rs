@@ -3,7 +3,7 @@
 
 use crate::{
     services::{
-        host::{backend, now_ms},
+        host::{after_this_task, backend, now_ms},
         live::{Adapter, Screen},
         zaf_host::show_popover,
     },
@@ -28,6 +28,14 @@ pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
         show_popover();
         return;
     }
-    adapter.open_dialout(dialout(d.number, d.user_id, d.ticket_id));
-    show_popover();
+    // The reads leave in this task; the screen is drawn in the next one, as the messages that
+    // carry the reads do not leave before this task ends (one round trip: the agent waits for
+    // the reads, not for the drawing).
+    let before = adapter.screen.get_untracked();
+    let keypad = adapter.stage_dialout(dialout(d.number, d.user_id, d.ticket_id));
+    after_this_task(move || {
+        if adapter.show_staged(&before, keypad) {
+            show_popover();
+        }
+    });
 }

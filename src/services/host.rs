@@ -18,9 +18,10 @@ use domain::{
 use leptos::prelude::*;
 use std::{
     cell::{Cell, RefCell},
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeMap, BTreeSet, VecDeque},
     rc::Rc,
 };
+use wasm_bindgen::JsCast;
 
 /// Everything the adapter talks to.
 pub(crate) struct Backend {
@@ -165,6 +166,62 @@ pub(crate) async fn sleep(ms: i32) {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Runs `f` in a task of its own, once this one has ended.
+///
+/// A message a frame posts to another process (every ZAF request and invoke) leaves only
+/// when the task that posted it ends, with all its microtasks, drawing included. Work that
+/// need not come before such a message goes here, so the message is not held behind it. The
+/// task is a message the page sends itself: timers are clamped, and slowed in a hidden frame;
+/// a message is neither.
+pub(crate) fn after_this_task(f: impl FnOnce() + 'static) {
+    /// The jobs asked for, oldest first.
+    type Jobs = RefCell<VecDeque<Box<dyn FnOnce()>>>;
+    thread_local! {
+        static NEXT: (Jobs, Option<web_sys::MessageChannel>) = {
+            let channel = web_sys::MessageChannel::new().ok();
+            if let Some(channel) = &channel {
+                // One message, one job, in the order they were asked for.
+                let run = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
+                    let job = NEXT.with(|(jobs, _)| jobs.borrow_mut().pop_front());
+                    if let Some(job) = job {
+                        job();
+                    }
+                });
+                channel.port1().set_onmessage(Some(run.as_ref().unchecked_ref()));
+                run.forget();
+            }
+            (RefCell::new(VecDeque::new()), channel)
+        };
+    }
+    NEXT.with(|(jobs, channel)| match channel {
+        Some(channel) => {
+            jobs.borrow_mut().push_back(Box::new(f));
+            if channel
+                .port2()
+                .post_message(&wasm_bindgen::JsValue::NULL)
+                .is_err()
+            {
+                let job = jobs.borrow_mut().pop_back();
+                if let Some(job) = job {
+                    job();
+                }
+            }
+        }
+        // No channel (not a browser): at once.
+        None => f(),
+    });
+}
+
+/// Resolves in a task of its own, once this one has ended ([`after_this_task`]).
+pub(crate) async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        after_this_task(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        })
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

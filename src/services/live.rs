@@ -220,19 +220,50 @@ impl Adapter {
 
     /// Opens the dial screen for an entry point (UI-13, FLOW-1).
     pub fn open_dial(&self, entry: EntryPoint) {
-        // FLOW-6: manual dial opens on the keypad; FLOW-9: "Enter new number" too.
-        let keypad = matches!(
-            entry,
-            EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
-        );
-        let screen = DialScreen::open(entry, self.context.get_untracked());
+        let keypad = self.stage_dial(entry, None);
+        self.show_dial(keypad);
+    }
+
+    /// The first half of opening a dial screen: its draft in place (untracked, nothing is
+    /// drawn) with `number` typed in it, and the reads it needs sent. Says whether the keypad
+    /// opens with it. [`Adapter::show_dial`] draws it.
+    pub fn stage_dial(&self, entry: EntryPoint, number: Option<String>) -> bool {
+        // FLOW-6: manual dial opens on the keypad; FLOW-9: "Enter new number" too; a number
+        // given as if typed shows the choices instead.
+        let keypad = number.is_none()
+            && matches!(
+                entry,
+                EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
+            );
+        let mut screen = DialScreen::open(entry, self.context.get_untracked());
+        if let Some(number) = number {
+            screen.set_number(&number);
+        }
         // The screen's reads are sent before it is drawn: the draft is in place (untracked),
         // the reads leave, then the screen renders.
         self.dial.update_untracked(|d| *d = Some(screen));
         // SET-16: the settings as they are now, not as they were at sign-in.
         self.effects().dial_opened();
         self.effects().refresh();
+        keypad
+    }
+
+    /// Draws a dial screen staged while `before` showed, unless something else took the
+    /// screen in between (a call offered, a sign-out): as when that came after the dial screen
+    /// was drawn. True when it is drawn.
+    pub fn show_staged(&self, before: &Screen, keypad: bool) -> bool {
+        if self.screen.with_untracked(|s| s != before) {
+            return false;
+        }
+        self.show_dial(keypad);
+        true
+    }
+
+    /// Draws the dial screen [`Adapter::stage_dial`] put in place.
+    pub fn show_dial(&self, keypad: bool) {
         self.dial.notify();
+        self.pending.notify();
+        self.loading.notify();
         self.keypad_open.set(keypad);
         self.refusal.set(None);
         self.banner.set(None);
@@ -599,15 +630,16 @@ impl Adapter {
     /// Opens the dial screen a click-to-call (or a call back) asks for: an entry point, or a
     /// number as if typed, with the choices in view.
     pub fn open_dialout(&self, dialout: Dialout) {
+        let keypad = self.stage_dialout(dialout);
+        self.show_dial(keypad);
+    }
+
+    /// [`Adapter::stage_dial`] for a click-to-call: the draft in place and its reads sent,
+    /// not drawn yet. Says whether the keypad opens.
+    pub fn stage_dialout(&self, dialout: Dialout) -> bool {
         match dialout {
-            Dialout::Open(entry) => self.open_dial(entry),
-            Dialout::Typed(number) => {
-                self.open_dial(EntryPoint::Keypad);
-                if let Some(number) = number {
-                    self.edit(|d| d.set_number(&number));
-                    self.keypad_open.set(false);
-                }
-            }
+            Dialout::Open(entry) => self.stage_dial(entry, None),
+            Dialout::Typed(number) => self.stage_dial(EntryPoint::Keypad, number),
         }
     }
 

@@ -16,12 +16,13 @@ use std::rc::Rc;
 
 /// A dial screen just opened: fresh enough to decide. What was read for an earlier screen may
 /// show at once, but this one reads it again, and Call waits for those reads (other agents,
-/// triggers and the customer change tickets all day).
+/// triggers and the customer change tickets all day). The screen is not drawn yet: what is
+/// pending is drawn with it (`Adapter::show_dial`), not before.
 pub(crate) fn reopened(adapter: Adapter) {
     if let Some(b) = backend() {
         b.fetched.borrow_mut().clear();
     }
-    refresh(adapter);
+    send(adapter, false);
 }
 
 /// Fetches the CRM data the open dial screen needs and has not fetched yet. What is asked
@@ -30,6 +31,11 @@ pub(crate) fn reopened(adapter: Adapter) {
 /// Retry-After), never at once (item 3: a failing search used to be sent about 50 times a
 /// second).
 pub(crate) fn refresh(adapter: Adapter) {
+    send(adapter, true)
+}
+
+/// [`refresh`]; `draw`: what becomes pending is drawn now (false for a screen not drawn yet).
+fn send(adapter: Adapter, draw: bool) {
     let Some(b) = backend() else { return };
     let Some(lookups) = adapter
         .dial
@@ -70,12 +76,18 @@ pub(crate) fn refresh(adapter: Adapter) {
     if todo.is_empty() {
         return;
     }
-    adapter.pending.update(|p| {
+    let mark = |p: &mut Pending| {
         for fetch in &todo {
             fetch.mark(p, true);
         }
-    });
-    adapter.loading.set(true);
+    };
+    if draw {
+        adapter.pending.update(mark);
+        adapter.loading.set(true);
+    } else {
+        adapter.pending.update_untracked(mark);
+        adapter.loading.update_untracked(|l| *l = true);
+    }
     // Every read at once (one round trip for what the screen shows): the contact's own
     // tickets are read beside the number's search when the contact is known by id, so the
     // search need not wait to read them after it.
@@ -97,6 +109,7 @@ pub(crate) fn refresh(adapter: Adapter) {
         });
         futures::future::join_all(reads).await;
         adapter.loading.set(false);
+        crate::services::phone_data::keep_warm(adapter);
         // What was fetched may name more to fetch (a ticket's requester).
         refresh(adapter);
     });

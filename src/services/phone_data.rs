@@ -72,7 +72,29 @@ pub(crate) fn warm(adapter: Adapter) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
     leptos::task::spawn_local(async move {
         installed().await;
-        domain::phone::warm_up(&region);
+        warm_up(&region).await;
+    });
+}
+
+/// The warm-up of `region`'s calling code, one region per task: a click-to-call that comes
+/// meanwhile is handled between two.
+async fn warm_up(region: &str) {
+    while domain::phone::warm_up_step(region) {
+        crate::services::host::next_task().await;
+    }
+}
+
+/// [`warm`] again, half a second after a dial screen's reads are back, when reading a foreign
+/// number rebuilt the tables since (a rebuild starts them cold): the next click-to-call is read
+/// at the usual speed too. Nothing when they are warm.
+pub(crate) fn keep_warm(adapter: Adapter) {
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    if !domain::phone::metadata_ready() || domain::phone::is_warm(&region) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        crate::services::host::sleep(500).await;
+        warm_up(&region).await;
     });
 }
 

@@ -14,7 +14,8 @@ pub(crate) fn dial_opened(adapter: Adapter) {
     }
     let asked = b.settings_asked.get() + 1;
     b.settings_asked.set(asked);
-    adapter.dial.update(|d| {
+    // The screen is not drawn yet (`Adapter::stage_dial`): it is drawn with this.
+    adapter.dial.update_untracked(|d| {
         if let Some(d) = d {
             d.expect_settings();
         }
