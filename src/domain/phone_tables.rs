@@ -14,7 +14,7 @@
 //! screen is painted. Until then no number can be read.
 
 use prost::Message;
-use rlibphonenumber::{PhoneMetadata, PhoneMetadataCollection, PhoneNumberUtil, Region};
+use rlibphonenumber::{PhoneMetadata, PhoneMetadataCollection, PhoneNumberUtil};
 use std::{cell::RefCell, collections::BTreeSet, ops::Range, rc::Rc, sync::OnceLock};
 
 /// The metadata, built in or installed.
@@ -99,11 +99,9 @@ fn index() -> &'static [Entry] {
 struct Built {
     codes: BTreeSet<i32>,
     util: Rc<PhoneNumberUtil>,
-    /// The agent's region whose calling code's patterns were compiled in this set
-    /// (`phone::warm_up`): a rebuild starts cold again.
+    /// The region whose patterns were compiled in this set (`phone::warm_up`): a rebuild
+    /// starts cold again.
     warmed: Option<String>,
-    /// The regions whose patterns were compiled so far, one `phone::warm_up_step` each.
-    warmed_regions: Vec<Region>,
 }
 
 thread_local! {
@@ -216,7 +214,6 @@ pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
             codes,
             util: util.clone(),
             warmed: None,
-            warmed_regions: Vec::new(),
         });
         util
     })
@@ -232,26 +229,6 @@ pub(crate) fn mark_warmed(region: &str) {
     BUILT.with(|built| {
         if let Some(b) = built.borrow_mut().as_mut() {
             b.warmed = Some(region.to_owned());
-        }
-    })
-}
-
-/// The regions whose patterns the tables built now have compiled.
-pub(crate) fn warmed_regions() -> Vec<Region> {
-    BUILT.with(|built| {
-        built
-            .borrow()
-            .as_ref()
-            .map(|b| b.warmed_regions.clone())
-            .unwrap_or_default()
-    })
-}
-
-/// Notes that the tables built now have `region`'s patterns compiled.
-pub(crate) fn mark_region_warmed(region: Region) {
-    BUILT.with(|built| {
-        if let Some(b) = built.borrow_mut().as_mut() {
-            b.warmed_regions.push(region);
         }
     })
 }

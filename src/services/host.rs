@@ -216,16 +216,6 @@ pub(crate) fn after_this_task(f: impl FnOnce() + 'static) {
     });
 }
 
-/// Resolves in a task of its own, once this one has ended ([`after_this_task`]).
-pub(crate) async fn next_task() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        after_this_task(move || {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        })
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 /// Shows a platform error in the agent's language.
 pub(crate) fn fail_platform(adapter: Adapter, e: &crate::platform::PlatformError) {
     // A session that ended (after sign-in: the stream is up) signs the agent out.

@@ -72,16 +72,8 @@ pub(crate) fn warm(adapter: Adapter) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
     leptos::task::spawn_local(async move {
         installed().await;
-        warm_up(&region).await;
+        domain::phone::warm_up(&region);
     });
-}
-
-/// The warm-up of `region`'s calling code, one region per task: a click-to-call that comes
-/// meanwhile is handled between two.
-async fn warm_up(region: &str) {
-    while domain::phone::warm_up_step(region) {
-        crate::services::host::next_task().await;
-    }
 }
 
 /// [`warm`] again, half a second after a dial screen's reads are back, when reading a foreign
@@ -94,7 +86,7 @@ pub(crate) fn keep_warm(adapter: Adapter) {
     }
     leptos::task::spawn_local(async move {
         crate::services::host::sleep(500).await;
-        warm_up(&region).await;
+        domain::phone::warm_up(&region);
     });
 }
 
