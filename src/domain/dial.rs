@@ -749,8 +749,9 @@ impl DialScreen {
     /// What to fetch from Zendesk for the current state.
     pub fn lookups(&self) -> Lookups {
         let mut l = Lookups::default();
-        if let Ok(p) = phone::parse(&self.buffer.to_parse_input(), &self.ctx.region) {
-            l.number = Some(p.e164);
+        // The E.164 form only: the search leaves before the number's validity is judged.
+        if let Ok(e164) = phone::normalize(&self.buffer.to_parse_input(), &self.ctx.region) {
+            l.number = Some(e164);
         }
         match &self.entry {
             EntryPoint::Contact { user_id, .. } | EntryPoint::Ticket { user_id, .. } => {

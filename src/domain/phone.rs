@@ -390,6 +390,51 @@ pub fn metadata_ready() -> bool {
 /// Parses `input` (typed, pasted or stored) with `region` as the default country.
 /// Punctuation is ignored; an extension is kept apart.
 pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
+    let read = read_number(input, region)?;
+    let util = util();
+    let validity = if util.is_valid_number(&read.number) {
+        Validity::Valid
+    } else {
+        Validity::PossibleNotValid
+    };
+    let extension = read
+        .extension
+        .map(|e| {
+            e.chars()
+                .filter(char::is_ascii_digit)
+                .take(MAX_EXTENSION_LEN)
+                .collect::<String>()
+        })
+        .filter(|e| !e.is_empty());
+    Ok(ParsedNumber {
+        region: util
+            .get_region_for_number(&read.number)
+            .map(|r| r.as_region_str().to_string()),
+        national: util
+            .format(&read.plain, PhoneNumberFormat::National)
+            .into_owned(),
+        international: util
+            .format(&read.plain, PhoneNumberFormat::International)
+            .into_owned(),
+        e164: read.e164,
+        extension,
+        validity,
+    })
+}
+
+/// A number read as far as its E.164 form: what [`parse`] and [`normalize`] share.
+struct Read<'a> {
+    number: PhoneNumber,
+    /// `number` without its extension.
+    plain: PhoneNumber,
+    e164: String,
+    extension: Option<&'a str>,
+}
+
+/// Reads `input` to its E.164 form, refusing what [`parse`] refuses; neither its validity nor
+/// its region is judged (those test the number against every pattern of its region, and of
+/// each region sharing its code until one matches).
+fn read_number<'a>(input: &'a str, region: &str) -> Result<Read<'a>, NotPossible> {
     let region_id = region_of(region)?;
     let (number_part, ext) = split_extension(input);
     let digits: String = number_part
@@ -404,7 +449,7 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
         });
     }
     let first = parse_possible(number_part, region_id);
-    let result = match first {
+    let number = match first {
         Ok(n) => Ok(n),
         Err(e) => {
             // A number written for another country's international prefix: read it as `+`.
@@ -417,20 +462,7 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
         }
     }?;
     let util = util();
-    let validity = if util.is_valid_number(&result) {
-        Validity::Valid
-    } else {
-        Validity::PossibleNotValid
-    };
-    let extension = ext
-        .map(|e| {
-            e.chars()
-                .filter(char::is_ascii_digit)
-                .take(MAX_EXTENSION_LEN)
-                .collect::<String>()
-        })
-        .filter(|e| !e.is_empty());
-    let mut plain = result.clone();
+    let mut plain = number.clone();
     plain.extension = None;
     let e164 = util.format(&plain, PhoneNumberFormat::E164).into_owned();
     // A number whose E.164 form reads back as another number (degenerate inputs such as
@@ -442,19 +474,11 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
     if !stable {
         return Err(NotPossible::InvalidLength);
     }
-    Ok(ParsedNumber {
+    Ok(Read {
+        number,
+        plain,
         e164,
-        extension,
-        region: util
-            .get_region_for_number(&result)
-            .map(|r| r.as_region_str().to_string()),
-        national: util
-            .format(&plain, PhoneNumberFormat::National)
-            .into_owned(),
-        international: util
-            .format(&plain, PhoneNumberFormat::International)
-            .into_owned(),
-        validity,
+        extension: ext,
     })
 }
 
@@ -507,9 +531,10 @@ fn parse_possible(input: &str, region: Region) -> Result<PhoneNumber, NotPossibl
     }
 }
 
-/// The E.164 form of `input`, for lookups and dialling.
+/// The E.164 form of `input`, for lookups and dialling: [`parse`]'s, without judging the
+/// number's validity or region (a click-to-call's search is sent before either is needed).
 pub fn normalize(input: &str, region: &str) -> Result<String, NotPossible> {
-    parse(input, region).map(|p| p.e164)
+    read_number(input, region).map(|r| r.e164)
 }
 
 /// MATRIX-1: two numbers are the same when their E.164 forms are equal (extensions ignored).
@@ -656,6 +681,19 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    // `normalize` skips what `parse` judges after the E.164 form (validity, region, formats):
+    // it gives the same form, and refuses the same numbers.
+    #[test]
+    fn normalize_gives_parse_s_e164() {
+        for (number, region) in numbers(4_000) {
+            assert_eq!(
+                normalize(&number, region),
+                parse(&number, region).map(|p| p.e164),
+                "{number} in {region}"
+            );
+        }
     }
 
     // A foreign number rebuilds the tables, which starts them cold: the warm-up is owed again,
