@@ -96,14 +96,17 @@ fn intents_reach_the_effects_only_when_the_call_allows_them() {
 }
 
 // A click-to-call's reads leave before its screen is drawn (the messages that carry them wait
-// for the task that sent them to end): staged, the reads are asked for and nothing shows yet.
+// for the task that sent them to end): staged, the reads are asked for and nothing is drawn
+// yet, not even the draft (what shows it is not told of it).
 #[test]
 fn a_click_to_call_asks_for_its_reads_before_it_is_drawn() {
     let adapter = adapter();
     let recording = Rc::new(Recording::default());
     adapter.set_effects(recording.clone());
     adapter.screen.set(Screen::Recent);
-    let keypad = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    let drawn = Memo::new(move |_| adapter.dial.with(Option::is_some));
+    assert!(!drawn.get_untracked());
+    let staged = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
     assert_eq!(
         recording.intents(),
         vec![Intent::DialOpened, Intent::Refresh]
@@ -114,33 +117,73 @@ fn a_click_to_call_asks_for_its_reads_before_it_is_drawn() {
         "not drawn yet"
     );
     assert!(
-        !keypad,
+        !drawn.get_untracked(),
+        "the draft is not drawn before the reads leave"
+    );
+    assert!(
+        !staged.keypad,
         "a contact's number shows the choices, not the keypad"
     );
-    assert!(adapter.show_staged(&Screen::Recent, keypad));
+    assert!(adapter.show_staged(&staged));
     assert_eq!(adapter.screen.get_untracked(), Screen::Dial);
+    assert!(drawn.get_untracked());
     assert_eq!(
         adapter.dial.with_untracked(|d| d.as_ref().map(|d| d
             .view(&Default::default(), &Catalogue::english())
             .number_text)),
         Some("(415) 555-0100".to_owned())
     );
-
-    // A typed number (no contact) shows its choices too; an empty one, the keypad.
-    assert!(!adapter.stage_dialout(dialout(Some("+14155550100".into()), None, None)));
-    assert!(adapter.stage_dialout(dialout(None, None, None)));
 }
 
 // Whatever takes the screen between the stage and the drawing keeps it, as when it came after
-// the dial screen was drawn.
+// the dial screen was drawn; what the reads said meanwhile stays.
 #[test]
 fn a_screen_taken_before_the_click_to_call_is_drawn_keeps_it() {
     let adapter = adapter();
     adapter.screen.set(Screen::Dial);
-    let keypad = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    let staged = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
     adapter.screen.set(Screen::InCall);
-    assert!(!adapter.show_staged(&Screen::Dial, keypad));
+    assert!(!adapter.show_staged(&staged));
     assert_eq!(adapter.screen.get_untracked(), Screen::InCall);
+
+    adapter.screen.set(Screen::Recent);
+    adapter.error("Looking the contact up again in 2 s.");
+    let staged = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    assert_eq!(
+        adapter.banner.get_untracked(),
+        None,
+        "the last screen's notice goes"
+    );
+    adapter.error("Looking the contact up again in 2 s.");
+    assert!(adapter.show_staged(&staged));
+    assert!(
+        adapter.banner.get_untracked().is_some(),
+        "a notice from the reads stays when the screen is drawn"
+    );
+}
+
+// Two click-to-calls before either is drawn: the second is drawn, with its own keypad.
+#[test]
+fn of_two_click_to_calls_staged_at_once_the_later_is_drawn() {
+    let adapter = adapter();
+    adapter.screen.set(Screen::Recent);
+    let first = adapter.stage_dialout(dialout(Some("+14155550100".into()), Some(42), None));
+    let second = adapter.stage_dialout(dialout(None, None, Some(7)));
+    assert!(!first.keypad);
+    assert!(second.keypad, "Enter new number opens the keypad");
+    assert!(!adapter.show_staged(&first));
+    assert_eq!(adapter.screen.get_untracked(), Screen::Recent);
+    assert!(adapter.show_staged(&second));
+    assert_eq!(adapter.screen.get_untracked(), Screen::Dial);
+    assert!(adapter.keypad_open.get_untracked());
+
+    // A typed number (no contact) shows its choices; none at all, the keypad.
+    assert!(
+        !adapter
+            .stage_dialout(dialout(Some("+14155550100".into()), None, None))
+            .keypad
+    );
+    assert!(adapter.stage_dialout(dialout(None, None, None)).keypad);
 }
 
 #[test]

@@ -339,7 +339,7 @@ pub fn warm_up(region: &str) {
     let Some(code) = tables::code_of(&region_id.as_region_str()) else {
         return;
     };
-    // Straight to the library with the code's own tables: nothing here builds another code.
+    // Straight to the library with the code's own tables.
     let util = tables::with(Some(&[code]));
     // The region's example number of each kind, read as an agent meets it: each kind is tested
     // after the kinds before it, so together they compile every pattern a number of the region
@@ -368,7 +368,10 @@ pub fn warm_up(region: &str) {
             let _ = parse(&written, region);
         }
     }
-    tables::mark_warmed(region);
+    // Unless a reading built another code (the tables were rebuilt, cold, meanwhile).
+    if Rc::ptr_eq(&util, &tables::with(Some(&[code]))) {
+        tables::mark_warmed(region);
+    }
 }
 
 /// True while the patterns of `region` are compiled ([`warm_up`]).

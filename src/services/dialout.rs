@@ -31,11 +31,10 @@ pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
     // The reads leave in this task; the screen is drawn in the next one, as the messages that
     // carry the reads do not leave before this task ends (one round trip: the agent waits for
     // the reads, not for the drawing).
-    let before = adapter.screen.get_untracked();
-    let keypad = adapter.stage_dialout(dialout(d.number, d.user_id, d.ticket_id));
+    let staged = adapter.stage_dialout(dialout(d.number, d.user_id, d.ticket_id));
     after_this_task(move || {
-        if adapter.show_staged(&before, keypad) {
-            show_popover();
-        }
+        adapter.show_staged(&staged);
+        // The agent clicked: the adapter shows, whatever took the screen meanwhile.
+        show_popover();
     });
 }

@@ -211,7 +211,7 @@ pub(crate) fn after_this_task(f: impl FnOnce() + 'static) {
                 }
             }
         }
-        // No channel (not a browser): at once.
+        // No channel (the browser refused one): at once.
         None => f(),
     });
 }

@@ -70,6 +70,7 @@ async fn show_offer(
         Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
         Err(e) => adapter.fail(zendesk_message(adapter, &e)),
     }
+    crate::services::phone_data::keep_warm(adapter);
 }
 
 /// The inbound call's ticket (TICKET-6, UPD-1): once the caller is known (one matching

@@ -98,6 +98,17 @@ pub struct Banner {
     pub kind: BannerKind,
 }
 
+/// A click-to-call's dial screen, staged and not drawn yet ([`Adapter::stage_dialout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staged {
+    /// The screen shown when it was staged.
+    pub before: Screen,
+    /// The keypad opens with it.
+    pub keypad: bool,
+    /// Which staging it is: only the latest is drawn.
+    number: u64,
+}
+
 /// The adapter's state: copyable handles to signals, provided once as context.
 #[derive(Clone, Copy)]
 pub struct Adapter {
@@ -146,6 +157,8 @@ pub struct Adapter {
     pub chat_busy: RwSignal<Vec<u64>>,
     /// Where intents go out (see [`Adapter::set_effects`]).
     effects: StoredValue<Rc<dyn Effects>, LocalStorage>,
+    /// How many click-to-calls were staged ([`Adapter::stage_dialout`]).
+    staged: StoredValue<u64>,
 }
 
 impl Default for Adapter {
@@ -180,6 +193,7 @@ impl Adapter {
             drafts: RwSignal::new(Vec::new()),
             chat_busy: RwSignal::new(Vec::new()),
             effects: StoredValue::new_local(Rc::new(NoEffects)),
+            staged: StoredValue::new(0),
         }
     }
 
@@ -239,6 +253,14 @@ impl Adapter {
         if let Some(number) = number {
             screen.set_number(&number);
         }
+        // What the last screen said goes now, so that what the reads say (a lookup waiting
+        // out a 429, refused at once) stays when the screen is drawn.
+        if self.refusal.with_untracked(Option::is_some) {
+            self.refusal.set(None);
+        }
+        if self.banner.with_untracked(Option::is_some) {
+            self.banner.set(None);
+        }
         // The screen's reads are sent before it is drawn: the draft is in place (untracked),
         // the reads leave, then the screen renders.
         self.dial.update_untracked(|d| *d = Some(screen));
@@ -248,14 +270,17 @@ impl Adapter {
         keypad
     }
 
-    /// Draws a dial screen staged while `before` showed, unless something else took the
+    /// Draws a click-to-call's dial screen ([`Adapter::stage_dialout`]), unless a later
+    /// click-to-call was staged since (its own drawing shows it) or something else took the
     /// screen in between (a call offered, a sign-out): as when that came after the dial screen
     /// was drawn. True when it is drawn.
-    pub fn show_staged(&self, before: &Screen, keypad: bool) -> bool {
-        if self.screen.with_untracked(|s| s != before) {
+    pub fn show_staged(&self, staged: &Staged) -> bool {
+        if self.staged.get_value() != staged.number
+            || self.screen.with_untracked(|s| *s != staged.before)
+        {
             return false;
         }
-        self.show_dial(keypad);
+        self.show_dial(staged.keypad);
         true
     }
 
@@ -265,8 +290,6 @@ impl Adapter {
         self.pending.notify();
         self.loading.notify();
         self.keypad_open.set(keypad);
-        self.refusal.set(None);
-        self.banner.set(None);
         self.screen.set(Screen::Dial);
     }
 
@@ -630,16 +653,24 @@ impl Adapter {
     /// Opens the dial screen a click-to-call (or a call back) asks for: an entry point, or a
     /// number as if typed, with the choices in view.
     pub fn open_dialout(&self, dialout: Dialout) {
-        let keypad = self.stage_dialout(dialout);
-        self.show_dial(keypad);
+        let staged = self.stage_dialout(dialout);
+        self.show_staged(&staged);
     }
 
     /// [`Adapter::stage_dial`] for a click-to-call: the draft in place and its reads sent,
-    /// not drawn yet. Says whether the keypad opens.
-    pub fn stage_dialout(&self, dialout: Dialout) -> bool {
-        match dialout {
+    /// not drawn yet; [`Adapter::show_staged`] draws it.
+    pub fn stage_dialout(&self, dialout: Dialout) -> Staged {
+        let before = self.screen.get_untracked();
+        let keypad = match dialout {
             Dialout::Open(entry) => self.stage_dial(entry, None),
             Dialout::Typed(number) => self.stage_dial(EntryPoint::Keypad, number),
+        };
+        let number = self.staged.get_value() + 1;
+        self.staged.set_value(number);
+        Staged {
+            before,
+            keypad,
+            number,
         }
     }
 

@@ -76,17 +76,17 @@ pub(crate) fn warm(adapter: Adapter) {
     });
 }
 
-/// [`warm`] again, half a second after a dial screen's reads are back, when reading a foreign
-/// number rebuilt the tables since (a rebuild starts them cold): the next click-to-call is read
+/// [`warm`] again, half a second after numbers were read (a dial screen's reads, an inbound
+/// caller's lookup), if reading a foreign number rebuilt the tables since (a rebuild starts
+/// them cold; the screen drawn meanwhile may read more numbers): the next click-to-call is read
 /// at the usual speed too. Nothing when they are warm.
 pub(crate) fn keep_warm(adapter: Adapter) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
-    if !domain::phone::metadata_ready() || domain::phone::is_warm(&region) {
-        return;
-    }
     leptos::task::spawn_local(async move {
         crate::services::host::sleep(500).await;
-        domain::phone::warm_up(&region);
+        if domain::phone::metadata_ready() {
+            domain::phone::warm_up(&region);
+        }
     });
 }
 
