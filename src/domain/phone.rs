@@ -336,11 +336,11 @@ pub fn warm_up(region: &str) {
     let Ok(region_id) = region_of(region) else {
         return;
     };
-    let Some(code) = tables::code_of(&region_id.as_region_str()) else {
+    if tables::code_of(&region_id.as_region_str()).is_none() {
         return;
-    };
-    // Straight to the library with the code's own tables.
-    let util = tables::with(Some(&[code]));
+    }
+    // Straight to the library with the code's own tables (its main region's, and `region`'s).
+    let util = tables::with_home(region, &[]);
     // The region's example number of each kind, read as an agent meets it: each kind is tested
     // after the kinds before it, so together they compile every pattern a number of the region
     // is tested against.
@@ -369,7 +369,7 @@ pub fn warm_up(region: &str) {
         }
     }
     // Unless a reading built another code (the tables were rebuilt, cold, meanwhile).
-    if Rc::ptr_eq(&util, &tables::with(Some(&[code]))) {
+    if Rc::ptr_eq(&util, &tables::with_home(region, &[])) {
         tables::mark_warmed(region);
     }
 }
@@ -394,6 +394,12 @@ pub fn metadata_ready() -> bool {
 /// Punctuation is ignored; an extension is kept apart.
 pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
     let read = read_number(input, region)?;
+    // A number not valid in its code's main region may be another region's (a Canadian or a
+    // Caribbean `+1` number): the library tries them in turn, so they are built first.
+    let code = read.number.country_code;
+    if tables::partial(code) && !util().is_valid_number(&read.number) {
+        tables::with_whole(code);
+    }
     let util = util();
     let validity = if util.is_valid_number(&read.number) {
         Validity::Valid
@@ -498,11 +504,8 @@ fn read(input: &str, region: Region) -> Result<PhoneNumber, ParseError> {
     // With the code after a `+` built too: the library reads it first, and only when it is not a
     // code does it try the region's international prefix after the `+`; a code it could not see
     // would send it down that second way.
-    let home: Vec<i32> = tables::code_of(&region.as_region_str())
-        .into_iter()
-        .chain(tables::code_after_plus(input))
-        .collect();
-    let first = tables::with(Some(&home)).parse(input, Some(region));
+    let plus: Vec<i32> = tables::code_after_plus(input).into_iter().collect();
+    let first = tables::with_home(&region.as_region_str(), &plus).parse(input, Some(region));
     match first {
         Err(ParseError::InvalidCountryCode) => {
             let codes = tables::codes_in(input);
@@ -631,6 +634,102 @@ mod tests {
         assert!(everything
             .iter()
             .any(|p| p == &Err(NotPossible::InvalidCountryCode)));
+    }
+
+    // A shared code is built with its main region first (`+1`: the US), and whole the first
+    // time a number is not valid there: every region's example numbers of each kind, written
+    // as agents meet them, read by agents of the main region and of others (Canada, Jersey,
+    // Kazakhstan), cold and after one another, as with every table built.
+    #[test]
+    fn shared_codes_built_from_their_main_region_read_as_every_table_does() {
+        use rlibphonenumber::PhoneNumberType as Type;
+        let kinds = [
+            Type::FixedLine,
+            Type::Mobile,
+            Type::TollFree,
+            Type::PremiumRate,
+            Type::VoIP,
+        ];
+        let mut inputs = Vec::new();
+        let full = std::thread::spawn(move || {
+            let util = tables::with(None);
+            let mut out = Vec::new();
+            for (code, agents) in [(1, ["US", "CA"]), (44, ["GB", "JE"]), (7, ["RU", "KZ"])] {
+                for r in util
+                    .get_regions_for_country_calling_code(code)
+                    .into_iter()
+                    .flatten()
+                {
+                    for kind in kinds {
+                        let Ok(n) = util.get_example_number_for_type_and_region(r, kind) else {
+                            continue;
+                        };
+                        for format in [
+                            PhoneNumberFormat::International,
+                            PhoneNumberFormat::National,
+                        ] {
+                            let written = util.format(&n, format).into_owned();
+                            for agent in agents {
+                                out.push((written.clone(), agent));
+                            }
+                        }
+                    }
+                }
+                // Numbers of no region: a fictional `555-01xx`, a short one.
+                for agent in agents {
+                    out.push(("+1 555 010 1000".to_owned(), agent));
+                    out.push(("(555) 010-1100".to_owned(), agent));
+                }
+            }
+            let read: Vec<_> = out.iter().map(|(n, r)| parse(n, r)).collect();
+            (out, read)
+        })
+        .join()
+        .unwrap();
+        inputs.extend(full.0.iter().cloned());
+        assert!(inputs.len() > 300, "{} numbers", inputs.len());
+        let after_one_another = {
+            let inputs = inputs.clone();
+            std::thread::spawn(move || inputs.iter().map(|(n, r)| parse(n, r)).collect::<Vec<_>>())
+                .join()
+                .unwrap()
+        };
+        for (i, (n, r)) in inputs.iter().enumerate() {
+            let (n2, r2) = (n.clone(), *r);
+            let cold = std::thread::spawn(move || parse(&n2, r2)).join().unwrap();
+            assert_eq!(
+                cold, full.1[i],
+                "{n} for an agent in {r}, the first number read"
+            );
+            assert_eq!(
+                after_one_another[i], full.1[i],
+                "{n} for an agent in {r}, after others"
+            );
+        }
+        // A US agent's own numbers build the US only; a Canadian one, all of `+1`.
+        std::thread::spawn(|| {
+            warm_up("US");
+            assert!(tables::partial(1));
+            parse("(415) 555-2671", "US").unwrap();
+            assert!(tables::partial(1), "a US number builds no other region");
+            let ca = parse("+1 613 555 0123", "US").unwrap();
+            assert_eq!(ca.region.as_deref(), Some("CA"));
+            assert!(
+                !tables::partial(1),
+                "a Canadian number builds every region of +1"
+            );
+        })
+        .join()
+        .unwrap();
+        std::thread::spawn(|| {
+            warm_up("CA");
+            assert!(
+                !tables::partial(1),
+                "a Canadian agent's code is built whole"
+            );
+        })
+        .join()
+        .unwrap();
     }
 
     // What was read before does not change how a number reads: a Russian agent (international

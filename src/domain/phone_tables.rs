@@ -4,9 +4,10 @@
 //! memory, in every Zendesk tab, for an agent who calls two or three countries. Here they are
 //! built from the library's metadata for the calling codes met so far: the agent's region's at
 //! the first number, then each other country's the first time one of its numbers is read. A
-//! calling code is always built whole (every region that shares it: `+1` is the US, Canada and
-//! the Caribbean), so what the library answers for a number is what it would answer with every
-//! region built (`phone::tests` compares the two over generated numbers).
+//! calling code shared by several regions (`+1` is the US, Canada and the Caribbean) is built
+//! with its main region first, and whole the first time a number is not valid there ([`with`]),
+//! so what the library answers for a number is what it would answer with every region built
+//! (`phone::tests` compares the two over generated numbers and every shared region's examples).
 //!
 //! The metadata (the library's `PhoneMetadataCollection`, in protobuf, which `build.rs` finds) is
 //! built into the crate with the `embedded-metadata` feature (the tests, the sandbox); the app
@@ -82,6 +83,9 @@ struct Entry {
     id: String,
     /// Its calling code.
     code: i32,
+    /// The library's main region of its code (`main_country_for_code`): the one it tries first,
+    /// whose rules parse and format every number of the code.
+    main: bool,
     bytes: Range<usize>,
 }
 
@@ -97,7 +101,10 @@ fn index() -> &'static [Entry] {
 
 /// The tables built so far on this thread: their calling codes and the library built for them.
 struct Built {
+    /// The codes with at least their main region built.
     codes: BTreeSet<i32>,
+    /// The codes with every region built.
+    whole: BTreeSet<i32>,
     util: Rc<PhoneNumberUtil>,
     /// The region whose patterns were compiled in this set (`phone::warm_up`): a rebuild
     /// starts cold again.
@@ -192,31 +199,102 @@ pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
 
 /// The library with the tables of at least `codes` built; `None` builds every table.
 /// Building more keeps what was built (a new set is built whole, after the old one is dropped).
+///
+/// A code shared by several regions (`+1`: 25) is built with its main region only at first:
+/// the library parses, formats and judges the possible length of every number of the code by
+/// the main region's rules, and tries the main region first when it looks for the number's
+/// region, so a number valid there reads the same either way; the other regions are built
+/// ([`with_whole`]) the first time a number is not valid in the main region (`phone::parse`).
 pub(crate) fn with(codes: Option<&[i32]>) -> Rc<PhoneNumberUtil> {
+    match codes {
+        Some(codes) => ensure(codes, &[]),
+        None => {
+            let all: Vec<i32> = index().iter().map(|e| e.code).collect();
+            ensure(&all, &all)
+        }
+    }
+}
+
+/// [`with`] `code` with every region that shares it.
+pub(crate) fn with_whole(code: i32) -> Rc<PhoneNumberUtil> {
+    ensure(&[code], &[code])
+}
+
+/// [`with`] the calling code of the agent's region `id` and `more`: a region that is not its
+/// code's main one (Canada, Jersey, Kazakhstan) needs its own rules, so its code is built whole.
+pub(crate) fn with_home(id: &str, more: &[i32]) -> Rc<PhoneNumberUtil> {
+    let home = index().iter().find(|e| e.id.eq_ignore_ascii_case(id));
+    let codes: Vec<i32> = home
+        .map(|e| e.code)
+        .into_iter()
+        .chain(more.iter().copied())
+        .collect();
+    let whole: Vec<i32> = home
+        .filter(|e| !is_main(e))
+        .map(|e| e.code)
+        .into_iter()
+        .collect();
+    ensure(&codes, &whole)
+}
+
+/// True when `code` is built with its main region only, and has others.
+pub(crate) fn partial(code: i32) -> bool {
+    let built = BUILT.with(|built| {
+        built
+            .borrow()
+            .as_ref()
+            .is_some_and(|b| b.codes.contains(&code) && !b.whole.contains(&code))
+    });
+    built && index().iter().filter(|e| e.code == code).nth(1).is_some()
+}
+
+/// The library with at least `codes` (main regions) and `whole` (every region) built.
+fn ensure(codes: &[i32], whole: &[i32]) -> Rc<PhoneNumberUtil> {
     BUILT.with(|built| {
         let mut built = built.borrow_mut();
-        let have = built.as_ref().map(|b| &b.codes);
-        let wanted: BTreeSet<i32> = match codes {
-            Some(codes) => codes.iter().copied().collect(),
-            None => index().iter().map(|e| e.code).collect(),
-        };
         if let Some(b) = built.as_ref() {
-            if wanted.is_subset(&b.codes) {
+            if codes.iter().chain(whole).all(|c| b.codes.contains(c))
+                && whole.iter().all(|c| b.whole.contains(c))
+            {
                 return b.util.clone();
             }
         }
-        let codes: BTreeSet<i32> = have.into_iter().flatten().copied().chain(wanted).collect();
+        let old = built.as_ref();
+        let codes: BTreeSet<i32> = old
+            .map(|b| &b.codes)
+            .into_iter()
+            .flatten()
+            .chain(codes)
+            .chain(whole)
+            .copied()
+            .collect();
+        let whole: BTreeSet<i32> = old
+            .map(|b| &b.whole)
+            .into_iter()
+            .flatten()
+            .chain(whole)
+            .copied()
+            .collect();
         // The old tables go first: wasm memory never shrinks, so two sets alive at once would
         // be paid for the rest of the page's life.
         *built = None;
-        let util = Rc::new(build(&codes));
+        let util = Rc::new(build(&codes, &whole));
         *built = Some(Built {
             codes,
+            whole,
             util: util.clone(),
             warmed: None,
         });
         util
     })
+}
+
+/// True when `entry` is its code's main region: flagged so, or the code's first region when
+/// none is (the code's only region, always).
+fn is_main(entry: &Entry) -> bool {
+    let mut same = index().iter().filter(|e| e.code == entry.code);
+    entry.main
+        || (!same.clone().any(|e| e.main) && same.next().is_some_and(|e| std::ptr::eq(e, entry)))
 }
 
 /// The region whose patterns the tables built now have compiled, if any.
@@ -243,12 +321,12 @@ pub(crate) fn missing(codes: &[i32]) -> bool {
     })
 }
 
-/// The library for the regions of `codes`, in the metadata's order (the order in which the
-/// library ranks regions that share a code).
-fn build(codes: &BTreeSet<i32>) -> PhoneNumberUtil {
+/// The library for the main regions of `codes` and every region of `whole`, in the
+/// metadata's order (the order in which the library ranks regions that share a code).
+fn build(codes: &BTreeSet<i32>, whole: &BTreeSet<i32>) -> PhoneNumberUtil {
     let metadata: Vec<PhoneMetadata> = index()
         .iter()
-        .filter(|e| codes.contains(&e.code))
+        .filter(|e| codes.contains(&e.code) && (whole.contains(&e.code) || is_main(e)))
         .map(|e| {
             PhoneMetadata::decode(&metadata().unwrap_or_default()[e.bytes.clone()])
                 .expect("a region of the phone metadata decodes")
@@ -268,10 +346,11 @@ fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
         if field == 1 && wire == 2 {
             let len = usize::try_from(varint(bytes, &mut at)?).ok()?;
             let range = at..at.checked_add(len)?;
-            let (id, code) = header(bytes.get(range.clone())?)?;
+            let (id, code, main) = header(bytes.get(range.clone())?)?;
             out.push(Entry {
                 id,
                 code,
+                main,
                 bytes: range.clone(),
             });
             at = range.end;
@@ -282,9 +361,9 @@ fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
     Some(out)
 }
 
-/// A `PhoneMetadata`'s id and calling code.
-fn header(message: &[u8]) -> Option<(String, i32)> {
-    let (mut id, mut code) = (None, None);
+/// A `PhoneMetadata`'s id, calling code and whether it is its code's main region (field 22).
+fn header(message: &[u8]) -> Option<(String, i32, bool)> {
+    let (mut id, mut code, mut main) = (None, None, false);
     let mut at = 0;
     while at < message.len() {
         let (field, wire) = key(message, &mut at)?;
@@ -297,10 +376,11 @@ fn header(message: &[u8]) -> Option<(String, i32)> {
             }
             // int32: a negative value is ten bytes of varint; the low 32 bits are the value.
             (10, 0) => code = Some(varint(message, &mut at)? as u32 as i32),
+            (22, 0) => main = varint(message, &mut at)? != 0,
             _ => skip(message, &mut at, wire)?,
         }
     }
-    Some((id?, code?))
+    Some((id?, code?, main))
 }
 
 fn key(bytes: &[u8], at: &mut usize) -> Option<(u64, u64)> {
