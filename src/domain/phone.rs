@@ -323,11 +323,10 @@ const FOREIGN_IDD: [&str; 2] = ["011", "00"];
 /// is idle: at the start of a session, and after numbers were read (a foreign number rebuilds
 /// the tables, which starts them cold); it returns at once while they are warm.
 ///
-/// Only `region`'s own patterns: the other regions of a shared code (24 more for `+1`) cost
-/// about 0.6 MB of wasm memory compiled, in every tab, for numbers that are rarely theirs; they
-/// are compiled the first time a number needs them (a number of none of them, such as the
-/// fictional `555-01xx`, tests them all). Other countries' tables and patterns are built the
-/// first time one of their numbers is read (`phone_tables`).
+/// Only `region`'s own patterns: the other regions of a shared code (24 more for `+1`) are not
+/// even built until a number is not valid in its main region (`phone_tables`), and compiled,
+/// they cost about 0.6 MB of wasm memory in every tab for numbers that are rarely theirs. Other
+/// countries' tables and patterns are built the first time one of their numbers is read.
 pub fn warm_up(region: &str) {
     use rlibphonenumber::PhoneNumberType as Type;
     if is_warm(region) {
@@ -397,11 +396,13 @@ pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
     // A number not valid in its code's main region may be another region's (a Canadian or a
     // Caribbean `+1` number): the library tries them in turn, so they are built first.
     let code = read.number.country_code;
-    if tables::partial(code) && !util().is_valid_number(&read.number) {
+    let mut valid = util().is_valid_number(&read.number);
+    if !valid && tables::partial(code) {
         tables::with_whole(code);
+        valid = util().is_valid_number(&read.number);
     }
     let util = util();
-    let validity = if util.is_valid_number(&read.number) {
+    let validity = if valid {
         Validity::Valid
     } else {
         Validity::PossibleNotValid
@@ -654,7 +655,12 @@ mod tests {
         let full = std::thread::spawn(move || {
             let util = tables::with(None);
             let mut out = Vec::new();
-            for (code, agents) in [(1, ["US", "CA"]), (44, ["GB", "JE"]), (7, ["RU", "KZ"])] {
+            for (code, agents) in [
+                (1, ["US", "CA"]),
+                (44, ["GB", "JE"]),
+                (7, ["RU", "KZ"]),
+                (358, ["FI", "AX"]),
+            ] {
                 for r in util
                     .get_regions_for_country_calling_code(code)
                     .into_iter()
@@ -694,6 +700,24 @@ mod tests {
                 .join()
                 .unwrap()
         };
+        // Agents of main regions only, one after another: the codes stay partial until a
+        // number needs more (a US agent meets a UK number, then a Caribbean one...).
+        let main_only: Vec<usize> = (0..inputs.len())
+            .filter(|i| ["US", "GB", "RU", "FI"].contains(&inputs[*i].1))
+            .collect();
+        let mains = {
+            let picked: Vec<_> = main_only.iter().map(|i| inputs[*i].clone()).collect();
+            std::thread::spawn(move || picked.iter().map(|(n, r)| parse(n, r)).collect::<Vec<_>>())
+                .join()
+                .unwrap()
+        };
+        for (k, i) in main_only.iter().enumerate() {
+            let (n, r) = &inputs[*i];
+            assert_eq!(
+                mains[k], full.1[*i],
+                "{n} for an agent in {r}, after main regions' numbers"
+            );
+        }
         for (i, (n, r)) in inputs.iter().enumerate() {
             let (n2, r2) = (n.clone(), *r);
             let cold = std::thread::spawn(move || parse(&n2, r2)).join().unwrap();

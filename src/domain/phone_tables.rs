@@ -5,7 +5,8 @@
 //! built from the library's metadata for the calling codes met so far: the agent's region's at
 //! the first number, then each other country's the first time one of its numbers is read. A
 //! calling code shared by several regions (`+1` is the US, Canada and the Caribbean) is built
-//! with its main region first, and whole the first time a number is not valid there ([`with`]),
+//! with its main region first, and with every region the first time a number is not valid
+//! there ([`with_whole`], from `phone::parse`),
 //! so what the library answers for a number is what it would answer with every region built
 //! (`phone::tests` compares the two over generated numbers and every shared region's examples).
 //!
@@ -198,7 +199,8 @@ pub(crate) fn codes_in(input: &str) -> Option<Vec<i32>> {
 }
 
 /// The library with the tables of at least `codes` built; `None` builds every table.
-/// Building more keeps what was built (a new set is built whole, after the old one is dropped).
+/// Building more keeps what was built (a new set is built from scratch, after the old one is
+/// dropped).
 ///
 /// A code shared by several regions (`+1`: 25) is built with its main region only at first:
 /// the library parses, formats and judges the possible length of every number of the code by
