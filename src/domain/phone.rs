@@ -355,22 +355,36 @@ pub fn warm_up(region: &str) {
         Type::FixedLine,
         Type::Mobile,
     ];
-    for kind in kinds {
-        let Ok(example) = util.get_example_number_for_type_and_region(region_id, kind) else {
-            continue;
-        };
-        for format in [
-            PhoneNumberFormat::International,
-            PhoneNumberFormat::National,
-        ] {
-            let written = util.format(&example, format).into_owned();
-            let _ = parse(&written, region);
-        }
+    for written in examples(&util, region_id, &kinds) {
+        let _ = parse(&written, region);
     }
     // Unless a reading built another code (the tables were rebuilt, cold, meanwhile).
     if Rc::ptr_eq(&util, &tables::with_home(region, &[])) {
         tables::mark_warmed(region);
     }
+}
+
+/// `region`'s example number of each of `kinds` it has, written as agents meet it: in the
+/// international and the national form.
+fn examples(
+    util: &PhoneNumberUtil,
+    region: Region,
+    kinds: &[rlibphonenumber::PhoneNumberType],
+) -> Vec<String> {
+    kinds
+        .iter()
+        .filter_map(|kind| {
+            util.get_example_number_for_type_and_region(region, *kind)
+                .ok()
+        })
+        .flat_map(|n| {
+            [
+                PhoneNumberFormat::International,
+                PhoneNumberFormat::National,
+            ]
+            .map(|format| util.format(&n, format).into_owned())
+        })
+        .collect()
 }
 
 /// True while the patterns of `region` are compiled ([`warm_up`]).
@@ -666,18 +680,9 @@ mod tests {
                     .into_iter()
                     .flatten()
                 {
-                    for kind in kinds {
-                        let Ok(n) = util.get_example_number_for_type_and_region(r, kind) else {
-                            continue;
-                        };
-                        for format in [
-                            PhoneNumberFormat::International,
-                            PhoneNumberFormat::National,
-                        ] {
-                            let written = util.format(&n, format).into_owned();
-                            for agent in agents {
-                                out.push((written.clone(), agent));
-                            }
+                    for written in examples(&util, r, &kinds) {
+                        for agent in agents {
+                            out.push((written.clone(), agent));
                         }
                     }
                 }
