@@ -174,9 +174,10 @@ test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing 
   const seeded = await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 200 });
   assert.equal(seeded.call_ids.length, 200);
   const seq = Math.max(0, ...(await api('GET', '/_sandbox/requests')).requests.map((r) => r.seq));
-  // The first read fails; latency on the platform meanwhile.
+  // The first history read fails (not the call list the adapter reads when its event stream
+  // connects, which may come after this); latency on the platform meanwhile.
   await slowPlatform('/platform/calls', 300);
-  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', status: 503, count: 1 });
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls?since=', status: 503, count: 1 });
   await page.keyboard.press('r');
   await app.locator('[data-testid=recent-error]').waitFor();
   await app.locator('[data-testid=recent-retry]').click();
