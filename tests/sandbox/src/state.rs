@@ -35,8 +35,10 @@ pub const FIRST_CHAT_ID: u64 = 700_001;
 pub struct LoggedRequest {
     /// Order of arrival, from 1.
     pub seq: u64,
-    /// Unix ms.
+    /// Unix ms, when it was answered (after any injected latency).
     pub at_ms: i64,
+    /// Unix ms, when it arrived (before any injected latency).
+    pub received_ms: i64,
     /// `GET`, `POST`, …
     pub method: String,
     /// Path with query string.

@@ -348,6 +348,7 @@ pub fn status_body(status: u16) -> Value {
 
 /// Answers one request: faults, budget, route, log.
 pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
+    let received_ms = now_ms();
     let full_path = if req.query.is_empty() {
         format!("/api/v2/{}", req.path)
     } else {
@@ -403,6 +404,7 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
     w.requests.push(crate::state::LoggedRequest {
         seq,
         at_ms: now_ms(),
+        received_ms,
         method: req.method.clone(),
         path: full_path,
         body: match &req.unparsed_body {

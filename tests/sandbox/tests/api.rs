@@ -687,7 +687,23 @@ async fn rate_limit_429_with_retry_after_and_faults() {
     );
     has_keys(
         &log["requests"][0],
-        &["seq", "method", "path", "body", "status", "source"],
+        &[
+            "seq",
+            "method",
+            "path",
+            "body",
+            "status",
+            "source",
+            "received_ms",
+            "at_ms",
+        ],
+    );
+    // The 503 waited its injected latency between arriving and being answered.
+    let slow = &log["requests"][4];
+    let waited = slow["at_ms"].as_i64().unwrap() - slow["received_ms"].as_i64().unwrap();
+    assert!(
+        waited >= 50,
+        "received_ms is before the injected latency: waited {waited} ms"
     );
 }
 
