@@ -45,6 +45,10 @@ fn send(adapter: Adapter, draw: bool) {
     };
     let region = adapter.context.with_untracked(|c| c.region.clone());
     let mut todo = Vec::new();
+    // Every contact the screen asks for by id (its own, a context ticket's requester), read or
+    // not: a number's search, sent again after a failure, brings them or reads them by id, and
+    // does not read again the tickets their own read brought.
+    let mut by_id: Vec<u64> = Vec::new();
     {
         let mut fetched = b.fetched.borrow_mut();
         if let Some(n) = &lookups.number {
@@ -63,6 +67,9 @@ fn send(adapter: Adapter, draw: bool) {
                 .collect()
         });
         for id in lookups.users.iter().chain(requesters.iter()) {
+            if !by_id.contains(id) {
+                by_id.push(*id);
+            }
             if fetched.insert(FetchKey::User(*id)) {
                 todo.push(Fetch::User(*id));
             }
@@ -91,13 +98,6 @@ fn send(adapter: Adapter, draw: bool) {
     // Every read at once (one round trip for what the screen shows): the contact's own
     // tickets are read beside the number's search when the contact is known by id, so the
     // search need not wait to read them after it.
-    let by_id: Vec<u64> = todo
-        .iter()
-        .filter_map(|f| match f {
-            Fetch::User(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {

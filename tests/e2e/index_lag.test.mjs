@@ -100,3 +100,34 @@ test('a caller created moments ago is found by another agent and after a reload,
   const tickets = s.tickets.filter((t) => t.requester_id === created.id);
   assert.ok(tickets.length >= 1, 'the calls are logged on the contact');
 });
+
+// A click-to-call whose number search fails once: the search is sent again after its backoff
+// and, with the contact's own read, still reads each thing once. A contact created moments ago
+// (not in the index yet) is read by id; one the index has is not read again. Before the fix the
+// search sent again forgot the contact known by id: the new contact never showed (no read by
+// id), and an indexed contact's tickets were read twice.
+test('a click-to-call whose search fails once shows the contact and reads its tickets once', async () => {
+  const { page, app } = await signedInPage(env);
+  await settings(env);
+  const number = '+15550199888';
+  const { user: fresh } = await api('POST', '/api/v2/users.json', { user: { name: 'Nina Newly', phone: number, role: 'end-user' } });
+  const search = await api('GET', `/api/v2/users/search.json?query=${encodeURIComponent('phone:*5550199888')}`);
+  assert.equal(search.users.length, 0, 'Zendesk\'s search does not show the new contact yet');
+  const indexed = (await state()).users.find((u) => u.phone === '+15550101100');
+
+  for (const [contact, readById] of [[fresh, true], [indexed, false]]) {
+    await app.locator('[data-testid=cancel-button]').click();
+    await api('DELETE', '/_sandbox/requests');
+    await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users/search', status: 503, count: 1 });
+    await page.evaluate((d) => window.sandbox.dialout(d), { number: contact.phone, userId: contact.id, ticketId: null });
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 15_000 });
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue(), contact.name, `${contact.name} shown`);
+    const paths = (await api('GET', '/_sandbox/requests')).requests
+      .filter((r) => r.source === 'app' && r.method === 'GET').map((r) => r.path.split('?')[0]);
+    const count = (p) => paths.filter((x) => x === p).length;
+    assert.equal(count('/api/v2/users/search.json'), 2, `the search failed once and was sent again: ${paths}`);
+    assert.equal(count(`/api/v2/users/${contact.id}/tickets/requested.json`), 1, `the tickets read once: ${paths}`);
+    assert.equal(count(`/api/v2/users/${contact.id}.json`), readById ? 1 : 0, `read by id only when the index lags: ${paths}`);
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
