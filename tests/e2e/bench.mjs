@@ -13,7 +13,7 @@
 // The host page plays Zendesk's side of the ZAF handshake; the app comes from the sandbox.
 
 import { createServer } from 'node:http';
-import { startSandbox, freePort, ZAF_CDN } from './support.mjs';
+import { startSandbox, freePort } from './support.mjs';
 
 const LOADS = 15;
 const KEYS = 40;
@@ -93,23 +93,28 @@ try {
   const host = `http://127.0.0.1:${hostPort}`;
   const query = new URLSearchParams({ origin: host, app_guid: 'bench-guid' });
   const appSrc = `http://localhost:${appPort}/app/index.html?${query}`;
-  const blankSrc = `http://localhost:${appPort}/app/blank-for-bench.html`;
+  // The blank page comes from this server too, on `localhost` (a site other than the host
+  // page's, so its own renderer process, as the app's). No test-tool route serves anything: a
+  // route holds every request of the page in the test process, the app's files included.
+  const blankSrc = `http://localhost:${hostPort}/blank-frame`;
   const server = createServer((req, res) => {
+    if (req.url === '/blank-frame') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p id="blank">blank</p>');
+      return;
+    }
     const src = req.url.startsWith('/blank') ? blankSrc : appSrc;
     res.writeHead(200, { 'content-type': 'text/html' }).end(hostPage(src, `${env.base}/platform`));
   });
+  const isFrame = (f) => f.url().startsWith(`http://localhost:${appPort}/`) || f.url() === blankSrc;
   await new Promise((r) => server.listen(hostPort, '127.0.0.1', r));
 
   async function coldLoad(path, selector) {
     const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.route(ZAF_CDN, (route) => route.abort());
-    await page.route('**/blank-for-bench.html', (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<!doctype html><p id="blank">blank</p>' }));
     await page.goto(`${host}${path}`, { waitUntil: 'commit' });
     const hostOrigin = await page.evaluate(() => performance.timeOrigin);
     let frame;
-    while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
+    while (!(frame = page.frames().find(isFrame))) {
       await new Promise((r) => setTimeout(r, 5));
     }
     const at = await frame.evaluate(paintedAt, selector);
@@ -144,7 +149,6 @@ try {
   // Keypress to painted number, on the signed-in dial screen.
   const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${host}/`);
   let frame;
   while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
