@@ -176,6 +176,62 @@ fn lookup_finds_exact_matches_and_reads_the_single_matchs_tickets() {
     assert_eq!(fake.counts(), (2, 0));
 }
 
+// A number's search beside reads by id (a click-to-call on a known contact, or the search sent
+// again after a failure): a contact whose tickets are read apart is not read again; one whose
+// own record is owed is read by id when the search does not return it, and only then.
+#[test]
+fn lookup_leaves_tickets_read_apart_and_reads_owed_records_once() {
+    use agent_adapter::services::crm::lookup_number_detailed;
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let bob = fake.add_user("Bob", "+1 212 555 0100");
+    let search = |owed: &[u64], read: &[u64]| {
+        block_on(lookup_number_detailed(
+            &zd,
+            NUMBER,
+            "US",
+            async { Vec::new() },
+            owed,
+            read,
+        ))
+        .unwrap()
+    };
+    // Ann's tickets read apart, her record brought by the search: the search alone.
+    fake.reset_counts();
+    let found = search(&[], &[ann]);
+    assert_eq!(
+        found.crm.contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [ann]
+    );
+    assert!(
+        found.tickets_known.is_empty(),
+        "her tickets are not read here"
+    );
+    assert_eq!(fake.counts(), (1, 0), "the search only");
+    // Bob (known by id, another number) owed: read by id, beside Ann found by the search,
+    // whose tickets are read.
+    fake.reset_counts();
+    let found = search(&[bob], &[bob]);
+    let mut ids: Vec<u64> = found.crm.contacts.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, {
+        let mut v = vec![ann, bob];
+        v.sort_unstable();
+        v
+    });
+    assert_eq!(
+        fake.counts(),
+        (3, 0),
+        "the search, Bob by id, Ann's tickets"
+    );
+    // Bob's record already read on this screen (not owed): not read again.
+    fake.reset_counts();
+    let found = search(&[], &[bob]);
+    assert!(found.crm.contacts.iter().all(|c| c.id != bob));
+    assert_eq!(fake.counts(), (2, 0), "the search and Ann's tickets");
+}
+
 // The request budget of one outbound call: known contact, new ticket, recording on.
 #[test]
 fn one_outbound_call_costs_two_reads_and_two_writes() {

@@ -17,6 +17,9 @@ pub enum FetchKey {
     Ticket(u64),
     /// A contact's open tickets.
     TicketsOf(u64),
+    /// A contact's own record (its name, its numbers): read by id, or brought by a number's
+    /// search, or found to be gone.
+    Record(u64),
 }
 
 /// What a number lookup found.
@@ -38,7 +41,7 @@ pub async fn lookup_number<T: Transport>(
     region: &str,
 ) -> Result<CrmState, ZendeskError> {
     Ok(
-        lookup_number_detailed(zendesk, e164, region, async { Vec::new() }, &[])
+        lookup_number_detailed(zendesk, e164, region, async { Vec::new() }, &[], &[])
             .await?
             .crm,
     )
@@ -49,15 +52,17 @@ pub async fn lookup_number<T: Transport>(
 /// platform, in the last minutes): read at the same time as the search, and read by id when the
 /// search does not show them yet (its index lags writes), so a caller created moments ago, by
 /// another agent or before a reload, is found rather than created again. The contacts in
-/// `read_elsewhere` (known by id: a click-to-call from a profile) are in the answer whatever
-/// their number, read by id only when the search does not return them; their tickets are left
-/// to the caller, which reads them at the same time as the search.
+/// `read_elsewhere` (known by id, their own record not read yet: a click-to-call from a
+/// profile) are in the answer whatever their number, read by id only when the search does not
+/// return them; their tickets are left to the caller, as are those of `tickets_read` (read
+/// already, or being read beside the search).
 pub async fn lookup_number_detailed<T: Transport>(
     zendesk: &Zendesk<T>,
     e164: &str,
     region: &str,
     recorded: impl std::future::Future<Output = Vec<u64>>,
     read_elsewhere: &[u64],
+    tickets_read: &[u64],
 ) -> Result<NumberLookup, ZendeskError> {
     let (found, recorded) = futures::join!(zendesk.users_by_phone(e164), recorded);
     let mut found = found?;
@@ -90,7 +95,7 @@ pub async fn lookup_number_detailed<T: Transport>(
     let mut tickets_known: Vec<u64> = Vec::new();
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
-        if !read_elsewhere.contains(&id) {
+        if !read_elsewhere.contains(&id) && !tickets_read.contains(&id) {
             crm.tickets = zendesk.requested_tickets(id).await?;
             tickets_known.push(id);
         }

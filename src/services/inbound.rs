@@ -65,7 +65,15 @@ async fn show_offer(
     let region = adapter.context.with_untracked(|c| c.region.clone());
     // Waited for: the caller is looked up once the agent has been told.
     let _ = b.zaf.invoke(&notice).await;
-    match lookup_number_detailed(&b.zendesk, &from, &region, b.recorded_contacts(&from), &[]).await
+    match lookup_number_detailed(
+        &b.zendesk,
+        &from,
+        &region,
+        b.recorded_contacts(&from),
+        &[],
+        &[],
+    )
+    .await
     {
         Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
         Err(e) => adapter.fail(zendesk_message(adapter, &e)),
@@ -102,7 +110,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             {
                 // The offer's lookup may not have finished: look again (one read).
                 let to = &call.plan.to;
-                lookup_number_detailed(&b.zendesk, to, &region, b.recorded_contacts(to), &[])
+                lookup_number_detailed(&b.zendesk, to, &region, b.recorded_contacts(to), &[], &[])
                     .await
                     .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
             } else {

@@ -45,10 +45,12 @@ fn send(adapter: Adapter, draw: bool) {
     };
     let region = adapter.context.with_untracked(|c| c.region.clone());
     let mut todo = Vec::new();
-    // Every contact the screen asks for by id (its own, a context ticket's requester), read or
-    // not: a number's search, sent again after a failure, brings them or reads them by id, and
-    // does not read again the tickets their own read brought.
+    // The contacts the screen asks for by id (its own, a context ticket's requester) whose own
+    // record is not read yet on this screen: a number's search brings them or reads them by id,
+    // also when it is sent again, alone, after a failure. And the contacts whose tickets are
+    // read (or being read) apart: the search does not read those again.
     let mut by_id: Vec<u64> = Vec::new();
+    let mut tickets_known: Vec<u64> = Vec::new();
     {
         let mut fetched = b.fetched.borrow_mut();
         if let Some(n) = &lookups.number {
@@ -67,11 +69,15 @@ fn send(adapter: Adapter, draw: bool) {
                 .collect()
         });
         for id in lookups.users.iter().chain(requesters.iter()) {
-            if !by_id.contains(id) {
+            let new = fetched.insert(FetchKey::User(*id));
+            if new {
+                todo.push(Fetch::User(*id));
+            }
+            if !fetched.contains(&FetchKey::Record(*id)) && !by_id.contains(id) {
                 by_id.push(*id);
             }
-            if fetched.insert(FetchKey::User(*id)) {
-                todo.push(Fetch::User(*id));
+            if (new || fetched.contains(&FetchKey::TicketsOf(*id))) && !tickets_known.contains(id) {
+                tickets_known.push(*id);
             }
         }
         for id in &lookups.tickets {
@@ -101,9 +107,15 @@ fn send(adapter: Adapter, draw: bool) {
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
-            let (b, region, by_id) = (b.clone(), region.clone(), by_id.clone());
+            let (b, region) = (b.clone(), region.clone());
+            let (by_id, tickets_known) = (by_id.clone(), tickets_known.clone());
             async move {
-                let result = read(adapter, &b, &fetch, &region, &by_id, number_too).await;
+                let asked = Asked {
+                    by_id: &by_id,
+                    tickets_known: &tickets_known,
+                    number_too,
+                };
+                let result = read(adapter, &b, &fetch, &region, asked).await;
                 settle(adapter, &b, fetch, result);
             }
         });
@@ -115,30 +127,51 @@ fn send(adapter: Adapter, draw: bool) {
     });
 }
 
+/// What one pass of reads knows of the contacts the screen asks for by id (see [`send`]).
+struct Asked<'a> {
+    /// Their own record not read yet on this screen: the number's search brings it.
+    by_id: &'a [u64],
+    /// Their tickets read, or being read, apart from the number's search.
+    tickets_known: &'a [u64],
+    /// The pass reads a number too.
+    number_too: bool,
+}
+
 /// Performs one read and puts what it found in the CRM data.
 async fn read(
     adapter: Adapter,
     b: &Rc<Backend>,
     fetch: &Fetch,
     region: &str,
-    by_id: &[u64],
-    number_too: bool,
+    asked: Asked<'_>,
 ) -> Result<(), ZendeskError> {
     match fetch {
         Fetch::Number(n) => {
-            let found =
-                lookup_number_detailed(&b.zendesk, n, region, b.recorded_contacts(n), by_id)
-                    .await?;
+            let found = lookup_number_detailed(
+                &b.zendesk,
+                n,
+                region,
+                b.recorded_contacts(n),
+                asked.by_id,
+                asked.tickets_known,
+            )
+            .await?;
             let mut fetched = b.fetched.borrow_mut();
             for id in &found.tickets_known {
                 fetched.insert(FetchKey::TicketsOf(*id));
             }
+            // Brought by the search, read by id, or found to be gone.
+            for id in asked.by_id {
+                fetched.insert(FetchKey::Record(*id));
+            }
             adapter.crm.update(|crm| merge(crm, found.crm));
             Ok(())
         }
-        Fetch::User(id) if number_too => {
-            // The number's search brings the user (or reads it by id): only the tickets here,
-            // at the same time.
+        Fetch::User(id)
+            if asked.number_too || b.fetched.borrow().contains(&FetchKey::Record(*id)) =>
+        {
+            // The number's search brings the user (or reads it by id), or its record was read
+            // on this screen already: only the tickets here, at the same time.
             if !b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) {
                 return Ok(());
             }
@@ -170,6 +203,7 @@ async fn read(
                 b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
             }
             let user = user?;
+            b.fetched.borrow_mut().insert(FetchKey::Record(*id));
             adapter.crm.update(|crm| {
                 merge(
                     crm,

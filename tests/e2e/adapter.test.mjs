@@ -295,6 +295,12 @@ test('Enter new number writes the dialled number to the ticket only', async () =
   let { s, bruno, open } = await enterNewNumberOnBrunosTicket(app, '+12125550199');
   assert.equal(await app.locator('[data-testid=use-entered-number]').isChecked(), true);
   await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  // The ticket's requester is read once: the typed number's searches (which cannot return
+  // Bruno) do not read him by id again.
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  const reads = (await appRequests()).slice(requestsBefore).filter((r) => r.method === 'GET')
+    .map((r) => r.path.split('?')[0]);
+  assert.equal(reads.filter((p) => p === `/api/v2/users/${bruno.id}.json`).length, 1, `Bruno read once: ${reads}`);
   await callAndHangUp(app);
   assert.equal((await state()).platform_calls.at(-1).customer_number, '+12125550199', 'the typed number is called');
   await eventually(async () => {

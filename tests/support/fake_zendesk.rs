@@ -249,6 +249,15 @@ impl FakeZendesk {
                     json!({"user": {"id": id, "name": name, "phone": phone}}),
                 )
             }
+            (Method::Get, ["users", id]) if id.ends_with(".json") => {
+                match id_of(id).and_then(|id| s.users.iter().find(|(u, _, _)| *u == id)) {
+                    Some((id, name, phone)) => ok(
+                        200,
+                        json!({"user": {"id": id, "name": name, "phone": phone, "created_at": "2024-01-01T00:00:00Z", "role": "end-user"}}),
+                    ),
+                    None => not_found(),
+                }
+            }
             (Method::Get, ["users", id, "tickets", "requested.json"]) => {
                 let id = id.parse::<u64>().unwrap_or(0);
                 let tickets: Vec<Value> = s
