@@ -209,6 +209,19 @@ fn lookup_leaves_tickets_read_apart_and_reads_owed_records_once() {
         "her tickets are not read here"
     );
     assert_eq!(fake.counts(), (1, 0), "the search only");
+    // Ann's record owed: the search brings it; her tickets are left to her own read.
+    fake.reset_counts();
+    let found = search(&[ann], &[]);
+    assert_eq!(
+        found.crm.contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [ann]
+    );
+    assert!(found.tickets_known.is_empty());
+    assert_eq!(
+        fake.counts(),
+        (1, 0),
+        "the search only: no read by id, no tickets"
+    );
     // Bob (known by id, another number) owed: read by id, beside Ann found by the search,
     // whose tickets are read.
     fake.reset_counts();

@@ -45,12 +45,8 @@ fn send(adapter: Adapter, draw: bool) {
     };
     let region = adapter.context.with_untracked(|c| c.region.clone());
     let mut todo = Vec::new();
-    // The contacts the screen asks for by id (its own, a context ticket's requester) whose own
-    // record is not read yet on this screen: a number's search brings them or reads them by id,
-    // also when it is sent again, alone, after a failure. And the contacts whose tickets are
-    // read (or being read) apart: the search does not read those again.
-    let mut by_id: Vec<u64> = Vec::new();
-    let mut tickets_known: Vec<u64> = Vec::new();
+    // The contacts the screen asks for by id (its own, a context ticket's requester).
+    let mut asked: Vec<u64> = Vec::new();
     {
         let mut fetched = b.fetched.borrow_mut();
         if let Some(n) = &lookups.number {
@@ -69,15 +65,16 @@ fn send(adapter: Adapter, draw: bool) {
                 .collect()
         });
         for id in lookups.users.iter().chain(requesters.iter()) {
+            if asked.contains(id) {
+                continue;
+            }
+            asked.push(*id);
             let new = fetched.insert(FetchKey::User(*id));
-            if new {
+            // A record still owed with no number left to search (its search failed, then the
+            // number was edited away): read by id.
+            let owed = lookups.number.is_none() && !fetched.contains(&FetchKey::Record(*id));
+            if new || owed {
                 todo.push(Fetch::User(*id));
-            }
-            if !fetched.contains(&FetchKey::Record(*id)) && !by_id.contains(id) {
-                by_id.push(*id);
-            }
-            if (new || fetched.contains(&FetchKey::TicketsOf(*id))) && !tickets_known.contains(id) {
-                tickets_known.push(*id);
             }
         }
         for id in &lookups.tickets {
@@ -105,17 +102,12 @@ fn send(adapter: Adapter, draw: bool) {
     // tickets are read beside the number's search when the contact is known by id, so the
     // search need not wait to read them after it.
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
+    let plan = Rc::new(plan_records(&b, &todo, &asked, number_too));
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
-            let (b, region) = (b.clone(), region.clone());
-            let (by_id, tickets_known) = (by_id.clone(), tickets_known.clone());
+            let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
             async move {
-                let asked = Asked {
-                    by_id: &by_id,
-                    tickets_known: &tickets_known,
-                    number_too,
-                };
-                let result = read(adapter, &b, &fetch, &region, asked).await;
+                let result = read(adapter, &b, &fetch, &region, &plan).await;
                 settle(adapter, &b, fetch, result);
             }
         });
@@ -127,14 +119,48 @@ fn send(adapter: Adapter, draw: bool) {
     });
 }
 
-/// What one pass of reads knows of the contacts the screen asks for by id (see [`send`]).
-struct Asked<'a> {
-    /// Their own record not read yet on this screen: the number's search brings it.
-    by_id: &'a [u64],
+/// Who reads what of the contacts a dial screen asks for by id, in one pass of reads. A
+/// contact's own record (`FetchKey::Record`) is read once per screen: it is marked when a read
+/// that brings it is sent, and unmarked if that read fails.
+struct Records {
+    /// Their record owed, brought by this pass's number search (or read by id by it).
+    by_search: Vec<u64>,
+    /// Their record owed, read by id by their own read in this pass (no number searched).
+    by_id: Vec<u64>,
     /// Their tickets read, or being read, apart from the number's search.
-    tickets_known: &'a [u64],
-    /// The pass reads a number too.
-    number_too: bool,
+    tickets_read: Vec<u64>,
+}
+
+/// Decides [`Records`] for a pass and marks the records it will bring.
+fn plan_records(b: &Backend, todo: &[Fetch], asked: &[u64], number_too: bool) -> Records {
+    let mut fetched = b.fetched.borrow_mut();
+    let in_pass = |id: &u64| todo.iter().any(|f| matches!(f, Fetch::User(u) if u == id));
+    let owed: Vec<u64> = asked
+        .iter()
+        .copied()
+        .filter(|id| !fetched.contains(&FetchKey::Record(*id)))
+        .collect();
+    let (by_search, by_id) = if number_too {
+        (owed, Vec::new())
+    } else {
+        (
+            Vec::new(),
+            owed.into_iter().filter(|id| in_pass(id)).collect(),
+        )
+    };
+    for id in by_search.iter().chain(by_id.iter()) {
+        fetched.insert(FetchKey::Record(*id));
+    }
+    let tickets_read = asked
+        .iter()
+        .copied()
+        .filter(|id| in_pass(id) || fetched.contains(&FetchKey::TicketsOf(*id)))
+        .collect();
+    Records {
+        by_search,
+        by_id,
+        tickets_read,
+    }
 }
 
 /// Performs one read and puts what it found in the CRM data.
@@ -143,7 +169,7 @@ async fn read(
     b: &Rc<Backend>,
     fetch: &Fetch,
     region: &str,
-    asked: Asked<'_>,
+    plan: &Records,
 ) -> Result<(), ZendeskError> {
     match fetch {
         Fetch::Number(n) => {
@@ -152,24 +178,34 @@ async fn read(
                 n,
                 region,
                 b.recorded_contacts(n),
-                asked.by_id,
-                asked.tickets_known,
+                &plan.by_search,
+                &plan.tickets_read,
             )
-            .await?;
+            .await;
             let mut fetched = b.fetched.borrow_mut();
+            let found = match found {
+                Ok(found) => found,
+                Err(e) => {
+                    // The records it was to bring are owed again.
+                    for id in &plan.by_search {
+                        fetched.remove(&FetchKey::Record(*id));
+                    }
+                    return Err(e);
+                }
+            };
             for id in &found.tickets_known {
                 fetched.insert(FetchKey::TicketsOf(*id));
             }
-            // Brought by the search, read by id, or found to be gone.
-            for id in asked.by_id {
-                fetched.insert(FetchKey::Record(*id));
+            // Every contact it found was read on this screen: one picked later, or named a
+            // ticket's requester, is not read again.
+            for c in &found.crm.contacts {
+                fetched.insert(FetchKey::Record(c.id));
             }
+            drop(fetched);
             adapter.crm.update(|crm| merge(crm, found.crm));
             Ok(())
         }
-        Fetch::User(id)
-            if asked.number_too || b.fetched.borrow().contains(&FetchKey::Record(*id)) =>
-        {
+        Fetch::User(id) if !plan.by_id.contains(id) => {
             // The number's search brings the user (or reads it by id), or its record was read
             // on this screen already: only the tickets here, at the same time.
             if !b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) {
@@ -202,8 +238,10 @@ async fn read(
             if tickets.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
             }
+            if user.is_err() {
+                b.fetched.borrow_mut().remove(&FetchKey::Record(*id));
+            }
             let user = user?;
-            b.fetched.borrow_mut().insert(FetchKey::Record(*id));
             adapter.crm.update(|crm| {
                 merge(
                     crm,
