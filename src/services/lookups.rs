@@ -49,9 +49,16 @@ fn send(adapter: Adapter, draw: bool) {
     let mut asked: Vec<u64> = Vec::new();
     {
         let mut fetched = b.fetched.borrow_mut();
+        // The number's search carries the records still owed: when it is sent in this pass, or
+        // when it failed and will be sent again after its backoff.
+        let mut search_carries = false;
         if let Some(n) = &lookups.number {
-            if fetched.insert(FetchKey::Number(n.clone())) {
+            let key = FetchKey::Number(n.clone());
+            if fetched.insert(key.clone()) {
                 todo.push(Fetch::Number(n.clone()));
+                search_carries = true;
+            } else {
+                search_carries = b.retries.borrow().contains_key(&key);
             }
         }
         // The requester of a context ticket is the designated contact (FLOW-9, FLOW-11):
@@ -70,9 +77,13 @@ fn send(adapter: Adapter, draw: bool) {
             }
             asked.push(*id);
             let new = fetched.insert(FetchKey::User(*id));
-            // A record still owed with no number left to search (its search failed, then the
-            // number was edited away): read by id.
-            let owed = lookups.number.is_none() && !fetched.contains(&FetchKey::Record(*id));
+            // A record still owed that no search will carry (the search that was to bring it
+            // failed, then the number was edited away or to one searched without it): read by
+            // id, unless its own read failed and waits out its backoff (then it is sent again
+            // when the backoff ends, never at once).
+            let owed = !search_carries
+                && !fetched.contains(&FetchKey::Record(*id))
+                && !b.retries.borrow().contains_key(&FetchKey::User(*id));
             if new || owed {
                 todo.push(Fetch::User(*id));
             }

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage } from './support.mjs';
+import { startSandbox, signedInPage, callFromTicketMenu } from './support.mjs';
 
 let env;
 let page;
@@ -201,6 +201,31 @@ test('item 2: click-to-call from a profile waits for the contact\'s tickets', as
   'the open ticket shown', 8000);
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), false);
   await api('DELETE', '/_sandbox/faults');
+});
+
+// A ticket's requester whose read fails, on a dial screen with no number yet ("Enter new
+// number" from the ticket's Call menu): the read is sent again after its backoff, never at
+// once, and the requester is read once Zendesk answers. A mistake made while changing the
+// lookups sent it again as soon as it failed, as fast as Zendesk answered.
+test('a ticket requester\'s failed read waits out its backoff, then is read', async () => {
+  ({ page } = await signedInPage(env, { allow_use_entered_number: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const s = await state();
+  const bruno = userByPhone(s, BRUNO);
+  const [open] = openTicketsOf(s, bruno.id);
+  const reads = async () => (await api('GET', '/_sandbox/requests')).requests
+    .filter((r) => r.source === 'app' && r.path.startsWith(`/api/v2/users/${bruno.id}.json`));
+  await api('POST', '/_sandbox/faults', { path_prefix: `/api/v2/users/${bruno.id}.json`, status: 503 });
+  await api('DELETE', '/_sandbox/requests');
+  await callFromTicketMenu(page, open.id, 'new');
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await eventually(async () => assert.ok((await reads()).length >= 1), 'the requester read');
+  await sleep(2_500);
+  // Backoff 1 s then 2 s (each 0.75-1.25 times): at most three reads in 2.5 s.
+  const failing = await reads();
+  assert.ok(failing.length <= 3, `sent again after its backoff, not at once: ${failing.length} reads in 2.5 s`);
+  await api('DELETE', '/_sandbox/faults');
+  await eventually(async () => assert.ok((await reads()).some((r) => r.status === 200)), 'read once Zendesk answers', 10_000);
 });
 
 const focused = (app) => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
