@@ -9,7 +9,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, ZAF_CDN, retry,
+  startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, retry,
   callFromTicketMenu, callFromProfile,
 } from './support.mjs';
 
@@ -399,7 +399,6 @@ test('click-to-call before the adapter was opened', async () => {
   await page?.close();
   page = await env.browser.newPage({ viewport: { width: 1200, height: 760 } });
   env.page = page;
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   // Only the background location is loaded by the workspace; it preloads the top bar.

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root } from './support.mjs';
 
 let env;
 
@@ -346,7 +346,6 @@ test('a chat transferred to another agent: the ticket assigned to them (UPD-9), 
   const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
   try {
     const bpage = await context.newPage();
-    await bpage.route(ZAF_CDN, (route) => route.abort());
     await bpage.goto(`${env.base}/`);
     await bpage.evaluate(() => window.sandbox.ready);
     await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);

@@ -49,7 +49,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startSandbox, adapterFrame, signInIfAsked, ZAF_CDN, CHROMIUM_ARGS } from './support.mjs';
+import { startSandbox, adapterFrame, signInIfAsked, CHROMIUM_ARGS } from './support.mjs';
 
 
 const AGENTS = ['ada@sandbox.test', 'ben@sandbox.test', 'cleo@sandbox.test'];
@@ -172,7 +172,6 @@ async function openAgent(email, info, { browser = env.browser, noStorage = false
   const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => (env.output += `pageerror (${email}): ${e.message}\n`));
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   const zendeskId = info.agents.find((a) => a.email === email).zendesk_user_id;

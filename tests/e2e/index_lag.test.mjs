@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, signInIfAsked, settings, retry, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, signInIfAsked, settings, retry } from './support.mjs';
 
 let env;
 const LAG_MS = 30_000;
@@ -46,7 +46,6 @@ async function otherAgent(email) {
   const info = await api('GET', '/_sandbox/info');
   const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
   const page = await context.newPage();
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   await page.evaluate((id) => window.sandbox.setAgent(id), info.agents.find((a) => a.email === email).zendesk_user_id);

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, settings, adapterFrame, ZAF_CDN, root } from './support.mjs';
+import { startSandbox, settings, adapterFrame, root } from './support.mjs';
 
 let env;
 const shots = join(root, 'target/screens');
@@ -62,7 +62,6 @@ async function walk(locale) {
   const ada = agents.find((a) => a.email === 'ada@sandbox.test');
   await env.api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
   const page = await env.browser.newPage({ viewport: { width: 1200, height: 760 } });
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   await page.locator('[data-testid=app-icon]').click();

@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndConnect, dialAndHangUp, settings, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndConnect, dialAndHangUp, settings } from './support.mjs';
 
 let env;
 
@@ -163,7 +163,6 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
 /** A Zendesk tab of the browser `context` (tabs of one context share localStorage), signed in. */
 async function openTab(context) {
   const tab = await context.newPage();
-  await tab.route(ZAF_CDN, (route) => route.abort());
   await tab.goto(`${env.base}/`);
   await tab.evaluate(() => window.sandbox.ready);
   await tab.locator('[data-testid=app-icon]').click();

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame, ZAF_CDN } from './support.mjs';
+import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame } from './support.mjs';
 
 let env;
 
@@ -176,7 +176,6 @@ async function agentPage(email) {
   const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => (env.output += `pageerror (${email}): ${e.message}\n`));
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.goto(`${env.base}/`);
   await page.evaluate(() => window.sandbox.ready);
   await page.evaluate((id) => window.sandbox.setAgent(id), agent.zendesk_user_id);

@@ -11,10 +11,9 @@ import { chromium } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox');
-/** Zendesk's CDN is unreachable here; the sandbox serves the npm build of the SDK instead. */
-export const ZAF_CDN = 'https://static.zdassets.com/**';
 /**
- * Zendesk's CDN hosts fail at once (a name not found) rather than waiting for a network this
+ * Zendesk's CDN is unreachable here; the sandbox serves the npm build of the SDK instead. Its
+ * hosts fail at once (a name not found) rather than waiting for a network this
  * machine does not have. This is done by the browser, not by a test-tool route: a route makes the
  * test tool hold every request of the page until the test process lets it go, which added 5-10 ms
  * to each ZAF request the workspace forwarded while the adapter was busy (measured in

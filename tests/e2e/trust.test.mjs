@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startSandbox, signedInPage, adapterFrame, ZAF_CDN, CHROMIUM_ARGS, dialAndHangUp } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, CHROMIUM_ARGS, dialAndHangUp } from './support.mjs';
 
 let env;
 // Pages on made-up public origins (a Zendesk workspace, a foreign page) framing the sandbox's
@@ -46,7 +46,6 @@ const appUrl = (origin) => {
 async function framedBy(parent, named) {
   const page = await wide.newPage();
   page.on('pageerror', (e) => (env.output += `pageerror: ${e.message}\n`));
-  await page.route(ZAF_CDN, (route) => route.abort());
   await page.route(`${parent}/`, (route) =>
     route.fulfill({
       contentType: 'text/html',
@@ -102,7 +101,6 @@ test('a Zendesk workspace that frames the adapter gets the sign-in form', async 
 
 test('an http platform address is refused before any password is asked for or sent', async () => {
   const page = await env.browser.newPage();
-  await page.route(ZAF_CDN, (route) => route.abort());
   const sent = [];
   await page.route('http://cc.example.com/**', (route) => {
     sent.push(route.request().url());

@@ -177,6 +177,11 @@ impl FakeZendesk {
         self.state.borrow().tickets.values().cloned().collect()
     }
 
+    /// An end user as the search and `users/{id}` answer it.
+    fn user_json(id: u64, name: &str, phone: &str) -> Value {
+        json!({"id": id, "name": name, "phone": phone, "created_at": "2024-01-01T00:00:00Z", "role": "end-user"})
+    }
+
     fn ticket_json(t: &FakeTicket) -> Value {
         json!({
             "id": t.id, "status": t.status, "requester_id": t.requester_id,
@@ -228,7 +233,7 @@ impl FakeZendesk {
                 }
                 let users: Vec<Value> = users
                     .iter()
-                    .map(|(id, name, phone)| json!({"id": id, "name": name, "phone": phone, "created_at": "2024-01-01T00:00:00Z", "role": "end-user"}))
+                    .map(|(id, name, phone)| Self::user_json(*id, name, phone))
                     .collect();
                 ok(
                     200,
@@ -251,10 +256,9 @@ impl FakeZendesk {
             }
             (Method::Get, ["users", id]) if id.ends_with(".json") => {
                 match id_of(id).and_then(|id| s.users.iter().find(|(u, _, _)| *u == id)) {
-                    Some((id, name, phone)) => ok(
-                        200,
-                        json!({"user": {"id": id, "name": name, "phone": phone, "created_at": "2024-01-01T00:00:00Z", "role": "end-user"}}),
-                    ),
+                    Some((id, name, phone)) => {
+                        ok(200, json!({"user": Self::user_json(*id, name, phone)}))
+                    }
                     None => not_found(),
                 }
             }
