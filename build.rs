@@ -19,4 +19,9 @@ fn main() {
     if wasm && release {
         println!("cargo::rustc-link-arg-bins=-zstack-size={STACK_BYTES}");
     }
+    // The split (src/session_code.rs, scripts/split.mjs) follows the linker's relocations to
+    // tell which functions only the session's code reaches.
+    if wasm && std::env::var_os("CARGO_FEATURE_SPLIT").is_some() {
+        println!("cargo::rustc-link-arg-bins=--emit-relocs");
+    }
 }

@@ -2,15 +2,7 @@
 
 use crate::{
     services::live::{Adapter, Screen},
-    ui::{
-        chat::{ChatScreen, SessionTabs},
-        dial_screen::DialScreen,
-        in_call::InCall,
-        recent::Recent,
-        sign_in::SignIn,
-        voicemail::VoicemailScreen,
-        word,
-    },
+    ui::{sign_in::SignIn, word},
 };
 use domain::labels::Label;
 use leptos::prelude::*;
@@ -24,7 +16,7 @@ pub fn App() -> impl IntoView {
     let adapter = Adapter::new().provide();
     // In the browser, intents reach Zendesk and the platform from here on.
     #[cfg(target_arch = "wasm32")]
-    crate::services::browser::Browser::install(adapter);
+    crate::services::browser::SignedOut::install(adapter);
     adapter.effects().boot();
     view! { <Screens adapter=adapter/> }
 }
@@ -45,9 +37,14 @@ pub fn Screens(
             let _ = root.set_attribute("lang", &language);
         }
     });
+    // The session's screens and tabs come from its code (`crate::session_code`), loaded before
+    // a session starts; the tabs are drawn again only when a session starts or ends.
+    let in_session = Memo::new(move |_| adapter.screen.with(Screen::in_session));
     view! {
         <main class=style::app data-testid="adapter-root">
-            <SessionTabs/>
+            {move || {
+                in_session.get().then(|| crate::session_code::get().map(|code| (code.tabs)()))
+            }}
             {move || match adapter.screen.get() {
                 Screen::Booting => view! {
                     <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
@@ -62,11 +59,14 @@ pub fn Screens(
                 }
                 .into_any(),
                 Screen::SignIn => view! { <SignIn/> }.into_any(),
-                Screen::Dial => view! { <DialScreen/> }.into_any(),
-                Screen::InCall => view! { <InCall/> }.into_any(),
-                Screen::Recent => view! { <Recent/> }.into_any(),
-                Screen::Voicemail => view! { <VoicemailScreen/> }.into_any(),
-                Screen::Chat(id) => view! { <ChatScreen id=id/> }.into_any(),
+                screen => match crate::session_code::get() {
+                    Some(code) => (code.view)(screen),
+                    // Not reached: a session screen shows only once its code is loaded.
+                    None => view! {
+                        <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
+                    }
+                    .into_any(),
+                },
             }}
         </main>
     }

@@ -8,6 +8,7 @@ pub mod http;
 pub mod origins;
 pub mod platform;
 pub mod services;
+pub mod session_code;
 pub mod ui;
 pub mod zaf;
 pub mod zendesk;

@@ -408,6 +408,9 @@ pub enum Label {
     TransferredBy,
     /// A session waits for the phone data, whose fetch failed and is tried again.
     PhoneDataRetrying,
+    /// A session waits for the adapter's session code (loaded apart), whose fetch failed and is
+    /// tried again.
+    SessionCodeRetrying,
 }
 
 impl Label {
@@ -612,6 +615,7 @@ impl Label {
             ChatsAtLimit,
             TransferredBy,
             PhoneDataRetrying,
+            SessionCodeRetrying,
         ]
     };
 
@@ -816,6 +820,7 @@ impl Label {
             ChatsAtLimit => "You have as many chats as you can take.",
             TransferredBy => "Transferred to you by",
             PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
+            SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
         }
     }
 }
@@ -1139,6 +1144,7 @@ mod tests {
             ChatsAtLimit => 194,
             TransferredBy => 195,
             PhoneDataRetrying => 196,
+            SessionCodeRetrying => 197,
         }
     }
 

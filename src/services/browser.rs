@@ -15,10 +15,51 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Sends `adapter`'s intents to the browser from now on.
+    /// Sends `adapter`'s intents to the browser from now on. In the session's code
+    /// (`crate::session_code`): a signed-in session installs it.
     pub fn install(adapter: Adapter) {
         adapter.set_effects(Rc::new(Browser { adapter }));
     }
+}
+
+/// The intents before a session: what the sign-in screen and the boot ask of the browser. The
+/// others come from screens only a session shows; until its code installs [`Browser`], they
+/// change the state only.
+#[derive(Clone, Copy)]
+pub struct SignedOut {
+    adapter: Adapter,
+}
+
+impl SignedOut {
+    /// Sends `adapter`'s boot and sign-in to the browser.
+    pub fn install(adapter: Adapter) {
+        adapter.set_effects(Rc::new(SignedOut { adapter }));
+    }
+}
+
+impl Effects for SignedOut {
+    fn boot(&self) {
+        boot::boot(self.adapter)
+    }
+    fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
+        session::sign_in(self.adapter, email, password, busy)
+    }
+    fn dial_opened(&self) {}
+    fn refresh(&self) {}
+    fn place(&self, _: DialPlan) {}
+    fn answer(&self) {}
+    fn hold(&self, _: bool) {}
+    fn send_tone(&self, _: char) {}
+    fn pick_caller(&self, _: u64) {}
+    fn hang_up(&self) {}
+    fn read_clipboard(&self) {}
+    fn notify_error(&self, message: &str) {
+        zaf_host::notify_error(message)
+    }
+    fn route_to_ticket(&self, id: u64) {
+        zaf_host::route_to_ticket(id)
+    }
+    fn sign_out(&self) {}
 }
 
 impl Effects for Browser {

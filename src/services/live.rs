@@ -46,6 +46,17 @@ pub enum Screen {
     Chat(u64),
 }
 
+impl Screen {
+    /// Whether only a signed-in session shows this screen (its code is the session's:
+    /// `crate::session_code`).
+    pub fn in_session(&self) -> bool {
+        !matches!(
+            self,
+            Screen::Booting | Screen::Background | Screen::Unavailable(_) | Screen::SignIn
+        )
+    }
+}
+
 /// The agent's history as the Recent screen shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {

@@ -52,8 +52,34 @@ mod session;
 #[cfg(target_arch = "wasm32")]
 mod session_events;
 #[cfg(target_arch = "wasm32")]
+mod session_loader;
+#[cfg(target_arch = "wasm32")]
 mod settings;
 #[cfg(target_arch = "wasm32")]
 mod transfer;
 #[cfg(target_arch = "wasm32")]
 mod zaf_host;
+
+/// How the session's code starts a signed-in session (`crate::session_code`).
+#[cfg(target_arch = "wasm32")]
+pub(crate) type SessionBegin = fn(
+    live::Adapter,
+    std::rc::Rc<host::Backend>,
+    crate::platform::Agent,
+    domain::settings::Settings,
+    domain::dial::OutboundOptions,
+) -> futures::future::LocalBoxFuture<'static, ()>;
+
+/// Starts a signed-in session: every intent goes to the browser from now on, then the session
+/// begins (`session::begin`). In the session's code: reached only through its table.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn session_begin(
+    adapter: live::Adapter,
+    b: std::rc::Rc<host::Backend>,
+    agent: crate::platform::Agent,
+    settings: domain::settings::Settings,
+    options: domain::dial::OutboundOptions,
+) -> futures::future::LocalBoxFuture<'static, ()> {
+    browser::Browser::install(adapter);
+    session::begin(adapter, b, agent, settings, options)
+}

@@ -38,6 +38,7 @@ pub(crate) fn sign_in(adapter: Adapter, email: String, password: String, busy: R
             waited += 50;
         };
         crate::services::phone_data::warm(adapter);
+        crate::services::session_loader::load();
         let agent = b.platform.sign_in(&email, &password).await;
         start_session(adapter, b, agent).await;
         busy.set(false);
@@ -52,6 +53,7 @@ pub(crate) fn resume_session(adapter: Adapter, b: Rc<Backend>) {
     };
     adapter.screen.set(Screen::Booting);
     crate::services::phone_data::warm(adapter);
+    crate::services::session_loader::load();
     leptos::task::spawn_local(async move {
         let agent = b.platform.resume(&stored.token).await;
         if agent.is_err() {
@@ -121,37 +123,10 @@ async fn start_session(
     }
     match result {
         Ok((agent, settings, options)) => {
-            adapter.banner.set(None);
-            keep_resume(b.clone());
-            b.rules.borrow_mut().settings = settings.clone();
-            b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
-            b.platform_agent.set(Some(agent.id));
-            adapter.agent_name.set(Some(agent.name.clone()));
-            crate::services::fields::load_for_session(b.clone());
-            adapter.context.update(|c| {
-                *c = DialContext {
-                    settings,
-                    team: agent.team.clone(),
-                    options,
-                    ..c.clone()
-                }
-            });
-            // Without browser storage, what earlier pages left is on the platform: read it first;
-            // with it, writes handed over at a sign-out come back.
-            link_journal(&b).await;
-            take_back_writes(&b).await;
-            let outbox =
-                Outbox::open_for_tab(b.store.clone(), b.agent_zendesk.id, b.leader.tab_id());
-            for notice in outbox.take_notices() {
-                storage_notice(adapter, notice);
-            }
-            *b.outbox.borrow_mut() = Some(Rc::new(outbox));
-            keep_lease(adapter, b.clone());
-            adopt_orphans(adapter, &b);
-            connect_events(adapter, &b);
-            adapter.open_dial(EntryPoint::Keypad);
-            // Anything left from before a reload is written now.
-            run_outbox(adapter, b.clone());
+            // The session's own code (a file of its own in the release build), fetched beside
+            // these requests, so nearly always here already.
+            let code = crate::services::session_loader::ready(adapter).await;
+            (code.begin)(adapter, b, agent, settings, options).await;
         }
         Err(e) => {
             // Back to the form (after a refused resume) without re-drawing it when it shows
@@ -162,6 +137,49 @@ async fn start_session(
             fail_platform(adapter, &e)
         }
     }
+}
+
+/// The signed-in session: the outbox, the tab lease, the event stream, the dial screen. In the
+/// session's code (`crate::session_code`): reached only through its table.
+pub(crate) fn begin(
+    adapter: Adapter,
+    b: Rc<Backend>,
+    agent: crate::platform::Agent,
+    settings: domain::settings::Settings,
+    options: domain::dial::OutboundOptions,
+) -> futures::future::LocalBoxFuture<'static, ()> {
+    Box::pin(async move {
+        adapter.banner.set(None);
+        keep_resume(b.clone());
+        b.rules.borrow_mut().settings = settings.clone();
+        b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
+        b.platform_agent.set(Some(agent.id));
+        adapter.agent_name.set(Some(agent.name.clone()));
+        crate::services::fields::load_for_session(b.clone());
+        adapter.context.update(|c| {
+            *c = DialContext {
+                settings,
+                team: agent.team.clone(),
+                options,
+                ..c.clone()
+            }
+        });
+        // Without browser storage, what earlier pages left is on the platform: read it first;
+        // with it, writes handed over at a sign-out come back.
+        link_journal(&b).await;
+        take_back_writes(&b).await;
+        let outbox = Outbox::open_for_tab(b.store.clone(), b.agent_zendesk.id, b.leader.tab_id());
+        for notice in outbox.take_notices() {
+            storage_notice(adapter, notice);
+        }
+        *b.outbox.borrow_mut() = Some(Rc::new(outbox));
+        keep_lease(adapter, b.clone());
+        adopt_orphans(adapter, &b);
+        connect_events(adapter, &b);
+        adapter.open_dial(EntryPoint::Keypad);
+        // Anything left from before a reload is written now.
+        run_outbox(adapter, b.clone());
+    })
 }
 
 /// Signs the agent out: the outbox stops once the write under way is done; what it has not

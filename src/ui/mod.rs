@@ -34,3 +34,24 @@ pub fn word(label: Label) -> impl Fn() -> String + Copy + Send + Sync + 'static 
         None => label.english().to_owned(),
     }
 }
+
+/// A session screen (`crate::session_code`'s table): the dial screen, the call, Recent,
+/// Voicemail, a chat; nothing for the others.
+pub fn session_view(screen: crate::services::live::Screen) -> AnyView {
+    use crate::services::live::Screen;
+    match screen {
+        Screen::Dial => view! { <dial_screen::DialScreen/> }.into_any(),
+        Screen::InCall => view! { <in_call::InCall/> }.into_any(),
+        Screen::Recent => view! { <recent::Recent/> }.into_any(),
+        Screen::Voicemail => view! { <voicemail::VoicemailScreen/> }.into_any(),
+        Screen::Chat(id) => view! { <chat::ChatScreen id=id/> }.into_any(),
+        Screen::Booting | Screen::Background | Screen::Unavailable(_) | Screen::SignIn => {
+            ().into_any()
+        }
+    }
+}
+
+/// The row of session tabs (`crate::session_code`'s table).
+pub fn session_tabs() -> AnyView {
+    view! { <chat::SessionTabs/> }.into_any()
+}
