@@ -14,8 +14,8 @@ here=$(dirname "$0")
 root=$(cd "$here/.." && pwd)
 critical_budget=200000
 total_budget=330000
-# The cargo artifact before wasm-bindgen and wasm-opt: it keeps the function names the breakdown by
-# crate needs (trunk build --release leaves it there).
+# The cargo artifact before the split, wasm-bindgen and wasm-opt, with its function names: the
+# breakdown by crate falls back to it when the split modules are missing.
 artifact=target/wasm32-unknown-unknown/release/agent-adapter.wasm
 
 row() { printf '  %-44s %10s %10s%s\n' "$1" "$2" "$3" "${4:-}"; }
@@ -59,18 +59,31 @@ printf '%-46s %10s %10s%s\n' "all files total" "$total_raw" "$total_gz" \
   "  (budget $total_budget bytes: $(verdict "$total_gz" "$total_budget"))"
 
 echo
-if [[ -f $root/$artifact ]]; then
-  # trunk writes dist/ after cargo: an artifact newer than dist/ is of a build not shipped there.
+# The split (scripts/split.mjs) keeps both modules with their function names: the main module
+# (the critical path's wasm) and the session's, each broken down by crate.
+split_dir=target/split/release
+main_named=$(ls "$root/$split_dir"/agent-adapter-*.wasm 2>/dev/null | head -n 1 || true)
+session_named=$root/$split_dir/split_session.wasm
+if [[ -n $main_named && -f $session_named ]]; then
+  # trunk writes dist/ after the split: a split newer than dist/ is of a build not shipped there.
   for f in "$dist"/*.wasm; do
-    if [[ -e $f && $root/$artifact -nt $f ]]; then
-      echo "note: $artifact is newer than $f: the breakdown is of a build dist/ does not hold"
+    if [[ -e $f && $session_named -nt $f ]]; then
+      echo "note: $split_dir is newer than $f: the breakdown is of a build dist/ does not hold"
       break
     fi
   done
+  echo "critical path: the main module"
+  (cd "$root" && node scripts/wasm-crates.mjs "${main_named#"$root"/}") ||
+    echo "(no breakdown by crate: see the message above)"
+  echo
+  echo "after first paint: the session module"
+  (cd "$root" && node scripts/wasm-crates.mjs "$split_dir/split_session.wasm") ||
+    echo "(no breakdown by crate: see the message above)"
+elif [[ -f $root/$artifact ]]; then
+  echo "note: no split modules under $split_dir (trunk build --release makes them): the breakdown is of the whole wasm"
   (cd "$root" && node scripts/wasm-crates.mjs "$artifact") ||
     echo "(no breakdown by crate: see the message above)"
 else
-  echo "wasm code by crate: no cargo artifact at $artifact. Produce it with"
-  echo "  cargo build --release --target wasm32-unknown-unknown -p agent-adapter --locked"
-  echo "(trunk build --release leaves it there too), then run this script again."
+  echo "wasm code by crate: no split modules under $split_dir and no cargo artifact at $artifact."
+  echo "Produce them with trunk build --release, then run this script again."
 fi

@@ -22,7 +22,7 @@
 //      see scripts/package.sh).
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -67,15 +67,21 @@ execFileSync(
   { stdio: 'inherit' },
 );
 const mainWasm = join(work, 'bindgen', `${glue}_bg.wasm`);
+// The split modules keep their function names (scripts/size.sh breaks them down by crate):
+// the optimised session module is written beside its input.
+const chunkOut = join(work, 'session.opt.wasm');
 if (release) {
   // Both at once: two cores, one module each.
-  await Promise.all(
-    [mainWasm, chunk].map((f) => execFile('wasm-opt', ['-Oz', f, '-o', f], { cwd: root })),
-  );
+  await Promise.all([
+    execFile('wasm-opt', ['-Oz', mainWasm, '-o', mainWasm], { cwd: root }),
+    execFile('wasm-opt', ['-Oz', chunk, '-o', chunkOut], { cwd: root }),
+  ]);
+} else {
+  copyFileSync(chunk, chunkOut);
 }
 
 // The session module and the loader, named by their content.
-const chunkBytes = readFileSync(chunk);
+const chunkBytes = readFileSync(chunkOut);
 const chunkName = `session-${short(chunkBytes)}.wasm`;
 writeFileSync(join(dir, chunkName), chunkBytes);
 let loader = readFileSync(join(work, '__wasm_split.js'), 'utf8');

@@ -9,8 +9,9 @@
 //! table is at hand at once.
 //!
 //! The rule that keeps the split: code the sign-in screen runs (`app`, `services::boot`,
-//! `services::session` up to the platform's answer, `ui::sign_in`) never calls a session
-//! function directly, only through the table.
+//! `services::session` up to the platform's answer, `ui::sign_in`, click-to-call's first
+//! checks) never calls a session function directly, only through the table. The phone library
+//! is the session's too: its metadata, fetched apart, is installed through the table.
 
 use crate::services::live::Screen;
 use leptos::prelude::*;
@@ -22,9 +23,17 @@ pub struct SessionCode {
     pub view: fn(Screen) -> AnyView,
     /// Draws the row of session tabs (the phone and each chat).
     pub tabs: fn() -> AnyView,
+    /// Installs the phone library's metadata (fetched apart: `services::phone_data`); false
+    /// when the bytes are not the metadata.
+    pub install_phone: fn(Vec<u8>) -> bool,
+    /// Builds the phone tables of a region ahead of its first number.
+    pub warm_phone: fn(&str),
     /// Starts the signed-in session (see `services::session::begin`).
     #[cfg(target_arch = "wasm32")]
     pub(crate) begin: crate::services::SessionBegin,
+    /// Opens the dial screen of a click-to-call, in a session (`services::dialout`).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) dialout: fn(crate::services::live::Adapter, crate::zaf::VoiceDialout),
 }
 
 /// The table, with its functions: reached only from [`load`] in a split build.
@@ -32,8 +41,12 @@ fn table() -> SessionCode {
     SessionCode {
         view: crate::ui::session_view,
         tabs: crate::ui::session_tabs,
+        install_phone: |bytes| domain::phone::install_metadata(bytes).is_ok(),
+        warm_phone: domain::phone::warm_up,
         #[cfg(target_arch = "wasm32")]
         begin: crate::services::session_begin,
+        #[cfg(target_arch = "wasm32")]
+        dialout: crate::services::session_dialout,
     }
 }
 

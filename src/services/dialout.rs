@@ -28,6 +28,15 @@ pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
         show_popover();
         return;
     }
+    // A session shows: its code is loaded.
+    if let Some(code) = crate::session_code::get() {
+        (code.dialout)(adapter, d);
+    }
+}
+
+/// The dial screen of a click-to-call, in a session. In the session's code
+/// (`crate::session_code`).
+pub(crate) fn open(adapter: Adapter, d: VoiceDialout) {
     // The reads leave in this task; the screen is drawn in the next one, as the messages that
     // carry the reads do not leave before this task ends (one round trip: the agent waits for
     // the reads, not for the drawing).

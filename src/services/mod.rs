@@ -83,3 +83,10 @@ pub(crate) fn session_begin(
     browser::Browser::install(adapter);
     session::begin(adapter, b, agent, settings, options)
 }
+
+/// Opens the dial screen of a click-to-call in a session (`dialout::open`). In the session's
+/// code: reached only through its table.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn session_dialout(adapter: live::Adapter, d: crate::zaf::VoiceDialout) {
+    dialout::open(adapter, d)
+}

@@ -42,7 +42,10 @@ pub(crate) fn load() {
         let mut wait = FIRST_RETRY_MS;
         loop {
             if let Some(bytes) = fetch().await {
-                if domain::phone::install_metadata(bytes).is_ok() {
+                // The phone library is the session's code (`crate::session_code`), fetched
+                // beside these bytes.
+                let code = crate::services::session_loader::loaded().await;
+                if (code.install_phone)(bytes) {
                     INSTALLED.with(|(_, resolve)| {
                         let _ = resolve.call0(&JsValue::NULL);
                     });
@@ -72,7 +75,10 @@ pub(crate) fn warm(adapter: Adapter) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
     leptos::task::spawn_local(async move {
         installed().await;
-        domain::phone::warm_up(&region);
+        // Installed through the session's code: it is loaded.
+        if let Some(code) = crate::session_code::get() {
+            (code.warm_phone)(&region);
+        }
     });
 }
 

@@ -118,14 +118,12 @@ async fn start_session(
     .await;
     // Numbers are read from the first signed-in screen on: the phone metadata must be there
     // (fetched beside these requests, so nearly always already). A refused sign-in shows at once.
-    if result.is_ok() {
-        crate::services::phone_data::ready(adapter).await;
-    }
+    // So must the session's own code (a file of its own in the release build, which installs
+    // the metadata), fetched beside them too.
     match result {
         Ok((agent, settings, options)) => {
-            // The session's own code (a file of its own in the release build), fetched beside
-            // these requests, so nearly always here already.
             let code = crate::services::session_loader::ready(adapter).await;
+            crate::services::phone_data::ready(adapter).await;
             (code.begin)(adapter, b, agent, settings, options).await;
         }
         Err(e) => {

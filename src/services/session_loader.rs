@@ -48,6 +48,18 @@ pub(crate) fn load() {
     });
 }
 
+/// The session's code, once loaded (started if nothing has).
+pub(crate) async fn loaded() -> SessionCode {
+    load();
+    loop {
+        if let Some(code) = session_code::get() {
+            return code;
+        }
+        let loaded = LOADED.with(|(promise, _)| promise.clone());
+        let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+    }
+}
+
 /// The session's code, for a session about to start (fetched while the platform answered, so
 /// nearly always at once): a wait of more than a few seconds (the fetch failed and is tried
 /// again) is said in the banner; the session clears it.

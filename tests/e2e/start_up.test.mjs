@@ -1,7 +1,8 @@
-// The adapter's start-up weight (issue "Start-up weight"), end to end: the phone library's
-// metadata is not part of the first screen. It is fetched when the agent signs in (or the page
-// resumes a session), beside the platform's requests; a failed or slow fetch is tried again, and
-// the session starts once numbers can be read, so nothing the agent types is lost or misread.
+// The adapter's start-up weight (issue "Start-up weight"), end to end: neither the phone
+// library's metadata nor the session's code (the second module of the split wasm) is part of the
+// first screen. Each is fetched when the agent signs in (or the page resumes a session), beside
+// the platform's requests; a failed or slow fetch is tried again, and the session starts once
+// both are there, so nothing the agent types is lost or misread.
 //
 // Needs `dist/` (trunk build --release) and the sandbox binary (cargo build -p sandbox).
 
@@ -21,11 +22,16 @@ after(async () => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const METADATA = '**/phone-metadata.pb';
+// The session's code: the second module of the split wasm (scripts/split.mjs).
+const SESSION_CODE = '**/session-*.wasm';
 
-/** Counts the frame's fetches of the metadata; the first `failures` fail, every one waits `ms`. */
-async function routeMetadata(page, { failures = 0, ms = 0 } = {}) {
+/**
+ * Counts the frame's fetches of the metadata (or of `file`); the first `failures` fail, every one
+ * waits `ms`.
+ */
+async function routeMetadata(page, { failures = 0, ms = 0 } = {}, file = METADATA) {
   const asked = [];
-  await page.route(METADATA, async (route) => {
+  await page.route(file, async (route) => {
     asked.push(Date.now());
     await sleep(ms);
     if (asked.length <= failures) return route.abort('connectionfailed');
@@ -59,6 +65,7 @@ test('the phone metadata is fetched at sign-in, not on the sign-in screen; a fai
 test('a reloaded page resumes with the metadata fetched once, and reads another country\'s numbers', async () => {
   const { page } = await signedInPage(env);
   const asked = await routeMetadata(page, { ms: 150 });
+  const code = await routeMetadata(page, { ms: 150 }, SESSION_CODE);
   await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
   let app;
   // By itself: the sign-in form never shows (the dial screen would not follow).
@@ -74,6 +81,7 @@ test('a reloaded page resumes with the metadata fetched once, and reads another 
   await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
   await app.locator('[data-testid=cancel-button]').click();
   assert.equal(asked.length, 1);
+  assert.equal(code.length, 1, 'the session code was fetched once');
 });
 
 test('a refused sign-in shows at once while the metadata cannot be fetched; the next sign-in gets it', async () => {
@@ -102,6 +110,52 @@ test('a session kept waiting by the metadata says so, and starts once it arrives
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
   await app.locator('[data-testid=sign-in-submit]').click();
   await app.locator('[data-testid=error-banner]', { hasText: 'taking longer than usual' }).waitFor({ timeout: 5_000 });
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
+  assert.equal(asked.length, 4);
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
+});
+
+test('the session code is fetched at sign-in, not on the sign-in screen; a failing, slow fetch is tried again and the first number typed is read', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  const asked = await routeMetadata(page, { failures: 2, ms: 300 }, SESSION_CODE);
+  await sleep(700);
+  assert.equal(asked.length, 0, 'the sign-in screen fetched the session code');
+
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+  assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
+  assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
+
+  // The phone library came with it: the first number, typed at once, is read.
+  await dialAndHangUp(app, '(415) 555-0101');
+  const { calls } = await env.api('GET', '/_sandbox/calls');
+  const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
+  assert.equal(last.customer_number, '+14155550101');
+  assert.equal(asked.length, 3);
+});
+
+test('a refused sign-in shows at once while the session code cannot be fetched', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  const asked = await routeMetadata(page, { failures: 1_000 }, SESSION_CODE);
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('wrong');
+  const sent = Date.now();
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=error-banner]').waitFor({ timeout: 3_000 });
+  assert.ok(Date.now() - sent < 3_000);
+  await retry(async () => assert.ok(asked.length >= 1), 'the fetch started with the sign-in', env);
+});
+
+test('a session kept waiting by its code says so, and starts once it arrives', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  // Three failures: tried again after 0.5, 1 and 2 s, the fourth fetch 3.5 s after the first.
+  const asked = await routeMetadata(page, { failures: 3 }, SESSION_CODE);
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=error-banner]', { hasText: 'Loading the adapter is taking longer than usual' }).waitFor({ timeout: 5_000 });
   await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
   assert.equal(asked.length, 4);
   assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
