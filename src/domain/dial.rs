@@ -957,7 +957,16 @@ impl DialScreen {
             }
             _ => false,
         };
-        let fixed = self.designated.or(context_user);
+        // A contact asked for by id that every read answered without (deleted, or merged into
+        // another user since the agent's page showed it): Zendesk no longer has it, so the
+        // number decides the contact, as from the keypad (the user it was merged into holds its
+        // numbers), never a "looking up" that does not end.
+        let gone = |id: &u64| {
+            crm.contact(*id).is_none()
+                && !pending.users.contains(id)
+                && !e164.as_ref().is_some_and(|n| pending.numbers.contains(n))
+        };
+        let fixed = self.designated.or(context_user).filter(|id| !gone(id));
         // The contact cannot be named yet: its search, or the context ticket naming it, is out.
         let contact_loading = match (fixed, &e164) {
             (Some(_), _) => false,

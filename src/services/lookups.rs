@@ -222,11 +222,11 @@ async fn read(
             if !b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) {
                 return Ok(());
             }
-            match b.zendesk.requested_tickets(*id).await {
+            match gone_is_none(b.zendesk.requested_tickets(*id).await) {
                 Ok(tickets) => {
                     adapter
                         .crm
-                        .update(|crm| replace_tickets_of(crm, *id, tickets));
+                        .update(|crm| replace_tickets_of(crm, *id, tickets.unwrap_or_default()));
                     Ok(())
                 }
                 Err(e) => {
@@ -246,22 +246,31 @@ async fn read(
                 }
             };
             let (user, tickets) = futures::join!(b.zendesk.user(*id), tickets);
+            // A user Zendesk no longer has (deleted, or merged away) answers "not found": read,
+            // and absent from the CRM data (the dial screen then leaves the contact to the
+            // number), never tried again.
+            let user = gone_is_none(user);
+            let tickets = match tickets {
+                Err(ZendeskError::NotFound) => Ok(Some(Vec::new())),
+                other => other,
+            };
             if tickets.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
             }
             if user.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::Record(*id));
             }
-            let user = user?;
-            adapter.crm.update(|crm| {
-                merge(
-                    crm,
-                    domain::crm::CrmState {
-                        contacts: vec![user],
-                        tickets: vec![],
-                    },
-                )
-            });
+            if let Some(user) = user? {
+                adapter.crm.update(|crm| {
+                    merge(
+                        crm,
+                        domain::crm::CrmState {
+                            contacts: vec![user],
+                            tickets: vec![],
+                        },
+                    )
+                });
+            }
             if let Some(tickets) = tickets? {
                 adapter
                     .crm
@@ -286,6 +295,15 @@ async fn read(
             Err(ZendeskError::NotFound) => Ok(()),
             Err(e) => Err(e),
         },
+    }
+}
+
+/// What a read found, `None` when Zendesk answered that it does not exist (404).
+fn gone_is_none<T>(result: Result<T, ZendeskError>) -> Result<Option<T>, ZendeskError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(ZendeskError::NotFound) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

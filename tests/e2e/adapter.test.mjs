@@ -10,7 +10,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, retry,
-  callFromTicketMenu, callFromProfile,
+  callFromTicketMenu, callFromProfile, openUserPage,
 } from './support.mjs';
 
 let env;
@@ -196,6 +196,36 @@ test('a second click-to-call reads again: a ticket solved meanwhile is not offer
   const solved = s.tickets.find((t) => t.id === old.id);
   assert.equal(solved.status, 'solved', 'the solved ticket is not reopened');
   assert.equal(solved.comments.length, oldComments, 'and gets nothing');
+});
+
+// Issue 21, FLOW-2: a click-to-call on a user Zendesk no longer has (deleted, or merged into
+// another user, since the agent's page showed the profile). Every read of them answers 404: the
+// dial screen leaves the contact to the number, as from the keypad (here the user who holds it
+// now), and the call is logged there. It used to say "looking up" for good, Call disabled, and
+// read the deleted user's tickets again and again.
+test('a click-to-call on a user deleted meanwhile is served by the number, and the deleted user is not read again', async () => {
+  const app = await signedIn();
+  const number = '+15550104242';
+  const { user: kept } = await api('POST', '/api/v2/users.json', { user: { name: 'Kept Holder', phone: number, role: 'end-user' } });
+  const { user: gone } = await api('POST', '/api/v2/users.json', { user: { name: 'Gone Duplicate', phone: number, role: 'end-user' } });
+  await openUserPage(page, gone.id);
+  await api('DELETE', `/api/v2/users/${gone.id}.json`);
+  const requestsBefore = (await appRequests()).length;
+  await page.locator('[data-testid=user-phone-0]').click();
+  await valueOf(app, 'contact-id', kept.name);
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  // Its 404s are answers: nothing about the deleted user is asked again.
+  await new Promise((r) => setTimeout(r, 2_500));
+  const reads = (await appRequests()).slice(requestsBefore).filter((r) => r.method === 'GET');
+  const ofGone = reads.filter((r) => r.path.includes(`/users/${gone.id}`));
+  assert.ok(ofGone.length >= 1 && ofGone.length <= 2, `the deleted user read once (record and tickets): ${JSON.stringify(reads.map((r) => r.path))}`);
+  await callAndHangUp(app);
+  await eventually(async () => {
+    const s = await state();
+    const logged = ticketsOf(s, kept.id).flatMap(internal).filter((c) => /^Call (details|finished)\n/.test(c.body ?? ''));
+    assert.equal(logged.length, 2, 'the call is logged on a ticket of the user who holds the number');
+    assert.equal(ticketsOf(s, gone.id).length, 0, 'nothing for the deleted user');
+  }, 'the call on the kept user');
 });
 
 // Issue 21, UPD-3: the ticket the dial screen picked is solved by someone else after it was read

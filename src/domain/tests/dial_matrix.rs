@@ -361,15 +361,65 @@ fn context_user_still_loading_is_not_refused() {
         },
         ctx(s, None),
     );
-    let v = d.view(&CrmState::default(), &cat);
+    let reading = Pending {
+        users: vec![2],
+        ..Pending::default()
+    };
+    let v = d.view_with(&CrmState::default(), &reading, &cat);
     assert!(!v.call_enabled);
     assert_eq!(v.blocker, Some(DialError::ContactLoading));
     assert!(!v.blocker.as_ref().unwrap().is_banner());
     assert!(
-        d.call(&CrmState::default(), &cat).is_err(),
+        d.call_with(&CrmState::default(), &reading, &cat).is_err(),
         "no call before the contact is known"
     );
     assert!(d.view(&crm(2, 2), &cat).call_enabled, "then as usual");
+}
+
+// FLOW-2, MATRIX-3: a click-to-call on a contact Zendesk no longer has (deleted, or merged into
+// another user since the agent's page showed it): once every read answered without it, the
+// number decides the contact as from the keypad (here Ann, who holds the number, and her open
+// ticket), where the screen used to say "looking up" for good. While its number's search or its
+// own read is out, it is still looked up.
+#[test]
+fn context_user_gone_leaves_the_contact_to_the_number() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("default");
+    let d = DialScreen::open(
+        EntryPoint::Contact {
+            number: "(415) 555-0100".into(),
+            user_id: 7,
+        },
+        ctx(s, None),
+    );
+    let found = crm(1, 1);
+    for reading in [
+        Pending {
+            users: vec![7],
+            ..Pending::default()
+        },
+        Pending {
+            numbers: vec![A.into()],
+            ..Pending::default()
+        },
+    ] {
+        let v = d.view_with(&found, &reading, &cat);
+        assert_eq!(v.blocker, Some(DialError::ContactLoading), "{reading:?}");
+    }
+    let v = d.view(&found, &cat);
+    assert!(v.call_enabled, "{:?}", v.blocker);
+    assert_eq!(v.contact.selected, Some(ContactChoice::Existing(1)));
+    let plan = d.call(&found, &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+    assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
+    // Nobody holds the number either: a new contact, as from the keypad.
+    let nobody = CrmState::default();
+    let plan = d.call(&nobody, &cat).unwrap();
+    assert!(
+        matches!(plan.contact, ContactPlan::New { .. }),
+        "{:?}",
+        plan.contact
+    );
 }
 
 // MATRIX-3, FLOW-4, FLOW-5, OQ-16, OQ-15: the ticket Call menu fills number, contact and the

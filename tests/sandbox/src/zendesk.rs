@@ -19,7 +19,9 @@
 //! Choices where Zendesk's behaviour is not pinned down (`reference/zendesk.md` marks them
 //! UNCONFIRMED): bulk jobs (`update_many`) are `queued` for [`crate::state::Timing::job_delay_ms`],
 //! `working` as long again, then applied and `completed` (0: applied at once, `completed` at
-//! the first poll); merges complete at once; `phone:` search
+//! the first poll); merges complete at once; a deleted user (`DELETE users/{id}`) answers 404
+//! to every read by id, their requested tickets included, and no search finds them (Zendesk
+//! may instead answer a soft-deleted user with `active: false`); `phone:` search
 //! compares digits only (`phone:15550100` exact, `phone:*5550100` suffix; a value with a `+`
 //! finds no one, see [`phone_matches`]); a ticket is created
 //! only with a comment or a voice comment ("Description: cannot be blank" otherwise); unknown
@@ -491,6 +493,16 @@ fn route(w: &mut World, base: &str, req: &ApiRequest) -> ApiResponse {
         }
         ("GET", ["users", u]) => match id(u).and_then(|i| w.users.get(&i)) {
             Some(u) => one(w, base, &q, "user", u.to_json(base)),
+            None => not_found(),
+        },
+        // A user deleted (or merged away): gone from reads and searches from now on (404);
+        // their tickets stay. The answer is the user as it was, no longer active.
+        ("DELETE", ["users", u]) => match id(u).and_then(|i| w.users.remove(&i)) {
+            Some(u) => {
+                let mut user = u.to_json(base);
+                user["active"] = json!(false);
+                one(w, base, &q, "user", user)
+            }
             None => not_found(),
         },
         ("PUT", ["users", u]) => match id(u) {
