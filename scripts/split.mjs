@@ -26,6 +26,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 const execFile = promisify(execFileCb);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,13 +57,26 @@ const glue = html.match(/import init, \* as bindings from '\.\/([^']+)\.js';/)?.
 if (!glue) fail(`${indexFile}: trunk's start-up script not found`);
 if (!existsSync(artifact)) fail(`${artifact}: no cargo artifact`);
 
+// The tools at the versions Trunk.toml names (trunk's own checks do not cover these calls):
+// npm's binaryen first (scripts/env.sh), never an older wasm-opt that breaks the build.
+const pinned = (key) => readFileSync(join(root, 'Trunk.toml'), 'utf8').match(new RegExp(`^${key} = "([^"]+)"`, 'm'))?.[1];
+const tool = (name, key, shown) => {
+  const local = join(root, 'node_modules', '.bin', name);
+  const bin = existsSync(local) ? local : name;
+  const version = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+  if (!version.includes(shown(pinned(key)))) fail(`${bin} is "${version.trim()}", Trunk.toml names ${pinned(key)} (scripts/setup.sh installs it)`);
+  return bin;
+};
+const wasmBindgen = tool('wasm-bindgen', 'wasm_bindgen', (v) => v);
+const wasmOpt = tool('wasm-opt', 'wasm_opt', (v) => v.replace('version_', 'version '));
+
 rmSync(work, { recursive: true, force: true });
 mkdirSync(join(work, 'bindgen'), { recursive: true });
 execFileSync('wasm-split-cli', [artifact, work, '--target', 'web', '--out-name', glue], { stdio: 'inherit' });
 const chunk = join(work, 'split_session.wasm');
 if (!existsSync(chunk)) fail('no split_session.wasm: is the `split` feature on (index.html) and the split point in src/session_code.rs?');
 execFileSync(
-  'wasm-bindgen',
+  wasmBindgen,
   ['--target=web', `--out-dir=${join(work, 'bindgen')}`, `--out-name=${glue}`, '--no-typescript', '--keep-lld-exports', join(work, `${glue}.wasm`)],
   { stdio: 'inherit' },
 );
@@ -73,8 +87,8 @@ const chunkOut = join(work, 'session.opt.wasm');
 if (release) {
   // Both at once: two cores, one module each.
   await Promise.all([
-    execFile('wasm-opt', ['-Oz', mainWasm, '-o', mainWasm], { cwd: root }),
-    execFile('wasm-opt', ['-Oz', chunk, '-o', chunkOut], { cwd: root }),
+    execFile(wasmOpt, ['-Oz', mainWasm, '-o', mainWasm], { cwd: root }),
+    execFile(wasmOpt, ['-Oz', chunk, '-o', chunkOut], { cwd: root }),
   ]);
 } else {
   copyFileSync(chunk, chunkOut);
@@ -92,12 +106,12 @@ loader = replaceOnce(
         .then((r) => { if (!r.ok) throw new Error("session code: HTTP " + r.status); return r.arrayBuffer(); });`,
   '__wasm_split.js',
 );
-loader = replaceOnce(
-  loader,
-  'return async (imports) => (WebAssembly.instantiateStreaming(src, imports));',
-  'return async (imports) => WebAssembly.instantiate(await src, imports);',
-  '__wasm_split.js',
-);
+// A debug build wraps the instantiation in a check of its own (`debugWrap`): kept.
+const streaming = /return async \(imports\) => (debugWrap)?\(WebAssembly\.instantiateStreaming\(src, imports\)\);/g;
+if ((loader.match(streaming) ?? []).length !== 1) {
+  fail("__wasm_split.js: expected one instantiateStreaming(src, imports); the tool's output changed, update scripts/split.mjs");
+}
+loader = loader.replace(streaming, (_, wrap) => `return async (imports) => ${wrap ?? ''}(WebAssembly.instantiate(await src, imports));`);
 const loaderName = `split-${short(Buffer.from(loader))}.js`;
 writeFileSync(join(dir, loaderName), loader);
 
@@ -122,7 +136,7 @@ html = replaceOnce(
   indexFile,
 );
 writeFileSync(indexFile, html);
-const gz = (bytes) => execFileSync('gzip', ['-9', '-c'], { input: bytes }).length;
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 console.log(
   `split: ${glue}_bg.wasm ${wasmBytes.length} bytes (${gz(wasmBytes)} gzip), ${chunkName} ${chunkBytes.length} bytes (${gz(chunkBytes)} gzip)`,
 );

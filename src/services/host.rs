@@ -170,6 +170,56 @@ pub(crate) async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Something the page fetches once and keeps (the phone metadata, the session's code): fetched
+/// when first asked for, a failed attempt tried again after 0.5 s, doubling to 30 s, until one
+/// succeeds; waited for as a promise, not a timer (a hidden frame's timers are slowed down, and
+/// a resume may happen in one).
+pub(crate) struct Fetched {
+    started: std::cell::Cell<bool>,
+    done: js_sys::Promise,
+    resolve: js_sys::Function,
+}
+
+impl Fetched {
+    /// The first wait before a failed attempt is tried again, doubled up to [`Self::MAX_RETRY_MS`].
+    const FIRST_RETRY_MS: i32 = 500;
+    const MAX_RETRY_MS: i32 = 30_000;
+
+    pub(crate) fn new() -> Self {
+        let mut resolve = None;
+        let done = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
+        Fetched {
+            started: std::cell::Cell::new(false),
+            done,
+            resolve: resolve.expect("a promise's executor runs at once"),
+        }
+    }
+
+    /// Starts the attempts (`attempt` answers whether one succeeded), once per page.
+    pub(crate) fn start<F: std::future::Future<Output = bool> + 'static>(
+        &self,
+        mut attempt: impl FnMut() -> F + 'static,
+    ) {
+        if self.started.replace(true) {
+            return;
+        }
+        let resolve = self.resolve.clone();
+        leptos::task::spawn_local(async move {
+            let mut wait = Self::FIRST_RETRY_MS;
+            while !attempt().await {
+                sleep(wait).await;
+                wait = (wait * 2).min(Self::MAX_RETRY_MS);
+            }
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+    }
+
+    /// Resolves once an attempt succeeded.
+    pub(crate) fn done(&self) -> wasm_bindgen_futures::JsFuture {
+        wasm_bindgen_futures::JsFuture::from(self.done.clone())
+    }
+}
+
 /// Runs `f` in a task of its own, once this one has ended.
 ///
 /// A message a frame posts to another process (every ZAF request and invoke) leaves only

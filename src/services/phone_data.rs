@@ -4,57 +4,37 @@
 //! neither downloads nor holds it. Numbers are read only in a session, and a session starts only
 //! once the metadata is installed ([`ready`]).
 
-use crate::services::{host::sleep, live::Adapter};
+use crate::services::{host::Fetched, live::Adapter};
 use domain::labels::Label;
 use leptos::prelude::WithUntracked;
-use std::cell::Cell;
-use wasm_bindgen::JsValue;
 
 /// The metadata beside index.html (trunk copies it there: scripts/phone-metadata.mjs).
 const URL: &str = "phone-metadata.pb";
-
-/// The first wait before a failed fetch is tried again, doubled up to [`MAX_RETRY_MS`].
-const FIRST_RETRY_MS: i32 = 500;
-const MAX_RETRY_MS: i32 = 30_000;
 
 /// How long a session waits for the metadata before the agent is told why.
 const NOTICE_AFTER_MS: i32 = 3_000;
 
 thread_local! {
-    static STARTED: Cell<bool> = const { Cell::new(false) };
-    /// Resolved once the metadata is installed: what [`ready`] waits on (a promise, not a
-    /// timer: a hidden frame's timers are slowed down, and a resume may happen in one).
-    static INSTALLED: (js_sys::Promise, js_sys::Function) = {
-        let mut resolve = None;
-        let promise = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
-        (promise, resolve.expect("a promise's executor runs at once"))
-    };
+    static METADATA: Fetched = Fetched::new();
 }
 
 /// Fetches and installs the metadata, once per page; a failed fetch (the network, an error
 /// status, bytes that are not the metadata) is tried again after 0.5 s, doubling to 30 s, until
 /// it succeeds.
 pub(crate) fn load() {
-    if domain::phone::metadata_ready() || STARTED.with(|s| s.replace(true)) {
+    if domain::phone::metadata_ready() {
         return;
     }
-    leptos::task::spawn_local(async {
-        let mut wait = FIRST_RETRY_MS;
-        loop {
-            if let Some(bytes) = fetch().await {
-                // The phone library is the session's code (`crate::session_code`), fetched
-                // beside these bytes.
-                let code = crate::services::session_loader::loaded().await;
-                if (code.install_phone)(bytes) {
-                    INSTALLED.with(|(_, resolve)| {
-                        let _ = resolve.call0(&JsValue::NULL);
-                    });
-                    return;
-                }
-            }
-            sleep(wait).await;
-            wait = (wait * 2).min(MAX_RETRY_MS);
-        }
+    METADATA.with(|m| {
+        m.start(|| async {
+            let Some(bytes) = fetch().await else {
+                return false;
+            };
+            // The phone library is the session's code (`crate::session_code`), fetched beside
+            // these bytes.
+            let code = crate::services::session_loader::loaded().await;
+            (code.install_phone)(bytes)
+        })
     });
 }
 
@@ -102,8 +82,7 @@ pub(crate) async fn installed() {
     if domain::phone::metadata_ready() {
         return;
     }
-    let installed = INSTALLED.with(|(promise, _)| promise.clone());
-    let _ = wasm_bindgen_futures::JsFuture::from(installed).await;
+    let _ = METADATA.with(Fetched::done).await;
 }
 
 /// [`installed`], for a session about to start (the metadata arrives while the platform answers

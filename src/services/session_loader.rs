@@ -3,49 +3,24 @@
 //! doubling to 30 s) until it succeeds: a session starts only once its code is there.
 
 use crate::{
-    services::{host::sleep, live::Adapter},
+    services::{host::Fetched, live::Adapter},
     session_code::{self, SessionCode},
 };
 use domain::labels::Label;
-use std::cell::Cell;
-use wasm_bindgen::JsValue;
-
-/// The first wait before a failed fetch is tried again, doubled up to [`MAX_RETRY_MS`].
-const FIRST_RETRY_MS: i32 = 500;
-const MAX_RETRY_MS: i32 = 30_000;
 
 /// How long a session waits for its code before the agent is told why.
 const NOTICE_AFTER_MS: u64 = 3_000;
 
 thread_local! {
-    static STARTED: Cell<bool> = const { Cell::new(false) };
-    /// Resolved once the code is loaded: what [`ready`] waits on (a promise, not a timer: a
-    /// hidden frame's timers are slowed down, and a resume may happen in one).
-    static LOADED: (js_sys::Promise, js_sys::Function) = {
-        let mut resolve = None;
-        let promise = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
-        (promise, resolve.expect("a promise's executor runs at once"))
-    };
+    static CODE: Fetched = Fetched::new();
 }
 
 /// Starts fetching the session's code, once per page; nothing when it is loaded.
 pub(crate) fn load() {
-    if session_code::get().is_some() || STARTED.with(|s| s.replace(true)) {
+    if session_code::get().is_some() {
         return;
     }
-    leptos::task::spawn_local(async {
-        let mut wait = FIRST_RETRY_MS;
-        loop {
-            if session_code::load().await.is_ok() {
-                LOADED.with(|(_, resolve)| {
-                    let _ = resolve.call0(&JsValue::NULL);
-                });
-                return;
-            }
-            sleep(wait).await;
-            wait = (wait * 2).min(MAX_RETRY_MS);
-        }
-    });
+    CODE.with(|c| c.start(|| async { session_code::load().await.is_ok() }));
 }
 
 /// The session's code, once loaded (started if nothing has).
@@ -55,8 +30,7 @@ pub(crate) async fn loaded() -> SessionCode {
         if let Some(code) = session_code::get() {
             return code;
         }
-        let loaded = LOADED.with(|(promise, _)| promise.clone());
-        let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+        let _ = CODE.with(Fetched::done).await;
     }
 }
 
@@ -77,8 +51,7 @@ pub(crate) async fn ready(adapter: Adapter) -> SessionCode {
         std::time::Duration::from_millis(NOTICE_AFTER_MS),
     );
     loop {
-        let loaded = LOADED.with(|(promise, _)| promise.clone());
-        let _ = wasm_bindgen_futures::JsFuture::from(loaded).await;
+        let _ = CODE.with(Fetched::done).await;
         if let Some(code) = session_code::get() {
             if let Ok(handle) = notice {
                 handle.clear();

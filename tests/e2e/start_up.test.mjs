@@ -40,27 +40,40 @@ async function routeMetadata(page, { failures = 0, ms = 0 } = {}, file = METADAT
   return asked;
 }
 
-test('the phone metadata is fetched at sign-in, not on the sign-in screen; a failing, slow fetch is tried again and the first number typed is read', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  const asked = await routeMetadata(page, { failures: 2, ms: 300 });
-  await sleep(700);
-  assert.equal(asked.length, 0, 'the sign-in screen fetched the phone metadata');
+// What the first screen does not carry, each fetched at sign-in: the banner text of a long wait,
+// and a number to dial right after (a call each, so each test's call is its own).
+const FETCHED_APART = [
+  { what: 'the phone metadata', file: METADATA, waiting: 'Loading the phone number data is taking longer than usual', number: '0100' },
+  { what: 'the session code', file: SESSION_CODE, waiting: 'Loading the adapter is taking longer than usual', number: '0101' },
+];
 
+async function signIn(app, password = 'sandbox') {
   await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-password]').fill(password);
   await app.locator('[data-testid=sign-in-submit]').click();
-  // Two failures (0.5 s, then 1 s before the next try) and 300 ms each: the session waits.
-  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
-  assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
-  assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
+}
 
-  // The first number, typed the moment the dial screen shows, in the agent's national format.
-  await dialAndHangUp(app, '(415) 555-0100');
-  const { calls } = await env.api('GET', '/_sandbox/calls');
-  const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
-  assert.equal(last.customer_number, '+14155550100');
-  assert.equal(asked.length, 3);
-});
+for (const { what, file, number } of FETCHED_APART) {
+  test(`${what} is fetched at sign-in, not on the sign-in screen; a failing, slow fetch is tried again and the first number typed is read`, async () => {
+    const { page, app } = await signedInPage(env, {}, { signIn: false });
+    const asked = await routeMetadata(page, { failures: 2, ms: 300 }, file);
+    await sleep(700);
+    assert.equal(asked.length, 0, `the sign-in screen fetched ${what}`);
+
+    await signIn(app);
+    // Two failures (0.5 s, then 1 s before the next try) and 300 ms each: the session waits.
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+    assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
+    assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
+
+    // The first number, typed the moment the dial screen shows, in the agent's national format.
+    await dialAndHangUp(app, `(415) 555-${number}`);
+    const { calls } = await env.api('GET', '/_sandbox/calls');
+    const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
+    assert.equal(last.customer_number, `+1415555${number}`);
+    assert.equal(asked.length, 3);
+  });
+}
 
 test('a reloaded page resumes with the metadata fetched once, and reads another country\'s numbers', async () => {
   const { page } = await signedInPage(env);
@@ -84,79 +97,30 @@ test('a reloaded page resumes with the metadata fetched once, and reads another 
   assert.equal(code.length, 1, 'the session code was fetched once');
 });
 
-test('a refused sign-in shows at once while the metadata cannot be fetched; the next sign-in gets it', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  const asked = await routeMetadata(page, { failures: 1_000 });
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('wrong');
-  const sent = Date.now();
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=error-banner]').waitFor({ timeout: 3_000 });
-  assert.ok(Date.now() - sent < 3_000);
-  await retry(async () => assert.ok(asked.length >= 1), 'the fetch started with the sign-in', env);
+for (const { what, file, waiting } of FETCHED_APART) {
+  test(`a refused sign-in shows at once while ${what} cannot be fetched; the next sign-in gets it`, async () => {
+    const { page, app } = await signedInPage(env, {}, { signIn: false });
+    const asked = await routeMetadata(page, { failures: 1_000 }, file);
+    const sent = Date.now();
+    await signIn(app, 'wrong');
+    await app.locator('[data-testid=error-banner]').waitFor({ timeout: 3_000 });
+    assert.ok(Date.now() - sent < 3_000);
+    await retry(async () => assert.ok(asked.length >= 1), 'the fetch started with the sign-in', env);
 
-  // The fetch works again: the retry brings it, and the right password signs in.
-  await page.unroute(METADATA);
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
-});
+    // The fetch works again: the retry brings it, and the right password signs in.
+    await page.unroute(file);
+    await signIn(app);
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+  });
 
-test('a session kept waiting by the metadata says so, and starts once it arrives', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  // Three failures: tried again after 0.5, 1 and 2 s, the fourth fetch 3.5 s after the first.
-  const asked = await routeMetadata(page, { failures: 3 });
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=error-banner]', { hasText: 'taking longer than usual' }).waitFor({ timeout: 5_000 });
-  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
-  assert.equal(asked.length, 4);
-  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
-});
-
-test('the session code is fetched at sign-in, not on the sign-in screen; a failing, slow fetch is tried again and the first number typed is read', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  const asked = await routeMetadata(page, { failures: 2, ms: 300 }, SESSION_CODE);
-  await sleep(700);
-  assert.equal(asked.length, 0, 'the sign-in screen fetched the session code');
-
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
-  assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
-  assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
-
-  // The phone library came with it: the first number, typed at once, is read.
-  await dialAndHangUp(app, '(415) 555-0101');
-  const { calls } = await env.api('GET', '/_sandbox/calls');
-  const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
-  assert.equal(last.customer_number, '+14155550101');
-  assert.equal(asked.length, 3);
-});
-
-test('a refused sign-in shows at once while the session code cannot be fetched', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  const asked = await routeMetadata(page, { failures: 1_000 }, SESSION_CODE);
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('wrong');
-  const sent = Date.now();
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=error-banner]').waitFor({ timeout: 3_000 });
-  assert.ok(Date.now() - sent < 3_000);
-  await retry(async () => assert.ok(asked.length >= 1), 'the fetch started with the sign-in', env);
-});
-
-test('a session kept waiting by its code says so, and starts once it arrives', async () => {
-  const { page, app } = await signedInPage(env, {}, { signIn: false });
-  // Three failures: tried again after 0.5, 1 and 2 s, the fourth fetch 3.5 s after the first.
-  const asked = await routeMetadata(page, { failures: 3 }, SESSION_CODE);
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=error-banner]', { hasText: 'Loading the adapter is taking longer than usual' }).waitFor({ timeout: 5_000 });
-  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
-  assert.equal(asked.length, 4);
-  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
-});
+  test(`a session kept waiting by ${what} says so, and starts once it arrives`, async () => {
+    const { page, app } = await signedInPage(env, {}, { signIn: false });
+    // Three failures: tried again after 0.5, 1 and 2 s, the fourth fetch 3.5 s after the first.
+    const asked = await routeMetadata(page, { failures: 3 }, file);
+    await signIn(app);
+    await app.locator('[data-testid=error-banner]', { hasText: waiting }).waitFor({ timeout: 5_000 });
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
+    assert.equal(asked.length, 4);
+    assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
+  });
+}
