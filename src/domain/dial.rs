@@ -482,6 +482,9 @@ pub struct DialView {
     pub use_entered_number: Option<bool>,
     /// UI-9.
     pub contact: ContactControl,
+    /// The contact asked for (a click-to-call's user) is no longer in Zendesk, deleted or
+    /// merged away: the number decided the contact instead. Said under the contact.
+    pub contact_notice: Option<String>,
     /// UI-10.
     pub ticket: TicketControl,
     /// UI-2 selection.
@@ -538,6 +541,8 @@ struct Resolved {
     contact_plan: Option<ContactPlan>,
     ticket: TicketControl,
     blocker: Option<DialError>,
+    /// The contact asked for by id that Zendesk no longer has (the number decided instead).
+    gone_contact: Option<u64>,
 }
 
 /// TEAM-4: a Ticket ID as typed: digits `[1-9][0-9]{0,18}`, optionally after one `#` (as
@@ -823,6 +828,9 @@ impl DialScreen {
             stored_numbers: r.stored_numbers,
             use_entered_number: r.use_entered_number,
             contact: r.contact,
+            contact_notice: r
+                .gone_contact
+                .map(|id| format!("{}: #{id}", cat.get(Label::ContactGone))),
             ticket: r.ticket,
             outbound_number: self.outbound_number.clone(),
             language: self.language.clone(),
@@ -966,7 +974,9 @@ impl DialScreen {
                 && !pending.users.contains(id)
                 && !e164.as_ref().is_some_and(|n| pending.numbers.contains(n))
         };
-        let fixed = self.designated.or(context_user).filter(|id| !gone(id));
+        let asked = self.designated.or(context_user);
+        let gone_contact = asked.filter(|id| gone(id));
+        let fixed = asked.filter(|id| !gone(id));
         // The contact cannot be named yet: its search, or the context ticket naming it, is out.
         let contact_loading = match (fixed, &e164) {
             (Some(_), _) => false,
@@ -1224,6 +1234,7 @@ impl DialScreen {
             contact_plan,
             ticket,
             blocker,
+            gone_contact,
         }
     }
 
@@ -1254,6 +1265,7 @@ impl DialScreen {
             contact_plan: None,
             ticket: entry_control(None),
             blocker: Some(err),
+            gone_contact: None,
         };
         match self.entry {
             EntryPoint::Contact { .. } => return refuse(DialError::TeamClickToCall, self),
@@ -1324,6 +1336,7 @@ impl DialScreen {
             }),
             ticket: entry_control(Some(TicketChoice::Existing(id))),
             blocker: None,
+            gone_contact: None,
         }
     }
 }

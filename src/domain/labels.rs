@@ -411,6 +411,8 @@ pub enum Label {
     /// A session waits for the adapter's session code (loaded apart), whose fetch failed and is
     /// tried again.
     SessionCodeRetrying,
+    /// The contact a click-to-call asked for is no longer in Zendesk; the number decided.
+    ContactGone,
 }
 
 impl Label {
@@ -616,6 +618,7 @@ impl Label {
             TransferredBy,
             PhoneDataRetrying,
             SessionCodeRetrying,
+            ContactGone,
         ]
     };
 
@@ -821,6 +824,7 @@ impl Label {
             TransferredBy => "Transferred to you by",
             PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
+            ContactGone => "No longer in Zendesk (deleted or merged), so the contact was found by the number. Contact clicked",
         }
     }
 }
@@ -1145,6 +1149,7 @@ mod tests {
             TransferredBy => 195,
             PhoneDataRetrying => 196,
             SessionCodeRetrying => 197,
+            ContactGone => 198,
         }
     }
 

@@ -121,6 +121,11 @@ fn ContactField(
                 }
                 .into_any(),
             }}
+            // The contact clicked is gone from Zendesk: why another one shows.
+            {move || {
+                view.with(|v| v.as_ref().and_then(|v| v.contact_notice.clone()))
+                    .map(|n| view! { <p class=style::note role="status" data-testid="contact-notice">{n}</p> })
+            }}
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use domain::crm::{Contact, CrmState, Ticket, TicketStatus};
 use domain::dial::*;
-use domain::labels::Catalogue;
+use domain::labels::{Catalogue, Label};
 use domain::phone::Key;
 use domain::settings::{Settings, Team, TicketIdEntry};
 
@@ -409,6 +409,23 @@ fn context_user_gone_leaves_the_contact_to_the_number() {
     let v = d.view(&found, &cat);
     assert!(v.call_enabled, "{:?}", v.blocker);
     assert_eq!(v.contact.selected, Some(ContactChoice::Existing(1)));
+    // The agent is told why another contact shows.
+    let notice = v
+        .contact_notice
+        .expect("the contact clicked is said to be gone");
+    assert!(
+        notice.starts_with(cat.get(Label::ContactGone)) && notice.ends_with(": #7"),
+        "{notice}"
+    );
+    let v = d.view_with(
+        &found,
+        &Pending {
+            users: vec![7],
+            ..Pending::default()
+        },
+        &cat,
+    );
+    assert_eq!(v.contact_notice, None, "not while it is read");
     let plan = d.call(&found, &cat).unwrap();
     assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
     assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
