@@ -87,7 +87,8 @@ install_crate wasm-bindgen-cli wasm-bindgen "$wasm_bindgen_version"
 install_crate stylance-cli stylance "$stylance_version"
 # The wasm splitter of the release build (scripts/split.mjs). It has no --version: ask cargo.
 split_version=0.2.4
-if ! cargo install --list | grep -q "^wasm_split_cli_support v$split_version:"; then
+installed=$(cargo install --list)
+if [[ $installed != *"wasm_split_cli_support v$split_version:"* ]]; then
   say "installing wasm_split_cli_support $split_version (wasm-split-cli; about a minute, once)"
   cargo install wasm_split_cli_support --version "$split_version" --features build-binary --locked --quiet
 fi
