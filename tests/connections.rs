@@ -243,6 +243,12 @@ fn lookup_leaves_tickets_read_apart_and_reads_owed_records_once() {
     let found = search(&[], &[bob]);
     assert!(found.crm.contacts.iter().all(|c| c.id != bob));
     assert_eq!(fake.counts(), (2, 0), "the search and Ann's tickets");
+    assert!(found.crm.gone.is_empty());
+    // A user owed that Zendesk no longer has (404): said gone, not an error.
+    let deleted = 999_999;
+    let found = search(&[deleted], &[deleted]);
+    assert_eq!(found.crm.gone, [deleted]);
+    assert!(found.crm.contacts.iter().all(|c| c.id != deleted));
 }
 
 // The request budget of one outbound call: known contact, new ticket, recording on.

@@ -842,6 +842,7 @@ async fn inbound_call_asks_who_is_calling() {
             contact(12, "Bea Newer", NUMBER, 2_000),
         ],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let app = keypad_dial(context(Settings::default(), None), crm);
     settle().await;

@@ -252,9 +252,18 @@ pub struct CrmState {
     pub contacts: Vec<Contact>,
     /// Known tickets.
     pub tickets: Vec<Ticket>,
+    /// Users asked for by id that Zendesk answered it does not have (404): deleted, or merged
+    /// into another user, since the agent's page showed them.
+    #[serde(default)]
+    pub gone: Vec<u64>,
 }
 
 impl CrmState {
+    /// Whether Zendesk answered that user `id` does not exist (and no read found it since).
+    pub fn is_gone(&self, id: u64) -> bool {
+        self.gone.contains(&id) && self.contact(id).is_none()
+    }
+
     /// The contact with this id.
     pub fn contact(&self, id: u64) -> Option<&Contact> {
         self.contacts.iter().find(|c| c.id == id)
@@ -331,6 +340,7 @@ mod tests {
                 Ticket::new(4, TicketStatus::Solved, 9, 300),
                 Ticket::new(5, TicketStatus::Open, 8, 400),
             ],
+            gone: Vec::new(),
         };
         let ids: Vec<u64> = crm.open_tickets_of(9).iter().map(|t| t.id).collect();
         assert_eq!(ids, [3, 2, 1]);
@@ -385,6 +395,7 @@ mod tests {
         let crm = CrmState {
             contacts: vec![],
             tickets: vec![a, b, c],
+            gone: Vec::new(),
         };
         assert_eq!(crm.surviving_ticket(1), 3);
         assert_eq!(crm.surviving_ticket(3), 3);
@@ -395,6 +406,7 @@ mod tests {
         let crm = CrmState {
             contacts: vec![],
             tickets: vec![x, y],
+            gone: Vec::new(),
         };
         let s = crm.surviving_ticket(7);
         assert!(s == 7 || s == 8);

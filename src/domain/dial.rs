@@ -965,15 +965,11 @@ impl DialScreen {
             }
             _ => false,
         };
-        // A contact asked for by id that every read answered without (deleted, or merged into
-        // another user since the agent's page showed it): Zendesk no longer has it, so the
+        // A contact asked for by id that Zendesk answered it does not have (deleted, or merged
+        // into another user since the agent's page showed it), and not being read again: the
         // number decides the contact, as from the keypad (the user it was merged into holds its
         // numbers), never a "looking up" that does not end.
-        let gone = |id: &u64| {
-            crm.contact(*id).is_none()
-                && !pending.users.contains(id)
-                && !e164.as_ref().is_some_and(|n| pending.numbers.contains(n))
-        };
+        let gone = |id: &u64| crm.is_gone(*id) && !pending.users.contains(id);
         let asked = self.designated.or(context_user);
         let gone_contact = asked.filter(|id| gone(id));
         let fixed = asked.filter(|id| !gone(id));

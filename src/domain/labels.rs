@@ -824,7 +824,7 @@ impl Label {
             TransferredBy => "Transferred to you by",
             PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
-            ContactGone => "No longer in Zendesk (deleted or merged), so the contact was found by the number. Contact clicked",
+            ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
         }
     }
 }

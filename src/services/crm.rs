@@ -108,7 +108,10 @@ pub async fn lookup_number_detailed<T: Transport>(
         }
         match asked.iter().position(|c| c.id == id) {
             Some(i) => crm.contacts.push(asked.swap_remove(i)),
-            None => crm.contacts.extend(user_if_any(zendesk, id).await?),
+            None => match user_if_any(zendesk, id).await? {
+                Some(contact) => crm.contacts.push(contact),
+                None => crm.gone.push(id),
+            },
         }
     }
     Ok(NumberLookup { crm, tickets_known })
@@ -147,7 +150,14 @@ async fn user_if_any<T: Transport>(
 pub fn merge(crm: &mut CrmState, found: CrmState) {
     for c in found.contacts {
         crm.contacts.retain(|x| x.id != c.id);
+        crm.gone.retain(|x| *x != c.id);
         crm.contacts.push(c);
+    }
+    for id in found.gone {
+        crm.contacts.retain(|x| x.id != id);
+        if !crm.gone.contains(&id) {
+            crm.gone.push(id);
+        }
     }
     for t in found.tickets {
         crm.tickets.retain(|x| x.id != t.id);

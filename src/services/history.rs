@@ -114,6 +114,7 @@ async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
                 CrmState {
                     contacts,
                     tickets: Vec::new(),
+                    gone: Vec::new(),
                 },
             )
         });
@@ -266,6 +267,7 @@ pub(crate) fn place_callback(
                         CrmState {
                             contacts: Vec::new(),
                             tickets: vec![t],
+                            gone: Vec::new(),
                         },
                     )
                 });

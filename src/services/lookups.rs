@@ -223,10 +223,18 @@ async fn read(
                 return Ok(());
             }
             match gone_is_none(b.zendesk.requested_tickets(*id).await) {
-                Ok(tickets) => {
+                Ok(Some(tickets)) => {
                     adapter
                         .crm
-                        .update(|crm| replace_tickets_of(crm, *id, tickets.unwrap_or_default()));
+                        .update(|crm| replace_tickets_of(crm, *id, tickets));
+                    Ok(())
+                }
+                // Zendesk no longer has the user (deleted, or merged away): an answer.
+                Ok(None) => {
+                    adapter.crm.update(|crm| {
+                        replace_tickets_of(crm, *id, Vec::new());
+                        merge(crm, gone(*id));
+                    });
                     Ok(())
                 }
                 Err(e) => {
@@ -260,17 +268,14 @@ async fn read(
             if user.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::Record(*id));
             }
-            if let Some(user) = user? {
-                adapter.crm.update(|crm| {
-                    merge(
-                        crm,
-                        domain::crm::CrmState {
-                            contacts: vec![user],
-                            tickets: vec![],
-                        },
-                    )
-                });
-            }
+            let found = match user? {
+                Some(user) => domain::crm::CrmState {
+                    contacts: vec![user],
+                    ..Default::default()
+                },
+                None => gone(*id),
+            };
+            adapter.crm.update(|crm| merge(crm, found));
             if let Some(tickets) = tickets? {
                 adapter
                     .crm
@@ -286,6 +291,7 @@ async fn read(
                         domain::crm::CrmState {
                             contacts: vec![],
                             tickets: vec![t],
+                            gone: Vec::new(),
                         },
                     )
                 });
@@ -295,6 +301,14 @@ async fn read(
             Err(ZendeskError::NotFound) => Ok(()),
             Err(e) => Err(e),
         },
+    }
+}
+
+/// What Zendesk's 404 on user `id` says: the user is gone.
+fn gone(id: u64) -> domain::crm::CrmState {
+    domain::crm::CrmState {
+        gone: vec![id],
+        ..Default::default()
     }
 }
 

@@ -215,7 +215,7 @@ test('a click-to-call on a user deleted meanwhile is served by the number, and t
   await valueOf(app, 'contact-id', kept.name);
   await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
   // The agent is told why another contact shows.
-  await app.locator('[data-testid=contact-notice]', { hasText: `No longer in Zendesk (deleted or merged), so the contact was found by the number. Contact clicked: #${gone.id}` }).waitFor();
+  await app.locator('[data-testid=contact-notice]', { hasText: `No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked: #${gone.id}` }).waitFor();
   // Its 404s are answers: nothing about the deleted user is asked again.
   await new Promise((r) => setTimeout(r, 2_500));
   const reads = (await appRequests()).slice(requestsBefore).filter((r) => r.method === 'GET');

@@ -410,10 +410,12 @@ fn who_the_caller_is_and_which_ticket() {
     let one = CrmState {
         contacts: vec![person(1, "Ann")],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let two = CrmState {
         contacts: vec![person(1, "Ann"), person(2, "Bob")],
         tickets: vec![],
+        gone: Vec::new(),
     };
     // Inbound: the single contact with the number; several: none until the agent picks.
     let mut call = inbound();

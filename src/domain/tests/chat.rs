@@ -284,6 +284,7 @@ fn the_sdk_contact_is_found_by_identifier_then_email_in_any_case() {
             contact(2, Some("other@example.com"), Some("app-7"), 5),
         ],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let mut c = chat();
     c.customer.email = Some("Ann@Example.com".into());

@@ -29,6 +29,7 @@ fn ann() -> CrmState {
             ..Default::default()
         }],
         tickets: vec![Ticket::new(11, TicketStatus::Open, 1, 100)],
+        gone: Vec::new(),
     }
 }
 

@@ -81,6 +81,7 @@ fn crm() -> CrmState {
             with_field,
             bad_field,
         ],
+        gone: Vec::new(),
     }
 }
 

@@ -140,6 +140,7 @@ fn append_rule() {
             platform_ticket(12, TicketStatus::Open, 1, Channel::Chat, "Support"),
             platform_ticket(13, TicketStatus::Open, 1, Channel::Call, "Sales"),
         ],
+        gone: Vec::new(),
     };
     let e = Event::Assigned {
         session: call("Support"),
@@ -196,6 +197,7 @@ fn ivr_several_contacts() {
     let crm = CrmState {
         contacts: vec![contact(1, 100), contact(2, 300), contact(3, 200)],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let a = decide_en(
         &Event::Assigned {
@@ -241,6 +243,7 @@ fn answered_calls_are_not_abandoned_whoever_the_agent_is() {
     let crm = CrmState {
         contacts: vec![contact(1, 100), contact(2, 300)],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let mut c = ctx();
     c.settings.developer.default_crm_user_id = Some(7);
@@ -333,6 +336,7 @@ fn sdk_chat_assignment() {
     let crm = CrmState {
         contacts: vec![known],
         tickets: vec![],
+        gone: Vec::new(),
     };
     assert_eq!(
         created_ticket(&decide_en(
@@ -416,6 +420,7 @@ fn voicemail_ticket() {
             Channel::Call,
             "S",
         )],
+        gone: Vec::new(),
     };
     let e = Event::Voicemail {
         session: call("S"),
@@ -431,6 +436,7 @@ fn voicemail_ticket() {
     let crm = CrmState {
         contacts: vec![contact(1, 1)],
         tickets: vec![vm],
+        gone: Vec::new(),
     };
     let a = decide_en(
         &Event::Assigned {
@@ -541,6 +547,7 @@ fn callbacks() {
             agent_made,
             Ticket::new(13, TicketStatus::Solved, 1, 60),
         ],
+        gone: Vec::new(),
     };
     let s = Session {
         platform: Some(SessionPlatform::Outbound),
@@ -579,6 +586,7 @@ fn callbacks() {
     let empty = CrmState {
         contacts: vec![contact(1, 1)],
         tickets: vec![],
+        gone: Vec::new(),
     };
     assert_eq!(
         created_ticket(&decide_en(&ev(None), &empty, &ctx())).3,
@@ -594,6 +602,7 @@ fn call_end_and_merge() {
     let crm = CrmState {
         contacts: vec![],
         tickets: vec![a_t, Ticket::new(2, TicketStatus::Open, 9, 2)],
+        gone: Vec::new(),
     };
     let e = Event::Ended {
         session: call("S"),
@@ -850,6 +859,7 @@ fn agent_2_pops_the_new_ticket_even_for_the_default_crm_user() {
             Channel::Call,
             "S",
         )],
+        gone: Vec::new(),
     };
     let a = decide_en(
         &Event::Assigned {
@@ -1057,6 +1067,7 @@ fn sdk_contact_matches_only_given_values() {
     let crm = CrmState {
         contacts: vec![other, bare],
         tickets: vec![],
+        gone: Vec::new(),
     };
     for session in [
         sdk_chat(Some("ann@x.com"), None),
@@ -1093,6 +1104,7 @@ fn sdk_session_without_email_or_id_is_matched_by_number() {
     let crm = CrmState {
         contacts: vec![contact(1, 1)],
         tickets: vec![],
+        gone: Vec::new(),
     };
     let a = assigned_to_7(s, &crm);
     assert_eq!(created_ticket(&a).1, UserRef::Existing(1));
