@@ -249,6 +249,18 @@ fn lookup_leaves_tickets_read_apart_and_reads_owed_records_once() {
     let found = search(&[deleted], &[deleted]);
     assert_eq!(found.crm.gone, [deleted]);
     assert!(found.crm.contacts.iter().all(|c| c.id != deleted));
+    // Nor one it still shows by id as no longer active (soft-deleted), on another number.
+    let soft = fake.add_user("Soft", "+1 212 555 0199");
+    fake.state.borrow_mut().inactive.push(soft);
+    let found = search(&[soft], &[soft]);
+    assert_eq!(found.crm.gone, [soft]);
+    assert!(found.crm.contacts.iter().all(|c| c.id != soft));
+    assert_eq!(block_on(zd.user(soft)).unwrap_err(), ZendeskError::NotFound);
+    assert_eq!(
+        block_on(zd.user(ann)).unwrap().id,
+        ann,
+        "an active user is read"
+    );
 }
 
 // The request budget of one outbound call: known contact, new ticket, recording on.

@@ -324,6 +324,14 @@ struct UserEnvelope {
     user: WireUser,
 }
 
+/// Whether Zendesk's answer is a user it no longer has. UNCONFIRMED (reference/zendesk.md lists
+/// `active` on users without saying what a deleted one answers): a deleted user, or one merged
+/// into another, answers 404 (the sandbox's model), or may still be shown by id with
+/// `active: false`; both are gone to the adapter (`user` answers `NotFound`).
+fn deleted(user: &WireUser) -> bool {
+    !user.active
+}
+
 /// How many users this client created it remembers (number, id) for [`Zendesk::users_by_phone`].
 pub const RECENT_USERS: usize = 64;
 
@@ -487,6 +495,9 @@ impl<T: Transport> Zendesk<T> {
                 format!("/api/v2/users/{id}.json"),
             ))
             .await?;
+        if deleted(&one.user) {
+            return Err(ZendeskError::NotFound);
+        }
         Ok(one.user.into_contact())
     }
 

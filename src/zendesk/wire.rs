@@ -19,6 +19,13 @@ pub(crate) struct WireUser {
     pub created_at: Option<String>,
     #[serde(default)]
     pub shared_phone_number: Option<bool>,
+    /// False for a user deleted (soft-deleted) but still shown by id.
+    #[serde(default = "shown_active")]
+    pub active: bool,
+}
+
+fn shown_active() -> bool {
+    true
 }
 
 impl WireUser {

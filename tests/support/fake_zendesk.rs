@@ -63,6 +63,8 @@ pub struct State {
     pub log: Vec<String>,
     /// Updates that came with the collision check.
     pub safe_updates: usize,
+    /// Users deleted but still shown by id, with `active: false`.
+    pub inactive: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -257,7 +259,9 @@ impl FakeZendesk {
             (Method::Get, ["users", id]) if id.ends_with(".json") => {
                 match id_of(id).and_then(|id| s.users.iter().find(|(u, _, _)| *u == id)) {
                     Some((id, name, phone)) => {
-                        ok(200, json!({"user": Self::user_json(*id, name, phone)}))
+                        let mut user = Self::user_json(*id, name, phone);
+                        user["active"] = json!(!s.inactive.contains(id));
+                        ok(200, json!({"user": user}))
                     }
                     None => not_found(),
                 }
