@@ -220,6 +220,24 @@ impl Fetched {
     }
 }
 
+/// Awaits `wait`, for a session about to start; a wait of more than 3 s (a fetch failed and is
+/// tried again) is said in the banner with `label` (the session clears it).
+pub(crate) async fn say_if_slow<T>(
+    adapter: crate::services::live::Adapter,
+    label: domain::labels::Label,
+    wait: impl std::future::Future<Output = T>,
+) -> T {
+    let notice = leptos::prelude::set_timeout_with_handle(
+        move || adapter.notice(adapter.word(label)),
+        std::time::Duration::from_millis(3_000),
+    );
+    let done = wait.await;
+    if let Ok(handle) = notice {
+        handle.clear();
+    }
+    done
+}
+
 /// Runs `f` in a task of its own, once this one has ended.
 ///
 /// A message a frame posts to another process (every ZAF request and invoke) leaves only

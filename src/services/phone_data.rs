@@ -4,15 +4,15 @@
 //! neither downloads nor holds it. Numbers are read only in a session, and a session starts only
 //! once the metadata is installed ([`ready`]).
 
-use crate::services::{host::Fetched, live::Adapter};
+use crate::services::{
+    host::{say_if_slow, Fetched},
+    live::Adapter,
+};
 use domain::labels::Label;
 use leptos::prelude::WithUntracked;
 
 /// The metadata beside index.html (trunk copies it there: scripts/phone-metadata.mjs).
 const URL: &str = "phone-metadata.pb";
-
-/// How long a session waits for the metadata before the agent is told why.
-const NOTICE_AFTER_MS: i32 = 3_000;
 
 thread_local! {
     static METADATA: Fetched = Fetched::new();
@@ -92,16 +92,5 @@ pub(crate) async fn ready(adapter: Adapter) {
     if domain::phone::metadata_ready() {
         return;
     }
-    let notice = leptos::prelude::set_timeout_with_handle(
-        move || {
-            if !domain::phone::metadata_ready() {
-                adapter.notice(adapter.word(Label::PhoneDataRetrying));
-            }
-        },
-        std::time::Duration::from_millis(NOTICE_AFTER_MS as u64),
-    );
-    installed().await;
-    if let Ok(handle) = notice {
-        handle.clear();
-    }
+    say_if_slow(adapter, Label::PhoneDataRetrying, installed()).await
 }

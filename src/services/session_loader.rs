@@ -3,13 +3,13 @@
 //! doubling to 30 s) until it succeeds: a session starts only once its code is there.
 
 use crate::{
-    services::{host::Fetched, live::Adapter},
+    services::{
+        host::{say_if_slow, Fetched},
+        live::Adapter,
+    },
     session_code::{self, SessionCode},
 };
 use domain::labels::Label;
-
-/// How long a session waits for its code before the agent is told why.
-const NOTICE_AFTER_MS: u64 = 3_000;
 
 thread_local! {
     static CODE: Fetched = Fetched::new();
@@ -41,22 +41,5 @@ pub(crate) async fn ready(adapter: Adapter) -> SessionCode {
     if let Some(code) = session_code::get() {
         return code;
     }
-    load();
-    let notice = leptos::prelude::set_timeout_with_handle(
-        move || {
-            if session_code::get().is_none() {
-                adapter.notice(adapter.word(Label::SessionCodeRetrying));
-            }
-        },
-        std::time::Duration::from_millis(NOTICE_AFTER_MS),
-    );
-    loop {
-        let _ = CODE.with(Fetched::done).await;
-        if let Some(code) = session_code::get() {
-            if let Ok(handle) = notice {
-                handle.clear();
-            }
-            return code;
-        }
-    }
+    say_if_slow(adapter, Label::SessionCodeRetrying, loaded()).await
 }
