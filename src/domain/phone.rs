@@ -17,7 +17,7 @@ use crate::phone_tables as tables;
 pub use crate::phone_tables::InstallError;
 use rlibphonenumber::{ParseError, PhoneNumber, PhoneNumberFormat, PhoneNumberUtil, Region};
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
+use std::{cell::RefCell, collections::VecDeque, rc::Rc};
 
 /// The longest buffer accepted: E.164 allows 15 digits; the rest leaves room for `*`/`#` codes.
 pub const MAX_BUFFER_LEN: usize = 32;
@@ -356,7 +356,7 @@ pub fn warm_up(region: &str) {
         Type::Mobile,
     ];
     for written in examples(&util, region_id, &kinds) {
-        let _ = parse(&written, region);
+        let _ = parse_now(&written, region);
     }
     // Unless a reading built another code (the tables were rebuilt, cold, meanwhile).
     if Rc::ptr_eq(&util, &tables::with_home(region, &[])) {
@@ -406,6 +406,54 @@ pub fn metadata_ready() -> bool {
 /// Parses `input` (typed, pasted or stored) with `region` as the default country.
 /// Punctuation is ignored; an extension is kept apart.
 pub fn parse(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
+    remembered(&PARSED, input, region, || parse_now(input, region))
+}
+
+/// How many readings of each kind ([`parse`], [`normalize`]) are kept.
+const REMEMBERED: usize = 32;
+
+/// Readings by input and region, newest last.
+type Readings<T> = RefCell<VecDeque<(String, String, Result<T, NotPossible>)>>;
+
+thread_local! {
+    // The same numbers are read again and again: the dial screen's own each time what it shows
+    // changes (every lookup's answer), the contacts' each time the lookups are planned. A
+    // reading is final once the metadata is in (every table a number needs is built for it),
+    // so it is kept, and a number is read once.
+    static PARSED: Readings<ParsedNumber> = const { RefCell::new(VecDeque::new()) };
+    static NORMALIZED: Readings<String> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// `read`'s answer for `input` in `region`, from `cache` when it was read lately.
+fn remembered<T: Clone>(
+    cache: &'static std::thread::LocalKey<Readings<T>>,
+    input: &str,
+    region: &str,
+    read: impl FnOnce() -> Result<T, NotPossible>,
+) -> Result<T, NotPossible> {
+    let kept = cache.with_borrow(|c| {
+        c.iter()
+            .find(|(i, r, _)| i == input && r == region)
+            .map(|(_, _, answer)| answer.clone())
+    });
+    if let Some(answer) = kept {
+        return answer;
+    }
+    let answer = read();
+    // Before the metadata is in, a number cannot be read yet: that answer is not kept.
+    if tables::ready() {
+        cache.with_borrow_mut(|c| {
+            if c.len() == REMEMBERED {
+                c.pop_front();
+            }
+            c.push_back((input.to_owned(), region.to_owned(), answer.clone()));
+        });
+    }
+    answer
+}
+
+/// [`parse`], read now: the phone library's patterns a number needs are compiled on the way.
+fn parse_now(input: &str, region: &str) -> Result<ParsedNumber, NotPossible> {
     let read = read_number(input, region)?;
     // A number not valid in its code's main region may be another region's (a Canadian or a
     // Caribbean `+1` number): the library tries them in turn, so they are built first.
@@ -555,7 +603,9 @@ fn parse_possible(input: &str, region: Region) -> Result<PhoneNumber, NotPossibl
 /// The E.164 form of `input`, for lookups and dialling: [`parse`]'s, without judging the
 /// number's validity or region (a click-to-call's search is sent before either is needed).
 pub fn normalize(input: &str, region: &str) -> Result<String, NotPossible> {
-    read_number(input, region).map(|r| r.e164)
+    remembered(&NORMALIZED, input, region, || {
+        read_number(input, region).map(|r| r.e164)
+    })
 }
 
 /// MATRIX-1: two numbers are the same when their E.164 forms are equal (extensions ignored).
@@ -825,6 +875,30 @@ mod tests {
                 "{number} in {region}"
             );
         }
+    }
+
+    // A number read again, lately or after many others (no longer remembered), reads the
+    // same, in each region: a reading kept is the reading.
+    #[test]
+    fn a_number_read_again_reads_the_same() {
+        let inputs = numbers(200);
+        let first: Vec<_> = inputs
+            .iter()
+            .map(|(n, r)| (parse(n, r), normalize(n, r)))
+            .collect();
+        for round in 0..2 {
+            for (i, (n, r)) in inputs.iter().enumerate().rev() {
+                assert_eq!(parse(n, r), first[i].0, "{n} in {r}, round {round}");
+                assert_eq!(normalize(n, r), first[i].1, "{n} in {r}, round {round}");
+            }
+        }
+        let (n, _) = &inputs[0];
+        assert_eq!(
+            parse(n, "US").is_ok(),
+            parse_now(n, "US").is_ok(),
+            "the region is part of what is remembered"
+        );
+        assert_eq!(parse(n, "IT"), parse_now(n, "IT"));
     }
 
     // A foreign number rebuilds the tables, which starts them cold: the warm-up is owed again,

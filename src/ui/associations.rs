@@ -22,11 +22,13 @@ pub fn Associations(
     view: Memo<Option<DialView>>,
 ) -> impl IntoView {
     let adapter = use_adapter();
-    let use_entered = move || view.with(|v| v.as_ref().and_then(|v| v.use_entered_number));
+    let use_entered =
+        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.use_entered_number)));
     view! {
         <div class=style::associations>
             {move || {
-                use_entered()
+                use_entered
+                    .get()
                     .map(|checked| {
                         view! {
                             <label class=style::checkbox>
@@ -85,11 +87,35 @@ fn ContactField(
             focus_next_step();
         }
     };
+    // The field's element stays in place while its kind does (a lookup's answer changes its
+    // text and state, not the element): only what changed is written to the page.
+    let kind = Memo::new(move |_| {
+        view.with(|v| match v.as_ref().map(|v| v.contact.mode) {
+            Some(ContactMode::Chooser) => FieldKind::Chooser,
+            Some(ContactMode::AwaitingNumber) | None => FieldKind::Empty,
+            Some(_) => FieldKind::Input,
+        })
+    });
+    let busy = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .is_some_and(|v| v.contact.mode == ContactMode::Loading)
+        })
+    });
+    let text = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .map(|v| v.contact.text.clone())
+                .unwrap_or_default()
+        })
+    });
+    let notice =
+        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.contact_notice.clone())));
     view! {
         <div class=style::field>
             <span class=style::field_label id="contact-label">{word(Label::ContactId)}</span>
-            {move || match contact() {
-                Some(c) if c.mode == ContactMode::Chooser => view! {
+            {move || match kind.get() {
+                FieldKind::Chooser => view! {
                     <Chooser
                         test_id="contact-picker"
                         option_prefix="contact-option-"
@@ -99,18 +125,7 @@ fn ContactField(
                     />
                 }
                 .into_any(),
-                Some(c) if c.mode != ContactMode::AwaitingNumber => view! {
-                    <input
-                        class=style::readonly
-                        data-testid="contact-id"
-                        aria-labelledby="contact-label"
-                        aria-busy=if c.mode == ContactMode::Loading { "true" } else { "false" }
-                        readonly
-                        prop:value=c.text
-                    />
-                }
-                .into_any(),
-                _ => view! {
+                FieldKind::Empty => view! {
                     <input
                         class=style::readonly
                         data-testid="contact-id"
@@ -120,14 +135,41 @@ fn ContactField(
                     />
                 }
                 .into_any(),
+                _ => view! {
+                    <input
+                        class=style::readonly
+                        data-testid="contact-id"
+                        aria-labelledby="contact-label"
+                        aria-busy=move || if busy.get() { "true" } else { "false" }
+                        readonly
+                        prop:value=move || text.get()
+                    />
+                }
+                .into_any(),
             }}
             // The contact clicked is gone from Zendesk: why another one shows.
             {move || {
-                view.with(|v| v.as_ref().and_then(|v| v.contact_notice.clone()))
+                notice
+                    .get()
                     .map(|n| view! { <p class=style::note role="status" data-testid="contact-notice">{n}</p> })
             }}
         </div>
     }
+}
+
+/// What a field is drawn as: its element changes only when this does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FieldKind {
+    /// Nothing to show yet.
+    Empty,
+    /// Read-only: what the screen resolved, or that it is still being read.
+    Input,
+    /// A list to choose from.
+    Chooser,
+    /// Typed in (TEAM-4), required or not.
+    Entry { required: bool },
+    /// Not shown.
+    Hidden,
 }
 
 /// Ticket ID: the tickets to choose from, the number to type, or the ticket the screen
@@ -176,19 +218,53 @@ fn TicketField(
             focus_next_step();
         }
     };
+    // As for the contact: the element stays while its kind does.
+    let kind = Memo::new(move |_| {
+        view.with(|v| {
+            let Some(t) = v.as_ref().map(|v| &v.ticket) else {
+                return FieldKind::Hidden;
+            };
+            match t.mode {
+                TicketMode::Entry { required } => FieldKind::Entry { required },
+                _ if t.options.len() > 1 || t.mode == TicketMode::Chooser => FieldKind::Chooser,
+                TicketMode::Hidden => FieldKind::Hidden,
+                _ => FieldKind::Input,
+            }
+        })
+    });
+    let entry_text = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .map(|v| v.ticket.entry_text.clone())
+                .unwrap_or_default()
+        })
+    });
+    let loading_word = word(Label::Loading);
+    let loading = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .is_some_and(|v| v.ticket.mode == TicketMode::Loading)
+        })
+    });
+    let shown = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .and_then(|v| v.ticket.options.first().map(|o| o.label.clone()))
+                .unwrap_or_default()
+        })
+    });
     view! {
         {move || {
-            let t = ticket()?;
             let label = Signal::derive(word(Label::TicketId));
-            let field = match t.mode {
-                TicketMode::Entry { required } => view! {
+            let field = match kind.get() {
+                FieldKind::Entry { required } => view! {
                     <input
                         class=style::entry
                         data-testid="ticket-id"
                         inputmode="numeric"
                         aria-labelledby="ticket-label"
                         aria-required=if required { "true" } else { "false" }
-                        prop:value=t.entry_text.clone()
+                        prop:value=move || entry_text.get()
                         on:input:target=move |ev| {
                             let value = ev.target().value();
                             adapter.edit(|d| d.set_ticket_id_text(&value));
@@ -196,7 +272,7 @@ fn TicketField(
                     />
                 }
                 .into_any(),
-                _ if t.options.len() > 1 || t.mode == TicketMode::Chooser => view! {
+                FieldKind::Chooser => view! {
                     <Chooser
                         test_id="ticket-picker"
                         option_prefix="ticket-option-"
@@ -206,25 +282,17 @@ fn TicketField(
                     />
                 }
                 .into_any(),
-                TicketMode::Hidden => return None,
-                TicketMode::Loading => view! {
+                FieldKind::Hidden => return None,
+                FieldKind::Input | FieldKind::Empty => view! {
                     <input
                         class=style::readonly
                         data-testid="ticket-id"
                         aria-labelledby="ticket-label"
-                        aria-busy="true"
+                        aria-busy=move || loading.get().then_some("true")
                         readonly
-                        prop:value=word(Label::Loading)
-                    />
-                }
-                .into_any(),
-                _ => view! {
-                    <input
-                        class=style::readonly
-                        data-testid="ticket-id"
-                        aria-labelledby="ticket-label"
-                        readonly
-                        prop:value=t.options.first().map(|o| o.label.clone()).unwrap_or_default()
+                        prop:value=move || {
+                            if loading.get() { loading_word() } else { shown.get() }
+                        }
                     />
                 }
                 .into_any(),

@@ -186,13 +186,24 @@ pub fn DialScreen() -> impl IntoView {
             focus_next_step();
         }
     });
-    // A focus move that waited for the lookups happens once they have answered.
+    // A focus move that waited for the lookups happens once they have answered: unless the
+    // agent put the focus somewhere else meanwhile (it waited in the number), where it stays.
     Effect::new(move |_| {
         let loading = view.with(|v| {
             v.as_ref()
                 .is_some_and(|v| v.blocker == Some(domain::dial::DialError::ContactLoading))
         });
-        if !loading && FOCUS_WHEN_LOADED.with(|f| f.get()) {
+        if loading || !FOCUS_WHEN_LOADED.with(|f| f.replace(false)) {
+            return;
+        }
+        let waiting = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .is_none_or(|e| {
+                e.tag_name() == "BODY"
+                    || e.get_attribute("data-testid").as_deref() == Some("dial-number")
+            });
+        if waiting {
             focus_next_step();
         }
     });
@@ -359,8 +370,12 @@ fn Selectors(
     let adapter = use_adapter();
     let numbers = move || adapter.context.with(|c| c.options.numbers.clone());
     let languages = move || adapter.context.with(|c| c.options.languages.clone());
-    let selected_number = move || view.with(|v| v.as_ref().and_then(|v| v.outbound_number.clone()));
-    let selected_language = move || view.with(|v| v.as_ref().and_then(|v| v.language.clone()));
+    // The choices are drawn once per list; only their `selected` follows the screen, and only
+    // when the choice changes (a lookup's answer redraws neither list).
+    let selected_number =
+        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.outbound_number.clone())));
+    let selected_language =
+        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.language.clone())));
     view! {
         <div class=style::selectors>
             <label class=style::select_label>
@@ -377,7 +392,10 @@ fn Selectors(
                         numbers()
                             .into_iter()
                             .map(|n| {
-                                let selected = selected_number().as_deref() == Some(n.number.as_str());
+                                let number = n.number.clone();
+                                let selected = move || {
+                                    selected_number.with(|s| s.as_deref() == Some(number.as_str()))
+                                };
                                 let text = if n.label.is_empty() {
                                     n.number.clone()
                                 } else {
@@ -403,7 +421,10 @@ fn Selectors(
                         languages()
                             .into_iter()
                             .map(|l| {
-                                let selected = selected_language().as_deref() == Some(l.as_str());
+                                let language = l.clone();
+                                let selected = move || {
+                                    selected_language.with(|s| s.as_deref() == Some(language.as_str()))
+                                };
                                 view! { <option value=l.clone() selected=selected>{l.clone()}</option> }
                             })
                             .collect_view()
@@ -422,6 +443,17 @@ fn NumberRow(
 ) -> impl IntoView {
     let adapter = use_adapter();
     let read_only = move || view.with(|v| v.as_ref().is_some_and(|v| v.number_read_only));
+    // Drawn again only when they change, not with every change of the screen (a lookup's
+    // answer).
+    let warning =
+        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.number_warning.clone())));
+    let stored = Memo::new(move |_| {
+        view.with(|v| {
+            v.as_ref()
+                .map(|v| v.stored_numbers.clone())
+                .unwrap_or_default()
+        })
+    });
     // While typing, the display keeps what was typed; the formatted number is shown once the
     // keypad closes.
     let text = move || {
@@ -504,13 +536,12 @@ fn NumberRow(
             </button>
         </div>
         {move || {
-            view.with(|v| v.as_ref().and_then(|v| v.number_warning.clone()))
-                .map(|w| view! { <p class=style::warning role="status">{w}</p> })
+            warning.get().map(|w| view! { <p class=style::warning role="status">{w}</p> })
         }}
         // FLOW-11: when the typed number cannot be used, the contact's own numbers are one click
         // away.
         {move || {
-            let stored = view.with(|v| v.as_ref().map(|v| v.stored_numbers.clone()).unwrap_or_default());
+            let stored = stored.get();
             (!stored.is_empty() && !adapter.keypad_open.get()).then(|| {
                 let buttons = stored
                     .into_iter()

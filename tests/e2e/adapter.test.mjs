@@ -198,6 +198,38 @@ test('a second click-to-call reads again: a ticket solved meanwhile is not offer
   assert.equal(solved.comments.length, oldComments, 'and gets nothing');
 });
 
+// UI-9, UI-10: a lookup's answers change what Contact ID and Ticket ID say, not the fields
+// themselves: the element the agent (or a screen reader) is on stays, and keeps the focus. The
+// fields used to be drawn anew with each answer, and the focus fell to the page.
+test("the lookup's answers leave the fields in place, and the focus where the agent put it", async () => {
+  const app = await signedIn();
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const [open] = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  await openUserPage(page, bruno.id);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', latency_ms: 1_500 });
+  try {
+    await page.locator('[data-testid=user-phone-0]').click();
+    const ticket = app.locator('[data-testid=ticket-id][aria-busy=true]');
+    await ticket.waitFor();
+    await app.evaluate(() => {
+      for (const id of ['contact-id', 'ticket-id']) document.querySelector(`[data-testid=${id}]`).__before = true;
+    });
+    await ticket.focus();
+    await valueOf(app, 'contact-id', bruno.name);
+    await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+    const kept = await app.evaluate(() => ({
+      contact: document.querySelector('[data-testid=contact-id]').__before === true,
+      ticket: document.querySelector('[data-testid=ticket-id]').__before === true,
+      focus: document.activeElement?.dataset?.testid ?? document.activeElement?.tagName,
+    }));
+    assert.deepEqual(kept, { contact: true, ticket: true, focus: 'ticket-id' });
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+  await app.locator('[data-testid=cancel-button]').click();
+});
+
 // Issue 21, FLOW-2: a click-to-call on a user Zendesk no longer has (deleted, or merged into
 // another user, since the agent's page showed the profile). Every read of them answers 404: the
 // dial screen leaves the contact to the number, as from the keypad (here the user who holds it
