@@ -4,7 +4,7 @@
 use crate::{
     services::{
         calls::session_of,
-        crm::{add_tickets_of, lookup_number_detailed, merge},
+        crm::{lookup_number_detailed, merge, replace_tickets_of},
         host::{backend, current_call, fail_platform, sleep, zendesk_message, Backend, EndOfCall},
         journal::{enqueue_on, queue_writes},
         live::{ActiveCall, Adapter, Screen},
@@ -100,10 +100,13 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         let read = loop {
             attempt += 1;
             let read = if let Some(contact) = inbound.picked {
-                let mut crm = adapter.crm.get_untracked();
-                add_tickets_of(&b.zendesk, &mut crm, contact)
-                    .await
-                    .map(|()| adapter.crm.set(crm))
+                // Put in place once read: the CRM data as it is then (a dial screen's lookups
+                // may have added to it meanwhile), not a copy taken before the read.
+                b.zendesk.requested_tickets(contact).await.map(|tickets| {
+                    adapter
+                        .crm
+                        .update(|crm| replace_tickets_of(crm, contact, tickets))
+                })
             } else if adapter
                 .crm
                 .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
