@@ -50,6 +50,9 @@ pub(crate) struct Backend {
     pub(crate) fetched: RefCell<BTreeSet<FetchKey>>,
     /// Failed lookups waiting to be tried again: attempts so far, by read.
     pub(crate) retries: RefCell<BTreeMap<FetchKey, u32>>,
+    /// Which dial screen `fetched` and `retries` are for: one more with each screen opened
+    /// (`lookups::reopened`). A read or a retry of an earlier screen leaves them alone.
+    pub(crate) lookup_round: Cell<u64>,
     /// The platform's event socket, once connected.
     pub(crate) stream: RefCell<Option<EventStream>>,
     /// When this tab last took over what another tab of the agent left (unix ms; 0 never).
@@ -112,6 +115,7 @@ impl Backend {
             settings_asked: Cell::new(0),
             fetched: RefCell::new(BTreeSet::new()),
             retries: RefCell::new(BTreeMap::new()),
+            lookup_round: Cell::new(0),
             stream: RefCell::new(None),
             took_over_ms: Cell::new(0),
             subscriptions: RefCell::new(Vec::new()),

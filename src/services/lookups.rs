@@ -18,9 +18,15 @@ use std::rc::Rc;
 /// show at once, but this one reads it again, and Call waits for those reads (other agents,
 /// triggers and the customer change tickets all day). The screen is not drawn yet: what is
 /// pending is drawn with it (`Adapter::show_dial`), not before.
+///
+/// The reads and retries of the screen before are no longer this one's: what they find still
+/// goes into the CRM data, but they neither settle nor send this screen's reads (a retry of the
+/// last screen used to send this one's search a second time).
 pub(crate) fn reopened(adapter: Adapter) {
     if let Some(b) = backend() {
+        b.lookup_round.set(b.lookup_round.get() + 1);
         b.fetched.borrow_mut().clear();
+        b.retries.borrow_mut().clear();
     }
     send(adapter, false);
 }
@@ -114,17 +120,22 @@ fn send(adapter: Adapter, draw: bool) {
     // search need not wait to read them after it.
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     let plan = Rc::new(plan_records(&b, &todo, &asked, number_too));
+    let round = b.lookup_round.get();
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
             let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
             async move {
-                let result = read(adapter, &b, &fetch, &region, &plan).await;
-                settle(adapter, &b, fetch, result);
+                let result = read(adapter, &b, &fetch, &region, &plan, round).await;
+                settle(adapter, &b, fetch, result, round);
             }
         });
         futures::future::join_all(reads).await;
-        adapter.loading.set(false);
         crate::services::phone_data::keep_warm(adapter);
+        if b.lookup_round.get() != round {
+            // Another screen opened meanwhile: its own reads say when it is done.
+            return;
+        }
+        adapter.loading.set(false);
         // What was fetched may name more to fetch (a ticket's requester).
         refresh(adapter);
     });
@@ -181,7 +192,10 @@ async fn read(
     fetch: &Fetch,
     region: &str,
     plan: &Records,
+    round: u64,
 ) -> Result<(), ZendeskError> {
+    // What a read learnt is kept in `fetched` only while its screen is the one open.
+    let mine = || b.lookup_round.get() == round;
     match fetch {
         Fetch::Number(n) => {
             let found = lookup_number_detailed(
@@ -193,26 +207,28 @@ async fn read(
                 &plan.tickets_read,
             )
             .await;
-            let mut fetched = b.fetched.borrow_mut();
-            let found = match found {
-                Ok(found) => found,
-                Err(e) => {
-                    // The records it was to bring are owed again.
-                    for id in &plan.by_search {
-                        fetched.remove(&FetchKey::Record(*id));
+            if mine() {
+                let mut fetched = b.fetched.borrow_mut();
+                match &found {
+                    Ok(found) => {
+                        for id in &found.tickets_known {
+                            fetched.insert(FetchKey::TicketsOf(*id));
+                        }
+                        // Every contact it found was read on this screen: one picked later, or
+                        // named a ticket's requester, is not read again.
+                        for c in &found.crm.contacts {
+                            fetched.insert(FetchKey::Record(c.id));
+                        }
                     }
-                    return Err(e);
+                    // The records it was to bring are owed again.
+                    Err(_) => {
+                        for id in &plan.by_search {
+                            fetched.remove(&FetchKey::Record(*id));
+                        }
+                    }
                 }
-            };
-            for id in &found.tickets_known {
-                fetched.insert(FetchKey::TicketsOf(*id));
             }
-            // Every contact it found was read on this screen: one picked later, or named a
-            // ticket's requester, is not read again.
-            for c in &found.crm.contacts {
-                fetched.insert(FetchKey::Record(c.id));
-            }
-            drop(fetched);
+            let found = found?;
             adapter.crm.update(|crm| merge(crm, found.crm));
             Ok(())
         }
@@ -238,7 +254,9 @@ async fn read(
                     Ok(())
                 }
                 Err(e) => {
-                    b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
+                    if mine() {
+                        b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
+                    }
                     Err(e)
                 }
             }
@@ -262,10 +280,10 @@ async fn read(
                 Err(ZendeskError::NotFound) => Ok(Some(Vec::new())),
                 other => other,
             };
-            if tickets.is_err() {
+            if tickets.is_err() && mine() {
                 b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
             }
-            if user.is_err() {
+            if user.is_err() && mine() {
                 b.fetched.borrow_mut().remove(&FetchKey::Record(*id));
             }
             let found = match user? {
@@ -323,7 +341,17 @@ fn gone_is_none<T>(result: Result<T, ZendeskError>) -> Result<Option<T>, Zendesk
 
 /// A read answered: no longer pending (and the waiting notice goes once all work again), or
 /// failed: tried again after its backoff.
-fn settle(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, result: Result<(), ZendeskError>) {
+/// A read of a screen since replaced (`round`) settles nothing.
+fn settle(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    fetch: Fetch,
+    result: Result<(), ZendeskError>,
+    round: u64,
+) {
+    if b.lookup_round.get() != round {
+        return;
+    }
     match result {
         Ok(()) => {
             let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
@@ -339,7 +367,7 @@ fn settle(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, result: Result<(), Ze
                 }
             }
         }
-        Err(e) => retry_later(adapter, b, fetch, &e),
+        Err(e) => retry_later(adapter, b, fetch, &e, round),
     }
 }
 
@@ -369,7 +397,7 @@ fn needed(adapter: Adapter, fetch: &Fetch) -> bool {
 
 /// A failed lookup stays pending and is tried again after its backoff; the agent is told
 /// that it waits, and for how long.
-fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskError) {
+fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskError, round: u64) {
     let jitter = js_sys::Math::random();
     let wait_ms = match error {
         // The account is paused (this page's writes may have met the 429): wait for the
@@ -398,6 +426,10 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
     let b = b.clone();
     leptos::task::spawn_local(async move {
         sleep(wait_ms as i32).await;
+        if b.lookup_round.get() != round {
+            // The screen it was for is gone; the one open now reads for itself.
+            return;
+        }
         // Let it be asked again; if the screen still needs it, it is.
         b.fetched.borrow_mut().remove(&fetch.key());
         if !needed(adapter, &fetch) {

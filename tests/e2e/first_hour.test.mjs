@@ -228,6 +228,35 @@ test('a ticket requester\'s failed read waits out its backoff, then is read', as
   await eventually(async () => assert.ok((await reads()).some((r) => r.status === 200)), 'read once Zendesk answers', 10_000);
 });
 
+// Issue 21: a dial screen's lookups are its own. A search that failed on the screen before is
+// not tried again for it once the agent opened another (the same contact clicked again): the
+// new screen reads once, and the old retry, waking after its backoff, sends nothing. It used to
+// send the new screen's search a second time.
+test('a failed lookup of a closed dial screen sends nothing for the next one', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const s = await state();
+  const bruno = userByPhone(s, BRUNO);
+  const [open] = openTicketsOf(s, bruno.id);
+  const searches = async () => (await api('GET', '/_sandbox/requests')).requests
+    .filter((r) => r.source === 'app' && r.path.startsWith('/api/v2/users/search') && r.path.includes(BRUNO.slice(-9)));
+  await page.evaluate((id) => window.sandbox.openUser(id), bruno.id);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users/search', status: 503, count: 1 });
+  await api('DELETE', '/_sandbox/requests');
+  await page.locator('[data-testid=user-phone-0]').click();
+  await eventually(async () => assert.equal((await searches())[0]?.status, 503), 'the failing search', 5_000);
+  // At once, well within its backoff (1 s, 0.75-1.25 times): Cancel, and the same click again.
+  await app.locator('[data-testid=cancel-button]').click();
+  await page.locator('[data-testid=user-phone-0]').click();
+  await eventually(async () =>
+    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), `#${open.id} ${open.subject}`),
+  'the open ticket shown', 8_000);
+  await sleep(2_500);
+  const sent = await searches();
+  assert.deepEqual(sent.map((r) => r.status), [503, 200], 'the new screen searched once, the old retry sent nothing');
+  await app.locator('[data-testid=cancel-button]').click();
+});
+
 const focused = (app) => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
 
 // Keyboard only (items of "What the agent sees"): after sign-in the keys go to the number; "+"
