@@ -77,7 +77,8 @@ fn target_of(ev: &ev::KeyboardEvent) -> Target {
     }
     let kind = el.get_attribute("type").unwrap_or_default();
     match el.tag_name().as_str() {
-        "INPUT" if kind == "checkbox" => Target::Control,
+        // A read-only field (Contact ID, Ticket ID) takes no typing: typing goes to the number.
+        "INPUT" if kind == "checkbox" || el.has_attribute("readonly") => Target::Control,
         "INPUT" | "TEXTAREA" | "SELECT" => Target::TextField,
         "BUTTON" | "A" | "UL" | "LI" => Target::Control,
         _ => Target::Free,
@@ -120,13 +121,15 @@ pub fn DialScreen() -> impl IntoView {
             return;
         }
         let target = target_of(&ev);
-        if target == Target::TextField {
-            return;
-        }
         let modified = ev.ctrl_key() || ev.meta_key() || ev.alt_key();
         let Some(intent) = key_intent(&ev.key(), modified) else {
             return;
         };
+        // A text field or a select keeps its keys, but for Escape: it cancels from anywhere on
+        // the screen (UI-12; an open list takes its own Escape first).
+        if target == Target::TextField && !matches!(intent, KeyIntent::Cancel) {
+            return;
+        }
         if target == Target::Control && matches!(intent, KeyIntent::Call) {
             return;
         }

@@ -227,7 +227,15 @@ test("the lookup's answers leave the fields in place, and the focus where the ag
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
-  await app.locator('[data-testid=cancel-button]').click();
+  // UI-12: Escape cancels from a read-only field too (a text field's keys used to be all its
+  // own, Escape included), and from a select.
+  await page.keyboard.press('Escape');
+  await eventually(async () => assert.equal(await app.locator('[data-testid=ticket-id]').count(), 0), 'cancelled from Ticket ID');
+  await page.locator('[data-testid=user-phone-0]').click();
+  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  await app.locator('[data-testid=language]').focus();
+  await page.keyboard.press('Escape');
+  await eventually(async () => assert.equal(await app.locator('[data-testid=ticket-id]').count(), 0), 'cancelled from the language');
 });
 
 // Issue 21, FLOW-2: a click-to-call on a user Zendesk no longer has (deleted, or merged into
