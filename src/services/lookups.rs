@@ -19,15 +19,21 @@ use std::rc::Rc;
 /// triggers and the customer change tickets all day). The screen is not drawn yet: what is
 /// pending is drawn with it (`Adapter::show_dial`), not before.
 ///
-/// The reads and retries of the screen before are no longer this one's: what they find still
-/// goes into the CRM data, but they neither settle nor send this screen's reads (a retry of the
-/// last screen used to send this one's search a second time).
+/// The reads and retries of the screen before are no longer this one's: what they find is
+/// dropped (an older answer must not replace what this screen read), and they neither settle
+/// nor send this screen's reads (a retry of the last screen used to send this one's search a
+/// second time). What they left pending goes with them: "looking up" stays only while this
+/// screen reads.
 pub(crate) fn reopened(adapter: Adapter) {
     if let Some(b) = backend() {
         b.lookup_round.set(b.lookup_round.get() + 1);
         b.fetched.borrow_mut().clear();
         b.retries.borrow_mut().clear();
     }
+    adapter
+        .pending
+        .update_untracked(|p| *p = Pending::default());
+    adapter.loading.update_untracked(|l| *l = false);
     send(adapter, false);
 }
 
@@ -194,7 +200,7 @@ async fn read(
     plan: &Records,
     round: u64,
 ) -> Result<(), ZendeskError> {
-    // What a read learnt is kept in `fetched` only while its screen is the one open.
+    // What a read found is kept only while its screen is the one open (see `reopened`).
     let mine = || b.lookup_round.get() == round;
     match fetch {
         Fetch::Number(n) => {
@@ -207,7 +213,10 @@ async fn read(
                 &plan.tickets_read,
             )
             .await;
-            if mine() {
+            if !mine() {
+                return Ok(());
+            }
+            {
                 let mut fetched = b.fetched.borrow_mut();
                 match &found {
                     Ok(found) => {
@@ -238,7 +247,11 @@ async fn read(
             if !b.fetched.borrow_mut().insert(FetchKey::TicketsOf(*id)) {
                 return Ok(());
             }
-            match gone_is_none(b.zendesk.requested_tickets(*id).await) {
+            let answer = gone_is_none(b.zendesk.requested_tickets(*id).await);
+            if !mine() {
+                return Ok(());
+            }
+            match answer {
                 Ok(Some(tickets)) => {
                     adapter
                         .crm
@@ -254,9 +267,7 @@ async fn read(
                     Ok(())
                 }
                 Err(e) => {
-                    if mine() {
-                        b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
-                    }
+                    b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
                     Err(e)
                 }
             }
@@ -272,6 +283,9 @@ async fn read(
                 }
             };
             let (user, tickets) = futures::join!(b.zendesk.user(*id), tickets);
+            if !mine() {
+                return Ok(());
+            }
             // A user Zendesk no longer has (deleted, or merged away) answers "not found": read,
             // and absent from the CRM data (the dial screen then leaves the contact to the
             // number), never tried again.
@@ -280,10 +294,10 @@ async fn read(
                 Err(ZendeskError::NotFound) => Ok(Some(Vec::new())),
                 other => other,
             };
-            if tickets.is_err() && mine() {
+            if tickets.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::TicketsOf(*id));
             }
-            if user.is_err() && mine() {
+            if user.is_err() {
                 b.fetched.borrow_mut().remove(&FetchKey::Record(*id));
             }
             let found = match user? {
@@ -302,6 +316,8 @@ async fn read(
             Ok(())
         }
         Fetch::Ticket(id) => match b.zendesk.ticket(*id).await {
+            // A read of a screen since replaced: dropped.
+            _ if !mine() => Ok(()),
             Ok(t) => {
                 adapter.crm.update(|crm| {
                     merge(

@@ -60,6 +60,14 @@ pub fn Chooser(
     on_choose: Callback<usize>,
 ) -> impl IntoView {
     let active = RwSignal::new(0usize);
+    // The entries can change under a list kept on screen (tickets read again, another
+    // click-to-call): the entry the arrows reach is always one of them.
+    Effect::new(move |_| {
+        let n = items.with(Vec::len);
+        if active.get_untracked() >= n {
+            active.set(0);
+        }
+    });
     let dom_id = test_id.clone();
     let keydown = move |ev: ev::KeyboardEvent| {
         let n = items.with(Vec::len);

@@ -190,7 +190,7 @@ pub fn DialScreen() -> impl IntoView {
         }
     });
     // A focus move that waited for the lookups happens once they have answered: unless the
-    // agent put the focus somewhere else meanwhile (it waited in the number), where it stays.
+    // agent put the focus somewhere else meanwhile, where it stays.
     Effect::new(move |_| {
         let loading = view.with(|v| {
             v.as_ref()
@@ -199,13 +199,11 @@ pub fn DialScreen() -> impl IntoView {
         if loading || !FOCUS_WHEN_LOADED.with(|f| f.replace(false)) {
             return;
         }
+        let waited_in = WAITED_IN.with(|w| w.borrow_mut().take());
         let waiting = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.active_element())
-            .is_none_or(|e| {
-                e.tag_name() == "BODY"
-                    || e.get_attribute("data-testid").as_deref() == Some("dial-number")
-            });
+            .is_none_or(|e| e.tag_name() == "BODY" || Some(&e) == waited_in.as_ref());
         if waiting {
             focus_next_step();
         }
@@ -312,6 +310,10 @@ fn next(adapter: Adapter) {
 thread_local! {
     /// True while a focus move waits for the dial screen's lookups to answer.
     static FOCUS_WHEN_LOADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Where the focus waits meanwhile: it moves on from there (or from the page), not from
+    /// where the agent put it since.
+    static WAITED_IN: std::cell::RefCell<Option<web_sys::Element>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Puts the keyboard focus on the next thing the agent needs on the dial screen, once the
@@ -358,9 +360,12 @@ pub fn focus_next_step() {
             })
             .or(call)
             .or_else(|| find("[data-testid=dial-number]"));
-        if let Some(el) = target {
+        if let Some(el) = &target {
             let _ = el.focus();
         }
+        WAITED_IN.with(|w| {
+            *w.borrow_mut() = target.filter(|_| loading).map(|el| el.unchecked_into());
+        });
     });
 }
 

@@ -257,6 +257,28 @@ test('a failed lookup of a closed dial screen sends nothing for the next one', a
   await app.locator('[data-testid=cancel-button]').click();
 });
 
+// "Looking up" is said while the open screen reads: a click-to-call cancelled while its reads
+// are out leaves the fresh keypad saying its own word when they answer. (With the reads of each
+// screen kept apart, "looking up" stayed until a number was typed.)
+test('a dial screen cancelled while its reads are out is not looking up on the next one', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const bruno = userByPhone(await state(), BRUNO);
+  await page.evaluate((id) => window.sandbox.openUser(id), bruno.id);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users/', latency_ms: 1_000 });
+  try {
+    await page.locator('[data-testid=user-phone-0]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Looking up' }).waitFor();
+    await app.locator('[data-testid=cancel-button]').click();
+    await app.locator('[data-testid=keypad-next]').waitFor();
+    await sleep(1_800);
+    assert.equal((await app.locator('[data-testid=call-status]').innerText()).trim(), 'Enter a phone number.', "the keypad's own word, not 'looking up'");
+    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '', 'the keypad is empty');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 const focused = (app) => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
 
 // Keyboard only (items of "What the agent sees"): after sign-in the keys go to the number; "+"
