@@ -202,6 +202,11 @@ async fn read(
 ) -> Result<(), ZendeskError> {
     // What a read found is kept only while its screen is the one open (see `reopened`).
     let mine = || b.lookup_round.get() == round;
+    if !mine() {
+        // Replaced before this read left: it is not this screen's (its keys are not set for
+        // the screen open now).
+        return Ok(());
+    }
     match fetch {
         Fetch::Number(n) => {
             let found = lookup_number_detailed(

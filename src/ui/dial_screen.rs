@@ -61,8 +61,10 @@ enum Target {
     Free,
     /// A control with its own Enter/Space (a button, a list, a checkbox): only typing applies.
     Control,
-    /// Another text field or a select: it keeps every key.
+    /// Another text field: it keeps every key but Escape.
     TextField,
+    /// A select: it keeps every key.
+    Select,
 }
 
 fn target_of(ev: &ev::KeyboardEvent) -> Target {
@@ -79,10 +81,20 @@ fn target_of(ev: &ev::KeyboardEvent) -> Target {
     match el.tag_name().as_str() {
         // A read-only field (Contact ID, Ticket ID) takes no typing: typing goes to the number.
         "INPUT" if kind == "checkbox" || el.has_attribute("readonly") => Target::Control,
-        "INPUT" | "TEXTAREA" | "SELECT" => Target::TextField,
+        "INPUT" | "TEXTAREA" => Target::TextField,
+        "SELECT" => Target::Select,
         "BUTTON" | "A" | "UL" | "LI" => Target::Control,
         _ => Target::Free,
     }
+}
+
+/// True for a field other than the number that the agent has typed into (the Ticket ID entry
+/// keeps its own keys): the focus is not moved from there.
+fn typed_in(el: &web_sys::Element) -> bool {
+    el.get_attribute("data-testid").as_deref() != Some(NUMBER_TEST_ID)
+        && el
+            .dyn_ref::<web_sys::HtmlInputElement>()
+            .is_some_and(|i| !i.value().is_empty())
 }
 
 /// Formats a unix time for the chooser's "last update" line (UTC, day and minute).
@@ -117,7 +129,11 @@ pub fn DialScreen() -> impl IntoView {
     });
 
     let keydown = window_event_listener(ev::keydown, move |ev| {
-        if ev.default_prevented() || adapter.dial.with_untracked(Option::is_none) {
+        // Keys that compose a character (an input method) are the text field's.
+        if ev.default_prevented()
+            || ev.is_composing()
+            || adapter.dial.with_untracked(Option::is_none)
+        {
             return;
         }
         let target = target_of(&ev);
@@ -125,9 +141,12 @@ pub fn DialScreen() -> impl IntoView {
         let Some(intent) = key_intent(&ev.key(), modified) else {
             return;
         };
-        // A text field or a select keeps its keys, but for Escape: it cancels from anywhere on
-        // the screen (UI-12; an open list takes its own Escape first).
-        if target == Target::TextField && !matches!(intent, KeyIntent::Cancel) {
+        // A text field keeps its keys, but for Escape: it cancels from there too (UI-12). A
+        // select keeps Escape as well: with its list open, some browsers let it through, and
+        // closing the list must not throw the screen away.
+        if target == Target::Select
+            || (target == Target::TextField && !matches!(intent, KeyIntent::Cancel))
+        {
             return;
         }
         if target == Target::Control && matches!(intent, KeyIntent::Call) {
@@ -203,7 +222,9 @@ pub fn DialScreen() -> impl IntoView {
         let waiting = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.active_element())
-            .is_none_or(|e| e.tag_name() == "BODY" || Some(&e) == waited_in.as_ref());
+            .is_none_or(|e| {
+                e.tag_name() == "BODY" || (Some(&e) == waited_in.as_ref() && !typed_in(&e))
+            });
         if waiting {
             focus_next_step();
         }

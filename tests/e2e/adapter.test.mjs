@@ -228,14 +228,21 @@ test("the lookup's answers leave the fields in place, and the focus where the ag
     await api('DELETE', '/_sandbox/faults');
   }
   // UI-12: Escape cancels from a read-only field too (a text field's keys used to be all its
-  // own, Escape included), and from a select.
-  await page.keyboard.press('Escape');
-  await eventually(async () => assert.equal(await app.locator('[data-testid=ticket-id]').count(), 0), 'cancelled from Ticket ID');
-  await page.locator('[data-testid=user-phone-0]').click();
-  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  // own, Escape included). A select keeps its own Escape (its list may be open).
   await app.locator('[data-testid=language]').focus();
   await page.keyboard.press('Escape');
-  await eventually(async () => assert.equal(await app.locator('[data-testid=ticket-id]').count(), 0), 'cancelled from the language');
+  assert.equal(await app.locator('[data-testid=ticket-id]').count(), 1, 'Escape on a select: the screen stays');
+  await app.locator('[data-testid=ticket-id]').focus();
+  await page.keyboard.press('Escape');
+  await eventually(async () => assert.equal(await app.locator('[data-testid=ticket-id]').count(), 0), 'cancelled from Ticket ID');
+  // A digit typed with the focus on a read-only field goes to the number (it was lost).
+  await page.locator('[data-testid=user-phone-0]').click();
+  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  await app.locator('[data-testid=ticket-id]').focus();
+  const before = await app.locator('[data-testid=dial-number]').inputValue();
+  await page.keyboard.press('5');
+  await eventually(async () => assert.notEqual(await app.locator('[data-testid=dial-number]').inputValue(), before), 'the digit typed into the number');
+  await app.locator('[data-testid=cancel-button]').click();
 });
 
 // Issue 21, FLOW-2: a click-to-call on a user Zendesk no longer has (deleted, or merged into
@@ -448,6 +455,37 @@ test('team ticket entry: required Ticket ID, Enter new number refused', async ()
   if (await call.count()) assert.equal(await call.isDisabled(), true, 'TEAM-16: Call stays disabled');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await state()).platform_calls.length, callsBefore, 'TEAM-16: no call placed');
+});
+
+// Team ticket entry, by keyboard, on a slow link: Next puts the focus in the empty Ticket ID
+// entry while the number's search is out, and the agent types the ticket's number there. When the
+// lookups answer, the focus stays in the entry: the digits after go on into it, not into the
+// phone number (a focus move that waited for the lookups took it from there).
+test('team ticket entry: a Ticket ID typed while the lookups answer keeps the focus', async () => {
+  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
+  const id = String(open.id);
+  await api('POST', '/_sandbox/faults', [
+    { path_prefix: '/api/v2/users/', latency_ms: 1_200 },
+    { path_prefix: '/api/v2/tickets/', latency_ms: 1_200 },
+  ]);
+  try {
+    await page.keyboard.type('+15550101100');
+    await page.keyboard.press('Enter'); // Next
+    await eventually(async () => assert.equal(
+      await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
+    const number = await app.locator('[data-testid=dial-number]').inputValue();
+    await page.keyboard.type(id.slice(0, 4));
+    await new Promise((r) => setTimeout(r, 1_800)); // the lookups answer meanwhile
+    await page.keyboard.type(id.slice(4));
+    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
+    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
 });
 
 // TEAM-17: under team ticket entry, click-to-call on a contact's phone number is refused with the
