@@ -61,7 +61,7 @@ enum Target {
     Free,
     /// A control with its own Enter/Space (a button, a list, a checkbox): only typing applies.
     Control,
-    /// Another text field: it keeps every key but Escape.
+    /// Another text field: it keeps what is typed (Enter and Escape still apply).
     TextField,
     /// A select: it keeps every key.
     Select,
@@ -103,7 +103,8 @@ pub(crate) fn short_time(unix_s: i64) -> String {
 }
 
 /// The dial screen. Typing on the keyboard anywhere in the adapter types into the number;
-/// Enter calls (UI-11), Escape cancels (UI-12).
+/// Enter calls (UI-11), Escape cancels (UI-12). A select keeps its keys; a list, a button or a
+/// checkbox keeps its Enter; the team's Ticket ID entry keeps what is typed in it.
 #[component]
 pub fn DialScreen() -> impl IntoView {
     let adapter = use_adapter();
@@ -141,22 +142,23 @@ pub fn DialScreen() -> impl IntoView {
         let Some(intent) = key_intent(&ev.key(), modified) else {
             return;
         };
-        // A text field keeps its keys, but for Escape: it cancels from there too (UI-12). A
-        // select keeps Escape as well: with its list open, some browsers let it through, and
-        // closing the list must not throw the screen away.
-        if target == Target::Select
-            || (target == Target::TextField && !matches!(intent, KeyIntent::Cancel))
-        {
+        let typing = matches!(intent, KeyIntent::Type(_) | KeyIntent::Backspace);
+        if typing {
+            // The agent is typing, wherever it is: a focus move that waited for the lookups
+            // does not take the focus from there.
+            FOCUS_WHEN_LOADED.with(|f| f.set(false));
+        }
+        // A text field (the team's Ticket ID entry) keeps what is typed; Enter calls and Escape
+        // cancels from there too (UI-11, UI-12). A select keeps every key, Escape included:
+        // with its list open, some browsers let the key through, and closing a list must not
+        // throw the screen away.
+        if target == Target::Select || (target == Target::TextField && typing) {
             return;
         }
         if target == Target::Control && matches!(intent, KeyIntent::Call) {
             return;
         }
         ev.prevent_default();
-        if matches!(intent, KeyIntent::Type(_) | KeyIntent::Backspace) {
-            // The agent is typing: the focus stays where it is.
-            FOCUS_WHEN_LOADED.with(|f| f.set(false));
-        }
         match intent {
             KeyIntent::Type(key) => adapter.edit(|d| {
                 d.press(key);

@@ -231,6 +231,8 @@ test("the lookup's answers leave the fields in place, and the focus where the ag
   // own, Escape included). A select keeps its own Escape (its list may be open).
   await app.locator('[data-testid=language]').focus();
   await page.keyboard.press('Escape');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'language', 'the key reached the select');
   assert.equal(await app.locator('[data-testid=ticket-id]').count(), 1, 'Escape on a select: the screen stays');
   await app.locator('[data-testid=ticket-id]').focus();
   await page.keyboard.press('Escape');
@@ -478,14 +480,26 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
       await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
     const number = await app.locator('[data-testid=dial-number]').inputValue();
     await page.keyboard.type(id.slice(0, 4));
-    await new Promise((r) => setTimeout(r, 1_800)); // the lookups answer meanwhile
+    // The lookups answer meanwhile: the search, and the read of ticket 4300 the digits asked for.
+    await eventually(async () => {
+      const paths = (await appRequests()).map((r) => r.path);
+      assert.ok(paths.some((p) => p.startsWith('/api/v2/tickets/4300.json')), 'ticket 4300 read');
+      assert.ok(paths.some((p) => p.startsWith('/api/v2/users/search')), 'the number searched');
+    }, 'the lookups answered');
+    await new Promise((r) => setTimeout(r, 200)); // and the screen drew them
     await page.keyboard.type(id.slice(4));
     assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
     assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
     assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
+    // UI-11: Enter calls from the entry, once the ticket is read.
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=hangup-button]').waitFor();
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 });
 
 // TEAM-17: under team ticket entry, click-to-call on a contact's phone number is refused with the
