@@ -5,7 +5,7 @@ use crate::{
     services::live::use_adapter,
     ui::{
         chooser::{Chooser, ChooserItem},
-        dial_screen::{focus_next_step, short_time, style},
+        dial_screen::{focus_next_step, part, short_time, style},
         word,
     },
 };
@@ -22,8 +22,7 @@ pub fn Associations(
     view: Memo<Option<DialView>>,
 ) -> impl IntoView {
     let adapter = use_adapter();
-    let use_entered =
-        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.use_entered_number)));
+    let use_entered = part(view, |v| v.and_then(|v| v.use_entered_number));
     view! {
         <div class=style::associations>
             {move || {
@@ -96,21 +95,13 @@ fn ContactField(
             Some(_) => FieldKind::Input,
         })
     });
-    let busy = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .is_some_and(|v| v.contact.mode == ContactMode::Loading)
-        })
+    let busy = part(view, |v| {
+        v.is_some_and(|v| v.contact.mode == ContactMode::Loading)
     });
-    let text = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .map(|v| v.contact.text.clone())
-                .unwrap_or_default()
-        })
+    let text = part(view, |v| {
+        v.map(|v| v.contact.text.clone()).unwrap_or_default()
     });
-    let notice =
-        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.contact_notice.clone())));
+    let notice = part(view, |v| v.and_then(|v| v.contact_notice.clone()));
     view! {
         <div class=style::field>
             <span class=style::field_label id="contact-label">{word(Label::ContactId)}</span>
@@ -232,26 +223,16 @@ fn TicketField(
             }
         })
     });
-    let entry_text = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .map(|v| v.ticket.entry_text.clone())
-                .unwrap_or_default()
-        })
+    let entry_text = part(view, |v| {
+        v.map(|v| v.ticket.entry_text.clone()).unwrap_or_default()
     });
     let loading_word = word(Label::Loading);
-    let loading = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .is_some_and(|v| v.ticket.mode == TicketMode::Loading)
-        })
+    let loading = part(view, |v| {
+        v.is_some_and(|v| v.ticket.mode == TicketMode::Loading)
     });
-    let shown = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .and_then(|v| v.ticket.options.first().map(|o| o.label.clone()))
-                .unwrap_or_default()
-        })
+    let shown = part(view, |v| {
+        v.and_then(|v| v.ticket.options.first().map(|o| o.label.clone()))
+            .unwrap_or_default()
     });
     view! {
         {move || {

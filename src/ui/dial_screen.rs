@@ -97,6 +97,15 @@ fn typed_in(el: &web_sys::Element) -> bool {
             .is_some_and(|i| !i.value().is_empty())
 }
 
+/// One part of what the open dial screen shows, as a memo: what depends on it is drawn again
+/// only when that part changes, not with every change of the screen (a lookup's answer).
+pub(crate) fn part<T: PartialEq + Send + Sync + 'static>(
+    view: Memo<Option<DialView>>,
+    f: impl Fn(Option<&DialView>) -> T + Send + Sync + 'static,
+) -> Memo<T> {
+    Memo::new(move |_| view.with(|v| f(v.as_ref())))
+}
+
 /// Formats a unix time for the chooser's "last update" line (UTC, day and minute).
 pub(crate) fn short_time(unix_s: i64) -> String {
     domain::time::short_utc(unix_s)
@@ -403,10 +412,8 @@ fn Selectors(
     let languages = move || adapter.context.with(|c| c.options.languages.clone());
     // The choices are drawn once per list; only their `selected` follows the screen, and only
     // when the choice changes (a lookup's answer redraws neither list).
-    let selected_number =
-        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.outbound_number.clone())));
-    let selected_language =
-        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.language.clone())));
+    let selected_number = part(view, |v| v.and_then(|v| v.outbound_number.clone()));
+    let selected_language = part(view, |v| v.and_then(|v| v.language.clone()));
     view! {
         <div class=style::selectors>
             <label class=style::select_label>
@@ -476,14 +483,9 @@ fn NumberRow(
     let read_only = move || view.with(|v| v.as_ref().is_some_and(|v| v.number_read_only));
     // Drawn again only when they change, not with every change of the screen (a lookup's
     // answer).
-    let warning =
-        Memo::new(move |_| view.with(|v| v.as_ref().and_then(|v| v.number_warning.clone())));
-    let stored = Memo::new(move |_| {
-        view.with(|v| {
-            v.as_ref()
-                .map(|v| v.stored_numbers.clone())
-                .unwrap_or_default()
-        })
+    let warning = part(view, |v| v.and_then(|v| v.number_warning.clone()));
+    let stored = part(view, |v| {
+        v.map(|v| v.stored_numbers.clone()).unwrap_or_default()
     });
     // While typing, the display keeps what was typed; the formatted number is shown once the
     // keypad closes.
