@@ -50,6 +50,10 @@ pub struct HttpRequest {
     /// Extra headers (name, value).
     #[serde(default)]
     pub headers: Vec<(String, String)>,
+    /// True for a request that must outlive the page (sent as the page goes away: the
+    /// browser's `keepalive`); its answer may never be read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outlives_page: bool,
 }
 
 impl HttpRequest {
@@ -60,7 +64,14 @@ impl HttpRequest {
             url: url.into(),
             body: None,
             headers: Vec::new(),
+            outlives_page: false,
         }
+    }
+
+    /// The same request, sent so that it outlives the page (see `outlives_page`).
+    pub fn outliving_the_page(mut self) -> Self {
+        self.outlives_page = true;
+        self
     }
 
     /// The same request with a JSON body.

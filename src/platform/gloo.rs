@@ -30,9 +30,59 @@ impl GlooTransport {
     }
 }
 
+/// The most body a request that outlives the page may carry: browsers refuse `keepalive`
+/// requests over 64 KiB in all (a bigger one goes as an ordinary request, which the page's end
+/// may cut short).
+const OUTLIVING_BODY_MAX: usize = 60 * 1024;
+
+/// Sends `request` to `url` with the browser's `keepalive`, so that it goes on after the page
+/// is gone; answers its status when the page is still there to read it.
+async fn send_outliving(
+    url: &str,
+    method: &crate::http::Method,
+    headers: &[(String, String)],
+    body: Option<String>,
+) -> Result<HttpResponse, String> {
+    use wasm_bindgen::JsValue;
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method.as_str());
+    let all = js_sys::Object::new();
+    let set = |name: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&all, &JsValue::from_str(name), &JsValue::from_str(value));
+    };
+    for (name, value) in headers {
+        set(name, value);
+    }
+    if let Some(body) = body {
+        set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(&body));
+    }
+    let headers = all;
+    init.set_headers(&headers);
+    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    let answer = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let status = js_sys::Reflect::get(&answer, &JsValue::from_str("status"))
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or_default() as u16;
+    Ok(HttpResponse {
+        status,
+        ..HttpResponse::default()
+    })
+}
+
 impl Transport for GlooTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         let url = format!("{}{}", self.base_url, request.url);
+        if request.outlives_page {
+            let body = request.body.as_ref().map(|b| b.to_string());
+            if body.as_ref().map_or(0, String::len) <= OUTLIVING_BODY_MAX {
+                return send_outliving(&url, &request.method, &request.headers, body).await;
+            }
+        }
         let mut builder = match request.method {
             Method::Get => RequestBuilder::new(&url).method(gloo_net::http::Method::GET),
             Method::Post => RequestBuilder::new(&url).method(gloo_net::http::Method::POST),

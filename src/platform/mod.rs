@@ -666,19 +666,47 @@ impl<T: Transport> Platform<T> {
     }
 
     /// The agent's journal (for a frame without browser storage): sends this tab's changes
-    /// (`None` removes a key) and returns every entry the agent has after them.
+    /// (`None` removes a key) and returns every entry the agent has after them. `from` names
+    /// the tab and the request's place in its order: the platform never lets a tab's older
+    /// request overwrite a key its newer one set.
     pub async fn journal_sync(
         &self,
         changes: &std::collections::BTreeMap<String, Option<String>>,
+        from: Option<(&str, u64)>,
     ) -> Result<std::collections::BTreeMap<String, String>, PlatformError> {
         #[derive(Deserialize)]
         struct Journal {
             entries: std::collections::BTreeMap<String, String>,
         }
-        let request =
-            HttpRequest::new(Method::Post, "/agent/journal").json(json!({"set": changes}));
-        Ok(self.call::<Journal>(request).await?.entries)
+        Ok(self
+            .call::<Journal>(journal_request(changes, from))
+            .await?
+            .entries)
     }
+
+    /// A page's last word to the journal as it goes away (see `JournalStore::leave`): the
+    /// request is sent to outlive the page, and its answer is not read.
+    pub async fn journal_leave(
+        &self,
+        changes: &std::collections::BTreeMap<String, Option<String>>,
+        from: (&str, u64),
+    ) {
+        let _ = self
+            .send(journal_request(changes, Some(from)).outliving_the_page())
+            .await;
+    }
+}
+
+/// `POST /agent/journal` with `changes`, from a tab at its place in the tab's order.
+fn journal_request(
+    changes: &std::collections::BTreeMap<String, Option<String>>,
+    from: Option<(&str, u64)>,
+) -> HttpRequest {
+    let mut body = json!({ "set": changes });
+    if let Some((tab, seq)) = from {
+        body["from"] = json!({ "tab": tab, "seq": seq });
+    }
+    HttpRequest::new(Method::Post, "/agent/journal").json(body)
 }
 
 /// A path segment: keys are made of letters, digits, `.`, `-` and `_`; anything else is escaped

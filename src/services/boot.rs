@@ -112,8 +112,14 @@ pub(crate) fn boot(adapter: Adapter) {
         // A reload or a closed tab gives the lease up at once, so the next page (or another
         // tab) takes click-to-call without waiting for the lease to expire.
         let leaving = backend.clone();
+        // Without browser storage, what the page changed and the platform's journal may not
+        // hold yet (the outbox's last jobs, the lease given up) goes in a request that
+        // outlives the page.
         let pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
             leaving.leader.release();
+            if let Some(journal) = leaving.store.journal() {
+                journal.leave();
+            }
         });
         backend.listeners.borrow_mut().push(pagehide);
     });

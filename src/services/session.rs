@@ -248,7 +248,7 @@ async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
     if handed.is_empty() {
         return None;
     }
-    match b.platform.journal_sync(&handed).await {
+    match b.platform.journal_sync(&handed, None).await {
         Ok(_) => {
             for key in handed.keys() {
                 b.store.remove(key);
@@ -267,7 +267,7 @@ async fn take_back_writes(b: &Rc<Backend>) {
     if b.store.journal().is_some() {
         return;
     }
-    let Ok(entries) = b.platform.journal_sync(&Default::default()).await else {
+    let Ok(entries) = b.platform.journal_sync(&Default::default(), None).await else {
         // Tried again at the next sign-in; nothing is lost meanwhile.
         return;
     };
@@ -280,7 +280,7 @@ async fn take_back_writes(b: &Rc<Backend>) {
         taken.insert(key, None);
     }
     if !taken.is_empty() {
-        let _ = b.platform.journal_sync(&taken).await;
+        let _ = b.platform.journal_sync(&taken, None).await;
     }
 }
 
@@ -292,18 +292,28 @@ async fn link_journal(b: &Rc<Backend>) {
     };
     if !journal.is_linked() {
         let weak = Rc::downgrade(b);
+        let leaving = weak.clone();
+        let tab: Rc<str> = b.leader.tab_id().into();
+        let leaving_tab = tab.clone();
         journal.link(
-            Rc::new(move |changes| {
-                let weak = weak.clone();
+            Rc::new(move |changes, seq| {
+                let (weak, tab) = (weak.clone(), tab.clone());
                 Box::pin(async move {
                     let b = weak.upgrade().ok_or("the page is closing")?;
                     b.platform
-                        .journal_sync(&changes)
+                        .journal_sync(&changes, Some((&tab, seq)))
                         .await
                         .map_err(|e| e.to_string())
                 })
             }),
             Rc::new(leptos::task::spawn_local),
+            Rc::new(move |changes, seq| {
+                let Some(b) = leaving.upgrade() else { return };
+                let tab = leaving_tab.clone();
+                leptos::task::spawn_local(async move {
+                    b.platform.journal_leave(&changes, (&tab, seq)).await;
+                });
+            }),
         );
     }
     let _ = journal.flush().await;

@@ -95,13 +95,18 @@ impl Store for LocalStore {
     }
 }
 
-/// One exchange with the platform's journal: this tab's changes (`None` removes) out, every
-/// entry the agent has back.
+/// One exchange with the platform's journal: this tab's changes (`None` removes) out, with
+/// their place in the tab's order (`seq`, rising), every entry the agent has back.
 pub type JournalSync = Rc<
     dyn Fn(
         BTreeMap<String, Option<String>>,
+        u64,
     ) -> LocalBoxFuture<'static, Result<BTreeMap<String, String>, String>>,
 >;
+
+/// A page's last word to the journal, as it goes away: the changes it cannot know kept, with
+/// their place in the tab's order, sent so that the request outlives the page (no answer).
+pub type JournalLeave = Rc<dyn Fn(BTreeMap<String, Option<String>>, u64)>;
 
 /// Starts a task (the browser's `spawn_local`; a test's executor).
 pub type Spawn = Rc<dyn Fn(LocalBoxFuture<'static, ()>)>;
@@ -114,6 +119,12 @@ pub type Spawn = Rc<dyn Fn(LocalBoxFuture<'static, ()>)>;
 /// outbox waits for [`JournalStore::flush`] before each Zendesk request, so what a reload needs
 /// is on the platform before anything is written. Each exchange also brings back what the
 /// agent's other tabs wrote (their leases and outboxes), as localStorage would.
+///
+/// A page that goes away (a reload, a closed tab) calls [`JournalStore::leave`]: what it changed
+/// and cannot know kept (the exchange under way, the changes waiting for it) goes in one last
+/// request that outlives the page. Each request carries the tab's rising sequence number, and
+/// the platform never lets a tab's older request overwrite what its newer one set: the
+/// exchange cut short by the reload may land after the last word, and must not undo it.
 #[derive(Clone, Default)]
 pub struct JournalStore(Rc<Journal>);
 
@@ -123,12 +134,18 @@ struct Journal {
     entries: RefCell<BTreeMap<String, Option<String>>>,
     /// Changes not sent yet.
     unsent: RefCell<BTreeMap<String, Option<String>>>,
+    /// The changes of the exchange under way (not known kept until it answers).
+    in_flight: RefCell<BTreeMap<String, Option<String>>>,
+    /// The sequence number of this tab's last request to the journal.
+    seq: Cell<u64>,
     /// True while an exchange is under way.
     busy: Cell<bool>,
     /// Who waits for the exchange under way to end.
     waiting: RefCell<Vec<oneshot::Sender<()>>>,
     /// The platform, once signed in.
     link: RefCell<Option<(JournalSync, Spawn)>>,
+    /// How the page's last word is sent, once signed in.
+    leave: RefCell<Option<JournalLeave>>,
 }
 
 impl JournalStore {
@@ -136,8 +153,37 @@ impl JournalStore {
     /// loads what earlier pages left.
     ///
     /// [`flush`]: JournalStore::flush
-    pub fn link(&self, sync: JournalSync, spawn: Spawn) {
+    pub fn link(&self, sync: JournalSync, spawn: Spawn, leave: JournalLeave) {
         *self.0.link.borrow_mut() = Some((sync, spawn));
+        *self.0.leave.borrow_mut() = Some(leave);
+    }
+
+    /// The page is going away: what it changed and cannot know kept (the exchange under way,
+    /// the changes waiting) is sent in one request that outlives the page. The changes stay
+    /// queued as well, for a page that comes back (the browser's back-forward cache).
+    pub fn leave(&self) {
+        let Some(leave) = self.0.leave.borrow().clone() else {
+            return;
+        };
+        let mut all = self.0.in_flight.borrow().clone();
+        all.extend(
+            self.0
+                .unsent
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        if all.is_empty() {
+            return;
+        }
+        leave(all, self.next_seq());
+    }
+
+    /// The sequence number of this tab's next request.
+    fn next_seq(&self) -> u64 {
+        let seq = self.0.seq.get() + 1;
+        self.0.seq.set(seq);
+        seq
     }
 
     /// True once linked to the platform.
@@ -173,7 +219,9 @@ impl JournalStore {
         };
         let sent = std::mem::take(&mut *self.0.unsent.borrow_mut());
         self.0.busy.set(true);
-        let answer = sync(sent.clone()).await;
+        *self.0.in_flight.borrow_mut() = sent.clone();
+        let answer = sync(sent.clone(), self.next_seq()).await;
+        self.0.in_flight.borrow_mut().clear();
         self.0.busy.set(false);
         let result = match answer {
             Ok(theirs) => {
@@ -315,15 +363,25 @@ mod tests {
     use super::*;
     use futures::executor::block_on;
 
-    /// The platform's journal of one agent, as `POST /agent/journal` keeps it; `down` makes
-    /// it unreachable. Spawned exchanges are kept to be run when the test says.
+    /// The platform's journal of one agent, as `POST /agent/journal` keeps it (a tab's older
+    /// request never overwrites what its newer one set); `down` makes it unreachable, `hold`
+    /// keeps the next exchanges under way until `release`. Spawned exchanges are kept to be run
+    /// when the test says; a page's last words are kept in `left` until `deliver_left`.
     #[derive(Clone, Default)]
     struct Platform {
         journal: Rc<RefCell<BTreeMap<String, String>>>,
+        writers: Rc<RefCell<BTreeMap<String, (u32, u64)>>>,
+        tabs: Rc<Cell<u32>>,
         down: Rc<Cell<bool>>,
+        hold: Rc<Cell<bool>>,
+        held: Rc<RefCell<Vec<oneshot::Sender<()>>>>,
         exchanges: Rc<Cell<u32>>,
         spawned: Rc<RefCell<Vec<LocalBoxFuture<'static, ()>>>>,
+        left: Rc<RefCell<Vec<LastWord>>>,
     }
+
+    /// A page's last word: its tab, its changes, its place in the tab's order.
+    type LastWord = (u32, BTreeMap<String, Option<String>>, u64);
 
     impl Platform {
         /// A tab's store, linked to this platform.
@@ -333,29 +391,53 @@ mod tests {
             store
         }
 
-        /// Links `store` to this platform (the page does at sign-in).
+        /// Applies tab `tab`'s request `seq`; answers the journal after it.
+        fn apply(
+            &self,
+            tab: u32,
+            changes: BTreeMap<String, Option<String>>,
+            seq: u64,
+        ) -> BTreeMap<String, String> {
+            let mut j = self.journal.borrow_mut();
+            let mut writers = self.writers.borrow_mut();
+            for (k, v) in changes {
+                if writers.get(&k).is_some_and(|(t, s)| *t == tab && *s > seq) {
+                    continue;
+                }
+                writers.insert(k.clone(), (tab, seq));
+                match v {
+                    Some(v) => j.insert(k, v),
+                    None => j.remove(&k),
+                };
+            }
+            j.clone()
+        }
+
+        /// Links `store` to this platform (the page does at sign-in), as a new tab.
         fn link(&self, store: &JournalStore) {
+            let tab = self.tabs.get() + 1;
+            self.tabs.set(tab);
             let me = self.clone();
             let spawned = self.spawned.clone();
+            let left = self.left.clone();
             store.link(
-                Rc::new(move |changes| {
+                Rc::new(move |changes, seq| {
                     let me = me.clone();
                     Box::pin(async move {
                         me.exchanges.set(me.exchanges.get() + 1);
+                        if me.hold.get() {
+                            let (tx, rx) = oneshot::channel();
+                            me.held.borrow_mut().push(tx);
+                            let _ = rx.await;
+                        }
                         if me.down.get() {
                             return Err("unreachable".to_owned());
                         }
-                        let mut j = me.journal.borrow_mut();
-                        for (k, v) in changes {
-                            match v {
-                                Some(v) => j.insert(k, v),
-                                None => j.remove(&k),
-                            };
-                        }
-                        Ok(j.clone())
+                        Ok(me.apply(tab, changes, seq))
                     })
                 }),
                 Rc::new(move |f| spawned.borrow_mut().push(f)),
+                Rc::new(move |changes, seq| left.borrow_mut().push((tab, changes, seq))),
             );
         }
 
@@ -366,6 +448,87 @@ mod tests {
                 block_on(t);
             }
         }
+
+        /// Lets the exchanges held so far go on (later ones are held while `hold` is set).
+        fn release(&self) {
+            for tx in self.held.borrow_mut().drain(..) {
+                let _ = tx.send(());
+            }
+        }
+
+        /// The last words of pages gone reach the journal.
+        fn deliver_left(&self) {
+            let left: Vec<_> = self.left.borrow_mut().drain(..).collect();
+            for (tab, changes, seq) in left {
+                self.apply(tab, changes, seq);
+            }
+        }
+    }
+
+    /// Polls `f` once (it starts, and waits where it waits).
+    fn start<F: std::future::Future>(f: &mut std::pin::Pin<Box<F>>) -> bool {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        f.as_mut().poll(&mut cx).is_ready()
+    }
+
+    #[test]
+    fn a_page_going_away_leaves_what_it_changed_and_its_cut_exchange_undoes_nothing() {
+        let platform = Platform::default();
+        let page = platform.tab();
+        page.set("outbox", "placed");
+        // The exchange carrying it is under way when the page takes two more jobs.
+        platform.hold.set(true);
+        let mut under_way = Box::pin(page.flush());
+        assert!(
+            !start(&mut under_way),
+            "the exchange waits for the platform"
+        );
+        page.set("outbox", "placed+event+ended");
+        page.remove("lease");
+        page.leave();
+        // The last word lands first; the exchange cut short by the reload lands after it.
+        platform.deliver_left();
+        assert_eq!(
+            platform.journal.borrow().get("outbox").map(String::as_str),
+            Some("placed+event+ended")
+        );
+        platform.release();
+        assert!(!start(&mut under_way), "the next exchange is held");
+        assert_eq!(platform.exchanges.get(), 2, "the cut exchange has landed");
+        assert_eq!(
+            platform.journal.borrow().get("outbox").map(String::as_str),
+            Some("placed+event+ended"),
+            "an older request of the tab undoes nothing of its newer one"
+        );
+        platform.hold.set(false);
+        platform.release();
+        block_on(under_way).unwrap();
+        // The next page finds everything.
+        let next = platform.tab();
+        block_on(next.flush()).unwrap();
+        assert_eq!(next.get("outbox").as_deref(), Some("placed+event+ended"));
+        // Another tab's write is not older than this tab's: the last one stays.
+        next.set("outbox", "taken over");
+        block_on(next.flush()).unwrap();
+        assert_eq!(
+            platform.journal.borrow().get("outbox").map(String::as_str),
+            Some("taken over")
+        );
+    }
+
+    #[test]
+    fn a_page_going_away_with_everything_kept_sends_nothing() {
+        let platform = Platform::default();
+        let page = platform.tab();
+        page.set("outbox", "placed");
+        block_on(page.flush()).unwrap();
+        page.leave();
+        assert!(platform.left.borrow().is_empty());
+        // Nor does a page never signed in (no link): its changes go with it.
+        let unlinked = JournalStore::default();
+        unlinked.set("lease", "early");
+        unlinked.leave();
+        assert!(platform.left.borrow().is_empty());
     }
 
     #[test]

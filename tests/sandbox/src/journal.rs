@@ -8,9 +8,15 @@
 //! also sees what its other tabs wrote.
 //!
 //! ```text
-//! POST /agent/journal  {"set": {"agent-adapter.outbox.7.t1": "{…}", "agent-adapter.leader": null}}
+//! POST /agent/journal  {"set": {"agent-adapter.outbox.7.t1": "{…}", "agent-adapter.leader": null},
+//!                       "from": {"tab": "t1", "seq": 12}}
 //! 200 {"entries": {"agent-adapter.outbox.7.t1": "{…}", …}}
 //! ```
+//!
+//! `from` (optional) names the tab and the request's place in its order: a key the same tab
+//! set in a request with a higher `seq` is left as it is. A page that goes away sends its last
+//! changes in a request that outlives it, while its exchange under way may still land after
+//! that: the older request must not undo the newer. Between tabs, the last request wins.
 //!
 //! Limits keep one agent from filling the platform: at most [`MAX_KEYS`] keys, a value at most
 //! [`MAX_VALUE_BYTES`]; a request over them is refused whole (413) and changes nothing.
@@ -36,7 +42,19 @@ pub const MAX_VALUE_BYTES: usize = 512 * 1024;
 pub(crate) struct Sync {
     #[serde(default)]
     set: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    from: Option<From>,
 }
+
+/// The tab a request comes from, and its place in the tab's order.
+#[derive(Deserialize)]
+struct From {
+    tab: String,
+    seq: u64,
+}
+
+/// Most writers remembered per agent (keys since removed included).
+const MAX_WRITERS: usize = 256;
 
 /// `POST /agent/journal`: applies this tab's changes, answers the agent's whole journal.
 pub(crate) async fn sync(
@@ -54,9 +72,22 @@ pub(crate) async fn sync(
         );
     };
     let mut w = app.world();
-    let journal = w.journals.entry(agent.id).or_default();
-    let mut next = journal.clone();
+    let mut next = w.journals.get(&agent.id).cloned().unwrap_or_default();
+    let mut writers = w
+        .journal_writers
+        .get(&agent.id)
+        .cloned()
+        .unwrap_or_default();
     for (key, value) in body.set {
+        if let Some(from) = &body.from {
+            let newer_kept = writers
+                .get(&key)
+                .is_some_and(|(tab, seq)| *tab == from.tab && *seq > from.seq);
+            if newer_kept {
+                continue;
+            }
+            writers.insert(key.clone(), (from.tab.clone(), from.seq));
+        }
         match value {
             Some(v) => next.insert(key, v),
             None => next.remove(&key),
@@ -65,6 +96,18 @@ pub(crate) async fn sync(
     if next.len() > MAX_KEYS || next.values().any(|v| v.len() > MAX_VALUE_BYTES) {
         return crate::platform::err(StatusCode::PAYLOAD_TOO_LARGE, "the journal is full");
     }
-    *journal = next;
-    Json(json!({ "entries": journal })).into_response()
+    if writers.len() > MAX_WRITERS {
+        // The writers of keys no longer held go first.
+        let gone: Vec<String> = writers
+            .keys()
+            .filter(|k| !next.contains_key(*k))
+            .cloned()
+            .collect();
+        for k in gone.into_iter().take(writers.len() - MAX_WRITERS) {
+            writers.remove(&k);
+        }
+    }
+    w.journal_writers.insert(agent.id, writers);
+    w.journals.insert(agent.id, next.clone());
+    Json(json!({ "entries": next })).into_response()
 }

@@ -243,6 +243,9 @@ pub struct World {
     pub platform_contacts: Vec<(String, u64)>,
     /// Each agent's journal (`crate::journal`): what a frame without browser storage keeps.
     pub journals: HashMap<u64, BTreeMap<String, String>>,
+    /// Per agent, which tab last wrote each key of its journal, at which of its requests
+    /// (`from` of `POST /agent/journal`): a tab's older request never overwrites its newer.
+    pub journal_writers: HashMap<u64, BTreeMap<String, (String, u64)>>,
     next_id: u64,
     last_event_id: u64,
     last_chat_id: u64,
@@ -306,6 +309,7 @@ impl World {
             indexed_at_ms: HashMap::new(),
             platform_contacts: Vec::new(),
             journals: HashMap::new(),
+            journal_writers: HashMap::new(),
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
             last_event_id: 0,
             last_chat_id: FIRST_CHAT_ID - 1,
