@@ -188,6 +188,10 @@ fn events_decode_and_unknown_types_are_ignored() {
     let other: PlatformEvent =
         serde_json::from_str(r#"{"type":"chat.assigned_elsewhere","chat_id":5}"#).unwrap();
     assert_eq!(other, PlatformEvent::Other);
+    // The platform's hello, from which the stream counts as up (it names the agent).
+    let ready: PlatformEvent =
+        serde_json::from_str(r#"{"type":"session.ready","agent_id":7}"#).unwrap();
+    assert_eq!(ready, PlatformEvent::Ready);
     // A session event decodes with its call and event id; one without them does not decode (the
     // stream drops the frame) rather than being written nowhere.
     let rated: PlatformEvent =

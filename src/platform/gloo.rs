@@ -132,7 +132,9 @@ impl EventStream {
     /// Connects to `GET {base}/agent/events`, authenticates with the token as the first message
     /// (a URL would expose it), and calls `on_event` for each event; reconnects with backoff
     /// (1 s, doubling to 30 s) after a drop, but not after the platform refused the token
-    /// ([`PlatformEvent::Refused`]: the session is over). `on_status` hears whether it is up.
+    /// ([`PlatformEvent::Refused`]: the session is over). `on_status` hears whether it is up:
+    /// up from the platform's [`PlatformEvent::Ready`] on (the platform sends the agent's
+    /// events from then), not from the socket's opening.
     pub fn connect(
         base_url: &str,
         token: String,
@@ -150,7 +152,7 @@ impl EventStream {
                     use futures::SinkExt;
                     let auth = serde_json::json!({"type": "auth", "token": token}).to_string();
                     if write.send(Message::Text(auth)).await.is_ok() {
-                        on_status(true);
+                        let mut up = false;
                         while let Some(Ok(message)) = read.next().await {
                             if !running.get() {
                                 return;
@@ -158,6 +160,14 @@ impl EventStream {
                             backoff = 1_000;
                             if let Message::Text(text) = message {
                                 if let Ok(event) = serde_json::from_str::<PlatformEvent>(&text) {
+                                    // Up once the platform says it is ready: it sends the
+                                    // agent's events from then on, so what the page reads to
+                                    // catch up (on `on_status(true)`) is read after that, and
+                                    // nothing sent in between is missed both ways.
+                                    if matches!(event, PlatformEvent::Ready) && !up {
+                                        up = true;
+                                        on_status(true);
+                                    }
                                     // A refused token stays refused: no reconnecting with it.
                                     let refused = matches!(event, PlatformEvent::Refused { .. });
                                     on_event(event);

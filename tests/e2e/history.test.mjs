@@ -168,6 +168,28 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
   }, 'a solved voicemail ticket called back');
 });
 
+// The platform takes a moment to route the agent's events to a new socket (here 1.5 s between
+// the sign-in's socket and its hello). A voicemail left in that moment reaches no socket: the
+// adapter reads the voicemails again once the stream is up, and so must read them after the
+// hello, not when the socket opens (it used to, and the voicemail showed only after a reload).
+test('a voicemail left while the event stream is still being routed shows at once', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 1_500 }]);
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  // The adapter's catch-up read of the voicemails (answered: the frame's resource timing), then
+  // the voicemail: had the read been made before the platform routed the agent's events,
+  // nothing would bring it.
+  await app.waitForFunction(() => performance.getEntriesByType('resource')
+    .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor({ timeout: 8_000 });
+  await clearFaults(env);
+});
+
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

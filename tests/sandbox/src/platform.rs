@@ -774,6 +774,10 @@ async fn crm_op(State(app): State<App>, headers: HeaderMap, Path(key): Path<Stri
     }
 }
 
+/// The path a fault names to slow the event stream's readiness after authentication (the time
+/// before the platform routes the agent's events to the socket and says `session.ready`).
+pub const STREAM_READY_PATH: &str = "/platform/agent/events/ready";
+
 /// How long an event-stream socket may stay open without authenticating.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -814,6 +818,13 @@ async fn authenticate(app: App, mut socket: WebSocket) {
 }
 
 async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
+    // A platform takes a moment to route the agent's events to a new socket after it
+    // authenticates; a fault's latency on `STREAM_READY_PATH` makes that moment longer. Events
+    // sent meanwhile do not reach this socket: the adapter must catch up after the hello.
+    let wait = app.world().fault_for(STREAM_READY_PATH).latency_ms;
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
     let mut rx = app.subscribe();
     let hello = json!({"type": "session.ready", "agent_id": agent_id});
     if socket
