@@ -569,7 +569,7 @@ fn NumberRow(
             </button>
         </div>
         {move || {
-            warning.get().map(|w| view! { <p class=style::warning role="status">{w}</p> })
+            warning.get().map(|w| view! { <p class=style::warning role="status" data-testid="number-warning">{w}</p> })
         }}
         // FLOW-11: when the typed number cannot be used, the contact's own numbers are one click
         // away.

@@ -252,6 +252,55 @@ test("the lookup's answers leave the fields in place, and the focus where the ag
 // dial screen leaves the contact to the number, as from the keypad (here the user who holds it
 // now), and the call is logged there. It used to say "looking up" for good, Call disabled, and
 // read the deleted user's tickets again and again.
+// The popover is 510px high: a number's warning (two lines) and the lookups' status line leave
+// the keypad less than its rows would take. The rows shrink to what is left, and a short key
+// drops its letters: no key covers the status line or Call, no key's digit is cut, in either
+// language.
+test('the keypad squeezed by a warning covers neither the status line nor Call, in English and Italian', async () => {
+  for (const locale of ['en-US', 'it-IT']) {
+    const opened = await signedInPage(env, {}, { signIn: false });
+    page = opened.page;
+    const { agents } = await api('GET', '/_sandbox/info');
+    const ada = agents.find((a) => a.email === 'ada@sandbox.test');
+    await api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
+    await page.reload();
+    await page.evaluate(() => window.sandbox.ready);
+    await page.locator('[data-testid=app-icon]').click();
+    const app = await adapterFrame();
+    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+    // The lookups wait, so the status line says so; the fixture's number is not a valid one
+    // (written in full: in Italy its national digits would read as an Italian number).
+    await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', latency_ms: 5_000 });
+    await app.locator('[data-testid=dial-number]').pressSequentially('+15550101100');
+    await app.locator('[data-testid=call-status]').filter({ hasText: /\S/ }).waitFor();
+    const layout = await app.evaluate(() => {
+      const box = (e) => e.getBoundingClientRect();
+      const keys = [...document.querySelectorAll('[data-testid^=keypad-key-], [data-testid=keypad-paste], [data-testid=keypad-backspace]')];
+      const warning = document.querySelector('[data-testid=number-warning]');
+      return {
+        warningLines: warning ? Math.round(box(warning).height / parseFloat(getComputedStyle(warning).lineHeight || '16')) : 0,
+        keys: keys.length,
+        lowestKey: Math.max(...keys.map((k) => box(k).bottom)),
+        status: box(document.querySelector('[data-testid=call-status]')).top,
+        call: box(document.querySelector('[data-testid=call-button]')).top,
+        digitsCut: keys.filter((k) => {
+          const d = k.querySelector('span');
+          return d && (box(d).top < box(k).top - 0.5 || box(d).bottom > box(k).bottom + 0.5);
+        }).map((k) => k.dataset.testid),
+      };
+    });
+    await page.locator('[data-testid=popover]').screenshot({ path: `target/keypad-squeezed-${locale}.png` });
+    await api('DELETE', '/_sandbox/faults');
+    assert.ok(layout.keys >= 12 && layout.warningLines >= 1, `${locale}: the keypad and the warning show: ${JSON.stringify(layout)}`);
+    assert.ok(layout.lowestKey <= layout.status + 0.5, `${locale}: no key covers the status line: ${JSON.stringify(layout)}`);
+    assert.ok(layout.lowestKey <= layout.call + 0.5, `${locale}: no key covers Call: ${JSON.stringify(layout)}`);
+    assert.deepEqual(layout.digitsCut, [], `${locale}: every key's digit shows whole`);
+  }
+});
+
 test('a click-to-call on a user deleted meanwhile is served by the number, and the deleted user is not read again', async () => {
   const app = await signedIn();
   const number = '+15550104242';
