@@ -9,7 +9,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startSandbox, signedInPage, settings as applySettings, adapterFrame as frameOf, retry,
+  startSandbox, signedInPage, signedInPageIn, settings as applySettings, adapterFrame as frameOf, retry,
   callFromTicketMenu, callFromProfile, openUserPage,
 } from './support.mjs';
 
@@ -258,19 +258,9 @@ test("the lookup's answers leave the fields in place, and the focus where the ag
 // language.
 test('the keypad squeezed by a warning covers neither the status line nor Call, in English and Italian', async () => {
   for (const locale of ['en-US', 'it-IT']) {
-    const opened = await signedInPage(env, {}, { signIn: false });
+    const opened = await signedInPageIn(env, locale);
     page = opened.page;
-    const { agents } = await api('GET', '/_sandbox/info');
-    const ada = agents.find((a) => a.email === 'ada@sandbox.test');
-    await api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
-    await page.reload();
-    await page.evaluate(() => window.sandbox.ready);
-    await page.locator('[data-testid=app-icon]').click();
-    const app = await adapterFrame();
-    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-    await app.locator('[data-testid=sign-in-submit]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
+    const { app } = opened;
     // The lookups wait, so the status line says so; the fixture's number is not a valid one
     // (written in full: in Italy its national digits would read as an Italian number).
     await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', latency_ms: 5_000 });

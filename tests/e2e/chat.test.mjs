@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root } from './support.mjs';
 
 let env;
 
@@ -401,18 +401,7 @@ test('the chat screens have no accessibility violation, in English and Italian',
   const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await clearFaults(env);
   for (const locale of ['en-US', 'it-IT']) {
-    const { page } = await signedInPage(env, {}, { signIn: false });
-    const { agents } = await api('GET', '/_sandbox/info');
-    const ada = agents.find((a) => a.email === 'ada@sandbox.test');
-    await api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
-    await page.reload();
-    await page.evaluate(() => window.sandbox.ready);
-    await page.locator('[data-testid=app-icon]').click();
-    const app = await adapterFrame(page);
-    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-    await app.locator('[data-testid=sign-in-submit]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
+    const { page, app } = await signedInPageIn(env, locale);
     const report = {};
     const check = async (name) => {
       await app.evaluate(axeSource);

@@ -572,15 +572,23 @@ test('fault suite with storage blocked: the outbox kept on the platform loses an
   }
 });
 
+/**
+ * A fresh fixture for one of the short tests: reset, `configure`d (the settings, or batching),
+ * no fault; the sandbox's info and the contact of each number asked for.
+ */
+async function freshFixture(configure, ...phones) {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await configure();
+  await api('DELETE', '/_sandbox/faults');
+  const info = await api('GET', '/_sandbox/info');
+  const { users } = await api('GET', '/_sandbox/state');
+  return { info, contacts: phones.map((phone) => users.find((u) => u.phone === phone)) };
+}
+
 // No fault but latency, no reload: the end of a call arrives while the outbox is still writing
 // the call's first update; it must be written as well.
 test('the end of a call that arrives while the outbox is writing is written', { timeout: 60_000 }, async () => {
-  await api('POST', '/_sandbox/reset', { fixture: 'default' });
-  await settings();
-  await api('DELETE', '/_sandbox/faults');
-  const info = await api('GET', '/_sandbox/info');
-  const s0 = await api('GET', '/_sandbox/state');
-  const bruno = s0.users.find((u) => u.phone === '+15550101100');
+  const { info, contacts: [bruno] } = await freshFixture(() => settings(), '+15550101100');
   const agent = await openAgent('ada@sandbox.test', info);
   await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets/', latency_ms: 1_500 });
   await call(agent, { id: bruno.id, name: bruno.name, phone: bruno.phone });
@@ -601,12 +609,7 @@ test('the end of a call that arrives while the outbox is writing is written', { 
 // is reloaded then. The creation is in the persisted outbox
 // and is resumed; the end of the call must be written too.
 test('a reload while the call ticket waits for Retry-After keeps the end of the call', { timeout: 60_000 }, async () => {
-  await api('POST', '/_sandbox/reset', { fixture: 'default' });
-  await settings();
-  await api('DELETE', '/_sandbox/faults');
-  const info = await api('GET', '/_sandbox/info');
-  const s0 = await api('GET', '/_sandbox/state');
-  const anna = s0.users.find((u) => u.phone === '+15550101000');
+  const { info, contacts: [anna] } = await freshFixture(() => settings(), '+15550101000');
   const agent = await openAgent('ada@sandbox.test', info);
   await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets.json', status: 429, retry_after: 3, count: 1 });
   await call(agent, { id: anna.id, name: anna.name, phone: anna.phone });
@@ -627,12 +630,7 @@ test('a reload while the call ticket waits for Retry-After keeps the end of the 
 // A direct write in flight when the frame goes away, and batching switched on before the agent
 // signs in again: the resumed job must not be written a second time through the CRM queue.
 test('a write in flight at a reload is not written again through the CRM queue', { timeout: 60_000 }, async () => {
-  await api('POST', '/_sandbox/reset', { fixture: 'default' });
-  await batching(false);
-  await api('DELETE', '/_sandbox/faults');
-  const info = await api('GET', '/_sandbox/info');
-  const s0 = await api('GET', '/_sandbox/state');
-  const bruno = s0.users.find((u) => u.phone === '+15550101100');
+  const { info, contacts: [bruno] } = await freshFixture(() => batching(false), '+15550101100');
   const agent = await openAgent('ada@sandbox.test', info);
   // The call's "Call details" update (an append to Bruno's open ticket) takes 3 s to answer.
   await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets/', latency_ms: 3_000 });
@@ -661,12 +659,7 @@ test('a write in flight at a reload is not written again through the CRM queue',
 test('storage blocked, a slow journal: what the outbox took just before a reload is written once', { timeout: 90_000 }, async () => {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    await api('POST', '/_sandbox/reset', { fixture: 'default' });
-    await settings();
-    await api('DELETE', '/_sandbox/faults');
-    const info = await api('GET', '/_sandbox/info');
-    const s0 = await api('GET', '/_sandbox/state');
-    const bruno = s0.users.find((u) => u.phone === '+15550101100');
+    const { info, contacts: [bruno] } = await freshFixture(() => settings(), '+15550101100');
     const agent = await openAgent('ada@sandbox.test', info, { browser, noStorage: true });
     // Each exchange with the journal takes 800 ms; the outbox waits for one before each write.
     await api('POST', '/_sandbox/faults', { path_prefix: '/platform/agent/journal', latency_ms: 800 });

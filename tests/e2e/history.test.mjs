@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
 
 let env;
 
@@ -263,19 +263,7 @@ test('the new screens have no accessibility violation, in English and Italian', 
   const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await clearFaults(env);
   for (const locale of ['en-US', 'it-IT']) {
-    const { page } = await signedInPage(env, {}, { signIn: false });
-    const { agents } = await api('GET', '/_sandbox/info');
-    const ada = agents.find((a) => a.email === 'ada@sandbox.test');
-    await api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale } });
-    // The workspace and the adapter read the agent's language when they start: started again.
-    await page.reload();
-    await page.evaluate(() => window.sandbox.ready);
-    await page.locator('[data-testid=app-icon]').click();
-    const app = await adapterFrame(page);
-    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-    await app.locator('[data-testid=sign-in-submit]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
+    const { page, app } = await signedInPageIn(env, locale);
     await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 12 });
     await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4, transcript: '<b>call me</b>' });
     await app.locator('[data-testid=voicemail-unread]').waitFor();

@@ -184,6 +184,26 @@ export async function signedInPage(env, operation = {}, { email = 'ada@sandbox.t
 }
 
 /**
+ * [`signedInPage`] for an agent whose Zendesk language is `locale`: the workspace and the
+ * adapter read it when they start, so the page is started again before the sign-in.
+ */
+export async function signedInPageIn(env, locale, email = 'ada@sandbox.test') {
+  const { page } = await signedInPage(env, {}, { signIn: false });
+  const { agents } = await env.api('GET', '/_sandbox/info');
+  const agent = agents.find((a) => a.email === email);
+  await env.api('PUT', `/api/v2/users/${agent.zendesk_user_id}.json`, { user: { locale } });
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const app = await adapterFrame(page);
+  await app.locator('[data-testid=sign-in-email]').fill(email);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  return { page, app };
+}
+
+/**
  * After a reload: the adapter signs in again by itself with the tab's resume credential (the
  * dial or call screen shows); where it cannot (no credential, storage blocked), the sign-in form
  * shows and is filled in as `email`.
