@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame } from './support.mjs';
+import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame, signInWith } from './support.mjs';
 
 let env;
 
@@ -181,10 +181,7 @@ async function agentPage(email) {
   await page.evaluate((id) => window.sandbox.setAgent(id), agent.zendesk_user_id);
   await page.locator('[data-testid=app-icon]').click();
   const app = await adapterFrame(page);
-  await app.locator('[data-testid=sign-in-email]').fill(email);
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
+  await signInWith(app, email);
   return { context, page, app, agent };
 }
 

@@ -174,13 +174,16 @@ export async function signedInPage(env, operation = {}, { email = 'ada@sandbox.t
   await page.locator('[data-testid=app-icon]').click();
   const app = await adapterFrame(page);
   await app.locator('[data-testid=sign-in-email]').waitFor();
-  if (signIn) {
-    await app.locator('[data-testid=sign-in-email]').fill(email);
-    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-    await app.locator('[data-testid=sign-in-submit]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
-  }
+  if (signIn) await signInWith(app, email);
   return { page, app };
+}
+
+/** Fills the sign-in form as `email` (the fixture's password), submits, waits for the dial screen. */
+export async function signInWith(app, email = 'ada@sandbox.test') {
+  await app.locator('[data-testid=sign-in-email]').fill(email);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
 }
 
 /**
@@ -196,10 +199,7 @@ export async function signedInPageIn(env, locale, email = 'ada@sandbox.test') {
   await page.evaluate(() => window.sandbox.ready);
   await page.locator('[data-testid=app-icon]').click();
   const app = await adapterFrame(page);
-  await app.locator('[data-testid=sign-in-email]').fill(email);
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
+  await signInWith(app, email);
   return { page, app };
 }
 
