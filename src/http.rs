@@ -37,6 +37,10 @@ impl Method {
     }
 }
 
+/// The most body bytes requests that outlive the page may carry together: browsers refuse
+/// `keepalive` requests beyond 64 KiB in flight for a page.
+pub const OUTLIVING_BODY_MAX: usize = 60 * 1024;
+
 /// A request: method, path (relative to the Zendesk account, e.g. `/api/v2/users.json`), an
 /// optional JSON body and extra headers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! WebSocket that reconnects with backoff.
 
 use super::PlatformEvent;
-use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, OUTLIVING_BODY_MAX};
 use futures::StreamExt;
 use gloo_net::{
     http::RequestBuilder,
@@ -29,11 +29,6 @@ impl GlooTransport {
         &self.base_url
     }
 }
-
-/// The most body a request that outlives the page may carry: browsers refuse `keepalive`
-/// requests over 64 KiB in all (a bigger one goes as an ordinary request, which the page's end
-/// may cut short).
-const OUTLIVING_BODY_MAX: usize = 60 * 1024;
 
 /// Sends `request` to `url` with the browser's `keepalive`, so that it goes on after the page
 /// is gone; answers its status when the page is still there to read it.
@@ -78,6 +73,7 @@ impl Transport for GlooTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         let url = format!("{}{}", self.base_url, request.url);
         if request.outlives_page {
+            // Over the browser's limit, an ordinary request (the page's end may cut it short).
             let body = request.body.as_ref().map(|b| b.to_string());
             if body.as_ref().map_or(0, String::len) <= OUTLIVING_BODY_MAX {
                 return send_outliving(&url, &request.method, &request.headers, body).await;
@@ -128,19 +124,26 @@ impl Drop for EventStream {
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF_MS: u32 = 30_000;
 
+/// How long the stream waits for the platform's `session.ready` after authenticating before it
+/// counts as up anyway (the reads that catch up are then made without the platform's word).
+const READY_WAIT_MS: u32 = 5_000;
+
 impl EventStream {
     /// Connects to `GET {base}/agent/events`, authenticates with the token as the first message
     /// (a URL would expose it), and calls `on_event` for each event; reconnects with backoff
     /// (1 s, doubling to 30 s) after a drop, but not after the platform refused the token
     /// ([`PlatformEvent::Refused`]: the session is over). `on_status` hears whether it is up:
     /// up from the platform's [`PlatformEvent::Ready`] on (the platform sends the agent's
-    /// events from then), not from the socket's opening.
+    /// events from then), not from the socket's opening; or [`READY_WAIT_MS`] after the
+    /// authentication without it (a platform that says nothing first), so the page still
+    /// catches up.
     pub fn connect(
         base_url: &str,
         token: String,
         on_event: impl Fn(PlatformEvent) + 'static,
         on_status: impl Fn(bool) + 'static,
     ) -> Self {
+        let on_status = Rc::new(on_status);
         let open = Rc::new(Cell::new(true));
         let url = format!("{}/agent/events", base_url.replacen("http", "ws", 1));
         let running = open.clone();
@@ -152,7 +155,20 @@ impl EventStream {
                     use futures::SinkExt;
                     let auth = serde_json::json!({"type": "auth", "token": token}).to_string();
                     if write.send(Message::Text(auth)).await.is_ok() {
-                        let mut up = false;
+                        // This connection's: up (said once), and still open.
+                        let up = Rc::new(Cell::new(false));
+                        let live = Rc::new(Cell::new(true));
+                        {
+                            let (up, live, on_status) =
+                                (up.clone(), live.clone(), on_status.clone());
+                            let running = running.clone();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                gloo_timers_sleep(READY_WAIT_MS).await;
+                                if live.get() && running.get() && !up.replace(true) {
+                                    on_status(true);
+                                }
+                            });
+                        }
                         while let Some(Ok(message)) = read.next().await {
                             if !running.get() {
                                 return;
@@ -164,14 +180,14 @@ impl EventStream {
                                     // agent's events from then on, so what the page reads to
                                     // catch up (on `on_status(true)`) is read after that, and
                                     // nothing sent in between is missed both ways.
-                                    if matches!(event, PlatformEvent::Ready) && !up {
-                                        up = true;
+                                    if matches!(event, PlatformEvent::Ready) && !up.replace(true) {
                                         on_status(true);
                                     }
                                     // A refused token stays refused: no reconnecting with it.
                                     let refused = matches!(event, PlatformEvent::Refused { .. });
                                     on_event(event);
                                     if refused {
+                                        live.set(false);
                                         running.set(false);
                                         on_status(false);
                                         return;
@@ -179,6 +195,7 @@ impl EventStream {
                                 }
                             }
                         }
+                        live.set(false);
                     }
                     on_status(false);
                 }

@@ -684,16 +684,21 @@ impl<T: Transport> Platform<T> {
             .entries)
     }
 
-    /// A page's last word to the journal as it goes away (see `JournalStore::leave`): the
-    /// request is sent to outlive the page, and its answer is not read.
+    /// A page's last word to the journal as it goes away (see `JournalStore::leave`): sent to
+    /// outlive the page when `outlive`, else as an ordinary request; its answer is not read.
     pub async fn journal_leave(
         &self,
         changes: &std::collections::BTreeMap<String, Option<String>>,
         from: (&str, u64),
+        outlive: bool,
     ) {
-        let _ = self
-            .send(journal_request(changes, Some(from)).outliving_the_page())
-            .await;
+        let request = journal_request(changes, Some(from));
+        let request = if outlive {
+            request.outliving_the_page()
+        } else {
+            request
+        };
+        let _ = self.send(request).await;
     }
 }
 

@@ -122,6 +122,19 @@ pub(crate) fn boot(adapter: Adapter) {
             }
         });
         backend.listeners.borrow_mut().push(pagehide);
+        // A page brought back from the browser's back-forward cache after its last word (its
+        // lease given up, its outbox maybe taken over by another tab) starts again: its memory
+        // is older than what the agent's other tabs did meanwhile.
+        let back = backend.clone();
+        let pageshow = window_event_listener(leptos::ev::pageshow, move |ev| {
+            let left = back.store.journal().is_some_and(|j| j.has_left());
+            if ev.persisted() && left {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().reload();
+                }
+            }
+        });
+        backend.listeners.borrow_mut().push(pageshow);
     });
 }
 

@@ -307,11 +307,13 @@ async fn link_journal(b: &Rc<Backend>) {
                 })
             }),
             Rc::new(leptos::task::spawn_local),
-            Rc::new(move |changes, seq| {
+            Rc::new(move |changes, seq, outlive| {
                 let Some(b) = leaving.upgrade() else { return };
                 let tab = leaving_tab.clone();
                 leptos::task::spawn_local(async move {
-                    b.platform.journal_leave(&changes, (&tab, seq)).await;
+                    b.platform
+                        .journal_leave(&changes, (&tab, seq), outlive)
+                        .await;
                 });
             }),
         );

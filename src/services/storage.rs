@@ -104,9 +104,10 @@ pub type JournalSync = Rc<
     ) -> LocalBoxFuture<'static, Result<BTreeMap<String, String>, String>>,
 >;
 
-/// A page's last word to the journal, as it goes away: the changes it cannot know kept, with
-/// their place in the tab's order, sent so that the request outlives the page (no answer).
-pub type JournalLeave = Rc<dyn Fn(BTreeMap<String, Option<String>>, u64)>;
+/// A page's last word to the journal, as it goes away: changes it cannot know kept, with their
+/// place in the tab's order, sent so that the request outlives the page when `outlive` (within
+/// the browser's budget for such requests), else as an ordinary request; no answer is read.
+pub type JournalLeave = Rc<dyn Fn(BTreeMap<String, Option<String>>, u64, bool)>;
 
 /// Starts a task (the browser's `spawn_local`; a test's executor).
 pub type Spawn = Rc<dyn Fn(LocalBoxFuture<'static, ()>)>;
@@ -120,11 +121,13 @@ pub type Spawn = Rc<dyn Fn(LocalBoxFuture<'static, ()>)>;
 /// is on the platform before anything is written. Each exchange also brings back what the
 /// agent's other tabs wrote (their leases and outboxes), as localStorage would.
 ///
-/// A page that goes away (a reload, a closed tab) calls [`JournalStore::leave`]: what it changed
-/// and cannot know kept (the exchange under way, the changes waiting for it) goes in one last
-/// request that outlives the page. Each request carries the tab's rising sequence number, and
-/// the platform never lets a tab's older request overwrite what its newer one set: the
-/// exchange cut short by the reload may land after the last word, and must not undo it.
+/// A page that goes away (a reload, a closed tab: `pagehide`) calls [`JournalStore::leave`]: what
+/// it changed and cannot know kept (the exchange under way, the changes waiting for it) goes in
+/// a last word that outlives the page, and the page sends nothing more. Each request carries
+/// the tab's rising sequence number (the last word's parts share one), and the platform drops a
+/// tab's request older than one it has landed: the exchange cut short by the reload may land
+/// after the last word, and must undo neither it nor what another tab wrote since (taking the
+/// page's outbox over, the lease).
 #[derive(Clone, Default)]
 pub struct JournalStore(Rc<Journal>);
 
@@ -146,6 +149,9 @@ struct Journal {
     link: RefCell<Option<(JournalSync, Spawn)>>,
     /// How the page's last word is sent, once signed in.
     leave: RefCell<Option<JournalLeave>>,
+    /// True once the page has said its last word: nothing more is sent (a page brought back
+    /// from the browser's back-forward cache loads again: `services::boot`).
+    left: Cell<bool>,
 }
 
 impl JournalStore {
@@ -159,12 +165,18 @@ impl JournalStore {
     }
 
     /// The page is going away: what it changed and cannot know kept (the exchange under way,
-    /// the changes waiting) is sent in one request that outlives the page. The changes stay
-    /// queued as well, for a page that comes back (the browser's back-forward cache).
+    /// the changes waiting) is sent in a last word that outlives the page, and nothing more is
+    /// sent after it. The smallest entries (the lease given up, the tab's beat) go first, in
+    /// one request within the browser's budget for requests that outlive a page; what does
+    /// not fit (a very large outbox) follows as an ordinary request, which the page's end may
+    /// cut short.
     pub fn leave(&self) {
         let Some(leave) = self.0.leave.borrow().clone() else {
             return;
         };
+        if self.0.left.replace(true) {
+            return;
+        }
         let mut all = self.0.in_flight.borrow().clone();
         all.extend(
             self.0
@@ -176,7 +188,18 @@ impl JournalStore {
         if all.is_empty() {
             return;
         }
-        leave(all, self.next_seq());
+        let seq = self.next_seq();
+        let (outliving, rest) = last_word_parts(all, crate::http::OUTLIVING_BODY_MAX);
+        for (part, outlive) in [(outliving, true), (rest, false)] {
+            if !part.is_empty() {
+                leave(part, seq, outlive);
+            }
+        }
+    }
+
+    /// True once the page has said its last word.
+    pub fn has_left(&self) -> bool {
+        self.0.left.get()
     }
 
     /// The sequence number of this tab's next request.
@@ -214,6 +237,9 @@ impl JournalStore {
 
     /// One exchange: the unsent changes out, the agent's journal in.
     async fn exchange(&self) -> Result<(), String> {
+        if self.0.left.get() {
+            return Err("the page has said its last word".into());
+        }
         let Some((sync, _)) = self.0.link.borrow().clone() else {
             return Err("the platform's journal is not connected".into());
         };
@@ -254,6 +280,9 @@ impl JournalStore {
 
     /// Sends the changes in the background (one exchange at a time).
     fn kick(&self) {
+        if self.0.left.get() {
+            return;
+        }
         let Some((_, spawn)) = self.0.link.borrow().clone() else {
             return;
         };
@@ -266,6 +295,31 @@ impl JournalStore {
             let _ = store.flush().await;
         }));
     }
+}
+
+/// Changes to the journal by key (`None` removes).
+type Changes = BTreeMap<String, Option<String>>;
+
+/// Splits a page's last word: the smallest entries first, as many as fit in `budget` bytes of
+/// JSON, to go in a request that outlives the page; the rest apart.
+fn last_word_parts(all: Changes, budget: usize) -> (Changes, Changes) {
+    let size = |k: &String, v: &Option<String>| {
+        serde_json::to_string(&(k, v)).map_or(usize::MAX, |t| t.len())
+    };
+    let mut by_size: Vec<_> = all.into_iter().map(|(k, v)| (size(&k, &v), k, v)).collect();
+    by_size.sort_by_key(|(n, _, _)| *n);
+    // The request's own frame: `{"set":{…},"from":{"tab":…,"seq":…}}`.
+    let mut used: usize = 96;
+    let (mut outliving, mut rest) = (Changes::new(), Changes::new());
+    for (n, k, v) in by_size {
+        if rest.is_empty() && used.saturating_add(n) <= budget {
+            used += n;
+            outliving.insert(k, v);
+        } else {
+            rest.insert(k, v);
+        }
+    }
+    (outliving, rest)
 }
 
 impl Store for JournalStore {
@@ -363,14 +417,14 @@ mod tests {
     use super::*;
     use futures::executor::block_on;
 
-    /// The platform's journal of one agent, as `POST /agent/journal` keeps it (a tab's older
-    /// request never overwrites what its newer one set); `down` makes it unreachable, `hold`
+    /// The platform's journal of one agent, as `POST /agent/journal` keeps it (a tab's request
+    /// older than one it landed changes nothing); `down` makes it unreachable, `hold`
     /// keeps the next exchanges under way until `release`. Spawned exchanges are kept to be run
     /// when the test says; a page's last words are kept in `left` until `deliver_left`.
     #[derive(Clone, Default)]
     struct Platform {
         journal: Rc<RefCell<BTreeMap<String, String>>>,
-        writers: Rc<RefCell<BTreeMap<String, (u32, u64)>>>,
+        highest: Rc<RefCell<BTreeMap<u32, u64>>>,
         tabs: Rc<Cell<u32>>,
         down: Rc<Cell<bool>>,
         hold: Rc<Cell<bool>>,
@@ -380,8 +434,9 @@ mod tests {
         left: Rc<RefCell<Vec<LastWord>>>,
     }
 
-    /// A page's last word: its tab, its changes, its place in the tab's order.
-    type LastWord = (u32, BTreeMap<String, Option<String>>, u64);
+    /// A page's last word: its tab, its changes, its place in the tab's order, whether it
+    /// outlives the page.
+    type LastWord = (u32, BTreeMap<String, Option<String>>, u64, bool);
 
     impl Platform {
         /// A tab's store, linked to this platform.
@@ -399,12 +454,12 @@ mod tests {
             seq: u64,
         ) -> BTreeMap<String, String> {
             let mut j = self.journal.borrow_mut();
-            let mut writers = self.writers.borrow_mut();
+            let mut highest = self.highest.borrow_mut();
+            if highest.get(&tab).is_some_and(|h| *h > seq) {
+                return j.clone();
+            }
+            highest.insert(tab, seq);
             for (k, v) in changes {
-                if writers.get(&k).is_some_and(|(t, s)| *t == tab && *s > seq) {
-                    continue;
-                }
-                writers.insert(k.clone(), (tab, seq));
                 match v {
                     Some(v) => j.insert(k, v),
                     None => j.remove(&k),
@@ -437,7 +492,9 @@ mod tests {
                     })
                 }),
                 Rc::new(move |f| spawned.borrow_mut().push(f)),
-                Rc::new(move |changes, seq| left.borrow_mut().push((tab, changes, seq))),
+                Rc::new(move |changes, seq, outlive| {
+                    left.borrow_mut().push((tab, changes, seq, outlive))
+                }),
             );
         }
 
@@ -459,7 +516,7 @@ mod tests {
         /// The last words of pages gone reach the journal.
         fn deliver_left(&self) {
             let left: Vec<_> = self.left.borrow_mut().drain(..).collect();
-            for (tab, changes, seq) in left {
+            for (tab, changes, seq, _) in left {
                 self.apply(tab, changes, seq);
             }
         }
@@ -475,45 +532,63 @@ mod tests {
     fn a_page_going_away_leaves_what_it_changed_and_its_cut_exchange_undoes_nothing() {
         let platform = Platform::default();
         let page = platform.tab();
-        page.set("outbox", "placed");
-        // The exchange carrying it is under way when the page takes two more jobs.
+        let other = platform.tab();
+        page.set("lease", "page");
+        page.set("outbox.page", "placed");
+        // (Their background sends, not run: the flush below sends them.)
+        platform.spawned.borrow_mut().clear();
+        // The exchange carrying them is under way when the page takes two more jobs.
         platform.hold.set(true);
         let mut under_way = Box::pin(page.flush());
         assert!(
             !start(&mut under_way),
             "the exchange waits for the platform"
         );
-        page.set("outbox", "placed+event+ended");
+        page.set("outbox.page", "placed+event+ended");
         page.remove("lease");
         page.leave();
-        // The last word lands first; the exchange cut short by the reload lands after it.
+        // The last word lands first.
         platform.deliver_left();
         assert_eq!(
-            platform.journal.borrow().get("outbox").map(String::as_str),
+            platform
+                .journal
+                .borrow()
+                .get("outbox.page")
+                .map(String::as_str),
             Some("placed+event+ended")
         );
-        platform.release();
-        assert!(!start(&mut under_way), "the next exchange is held");
-        assert_eq!(platform.exchanges.get(), 2, "the cut exchange has landed");
-        assert_eq!(
-            platform.journal.borrow().get("outbox").map(String::as_str),
-            Some("placed+event+ended"),
-            "an older request of the tab undoes nothing of its newer one"
+        assert_eq!(platform.journal.borrow().get("lease"), None);
+        // Nothing more leaves the page after its last word.
+        platform.spawned.borrow_mut().clear();
+        page.set("outbox.page", "later");
+        assert!(
+            platform.spawned.borrow().is_empty(),
+            "nothing sent after it"
         );
+        // Another tab takes the page's outbox over and leads, then the exchange cut short by
+        // the reload lands: it undoes neither the last word nor what the other tab wrote.
+        other.remove("outbox.page");
+        other.set("outbox.other", "placed+event+ended");
+        other.set("lease", "other");
         platform.hold.set(false);
+        block_on(other.flush()).unwrap();
         platform.release();
-        block_on(under_way).unwrap();
-        // The next page finds everything.
-        let next = platform.tab();
-        block_on(next.flush()).unwrap();
-        assert_eq!(next.get("outbox").as_deref(), Some("placed+event+ended"));
-        // Another tab's write is not older than this tab's: the last one stays.
-        next.set("outbox", "taken over");
-        block_on(next.flush()).unwrap();
-        assert_eq!(
-            platform.journal.borrow().get("outbox").map(String::as_str),
-            Some("taken over")
+        assert!(
+            block_on(under_way).is_err(),
+            "the page sends nothing after its last word"
         );
+        let kept: Vec<_> = platform
+            .journal
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            kept,
+            vec!["lease=other", "outbox.other=placed+event+ended"],
+            "a tab's request older than one it landed changes nothing"
+        );
+        assert!(page.has_left());
     }
 
     #[test]
@@ -529,6 +604,48 @@ mod tests {
         unlinked.set("lease", "early");
         unlinked.leave();
         assert!(platform.left.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_last_word_puts_the_small_entries_in_the_request_that_outlives_the_page() {
+        let big = "j".repeat(2_000);
+        let all: Changes = [
+            ("outbox.page".to_owned(), Some(big.clone())),
+            ("lease".to_owned(), None),
+            ("alive.page".to_owned(), None),
+        ]
+        .into_iter()
+        .collect();
+        let (outliving, rest) = last_word_parts(all.clone(), 1_000);
+        assert_eq!(
+            outliving.keys().collect::<Vec<_>>(),
+            ["alive.page", "lease"],
+            "the lease given up and the tab's beat outlive the page"
+        );
+        assert_eq!(rest.keys().collect::<Vec<_>>(), ["outbox.page"]);
+        let (outliving, rest) = last_word_parts(all, 60 * 1024);
+        assert_eq!(outliving.len(), 3, "within the budget, all of it");
+        assert!(rest.is_empty());
+        // The page's last word is sent in those two parts, with one sequence number.
+        let platform = Platform::default();
+        let page = platform.tab();
+        page.set("outbox.page", &"j".repeat(70 * 1024));
+        page.remove("lease");
+        page.leave();
+        let left = platform.left.borrow();
+        let parts: Vec<_> = left
+            .iter()
+            .map(|(_, changes, seq, outlive)| {
+                (changes.keys().cloned().collect::<Vec<_>>(), *seq, *outlive)
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (vec!["lease".to_owned()], 1, true),
+                (vec!["outbox.page".to_owned()], 1, false)
+            ]
+        );
     }
 
     #[test]

@@ -171,8 +171,10 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
 // The platform takes a moment to route the agent's events to a new socket (here 1.5 s between
 // the sign-in's socket and its hello). A voicemail left in that moment reaches no socket: the
 // adapter reads the voicemails again once the stream is up, and so must read them after the
-// hello, not when the socket opens (it used to, and the voicemail showed only after a reload).
-test('a voicemail left while the event stream is still being routed shows at once', async () => {
+// hello, not when the socket opens (it used to: a voicemail left after that read and before the
+// hello showed only after a reload). One voicemail is left at once (the catch-up read brings
+// it), one after the catch-up read (the stream brings it): both show.
+test('voicemails left while the event stream is still being routed show at once', async () => {
   await clearFaults(env);
   const { app } = await signedInPage(env, {}, { signIn: false });
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 1_500 }]);
@@ -180,13 +182,14 @@ test('a voicemail left while the event stream is still being routed shows at onc
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
   await app.locator('[data-testid=sign-in-submit]').click();
   await app.locator('[data-testid=dial-number]').waitFor();
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
   // The adapter's catch-up read of the voicemails (answered: the frame's resource timing), then
-  // the voicemail: had the read been made before the platform routed the agent's events,
+  // a second voicemail: had the read been made before the platform routed the agent's events,
   // nothing would bring it.
   await app.waitForFunction(() => performance.getEntriesByType('resource')
     .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
-  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
-  await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor({ timeout: 8_000 });
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101100', duration_s: 5 });
+  await app.locator('[data-testid=voicemail-unread]', { hasText: '2' }).waitFor({ timeout: 8_000 });
   await clearFaults(env);
 });
 

@@ -13,10 +13,12 @@
 //! 200 {"entries": {"agent-adapter.outbox.7.t1": "{…}", …}}
 //! ```
 //!
-//! `from` (optional) names the tab and the request's place in its order: a key the same tab
-//! set in a request with a higher `seq` is left as it is. A page that goes away sends its last
-//! changes in a request that outlives it, while its exchange under way may still land after
-//! that: the older request must not undo the newer. Between tabs, the last request wins.
+//! `from` (optional) names the tab and the request's place in its order: a request older
+//! (lower `seq`) than one of the same tab already landed changes nothing, and is answered as
+//! any other. A page that goes away sends its last changes (all it could not know kept) in
+//! requests that outlive it, all with one `seq`, while its exchange under way may still land
+//! after them: that older request must not undo them, nor what another tab wrote since
+//! (taking over the page's outbox, its lease). Otherwise the last request wins.
 //!
 //! Limits keep one agent from filling the platform: at most [`MAX_KEYS`] keys, a value at most
 //! [`MAX_VALUE_BYTES`]; a request over them is refused whole (413) and changes nothing.
@@ -53,8 +55,8 @@ struct From {
     seq: u64,
 }
 
-/// Most writers remembered per agent (keys since removed included).
-const MAX_WRITERS: usize = 256;
+/// Most tabs whose highest request is remembered, per agent (the longest idle forgotten).
+const MAX_TABS: usize = 256;
 
 /// `POST /agent/journal`: applies this tab's changes, answers the agent's whole journal.
 pub(crate) async fn sync(
@@ -73,21 +75,15 @@ pub(crate) async fn sync(
     };
     let mut w = app.world();
     let mut next = w.journals.get(&agent.id).cloned().unwrap_or_default();
-    let mut writers = w
-        .journal_writers
-        .get(&agent.id)
-        .cloned()
-        .unwrap_or_default();
+    let mut tabs = w.journal_tabs.get(&agent.id).cloned().unwrap_or_default();
+    let stale = body.from.as_ref().is_some_and(|from| {
+        tabs.get(&from.tab)
+            .is_some_and(|(highest, _)| *highest > from.seq)
+    });
+    if stale {
+        return Json(json!({ "entries": next })).into_response();
+    }
     for (key, value) in body.set {
-        if let Some(from) = &body.from {
-            let newer_kept = writers
-                .get(&key)
-                .is_some_and(|(tab, seq)| *tab == from.tab && *seq > from.seq);
-            if newer_kept {
-                continue;
-            }
-            writers.insert(key.clone(), (from.tab.clone(), from.seq));
-        }
         match value {
             Some(v) => next.insert(key, v),
             None => next.remove(&key),
@@ -96,18 +92,20 @@ pub(crate) async fn sync(
     if next.len() > MAX_KEYS || next.values().any(|v| v.len() > MAX_VALUE_BYTES) {
         return crate::platform::err(StatusCode::PAYLOAD_TOO_LARGE, "the journal is full");
     }
-    if writers.len() > MAX_WRITERS {
-        // The writers of keys no longer held go first.
-        let gone: Vec<String> = writers
-            .keys()
-            .filter(|k| !next.contains_key(*k))
-            .cloned()
-            .collect();
-        for k in gone.into_iter().take(writers.len() - MAX_WRITERS) {
-            writers.remove(&k);
+    if let Some(from) = body.from {
+        w.journal_landed += 1;
+        tabs.insert(from.tab, (from.seq, w.journal_landed));
+        if tabs.len() > MAX_TABS {
+            let idlest = tabs
+                .iter()
+                .min_by_key(|(_, (_, landed))| *landed)
+                .map(|(tab, _)| tab.clone());
+            if let Some(tab) = idlest {
+                tabs.remove(&tab);
+            }
         }
+        w.journal_tabs.insert(agent.id, tabs);
     }
-    w.journal_writers.insert(agent.id, writers);
     w.journals.insert(agent.id, next.clone());
     Json(json!({ "entries": next })).into_response()
 }

@@ -72,8 +72,9 @@
 //!   queue does not know.
 //! - `POST /contacts` `{"phone","user_id"}`, `GET /contacts?phone=` → `{"user_ids":[…]}`: the
 //!   directory of contacts created lately ([`crate::directory`]).
-//! - `POST /agent/journal` `{"set":{key: value|null}}` → `{"entries":{…}}`: the agent's journal,
-//!   kept for frames the browser gives no storage ([`crate::journal`]).
+//! - `POST /agent/journal` `{"set":{key: value|null}, "from":{tab, seq}}` → `{"entries":{…}}`:
+//!   the agent's journal, kept for frames the browser gives no storage ([`crate::journal`]; a
+//!   tab's request older than one it already landed changes nothing).
 //! - `GET /agent/events`: WebSocket, one JSON object per event: the call (`id, status, direction,
 //!   customer_number, line, lang, menu_path, contact_id, ticket_id, durations{call,wait,hold},
 //!   dtmf, picked_contact_id, recording_url, outcome, started_at, ended_at, callback_of, …`)
@@ -821,7 +822,7 @@ async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
     // A platform takes a moment to route the agent's events to a new socket after it
     // authenticates; a fault's latency on `STREAM_READY_PATH` makes that moment longer. Events
     // sent meanwhile do not reach this socket: the adapter must catch up after the hello.
-    let wait = app.world().fault_for(STREAM_READY_PATH).latency_ms;
+    let wait = app.world().latency_named(STREAM_READY_PATH);
     if wait > 0 {
         tokio::time::sleep(Duration::from_millis(wait)).await;
     }

@@ -243,9 +243,12 @@ pub struct World {
     pub platform_contacts: Vec<(String, u64)>,
     /// Each agent's journal (`crate::journal`): what a frame without browser storage keeps.
     pub journals: HashMap<u64, BTreeMap<String, String>>,
-    /// Per agent, which tab last wrote each key of its journal, at which of its requests
-    /// (`from` of `POST /agent/journal`): a tab's older request never overwrites its newer.
-    pub journal_writers: HashMap<u64, BTreeMap<String, (String, u64)>>,
+    /// Per agent, each tab's highest request landed in its journal (`from` of `POST
+    /// /agent/journal`), with when it landed (a count, to forget the longest idle first): a
+    /// tab's request older than one already landed changes nothing.
+    pub journal_tabs: HashMap<u64, BTreeMap<String, (u64, u64)>>,
+    /// Requests landed in any journal with a `from` (the clock of `journal_tabs`).
+    pub journal_landed: u64,
     next_id: u64,
     last_event_id: u64,
     last_chat_id: u64,
@@ -309,7 +312,8 @@ impl World {
             indexed_at_ms: HashMap::new(),
             platform_contacts: Vec::new(),
             journals: HashMap::new(),
-            journal_writers: HashMap::new(),
+            journal_tabs: HashMap::new(),
+            journal_landed: 0,
             next_id: max_id.max(crate::fixtures::FIRST_ID) + 1_000,
             last_event_id: 0,
             last_chat_id: FIRST_CHAT_ID - 1,
@@ -376,6 +380,16 @@ impl World {
     }
 
     /// What the faults do to a request on `path`; counts the injected ones.
+    /// The latency of the faults that name `path` itself or a path under it (not those of a
+    /// shorter prefix that also covers it); counts and draws nothing.
+    pub fn latency_named(&self, path: &str) -> u64 {
+        self.faults
+            .iter()
+            .filter(|f| f.path_prefix.starts_with(path))
+            .map(|f| f.latency_ms)
+            .sum()
+    }
+
     pub fn fault_for(&mut self, path: &str) -> FaultAction {
         let mut action = FaultAction::default();
         for i in 0..self.faults.len() {

@@ -19,44 +19,55 @@ async fn sync(addr: std::net::SocketAddr, token: &str, body: Value) -> Value {
 }
 
 #[tokio::test]
-async fn a_tabs_older_request_never_undoes_its_newer_one() {
+async fn a_tabs_older_request_changes_nothing_once_a_newer_one_landed() {
     let addr = start().await;
     let (token, _) = sign_in(addr, "ada@sandbox.test").await;
-    // The page's last word (seq 2) lands before its exchange cut short by the reload (seq 1).
+    // Tab t1's page goes: its last words (seq 2, in two requests) land first.
     sync(
         addr,
         &token,
-        json!({"set": {"outbox.t1": "placed+event", "lease": null}, "from": {"tab": "t1", "seq": 2}}),
+        json!({"set": {"lease": null, "alive.t1": null}, "from": {"tab": "t1", "seq": 2}}),
     )
     .await;
     let after = sync(
         addr,
         &token,
-        json!({"set": {"outbox.t1": "placed", "lease": "t1"}, "from": {"tab": "t1", "seq": 1}}),
+        json!({"set": {"outbox.t1": "placed+event"}, "from": {"tab": "t1", "seq": 2}}),
     )
     .await;
     assert_eq!(
         after,
         json!({"outbox.t1": "placed+event"}),
-        "neither key undone"
+        "both last words"
     );
-    // Another tab's request is not older than t1's: the last one wins, as in localStorage.
+    // Tab t2 takes t1's outbox over and leads.
     let after = sync(
         addr,
         &token,
-        json!({"set": {"outbox.t1": null, "lease": "t2"}, "from": {"tab": "t2", "seq": 1}}),
+        json!({"set": {"outbox.t1": null, "outbox.t2": "placed+event", "lease": "t2"},
+               "from": {"tab": "t2", "seq": 1}}),
     )
     .await;
-    assert_eq!(after, json!({"lease": "t2"}));
-    // A request without `from` (a sign-in's hand-over) is applied as it comes.
-    let after = sync(addr, &token, json!({"set": {"outbox.t1": "handed"}})).await;
-    assert_eq!(after, json!({"lease": "t2", "outbox.t1": "handed"}));
-    // t1's newer request still wins over its older ones.
+    assert_eq!(after, json!({"lease": "t2", "outbox.t2": "placed+event"}));
+    // Then t1's exchange cut short by its reload (seq 1) lands: it changes nothing, neither
+    // what t1 said last nor what t2 wrote since.
     let after = sync(
         addr,
         &token,
-        json!({"set": {"lease": "t1"}, "from": {"tab": "t1", "seq": 3}}),
+        json!({"set": {"outbox.t1": "placed", "lease": "t1", "alive.t1": "9"},
+               "from": {"tab": "t1", "seq": 1}}),
     )
     .await;
-    assert_eq!(after["lease"], "t1");
+    assert_eq!(after, json!({"lease": "t2", "outbox.t2": "placed+event"}));
+    // A request without `from` (a sign-in taking the hand-over back) is applied as it comes,
+    // and t2's next request as well.
+    let after = sync(addr, &token, json!({"set": {"handed": "x"}})).await;
+    assert_eq!(after["handed"], "x");
+    let after = sync(
+        addr,
+        &token,
+        json!({"set": {"handed": null}, "from": {"tab": "t2", "seq": 2}}),
+    )
+    .await;
+    assert_eq!(after, json!({"lease": "t2", "outbox.t2": "placed+event"}));
 }
