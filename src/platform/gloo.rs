@@ -124,6 +124,14 @@ impl Drop for EventStream {
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF_MS: u32 = 30_000;
 
+/// Whether a connection of the stream is up, and what said so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Up {
+    No,
+    ByTimer,
+    ByHello,
+}
+
 /// How long the stream waits for the platform's `session.ready` after authenticating before it
 /// counts as up anyway (the reads that catch up are then made without the platform's word).
 const READY_WAIT_MS: u32 = 5_000;
@@ -136,7 +144,7 @@ impl EventStream {
     /// up from the platform's [`PlatformEvent::Ready`] on (the platform sends the agent's
     /// events from then), not from the socket's opening; or [`READY_WAIT_MS`] after the
     /// authentication without it (a platform that says nothing first), so the page still
-    /// catches up.
+    /// catches up (and once more when a late hello comes).
     pub fn connect(
         base_url: &str,
         token: String,
@@ -155,8 +163,9 @@ impl EventStream {
                     use futures::SinkExt;
                     let auth = serde_json::json!({"type": "auth", "token": token}).to_string();
                     if write.send(Message::Text(auth)).await.is_ok() {
-                        // This connection's: up (said once), and still open.
-                        let up = Rc::new(Cell::new(false));
+                        // This connection's: up (said by the platform's hello, or by the
+                        // timer without it), and still open.
+                        let up = Rc::new(Cell::new(Up::No));
                         let live = Rc::new(Cell::new(true));
                         {
                             let (up, live, on_status) =
@@ -164,7 +173,8 @@ impl EventStream {
                             let running = running.clone();
                             wasm_bindgen_futures::spawn_local(async move {
                                 gloo_timers_sleep(READY_WAIT_MS).await;
-                                if live.get() && running.get() && !up.replace(true) {
+                                if live.get() && running.get() && up.get() == Up::No {
+                                    up.set(Up::ByTimer);
                                     on_status(true);
                                 }
                             });
@@ -180,7 +190,11 @@ impl EventStream {
                                     // agent's events from then on, so what the page reads to
                                     // catch up (on `on_status(true)`) is read after that, and
                                     // nothing sent in between is missed both ways.
-                                    if matches!(event, PlatformEvent::Ready) && !up.replace(true) {
+                                    // A hello later than the timer: caught up again, as
+                                    // events may have been missed before it.
+                                    if matches!(event, PlatformEvent::Ready)
+                                        && up.replace(Up::ByHello) != Up::ByHello
+                                    {
                                         on_status(true);
                                     }
                                     // A refused token stays refused: no reconnecting with it.

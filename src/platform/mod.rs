@@ -667,8 +667,8 @@ impl<T: Transport> Platform<T> {
 
     /// The agent's journal (for a frame without browser storage): sends this tab's changes
     /// (`None` removes a key) and returns every entry the agent has after them. `from` names
-    /// the tab and the request's place in its order: the platform never lets a tab's older
-    /// request overwrite a key its newer one set.
+    /// the tab and the request's place in its order: the platform drops a tab's request older
+    /// than one of that tab already landed.
     pub async fn journal_sync(
         &self,
         changes: &std::collections::BTreeMap<String, Option<String>>,

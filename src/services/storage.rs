@@ -165,11 +165,11 @@ impl JournalStore {
     }
 
     /// The page is going away: what it changed and cannot know kept (the exchange under way,
-    /// the changes waiting) is sent in a last word that outlives the page, and nothing more is
-    /// sent after it. The smallest entries (the lease given up, the tab's beat) go first, in
-    /// one request within the browser's budget for requests that outlive a page; what does
-    /// not fit (a very large outbox) follows as an ordinary request, which the page's end may
-    /// cut short.
+    /// the changes waiting) is sent in one last request, and nothing more is sent after it. It
+    /// outlives the page when it fits in the browser's budget for such requests; a bigger one
+    /// (a very large outbox) goes as an ordinary request, which the page's end may cut short.
+    /// One request, not two: a small part landing alone (the lease given up, the tab's beat)
+    /// would let another tab take an outbox over that the other part brings back later.
     pub fn leave(&self) {
         let Some(leave) = self.0.leave.borrow().clone() else {
             return;
@@ -189,12 +189,8 @@ impl JournalStore {
             return;
         }
         let seq = self.next_seq();
-        let (outliving, rest) = last_word_parts(all, crate::http::OUTLIVING_BODY_MAX);
-        for (part, outlive) in [(outliving, true), (rest, false)] {
-            if !part.is_empty() {
-                leave(part, seq, outlive);
-            }
-        }
+        let outlive = fits_to_outlive(&all, crate::http::OUTLIVING_BODY_MAX);
+        leave(all, seq, outlive);
     }
 
     /// True once the page has said its last word.
@@ -300,26 +296,11 @@ impl JournalStore {
 /// Changes to the journal by key (`None` removes).
 type Changes = BTreeMap<String, Option<String>>;
 
-/// Splits a page's last word: the smallest entries first, as many as fit in `budget` bytes of
-/// JSON, to go in a request that outlives the page; the rest apart.
-fn last_word_parts(all: Changes, budget: usize) -> (Changes, Changes) {
-    let size = |k: &String, v: &Option<String>| {
-        serde_json::to_string(&(k, v)).map_or(usize::MAX, |t| t.len())
-    };
-    let mut by_size: Vec<_> = all.into_iter().map(|(k, v)| (size(&k, &v), k, v)).collect();
-    by_size.sort_by_key(|(n, _, _)| *n);
+/// True when a last word of `all` fits in `budget` bytes of JSON (a request that outlives the
+/// page must).
+fn fits_to_outlive(all: &Changes, budget: usize) -> bool {
     // The request's own frame: `{"set":{…},"from":{"tab":…,"seq":…}}`.
-    let mut used: usize = 96;
-    let (mut outliving, mut rest) = (Changes::new(), Changes::new());
-    for (n, k, v) in by_size {
-        if rest.is_empty() && used.saturating_add(n) <= budget {
-            used += n;
-            outliving.insert(k, v);
-        } else {
-            rest.insert(k, v);
-        }
-    }
-    (outliving, rest)
+    serde_json::to_string(all).is_ok_and(|t| t.len() + 96 <= budget)
 }
 
 impl Store for JournalStore {
@@ -558,13 +539,8 @@ mod tests {
             Some("placed+event+ended")
         );
         assert_eq!(platform.journal.borrow().get("lease"), None);
-        // Nothing more leaves the page after its last word.
-        platform.spawned.borrow_mut().clear();
+        // (Checked below, once no exchange of the page is under way: nothing more leaves it.)
         page.set("outbox.page", "later");
-        assert!(
-            platform.spawned.borrow().is_empty(),
-            "nothing sent after it"
-        );
         // Another tab takes the page's outbox over and leads, then the exchange cut short by
         // the reload lands: it undoes neither the last word nor what the other tab wrote.
         other.remove("outbox.page");
@@ -577,6 +553,13 @@ mod tests {
             block_on(under_way).is_err(),
             "the page sends nothing after its last word"
         );
+        platform.spawned.borrow_mut().clear();
+        page.set("outbox.page", "later still");
+        assert!(
+            platform.spawned.borrow().is_empty(),
+            "nothing sent after it"
+        );
+        assert!(block_on(page.flush()).is_err());
         let kept: Vec<_> = platform
             .journal
             .borrow()
@@ -607,45 +590,25 @@ mod tests {
     }
 
     #[test]
-    fn a_last_word_puts_the_small_entries_in_the_request_that_outlives_the_page() {
-        let big = "j".repeat(2_000);
-        let all: Changes = [
-            ("outbox.page".to_owned(), Some(big.clone())),
-            ("lease".to_owned(), None),
-            ("alive.page".to_owned(), None),
-        ]
-        .into_iter()
-        .collect();
-        let (outliving, rest) = last_word_parts(all.clone(), 1_000);
-        assert_eq!(
-            outliving.keys().collect::<Vec<_>>(),
-            ["alive.page", "lease"],
-            "the lease given up and the tab's beat outlive the page"
-        );
-        assert_eq!(rest.keys().collect::<Vec<_>>(), ["outbox.page"]);
-        let (outliving, rest) = last_word_parts(all, 60 * 1024);
-        assert_eq!(outliving.len(), 3, "within the budget, all of it");
-        assert!(rest.is_empty());
-        // The page's last word is sent in those two parts, with one sequence number.
-        let platform = Platform::default();
-        let page = platform.tab();
-        page.set("outbox.page", &"j".repeat(70 * 1024));
-        page.remove("lease");
-        page.leave();
-        let left = platform.left.borrow();
-        let parts: Vec<_> = left
-            .iter()
-            .map(|(_, changes, seq, outlive)| {
-                (changes.keys().cloned().collect::<Vec<_>>(), *seq, *outlive)
-            })
-            .collect();
-        assert_eq!(
-            parts,
-            vec![
-                (vec!["lease".to_owned()], 1, true),
-                (vec!["outbox.page".to_owned()], 1, false)
-            ]
-        );
+    fn a_last_word_is_one_request_that_outlives_the_page_when_it_fits() {
+        let last_word = |outbox: usize| {
+            let platform = Platform::default();
+            let page = platform.tab();
+            page.set("outbox.page", &"j".repeat(outbox));
+            page.remove("lease");
+            page.leave();
+            let left = platform.left.borrow();
+            left.iter()
+                .map(|(_, changes, seq, outlive)| {
+                    (changes.keys().cloned().collect::<Vec<_>>(), *seq, *outlive)
+                })
+                .collect::<Vec<_>>()
+        };
+        let both = vec!["lease".to_owned(), "outbox.page".to_owned()];
+        assert_eq!(last_word(2_000), vec![(both.clone(), 1, true)]);
+        // Too big to outlive the page: one ordinary request, the lease given up with the
+        // outbox (never a part that lets another tab take over what the other part brings).
+        assert_eq!(last_word(70 * 1024), vec![(both, 1, false)]);
     }
 
     #[test]

@@ -15,10 +15,10 @@
 //!
 //! `from` (optional) names the tab and the request's place in its order: a request older
 //! (lower `seq`) than one of the same tab already landed changes nothing, and is answered as
-//! any other. A page that goes away sends its last changes (all it could not know kept) in
-//! requests that outlive it, all with one `seq`, while its exchange under way may still land
-//! after them: that older request must not undo them, nor what another tab wrote since
-//! (taking over the page's outbox, its lease). Otherwise the last request wins.
+//! any other. A page that goes away sends its last changes (all it could not know kept) in one
+//! last request, while its exchange under way may still land after it: that older request must
+//! undo neither it nor what another tab wrote since (taking over the page's outbox, its lease).
+//! Requests of one `seq` are all applied. Otherwise the last request wins.
 //!
 //! Limits keep one agent from filling the platform: at most [`MAX_KEYS`] keys, a value at most
 //! [`MAX_VALUE_BYTES`]; a request over them is refused whole (413) and changes nothing.

@@ -379,7 +379,6 @@ impl World {
         (self.rng >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// What the faults do to a request on `path`; counts the injected ones.
     /// The latency of the faults that name `path` itself or a path under it (not those of a
     /// shorter prefix that also covers it); counts and draws nothing.
     pub fn latency_named(&self, path: &str) -> u64 {
@@ -390,6 +389,7 @@ impl World {
             .sum()
     }
 
+    /// What the faults do to a request on `path`; counts the injected ones.
     pub fn fault_for(&mut self, path: &str) -> FaultAction {
         let mut action = FaultAction::default();
         for i in 0..self.faults.len() {
