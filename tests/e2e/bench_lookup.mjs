@@ -10,7 +10,10 @@
 // requests each lookup made, and when the first and the last reached Zendesk (the sandbox's
 // request log). The floor: those same requests sent
 // from the workspace page itself (a known contact's at once, a number's one after the other);
-// the adapter's own share is what it takes beyond them.
+// the adapter's own share is what it takes beyond them. Then where the time goes (medians):
+// the hop of the event from Zendesk's page to the frame; from the frame's event to its first
+// request at Zendesk; from Zendesk's last answer to its arrival in the frame; the frame's own
+// work from there to the content showing it; and the wait for the display frame that paints it.
 
 import { startSandbox, signedInPage, settings, adapterFrame } from './support.mjs';
 
@@ -64,12 +67,36 @@ try {
     // The watcher is in place before the event fires: the test tool's own script must not run
     // in the frame while the frame handles the event.
     await app.evaluate((name) => {
+      const at = () => performance.timeOrigin + performance.now();
+      const shown = () => {
+        const button = document.querySelector('[data-testid=call-button]');
+        const field = document.querySelector('[data-testid=contact-id]');
+        return field?.value === name && button && !button.disabled;
+      };
+      // Where the time goes, for the breakdown: when the frame began to handle the event and
+      // the last answer (a message's timeStamp: its task's start), and when the page's content
+      // first showed the contact and Call enabled (a mutation observer: the end of the task
+      // that changed it). Strings are matched by their start, not parsed.
+      const marks = {};
+      window.__lookupMarks = marks;
+      const onMessage = (e) => {
+        const head = typeof e.data === 'string' ? e.data.slice(0, 40) : '';
+        const t = performance.timeOrigin + e.timeStamp;
+        if (head.startsWith('{"key":"zaf.voice.dialout"')) marks.event ??= t;
+        else if (/^\{"key":"zaf\.request:\d+\.(done|fail)"/.test(head)) marks.answer = t;
+      };
+      window.addEventListener('message', onMessage, true);
+      const observer = new MutationObserver(() => {
+        if (marks.content === undefined && shown()) marks.content = at();
+      });
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
       window.__lookupShown = new Promise((resolve) => {
         const check = () => {
-          const button = document.querySelector('[data-testid=call-button]');
-          const field = document.querySelector('[data-testid=contact-id]');
-          if (field?.value === name && button && !button.disabled) resolve(performance.timeOrigin + performance.now());
-          else requestAnimationFrame(check);
+          if (shown()) {
+            observer.disconnect();
+            window.removeEventListener('message', onMessage, true);
+            resolve(at());
+          } else requestAnimationFrame(check);
         };
         requestAnimationFrame(check);
       });
@@ -80,14 +107,27 @@ try {
       return at;
     }, { number: contact.phone, userId: withId ? contact.id : null, ticketId: null });
     const at = await app.evaluate(() => window.__lookupShown);
+    const marks = await app.evaluate(() => window.__lookupMarks);
     const made = (await env.api('GET', '/_sandbox/requests')).requests
       .filter((r) => r.source === 'app' && r.path.startsWith('/api/v2/'));
     await app.locator('[data-testid=cancel-button]').click();
     // When each request reached the sandbox (received_ms) and was answered (at_ms, after the
     // injected latency).
     if (process.env.BENCH_DEBUG) console.log(made.map((r) => `${(r.received_ms - fired).toFixed(0)}–${(r.at_ms - fired).toFixed(0)} ms ${r.method} ${r.path}`).join('\n'), `shown ${(at - fired).toFixed(0)}`);
+    const answered = Math.max(...made.map((r) => r.at_ms));
     return {
       ms: at - fired, requests: made.length,
+      // The breakdown (each from the one before): Zendesk's page hands the event to the frame;
+      // the frame's first request reaches Zendesk (its work, the hop to Zendesk's page and that
+      // page's proxy); Zendesk answers the last read (after the injected latency); that answer
+      // reaches the frame; the frame shows it (its work); the first display frame with it.
+      parts: {
+        toFrame: marks.event - fired,
+        toZendesk: Math.min(...made.map((r) => r.received_ms)) - marks.event,
+        answerToFrame: marks.answer - answered,
+        frameWork: marks.content - marks.answer,
+        toDisplay: at - marks.content,
+      },
       first: Math.min(...made.map((r) => r.received_ms)) - fired,
       last: Math.max(...made.map((r) => r.received_ms)) - fired,
       paths: [...made].sort((a, b) => a.received_ms - b.received_ms).map((r) => r.path),
@@ -127,9 +167,19 @@ try {
       + `Zendesk requests ${Math.min(...req)}–${Math.max(...req)}; the same reads from the page itself `
       + `${floorMs.toFixed(0)} ms, so the adapter's own share ${(ms - floorMs).toFixed(0)} ms`;
   };
+  // Medians of the breakdown: what the frame's own work takes beside the hops through
+  // Zendesk's page (ZAF) and the wait for a display frame, which the adapter cannot shorten.
+  const parts = (runs) => {
+    const m = (k) => median(runs.map((r) => r.parts[k])).toFixed(1);
+    return `Zendesk's page to the frame ${m('toFrame')} ms; the frame's event to its first request at Zendesk ${m('toZendesk')} ms; `
+      + `the last answer from Zendesk to the frame ${m('answerToFrame')} ms; the frame's work from that answer to the content shown ${m('frameWork')} ms; `
+      + `then to the first display frame ${m('toDisplay')} ms (medians)`;
+  };
   console.log(`click-to-call lookup, ${LATENCY_MS} ms injected on Zendesk: one round trip median ${rtt.toFixed(0)} ms (${RUNS} runs, cold frames)`);
   console.log(`  ${line('known contact (user id in the event) to contact and tickets shown', known, floors.known)}`);
+  console.log(`    where the time goes: ${parts(known)}`);
   console.log(`  ${line('number only to contact and tickets shown', numberOnly, floors.numberOnly)}`);
+  console.log(`    where the time goes: ${parts(numberOnly)}`);
 } finally {
   await env.stop();
 }
