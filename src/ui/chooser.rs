@@ -1,5 +1,5 @@
 //! A listbox chooser (UI-14, UI-15): click an entry, or focus the list and use the arrow keys,
-//! Home/End, Enter or Space to choose; Escape leaves the list.
+//! Home/End, Enter or Space to choose; Escape is the screen's (the dial screen's cancels).
 
 use leptos::{ev, prelude::*};
 
@@ -95,19 +95,14 @@ pub fn Chooser(
                 on_choose.run(active.get_untracked().min(n - 1));
                 true
             }
-            "Escape" => {
-                if let Some(el) = ev
-                    .current_target()
-                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-                {
-                    let _ = el.blur();
-                }
-                true
-            }
+            // Escape is the screen's, as from any other control: the dial screen's cancels
+            // (UI-12) and gives a fresh keypad with the focus in the number. Leaving only the
+            // list put the focus on the page body and kept the old number, so the digits typed
+            // next were added to it.
             _ => false,
         };
         if handled {
-            // The dial screen's shortcuts (Enter calls, Escape cancels) must not also fire.
+            // The dial screen's Enter (which calls) must not also fire.
             ev.prevent_default();
             ev.stop_propagation();
         }

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, callFromTicketMenu } from './support.mjs';
+import { startSandbox, signedInPage, callFromTicketMenu, slowReads, clearFaults } from './support.mjs';
 
 let env;
 let page;
@@ -316,4 +316,32 @@ test('keyboard only: the focus always lands on the next step, and nothing is jud
   assert.equal(colour, 'rgb(204, 51, 64)', 'Hang up stays red when focused');
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+});
+
+// Escape in a chooser is the dial screen's, as from any other control (UI-12): a fresh keypad
+// with the focus in the number. Seen in a by-hand drive: it only left the list, the focus fell
+// to the page body, and the digits typed next were added to the old number. Both choosers, with
+// the lookups slow.
+test('Escape in a chooser cancels like anywhere on the dial screen, and the next digits start a new number', async () => {
+  ({ page } = await signedInPage(env, { prompt_select_open_ticket: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await slowReads(env, 250);
+  try {
+    for (const [number, chooser] of [[TWO_OPEN, 'ticket-picker'], ['+15550102200', 'contact-picker']]) {
+      await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number');
+      await page.keyboard.type(number);
+      await page.keyboard.press('Enter'); // Next: the focus goes to the first chooser to answer
+      await eventually(async () => assert.equal(await focused(app), chooser), `focus on the ${chooser}`);
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Escape');
+      await eventually(async () => assert.equal(await focused(app), 'dial-number'), `focus in the number after Escape in the ${chooser}`);
+      assert.equal(await app.locator(`[data-testid=${chooser}]`).count(), 0, 'the screen was cancelled');
+      assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '', 'the old number is gone');
+      await page.keyboard.type('12');
+      assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '12', 'the digits start a new number');
+      await page.keyboard.press('Escape');
+    }
+  } finally {
+    await clearFaults(env);
+  }
 });
