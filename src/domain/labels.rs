@@ -751,7 +751,7 @@ impl Label {
             ErrZendeskRefused => "Zendesk refused the data.",
             ErrZendeskDenied => "Zendesk refused access: your Zendesk session may have ended.",
             ErrZendeskUnexpected => "Zendesk sent an unexpected answer.",
-            LookupRetrying => "Zendesk did not answer the lookup. Trying again in",
+            LookupRetrying => "The lookup in Zendesk failed. Trying again in",
             ErrZafUnavailable => "Zendesk did not answer. Open the adapter from Zendesk, or reload the page.",
             ErrForeignHost => "The page that opened the adapter is not Zendesk, so the adapter does not ask for your password here. Open it from Zendesk's top bar.",
             ErrInsecurePlatform => "The contact-centre address in the app's settings is not secure (it must start with https://). Ask your Zendesk administrator to correct it.",
