@@ -53,6 +53,9 @@ pub(crate) struct Backend {
     /// Which dial screen `fetched` and `retries` are for: one more with each screen opened
     /// (`lookups::reopened`). A read or a retry of an earlier screen leaves them alone.
     pub(crate) lookup_round: Cell<u64>,
+    /// The contacts whose own lookup (`lookups::Fetch::User`) is out, each with its screen's
+    /// `lookup_round`, once per read.
+    pub(crate) users_out: RefCell<Vec<(u64, u64)>>,
     /// The platform's event socket, once connected.
     pub(crate) stream: RefCell<Option<EventStream>>,
     /// When this tab last took over what another tab of the agent left (unix ms; 0 never).
@@ -116,6 +119,7 @@ impl Backend {
             fetched: RefCell::new(BTreeSet::new()),
             retries: RefCell::new(BTreeMap::new()),
             lookup_round: Cell::new(0),
+            users_out: RefCell::new(Vec::new()),
             stream: RefCell::new(None),
             took_over_ms: Cell::new(0),
             subscriptions: RefCell::new(Vec::new()),

@@ -127,12 +127,19 @@ fn send(adapter: Adapter, draw: bool) {
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     let plan = Rc::new(plan_records(&b, &todo, &asked, number_too));
     let round = b.lookup_round.get();
+    // The contacts whose own read goes out now (see `settle`).
+    b.users_out
+        .borrow_mut()
+        .extend(todo.iter().filter_map(|f| match f {
+            Fetch::User(id) => Some((round, *id)),
+            _ => None,
+        }));
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
             let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
             async move {
                 let result = read(adapter, &b, &fetch, &region, &plan, round).await;
-                settle(adapter, &b, fetch, result, round);
+                settle(adapter, &b, fetch, result, round, &plan);
             }
         });
         futures::future::join_all(reads).await;
@@ -151,6 +158,8 @@ fn send(adapter: Adapter, draw: bool) {
 /// contact's own record (`FetchKey::Record`) is read once per screen: it is marked when a read
 /// that brings it is sent, and unmarked if that read fails.
 struct Records {
+    /// The number this pass searches, if any.
+    search: Option<String>,
     /// Their record owed, brought by this pass's number search (or read by id by it).
     by_search: Vec<u64>,
     /// Their record owed, read by id by their own read in this pass (no number searched).
@@ -185,6 +194,10 @@ fn plan_records(b: &Backend, todo: &[Fetch], asked: &[u64], number_too: bool) ->
         .filter(|id| in_pass(id) || fetched.contains(&FetchKey::TicketsOf(*id)))
         .collect();
     Records {
+        search: todo.iter().find_map(|f| match f {
+            Fetch::Number(n) => Some(n.clone()),
+            _ => None,
+        }),
         by_search,
         by_id,
         tickets_read,
@@ -363,20 +376,51 @@ fn gone_is_none<T>(result: Result<T, ZendeskError>) -> Result<Option<T>, Zendesk
 /// A read answered: no longer pending (and the waiting notice goes once all work again), or
 /// failed: tried again after its backoff.
 /// A read of a screen since replaced (`round`) settles nothing.
+///
+/// A contact whose record this pass's number search brings (`plan.by_search`) stays pending
+/// until both its own read (its tickets) and that search have answered: Call is decided on
+/// the record read for this screen, not on one an earlier screen read (it used to leave
+/// `pending` as soon as its tickets answered, the search still out).
 fn settle(
     adapter: Adapter,
     b: &Rc<Backend>,
     fetch: Fetch,
     result: Result<(), ZendeskError>,
     round: u64,
+    plan: &Records,
 ) {
+    if let Fetch::User(id) = &fetch {
+        let mut out = b.users_out.borrow_mut();
+        if let Some(at) = out.iter().position(|x| *x == (round, *id)) {
+            out.swap_remove(at);
+        }
+    }
     if b.lookup_round.get() != round {
         return;
     }
     match result {
         Ok(()) => {
             let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
-            adapter.pending.update(|p| fetch.mark(p, false));
+            adapter.pending.update(|p| {
+                let search_out =
+                    |p: &Pending| p.numbers.iter().any(|n| plan.search.as_ref() == Some(n));
+                match &fetch {
+                    // Its record is still to come with the search.
+                    Fetch::User(id) if plan.by_search.contains(id) && search_out(p) => {}
+                    _ => fetch.mark(p, false),
+                }
+                if matches!(fetch, Fetch::Number(_)) {
+                    // The records it brought: their contacts are done once their own reads are
+                    // (not out for this screen, not waiting to be tried again).
+                    for id in &plan.by_search {
+                        if !b.users_out.borrow().contains(&(round, *id))
+                            && !b.retries.borrow().contains_key(&FetchKey::User(*id))
+                        {
+                            Fetch::User(*id).mark(p, false);
+                        }
+                    }
+                }
+            });
             if retried && b.retries.borrow().is_empty() {
                 // The lookup works again: the waiting notice goes by itself.
                 let waiting = adapter.word(Label::LookupRetrying);
