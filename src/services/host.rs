@@ -56,6 +56,9 @@ pub(crate) struct Backend {
     /// The contacts whose own lookup (`lookups::Fetch::User`) is out, each with its screen's
     /// `lookup_round`, once per read.
     pub(crate) users_out: RefCell<Vec<(u64, u64)>>,
+    /// The contacts whose record the open screen still waits for (asked, or asked and failed),
+    /// each with its screen's `lookup_round`, once.
+    pub(crate) records_out: RefCell<Vec<(u64, u64)>>,
     /// The platform's event socket, once connected.
     pub(crate) stream: RefCell<Option<EventStream>>,
     /// When this tab last took over what another tab of the agent left (unix ms; 0 never).
@@ -120,6 +123,7 @@ impl Backend {
             retries: RefCell::new(BTreeMap::new()),
             lookup_round: Cell::new(0),
             users_out: RefCell::new(Vec::new()),
+            records_out: RefCell::new(Vec::new()),
             stream: RefCell::new(None),
             took_over_ms: Cell::new(0),
             subscriptions: RefCell::new(Vec::new()),

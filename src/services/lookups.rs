@@ -29,6 +29,9 @@ pub(crate) fn reopened(adapter: Adapter) {
         b.lookup_round.set(b.lookup_round.get() + 1);
         b.fetched.borrow_mut().clear();
         b.retries.borrow_mut().clear();
+        // An earlier screen's reads still out find nothing of theirs here when they settle.
+        b.users_out.borrow_mut().clear();
+        b.records_out.borrow_mut().clear();
     }
     adapter
         .pending
@@ -127,13 +130,22 @@ fn send(adapter: Adapter, draw: bool) {
     let number_too = todo.iter().any(|f| matches!(f, Fetch::Number(_)));
     let plan = Rc::new(plan_records(&b, &todo, &asked, number_too));
     let round = b.lookup_round.get();
-    // The contacts whose own read goes out now (see `settle`).
+    // The contacts whose own read goes out now, and whose record this pass brings (see
+    // `settle`).
     b.users_out
         .borrow_mut()
         .extend(todo.iter().filter_map(|f| match f {
             Fetch::User(id) => Some((round, *id)),
             _ => None,
         }));
+    {
+        let mut records = b.records_out.borrow_mut();
+        for id in plan.by_search.iter().chain(plan.by_id.iter()) {
+            if !records.contains(&(round, *id)) {
+                records.push((round, *id));
+            }
+        }
+    }
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
             let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
@@ -158,8 +170,6 @@ fn send(adapter: Adapter, draw: bool) {
 /// contact's own record (`FetchKey::Record`) is read once per screen: it is marked when a read
 /// that brings it is sent, and unmarked if that read fails.
 struct Records {
-    /// The number this pass searches, if any.
-    search: Option<String>,
     /// Their record owed, brought by this pass's number search (or read by id by it).
     by_search: Vec<u64>,
     /// Their record owed, read by id by their own read in this pass (no number searched).
@@ -194,10 +204,6 @@ fn plan_records(b: &Backend, todo: &[Fetch], asked: &[u64], number_too: bool) ->
         .filter(|id| in_pass(id) || fetched.contains(&FetchKey::TicketsOf(*id)))
         .collect();
     Records {
-        search: todo.iter().find_map(|f| match f {
-            Fetch::Number(n) => Some(n.clone()),
-            _ => None,
-        }),
         by_search,
         by_id,
         tickets_read,
@@ -377,10 +383,12 @@ fn gone_is_none<T>(result: Result<T, ZendeskError>) -> Result<Option<T>, Zendesk
 /// failed: tried again after its backoff.
 /// A read of a screen since replaced (`round`) settles nothing.
 ///
-/// A contact whose record this pass's number search brings (`plan.by_search`) stays pending
-/// until both its own read (its tickets) and that search have answered: Call is decided on
-/// the record read for this screen, not on one an earlier screen read (it used to leave
-/// `pending` as soon as its tickets answered, the search still out).
+/// A contact leaves `pending` only once nothing the screen waits for about it is out: its own
+/// reads (its tickets; `Backend::users_out`) and its record, whichever read brings it (the
+/// number's search, or its own read by id; `Backend::records_out`, kept while a failed read
+/// of it waits to be tried again). Call is decided on the record read for this screen, not on
+/// one an earlier screen read: a contact used to leave `pending` as soon as its tickets
+/// answered, the search bringing its record still out.
 fn settle(
     adapter: Adapter,
     b: &Rc<Backend>,
@@ -401,23 +409,28 @@ fn settle(
     match result {
         Ok(()) => {
             let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
+            // The records this read brought.
+            let brought: Vec<u64> = match &fetch {
+                Fetch::Number(_) => plan.by_search.clone(),
+                Fetch::User(id) if plan.by_id.contains(id) => vec![*id],
+                _ => Vec::new(),
+            };
+            b.records_out
+                .borrow_mut()
+                .retain(|(r, id)| !(*r == round && brought.contains(id)));
+            let done = |id: u64| {
+                !b.users_out.borrow().contains(&(round, id))
+                    && !b.records_out.borrow().contains(&(round, id))
+                    && !b.retries.borrow().contains_key(&FetchKey::User(id))
+            };
             adapter.pending.update(|p| {
-                let search_out =
-                    |p: &Pending| p.numbers.iter().any(|n| plan.search.as_ref() == Some(n));
                 match &fetch {
-                    // Its record is still to come with the search.
-                    Fetch::User(id) if plan.by_search.contains(id) && search_out(p) => {}
+                    Fetch::User(id) if !done(*id) => {}
                     _ => fetch.mark(p, false),
                 }
-                if matches!(fetch, Fetch::Number(_)) {
-                    // The records it brought: their contacts are done once their own reads are
-                    // (not out for this screen, not waiting to be tried again).
-                    for id in &plan.by_search {
-                        if !b.users_out.borrow().contains(&(round, *id))
-                            && !b.retries.borrow().contains_key(&FetchKey::User(*id))
-                        {
-                            Fetch::User(*id).mark(p, false);
-                        }
+                for id in brought {
+                    if done(id) {
+                        Fetch::User(id).mark(p, false);
                     }
                 }
             });
