@@ -151,7 +151,7 @@ fn send(adapter: Adapter, draw: bool) {
             let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
             async move {
                 let result = read(adapter, &b, &fetch, &region, &plan, round).await;
-                settle(adapter, &b, fetch, result, round, &plan);
+                settle(adapter, &b, fetch, result, round);
             }
         });
         futures::future::join_all(reads).await;
@@ -248,9 +248,14 @@ async fn read(
                             fetched.insert(FetchKey::TicketsOf(*id));
                         }
                         // Every contact it found was read on this screen: one picked later, or
-                        // named a ticket's requester, is not read again.
+                        // named a ticket's requester, is not read again. The records it was to
+                        // bring are answered (found, or gone).
                         for c in &found.crm.contacts {
                             fetched.insert(FetchKey::Record(c.id));
+                            record_read(b, round, c.id);
+                        }
+                        for id in &plan.by_search {
+                            record_read(b, round, *id);
                         }
                     }
                     // The records it was to bring are owed again.
@@ -314,6 +319,10 @@ async fn read(
             // and absent from the CRM data (the dial screen then leaves the contact to the
             // number), never tried again.
             let user = gone_is_none(user);
+            if user.is_ok() {
+                // Its record is answered, whatever its tickets did.
+                record_read(b, round, *id);
+            }
             let tickets = match tickets {
                 Err(ZendeskError::NotFound) => Ok(Some(Vec::new())),
                 other => other,
@@ -384,18 +393,17 @@ fn gone_is_none<T>(result: Result<T, ZendeskError>) -> Result<Option<T>, Zendesk
 /// A read of a screen since replaced (`round`) settles nothing.
 ///
 /// A contact leaves `pending` only once nothing the screen waits for about it is out: its own
-/// reads (its tickets; `Backend::users_out`) and its record, whichever read brings it (the
-/// number's search, or its own read by id; `Backend::records_out`, kept while a failed read
-/// of it waits to be tried again). Call is decided on the record read for this screen, not on
-/// one an earlier screen read: a contact used to leave `pending` as soon as its tickets
-/// answered, the search bringing its record still out.
+/// reads (its tickets; `Backend::users_out`) and its record, until a read answers it (a number
+/// search that finds it or was to bring it, or its own read by id; `Backend::records_out`,
+/// kept while a failed read of it waits to be tried again). Call is decided on the record read
+/// for this screen, not on one an earlier screen read: a contact used to leave `pending` as
+/// soon as its tickets answered, the search bringing its record still out.
 fn settle(
     adapter: Adapter,
     b: &Rc<Backend>,
     fetch: Fetch,
     result: Result<(), ZendeskError>,
     round: u64,
-    plan: &Records,
 ) {
     if let Fetch::User(id) = &fetch {
         let mut out = b.users_out.borrow_mut();
@@ -409,30 +417,18 @@ fn settle(
     match result {
         Ok(()) => {
             let retried = b.retries.borrow_mut().remove(&fetch.key()).is_some();
-            // The records this read brought.
-            let brought: Vec<u64> = match &fetch {
-                Fetch::Number(_) => plan.by_search.clone(),
-                Fetch::User(id) if plan.by_id.contains(id) => vec![*id],
-                _ => Vec::new(),
-            };
-            b.records_out
-                .borrow_mut()
-                .retain(|(r, id)| !(*r == round && brought.contains(id)));
-            let done = |id: u64| {
-                !b.users_out.borrow().contains(&(round, id))
-                    && !b.records_out.borrow().contains(&(round, id))
-                    && !b.retries.borrow().contains_key(&FetchKey::User(id))
+            let done = |id: &u64| {
+                !b.users_out.borrow().contains(&(round, *id))
+                    && !b.records_out.borrow().contains(&(round, *id))
+                    && !b.retries.borrow().contains_key(&FetchKey::User(*id))
             };
             adapter.pending.update(|p| {
-                match &fetch {
-                    Fetch::User(id) if !done(*id) => {}
-                    _ => fetch.mark(p, false),
+                if !matches!(fetch, Fetch::User(_)) {
+                    fetch.mark(p, false);
                 }
-                for id in brought {
-                    if done(id) {
-                        Fetch::User(id).mark(p, false);
-                    }
-                }
+                // The contacts nothing is out for any more (this read's own, and those whose
+                // record it brought).
+                p.users.retain(|id| !done(id));
             });
             if retried && b.retries.borrow().is_empty() {
                 // The lookup works again: the waiting notice goes by itself.
@@ -516,6 +512,12 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
         }
         refresh(adapter);
     });
+}
+
+/// The record of contact `id` answered for the screen of `round` (found, or gone): the screen
+/// no longer waits for it (`Backend::records_out`).
+fn record_read(b: &Backend, round: u64, id: u64) {
+    b.records_out.borrow_mut().retain(|x| *x != (round, id));
 }
 
 /// One CRM read the dial screen asked for.
