@@ -214,8 +214,12 @@ test("a click-to-call waits for the contact's record read for this screen, not o
   const slowSearch = { path_prefix: '/api/v2/users/search', latency_ms: 2500 };
   const ticketsFailOnce = { path_prefix: `/api/v2/users/${bruno.id}/tickets`, status: 500, count: 1 };
   try {
-    for (const [what, faults] of [['the search slow', [slowSearch]], ['the tickets failing once', [slowSearch, ticketsFailOnce]]]) {
-      const renamed = `${bruno.name} ${what === 'the search slow' ? 'Renamed' : 'Renamed again'}`;
+    const cases = [
+      ['the search slow', [slowSearch], 'Renamed'],
+      ['the tickets failing once', [slowSearch, ticketsFailOnce], 'Renamed again'],
+    ];
+    for (const [what, faults, suffix] of cases) {
+      const renamed = `${bruno.name} ${suffix}`;
       await api('PUT', `/api/v2/users/${bruno.id}.json`, { user: { name: renamed } });
       await api('POST', '/_sandbox/faults', faults);
       await callFromProfile(page, bruno.id);
