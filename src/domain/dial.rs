@@ -616,6 +616,21 @@ impl DialScreen {
         !self.settings_current
     }
 
+    /// SET-16: a keypad the agent has not begun to use (nothing typed, nothing picked, no Ticket
+    /// ID) and whose own settings read has answered. Nothing on it is the agent's work, so it
+    /// can take settings saved since it opened as if it opened now: an agent who waits on the
+    /// keypad after sign-in is not left with the settings of sign-in until a Cancel or a call.
+    /// The outbound number and language stay as the agent set them (they are not settings).
+    pub fn untouched(&self) -> bool {
+        matches!(self.entry, EntryPoint::Keypad)
+            && self.settings_current
+            && self.buffer.is_empty()
+            && self.contact_pick.is_none()
+            && self.designated.is_none()
+            && self.ticket_pick.is_none()
+            && self.ticket_id_text.trim().is_empty()
+    }
+
     /// UI-7: the agent is done with the number (Next, the field left, Enter): a number that
     /// cannot be called is now said so.
     pub fn judge_number(&mut self) {

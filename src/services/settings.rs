@@ -50,8 +50,11 @@ pub(crate) fn dial_opened(adapter: Adapter) {
 }
 
 /// An administrator saved the settings (the platform's `settings.changed`): they are read now,
-/// so the next dial screen opens with them even before its own read answers. A dial screen open
-/// now keeps the settings it opened with (SET-16: a change applies from the next opening).
+/// so the next dial screen opens with them even before its own read answers. A dial screen the
+/// agent has begun to use keeps the settings it opened with (SET-16: a change applies from the
+/// next opening); a keypad nobody has touched yet takes them at once, as if it opened now (an
+/// agent waiting on the keypad after sign-in used to keep the settings of sign-in until a
+/// Cancel or a call).
 pub(crate) fn settings_changed(adapter: Adapter) {
     let Some(b) = backend() else { return };
     if !b.platform.is_signed_in() {
@@ -65,5 +68,18 @@ pub(crate) fn settings_changed(adapter: Adapter) {
         adapter
             .context
             .update(|c| c.settings.operation = settings.operation.clone());
+        let untouched = adapter
+            .dial
+            .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()));
+        if untouched {
+            let (settings, team) = adapter
+                .context
+                .with_untracked(|c| (c.settings.clone(), c.team.clone()));
+            adapter.dial.update(|d| {
+                if let Some(d) = d {
+                    d.apply_settings(settings, team);
+                }
+            });
+        }
     });
 }

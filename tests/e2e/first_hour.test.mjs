@@ -134,6 +134,46 @@ test('SET-16: each Operation Management switch changed while signed in reaches t
   assert.deepEqual(part, { options: [], readonly: newestLabel, checkbox: false }, 'SET-2 again');
 });
 
+// SET-16: an agent waits on the keypad after sign-in, touching nothing, while an admin saves
+// the settings: that keypad takes them (nothing on it is the agent's work). A keypad with a
+// number typed keeps the settings it opened with until the next opening. The platform's
+// settings read takes 600 ms. Before the fix the keypad after sign-in kept the settings of
+// sign-in until a Cancel or a call: no "Do not create a ticket", no chooser.
+test('SET-16: an untouched keypad takes settings saved meanwhile; a keypad in use keeps its own until the next opening', async () => {
+  ({ page } = await signedInPage(env)); // every switch off (the defaults)
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const s = await state();
+  const owner = userByPhone(s, TWO_OPEN);
+  const [newest, older] = openTicketsOf(s, owner.id);
+  const existing = [`ticket-option-${newest.id}`, `ticket-option-${older.id}`];
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/settings', latency_ms: 600 });
+  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
+  /** An admin saves `operation`; resolves once the platform has answered a settings read since. */
+  const adminSaves = async (operation) => {
+    const before = await reads();
+    await api('PUT', '/_sandbox/settings', { operation });
+    await eventually(async () => assert.ok((await reads()) > before), 'the adapter read the saved settings');
+    await sleep(500); // the answer crosses to the frame
+  };
+
+  await adminSaves({ prompt_select_open_ticket: true, allow_do_not_create_ticket: true });
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type(TWO_OPEN);
+  await page.keyboard.press('Enter'); // Next
+  let part = await ticketPart(app);
+  assert.deepEqual(part.options, [...existing, 'ticket-option-none'],
+    'the keypad after sign-in offers what the admin switched on while it waited');
+
+  // A number typed, then a change: this screen keeps its settings; the next opening has it.
+  await adminSaves({ allow_create_new_ticket: true });
+  part = await ticketPart(app);
+  assert.deepEqual(part.options, [...existing, 'ticket-option-none'], 'the screen in use is unchanged');
+  part = await dialTyped(app, TWO_OPEN);
+  assert.deepEqual(part.options, [...existing, 'ticket-option-new', 'ticket-option-none'],
+    'the next opening follows the change');
+  await clearFaults(env);
+});
+
 // Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the
 // lookup; the field never says "New contact". Before the fix, Enter placed the call at once
 // and Zendesk got a second contact "Caller +1…" and a new ticket.

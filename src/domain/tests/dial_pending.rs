@@ -226,6 +226,51 @@ fn unchanged_settings_keep_the_agents_choices() {
     assert_eq!(v.ticket.selected, Some(TicketChoice::DoNotCreate));
 }
 
+// SET-16: only a keypad the agent has not begun to use may take settings saved since it
+// opened; anything typed, picked or entered (a Ticket ID), a context entry, or its own settings
+// read still out keeps the screen's settings until the next opening.
+#[test]
+fn only_an_untouched_keypad_takes_settings_saved_since_it_opened() {
+    let keypad = || DialScreen::open(EntryPoint::Keypad, ctx(Settings::default(), None));
+    assert!(keypad().untouched());
+
+    let mut d = keypad();
+    d.press(Key::Digit(4));
+    assert!(!d.untouched(), "a digit typed");
+    d.backspace();
+    assert!(
+        d.untouched(),
+        "typed and deleted again: nothing of the agent's is left"
+    );
+
+    let mut d = typed(Settings::default());
+    d.choose_contact(1);
+    assert!(!d.untouched(), "a number typed and its contact picked");
+
+    let mut d = keypad();
+    d.designate_contact(Some(1));
+    assert!(!d.untouched(), "a contact designated");
+
+    let mut d = keypad();
+    d.set_ticket_id_text("12");
+    assert!(!d.untouched(), "a Ticket ID entered");
+
+    let mut d = keypad();
+    d.expect_settings();
+    assert!(!d.untouched(), "its own settings read is still out");
+    d.apply_settings(Settings::default(), None);
+    assert!(d.untouched());
+
+    let from_profile = DialScreen::open(
+        EntryPoint::Contact {
+            number: A.into(),
+            user_id: 1,
+        },
+        ctx(Settings::default(), None),
+    );
+    assert!(!from_profile.untouched(), "a click-to-call's screen");
+}
+
 // UI-7: "+" or a few digits typed are not called wrong while the agent types; Next (or leaving
 // the field) judges the number; a paste is judged at once.
 #[test]

@@ -246,7 +246,7 @@ async fn end_sessions(State(app): State<App>, body: Option<Json<Value>>) -> Json
 }
 
 /// What the workspace page needs: agents and administrators (with the sandbox passwords),
-/// fixtures, the app guid.
+/// fixtures, the app guid; and how many times the platform has answered `GET /settings`.
 async fn info(State(app): State<App>) -> Json<Value> {
     let w = app.world();
     let agents: Vec<Value> = w
@@ -268,6 +268,7 @@ async fn info(State(app): State<App>) -> Json<Value> {
         "app_origin": format!("http://localhost:{port}"),
         "platform_url": format!("http://localhost:{port}/platform"),
         "background_page": crate::background_page_exists(&app.config().app_dir),
+        "settings_reads": w.settings_reads,
     }))
 }
 

@@ -323,7 +323,9 @@ async fn settings(State(app): State<App>, headers: HeaderMap) -> Response {
     if agent(&app, &headers).is_none() {
         return unauthorized();
     }
-    Json(json!(app.world().settings)).into_response()
+    let mut w = app.world();
+    w.settings_reads += 1;
+    Json(json!(w.settings)).into_response()
 }
 
 async fn options(State(app): State<App>, headers: HeaderMap) -> Response {

@@ -201,6 +201,9 @@ pub struct World {
     pub teams: Vec<Team>,
     /// Platform settings.
     pub settings: Settings,
+    /// How many times the platform has answered `GET /settings` (any agent): a test sees when an
+    /// adapter has read settings saved meanwhile.
+    pub settings_reads: u64,
     /// The Zendesk API token and its user's email, as Developer Settings saved them: the token
     /// never leaves the platform (`settings.developer.api_token_configured` says whether one is
     /// saved).
@@ -293,6 +296,7 @@ impl World {
             agents: fixture.agents,
             teams: fixture.teams,
             settings: fixture.settings,
+            settings_reads: 0,
             api_credentials,
             admins: fixture.admins,
             queues,
