@@ -430,6 +430,13 @@ fn settle(
                 // record it brought).
                 p.users.retain(|id| !done(id));
             });
+            if matches!(fetch, Fetch::Ticket(_)) {
+                // The ticket names its requester: read now, and pending from now, not once the
+                // rest of this pass has answered. Until then a screen whose ticket decides the
+                // contact (a team's Ticket ID: the number is the requester's) decided on the
+                // record an earlier screen read, with Call enabled.
+                send(adapter, true);
+            }
             if retried && b.retries.borrow().is_empty() {
                 // The lookup works again: the waiting notice goes by itself.
                 let waiting = adapter.word(Label::LookupRetrying);

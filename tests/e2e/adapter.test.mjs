@@ -243,6 +243,57 @@ test("a click-to-call waits for the contact's record read for this screen, not o
   }
 });
 
+// Team ticket entry: the ticket decides the number (TEAM-6: its requester's). A click-to-call
+// from a ticket for someone other than its requester (a CC, say): the ticket answers at once,
+// the other person's reads take 2 s, and the requester's number was changed in Zendesk after an
+// earlier screen read it (the ticket opened since). Call is first enabled with the
+// number read for this screen: the requester is read as soon as the ticket names them. Before,
+// the requester was read only once the whole first pass had answered, and for those 2 s Call
+// was enabled on the old number.
+test("team ticket entry: a ticket's requester is read for this screen as soon as the ticket answers", async () => {
+  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const anna = userByPhone(s, '+15550101000');
+  const changed = '+15550103333';
+  assert.ok(!s.users.some((u) => u.phone === changed), 'a number nobody has');
+  const dialout = (d) => page.evaluate((x) => window.sandbox.dialout(x), d);
+  const digits = (v) => v.replace(/\D/g, '');
+  /** The number shown in the first display frame in which Call is enabled. */
+  const numberWhenCallable = () => app.evaluate(() => new Promise((resolve) => {
+    const check = () => {
+      const button = document.querySelector('[data-testid=call-button]');
+      if (button && !button.disabled) resolve(document.querySelector('[data-testid=dial-number]')?.value ?? '');
+      else requestAnimationFrame(check);
+    };
+    check();
+  }));
+  // An earlier screen reads Bruno's record (his number typed), not the ticket.
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type(bruno.phone);
+  await page.keyboard.press('Enter'); // Next
+  await valueOf(app, 'contact-id', bruno.name);
+  await app.locator('[data-testid=cancel-button]').click();
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  // Since then: a ticket opened for Bruno, and his number changed.
+  const ticket = (await api('POST', '/api/v2/tickets.json',
+    { ticket: { subject: 'Opened since', requester_id: bruno.id, comment: { body: 'new', public: false } } })).ticket;
+  await api('PUT', `/api/v2/users/${bruno.id}.json`, { user: { phone: changed } });
+  await api('POST', '/_sandbox/faults', [
+    { path_prefix: `/api/v2/users/${anna.id}.json`, latency_ms: 2_000 },
+    { path_prefix: `/api/v2/users/${anna.id}/`, latency_ms: 2_000 },
+  ]);
+  try {
+    await dialout({ number: anna.phone, userId: anna.id, ticketId: ticket.id });
+    assert.equal(digits(await numberWhenCallable()), digits(changed),
+      "Call waits for the requester's record read for this screen");
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await api('PUT', `/api/v2/users/${bruno.id}.json`, { user: { phone: bruno.phone } });
+  }
+  await app.locator('[data-testid=cancel-button]').click();
+});
+
 // UI-9, UI-10: a lookup's answers change what Contact ID and Ticket ID say, not the fields
 // themselves: the element the agent (or a screen reader) is on stays, and keeps the focus. The
 // fields used to be drawn anew with each answer, and the focus fell to the page.
