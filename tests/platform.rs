@@ -95,6 +95,35 @@ fn settings_the_portal_would_refuse_are_made_safe_on_receipt() {
     );
 }
 
+// SET-16, TEAM-12: the settings' answer carries the agent's team as it is now; a team of
+// `null` is "no team"; an answer without the field leaves the team of sign-in to stand.
+#[test]
+fn the_settings_read_says_the_agents_team_now_or_nothing() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    fake.answer(
+        200,
+        json!({"operation": {"team_ticket_entry": true},
+               "team": {"id": 2, "name": "Billing", "ticket_id_entry": {"enabled": true, "required": true}}}),
+    );
+    let (settings, team) = block_on(platform.settings_now()).unwrap();
+    assert!(settings.operation.team_ticket_entry);
+    let team = team.expect("said").expect("a team");
+    assert_eq!((team.id, team.ticket_id_entry.required), (2, true));
+
+    fake.answer(200, json!({"operation": {}, "team": null}));
+    assert_eq!(
+        block_on(platform.settings_now()).unwrap().1,
+        Some(None),
+        "no team"
+    );
+
+    fake.answer(200, json!({"operation": {"allow_create_new_ticket": true}}));
+    let (settings, team) = block_on(platform.settings_now()).unwrap();
+    assert!(settings.operation.allow_create_new_ticket);
+    assert_eq!(team, None, "not said");
+}
+
 #[test]
 fn errors_have_messages_an_agent_understands() {
     let fake = Scripted::default();

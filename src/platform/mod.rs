@@ -12,6 +12,8 @@
 //!   inbound caller's number (TICKET-6), so the platform does not give the ticket to the newest
 //!   contact at the end of the call (TICKET-7);
 //!
+//! - `GET /settings` also carries `team`, the signed-in agent's team as it is now (or `null`):
+//!   each dial screen's read of the settings reads the team's Ticket ID entry with them (SET-16);
 //! - `GET /calls?since=&limit=&cursor=` `{calls:[…], next_cursor}`: the agent's history, a page
 //!   at a time (each call with its `outcome`, `contact_id` and `ticket_id`);
 //! - `GET /voicemails` `{voicemails:[…], unread}`, `POST /voicemails/{id}/read|close`
@@ -394,10 +396,30 @@ impl<T: Transport> Platform<T> {
     /// ([`Settings::sanitized`]): an out-of-range batch window, batching without a token, an
     /// unknown title placeholder never reach the rules.
     pub async fn settings(&self) -> Result<Settings, PlatformError> {
-        let received: Settings = self
+        Ok(self.settings_now().await?.0)
+    }
+
+    /// [`Platform::settings`], with the signed-in agent's team as the platform has it now
+    /// (`team` in the same answer: Settings > Users & Teams, TEAM-12, is a setting too, and
+    /// SET-16 reads it at each opening; an admin may switch the team's Ticket ID entry, or move
+    /// the agent to another team, while they are signed in). `None`: the answer does not say
+    /// (a platform without the field), and the team of sign-in stands; `Some(None)`: no team.
+    pub async fn settings_now(&self) -> Result<(Settings, Option<Option<Team>>), PlatformError> {
+        #[derive(Deserialize)]
+        struct Answer {
+            #[serde(flatten)]
+            settings: Settings,
+            #[serde(default, deserialize_with = "said")]
+            team: Option<Option<Team>>,
+        }
+        /// A field present (even `null`) is `Some`; absent, `#[serde(default)]` makes it `None`.
+        fn said<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Team>>, D::Error> {
+            Option::<Team>::deserialize(d).map(Some)
+        }
+        let received: Answer = self
             .call(HttpRequest::new(Method::Get, "/settings"))
             .await?;
-        Ok(received.sanitized().0)
+        Ok((received.settings.sanitized().0, received.team))
     }
 
     /// Outbound numbers and languages (UI-2).

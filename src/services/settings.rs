@@ -1,7 +1,10 @@
 //! The settings read again each time a dial screen opens (SET-16), and when the platform says an
 //! administrator saved them (`settings.changed`).
 
-use crate::services::{host::backend, live::Adapter};
+use crate::services::{
+    host::{backend, Backend},
+    live::Adapter,
+};
 use leptos::prelude::*;
 
 /// A dial screen opened: the settings are read again (SET-16). The screen opens at once
@@ -21,26 +24,18 @@ pub(crate) fn dial_opened(adapter: Adapter) {
         }
     });
     leptos::task::spawn_local(async move {
-        let read = b.platform.settings().await;
+        let read = b.platform.settings_now().await;
         if b.settings_asked.get() != asked {
             // A later opening asked again: its answer is the one to apply.
             return;
         }
-        let team = adapter.context.with_untracked(|c| c.team.clone());
-        let settings = match read {
-            Ok(settings) => {
-                // Operation Management follows at once (the rules of the next calls use
-                // it); Developer Settings (CRM batching) stay as at sign-in, so writes
-                // already split between the platform's queue and Zendesk keep their path
-                // (a change of batching applies from the next sign-in).
-                b.rules.borrow_mut().settings.operation = settings.operation.clone();
-                adapter
-                    .context
-                    .update(|c| c.settings.operation = settings.operation.clone());
-                adapter.context.with_untracked(|c| c.settings.clone())
-            }
-            Err(_) => adapter.context.with_untracked(|c| c.settings.clone()),
-        };
+        if let Ok((settings, team)) = read {
+            take(adapter, &b, settings, team);
+        }
+        // If the platform cannot answer, the known settings stand.
+        let (settings, team) = adapter
+            .context
+            .with_untracked(|c| (c.settings.clone(), c.team.clone()));
         adapter.dial.update(|d| {
             if let Some(d) = d {
                 d.apply_settings(settings, team);
@@ -61,13 +56,10 @@ pub(crate) fn settings_changed(adapter: Adapter) {
         return;
     }
     leptos::task::spawn_local(async move {
-        let Ok(settings) = b.platform.settings().await else {
+        let Ok((settings, team)) = b.platform.settings_now().await else {
             return;
         };
-        b.rules.borrow_mut().settings.operation = settings.operation.clone();
-        adapter
-            .context
-            .update(|c| c.settings.operation = settings.operation.clone());
+        take(adapter, &b, settings, team);
         let untouched = adapter
             .dial
             .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()));
@@ -80,6 +72,27 @@ pub(crate) fn settings_changed(adapter: Adapter) {
                     d.apply_settings(settings, team);
                 }
             });
+        }
+    });
+}
+
+/// Settings read from the platform become those the next dial screens open with. Operation
+/// Management follows at once (the rules of the next calls use it), and the agent's team when
+/// the platform names it (its Ticket ID entry, TEAM-12: an admin may switch it, or move the
+/// agent to another team, while they are signed in); Developer Settings (CRM batching) stay as
+/// at sign-in, so writes already split between the platform's queue and Zendesk keep their
+/// path (a change of batching applies from the next sign-in).
+fn take(
+    adapter: Adapter,
+    b: &Backend,
+    settings: domain::settings::Settings,
+    team: Option<Option<domain::settings::Team>>,
+) {
+    b.rules.borrow_mut().settings.operation = settings.operation.clone();
+    adapter.context.update(|c| {
+        c.settings.operation = settings.operation;
+        if let Some(team) = team {
+            c.team = team;
         }
     });
 }

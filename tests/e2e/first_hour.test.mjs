@@ -66,6 +66,19 @@ async function ticketPart(app) {
   }, 'the dial screen settled');
 }
 
+/**
+ * An admin saves `patch` (as `PUT /_sandbox/settings` takes it); resolves once the platform has
+ * answered a settings read since (the adapter's, on `settings.changed`), and the answer has had
+ * time to reach the frame.
+ */
+async function adminSavesAndAdapterReads(patch) {
+  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
+  const before = await reads();
+  await api('PUT', '/_sandbox/settings', patch);
+  await eventually(async () => assert.ok((await reads()) > before), 'the adapter read the saved settings');
+  await sleep(500);
+}
+
 /** A fresh dial screen (Cancel), the number typed on the keyboard, then Next. */
 async function dialTyped(app, number) {
   await app.locator('[data-testid=cancel-button]').click();
@@ -147,14 +160,7 @@ test('SET-16: an untouched keypad takes settings saved meanwhile; a keypad in us
   const [newest, older] = openTicketsOf(s, owner.id);
   const existing = [`ticket-option-${newest.id}`, `ticket-option-${older.id}`];
   await api('POST', '/_sandbox/faults', { path_prefix: '/platform/settings', latency_ms: 600 });
-  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
-  /** An admin saves `operation`; resolves once the platform has answered a settings read since. */
-  const adminSaves = async (operation) => {
-    const before = await reads();
-    await api('PUT', '/_sandbox/settings', { operation });
-    await eventually(async () => assert.ok((await reads()) > before), 'the adapter read the saved settings');
-    await sleep(500); // the answer crosses to the frame
-  };
+  const adminSaves = (operation) => adminSavesAndAdapterReads({ operation });
 
   await adminSaves({ prompt_select_open_ticket: true, allow_do_not_create_ticket: true });
   await app.locator('[data-testid=dial-number]').focus();
@@ -172,6 +178,40 @@ test('SET-16: an untouched keypad takes settings saved meanwhile; a keypad in us
   assert.deepEqual(part.options, [...existing, 'ticket-option-new', 'ticket-option-none'],
     'the next opening follows the change');
   await clearFaults(env);
+});
+
+// SET-16, TEAM-12: an admin switches on Ticket ID entry for the agent's team while they are
+// signed in (team ticket entry on in Operation Management). The dial screen in use keeps its
+// ticket part; the next opening asks for a Ticket ID. Before the fix the team of sign-in stood
+// until the agent signed in again: the ticket stayed read-only and no Ticket ID was asked for.
+test('SET-16: a team\'s Ticket ID entry switched on while signed in reaches the next dial screen', async () => {
+  ({ page } = await signedInPage(env, { team_ticket_entry: true })); // Ada, team Support: entry off
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const ticketField = async () => {
+    const field = app.locator('[data-testid=ticket-id]');
+    await field.waitFor();
+    return { readonly: (await field.getAttribute('readonly')) !== null, value: await field.inputValue() };
+  };
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type(BRUNO);
+  await page.keyboard.press('Enter'); // Next
+  await ticketPart(app);
+  assert.equal((await ticketField()).readonly, true, 'entry off: the ticket is picked (SET-2)');
+
+  const { teams } = await api('GET', '/_sandbox/settings');
+  const support = teams.find((t) => t.name === 'Support');
+  assert.equal(support.ticket_id_entry.enabled, false);
+  await adminSavesAndAdapterReads({
+    teams: teams.map((t) => (t.id === support.id ? { ...t, ticket_id_entry: { enabled: true, required: false } } : t)),
+  });
+  assert.equal((await ticketField()).readonly, true, 'the screen in use keeps its ticket part');
+
+  await app.locator('[data-testid=cancel-button]').click();
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await page.keyboard.type(BRUNO);
+  await page.keyboard.press('Enter');
+  await eventually(async () => assert.deepEqual(await ticketField(), { readonly: false, value: '' }),
+    'the next opening asks for a Ticket ID');
 });
 
 // Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the

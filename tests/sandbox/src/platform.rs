@@ -11,7 +11,7 @@
 //!   [`RESUME_TTL_MS`] and ends the session it was issued with. `POST /agent/session/renew`
 //!   (Bearer) swaps the resume credential for a fresh one (the page renews it while it lives);
 //!   `DELETE /agent/session` (Bearer) signs out: the token and its resume credentials end.
-//! - `GET /settings`, `GET /outbound/options`.
+//! - `GET /settings` (with `team`: the agent's team as it is now, or null), `GET /outbound/options`.
 //! - `POST /calls` places an outbound call: `call.ringing` at once, `call.connected` when the
 //!   customer answers (after the fixture's `auto_answer_ms`, or `POST /_sandbox/events
 //!   {"type":"answer"}`), `call.ended` on `POST /calls/{id}/hangup` or a customer hang-up.
@@ -320,12 +320,16 @@ async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Response {
 }
 
 async fn settings(State(app): State<App>, headers: HeaderMap) -> Response {
-    if agent(&app, &headers).is_none() {
+    let Some(agent) = agent(&app, &headers) else {
         return unauthorized();
-    }
+    };
     let mut w = app.world();
     w.settings_reads += 1;
-    Json(json!(w.settings)).into_response()
+    // The agent's team as it is now (its Ticket ID entry may have changed since sign-in).
+    let team = w.team_of(&agent).cloned();
+    let mut answer = json!(w.settings);
+    answer["team"] = json!(team);
+    Json(answer).into_response()
 }
 
 async fn options(State(app): State<App>, headers: HeaderMap) -> Response {
