@@ -562,6 +562,9 @@ test('Do not create a ticket writes nothing', async () => {
   assert.equal(after.tickets.length, before.tickets.length);
   assert.equal(after.users.length, before.users.length);
   assert.deepEqual(await appWritesSince(requestsBefore), [], 'no write');
+  // OUT-10 on the platform's side: the call was placed as "none", and it keeps no recording.
+  const call = after.platform_calls.at(-1);
+  assert.deepEqual([call.status, call.ticket, call.ticket_id, call.recording_url], ['ended', 'none', null, null]);
 });
 
 // TEAM-4, TEAM-5, TEAM-6, TEAM-16: team ticket entry (required): Call waits for a Ticket ID, and

@@ -707,9 +707,18 @@ impl PlatformCall {
         })
     }
 
+    /// OUT-10: the agent chose "Do not create a ticket" for this call (`"ticket": "none"`): the
+    /// platform keeps no recording of it.
+    pub fn not_stored(&self) -> bool {
+        self.request.get("ticket").and_then(Value::as_str) == Some("none")
+    }
+
     /// The call's recording: the one the platform announced, else the one an answered call has
-    /// once it has ended.
+    /// once it has ended; none for a call the agent chose to keep no record of (OUT-10).
     pub fn recording(&self) -> Option<String> {
+        if self.not_stored() {
+            return None;
+        }
         self.recording_url.clone().or_else(|| {
             self.ended_ms
                 .and(self.connected_ms)

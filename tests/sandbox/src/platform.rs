@@ -86,6 +86,8 @@
 //!     {action, results: [[name, value]…], files}`, `smart_action.failed {action, error}`,
 //!     `api.response {source, data}`, `session.custom_data {data: {key: value…}, sdk}`, and
 //!     `call.recording_ready`: the call (as above) with `recording_url`, once the call has ended.
+//!     A call placed with `"ticket": "none"` ("Do not create a ticket") keeps no recording
+//!     (OUT-10): its `recording_url` is null and its late recording is refused (409).
 //!     They go to the call's agent when signed in, whose adapter writes them; otherwise the
 //!     platform writes them itself, once per event id ([`rules::session_event`]).
 //!   - `call.transferred` (`POST /_sandbox/events {"type":"transfer"}`, UPD-9): the call (as

@@ -477,6 +477,40 @@ async fn a_late_recording_with_no_agent_signed_in_is_one_voice_comment() {
     assert_eq!(platform_call(&s, id)["recording_url"], url);
 }
 
+// OUT-10: a call placed with "Do not create a ticket" keeps no recording on the platform: none
+// when it ends, and a late one is refused and goes to nobody; a call with a ticket keeps its own.
+#[tokio::test]
+async fn a_call_with_no_ticket_keeps_no_recording() {
+    let addr = start().await;
+    let (ada, _) = sign_in(addr, "ada@sandbox.test").await;
+    let t = open_tickets(&state(addr).await)[0];
+    let none = connected_call(addr, &ada, None).await;
+    let kept = connected_call(addr, &ada, Some(t)).await;
+    for id in [none, kept] {
+        let (status, _) = call_action(addr, &ada, id, "hangup", None).await;
+        assert_eq!(status, 200);
+    }
+    let s = state(addr).await;
+    assert_eq!(platform_call(&s, none)["recording_url"], json!(null));
+    assert!(platform_call(&s, kept)["recording_url"].is_string());
+
+    let ready =
+        json!({"type": "call.recording_ready", "recording_url": "https://pbx.example/r/n.mp3"});
+    assert_eq!(
+        session(addr, none, ready.clone()).await,
+        (
+            409,
+            json!({"error": sandbox::platform::session::NOT_STORED})
+        )
+    );
+    assert_eq!(
+        platform_call(&state(addr).await, none)["recording_url"],
+        json!(null)
+    );
+    let (status, v) = session(addr, kept, ready).await;
+    assert_eq!((status, &v["ok"]), (200, &json!(true)), "{v}");
+}
+
 // UPD-12, UPD-13, AGENT-8, AGENT-9: custom data with no agent signed in: the data as a comment,
 // a mapped key's value in its field, a key whose field does not exist named in a comment.
 #[tokio::test]

@@ -188,10 +188,14 @@ impl Routed {
     }
 }
 
+/// The refusal of a recording for a call placed with "Do not create a ticket" (OUT-10).
+pub const NOT_STORED: &str =
+    "the call keeps no recording: the agent chose \"Do not create a ticket\"";
+
 /// Routes session event `event` (`{"type": K, …}`, [`rules::SESSION_EVENT_KINDS`]) of call
 /// `call_id` as the platform does: it gets the call's id and an event id (a new one unless it
 /// carries a numeric `event_id`), a late recording (`call.recording_ready`, only once the call
-/// has ended) the call's fields and is remembered as the call's recording; then it goes to the
+/// has ended, and never for a call placed with "Do not create a ticket", OUT-10) the call's fields and is remembered as the call's recording; then it goes to the
 /// call's agent when signed in, or the platform writes it itself, once per event id.
 pub async fn route_session_event(
     app: &App,
@@ -250,6 +254,9 @@ fn prepare(
         SessionEvent::RecordingReady { recording_url } => {
             if c.status != "ended" {
                 return Err(Refusal::new(StatusCode::CONFLICT, "the call has not ended"));
+            }
+            if c.not_stored() {
+                return Err(Refusal::new(StatusCode::CONFLICT, NOT_STORED));
             }
             let url = recording_url
                 .clone()
