@@ -33,14 +33,7 @@ pub(crate) fn dial_opened(adapter: Adapter) {
             take(adapter, &b, settings, team);
         }
         // If the platform cannot answer, the known settings stand.
-        let (settings, team) = adapter
-            .context
-            .with_untracked(|c| (c.settings.clone(), c.team.clone()));
-        adapter.dial.update(|d| {
-            if let Some(d) = d {
-                d.apply_settings(settings, team);
-            }
-        });
+        apply_known(adapter);
     });
 }
 
@@ -64,14 +57,19 @@ pub(crate) fn settings_changed(adapter: Adapter) {
             .dial
             .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()));
         if untouched {
-            let (settings, team) = adapter
-                .context
-                .with_untracked(|c| (c.settings.clone(), c.team.clone()));
-            adapter.dial.update(|d| {
-                if let Some(d) = d {
-                    d.apply_settings(settings, team);
-                }
-            });
+            apply_known(adapter);
+        }
+    });
+}
+
+/// The open dial screen takes the settings and team known now.
+fn apply_known(adapter: Adapter) {
+    let (settings, team) = adapter
+        .context
+        .with_untracked(|c| (c.settings.clone(), c.team.clone()));
+    adapter.dial.update(|d| {
+        if let Some(d) = d {
+            d.apply_settings(settings, team);
         }
     });
 }
