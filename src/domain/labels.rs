@@ -413,6 +413,8 @@ pub enum Label {
     SessionCodeRetrying,
     /// The contact a click-to-call asked for is no longer in Zendesk; the number decided.
     ContactGone,
+    /// TEAM-5: the hint in an optional Ticket ID entry: left blank, the call gets a new ticket.
+    TicketIdBlankHint,
 }
 
 impl Label {
@@ -619,6 +621,7 @@ impl Label {
             PhoneDataRetrying,
             SessionCodeRetrying,
             ContactGone,
+            TicketIdBlankHint,
         ]
     };
 
@@ -825,6 +828,7 @@ impl Label {
             PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
             ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
+            TicketIdBlankHint => "Leave blank for a new ticket",
         }
     }
 }
@@ -1150,6 +1154,7 @@ mod tests {
             PhoneDataRetrying => 196,
             SessionCodeRetrying => 197,
             ContactGone => 198,
+            TicketIdBlankHint => 199,
         }
     }
 

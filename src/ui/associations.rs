@@ -227,6 +227,7 @@ fn TicketField(
         v.map(|v| v.ticket.entry_text.clone()).unwrap_or_default()
     });
     let loading_word = word(Label::Loading);
+    let blank_hint = word(Label::TicketIdBlankHint);
     let loading = part(view, |v| {
         v.is_some_and(|v| v.ticket.mode == TicketMode::Loading)
     });
@@ -245,6 +246,9 @@ fn TicketField(
                         inputmode="numeric"
                         aria-labelledby="ticket-label"
                         aria-required=if required { "true" } else { "false" }
+                        // TEAM-5: what a blank optional entry does (a required one says so in
+                        // the screen's message).
+                        placeholder=move || (!required).then(blank_hint)
                         prop:value=move || entry_text.get()
                         on:input:target=move |ev| {
                             let value = ev.target().value();

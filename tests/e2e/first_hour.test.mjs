@@ -212,6 +212,8 @@ test('SET-16: a team\'s Ticket ID entry switched on while signed in reaches the 
   await page.keyboard.press('Enter');
   await eventually(async () => assert.deepEqual(await ticketField(), { readonly: false, value: '' }),
     'the next opening asks for a Ticket ID');
+  assert.equal(await app.locator('[data-testid=ticket-id]').getAttribute('placeholder'),
+    'Leave blank for a new ticket', 'TEAM-5: what a blank optional entry does');
 });
 
 // Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the
