@@ -45,7 +45,7 @@ use domain::{
     comments::VoicemailAction,
     dial::{ContactPlan, DialPlan, OutboundOptions, TicketPlan},
     history::{CallbackOf, Outcome, RecentCall, Voicemail},
-    settings::{Settings, Team},
+    settings::{DeveloperSettings, OperationManagement, Settings, Team},
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
@@ -396,7 +396,10 @@ impl<T: Transport> Platform<T> {
     /// ([`Settings::sanitized`]): an out-of-range batch window, batching without a token, an
     /// unknown title placeholder never reach the rules.
     pub async fn settings(&self) -> Result<Settings, PlatformError> {
-        Ok(self.settings_now().await?.0)
+        let received: Settings = self
+            .call(HttpRequest::new(Method::Get, "/settings"))
+            .await?;
+        Ok(received.sanitized().0)
     }
 
     /// [`Platform::settings`], with the signed-in agent's team as the platform has it now
@@ -404,11 +407,15 @@ impl<T: Transport> Platform<T> {
     /// SET-16 reads it at each opening; an admin may switch the team's Ticket ID entry, or move
     /// the agent to another team, while they are signed in). `None`: the answer does not say
     /// (a platform without the field), and the team of sign-in stands; `Some(None)`: no team.
+    /// Apart from [`Platform::settings`], which the sign-in reads: only the session's code reads
+    /// the team, so its parsing is not fetched before the first screen.
     pub async fn settings_now(&self) -> Result<(Settings, Option<Option<Team>>), PlatformError> {
         #[derive(Deserialize)]
         struct Answer {
-            #[serde(flatten)]
-            settings: Settings,
+            #[serde(default)]
+            operation: OperationManagement,
+            #[serde(default)]
+            developer: DeveloperSettings,
             #[serde(default, deserialize_with = "said")]
             team: Option<Option<Team>>,
         }
@@ -419,7 +426,11 @@ impl<T: Transport> Platform<T> {
         let received: Answer = self
             .call(HttpRequest::new(Method::Get, "/settings"))
             .await?;
-        Ok((received.settings.sanitized().0, received.team))
+        let settings = Settings {
+            operation: received.operation,
+            developer: received.developer,
+        };
+        Ok((settings.sanitized().0, received.team))
     }
 
     /// Outbound numbers and languages (UI-2).
