@@ -625,6 +625,7 @@ impl DialScreen {
         matches!(self.entry, EntryPoint::Keypad)
             && self.settings_current
             && self.buffer.is_empty()
+            && self.buffer.extension().is_none()
             && self.contact_pick.is_none()
             && self.designated.is_none()
             && self.ticket_pick.is_none()

@@ -44,12 +44,20 @@ pub(crate) struct Backend {
     pub(crate) outbox: RefCell<Option<Rc<Outbox<PageStore>>>>,
     /// What the rules decide with (settings, region).
     pub(crate) rules: RefCell<RuleContext>,
-    /// How many settings reads were asked (the last one's answer is the one applied).
+    /// How many dial screens asked for the settings at their opening (the last one's answer
+    /// releases its screen).
     pub(crate) settings_asked: Cell<u64>,
+    /// Every settings read, numbered in the order sent (an opening's, and the one on
+    /// `settings.changed`), and the number of the last one whose answer was taken: an answer
+    /// older than that one is not taken.
+    pub(crate) settings_reads: Cell<(u64, u64)>,
     /// The CRM reads asked.
     pub(crate) fetched: RefCell<BTreeSet<FetchKey>>,
     /// Failed lookups waiting to be tried again: attempts so far, by read.
     pub(crate) retries: RefCell<BTreeMap<FetchKey, u32>>,
+    /// The passes of lookups out, each by its screen's `lookup_round` (once per pass): the
+    /// screen is "looking up" until none of its own is out.
+    pub(crate) passes_out: RefCell<Vec<u64>>,
     /// Which dial screen `fetched` and `retries` are for: one more with each screen opened
     /// (`lookups::reopened`). A read or a retry of an earlier screen leaves them alone.
     pub(crate) lookup_round: Cell<u64>,
@@ -119,6 +127,8 @@ impl Backend {
             outbox: RefCell::new(None),
             rules: RefCell::new(RuleContext::default()),
             settings_asked: Cell::new(0),
+            settings_reads: Cell::new((0, 0)),
+            passes_out: RefCell::new(Vec::new()),
             fetched: RefCell::new(BTreeSet::new()),
             retries: RefCell::new(BTreeMap::new()),
             lookup_round: Cell::new(0),

@@ -146,6 +146,7 @@ fn send(adapter: Adapter, draw: bool) {
             }
         }
     }
+    b.passes_out.borrow_mut().push(round);
     leptos::task::spawn_local(async move {
         let reads = todo.into_iter().map(|fetch| {
             let (b, region, plan) = (b.clone(), region.clone(), plan.clone());
@@ -155,12 +156,23 @@ fn send(adapter: Adapter, draw: bool) {
             }
         });
         futures::future::join_all(reads).await;
+        let others_out = {
+            let mut out = b.passes_out.borrow_mut();
+            if let Some(at) = out.iter().position(|r| *r == round) {
+                out.swap_remove(at);
+            }
+            out.contains(&round)
+        };
         crate::services::phone_data::keep_warm(adapter);
         if b.lookup_round.get() != round {
             // Another screen opened meanwhile: its own reads say when it is done.
             return;
         }
-        adapter.loading.set(false);
+        // Still looking up while another pass of this screen is out (a ticket's requester is
+        // read in a pass of its own, as soon as the ticket answers; a number edited sends one).
+        if !others_out {
+            adapter.loading.set(false);
+        }
         // What was fetched may name more to fetch (a ticket's requester).
         refresh(adapter);
     });

@@ -23,14 +23,14 @@ pub(crate) fn dial_opened(adapter: Adapter) {
             d.expect_settings();
         }
     });
+    let read_no = next_read(&b);
     leptos::task::spawn_local(async move {
-        let read = b.platform.settings_now().await;
-        if b.settings_asked.get() != asked {
-            // A later opening asked again: its answer is the one to apply.
-            return;
+        if let Ok((settings, team)) = b.platform.settings_now().await {
+            take(adapter, &b, read_no, settings, team);
         }
-        if let Ok((settings, team)) = read {
-            take(adapter, &b, settings, team);
+        if b.settings_asked.get() != asked {
+            // A later opening asked again: its answer releases its screen.
+            return;
         }
         // If the platform cannot answer, the known settings stand.
         apply_known(adapter);
@@ -48,11 +48,14 @@ pub(crate) fn settings_changed(adapter: Adapter) {
     if !b.platform.is_signed_in() {
         return;
     }
+    let read_no = next_read(&b);
     leptos::task::spawn_local(async move {
         let Ok((settings, team)) = b.platform.settings_now().await else {
             return;
         };
-        take(adapter, &b, settings, team);
+        if !take(adapter, &b, read_no, settings, team) {
+            return;
+        }
         let untouched = adapter
             .dial
             .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()));
@@ -80,12 +83,23 @@ fn apply_known(adapter: Adapter) {
 /// agent to another team, while they are signed in); Developer Settings (CRM batching) stay as
 /// at sign-in, so writes already split between the platform's queue and Zendesk keep their
 /// path (a change of batching applies from the next sign-in).
+///
+/// Reads answer in any order: an answer older than one taken already (read `read_no`, in the
+/// order sent) is not taken, and false is returned (an admin who saves twice in a row, or a
+/// screen's read sent before a save and answered after the read that followed it, used to leave
+/// the older settings in force until the next opening).
 fn take(
     adapter: Adapter,
     b: &Backend,
+    read_no: u64,
     settings: domain::settings::Settings,
     team: Option<Option<domain::settings::Team>>,
-) {
+) -> bool {
+    let (sent, taken) = b.settings_reads.get();
+    if read_no < taken {
+        return false;
+    }
+    b.settings_reads.set((sent, read_no));
     b.rules.borrow_mut().settings.operation = settings.operation.clone();
     adapter.context.update(|c| {
         c.settings.operation = settings.operation;
@@ -93,4 +107,12 @@ fn take(
             c.team = team;
         }
     });
+    true
+}
+
+/// The number of a settings read about to be sent (see [`take`]).
+fn next_read(b: &Backend) -> u64 {
+    let (sent, taken) = b.settings_reads.get();
+    b.settings_reads.set((sent + 1, taken));
+    sent + 1
 }

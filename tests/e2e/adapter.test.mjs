@@ -287,6 +287,9 @@ test("team ticket entry: a ticket's requester is read for this screen as soon as
     await dialout({ number: anna.phone, userId: anna.id, ticketId: ticket.id });
     assert.equal(digits(await numberWhenCallable()), digits(changed),
       "Call waits for the requester's record read for this screen");
+    // The requester's pass has ended, Anna's reads are still out: the screen still says so.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await app.locator('[data-testid=call-status]').innerText(), 'Looking up contacts and tickets…');
   } finally {
     await api('DELETE', '/_sandbox/faults');
     await api('PUT', `/api/v2/users/${bruno.id}.json`, { user: { phone: bruno.phone } });

@@ -248,6 +248,10 @@ fn only_an_untouched_keypad_takes_settings_saved_since_it_opened() {
     assert!(!d.untouched(), "a number typed and its contact picked");
 
     let mut d = keypad();
+    d.set_number("x123");
+    assert!(!d.untouched(), "an extension pasted alone");
+
+    let mut d = keypad();
     d.designate_contact(Some(1));
     assert!(!d.untouched(), "a contact designated");
 

@@ -147,7 +147,10 @@ pub(crate) async fn save_teams(
     }
     app.world().teams = teams.clone();
     app.announce_settings();
-    let notice = saved_notice(&app, " get their team's settings when they next sign in.");
+    let notice = saved_notice(
+        &app,
+        " get their team's settings at their next dial screen.",
+    );
     let body = teams_body(&teams, &agents, &notice, &[]);
     respond(&app, &admin, Page::Teams, StatusCode::OK, &body)
 }
