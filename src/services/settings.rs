@@ -84,10 +84,11 @@ fn apply_known(adapter: Adapter) {
 /// at sign-in, so writes already split between the platform's queue and Zendesk keep their
 /// path (a change of batching applies from the next sign-in).
 ///
-/// Reads answer in any order: an answer older than one taken already (read `read_no`, in the
-/// order sent) is not taken, and false is returned (an admin who saves twice in a row, or a
-/// screen's read sent before a save and answered after the read that followed it, used to leave
-/// the older settings in force until the next opening).
+/// Reads may answer in any order: an answer older than one taken already (read `read_no`, in
+/// the order sent) is not taken, and false is returned. Otherwise an admin who saves twice in a
+/// row, or a screen's read sent before a save and answered after the read that followed it,
+/// would leave the older settings in force until the next opening. (Chromium holds a second
+/// read of the same address until the first has answered, so there they do not cross.)
 fn take(
     adapter: Adapter,
     b: &Backend,
