@@ -263,6 +263,40 @@ fn lookup_leaves_tickets_read_apart_and_reads_owed_records_once() {
     );
 }
 
+// Zendesk's search index lags a deletion as it lags a creation: a contact deleted moments ago
+// is still found by the number's search, soft-deleted (`active: false`). It is no contact to
+// offer, nor to log a call on; the number's other contacts are.
+#[test]
+fn a_search_that_still_finds_a_deleted_user_offers_only_the_live_ones() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let gone = fake.add_user("Gone", NUMBER);
+    fake.state.borrow_mut().inactive.push(gone);
+    let found = block_on(zd.users_by_phone(NUMBER)).unwrap();
+    let ids: Vec<u64> = found.contacts.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [ann]);
+    let crm = block_on(lookup_number(&zd, NUMBER, "US")).unwrap();
+    assert!(crm.contacts.iter().all(|c| c.id != gone));
+    assert!(crm.contacts.iter().any(|c| c.id == ann));
+    // The only contact of a number, deleted: the number has none.
+    fake.state.borrow_mut().inactive.push(ann);
+    assert!(block_on(zd.users_by_phone(NUMBER))
+        .unwrap()
+        .contacts
+        .is_empty());
+
+    // Shown by the search as they were (active), deleted since: their tickets' read answers
+    // 404. The lookup says them gone, and the number without a contact; not a failed lookup
+    // (before, it failed, and was tried again for as long as the index lagged).
+    let other = "+14155550111";
+    let bea = fake.add_user("Bea", other);
+    fake.state.borrow_mut().stale.push(bea);
+    let crm = block_on(lookup_number(&zd, other, "US")).expect("not a failed lookup");
+    assert!(crm.contacts.is_empty(), "{:?}", crm.contacts);
+    assert_eq!(crm.gone, [bea]);
+}
+
 // The request budget of one outbound call: known contact, new ticket, recording on.
 #[test]
 fn one_outbound_call_costs_two_reads_and_two_writes() {

@@ -78,7 +78,15 @@ pub async fn lookup_number_detailed<T: Transport>(
     for mut contact in found.contacts {
         if !contact.phones().any(|p| same_number(p, e164, region)) {
             // The search matched another of the user's numbers: check the identities.
-            contact.other_phones = zendesk.phone_identities(contact.id).await?;
+            contact.other_phones = match zendesk.phone_identities(contact.id).await {
+                Ok(phones) => phones,
+                // Deleted since the search's index saw them.
+                Err(ZendeskError::NotFound) => {
+                    crm.gone.push(contact.id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if !contact
                 .other_phones
                 .iter()
@@ -96,8 +104,20 @@ pub async fn lookup_number_detailed<T: Transport>(
     if let [only] = crm.contacts.as_slice() {
         let id = only.id;
         if !read_elsewhere.contains(&id) && !tickets_read.contains(&id) {
-            crm.tickets = zendesk.requested_tickets(id).await?;
-            tickets_known.push(id);
+            match zendesk.requested_tickets(id).await {
+                Ok(tickets) => {
+                    crm.tickets = tickets;
+                    tickets_known.push(id);
+                }
+                // A user Zendesk no longer has, whom the search still showed (its index lags a
+                // deletion, or the user went since): gone, and the number without them. Not a
+                // failed lookup, tried again for as long as the index lags.
+                Err(ZendeskError::NotFound) => {
+                    crm.contacts.clear();
+                    crm.gone.push(id);
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
     // The contacts asked for by id come with the search's answer; one it did not return (the

@@ -332,6 +332,16 @@ fn deleted(user: &WireUser) -> bool {
     !user.active
 }
 
+/// The users of a search answer Zendesk still has. Its index lags a deletion as it lags a
+/// creation: a user deleted moments ago may still be found, soft-deleted ([`deleted`]), and
+/// is no contact to offer or to log a call on.
+fn live(users: Vec<WireUser>) -> impl Iterator<Item = Contact> {
+    users
+        .into_iter()
+        .filter(|u| !deleted(u))
+        .map(WireUser::into_contact)
+}
+
 /// How many users this client created it remembers (number, id) for [`Zendesk::users_by_phone`].
 pub const RECENT_USERS: usize = 64;
 
@@ -404,9 +414,7 @@ impl<T: Transport> Zendesk<T> {
             let page: Value = self.call(HttpRequest::new(Method::Get, url)).await?;
             let found: Found = serde_json::from_value(page.clone())
                 .map_err(|e| ZendeskError::Decode(e.to_string()))?;
-            matches
-                .contacts
-                .extend(found.users.into_iter().map(WireUser::into_contact));
+            matches.contacts.extend(live(found.users));
             pages += 1;
             if pages < MAX_PAGES {
                 next = next_page_path(&page);
@@ -449,7 +457,7 @@ impl<T: Transport> Zendesk<T> {
         if let Some(x) = external_id {
             let url = format!("/api/v2/users/search.json?external_id={}", encode(x));
             let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
-            out.extend(found.users.into_iter().map(WireUser::into_contact));
+            out.extend(live(found.users));
         }
         // An email is searched only when the identifier names nobody (the identifier decides).
         if let Some(e) = email.filter(|_| out.is_empty()) {
@@ -458,7 +466,7 @@ impl<T: Transport> Zendesk<T> {
                 encode(&format!("email:{e}"))
             );
             let found: Found = self.call(HttpRequest::new(Method::Get, url)).await?;
-            for c in found.users.into_iter().map(WireUser::into_contact) {
+            for c in live(found.users) {
                 if !out.iter().any(|o| o.id == c.id) {
                     out.push(c);
                 }

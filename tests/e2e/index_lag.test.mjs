@@ -130,3 +130,38 @@ test('a click-to-call whose search fails once shows the contact and reads its ti
     await api('DELETE', '/_sandbox/faults');
   }
 });
+
+// The index lags a deletion as it lags a creation: a contact deleted in Zendesk moments ago is
+// still found by the number's search, soft-deleted (`active: false`). Before the fix the dial
+// screen offered them, and the call's ticket, created for a requester Zendesk no longer has,
+// was refused (422): the call was not logged at all. Now the number has no contact: the call
+// makes one and is logged on a new ticket of theirs; the deleted contact gets nothing.
+test('a contact deleted moments ago is not offered while the search still finds them, and the call is logged', async () => {
+  const { app } = await signedInPage(env);
+  await settings(env);
+  const s = await state();
+  const count = new Map();
+  for (const u of s.users) if (u.phone) count.set(u.phone, (count.get(u.phone) ?? 0) + 1);
+  const gone = s.users.find((u) => u.role === 'end-user' && u.phone && count.get(u.phone) === 1);
+  const deleted = await api('DELETE', `/api/v2/users/${gone.id}.json`);
+  assert.equal(deleted.user.active, false);
+  const digits = gone.phone.replace(/\D/g, '');
+  const search = await api('GET', `/api/v2/users/search.json?query=${encodeURIComponent(`phone:*${digits.slice(-10)}`)}`);
+  assert.deepEqual(search.users.map((u) => [u.id, u.active]), [[gone.id, false]], 'the search still finds them, soft-deleted');
+
+  const shown = await dial(app, gone.phone);
+  assert.notEqual(shown, gone.name, 'the deleted contact is not offered');
+  const ticketsBefore = new Set((await state()).tickets.map((t) => t.id));
+  await callAndHangUp(app);
+  const logged = await eventually(async () => {
+    const now = await state();
+    const caller = now.users.find((u) => u.phone === gone.phone && u.id !== gone.id);
+    assert.ok(caller, 'a contact made for the number');
+    const ticket = now.tickets.find((t) => !ticketsBefore.has(t.id) && t.requester_id === caller.id);
+    assert.ok(ticket, 'the call logged on a new ticket of theirs');
+    return { now, ticket };
+  }, 'the call logged');
+  assert.ok(!logged.now.tickets.some((t) => !ticketsBefore.has(t.id) && t.requester_id === gone.id), 'nothing for the deleted contact');
+  const banners = await app.locator('[data-testid=error-banner]').allInnerTexts();
+  assert.deepEqual(banners, [], 'no failure to tell the agent');
+});

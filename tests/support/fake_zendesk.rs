@@ -65,6 +65,9 @@ pub struct State {
     pub safe_updates: usize,
     /// Users deleted but still shown by id, with `active: false`.
     pub inactive: Vec<u64>,
+    /// Users deleted that the search index still shows as they were: every read by id (the
+    /// user, their requested tickets) answers 404.
+    pub stale: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -233,9 +236,14 @@ impl FakeZendesk {
                         .count();
                     counts.insert(id.to_string(), json!(n));
                 }
+                // The search index still holds a user deleted moments ago: found, soft-deleted.
                 let users: Vec<Value> = users
                     .iter()
-                    .map(|(id, name, phone)| Self::user_json(*id, name, phone))
+                    .map(|(id, name, phone)| {
+                        let mut user = Self::user_json(*id, name, phone);
+                        user["active"] = json!(!s.inactive.contains(id));
+                        user
+                    })
                     .collect();
                 ok(
                     200,
@@ -255,6 +263,11 @@ impl FakeZendesk {
                     201,
                     json!({"user": {"id": id, "name": name, "phone": phone}}),
                 )
+            }
+            (Method::Get, ["users", id, ..])
+                if id_of(id).is_some_and(|id| s.stale.contains(&id)) =>
+            {
+                not_found()
             }
             (Method::Get, ["users", id]) if id.ends_with(".json") => {
                 match id_of(id).and_then(|id| s.users.iter().find(|(u, _, _)| *u == id)) {

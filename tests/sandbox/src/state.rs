@@ -241,6 +241,9 @@ pub struct World {
     /// When each user or ticket created through the API becomes searchable (unix ms); records
     /// not listed are searchable.
     pub indexed_at_ms: HashMap<u64, i64>,
+    /// Users deleted within the index lag, with when the index lets them go (unix ms): until
+    /// then the searches still find them, soft-deleted (`active: false`), as they were.
+    pub unindexed_users: Vec<(crate::model::User, i64)>,
     /// The end users the platform's rules created, by number: the platform's own record, read
     /// besides the search (which lags).
     pub platform_contacts: Vec<(String, u64)>,
@@ -314,6 +317,7 @@ impl World {
             budget: RateBudget::new(rate_limit),
             timing: Timing::default(),
             indexed_at_ms: HashMap::new(),
+            unindexed_users: Vec::new(),
             platform_contacts: Vec::new(),
             journals: HashMap::new(),
             journal_tabs: HashMap::new(),
@@ -434,6 +438,25 @@ impl World {
             let at = crate::model::now_ms() + i64::try_from(self.timing.search_lag_ms).unwrap_or(0);
             self.indexed_at_ms.insert(id, at);
         }
+    }
+
+    /// Records that `user` was just deleted: the search index holds it for the index lag.
+    pub fn unindex_later(&mut self, user: crate::model::User) {
+        let now = crate::model::now_ms();
+        self.unindexed_users.retain(|(_, until)| *until > now);
+        if self.timing.search_lag_ms > 0 {
+            let until = now + i64::try_from(self.timing.search_lag_ms).unwrap_or(0);
+            self.unindexed_users.push((user, until));
+        }
+    }
+
+    /// The deleted users the search index still holds.
+    pub fn stale_users(&self) -> impl Iterator<Item = &crate::model::User> {
+        let now = crate::model::now_ms();
+        self.unindexed_users
+            .iter()
+            .filter(move |(_, until)| *until > now)
+            .map(|(u, _)| u)
     }
 
     /// Whether user or ticket `id` is in the search index yet.

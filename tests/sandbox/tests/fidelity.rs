@@ -445,6 +445,88 @@ async fn search_lags_new_users_and_the_platform_does_not_duplicate_a_new_caller(
     ));
 }
 
+// The index lags a deletion too: a user deleted within the lag is gone from reads by id at
+// once (404) and still found by both searches, soft-deleted (`active: false`), until the lag
+// has passed. Without a lag, no search finds them.
+#[tokio::test]
+async fn search_lags_a_deleted_user_and_shows_them_soft_deleted() {
+    let addr = start("default").await;
+    let r = http(
+        addr,
+        "PUT",
+        "/_sandbox/timing",
+        Some(json!({"search_lag_ms": 1500})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Created without the lag's wait: made searchable by waiting it out first.
+    let id = new_user(addr, "Deleted Soon", "+14155550177", "end-user").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let users_search = "/api/v2/users/search.json?query=phone:*4155550177";
+    let search = "/api/v2/search.json?query=type:user%20phone:14155550177";
+    let shown = |j: &Value, key: &str| -> Option<Value> {
+        j[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"].as_u64() == Some(id))
+            .map(|u| u["active"].clone())
+    };
+    let before = http(addr, "GET", users_search, None, None).await.json();
+    assert_eq!(shown(&before, "users"), Some(json!(true)));
+    let r = http(
+        addr,
+        "DELETE",
+        &format!("/api/v2/users/{id}.json"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let by_id = http(addr, "GET", &format!("/api/v2/users/{id}.json"), None, None).await;
+    assert_eq!(by_id.status, 404, "gone from reads by id at once");
+    let stale = http(addr, "GET", users_search, None, None).await.json();
+    assert_eq!(shown(&stale, "users"), Some(json!(false)), "{stale}");
+    let stale = http(addr, "GET", search, None, None).await.json();
+    assert_eq!(shown(&stale, "results"), Some(json!(false)), "{stale}");
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let after = http(addr, "GET", users_search, None, None).await.json();
+    assert_eq!(shown(&after, "users"), None, "{after}");
+    let after = http(addr, "GET", search, None, None).await.json();
+    assert_eq!(shown(&after, "results"), None, "{after}");
+
+    // No lag: gone from the searches at once.
+    let r = http(
+        addr,
+        "PUT",
+        "/_sandbox/timing",
+        Some(json!({"search_lag_ms": 0})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let other = new_user(addr, "Deleted Now", "+14155550178", "end-user").await;
+    let r = http(
+        addr,
+        "DELETE",
+        &format!("/api/v2/users/{other}.json"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let now = http(
+        addr,
+        "GET",
+        "/api/v2/users/search.json?query=phone:*4155550178",
+        None,
+        None,
+    )
+    .await;
+    assert!(ids(&now.json(), "users").is_empty(), "{}", now.text);
+}
+
 // Bulk jobs take their time: with a job delay, `update_many` is `queued`, then `working`, and
 // only then applied and `completed`; the tickets do not show the change before.
 #[tokio::test]
