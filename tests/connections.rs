@@ -8,7 +8,10 @@ mod support {
 use agent_adapter::{
     services::{
         crm::lookup_number,
-        outbox::{Batching, CrmQueue, Guard, NoQueue, Outbox, QueueError, TICKET_OF_EARLIER_JOB},
+        outbox::{
+            Batching, CrmQueue, Guard, NoQueue, Outbox, QueueError, RequesterGone,
+            TICKET_OF_EARLIER_JOB,
+        },
         storage::{MemoryStore, Store},
         writes::{fold, Write},
     },
@@ -295,6 +298,107 @@ fn a_search_that_still_finds_a_deleted_user_offers_only_the_live_ones() {
     let crm = block_on(lookup_number(&zd, other, "US")).expect("not a failed lookup");
     assert!(crm.contacts.is_empty(), "{:?}", crm.contacts);
     assert_eq!(crm.gone, [bea]);
+}
+
+/// The writes for placing an outbound call to the number with no contact: one made for it.
+fn placed_for_new_contact(call: &str) -> Vec<Write> {
+    let plan = DialPlan {
+        to: NUMBER.into(),
+        extension: None,
+        outbound_number: LINE.into(),
+        language: "en".into(),
+        contact: ContactPlan::New {
+            phone: NUMBER.into(),
+            name: format!("Caller {NUMBER}"),
+        },
+        ticket: TicketPlan::New,
+        entered_number: false,
+        comments: vec![],
+    };
+    let event = Event::OutboundPlaced {
+        session: session(call),
+        plan,
+        agent_id: AGENT,
+    };
+    fold(&decide(
+        &event,
+        &Default::default(),
+        &rule_context(),
+        &Catalogue::english(),
+    ))
+}
+
+// A contact deleted in Zendesk between the dial screen's read and the call's ticket: Zendesk
+// refuses the ticket for them (422 naming the requester). Before, the job failed and the call
+// was logged nowhere (the end of the call, queued on its ticket, failed too). Now the rules'
+// writes for the number with no contact take the job's place: a contact made for the number,
+// the ticket theirs, and the end of the call on it.
+#[test]
+fn a_ticket_refused_for_a_deleted_contact_is_made_for_a_new_contact_of_the_number() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    fake.state.borrow_mut().stale.push(ann);
+    let gone = RequesterGone {
+        requester: ann,
+        instead: placed_for_new_contact("call-9"),
+    };
+    assert!(outbox.enqueue_with_requester("call-9.placed", placed("call-9", ann), gone));
+    assert!(outbox.enqueue_on_ticket_of(
+        "call-9.placed",
+        "call-9.ended",
+        ended("call-9", TICKET_OF_EARLIER_JOB)
+    ));
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.requester_gone, [("call-9.placed".to_owned(), ann)]);
+    let (_, ticket) = report.created_tickets[0].clone();
+    let t = fake.tickets().into_iter().find(|t| t.id == ticket).unwrap();
+    assert_ne!(t.requester_id, ann);
+    let made = fake
+        .state
+        .borrow()
+        .users
+        .iter()
+        .find(|u| u.0 == t.requester_id)
+        .cloned();
+    assert_eq!(
+        made.map(|u| u.2),
+        Some(NUMBER.to_owned()),
+        "a contact made for the number"
+    );
+    assert!(
+        t.comments.len() >= 2 || t.voice_comments >= 1,
+        "the end of the call on it: {t:?}"
+    );
+    assert!(outbox.jobs().is_empty());
+    // Persisted with the job: a reload before the run keeps the fallback.
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    let bea = fake.add_user("Bea", NUMBER);
+    fake.state.borrow_mut().stale.push(bea);
+    let gone = RequesterGone {
+        requester: bea,
+        instead: placed_for_new_contact("call-10"),
+    };
+    outbox.enqueue_with_requester("call-10.placed", placed("call-10", bea), gone);
+    let reopened = Outbox::open(store, AGENT);
+    let report = block_on(reopened.run(&zd, 0));
+    assert_eq!(report.requester_gone, [("call-10.placed".to_owned(), bea)]);
+    assert_eq!(report.created_tickets.len(), 1);
+    // A refusal of another requester than the one the fallback names: the job ends, said.
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let cid = fake.add_user("Cid", NUMBER);
+    let gone = RequesterGone {
+        requester: cid + 1,
+        instead: placed_for_new_contact("call-11"),
+    };
+    fake.state.borrow_mut().stale.push(cid);
+    outbox.enqueue_with_requester("call-11.placed", placed("call-11", cid), gone);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.requester_gone.is_empty());
+    assert_eq!(report.failed.len(), 1);
 }
 
 // The request budget of one outbound call: known contact, new ticket, recording on.

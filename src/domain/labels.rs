@@ -415,6 +415,9 @@ pub enum Label {
     ContactGone,
     /// TEAM-5: the hint in an optional Ticket ID entry: left blank, the call gets a new ticket.
     TicketIdBlankHint,
+    /// After a contact's name: the contact was deleted in Zendesk while their call was being
+    /// placed; the call is logged on a contact made for the number.
+    CallMovedToNewContact,
 }
 
 impl Label {
@@ -622,6 +625,7 @@ impl Label {
             SessionCodeRetrying,
             ContactGone,
             TicketIdBlankHint,
+            CallMovedToNewContact,
         ]
     };
 
@@ -829,6 +833,7 @@ impl Label {
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
             ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
             TicketIdBlankHint => "Leave blank for a new ticket",
+            CallMovedToNewContact => "was deleted in Zendesk while the call was being placed, so the call is logged on a new contact for the number.",
         }
     }
 }
@@ -1155,6 +1160,7 @@ mod tests {
             SessionCodeRetrying => 197,
             ContactGone => 198,
             TicketIdBlankHint => 199,
+            CallMovedToNewContact => 200,
         }
     }
 

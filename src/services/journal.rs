@@ -4,7 +4,7 @@
 use crate::services::{
     host::{now_ms, sleep, zendesk_message, Backend},
     live::Adapter,
-    outbox::{Batching, Guard, RunReport, TICKET_OF_EARLIER_JOB},
+    outbox::{Batching, Guard, RequesterGone, RunReport, TICKET_OF_EARLIER_JOB},
     writes::fold,
     zaf_host::{notify_error, route_to_ticket},
 };
@@ -28,7 +28,51 @@ pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Ev
         run_outbox(adapter, b.clone());
         return;
     }
+    if let Some(gone) = requester_gone_of(adapter, b, event) {
+        let Some(outbox) = b.outbox.borrow().clone() else {
+            return;
+        };
+        outbox.enqueue_with_requester(&key.to_string(), fold(&actions), gone);
+        run_outbox(adapter, b.clone());
+        return;
+    }
     queue_recorded(adapter, b, key, &actions, None, recording_of(event));
+}
+
+/// An outbound call placed on a new ticket for a contact the dial screen read: what the rules
+/// write if Zendesk refuses that contact as the requester (deleted meanwhile; see
+/// [`RequesterGone`]): the plan for the number with no contact, a contact made for it
+/// (CONTACT-7, CONTACT-8), and the new ticket theirs.
+fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<RequesterGone> {
+    let Event::OutboundPlaced {
+        session,
+        plan,
+        agent_id,
+    } = event
+    else {
+        return None;
+    };
+    let (ContactPlan::Existing { id }, TicketPlan::New) = (&plan.contact, plan.ticket) else {
+        return None;
+    };
+    let name = adapter
+        .catalogue
+        .with_untracked(|cat| domain::comments::caller_name(cat, &plan.to));
+    let instead = Event::OutboundPlaced {
+        session: session.clone(),
+        plan: DialPlan {
+            contact: ContactPlan::New {
+                phone: plan.to.clone(),
+                name,
+            },
+            ..plan.clone()
+        },
+        agent_id: *agent_id,
+    };
+    Some(RequesterGone {
+        requester: *id,
+        instead: fold(&decide_on(adapter, b, &instead)),
+    })
 }
 
 /// The collision check of an outbound call placed on an existing ticket (see [`Guard`]): the
@@ -226,6 +270,21 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             if JobKey::parse(key).is_some_and(|k| k.is_first()) {
                 let text = format!("#{given_up} {}", adapter.word(Label::CallMovedToNewTicket));
                 adapter.notice(text);
+            }
+        }
+        for (key, contact) in &report.requester_gone {
+            // The contact called was deleted in Zendesk meanwhile: the call is logged on a
+            // contact made for the number, and the agent hears why.
+            if JobKey::parse(key).is_some_and(|k| k.is_first()) {
+                let name = adapter.crm.with_untracked(|crm| {
+                    crm.contact(*contact)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|| format!("#{contact}"))
+                });
+                adapter.notice(format!(
+                    "{name}: {}",
+                    adapter.word(Label::CallMovedToNewContact)
+                ));
             }
         }
         for ticket in &report.screen_pops {

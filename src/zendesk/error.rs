@@ -49,6 +49,19 @@ impl ZendeskError {
             ZendeskError::RateLimited { .. } | ZendeskError::Transport(_)
         )
     }
+
+    /// True when Zendesk refused a ticket for its requester: the user named is one it no longer
+    /// has (deleted since it was read). UNCONFIRMED (reference/zendesk.md does not say what a
+    /// ticket for a deleted requester answers): a 422 whose `details` name `requester` or
+    /// `requester_id`, as Zendesk names the field of every other refused value.
+    pub fn refuses_requester(&self) -> bool {
+        match self {
+            ZendeskError::Invalid { details, .. } => {
+                details.get("requester").is_some() || details.get("requester_id").is_some()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The wait when a 429 carries no usable `Retry-After` (Zendesk's limits are per minute).

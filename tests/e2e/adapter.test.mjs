@@ -462,6 +462,36 @@ test('a ticket solved between the lookup and Call is caught by the collision che
   await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved or closed` }).waitFor();
 });
 
+// A contact deleted in Zendesk between the lookup and Call: Zendesk refuses a ticket for them
+// (422 naming the requester). Before, the call was logged nowhere ("Zendesk sent an unexpected
+// answer. the ticket was not created"); now the rules' writes for the number with no contact
+// take the place of the refused ones: a contact made for the number (CONTACT-7), the call's
+// ticket theirs with both of its comments, and the agent told why.
+test('a contact deleted between the lookup and Call: the call is logged on a contact made for the number', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const count = new Map();
+  for (const u of s.users) if (u.phone) count.set(u.phone, (count.get(u.phone) ?? 0) + 1);
+  const open = (u) => ticketsOf(s, u.id).some((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  const gone = s.users.find((u) => u.role === 'end-user' && u.phone && count.get(u.phone) === 1 && !open(u));
+  const known = new Set(s.tickets.map((t) => t.id));
+  await callFromProfile(page, gone.id);
+  await valueOf(app, 'contact-id', gone.name);
+  await valueOf(app, 'ticket-id', 'New ticket');
+  await api('DELETE', `/api/v2/users/${gone.id}.json`);
+  await callAndHangUp(app);
+  await eventually(async () => {
+    s = await state();
+    const made = s.tickets.filter((t) => !known.has(t.id));
+    assert.equal(made.length, 1, 'one new ticket');
+    const caller = s.users.find((u) => u.id === made[0].requester_id);
+    assert.ok(caller && caller.id !== gone.id && caller.phone === gone.phone, `a contact made for the number: ${JSON.stringify(caller)}`);
+    const logged = internal(made[0]).filter((c) => /^Call (details|finished)\n/.test(c.body ?? ''));
+    assert.equal(logged.length, 2, 'the call is logged on it');
+  }, 'the call on a new contact');
+  await app.locator('[data-testid=error-banner]', { hasText: `${gone.name}: was deleted in Zendesk while the call was being placed` }).waitFor();
+});
+
 // FLOW-4, FLOW-5, MATRIX-3: the Call menu on a ticket (the requester's number) appends the call to
 // that open ticket: its two comments there, set Open, and no other ticket. (This test used to
 // compare the state with itself for "no other ticket", and fired the dial-out itself instead of

@@ -353,6 +353,15 @@ impl FakeZendesk {
                     return ok(201, json!({"ticket": Self::ticket_json(t)}));
                 }
                 let t = &req.body.as_ref().unwrap()["ticket"];
+                // A requester deleted since it was read: refused, as Zendesk names a refused value.
+                let requester = t["requester_id"].as_u64().unwrap_or(0);
+                if s.stale.contains(&requester) || s.inactive.contains(&requester) {
+                    return ok(
+                        422,
+                        json!({"error": "RecordInvalid", "description": "Record validation errors",
+                            "details": {"requester": [{"description": "Requester: is invalid", "error": "InvalidValue"}]}}),
+                    );
+                }
                 s.next_id += 1;
                 let id = s.next_id;
                 let ticket = FakeTicket {

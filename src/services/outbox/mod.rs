@@ -110,6 +110,21 @@ pub struct Job {
     /// Collisions met by the guarded write so far.
     #[serde(default)]
     pub collisions: u32,
+    /// What the job writes instead if Zendesk refuses the requester of the ticket it creates.
+    #[serde(default)]
+    pub if_requester_gone: Option<RequesterGone>,
+}
+
+/// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
+/// refuses that requester (the contact was deleted meanwhile), nothing was written, and the
+/// job's writes become `instead`: what the rules write for the number with no contact (a
+/// contact made for it, and the ticket theirs). The call is logged either way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequesterGone {
+    /// The contact the ticket was for.
+    pub requester: u64,
+    /// The writes that replace the job's.
+    pub instead: Vec<Write>,
 }
 
 /// A job's first write appends to an existing ticket the rules picked on what was read: it goes
@@ -211,6 +226,9 @@ pub struct RunReport {
     /// Jobs decided again because the ticket they were to append to was no longer open when
     /// written (see [`Guard`]), with that ticket.
     pub redecided: Vec<(String, u64)>,
+    /// Jobs decided again because the contact their ticket was for is gone (see
+    /// [`RequesterGone`]), with that contact.
+    pub requester_gone: Vec<(String, u64)>,
     /// When to run again (unix ms), if work is waiting.
     pub wake_at_ms: Option<i64>,
 }
@@ -481,9 +499,41 @@ impl<S: Store> Outbox<S> {
                 recording_withheld: false,
                 guard: None,
                 collisions: 0,
+                if_requester_gone: None,
             });
         }
         self.persist();
+        true
+    }
+
+    /// Queues a job whose first write creates a ticket for contact `gone.requester`, with what
+    /// it writes if Zendesk refuses that requester (see [`RequesterGone`]). Otherwise queued as
+    /// [`Outbox::enqueue`] would.
+    pub fn enqueue_with_requester(
+        &self,
+        key: &str,
+        writes: Vec<Write>,
+        gone: RequesterGone,
+    ) -> bool {
+        let first_creates_for_it = matches!(
+            writes.first(),
+            Some(Write::CreateTicket { requester: Ref::Existing(id), .. }) if *id == gone.requester
+        );
+        if !self.push(key, writes, None, None) {
+            return false;
+        }
+        if first_creates_for_it {
+            if let Some(job) = self
+                .state
+                .borrow_mut()
+                .jobs
+                .iter_mut()
+                .find(|j| j.key == key)
+            {
+                job.if_requester_gone = Some(gone);
+            }
+            self.persist();
+        }
         true
     }
 

@@ -348,6 +348,37 @@ impl<S: Store> Outbox<S> {
                     }
                 }
             }
+            Err(e)
+                if index == 0
+                    && e.refuses_requester()
+                    && job.if_requester_gone.as_ref().is_some_and(|g| {
+                        matches!(
+                            &job.writes[0],
+                            Write::CreateTicket { requester: Ref::Existing(id), .. } if *id == g.requester
+                        )
+                    }) =>
+            {
+                // The contact the ticket was for is gone: nothing was written, and the rules'
+                // writes for the number with no contact take the job's place.
+                let Some(gone) = job.if_requester_gone.take() else {
+                    return Step::Continue;
+                };
+                let n = gone.instead.len();
+                job.writes = gone.instead;
+                job.ids = vec![None; n];
+                job.done = 0;
+                job.in_flight = false;
+                job.attempts = 0;
+                job.batching = None;
+                report.requester_gone.push((job.key.clone(), gone.requester));
+                if job.writes.is_empty() {
+                    self.finish_first(&job.key);
+                    report.completed.push(job.key);
+                } else {
+                    self.replace_first(job);
+                }
+                Step::Continue
+            }
             Err(ZendeskError::Unauthorized) => {
                 // Zendesk refused access (the agent's Zendesk session ended, a permission was
                 // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
