@@ -274,18 +274,41 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         }
         for (key, contact) in &report.requester_gone {
             // The contact called was deleted in Zendesk meanwhile: the call is logged on a
-            // contact made for the number, and the agent hears why.
-            if JobKey::parse(key).is_some_and(|k| k.is_first()) {
-                let name = adapter.crm.with_untracked(|crm| {
-                    crm.contact(*contact)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_else(|| format!("#{contact}"))
-                });
-                adapter.notice(format!(
-                    "{name}: {}",
-                    adapter.word(Label::CallMovedToNewContact)
-                ));
-            }
+            // contact made for the number, the call names that one, and the agent hears why.
+            let Some(k) = JobKey::parse(key).filter(|k| k.is_first()) else {
+                continue;
+            };
+            let name = adapter.crm.with_untracked(|crm| {
+                crm.contact(*contact)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| format!("#{contact}"))
+            });
+            adapter.crm.update(|crm| {
+                crate::services::crm::merge(
+                    crm,
+                    domain::crm::CrmState {
+                        gone: vec![*contact],
+                        ..Default::default()
+                    },
+                )
+            });
+            adapter.call.update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id == Some(k.call)) {
+                    if c.plan.contact == (ContactPlan::Existing { id: *contact }) {
+                        let made = adapter
+                            .catalogue
+                            .with_untracked(|cat| domain::comments::caller_name(cat, &c.plan.to));
+                        c.plan.contact = ContactPlan::New {
+                            phone: c.plan.to.clone(),
+                            name: made,
+                        };
+                    }
+                }
+            });
+            adapter.notice(format!(
+                "{name}: {}",
+                adapter.word(Label::CallMovedToNewContact)
+            ));
         }
         for ticket in &report.screen_pops {
             route_to_ticket(*ticket);

@@ -490,6 +490,8 @@ test('a contact deleted between the lookup and Call: the call is logged on a con
     assert.equal(logged.length, 2, 'the call is logged on it');
   }, 'the call on a new contact');
   await app.locator('[data-testid=error-banner]', { hasText: `${gone.name}: was deleted in Zendesk while the call was being placed` }).waitFor();
+  // The ended call names the contact it is logged on, not the deleted one.
+  await app.locator('[data-testid=call-caller]', { hasText: `Caller ${gone.phone}` }).waitFor();
 });
 
 // FLOW-4, FLOW-5, MATRIX-3: the Call menu on a ticket (the requester's number) appends the call to
