@@ -833,7 +833,7 @@ impl Label {
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
             ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
             TicketIdBlankHint => "Leave blank for a new ticket",
-            CallMovedToNewContact => "was deleted in Zendesk while the call was being placed, so the call is logged on a new contact for the number.",
+            CallMovedToNewContact => "contact deleted in Zendesk while the call was being placed: the call is logged on a new contact made for the number.",
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::{
         calls::session_of,
         crm::{lookup_number_detailed, merge, replace_tickets_of},
         host::{backend, current_call, fail_platform, sleep, zendesk_message, Backend, EndOfCall},
-        journal::{enqueue_on, queue_writes},
+        journal::{enqueue_on, queue_inbound},
         live::{ActiveCall, Adapter, Screen},
         messages,
         zaf_host::{notify_error, show_popover},
@@ -183,7 +183,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             crate::services::journal::report_ticket(&b, id, ticket);
         }
         let first = JobKey::first(id, true);
-        queue_writes(adapter, &b, first, &actions, None);
+        queue_inbound(adapter, &b, first, &event, &actions);
         // The call ended while this was worked out: its end follows, on the ticket found or
         // the one this job creates.
         let ended: Vec<EndOfCall> = {

@@ -5,7 +5,7 @@ use crate::services::{
     host::{now_ms, sleep, zendesk_message, Backend},
     live::Adapter,
     outbox::{Batching, Guard, RequesterGone, RunReport, TICKET_OF_EARLIER_JOB},
-    writes::fold,
+    writes::{fold, Ref, Write},
     zaf_host::{notify_error, route_to_ticket},
 };
 use domain::labels::Label;
@@ -113,6 +113,73 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
         open_when_read: read.status.is_open_set(),
         instead: fold(&decide_on(adapter, b, &instead)),
     })
+}
+
+/// An inbound call's first job, when it creates a ticket for the caller's contact: what the
+/// rules write if Zendesk refuses that contact as the requester (deleted since the caller was
+/// looked up; see [`RequesterGone`]): the same call decided on the CRM data without them, when
+/// that makes a contact for the number (CONTACT-7). None when it would pick another contact of
+/// the number instead: the call is not moved to someone the agent did not pick.
+fn requester_gone_inbound(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    event: &Event,
+    writes: &[Write],
+) -> Option<RequesterGone> {
+    let Event::Assigned {
+        session,
+        agent_id,
+        chosen_contact,
+    } = event
+    else {
+        return None;
+    };
+    let Some(Write::CreateTicket {
+        requester: Ref::Existing(id),
+        ..
+    }) = writes.first()
+    else {
+        return None;
+    };
+    let without = Event::Assigned {
+        session: session.clone(),
+        agent_id: *agent_id,
+        chosen_contact: chosen_contact.filter(|c| c != id),
+    };
+    let actions = adapter.crm.with_untracked(|crm| {
+        let mut crm = crm.clone();
+        crm.contacts.retain(|c| c.id != *id);
+        adapter
+            .catalogue
+            .with_untracked(|cat| decide(&without, &crm, &b.rules.borrow(), cat))
+    });
+    let instead = fold(&actions);
+    matches!(instead.first(), Some(Write::CreateUser(_))).then_some(RequesterGone {
+        requester: *id,
+        instead,
+    })
+}
+
+/// Queues the first job of an inbound call (`event`, decided as `actions`) and runs the outbox:
+/// with what it writes instead if the caller's contact is refused as the ticket's requester.
+pub(crate) fn queue_inbound(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    event: &Event,
+    actions: &[Action],
+) {
+    let writes = fold(actions);
+    match requester_gone_inbound(adapter, b, event, &writes) {
+        Some(gone) => {
+            let Some(outbox) = b.outbox.borrow().clone() else {
+                return;
+            };
+            outbox.enqueue_with_requester(&key.to_string(), writes, gone);
+            run_outbox(adapter, b.clone());
+        }
+        None => queue_writes(adapter, b, key, actions, None),
+    }
 }
 
 /// The recording link an event carries (kept out of storage: see `Job::recording_url`).

@@ -117,6 +117,37 @@ test('an inbound call from a known contact gets its ticket when answered', async
   assert.equal(ticketsOf(await state(), anna.id).length, before + 1, 'still one ticket');
 });
 
+// The caller's only contact deleted in Zendesk between the lookup and the answer: Zendesk
+// refuses the inbound ticket for them (422 naming the requester). Before, the call was logged
+// nowhere; now it is logged on a contact made for the number (CONTACT-7), its end too, and the
+// agent is told.
+test('an inbound caller whose contact is deleted before the answer is logged on a contact made for the number', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const known = new Set(s.tickets.map((t) => t.id));
+  await offer(app, '+15550101000');
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
+  await api('DELETE', `/api/v2/users/${anna.id}.json`);
+  await app.locator('[data-testid=answer-button]').click();
+  const ticket = await eventually(async () => {
+    s = await state();
+    const made = s.tickets.filter((t) => !known.has(t.id));
+    assert.equal(made.length, 1, 'one new ticket');
+    const caller = s.users.find((u) => u.id === made[0].requester_id);
+    assert.ok(caller && caller.id !== anna.id && caller.phone === anna.phone, `a contact made for the number: ${JSON.stringify(caller)}`);
+    return made[0];
+  }, 'the inbound ticket');
+  await app.locator('[data-testid=error-banner]', { hasText: `${anna.name}: contact deleted in Zendesk` }).waitFor();
+  await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => {
+    const t = (await state()).tickets.find((x) => x.id === ticket.id);
+    assert.ok(t.comments.some((c) => /Call finished/.test(c.body ?? '')), 'the end of the call is logged on it');
+  }, 'the end of the call');
+});
+
 // TICKET-6: two contacts share the number; the agent picks the older one: its ticket, none for
 // the other, and the platform does not fall back (TICKET-7) at the end.
 test('an inbound call from a shared number asks who is calling', async () => {

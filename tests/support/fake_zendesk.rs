@@ -68,6 +68,9 @@ pub struct State {
     /// Users deleted that the search index still shows as they were: every read by id (the
     /// user, their requested tickets) answers 404.
     pub stale: Vec<u64>,
+    /// Live users a ticket is refused for, as for a deleted requester (another refusal that
+    /// names the requester).
+    pub refused_requesters: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -355,7 +358,10 @@ impl FakeZendesk {
                 let t = &req.body.as_ref().unwrap()["ticket"];
                 // A requester deleted since it was read: refused, as Zendesk names a refused value.
                 let requester = t["requester_id"].as_u64().unwrap_or(0);
-                if s.stale.contains(&requester) || s.inactive.contains(&requester) {
+                if s.stale.contains(&requester)
+                    || s.inactive.contains(&requester)
+                    || s.refused_requesters.contains(&requester)
+                {
                     return ok(
                         422,
                         json!({"error": "RecordInvalid", "description": "Record validation errors",

@@ -358,26 +358,47 @@ impl<S: Store> Outbox<S> {
                         )
                     }) =>
             {
-                // The contact the ticket was for is gone: nothing was written, and the rules'
-                // writes for the number with no contact take the job's place.
-                let Some(gone) = job.if_requester_gone.take() else {
+                // The refused write wrote nothing. The writes for the number with no contact take
+                // its place only when the contact is gone (a read by id: 404, or soft-deleted)
+                // and the number has no contact now (a merge target or another contact holding
+                // it is not replaced by a new one): otherwise the job ends, said, as before.
+                let Some(gone) = job.if_requester_gone.clone() else {
                     return Step::Continue;
                 };
-                let n = gone.instead.len();
-                job.writes = gone.instead;
-                job.ids = vec![None; n];
-                job.done = 0;
-                job.in_flight = false;
-                job.attempts = 0;
-                job.batching = None;
-                report.requester_gone.push((job.key.clone(), gone.requester));
-                if job.writes.is_empty() {
-                    self.finish_first(&job.key);
-                    report.completed.push(job.key);
-                } else {
-                    self.replace_first(job);
+                match self.requester_gone(zendesk, &gone).await {
+                    Ok(true) => {
+                        let n = gone.instead.len();
+                        job.writes = gone.instead;
+                        job.ids = vec![None; n];
+                        job.done = 0;
+                        job.in_flight = false;
+                        job.attempts = 0;
+                        job.batching = None;
+                        job.if_requester_gone = None;
+                        report.requester_gone.push((job.key.clone(), gone.requester));
+                        if job.writes.is_empty() {
+                            self.finish_first(&job.key);
+                            report.completed.push(job.key);
+                        } else {
+                            self.replace_first(job);
+                        }
+                        Step::Continue
+                    }
+                    Ok(false) => {
+                        self.finish_first(&job.key);
+                        report.failed.push((job.key, e));
+                        Step::Continue
+                    }
+                    Err(_) => {
+                        // Not known yet: the refused write is tried again later.
+                        job.attempts += 1;
+                        job.in_flight = false;
+                        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+                        job.not_before_ms = at;
+                        self.replace_first(job);
+                        Step::Wait(at)
+                    }
                 }
-                Step::Continue
             }
             Err(ZendeskError::Unauthorized) => {
                 // Zendesk refused access (the agent's Zendesk session ended, a permission was
@@ -451,6 +472,34 @@ impl<S: Store> Outbox<S> {
                 Step::Continue
             }
             Err(_) => self.wait_to_decide(job, clock),
+        }
+    }
+
+    /// True when Zendesk no longer has the contact `gone` names and nobody else has the number
+    /// the writes instead would make a contact for.
+    async fn requester_gone<T: Transport>(
+        &self,
+        zendesk: &Zendesk<T>,
+        gone: &RequesterGone,
+    ) -> Result<bool, ZendeskError> {
+        match zendesk.user(gone.requester).await {
+            Err(ZendeskError::NotFound) => {}
+            Ok(_) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let phone = gone.instead.iter().find_map(|w| match w {
+            Write::CreateUser(user) if !user.phone.is_empty() => Some(user.phone.clone()),
+            _ => None,
+        });
+        match phone {
+            // The contact itself, still in a lagging search, does not count: it was read gone.
+            Some(phone) => Ok(zendesk
+                .users_by_phone(&phone)
+                .await?
+                .contacts
+                .iter()
+                .all(|c| c.id == gone.requester)),
+            None => Ok(false),
         }
     }
 

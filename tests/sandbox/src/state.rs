@@ -440,11 +440,12 @@ impl World {
         }
     }
 
-    /// Records that `user` was just deleted: the search index holds it for the index lag.
+    /// Records that `user` was just deleted: the search index, if it had them, holds them for
+    /// the index lag (a user created and deleted within the lag was never found).
     pub fn unindex_later(&mut self, user: crate::model::User) {
         let now = crate::model::now_ms();
         self.unindexed_users.retain(|(_, until)| *until > now);
-        if self.timing.search_lag_ms > 0 {
+        if self.timing.search_lag_ms > 0 && self.searchable(user.id) {
             let until = now + i64::try_from(self.timing.search_lag_ms).unwrap_or(0);
             self.unindexed_users.push((user, until));
         }

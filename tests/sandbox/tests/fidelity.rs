@@ -496,6 +496,27 @@ async fn search_lags_a_deleted_user_and_shows_them_soft_deleted() {
     let after = http(addr, "GET", search, None, None).await.json();
     assert_eq!(shown(&after, "results"), None, "{after}");
 
+    // Created and deleted within the lag: the index never had them, and never finds them.
+    let brief = new_user(addr, "Brief", "+14155550179", "end-user").await;
+    let r = http(
+        addr,
+        "DELETE",
+        &format!("/api/v2/users/{brief}.json"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let never = http(
+        addr,
+        "GET",
+        "/api/v2/users/search.json?query=phone:*4155550179",
+        None,
+        None,
+    )
+    .await;
+    assert!(ids(&never.json(), "users").is_empty(), "{}", never.text);
+
     // No lag: gone from the searches at once.
     let r = http(
         addr,
