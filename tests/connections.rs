@@ -56,12 +56,17 @@ fn placed(call: &str, contact: u64) -> Vec<Write> {
 
 /// The writes for placing an outbound call to a known contact, logged as `ticket` says.
 fn placed_on(call: &str, contact: u64, ticket: TicketPlan) -> Vec<Write> {
+    placed_for(call, ContactPlan::Existing { id: contact }, ticket)
+}
+
+/// The writes for placing an outbound call to `NUMBER` for `contact`, logged as `ticket` says.
+fn placed_for(call: &str, contact: ContactPlan, ticket: TicketPlan) -> Vec<Write> {
     let plan = DialPlan {
         to: NUMBER.into(),
         extension: None,
         outbound_number: LINE.into(),
         language: "en".into(),
-        contact: ContactPlan::Existing { id: contact },
+        contact,
         ticket,
         entered_number: false,
         comments: vec![],
@@ -302,30 +307,11 @@ fn a_search_that_still_finds_a_deleted_user_offers_only_the_live_ones() {
 
 /// The writes for placing an outbound call to the number with no contact: one made for it.
 fn placed_for_new_contact(call: &str) -> Vec<Write> {
-    let plan = DialPlan {
-        to: NUMBER.into(),
-        extension: None,
-        outbound_number: LINE.into(),
-        language: "en".into(),
-        contact: ContactPlan::New {
-            phone: NUMBER.into(),
-            name: format!("Caller {NUMBER}"),
-        },
-        ticket: TicketPlan::New,
-        entered_number: false,
-        comments: vec![],
+    let contact = ContactPlan::New {
+        phone: NUMBER.into(),
+        name: format!("Caller {NUMBER}"),
     };
-    let event = Event::OutboundPlaced {
-        session: session(call),
-        plan,
-        agent_id: AGENT,
-    };
-    fold(&decide(
-        &event,
-        &Default::default(),
-        &rule_context(),
-        &Catalogue::english(),
-    ))
+    placed_for(call, contact, TicketPlan::New)
 }
 
 // A contact deleted in Zendesk between the dial screen's read and the call's ticket: Zendesk

@@ -519,22 +519,11 @@ impl<S: Store> Outbox<S> {
             writes.first(),
             Some(Write::CreateTicket { requester: Ref::Existing(id), .. }) if *id == gone.requester
         );
-        if !self.push(key, writes, None, None) {
-            return false;
-        }
-        if first_creates_for_it {
-            if let Some(job) = self
-                .state
-                .borrow_mut()
-                .jobs
-                .iter_mut()
-                .find(|j| j.key == key)
-            {
+        self.push_then(key, writes, |job| {
+            if first_creates_for_it {
                 job.if_requester_gone = Some(gone);
             }
-            self.persist();
-        }
-        true
+        })
     }
 
     /// Queues a job whose first write appends to an existing ticket, with its collision check
@@ -545,21 +534,28 @@ impl<S: Store> Outbox<S> {
             writes.first(),
             Some(Write::UpdateTicket { ticket: Ref::Existing(id), .. }) if *id == guard.ticket
         );
+        self.push_then(key, writes, |job| {
+            if first_is_guarded {
+                job.guard = Some(guard);
+            }
+        })
+    }
+
+    /// [`Outbox::enqueue`], then `complete` on the job queued (before it is stored).
+    fn push_then(&self, key: &str, writes: Vec<Write>, complete: impl FnOnce(&mut Job)) -> bool {
         if !self.push(key, writes, None, None) {
             return false;
         }
-        if first_is_guarded {
-            if let Some(job) = self
-                .state
-                .borrow_mut()
-                .jobs
-                .iter_mut()
-                .find(|j| j.key == key)
-            {
-                job.guard = Some(guard);
-            }
-            self.persist();
+        if let Some(job) = self
+            .state
+            .borrow_mut()
+            .jobs
+            .iter_mut()
+            .find(|j| j.key == key)
+        {
+            complete(job);
         }
+        self.persist();
         true
     }
 

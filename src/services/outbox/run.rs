@@ -367,22 +367,9 @@ impl<S: Store> Outbox<S> {
                 };
                 match self.requester_gone(zendesk, &gone).await {
                     Ok(true) => {
-                        let n = gone.instead.len();
-                        job.writes = gone.instead;
-                        job.ids = vec![None; n];
-                        job.done = 0;
-                        job.in_flight = false;
-                        job.attempts = 0;
-                        job.batching = None;
                         job.if_requester_gone = None;
                         report.requester_gone.push((job.key.clone(), gone.requester));
-                        if job.writes.is_empty() {
-                            self.finish_first(&job.key);
-                            report.completed.push(job.key);
-                        } else {
-                            self.replace_first(job);
-                        }
-                        Step::Continue
+                        self.start_over(job, gone.instead, report)
                     }
                     Ok(false) => {
                         self.finish_first(&job.key);
@@ -391,12 +378,8 @@ impl<S: Store> Outbox<S> {
                     }
                     Err(_) => {
                         // Not known yet: the refused write is tried again later.
-                        job.attempts += 1;
                         job.in_flight = false;
-                        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
-                        job.not_before_ms = at;
-                        self.replace_first(job);
-                        Step::Wait(at)
+                        self.wait_to_decide(job, clock)
                     }
                 }
             }
@@ -456,20 +439,9 @@ impl<S: Store> Outbox<S> {
                 Step::Continue
             }
             Ok(_) | Err(ZendeskError::NotFound) => {
-                let n = guard.instead.len();
-                job.writes = guard.instead;
-                job.ids = vec![None; n];
-                job.done = 0;
                 job.guard = None;
-                job.attempts = 0;
                 report.redecided.push((job.key.clone(), guard.ticket));
-                if job.writes.is_empty() {
-                    self.finish_first(&job.key);
-                    report.completed.push(job.key);
-                } else {
-                    self.replace_first(job);
-                }
-                Step::Continue
+                self.start_over(job, guard.instead, report)
             }
             Err(_) => self.wait_to_decide(job, clock),
         }
@@ -503,7 +475,25 @@ impl<S: Store> Outbox<S> {
         }
     }
 
-    /// The ticket could not be read again: the guarded job waits and tries later.
+    /// The job's writes decided again: `writes` take their place, none of them done (the
+    /// refused write wrote nothing); none at all ends the job.
+    fn start_over(&self, mut job: Job, writes: Vec<Write>, report: &mut RunReport) -> Step {
+        job.ids = vec![None; writes.len()];
+        job.writes = writes;
+        job.done = 0;
+        job.in_flight = false;
+        job.attempts = 0;
+        job.batching = None;
+        if job.writes.is_empty() {
+            self.finish_first(&job.key);
+            report.completed.push(job.key);
+        } else {
+            self.replace_first(job);
+        }
+        Step::Continue
+    }
+
+    /// What decides the job could not be read: it waits and tries later.
     fn wait_to_decide(&self, mut job: Job, clock: &dyn Fn() -> i64) -> Step {
         job.attempts += 1;
         let at = clock() + domain::batch::retry_delay_ms(job.attempts);
