@@ -138,10 +138,18 @@ pub fn CallTicketLine() -> impl IntoView {
     }
 }
 
+/// True when the keyboard focus is on an element still on screen (not on the page itself, as
+/// when the element that had it went).
+fn focus_kept() -> bool {
+    document()
+        .active_element()
+        .is_some_and(|e| e.is_connected() && !e.tag_name().eq_ignore_ascii_case("body"))
+}
+
 /// The call's buttons: Answer (an inbound call offered), the keypad and Hold (while talking),
-/// Hang up or Decline, and New call once it ended. The button the agent acts on next keeps the
+/// Hang up or Decline, and New call once it ended. The button the agent acts on next takes the
 /// keyboard focus when the one they used goes (Answer becomes Hang up; Hang up becomes New
-/// call).
+/// call); a focus still on screen stays where it is.
 #[component]
 pub fn CallActions(
     /// True while the touch-tone keypad is open (the keypad button toggles it).
@@ -188,6 +196,12 @@ pub fn CallActions(
             };
             if let Some(target) = target {
                 request_animation_frame(move || {
+                    // Only when the focus went with the button the agent used: one still on
+                    // screen keeps it (Resume, pressed, stays on Resume; it does not jump to
+                    // Hang up, where the next Enter would end the call).
+                    if focus_kept() {
+                        return;
+                    }
                     // The screen may have gone meanwhile.
                     if let Some(button) = target.try_get_untracked().flatten() {
                         let _ = button.focus();

@@ -77,6 +77,35 @@ test('hold, touch tones and an extension on an outbound call', async () => {
   assert.ok(call.durations.call >= call.durations.hold, 'talk time includes hold');
 });
 
+// Hold and Resume by keyboard: the focus stays on the button the agent pressed. Before, resuming
+// (the call connected again) moved the focus to Hang up, so an agent pressing Enter on Hold,
+// then Enter to resume, then Enter to hold again ended the call instead.
+test('Hold, Resume and Hold again with Enter keep the focus on Hold and never hang up', async () => {
+  const app = await signedIn();
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
+  const focused = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+  await eventually(async () => assert.equal(await focused(), 'hangup-button'), 'Hang up focused once connected');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'hold-button');
+  await page.keyboard.press('Enter');
+  await status(app, 'On hold');
+  await page.keyboard.press('Enter');
+  await status(app, 'Connected');
+  // Past the frames in which the focus used to move.
+  await app.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await focused(), 'hold-button', 'the focus stays on Hold');
+  await page.keyboard.press('Enter');
+  await status(app, 'On hold');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => assert.equal(await focused(), 'new-call-button'), 'New call focused once ended');
+});
+
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
 async function offer(app, from) {
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });
