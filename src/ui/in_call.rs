@@ -49,8 +49,14 @@ pub fn InCall() -> impl IntoView {
                 .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
         })
     };
+    let ended = move || {
+        adapter.call.with_untracked(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.phase == crate::services::live::CallPhase::Ended)
+        })
+    };
     // Keys: with the touch-tone keypad open, digits, * and # are sent and Escape closes it;
-    // Enter answers a call offered to the agent.
+    // Enter answers a call offered to the agent; Escape leaves a call that ended.
     let keydown = window_event_listener(ev::keydown, move |ev| {
         if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -71,6 +77,10 @@ pub fn InCall() -> impl IntoView {
         } else if key == "Escape" && dtmf_open.get_untracked() {
             ev.prevent_default();
             dtmf_open.set(false);
+        } else if key == "Escape" && ended() {
+            // The call is over: Escape leaves its screen, as New call does.
+            ev.prevent_default();
+            adapter.after_call();
         } else if dtmf_open.get_untracked() {
             let mut chars = key.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {

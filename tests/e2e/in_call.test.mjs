@@ -104,6 +104,10 @@ test('Hold, Resume and Hold again with Enter keep the focus on Hold and never ha
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
   await eventually(async () => assert.equal(await focused(), 'new-call-button'), 'New call focused once ended');
+  // Escape leaves the ended call's screen, as New call does: the home keypad.
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=dial-number]').waitFor();
+  assert.equal(await app.locator('[data-testid=new-call-button]').count(), 0, 'the ended call is gone');
 });
 
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
