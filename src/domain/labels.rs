@@ -415,8 +415,8 @@ pub enum Label {
     ContactGone,
     /// TEAM-5: the hint in an optional Ticket ID entry: left blank, the call gets a new ticket.
     TicketIdBlankHint,
-    /// After a contact's name: the contact was deleted in Zendesk while their call was being
-    /// placed; the call is logged on a contact made for the number.
+    /// After a contact's name: the contact was deleted in Zendesk during their call (before its
+    /// ticket was made); the call is logged on a contact made for the number.
     CallMovedToNewContact,
 }
 
@@ -833,7 +833,7 @@ impl Label {
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
             ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
             TicketIdBlankHint => "Leave blank for a new ticket",
-            CallMovedToNewContact => "contact deleted in Zendesk while the call was being placed: the call is logged on a new contact made for the number.",
+            CallMovedToNewContact => "contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.",
         }
     }
 }

@@ -74,13 +74,14 @@ pub fn InCall() -> impl IntoView {
         if key == "Enter" && offered() && !on_control {
             ev.prevent_default();
             adapter.answer();
+        } else if key == "Escape" && ended() {
+            // The call is over: Escape leaves its screen, as New call does (a touch-tone keypad
+            // left open went with the call).
+            ev.prevent_default();
+            adapter.after_call();
         } else if key == "Escape" && dtmf_open.get_untracked() {
             ev.prevent_default();
             dtmf_open.set(false);
-        } else if key == "Escape" && ended() {
-            // The call is over: Escape leaves its screen, as New call does.
-            ev.prevent_default();
-            adapter.after_call();
         } else if dtmf_open.get_untracked() {
             let mut chars = key.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {

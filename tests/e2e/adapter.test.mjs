@@ -489,7 +489,7 @@ test('a contact deleted between the lookup and Call: the call is logged on a con
     const logged = internal(made[0]).filter((c) => /^Call (details|finished)\n/.test(c.body ?? ''));
     assert.equal(logged.length, 2, 'the call is logged on it');
   }, 'the call on a new contact');
-  await app.locator('[data-testid=error-banner]', { hasText: `${gone.name}: contact deleted in Zendesk while the call was being placed` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `${gone.name}: contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.` }).waitFor();
   // The ended call names the contact it is logged on, not the deleted one.
   await app.locator('[data-testid=call-caller]', { hasText: `Caller ${gone.phone}` }).waitFor();
 });
