@@ -420,6 +420,33 @@ fn a_ticket_refused_for_a_deleted_contact_is_made_for_a_new_contact_of_the_numbe
             .all(|u| u.0 == dan || u.0 == eve),
         "no contact made"
     );
+
+    // The read that tells whether the contact is gone is refused (401: the agent's Zendesk
+    // session ended): the job pauses as a refused write does, the agent told once, and goes on
+    // once access is back; then 429 on it: not before its Retry-After.
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let fay = fake.add_user("Fay", NUMBER);
+    fake.state.borrow_mut().stale.push(fay);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue_with_requester(
+        "call-13.placed",
+        placed("call-13", fay),
+        gone_for(fay, "call-13"),
+    );
+    // The ticket (refused: the requester), then the contact read by id.
+    fake.fail_next([Fault::Pass, Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.paused.len(), 1, "the agent is told");
+    assert!(report.wake_at_ms.unwrap() >= 30_000, "a pause");
+    fake.fail_next([Fault::Pass, Fault::RateLimited(40)]);
+    let report = block_on(outbox.run(&zd, 30_000));
+    assert!(report.paused.is_empty(), "told once");
+    assert_eq!(report.wake_at_ms, Some(70_000), "not before Retry-After");
+    let report = block_on(outbox.run(&zd, 70_000));
+    assert_eq!(report.requester_gone, [("call-13.placed".to_owned(), fay)]);
+    assert_eq!(report.created_tickets.len(), 1);
 }
 
 // The request budget of one outbound call: known contact, new ticket, recording on.
@@ -1239,6 +1266,29 @@ fn a_ticket_solved_meanwhile_is_caught_after_failures_too() {
         fake.state.borrow().safe_updates,
         1,
         "the append that reached Zendesk carried the check"
+    );
+}
+
+// The read that decides again answers 429: the job waits out its Retry-After (an earlier
+// backoff of a second or two met another 429), then decides once.
+#[test]
+fn a_collision_whose_read_again_is_rate_limited_waits_for_retry_after() {
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
+    let zd = Zendesk::new(&fake);
+    place_guarded(&outbox, &zd, "call-5", ann, picked);
+    fake.change_elsewhere(picked, "solved");
+    // The append (refused by the collision check), then the ticket read again: 429.
+    fake.fail_next([Fault::Pass, Fault::RateLimited(20)]);
+    let first = block_on(outbox.run(&zd, 0));
+    assert!(first.completed.is_empty(), "{first:?}");
+    assert_eq!(first.wake_at_ms, Some(20_000), "not before Retry-After");
+    let last = block_on(outbox.run(&zd, 20_000));
+    assert_eq!(last.completed, ["call-5.placed"], "{last:?}");
+    assert_eq!(last.redecided, [("call-5.placed".to_owned(), picked)]);
+    assert_eq!(
+        fake.tickets().len(),
+        2,
+        "one new ticket; the solved one left"
     );
 }
 

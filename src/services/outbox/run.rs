@@ -376,10 +376,10 @@ impl<S: Store> Outbox<S> {
                         report.failed.push((job.key, e));
                         Step::Continue
                     }
-                    Err(_) => {
+                    Err(read) => {
                         // Not known yet: the refused write is tried again later.
                         job.in_flight = false;
-                        self.wait_to_decide(job, clock)
+                        self.wait_to_decide(job, &read, clock, report)
                     }
                 }
             }
@@ -443,7 +443,7 @@ impl<S: Store> Outbox<S> {
                 report.redecided.push((job.key.clone(), guard.ticket));
                 self.start_over(job, guard.instead, report)
             }
-            Err(_) => self.wait_to_decide(job, clock),
+            Err(read) => self.wait_to_decide(job, &read, clock, report),
         }
     }
 
@@ -494,9 +494,33 @@ impl<S: Store> Outbox<S> {
     }
 
     /// What decides the job could not be read: it waits and tries later.
-    fn wait_to_decide(&self, mut job: Job, clock: &dyn Fn() -> i64) -> Step {
-        job.attempts += 1;
-        let at = clock() + domain::batch::retry_delay_ms(job.attempts);
+    fn wait_to_decide(
+        &self,
+        mut job: Job,
+        read: &ZendeskError,
+        clock: &dyn Fn() -> i64,
+        report: &mut RunReport,
+    ) -> Step {
+        let at = match read {
+            // Zendesk said when to ask again: not before (a backoff shorter than Retry-After
+            // would only meet another 429).
+            ZendeskError::RateLimited { retry_after_s } => clock() + (*retry_after_s as i64) * 1000,
+            // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
+            // as for a write refused so.
+            ZendeskError::Unauthorized => {
+                if job.attempts == 0 {
+                    report
+                        .paused
+                        .push((job.key.clone(), ZendeskError::Unauthorized));
+                }
+                job.attempts += 1;
+                clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
+            }
+            _ => {
+                job.attempts += 1;
+                clock() + domain::batch::retry_delay_ms(job.attempts)
+            }
+        };
         job.not_before_ms = at;
         self.replace_first(job);
         Step::Wait(at)
