@@ -539,6 +539,63 @@ fn reload_in_the_middle_of_a_write_loses_and_duplicates_nothing() {
     assert!(!outbox.enqueue("call-1.ended", ended("call-1", ticket)));
 }
 
+// A contact creation cut short by a reload landed, but Zendesk's search does not show the new
+// contact yet (its index lags creations): the replay does not make a second contact. It asks the
+// search again every few seconds, and uses the contact once the search shows it. Before, the
+// replay found nobody and made the contact again: two contacts for one caller.
+#[test]
+fn a_contact_creation_cut_short_is_not_made_twice_while_the_search_lags() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    fake.state.borrow_mut().lag_creations = true;
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue("call-1.placed", placed_for_new_contact("call-1"));
+    fake.fail_next([Fault::LostAnswer]);
+    block_on(outbox.run(&zd, 0));
+    drop(outbox); // the page goes away
+    assert_eq!(fake.state.borrow().users.len(), 1, "the creation landed");
+
+    let outbox = Outbox::open(store.clone(), AGENT);
+    let report = block_on(outbox.run(&zd, 1_000));
+    assert!(report.completed.is_empty(), "{report:?}");
+    assert_eq!(fake.state.borrow().users.len(), 1, "not made again");
+    let wake = report.wake_at_ms.expect("asks the search again");
+    assert!((1_000..=6_000).contains(&wake), "soon: {wake}");
+    fake.index_now();
+    let report = block_on(outbox.run(&zd, wake));
+    assert_eq!(report.completed, ["call-1.placed"], "{report:?}");
+    let users = fake.state.borrow().users.clone();
+    assert_eq!(users.len(), 1, "one contact: {users:?}");
+    assert_eq!(
+        fake.tickets()[0].requester_id,
+        users[0].0,
+        "the ticket is theirs"
+    );
+
+    // A creation that never reached Zendesk (the network failed before it): made once the
+    // search has had its time without showing it.
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    fake.state.borrow_mut().lag_creations = true;
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-2.placed", placed_for_new_contact("call-2"));
+    fake.fail_next([Fault::Network]);
+    let mut now = 0;
+    let mut runs = 0;
+    let report = loop {
+        let report = block_on(outbox.run(&zd, now));
+        runs += 1;
+        match report.wake_at_ms {
+            Some(at) if runs < 40 => now = at,
+            _ => break report,
+        }
+    };
+    assert_eq!(report.completed, ["call-2.placed"], "{report:?}");
+    assert!(now >= 60_000, "made after the index's time: {now}");
+    assert_eq!(fake.state.borrow().users.len(), 1, "one contact");
+}
+
 // The end of a call whose ticket creation a 429 holds up is queued at once, on the ticket the
 // call's first job will create, and survives a reload (regression: it was kept in memory and a
 // reload lost it).

@@ -73,6 +73,11 @@ pub struct State {
     /// Live users a ticket is refused for, as for a deleted requester (another refusal that
     /// names the requester).
     pub refused_requesters: Vec<u64>,
+    /// True while the search index lags creations: a user created is not found by the search
+    /// until the test indexes it ([`FakeZendesk::index_now`]).
+    pub lag_creations: bool,
+    /// Users created that the search does not show yet.
+    pub unindexed: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -168,6 +173,11 @@ impl FakeZendesk {
         t.updates += 1;
     }
 
+    /// The search index catches up: every user created shows in the search.
+    pub fn index_now(&self) {
+        self.state.borrow_mut().unindexed.clear();
+    }
+
     pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
         self.state.borrow_mut().faults.extend(faults);
     }
@@ -224,8 +234,10 @@ impl FakeZendesk {
                 let users: Vec<_> = s
                     .users
                     .iter()
-                    .filter(|(_, _, phone)| {
-                        !tail.is_empty() && digits(phone).ends_with(tail.as_str())
+                    .filter(|(id, _, phone)| {
+                        !tail.is_empty()
+                            && digits(phone).ends_with(tail.as_str())
+                            && !s.unindexed.contains(id)
                     })
                     .cloned()
                     .collect();
@@ -264,6 +276,9 @@ impl FakeZendesk {
                     user["phone"].as_str().unwrap_or("").to_owned(),
                 );
                 s.users.push((id, name.clone(), phone.clone()));
+                if s.lag_creations {
+                    s.unindexed.push(id);
+                }
                 ok(
                     201,
                     json!({"user": {"id": id, "name": name, "phone": phone}}),

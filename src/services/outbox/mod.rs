@@ -113,6 +113,11 @@ pub struct Job {
     /// What the job writes instead if Zendesk refuses the requester of the ticket it creates.
     #[serde(default)]
     pub if_requester_gone: Option<RequesterGone>,
+    /// When the contact creation under way was sent (unix ms): one cut short (a reload, a lost
+    /// answer) is looked for in the search, which shows a new contact only after a while; it is
+    /// made again only once that while has passed with the search not showing it.
+    #[serde(default)]
+    pub creation_sent_ms: Option<i64>,
 }
 
 /// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
@@ -282,6 +287,15 @@ pub fn holds_writes(text: &str) -> bool {
 /// The shortest wait after Zendesk refused access: long enough for the agent to sign in to
 /// Zendesk again, short enough that the writes follow soon after.
 const DENIED_PAUSE_MS: i64 = 30_000;
+
+/// How long Zendesk's search may take to show a contact just created (UNCONFIRMED: Zendesk
+/// says only that the index is eventually consistent). A contact creation cut short is made
+/// again only after this long with the search not showing it.
+const CREATION_INDEX_LAG_MS: i64 = 60_000;
+
+/// How often, within [`CREATION_INDEX_LAG_MS`], the search is asked again for a contact
+/// creation cut short.
+const CREATION_RECHECK_MS: i64 = 5_000;
 
 /// How many finished keys are remembered.
 const FINISHED_MEMORY: usize = 500;
@@ -500,6 +514,7 @@ impl<S: Store> Outbox<S> {
                 guard: None,
                 collisions: 0,
                 if_requester_gone: None,
+                creation_sent_ms: None,
             });
         }
         self.persist();

@@ -121,6 +121,9 @@ impl<S: Store> Outbox<S> {
             (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
         let batching = *job.batching.get_or_insert(batching);
+        if !recovering && matches!(job.writes[index], Write::CreateUser(_)) {
+            job.creation_sent_ms = Some(clock());
+        }
         job.in_flight = true;
         self.replace_first(job.clone());
         // What a reload needs (this job, marked in flight) is kept before the request leaves.
@@ -137,15 +140,36 @@ impl<S: Store> Outbox<S> {
                 } else {
                     Ok(None)
                 };
+                let sent = job.creation_sent_ms.filter(|_| recovering);
                 match existing {
                     Ok(Some(contact)) => Ok(Some(contact.id)),
-                    Ok(None) => match zendesk.create_user(&user).await {
-                        Ok(created) => {
-                            queue.contact_created(&user.phone, created.id).await;
-                            Ok(Some(created.id))
+                    // Not in the search, which may not show it yet: asked again a little later,
+                    // the creation still counted as under way, until the index has had its time.
+                    Ok(None)
+                        if !user.is_sdk()
+                            && sent.is_some_and(|at| clock() < at + CREATION_INDEX_LAG_MS) =>
+                    {
+                        let until = sent.unwrap_or_default() + CREATION_INDEX_LAG_MS;
+                        let at = (clock() + CREATION_RECHECK_MS).min(until);
+                        job.not_before_ms = at;
+                        self.replace_first(job);
+                        return Step::Wait(at);
+                    }
+                    Ok(None) => {
+                        if recovering {
+                            // Sent again: a reload during this one waits from now.
+                            job.creation_sent_ms = Some(clock());
+                            self.replace_first(job.clone());
+                            self.store.flush().await;
                         }
-                        Err(e) => Err(e),
-                    },
+                        match zendesk.create_user(&user).await {
+                            Ok(created) => {
+                                queue.contact_created(&user.phone, created.id).await;
+                                Ok(Some(created.id))
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
                     Err(e) => Err(e),
                 }
             }
