@@ -162,8 +162,12 @@ try {
   const line = (what, runs, floorMs) => {
     const ms = median(runs.map((r) => r.ms));
     const req = runs.map((r) => r.requests);
+    // The spread: quartiles of the runs (the wait for a display frame alone varies by up to one
+    // frame, 16.7 ms, from run to run).
+    const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+    const q = (f) => sorted[Math.round(f * (sorted.length - 1))].toFixed(0);
     return `${what}: median ${ms.toFixed(0)} ms = ${(ms / rtt).toFixed(2)} × the round trip `
-      + `(max ${Math.max(...runs.map((r) => r.ms)).toFixed(0)} ms; its requests reached Zendesk after ${median(runs.map((r) => r.first)).toFixed(0)} ms (first) and ${median(runs.map((r) => r.last)).toFixed(0)} ms (last)); `
+      + `(quartiles ${q(0.25)}–${q(0.75)} ms, max ${Math.max(...runs.map((r) => r.ms)).toFixed(0)} ms; its requests reached Zendesk after ${median(runs.map((r) => r.first)).toFixed(0)} ms (first) and ${median(runs.map((r) => r.last)).toFixed(0)} ms (last)); `
       + `Zendesk requests ${Math.min(...req)}–${Math.max(...req)}; the same reads from the page itself `
       + `${floorMs.toFixed(0)} ms, so the adapter's own share ${(ms - floorMs).toFixed(0)} ms`;
   };
