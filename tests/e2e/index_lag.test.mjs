@@ -165,3 +165,51 @@ test('a contact deleted moments ago is not offered while the search still finds 
   const banners = await app.locator('[data-testid=error-banner]').allInnerTexts();
   assert.deepEqual(banners, [], 'no failure to tell the agent');
 });
+
+// A reload while the adapter creates a caller's contact: the creation reached Zendesk, its answer
+// went with the page. The page after the reload takes the call's writes up again, and Zendesk's
+// search does not show the new contact yet (30 s here): the adapter asks the search again until
+// it does, and logs the call on that contact. Before, it searched once, found nobody and made the
+// contact a second time: two contacts for one caller.
+test('a reload during a contact creation does not make the contact twice while the search lags', async () => {
+  const number = '+15550199988';
+  const { page, app } = await signedInPage(env);
+  await settings(env);
+  const usersWithNumber = async () => (await state()).users.filter((u) => u.phone === number);
+  // The creation lands at once and its answer takes 3 s: the page goes before it comes.
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users.json', answer_latency_ms: 3_000 });
+  await dial(app, number);
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await eventually(async () => assert.equal((await usersWithNumber()).length, 1, 'the contact made'), 'the creation landed');
+  const oldDocument = await app.evaluate(() => performance.timeOrigin);
+  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+  await api('DELETE', '/_sandbox/faults');
+  const again = await adapterFrame(page);
+  // The new document, not the old one going.
+  for (;;) {
+    const origin = await again.evaluate(() => performance.timeOrigin).catch(() => oldDocument);
+    if (origin > oldDocument) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await signInIfAsked(again, 'ada@sandbox.test');
+  // The call goes on after the reload; the customer hangs up.
+  await again.locator('[data-testid=hangup-button]').click();
+  await again.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  // Until the search shows the contact (30 s after its creation), then the call on it.
+  let made;
+  for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 500))) {
+    const users = await usersWithNumber();
+    assert.ok(users.length <= 1, `one contact for the caller, never two: ${users.map((u) => u.id)}`);
+    const logged = users.length === 1
+      && (await state()).tickets.some((t) => t.requester_id === users[0].id
+        && t.comments.filter((c) => /^Call (details|finished)\n/.test(c.body ?? '')).length === 2);
+    if (logged) {
+      made = users[0];
+      break;
+    }
+    assert.ok(Date.now() - started < 75_000, 'the call is logged within the search lag and a retry');
+  }
+  assert.equal((await usersWithNumber()).length, 1, 'still one contact');
+  assert.ok(made);
+});

@@ -74,6 +74,10 @@ pub struct Fault {
     /// Added before answering.
     #[serde(default)]
     pub latency_ms: u64,
+    /// Added after the request is applied and logged, before its answer leaves (Zendesk API
+    /// only): a write lands at once and its answer is slow, so a page can go before it comes.
+    #[serde(default)]
+    pub answer_latency_ms: u64,
     /// Status to answer with instead (None = only latency).
     #[serde(default)]
     pub status: Option<u16>,
@@ -97,6 +101,8 @@ fn one() -> f64 {
 pub struct FaultAction {
     /// Sleep first.
     pub latency_ms: u64,
+    /// Sleep after applying, before answering.
+    pub answer_latency_ms: u64,
     /// Then answer with this status and `Retry-After`, instead of the real answer.
     pub status: Option<(u16, Option<u64>)>,
 }
@@ -405,6 +411,7 @@ impl World {
                 continue;
             }
             action.latency_ms += self.faults[i].latency_ms;
+            action.answer_latency_ms += self.faults[i].answer_latency_ms;
             let Some(status) = self.faults[i].status else {
                 continue;
             };

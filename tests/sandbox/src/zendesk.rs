@@ -349,8 +349,17 @@ pub fn status_body(status: u16) -> Value {
     }
 }
 
-/// Answers one request: faults, budget, route, log.
+/// Answers one request: faults, budget, route, log; then an answer latency, if a fault asks.
 pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
+    let (resp, answer_latency_ms) = answer(app, req).await;
+    if answer_latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(answer_latency_ms)).await;
+    }
+    resp
+}
+
+/// [`handle`] up to the answer, and the answer latency its faults ask for.
+async fn answer(app: &App, req: ApiRequest) -> (ApiResponse, u64) {
     let received_ms = now_ms();
     let full_path = if req.query.is_empty() {
         format!("/api/v2/{}", req.path)
@@ -425,7 +434,7 @@ pub async fn handle(app: &App, req: ApiRequest) -> ApiResponse {
         // the product, the Portal's "Create" does): they read them again.
         app.emit(None, json!({"type": "crm.fields_changed"}));
     }
-    resp
+    (resp, fault.answer_latency_ms)
 }
 
 /// Decodes `a=b&c=d` (percent-encoding, `+` as space).
