@@ -39,11 +39,9 @@ pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Ev
     queue_recorded(adapter, b, key, &actions, None, recording_of(event));
 }
 
-/// An outbound call placed on a new ticket for a contact the dial screen read: what the rules
-/// write if Zendesk refuses that contact as the requester (deleted meanwhile; see
-/// [`RequesterGone`]): the plan for the number with no contact, a contact made for it
-/// (CONTACT-7, CONTACT-8), and the new ticket theirs.
-fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<RequesterGone> {
+/// An outbound call's placing: its plan, and the same placing with another plan (what the rules
+/// are asked to decide instead).
+fn outbound(event: &Event) -> Option<(&DialPlan, impl Fn(DialPlan) -> Event + '_)> {
     let Event::OutboundPlaced {
         session,
         plan,
@@ -52,23 +50,33 @@ fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option
     else {
         return None;
     };
+    let replanned = move |plan| Event::OutboundPlaced {
+        session: session.clone(),
+        plan,
+        agent_id: *agent_id,
+    };
+    Some((plan, replanned))
+}
+
+/// An outbound call placed on a new ticket for a contact the dial screen read: what the rules
+/// write if Zendesk refuses that contact as the requester (deleted meanwhile; see
+/// [`RequesterGone`]): the plan for the number with no contact, a contact made for it
+/// (CONTACT-7, CONTACT-8), and the new ticket theirs.
+fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<RequesterGone> {
+    let (plan, replanned) = outbound(event)?;
     let (ContactPlan::Existing { id }, TicketPlan::New) = (&plan.contact, plan.ticket) else {
         return None;
     };
     let name = adapter
         .catalogue
         .with_untracked(|cat| domain::comments::caller_name(cat, &plan.to));
-    let instead = Event::OutboundPlaced {
-        session: session.clone(),
-        plan: DialPlan {
-            contact: ContactPlan::New {
-                phone: plan.to.clone(),
-                name,
-            },
-            ..plan.clone()
+    let instead = replanned(DialPlan {
+        contact: ContactPlan::New {
+            phone: plan.to.clone(),
+            name,
         },
-        agent_id: *agent_id,
-    };
+        ..plan.clone()
+    });
     Some(RequesterGone {
         requester: *id,
         instead: fold(&decide_on(adapter, b, &instead)),
@@ -79,14 +87,7 @@ fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option
 /// ticket as the dial screen read it, and what the rules write if it is no longer open when
 /// the call is logged (the plan with a new ticket).
 fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
-    let Event::OutboundPlaced {
-        session,
-        plan,
-        agent_id,
-    } = event
-    else {
-        return None;
-    };
+    let (plan, replanned) = outbound(event)?;
     let TicketPlan::Existing { id } = plan.ticket else {
         return None;
     };
@@ -98,15 +99,11 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
         },
         ref known => known.clone(),
     };
-    let instead = Event::OutboundPlaced {
-        session: session.clone(),
-        plan: DialPlan {
-            ticket: TicketPlan::New,
-            contact,
-            ..plan.clone()
-        },
-        agent_id: *agent_id,
-    };
+    let instead = replanned(DialPlan {
+        ticket: TicketPlan::New,
+        contact,
+        ..plan.clone()
+    });
     Some(Guard {
         ticket: id,
         seen_updated_at: read.updated_at,
