@@ -132,7 +132,8 @@ impl<S: Store> Outbox<S> {
             Write::CreateUser(user) => {
                 // A creation cut short by a reload may have landed: look for it first (an SDK
                 // contact's creation is an upsert by its email or identifier: no need).
-                let existing = if recovering && !user.is_sdk() && !user.phone.is_empty() {
+                let searched = recovering && !user.is_sdk() && !user.phone.is_empty();
+                let existing = if searched {
                     zendesk
                         .users_by_phone(&user.phone)
                         .await
@@ -140,15 +141,12 @@ impl<S: Store> Outbox<S> {
                 } else {
                     Ok(None)
                 };
-                let sent = job.creation_sent_ms.filter(|_| recovering);
+                let sent = job.creation_sent_ms.filter(|_| searched);
                 match existing {
                     Ok(Some(contact)) => Ok(Some(contact.id)),
                     // Not in the search, which may not show it yet: asked again a little later,
                     // the creation still counted as under way, until the index has had its time.
-                    Ok(None)
-                        if !user.is_sdk()
-                            && sent.is_some_and(|at| clock() < at + CREATION_INDEX_LAG_MS) =>
-                    {
+                    Ok(None) if sent.is_some_and(|at| clock() < at + CREATION_INDEX_LAG_MS) => {
                         let until = sent.unwrap_or_default() + CREATION_INDEX_LAG_MS;
                         let at = (clock() + CREATION_RECHECK_MS).min(until);
                         job.not_before_ms = at;
