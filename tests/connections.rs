@@ -594,6 +594,23 @@ fn a_contact_creation_cut_short_is_not_made_twice_while_the_search_lags() {
     assert_eq!(report.completed, ["call-2.placed"], "{report:?}");
     assert!(now >= 60_000, "made after the index's time: {now}");
     assert_eq!(fake.state.borrow().users.len(), 1, "one contact");
+
+    // Made again after the index's time, and that request refused (429): nothing landed, so
+    // the wait is not started over; the creation goes after Retry-After.
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    fake.state.borrow_mut().lag_creations = true;
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-3.placed", placed_for_new_contact("call-3"));
+    fake.fail_next([Fault::Network]);
+    block_on(outbox.run(&zd, 0));
+    // The search (nobody), then the creation again: 429.
+    fake.fail_next([Fault::Pass, Fault::RateLimited(2)]);
+    let report = block_on(outbox.run(&zd, 60_000));
+    assert_eq!(report.wake_at_ms, Some(62_000), "{report:?}");
+    let report = block_on(outbox.run(&zd, 62_000));
+    assert_eq!(report.completed, ["call-3.placed"], "{report:?}");
+    assert_eq!(fake.state.borrow().users.len(), 1, "one contact");
 }
 
 // The end of a call whose ticket creation a 429 holds up is queued at once, on the ticket the

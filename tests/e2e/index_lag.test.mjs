@@ -212,4 +212,11 @@ test('a reload during a contact creation does not make the contact twice while t
   }
   assert.equal((await usersWithNumber()).length, 1, 'still one contact');
   assert.ok(made);
+  // The page after the reload took the creation up again (it asked the search for the number
+  // after the creation): the answer did not reach the page before it went.
+  const logged = (await api('GET', '/_sandbox/requests')).requests.filter((r) => r.source === 'app');
+  const creation = logged.find((r) => r.method === 'POST' && r.path.startsWith('/api/v2/users.json'));
+  const searchesAfter = logged.filter((r) => r.path.startsWith('/api/v2/users/search')
+    && r.path.includes('550199988') && r.received_ms > creation.received_ms);
+  assert.ok(searchesAfter.length >= 1, 'the creation was taken up after the reload (the search asked again)');
 });

@@ -113,6 +113,17 @@ impl<S: Store> Outbox<S> {
         }
         let index = job.done;
         let recovering = job.in_flight;
+        if recovering
+            && job.creation_sent_ms.is_none()
+            && matches!(&job.writes[index], Write::CreateUser(u) if !u.is_sdk())
+        {
+            // A creation cut short, stored by a version that kept no time (before an upgrade):
+            // the search's time counts from now.
+            job.creation_sent_ms = Some(clock());
+        }
+        // When the contact creation under way was sent, before this step: a creation sent again
+        // and refused (429, 401) landed nothing, and the wait for one cut short counts from it.
+        let creation_sent_before = job.creation_sent_ms;
         let op_key = format!("{}.{index}", job.key);
         let earlier = job.ticket_of.as_deref().map(|k| self.created_by(k));
         let resolve = |r: Ref, job: &Job| match (r, earlier) {
@@ -310,6 +321,7 @@ impl<S: Store> Outbox<S> {
                 // This request was refused, but an earlier one cut short may still have landed
                 // (the 429 may have answered the check): keep what was known before it.
                 job.in_flight = recovering;
+                job.creation_sent_ms = creation_sent_before;
                 job.not_before_ms = at;
                 self.replace_first(job);
                 Step::Wait(at)
@@ -416,6 +428,7 @@ impl<S: Store> Outbox<S> {
                 }
                 job.attempts += 1;
                 job.in_flight = recovering;
+                job.creation_sent_ms = creation_sent_before;
                 let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
                 job.not_before_ms = at;
                 self.replace_first(job);
