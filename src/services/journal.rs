@@ -4,7 +4,8 @@
 use crate::services::{
     host::{now_ms, sleep, zendesk_message, Backend},
     live::Adapter,
-    outbox::{Batching, Guard, RequesterGone, RunReport, TICKET_OF_EARLIER_JOB},
+    outbox::{Batching, Guard, Outbox, RequesterGone, RunReport, TICKET_OF_EARLIER_JOB},
+    storage::PageStore,
     writes::{fold, Ref, Write},
     zaf_host::{notify_error, route_to_ticket},
 };
@@ -21,22 +22,31 @@ use std::rc::Rc;
 pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
     let actions = decide_on(adapter, b, event);
     if let Some(guard) = guard_of(adapter, b, event) {
-        let Some(outbox) = b.outbox.borrow().clone() else {
-            return;
-        };
-        outbox.enqueue_guarded(&key.to_string(), fold(&actions), guard);
-        run_outbox(adapter, b.clone());
+        queue_then_run(adapter, b, |outbox| {
+            outbox.enqueue_guarded(&key.to_string(), fold(&actions), guard)
+        });
         return;
     }
     if let Some(gone) = requester_gone_of(adapter, b, event) {
-        let Some(outbox) = b.outbox.borrow().clone() else {
-            return;
-        };
-        outbox.enqueue_with_requester(&key.to_string(), fold(&actions), gone);
-        run_outbox(adapter, b.clone());
+        queue_then_run(adapter, b, |outbox| {
+            outbox.enqueue_with_requester(&key.to_string(), fold(&actions), gone)
+        });
         return;
     }
     queue_recorded(adapter, b, key, &actions, None, recording_of(event));
+}
+
+/// Queues a job with `queue` on the page's outbox, if it has one, and runs the outbox.
+fn queue_then_run(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    queue: impl FnOnce(&Outbox<PageStore>) -> bool,
+) {
+    let Some(outbox) = b.outbox.borrow().clone() else {
+        return;
+    };
+    queue(&outbox);
+    run_outbox(adapter, b.clone());
 }
 
 /// An outbound call's placing: its plan, and the same placing with another plan (what the rules
@@ -168,13 +178,9 @@ pub(crate) fn queue_inbound(
 ) {
     let writes = fold(actions);
     match requester_gone_inbound(adapter, b, event, &writes) {
-        Some(gone) => {
-            let Some(outbox) = b.outbox.borrow().clone() else {
-                return;
-            };
-            outbox.enqueue_with_requester(&key.to_string(), writes, gone);
-            run_outbox(adapter, b.clone());
-        }
+        Some(gone) => queue_then_run(adapter, b, |outbox| {
+            outbox.enqueue_with_requester(&key.to_string(), writes, gone)
+        }),
         None => queue_writes(adapter, b, key, actions, None),
     }
 }
@@ -255,13 +261,11 @@ fn queue_recorded(
     on_ticket_of: Option<JobKey>,
     recording: Option<String>,
 ) {
-    let Some(outbox) = b.outbox.borrow().clone() else {
-        return;
-    };
     let writes = fold(actions);
     let earlier = on_ticket_of.map(|k| k.to_string());
-    outbox.enqueue_with_recording(&key.to_string(), writes, earlier.as_deref(), recording);
-    run_outbox(adapter, b.clone());
+    queue_then_run(adapter, b, |outbox| {
+        outbox.enqueue_with_recording(&key.to_string(), writes, earlier.as_deref(), recording)
+    });
 }
 
 /// How many times the call's ticket is reported before the adapter gives up (about 2 minutes
