@@ -46,8 +46,10 @@ pub struct ChatMessage {
     pub agent_name: Option<String>,
 }
 
-/// Where a chat is in its life.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a chat is in its life, in order: a chat never goes back.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChatStatus {
     /// Offered to the agent, not yet accepted.
@@ -156,7 +158,8 @@ impl Chat {
             self.typing,
             self.ticket_id,
         );
-        let ended = self.status == ChatStatus::Ended;
+        // A read answered after the stream said more (accepted, ended) does not take it back.
+        let reached = self.status;
         *self = from;
         let (messages, outgoing, unread, typing, ticket_id) = keep;
         for m in messages {
@@ -171,9 +174,7 @@ impl Chat {
                 self.outgoing.push(o);
             }
         }
-        if ended {
-            self.status = ChatStatus::Ended;
-        }
+        self.status = self.status.max(reached);
         self.unread = unread;
         self.typing = typing && self.status != ChatStatus::Ended;
         self.ticket_id = self.ticket_id.or(ticket_id);

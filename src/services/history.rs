@@ -126,39 +126,52 @@ async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
 pub(crate) fn load_voicemails(adapter: Adapter) {
     let Some(b) = backend() else { return };
     if adapter.voicemails.with_untracked(|v| v.loading) {
+        adapter.voicemails.update(|v| v.again = true);
         return;
     }
     adapter.voicemails.update(|v| {
         v.loading = true;
+        v.again = false;
         v.failed = None;
     });
     leptos::task::spawn_local(async move {
         let answer = b.platform.voicemails().await;
         if !b.platform.is_signed_in() {
+            // Signed out meanwhile: the sign-out cleared the voicemails.
             return;
         }
-        match answer {
+        let again = match answer {
             Ok(list) => {
                 let wanted = adapter
                     .crm
                     .with_untracked(|crm| names_to_fetch(list.iter().map(|v| v.contact_id), crm));
+                let mut again = false;
                 adapter.voicemails.update(|v| {
                     v.list.clear();
-                    for vm in list {
+                    for vm in list.into_iter().chain(std::mem::take(&mut v.streamed)) {
                         merge_voicemail(&mut v.list, vm);
                     }
                     v.loading = false;
                     v.loaded = true;
+                    again = std::mem::take(&mut v.again);
                 });
                 fetch_names(adapter, &b, wanted).await;
+                again
             }
             Err(e) => {
                 let text = failure(adapter, &e, Label::VoicemailsFailed);
+                let mut again = false;
                 adapter.voicemails.update(|v| {
                     v.loading = false;
+                    v.streamed.clear();
                     v.failed = Some(text);
+                    again = std::mem::take(&mut v.again);
                 });
+                again
             }
+        };
+        if again {
+            load_voicemails(adapter);
         }
     });
 }
@@ -171,9 +184,12 @@ pub(crate) fn on_voicemail_event(adapter: Adapter, event: &PlatformEvent) -> boo
         | PlatformEvent::VoicemailUpdated { voicemail } => voicemail.clone(),
         _ => return false,
     };
-    adapter
-        .voicemails
-        .update(|v| merge_voicemail(&mut v.list, vm));
+    adapter.voicemails.update(|v| {
+        if v.loading {
+            v.streamed.push(vm.clone());
+        }
+        merge_voicemail(&mut v.list, vm);
+    });
     true
 }
 

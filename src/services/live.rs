@@ -81,6 +81,12 @@ pub struct Voicemails {
     pub list: Vec<Voicemail>,
     /// True while they are being read.
     pub loading: bool,
+    /// A read asked for while one was under way (the stream reconnected, Voicemail opened):
+    /// made once that one answers, as its answer may predate what the ask was for.
+    pub again: bool,
+    /// What the stream said while a read was under way: put back on its answer, which may have
+    /// been taken before (a voicemail left then would otherwise go until the next read).
+    pub streamed: Vec<Voicemail>,
     /// True once they have been read in this session.
     pub loaded: bool,
     /// Why the last read or action failed.

@@ -193,6 +193,35 @@ test('voicemails left while the event stream is still being routed show at once'
   await clearFaults(env);
 });
 
+test('a voicemail left while the voicemails are read stays; a read asked meanwhile is made after it', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const reads = () => app.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')).length);
+  // The read the stream's connection makes, answered.
+  await eventually(async () => assert.ok((await reads()) >= 1), 'the first read');
+  const before = await reads();
+  // The platform takes the next read at once and answers it 2 s later: its answer is older than
+  // what the stream says meanwhile.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails', answer_latency_ms: 2_000 }]);
+  await page.keyboard.press('v');
+  await app.locator('[data-testid=voicemail-screen]').waitFor();
+  await sleep(400);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-row]').waitFor({ timeout: 5_000 });
+  // Opened again while the read is under way (Escape, V): read once more after it.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('v');
+  await eventually(async () => assert.equal(await reads(), before + 2, 'the read, then one more'), 'both reads answered');
+  await sleep(200);
+  assert.equal(await app.locator('[data-testid=voicemail-row]').count(), 1, 'the voicemail the stream brought, after the older answer');
+  await page.keyboard.press('Escape');
+  assert.match(await app.locator('[data-testid=voicemail-unread]').textContent(), /\b1\s*$/, 'one unread');
+  await sleep(1_000);
+  assert.equal(await reads(), before + 2, 'no read after those');
+  await clearFaults(env);
+});
+
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -79,7 +79,7 @@ fn an_outgoing_message_is_confirmed_by_its_client_id() {
 }
 
 // A reload's or an accept's read replaces the platform's side but keeps what the agent has on
-// its way, and an end already seen is not undone by an older read.
+// its way, and an accept or an end already seen is not undone by an older read.
 #[test]
 fn a_refresh_keeps_the_agents_side() {
     let mut c = chat();
@@ -106,6 +106,18 @@ fn a_refresh_keeps_the_agents_side() {
     fresh.messages = vec![confirmed];
     c.refresh(fresh);
     assert!(c.outgoing.is_empty());
+    // Accepted (the stream said so), then a read taken before the accept answers: still active.
+    let mut c = chat();
+    c.status = ChatStatus::Active;
+    let mut stale = chat();
+    stale.status = ChatStatus::Offered;
+    c.refresh(stale);
+    assert_eq!(c.status, ChatStatus::Active);
+    // A read that says more is taken.
+    let mut ended = chat();
+    ended.status = ChatStatus::Ended;
+    c.refresh(ended);
+    assert_eq!(c.status, ChatStatus::Ended);
 }
 
 // TICKET-5, AGENT-6, AGENT-8: one comment holds every message once, in order, with its time and

@@ -110,6 +110,7 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
     if platform && req.method() == Method::OPTIONS {
         return cors(StatusCode::NO_CONTENT.into_response());
     }
+    let mut answer_latency_ms = 0;
     if platform {
         // Matched with the query, as Zendesk paths are: a fault can single out one read of a
         // path the adapter also reads otherwise (`/platform/calls?since=`, the history).
@@ -118,6 +119,7 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
             .path_and_query()
             .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
         let fault = app.world().fault_for(&target);
+        answer_latency_ms = fault.answer_latency_ms;
         if fault.latency_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
         }
@@ -136,6 +138,10 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
     }
     let r = next.run(req).await;
     if platform {
+        // Applied, then answered late: what the platform read is older than its answer.
+        if answer_latency_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(answer_latency_ms)).await;
+        }
         cors(r)
     } else {
         r
