@@ -1589,6 +1589,47 @@ fn zendesk_refusing_access_pauses_the_write_and_loses_nothing() {
     assert_eq!(fake.tickets().len(), 1, "written once access is back");
 }
 
+// A refusal of access after another failure (the network first, then the Zendesk session
+// ended) is still told: the agent hears why the updates wait whatever failed before it. Once
+// a write lands, a later refusal is news again.
+#[test]
+fn zendesk_refusing_access_after_a_network_failure_is_told() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    // Two writes: the number's new contact, then its ticket.
+    outbox.enqueue("call-1.placed", placed_for_new_contact("call-1"));
+    fake.fail_next([Fault::Network]);
+    let report = block_on(outbox.run(&zd, 0));
+    assert!(
+        report.paused.is_empty(),
+        "a network failure is not a refusal"
+    );
+    fake.fail_next([Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 60_000));
+    assert_eq!(
+        report.paused.len(),
+        1,
+        "told, though the job had failed before"
+    );
+    fake.fail_next([Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 200_000));
+    assert!(report.paused.is_empty(), "told once");
+    // Access back: the contact is made (after the search for one cut short by the network);
+    // the ticket is refused: told again.
+    fake.fail_next([Fault::Pass, Fault::Pass, Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 400_000));
+    assert_eq!(fake.state.borrow().users.len(), 1, "the contact made");
+    assert_eq!(
+        report.paused.len(),
+        1,
+        "a new refusal after a write landed is told"
+    );
+    let report = block_on(outbox.run(&zd, 600_000));
+    assert_eq!(report.completed, ["call-1.placed"]);
+    assert_eq!(fake.tickets().len(), 1);
+}
+
 // UPD-15: what the agent did with a voicemail is kept under the voicemail's id, which is the id
 // of the call that left it: it never makes that call look like one this adapter logged (the
 // resume would log an end for it).

@@ -158,8 +158,14 @@ impl Chat {
             self.typing,
             self.ticket_id,
         );
-        // A read answered after the stream said more (accepted, ended) does not take it back.
-        let reached = self.status;
+        // A read answered after the stream said more (accepted, ended) does not take it back,
+        // nor what the stream said of it (when it was accepted, who ended it, when).
+        let reached = (
+            self.status,
+            self.accepted_at.take(),
+            self.ended_at.take(),
+            self.ended_by.take(),
+        );
         *self = from;
         let (messages, outgoing, unread, typing, ticket_id) = keep;
         for m in messages {
@@ -174,7 +180,11 @@ impl Chat {
                 self.outgoing.push(o);
             }
         }
-        self.status = self.status.max(reached);
+        let (status, accepted_at, ended_at, ended_by) = reached;
+        self.status = self.status.max(status);
+        self.accepted_at = self.accepted_at.take().or(accepted_at);
+        self.ended_at = self.ended_at.take().or(ended_at);
+        self.ended_by = self.ended_by.take().or(ended_by);
         self.unread = unread;
         self.typing = typing && self.status != ChatStatus::Ended;
         self.ticket_id = self.ticket_id.or(ticket_id);

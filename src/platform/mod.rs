@@ -349,6 +349,13 @@ impl<T: Transport> Platform<T> {
         self.token.borrow().clone()
     }
 
+    /// True while the session `mark` (a [`Platform::token`] taken when a read was sent) is the
+    /// one signed in: an answer that comes after a sign-out, or after another sign-in, is of
+    /// no screen here (the next agent must not see the last one's calls).
+    pub fn still(&self, mark: &Option<String>) -> bool {
+        mark.is_some() && *self.token.borrow() == *mark
+    }
+
     async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, PlatformError> {
         if let Some(token) = self.token.borrow().as_ref() {
             request = request.header("Authorization", format!("Bearer {token}"));

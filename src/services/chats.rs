@@ -627,9 +627,14 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
         if !crate::services::host::lead_within_lease(&b).await {
             return;
         }
+        let session = b.platform.token();
         let Ok(list) = retried(|| b.platform.chats()).await else {
             return;
         };
+        if !b.platform.still(&session) {
+            // Signed out meanwhile: the next sign-in takes its own chats up.
+            return;
+        }
         let all = all || !b.chats_restored.replace(true);
         let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
         for info in list {

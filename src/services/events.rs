@@ -94,7 +94,12 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
                 apply(adapter, call_id, call, kind, event);
             }
         }
-        Route::Ignore => {}
+        Route::Ignore => {
+            // A resume may put this call on screen from a read older than this event.
+            if let Some(b) = backend().filter(|b| b.resuming.get() > 0) {
+                b.while_resuming.borrow_mut().push(event);
+            }
+        }
     }
 }
 
@@ -153,7 +158,7 @@ fn log_end(adapter: Adapter, id: u64, call: &ActiveCall, log: EndLog, event: &Pl
 }
 
 /// The call and the change an event names, for call events.
-fn call_event_of(event: &PlatformEvent) -> Option<(u64, CallEvent)> {
+pub(crate) fn call_event_of(event: &PlatformEvent) -> Option<(u64, CallEvent)> {
     match event {
         PlatformEvent::Ringing { call_id, .. } => Some((*call_id, CallEvent::Ringing)),
         PlatformEvent::Connected { call_id } => Some((*call_id, CallEvent::Connected)),

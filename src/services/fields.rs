@@ -11,6 +11,9 @@ use std::rc::Rc;
 /// How long a burst of "fields changed" is waited out before the one read (ms).
 const CHANGES_SETTLE_MS: i32 = 500;
 
+/// How many reads in a row may find the fields changed meanwhile before one is used as is.
+const CHANGED_READS: u32 = 3;
+
 /// True when the settings the rules run with need the account's fields.
 pub(crate) fn needed(b: &Backend) -> bool {
     let rules = b.rules.borrow();
@@ -55,17 +58,31 @@ pub(crate) async fn account_fields(b: &Rc<Backend>) -> Option<Rc<Vec<Field>>> {
     if let Some(known) = b.ticket_fields.borrow().clone() {
         return Some(known);
     }
-    let read = b.zendesk.ticket_fields().await.ok()?;
-    let fields: Rc<Vec<Field>> = Rc::new(
-        read.into_iter()
-            .map(|f| (f.id, f.title, f.active))
-            .collect(),
-    );
-    let titles: Vec<(u64, &str, bool)> = fields
-        .iter()
-        .map(|(id, title, active)| (*id, title.as_str(), *active))
-        .collect();
-    b.rules.borrow_mut().field_ids = discover(&titles);
-    *b.ticket_fields.borrow_mut() = Some(fields.clone());
-    Some(fields)
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let generation = b.fields_generation.get();
+        let read = b.zendesk.ticket_fields().await.ok()?;
+        let fields: Rc<Vec<Field>> = Rc::new(
+            read.into_iter()
+                .map(|f| (f.id, f.title, f.active))
+                .collect(),
+        );
+        // The fields changed while they were read: this answer may predate the change, and
+        // kept, it would stand for the session (the change's own read sees fields known).
+        // Read again; after a few changed reads, the last is used, not kept.
+        if b.fields_generation.get() != generation {
+            if attempt < CHANGED_READS {
+                continue;
+            }
+            return Some(fields);
+        }
+        let titles: Vec<(u64, &str, bool)> = fields
+            .iter()
+            .map(|(id, title, active)| (*id, title.as_str(), *active))
+            .collect();
+        b.rules.borrow_mut().field_ids = discover(&titles);
+        *b.ticket_fields.borrow_mut() = Some(fields.clone());
+        return Some(fields);
+    }
 }

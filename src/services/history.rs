@@ -56,19 +56,25 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
     let (busy, cursor) = adapter
         .history
         .with_untracked(|h| (h.loading, h.next_cursor.clone()));
+    if busy && !more {
+        adapter.history.update(|h| h.again = true);
+    }
     if busy || (more && cursor.is_none()) {
         return;
     }
     let cursor = if more { cursor } else { None };
     adapter.history.update(|h| {
         h.loading = true;
+        h.again = h.again && more;
         h.failed = None;
     });
+    let session = b.platform.token();
     leptos::task::spawn_local(async move {
         let since = now_ms() - HISTORY_DAYS * 86_400_000;
         let answer = b.platform.history(since, PAGE, cursor.as_deref()).await;
-        if !b.platform.is_signed_in() {
-            // Signed out meanwhile: the next agent sees none of it.
+        if !b.platform.still(&session) {
+            // Signed out meanwhile (another agent may have signed in): none of it is shown,
+            // and the sign-out cleared the list.
             return;
         }
         match answer {
@@ -97,6 +103,10 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                     h.failed_more = more;
                 });
             }
+        }
+        if adapter.history.with_untracked(|h| h.again && !h.loading) {
+            adapter.history.update(|h| h.again = false);
+            load_history(adapter, false);
         }
     });
 }
@@ -134,9 +144,10 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
         v.again = false;
         v.failed = None;
     });
+    let session = b.platform.token();
     leptos::task::spawn_local(async move {
         let answer = b.platform.voicemails().await;
-        if !b.platform.is_signed_in() {
+        if !b.platform.still(&session) {
             // Signed out meanwhile: the sign-out cleared the voicemails.
             return;
         }

@@ -99,6 +99,11 @@ pub(crate) struct Backend {
     /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
     /// answer): replayed once the call's id is known.
     pub(crate) early: RefCell<EarlyEvents<PlatformEvent>>,
+    /// Resumes whose read of the platform's calls is under way: while any is, the events of
+    /// calls not on screen are kept in `while_resuming`, and a call the read puts on screen
+    /// takes its own (its read may predate them: a call answered during it showed "Dialling").
+    pub(crate) resuming: Cell<u32>,
+    pub(crate) while_resuming: RefCell<EarlyEvents<PlatformEvent>>,
     /// True once this page has taken up the agent's chats from the platform (its first stream
     /// connection); a reconnect takes up only the chats it holds.
     pub(crate) chats_restored: Cell<bool>,
@@ -140,6 +145,8 @@ impl Backend {
             listeners: RefCell::new(Vec::new()),
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
+            resuming: Cell::new(0),
+            while_resuming: RefCell::new(EarlyEvents::default()),
             chats_restored: Cell::new(false),
             unlogged_ends: RefCell::new(Vec::new()),
             platform_agent: Cell::new(None),

@@ -155,8 +155,14 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             .find(|a| matches!(a, Action::AskContact { .. }))
         {
             let ids = contact_ids.clone();
+            // This call's choices, never the next call's (this one may have ended while
+            // Zendesk was read, and another been offered).
             adapter.call.update(|c| {
-                if let Some(i) = c.as_mut().and_then(|c| c.inbound.as_mut()) {
+                if let Some(i) = c
+                    .as_mut()
+                    .filter(|c| c.id == Some(id))
+                    .and_then(|c| c.inbound.as_mut())
+                {
                     i.candidates = ids;
                 }
             });

@@ -66,6 +66,9 @@ pub struct History {
     pub next_cursor: Option<String>,
     /// True while a page is being read.
     pub loading: bool,
+    /// The first page asked for again while a read was under way (Recent opened again): read
+    /// once that read answers (its answer may predate a call that just ended).
+    pub again: bool,
     /// True once a first page has been read in this session.
     pub loaded: bool,
     /// Why the last read failed (the list keeps what was read before).

@@ -2,9 +2,10 @@
 //! call that ended while the page was away is logged.
 
 use crate::{
-    platform::{CallInfo, CallStatus, Direction},
+    platform::{CallInfo, CallStatus, Direction, PlatformEvent},
     services::{
         calls::session_of,
+        events::{call_event_of, on_event},
         host::{fail_platform, now_ms, sleep, Backend},
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
@@ -26,18 +27,23 @@ const TAKEOVER_SHOWS_ENDED_MS: i64 = 10_000;
 /// It runs each time the event stream (re)connects, since events sent while it was down
 /// are not sent again, and when the end of a call not on screen arrives.
 pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
+    let session = b.platform.token();
     leptos::task::spawn_local(async move {
-        let mut attempt = 0;
-        let calls = loop {
-            attempt += 1;
-            match b.platform.recent_calls().await {
-                Ok(calls) => break calls,
-                Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
-                Err(e) => {
-                    fail_platform(adapter, &e);
-                    return;
-                }
-            }
+        b.resuming.set(b.resuming.get() + 1);
+        let calls = read_calls(adapter, &b).await;
+        let last = b.resuming.get() == 1;
+        b.resuming.set(b.resuming.get() - 1);
+        // What came while reading, for the call this read puts on screen (the others' are of
+        // no screen here); the last resume under way lets the kept events go.
+        let during = if last {
+            b.while_resuming.borrow_mut().take()
+        } else {
+            b.while_resuming.borrow().clone().take()
+        };
+        // Signed out meanwhile: no call of that session comes on screen (over the sign-in
+        // form, or another agent's).
+        let Some(calls) = calls.filter(|_| b.platform.still(&session)) else {
+            return;
         };
         let Some(outbox) = b.outbox.borrow().clone() else {
             return;
@@ -97,10 +103,34 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                         .call
                         .set(Some(ActiveCall::resumed(&listed, created, now_ms())));
                     adapter.screen.set(Screen::InCall);
+                    // The call's events that came during the read, in order: the screen ends
+                    // in the call's latest phase (the read may predate them).
+                    let of_this =
+                        |e: &&PlatformEvent| call_event_of(e).is_some_and(|(id, _)| id == info.id);
+                    for event in during.iter().filter(of_this) {
+                        on_event(adapter, event.clone());
+                    }
                 }
             }
         }
     });
+}
+
+/// The platform's recent calls, a failed read tried twice more; `None` (the agent told) when
+/// all three fail.
+async fn read_calls(adapter: Adapter, b: &Backend) -> Option<Vec<CallInfo>> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match b.platform.recent_calls().await {
+            Ok(calls) => return Some(calls),
+            Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
+            Err(e) => {
+                fail_platform(adapter, &e);
+                return None;
+            }
+        }
+    }
 }
 
 /// A call listed by the platform, as the call model sees it.

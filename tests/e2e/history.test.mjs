@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, signInWith, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
 
 let env;
 
@@ -219,6 +219,48 @@ test('a voicemail left while the voicemails are read stays; a read asked meanwhi
   assert.match(await app.locator('[data-testid=voicemail-unread]').textContent(), /\b1\s*$/, 'one unread');
   await sleep(1_000);
   assert.equal(await reads(), before + 2, 'no read after those');
+  await clearFaults(env);
+});
+
+test('Recent opened again while it is read lists the calls that came meanwhile', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 5 });
+  const reads = () => app.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => new URL(e.name).search.startsWith('?since=')).length);
+  // The platform takes the history read at once and answers it 2 s later.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls?since=', answer_latency_ms: 2_000 }]);
+  await page.keyboard.press('r');
+  await sleep(400);
+  // Calls that end meanwhile; the agent goes home and opens Recent again.
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 3 });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('r');
+  await eventually(async () => assert.equal(await reads(), 2, 'the read, then one more'), 'both reads answered');
+  await eventually(async () => assert.equal(await app.locator('[data-testid=recent-row]').count(), 8, 'every call'), 'the calls of the second read');
+  await clearFaults(env);
+});
+
+test('a Recent read that answers after the agent signed out is not shown to the next agent', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 5 });
+  // Ada's Recent is read at once and answered 2.5 s later; she signs out meanwhile and Ben
+  // signs in on the same frame.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls?since=', answer_latency_ms: 2_500 }]);
+  await page.keyboard.press('r');
+  await sleep(300);
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await clearFaults(env);
+  await signInWith(app, 'ben@sandbox.test');
+  await sleep(3_000);
+  // Ada's answers have come; Ben's own reads are slow: what shows until they answer is his.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/', latency_ms: 3_000 }]);
+  await page.keyboard.press('r');
+  await sleep(500);
+  assert.equal(await app.locator('[data-testid=recent-row]').count(), 0, 'none of Ada\'s calls');
   await clearFaults(env);
 });
 

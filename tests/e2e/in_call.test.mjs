@@ -215,6 +215,42 @@ test('an inbound call from a shared number asks who is calling', async () => {
   assert.equal(s.tickets.length, before + 1, 'no fallback ticket');
 });
 
+// A shared number's caller still being looked up when the call ends, and the next call offered
+// meanwhile: the first call's "who is calling" choices stay with it (they landed on the next
+// call before, offering the previous caller's contacts for this one).
+test('the caller choices of a call that ended do not land on the next call', async () => {
+  const app = await signedIn();
+  const s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  // The adapter's search of the first caller's number takes 3 s (the platform's own search, as
+  // it offers the call, is not slowed).
+  const slow = '/api/v2/users/search.json?query=role%3Aend-user%20phone%3A%2A550102000';
+  await api('POST', '/_sandbox/faults', [{ path_prefix: slow, latency_ms: 3_000 }]);
+  try {
+    const first = await offer(app, '+15550102000');
+    await app.locator('[data-testid=answer-button]').click();
+    await status(app, 'Connected');
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: first });
+    await status(app, 'Call ended');
+    await offer(app, '+15550101000');
+    // The first call's lookups (the offer's, then the answer's) answer while the second rings.
+    await new Promise((r) => setTimeout(r, 6_500));
+    await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
+    assert.equal(await app.locator('[data-testid=caller-picker]').count(), 0, 'no choice offered while it rings');
+    await app.locator('[data-testid=answer-button]').click();
+    await status(app, 'Connected');
+    await eventually(async () => {
+      const t = ticketsOf(await state(), anna.id).filter((x) => !s.tickets.some((y) => y.id === x.id));
+      assert.equal(t.length, 1, 'the second call logged on its caller');
+    }, 'the second call\'s ticket');
+    assert.equal(await app.locator('[data-testid=caller-picker]').count(), 0, 'the first call\'s choices are not offered');
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // TICKET-7, CONTACT-5: the agent answers and hangs up without picking: the adapter writes
 // nothing and the platform gives the ticket to the most recently created contact.
 test('an unpicked shared-number call falls back to the newest contact', async () => {
@@ -285,6 +321,41 @@ test('a reload mid-call brings the call back and logs its end', async () => {
     const t = (await state()).tickets.find((x) => x.id === ticket.id);
     assert.equal(finished(t).length, 1, 'the end logged once');
   }, 'the end of the call');
+});
+
+// A reload while the call rings, and the customer answers while the new page reads the calls
+// back: the screen shows the call connected, not the ringing the read saw (the event that said
+// so came during the read; it was dropped before, and the call showed ringing until its end).
+test('a call answered while a reload reads it back shows connected', async () => {
+  const app = await signedIn();
+  const anna = userByPhone(await state(), '+15550101000');
+  await api('PUT', '/_sandbox/settings', { auto_answer_ms: null });
+  try {
+    await callFromProfile(page, anna.id);
+    await eventually(async () => {
+      assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), anna.name);
+    }, 'the contact');
+    await app.locator('[data-testid=call-button]').click();
+    await status(app, 'Ringing');
+    const callId = lastCall(await state()).id;
+    // The platform reads the calls at once and answers 4 s later.
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls', answer_latency_ms: 4_000 }]);
+    await reloadFrame(app);
+    await signInAgain(app);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await api('POST', '/_sandbox/events', { type: 'answer', call_id: callId });
+    await app.locator('[data-testid=call-status]').waitFor({ timeout: 10_000 });
+    await status(app, 'Connected');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(await app.locator('[data-testid=call-status]').textContent(), /Connected/, 'still connected');
+    await app.locator('[data-testid=hold-button]').waitFor();
+    await api('DELETE', '/_sandbox/faults');
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await api('PUT', '/_sandbox/settings', { auto_answer_ms: 300 });
+  }
 });
 
 // The customer hangs up while the adapter's frame is reloading: the end it missed is logged

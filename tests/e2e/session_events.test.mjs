@@ -137,6 +137,45 @@ test('custom data fills its mapped field and names the unmapped key; a late reco
   await check();
 });
 
+// A field made while the adapter reads the account's fields, its answer coming just before the
+// change's own read would start: the field is found (before, the older answer was kept for the
+// session, and the change's read skipped: "no designated field" for a field that exists).
+test('a field made while the fields are read is found', async () => {
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  await api('PUT', '/_sandbox/settings', { developer: { field_mapping: [{ key: 'tier', field: 'loyalty tier' }] } });
+  await api('DELETE', '/_sandbox/requests');
+  // Zendesk takes the fields read at once and answers it 3 s later.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/ticket_fields', answer_latency_ms: 3_000 }]);
+  try {
+    await signInIfAsked(app);
+    await app.locator('[data-testid=dial-number]').waitFor();
+    const read = await eventually(async () => {
+      const r = (await api('GET', '/_sandbox/requests')).requests.find((x) => x.path.startsWith('/api/v2/ticket_fields'));
+      assert.ok(r, 'the fields read');
+      return r;
+    }, 'the fields read');
+    // 400 ms before its answer, an admin makes the field (the platform says the fields changed).
+    await new Promise((r) => setTimeout(r, Math.max(0, read.at_ms + 2_600 - Date.now())));
+    const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
+      { ticket_field: { type: 'text', title: 'Loyalty tier' } });
+    await new Promise((r) => setTimeout(r, 4_000));
+    await api('DELETE', '/_sandbox/faults');
+    await dialAndConnect(app, '+1 555 010 1000');
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    await session(call.id, { type: 'session.custom_data', event_id: 41, data: { tier: 'gold' } });
+    await app.locator('[data-testid=hangup-button]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await eventually(async () => {
+      const { ticket, comments } = await ticketOfCall(call.id);
+      assert.ok(comments.some((c) => /^Custom data/.test(c.body ?? '')), 'the data');
+      assert.equal(comments.filter((c) => /No designated field/.test(c.body ?? '')).length, 0, 'the field is known');
+      assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
+    }, 'the custom data in its field');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // UPD-14 with no agent: the agent signed out; a rating that arrives afterwards is written by the
 // platform itself, on the ticket the adapter reported for the call, once.
 test('a rating after the agent signed out is written by the platform on the call\'s ticket, once', async () => {

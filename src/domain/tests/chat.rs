@@ -109,10 +109,26 @@ fn a_refresh_keeps_the_agents_side() {
     // Accepted (the stream said so), then a read taken before the accept answers: still active.
     let mut c = chat();
     c.status = ChatStatus::Active;
+    c.accepted_at = Some("2024-05-01T10:00:05Z".into());
     let mut stale = chat();
     stale.status = ChatStatus::Offered;
+    stale.accepted_at = None;
     c.refresh(stale);
     assert_eq!(c.status, ChatStatus::Active);
+    assert_eq!(c.accepted_at.as_deref(), Some("2024-05-01T10:00:05Z"));
+    // Ended by the customer (the stream), then a read from before the end: who ended it stays.
+    c.status = ChatStatus::Ended;
+    c.ended_by = Some(Author::Customer);
+    c.ended_at = Some("2024-05-01T10:09:00Z".into());
+    let mut stale = chat();
+    stale.ended_by = None;
+    stale.ended_at = None;
+    c.refresh(stale);
+    assert_eq!(c.status, ChatStatus::Ended);
+    assert_eq!(c.ended_by, Some(Author::Customer));
+    assert_eq!(c.ended_at.as_deref(), Some("2024-05-01T10:09:00Z"));
+    let mut c = chat();
+    c.status = ChatStatus::Active;
     // A read that says more is taken.
     let mut ended = chat();
     ended.status = ChatStatus::Ended;

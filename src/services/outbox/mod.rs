@@ -118,6 +118,10 @@ pub struct Job {
     /// made again only once that while has passed with the search not showing it.
     #[serde(default)]
     pub creation_sent_ms: Option<i64>,
+    /// True once the agent was told that Zendesk refuses this job access (told once, whatever
+    /// failed before it: a network failure first must not keep the agent from hearing it).
+    #[serde(default)]
+    pub denied_told: bool,
 }
 
 /// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
@@ -515,6 +519,7 @@ impl<S: Store> Outbox<S> {
                 collisions: 0,
                 if_requester_gone: None,
                 creation_sent_ms: None,
+                denied_told: false,
             });
         }
         self.persist();

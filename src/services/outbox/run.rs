@@ -299,6 +299,8 @@ impl<S: Store> Outbox<S> {
                 job.batching = None;
                 job.queue_waits = 0;
                 job.attempts = 0;
+                // Access is back: a refusal after this is news again.
+                job.denied_told = false;
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
                     if let Some(ticket) = ticket_of_job(&job) {
@@ -421,7 +423,7 @@ impl<S: Store> Outbox<S> {
                 // Zendesk refused access (the agent's Zendesk session ended, a permission was
                 // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
                 // keeps its place, and is tried again after a pause; the agent hears it once.
-                if job.attempts == 0 {
+                if !std::mem::replace(&mut job.denied_told, true) {
                     report
                         .paused
                         .push((job.key.clone(), ZendeskError::Unauthorized));
@@ -543,7 +545,7 @@ impl<S: Store> Outbox<S> {
             // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
             // as for a write refused so.
             ZendeskError::Unauthorized => {
-                if job.attempts == 0 {
+                if !std::mem::replace(&mut job.denied_told, true) {
                     report
                         .paused
                         .push((job.key.clone(), ZendeskError::Unauthorized));
