@@ -123,6 +123,8 @@ pub(crate) fn hold(adapter: Adapter, on: bool) {
     let Some((b, id)) = current_call(adapter) else {
         return;
     };
+    let press = b.holds.get() + 1;
+    b.holds.set(press);
     leptos::task::spawn_local(async move {
         let answer = match b.platform.hold(id, on).await {
             Ok(call) if call.status == CallStatus::OnHold => Ok(Some(true)),
@@ -133,6 +135,10 @@ pub(crate) fn hold(adapter: Adapter, on: bool) {
                 Err(())
             }
         };
+        if b.holds.get() != press {
+            // Pressed again meanwhile: that press's answer, and the events, say what is so.
+            return;
+        }
         adapter.call.update(|c| {
             if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
                 c.after_hold(on, answer);

@@ -103,6 +103,9 @@ pub(crate) struct Backend {
     /// calls not on screen are kept in `while_resuming`, and a call the read puts on screen
     /// takes its own (its read may predate them: a call answered during it showed "Dialling").
     pub(crate) resuming: Cell<u32>,
+    /// Hold and Resume presses so far: only the last one's answer sets the screen (an earlier
+    /// answer that comes after a later press's event would show the call held while it is not).
+    pub(crate) holds: Cell<u64>,
     pub(crate) while_resuming: RefCell<EarlyEvents<PlatformEvent>>,
     /// True once this page has taken up the agent's chats from the platform (its first stream
     /// connection); a reconnect takes up only the chats it holds.
@@ -146,6 +149,7 @@ impl Backend {
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
             resuming: Cell::new(0),
+            holds: Cell::new(0),
             while_resuming: RefCell::new(EarlyEvents::default()),
             chats_restored: Cell::new(false),
             unlogged_ends: RefCell::new(Vec::new()),

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry, callFromProfile, signInIfAsked } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromProfile, signInIfAsked, dialAndConnect } from './support.mjs';
 
 let env;
 let page;
@@ -110,6 +110,31 @@ test('Hold, Resume and Hold again with Enter keep the focus on Hold and never ha
   await page.keyboard.press('Escape');
   await app.locator('[data-testid=dial-number]').waitFor();
   assert.equal(await app.locator('[data-testid=new-call-button]').count(), 0, 'the ended call is gone');
+});
+
+// Hold, then Resume at once; the platform answers the Hold after the Resume (and after the
+// events of both): the screen shows the call connected, as it is (the Hold's late answer put it
+// "On hold" before, with the customer on the line and the keypad hidden).
+test('Hold then Resume at once, the Hold answered last: the screen shows the call connected', async () => {
+  const app = await signedIn();
+  await dialAndConnect(app, '+1 555 010 1000');
+  await status(app, 'Connected');
+  const call = lastCall(await state());
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/calls/${call.id}/hold`, answer_latency_ms: 1_500, count: 1 }]);
+  try {
+    await app.locator('[data-testid=hold-button]').click();
+    await status(app, 'On hold');
+    await app.locator('[data-testid=hold-button]').click();
+    await status(app, 'Connected');
+    await eventually(async () => assert.equal(lastCall(await state()).status, 'connected'), 'resumed on the platform');
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.match(await app.locator('[data-testid=call-status]').textContent(), /Connected/, 'connected, as on the platform');
+    assert.equal(await app.locator('[data-testid=hold-button]').innerText(), 'Hold');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
 });
 
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */

@@ -410,6 +410,15 @@ impl World {
             if !path.starts_with(&self.faults[i].path_prefix) {
                 continue;
             }
+            if self.faults[i].status.is_none() {
+                // A latency alone, `count` times at most when a count is given.
+                if self.faults[i].count == Some(0) {
+                    continue;
+                }
+                if let Some(c) = self.faults[i].count.as_mut() {
+                    *c -= 1;
+                }
+            }
             action.latency_ms += self.faults[i].latency_ms;
             action.answer_latency_ms += self.faults[i].answer_latency_ms;
             let Some(status) = self.faults[i].status else {

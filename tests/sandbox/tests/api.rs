@@ -705,6 +705,27 @@ async fn rate_limit_429_with_retry_after_and_faults() {
         waited >= 50,
         "received_ms is before the injected latency: waited {waited} ms"
     );
+
+    // A latency alone with a count delays that many requests, then none.
+    http(addr, "DELETE", "/_sandbox/requests", None, None).await;
+    let fault = json!({"path_prefix": "/api/v2/users", "count": 1, "latency_ms": 400});
+    http(addr, "POST", "/_sandbox/faults", Some(fault), None).await;
+    for _ in 0..2 {
+        let path = "/api/v2/users/search.json?query=anna";
+        assert_eq!(http(addr, "GET", path, None, None).await.status, 200);
+    }
+    let log = http(addr, "GET", "/_sandbox/requests", None, None)
+        .await
+        .json();
+    let waited: Vec<i64> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["at_ms"].as_i64().unwrap() - r["received_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(waited.len(), 2);
+    assert!(waited[0] >= 400, "the first delayed: {waited:?}");
+    assert!(waited[1] < 400, "the second not: {waited:?}");
 }
 
 async fn sign_in(addr: SocketAddr, email: &str) -> String {
