@@ -71,6 +71,11 @@ async function walk(locale) {
     await sleep(150);
     await page.locator('[data-testid=popover]').screenshot({ path: join(shots, `${locale}-${screens.length + 1}-${name}.png`) });
     screens.push({ name, text: await visibleText(app), lang: await app.evaluate(() => document.documentElement.lang) });
+    // No button's word cut at its edge, in either language ("Metti in attesa" in a row of three).
+    const clipped = await app.evaluate(() => [...document.querySelectorAll('button')]
+      .filter((b) => b.offsetParent && b.scrollWidth > b.clientWidth)
+      .map((b) => `${b.dataset.testid ?? b.innerText}: ${b.scrollWidth} > ${b.clientWidth}`));
+    assert.deepEqual(clipped, [], `${locale} ${name}: a button's text is cut`);
   };
 
   await app.locator('[data-testid=sign-in-email]').waitFor();
