@@ -97,7 +97,13 @@ pub(crate) fn on_event(adapter: Adapter, event: PlatformEvent) {
         Route::Ignore => {
             // A resume may put this call on screen from a read older than this event.
             if let Some(b) = backend().filter(|b| b.resuming.get() > 0) {
-                b.while_resuming.borrow_mut().push(event);
+                let n = b.resume_events.get() + 1;
+                b.resume_events.set(n);
+                let mut kept = b.while_resuming.borrow_mut();
+                if kept.len() == RESUME_EVENTS_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back((n, event));
             }
         }
     }
@@ -156,6 +162,10 @@ fn log_end(adapter: Adapter, id: u64, call: &ActiveCall, log: EndLog, event: &Pl
         EndLog::NotLogged => {}
     }
 }
+
+/// At most this many events of calls not on screen are kept while resumes read the calls (the
+/// latest: a read that never answers does not keep old ones for the next).
+pub(crate) const RESUME_EVENTS_KEPT: usize = 64;
 
 /// The call and the change an event names, for call events.
 pub(crate) fn call_event_of(event: &PlatformEvent) -> Option<(u64, CallEvent)> {

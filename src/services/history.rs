@@ -93,6 +93,7 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                     h.loading = false;
                     h.loaded = true;
                 });
+                history_again_if_asked(adapter);
                 fetch_names(adapter, &b, wanted).await;
             }
             Err(e) => {
@@ -102,13 +103,19 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                     h.failed = Some(text);
                     h.failed_more = more;
                 });
+                history_again_if_asked(adapter);
             }
         }
-        if adapter.history.with_untracked(|h| h.again && !h.loading) {
-            adapter.history.update(|h| h.again = false);
-            load_history(adapter, false);
-        }
     });
+}
+
+/// The first page, read again when it was asked for while the read that just answered was
+/// under way (not behind that read's names: Zendesk may hold those back).
+fn history_again_if_asked(adapter: Adapter) {
+    if adapter.history.with_untracked(|h| h.again && !h.loading) {
+        adapter.history.update(|h| h.again = false);
+        load_history(adapter, false);
+    }
 }
 
 /// The names of the listed contacts the CRM cache lacks, in one `show_many` (a page holds at
@@ -166,8 +173,12 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
                     v.loaded = true;
                     again = std::mem::take(&mut v.again);
                 });
+                // Read again first, not behind the names (Zendesk may hold those back).
+                if again {
+                    load_voicemails(adapter);
+                }
                 fetch_names(adapter, &b, wanted).await;
-                again
+                false
             }
             Err(e) => {
                 let text = failure(adapter, &e, Label::VoicemailsFailed);

@@ -99,14 +99,17 @@ pub(crate) struct Backend {
     /// Events of a call placed but not yet numbered (they can overtake `POST /calls`'s
     /// answer): replayed once the call's id is known.
     pub(crate) early: RefCell<EarlyEvents<PlatformEvent>>,
-    /// Resumes whose read of the platform's calls is under way: while any is, the events of
-    /// calls not on screen are kept in `while_resuming`, and a call the read puts on screen
-    /// takes its own (its read may predate them: a call answered during it showed "Dialling").
-    pub(crate) resuming: Cell<u32>,
     /// Hold and Resume presses so far: only the last one's answer sets the screen (an earlier
     /// answer that comes after a later press's event would show the call held while it is not).
     pub(crate) holds: Cell<u64>,
-    pub(crate) while_resuming: RefCell<EarlyEvents<PlatformEvent>>,
+    /// Resumes whose read of the platform's calls is under way: while any is, the events of
+    /// calls not on screen are kept in `while_resuming` (numbered, the latest
+    /// `events::RESUME_EVENTS_KEPT`), and a call a read puts on screen takes its own that came after
+    /// that read began (its read may predate them: a call answered during it showed "Dialling").
+    pub(crate) resuming: Cell<u32>,
+    pub(crate) while_resuming: RefCell<std::collections::VecDeque<(u64, PlatformEvent)>>,
+    /// The number of the last event kept in `while_resuming`.
+    pub(crate) resume_events: Cell<u64>,
     /// True once this page has taken up the agent's chats from the platform (its first stream
     /// connection); a reconnect takes up only the chats it holds.
     pub(crate) chats_restored: Cell<bool>,
@@ -148,9 +151,10 @@ impl Backend {
             listeners: RefCell::new(Vec::new()),
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
-            resuming: Cell::new(0),
             holds: Cell::new(0),
-            while_resuming: RefCell::new(EarlyEvents::default()),
+            resuming: Cell::new(0),
+            while_resuming: RefCell::new(Default::default()),
+            resume_events: Cell::new(0),
             chats_restored: Cell::new(false),
             unlogged_ends: RefCell::new(Vec::new()),
             platform_agent: Cell::new(None),

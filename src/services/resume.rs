@@ -30,16 +30,21 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
     let session = b.platform.token();
     leptos::task::spawn_local(async move {
         b.resuming.set(b.resuming.get() + 1);
+        let began = b.resume_events.get();
         let calls = read_calls(adapter, &b).await;
-        let last = b.resuming.get() == 1;
         b.resuming.set(b.resuming.get() - 1);
         // What came while reading, for the call this read puts on screen (the others' are of
         // no screen here); the last resume under way lets the kept events go.
-        let during = if last {
-            b.while_resuming.borrow_mut().take()
-        } else {
-            b.while_resuming.borrow().clone().take()
-        };
+        let during: Vec<PlatformEvent> = b
+            .while_resuming
+            .borrow()
+            .iter()
+            .filter(|(n, _)| *n > began)
+            .map(|(_, e)| e.clone())
+            .collect();
+        if b.resuming.get() == 0 {
+            b.while_resuming.borrow_mut().clear();
+        }
         // Signed out meanwhile: no call of that session comes on screen (over the sign-in
         // form, or another agent's).
         let Some(calls) = calls.filter(|_| b.platform.still(&session)) else {

@@ -245,17 +245,19 @@ test('a Recent read that answers after the agent signed out is not shown to the 
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
   await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 5 });
-  // Ada's Recent is read at once and answered 2.5 s later; she signs out meanwhile and Ben
+  // Ada's Recent is read at once and answered 5 s later; she signs out meanwhile and Ben
   // signs in on the same frame.
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls?since=', answer_latency_ms: 2_500 }]);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls?since=', answer_latency_ms: 5_000 }]);
   await page.keyboard.press('r');
+  const asked = Date.now();
   await sleep(300);
   await page.keyboard.press('Escape');
   await app.locator('[data-testid=sign-out-button]').click();
   await app.locator('[data-testid=sign-in-email]').waitFor();
   await clearFaults(env);
   await signInWith(app, 'ben@sandbox.test');
-  await sleep(3_000);
+  // Past Ada's answer (Ben signed in well before it: the sign-out and sign-in take about 1 s).
+  await sleep(Math.max(0, asked + 5_500 - Date.now()));
   // Ada's answers have come; Ben's own reads are slow: what shows until they answer is his.
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/', latency_ms: 3_000 }]);
   await page.keyboard.press('r');

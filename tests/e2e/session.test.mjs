@@ -124,6 +124,10 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   assert.ok(kept.includes('about:recording-withheld'), 'but say where it goes');
 
   await app.locator('[data-testid=new-call-button]').click();
+  // The fresh dial screen puts the keyboard in its number field once drawn: the agent moves to
+  // Sign out after that (before, their Enter could land in the number field, and nothing
+  // signed out: this test's one timeout on a loaded machine).
+  await app.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5_000 }).catch(() => {});
   await app.locator('[data-testid=sign-out-button]').focus();
   await app.locator('[data-testid=sign-out-button]').press('Enter');
   await app.locator('[data-testid=sign-in-email]').waitFor();
