@@ -423,11 +423,7 @@ impl<S: Store> Outbox<S> {
                 // Zendesk refused access (the agent's Zendesk session ended, a permission was
                 // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
                 // keeps its place, and is tried again after a pause; the agent hears it once.
-                if !std::mem::replace(&mut job.denied_told, true) {
-                    report
-                        .paused
-                        .push((job.key.clone(), ZendeskError::Unauthorized));
-                }
+                tell_denied_once(&mut job, report);
                 job.attempts += 1;
                 job.in_flight = recovering;
                 job.creation_sent_ms = creation_sent_before;
@@ -545,11 +541,7 @@ impl<S: Store> Outbox<S> {
             // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
             // as for a write refused so.
             ZendeskError::Unauthorized => {
-                if !std::mem::replace(&mut job.denied_told, true) {
-                    report
-                        .paused
-                        .push((job.key.clone(), ZendeskError::Unauthorized));
-                }
+                tell_denied_once(&mut job, report);
                 job.attempts += 1;
                 clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
             }
@@ -620,4 +612,14 @@ impl<S: Store> Outbox<S> {
 enum Step {
     Continue,
     Wait(i64),
+}
+
+/// Zendesk refused `job` access: the agent hears it once per refusal (not at every retry, and
+/// whatever failed before it).
+fn tell_denied_once(job: &mut Job, report: &mut RunReport) {
+    if !std::mem::replace(&mut job.denied_told, true) {
+        report
+            .paused
+            .push((job.key.clone(), ZendeskError::Unauthorized));
+    }
 }

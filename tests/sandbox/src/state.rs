@@ -74,8 +74,9 @@ pub struct Fault {
     /// Added before answering.
     #[serde(default)]
     pub latency_ms: u64,
-    /// Added after the request is applied and logged, before its answer leaves (Zendesk API
-    /// only): a write lands at once and its answer is slow, so a page can go before it comes.
+    /// Added after the request is applied (and, on the Zendesk API, logged), before its answer
+    /// leaves: a write lands at once and its answer is slow, so a page can go before it comes,
+    /// and a read's answer is older than what the event stream says meanwhile.
     #[serde(default)]
     pub answer_latency_ms: u64,
     /// Status to answer with instead (None = only latency).
