@@ -449,15 +449,9 @@ fn settle(
                 // record an earlier screen read, with Call enabled.
                 send(adapter, true);
             }
-            if retried && b.retries.borrow().is_empty() {
+            if retried {
                 // The lookup works again: the waiting notice goes by itself.
-                let waiting = adapter.word(Label::LookupRetrying);
-                if adapter
-                    .banner
-                    .with_untracked(|x| x.as_ref().is_some_and(|x| x.text.starts_with(&waiting)))
-                {
-                    adapter.banner.set(None);
-                }
+                waiting_notice_goes(adapter, b);
             }
         }
         Err(e) => retry_later(adapter, b, fetch, &e, round),
@@ -520,17 +514,37 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
     leptos::task::spawn_local(async move {
         sleep(wait_ms as i32).await;
         if b.lookup_round.get() != round {
-            // The screen it was for is gone; the one open now reads for itself.
+            // The screen it was for is gone; the one open now reads for itself. Its notice goes
+            // with it, once nothing else waits.
+            b.retries.borrow_mut().remove(&fetch.key());
+            waiting_notice_goes(adapter, &b);
             return;
         }
         // Let it be asked again; if the screen still needs it, it is.
         b.fetched.borrow_mut().remove(&fetch.key());
         if !needed(adapter, &fetch) {
+            // A number no longer on screen (typed on): not asked again, and its notice goes
+            // (it stayed, saying "trying again in 2 s", over a lookup that had worked).
             b.retries.borrow_mut().remove(&fetch.key());
             adapter.pending.update(|p| fetch.mark(p, false));
+            waiting_notice_goes(adapter, &b);
         }
         refresh(adapter);
     });
+}
+
+/// The notice that a lookup waits to be tried again goes, once no lookup waits.
+fn waiting_notice_goes(adapter: Adapter, b: &Backend) {
+    if !b.retries.borrow().is_empty() {
+        return;
+    }
+    let waiting = adapter.word(Label::LookupRetrying);
+    if adapter
+        .banner
+        .with_untracked(|x| x.as_ref().is_some_and(|x| x.text.starts_with(&waiting)))
+    {
+        adapter.banner.set(None);
+    }
 }
 
 /// The record of contact `id` answered for the screen of `round` (found, or gone): the screen

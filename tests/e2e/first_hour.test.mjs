@@ -339,6 +339,30 @@ test('a failed lookup of a closed dial screen sends nothing for the next one', a
   await app.locator('[data-testid=cancel-button]').click();
 });
 
+// A search made while the number was still being typed fails; the number's own lookup works.
+// The notice that the failed one would be tried again goes once it is no longer asked for (it
+// stayed, in Italian "Nuovo tentativo tra 2 s.", over a screen whose lookup had worked).
+test('a failed search of a number typed on is not left saying it will be tried again', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 200 },
+    { path_prefix: '/api/v2/users/search', status: 503, count: 1 }]);
+  try {
+    await app.locator('[data-testid=dial-number]').focus();
+    // A number no contact has, typed whole: the adapter searches as it is typed.
+    await page.keyboard.type('+39 02 1234 5678');
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=error-banner]').waitFor();
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+    // Gone after the failed search's backoff (2 s at most), without a word from the agent.
+    await app.locator('[data-testid=error-banner]').waitFor({ state: 'detached', timeout: 5_000 });
+    assert.equal(await app.locator('[data-testid=contact-id]').inputValue(), 'New contact', 'the lookup that worked stays');
+  } finally {
+    await clearFaults(env);
+  }
+  await app.locator('[data-testid=cancel-button]').click();
+});
+
 // "Looking up" is said while the open screen reads: a click-to-call cancelled while its reads
 // are out leaves the fresh keypad saying its own word when they answer. (With the reads of each
 // screen kept apart, "looking up" stayed until a number was typed.)
