@@ -63,6 +63,9 @@ pub struct ActiveCall {
     pub inbound: Option<Inbound>,
     /// The touch tones sent so far.
     pub tones: String,
+    /// What the platform last said of hold (its events, its answers to Hold and Resume): on
+    /// hold or not. The phase shows a press at once; a refused press puts this back.
+    pub held: bool,
 }
 
 /// Which step of a call a job of the outbox logs.
@@ -489,6 +492,7 @@ impl ActiveCall {
             ticket_id: None,
             inbound: None,
             tones: String::new(),
+            held: false,
         }
     }
 
@@ -515,6 +519,7 @@ impl ActiveCall {
         let mut call = Self::placed(plan_of(&listed.customer_number, &listed.lang, ticket));
         call.id = Some(listed.id);
         call.phase = listed.phase;
+        call.held = listed.phase == CallPhase::OnHold;
         if matches!(call.phase, CallPhase::Connected | CallPhase::OnHold) {
             call.connected_at_ms = Some(now_ms - (listed.talked_s as i64) * 1_000);
         }
@@ -651,6 +656,11 @@ impl ActiveCall {
         };
         let first_connect = event == CallEvent::Connected && self.connected_at_ms.is_none();
         self.phase = phase;
+        match event {
+            CallEvent::Held => self.held = true,
+            CallEvent::Connected | CallEvent::Resumed => self.held = false,
+            _ => {}
+        }
         if phase == CallPhase::Connected && self.connected_at_ms.is_none() {
             self.connected_at_ms = Some(now_ms);
         }
@@ -672,16 +682,27 @@ impl ActiveCall {
         effects
     }
 
-    /// The platform's answer to a hold (`Some(true)` on hold, `Some(false)` connected, `None`
-    /// anything else) or its refusal (`Err`) of a hold asked as `on`: the phase the screen shows
-    /// (a refusal puts back what was shown before). Nothing changes on an ended call.
-    pub fn after_hold(&mut self, on: bool, answer: Result<Option<bool>, ()>) {
+    /// The platform's answer to a Hold or Resume press (`Some(true)` on hold, `Some(false)`
+    /// connected, `None` anything else; `Err` refused), kept whatever the screen shows: a later
+    /// press's refusal puts back what the platform said last ([`ActiveCall::after_hold`]).
+    pub fn hold_said(&mut self, answer: Result<Option<bool>, ()>) {
+        if let Ok(Some(on_hold)) = answer {
+            self.held = on_hold;
+        }
+    }
+
+    /// The answer to the agent's last Hold or Resume press: the phase the screen shows. A
+    /// refusal shows what the platform said last, not the opposite of the press: after Hold
+    /// refused and then Resume refused, the call was never on hold. Nothing changes on an ended
+    /// call.
+    pub fn after_hold(&mut self, answer: Result<Option<bool>, ()>) {
+        self.hold_said(answer);
         let phase = match answer {
             Ok(Some(true)) => CallPhase::OnHold,
             Ok(Some(false)) => CallPhase::Connected,
             Ok(None) => return,
-            Err(()) if on => CallPhase::Connected,
-            Err(()) => CallPhase::OnHold,
+            Err(()) if self.held => CallPhase::OnHold,
+            Err(()) => CallPhase::Connected,
         };
         if self.is_live() {
             self.phase = phase;

@@ -136,12 +136,18 @@ pub(crate) fn hold(adapter: Adapter, on: bool) {
             }
         };
         if b.holds.get() != press {
-            // Pressed again meanwhile: that press's answer, and the events, say what is so.
+            // Pressed again meanwhile: that press's answer, and the events, say what shows;
+            // what the platform said of this one is kept (the later press may be refused).
+            adapter.call.update_untracked(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                    c.hold_said(answer);
+                }
+            });
             return;
         }
         adapter.call.update(|c| {
             if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
-                c.after_hold(on, answer);
+                c.after_hold(answer);
             }
         });
     });

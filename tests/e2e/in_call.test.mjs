@@ -137,6 +137,36 @@ test('Hold then Resume at once, the Hold answered last: the screen shows the cal
   await status(app, 'Call ended');
 });
 
+// Hold refused (its refusal late), then Resume pressed and refused at once: the call was never
+// on hold, and the screen must not say it is (a refusal used to show the opposite of the last
+// press: "On hold" on a connected call, the keypad hidden).
+test('Hold refused, then Resume refused: the screen shows what the platform said last', async () => {
+  const app = await signedIn();
+  await dialAndConnect(app, '+1 555 010 1000');
+  await status(app, 'Connected');
+  const call = lastCall(await state());
+  const prefix = `/platform/calls/${call.id}/hold`;
+  await api('POST', '/_sandbox/faults', [
+    { path_prefix: prefix, status: 503, count: 2 },
+    { path_prefix: prefix, latency_ms: 1_500, count: 1 },
+  ]);
+  try {
+    await app.locator('[data-testid=hold-button]').click();
+    await status(app, 'On hold');
+    await app.locator('[data-testid=hold-button]').click();
+    await status(app, 'Connected');
+    // Both refusals in (the Hold's comes 1.5 s after it was pressed).
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(lastCall(await state()).status, 'connected', 'never on hold on the platform');
+    assert.match(await app.locator('[data-testid=call-status]').textContent(), /Connected/, 'connected, as on the platform');
+    assert.equal(await app.locator('[data-testid=hold-button]').innerText(), 'Hold');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+});
+
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
 async function offer(app, from) {
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });

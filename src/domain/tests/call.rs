@@ -323,6 +323,7 @@ fn regression_a_missed_end() {
 
 #[test]
 fn a_refused_hold_puts_the_phase_back() {
+    // The press shows at once (the phase is the press's); the answer decides.
     let table = [
         (true, Ok(Some(true)), CallPhase::OnHold),
         (false, Ok(Some(false)), CallPhase::Connected),
@@ -331,12 +332,59 @@ fn a_refused_hold_puts_the_phase_back() {
     ];
     for (on, answer, to) in table {
         let mut call = outbound(CallPhase::Connected, TicketPlan::New);
-        call.after_hold(on, answer);
+        call.on_event(
+            if on {
+                CallEvent::Resumed
+            } else {
+                CallEvent::Held
+            },
+            NOW,
+        );
+        call.phase = if on {
+            CallPhase::OnHold
+        } else {
+            CallPhase::Connected
+        };
+        call.after_hold(answer);
         assert_eq!(call.phase, to, "{on} {answer:?}");
     }
     let mut ended = outbound(CallPhase::Ended, TicketPlan::New);
-    ended.after_hold(true, Err(()));
+    ended.after_hold(Err(()));
     assert_eq!(ended.phase, CallPhase::Ended, "an ended call stays ended");
+}
+
+#[test]
+fn a_refusal_after_quick_presses_shows_what_the_platform_said_last() {
+    // Hold, then Resume at once: the Hold's answer comes after the Resume was pressed (kept,
+    // not shown); the Resume's refusal shows what the platform said last.
+    let pressed_twice = |hold: Result<Option<bool>, ()>| {
+        let mut call = outbound(CallPhase::Connected, TicketPlan::New);
+        call.on_event(CallEvent::Connected, NOW);
+        call.phase = CallPhase::OnHold; // Hold pressed
+        call.phase = CallPhase::Connected; // Resume pressed
+        call.hold_said(hold);
+        call.after_hold(Err(()));
+        call.phase
+    };
+    assert_eq!(
+        pressed_twice(Err(())),
+        CallPhase::Connected,
+        "Hold refused, Resume refused: never on hold"
+    );
+    assert_eq!(
+        pressed_twice(Ok(Some(true))),
+        CallPhase::OnHold,
+        "Hold done, Resume refused: on hold"
+    );
+    // An event says so too: held by the platform, then Resume refused.
+    let mut call = outbound(CallPhase::Connected, TicketPlan::New);
+    call.on_event(CallEvent::Held, NOW);
+    call.phase = CallPhase::Connected;
+    call.after_hold(Err(()));
+    assert_eq!(call.phase, CallPhase::OnHold);
+    // A call resumed after a reload while on hold.
+    let resumed = ActiveCall::resumed(&listed(CallPhase::OnHold, true, Some(5)), None, NOW);
+    assert!(resumed.held);
 }
 
 #[test]
