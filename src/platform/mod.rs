@@ -255,6 +255,8 @@ pub struct Platform<T> {
     transport: T,
     token: RefCell<Option<String>>,
     resume: RefCell<Option<Resume>>,
+    /// The session the platform's last 401 ended (its token, in memory only).
+    ended: RefCell<Option<String>>,
 }
 
 /// A credential that signs the agent in again after a reload of this tab, without the password.
@@ -284,6 +286,7 @@ impl<T: Transport> Platform<T> {
             transport,
             token: RefCell::new(None),
             resume: RefCell::new(None),
+            ended: RefCell::new(None),
         }
     }
 
@@ -356,8 +359,16 @@ impl<T: Transport> Platform<T> {
         mark.is_some() && *self.token.borrow() == *mark
     }
 
+    /// True when the session `mark` was ended by the platform (a 401 to one of its requests),
+    /// not by a sign-out here: a read of that session that answers afterwards is not shown,
+    /// but the agent is told the session ended.
+    pub fn ended(&self, mark: &Option<String>) -> bool {
+        mark.is_some() && *self.ended.borrow() == *mark
+    }
+
     async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse, PlatformError> {
-        if let Some(token) = self.token.borrow().as_ref() {
+        let sent_with = self.token.borrow().clone();
+        if let Some(token) = sent_with.as_ref() {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
         let response = self
@@ -368,7 +379,12 @@ impl<T: Transport> Platform<T> {
         match response.status {
             200..=299 => Ok(response),
             401 => {
-                self.sign_out();
+                // Only the session the request was sent in ends: a late 401 of an earlier
+                // session (signed out here meanwhile) must not sign the next agent out.
+                if sent_with.is_some() && *self.token.borrow() == sent_with {
+                    self.sign_out();
+                    *self.ended.borrow_mut() = sent_with;
+                }
                 Err(PlatformError::SignedOut)
             }
             403 => Err(PlatformError::Forbidden(error_text(&response))),

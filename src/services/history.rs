@@ -49,6 +49,22 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
     format!("{} {detail}", adapter.word(label))
 }
 
+/// A read of session `session` answered after that session went: when the platform ended it
+/// (this answer's 401, or another's), the agent is told and the sign-in form shows, as for any
+/// request; a sign-out here says nothing more.
+fn session_gone<T>(
+    adapter: Adapter,
+    b: &Backend,
+    session: &Option<String>,
+    answer: &Result<T, PlatformError>,
+) {
+    if let Err(e @ PlatformError::SignedOut) = answer {
+        if b.platform.ended(session) {
+            fail_platform(adapter, e);
+        }
+    }
+}
+
 /// Reads the first page of the history again (what was listed stays until it answers), or
 /// the next page (`more`).
 pub(crate) fn load_history(adapter: Adapter, more: bool) {
@@ -74,7 +90,8 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
         let answer = b.platform.history(since, PAGE, cursor.as_deref()).await;
         if !b.platform.still(&session) {
             // Signed out meanwhile (another agent may have signed in): none of it is shown,
-            // and the sign-out cleared the list.
+            // and the sign-out cleared the list. A 401 that ended the session is told.
+            session_gone(adapter, &b, &session, &answer);
             return;
         }
         match answer {
@@ -155,7 +172,9 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
     leptos::task::spawn_local(async move {
         let answer = b.platform.voicemails().await;
         if !b.platform.still(&session) {
-            // Signed out meanwhile: the sign-out cleared the voicemails.
+            // Signed out meanwhile: the sign-out cleared the voicemails. A 401 that ended the
+            // session is told.
+            session_gone(adapter, &b, &session, &answer);
             return;
         }
         let again = match answer {

@@ -266,6 +266,44 @@ test('a Recent read that answers after the agent signed out is not shown to the 
   await clearFaults(env);
 });
 
+// The platform ends the session (its 401) on the Recent read: the agent is told and the sign-in
+// form shows, as for any request (the answer was dropped before: Recent stayed "loading" on a
+// screen that looked signed in, its session gone).
+test('a session the platform ends on the Recent or Voicemail read shows the sign-in form and why', async () => {
+  for (const [key, path] of [['r', '/platform/calls?since='], ['v', '/platform/voicemails']]) {
+    await clearFaults(env);
+    const { page, app } = await signedInPage(env);
+    await api('POST', '/_sandbox/faults', [{ path_prefix: path, status: 401, count: 1 }]);
+    await page.keyboard.press(key);
+    await app.locator('[data-testid=sign-in-email]').waitFor({ timeout: 10_000 });
+    await app.locator('[role=alert]', { hasText: 'session has ended' }).waitFor();
+    await clearFaults(env);
+  }
+});
+
+// A 401 to Ada's read, answered after she signed out and Ben signed in on the same frame, is
+// of Ada's session: Ben stays signed in (it signed him out before: his next request had no
+// credential, and he met the sign-in form).
+test("a late 401 of the last agent's read does not sign the next agent out", async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls?since=', status: 401, latency_ms: 4_000, count: 1 }]);
+  await page.keyboard.press('r');
+  const asked = Date.now();
+  await sleep(300);
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await signInWith(app, 'ben@sandbox.test');
+  await sleep(Math.max(0, asked + 4_500 - Date.now()));
+  await clearFaults(env);
+  // Ben's own read works, and he is still signed in.
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-empty], [data-testid=recent-row]').first().waitFor();
+  assert.equal(await app.locator('[data-testid=sign-in-email]').count(), 0, 'Ben is still signed in');
+  assert.equal(await app.locator('[role=alert]', { hasText: 'session has ended' }).count(), 0, 'no "session ended"');
+});
+
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
