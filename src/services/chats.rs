@@ -256,7 +256,15 @@ pub(crate) fn answer(adapter: Adapter, id: u64, accept: bool) {
                     log_end(adapter, b, id).await;
                 }
             }
-            Ok(None) => drop_chat(adapter, id),
+            Ok(None) => {
+                let mut declined = b.declined.borrow_mut();
+                declined.push_back((id, b.chat_reads.get()));
+                if declined.len() > 32 {
+                    declined.pop_front();
+                }
+                drop(declined);
+                drop_chat(adapter, id);
+            }
             Err(PlatformError::Refused(_)) => {
                 // Taken by another agent, ended by the customer, or transferred meanwhile.
                 drop_chat(adapter, id);
@@ -628,6 +636,8 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
             return;
         }
         let session = b.platform.token();
+        let read = b.chat_reads.get() + 1;
+        b.chat_reads.set(read);
         let Ok(list) = retried(|| b.platform.chats()).await else {
             return;
         };
@@ -643,6 +653,15 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
             // On a reconnect, only the chats this page holds (and new offers): a chat another
             // of the agent's tabs holds is that tab's to write.
             if !all && held(adapter, id).is_none() && chat.status != ChatStatus::Offered {
+                continue;
+            }
+            // Declined after this read was sent: the offer is no longer the agent's.
+            if chat.status == ChatStatus::Offered
+                && b.declined
+                    .borrow()
+                    .iter()
+                    .any(|&(c, at)| c == id && at >= read)
+            {
                 continue;
             }
             match chat.status {

@@ -113,6 +113,11 @@ pub(crate) struct Backend {
     /// True once this page has taken up the agent's chats from the platform (its first stream
     /// connection); a reconnect takes up only the chats it holds.
     pub(crate) chats_restored: Cell<bool>,
+    /// How many reads of the agent's chats were sent; the chats the agent declined, each with
+    /// that count when declined (the latest 32): a read sent before a decline, answered after
+    /// it, still lists the offer, which must not come back.
+    pub(crate) chat_reads: Cell<u64>,
+    pub(crate) declined: RefCell<std::collections::VecDeque<(u64, u64)>>,
 }
 
 /// One of the account's custom ticket fields: id, title, active.
@@ -156,6 +161,8 @@ impl Backend {
             while_resuming: RefCell::new(Default::default()),
             resume_events: Cell::new(0),
             chats_restored: Cell::new(false),
+            chat_reads: Cell::new(0),
+            declined: RefCell::new(std::collections::VecDeque::new()),
             unlogged_ends: RefCell::new(Vec::new()),
             platform_agent: Cell::new(None),
             ticket_fields: RefCell::new(None),

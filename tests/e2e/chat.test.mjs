@@ -156,6 +156,36 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
   assert.equal((await transcripts(chatTicket.id)).length, 1, 'still one transcript');
 });
 
+// A reload while a chat is offered: the stream offers it again at once, while the page's read of
+// the agent's chats is still out. Declined meanwhile, the offer must not come back when that
+// read, sent before the decline, answers (it came back, taking the screen, and Accept then said
+// another agent had taken it).
+test('a chat declined while the chats are read again does not come back from that read', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const id = await startChat({ name: 'Once Declined', email: 'once.declined@example.test', text: 'Still there?' });
+  await app.locator('[data-testid=chat-accept]').waitFor();
+  // The next read of the chats (the reloaded page's) answers 3 s after it is made.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/chats', answer_latency_ms: 3_000, count: 1 }]);
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await signInIfAsked(again);
+  await again.locator('[data-testid=chat-decline]').click();
+  await eventually(async () => assert.equal(await again.locator(`[data-testid=session-tab-${id}]`).count(), 0), 'declined: its tab gone');
+  const declinedAt = Date.now();
+  await eventually(async () => {
+    const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
+    assert.equal(chat.agent_id, null, 'back in the queue');
+  }, 'the decline on the platform');
+  // Past the slow read's answer.
+  await sleep(Math.max(0, declinedAt + 3_500 - Date.now()));
+  assert.equal(await again.locator(`[data-testid=session-tab-${id}]`).count(), 0, 'the offer does not come back');
+  assert.equal(await again.locator('[data-testid=chat-accept]').count(), 0, 'no offer on screen');
+  await clearFaults(env);
+});
+
 test('a new visitor: the contact and the ticket are created, titled by SET-15, assigned to the agent; hostile text renders inert', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env, { ticket_title: 'Chat: {contact_name} ({menu_path})' });
