@@ -199,3 +199,34 @@ fn without_effects_intents_change_the_state_only() {
         Some(CallPhase::Dialling)
     );
 }
+
+// A dial screen kept for a reload is taken up by the agent who left it, for 15 minutes; another
+// agent's, an old one or unreadable text is not.
+#[test]
+fn a_kept_dial_screen_is_its_agents_for_a_while() {
+    use agent_adapter::services::dial_draft::{Stored, KEEP_MS};
+    use domain::dial::DialScreen;
+    let mut screen = DialScreen::open(EntryPoint::Keypad, adapter().context.get_untracked());
+    screen.set_number("+14155550100");
+    let work = screen.work().unwrap();
+    let text = serde_json::to_string(&Stored {
+        agent: 7,
+        saved_ms: 1_000,
+        work: work.clone(),
+    })
+    .unwrap();
+    assert_eq!(Stored::decode(Some(&text), 7, 1_000 + 5_000), Some(work));
+    assert_eq!(
+        Stored::decode(Some(&text), 8, 6_000),
+        None,
+        "another agent's"
+    );
+    assert_eq!(
+        Stored::decode(Some(&text), 7, 1_000 + KEEP_MS),
+        None,
+        "too old"
+    );
+    assert_eq!(Stored::decode(Some(&text), 7, 500), None, "from the future");
+    assert_eq!(Stored::decode(Some("{"), 7, 6_000), None);
+    assert_eq!(Stored::decode(None, 7, 6_000), None);
+}

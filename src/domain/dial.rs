@@ -525,6 +525,22 @@ fn yes() -> bool {
     true
 }
 
+/// The agent's work on a dial screen, without its context (no settings, no options): what a
+/// reload keeps ([`DialScreen::work`], [`DialScreen::resume`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialWork {
+    entry: EntryPoint,
+    buffer: NumberBuffer,
+    contact_pick: Option<u64>,
+    designated: Option<u64>,
+    ticket_pick: Option<TicketChoice>,
+    use_entered_number: bool,
+    ticket_id_text: String,
+    outbound_number: Option<String>,
+    language: Option<String>,
+    number_judged: bool,
+}
+
 /// Where the number shown comes from.
 enum NumberSource {
     Parsed(ParsedNumber),
@@ -591,6 +607,58 @@ impl DialScreen {
             settings_current: true,
             number_judged: true,
         }
+    }
+
+    /// The agent's work on this screen, when there is any (a number typed, a choice made, a
+    /// Ticket ID, or a screen Zendesk opened on a contact or a ticket): what a reload in the
+    /// middle of it must not lose.
+    pub fn work(&self) -> Option<DialWork> {
+        let blank = matches!(self.entry, EntryPoint::Keypad)
+            && self.buffer.is_empty()
+            && self.buffer.extension().is_none()
+            && self.contact_pick.is_none()
+            && self.designated.is_none()
+            && self.ticket_pick.is_none()
+            && self.ticket_id_text.trim().is_empty();
+        (!blank).then(|| DialWork {
+            entry: self.entry.clone(),
+            buffer: self.buffer.clone(),
+            contact_pick: self.contact_pick,
+            designated: self.designated,
+            ticket_pick: self.ticket_pick,
+            use_entered_number: self.use_entered_number,
+            ticket_id_text: self.ticket_id_text.clone(),
+            outbound_number: self.outbound_number.clone(),
+            language: self.language.clone(),
+            number_judged: self.number_judged,
+        })
+    }
+
+    /// The screen the agent was working on, opened again (after a reload) with the context as
+    /// it is now: the settings, team and outbound numbers of now (read again at opening, as for
+    /// any screen: SET-16), the agent's work as it was. An outbound number or language no longer
+    /// offered falls back to the default.
+    pub fn resume(work: DialWork, ctx: DialContext) -> Self {
+        let mut screen = Self::open(work.entry, ctx);
+        let offered = |n: &String| screen.ctx.options.numbers.iter().any(|o| o.number == *n);
+        if work.outbound_number.as_ref().is_some_and(offered) {
+            screen.outbound_number = work.outbound_number;
+        }
+        if work
+            .language
+            .as_ref()
+            .is_some_and(|l| screen.ctx.options.languages.contains(l))
+        {
+            screen.language = work.language;
+        }
+        screen.buffer = work.buffer;
+        screen.contact_pick = work.contact_pick;
+        screen.designated = work.designated;
+        screen.ticket_pick = work.ticket_pick;
+        screen.use_entered_number = work.use_entered_number;
+        screen.ticket_id_text = work.ticket_id_text;
+        screen.number_judged = work.number_judged;
+        screen
     }
 
     /// SET-16: the settings are being read again; Call waits for them.

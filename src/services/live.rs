@@ -14,7 +14,8 @@ use domain::{
     comments::VoicemailAction,
     crm::CrmState,
     dial::{
-        ContactPlan, DialContext, DialError, DialPlan, DialScreen, DialView, EntryPoint, Pending,
+        ContactPlan, DialContext, DialError, DialPlan, DialScreen, DialView, DialWork, EntryPoint,
+        Pending,
     },
     history::{callback_plan, voicemail_plan, CallbackOf, RecentCall, Voicemail},
     labels::{Catalogue, Label},
@@ -273,6 +274,26 @@ impl Adapter {
         if let Some(number) = number {
             screen.set_number(&number);
         }
+        self.stage_screen(screen);
+        keypad
+    }
+
+    /// Opens the dial screen the agent was working on before a reload (`services::dial_draft`),
+    /// with the settings and options of now: on the keypad while no number is typed, else on
+    /// the choices, as after Next.
+    pub fn open_work(&self, work: DialWork) {
+        let screen = DialScreen::resume(work, self.context.get_untracked());
+        let keypad = screen.buffer().is_empty()
+            && matches!(
+                screen.entry(),
+                EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
+            );
+        self.stage_screen(screen);
+        self.show_dial(keypad);
+    }
+
+    /// [`Adapter::stage_dial`] for a screen made up: in place, its reads sent, not drawn.
+    fn stage_screen(&self, screen: DialScreen) {
         // What the last screen said goes now, so that what the reads say (a lookup waiting
         // out a 429, refused at once) stays when the screen is drawn.
         if self.refusal.with_untracked(Option::is_some) {
@@ -287,7 +308,6 @@ impl Adapter {
         // SET-16: the settings as they are now, not as they were at sign-in.
         self.effects().dial_opened();
         self.effects().refresh();
-        keypad
     }
 
     /// Draws a click-to-call's dial screen ([`Adapter::stage_dialout`]), unless a later

@@ -9,6 +9,7 @@
 
 pub mod credential;
 pub mod crm;
+pub mod dial_draft;
 pub mod effects;
 pub mod envelope;
 pub mod leader;

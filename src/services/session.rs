@@ -174,7 +174,11 @@ pub(crate) fn begin(
         keep_lease(adapter, b.clone());
         adopt_orphans(adapter, &b);
         connect_events(adapter, &b);
-        adapter.open_dial(EntryPoint::Keypad);
+        // The screen the agent was working on before a reload, if any; else a fresh keypad.
+        match crate::services::dial_draft::load(agent.id, now_ms()) {
+            Some(work) => adapter.open_work(work),
+            None => adapter.open_dial(EntryPoint::Keypad),
+        }
         // Anything left from before a reload is written now.
         run_outbox(adapter, b.clone());
     })
@@ -202,6 +206,7 @@ pub(crate) fn sign_out(adapter: Adapter) {
         b.leader.release();
         b.platform.end_session().await;
         credential::clear();
+        crate::services::dial_draft::clear();
         adapter.call.set(None);
         // The next agent on this computer sees none of this one's calls or voicemails.
         adapter.agent_name.set(None);

@@ -56,6 +56,55 @@ test('a reload keeps the agent signed in, without the password and with a fresh 
   await dialAndHangUp(again, '+1 555 010 1000');
 });
 
+// A reload in the middle of a dial screen loses nothing: the number typed, the ticket chosen and
+// the outbound number come back (read again from Zendesk), and Call places the call the agent
+// was composing. Only the agent's work is kept, in the tab's session storage; placing the call,
+// a fresh screen or signing out removes it. (Before, the reload showed an empty keypad.)
+test('a reload in the middle of a dial screen brings it back as the agent left it', async () => {
+  const { page, app } = await signedInPage(env, { prompt_select_open_ticket: true });
+  const s = await state();
+  const owner = s.users.find((u) => u.phone === '+15550101200');
+  const open = s.tickets.filter((t) => t.requester_id === owner.id && ['new', 'open', 'pending', 'hold'].includes(t.status))
+    .sort((a, b) => b.id - a.id);
+  const [newest, older] = open;
+  const comments = (st, id) => st.tickets.find((t) => t.id === id).comments.length;
+  const before = { newest: comments(s, newest.id), older: comments(s, older.id) };
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1200');
+  await app.locator('[data-testid=dial-number]').press('Enter');
+  await app.locator(`[data-testid=ticket-option-${older.id}]`).click();
+  const outbound = app.locator('[data-testid=outbound-number]');
+  const numbers = await outbound.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  const other = numbers.find((n) => n !== '' && n !== numbers[0]) ?? numbers[0];
+  await outbound.selectOption(other);
+  const kept = await app.evaluate(() => sessionStorage.getItem('agent-adapter.dial'));
+  assert.ok(kept, 'the work is kept in the tab');
+  for (const secret of ['token', 'password', 'operation', owner.name]) assert.ok(!kept.includes(secret), `no ${secret} kept: ${kept}`);
+
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await again.locator(`[data-testid=ticket-option-${older.id}][aria-selected=true]`).waitFor();
+  assert.match(await again.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1200/);
+  assert.equal(await again.locator('[data-testid=outbound-number]').inputValue(), other, 'the outbound number chosen');
+  assert.equal(await again.locator('[data-testid=contact-id]').inputValue(), owner.name, 'the contact, read again');
+  // Call places what the agent composed: on the ticket chosen before the reload.
+  await again.locator('[data-testid=call-button]:not([disabled])').click();
+  await again.locator('[data-testid=hangup-button]').waitFor();
+  assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'placed: nothing kept');
+  const call = (await state()).platform_calls.at(-1);
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+  await eventually(async () => {
+    await api('POST', '/_sandbox/queue/flush');
+    const st = await state();
+    assert.ok(comments(st, older.id) > before.older, 'logged on the ticket chosen');
+    assert.equal(comments(st, newest.id), before.newest, 'not on the newest');
+  }, 'the call on the chosen ticket');
+  await again.locator('[data-testid=new-call-button]').click();
+  await again.locator('[data-testid=dial-number]').waitFor();
+  assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'a fresh screen keeps nothing');
+});
+
 test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {
   const { app } = await signedInPage(env);
   // Comments through the platform's CRM queue: they need the platform session.

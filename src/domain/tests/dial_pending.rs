@@ -324,3 +324,53 @@ fn the_context_ticket_is_read_even_after_the_ticket_id_is_edited() {
     d.set_ticket_id_text("12");
     assert!(d.lookups().tickets.contains(&11));
 }
+
+// A reload in the middle of a dial screen loses nothing: the agent's work (the number, the
+// choices, the Ticket ID, the outbound number) comes back on a screen opened with the context of
+// now; a screen with no work keeps nothing.
+#[test]
+fn the_agents_work_on_a_dial_screen_outlives_a_reload() {
+    let fresh = DialScreen::open(EntryPoint::Keypad, ctx(Settings::default(), None));
+    assert_eq!(fresh.work(), None, "a fresh keypad keeps nothing");
+    let mut d = typed(Settings::default());
+    d.choose_contact(1);
+    d.choose_ticket(TicketChoice::Existing(11));
+    d.set_outbound_number("+15550001");
+    d.set_language("it");
+    let work = d.work().expect("a number typed is work");
+    // Kept as text (the tab's session storage) and read back.
+    let text = serde_json::to_string(&work).unwrap();
+    assert!(!text.contains("operation"), "no settings kept: {text}");
+    let back: DialWork = serde_json::from_str(&text).unwrap();
+    let again = DialScreen::resume(back, ctx(Settings::default(), None));
+    let cat = Catalogue::default();
+    assert_eq!(again.buffer(), d.buffer());
+    assert_eq!(
+        again.view(&ann(), &cat),
+        d.view(&ann(), &cat),
+        "the same screen"
+    );
+    assert_eq!(
+        again.call(&ann(), &cat),
+        d.call(&ann(), &cat),
+        "the same call"
+    );
+    // An outbound number no longer offered falls back to the default.
+    let mut fewer = ctx(Settings::default(), None);
+    fewer.options.numbers.retain(|n| n.number != "+15550001");
+    let moved = DialScreen::resume(d.work().unwrap(), fewer);
+    assert_eq!(
+        moved.remembered().outbound_number.as_deref(),
+        Some("+15550002")
+    );
+    assert_eq!(moved.remembered().language.as_deref(), Some("it"));
+    // A click-to-call's screen is work even before anything is typed.
+    let clicked = DialScreen::open(
+        EntryPoint::Contact {
+            number: A.into(),
+            user_id: 1,
+        },
+        ctx(Settings::default(), None),
+    );
+    assert!(clicked.work().is_some());
+}
