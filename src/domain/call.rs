@@ -63,8 +63,9 @@ pub struct ActiveCall {
     pub inbound: Option<Inbound>,
     /// The touch tones sent so far.
     pub tones: String,
-    /// What the platform last said of hold (its events, its answers to Hold and Resume): on
-    /// hold or not. The phase shows a press at once; a refused press puts this back.
+    /// What the platform last said of hold (its events, and the answer to the last Hold or
+    /// Resume press): on hold or not. The phase shows a press at once; a refused press puts
+    /// this back.
     pub held: bool,
 }
 
@@ -682,21 +683,14 @@ impl ActiveCall {
         effects
     }
 
-    /// The platform's answer to a Hold or Resume press (`Some(true)` on hold, `Some(false)`
-    /// connected, `None` anything else; `Err` refused), kept whatever the screen shows: a later
-    /// press's refusal puts back what the platform said last ([`ActiveCall::after_hold`]).
-    pub fn hold_said(&mut self, answer: Result<Option<bool>, ()>) {
+    /// The answer to the agent's last Hold or Resume press (`Some(true)` on hold, `Some(false)`
+    /// connected, `None` anything else; `Err` refused): the phase the screen shows. A refusal
+    /// shows what the platform said last, not the opposite of the press: after Hold refused and
+    /// then Resume refused, the call was never on hold. Nothing changes on an ended call.
+    pub fn after_hold(&mut self, answer: Result<Option<bool>, ()>) {
         if let Ok(Some(on_hold)) = answer {
             self.held = on_hold;
         }
-    }
-
-    /// The answer to the agent's last Hold or Resume press: the phase the screen shows. A
-    /// refusal shows what the platform said last, not the opposite of the press: after Hold
-    /// refused and then Resume refused, the call was never on hold. Nothing changes on an ended
-    /// call.
-    pub fn after_hold(&mut self, answer: Result<Option<bool>, ()>) {
-        self.hold_said(answer);
         let phase = match answer {
             Ok(Some(true)) => CallPhase::OnHold,
             Ok(Some(false)) => CallPhase::Connected,

@@ -539,6 +539,27 @@ pub struct DialWork {
     outbound_number: Option<String>,
     language: Option<String>,
     number_judged: bool,
+    /// The country typed numbers are read in (the picker's, UI-7).
+    #[serde(default)]
+    region: Option<String>,
+}
+
+impl DialWork {
+    /// True when the screen goes back to the keypad: the agent was still typing the number
+    /// (not judged yet), or nothing is typed, chosen or entered on a keypad screen. Else it
+    /// shows the choices, as after Next.
+    pub fn on_keypad(&self) -> bool {
+        let keypad_entry = matches!(
+            self.entry,
+            EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
+        );
+        keypad_entry
+            && (!self.number_judged
+                || (self.buffer.is_empty()
+                    && self.contact_pick.is_none()
+                    && self.ticket_pick.is_none()
+                    && self.ticket_id_text.trim().is_empty()))
+    }
 }
 
 /// Where the number shown comes from.
@@ -631,6 +652,7 @@ impl DialScreen {
             outbound_number: self.outbound_number.clone(),
             language: self.language.clone(),
             number_judged: self.number_judged,
+            region: Some(self.ctx.region.clone()),
         })
     }
 
@@ -640,6 +662,10 @@ impl DialScreen {
     /// offered falls back to the default.
     pub fn resume(work: DialWork, ctx: DialContext) -> Self {
         let mut screen = Self::open(work.entry, ctx);
+        // The country the agent picked (nothing re-resolved: the number and choices follow).
+        if let Some(region) = work.region.filter(|r| phone::is_known_region(r)) {
+            screen.ctx.region = region;
+        }
         let offered = |n: &String| screen.ctx.options.numbers.iter().any(|o| o.number == *n);
         if work.outbound_number.as_ref().is_some_and(offered) {
             screen.outbound_number = work.outbound_number;

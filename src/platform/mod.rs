@@ -333,6 +333,8 @@ impl<T: Transport> Platform<T> {
     fn keep(&self, signed_in: SignedIn) -> Agent {
         *self.token.borrow_mut() = Some(signed_in.token);
         *self.resume.borrow_mut() = signed_in.resume;
+        // A new session: a late answer of the one a 401 ended is of no screen here.
+        self.ended.borrow_mut().take();
         signed_in.agent
     }
 

@@ -1,15 +1,11 @@
 //! The browser's [`Effects`]: each intent of the live state handed to the service that does it.
 
 use crate::services::{
-    boot, calls, dial_draft, effects::Effects, events, history, host, inbound, live::Adapter,
-    lookups, session, settings, zaf_host,
+    boot, calls, dial_draft, effects::Effects, events, history, inbound, live::Adapter, lookups,
+    session, settings, zaf_host,
 };
-use domain::{
-    comments::VoicemailAction,
-    dial::{DialPlan, DialScreen},
-    history::CallbackOf,
-};
-use leptos::prelude::*;
+use domain::{comments::VoicemailAction, dial::DialPlan, history::CallbackOf};
+use leptos::prelude::RwSignal;
 use std::rc::Rc;
 
 /// The intents of one adapter state, done in the browser (ZAF, the platform, Zendesk).
@@ -82,17 +78,10 @@ impl Effects for Browser {
     fn refresh(&self) {
         lookups::refresh(self.adapter);
         // Every change of the dial screen comes here: what the agent did is kept for a reload.
-        if let Some(agent) = host::backend().and_then(|b| b.platform_agent.get()) {
-            let work = self
-                .adapter
-                .dial
-                .with_untracked(|d| d.as_ref().and_then(DialScreen::work));
-            dial_draft::keep(work, agent, host::now_ms());
-        }
+        dial_draft::keep_screen(self.adapter);
     }
     fn place(&self, plan: DialPlan) {
         let adapter = self.adapter;
-        dial_draft::clear();
         // Events that overtook `POST /calls`'s answer are replayed once the call has its id.
         calls::place(adapter, plan, move || events::replay_early(adapter))
     }

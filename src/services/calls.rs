@@ -51,6 +51,8 @@ pub(crate) fn place_as(
     numbered: impl FnOnce() + 'static,
 ) {
     let Some(b) = backend() else { return };
+    // The call shows after a reload, not the screen it was placed from.
+    crate::services::dial_draft::clear();
     leptos::task::spawn_local(async move {
         let answer = match of {
             Some(of) => b.platform.place_callback(&plan, of).await,
@@ -81,6 +83,8 @@ pub(crate) fn place_as(
                 // screen behind it: the home screen shows instead.
                 if adapter.dial.with_untracked(Option::is_some) {
                     adapter.screen.set(Screen::Dial);
+                    // Back to the screen: kept again for a reload.
+                    crate::services::dial_draft::keep_screen(adapter);
                 } else {
                     adapter.home();
                 }
@@ -136,13 +140,9 @@ pub(crate) fn hold(adapter: Adapter, on: bool) {
             }
         };
         if b.holds.get() != press {
-            // Pressed again meanwhile: that press's answer, and the events, say what shows;
-            // what the platform said of this one is kept (the later press may be refused).
-            adapter.call.update_untracked(|c| {
-                if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
-                    c.hold_said(answer);
-                }
-            });
+            // Pressed again meanwhile: that press's answer, and the events (the platform's
+            // word as it happens: `call.held`, `call.resumed`), say what shows. This older
+            // answer may come after them and is not taken.
             return;
         }
         adapter.call.update(|c| {

@@ -257,22 +257,28 @@ pub(crate) fn answer(adapter: Adapter, id: u64, accept: bool) {
                 }
             }
             Ok(None) => {
-                let mut declined = b.declined.borrow_mut();
-                declined.push_back((id, b.chat_reads.get()));
-                if declined.len() > 32 {
-                    declined.pop_front();
-                }
-                drop(declined);
+                gone_from_reads(&b, id);
                 drop_chat(adapter, id);
             }
             Err(PlatformError::Refused(_)) => {
                 // Taken by another agent, ended by the customer, or transferred meanwhile.
+                gone_from_reads(&b, id);
                 drop_chat(adapter, id);
                 adapter.notice(adapter.word(Label::ChatTakenElsewhere));
             }
             Err(e) => fail_platform(adapter, &e),
         }
     });
+}
+
+/// The offer `id` is no longer the agent's (declined, or refused as taken elsewhere): a read of
+/// the chats sent before that, answered after, must not bring it back (the latest 32 kept).
+fn gone_from_reads(b: &Backend, id: u64) {
+    let mut declined = b.declined.borrow_mut();
+    declined.push_back((id, b.chat_reads.get()));
+    if declined.len() > 32 {
+        declined.pop_front();
+    }
 }
 
 /// The chat is no longer the agent's: its tab goes, and the phone (or the next chat) shows.
@@ -638,8 +644,13 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
         let session = b.platform.token();
         let read = b.chat_reads.get() + 1;
         b.chat_reads.set(read);
-        let Ok(list) = retried(|| b.platform.chats()).await else {
-            return;
+        let list = match retried(|| b.platform.chats()).await {
+            Ok(list) => list,
+            Err(e) => {
+                // A 401 that ended the session is told, as for any request.
+                crate::services::host::told_if_ended(adapter, &b, &session, &e);
+                return;
+            }
         };
         if !b.platform.still(&session) {
             // Signed out meanwhile: the next sign-in takes its own chats up.

@@ -61,6 +61,24 @@ pub fn keep(work: Option<DialWork>, agent: u64, now_ms: i64) {
     };
 }
 
+/// Keeps the dial screen as it is now, while no call is on screen (a call placed from it, or
+/// one that came in, takes the draft away: after a reload the call shows, not the draft, and a
+/// field that loses the focus as the call shows must not keep the placed plan again).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn keep_screen(adapter: crate::services::live::Adapter) {
+    use leptos::prelude::*;
+    if adapter.call.with_untracked(Option::is_some) {
+        return;
+    }
+    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+        return;
+    };
+    let work = adapter
+        .dial
+        .with_untracked(|d| d.as_ref().and_then(domain::dial::DialScreen::work));
+    keep(work, agent, crate::services::host::now_ms());
+}
+
 /// The work `agent` left in this tab, if any (what cannot be taken up is removed).
 #[cfg(target_arch = "wasm32")]
 pub fn load(agent: u64, now_ms: i64) -> Option<DialWork> {

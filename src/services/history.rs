@@ -10,7 +10,7 @@ use crate::{
         calls,
         crm::merge,
         events::replay_early,
-        host::{backend, fail_platform, now_ms, sleep, Backend},
+        host::{backend, fail_platform, now_ms, sleep, told_if_ended, Backend},
         journal::enqueue_on,
         live::{ActiveCall, Adapter},
         messages,
@@ -49,22 +49,6 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
     format!("{} {detail}", adapter.word(label))
 }
 
-/// A read of session `session` answered after that session went: when the platform ended it
-/// (this answer's 401, or another's), the agent is told and the sign-in form shows, as for any
-/// request; a sign-out here says nothing more.
-fn session_gone<T>(
-    adapter: Adapter,
-    b: &Backend,
-    session: &Option<String>,
-    answer: &Result<T, PlatformError>,
-) {
-    if let Err(e @ PlatformError::SignedOut) = answer {
-        if b.platform.ended(session) {
-            fail_platform(adapter, e);
-        }
-    }
-}
-
 /// Reads the first page of the history again (what was listed stays until it answers), or
 /// the next page (`more`).
 pub(crate) fn load_history(adapter: Adapter, more: bool) {
@@ -91,7 +75,9 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
         if !b.platform.still(&session) {
             // Signed out meanwhile (another agent may have signed in): none of it is shown,
             // and the sign-out cleared the list. A 401 that ended the session is told.
-            session_gone(adapter, &b, &session, &answer);
+            if let Err(e) = &answer {
+                told_if_ended(adapter, &b, &session, e);
+            }
             return;
         }
         match answer {
@@ -174,7 +160,9 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
         if !b.platform.still(&session) {
             // Signed out meanwhile: the sign-out cleared the voicemails. A 401 that ended the
             // session is told.
-            session_gone(adapter, &b, &session, &answer);
+            if let Err(e) = &answer {
+                told_if_ended(adapter, &b, &session, e);
+            }
             return;
         }
         let again = match answer {

@@ -343,6 +343,20 @@ pub(crate) fn fail_platform(adapter: Adapter, e: &crate::platform::PlatformError
     );
 }
 
+/// A read of session `session` failed with `e` after that session went: when the platform
+/// ended it (a 401: this read's or another's, and no one has signed in since), the agent is
+/// told and the sign-in form shows, as for any request; a sign-out here says nothing more.
+pub(crate) fn told_if_ended(
+    adapter: Adapter,
+    b: &Backend,
+    session: &Option<String>,
+    e: &crate::platform::PlatformError,
+) {
+    if *e == crate::platform::PlatformError::SignedOut && b.platform.ended(session) {
+        fail_platform(adapter, e);
+    }
+}
+
 /// The platform ended the session (a 401, or the event stream refused): the stream stops,
 /// writes that need the platform wait (the outbox keeps them), and the sign-in form shows with
 /// the reason; signing in again resumes everything.

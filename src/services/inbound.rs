@@ -53,6 +53,8 @@ async fn show_offer(
         return;
     }
     let call = ActiveCall::offered(id, &from, menu, lang);
+    // A reload from here on shows the call, never a draft Call could place beside it.
+    crate::services::dial_draft::clear();
     adapter.banner.set(None);
     adapter.call.set(Some(call));
     adapter.screen.set(Screen::InCall);

@@ -279,15 +279,11 @@ impl Adapter {
     }
 
     /// Opens the dial screen the agent was working on before a reload (`services::dial_draft`),
-    /// with the settings and options of now: on the keypad while no number is typed, else on
-    /// the choices, as after Next.
+    /// with the settings and options of now: on the keypad while the agent was typing the
+    /// number or nothing is done yet, else on the choices, as after Next ([`DialWork::on_keypad`]).
     pub fn open_work(&self, work: DialWork) {
+        let keypad = work.on_keypad();
         let screen = DialScreen::resume(work, self.context.get_untracked());
-        let keypad = screen.buffer().is_empty()
-            && matches!(
-                screen.entry(),
-                EntryPoint::Keypad | EntryPoint::TicketNewNumber { .. }
-            );
         self.stage_screen(screen);
         self.show_dial(keypad);
     }

@@ -166,7 +166,7 @@ test('a chat declined while the chats are read again does not come back from tha
   const id = await startChat({ name: 'Once Declined', email: 'once.declined@example.test', text: 'Still there?' });
   await app.locator('[data-testid=chat-accept]').waitFor();
   // The next read of the chats (the reloaded page's) answers 3 s after it is made.
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/chats', answer_latency_ms: 3_000, count: 1 }]);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/chats', method: 'GET', answer_latency_ms: 3_000, count: 1 }]);
   await page.reload();
   await page.evaluate(() => window.sandbox.ready);
   await page.locator('[data-testid=app-icon]').click();

@@ -103,6 +103,15 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await again.locator('[data-testid=new-call-button]').click();
   await again.locator('[data-testid=dial-number]').waitFor();
   assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'a fresh screen keeps nothing');
+  // A call offered while the agent composes takes the draft away: after a reload the call
+  // shows, never a draft whose Call could place a second call beside it.
+  await again.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  await again.locator('[data-testid=dial-number]').press('Enter');
+  await eventually(async () => assert.ok(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial'))), 'kept');
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await again.locator('[data-testid=answer-button]').waitFor();
+  assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an offered call takes it away');
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
 });
 
 test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {

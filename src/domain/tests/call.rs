@@ -355,24 +355,27 @@ fn a_refused_hold_puts_the_phase_back() {
 
 #[test]
 fn a_refusal_after_quick_presses_shows_what_the_platform_said_last() {
-    // Hold, then Resume at once: the Hold's answer comes after the Resume was pressed (kept,
-    // not shown); the Resume's refusal shows what the platform said last.
-    let pressed_twice = |hold: Result<Option<bool>, ()>| {
+    // Hold, then Resume at once: the Hold's answer comes after the Resume was pressed (not
+    // taken: the services drop it); the Resume's refusal shows what the platform said last,
+    // its events included.
+    let pressed_twice = |held_on_the_platform: bool| {
         let mut call = outbound(CallPhase::Connected, TicketPlan::New);
         call.on_event(CallEvent::Connected, NOW);
         call.phase = CallPhase::OnHold; // Hold pressed
+        if held_on_the_platform {
+            call.on_event(CallEvent::Held, NOW); // the platform's event for it
+        }
         call.phase = CallPhase::Connected; // Resume pressed
-        call.hold_said(hold);
         call.after_hold(Err(()));
         call.phase
     };
     assert_eq!(
-        pressed_twice(Err(())),
+        pressed_twice(false),
         CallPhase::Connected,
         "Hold refused, Resume refused: never on hold"
     );
     assert_eq!(
-        pressed_twice(Ok(Some(true))),
+        pressed_twice(true),
         CallPhase::OnHold,
         "Hold done, Resume refused: on hold"
     );

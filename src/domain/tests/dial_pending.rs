@@ -364,6 +364,20 @@ fn the_agents_work_on_a_dial_screen_outlives_a_reload() {
         Some("+15550002")
     );
     assert_eq!(moved.remembered().language.as_deref(), Some("it"));
+    assert!(!work.on_keypad(), "a number done with: back on the choices");
+    // The country picked is kept, and a number still being typed goes back to the keypad.
+    let mut it = DialScreen::open(EntryPoint::Keypad, ctx(Settings::default(), None));
+    it.set_region("IT");
+    it.type_number("02 1234 5678");
+    let w = it.work().unwrap();
+    assert!(w.on_keypad(), "still typing: back on the keypad");
+    let back = DialScreen::resume(w, ctx(Settings::default(), None));
+    assert_eq!(back.region(), "IT");
+    assert_eq!(
+        back.lookups(),
+        it.lookups(),
+        "the number read in the country picked"
+    );
     // A click-to-call's screen is work even before anything is typed.
     let clicked = DialScreen::open(
         EntryPoint::Contact {

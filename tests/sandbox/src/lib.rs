@@ -118,7 +118,7 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
             .uri()
             .path_and_query()
             .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
-        let fault = app.world().fault_for(&target);
+        let fault = app.world().fault_for(req.method().as_str(), &target);
         answer_latency_ms = fault.answer_latency_ms;
         if fault.latency_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;

@@ -71,6 +71,11 @@ pub struct IdempotentCreation {
 pub struct Fault {
     /// e.g. `/api/v2/tickets/update_many`.
     pub path_prefix: String,
+    /// Only requests of this method (`GET`, `POST`…; any when absent): a fault can single out
+    /// the read of a path whose writes go under it (`GET /platform/chats`, not
+    /// `POST /platform/chats/{id}/decline`).
+    #[serde(default)]
+    pub method: Option<String>,
     /// Added before answering.
     #[serde(default)]
     pub latency_ms: u64,
@@ -404,11 +409,16 @@ impl World {
             .sum()
     }
 
-    /// What the faults do to a request on `path`; counts the injected ones.
-    pub fn fault_for(&mut self, path: &str) -> FaultAction {
+    /// What the faults do to a `method` request on `path`; counts the injected ones.
+    pub fn fault_for(&mut self, method: &str, path: &str) -> FaultAction {
         let mut action = FaultAction::default();
         for i in 0..self.faults.len() {
-            if !path.starts_with(&self.faults[i].path_prefix) {
+            if !path.starts_with(&self.faults[i].path_prefix)
+                || self.faults[i]
+                    .method
+                    .as_ref()
+                    .is_some_and(|m| !m.eq_ignore_ascii_case(method))
+            {
                 continue;
             }
             if self.faults[i].status.is_none() {

@@ -366,7 +366,7 @@ async fn answer(app: &App, req: ApiRequest) -> (ApiResponse, u64) {
     } else {
         format!("/api/v2/{}?{}", req.path, req.query)
     };
-    let fault = app.world().fault_for(&full_path);
+    let fault = app.world().fault_for(&req.method, &full_path);
     if fault.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
     }

@@ -670,6 +670,19 @@ async fn rate_limit_429_with_retry_after_and_faults() {
     )
     .await;
     assert_eq!(r.status, 200, "count: 1 injects once");
+    // A fault for one method leaves the others alone.
+    let fault = json!({"path_prefix": "/api/v2/users/search", "method": "POST", "status": 503});
+    http(addr, "POST", "/_sandbox/faults", Some(fault), None).await;
+    let r = http(
+        addr,
+        "GET",
+        "/api/v2/users/search.json?query=anna",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "a POST fault leaves a GET alone");
+    http(addr, "DELETE", "/_sandbox/faults", None, None).await;
 
     let log = http(addr, "GET", "/_sandbox/requests", None, None)
         .await
@@ -682,7 +695,7 @@ async fn rate_limit_429_with_retry_after_and_faults() {
         .collect();
     assert_eq!(
         statuses,
-        [200, 200, 200, 429, 503, 200],
+        [200, 200, 200, 429, 503, 200, 200],
         "every request logged in order with its status"
     );
     has_keys(
