@@ -6,7 +6,7 @@
 
 use crate::{
     services::live::{use_adapter, Adapter, Screen},
-    ui::{recent::when, word},
+    ui::{banner::ErrorBanner, recent::when, word},
 };
 use domain::{
     call::CallPhase,
@@ -174,6 +174,9 @@ pub fn ChatScreen(id: u64) -> impl IntoView {
     view! {
         <section class=style::screen data-testid="chat-screen" data-chat=id.to_string()>
             <ChatHead adapter=adapter id=id/>
+            // What failed while here (Accept or End that the platform could not take) is said
+            // here, not on the phone's screen the agent is not looking at.
+            <ErrorBanner/>
             {move || match offered.get() {
                 Some(true) => view! { <Offer adapter=adapter id=id/> }.into_any(),
                 Some(false) => view! { <Conversation adapter=adapter id=id/> }.into_any(),
@@ -243,6 +246,20 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
         if let Some(b) = accept.get() {
             let _ = b.focus();
         }
+    });
+    // An answer that did not go through gives the buttons back, and the keyboard focus with them
+    // (it fell to the page while they were disabled): Enter tries again.
+    Effect::new(move |was_busy: Option<bool>| {
+        let now = busy();
+        if was_busy == Some(true) && !now {
+            let lost = document()
+                .active_element()
+                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+            if let Some(b) = accept.get_untracked().filter(|_| lost) {
+                let _ = b.focus();
+            }
+        }
+        now
     });
     view! {
         <div class=style::offer data-testid="chat-offer">

@@ -186,6 +186,26 @@ test('a chat declined while the chats are read again does not come back from tha
   await clearFaults(env);
 });
 
+// Accept that the platform cannot take (503, tried three times): the chat's screen says why and
+// Accept has the keyboard again (the error went to the phone's screen, unseen, and the focus fell
+// to the page: the agent's Enter did nothing, with no word why). Enter then accepts.
+test('an Accept the platform cannot take says why on the chat and gives the keyboard back', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/chats/', method: 'POST', status: 503, count: 3 }]);
+  const id = await startChat({ name: 'Accept Later', email: 'accept.later@example.test', text: 'Anyone?' });
+  await app.locator('[data-testid=chat-accept]').waitFor();
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'chat-accept'), 'Accept has the focus');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-screen] [data-testid=error-banner]').waitFor({ timeout: 15_000 });
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'chat-accept'), 'Accept has the focus again');
+  await clearFaults(env);
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-input]').waitFor();
+  const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
+  assert.equal(chat.status, 'active');
+});
+
 test('a new visitor: the contact and the ticket are created, titled by SET-15, assigned to the agent; hostile text renders inert', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env, { ticket_title: 'Chat: {contact_name} ({menu_path})' });
