@@ -544,6 +544,10 @@ impl Adapter {
                 .any(|c| c.id == id && c.status == ChatStatus::Offered)
         });
         if offered {
+            // Tried again: what the last try said goes (it comes back if this one fails too).
+            if self.banner.with_untracked(Option::is_some) {
+                self.banner.set(None);
+            }
             self.chat_busy.update(|b| b.push(id));
             self.effects().answer_chat(id, accept);
         }

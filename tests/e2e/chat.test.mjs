@@ -204,6 +204,7 @@ test('an Accept the platform cannot take says why on the chat and gives the keyb
   await app.locator('[data-testid=chat-input]').waitFor();
   const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
   assert.equal(chat.status, 'active');
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the last try\'s error went with the new try');
 });
 
 test('a new visitor: the contact and the ticket are created, titled by SET-15, assigned to the agent; hostile text renders inert', async () => {
