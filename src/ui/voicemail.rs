@@ -73,6 +73,23 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
             .with(|v| v.list.iter().any(|x| x.id == id && !x.read))
     };
     let close_ref = NodeRef::<leptos::html::Button>::new();
+    // Mark read goes once the voicemail is read (here, or by the platform's word): the keyboard
+    // on it moves on to Close then, not when pressed. If marking it read fails, the focus stays
+    // on Mark read and Enter tries again (it moved at once, and the next Enter closed the
+    // voicemail instead).
+    Effect::new(move |was_unread: Option<bool>| {
+        let now = unread();
+        if was_unread == Some(true) && !now {
+            let on_read = document().active_element().is_none_or(|e| {
+                e.tag_name().eq_ignore_ascii_case("body")
+                    || e.get_attribute("data-testid").as_deref() == Some("voicemail-read")
+            });
+            if let Some(close) = close_ref.get_untracked().filter(|_| on_read) {
+                let _ = close.focus();
+            }
+        }
+        now
+    });
     let transcript = vm.transcript.clone().filter(|t| !t.is_empty());
     let url = vm.recording_url.clone();
     let row_vm = vm.clone();
@@ -140,13 +157,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                         type="button"
                         class=style::button
                         data-testid="voicemail-read"
-                        on:click=move |_| {
-                            // The button goes once it is read: the keyboard moves on to Close.
-                            if let Some(close) = close_ref.get_untracked() {
-                                let _ = close.focus();
-                            }
-                            adapter.voicemail_action(id, VoicemailAction::Read)
-                        }
+                        on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Read)
                     >
                         {word(Label::MarkRead)}
                     </button>

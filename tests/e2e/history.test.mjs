@@ -111,10 +111,17 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
     a.load();
   }));
   assert.ok(typeof length === 'number' && length > 0, `the recording loads (${length} s)`);
-  // Mark read, by keyboard.
+  // Mark read, by keyboard; the first try fails: the focus stays on Mark read and Enter tries
+  // again (it moved to Close as Mark read was pressed, and the next Enter closed the voicemail).
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/voicemails/', method: 'POST', status: 503, count: 1 });
   await app.locator('[data-testid=voicemail-read]').focus();
-  await app.locator('[data-testid=voicemail-read]').press('Enter');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=voicemail-error]').waitFor();
+  assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'voicemail-read', 'the focus stays on Mark read');
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=voicemail-unread]').waitFor({ state: 'detached' });
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'voicemail-close'), 'then on Close');
+  assert.equal((await state()).voicemails.at(-1).closed, false, 'read, not closed');
   // Close fails once (the platform answers 500): the agent is told, and nothing is lost.
   await api('POST', '/_sandbox/faults', { path_prefix: '/platform/voicemails', status: 500, count: 1 });
   await app.locator('[data-testid=voicemail-close]').click();
