@@ -360,6 +360,10 @@ impl Adapter {
         });
         match result {
             Some(Ok(plan)) => {
+                // A new try: what the last one said goes (it shows again if this one fails).
+                if self.banner.with_untracked(Option::is_some) {
+                    self.banner.set(None);
+                }
                 self.placed.update(|p| p.push(plan.clone()));
                 self.call.set(Some(ActiveCall::placed(plan.clone())));
                 self.screen.set(Screen::InCall);

@@ -167,6 +167,28 @@ test('Hold refused, then Resume refused: the screen shows what the platform said
   await status(app, 'Call ended');
 });
 
+// Call that the platform cannot take: the dial screen comes back with the reason and the focus
+// on Call; Enter tries again, and the connected call does not keep the last try's error (it
+// stayed over the call).
+test('a Call the platform cannot take says why; Enter tries again, and the call shows without the old error', async () => {
+  const app = await signedIn();
+  // The fault first: Enter in the number calls as soon as Call is enabled (UI-11).
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls', method: 'POST', status: 503, count: 1 }]);
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1100');
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.locator('[data-testid=call-button]').focus();
+  await app.locator('[data-testid=call-button]').press('Enter');
+  await app.locator('[data-testid=error-banner]').waitFor();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  await app.waitForFunction(() => document.activeElement?.dataset.testid === 'call-button', null, { timeout: 5_000 });
+  await app.locator('[data-testid=call-button]').press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'no error over the call');
+  await api('DELETE', '/_sandbox/faults');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+});
+
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
 async function offer(app, from) {
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });
