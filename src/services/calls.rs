@@ -12,7 +12,7 @@ use crate::{
     },
 };
 use domain::{
-    call::JobKey,
+    call::{CallPhase, JobKey},
     dial::DialPlan,
     history::CallbackOf,
     rules::{Event, Session},
@@ -105,6 +105,17 @@ pub(crate) fn answer(adapter: Adapter) {
     };
     leptos::task::spawn_local(async move {
         if let Err(e) = b.platform.answer(id).await {
+            // Not answered: Answer (or Enter) works again while the call still rings; it did
+            // nothing before, the call ringing on with an error above it.
+            adapter.call.update(|c| {
+                if let Some(inbound) = c
+                    .as_mut()
+                    .filter(|c| c.id == Some(id) && c.phase == CallPhase::Ringing)
+                    .and_then(|c| c.inbound.as_mut())
+                {
+                    inbound.answering = false;
+                }
+            });
             fail_platform(adapter, &e);
         }
     });

@@ -391,6 +391,10 @@ impl Adapter {
             }
         });
         if first {
+            // A new try: what the last one said goes (it shows again if this one fails).
+            if self.banner.with_untracked(Option::is_some) {
+                self.banner.set(None);
+            }
             self.effects().answer();
         }
     }

@@ -199,6 +199,25 @@ async function offer(app, from) {
   return offered.call_id;
 }
 
+// Answer that the platform cannot take: the call still rings, the agent is told why, and Enter
+// answers again (it did nothing: the first press stayed "answering" for good).
+test('an Answer the platform cannot take says why, and Enter answers again', async () => {
+  const app = await signedIn();
+  await offer(app, '+15550101100');
+  await app.locator('[data-testid=answer-button]:not([disabled])').waitFor();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls/', method: 'POST', status: 503, count: 1 }]);
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=error-banner]').waitFor();
+  await status(app, 'Incoming call from');
+  await app.locator('[data-testid=answer-button]:not([disabled])').waitFor();
+  await page.keyboard.press('Enter');
+  await status(app, 'Connected');
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the last try\'s error went with the new try');
+  await api('DELETE', '/_sandbox/faults');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+});
+
 // One contact has the number: answering logs the call on a new inbound ticket of that contact,
 // assigned to the agent; hanging up adds the end of the call.
 test('an inbound call from a known contact gets its ticket when answered', async () => {
