@@ -641,6 +641,10 @@ impl Adapter {
                 .any(|c| c.id == id && c.status == ChatStatus::Active)
         });
         if active {
+            // A new try: what the last one said goes (it shows again if this one fails).
+            if self.banner.with_untracked(Option::is_some) {
+                self.banner.set(None);
+            }
             self.chat_busy.update(|b| b.push(id));
             self.effects().end_chat(id);
         }

@@ -452,6 +452,22 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
             let _ = a.focus();
         }
     });
+    // End chat that did not go through gives the button back, and the keyboard focus with it
+    // (it fell to the page while the button was disabled): Enter tries again.
+    let end_ref = NodeRef::<leptos::html::Button>::new();
+    let ending = move || adapter.chat_busy.with(|b| b.contains(&id));
+    Effect::new(move |was: Option<bool>| {
+        let now = ending();
+        if was == Some(true) && !now {
+            let lost = document()
+                .active_element()
+                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+            if let Some(b) = end_ref.get_untracked().filter(|_| lost) {
+                let _ = b.focus();
+            }
+        }
+        now
+    });
     let send = {
         let typing_sent = typing_sent.clone();
         move || {
@@ -518,7 +534,8 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
                     type="button"
                     class=buttons::button
                     data-testid="chat-end"
-                    disabled=move || adapter.chat_busy.with(|b| b.contains(&id))
+                    node_ref=end_ref
+                    disabled=ending
                     on:click=move |_| adapter.end_chat(id)
                 >
                     {word(Label::EndChat)}

@@ -205,6 +205,19 @@ test('an Accept the platform cannot take says why on the chat and gives the keyb
   const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
   assert.equal(chat.status, 'active');
   assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the last try\'s error went with the new try');
+  // End chat likewise: said why, the focus back on End chat, Enter ends it.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/chats/${id}/end`, status: 503, count: 3 }]);
+  await app.locator('[data-testid=chat-end]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-screen] [data-testid=error-banner]').waitFor({ timeout: 15_000 });
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'chat-end'), 'End chat has the focus again');
+  await clearFaults(env);
+  await page.keyboard.press('Enter');
+  await eventually(async () => {
+    const c = (await api('GET', '/_sandbox/chats')).chats.find((x) => x.id === id);
+    assert.equal(c.status, 'ended');
+  }, 'ended');
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'no error left');
 });
 
 test('a new visitor: the contact and the ticket are created, titled by SET-15, assigned to the agent; hostile text renders inert', async () => {
