@@ -247,20 +247,8 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
             let _ = b.focus();
         }
     });
-    // An answer that did not go through gives the buttons back, and the keyboard focus with them
-    // (it fell to the page while they were disabled): Enter tries again.
-    Effect::new(move |was_busy: Option<bool>| {
-        let now = busy();
-        if was_busy == Some(true) && !now {
-            let lost = document()
-                .active_element()
-                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-            if let Some(b) = accept.get_untracked().filter(|_| lost) {
-                let _ = b.focus();
-            }
-        }
-        now
-    });
+    // An answer that did not go through gives the buttons back, and the keyboard with them.
+    focus_back_when_done(busy, accept);
     view! {
         <div class=style::offer data-testid="chat-offer">
             <h2 class=style::offer_title>{word(Label::NewChat)}</h2>
@@ -290,6 +278,24 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// When `busy` ends (a request that did not go through: its button is enabled again) and the
+/// keyboard focus fell to the page while the button was disabled, the button takes it back, so
+/// Enter tries again.
+fn focus_back_when_done(busy: impl Fn() -> bool + 'static, button: NodeRef<leptos::html::Button>) {
+    Effect::new(move |was: Option<bool>| {
+        let now = busy();
+        if was == Some(true) && !now {
+            let lost = document()
+                .active_element()
+                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+            if let Some(b) = button.get_untracked().filter(|_| lost) {
+                let _ = b.focus();
+            }
+        }
+        now
+    });
 }
 
 /// The conversation, the customer's typing, the composer, End chat (or how it ended).
@@ -452,22 +458,10 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
             let _ = a.focus();
         }
     });
-    // End chat that did not go through gives the button back, and the keyboard focus with it
-    // (it fell to the page while the button was disabled): Enter tries again.
+    // End chat that did not go through gives the button back, and the keyboard with it.
     let end_ref = NodeRef::<leptos::html::Button>::new();
     let ending = move || adapter.chat_busy.with(|b| b.contains(&id));
-    Effect::new(move |was: Option<bool>| {
-        let now = ending();
-        if was == Some(true) && !now {
-            let lost = document()
-                .active_element()
-                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-            if let Some(b) = end_ref.get_untracked().filter(|_| lost) {
-                let _ = b.focus();
-            }
-        }
-        now
-    });
+    focus_back_when_done(ending, end_ref);
     let send = {
         let typing_sent = typing_sent.clone();
         move || {
