@@ -500,10 +500,6 @@ impl Adapter {
         if !matches!(now, Screen::Chat(_)) {
             self.phone_screen.set(now);
         }
-        // What the phone's screen said is not the chat's (its own errors show on it).
-        if self.banner.with_untracked(Option::is_some) {
-            self.banner.set(None);
-        }
         self.chats.update(|all| {
             if let Some(c) = all.iter_mut().find(|c| c.id == id) {
                 c.unread = 0;
