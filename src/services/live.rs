@@ -295,9 +295,7 @@ impl Adapter {
         if self.refusal.with_untracked(Option::is_some) {
             self.refusal.set(None);
         }
-        if self.banner.with_untracked(Option::is_some) {
-            self.banner.set(None);
-        }
+        self.clear_banner();
         // The screen's reads are sent before it is drawn: the draft is in place (untracked),
         // the reads leave, then the screen renders.
         self.dial.update_untracked(|d| *d = Some(screen));
@@ -361,9 +359,7 @@ impl Adapter {
         match result {
             Some(Ok(plan)) => {
                 // A new try: what the last one said goes (it shows again if this one fails).
-                if self.banner.with_untracked(Option::is_some) {
-                    self.banner.set(None);
-                }
+                self.clear_banner();
                 self.placed.update(|p| p.push(plan.clone()));
                 self.call.set(Some(ActiveCall::placed(plan.clone())));
                 self.screen.set(Screen::InCall);
@@ -392,9 +388,7 @@ impl Adapter {
         });
         if first {
             // A new try: what the last one said goes (it shows again if this one fails).
-            if self.banner.with_untracked(Option::is_some) {
-                self.banner.set(None);
-            }
+            self.clear_banner();
             self.effects().answer();
         }
     }
@@ -549,9 +543,7 @@ impl Adapter {
         });
         if offered {
             // Tried again: what the last try said goes (it comes back if this one fails too).
-            if self.banner.with_untracked(Option::is_some) {
-                self.banner.set(None);
-            }
+            self.clear_banner();
             self.chat_busy.update(|b| b.push(id));
             self.effects().answer_chat(id, accept);
         }
@@ -638,9 +630,7 @@ impl Adapter {
         });
         if active {
             // A new try: what the last one said goes (it shows again if this one fails).
-            if self.banner.with_untracked(Option::is_some) {
-                self.banner.set(None);
-            }
+            self.clear_banner();
             self.chat_busy.update(|b| b.push(id));
             self.effects().end_chat(id);
         }
@@ -819,6 +809,13 @@ impl Adapter {
         self.call.set(Some(ActiveCall::placed(plan)));
         self.banner.set(None);
         self.screen.set(Screen::InCall);
+    }
+
+    /// Clears the banner; nothing is drawn again when there is none.
+    fn clear_banner(&self) {
+        if self.banner.with_untracked(Option::is_some) {
+            self.banner.set(None);
+        }
     }
 
     /// Shows information in the banner.
