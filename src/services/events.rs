@@ -31,11 +31,13 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
         move |event| on_event(adapter, event),
         move |connected| {
             if let (true, Some(b)) = (connected, backend()) {
-                resume_calls(adapter, b);
+                resume_calls(adapter, b.clone());
                 // Voicemails left or handled while the stream was down are read again.
                 crate::services::history::load_voicemails(adapter);
                 // Chats offered, said or ended while it was down (or before a reload).
                 crate::services::chats::restore(adapter, false);
+                // Ticket fields changed while it was down (or since they were read at sign-in).
+                crate::services::fields::stream_connected(b);
             }
         },
     );

@@ -1,8 +1,9 @@
 //! The account's custom ticket fields, read once per session when the settings need them: the
 //! SDK session fields "Create" made (FIELD-1 … FIELD-14, found by title) and the fields of the
 //! Portal's custom field mapping (UPD-12). Nothing is read when neither is in use. When the
-//! platform says the fields changed they are read again (once for a burst of changes); the ids
-//! known before stay in use until the new read answers.
+//! platform says the fields changed they are read again (once for a burst of changes), and so
+//! they are each time the event stream (re)connects (a notice sent while it was down is lost);
+//! the ids known before stay in use until the new read answers.
 
 use crate::services::host::{sleep, AccountField as Field, Backend};
 use domain::fields::discover;
@@ -46,6 +47,23 @@ pub(crate) fn fields_changed(b: Rc<Backend>) {
     }
     leptos::task::spawn_local(async move {
         sleep(CHANGES_SETTLE_MS).await;
+        if b.fields_generation.get() == generation && b.ticket_fields.borrow().is_none() {
+            let _ = account_fields(&b).await;
+        }
+    });
+}
+
+/// The event stream (re)connected: a change of fields made while no stream was open sent its
+/// notice to no one, so a copy read before this connection may predate it. A read under way
+/// reads again when it answers (the generation moved); a copy already kept is read again now.
+pub(crate) fn stream_connected(b: Rc<Backend>) {
+    let generation = b.fields_generation.get() + 1;
+    b.fields_generation.set(generation);
+    let kept = b.ticket_fields.borrow_mut().take().is_some();
+    if !kept || !needed(&b) {
+        return;
+    }
+    leptos::task::spawn_local(async move {
         if b.fields_generation.get() == generation && b.ticket_fields.borrow().is_none() {
             let _ = account_fields(&b).await;
         }

@@ -176,6 +176,49 @@ test('a field made while the fields are read is found', async () => {
   }
 });
 
+// A field made after the adapter read the fields at sign-in and before the platform routed the
+// agent's events to the new stream: the platform's notice reached no one. The stream's (re)connect
+// is the adapter's cue to read them again (before, the sign-in read stood for the session:
+// "no designated field" for a field that exists).
+test('a field made before the event stream is routed is found', async () => {
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  await api('PUT', '/_sandbox/settings', { developer: { field_mapping: [{ key: 'tier', field: 'loyalty tier' }] } });
+  await api('DELETE', '/_sandbox/requests');
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 2_000 }]);
+  try {
+    await signInIfAsked(app);
+    await app.locator('[data-testid=dial-number]').waitFor();
+    await eventually(async () => {
+      const r = (await api('GET', '/_sandbox/requests')).requests.find((x) => x.path.startsWith('/api/v2/ticket_fields'));
+      assert.ok(r, 'the sign-in read of the fields');
+    }, 'the fields read');
+    const routed = () => app.evaluate(() => performance.getEntriesByType('resource')
+      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')));
+    assert.equal(await routed(), false, 'the stream is not routed yet');
+    const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
+      { ticket_field: { type: 'text', title: 'Loyalty tier' } });
+    // The stream is routed: its catch-up reads (the voicemails) are made.
+    await app.waitForFunction(() => performance.getEntriesByType('resource')
+      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+    await api('DELETE', '/_sandbox/faults');
+    await dialAndConnect(app, '+1 555 010 1000');
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    await session(call.id, { type: 'session.custom_data', event_id: 51, data: { tier: 'gold' } });
+    await app.locator('[data-testid=hangup-button]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await eventually(async () => {
+      const { ticket, comments } = await ticketOfCall(call.id);
+      assert.ok(comments.some((c) => /^Custom data/.test(c.body ?? '')), 'the data');
+      assert.equal(comments.filter((c) => /No designated field/.test(c.body ?? '')).length, 0, 'the field is known');
+      assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
+    }, 'the custom data in its field');
+    const reads = (await api('GET', '/_sandbox/requests')).requests.filter((x) => x.path.startsWith('/api/v2/ticket_fields') && x.method === 'GET');
+    assert.equal(reads.length, 2, 'the fields read at sign-in, and once more when the stream was routed');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // UPD-14 with no agent: the agent signed out; a rating that arrives afterwards is written by the
 // platform itself, on the ticket the adapter reported for the call, once.
 test('a rating after the agent signed out is written by the platform on the call\'s ticket, once', async () => {
