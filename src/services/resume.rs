@@ -6,7 +6,7 @@ use crate::{
     services::{
         calls::session_of,
         events::{call_event_of, on_event},
-        host::{fail_platform, now_ms, sleep, Backend},
+        host::{fail_platform, now_ms, sleep, told_if_ended, Backend},
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
     },
@@ -31,7 +31,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
     leptos::task::spawn_local(async move {
         b.resuming.set(b.resuming.get() + 1);
         let began = b.resume_events.get();
-        let calls = read_calls(adapter, &b).await;
+        let calls = read_calls(adapter, &b, &session).await;
         b.resuming.set(b.resuming.get() - 1);
         // What came while reading, for the call this read puts on screen (the others' are of
         // no screen here); the last resume under way lets the kept events go.
@@ -122,14 +122,28 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
 }
 
 /// The platform's recent calls, a failed read tried twice more; `None` (the agent told) when
-/// all three fail.
-async fn read_calls(adapter: Adapter, b: &Backend) -> Option<Vec<CallInfo>> {
+/// all three fail. A session that ended meanwhile is not tried again: a 401 that ended it is
+/// told at once, and after a sign-out here the next try would read the next agent's calls.
+async fn read_calls(
+    adapter: Adapter,
+    b: &Backend,
+    session: &Option<String>,
+) -> Option<Vec<CallInfo>> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         match b.platform.recent_calls().await {
             Ok(calls) => return Some(calls),
-            Err(_) if attempt < 3 => sleep(attempt * 2_000).await,
+            Err(e) if !b.platform.still(session) => {
+                told_if_ended(adapter, b, session, &e);
+                return None;
+            }
+            Err(_) if attempt < 3 => {
+                sleep(attempt * 2_000).await;
+                if !b.platform.still(session) {
+                    return None;
+                }
+            }
             Err(e) => {
                 fail_platform(adapter, &e);
                 return None;

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, signInWith, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
 
 let env;
 
@@ -286,6 +286,28 @@ test('a session the platform ends on the Recent or Voicemail read shows the sign
     await app.locator('[role=alert]', { hasText: 'session has ended' }).waitFor();
     await clearFaults(env);
   }
+});
+
+// The same on the read of the calls the adapter takes up when its event stream connects: the
+// sign-in form shows at once (the read was tried twice more first, 6 s on a screen that looked
+// signed in), and the session's read is not tried again.
+test('a session the platform ends on the read of calls to take up shows the sign-in form at once', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls', method: 'GET', status: 401, count: 1 }]);
+  await signInIfAsked(app);
+  await app.locator('[data-testid=dial-number]').waitFor();
+  const shown = Date.now();
+  await app.locator('[role=alert]', { hasText: 'session has ended' }).waitFor({ timeout: 8_000 });
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  const waited = Date.now() - shown;
+  // Tried twice more, it took 6 s (2 s, then 4 s, between the tries).
+  assert.ok(waited < 3_000, `the sign-in form ${waited} ms after the dial screen`);
+  await sleep(4_500);
+  const reads = await app.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => { const u = new URL(e.name); return u.pathname.endsWith('/platform/calls') && !u.search; }).length);
+  assert.equal(reads, 1, 'not tried again');
+  await clearFaults(env);
 });
 
 // A 401 to Ada's slow Recent read, answered after her session went and Ben signed in on the same
