@@ -19,8 +19,9 @@ use domain::{
 use leptos::prelude::*;
 use std::rc::Rc;
 
-/// Connects the platform's event stream; each time it (re)connects, calls are resumed (events
-/// sent while it was down are not sent again).
+/// Connects the platform's event stream; each time it (re)connects, calls are resumed, and
+/// what a lost event would have said is read again (events sent while it was down are not sent
+/// again): voicemails, chats, settings, ticket fields.
 pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
     let Some(token) = b.platform.token() else {
         return;
@@ -36,7 +37,9 @@ pub(crate) fn connect_events(adapter: Adapter, b: &Rc<Backend>) {
                 crate::services::history::load_voicemails(adapter);
                 // Chats offered, said or ended while it was down (or before a reload).
                 crate::services::chats::restore(adapter, false);
-                // Ticket fields changed while it was down (or since they were read at sign-in).
+                // Settings and ticket fields changed while it was down (or since sign-in read
+                // them): their notices reached no stream.
+                crate::services::settings::settings_changed(adapter);
                 crate::services::fields::stream_connected(b);
             }
         },

@@ -42,7 +42,8 @@ pub(crate) fn dial_opened(adapter: Adapter) {
 /// agent has begun to use keeps the settings it opened with (SET-16: a change applies from the
 /// next opening); a keypad nobody has touched yet takes them at once, as if it opened now (an
 /// agent waiting on the keypad after sign-in used to keep the settings of sign-in until a
-/// Cancel or a call).
+/// Cancel or a call). Also each time the event stream (re)connects: a notice sent while it was
+/// down, or before the platform routed it after sign-in, reached no one.
 pub(crate) fn settings_changed(adapter: Adapter) {
     let Some(b) = backend() else { return };
     if !b.platform.is_signed_in() {

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, callFromTicketMenu, slowReads, clearFaults } from './support.mjs';
+import { startSandbox, signedInPage, signInWith, callFromTicketMenu, slowReads, clearFaults } from './support.mjs';
 
 let env;
 let page;
@@ -214,6 +214,36 @@ test('SET-16: a team\'s Ticket ID entry switched on while signed in reaches the 
     'the next opening asks for a Ticket ID');
   assert.equal(await app.locator('[data-testid=ticket-id]').getAttribute('placeholder'),
     'Leave blank for a new ticket', 'TEAM-5: what a blank optional entry does');
+});
+
+// SET-16: an admin saves a setting while the agent signs in, before the platform routes the
+// agent's events to the new stream: the "settings changed" notice reaches no one. The stream's
+// connect is the adapter's cue to read them again, and the dial screen open since sign-in
+// (untouched) follows. Before, the settings of sign-in stood until the next opening.
+test('SET-16: a setting saved before the event stream is routed reaches the dial screen open since sign-in', async () => {
+  let app;
+  ({ page, app } = await signedInPage(env, {}, { signIn: false }));
+  const s = await state();
+  const [newest, older] = openTicketsOf(s, userByPhone(s, TWO_OPEN).id);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 2_000 }]);
+  try {
+    await signInWith(app);
+    const routed = () => app.evaluate(() => performance.getEntriesByType('resource')
+      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')));
+    assert.equal(await routed(), false, 'the stream is not routed yet');
+    await api('PUT', '/_sandbox/settings', { operation: { prompt_select_open_ticket: true } }); // SET-3
+    await app.waitForFunction(() => performance.getEntriesByType('resource')
+      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+    await clearFaults(env);
+    await sleep(1_000);
+    await app.locator('[data-testid=dial-number]').focus();
+    await page.keyboard.type(TWO_OPEN);
+    await page.keyboard.press('Enter'); // Next
+    const part = await ticketPart(app);
+    assert.deepEqual(part.options, [`ticket-option-${newest.id}`, `ticket-option-${older.id}`], 'SET-3: the open tickets to pick from');
+  } finally {
+    await clearFaults(env);
+  }
 });
 
 // Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the
