@@ -302,3 +302,32 @@ fn a_caller_created_moments_ago_is_found_while_search_lags() {
     let other = block_on(lookup_number(&zd, "+14155550178", "US")).unwrap();
     assert!(other.contacts.is_empty());
 }
+
+/// Zendesk answering `users/show_many` with what it still shows of each id asked for: a user it
+/// no longer has may still be listed, `active: false` (reference/zendesk.md: UNCONFIRMED).
+struct ShowMany(Vec<Value>);
+
+impl Transport for &ShowMany {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        assert!(request.url.starts_with("/api/v2/users/show_many.json?ids="));
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: json!({ "users": self.0 }).to_string(),
+        })
+    }
+}
+
+// The names of Recent and Voicemail: a contact deleted in Zendesk and still listed by
+// `show_many` as inactive is no contact to name (Recent shows its number, and marks it gone).
+#[test]
+fn show_many_leaves_out_users_zendesk_no_longer_has() {
+    let zendesk = ShowMany(vec![
+        json!({"id": 7, "name": "Ada Customer", "active": true}),
+        json!({"id": 8, "name": "Gone Customer", "active": false}),
+    ]);
+    let zd = Zendesk::new(&zendesk);
+    let found = block_on(zd.users_many(&[7, 8, 9])).unwrap();
+    let ids: Vec<u64> = found.iter().map(|c| c.id).collect();
+    assert_eq!(ids, vec![7]);
+}

@@ -81,10 +81,11 @@ impl RecentCall {
 
 /// The contacts named (calls' or voicemails' `contact_id`) whose names the CRM cache does not
 /// hold: what one batched read fetches for Recent or Voicemail (in first-seen order, each once).
+/// A contact the cache knows to be gone (deleted in Zendesk) is not read again.
 pub fn names_to_fetch(contacts: impl IntoIterator<Item = Option<u64>>, crm: &CrmState) -> Vec<u64> {
     let mut ids = Vec::new();
     for id in contacts.into_iter().flatten() {
-        if crm.contact(id).is_none() && !ids.contains(&id) {
+        if crm.contact(id).is_none() && !crm.gone.contains(&id) && !ids.contains(&id) {
             ids.push(id);
         }
     }

@@ -122,19 +122,27 @@ fn history_again_if_asked(adapter: Adapter) {
 }
 
 /// The names of the listed contacts the CRM cache lacks, in one `show_many` (a page holds at
-/// most 25 calls, so at most 25 contacts). A failed read leaves the numbers shown.
+/// most 25 calls, so at most 25 contacts). A failed read leaves the numbers shown. A contact
+/// Zendesk no longer has (left out of the answer) is gone: its number shows, and Call back
+/// does not preselect it.
 async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
     if ids.is_empty() {
         return;
     }
     if let Ok(contacts) = b.zendesk.users_many(&ids).await {
+        let gone = ids
+            .iter()
+            .take(100)
+            .filter(|id| !contacts.iter().any(|c| c.id == **id))
+            .copied()
+            .collect();
         adapter.crm.update(|crm| {
             merge(
                 crm,
                 CrmState {
                     contacts,
                     tickets: Vec::new(),
-                    gone: Vec::new(),
+                    gone,
                 },
             )
         });

@@ -103,10 +103,10 @@ fn display_number(number: &str, region: &str) -> String {
 /// platform gives it: working out the national form of 50 numbers would hold the first paint of
 /// the page back for a text about to be replaced.
 pub fn who(contact: Option<u64>, number: &str, crm: &CrmState, region: &str) -> String {
-    match contact.map(|id| crm.contact(id)) {
-        Some(Some(c)) if !c.name.is_empty() => c.name.clone(),
-        // The name is on its way.
-        Some(None) => number.to_owned(),
+    match contact.map(|id| (id, crm.contact(id))) {
+        Some((_, Some(c))) if !c.name.is_empty() => c.name.clone(),
+        // The name is on its way (not for a contact Zendesk no longer has).
+        Some((id, None)) if !crm.gone.contains(&id) => number.to_owned(),
         _ => display_number(number, region),
     }
 }

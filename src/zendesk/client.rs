@@ -510,7 +510,7 @@ impl<T: Transport> Zendesk<T> {
     }
 
     /// Several users by id in one request (`users/show_many`, at most 100 ids); ids that name
-    /// no user are left out of the answer.
+    /// no user, or a user Zendesk no longer has ([`deleted`]), are left out of the answer.
     pub async fn users_many(&self, ids: &[u64]) -> Result<Vec<Contact>, ZendeskError> {
         #[derive(Deserialize)]
         struct Users {
@@ -522,7 +522,7 @@ impl<T: Transport> Zendesk<T> {
         let ids: Vec<String> = ids.iter().take(100).map(u64::to_string).collect();
         let url = format!("/api/v2/users/show_many.json?ids={}", ids.join(","));
         let many: Users = self.call(HttpRequest::new(Method::Get, url)).await?;
-        Ok(many.users.into_iter().map(WireUser::into_contact).collect())
+        Ok(live(many.users).collect())
     }
 
     /// A user's phone identities (numbers besides the default phone).

@@ -193,7 +193,7 @@ fn recent_call_back_preselects_number_contact_and_ticket() {
 }
 
 // A page boundary that moved (new calls came in) lists no call twice; the names to read are
-// those the cache lacks, each once.
+// those the cache lacks, each once, and none of a contact known to be gone.
 #[test]
 fn pages_and_names() {
     let mut listed = vec![recent(Some(5), None)];
@@ -210,6 +210,9 @@ fn pages_and_names() {
         names_to_fetch(listed.iter().map(|c| c.contact_id), &crm),
         [6]
     );
+    // A contact Zendesk no longer has is not asked for again at each opening.
+    crm.gone.push(6);
+    assert!(names_to_fetch(listed.iter().map(|c| c.contact_id), &crm).is_empty());
 }
 
 fn vm(id: u64, at: &str) -> Voicemail {
