@@ -460,6 +460,9 @@ impl Adapter {
         if inbound && self.dial.with_untracked(Option::is_some) {
             self.banner.set(None);
             self.screen.set(Screen::Dial);
+            // The offer took the draft out of the tab's storage: it is kept again (and any
+            // read it still owes is sent).
+            self.effects().refresh();
         } else {
             self.cancel();
         }

@@ -112,6 +112,17 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await again.locator('[data-testid=answer-button]').waitFor();
   assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an offered call takes it away');
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
+  // The caller hung up before it was answered: New call goes back to the draft, kept again
+  // (before, it was only in memory: a reload then showed an empty keypad).
+  await again.locator('[data-testid=new-call-button]').click();
+  await again.locator('[data-testid=contact-id]').waitFor();
+  await eventually(async () => assert.ok(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial'))), 'kept again');
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const third = await adapterFrame(page);
+  await third.locator('[data-testid=contact-id]').waitFor();
+  assert.match(await third.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the draft after a reload');
 });
 
 test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {
