@@ -4,7 +4,7 @@
 use crate::{
     platform::CallStatus,
     services::{
-        host::{backend, current_call, fail_platform},
+        host::{backend, current_call, fail_platform, Backend},
         journal::enqueue,
         live::{ActiveCall, Adapter, Screen},
         messages,
@@ -126,11 +126,28 @@ pub(crate) fn hang_up(adapter: Adapter) {
     let Some((b, id)) = current_call(adapter) else {
         return;
     };
+    // Tried again: the last try's error goes (it comes back if this one fails too).
+    forget_hang_up_error(adapter, &b);
     leptos::task::spawn_local(async move {
         if let Err(e) = b.platform.hang_up(id).await {
             fail_platform(adapter, &e);
+            *b.hang_up_error.borrow_mut() = adapter.banner.get_untracked();
         }
     });
+}
+
+/// Takes away the error of a Hang up that did not go through, if it still shows: on a new
+/// try, and when the call ends (by the customer, or the platform's own end). Nothing else the
+/// banner says goes with it (a notice of where the call is logged stays).
+pub(crate) fn forget_hang_up_error(adapter: Adapter, b: &Backend) {
+    if let Some(last) = b.hang_up_error.borrow_mut().take() {
+        if adapter
+            .banner
+            .with_untracked(|shown| shown.as_ref() == Some(&last))
+        {
+            adapter.banner.set(None);
+        }
+    }
 }
 
 /// Holds or resumes the call; on a refusal the screen goes back to what the platform says.

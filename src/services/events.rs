@@ -126,7 +126,12 @@ fn apply(adapter: Adapter, id: u64, call: ActiveCall, kind: CallEvent, event: Pl
         match effect {
             CallEffect::Tones(tones) => tones.chars().for_each(|c| send_tone(adapter, c)),
             CallEffect::LogInbound => log_inbound(adapter, id),
-            CallEffect::LogEnd(log) => log_end(adapter, id, &call, log, &event),
+            CallEffect::LogEnd(log) => {
+                if let Some(b) = backend() {
+                    crate::services::calls::forget_hang_up_error(adapter, &b);
+                }
+                log_end(adapter, id, &call, log, &event)
+            }
         }
     }
 }

@@ -102,6 +102,9 @@ pub(crate) struct Backend {
     /// Hold and Resume presses so far: only the last one's answer sets the screen (an earlier
     /// answer that comes after a later press's event would show the call held while it is not).
     pub(crate) holds: Cell<u64>,
+    /// What the last Hang up that did not go through showed (a new try takes it away, and
+    /// nothing else: a notice of where the call is logged stays).
+    pub(crate) hang_up_error: RefCell<Option<crate::services::live::Banner>>,
     /// Resumes whose read of the platform's calls is under way: while any is, the events of
     /// calls not on screen are kept in `while_resuming` (numbered, the latest
     /// `events::RESUME_EVENTS_KEPT`), and a call a read puts on screen takes its own that came after
@@ -157,6 +160,7 @@ impl Backend {
             tones: RefCell::new(ToneQueue::default()),
             early: RefCell::new(EarlyEvents::default()),
             holds: Cell::new(0),
+            hang_up_error: RefCell::new(None),
             resuming: Cell::new(0),
             while_resuming: RefCell::new(Default::default()),
             resume_events: Cell::new(0),

@@ -189,6 +189,30 @@ test('a Call the platform cannot take says why; Enter tries again, and the call 
   await status(app, 'Call ended');
 });
 
+// Hang up that the platform cannot take: the call stays on screen with the reason and the
+// keyboard on Hang up; Enter hangs up (or the customer does), and the call's end does not keep
+// that error (it stayed over "Call ended").
+test('a Hang up the platform cannot take says why; the end shows without the old error', async () => {
+  const app = await signedIn();
+  for (const ends of ['Enter again', 'the customer']) {
+    await dialAndConnect(app, '+1 555 010 1000');
+    const call = lastCall(await state());
+    await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/calls/${call.id}/hangup`, status: 503, count: 1 }]);
+    await app.locator('[data-testid=hangup-button]').focus();
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=error-banner]').waitFor();
+    await status(app, 'Connected');
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'hangup-button', `${ends}: the keyboard stays on Hang up`);
+    if (ends === 'Enter again') await page.keyboard.press('Enter');
+    else await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+    await status(app, 'Call ended');
+    await eventually(async () => assert.equal(await app.locator('[data-testid=error-banner]').count(), 0), `${ends}: the hang-up's error went`);
+    await api('DELETE', '/_sandbox/faults');
+    await app.locator('[data-testid=new-call-button]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+  }
+});
+
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
 async function offer(app, from) {
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });
