@@ -57,8 +57,14 @@ export async function freePort() {
  */
 const defaultSearchLag = () => Number(process.env.SANDBOX_SEARCH_LAG_MS ?? 0);
 
+/**
+ * How long the platform takes to route a new event stream, ms: `streamReadyMs`, else
+ * `SANDBOX_STREAM_READY_MS`, else 150 (events sent meanwhile reach no one, as on a real platform).
+ */
+const defaultStreamReady = () => Number(process.env.SANDBOX_STREAM_READY_MS ?? 150);
+
 /** Starts the sandbox on a free port and a browser; `stop()` ends both. */
-export async function startSandbox({ storage = false, searchLagMs = defaultSearchLag(), jobDelayMs = 0 } = {}) {
+export async function startSandbox({ storage = false, searchLagMs = defaultSearchLag(), jobDelayMs = 0, streamReadyMs = defaultStreamReady() } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const queue = join(mkdtempSync(join(tmpdir(), 'e2e-')), 'queue.json');
@@ -67,7 +73,8 @@ export async function startSandbox({ storage = false, searchLagMs = defaultSearc
     sandboxBin,
     ['--port', String(port), '--app-dir', join(root, 'dist'), '--queue-file', queue,
       '--zaf-sdk', join(root, 'target/js/zaf_sdk.js'),
-      '--search-lag-ms', String(searchLagMs), '--job-delay-ms', String(jobDelayMs)],
+      '--search-lag-ms', String(searchLagMs), '--job-delay-ms', String(jobDelayMs),
+      '--stream-ready-ms', String(streamReadyMs)],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   env.process.stdout.on('data', (d) => (env.output += d));

@@ -277,8 +277,9 @@ async fn get_timing(State(app): State<App>) -> Json<Value> {
     Json(json!(app.world().timing))
 }
 
-/// `PUT /_sandbox/timing {"search_lag_ms"?, "job_delay_ms"?}`: how slow Zendesk's search index
-/// and bulk jobs are from now on (kept by resets).
+/// `PUT /_sandbox/timing {"search_lag_ms"?, "job_delay_ms"?, "stream_ready_ms"?}`: how slow
+/// Zendesk's search index and bulk jobs, and the platform's routing of a new event stream, are
+/// from now on (kept by resets).
 async fn put_timing(State(app): State<App>, Json(body): Json<Value>) -> Response {
     let ms = |key: &str| -> Result<Option<u64>, String> {
         match body.get(key) {
@@ -289,9 +290,15 @@ async fn put_timing(State(app): State<App>, Json(body): Json<Value>) -> Response
                 .ok_or_else(|| format!("{key}: ms expected")),
         }
     };
-    let (lag, delay) = match (ms("search_lag_ms"), ms("job_delay_ms")) {
-        (Ok(lag), Ok(delay)) => (lag, delay),
-        (Err(e), _) | (_, Err(e)) => return bad(StatusCode::UNPROCESSABLE_ENTITY, e),
+    let (lag, delay, ready) = match (
+        ms("search_lag_ms"),
+        ms("job_delay_ms"),
+        ms("stream_ready_ms"),
+    ) {
+        (Ok(lag), Ok(delay), Ok(ready)) => (lag, delay, ready),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return bad(StatusCode::UNPROCESSABLE_ENTITY, e)
+        }
     };
     let mut w = app.world();
     if let Some(lag) = lag {
@@ -299,6 +306,9 @@ async fn put_timing(State(app): State<App>, Json(body): Json<Value>) -> Response
     }
     if let Some(delay) = delay {
         w.timing.job_delay_ms = delay;
+    }
+    if let Some(ready) = ready {
+        w.timing.stream_ready_ms = ready;
     }
     Json(json!(w.timing)).into_response()
 }

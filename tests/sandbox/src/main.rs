@@ -6,12 +6,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sandbox::{fixtures, state::DEFAULT_RATE_LIMIT, Config};
+use sandbox::{
+    fixtures,
+    state::{Timing, DEFAULT_RATE_LIMIT, DEFAULT_STREAM_READY_MS},
+    Config,
+};
 
 const USAGE: &str =
     "usage: sandbox [--port 8080] [--app-dir dist] [--fixture default|batching|empty|FILE.json] \
 [--rate-limit 700] [--queue-file target/sandbox/crm-queue.json] [--zaf-sdk PATH] \
-[--zcli http://localhost:4567] [--search-lag-ms 0] [--job-delay-ms 0]";
+[--zcli http://localhost:4567] [--search-lag-ms 0] [--job-delay-ms 0] [--stream-ready-ms 150]";
 
 fn parse() -> Result<(Config, Option<String>), String> {
     let mut config = Config {
@@ -21,7 +25,10 @@ fn parse() -> Result<(Config, Option<String>), String> {
         queue_file: Some(PathBuf::from("target/sandbox/crm-queue.json")),
         zaf_sdk: PathBuf::from("target/js/zaf_sdk.js"),
         port: 8080,
-        timing: Default::default(),
+        timing: Timing {
+            stream_ready_ms: DEFAULT_STREAM_READY_MS,
+            ..Default::default()
+        },
     };
     let mut zcli = None;
     let mut args = std::env::args().skip(1);
@@ -57,6 +64,11 @@ fn parse() -> Result<(Config, Option<String>), String> {
                 config.timing.job_delay_ms = value
                     .parse()
                     .map_err(|_| format!("--job-delay-ms {value}: not a number"))?
+            }
+            "--stream-ready-ms" => {
+                config.timing.stream_ready_ms = value
+                    .parse()
+                    .map_err(|_| format!("--stream-ready-ms {value}: not a number"))?
             }
             "--zcli" => zcli = Some(value),
             other => return Err(format!("unknown option {other}\n{USAGE}")),

@@ -830,7 +830,10 @@ async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
     // A platform takes a moment to route the agent's events to a new socket after it
     // authenticates; a fault's latency on `STREAM_READY_PATH` makes that moment longer. Events
     // sent meanwhile do not reach this socket: the adapter must catch up after the hello.
-    let wait = app.world().latency_named(STREAM_READY_PATH);
+    let wait = {
+        let w = app.world();
+        w.timing.stream_ready_ms + w.latency_named(STREAM_READY_PATH)
+    };
     if wait > 0 {
         tokio::time::sleep(Duration::from_millis(wait)).await;
     }

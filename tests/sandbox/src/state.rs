@@ -587,8 +587,9 @@ pub struct AgentEvent {
     pub event: Value,
 }
 
-/// How Zendesk's timing is modelled (`PUT /_sandbox/timing`, `--search-lag-ms`,
-/// `--job-delay-ms`). Both 0 by default: the fast tests see an index and jobs that are instant.
+/// How Zendesk's and the platform's timing is modelled (`PUT /_sandbox/timing`,
+/// `--search-lag-ms`, `--job-delay-ms`, `--stream-ready-ms`). All 0 here; the binary routes a new
+/// event stream after [`DEFAULT_STREAM_READY_MS`] unless told otherwise.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timing {
     /// How long a new user or ticket takes to be found by search (Zendesk: seconds to minutes).
@@ -598,7 +599,16 @@ pub struct Timing {
     /// (each phase lasts this long).
     #[serde(default)]
     pub job_delay_ms: u64,
+    /// How long the platform takes to route the agent's events to a new event stream after it
+    /// authenticates (events sent meanwhile do not reach it). A fault's latency on
+    /// `STREAM_READY_PATH` adds to it.
+    #[serde(default)]
+    pub stream_ready_ms: u64,
 }
+
+/// The binary's [`Timing::stream_ready_ms`]: a platform is never instant at routing a new
+/// socket, and an adapter that misses what was sent meanwhile must be caught by every test.
+pub const DEFAULT_STREAM_READY_MS: u64 = 150;
 
 /// Start-up options.
 #[derive(Clone, Debug)]
