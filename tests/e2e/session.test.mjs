@@ -125,6 +125,40 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   assert.match(await third.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the draft after a reload');
 });
 
+// A network drop mid-call: the event stream closes, and the platform routes the new one only
+// 3 s after the adapter connects again. Meanwhile the customer hangs up, a voicemail is left and
+// a chat is offered: none of it reaches a socket. Once the stream is back, the adapter catches up
+// on each: the chat is offered (it takes the screen: the call has ended), the Phone tab shows the
+// call ended with its end logged once, the voicemail is counted.
+test('a dropped event stream catches up on what it missed: the call\'s end, a voicemail, a chat', async () => {
+  const { app } = await signedInPage(env);
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = (await state()).platform_calls.at(-1);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
+  try {
+    await api('POST', '/_sandbox/streams/drop', {});
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+    await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101100', duration_s: 4 });
+    await api('POST', '/_sandbox/chats', { platform: 'web', menu: 'Support', lang: 'en', text: 'Hello?' });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).count(), 1, 'nothing came while the stream was down');
+    await app.locator('[data-testid=chat-accept]').waitFor({ timeout: 15_000 });
+    const ends = async () => {
+      const s = await state();
+      return s.tickets.flatMap((t) => t.comments).filter((c) => /^Call finished/.test(c.body ?? '') && (c.body ?? '').includes(`${call.id}`)).length;
+    };
+    await eventually(async () => assert.equal(await ends(), 1, 'the end of the call, logged'), 'the end logged');
+    await app.locator('[data-testid=session-tab-phone]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await app.locator('[data-testid=new-call-button]').click();
+    await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor();
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(await ends(), 1, 'still once');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 test('a session that ends mid-call shows sign-in with the reason, and the missed end is written once after it', async () => {
   const { app } = await signedInPage(env);
   // Comments through the platform's CRM queue: they need the platform session.

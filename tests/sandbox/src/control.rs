@@ -36,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/queue/flush", post(flush_queue))
         .route("/info", get(info))
         .route("/sessions/end", post(end_sessions))
+        .route("/streams/drop", post(drop_streams))
         .route("/zendesk_session", post(zendesk_session))
         .route("/timing", get(get_timing).put(put_timing))
         .merge(chats::routes())
@@ -243,6 +244,16 @@ async fn end_sessions(State(app): State<App>, body: Option<Json<Value>>) -> Json
     // An open event stream of an ended session is closed: the platform hangs up on it.
     app.emit(agent, json!({"type": "session.ended"}));
     Json(json!({"ended": ended}))
+}
+
+/// `POST /_sandbox/streams/drop` `{"agent_id"?}`: the open event streams of one agent (or all)
+/// are closed, their sessions kept, as when the agent's network drops for a moment: the adapter
+/// connects again, and what the platform sent meanwhile reaches no one (with a latency fault on
+/// `/platform/agent/events/ready`, the outage lasts as long as that too).
+async fn drop_streams(State(app): State<App>, body: Option<Json<Value>>) -> Json<Value> {
+    let agent = body.and_then(|Json(b)| b["agent_id"].as_u64());
+    app.emit(agent, json!({"type": "stream.drop"}));
+    Json(json!({"ok": true}))
 }
 
 /// What the workspace page needs: agents and administrators (with the sandbox passwords),

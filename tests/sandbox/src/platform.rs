@@ -898,6 +898,13 @@ async fn stream(app: App, agent_id: u64, token: String, mut socket: WebSocket) {
                     return;
                 }
                 Ok(ev) if ev.event["type"] == "session.ended" => {}
+                // The agent's link drops (`POST /_sandbox/streams/drop`): the socket closes
+                // with no word; the session stays.
+                Ok(ev) if ev.event["type"] == "stream.drop" => {
+                    if ev.agent_id.is_none_or(|a| a == agent_id) {
+                        return;
+                    }
+                }
                 Ok(ev) if ev.agent_id.is_none_or(|a| a == agent_id) => {
                     if socket.send(Message::Text(ev.event.to_string().into())).await.is_err() {
                         return;
