@@ -418,6 +418,9 @@ pub enum Label {
     /// After a contact's name: the contact was deleted in Zendesk during their call (before its
     /// ticket was made); the call is logged on a contact made for the number.
     CallMovedToNewContact,
+    /// A chat that went to another agent while the event stream was down (its transfer's event
+    /// never came): its tab closed, with who it was with.
+    ChatGoneWhileAway,
 }
 
 impl Label {
@@ -626,6 +629,7 @@ impl Label {
             ContactGone,
             TicketIdBlankHint,
             CallMovedToNewContact,
+            ChatGoneWhileAway,
         ]
     };
 
@@ -834,6 +838,7 @@ impl Label {
             ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
             TicketIdBlankHint => "Leave blank for a new ticket",
             CallMovedToNewContact => "contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.",
+            ChatGoneWhileAway => "Chat passed to another agent while the connection was down",
         }
     }
 }
@@ -1161,6 +1166,7 @@ mod tests {
             ContactGone => 198,
             TicketIdBlankHint => 199,
             CallMovedToNewContact => 200,
+            ChatGoneWhileAway => 201,
         }
     }
 

@@ -293,6 +293,38 @@ fn drop_chat(adapter: Adapter, id: u64) {
     }
 }
 
+/// What the stream did not say while it was down (or before a reload), told by a read of the
+/// agent's chats: a chat this page held as the read left, and that nothing has changed since,
+/// went elsewhere. Not listed any more, it is another agent's (transferred away, or an offer
+/// given to someone else): its tab closes, with a word (what it queued still goes out). Listed as offered where it was active,
+/// it went away and came back: it is offered again (the platform waits for Accept), as a fresh
+/// offer, the agent's unsent text kept.
+fn gone_while_away(adapter: Adapter, before: &[(u64, ChatStatus)], listed: &[Chat]) {
+    for &(id, status) in before {
+        let Some(held_now) = held(adapter, id).filter(|c| c.status == status) else {
+            // Gone meanwhile, or the stream said more since: that stands.
+            continue;
+        };
+        match listed.iter().find(|c| c.id == id) {
+            None if status == ChatStatus::Offered => {
+                drop_chat(adapter, id);
+                adapter.notice(adapter.word(Label::ChatTakenElsewhere));
+            }
+            None => {
+                drop_chat(adapter, id);
+                let who = adapter.catalogue.with_untracked(|cat| held_now.who(cat));
+                let text = format!("{}: {who}", adapter.word(Label::ChatGoneWhileAway));
+                adapter.notice(text);
+            }
+            Some(c) if status == ChatStatus::Active && c.status == ChatStatus::Offered => {
+                // Not `drop_chat`: the agent's unsent text stays for when they accept again.
+                adapter.chats.update(|all| all.retain(|c| c.id != id));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// A platform request tried again (after 1 s, then 2 s) while the platform cannot be reached.
 async fn retried<T, F, Fut>(request: F) -> Result<T, PlatformError>
 where
@@ -644,6 +676,13 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
         let session = b.platform.token();
         let read = b.chat_reads.get() + 1;
         b.chat_reads.set(read);
+        // The chats this page holds as the read leaves, and how.
+        let before: Vec<(u64, ChatStatus)> = adapter.chats.with_untracked(|all| {
+            all.iter()
+                .filter(|c| c.status != ChatStatus::Ended)
+                .map(|c| (c.id, c.status))
+                .collect()
+        });
         let list = match retried(|| b.platform.chats()).await {
             Ok(list) => list,
             Err(e) => {
@@ -658,8 +697,9 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
         }
         let all = all || !b.chats_restored.replace(true);
         let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
-        for info in list {
-            let chat = info.into_chat();
+        let chats: Vec<Chat> = list.into_iter().map(|info| info.into_chat()).collect();
+        gone_while_away(adapter, &before, &chats);
+        for chat in chats {
             let id = chat.id;
             // On a reconnect, only the chats this page holds (and new offers): a chat another
             // of the agent's tabs holds is that tab's to write.

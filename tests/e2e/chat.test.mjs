@@ -461,6 +461,65 @@ test('a chat transferred to another agent: the ticket assigned to them (UPD-9), 
   }
 });
 
+// A network drop: the event stream closes, and the platform routes the new one only 3 s after
+// the adapter connects again, so the transfers' events reach no one. A chat transferred away
+// meanwhile closes its tab once the stream is back, with a word; one transferred away and back
+// is offered again (the platform waits for Accept), the agent's unsent text kept. Before, both
+// stayed active on Ada's screen, and what she wrote there the platform refused.
+test('chats transferred away (and back) while the event stream was down follow the platform once it is back', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const { agents } = await api('GET', '/_sandbox/info');
+  const [ada, ben] = ['ada@sandbox.test', 'ben@sandbox.test'].map((e) => agents.find((a) => a.email === e));
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  try {
+    const bpage = await context.newPage();
+    await bpage.goto(`${env.base}/`);
+    await bpage.evaluate(() => window.sandbox.ready);
+    await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
+    await bpage.locator('[data-testid=app-icon]').click();
+    const bapp = await adapterFrame(bpage);
+    await signInIfAsked(bapp, ben.email);
+    await bapp.locator('[data-testid=dial-number]').waitFor();
+    const down = async () => {
+      await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
+      await api('POST', '/_sandbox/streams/drop', { agent_id: ada.id });
+    };
+
+    // Away for good.
+    const away = await startChat({ name: 'Ida Away', text: 'Hello', agent_id: ada.id });
+    await acceptByKeyboard(app, page);
+    await down();
+    await api('POST', `/_sandbox/chats/${away}/transfer`, { to_agent_id: ben.id });
+    await sleep(500);
+    assert.equal(await app.locator(`[data-testid=session-tab-${away}]`).count(), 1, 'nothing came while the stream was down');
+    await app.locator('[data-testid=error-banner]', { hasText: 'Chat passed to another agent while the connection was down: Ida Away' }).waitFor({ timeout: 15_000 });
+    await eventually(async () => assert.equal(await app.locator(`[data-testid=session-tab-${away}]`).count(), 0), 'the tab closed');
+    await clearFaults(env);
+
+    // Away and back.
+    const back = await startChat({ name: 'Bo Back', text: 'Hi again', agent_id: ada.id });
+    await acceptByKeyboard(app, page);
+    await app.locator('[data-testid=chat-input]').fill('Half a sentence');
+    await down();
+    await api('POST', `/_sandbox/chats/${back}/transfer`, { to_agent_id: ben.id });
+    await api('POST', `/_sandbox/chats/${back}/transfer`, { to_agent_id: ada.id });
+    await app.locator('[data-testid=chat-accept]').waitFor({ timeout: 15_000 });
+    await app.locator('[data-testid=chat-accept]').click();
+    await app.locator('[data-testid=chat-input]').waitFor();
+    assert.equal(await app.locator('[data-testid=chat-input]').inputValue(), 'Half a sentence', 'the unsent text kept');
+    await app.locator('[data-testid=chat-input]').press('Enter');
+    await eventually(async () => {
+      const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === back);
+      assert.equal(chat.status, 'active');
+      assert.ok(chat.messages.some((m) => m.text === 'Half a sentence'), 'the message reached the customer');
+    }, 'the chat taken again');
+  } finally {
+    await clearFaults(env);
+    await context.close();
+  }
+});
+
 test('the chat screens have no accessibility violation, in English and Italian', async () => {
   const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await clearFaults(env);
