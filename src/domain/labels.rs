@@ -421,6 +421,9 @@ pub enum Label {
     /// A chat that went to another agent while the event stream was down (its transfer's event
     /// never came): its tab closed, with who it was with.
     ChatGoneWhileAway,
+    /// The call on screen went to another agent while the event stream was down (its
+    /// transfer's event never came): it shows ended here.
+    CallGoneWhileAway,
 }
 
 impl Label {
@@ -630,6 +633,7 @@ impl Label {
             TicketIdBlankHint,
             CallMovedToNewContact,
             ChatGoneWhileAway,
+            CallGoneWhileAway,
         ]
     };
 
@@ -839,6 +843,7 @@ impl Label {
             TicketIdBlankHint => "Leave blank for a new ticket",
             CallMovedToNewContact => "contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.",
             ChatGoneWhileAway => "Chat passed to another agent while the connection was down",
+            CallGoneWhileAway => "Call passed to another agent while the connection was down",
         }
     }
 }
@@ -1167,6 +1172,7 @@ mod tests {
             TicketIdBlankHint => 199,
             CallMovedToNewContact => 200,
             ChatGoneWhileAway => 201,
+            CallGoneWhileAway => 202,
         }
     }
 

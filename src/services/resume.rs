@@ -2,7 +2,7 @@
 //! call that ended while the page was away is logged.
 
 use crate::{
-    platform::{CallInfo, CallStatus, Direction, PlatformEvent},
+    platform::{CallInfo, CallStatus, Direction, PlatformError, PlatformEvent},
     services::{
         calls::session_of,
         events::{call_event_of, on_event},
@@ -31,6 +31,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
     leptos::task::spawn_local(async move {
         b.resuming.set(b.resuming.get() + 1);
         let began = b.resume_events.get();
+        let live_before = live_on_screen(adapter);
         let calls = read_calls(adapter, &b, &session).await;
         b.resuming.set(b.resuming.get() - 1);
         // What came while reading, for the call this read puts on screen (the others' are of
@@ -47,9 +48,22 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         }
         // Signed out meanwhile: no call of that session comes on screen (over the sign-in
         // form, or another agent's).
-        let Some(calls) = calls.filter(|_| b.platform.still(&session)) else {
+        let Some(mut calls) = calls.filter(|_| b.platform.still(&session)) else {
             return;
         };
+        // The live call on screen, not listed: older than the list reaches, or no longer the
+        // agent's (transferred while the stream was down: that event never came). Asked by id.
+        if let Some(id) = live_before.filter(|id| !calls.iter().any(|c| c.id == *id)) {
+            match b.platform.call_info(id).await {
+                Ok(info) => calls.push(info),
+                Err(PlatformError::Refused(_))
+                    if b.platform.still(&session) && live_on_screen(adapter) == Some(id) =>
+                {
+                    crate::services::transfer::gone_while_away(adapter, &b, id);
+                }
+                Err(_) => {}
+            }
+        }
         let Some(outbox) = b.outbox.borrow().clone() else {
             return;
         };
@@ -150,6 +164,13 @@ async fn read_calls(
             }
         }
     }
+}
+
+/// The id of the live call on screen.
+fn live_on_screen(adapter: Adapter) -> Option<u64> {
+    adapter
+        .call
+        .with_untracked(|c| c.as_ref().filter(|c| c.is_live()).and_then(|c| c.id))
 }
 
 /// A call listed by the platform, as the call model sees it.

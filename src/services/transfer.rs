@@ -80,6 +80,27 @@ fn phase_of(status: CallStatus) -> CallPhase {
 /// This agent transferred the call away: it shows ended here and nothing more is written for it
 /// here (the receiving adapter logs its end).
 fn sent_away(adapter: Adapter, b: &Rc<Backend>, call: u64, to: &TransferredTo) {
+    if ended_here(adapter, b, call) {
+        adapter.notice(format!(
+            "{} {}",
+            adapter.word(Label::CallTransferredTo),
+            to.name
+        ));
+    }
+}
+
+/// The call on screen is no longer the agent's, and its transfer's event never came (the event
+/// stream was down): the platform no longer shows it to this agent. It ends here as a call sent
+/// away does, with a word of why.
+pub(crate) fn gone_while_away(adapter: Adapter, b: &Rc<Backend>, call: u64) {
+    if ended_here(adapter, b, call) {
+        adapter.notice(adapter.word(Label::CallGoneWhileAway));
+    }
+}
+
+/// This adapter stops with `call`: shown ended if it is on screen (true then), and its end is
+/// not this adapter's to log.
+fn ended_here(adapter: Adapter, b: &Rc<Backend>, call: u64) -> bool {
     let now = now_ms();
     let mut shown = false;
     adapter.call.update(|c| {
@@ -89,13 +110,7 @@ fn sent_away(adapter: Adapter, b: &Rc<Backend>, call: u64, to: &TransferredTo) {
         }
     });
     b.unlogged_ends.borrow_mut().retain(|(id, _)| *id != call);
-    if shown {
-        adapter.notice(format!(
-            "{} {}",
-            adapter.word(Label::CallTransferredTo),
-            to.name
-        ));
-    }
+    shown
 }
 
 /// The call was transferred to this agent: on screen (unless another call is live here), the

@@ -327,6 +327,46 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
   }
 });
 
+// UPD-9 through a network drop: the call is transferred to Ben while Ada's event stream is down
+// (it comes back, routed 3 s later), so the transfer's event never reaches her. Once her stream
+// is back her screen shows the call ended, transferred, with no Hang up or Hold on a call that
+// is Ben's; Ben ends it, and the end is written once, by Ben.
+test('a call transferred away while the event stream was down shows ended once it is back', async () => {
+  const { app: ada } = await signedInPage(env);
+  const ben = await agentPage('ben@sandbox.test');
+  try {
+    const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
+    await dialAndConnect(ada, '+1 555 010 1000');
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    await eventually(async () => {
+      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
+    }, 'the ticket reported');
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
+    await api('POST', '/_sandbox/streams/drop', { agent_id: adaAgent.id });
+    await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    assert.equal(await ada.locator('[data-testid=call-status]', { hasText: 'Connected' }).count(), 1, 'nothing came while the stream was down');
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor({ timeout: 15_000 });
+    await ada.locator('[data-testid=error-banner]', { hasText: 'Call passed to another agent while the connection was down' }).waitFor();
+    assert.equal(await ada.locator('[data-testid=hangup-button]').count(), 0, 'no Hang up on Ben\'s call');
+    await api('DELETE', '/_sandbox/faults');
+    await ben.app.locator('[data-testid=hangup-button]').click();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    const check = async () => {
+      const { comments } = await ticketOfCall(call.id);
+      const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
+      assert.equal(ends.length, 1, 'the end, once');
+      assert.equal(ends[0].author_id, ben.agent.zendesk_user_id, 'written by Ben');
+    };
+    await eventually(check, 'the end on the ticket');
+    await new Promise((r) => setTimeout(r, 1_500));
+    await check();
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await ben.context.close();
+  }
+});
+
 // UPD-9 both ways: Ada transfers the call to Ben, Ben back to Ada. Ada's adapter, which showed the
 // call ended (transferred), takes it on again, live; the ticket ends assigned to Ada, with both
 // transfers' comments once each and the end once, written by Ada.
