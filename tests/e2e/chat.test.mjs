@@ -401,22 +401,28 @@ test('the customer leaves while the accept is on its way: the agent is told, not
   await clearFaults(env);
 });
 
+/** Ben signed in on his own machine beside Ada (the page signed in now): his browser context
+ * (the caller closes it), his adapter's frame, and both agents as the platform lists them. */
+async function benBeside() {
+  const { agents } = await api('GET', '/_sandbox/info');
+  const [ada, ben] = ['ada@sandbox.test', 'ben@sandbox.test'].map((e) => agents.find((a) => a.email === e));
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const bpage = await context.newPage();
+  await bpage.goto(`${env.base}/`);
+  await bpage.evaluate(() => window.sandbox.ready);
+  await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
+  await bpage.locator('[data-testid=app-icon]').click();
+  const bapp = await adapterFrame(bpage);
+  await signInIfAsked(bapp, ben.email);
+  await bapp.locator('[data-testid=dial-number]').waitFor();
+  return { context, bapp, ada, ben };
+}
+
 test('a chat transferred to another agent: the ticket assigned to them (UPD-9), the rating written once (UPD-14), one transcript with both agents\' messages', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
-  const { agents } = await api('GET', '/_sandbox/info');
-  const [ada, ben] = ['ada@sandbox.test', 'ben@sandbox.test'].map((e) => agents.find((a) => a.email === e));
-  // Ben, on his own machine.
-  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const { context, bapp, ada, ben } = await benBeside();
   try {
-    const bpage = await context.newPage();
-    await bpage.goto(`${env.base}/`);
-    await bpage.evaluate(() => window.sandbox.ready);
-    await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
-    await bpage.locator('[data-testid=app-icon]').click();
-    const bapp = await adapterFrame(bpage);
-    await signInIfAsked(bapp, ben.email);
-    await bapp.locator('[data-testid=dial-number]').waitFor();
     await slow(200);
 
     const id = await startChat({ name: 'Gil Transfer', email: 'gil.transfer@example.test', text: 'I need billing', agent_id: ada.id });
@@ -469,18 +475,8 @@ test('a chat transferred to another agent: the ticket assigned to them (UPD-9), 
 test('chats transferred away (and back) while the event stream was down follow the platform once it is back', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
-  const { agents } = await api('GET', '/_sandbox/info');
-  const [ada, ben] = ['ada@sandbox.test', 'ben@sandbox.test'].map((e) => agents.find((a) => a.email === e));
-  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const { context, ada, ben } = await benBeside();
   try {
-    const bpage = await context.newPage();
-    await bpage.goto(`${env.base}/`);
-    await bpage.evaluate(() => window.sandbox.ready);
-    await bpage.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
-    await bpage.locator('[data-testid=app-icon]').click();
-    const bapp = await adapterFrame(bpage);
-    await signInIfAsked(bapp, ben.email);
-    await bapp.locator('[data-testid=dial-number]').waitFor();
     const down = async () => {
       await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
       await api('POST', '/_sandbox/streams/drop', { agent_id: ada.id });

@@ -137,6 +137,22 @@ test('custom data fills its mapped field and names the unmapped key; a late reco
   await check();
 });
 
+/** A call whose custom data `{tier: gold}` (event `eventId`) fills `field`, named nowhere as
+ * having no field. */
+async function tierReachesItsField(app, field, eventId) {
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+  await session(call.id, { type: 'session.custom_data', event_id: eventId, data: { tier: 'gold' } });
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await eventually(async () => {
+    const { ticket, comments } = await ticketOfCall(call.id);
+    assert.ok(comments.some((c) => /^Custom data/.test(c.body ?? '')), 'the data');
+    assert.equal(comments.filter((c) => /No designated field/.test(c.body ?? '')).length, 0, 'the field is known');
+    assert.equal(ticket.custom_fields.find((f) => f.id === field.id)?.value, 'gold', 'the mapped field');
+  }, 'the custom data in its field');
+}
+
 // A field made while the adapter reads the account's fields, its answer coming just before the
 // change's own read would start: the field is found (before, the older answer was kept for the
 // session, and the change's read skipped: "no designated field" for a field that exists).
@@ -160,17 +176,7 @@ test('a field made while the fields are read is found', async () => {
       { ticket_field: { type: 'text', title: 'Loyalty tier' } });
     await new Promise((r) => setTimeout(r, 4_000));
     await api('DELETE', '/_sandbox/faults');
-    await dialAndConnect(app, '+1 555 010 1000');
-    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
-    await session(call.id, { type: 'session.custom_data', event_id: 41, data: { tier: 'gold' } });
-    await app.locator('[data-testid=hangup-button]').click();
-    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
-    await eventually(async () => {
-      const { ticket, comments } = await ticketOfCall(call.id);
-      assert.ok(comments.some((c) => /^Custom data/.test(c.body ?? '')), 'the data');
-      assert.equal(comments.filter((c) => /No designated field/.test(c.body ?? '')).length, 0, 'the field is known');
-      assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
-    }, 'the custom data in its field');
+    await tierReachesItsField(app, tier, 41);
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
@@ -192,26 +198,15 @@ test('a field made before the event stream is routed is found', async () => {
       const r = (await api('GET', '/_sandbox/requests')).requests.find((x) => x.path.startsWith('/api/v2/ticket_fields'));
       assert.ok(r, 'the sign-in read of the fields');
     }, 'the fields read');
-    const routed = () => app.evaluate(() => performance.getEntriesByType('resource')
-      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')));
-    assert.equal(await routed(), false, 'the stream is not routed yet');
+    // The stream's catch-up reads (the voicemails) are made once it is routed.
+    const routed = () => performance.getEntriesByType('resource')
+      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails'));
+    assert.equal(await app.evaluate(routed), false, 'the stream is not routed yet');
     const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
       { ticket_field: { type: 'text', title: 'Loyalty tier' } });
-    // The stream is routed: its catch-up reads (the voicemails) are made.
-    await app.waitForFunction(() => performance.getEntriesByType('resource')
-      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+    await app.waitForFunction(routed, null, { timeout: 8_000 });
     await api('DELETE', '/_sandbox/faults');
-    await dialAndConnect(app, '+1 555 010 1000');
-    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
-    await session(call.id, { type: 'session.custom_data', event_id: 51, data: { tier: 'gold' } });
-    await app.locator('[data-testid=hangup-button]').click();
-    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
-    await eventually(async () => {
-      const { ticket, comments } = await ticketOfCall(call.id);
-      assert.ok(comments.some((c) => /^Custom data/.test(c.body ?? '')), 'the data');
-      assert.equal(comments.filter((c) => /No designated field/.test(c.body ?? '')).length, 0, 'the field is known');
-      assert.equal(ticket.custom_fields.find((f) => f.id === tier.id)?.value, 'gold', 'the mapped field');
-    }, 'the custom data in its field');
+    await tierReachesItsField(app, tier, 51);
     const reads = (await api('GET', '/_sandbox/requests')).requests.filter((x) => x.path.startsWith('/api/v2/ticket_fields') && x.method === 'GET');
     assert.equal(reads.length, 2, 'the fields read at sign-in, and once more when the stream was routed');
   } finally {
@@ -327,20 +322,27 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
   }
 });
 
+/** Ada on a connected call whose ticket the platform knows, Ben signed in beside her (the
+ * caller closes his context): both pages, Ada as the platform lists her, and the call. */
+async function adaCallingBenBeside() {
+  const { app: ada } = await signedInPage(env);
+  const ben = await agentPage('ben@sandbox.test');
+  const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
+  await dialAndConnect(ada, '+1 555 010 1000');
+  const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+  await eventually(async () => {
+    assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
+  }, 'the ticket reported');
+  return { ada, ben, adaAgent, call };
+}
+
 // UPD-9 through a network drop: the call is transferred to Ben while Ada's event stream is down
 // (it comes back, routed 3 s later), so the transfer's event never reaches her. Once her stream
 // is back her screen shows the call ended, transferred, with no Hang up or Hold on a call that
 // is Ben's; Ben ends it, and the end is written once, by Ben.
 test('a call transferred away while the event stream was down shows ended once it is back', async () => {
-  const { app: ada } = await signedInPage(env);
-  const ben = await agentPage('ben@sandbox.test');
+  const { ada, ben, adaAgent, call } = await adaCallingBenBeside();
   try {
-    const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
-    await dialAndConnect(ada, '+1 555 010 1000');
-    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
-    await eventually(async () => {
-      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
-    }, 'the ticket reported');
     await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
     await api('POST', '/_sandbox/streams/drop', { agent_id: adaAgent.id });
     await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
@@ -371,15 +373,8 @@ test('a call transferred away while the event stream was down shows ended once i
 // call ended (transferred), takes it on again, live; the ticket ends assigned to Ada, with both
 // transfers' comments once each and the end once, written by Ada.
 test('a call transferred back to the agent who sent it is taken on again', async () => {
-  const { app: ada } = await signedInPage(env);
-  const ben = await agentPage('ben@sandbox.test');
+  const { ada, ben, adaAgent, call } = await adaCallingBenBeside();
   try {
-    const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
-    await dialAndConnect(ada, '+1 555 010 1000');
-    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
-    await eventually(async () => {
-      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
-    }, 'the ticket reported');
     await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
     await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
