@@ -296,9 +296,9 @@ fn drop_chat(adapter: Adapter, id: u64) {
 /// What the stream did not say while it was down (or before a reload), told by a read of the
 /// agent's chats: a chat this page held as the read left, and that nothing has changed since,
 /// went elsewhere. Not listed any more, it is another agent's (transferred away, or an offer
-/// given to someone else): its tab closes, with a word (what it queued still goes out). Listed as offered where it was active,
-/// it went away and came back: it is offered again (the platform waits for Accept), as a fresh
-/// offer, the agent's unsent text kept.
+/// given to someone else): its tab closes, with a word (what it queued still goes out).
+/// Listed as offered where it was active, it went away and came back: it is offered again (the
+/// platform waits for Accept), as a fresh offer, the agent's unsent text kept.
 fn gone_while_away(adapter: Adapter, before: &[(u64, ChatStatus)], listed: &[Chat]) {
     for &(id, status) in before {
         let Some(held_now) = held(adapter, id).filter(|c| c.status == status) else {

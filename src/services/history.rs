@@ -123,8 +123,8 @@ fn history_again_if_asked(adapter: Adapter) {
 
 /// The names of the listed contacts the CRM cache lacks, in one `show_many` (a page holds at
 /// most 25 calls, so at most 25 contacts). A failed read leaves the numbers shown. A contact
-/// Zendesk no longer has (left out of the answer) is gone: its number shows, and Call back
-/// does not preselect it.
+/// Zendesk no longer has (left out of the answer) is gone: its number shows, as the agent reads
+/// numbers, and it is not asked for again.
 async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
     if ids.is_empty() {
         return;

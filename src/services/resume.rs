@@ -63,6 +63,10 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                 }
                 Err(_) => {}
             }
+            // Signed out while it was asked for: nothing of that session comes on screen.
+            if !b.platform.still(&session) {
+                return;
+            }
         }
         let Some(outbox) = b.outbox.borrow().clone() else {
             return;
