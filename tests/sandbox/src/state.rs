@@ -607,7 +607,8 @@ pub struct Timing {
 }
 
 /// The binary's [`Timing::stream_ready_ms`]: a platform is never instant at routing a new
-/// socket, and an adapter that misses what was sent meanwhile must be caught by every test.
+/// socket. (The e2e suite passes its own, 0 unless `SANDBOX_STREAM_READY_MS` says otherwise:
+/// README, "the event stream".)
 pub const DEFAULT_STREAM_READY_MS: u64 = 150;
 
 /// Start-up options.
