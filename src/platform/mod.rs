@@ -184,6 +184,19 @@ pub struct CallInfo {
     /// How it ended; `None` while live (or from a platform that does not say).
     #[serde(default)]
     pub outcome: Option<Outcome>,
+    /// The transfer that gave the call its agent (the last one); `None` for a call never
+    /// transferred. An adapter whose event stream was down when it came learns it from here.
+    #[serde(default)]
+    pub transfer: Option<CallTransfer>,
+}
+
+/// A call's transfer as `GET /calls` lists it (the `call.transferred` event's own fields).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CallTransfer {
+    /// The platform's id of the transfer's event.
+    pub event_id: u64,
+    /// The agent who has the call since.
+    pub to_agent: TransferredTo,
 }
 
 impl CallInfo {

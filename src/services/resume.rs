@@ -9,10 +9,11 @@ use crate::{
         host::{fail_platform, now_ms, sleep, told_if_ended, Backend},
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
+        transfer::received_while_away,
     },
 };
 use domain::{
-    call::{resume, JobKey, Listed, Resume},
+    call::{missed_answer, resume, CallEvent, JobKey, Listed, Resume},
     rules::Event,
 };
 use leptos::prelude::*;
@@ -23,7 +24,9 @@ const TAKEOVER_SHOWS_ENDED_MS: i64 = 10_000;
 
 /// After a reload in the middle of a call: the call comes back on screen, and the end of a
 /// call that ended while the page was away is logged. Only calls this adapter logged (their
-/// first job is known to the outbox) and whose end it has not queued are taken up.
+/// first job is known to the outbox, or it wrote their transfer to this agent) and whose end it
+/// has not queued are taken up; a call listed as transferred to this agent whose transfer it
+/// has not written is taken on first (the transfer's event came while the stream was down).
 /// It runs each time the event stream (re)connects, since events sent while it was down
 /// are not sent again, and when the end of a call not on screen arrives.
 pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
@@ -80,6 +83,36 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
             let listed = listed(&info, inbound);
             let first = JobKey::first(info.id, inbound);
             let created = outbox.created_by(&first.to_string());
+            // Transferred to this agent while the stream was down: taken on as its event would
+            // have been (before the decision below, which it makes this adapter's call).
+            if let Some(t) = info
+                .transfer
+                .as_ref()
+                .filter(|t| b.platform_agent.get() == Some(t.to_agent.id))
+            {
+                let key = JobKey::event(info.id, t.event_id).to_string();
+                if !outbox.knows(&key) {
+                    received_while_away(adapter, &b, &listed, t.event_id, &t.to_agent);
+                }
+            }
+            // The call on screen, further on in the list than it shows: its events came before
+            // the stream was routed (a call placed just after sign-in) or while it was down. It
+            // takes what it missed, as the events would have brought it.
+            let shown = adapter.call.with_untracked(|c| {
+                c.as_ref()
+                    .filter(|c| c.id == Some(info.id))
+                    .map(|c| c.phase)
+            });
+            for missed in shown.map_or_else(Vec::new, |p| missed_answer(p, listed.phase)) {
+                let call_id = info.id;
+                on_event(
+                    adapter,
+                    match missed {
+                        CallEvent::Held => PlatformEvent::Held { call_id },
+                        _ => PlatformEvent::Connected { call_id },
+                    },
+                );
+            }
             let screen_live = adapter
                 .call
                 .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));

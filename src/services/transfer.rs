@@ -140,18 +140,60 @@ fn received(adapter: Adapter, b: &Rc<Backend>, listed: &Listed, event_id: u64, t
         adapter.screen.set(Screen::InCall);
         adapter.notice(adapter.word(Label::CallTransferredToYou));
     }
-    let name = if to.name.trim().is_empty() {
-        b.agent_zendesk.name.clone()
-    } else {
-        to.name.clone()
-    };
+    let name = receiver_name(b, to);
     match listed.ticket_id {
-        Some(ticket) => write_transfer(adapter, b, call, event_id, ticket, name),
+        Some(ticket) => {
+            write_transfer(adapter, b, call, event_id, ticket, name);
+            route_to_ticket(ticket);
+        }
         None => b.transfers_waiting.borrow_mut().push((call, event_id)),
     }
 }
 
-/// Assigns the call's ticket to this agent with the transfer's comment, and pops it.
+/// The platform lists a call as transferred to this agent, and this adapter has not written
+/// that transfer: its event came while the event stream was down. A live call is taken on as
+/// the event would have (on screen, the transfer written, the ticket popped); one that ended
+/// meanwhile gets its transfer written (the resume then logs its end), nothing on screen.
+pub(crate) fn received_while_away(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    listed: &Listed,
+    event_id: u64,
+    to: &TransferredTo,
+) {
+    if b.transfers_waiting
+        .borrow()
+        .contains(&(listed.id, event_id))
+    {
+        return;
+    }
+    if listed.phase != CallPhase::Ended {
+        received(adapter, b, listed, event_id, to);
+        return;
+    }
+    if b.leader.other_leads(now_ms()) {
+        return;
+    }
+    match listed.ticket_id {
+        Some(ticket) => {
+            let name = receiver_name(b, to);
+            write_transfer(adapter, b, listed.id, event_id, ticket, name);
+        }
+        None => b.transfers_waiting.borrow_mut().push((listed.id, event_id)),
+    }
+}
+
+/// The name the transfer's comment gives this agent: the platform's, else Zendesk's.
+fn receiver_name(b: &Backend, to: &TransferredTo) -> String {
+    if to.name.trim().is_empty() {
+        b.agent_zendesk.name.clone()
+    } else {
+        to.name.clone()
+    }
+}
+
+/// Assigns the call's ticket to this agent with the transfer's comment (once: the job's key is
+/// the transfer's event).
 fn write_transfer(
     adapter: Adapter,
     b: &Rc<Backend>,
@@ -172,7 +214,6 @@ fn write_transfer(
             agent_name,
         },
     );
-    route_to_ticket(ticket);
 }
 
 /// The platform names the ticket of a call transferred here before it was known: the call on
@@ -194,6 +235,7 @@ fn ticket_known(adapter: Adapter, b: &Rc<Backend>, call: u64, ticket: u64) {
     let name = b.agent_zendesk.name.clone();
     for event_id in waiting {
         write_transfer(adapter, b, call, event_id, ticket, name.clone());
+        route_to_ticket(ticket);
     }
     let ends: Vec<_> = {
         let mut all = b.unlogged_ends.borrow_mut();

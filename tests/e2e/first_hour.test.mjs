@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInWith, callFromTicketMenu, slowReads, clearFaults } from './support.mjs';
+import { startSandbox, signedInPage, signInWith, callFromTicketMenu, slowReads, clearFaults, streamRouted, untilStreamRouted } from './support.mjs';
 
 let env;
 let page;
@@ -228,12 +228,9 @@ test('SET-16: a setting saved before the event stream is routed reaches the dial
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 2_000 }]);
   try {
     await signInWith(app);
-    const routed = () => app.evaluate(() => performance.getEntriesByType('resource')
-      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')));
-    assert.equal(await routed(), false, 'the stream is not routed yet');
+    assert.equal(await streamRouted(app), false, 'the stream is not routed yet');
     await api('PUT', '/_sandbox/settings', { operation: { prompt_select_open_ticket: true } }); // SET-3
-    await app.waitForFunction(() => performance.getEntriesByType('resource')
-      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+    await untilStreamRouted(app);
     await clearFaults(env);
     await sleep(1_000);
     await app.locator('[data-testid=dial-number]').focus();

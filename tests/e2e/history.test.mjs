@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root, untilStreamRouted } from './support.mjs';
 
 let env;
 
@@ -193,8 +193,7 @@ test('voicemails left while the event stream is still being routed show at once'
   // The adapter's catch-up read of the voicemails (answered: the frame's resource timing), then
   // a second voicemail: had the read been made before the platform routed the agent's events,
   // nothing would bring it.
-  await app.waitForFunction(() => performance.getEntriesByType('resource')
-    .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails')), null, { timeout: 8_000 });
+  await untilStreamRouted(app);
   await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101100', duration_s: 5 });
   await app.locator('[data-testid=voicemail-unread]', { hasText: '2' }).waitFor({ timeout: 8_000 });
   await clearFaults(env);

@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame, signInWith } from './support.mjs';
+import { startSandbox, signedInPage, signInIfAsked, dialAndConnect, retry, adapterFrame, signInWith, streamRouted, untilStreamRouted } from './support.mjs';
 
 let env;
 
@@ -182,6 +182,42 @@ test('a field made while the fields are read is found', async () => {
   }
 });
 
+// A call placed just after sign-in and answered before the platform routed the adapter's event
+// stream (3 s here; 150 ms in the sandbox's own run, where the fault suite met it): its ringing
+// and its answer reached no one. The list of calls read once the stream is routed shows it
+// connected, and the screen follows, with Hold and Hang up on a live call. Before, it showed
+// "Calling" until the call ended.
+test('a call answered before the event stream is routed shows connected once it is', async () => {
+  const { app } = await signedInPage(env, {}, { signIn: false });
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
+  try {
+    await signInWith(app);
+    await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+    await app.locator('[data-testid=keypad-next]').click();
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+    await app.locator('[data-testid=call-button]').click();
+    await eventually(async () => {
+      const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+      assert.equal(call?.status, 'connected', 'the customer answered');
+    }, 'the answer');
+    assert.equal(await streamRouted(app), false, 'the stream is not routed yet');
+    assert.equal(await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).count(), 0, 'the answer reached no one');
+    await untilStreamRouted(app);
+    await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor({ timeout: 5_000 });
+    await api('DELETE', '/_sandbox/faults');
+    await app.locator('[data-testid=hangup-button]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
+    const check = async () => {
+      const { comments } = await ticketOfCall(call.id);
+      assert.equal(comments.filter((c) => /^Call finished/.test(c.body ?? '')).length, 1, 'the end, once');
+    };
+    await eventually(check, 'the end on the ticket');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // A field made after the adapter read the fields at sign-in and before the platform routed the
 // agent's events to the new stream: the platform's notice reached no one. The stream's (re)connect
 // is the adapter's cue to read them again (before, the sign-in read stood for the session:
@@ -199,12 +235,10 @@ test('a field made before the event stream is routed is found', async () => {
       assert.ok(r, 'the sign-in read of the fields');
     }, 'the fields read');
     // The stream's catch-up reads (the voicemails) are made once it is routed.
-    const routed = () => performance.getEntriesByType('resource')
-      .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails'));
-    assert.equal(await app.evaluate(routed), false, 'the stream is not routed yet');
+    assert.equal(await streamRouted(app), false, 'the stream is not routed yet');
     const { ticket_field: tier } = await api('POST', '/api/v2/ticket_fields.json',
       { ticket_field: { type: 'text', title: 'Loyalty tier' } });
-    await app.waitForFunction(routed, null, { timeout: 8_000 });
+    await untilStreamRouted(app);
     await api('DELETE', '/_sandbox/faults');
     await tierReachesItsField(app, tier, 51);
     const reads = (await api('GET', '/_sandbox/requests')).requests.filter((x) => x.path.startsWith('/api/v2/ticket_fields') && x.method === 'GET');
@@ -305,22 +339,28 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
     await ben.app.locator('[data-testid=hangup-button]').click();
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 
-    const check = async () => {
-      const { ticket, comments } = await ticketOfCall(call.id);
-      assert.equal(ticket.assignee_id, ben.agent.zendesk_user_id, 'assigned to the receiver');
-      const bodies = comments.map((c) => c.body ?? '');
-      assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ben Billing').length, 1, 'the transfer, once');
-      const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
-      assert.equal(ends.length, 1, 'the end, once');
-      assert.equal(ends[0].author_id, ben.agent.zendesk_user_id, 'written by the receiver');
-    };
-    await eventually(check, 'the transferred call on its ticket');
-    await new Promise((r) => setTimeout(r, 1_500));
-    await check();
+    await loggedByBen(call, ben);
   } finally {
     await ben.context.close();
   }
 });
+
+/** A call transferred to Ben is logged as the receiver's: its ticket assigned to Ben with the
+ * transfer's comment once, and the end once, written by Ben; still so 1.5 s later. */
+async function loggedByBen(call, ben) {
+  const check = async () => {
+    const { ticket, comments } = await ticketOfCall(call.id);
+    const bodies = comments.map((c) => c.body ?? '');
+    assert.equal(ticket.assignee_id, ben.agent.zendesk_user_id, `assigned to the receiver; the comments: ${JSON.stringify(bodies)}`);
+    assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ben Billing').length, 1, 'the transfer, once');
+    const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
+    assert.equal(ends.length, 1, 'the end, once');
+    assert.equal(ends[0].author_id, ben.agent.zendesk_user_id, 'written by the receiver');
+  };
+  await eventually(check, 'the transferred call on its ticket');
+  await new Promise((r) => setTimeout(r, 1_500));
+  await check();
+}
 
 /** Ada on a connected call whose ticket the platform knows, Ben signed in beside her (the
  * caller closes his context): both pages, Ada as the platform lists her, and the call. */
@@ -363,6 +403,60 @@ test('a call transferred away while the event stream was down shows ended once i
     await eventually(check, 'the end on the ticket');
     await new Promise((r) => setTimeout(r, 1_500));
     await check();
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await ben.context.close();
+  }
+});
+
+/** Ada's call transferred to Ben while his event stream is down (back, routed 3 s later; the
+ * caller clears the faults and closes his context); Ada's screen shows it ended. */
+async function transferredToBenAway() {
+  const { ada, ben, call } = await adaCallingBenBeside();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 3_000 }]);
+  await api('POST', '/_sandbox/streams/drop', { agent_id: ben.agent.id });
+  await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+  await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  return { ben, call };
+}
+
+// UPD-9 through a network drop on the receiving side: the call is transferred to Ben while his
+// event stream is down (back, routed 3 s later), so the transfer's event never reaches him. The
+// platform's list of his calls, read when the stream is back, names the call and its transfer:
+// his adapter takes it on, live with its controls, writes the transfer once, and, when he hangs
+// up, the end once. Before, the list's call was skipped (nothing of it written here) and the
+// call was never on his screen, its transfer and end never written.
+test('a call transferred to the agent while his event stream was down is taken on once it is back', async () => {
+  const { ben, call } = await transferredToBenAway();
+  try {
+    assert.equal(await ben.app.locator('[data-testid=hangup-button]').count(), 0, 'nothing came while the stream was down');
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    await ben.app.locator('[data-testid=error-banner]', { hasText: 'A call was transferred to you.' }).waitFor();
+    await api('DELETE', '/_sandbox/faults');
+    // A second drop: the list names the transfer again, which is not taken twice.
+    const reads = () => ben.app.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => { const u = new URL(e.name); return u.pathname.endsWith('/platform/calls') && !u.search; }).length);
+    const before = await reads();
+    await api('POST', '/_sandbox/streams/drop', { agent_id: ben.agent.id });
+    await eventually(async () => assert.ok((await reads()) > before, 'the calls read again'), 'the second catch-up');
+    await ben.app.locator('[data-testid=hangup-button]').click();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await loggedByBen(call, ben);
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await ben.context.close();
+  }
+});
+
+// The same, and the customer hangs up while Ben's stream is still down: nothing comes on his
+// screen (the call is over), but the transfer and the end are written once each, by Ben.
+test('a call transferred to the agent and ended while his event stream was down is logged once it is back', async () => {
+  const { ben, call } = await transferredToBenAway();
+  try {
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+    await api('DELETE', '/_sandbox/faults');
+    await loggedByBen(call, ben);
+    assert.equal(await ben.app.locator('[data-testid=hangup-button]').count(), 0, 'no live call on his screen');
   } finally {
     await api('DELETE', '/_sandbox/faults');
     await ben.context.close();

@@ -332,3 +332,21 @@ export async function slowReads(env, ms, prefixes = DIAL_READS) {
 export async function clearFaults(env) {
   return env.api('DELETE', '/_sandbox/faults');
 }
+
+/**
+ * The adapter's event stream is routed: the catch-up read of the voicemails, which the adapter
+ * makes once the platform routes its stream, has answered (the frame's resource timing). Runs
+ * in the app frame.
+ */
+const caughtUp = () => performance.getEntriesByType('resource')
+  .some((e) => new URL(e.name).pathname.endsWith('/platform/voicemails'));
+
+/** True once the adapter's event stream is routed (see `caughtUp`). */
+export async function streamRouted(app) {
+  return app.evaluate(caughtUp);
+}
+
+/** Waits until the adapter's event stream is routed (see `caughtUp`). */
+export async function untilStreamRouted(app, timeout = 8_000) {
+  await app.waitForFunction(caughtUp, null, { timeout });
+}

@@ -280,6 +280,52 @@ fn regression_a_reload_mid_call() {
     assert_eq!(call.end_log(), EndLog::Now(CallTicket::Known(5)));
 }
 
+// Fault suite at 150 ms of stream routing: a call placed just after sign-in was answered before
+// the platform routed the adapter's event stream; the list read once it was routed shows it
+// connected, and the screen, still ringing, takes the answer it missed (and a hold). Never
+// backwards: a list older than what the screen took changes nothing.
+#[test]
+fn regression_an_answer_missed_before_the_stream_was_routed() {
+    use CallPhase::*;
+    assert_eq!(
+        missed_answer(Dialling, Connected),
+        vec![CallEvent::Connected]
+    );
+    assert_eq!(
+        missed_answer(Ringing, Connected),
+        vec![CallEvent::Connected]
+    );
+    assert_eq!(
+        missed_answer(Ringing, OnHold),
+        vec![CallEvent::Connected, CallEvent::Held]
+    );
+    for (shown, listed) in [
+        (Connected, Ringing),
+        (Connected, OnHold),
+        (OnHold, Connected),
+        (Ringing, Ringing),
+        (Dialling, Ringing),
+        (Ringing, Ended),
+        (Ended, Connected),
+    ] {
+        assert!(
+            missed_answer(shown, listed).is_empty(),
+            "{shown:?} listed {listed:?}"
+        );
+    }
+    // Taken as the events would have been: an outbound call on ringing, connected, sends its
+    // extension then.
+    let mut call = ActiveCall::placed(plan(TicketPlan::New, Some("12")));
+    call.id = Some(7);
+    call.phase = Ringing;
+    let effects: Vec<_> = missed_answer(call.phase, OnHold)
+        .into_iter()
+        .flat_map(|e| call.on_event(e, NOW))
+        .collect();
+    assert_eq!(effects, vec![CallEffect::Tones("12".into())]);
+    assert_eq!((call.phase, call.held), (OnHold, true));
+}
+
 // Fault suite: an end missed while the page was away (or the socket down) is logged when the
 // calls are listed again, on the ticket created meanwhile or the one still being created.
 #[test]

@@ -575,6 +575,11 @@ pub struct PlatformCall {
     /// The agents the call was transferred away from, oldest first (UPD-9).
     #[serde(default)]
     pub transferred_from: Vec<u64>,
+    /// The transfer that gave the call its agent, as the API lists it: `{event_id,
+    /// from_agent_id, to_agent {id, name, zendesk_user_id}}` (the last one; None: never
+    /// transferred). An adapter whose event stream was down when it came learns it from here.
+    #[serde(default)]
+    pub transfer: Option<Value>,
     /// The recording the platform announced (`call.recording_ready`); None: the one every call
     /// that was answered and ended has ([`PlatformCall::to_json`]).
     #[serde(default)]
@@ -617,6 +622,7 @@ impl PlatformCall {
             dtmf: String::new(),
             picked_contact_id: None,
             transferred_from: Vec::new(),
+            transfer: None,
             recording_url: None,
             platform_events: std::collections::BTreeMap::new(),
         }
@@ -687,6 +693,7 @@ impl PlatformCall {
             "ended_by": self.ended_by,
             "recording_url": self.recording(),
             "transferred_from": self.transferred_from,
+            "transfer": self.transfer,
             "outcome": self.outcome(),
             "ended_at": self.ended_ms.map(|t| iso(t / 1_000)),
             "callback_of": self.request.get("callback_of").cloned().unwrap_or(Value::Null),

@@ -95,6 +95,9 @@
 //!     zendesk_user_id}` and `ticket_id` (the known ticket or null), the same event to the agent
 //!     who had the call and to the one who has it now. From then on the call is the receiver's:
 //!     its events, its `/calls/{id}` routes, its tickets in the CRM queue ([`session::transfer`]).
+//!     The call lists that last transfer as `transfer {event_id, from_agent_id, to_agent}` (null
+//!     for a call never transferred): an adapter whose stream was down learns it from its
+//!     `GET /calls` on reconnect.
 //!   - `call.ticket {call_id, ticket_id}`: the ticket of a call transferred to the agent, reported
 //!     by the agent it came from.
 //!

@@ -96,7 +96,8 @@ pub async fn report_ticket(
 /// Transfers call `call_id` to platform agent `to` (UPD-9): the call must be connected or on
 /// hold, `to` a signed-in agent other than the call's. The agent who had it joins the call's
 /// `transferred_from`; both agents get the same `call.transferred` event (the call, `event_id`,
-/// `from_agent_id`, `to_agent {id, name, zendesk_user_id}`, `ticket_id`). Returns the event id.
+/// `from_agent_id`, `to_agent {id, name, zendesk_user_id}`, `ticket_id`), and the call lists it
+/// as its `transfer` from then on (`GET /calls`, `GET /calls/{id}`). Returns the event id.
 pub fn transfer(app: &App, call_id: u64, to: Option<u64>) -> Result<u64, Refusal> {
     let (from, ev) = {
         let mut w = app.world();
@@ -131,13 +132,16 @@ pub fn transfer(app: &App, call_id: u64, to: Option<u64>) -> Result<u64, Refusal
         };
         c.transferred_from.push(from);
         c.agent_id = Some(receiver.id);
+        let to_agent = json!({"id": receiver.id, "name": receiver.name,
+                              "zendesk_user_id": receiver.zendesk_user_id});
+        c.transfer = Some(json!({"event_id": event_id, "from_agent_id": from,
+                                 "to_agent": to_agent.clone()}));
         let mut ev = c.to_json();
         ev["type"] = json!("call.transferred");
         ev["call_id"] = json!(call_id);
         ev["event_id"] = json!(event_id);
         ev["from_agent_id"] = json!(from);
-        ev["to_agent"] = json!({"id": receiver.id, "name": receiver.name,
-                                "zendesk_user_id": receiver.zendesk_user_id});
+        ev["to_agent"] = to_agent;
         (from, ev)
     };
     let event_id = ev["event_id"].as_u64().unwrap_or_default();
