@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, dialAndConnect, retry, clearFaults, adapterFrame, signInIfAsked, root, commentBodies } from './support.mjs';
 
 let env;
 
@@ -47,10 +47,7 @@ async function startChat(body) {
 const say = (id, text) => api('POST', `/_sandbox/chats/${id}/messages`, { text });
 
 /** Every comment body of ticket `id`. */
-async function bodies(id) {
-  const page = await api('GET', `/api/v2/tickets/${id}/comments.json`);
-  return page.comments.map((c) => c.body ?? '');
-}
+const bodies = (id) => commentBodies(env, id);
 
 /** The tickets whose comments name chat `id`. */
 async function ticketsOfChat(id) {

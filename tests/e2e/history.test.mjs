@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root, untilStreamRouted } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root, untilStreamRouted, commentBodies } from './support.mjs';
 
 let env;
 
@@ -28,11 +28,8 @@ const eventually = (check, what) => retry(check, what, env);
 const state = () => api('GET', '/_sandbox/state');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Every comment body of ticket `id`, through Zendesk's REST API. */
-async function bodies(id) {
-  const page = await api('GET', `/api/v2/tickets/${id}/comments.json`);
-  return page.comments.map((c) => c.body ?? '');
-}
+/** Every comment body of ticket `id`. */
+const bodies = (id) => commentBodies(env, id);
 const count = (list, re) => list.filter((b) => re.test(b)).length;
 
 /** The ticket whose comments carry `Call ID: <id>`. */

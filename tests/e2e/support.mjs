@@ -350,3 +350,13 @@ export async function streamRouted(app) {
 export async function untilStreamRouted(app, timeout = 8_000) {
   await app.waitForFunction(caughtUp, null, { timeout });
 }
+
+/**
+ * Every comment body of ticket `id`, from the sandbox's state. Not through Zendesk's API: tests
+ * poll this, and API requests spend the account's rate budget (700 a minute) that the adapter's
+ * writes need (a test polling the API every 100 ms held a write back behind a 429).
+ */
+export async function commentBodies(env, id) {
+  const ticket = (await env.api('GET', '/_sandbox/state')).tickets.find((t) => t.id === id);
+  return (ticket?.comments ?? []).map((c) => c.body ?? '');
+}
