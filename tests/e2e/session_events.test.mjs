@@ -183,7 +183,7 @@ test('a field made while the fields are read is found', async () => {
 });
 
 // A call placed just after sign-in and answered before the platform routed the adapter's event
-// stream (3 s here; 150 ms in the sandbox's own run, where the fault suite met it): its ringing
+// stream (3 s here; 150 ms in every run, where the fault suite met it): its ringing
 // and its answer reached no one. The list of calls read once the stream is routed shows it
 // connected, and the screen follows, with Hold and Hang up on a live call. Before, it showed
 // "Calling" until the call ended.
