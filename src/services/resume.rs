@@ -9,6 +9,8 @@ use crate::{
         host::{fail_platform, now_ms, sleep, told_if_ended, Backend},
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
+        outbox::Outbox,
+        storage::PageStore,
         transfer::received_while_away,
     },
 };
@@ -122,6 +124,15 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                 outbox.knows(&key.to_string()) || (key.is_first() && outbox.knows_call(key.call))
             };
             match resume(&listed, knows, created, screen_live) {
+                Resume::Skip if end_waits_with_transfer(&b, &listed, &outbox) => {
+                    // Transferred here before its ticket was known, and ended while the stream
+                    // was down: its end waits with the transfer for the ticket the platform
+                    // names (`call.ticket`).
+                    let call = ActiveCall::resumed(&listed, None, now_ms());
+                    b.unlogged_ends
+                        .borrow_mut()
+                        .push((info.id, Box::new(end_of(&info, &call))));
+                }
                 Resume::Skip | Resume::Leave => {}
                 Resume::LogEnd(ticket) => {
                     let now = now_ms();
@@ -140,19 +151,13 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                         adapter.call.set(Some(call.clone()));
                         adapter.screen.set(Screen::InCall);
                     }
-                    let session = session_of(info.id, &call);
-                    let (recording_url, duration_s) =
-                        (info.recording_url.clone(), info.durations.call);
-                    let line = info.call_line();
-                    enqueue_on(adapter, &b, JobKey::ended(info.id), ticket, |ticket_id| {
-                        Event::Ended {
-                            session,
-                            ticket_id,
-                            recording_url,
-                            duration_s,
-                            call: line,
-                        }
-                    });
+                    enqueue_on(
+                        adapter,
+                        &b,
+                        JobKey::ended(info.id),
+                        ticket,
+                        end_of(&info, &call),
+                    );
                 }
                 Resume::Show => {
                     adapter
@@ -170,6 +175,36 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
             }
         }
     });
+}
+
+/// The end of listed call `info` as this adapter writes it (`call`: the call as shown here).
+fn end_of(info: &CallInfo, call: &ActiveCall) -> impl FnOnce(u64) -> Event + 'static {
+    let session = session_of(info.id, call);
+    let (recording_url, duration_s) = (info.recording_url.clone(), info.durations.call);
+    let line = info.call_line();
+    move |ticket_id| Event::Ended {
+        session,
+        ticket_id,
+        recording_url,
+        duration_s,
+        call: line,
+    }
+}
+
+/// True when `listed` ended, its transfer to this agent waits for the ticket to be named, and
+/// its end is neither written nor waiting already.
+fn end_waits_with_transfer(b: &Backend, listed: &Listed, outbox: &Outbox<PageStore>) -> bool {
+    listed.phase == CallPhase::Ended
+        && b.transfers_waiting
+            .borrow()
+            .iter()
+            .any(|(id, _)| *id == listed.id)
+        && !b
+            .unlogged_ends
+            .borrow()
+            .iter()
+            .any(|(id, _)| *id == listed.id)
+        && !outbox.knows(&JobKey::ended(listed.id).to_string())
 }
 
 /// The platform's recent calls, a failed read tried twice more; `None` (the agent told) when

@@ -362,17 +362,26 @@ async function loggedByBen(call, ben) {
   await check();
 }
 
-/** Ada on a connected call whose ticket the platform knows, Ben signed in beside her (the
- * caller closes his context): both pages, Ada as the platform lists her, and the call. */
-async function adaCallingBenBeside() {
+/** Ada on a connected call whose ticket the platform knows (unless `reported` is false: a
+ * call on a new ticket whose creation Zendesk answers late, as soon as it is connected), Ben signed in beside her (the caller closes his context): both
+ * pages, Ada as the platform lists her, and the call. */
+async function adaCallingBenBeside({ reported = true } = {}) {
   const { app: ada } = await signedInPage(env);
   const ben = await agentPage('ben@sandbox.test');
   const adaAgent = (await api('GET', '/_sandbox/info')).agents.find((a) => a.email === 'ada@sandbox.test');
-  await dialAndConnect(ada, '+1 555 010 1000');
+  // A contact with an open ticket (the call goes on it: known at once), or a number no contact
+  // has (a new contact and ticket: known once Zendesk answers their creation, 6 s late here).
+  if (!reported) {
+    await api('POST', '/_sandbox/faults', ['/api/v2/tickets.json', '/api/v2/channels/voice/tickets']
+      .map((path_prefix) => ({ path_prefix, method: 'POST', answer_latency_ms: 6_000 })));
+  }
+  await dialAndConnect(ada, reported ? '+1 555 010 1000' : '+1 555 019 9977');
   const call = (await api('GET', '/_sandbox/state')).platform_calls.at(-1);
-  await eventually(async () => {
-    assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
-  }, 'the ticket reported');
+  if (reported) {
+    await eventually(async () => {
+      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
+    }, 'the ticket reported');
+  }
   return { ada, ben, adaAgent, call };
 }
 
@@ -457,6 +466,27 @@ test('a call transferred to the agent and ended while his event stream was down 
     await api('DELETE', '/_sandbox/faults');
     await loggedByBen(call, ben);
     assert.equal(await ben.app.locator('[data-testid=hangup-button]').count(), 0, 'no live call on his screen');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await ben.context.close();
+  }
+});
+
+// The same, but the call is transferred before its ticket is known (Zendesk answers Ada's
+// ticket creation 6 s late) and ends while Ben's stream is down. Ben's list names the transfer
+// with no ticket: the transfer and the end wait for the ticket, which Ada's adapter reports once
+// it knows it (the platform tells Ben: `call.ticket`). Both are then written once, by Ben. Before,
+// the transfer was written then, but the end never was.
+test('a call transferred before its ticket was known, ended while the stream was down, is logged once the ticket is named', async () => {
+  const { ada, ben, call } = await adaCallingBenBeside({ reported: false });
+  try {
+    assert.equal((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, null, 'the ticket is not known yet');
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 2_000 }]);
+    await api('POST', '/_sandbox/streams/drop', { agent_id: ben.agent.id });
+    await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+    await loggedByBen(call, ben);
   } finally {
     await api('DELETE', '/_sandbox/faults');
     await ben.context.close();
