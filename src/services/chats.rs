@@ -48,8 +48,13 @@ async fn wait_for_first_job(id: u64) {
     }
 }
 
-/// How many times a read the chat's rules need is tried.
-const READ_ATTEMPTS: i32 = 4;
+/// How long the reads a chat's rules need keep being tried through a rate limit (the page's own
+/// pause answers them at once while it lasts) or an outage, before the agent is told: a chat is
+/// never left unlogged for a few busy seconds.
+const READ_FOR_MS: i32 = 120_000;
+
+/// The longest wait between two tries of a failed read (1 s, then 2 s, … up to this).
+const READ_BACKOFF_MAX_MS: i32 = 10_000;
 
 /// A chat event of the platform's stream, taken here; false for any other event.
 pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
@@ -98,7 +103,7 @@ pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
                 .chat_busy
                 .update(|busy| busy.retain(|c| *c != chat_id));
             if ours {
-                leptos::task::spawn_local(log_end(adapter, b, chat_id));
+                leptos::task::spawn_local(log_end(adapter, b, chat_id, None));
             }
         }
         PlatformEvent::ChatTransferred { chat_id, to } => {
@@ -251,9 +256,9 @@ pub(crate) fn answer(adapter: Adapter, id: u64, accept: bool) {
                         c.status = ChatStatus::Active;
                     }
                 });
-                log_chat(adapter, b.clone(), id).await;
+                log_chat(adapter, b.clone(), id, None).await;
                 if ended {
-                    log_end(adapter, b, id).await;
+                    log_end(adapter, b, id, None).await;
                 }
             }
             Ok(None) => {
@@ -385,7 +390,7 @@ pub(crate) fn end(adapter: Adapter, id: u64) {
             Ok(info) => {
                 hold(adapter, info.into_chat());
                 update(adapter, id, |c| c.status = ChatStatus::Ended);
-                log_end(adapter, b, id).await;
+                log_end(adapter, b, id, None).await;
             }
             Err(e) => fail_platform(adapter, &e),
         }
@@ -409,8 +414,9 @@ fn ticket_of_chat(adapter: Adapter, b: &Rc<Backend>, id: u64) -> Option<CallTick
 /// The chat's first job (TICKET-1 … TICKET-5, CONTACT-3, CONTACT-4, UPD-1): the contact the
 /// SDK names is read (by identifier, else email) with their tickets, then the rules decide on
 /// what Zendesk holds (a failed read is tried again, never taken as "no contact"), and the
-/// writes are queued once.
-async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
+/// writes are queued once. The chat is the one held, else `seen` (its tab closed meanwhile, or a
+/// chat that ended while no page could log it): nothing when neither.
+async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>) {
     let key = JobKey::chat(id);
     let known = b
         .outbox
@@ -420,9 +426,13 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
     if known || !LOGGING.with(|l| l.borrow_mut().insert(id)) {
         return;
     }
+    let Some(chat) = held(adapter, id).or(seen) else {
+        LOGGING.with(|l| l.borrow_mut().remove(&id));
+        return;
+    };
     // The platform names a ticket and the chat was not transferred here: an earlier page of the
     // agent's logged it (its outbox's memory is not this page's).
-    if let Some(t) = held(adapter, id)
+    if let Some(t) = Some(&chat)
         .filter(|c| c.transferred_from.is_none())
         .and_then(|c| c.ticket_id)
     {
@@ -430,13 +440,13 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
         update(adapter, id, |c| c.ticket_id = Some(t));
         return;
     }
-    let result = match transferred_ticket(adapter, &b, id).await {
-        Some(ticket) => Ok(Some((taken_over(adapter, &b, ticket), Some(ticket)))),
-        None => decide_chat(adapter, &b, id).await,
+    let result = match transferred_ticket(adapter, &b, &chat).await {
+        Some(ticket) => Ok((taken_over(adapter, &b, ticket), Some(ticket))),
+        None => decide_chat(adapter, &b, &chat).await,
     };
     LOGGING.with(|l| l.borrow_mut().remove(&id));
     match result {
-        Ok(Some((actions, existing))) => {
+        Ok((actions, existing)) => {
             if let Some(t) = existing {
                 update(adapter, id, |c| c.ticket_id = Some(t));
             }
@@ -445,7 +455,6 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64) {
                 report_ticket(&b, id, t);
             }
         }
-        Ok(None) => {}
         Err(e) => {
             let why = zendesk_message(adapter, &e);
             let text = adapter.word(Label::ErrCallNotLogged);
@@ -464,8 +473,8 @@ const TICKET_WAIT_MS: i32 = 30_000;
 /// The ticket of a chat transferred to this agent, named by the adapter that logged it (asked
 /// again for up to [`TICKET_WAIT_MS`] while the sender's first write is not done); None for a
 /// chat that was not transferred, or whose ticket is not named in time (the rules decide then).
-async fn transferred_ticket(adapter: Adapter, b: &Rc<Backend>, id: u64) -> Option<u64> {
-    let chat = held(adapter, id)?;
+async fn transferred_ticket(adapter: Adapter, b: &Rc<Backend>, chat: &Chat) -> Option<u64> {
+    let id = chat.id;
     chat.transferred_from.as_ref()?;
     if let Some(t) = chat.ticket_id {
         return Some(t);
@@ -515,29 +524,30 @@ pub(crate) fn report_ticket(b: &Rc<Backend>, id: u64, ticket: u64) {
     });
 }
 
-/// What the rules write for chat `id` taken by the agent, and the existing ticket it appends
-/// to, if any; None when the chat is not held.
+/// What the rules write for `chat` taken by the agent, and the existing ticket it appends to,
+/// if any. Its reads are tried again for up to [`READ_FOR_MS`]: a 429 after its `Retry-After`,
+/// an outage with a growing wait.
 async fn decide_chat(
     adapter: Adapter,
     b: &Rc<Backend>,
-    id: u64,
-) -> Result<Option<(Vec<Action>, Option<u64>)>, ZendeskError> {
-    let Some(chat) = held(adapter, id) else {
-        return Ok(None);
-    };
+    chat: &Chat,
+) -> Result<(Vec<Action>, Option<u64>), ZendeskError> {
     let session = chat.session();
     let mut attempt = 0;
+    let mut waited = 0;
     let found = loop {
         attempt += 1;
-        match read_contact(b, &session.email, &session.external_id).await {
-            Err(ZendeskError::RateLimited { retry_after_s }) if attempt < READ_ATTEMPTS => {
-                sleep((retry_after_s.max(1) * 1_000) as i32).await;
+        let wait = match read_contact(b, &session.email, &session.external_id).await {
+            Err(ZendeskError::RateLimited { retry_after_s }) if waited < READ_FOR_MS => {
+                (retry_after_s.max(1) * 1_000) as i32
             }
-            Err(e) if e.is_retryable() && attempt < READ_ATTEMPTS => {
-                sleep(attempt * 1_000).await;
+            Err(e) if e.is_retryable() && waited < READ_FOR_MS => {
+                (attempt * 1_000).min(READ_BACKOFF_MAX_MS)
             }
             other => break other?,
-        }
+        };
+        sleep(wait).await;
+        waited += wait;
     };
     adapter.crm.update(|crm| merge(crm, found));
     if crate::services::fields::needed(b) {
@@ -572,7 +582,7 @@ async fn decide_chat(
         } => Some(*t),
         _ => None,
     });
-    Ok(Some((actions, existing)))
+    Ok((actions, existing))
 }
 
 /// The contacts an SDK chat names and their tickets, as CRM data.
@@ -597,21 +607,24 @@ async fn read_contact(
 }
 
 /// The chat's end: the whole conversation read from the platform (a message missed during a
-/// reload is in it), then the transcript queued once on the chat's ticket.
-async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
+/// reload is in it), then the transcript queued once on the chat's ticket. The chat is the one
+/// held, else `seen` (one that ended while no page could log it).
+async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>) {
     let end_key = JobKey::chat_ended(id).to_string();
     let knows = |key: &str| b.outbox.borrow().as_ref().is_some_and(|o| o.knows(key));
     if knows(&end_key) || !ENDING.with(|e| e.borrow_mut().insert(id)) {
         return;
     }
-    // The chat as held now: what is written if the platform cannot be read (the agent may
-    // close its tab meanwhile).
-    let snapshot = held(adapter, id);
+    // The chat as held now: what is written if the platform cannot be read, and what the first
+    // job is decided on (the agent may close its tab meanwhile).
+    let snapshot = held(adapter, id).or(seen);
     // The first job first: being decided, it is waited for; never decided (its reads failed),
-    // it is decided now.
+    // it is decided now, on the chat as it was if its tab is closed (and waited for again, as
+    // another decision may have started in between).
     wait_for_first_job(id).await;
     if !knows(&JobKey::chat(id).to_string()) {
-        log_chat(adapter, b.clone(), id).await;
+        log_chat(adapter, b.clone(), id, snapshot.clone()).await;
+        wait_for_first_job(id).await;
     }
     let chat = match retried(|| b.platform.chat(id)).await {
         Ok(info) => {
@@ -659,6 +672,18 @@ async fn log_end(adapter: Adapter, b: Rc<Backend>, id: u64) {
             transcript: text,
         },
     );
+}
+
+/// True for a chat the agent took that no page of theirs logged: the platform names no ticket
+/// for it (the page that logs a chat names one), it was not transferred here (the sender names
+/// its ticket), and no other tab of the agent is alive to be logging it. This page has taken over
+/// what the tabs gone left (before its event stream connects), so a first job queued by the page
+/// that took the chat would be known here.
+fn never_logged(b: &Rc<Backend>, chat: &Chat) -> bool {
+    chat.accepted_at.is_some()
+        && chat.ticket_id.is_none()
+        && chat.transferred_from.is_none()
+        && !b.leader.others_alive(now_ms())
 }
 
 /// The agent's chats taken up again (each time the event stream connects, so after a reload):
@@ -720,21 +745,27 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
                 ChatStatus::Active => {
                     hold(adapter, chat);
                     if !knows(&JobKey::chat(id).to_string()) {
-                        log_chat(adapter, b.clone(), id).await;
+                        // Its own task: its reads may wait out a rate limit, and the chats
+                        // listed after it show meanwhile.
+                        leptos::task::spawn_local(log_chat(adapter, b.clone(), id, None));
                     }
                 }
                 ChatStatus::Ended => {
                     // Ended while the page was away: its transcript written once, when this
                     // page's outbox logged it (a chat logged by a page whose memory this page
-                    // does not have is that page's: writing it here could write it twice).
+                    // does not have is that page's: writing it here could write it twice)...
                     let logged = knows(&JobKey::chat(id).to_string());
                     let written = knows(&JobKey::chat_ended(id).to_string());
                     let unwritten = logged && !written;
+                    // ...or when no page logged it: the page that took it went away (a
+                    // reload) while its first job was being decided.
+                    let orphaned = all && !logged && never_logged(&b, &chat);
                     if unwritten || held(adapter, id).is_some() {
-                        hold(adapter, chat);
+                        hold(adapter, chat.clone());
                     }
-                    if unwritten {
-                        log_end(adapter, b.clone(), id).await;
+                    if unwritten || orphaned {
+                        let seen = Some(chat);
+                        leptos::task::spawn_local(log_end(adapter, b.clone(), id, seen));
                     }
                 }
             }

@@ -106,6 +106,15 @@ impl<S: Store> Leader<S> {
             .is_some_and(|until| until > now_ms)
     }
 
+    /// True when another tab said it is alive and that has not expired (one that may be
+    /// writing what this tab cannot see).
+    pub fn others_alive(&self, now_ms: i64) -> bool {
+        self.store.keys().iter().any(|key| {
+            key.strip_prefix(ALIVE_PREFIX)
+                .is_some_and(|tab| tab != self.tab_id && self.alive(tab, now_ms))
+        })
+    }
+
     /// Forgets the word of tabs gone for good (a reload leaves one when its page closed without
     /// saying so): the store does not fill up with them, which matters where it is the
     /// platform's journal and its room is counted. Only what expired long ago is removed, so a
@@ -177,6 +186,22 @@ mod tests {
             keys.contains(&"agent-adapter.alive.me".to_owned()),
             "its own stays"
         );
+    }
+
+    #[test]
+    fn another_tab_is_alive_until_it_leaves_or_its_word_expires() {
+        use crate::services::storage::MemoryStore;
+        let shared = MemoryStore::default();
+        let me = Leader::new(shared.clone(), "me");
+        let other = Leader::new(shared, "other");
+        me.beat(0);
+        assert!(!me.others_alive(0), "its own word does not count");
+        other.beat(0);
+        assert!(me.others_alive(LEASE_MS - 1));
+        assert!(!me.others_alive(LEASE_MS), "expired");
+        other.beat(LEASE_MS);
+        other.release();
+        assert!(!me.others_alive(LEASE_MS + 1), "gone: its page closed");
     }
 
     #[test]

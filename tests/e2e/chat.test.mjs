@@ -398,6 +398,78 @@ test('the customer leaves while the accept is on its way: the agent is told, not
   await clearFaults(env);
 });
 
+/** The comments of chat `id`: its first comments and its transcripts, on every ticket. */
+async function chatComments(id) {
+  const first = [];
+  const transcript = [];
+  for (const t of await ticketsOfChat(id)) {
+    for (const b of await bodies(t.id)) {
+      if (!new RegExp(`Chat ID: ${id}(\\n|$)`).test(b)) continue;
+      (b.startsWith('Chat transcript') ? transcript : first).push({ ticket: t.id, body: b });
+    }
+  }
+  return { first, transcript };
+}
+
+/** Chat `id` logged once: one first comment and one transcript holding `said`, on one ticket. */
+async function loggedOnce(id, said) {
+  const got = await eventually(async () => {
+    const c = await chatComments(id);
+    assert.equal(c.first.length, 1, `one first comment for chat ${id}: ${JSON.stringify(c)}`);
+    assert.equal(c.transcript.length, 1, `one transcript for chat ${id}: ${JSON.stringify(c)}`);
+    return c;
+  }, `chat ${id} logged`);
+  assert.equal(got.first[0].ticket, got.transcript[0].ticket, 'both on the chat\'s ticket');
+  for (const m of said) assert.ok(got.transcript[0].body.includes(m), `the transcript holds "${m}"`);
+  // Nothing more comes later.
+  await sleep(1500);
+  const after = await chatComments(id);
+  assert.deepEqual([after.first.length, after.transcript.length], [1, 1], 'nothing written twice');
+}
+
+test('a chat whose contact cannot be read for seconds (429s) is logged once it can be, though its tab was closed first', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  // Every search for the contact is refused for a while: more refusals than a few tries.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1, count: 8 }]);
+  const id = await startChat({ name: 'Ivy Patient', email: 'ivy.patient@example.test', text: 'Are you busy?' });
+  await acceptByKeyboard(app, page);
+  await reply(app, page, 'One moment');
+  await app.locator('[data-testid=chat-message]', { hasText: 'One moment' }).waitFor();
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await app.locator('[data-testid=chat-close]').waitFor();
+  await app.locator('[data-testid=chat-close]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await loggedOnce(id, ['Are you busy?', 'One moment']);
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'no error: the reads were waited for');
+  await clearFaults(env);
+});
+
+test('a chat that ended while its first job waited on a rate limit, the page then reloaded, is logged once by the page that comes back', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  // The contact's search is refused until the page is gone: the first job is still being
+  // decided when the customer leaves, the agent closes the tab, and the page reloads.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
+  const id = await startChat({ name: 'Jo Reloaded', email: 'jo.reloaded@example.test', text: 'Hello there' });
+  await acceptByKeyboard(app, page);
+  await reply(app, page, 'Hi Jo');
+  await app.locator('[data-testid=chat-message]', { hasText: 'Hi Jo' }).waitFor();
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await app.locator('[data-testid=chat-close]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
+  await page.reload();
+  await clearFaults(env);
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await signInIfAsked(again);
+  await loggedOnce(id, ['Hello there', 'Hi Jo']);
+  const s = await state();
+  assert.equal(s.users.filter((u) => u.email === 'jo.reloaded@example.test').length, 1, 'one contact');
+});
+
 /** Ben signed in on his own machine beside Ada (the page signed in now): his browser context
  * (the caller closes it), his adapter's frame, and both agents as the platform lists them. */
 async function benBeside() {

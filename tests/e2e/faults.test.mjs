@@ -63,7 +63,7 @@ const BATCHING_OFF_AT = 150;
 /** A burst of 3 429s on the ticket endpoints (Retry-After 1 or 2 s) this often. */
 const BURST_EVERY_MS = 6_000;
 /** Each agent takes a chat after every this many calls. */
-const CHAT_EVERY = 8;
+const CHAT_EVERY = Number(process.env.FAULT_CHAT_EVERY ?? 8);
 
 let env;
 const api = (...args) => env.api(...args);
@@ -161,6 +161,7 @@ async function reloadFrame(agent) {
 
 /** Reloads, signs in again (or resumes by itself), waits until it leads. */
 async function reloadAndSignIn(agent) {
+  (agent.reloadedAt ??= []).push(Date.now());
   const lease = await leaseHolder(agent);
   await reloadFrame(agent);
   await signIn(agent);
@@ -278,6 +279,7 @@ async function chat(agent, n, reload) {
     throw new Error(`${agent.email}, chat ${id}: ${e.message}; the adapter shows: ${await agent.app.evaluate(() => document.body.innerText)}`);
   });
   await shows('[data-testid=chat-accept]');
+  const acceptedAt = Date.now();
   await agent.app.locator('[data-testid=chat-accept]').dispatchEvent('click');
   await shows('[data-testid=chat-input]');
   await api('POST', `/_sandbox/chats/${id}/messages`, { text: messages[1] });
@@ -294,8 +296,10 @@ async function chat(agent, n, reload) {
   }
   await api('POST', `/_sandbox/chats/${id}/leave`);
   await shows('[data-testid=chat-close]');
+  // What the agent saw as the chat ended (an error banner among it), for the reader of a failure.
+  const shown = await agent.app.evaluate(() => document.body.innerText).catch(() => '');
   await agent.app.locator('[data-testid=chat-close]').dispatchEvent('click');
-  agent.chats.push({ id, messages });
+  agent.chats.push({ id, messages, n, reload, visitor, agent: agent.email, shown, acceptedAt, closedAt: Date.now() });
 }
 
 /** Every comment that names one of `chats`: by chat id, {first, transcript}: [{ticket, index, body}]. */
@@ -532,6 +536,22 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
       if (n > 1) chatDuplicated += n - 1;
       if (n !== 1) problems.push(`chat ${id}: ${n} ${kind} comment(s): ${JSON.stringify(got)}`);
     }
+    if (!got.first.length || !got.transcript.length) {
+      // Which chat, what its agent's outbox finished for it, every request that named it, and
+      // what the agent saw as it ended.
+      const c = chats.find((x) => String(x.id) === id);
+      const jobs = [...finishedJobs].filter((k) => k.startsWith(`${id}.`));
+      const since = (t) => `${((t - (c?.acceptedAt ?? 0)) / 1000).toFixed(2)} s`;
+      const named = requests.filter((r) => r.path.includes(`/${id}`) || JSON.stringify(r.body ?? '').includes(id)
+        || (c && r.path.includes(encodeURIComponent(c.visitor)) && r.received_ms >= c.acceptedAt - 2_000))
+        .map((r) => `${since(r.received_ms)} ${r.source} ${r.method} ${r.path} ${r.status}`).slice(0, 60);
+      const a = agents.find((x) => x.email === c?.agent);
+      const told = a ? await a.page.evaluate(() => window.sandbox.notifications.map((n) => n.message)).catch(() => []) : [];
+      problems.push(`chat ${id}: ${c?.agent} chat ${c?.n}${c?.reload ? ' (reloaded)' : ''}; jobs finished: ${JSON.stringify(jobs)}; `
+        + `closed ${since(c?.closedAt)}, frame reloads ${JSON.stringify((a?.reloadedAt ?? []).map(since))}; `
+        + `requests naming it: ${JSON.stringify(named)}; the adapter showed: ${JSON.stringify(c?.shown?.slice(0, 400))}; `
+        + `Zendesk's notifications: ${JSON.stringify(told.filter((m) => !m.startsWith('New chat')).slice(-8))}`);
+    }
     const [f] = got.first;
     const [t] = got.transcript;
     if (f && t && (f.ticket !== t.ticket || f.index > t.index)) problems.push(`chat ${id}: the transcript is not after its first comment on the same ticket`);
@@ -544,7 +564,7 @@ async function faultRun({ label, callsPerAgent, reloadAt, batchingOffAt, minCall
   }
   const chatReloads = agents.reduce((n, a) => n + a.chats.filter((_, k) => k % 3 === 1).length, 0);
   console.log(`${label}: ${chats.length} chats (${new Set(chats.map((c) => c.id)).size} distinct): ${chatLost} lost, ${chatDuplicated} duplicated comments`);
-  for (const p of problems.filter((x) => x.startsWith('chat '))) console.log(`${label}: ${p.slice(0, 2000)}`);
+  for (const p of problems.filter((x) => x.startsWith('chat '))) console.log(`${label}: ${p.slice(0, 6000)}`);
   await Promise.all(agents.map((a) => a.context.close()));
   assert.ok(chats.length >= agents.length, `chats ran: ${chats.length} (${chatReloads} with a reload)`);
   assert.equal(chatLost, 0, 'no chat comment lost');
