@@ -424,6 +424,9 @@ pub enum Label {
     /// The call on screen went to another agent while the event stream was down (its
     /// transfer's event never came): it shows ended here.
     CallGoneWhileAway,
+    /// A chat's first job could not be decided (its reads failed for good): nothing of it is
+    /// written.
+    ErrChatNotLogged,
 }
 
 impl Label {
@@ -634,6 +637,7 @@ impl Label {
             CallMovedToNewContact,
             ChatGoneWhileAway,
             CallGoneWhileAway,
+            ErrChatNotLogged,
         ]
     };
 
@@ -844,6 +848,7 @@ impl Label {
             CallMovedToNewContact => "contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.",
             ChatGoneWhileAway => "Chat passed to another agent while the connection was down",
             CallGoneWhileAway => "Call passed to another agent while the connection was down",
+            ErrChatNotLogged => "The chat could not be logged in Zendesk",
         }
     }
 }
@@ -1173,6 +1178,7 @@ mod tests {
             CallMovedToNewContact => 200,
             ChatGoneWhileAway => 201,
             CallGoneWhileAway => 202,
+            ErrChatNotLogged => 203,
         }
     }
 

@@ -48,14 +48,6 @@ async fn wait_for_first_job(id: u64) {
     }
 }
 
-/// How long the reads a chat's rules need keep being tried through a rate limit (the page's own
-/// pause answers them at once while it lasts) or an outage, before the agent is told: a chat is
-/// never left unlogged for a few busy seconds.
-const READ_FOR_MS: i32 = 120_000;
-
-/// The longest wait between two tries of a failed read (1 s, then 2 s, … up to this).
-const READ_BACKOFF_MAX_MS: i32 = 10_000;
-
 /// A chat event of the platform's stream, taken here; false for any other event.
 pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
     let Some(b) = backend() else {
@@ -457,7 +449,7 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
         }
         Err(e) => {
             let why = zendesk_message(adapter, &e);
-            let text = adapter.word(Label::ErrCallNotLogged);
+            let text = adapter.word(Label::ErrChatNotLogged);
             notify_error(&format!("{text}: {}", why.text));
             adapter.fail(messages::Message {
                 text,
@@ -525,8 +517,8 @@ pub(crate) fn report_ticket(b: &Rc<Backend>, id: u64, ticket: u64) {
 }
 
 /// What the rules write for `chat` taken by the agent, and the existing ticket it appends to,
-/// if any. Its reads are tried again for up to [`READ_FOR_MS`]: a 429 after its `Retry-After`,
-/// an outage with a growing wait.
+/// if any. Its reads are tried again for up to two minutes
+/// ([`ZendeskError::logging_read_wait_ms`]).
 async fn decide_chat(
     adapter: Adapter,
     b: &Rc<Backend>,
@@ -538,13 +530,11 @@ async fn decide_chat(
     let found = loop {
         attempt += 1;
         let wait = match read_contact(b, &session.email, &session.external_id).await {
-            Err(ZendeskError::RateLimited { retry_after_s }) if waited < READ_FOR_MS => {
-                (retry_after_s.max(1) * 1_000) as i32
-            }
-            Err(e) if e.is_retryable() && waited < READ_FOR_MS => {
-                (attempt * 1_000).min(READ_BACKOFF_MAX_MS)
-            }
-            other => break other?,
+            Err(e) => match e.logging_read_wait_ms(attempt, waited) {
+                Some(wait) => wait,
+                None => return Err(e),
+            },
+            Ok(found) => break found,
         };
         sleep(wait).await;
         waited += wait;

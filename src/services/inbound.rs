@@ -12,7 +12,6 @@ use crate::{
         zaf_host::{notify_error, show_popover},
     },
     zaf::{Invoke, NotifyKind},
-    zendesk::ZendeskError,
 };
 use domain::{
     call::{CallTicket, JobKey},
@@ -99,6 +98,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         // The rules decide on what Zendesk holds: a failed read is tried again, never taken
         // as "no contact" (that would create a second contact) or "no open ticket".
         let mut attempt = 0;
+        let mut waited = 0;
         let read = loop {
             attempt += 1;
             let read = if let Some(contact) = inbound.picked {
@@ -121,14 +121,17 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             } else {
                 Ok(())
             };
-            match read {
-                Err(ZendeskError::RateLimited { retry_after_s }) if attempt < READ_ATTEMPTS => {
-                    sleep((retry_after_s.max(1) * 1_000) as i32).await;
+            // Tried again for up to two minutes: the call's end waits for it meanwhile.
+            match read
+                .as_ref()
+                .err()
+                .and_then(|e| e.logging_read_wait_ms(attempt, waited))
+            {
+                Some(wait) => {
+                    sleep(wait).await;
+                    waited += wait;
                 }
-                Err(e) if e.is_retryable() && attempt < READ_ATTEMPTS => {
-                    sleep(attempt * 1_000).await;
-                }
-                other => break other,
+                None => break read,
             }
         };
         if let Err(e) = read {
@@ -207,9 +210,6 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         crate::services::session_events::take_waiting(adapter, &b, id);
     });
 }
-
-/// How many times a read the inbound rules need is tried.
-const READ_ATTEMPTS: i32 = 4;
 
 /// TICKET-6: the agent named the caller; the platform is told (so it does not fall back to
 /// the newest contact, TICKET-7) and the ticket is logged for that contact.

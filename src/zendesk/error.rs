@@ -41,7 +41,34 @@ pub enum ZendeskError {
     Decode(String),
 }
 
+/// How long a read the rules need to log a call or a chat keeps being tried through a rate limit
+/// (the page's pause answers it at once while it lasts) or an outage, before the agent is told:
+/// a few busy seconds never leave a conversation unlogged.
+pub const LOGGING_READ_FOR_MS: i32 = 120_000;
+
+/// The longest wait between two tries of such a read (1 s, then 2 s, … up to this).
+const LOGGING_READ_BACKOFF_MAX_MS: i32 = 10_000;
+
 impl ZendeskError {
+    /// How long to wait before trying again a read the rules need to log a call or a chat,
+    /// after this error on try `attempt` (from 1), `waited_ms` waited so far: a 429 its
+    /// `Retry-After`, an outage a growing wait; `None` when it is not tried again (a refusal, or
+    /// [`LOGGING_READ_FOR_MS`] spent).
+    pub fn logging_read_wait_ms(&self, attempt: i32, waited_ms: i32) -> Option<i32> {
+        if waited_ms >= LOGGING_READ_FOR_MS {
+            return None;
+        }
+        match self {
+            ZendeskError::RateLimited { retry_after_s } => {
+                Some((*retry_after_s).clamp(1, 60) as i32 * 1_000)
+            }
+            ZendeskError::Transport(_) => {
+                Some((attempt.max(1) * 1_000).min(LOGGING_READ_BACKOFF_MAX_MS))
+            }
+            _ => None,
+        }
+    }
+
     /// True when the same request may succeed later (rate limit, network, 5xx).
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -160,6 +187,35 @@ mod tests {
             classify(&response(503, json!({}), &[])),
             Err(ZendeskError::Transport("HTTP 503".into()))
         );
+    }
+
+    #[test]
+    fn a_read_for_logging_waits_out_rate_limits_and_outages_for_two_minutes_and_never_a_refusal() {
+        let limited = ZendeskError::RateLimited { retry_after_s: 2 };
+        let down = ZendeskError::Transport("HTTP 503".into());
+        // Many more tries than a few: a pause of the page answers each at once.
+        assert_eq!(limited.logging_read_wait_ms(9, 60_000), Some(2_000));
+        assert_eq!(
+            ZendeskError::RateLimited { retry_after_s: 0 }.logging_read_wait_ms(1, 0),
+            Some(1_000)
+        );
+        assert_eq!(down.logging_read_wait_ms(1, 0), Some(1_000));
+        assert_eq!(down.logging_read_wait_ms(3, 3_000), Some(3_000));
+        assert_eq!(
+            down.logging_read_wait_ms(40, 100_000),
+            Some(10_000),
+            "capped"
+        );
+        assert_eq!(limited.logging_read_wait_ms(50, LOGGING_READ_FOR_MS), None);
+        assert_eq!(down.logging_read_wait_ms(50, LOGGING_READ_FOR_MS), None);
+        for refusal in [
+            ZendeskError::NotFound,
+            ZendeskError::Unauthorized,
+            ZendeskError::Closed,
+            ZendeskError::Decode("x".into()),
+        ] {
+            assert_eq!(refusal.logging_read_wait_ms(1, 0), None, "{refusal:?}");
+        }
     }
 
     #[test]

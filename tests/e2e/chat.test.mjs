@@ -398,23 +398,32 @@ test('the customer leaves while the accept is on its way: the agent is told, not
   await clearFaults(env);
 });
 
-/** The comments of chat `id`: its first comments and its transcripts, on every ticket. */
-async function chatComments(id) {
+/** The words the agent's language writes in a chat's comments. */
+const WRITTEN = {
+  en: { id: 'Chat ID', transcript: 'Chat transcript' },
+  it: { id: 'ID chat', transcript: 'Trascrizione della chat' },
+};
+
+/** The comments of chat `id`, written in `lang`: its first comments and its transcripts, on every ticket. */
+async function chatComments(id, lang = 'en') {
+  const words = WRITTEN[lang];
+  const names = new RegExp(`${words.id}: ${id}(\\n|$)`);
   const first = [];
   const transcript = [];
-  for (const t of await ticketsOfChat(id)) {
-    for (const b of await bodies(t.id)) {
-      if (!new RegExp(`Chat ID: ${id}(\\n|$)`).test(b)) continue;
-      (b.startsWith('Chat transcript') ? transcript : first).push({ ticket: t.id, body: b });
+  for (const t of (await state()).tickets) {
+    for (const c of t.comments) {
+      const b = c.body ?? '';
+      if (!names.test(b)) continue;
+      (b.startsWith(words.transcript) ? transcript : first).push({ ticket: t.id, body: b });
     }
   }
   return { first, transcript };
 }
 
-/** Chat `id` logged once: one first comment and one transcript holding `said`, on one ticket. */
-async function loggedOnce(id, said) {
+/** Chat `id` logged once, in `lang`: one first comment and one transcript holding `said`, on one ticket. */
+async function loggedOnce(id, said, lang = 'en') {
   const got = await eventually(async () => {
-    const c = await chatComments(id);
+    const c = await chatComments(id, lang);
     assert.equal(c.first.length, 1, `one first comment for chat ${id}: ${JSON.stringify(c)}`);
     assert.equal(c.transcript.length, 1, `one transcript for chat ${id}: ${JSON.stringify(c)}`);
     return c;
@@ -423,7 +432,7 @@ async function loggedOnce(id, said) {
   for (const m of said) assert.ok(got.transcript[0].body.includes(m), `the transcript holds "${m}"`);
   // Nothing more comes later.
   await sleep(1500);
-  const after = await chatComments(id);
+  const after = await chatComments(id, lang);
   assert.deepEqual([after.first.length, after.transcript.length], [1, 1], 'nothing written twice');
 }
 
@@ -443,6 +452,22 @@ test('a chat whose contact cannot be read for seconds (429s) is logged once it c
   await loggedOnce(id, ['Are you busy?', 'One moment']);
   assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'no error: the reads were waited for');
   await clearFaults(env);
+});
+
+test('a chat whose contact search is refused says so as a chat, in Italian, and is logged at its end once the search answers', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPageIn(env, 'it');
+  // One refusal Zendesk will not take back (400): not tried again, the agent is told.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 400, count: 1 }]);
+  const id = await startChat({ name: 'Kai Refused', email: 'kai.refused@example.test', text: 'Ciao' });
+  await acceptByKeyboard(app, page);
+  await app.locator('[data-testid=error-banner]', { hasText: 'Impossibile registrare la chat in Zendesk' }).waitFor({ timeout: 10000 });
+  assert.equal(await app.locator('[data-testid=error-banner]', { hasText: 'chiamata' }).count(), 0, 'a chat is not called a call');
+  await reply(app, page, 'Un momento');
+  await app.locator('[data-testid=chat-message]', { hasText: 'Un momento' }).waitFor();
+  // The chat's end decides its first job again, on what Zendesk answers now.
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await loggedOnce(id, ['Ciao', 'Un momento'], 'it');
 });
 
 test('a chat that ended while its first job waited on a rate limit, the page then reloaded, is logged once by the page that comes back', async () => {

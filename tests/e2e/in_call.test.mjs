@@ -272,6 +272,37 @@ test('an inbound call from a known contact gets its ticket when answered', async
   assert.equal(ticketsOf(await state(), anna.id).length, before + 1, 'still one ticket');
 });
 
+// The picked caller's tickets cannot be read for seconds after the pick (429s: many more than a
+// few tries, the page's own pause answering most of them at once). Before, the call's first job
+// gave up after 4 tries: the call was logged nowhere, its end dropped, and the agent told "could
+// not be logged". Now its reads wait the rate limit out.
+test('an inbound call whose picked caller cannot be read for seconds (429s) is logged once Zendesk answers, its end too', async () => {
+  const app = await signedIn();
+  const s0 = await state();
+  const [older] = usersByPhone(s0, '+15550102000').sort((a, b) => a.id - b.id);
+  const before = ticketsOf(s0, older.id).length;
+  await offer(app, '+15550102000');
+  await app.locator('[data-testid=answer-button]').click();
+  await app.locator('[data-testid=caller-picker]').waitFor();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users', status: 429, retry_after: 1, count: 8 }]);
+  await app.locator(`[data-testid=caller-option-${older.id}]`).click();
+  await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  const ticket = await retry(async () => {
+    const mine = ticketsOf(await state(), older.id);
+    assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
+    const t = mine.at(-1);
+    assert.equal(t.comments.filter((c) => /^Call finished/.test(c.body ?? '')).length, 1, 'the end logged once');
+    return t;
+  }, 'the call and its end logged', env, 300);
+  assert.equal(ticket.via.channel, 'voice');
+  assert.equal(await app.locator('[data-testid=error-banner]', { hasText: 'could not be logged' }).count(), 0, 'the agent is not told it was not logged');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(ticketsOf(await state(), older.id).length, before + 1, 'still one ticket');
+  await api('DELETE', '/_sandbox/faults');
+});
+
 // The caller's only contact deleted in Zendesk between the lookup and the answer: Zendesk
 // refuses the inbound ticket for them (422 naming the requester). Before, the call was logged
 // nowhere; now it is logged on a contact made for the number (CONTACT-7), its end too, and the

@@ -252,9 +252,9 @@ export async function dialAndHangUp(app, number) {
  * Retries `check` every 100 ms, about 10 s in all, and returns its result; then fails with the
  * last error and the end of the sandbox's output.
  */
-export async function retry(check, what, env) {
+export async function retry(check, what, env, tries = 100) {
   let last;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < tries; i++) {
     try {
       return await check();
     } catch (e) {
