@@ -40,10 +40,10 @@ pub fn standard_data(
     language: &str,
     menu: &str,
 ) -> String {
-    let id_label = if is_chat {
-        Label::ChatId
+    let (heading, id_label) = if is_chat {
+        (Label::ChatStandardData, Label::ChatId)
     } else {
-        Label::CallId
+        (Label::StandardData, Label::CallId)
     };
     let mut lines = vec![
         (cat.get(id_label).to_owned(), session_id.to_owned()),
@@ -52,7 +52,7 @@ pub fn standard_data(
     if !menu.is_empty() {
         lines.push((cat.get(Label::MenuSelection).to_owned(), menu.to_owned()));
     }
-    heading_and_lines(cat.get(Label::StandardData), &lines)
+    heading_and_lines(cat.get(heading), &lines)
 }
 
 /// AGENT-8: custom data sent by the SDK, one line per item, in the order received.
@@ -241,7 +241,7 @@ mod tests {
         );
         assert_eq!(
             standard_data(&en(), "H-7", true, "it", ""),
-            "Call details\nChat ID: H-7\nLanguage: it"
+            "Chat details\nChat ID: H-7\nLanguage: it"
         );
     }
 

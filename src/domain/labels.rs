@@ -427,6 +427,8 @@ pub enum Label {
     /// A chat's first job could not be decided (its reads failed for good): nothing of it is
     /// written.
     ErrChatNotLogged,
+    /// Comment heading: a chat's standard data (AGENT-6; a call's is [`Label::StandardData`]).
+    ChatStandardData,
 }
 
 impl Label {
@@ -638,6 +640,7 @@ impl Label {
             ChatGoneWhileAway,
             CallGoneWhileAway,
             ErrChatNotLogged,
+            ChatStandardData,
         ]
     };
 
@@ -849,6 +852,7 @@ impl Label {
             ChatGoneWhileAway => "Chat passed to another agent while the connection was down",
             CallGoneWhileAway => "Call passed to another agent while the connection was down",
             ErrChatNotLogged => "The chat could not be logged in Zendesk",
+            ChatStandardData => "Chat details",
         }
     }
 }
@@ -1179,6 +1183,7 @@ mod tests {
             ChatGoneWhileAway => 201,
             CallGoneWhileAway => 202,
             ErrChatNotLogged => 203,
+            ChatStandardData => 204,
         }
     }
 

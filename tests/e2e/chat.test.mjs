@@ -400,8 +400,8 @@ test('the customer leaves while the accept is on its way: the agent is told, not
 
 /** The words the agent's language writes in a chat's comments. */
 const WRITTEN = {
-  en: { id: 'Chat ID', transcript: 'Chat transcript' },
-  it: { id: 'ID chat', transcript: 'Trascrizione della chat' },
+  en: { id: 'Chat ID', transcript: 'Chat transcript', details: 'Chat details' },
+  it: { id: 'ID chat', transcript: 'Trascrizione della chat', details: 'Dettagli della chat' },
 };
 
 /** The comments of chat `id`, written in `lang`: its first comments and its transcripts, on every ticket. */
@@ -429,6 +429,8 @@ async function loggedOnce(id, said, lang = 'en') {
     return c;
   }, `chat ${id} logged`);
   assert.equal(got.first[0].ticket, got.transcript[0].ticket, 'both on the chat\'s ticket');
+  // A chat's standard data is headed as a chat's, not a call's.
+  assert.ok(got.first[0].body.startsWith(`${WRITTEN[lang].details}\n`), got.first[0].body);
   for (const m of said) assert.ok(got.transcript[0].body.includes(m), `the transcript holds "${m}"`);
   // Nothing more comes later.
   await sleep(1500);

@@ -172,7 +172,7 @@ fn the_transcript_holds_every_message_once_in_order() {
          [10:03:30] Ann Lee: <b>thanks</b>\n\
          [10:03:31] Ben Agent: Bye\n\
          \n\
-         Call details\nChat ID: 700001\nLanguage: en\nMenu selection: Support > Billing\n\
+         Chat details\nChat ID: 700001\nLanguage: en\nMenu selection: Support > Billing\n\
          \n\
          Custom data\norder: A-1"
     );
