@@ -438,17 +438,21 @@ async function loggedOnce(id, said, lang = 'en') {
   assert.deepEqual([after.first.length, after.transcript.length], [1, 1], 'nothing written twice');
 }
 
+/** The agent takes chat `id` by keyboard and answers `text`; then the customer leaves. */
+async function answerThenLeft(app, page, id, text) {
+  await acceptByKeyboard(app, page);
+  await reply(app, page, text);
+  await app.locator('[data-testid=chat-message]', { hasText: text }).waitFor();
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+}
+
 test('a chat whose contact cannot be read for seconds (429s) is logged once it can be, though its tab was closed first', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
   // Every search for the contact is refused for a while: more refusals than a few tries.
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1, count: 8 }]);
   const id = await startChat({ name: 'Ivy Patient', email: 'ivy.patient@example.test', text: 'Are you busy?' });
-  await acceptByKeyboard(app, page);
-  await reply(app, page, 'One moment');
-  await app.locator('[data-testid=chat-message]', { hasText: 'One moment' }).waitFor();
-  await api('POST', `/_sandbox/chats/${id}/leave`);
-  await app.locator('[data-testid=chat-close]').waitFor();
+  await answerThenLeft(app, page, id, 'One moment');
   await app.locator('[data-testid=chat-close]').click();
   await app.locator('[data-testid=dial-number]').waitFor();
   await loggedOnce(id, ['Are you busy?', 'One moment']);
@@ -479,10 +483,7 @@ test('a chat that ended while its first job waited on a rate limit, the page the
   // decided when the customer leaves, the agent closes the tab, and the page reloads.
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
   const id = await startChat({ name: 'Jo Reloaded', email: 'jo.reloaded@example.test', text: 'Hello there' });
-  await acceptByKeyboard(app, page);
-  await reply(app, page, 'Hi Jo');
-  await app.locator('[data-testid=chat-message]', { hasText: 'Hi Jo' }).waitFor();
-  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await answerThenLeft(app, page, id, 'Hi Jo');
   await app.locator('[data-testid=chat-close]').click();
   await app.locator('[data-testid=dial-number]').waitFor();
   assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
