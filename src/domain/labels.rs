@@ -429,6 +429,9 @@ pub enum Label {
     ErrChatNotLogged,
     /// Comment heading: a chat's standard data (AGENT-6; a call's is [`Label::StandardData`]).
     ChatStandardData,
+    /// A chat the agent was told could not be logged is logged after all (its end decided its
+    /// first job again).
+    ChatLoggedAfterAll,
 }
 
 impl Label {
@@ -641,6 +644,7 @@ impl Label {
             CallGoneWhileAway,
             ErrChatNotLogged,
             ChatStandardData,
+            ChatLoggedAfterAll,
         ]
     };
 
@@ -853,6 +857,7 @@ impl Label {
             CallGoneWhileAway => "Call passed to another agent while the connection was down",
             ErrChatNotLogged => "The chat could not be logged in Zendesk",
             ChatStandardData => "Chat details",
+            ChatLoggedAfterAll => "The chat is being logged in Zendesk after all",
         }
     }
 }
@@ -1184,6 +1189,7 @@ mod tests {
             CallGoneWhileAway => 202,
             ErrChatNotLogged => 203,
             ChatStandardData => 204,
+            ChatLoggedAfterAll => 205,
         }
     }
 

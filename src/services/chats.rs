@@ -446,15 +446,19 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
             if let Some(t) = existing {
                 report_ticket(&b, id, t);
             }
+            adapter.chat_logged(id);
         }
         Err(e) => {
             let why = zendesk_message(adapter, &e);
             let text = adapter.word(Label::ErrChatNotLogged);
             notify_error(&format!("{text}: {}", why.text));
-            adapter.fail(messages::Message {
-                text,
-                detail: Some(why.text),
-            });
+            adapter.fail_chat(
+                id,
+                messages::Message {
+                    text,
+                    detail: Some(why.text),
+                },
+            );
         }
     }
 }

@@ -117,6 +117,9 @@ pub struct Banner {
     pub detail: Option<String>,
     /// Its look.
     pub kind: BannerKind,
+    /// The chat it is about, when it says that chat could not be logged: it gives way to a word
+    /// that the chat is logged once it is (its end decides its first job again).
+    pub chat: Option<u64>,
 }
 
 /// A click-to-call's dial screen, staged and not drawn yet ([`Adapter::stage_dialout`]).
@@ -827,6 +830,7 @@ impl Adapter {
             text: text.into(),
             detail: None,
             kind: BannerKind::Notice,
+            chat: None,
         }));
     }
 
@@ -836,7 +840,25 @@ impl Adapter {
             text: message.text,
             detail: message.detail,
             kind: BannerKind::Error,
+            chat: None,
         }));
+    }
+
+    /// Shows that chat `id` could not be logged (see [`Banner::chat`]).
+    pub fn fail_chat(&self, id: u64, message: Message) {
+        self.fail(message);
+        self.banner
+            .update(|b| b.iter_mut().for_each(|b| b.chat = Some(id)));
+    }
+
+    /// Chat `id` is logged: a banner still saying it could not be says it is now.
+    pub fn chat_logged(&self, id: u64) {
+        if self
+            .banner
+            .with_untracked(|b| b.as_ref().is_some_and(|b| b.chat == Some(id)))
+        {
+            self.notice(self.word(Label::ChatLoggedAfterAll));
+        }
     }
 
     /// Puts pasted text in the number (cleaned by the dial screen's rules), or says the clipboard
@@ -882,6 +904,7 @@ impl Adapter {
             text: text.into(),
             detail: None,
             kind: BannerKind::Error,
+            chat: None,
         }));
     }
 }

@@ -227,6 +227,7 @@ pub(crate) fn sign_out(adapter: Adapter) {
             text: adapter.word(Label::SignedOut),
             detail,
             kind: crate::services::live::BannerKind::Notice,
+            chat: None,
         }));
     });
 }
