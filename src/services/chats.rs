@@ -9,7 +9,7 @@ use crate::{
     platform::{PlatformError, PlatformEvent},
     services::{
         crm::{add_tickets_of, merge},
-        host::{backend, fail_platform, now_ms, sleep, zendesk_message, Backend},
+        host::{backend, fail_platform, now_ms, read_to_log, sleep, zendesk_message, Backend},
         journal::{enqueue_on, queue_writes},
         live::{Adapter, Screen},
         messages,
@@ -529,20 +529,7 @@ async fn decide_chat(
     chat: &Chat,
 ) -> Result<(Vec<Action>, Option<u64>), ZendeskError> {
     let session = chat.session();
-    let mut attempt = 0;
-    let mut waited = 0;
-    let found = loop {
-        attempt += 1;
-        let wait = match read_contact(b, &session.email, &session.external_id).await {
-            Err(e) => match e.logging_read_wait_ms(attempt, waited) {
-                Some(wait) => wait,
-                None => return Err(e),
-            },
-            Ok(found) => break found,
-        };
-        sleep(wait).await;
-        waited += wait;
-    };
+    let found = read_to_log(|| read_contact(b, &session.email, &session.external_id)).await?;
     adapter.crm.update(|crm| merge(crm, found));
     if crate::services::fields::needed(b) {
         let _ = crate::services::fields::account_fields(b).await;

@@ -209,6 +209,30 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// Waits `ms` milliseconds.
+/// A read the rules need to log a call or a chat, tried again while it may still succeed
+/// ([`ZendeskError::logging_read_wait_ms`]: a rate limit or an outage, for up to two minutes).
+pub(crate) async fn read_to_log<T, F, Fut>(mut read: F) -> Result<T, ZendeskError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ZendeskError>>,
+{
+    let mut attempt = 0;
+    let mut waited = 0;
+    loop {
+        attempt += 1;
+        match read().await {
+            Err(e) => match e.logging_read_wait_ms(attempt, waited) {
+                Some(wait) => {
+                    sleep(wait).await;
+                    waited += wait;
+                }
+                None => return Err(e),
+            },
+            found => return found,
+        }
+    }
+}
+
 pub(crate) async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {

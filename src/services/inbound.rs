@@ -5,7 +5,10 @@ use crate::{
     services::{
         calls::session_of,
         crm::{lookup_number_detailed, merge, replace_tickets_of},
-        host::{backend, current_call, fail_platform, sleep, zendesk_message, Backend, EndOfCall},
+        host::{
+            backend, current_call, fail_platform, read_to_log, sleep, zendesk_message, Backend,
+            EndOfCall,
+        },
         journal::{enqueue_on, queue_inbound},
         live::{ActiveCall, Adapter, Screen},
         messages,
@@ -97,42 +100,38 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         let region = adapter.context.with_untracked(|c| c.region.clone());
         // The rules decide on what Zendesk holds: a failed read is tried again, never taken
         // as "no contact" (that would create a second contact) or "no open ticket".
-        let mut attempt = 0;
-        let mut waited = 0;
-        let read = loop {
-            attempt += 1;
-            let read = if let Some(contact) = inbound.picked {
-                // Put in place once read: the CRM data as it is then (a dial screen's lookups
-                // may have added to it meanwhile), not a copy taken before the read.
-                b.zendesk.requested_tickets(contact).await.map(|tickets| {
-                    adapter
-                        .crm
-                        .update(|crm| replace_tickets_of(crm, contact, tickets))
-                })
-            } else if adapter
-                .crm
-                .with_untracked(|crm| crm.contacts_with_number(&call.plan.to, &region).is_empty())
-            {
-                // The offer's lookup may not have finished: look again (one read).
-                let to = &call.plan.to;
-                lookup_number_detailed(&b.zendesk, to, &region, b.recorded_contacts(to), &[], &[])
+        // Tried again for up to two minutes: the call's end waits for it meanwhile.
+        let read = {
+            let (b, call, region, picked) = (&b, &call, &region, inbound.picked);
+            read_to_log(|| async move {
+                if let Some(contact) = picked {
+                    // Put in place once read: the CRM data as it is then (a dial screen's lookups
+                    // may have added to it meanwhile), not a copy taken before the read.
+                    b.zendesk.requested_tickets(contact).await.map(|tickets| {
+                        adapter
+                            .crm
+                            .update(|crm| replace_tickets_of(crm, contact, tickets))
+                    })
+                } else if adapter.crm.with_untracked(|crm| {
+                    crm.contacts_with_number(&call.plan.to, region).is_empty()
+                }) {
+                    // The offer's lookup may not have finished: look again (one read).
+                    let to = &call.plan.to;
+                    lookup_number_detailed(
+                        &b.zendesk,
+                        to,
+                        region,
+                        b.recorded_contacts(to),
+                        &[],
+                        &[],
+                    )
                     .await
                     .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
-            } else {
-                Ok(())
-            };
-            // Tried again for up to two minutes: the call's end waits for it meanwhile.
-            match read
-                .as_ref()
-                .err()
-                .and_then(|e| e.logging_read_wait_ms(attempt, waited))
-            {
-                Some(wait) => {
-                    sleep(wait).await;
-                    waited += wait;
+                } else {
+                    Ok(())
                 }
-                None => break read,
-            }
+            })
+            .await
         };
         if let Err(e) = read {
             let why = zendesk_message(adapter, &e);

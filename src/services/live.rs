@@ -122,6 +122,18 @@ pub struct Banner {
     pub chat: Option<u64>,
 }
 
+impl Banner {
+    /// A banner about no one chat.
+    pub fn new(kind: BannerKind, text: String, detail: Option<String>) -> Self {
+        Self {
+            text,
+            detail,
+            kind,
+            chat: None,
+        }
+    }
+}
+
 /// A click-to-call's dial screen, staged and not drawn yet ([`Adapter::stage_dialout`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Staged {
@@ -826,29 +838,25 @@ impl Adapter {
 
     /// Shows information in the banner.
     pub fn notice(&self, text: impl Into<String>) {
-        self.banner.set(Some(Banner {
-            text: text.into(),
-            detail: None,
-            kind: BannerKind::Notice,
-            chat: None,
-        }));
+        self.banner
+            .set(Some(Banner::new(BannerKind::Notice, text.into(), None)));
     }
 
     /// Shows a failure: the catalogue's text, and the server's detail on a smaller line.
     pub fn fail(&self, message: Message) {
-        self.banner.set(Some(Banner {
-            text: message.text,
-            detail: message.detail,
-            kind: BannerKind::Error,
-            chat: None,
-        }));
+        self.banner.set(Some(Banner::new(
+            BannerKind::Error,
+            message.text,
+            message.detail,
+        )));
     }
 
     /// Shows that chat `id` could not be logged (see [`Banner::chat`]).
     pub fn fail_chat(&self, id: u64, message: Message) {
-        self.fail(message);
-        self.banner
-            .update(|b| b.iter_mut().for_each(|b| b.chat = Some(id)));
+        self.banner.set(Some(Banner {
+            chat: Some(id),
+            ..Banner::new(BannerKind::Error, message.text, message.detail)
+        }));
     }
 
     /// Chat `id` is logged: a banner still saying it could not be says it is now.
@@ -900,12 +908,8 @@ impl Adapter {
 
     /// Shows an error in the banner.
     pub fn error(&self, text: impl Into<String>) {
-        self.banner.set(Some(Banner {
-            text: text.into(),
-            detail: None,
-            kind: BannerKind::Error,
-            chat: None,
-        }));
+        self.banner
+            .set(Some(Banner::new(BannerKind::Error, text.into(), None)));
     }
 }
 

@@ -223,12 +223,11 @@ pub(crate) fn sign_out(adapter: Adapter) {
             Some(false) => Some(adapter.word(Label::WritesHandedOver)),
             Some(true) => Some(adapter.word(Label::WritesKeptHere)),
         };
-        adapter.banner.set(Some(crate::services::live::Banner {
-            text: adapter.word(Label::SignedOut),
+        adapter.banner.set(Some(crate::services::live::Banner::new(
+            crate::services::live::BannerKind::Notice,
+            adapter.word(Label::SignedOut),
             detail,
-            kind: crate::services::live::BannerKind::Notice,
-            chat: None,
-        }));
+        )));
     });
 }
 
