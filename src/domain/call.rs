@@ -67,6 +67,37 @@ pub struct ActiveCall {
     /// Resume press): on hold or not. The phase shows a press at once; a refused press puts
     /// this back.
     pub held: bool,
+    /// Where the call's logging stands, as this page worked it out.
+    pub logging: Logging,
+}
+
+/// Where a call's logging stands, as this page worked it out: what the in-call screen says
+/// while the call's ticket is not known yet ([`ActiveCall::ticket_line`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Logging {
+    /// Not worked out here: a call found again after a reload or transferred in, an inbound
+    /// call not answered yet.
+    #[default]
+    Unknown,
+    /// Its first job is being worked out (its reads may wait out a rate limit) or waits in
+    /// the outbox.
+    Working,
+    /// Its first job could not be worked out or was refused: nothing of it is written (the
+    /// agent was told why).
+    Failed,
+}
+
+/// What the in-call screen says of the call's ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketLine {
+    /// Nothing (not known here, or the agent must pick the caller first).
+    Nothing,
+    /// Not logged in Zendesk: "Do not create a ticket", or its first job failed.
+    NotLogged,
+    /// Being logged: the ticket is not known yet.
+    Logging,
+    /// Logged on this ticket.
+    On(u64),
 }
 
 /// Which step of a call a job of the outbox logs.
@@ -502,13 +533,19 @@ impl ActiveCall {
         Self {
             id: None,
             phase: CallPhase::Dialling,
-            plan,
             connected_at_ms: None,
             ended_at_ms: None,
             ticket_id: None,
             inbound: None,
             tones: String::new(),
             held: false,
+            // An outbound call's first job is queued once it has its id; "Do not create a
+            // ticket" (OUT-10) queues none.
+            logging: match plan.ticket {
+                TicketPlan::None => Logging::Unknown,
+                _ => Logging::Working,
+            },
+            plan,
         }
     }
 
@@ -517,6 +554,8 @@ impl ActiveCall {
         let mut call = Self::placed(plan_of(from, &language, TicketPlan::New));
         call.id = Some(id);
         call.phase = CallPhase::Ringing;
+        // Worked out once the agent answers (`Logging::Working` from then).
+        call.logging = Logging::Unknown;
         call.inbound = Some(Inbound {
             menu,
             language,
@@ -534,6 +573,8 @@ impl ActiveCall {
         };
         let mut call = Self::placed(plan_of(&listed.customer_number, &listed.lang, ticket));
         call.id = Some(listed.id);
+        // Whether its first job is still to write is the outbox's to say, not this screen's.
+        call.logging = Logging::Unknown;
         call.phase = listed.phase;
         call.held = listed.phase == CallPhase::OnHold;
         if matches!(call.phase, CallPhase::Connected | CallPhase::OnHold) {
@@ -587,6 +628,26 @@ impl ActiveCall {
             (Some(id), _) => Some(id),
             (None, TicketPlan::Existing { id }) => Some(*id),
             _ => None,
+        }
+    }
+
+    /// What the in-call screen says of the call's ticket: the ticket once known; "not logged"
+    /// for "Do not create a ticket" or a first job that failed; "being logged" while this page
+    /// works its first job out (its reads waiting out a rate limit included) or the outbox
+    /// holds it; nothing while the agent must pick the caller, or where this page does not
+    /// know (a call found again after a reload, an inbound call not answered).
+    pub fn ticket_line(&self) -> TicketLine {
+        if self.plan.ticket == TicketPlan::None {
+            return TicketLine::NotLogged;
+        }
+        if let Some(id) = self.ticket() {
+            return TicketLine::On(id);
+        }
+        match self.logging {
+            Logging::Failed => TicketLine::NotLogged,
+            // An outbound call's job is queued once `POST /calls` answered.
+            Logging::Working if self.id.is_some() && !self.must_pick() => TicketLine::Logging,
+            _ => TicketLine::Nothing,
         }
     }
 

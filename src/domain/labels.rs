@@ -432,6 +432,9 @@ pub enum Label {
     /// A chat the agent was told could not be logged is logged after all (its end decided its
     /// first job again).
     ChatLoggedAfterAll,
+    /// In-call: the call's ticket is not known yet, its first job being worked out (its reads
+    /// may wait out a rate limit) or waiting in the outbox.
+    CallLogging,
 }
 
 impl Label {
@@ -645,6 +648,7 @@ impl Label {
             ErrChatNotLogged,
             ChatStandardData,
             ChatLoggedAfterAll,
+            CallLogging,
         ]
     };
 
@@ -858,6 +862,7 @@ impl Label {
             ErrChatNotLogged => "The chat could not be logged in Zendesk",
             ChatStandardData => "Chat details",
             ChatLoggedAfterAll => "The chat is being logged in Zendesk after all",
+            CallLogging => "Logging the call in Zendesk…",
         }
     }
 }
@@ -1190,6 +1195,7 @@ mod tests {
             ErrChatNotLogged => 203,
             ChatStandardData => 204,
             ChatLoggedAfterAll => 205,
+            CallLogging => 206,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::{
     zaf::{Invoke, NotifyKind},
 };
 use domain::{
-    call::{CallTicket, JobKey},
+    call::{CallTicket, JobKey, Logging},
     labels::Label,
     rules::{decide, Action, Event, TicketRef},
 };
@@ -97,6 +97,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         let Some(inbound) = call.inbound.clone().filter(|i| !i.logged) else {
             return;
         };
+        set_logging(adapter, id, Logging::Working);
         let region = adapter.context.with_untracked(|c| c.region.clone());
         // The rules decide on what Zendesk holds: a failed read is tried again, never taken
         // as "no contact" (that would create a second contact) or "no open ticket".
@@ -142,6 +143,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
                 detail: Some(why.text),
             });
             b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
+            set_logging(adapter, id, Logging::Failed);
             return;
         }
         let event = Event::Assigned {
@@ -240,6 +242,16 @@ pub(crate) fn pick_caller(adapter: Adapter, contact_id: u64) {
                 });
                 fail_platform(adapter, &e);
             }
+        }
+    });
+}
+
+/// What the in-call screen says of call `id`'s logging (`ActiveCall::ticket_line`), while it
+/// is the call on screen.
+pub(crate) fn set_logging(adapter: Adapter, id: u64, logging: Logging) {
+    adapter.call.update(|c| {
+        if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+            c.logging = logging;
         }
     });
 }

@@ -11,7 +11,7 @@ use crate::services::{
 };
 use domain::labels::Label;
 use domain::{
-    call::{CallTicket, JobKey, Stage},
+    call::{CallTicket, JobKey, Logging, Stage},
     dial::{ContactPlan, DialPlan, TicketPlan},
     rules::{decide, Action, Event},
 };
@@ -387,7 +387,11 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             message.detail = Some(adapter.word(Label::WritesWaitForAccess));
             adapter.fail(message);
         }
-        for (_, error) in &report.failed {
+        for (key, error) in &report.failed {
+            // A call's first job refused for good: the in-call screen says it is not logged.
+            if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
+                crate::services::inbound::set_logging(adapter, first.call, Logging::Failed);
+            }
             let message = zendesk_message(adapter, error);
             notify_error(&message.text);
             adapter.fail(message);

@@ -10,7 +10,10 @@ use crate::{
         word,
     },
 };
-use domain::{dial::TicketPlan, labels::Label};
+use domain::{
+    call::{ActiveCall, TicketLine},
+    labels::Label,
+};
 use leptos::prelude::*;
 
 /// The phase of the call on screen, tracked.
@@ -97,25 +100,25 @@ pub fn TouchTones(
     }
 }
 
-/// The ticket the call is logged on (a link that opens it), or that it is not logged.
+/// The ticket the call is logged on (a link that opens it), that it is being logged, or that
+/// it is not logged (`ActiveCall::ticket_line`).
 #[component]
 pub fn CallTicketLine() -> impl IntoView {
     let adapter = use_adapter();
-    let not_logged = move || {
+    let line = move || {
         adapter.call.with(|c| {
             c.as_ref()
-                .is_some_and(|c| c.plan.ticket == TicketPlan::None)
+                .map_or(TicketLine::Nothing, ActiveCall::ticket_line)
         })
     };
-    let ticket = move || adapter.call.with(|c| c.as_ref().and_then(|c| c.ticket()));
     view! {
         <div class=style::ticket>
             {move || {
-                if not_logged() {
-                    return Some(view! { <p class=style::muted>{word(Label::NotLogged)}</p> }.into_any());
-                }
-                ticket()
-                    .map(|id| {
+                match line() {
+                    TicketLine::Nothing => None,
+                    TicketLine::NotLogged => Some(view! { <p class=style::muted data-testid="call-not-logged">{word(Label::NotLogged)}</p> }.into_any()),
+                    TicketLine::Logging => Some(view! { <p class=style::muted data-testid="call-logging">{word(Label::CallLogging)}</p> }.into_any()),
+                    TicketLine::On(id) => Some(
                         view! {
                             <p>
                                 {word(Label::LoggedOnTicket)} " "
@@ -131,8 +134,9 @@ pub fn CallTicketLine() -> impl IntoView {
                                 </a>
                             </p>
                         }
-                        .into_any()
-                    })
+                        .into_any(),
+                    ),
+                }
             }}
         </div>
     }

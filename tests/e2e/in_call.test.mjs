@@ -287,6 +287,8 @@ test('an inbound call whose picked caller cannot be read for seconds (429s) is l
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users', status: 429, retry_after: 1, count: 8 }]);
   await app.locator(`[data-testid=caller-option-${older.id}]`).click();
   await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
+  // Meanwhile the agent sees that the call is being logged (before, the line was blank).
+  await app.locator('[data-testid=call-logging]', { hasText: 'Logging the call in Zendesk' }).waitFor();
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
   const ticket = await retry(async () => {
@@ -298,8 +300,35 @@ test('an inbound call whose picked caller cannot be read for seconds (429s) is l
   }, 'the call and its end logged', env, 300);
   assert.equal(ticket.via.channel, 'voice');
   assert.equal(await app.locator('[data-testid=error-banner]', { hasText: 'could not be logged' }).count(), 0, 'the agent is not told it was not logged');
+  // The ended call shows the ticket it was logged on, no longer "being logged".
+  await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+  assert.equal(await app.locator('[data-testid=call-logging]').count(), 0, 'no longer said to be being logged');
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(ticketsOf(await state(), older.id).length, before + 1, 'still one ticket');
+  await api('DELETE', '/_sandbox/faults');
+});
+
+// The picked caller's tickets refused (400: not a rate limit, not retried): the agent is told the
+// call could not be logged, and the in-call screen says it is not logged instead of "being
+// logged" (before, the line was blank); nothing is written for it.
+test('an inbound call whose picked caller cannot be read (refused) says it is not logged', async () => {
+  const app = await signedIn();
+  const s0 = await state();
+  const [older] = usersByPhone(s0, '+15550102000').sort((a, b) => a.id - b.id);
+  const known = new Set(s0.tickets.map((t) => t.id));
+  await offer(app, '+15550102000');
+  await app.locator('[data-testid=answer-button]').click();
+  await app.locator('[data-testid=caller-picker]').waitFor();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/api/v2/users/${older.id}/tickets`, status: 400, count: 1 }]);
+  await app.locator(`[data-testid=caller-option-${older.id}]`).click();
+  await app.locator('[data-testid=error-banner]', { hasText: 'The call could not be logged in Zendesk' }).waitFor();
+  await app.locator('[data-testid=call-not-logged]', { hasText: 'Not logged in Zendesk' }).waitFor();
+  assert.equal(await app.locator('[data-testid=call-logging]').count(), 0, 'not said to be being logged');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await app.locator('[data-testid=call-not-logged]').waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual((await state()).tickets.filter((t) => !known.has(t.id)), [], 'nothing written for it');
   await api('DELETE', '/_sandbox/faults');
 });
 

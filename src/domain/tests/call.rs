@@ -564,3 +564,48 @@ fn the_status_line_of_each_phase() {
         assert_eq!(call.status_label(), label, "{phase:?}");
     }
 }
+
+#[test]
+fn what_the_in_call_screen_says_of_the_ticket() {
+    // OUT-10 "Do not create a ticket": not logged, whatever happens.
+    assert_eq!(
+        outbound(CallPhase::Connected, TicketPlan::None).ticket_line(),
+        TicketLine::NotLogged
+    );
+    // Dialled on a ticket: that ticket, from the first moment.
+    let on = ActiveCall::placed(plan(TicketPlan::Existing { id: 42 }, None));
+    assert_eq!(on.ticket_line(), TicketLine::On(42));
+    // A new ticket: nothing until `POST /calls` answered (no job yet), then being logged
+    // until the job reports the ticket it created.
+    let placed = ActiveCall::placed(plan(TicketPlan::New, None));
+    assert_eq!(placed.ticket_line(), TicketLine::Nothing);
+    let mut made = outbound(CallPhase::Connected, TicketPlan::New);
+    assert_eq!(made.ticket_line(), TicketLine::Logging);
+    made.ticket_id = Some(43);
+    assert_eq!(made.ticket_line(), TicketLine::On(43));
+    // Its first job refused for good: not logged (the agent was told why).
+    let mut refused = outbound(CallPhase::Ended, TicketPlan::New);
+    refused.logging = Logging::Failed;
+    assert_eq!(refused.ticket_line(), TicketLine::NotLogged);
+
+    // Inbound: nothing while it rings (nothing is worked out before the answer).
+    let mut call = inbound();
+    assert_eq!(call.ticket_line(), TicketLine::Nothing);
+    // Answered: being logged while its reads run (or wait out a rate limit).
+    call.phase = CallPhase::Connected;
+    call.logging = Logging::Working;
+    assert_eq!(call.ticket_line(), TicketLine::Logging);
+    // Several contacts share the number: the picker asks, the line says nothing.
+    call.inbound.as_mut().unwrap().candidates = vec![1, 2];
+    assert_eq!(call.ticket_line(), TicketLine::Nothing);
+    call.inbound.as_mut().unwrap().picked = Some(2);
+    assert_eq!(call.ticket_line(), TicketLine::Logging);
+    // Its reads failed for good: not logged.
+    call.logging = Logging::Failed;
+    assert_eq!(call.ticket_line(), TicketLine::NotLogged);
+
+    // Found again after a reload with no ticket known: this page does not know whether its
+    // first job is still to write, and does not say it is being logged.
+    let resumed = ActiveCall::resumed(&listed(CallPhase::Connected, true, None), None, NOW);
+    assert_eq!(resumed.ticket_line(), TicketLine::Nothing);
+}
