@@ -61,12 +61,16 @@ async fn show_offer(
     adapter.call.set(Some(call));
     adapter.screen.set(Screen::InCall);
     show_popover();
-    let text = format!("{} {from}", adapter.word(Label::IncomingCall));
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    // The number as the in-call screen shows it (national format in the agent's country).
+    let shown = domain::phone::parse(&from, &region)
+        .map(|p| p.display(&region).to_owned())
+        .unwrap_or_else(|_| from.clone());
+    let text = format!("{} {shown}", adapter.word(Label::IncomingCall));
     let notice = Invoke::Notify {
         message: text,
         kind: NotifyKind::Notice,
     };
-    let region = adapter.context.with_untracked(|c| c.region.clone());
     // Waited for: the caller is looked up once the agent has been told.
     let _ = b.zaf.invoke(&notice).await;
     match lookup_number_detailed(

@@ -220,6 +220,13 @@ async function offer(app, from) {
   // The number is shown formatted for reading (+1 555-010-1000): its digits, in order.
   const digits = new RegExp(from.replace(/\D/g, '').split('').join('\\D*'));
   await app.locator('#call-number', { hasText: digits }).waitFor();
+  // Zendesk's notification names the number as the in-call screen shows it (it named the raw
+  // E.164 form).
+  const shown = await app.locator('#call-number').innerText();
+  await retry(async () => {
+    const told = await page.evaluate(() => window.sandbox.notifications.map((n) => n.message));
+    assert.ok(told.includes(`Incoming call from ${shown}`), `notified: ${JSON.stringify(told.slice(-3))}`);
+  }, 'the incoming call notification', env);
   return offered.call_id;
 }
 
