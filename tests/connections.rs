@@ -771,6 +771,45 @@ fn tabs_keep_their_writes_apart_and_take_over_those_of_a_tab_gone() {
     assert_eq!(b.adopt_orphans(|_| true), 1);
 }
 
+// An inbound call's first job being worked out (its reads waiting out a rate limit) is kept
+// with the outbox until it is queued: the page that comes back after a reload, or the tab that
+// takes over, finds it and works it out again; queued or forgotten, it is no longer intended.
+#[test]
+fn a_first_job_being_worked_out_outlives_its_page() {
+    let fake = FakeZendesk::new();
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let a = Outbox::open_for_tab(store.clone(), AGENT, "a");
+    a.intend("9.assigned", Some(ann));
+    a.intend("10.assigned", None);
+    assert_eq!(a.intended("9.assigned"), Some(Some(ann)));
+    // The page reloads: the same tab's outbox opened again keeps it.
+    drop(a);
+    let a = Outbox::open_for_tab(store.clone(), AGENT, "a");
+    assert_eq!(a.intended("9.assigned"), Some(Some(ann)));
+    // The tab closes: another takes it over with its writes.
+    drop(a);
+    let b = Outbox::open_for_tab(store.clone(), AGENT, "b");
+    assert_eq!(
+        b.intended("9.assigned"),
+        None,
+        "another tab's, until taken over"
+    );
+    b.adopt_orphans(|_| false);
+    assert_eq!(b.intended("9.assigned"), Some(Some(ann)));
+    assert_eq!(b.intended("10.assigned"), Some(None));
+    // Queued: no longer only intended; and never intended again once known.
+    assert!(b.enqueue("9.assigned", placed("9", ann)));
+    assert_eq!(b.intended("9.assigned"), None);
+    b.intend("9.assigned", Some(ann));
+    assert_eq!(b.intended("9.assigned"), None, "already queued");
+    // Forgotten (its reads failed for good, or nothing to log): gone, across a reload too.
+    b.forget_intent("10.assigned");
+    drop(b);
+    let b = Outbox::open_for_tab(store.clone(), AGENT, "b");
+    assert_eq!(b.intended("10.assigned"), None);
+}
+
 // A closed ticket cannot take the call's data: the job ends with a clear error, the rest go on.
 #[test]
 fn closed_ticket_is_reported_not_retried() {

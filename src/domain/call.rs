@@ -512,6 +512,41 @@ pub fn resume(
     }
 }
 
+/// What the resume does with an inbound call whose first job this adapter began to work out
+/// (its reads under way, maybe waiting out a rate limit) and never queued: the page that did
+/// it went (a reload, a closed tab) in between ([`resume_unqueued`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unqueued {
+    /// Still going, nothing on screen: it comes back on screen and its first job is worked out
+    /// again, for the contact the agent had picked.
+    Show { picked: Option<u64> },
+    /// It ended meanwhile: its first job is worked out again, then its end logged.
+    LogEnded { picked: Option<u64> },
+}
+
+/// The resume's decision for a listed call whose first job was `intended` (`Some(picked)`) and
+/// is not known queued (`knows`): `None` when it is not such a call, or another live call is on
+/// screen (`screen_live`: it is left for a later resume).
+pub fn resume_unqueued(
+    listed: &Listed,
+    intended: Option<Option<u64>>,
+    knows: impl Fn(&JobKey) -> bool,
+    screen_live: bool,
+) -> Option<Unqueued> {
+    let picked = intended?;
+    let first = JobKey::first(listed.id, listed.inbound);
+    if !listed.inbound || knows(&first) || knows(&JobKey::ended(listed.id)) {
+        return None;
+    }
+    if listed.phase == CallPhase::Ended {
+        Some(Unqueued::LogEnded { picked })
+    } else if screen_live {
+        None
+    } else {
+        Some(Unqueued::Show { picked })
+    }
+}
+
 /// The events the call on screen missed, by the platform's list: answered (and held) while it
 /// still shows dialling or ringing, as when its events came before the event stream was routed
 /// (a call placed just after sign-in) or while it was down. Nothing otherwise: the list may be
@@ -589,6 +624,19 @@ impl ActiveCall {
                 ..Inbound::default()
             });
         }
+        call
+    }
+
+    /// An inbound call found again after a reload whose first job was being worked out and
+    /// not queued ([`Unqueued`]): its caller as the agent had picked, not logged yet, being
+    /// logged.
+    pub fn resumed_unqueued(listed: &Listed, picked: Option<u64>, now_ms: i64) -> Self {
+        let mut call = Self::resumed(listed, None, now_ms);
+        if let Some(inbound) = call.inbound.as_mut() {
+            inbound.logged = false;
+            inbound.picked = picked;
+        }
+        call.logging = Logging::Working;
         call
     }
 

@@ -92,16 +92,40 @@ async fn show_offer(
 /// The inbound call's ticket (TICKET-6, UPD-1): once the caller is known (one matching
 /// contact, a new caller's contact, or the agent's pick), the assignment rules run. Several
 /// contacts and no pick yet: the agent is asked, and nothing is written until then.
-pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
+///
+/// `seen`: the call as the page found it again (`services::resume`), when it is not the call
+/// on screen (it ended while the page was away).
+pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
-        let Some(call) = adapter.call.get_untracked().filter(|c| c.id == Some(id)) else {
+        let Some(call) = adapter
+            .call
+            .get_untracked()
+            .filter(|c| c.id == Some(id))
+            .or(seen)
+        else {
             return;
         };
         let Some(inbound) = call.inbound.clone().filter(|i| !i.logged) else {
             return;
         };
+        // Once at a time per call: a resume that finds it being worked out here leaves it.
+        let Some(_working) = Working::start(id) else {
+            return;
+        };
         set_logging(adapter, id, Logging::Working);
+        // Kept with the outbox until the job is queued: a reload while the reads run (they may
+        // wait out a rate limit for minutes) works it out again (`services::resume`).
+        let first_key = JobKey::first(id, true).to_string();
+        let outbox = b.outbox.borrow().clone();
+        if let Some(outbox) = &outbox {
+            outbox.intend(&first_key, inbound.picked);
+        }
+        let forget = || {
+            if let Some(outbox) = &outbox {
+                outbox.forget_intent(&first_key);
+            }
+        };
         let region = adapter.context.with_untracked(|c| c.region.clone());
         // The rules decide on what Zendesk holds: a failed read is tried again, never taken
         // as "no contact" (that would create a second contact) or "no open ticket".
@@ -110,6 +134,24 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             let (b, call, region, picked) = (&b, &call, &region, inbound.picked);
             read_to_log(|| async move {
                 if let Some(contact) = picked {
+                    if adapter
+                        .crm
+                        .with_untracked(|crm| crm.contact(contact).is_none())
+                    {
+                        // Found again after a reload: the caller's contacts are read first (the
+                        // rules and the screen need the picked one).
+                        let to = &call.plan.to;
+                        let found = lookup_number_detailed(
+                            &b.zendesk,
+                            to,
+                            region,
+                            b.recorded_contacts(to),
+                            &[],
+                            &[],
+                        )
+                        .await?;
+                        adapter.crm.update(|crm| merge(crm, found.crm));
+                    }
                     // Put in place once read: the CRM data as it is then (a dial screen's lookups
                     // may have added to it meanwhile), not a copy taken before the read.
                     b.zendesk.requested_tickets(contact).await.map(|tickets| {
@@ -148,6 +190,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             });
             b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
             set_logging(adapter, id, Logging::Failed);
+            forget();
             return;
         }
         let event = Event::Assigned {
@@ -165,6 +208,14 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
             .find(|a| matches!(a, Action::AskContact { .. }))
         {
             let ids = contact_ids.clone();
+            // An ended call is not picked for any more: nothing of it is to be logged here
+            // (the platform gives it to the newest contact, TICKET-7).
+            let live = adapter
+                .call
+                .with_untracked(|c| c.as_ref().is_some_and(|c| c.id == Some(id) && c.is_live()));
+            if !live {
+                forget();
+            }
             // This call's choices, never the next call's (this one may have ended while
             // Zendesk was read, and another been offered).
             adapter.call.update(|c| {
@@ -200,6 +251,8 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64) {
         }
         let first = JobKey::first(id, true);
         queue_inbound(adapter, &b, first, &event, &actions);
+        // Queued (or nothing to write): no longer only intended.
+        forget();
         // The call ended while this was worked out: its end follows, on the ticket found or
         // the one this job creates.
         let ended: Vec<EndOfCall> = {
@@ -236,7 +289,7 @@ pub(crate) fn pick_caller(adapter: Adapter, contact_id: u64) {
             }
         };
         match recorded {
-            Ok(_) => log_inbound(adapter, id),
+            Ok(_) => log_inbound(adapter, id, None),
             Err(e) => {
                 // Not recorded: the agent may pick again while the call lasts.
                 adapter.call.update(|c| {
@@ -258,4 +311,32 @@ pub(crate) fn set_logging(adapter: Adapter, id: u64, logging: Logging) {
             c.logging = logging;
         }
     });
+}
+
+thread_local! {
+    /// The inbound calls whose first job this page is working out.
+    static WORKING: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Call `id`'s first job being worked out here, until dropped.
+struct Working(u64);
+
+impl Working {
+    /// `None` when this page is already working it out.
+    fn start(id: u64) -> Option<Working> {
+        WORKING.with(|w| {
+            let mut w = w.borrow_mut();
+            if w.contains(&id) {
+                return None;
+            }
+            w.push(id);
+            Some(Working(id))
+        })
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        WORKING.with(|w| w.borrow_mut().retain(|id| *id != self.0));
+    }
 }

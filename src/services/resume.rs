@@ -7,6 +7,7 @@ use crate::{
         calls::session_of,
         events::{call_event_of, on_event},
         host::{fail_platform, now_ms, sleep, told_if_ended, Backend},
+        inbound::log_inbound,
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
         outbox::Outbox,
@@ -15,7 +16,7 @@ use crate::{
     },
 };
 use domain::{
-    call::{missed_answer, resume, CallEvent, JobKey, Listed, Resume},
+    call::{missed_answer, resume, resume_unqueued, CallEvent, JobKey, Listed, Resume, Unqueued},
     rules::Event,
 };
 use leptos::prelude::*;
@@ -123,6 +124,44 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
             let knows = |key: &JobKey| {
                 outbox.knows(&key.to_string()) || (key.is_first() && outbox.knows_call(key.call))
             };
+            // An inbound call whose first job a page began to work out (its reads) and never
+            // queued: a reload cut it short. Worked out again here, never lost.
+            let intended = outbox.intended(&first.to_string());
+            match resume_unqueued(&listed, intended, knows, screen_live) {
+                Some(Unqueued::Show { picked }) => {
+                    adapter.call.set(Some(ActiveCall::resumed_unqueued(
+                        &listed,
+                        picked,
+                        now_ms(),
+                    )));
+                    adapter.screen.set(Screen::InCall);
+                    let of_this =
+                        |e: &&PlatformEvent| call_event_of(e).is_some_and(|(id, _)| id == info.id);
+                    for event in during.iter().filter(of_this) {
+                        on_event(adapter, event.clone());
+                    }
+                    log_inbound(adapter, info.id, None);
+                    continue;
+                }
+                Some(Unqueued::LogEnded { picked }) => {
+                    let now = now_ms();
+                    adapter.call.update(|c| {
+                        if let Some(c) = c.as_mut().filter(|c| c.id == Some(info.id)) {
+                            c.end_missed(now);
+                        }
+                    });
+                    let call = ActiveCall::resumed_unqueued(&listed, picked, now);
+                    // Its end follows its first job (`log_inbound` takes it from here).
+                    let mut ends = b.unlogged_ends.borrow_mut();
+                    if !ends.iter().any(|(id, _)| *id == info.id) {
+                        ends.push((info.id, Box::new(end_of(&info, &call))));
+                    }
+                    drop(ends);
+                    log_inbound(adapter, info.id, Some(call));
+                    continue;
+                }
+                None => {}
+            }
             match resume(&listed, knows, created, screen_live) {
                 Resume::Skip if end_waits_with_transfer(&b, &listed, &outbox) => {
                     // Transferred here before its ticket was known, and ended while the stream

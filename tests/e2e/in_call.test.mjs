@@ -510,6 +510,56 @@ test('a reload mid-call brings the call back and logs its end', async () => {
   }, 'the end of the call');
 });
 
+// A reload while an answered inbound call's first job waits on its reads (the picked caller's
+// tickets rate limited for seconds). Before, the job lived only in the page: the page that came
+// back skipped the call (the agent, still talking, saw the home screen) and nothing of it was
+// ever written. Kept with the outbox, it is worked out again: the call comes back on screen,
+// being logged, then logged once, its end too; or, if the customer hung up meanwhile, logged
+// once with its end all the same.
+for (const when of ['still going', 'ended meanwhile']) {
+  test(`an inbound call whose first job waited on a rate limit when the frame reloaded is logged once (${when})`, async () => {
+    const app = await signedIn();
+    const s0 = await state();
+    const [older] = usersByPhone(s0, '+15550102000').sort((a, b) => a.id - b.id);
+    const before = ticketsOf(s0, older.id).length;
+    const callId = await offer(app, '+15550102000');
+    await app.locator('[data-testid=answer-button]').click();
+    await app.locator('[data-testid=caller-picker]').waitFor();
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users', status: 429, retry_after: 1, count: 6 }]);
+    await app.locator(`[data-testid=caller-option-${older.id}]`).click();
+    await app.locator('[data-testid=call-logging]').waitFor();
+    if (when === 'ended meanwhile') await api('POST', '/_sandbox/events', { type: 'hangup', call_id: callId });
+    await reloadFrame(app);
+    await signInAgain(app);
+    if (when === 'still going') {
+      await status(app, 'Connected');
+      await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
+      const ticket = await retry(async () => {
+        const mine = ticketsOf(await state(), older.id);
+        assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
+        return mine.at(-1);
+      }, 'the call logged', env, 300);
+      await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+      await app.locator('[data-testid=hangup-button]').click();
+      await status(app, 'Call ended');
+    }
+    const ticket = await retry(async () => {
+      const mine = ticketsOf(await state(), older.id);
+      assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
+      const t = mine.at(-1);
+      assert.equal(t.comments.filter((c) => /^Call details/.test(c.body ?? '')).length, 1, 'the call logged once');
+      assert.equal(finished(t).length, 1, 'the end logged once');
+      return t;
+    }, 'the call and its end logged', env, 300);
+    assert.equal(ticket.via.channel, 'voice');
+    await new Promise((r) => setTimeout(r, 1500));
+    const mine = ticketsOf(await state(), older.id);
+    assert.equal(mine.length, before + 1, 'still one ticket');
+    assert.equal(finished(mine.at(-1)).length, 1, 'still one end');
+    await api('DELETE', '/_sandbox/faults');
+  });
+}
+
 // A reload while the call rings, and the customer answers while the new page reads the calls
 // back: the screen shows the call connected, not the ringing the read saw (the event that said
 // so came during the read; it was dropped before, and the call showed ringing until its end).

@@ -609,3 +609,45 @@ fn what_the_in_call_screen_says_of_the_ticket() {
     let resumed = ActiveCall::resumed(&listed(CallPhase::Connected, true, None), None, NOW);
     assert_eq!(resumed.ticket_line(), TicketLine::Nothing);
 }
+
+// A reload while an answered inbound call's first job waited on its reads (a rate limit): the
+// job was never queued, so the resume skipped the call (gone from the screen mid-conversation,
+// logged nowhere). Kept as intended, it is worked out again.
+#[test]
+fn regression_a_reload_while_an_inbound_calls_first_job_was_worked_out() {
+    let live = listed(CallPhase::Connected, true, None);
+    let nothing = |_: &JobKey| false;
+    // Plain resume: not this adapter's.
+    assert_eq!(resume(&live, nothing, None, false), Resume::Skip);
+    // Intended for the picked contact 5: back on screen, worked out again for 5.
+    assert_eq!(
+        resume_unqueued(&live, Some(Some(5)), nothing, false),
+        Some(Unqueued::Show { picked: Some(5) })
+    );
+    // Another live call on screen: left for a later resume.
+    assert_eq!(resume_unqueued(&live, Some(Some(5)), nothing, true), None);
+    // Ended meanwhile: its first job and then its end.
+    let ended = listed(CallPhase::Ended, true, None);
+    assert_eq!(
+        resume_unqueued(&ended, Some(None), nothing, false),
+        Some(Unqueued::LogEnded { picked: None })
+    );
+    // Not intended, or queued after all (the intent outlived it), or its end queued: nothing.
+    assert_eq!(resume_unqueued(&live, None, nothing, false), None);
+    let first = |k: &JobKey| *k == JobKey::first(7, true);
+    assert_eq!(resume_unqueued(&live, Some(Some(5)), first, false), None);
+    let end = |k: &JobKey| *k == JobKey::ended(7);
+    assert_eq!(resume_unqueued(&ended, Some(Some(5)), end, false), None);
+    // Outbound calls queue their first job at once: never intended.
+    let outbound = listed(CallPhase::Connected, false, None);
+    assert_eq!(resume_unqueued(&outbound, Some(None), nothing, false), None);
+
+    // The call on screen: the caller as picked, not logged yet, being logged; its end waits
+    // for the caller's job.
+    let call = ActiveCall::resumed_unqueued(&live, Some(5), NOW);
+    let inbound = call.inbound.as_ref().unwrap();
+    assert_eq!((inbound.picked, inbound.logged), (Some(5), false));
+    assert_eq!(call.ticket_line(), TicketLine::Logging);
+    assert_eq!(call.end_log(), EndLog::AfterCaller);
+    assert_eq!(call.connected_at_ms, Some(NOW - 30_000));
+}

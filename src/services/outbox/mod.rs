@@ -256,6 +256,11 @@ struct State {
     /// switched off, or a job goes partly through the queue.
     #[serde(default)]
     handed: Vec<(u64, String)>,
+    /// First jobs being worked out (their reads under way, maybe waiting out a rate limit)
+    /// and not queued yet, by job key, with the contact the agent picked: a reload in between
+    /// works them out again instead of losing the call ([`Outbox::intend`]).
+    #[serde(default)]
+    intents: Vec<(String, Option<u64>)>,
 }
 
 /// The storage key of an agent's outbox (then `.{agent}` and, per tab, `.{tab}`).
@@ -300,6 +305,9 @@ const CREATION_INDEX_LAG_MS: i64 = 60_000;
 /// How often, within [`CREATION_INDEX_LAG_MS`], the search is asked again for a contact
 /// creation cut short.
 const CREATION_RECHECK_MS: i64 = 5_000;
+
+/// How many first jobs being worked out are remembered ([`Outbox::intend`]).
+const MAX_INTENTS: usize = 50;
 
 /// How many finished keys are remembered.
 const FINISHED_MEMORY: usize = 500;
@@ -444,6 +452,14 @@ impl<S: Store> Outbox<S> {
                 }
                 state.created.extend(theirs.created);
                 state.handed.extend(theirs.handed);
+                for (key, picked) in theirs.intents {
+                    let known = state.jobs.iter().any(|j| j.key == key)
+                        || state.finished.contains(&key)
+                        || state.intents.iter().any(|(k, _)| *k == key);
+                    if !known {
+                        state.intents.push((key, picked));
+                    }
+                }
             }
             self.persist();
             self.store.remove(&key);
@@ -521,6 +537,8 @@ impl<S: Store> Outbox<S> {
                 creation_sent_ms: None,
                 denied_told: false,
             });
+            // Queued: no longer only intended.
+            state.intents.retain(|(k, _)| k != key);
         }
         self.persist();
         true
@@ -608,6 +626,51 @@ impl<S: Store> Outbox<S> {
         };
         let state = self.state.borrow();
         state.jobs.iter().any(|j| of_call(&j.key)) || state.finished.iter().any(|k| of_call(k))
+    }
+
+    /// Keeps that the first job `key` is being worked out, for the contact `picked` (if the
+    /// agent picked one), until it is queued or [`Outbox::forget_intent`]: a page that comes
+    /// back after a reload finds it ([`Outbox::intended`]) and works it out again. Nothing is
+    /// kept for a job already queued or finished.
+    pub fn intend(&self, key: &str, picked: Option<u64>) {
+        {
+            let mut state = self.state.borrow_mut();
+            let known =
+                state.jobs.iter().any(|j| j.key == key) || state.finished.iter().any(|k| k == key);
+            if known {
+                return;
+            }
+            state.intents.retain(|(k, _)| k != key);
+            state.intents.push((key.to_owned(), picked));
+            // Bounded: the oldest go first (a call that never came back).
+            let over = state.intents.len().saturating_sub(MAX_INTENTS);
+            state.intents.drain(..over);
+        }
+        self.persist();
+    }
+
+    /// The first job `key` is being worked out and not queued: `Some(picked)`.
+    pub fn intended(&self, key: &str) -> Option<Option<u64>> {
+        self.state
+            .borrow()
+            .intents
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, picked)| *picked)
+    }
+
+    /// The first job `key` is no longer to be worked out (it failed for good, or there is
+    /// nothing to log).
+    pub fn forget_intent(&self, key: &str) {
+        let had = {
+            let mut state = self.state.borrow_mut();
+            let before = state.intents.len();
+            state.intents.retain(|(k, _)| k != key);
+            state.intents.len() != before
+        };
+        if had {
+            self.persist();
+        }
     }
 
     /// The ticket the job `key` created or wrote to, if it did recently.
