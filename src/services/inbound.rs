@@ -140,17 +140,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
                     {
                         // Found again after a reload: the caller's contacts are read first (the
                         // rules and the screen need the picked one).
-                        let to = &call.plan.to;
-                        let found = lookup_number_detailed(
-                            &b.zendesk,
-                            to,
-                            region,
-                            b.recorded_contacts(to),
-                            &[],
-                            &[],
-                        )
-                        .await?;
-                        adapter.crm.update(|crm| merge(crm, found.crm));
+                        read_callers(adapter, b, &call.plan.to, region).await?;
                     }
                     // Put in place once read: the CRM data as it is then (a dial screen's lookups
                     // may have added to it meanwhile), not a copy taken before the read.
@@ -163,17 +153,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
                     crm.contacts_with_number(&call.plan.to, region).is_empty()
                 }) {
                     // The offer's lookup may not have finished: look again (one read).
-                    let to = &call.plan.to;
-                    lookup_number_detailed(
-                        &b.zendesk,
-                        to,
-                        region,
-                        b.recorded_contacts(to),
-                        &[],
-                        &[],
-                    )
-                    .await
-                    .map(|found| adapter.crm.update(|crm| merge(crm, found.crm)))
+                    read_callers(adapter, b, &call.plan.to, region).await
                 } else {
                     Ok(())
                 }
@@ -301,6 +281,19 @@ pub(crate) fn pick_caller(adapter: Adapter, contact_id: u64) {
             }
         }
     });
+}
+
+/// Reads the contacts with the caller's number `to` into the CRM data (one search).
+async fn read_callers(
+    adapter: Adapter,
+    b: &Backend,
+    to: &str,
+    region: &str,
+) -> Result<(), crate::zendesk::ZendeskError> {
+    let found =
+        lookup_number_detailed(&b.zendesk, to, region, b.recorded_contacts(to), &[], &[]).await?;
+    adapter.crm.update(|crm| merge(crm, found.crm));
+    Ok(())
 }
 
 /// What the in-call screen says of call `id`'s logging (`ActiveCall::ticket_line`), while it

@@ -40,6 +40,20 @@ async function signedIn() {
 
 const status = (app, text) => app.locator('[data-testid=call-status]', { hasText: text }).waitFor();
 
+/**
+ * Waits (up to about 30 s: a first job may wait out a rate limit) until contact `contactId` has
+ * exactly one ticket more than `before`, with the call's data once and, when `ended`, its end
+ * once; returns that ticket.
+ */
+const loggedOnce = (contactId, before, { ended = false } = {}) => retry(async () => {
+  const mine = ticketsOf(await state(), contactId);
+  assert.equal(mine.length, before + 1, 'one new ticket for the caller');
+  const t = mine.at(-1);
+  assert.equal(t.comments.filter((c) => /^Call details/.test(c.body ?? '')).length, 1, 'the call logged once');
+  if (ended) assert.equal(finished(t).length, 1, 'the end logged once');
+  return t;
+}, ended ? 'the call and its end logged' : 'the call logged', env, 300);
+
 // Hold and resume count as hold time on the platform; tones go in the order pressed, from the
 // keypad and the keyboard; an extension typed after the number is dialled once connected.
 test('hold, touch tones and an extension on an outbound call', async () => {
@@ -298,13 +312,7 @@ test('an inbound call whose picked caller cannot be read for seconds (429s) is l
   await app.locator('[data-testid=call-logging]', { hasText: 'Logging the call in Zendesk' }).waitFor();
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
-  const ticket = await retry(async () => {
-    const mine = ticketsOf(await state(), older.id);
-    assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
-    const t = mine.at(-1);
-    assert.equal(t.comments.filter((c) => /^Call finished/.test(c.body ?? '')).length, 1, 'the end logged once');
-    return t;
-  }, 'the call and its end logged', env, 300);
+  const ticket = await loggedOnce(older.id, before, { ended: true });
   assert.equal(ticket.via.channel, 'voice');
   assert.equal(await app.locator('[data-testid=error-banner]', { hasText: 'could not be logged' }).count(), 0, 'the agent is not told it was not logged');
   // The ended call shows the ticket it was logged on, no longer "being logged".
@@ -534,23 +542,12 @@ for (const when of ['still going', 'ended meanwhile']) {
     if (when === 'still going') {
       await status(app, 'Connected');
       await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
-      const ticket = await retry(async () => {
-        const mine = ticketsOf(await state(), older.id);
-        assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
-        return mine.at(-1);
-      }, 'the call logged', env, 300);
+      const ticket = await loggedOnce(older.id, before);
       await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
       await app.locator('[data-testid=hangup-button]').click();
       await status(app, 'Call ended');
     }
-    const ticket = await retry(async () => {
-      const mine = ticketsOf(await state(), older.id);
-      assert.equal(mine.length, before + 1, 'one new ticket for the picked caller');
-      const t = mine.at(-1);
-      assert.equal(t.comments.filter((c) => /^Call details/.test(c.body ?? '')).length, 1, 'the call logged once');
-      assert.equal(finished(t).length, 1, 'the end logged once');
-      return t;
-    }, 'the call and its end logged', env, 300);
+    const ticket = await loggedOnce(older.id, before, { ended: true });
     assert.equal(ticket.via.channel, 'voice');
     await new Promise((r) => setTimeout(r, 1500));
     const mine = ticketsOf(await state(), older.id);
