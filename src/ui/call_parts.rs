@@ -15,6 +15,7 @@ use domain::{
     labels::Label,
 };
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The phase of the call on screen, tracked.
 fn phase_of(adapter: Adapter) -> Option<CallPhase> {
@@ -49,6 +50,35 @@ pub fn CallerPicker() -> impl IntoView {
                 })
                 .collect()
         })
+    });
+    // The picker appearing (just after Answer) takes the keyboard focus from Hang up, where
+    // Answer left it: who is calling is what the agent must answer next, and a second Enter
+    // must not end the call. A focus the agent moved elsewhere stays.
+    Effect::new(move |before: Option<bool>| {
+        let now = must_pick();
+        if now && before == Some(false) {
+            request_animation_frame(|| {
+                request_animation_frame(|| {
+                    let active = document().active_element();
+                    let on_hang_up = active
+                        .as_ref()
+                        .and_then(|e| e.get_attribute("data-testid"))
+                        .is_some_and(|id| id == "hangup-button");
+                    if !on_hang_up && focus_kept() {
+                        return;
+                    }
+                    if let Some(list) = document()
+                        .query_selector("[data-testid=caller-picker]")
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = list.focus();
+                    }
+                });
+            });
+        }
+        now
     });
     view! {
         <Show when=must_pick>

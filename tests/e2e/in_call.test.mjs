@@ -386,15 +386,26 @@ test('an inbound call from a shared number asks who is calling', async () => {
   const [older] = usersByPhone(s, '+15550102000').sort((a, b) => a.id - b.id);
   const before = s.tickets.length;
   const callId = await offer(app, '+15550102000');
-  await app.locator('[data-testid=answer-button]').click();
+  // By keyboard: Enter on Answer; the picker then takes the focus (it stayed on Hang up, where
+  // a second Enter ended the call), and the arrows and Enter pick.
+  await app.locator('[data-testid=answer-button]:not([disabled])').focus();
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=caller-picker]').waitFor();
   assert.equal(await app.locator('[data-testid=caller-picker] [role=option]').count(), 2);
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'caller-picker', 'the focus on the picker');
+  }, 'the picker focused');
   // A rating (UPD-14) while the caller is still to be picked: it waits for the call's ticket.
   const rated = await api('POST', '/_sandbox/events', { type: 'session', call_id: callId, event: { type: 'csat.rated', score: 5 } });
   assert.equal(rated.written_by, 'agent');
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(s.tickets.length, (await state()).tickets.length, 'nothing written before the pick');
-  await app.locator(`[data-testid=caller-option-${older.id}]`).click();
+  await page.keyboard.press('Home');
+  const active = () => app.evaluate(() => document.querySelector('[data-testid=caller-picker]').getAttribute('aria-activedescendant'));
+  const target = await app.locator(`[data-testid=caller-option-${older.id}]`).getAttribute('id');
+  for (let i = 0; i < 2 && (await active()) !== target; i++) await page.keyboard.press('ArrowDown');
+  assert.equal(await active(), target, 'the older contact reached by the arrows');
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
   await eventually(async () => {
     s = await state();
