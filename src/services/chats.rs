@@ -432,6 +432,13 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
         update(adapter, id, |c| c.ticket_id = Some(t));
         return;
     }
+    // Kept with the outbox until queued: a reload while the reads run (they may wait out a
+    // rate limit) leaves the page that comes back a chat to log (`restore`), even with another
+    // of the agent's tabs open. Kept on a failure too: the chat's end decides it again.
+    let outbox = b.outbox.borrow().clone();
+    if let Some(outbox) = &outbox {
+        outbox.intend(&key.to_string(), None);
+    }
     let result = match transferred_ticket(adapter, &b, &chat).await {
         Some(ticket) => Ok((taken_over(adapter, &b, ticket), Some(ticket))),
         None => decide_chat(adapter, &b, &chat).await,
@@ -443,6 +450,9 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
                 update(adapter, id, |c| c.ticket_id = Some(t));
             }
             queue_writes(adapter, &b, key, &actions, None);
+            if let Some(outbox) = &outbox {
+                outbox.forget_intent(&key.to_string());
+            }
             if let Some(t) = existing {
                 report_ticket(&b, id, t);
             }
@@ -740,7 +750,14 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
                     let unwritten = logged && !written;
                     // ...or when no page logged it: the page that took it went away (a
                     // reload) while its first job was being decided.
-                    let orphaned = all && !logged && never_logged(&b, &chat);
+                    // A first job a page began and never queued is known exactly (its intent,
+                    // with the writes of the tabs gone); else it is judged.
+                    let intended = b
+                        .outbox
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|o| o.intended(&JobKey::chat(id).to_string()).is_some());
+                    let orphaned = !logged && (intended || (all && never_logged(&b, &chat)));
                     if unwritten || held(adapter, id).is_some() {
                         hold(adapter, chat.clone());
                     }

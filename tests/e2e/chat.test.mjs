@@ -501,6 +501,48 @@ test('a chat that ended while its first job waited on a rate limit, the page the
   assert.equal(s.users.filter((u) => u.email === 'jo.reloaded@example.test').length, 1, 'one contact');
 });
 
+// The same, with Zendesk open in a second tab of the agent's. Before, the page that came back
+// could not tell that nobody logged the chat (another tab of the agent's was alive, and might
+// have), and left it: both comments lost. The first job kept as intended with the outbox says
+// so exactly.
+test('a chat that ended while its first job waited on a rate limit is logged once after a reload, with a second tab open', async () => {
+  await clearFaults(env);
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  // Two tabs of one browser: one context (shared storage), two pages; the first leads.
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  try {
+    const open = async () => {
+      const tab = await context.newPage();
+      await tab.goto(`${env.base}/`);
+      await tab.evaluate(() => window.sandbox.ready);
+      await tab.locator('[data-testid=app-icon]').click();
+      const app = await adapterFrame(tab);
+      await signInIfAsked(app);
+      await app.locator('[data-testid=dial-number]').waitFor();
+      return { tab, app };
+    };
+    const { tab: page, app } = await open();
+    await open();
+    await page.bringToFront();
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
+    const id = await startChat({ name: 'Kit Twotabs', email: 'kit.twotabs@example.test', text: 'Anyone there?' });
+    await answerThenLeft(app, page, id, 'Hi Kit');
+    await app.locator('[data-testid=chat-close]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+    assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
+    await page.reload();
+    await clearFaults(env);
+    await page.evaluate(() => window.sandbox.ready);
+    await page.locator('[data-testid=app-icon]').click();
+    await signInIfAsked(await adapterFrame(page));
+    await loggedOnce(id, ['Anyone there?', 'Hi Kit']);
+    const s = await state();
+    assert.equal(s.users.filter((u) => u.email === 'kit.twotabs@example.test').length, 1, 'one contact');
+  } finally {
+    await context.close();
+  }
+});
+
 /** Ben signed in on his own machine beside Ada (the page signed in now): his browser context
  * (the caller closes it), his adapter's frame, and both agents as the platform lists them. */
 async function benBeside() {
