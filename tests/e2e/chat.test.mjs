@@ -446,6 +446,27 @@ async function answerThenLeft(app, page, id, text) {
   await api('POST', `/_sandbox/chats/${id}/leave`);
 }
 
+/**
+ * A chat (`customer`) answered with `answer` in `page`'s adapter `app` while its contact's search
+ * is refused until the page is gone: the first job is still being decided when the customer
+ * leaves, the agent closes the tab, and the page reloads (the adapter opened again). Returns the
+ * chat's id.
+ */
+async function endedWhileWaitingThenReloaded(page, app, customer, answer) {
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
+  const id = await startChat(customer);
+  await answerThenLeft(app, page, id, answer);
+  await app.locator('[data-testid=chat-close]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
+  await page.reload();
+  await clearFaults(env);
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  await signInIfAsked(await adapterFrame(page));
+  return id;
+}
+
 test('a chat whose contact cannot be read for seconds (429s) is logged once it can be, though its tab was closed first', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
@@ -482,20 +503,7 @@ test('a chat whose contact search is refused says so as a chat, in Italian, and 
 test('a chat that ended while its first job waited on a rate limit, the page then reloaded, is logged once by the page that comes back', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
-  // The contact's search is refused until the page is gone: the first job is still being
-  // decided when the customer leaves, the agent closes the tab, and the page reloads.
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
-  const id = await startChat({ name: 'Jo Reloaded', email: 'jo.reloaded@example.test', text: 'Hello there' });
-  await answerThenLeft(app, page, id, 'Hi Jo');
-  await app.locator('[data-testid=chat-close]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
-  assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
-  await page.reload();
-  await clearFaults(env);
-  await page.evaluate(() => window.sandbox.ready);
-  await page.locator('[data-testid=app-icon]').click();
-  const again = await adapterFrame(page);
-  await signInIfAsked(again);
+  const id = await endedWhileWaitingThenReloaded(page, app, { name: 'Jo Reloaded', email: 'jo.reloaded@example.test', text: 'Hello there' }, 'Hi Jo');
   await loggedOnce(id, ['Hello there', 'Hi Jo']);
   const s = await state();
   assert.equal(s.users.filter((u) => u.email === 'jo.reloaded@example.test').length, 1, 'one contact');
@@ -524,17 +532,7 @@ test('a chat that ended while its first job waited on a rate limit is logged onc
     const { tab: page, app } = await open();
     await open();
     await page.bringToFront();
-    await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users/search', status: 429, retry_after: 1 }]);
-    const id = await startChat({ name: 'Kit Twotabs', email: 'kit.twotabs@example.test', text: 'Anyone there?' });
-    await answerThenLeft(app, page, id, 'Hi Kit');
-    await app.locator('[data-testid=chat-close]').click();
-    await app.locator('[data-testid=dial-number]').waitFor();
-    assert.equal((await ticketsOfChat(id)).length, 0, 'nothing written yet');
-    await page.reload();
-    await clearFaults(env);
-    await page.evaluate(() => window.sandbox.ready);
-    await page.locator('[data-testid=app-icon]').click();
-    await signInIfAsked(await adapterFrame(page));
+    const id = await endedWhileWaitingThenReloaded(page, app, { name: 'Kit Twotabs', email: 'kit.twotabs@example.test', text: 'Anyone there?' }, 'Hi Kit');
     await loggedOnce(id, ['Anyone there?', 'Hi Kit']);
     const s = await state();
     assert.equal(s.users.filter((u) => u.email === 'kit.twotabs@example.test').length, 1, 'one contact');
