@@ -9,7 +9,9 @@ use crate::{
     platform::{PlatformError, PlatformEvent},
     services::{
         crm::{add_tickets_of, merge},
-        host::{backend, fail_platform, now_ms, read_to_log, sleep, zendesk_message, Backend},
+        host::{
+            backend, fail_platform, now_ms, read_to_log, sleep, zendesk_message, Backend, Working,
+        },
         journal::{enqueue_on, queue_writes},
         live::{Adapter, Screen},
         messages,
@@ -29,8 +31,6 @@ use leptos::prelude::*;
 use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
 
 thread_local! {
-    /// Chats whose first job is being decided (its reads under way): their end waits for it.
-    static LOGGING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
     /// Chats whose end is being written (its full read under way): a second end waits.
     static ENDING: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
 }
@@ -38,10 +38,10 @@ thread_local! {
 /// Waits while chat `id`'s first job is being decided (its reads may wait out 429s and a
 /// transfer's ticket).
 async fn wait_for_first_job(id: u64) {
-    // LOGGING is always cleared when the first job's reads end (their retries are bounded); the
-    // cap is a guard only.
+    // The first job is always let go when its reads end (their retries are bounded); the cap
+    // is a guard only.
     for _ in 0..6_000 {
-        if !LOGGING.with(|l| l.borrow().contains(&id)) {
+        if !Working::under_way(&JobKey::chat(id)) {
             return;
         }
         sleep(100).await;
@@ -415,11 +415,14 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
         .borrow()
         .as_ref()
         .is_some_and(|o| o.knows(&key.to_string()));
-    if known || !LOGGING.with(|l| l.borrow_mut().insert(id)) {
+    if known {
         return;
     }
+    // Decided once at a time: the chat's end waits for it (`wait_for_first_job`).
+    let Some(working) = Working::start(key) else {
+        return;
+    };
     let Some(chat) = held(adapter, id).or(seen) else {
-        LOGGING.with(|l| l.borrow_mut().remove(&id));
         return;
     };
     // The platform names a ticket and the chat was not transferred here: an earlier page of the
@@ -428,31 +431,25 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
         .filter(|c| c.transferred_from.is_none())
         .and_then(|c| c.ticket_id)
     {
-        LOGGING.with(|l| l.borrow_mut().remove(&id));
         update(adapter, id, |c| c.ticket_id = Some(t));
         return;
     }
     // Kept with the outbox until queued: a reload while the reads run (they may wait out a
     // rate limit) leaves the page that comes back a chat to log (`restore`), even with another
     // of the agent's tabs open. Kept on a failure too: the chat's end decides it again.
-    let outbox = b.outbox.borrow().clone();
-    if let Some(outbox) = &outbox {
-        outbox.intend(&key.to_string(), None);
-    }
+    b.intend(key, None);
     let result = match transferred_ticket(adapter, &b, &chat).await {
         Some(ticket) => Ok((taken_over(adapter, &b, ticket), Some(ticket))),
         None => decide_chat(adapter, &b, &chat).await,
     };
-    LOGGING.with(|l| l.borrow_mut().remove(&id));
+    drop(working);
     match result {
         Ok((actions, existing)) => {
             if let Some(t) = existing {
                 update(adapter, id, |c| c.ticket_id = Some(t));
             }
             queue_writes(adapter, &b, key, &actions, None);
-            if let Some(outbox) = &outbox {
-                outbox.forget_intent(&key.to_string());
-            }
+            b.forget_intent(key);
             if let Some(t) = existing {
                 report_ticket(&b, id, t);
             }
@@ -752,11 +749,7 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
                     // reload) while its first job was being decided.
                     // A first job a page began and never queued is known exactly (its intent,
                     // with the writes of the tabs gone); else it is judged.
-                    let intended = b
-                        .outbox
-                        .borrow()
-                        .as_ref()
-                        .is_some_and(|o| o.intended(&JobKey::chat(id).to_string()).is_some());
+                    let intended = b.intended(JobKey::chat(id)).is_some();
                     let orphaned = !logged && (intended || (all && never_logged(&b, &chat)));
                     if unwritten || held(adapter, id).is_some() {
                         hold(adapter, chat.clone());

@@ -12,7 +12,7 @@ use crate::{
     zendesk::{Gated, Zendesk, ZendeskError},
 };
 use domain::{
-    call::{EarlyEvents, ToneQueue},
+    call::{EarlyEvents, JobKey, ToneQueue},
     rules::{Event, RuleContext},
 };
 use leptos::prelude::*;
@@ -187,6 +187,58 @@ impl Backend {
         }
         self.platform.contacts_for(e164).await.unwrap_or_default()
     }
+
+    /// Keeps first job `key` as intended with the outbox, for the contact `picked`
+    /// ([`Outbox::intend`]): a reload while its reads run works it out again.
+    pub(crate) fn intend(&self, key: JobKey, picked: Option<u64>) {
+        if let Some(outbox) = self.outbox.borrow().as_ref() {
+            outbox.intend(&key.to_string(), picked);
+        }
+    }
+
+    /// First job `key` is no longer only intended ([`Outbox::forget_intent`]).
+    pub(crate) fn forget_intent(&self, key: JobKey) {
+        if let Some(outbox) = self.outbox.borrow().as_ref() {
+            outbox.forget_intent(&key.to_string());
+        }
+    }
+
+    /// First job `key` was intended and never queued: `Some(picked)` ([`Outbox::intended`]).
+    pub(crate) fn intended(&self, key: JobKey) -> Option<Option<u64>> {
+        self.outbox
+            .borrow()
+            .as_ref()
+            .and_then(|outbox| outbox.intended(&key.to_string()))
+    }
+}
+
+thread_local! {
+    /// The first jobs this page is working out (their reads under way).
+    static WORKING: RefCell<BTreeSet<JobKey>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// A first job (a call's or a chat's) this page is working out, until dropped: a second start
+/// of it here (a resume, a chat's end) finds it under way.
+pub(crate) struct Working(JobKey);
+
+impl Working {
+    /// `None` when this page is already working it out.
+    pub(crate) fn start(key: JobKey) -> Option<Working> {
+        WORKING
+            .with(|w| w.borrow_mut().insert(key))
+            .then_some(Working(key))
+    }
+
+    /// True while this page works first job `key` out.
+    pub(crate) fn under_way(key: &JobKey) -> bool {
+        WORKING.with(|w| w.borrow().contains(key))
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        WORKING.with(|w| w.borrow_mut().remove(&self.0));
+    }
 }
 
 thread_local! {
@@ -208,7 +260,6 @@ pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// Waits `ms` milliseconds.
 /// A read the rules need to log a call or a chat, tried again while it may still succeed
 /// ([`ZendeskError::logging_read_wait_ms`]: a rate limit or an outage, for up to two minutes).
 pub(crate) async fn read_to_log<T, F, Fut>(mut read: F) -> Result<T, ZendeskError>
@@ -233,6 +284,7 @@ where
     }
 }
 
+/// Waits `ms` milliseconds.
 pub(crate) async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {

@@ -7,7 +7,7 @@ use crate::{
         crm::{lookup_number_detailed, merge, replace_tickets_of},
         host::{
             backend, current_call, fail_platform, read_to_log, sleep, zendesk_message, Backend,
-            EndOfCall,
+            EndOfCall, Working,
         },
         journal::{enqueue_on, queue_inbound},
         live::{ActiveCall, Adapter, Screen},
@@ -109,23 +109,16 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
         let Some(inbound) = call.inbound.clone().filter(|i| !i.logged) else {
             return;
         };
+        let first = JobKey::first(id, true);
         // Once at a time per call: a resume that finds it being worked out here leaves it.
-        let Some(_working) = Working::start(id) else {
+        let Some(_working) = Working::start(first) else {
             return;
         };
         set_logging(adapter, id, Logging::Working);
         // Kept with the outbox until the job is queued: a reload while the reads run (they may
         // wait out a rate limit for minutes) works it out again (`services::resume`).
-        let first_key = JobKey::first(id, true).to_string();
-        let outbox = b.outbox.borrow().clone();
-        if let Some(outbox) = &outbox {
-            outbox.intend(&first_key, inbound.picked);
-        }
-        let forget = || {
-            if let Some(outbox) = &outbox {
-                outbox.forget_intent(&first_key);
-            }
-        };
+        b.intend(first, inbound.picked);
+        let forget = || b.forget_intent(first);
         let region = adapter.context.with_untracked(|c| c.region.clone());
         // The rules decide on what Zendesk holds: a failed read is tried again, never taken
         // as "no contact" (that would create a second contact) or "no open ticket".
@@ -229,7 +222,6 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
         if let Some(ticket) = existing {
             crate::services::journal::report_ticket(&b, id, ticket);
         }
-        let first = JobKey::first(id, true);
         queue_inbound(adapter, &b, first, &event, &actions);
         // Queued (or nothing to write): no longer only intended.
         forget();
@@ -304,32 +296,4 @@ pub(crate) fn set_logging(adapter: Adapter, id: u64, logging: Logging) {
             c.logging = logging;
         }
     });
-}
-
-thread_local! {
-    /// The inbound calls whose first job this page is working out.
-    static WORKING: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Call `id`'s first job being worked out here, until dropped.
-struct Working(u64);
-
-impl Working {
-    /// `None` when this page is already working it out.
-    fn start(id: u64) -> Option<Working> {
-        WORKING.with(|w| {
-            let mut w = w.borrow_mut();
-            if w.contains(&id) {
-                return None;
-            }
-            w.push(id);
-            Some(Working(id))
-        })
-    }
-}
-
-impl Drop for Working {
-    fn drop(&mut self) {
-        WORKING.with(|w| w.borrow_mut().retain(|id| *id != self.0));
-    }
 }
