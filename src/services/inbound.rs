@@ -114,7 +114,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
         let Some(_working) = Working::start(first) else {
             return;
         };
-        set_logging(adapter, id, Logging::Working);
+        adapter.set_logging(id, Logging::Working);
         // Kept with the outbox until the job is queued: a reload while the reads run (they may
         // wait out a rate limit for minutes) works it out again (`services::resume`).
         b.intend(first, inbound.picked);
@@ -162,7 +162,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
                 detail: Some(why.text),
             });
             b.unlogged_ends.borrow_mut().retain(|(call, _)| *call != id);
-            set_logging(adapter, id, Logging::Failed);
+            adapter.set_logging(id, Logging::Failed);
             forget();
             return;
         }
@@ -286,14 +286,4 @@ async fn read_callers(
         lookup_number_detailed(&b.zendesk, to, region, b.recorded_contacts(to), &[], &[]).await?;
     adapter.crm.update(|crm| merge(crm, found.crm));
     Ok(())
-}
-
-/// What the in-call screen says of call `id`'s logging (`ActiveCall::ticket_line`), while it
-/// is the call on screen.
-pub(crate) fn set_logging(adapter: Adapter, id: u64, logging: Logging) {
-    adapter.call.update(|c| {
-        if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
-            c.logging = logging;
-        }
-    });
 }

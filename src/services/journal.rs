@@ -390,7 +390,7 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         for (key, error) in &report.failed {
             // A call's first job refused for good: the in-call screen says it is not logged.
             if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
-                crate::services::inbound::set_logging(adapter, first.call, Logging::Failed);
+                adapter.set_logging(first.call, Logging::Failed);
             }
             let message = zendesk_message(adapter, error);
             notify_error(&message.text);

@@ -252,6 +252,17 @@ impl Adapter {
         self
     }
 
+    /// What the in-call screen says of call `id`'s logging (`ActiveCall::ticket_line`), while
+    /// it is the call on screen (an inbound call's first job, or any call's failing for good).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn set_logging(&self, id: u64, logging: domain::call::Logging) {
+        self.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                c.logging = logging;
+            }
+        });
+    }
+
     /// A label in the agent's language (untracked: for messages built in intents).
     pub fn word(&self, label: Label) -> String {
         self.catalogue.with_untracked(|c| c.get(label).to_owned())

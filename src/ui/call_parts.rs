@@ -222,9 +222,13 @@ pub fn CallActions(
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |before: Option<Option<CallPhase>>| {
         let now = phase();
-        if before.is_some_and(|b| b != now) {
+        // A change of phase, or a call found on screen already talking or ended (a reload, or
+        // the agent's other tab closed mid-call): the frame's keyboard focus was on nothing.
+        let mounted = before.is_none();
+        if before.is_some_and(|b| b != now) || mounted {
             let target = match now {
                 Some(CallPhase::Connected) => Some(hangup_ref),
+                Some(CallPhase::OnHold) if mounted => Some(hangup_ref),
                 Some(CallPhase::Ended) => Some(new_call_ref),
                 _ => None,
             };
@@ -234,6 +238,11 @@ pub fn CallActions(
                     // screen keeps it (Resume, pressed, stays on Resume; it does not jump to
                     // Hang up, where the next Enter would end the call).
                     if focus_kept() {
+                        return;
+                    }
+                    // A call found on screen does not pull the focus into a frame the agent
+                    // is not in (another tab, the workspace's own fields).
+                    if mounted && !document().has_focus().unwrap_or(false) {
                         return;
                     }
                     // The screen may have gone meanwhile.

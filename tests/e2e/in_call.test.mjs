@@ -521,8 +521,16 @@ test('a reload mid-call brings the call back and logs its end', async () => {
   await signInAgain(app);
   await status(app, 'Connected');
   await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
-  await app.locator('[data-testid=hangup-button]').click();
+  // The frame had the keyboard (the agent clicked Call in it): the call found again gives Hang
+  // up the focus, as Answer does, so the keyboard ends it without hunting for the button.
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'hangup-button');
+  }, 'Hang up focused');
+  await page.keyboard.press('Enter');
   await status(app, 'Call ended');
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'new-call-button');
+  }, 'New call focused');
   await eventually(async () => {
     const t = (await state()).tickets.find((x) => x.id === ticket.id);
     assert.equal(finished(t).length, 1, 'the end logged once');
