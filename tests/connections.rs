@@ -151,13 +151,13 @@ fn client_maps_every_status() {
         block_on(zd.ticket(created.id)),
         Err(ZendeskError::RateLimited { retry_after_s: 17 })
     );
-    // network failure and 5xx are transport errors, retryable
+    // a network failure is a transport error, a 5xx a server error: both retryable
     fake.fail_next([Fault::Network, Fault::Unavailable]);
-    assert!(matches!(
-        block_on(zd.ticket(created.id)),
-        Err(ZendeskError::Transport(_))
-    ));
     let err = block_on(zd.ticket(created.id)).unwrap_err();
+    assert!(matches!(err, ZendeskError::Transport(_)), "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
+    let err = block_on(zd.ticket(created.id)).unwrap_err();
+    assert!(matches!(err, ZendeskError::Server(_)), "{err:?}");
     assert!(err.is_retryable(), "{err:?}");
 }
 

@@ -435,6 +435,8 @@ pub enum Label {
     /// In-call: the call's ticket is not known yet, its first job being worked out (its reads
     /// may wait out a rate limit) or waiting in the outbox.
     CallLogging,
+    /// Zendesk answered a request with a server error (5xx): it was reached, and failed.
+    ErrZendeskServer,
 }
 
 impl Label {
@@ -649,6 +651,7 @@ impl Label {
             ChatStandardData,
             ChatLoggedAfterAll,
             CallLogging,
+            ErrZendeskServer,
         ]
     };
 
@@ -863,6 +866,7 @@ impl Label {
             ChatStandardData => "Chat details",
             ChatLoggedAfterAll => "The chat is being logged in Zendesk after all",
             CallLogging => "Logging the call in Zendesk…",
+            ErrZendeskServer => "Zendesk answered with an error.",
         }
     }
 }
@@ -1196,6 +1200,7 @@ mod tests {
             ChatStandardData => 204,
             ChatLoggedAfterAll => 205,
             CallLogging => 206,
+            ErrZendeskServer => 207,
         }
     }
 

@@ -506,9 +506,14 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
     };
     let seconds = (wait_ms + 999) / 1_000;
     let text = format!("{} {seconds} s.", adapter.word(Label::LookupRetrying));
+    // Why, with what Zendesk said ("HTTP 500") when it said something.
+    let why = zendesk_message(adapter, error);
     adapter.fail(messages::Message {
         text,
-        detail: Some(zendesk_message(adapter, error).text),
+        detail: Some(match why.detail {
+            Some(detail) => format!("{} ({detail})", why.text),
+            None => why.text,
+        }),
     });
     let b = b.clone();
     leptos::task::spawn_local(async move {

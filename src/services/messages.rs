@@ -56,6 +56,9 @@ pub fn zendesk(error: &ZendeskError, cat: &Catalogue) -> Message {
         ZendeskError::Transport(why) => {
             Message::of(cat, Label::ErrZendeskUnreachable, Some(why.clone()))
         }
+        ZendeskError::Server(status) => {
+            Message::of(cat, Label::ErrZendeskServer, Some(format!("HTTP {status}")))
+        }
         ZendeskError::Decode(why) => {
             Message::of(cat, Label::ErrZendeskUnexpected, Some(why.clone()))
         }
@@ -113,6 +116,7 @@ mod tests {
             ZendeskError::RateLimited { retry_after_s: 3 },
             ZendeskError::Unauthorized,
             ZendeskError::Transport("HTTP 503".into()),
+            ZendeskError::Server(500),
             ZendeskError::Decode("x".into()),
         ];
         let texts = platform_errors
@@ -140,5 +144,9 @@ mod tests {
         let m = zendesk(&ZendeskError::Transport("HTTP 503".into()), &it);
         assert_eq!(m.text, "Zendesk non è raggiungibile.");
         assert_eq!(m.detail.as_deref(), Some("HTTP 503"));
+        // Reached, and it failed: not said to be unreachable.
+        let m = zendesk(&ZendeskError::Server(500), &it);
+        assert_eq!(m.text, "Zendesk ha risposto con un errore.");
+        assert_eq!(m.detail.as_deref(), Some("HTTP 500"));
     }
 }

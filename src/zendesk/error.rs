@@ -33,9 +33,13 @@ pub enum ZendeskError {
     /// 401 / 403: the agent's session cannot do this.
     #[error("not authorised")]
     Unauthorized,
-    /// No usable answer: network failure or a server error (5xx); safe to retry.
+    /// No answer: the network failed, or ZAF's proxy did not answer; safe to retry.
     #[error("Zendesk could not be reached: {0}")]
     Transport(String),
+    /// Zendesk answered with a server error (5xx, or a status the API does not document for
+    /// the call); safe to retry.
+    #[error("Zendesk answered with an error: HTTP {0}")]
+    Server(u16),
     /// A success response whose body is not what the API documents.
     #[error("unexpected response from Zendesk: {0}")]
     Decode(String),
@@ -62,7 +66,7 @@ impl ZendeskError {
             ZendeskError::RateLimited { retry_after_s } => {
                 Some((*retry_after_s).clamp(1, 60) as i32 * 1_000)
             }
-            ZendeskError::Transport(_) => {
+            ZendeskError::Transport(_) | ZendeskError::Server(_) => {
                 Some((attempt.max(1) * 1_000).min(LOGGING_READ_BACKOFF_MAX_MS))
             }
             _ => None,
@@ -73,7 +77,7 @@ impl ZendeskError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ZendeskError::RateLimited { .. } | ZendeskError::Transport(_)
+            ZendeskError::RateLimited { .. } | ZendeskError::Transport(_) | ZendeskError::Server(_)
         )
     }
 
@@ -126,7 +130,7 @@ pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
                 details,
             })
         }
-        status => Err(ZendeskError::Transport(format!("HTTP {status}"))),
+        status => Err(ZendeskError::Server(status)),
     }
 }
 
@@ -185,14 +189,14 @@ mod tests {
         );
         assert_eq!(
             classify(&response(503, json!({}), &[])),
-            Err(ZendeskError::Transport("HTTP 503".into()))
+            Err(ZendeskError::Server(503))
         );
     }
 
     #[test]
     fn a_read_for_logging_waits_out_rate_limits_and_outages_for_two_minutes_and_never_a_refusal() {
         let limited = ZendeskError::RateLimited { retry_after_s: 2 };
-        let down = ZendeskError::Transport("HTTP 503".into());
+        let down = ZendeskError::Server(503);
         // Many more tries than a few: a pause of the page answers each at once.
         assert_eq!(limited.logging_read_wait_ms(9, 60_000), Some(2_000));
         assert_eq!(

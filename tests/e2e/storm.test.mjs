@@ -41,6 +41,11 @@ async function weather(fault, name) {
   const notice = await banner.innerText();
   assert.match(notice, /The lookup in Zendesk failed\. Trying again in \d+ s\./);
   if (fault.status === 429) assert.match(notice, /Zendesk is busy/);
+  // A server error is not "could not be reached": Zendesk answered, and says with what.
+  if (fault.status >= 500) {
+    assert.match(notice, new RegExp(`Zendesk answered with an error\\. \\(HTTP ${fault.status}\\)`));
+    assert.doesNotMatch(notice, /could not be reached/);
+  }
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
   await sleep(STORM_MS - (Date.now() - started));
   await env.api('DELETE', '/_sandbox/faults');
