@@ -145,6 +145,11 @@ fn errors_have_messages_an_agent_understands() {
     let err = block_on(platform.outbound_options()).unwrap_err();
     assert!(matches!(err, PlatformError::Unreachable(_)));
     assert!(err.to_string().contains("cannot be reached"));
+    // An answer that is a server error: reached, and failed (not "cannot be reached").
+    fake.answer(503, json!({"error": "maintenance"}));
+    let err = block_on(platform.outbound_options()).unwrap_err();
+    assert_eq!(err, PlatformError::Server(503));
+    assert!(!err.to_string().contains("cannot be reached"), "{err}");
     // A refusal keeps the platform's reason.
     fake.answer(
         422,

@@ -437,6 +437,8 @@ pub enum Label {
     CallLogging,
     /// Zendesk answered a request with a server error (5xx): it was reached, and failed.
     ErrZendeskServer,
+    /// The platform answered a request with a server error (5xx).
+    ErrPlatformServer,
 }
 
 impl Label {
@@ -652,6 +654,7 @@ impl Label {
             ChatLoggedAfterAll,
             CallLogging,
             ErrZendeskServer,
+            ErrPlatformServer,
         ]
     };
 
@@ -867,6 +870,7 @@ impl Label {
             ChatLoggedAfterAll => "The chat is being logged in Zendesk after all",
             CallLogging => "Logging the call in Zendesk…",
             ErrZendeskServer => "Zendesk answered with an error.",
+            ErrPlatformServer => "The contact centre answered with an error. Try again in a moment.",
         }
     }
 }
@@ -1201,6 +1205,7 @@ mod tests {
             ChatLoggedAfterAll => 205,
             CallLogging => 206,
             ErrZendeskServer => 207,
+            ErrPlatformServer => 208,
         }
     }
 

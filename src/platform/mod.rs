@@ -89,9 +89,13 @@ pub enum PlatformError {
     /// not for a ticket of the agent's own calls). Asking again changes nothing.
     #[error("The contact centre refused the request: {0}")]
     Forbidden(String),
-    /// No answer (network, server down).
+    /// No answer (the network, a server down).
     #[error("The contact centre cannot be reached. Check your connection and try again.")]
     Unreachable(String),
+    /// The platform answered with a server error (5xx, or a status it does not document);
+    /// asking again may work.
+    #[error("The contact centre answered with an error: HTTP {0}")]
+    Server(u16),
     /// An answer of an unexpected shape.
     #[error("Unexpected answer from the contact centre: {0}")]
     Decode(String),
@@ -404,7 +408,7 @@ impl<T: Transport> Platform<T> {
             }
             403 => Err(PlatformError::Forbidden(error_text(&response))),
             400..=499 => Err(PlatformError::Refused(error_text(&response))),
-            status => Err(PlatformError::Unreachable(format!("HTTP {status}"))),
+            status => Err(PlatformError::Server(status)),
         }
     }
 

@@ -332,7 +332,9 @@ where
     loop {
         attempt += 1;
         match request().await {
-            Err(PlatformError::Unreachable(_)) if attempt < 3 => sleep(attempt * 1_000).await,
+            Err(PlatformError::Unreachable(_) | PlatformError::Server(_)) if attempt < 3 => {
+                sleep(attempt * 1_000).await
+            }
             other => return other,
         }
     }

@@ -254,7 +254,10 @@ pub(crate) fn pick_caller(adapter: Adapter, contact_id: u64) {
         let recorded = loop {
             attempt += 1;
             match b.platform.pick_contact(id, contact_id).await {
-                Err(crate::platform::PlatformError::Unreachable(_)) if attempt < 3 => {
+                Err(
+                    crate::platform::PlatformError::Unreachable(_)
+                    | crate::platform::PlatformError::Server(_),
+                ) if attempt < 3 => {
                     sleep(attempt * 1_000).await;
                 }
                 other => break other,

@@ -34,6 +34,11 @@ pub fn platform(error: &PlatformError, cat: &Catalogue) -> Message {
         PlatformError::Unreachable(why) => {
             Message::of(cat, Label::ErrPlatformUnreachable, Some(why.clone()))
         }
+        PlatformError::Server(status) => Message::of(
+            cat,
+            Label::ErrPlatformServer,
+            Some(format!("HTTP {status}")),
+        ),
         PlatformError::Decode(why) => {
             Message::of(cat, Label::ErrPlatformUnexpected, Some(why.clone()))
         }
@@ -103,7 +108,8 @@ mod tests {
             PlatformError::SignedOut,
             PlatformError::Refused("no such call".into()),
             PlatformError::Forbidden("not a ticket of the agent's calls".into()),
-            PlatformError::Unreachable("HTTP 503".into()),
+            PlatformError::Unreachable("network error".into()),
+            PlatformError::Server(503),
             PlatformError::Decode("x".into()),
         ];
         let zendesk_errors = [
@@ -143,6 +149,12 @@ mod tests {
         );
         let m = zendesk(&ZendeskError::Transport("HTTP 503".into()), &it);
         assert_eq!(m.text, "Zendesk non è raggiungibile.");
+        assert_eq!(m.detail.as_deref(), Some("HTTP 503"));
+        let m = platform(&PlatformError::Server(503), &it);
+        assert_eq!(
+            m.text,
+            "Il contact center ha risposto con un errore. Riprova tra poco."
+        );
         assert_eq!(m.detail.as_deref(), Some("HTTP 503"));
         // Reached, and it failed: not said to be unreachable.
         let m = zendesk(&ZendeskError::Server(500), &it);

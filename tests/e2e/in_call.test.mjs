@@ -193,6 +193,11 @@ test('a Call the platform cannot take says why; Enter tries again, and the call 
   await app.locator('[data-testid=call-button]').focus();
   await app.locator('[data-testid=call-button]').press('Enter');
   await app.locator('[data-testid=error-banner]').waitFor();
+  // The platform answered, with an error: said so, with the status (not "cannot be reached.
+  // Check your connection", which sent agents to their network).
+  const said = await app.locator('[data-testid=error-banner]').innerText();
+  assert.match(said, /The contact centre answered with an error\. Try again in a moment\./);
+  assert.match(said, /HTTP 503/);
   await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
   await app.waitForFunction(() => document.activeElement?.dataset.testid === 'call-button', null, { timeout: 5_000 });
   await app.locator('[data-testid=call-button]').press('Enter');
