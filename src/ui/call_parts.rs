@@ -174,6 +174,14 @@ pub fn CallTicketLine() -> impl IntoView {
 
 /// True when the keyboard focus is on an element still on screen (not on the page itself, as
 /// when the element that had it went).
+/// True while an inbound call is offered (untracked: read in an effect's decision).
+fn offered_untracked(adapter: Adapter) -> bool {
+    adapter.call.with_untracked(|c| {
+        c.as_ref()
+            .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+    })
+}
+
 fn focus_kept() -> bool {
     document()
         .active_element()
@@ -218,6 +226,7 @@ pub fn CallActions(
                 .is_some_and(domain::history::ended_offers_callback)
         })
     };
+    let answer_ref = NodeRef::<leptos::html::Button>::new();
     let hangup_ref = NodeRef::<leptos::html::Button>::new();
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |before: Option<Option<CallPhase>>| {
@@ -227,6 +236,11 @@ pub fn CallActions(
         let mounted = before.is_none();
         if before.is_some_and(|b| b != now) || mounted {
             let target = match now {
+                // An inbound call offered where the agent was (the keypad they typed in went
+                // with the screen): Enter answers, as Enter accepts a chat offered.
+                Some(CallPhase::Ringing) if mounted && offered_untracked(adapter) => {
+                    Some(answer_ref)
+                }
                 Some(CallPhase::Connected) => Some(hangup_ref),
                 Some(CallPhase::OnHold) if mounted => Some(hangup_ref),
                 Some(CallPhase::Ended) => Some(new_call_ref),
@@ -260,6 +274,7 @@ pub fn CallActions(
                 <button
                     type="button"
                     class=style::answer
+                    node_ref=answer_ref
                     data-testid="answer-button"
                     prop:disabled=answering
                     on:click=move |_| adapter.answer()

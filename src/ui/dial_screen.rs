@@ -169,10 +169,16 @@ pub fn DialScreen() -> impl IntoView {
         }
         ev.prevent_default();
         match intent {
-            KeyIntent::Type(key) => adapter.edit(|d| {
-                d.press(key);
-            }),
-            KeyIntent::Backspace => adapter.edit(|d| d.backspace()),
+            KeyIntent::Type(key) => {
+                adapter.edit(|d| {
+                    d.press(key);
+                });
+                focus_the_number(target);
+            }
+            KeyIntent::Backspace => {
+                adapter.edit(|d| d.backspace());
+                focus_the_number(target);
+            }
             KeyIntent::Call => enter(adapter),
             KeyIntent::Cancel => {
                 adapter.cancel();
@@ -329,6 +335,35 @@ fn enter(adapter: Adapter) {
         adapter.edit(|d| d.judge_number());
         adapter.call();
     }
+}
+
+/// Typing from a button or the page edits the number: the keyboard goes to the number too, so
+/// that it stays on the screen when the button it was on is disabled by the edit (Call, while
+/// the new number is read) instead of falling to the page, and the agent sees where the digits go.
+fn focus_the_number(from: Target) {
+    if !matches!(from, Target::Control | Target::Free) {
+        return;
+    }
+    request_animation_frame(|| {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let on_number = doc
+            .active_element()
+            .and_then(|e| e.get_attribute("data-testid"))
+            .is_some_and(|id| id == NUMBER_TEST_ID);
+        if on_number {
+            return;
+        }
+        if let Some(el) = doc
+            .query_selector(&format!("[data-testid={NUMBER_TEST_ID}]"))
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
 }
 
 /// Next (UI-6): the number is done, the choices come; the focus goes to what the agent needs

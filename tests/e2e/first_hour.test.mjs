@@ -451,6 +451,29 @@ test('keyboard only: the focus always lands on the next step, and nothing is jud
   await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 });
 
+// Typing from Call (or any button) edits the number, and the keyboard goes there with it. Seen
+// in a by-hand drive: with the focus on Call, a digit typed changed the number, Call was disabled
+// while it was read, and the focus fell to the page body (the next Tab left the adapter).
+test('keyboard only: a digit typed with the focus on Call edits the number and the focus follows it', async () => {
+  ({ page } = await signedInPage(env, { prompt_select_open_ticket: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number after sign-in');
+  await page.keyboard.type(TWO_OPEN);
+  await page.keyboard.press('Enter'); // Next
+  await eventually(async () => assert.equal(await focused(app), 'ticket-picker'), 'focus on the ticket chooser');
+  await page.keyboard.press('Enter');
+  await eventually(async () => assert.equal(await focused(app), 'call-button'), 'focus on Call after the choice');
+  const number = await app.locator('[data-testid=dial-number]').inputValue();
+  await page.keyboard.press('Backspace');
+  await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number after Backspace');
+  assert.notEqual(await app.locator('[data-testid=dial-number]').inputValue(), number, 'the number was edited');
+  await page.keyboard.type(TWO_OPEN.slice(-1));
+  await eventually(async () => {
+    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'the digit typed back');
+  }, 'the number');
+  assert.equal(await focused(app), 'dial-number');
+});
+
 // Escape in a chooser is the dial screen's, as from any other control (UI-12): a fresh keypad
 // with the focus in the number. Seen in a by-hand drive: it only left the list, the focus fell
 // to the page body, and the digits typed next were added to the old number. Both choosers, with

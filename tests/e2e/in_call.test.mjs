@@ -253,8 +253,16 @@ async function offer(app, from) {
 // answers again (it did nothing: the first press stayed "answering" for good).
 test('an Answer the platform cannot take says why, and Enter answers again', async () => {
   const app = await signedIn();
+  // The keyboard was in the keypad's number: the offer gives Answer the focus (it fell to the
+  // page with the keypad).
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'dial-number');
+  }, 'the number focused');
   await offer(app, '+15550101100');
   await app.locator('[data-testid=answer-button]:not([disabled])').waitFor();
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
+  }, 'Answer focused');
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls/', method: 'POST', status: 503, count: 1 }]);
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=error-banner]').waitFor();
