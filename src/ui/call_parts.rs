@@ -5,6 +5,7 @@ use crate::{
     services::live::{use_adapter, Adapter, CallPhase},
     ui::{
         chooser::{Chooser, ChooserItem},
+        focus_back_when_done,
         in_call::style,
         keypad::Keypad,
         word,
@@ -227,6 +228,9 @@ pub fn CallActions(
         })
     };
     let answer_ref = NodeRef::<leptos::html::Button>::new();
+    // An Answer the platform could not take: Answer, enabled again, has the focus back (it fell
+    // to the page while the button was disabled), so Enter tries again from where it shows.
+    focus_back_when_done(answering, answer_ref);
     let hangup_ref = NodeRef::<leptos::html::Button>::new();
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |before: Option<Option<CallPhase>>| {

@@ -6,7 +6,7 @@
 
 use crate::{
     services::live::{use_adapter, Adapter, Screen},
-    ui::{banner::ErrorBanner, recent::when, word},
+    ui::{banner::ErrorBanner, focus_back_when_done, recent::when, word},
 };
 use domain::{
     call::CallPhase,
@@ -278,24 +278,6 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// When `busy` ends (a request that did not go through: its button is enabled again) and the
-/// keyboard focus fell to the page while the button was disabled, the button takes it back, so
-/// Enter tries again.
-fn focus_back_when_done(busy: impl Fn() -> bool + 'static, button: NodeRef<leptos::html::Button>) {
-    Effect::new(move |was: Option<bool>| {
-        let now = busy();
-        if was == Some(true) && !now {
-            let lost = document()
-                .active_element()
-                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-            if let Some(b) = button.get_untracked().filter(|_| lost) {
-                let _ = b.focus();
-            }
-        }
-        now
-    });
 }
 
 /// The conversation, the customer's typing, the composer, End chat (or how it ended).

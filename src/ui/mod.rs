@@ -55,3 +55,24 @@ pub fn session_view(screen: crate::services::live::Screen) -> AnyView {
 pub fn session_tabs() -> AnyView {
     view! { <chat::SessionTabs/> }.into_any()
 }
+
+/// When `busy` ends (a request that did not go through: its button is enabled again) and the
+/// keyboard focus fell to the page while the button was disabled, the button takes it back, so
+/// Enter tries again.
+pub(crate) fn focus_back_when_done(
+    busy: impl Fn() -> bool + 'static,
+    button: NodeRef<leptos::html::Button>,
+) {
+    Effect::new(move |was: Option<bool>| {
+        let now = busy();
+        if was == Some(true) && !now {
+            let lost = document()
+                .active_element()
+                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+            if let Some(b) = button.get_untracked().filter(|_| lost) {
+                let _ = b.focus();
+            }
+        }
+        now
+    });
+}

@@ -268,6 +268,10 @@ test('an Answer the platform cannot take says why, and Enter answers again', asy
   await app.locator('[data-testid=error-banner]').waitFor();
   await status(app, 'Incoming call from');
   await app.locator('[data-testid=answer-button]:not([disabled])').waitFor();
+  // Answer, enabled again, has the focus back (it fell to the page while disabled).
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
+  }, 'Answer focused again');
   await page.keyboard.press('Enter');
   await status(app, 'Connected');
   assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the last try\'s error went with the new try');
