@@ -370,6 +370,12 @@ fn focus_the_number(from: Target) {
 /// next (the first choice not made, or Call).
 fn next(adapter: Adapter) {
     adapter.edit(|d| d.judge_number());
+    // No number yet: the keypad stays, saying so ("Enter a phone number."); the screen of
+    // choices would have none to offer, and the keypad and the places above it would be gone.
+    if adapter.view().is_none_or(|v| v.number_placeholder) {
+        focus_the_number(Target::Free);
+        return;
+    }
     adapter.keypad_open.set(false);
     focus_next_step();
 }

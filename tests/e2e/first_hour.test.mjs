@@ -474,6 +474,25 @@ test('keyboard only: a digit typed with the focus on Call edits the number and t
   assert.equal(await focused(app), 'dial-number');
 });
 
+// Next with nothing typed keeps the keypad. Seen in a by-hand drive: Enter in the empty number
+// went to the screen of choices, with an empty Contact ID and Ticket ID, and the keypad and the
+// Recent and Voicemail places gone (Cancel to get them back).
+test('keyboard only: Enter with no number keeps the keypad and says to enter one', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await eventually(async () => assert.equal(await focused(app), 'dial-number'), 'focus in the number after sign-in');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=call-status]', { hasText: 'Enter a phone number.' }).waitFor();
+  assert.equal(await app.locator('[data-testid=keypad-next]').count(), 1, 'the keypad stays');
+  assert.equal(await app.locator('[data-testid=home-nav]').count(), 1, 'the places stay');
+  assert.equal(await app.locator('[data-testid=contact-id]').count(), 0, 'no choices without a number');
+  assert.equal(await focused(app), 'dial-number');
+  await page.keyboard.type('+15550101000');
+  await page.keyboard.press('Enter'); // Next, now that there is a number
+  await app.locator('[data-testid=keypad-next]').waitFor({ state: 'detached' });
+  await app.locator('[data-testid=contact-id]').waitFor();
+});
+
 // Escape in a chooser is the dial screen's, as from any other control (UI-12): a fresh keypad
 // with the focus in the number. Seen in a by-hand drive: it only left the list, the focus fell
 // to the page body, and the digits typed next were added to the old number. Both choosers, with
