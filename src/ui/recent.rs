@@ -229,6 +229,24 @@ pub fn ListTop(
     };
     focus_rows_when_shown(move || has_rows.get(), row_action);
     arrows_between_rows(row_action);
+    let retry_ref = NodeRef::<leptos::html::Button>::new();
+    // A first read that failed: the keyboard goes to Try again, from the heading it waited on
+    // (or the page), so Enter tries again.
+    Effect::new(move |_| {
+        if failed.with(Option::is_none) || has_rows.get() {
+            return;
+        }
+        request_animation_frame(move || {
+            let lost = document().active_element().is_none_or(|a| {
+                a.tag_name() == "BODY"
+                    || a.get_attribute("data-testid")
+                        .is_some_and(|t| t.ends_with("-title"))
+            });
+            if let Some(button) = retry_ref.get_untracked().filter(|_| lost) {
+                let _ = button.focus();
+            }
+        });
+    });
     let title_id = format!("{prefix}-title");
     view! {
         <HomeNav current=place/>
@@ -241,6 +259,7 @@ pub fn ListTop(
                 <button
                     type="button"
                     class=style::button
+                    node_ref=retry_ref
                     data-testid=format!("{prefix}-retry")
                     on:click=move |_| retry.run(())
                 >

@@ -350,8 +350,12 @@ test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing 
   await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls?since=', status: 503, count: 1 });
   await page.keyboard.press('r');
   await app.locator('[data-testid=recent-error]').waitFor();
-  await app.locator('[data-testid=recent-retry]').click();
+  // The keyboard is on Try again (it stayed on the heading: a Tab to find it), and Enter tries.
+  const focusedId = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? null);
+  await eventually(async () => assert.equal(await focusedId(), 'recent-retry'), 'Try again focused');
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=recent-row]').first().waitFor();
+  await eventually(async () => assert.equal(await focusedId(), 'recent-call-back'), 'the first row focused');
   assert.equal(await app.locator('[data-testid=recent-row]').count(), 25, 'a page');
   // Names come in one batched read; nothing else is read from Zendesk to show the list.
   await eventually(async () => {
