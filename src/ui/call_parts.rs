@@ -175,14 +175,6 @@ pub fn CallTicketLine() -> impl IntoView {
 
 /// True when the keyboard focus is on an element still on screen (not on the page itself, as
 /// when the element that had it went).
-/// True while an inbound call is offered (untracked: read in an effect's decision).
-fn offered_untracked(adapter: Adapter) -> bool {
-    adapter.call.with_untracked(|c| {
-        c.as_ref()
-            .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
-    })
-}
-
 fn focus_kept() -> bool {
     document()
         .active_element()
@@ -192,7 +184,9 @@ fn focus_kept() -> bool {
 /// The call's buttons: Answer (an inbound call offered), the keypad and Hold (while talking),
 /// Hang up or Decline, and New call once it ended. The button the agent acts on next takes the
 /// keyboard focus when the one they used goes (Answer becomes Hang up; Hang up becomes New
-/// call); a focus still on screen stays where it is.
+/// call), or when the screen comes with the frame's focus on nothing (an offered call's
+/// Answer; a call found again after a reload, Hang up or New call); a focus still on screen
+/// stays where it is.
 #[component]
 pub fn CallActions(
     /// True while the touch-tone keypad is open (the keypad button toggles it).
@@ -242,9 +236,7 @@ pub fn CallActions(
             let target = match now {
                 // An inbound call offered where the agent was (the keypad they typed in went
                 // with the screen): Enter answers, as Enter accepts a chat offered.
-                Some(CallPhase::Ringing) if mounted && offered_untracked(adapter) => {
-                    Some(answer_ref)
-                }
+                Some(CallPhase::Ringing) if mounted && offered() => Some(answer_ref),
                 Some(CallPhase::Connected) => Some(hangup_ref),
                 Some(CallPhase::OnHold) if mounted => Some(hangup_ref),
                 Some(CallPhase::Ended) => Some(new_call_ref),

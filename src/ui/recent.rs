@@ -159,6 +159,16 @@ pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
     let _ = items[next].focus();
 }
 
+/// True when the keyboard focus is on the page or on a list's heading (where it waits while the
+/// list is read): a row, or Try again, may take it.
+fn focus_has_no_better_place() -> bool {
+    document().active_element().is_none_or(|a| {
+        a.tag_name() == "BODY"
+            || a.get_attribute("data-testid")
+                .is_some_and(|t| t.ends_with("-title"))
+    })
+}
+
 /// Once a list has rows, the keyboard starts on the first one when it has no better place (the
 /// page, the heading focused while the list was read, a Try again that went away).
 pub fn focus_rows_when_shown(has_rows: impl Fn() -> bool + 'static, testid: &'static str) {
@@ -167,18 +177,10 @@ pub fn focus_rows_when_shown(has_rows: impl Fn() -> bool + 'static, testid: &'st
             return;
         }
         request_animation_frame(move || {
-            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                return;
-            };
-            let lost = doc.active_element().is_none_or(|a| {
-                a.tag_name() == "BODY"
-                    || a.get_attribute("data-testid")
-                        .is_some_and(|t| t.ends_with("-title"))
-            });
-            if !lost {
+            if !focus_has_no_better_place() {
                 return;
             }
-            if let Ok(Some(el)) = doc.query_selector(&format!("[data-testid={testid}]")) {
+            if let Ok(Some(el)) = document().query_selector(&format!("[data-testid={testid}]")) {
                 if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                     let _ = el.focus();
                 }
@@ -237,12 +239,10 @@ pub fn ListTop(
             return;
         }
         request_animation_frame(move || {
-            let lost = document().active_element().is_none_or(|a| {
-                a.tag_name() == "BODY"
-                    || a.get_attribute("data-testid")
-                        .is_some_and(|t| t.ends_with("-title"))
-            });
-            if let Some(button) = retry_ref.get_untracked().filter(|_| lost) {
+            if let Some(button) = retry_ref
+                .get_untracked()
+                .filter(|_| focus_has_no_better_place())
+            {
                 let _ = button.focus();
             }
         });
