@@ -618,10 +618,20 @@ async fn team_ticket_entry_optional_and_required() {
             Some(if required { "true" } else { "false" })
         );
         assert_eq!(call_enabled(), !required, "TEAM-5 required={required}");
-        // TEAM-9: a solved ticket is refused with a message naming it.
+        // TEAM-9: a solved ticket is refused with a message naming it, once typed (the agent
+        // leaves the field, or pauses): not while the digits are being typed.
         field.set_value("300");
         field
             .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        settle().await;
+        assert!(!call_enabled(), "Call waits while the id is typed");
+        assert!(
+            !text("adapter-root").contains("#300"),
+            "nothing judged while typed"
+        );
+        field
+            .dispatch_event(&web_sys::Event::new("blur").unwrap())
             .unwrap();
         settle().await;
         assert!(!call_enabled());
@@ -632,6 +642,9 @@ async fn team_ticket_entry_optional_and_required() {
         field.set_value("100");
         field
             .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        field
+            .dispatch_event(&web_sys::Event::new("blur").unwrap())
             .unwrap();
         settle().await;
         assert!(call_enabled(), "TEAM-8: an open ticket");

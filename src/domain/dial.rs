@@ -519,6 +519,11 @@ pub struct DialScreen {
     /// leaving the field, Enter, a paste or a number given by Zendesk), not on every key.
     #[serde(default = "yes")]
     number_judged: bool,
+    /// TEAM-4: the agent is typing in the Ticket ID entry: the id is neither read nor judged
+    /// until they pause ([`DialScreen::settle_ticket_id`]), so an id typed digit by digit is one
+    /// read, and no digit on the way is refused as "not found".
+    #[serde(default)]
+    ticket_id_typing: bool,
 }
 
 fn yes() -> bool {
@@ -627,6 +632,7 @@ impl DialScreen {
             language,
             settings_current: true,
             number_judged: true,
+            ticket_id_typing: false,
         }
     }
 
@@ -811,9 +817,28 @@ impl DialScreen {
         self.use_entered_number = on;
     }
 
-    /// TEAM-4: the text typed in the Ticket ID entry.
+    /// TEAM-4: the text in the Ticket ID entry, complete (pasted, or given whole).
     pub fn set_ticket_id_text(&mut self, text: &str) {
         self.ticket_id_text = text.trim().to_owned();
+        self.ticket_id_typing = false;
+    }
+
+    /// TEAM-4: the text in the Ticket ID entry as the agent types it: not read nor judged until
+    /// [`DialScreen::settle_ticket_id`] (Call waits meanwhile).
+    pub fn type_ticket_id_text(&mut self, text: &str) {
+        self.ticket_id_text = text.trim().to_owned();
+        self.ticket_id_typing = true;
+    }
+
+    /// True while the Ticket ID entry is being typed in (see [`DialScreen::settle_ticket_id`]).
+    pub fn ticket_id_typing(&self) -> bool {
+        self.ticket_id_typing
+    }
+
+    /// The agent paused in the Ticket ID entry, left it or pressed Enter: the id typed is read
+    /// and judged. True when it was being typed (something changes).
+    pub fn settle_ticket_id(&mut self) -> bool {
+        std::mem::replace(&mut self.ticket_id_typing, false)
     }
 
     /// UI-2: picks the outbound number.
@@ -880,7 +905,7 @@ impl DialScreen {
             }
             _ => {}
         }
-        if let Some(Ok(id)) = self.team_ticket_id() {
+        if let Some(Ok(id)) = self.team_ticket_id().filter(|_| !self.ticket_id_typing) {
             if !l.tickets.contains(&id) {
                 l.tickets.push(id);
             }
@@ -1392,7 +1417,8 @@ impl DialScreen {
             Some(Err(e)) => return refuse(e, self),
             Some(Ok(id)) => id,
         };
-        if pending.tickets.contains(&id) {
+        // Still being typed: read once the agent pauses; Call waits, nothing refused yet.
+        if self.ticket_id_typing || pending.tickets.contains(&id) {
             return refuse(DialError::ContactLoading, self);
         }
         let Some(ticket) = crm.ticket(id) else {

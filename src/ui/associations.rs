@@ -2,7 +2,7 @@
 //! call", Contact ID and Ticket ID, each shown as `domain::dial`'s view says.
 
 use crate::{
-    services::live::use_adapter,
+    services::live::{use_adapter, Adapter},
     ui::{
         chooser::{Chooser, ChooserItem},
         dial_screen::{focus_next_step, part, short_time, style},
@@ -252,8 +252,16 @@ fn TicketField(
                         prop:value=move || entry_text.get()
                         on:input:target=move |ev| {
                             let value = ev.target().value();
-                            adapter.edit(|d| d.set_ticket_id_text(&value));
+                            adapter.edit(|d| d.type_ticket_id_text(&value));
+                            settle_ticket_id_after_pause(adapter);
                         }
+                        // Enter (it then calls, UI-11) and leaving the field do not wait.
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" {
+                                settle_ticket_id(adapter);
+                            }
+                        }
+                        on:blur=move |_| settle_ticket_id(adapter)
                     />
                 }
                 .into_any(),
@@ -289,5 +297,43 @@ fn TicketField(
                 </div>
             })
         }}
+    }
+}
+
+/// How long the agent pauses in the Ticket ID entry before the id typed is read (TEAM-4): a
+/// few hundred milliseconds, longer than the gap between two keys.
+const TICKET_ID_PAUSE_MS: u64 = 400;
+
+thread_local! {
+    /// The Ticket ID entry's edits so far: a pause is over only if no edit came after it began.
+    static TICKET_ID_EDITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The id typed is read and judged once the agent has not typed for [`TICKET_ID_PAUSE_MS`]:
+/// one read for a whole id, not one per digit.
+fn settle_ticket_id_after_pause(adapter: Adapter) {
+    let edit = TICKET_ID_EDITS.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    set_timeout(
+        move || {
+            if TICKET_ID_EDITS.with(std::cell::Cell::get) == edit {
+                settle_ticket_id(adapter);
+            }
+        },
+        std::time::Duration::from_millis(TICKET_ID_PAUSE_MS),
+    );
+}
+
+/// The id typed in the Ticket ID entry is read and judged now (when it was being typed).
+fn settle_ticket_id(adapter: Adapter) {
+    let typing = adapter
+        .dial
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.ticket_id_typing()));
+    if typing {
+        adapter.edit(|d| {
+            d.settle_ticket_id();
+        });
     }
 }

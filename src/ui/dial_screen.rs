@@ -131,11 +131,22 @@ pub fn DialScreen() -> impl IntoView {
             })
         })
     });
-    Effect::new(move |_| {
-        if let Some(message) = banner_error.get() {
+    // Once the error is gone (the Ticket ID corrected), its banner goes too: it said
+    // "Ticket not found" over the right ticket.
+    Effect::new(move |shown: Option<Option<String>>| {
+        let now = banner_error.get();
+        if let Some(message) = &now {
             adapter.error(message.clone());
-            adapter.notify_error(&message);
+            adapter.notify_error(message);
+        } else if let Some(Some(was)) = shown {
+            let still = adapter
+                .banner
+                .with_untracked(|b| b.as_ref().is_some_and(|b| b.text == was));
+            if still {
+                adapter.banner.set(None);
+            }
         }
+        now
     });
 
     let keydown = window_event_listener(ev::keydown, move |ev| {

@@ -49,6 +49,7 @@ const TEXT = {
   ErrTeamEnterNewNumber: '"Enter new number" cannot be used while Ticket ID entry is on for your team.',
   ErrTeamClickToCall: "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
   ErrUnsavedNumberDisabled: "Calling numbers not saved on the contact is not enabled. Pick one of the contact's numbers or cancel.",
+  ErrTicketNotFound: 'Ticket not found',
 };
 /** The internal text comments (voice comments are counted apart). */
 const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
@@ -674,6 +675,49 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
     assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
     // UI-11: Enter calls from the entry, once the ticket is read.
     await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=hangup-button]').waitFor();
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+});
+
+// TEAM-4, TEAM-10: a Ticket ID is read once the agent pauses in it, not at every digit. Seen in a
+// by-hand drive (Italian, 300 ms on Zendesk): every prefix of the id was read (ten reads for a
+// ten-digit id), the prefixes an earlier id had read already were refused at once, each with a
+// red Zendesk notification ("Ticket not found: #4", "#43"…), and the last of them stayed in the
+// banner over the right ticket with Call enabled.
+test('team ticket entry: a Ticket ID is read once typed, with no "not found" for its digits on the way', async () => {
+  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
+  const id = String(open.id);
+  const wrong = `${id.slice(0, -2)}99`; // the same first digits, no such ticket
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
+  try {
+    await page.keyboard.type('+15550101100');
+    await page.keyboard.press('Enter'); // Next
+    await eventually(async () => assert.equal(
+      await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
+    const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
+    // A typist's pace: a key every 60 ms.
+    await page.keyboard.type(wrong, { delay: 60 });
+    await app.locator('[data-testid=error-banner]', { hasText: `${TEXT.ErrTicketNotFound}: #${wrong}` }).waitFor();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(id, { delay: 60 });
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+    // The banner's "not found" went with the id it was about.
+    assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'no banner over the right ticket');
+    const read = (await appRequests()).filter((r) => r.seq > seq && r.path.startsWith('/api/v2/tickets/'))
+      .map((r) => r.path.replace(/^\/api\/v2\/tickets\/|\.json.*$/g, ''));
+    assert.deepEqual([...new Set(read)].sort(), [id, wrong].sort(), `one read per id typed: ${read.join(', ')}`);
+    const told = await page.evaluate(() => window.sandbox.notifications.map((n) => n.message));
+    const notFound = told.filter((m) => m.startsWith(TEXT.ErrTicketNotFound));
+    assert.deepEqual(notFound, [`${TEXT.ErrTicketNotFound}: #${wrong}`], 'one notification, for the wrong id');
     await page.keyboard.press('Enter');
     await app.locator('[data-testid=hangup-button]').waitFor();
   } finally {

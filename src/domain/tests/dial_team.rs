@@ -109,6 +109,58 @@ fn applies_only_with_both_switches() {
     }
 }
 
+// TEAM-4, TEAM-10: a Ticket ID typed digit by digit is read and judged once the agent pauses,
+// not at every digit. Regression: each prefix was read from Zendesk (ten reads for a ten-digit
+// id), and one read before ("1", "12"… of the id typed last) was refused at once as "Ticket not
+// found", each with its Zendesk notification.
+#[test]
+fn a_ticket_id_being_typed_is_neither_read_nor_refused_until_the_pause() {
+    let cat = Catalogue::english();
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, true, None));
+    d.set_number("+1 415 555 0199");
+    for typed in ["1", "11"] {
+        d.type_ticket_id_text(typed);
+        assert!(
+            d.lookups().tickets.is_empty(),
+            "{typed}: not read while typed"
+        );
+        // "1" is no ticket of the CRM data, and nothing is pending: still not "not found".
+        let v = d.view(&crm(), &cat);
+        assert_eq!(
+            v.blocker,
+            Some(DialError::ContactLoading),
+            "{typed}: Call waits"
+        );
+        assert!(!v.call_enabled);
+        assert!(
+            d.call(&crm(), &cat).is_err(),
+            "{typed}: no call on a half-typed id"
+        );
+    }
+    assert!(d.settle_ticket_id(), "it was being typed");
+    assert!(!d.settle_ticket_id(), "settled once");
+    assert_eq!(d.lookups().tickets, vec![11], "read once settled");
+    let plan = d.call(&crm(), &cat).expect("ticket 11 is open");
+    assert_eq!(plan.ticket, TicketPlan::Existing { id: 11 });
+    // A prefix of no ticket, settled: judged as typed.
+    d.type_ticket_id_text("99");
+    assert_eq!(
+        d.view(&crm(), &cat).blocker,
+        Some(DialError::ContactLoading)
+    );
+    d.settle_ticket_id();
+    assert_eq!(
+        d.view(&crm(), &cat).blocker,
+        Some(DialError::TicketNotFound { id: 99 })
+    );
+    // Letters are refused at once: no read would make them an id.
+    d.type_ticket_id_text("1a");
+    assert_eq!(
+        d.view(&crm(), &cat).blocker,
+        Some(DialError::TicketIdInvalid)
+    );
+}
+
 // TEAM-2, TEAM-4, TEAM-5, TEAM-6, TEAM-8, TEAM-9, TEAM-10, TEAM-19, TEAM-20, OQ-19, OQ-20, OQ-21,
 // UPD-4: what an entered Ticket ID does, required and optional.
 #[test]
