@@ -646,20 +646,11 @@ test('team ticket entry: required Ticket ID, Enter new number refused', async ()
 // lookups answer, the focus stays in the entry: the digits after go on into it, not into the
 // phone number (a focus move that waited for the lookups took it from there).
 test('team ticket entry: a Ticket ID typed while the lookups answer keeps the focus', async () => {
-  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
-  const s = await state();
-  const bruno = userByPhone(s, '+15550101100');
-  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
-  const id = String(open.id);
-  await api('POST', '/_sandbox/faults', [
+  const { app, id } = await atTicketIdEntry([
     { path_prefix: '/api/v2/users/', latency_ms: 1_200 },
     { path_prefix: '/api/v2/tickets/', latency_ms: 1_200 },
   ]);
   try {
-    await page.keyboard.type('+15550101100');
-    await page.keyboard.press('Enter'); // Next
-    await eventually(async () => assert.equal(
-      await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
     const number = await app.locator('[data-testid=dial-number]').inputValue();
     await page.keyboard.type(id.slice(0, 4));
     // The lookups answer meanwhile: the search, and the read of ticket 4300 the digits asked for.
@@ -674,15 +665,37 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
     assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
     assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
     // UI-11: Enter calls from the entry, once the ticket is read.
-    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
-    await app.locator('[data-testid=hangup-button]').waitFor();
+    await callByEnterThenHangUp(app);
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
+});
+
+/**
+ * Ben (his team's Ticket ID entry on) types Bruno's number and Next, with `faults` in force: the
+ * focus is in the Ticket ID entry. Returns the frame and the id of Bruno's open ticket.
+ */
+async function atTicketIdEntry(faults) {
+  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
+  await api('POST', '/_sandbox/faults', faults);
+  await page.keyboard.type('+15550101100');
+  await page.keyboard.press('Enter'); // Next
+  await eventually(async () => assert.equal(
+    await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
+  return { app, id: String(open.id) };
+}
+
+/** Enter calls, once Call is enabled; the call connects and is hung up. */
+async function callByEnterThenHangUp(app) {
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor();
   await app.locator('[data-testid=hangup-button]').click();
   await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
-});
+}
 
 // TEAM-4, TEAM-10: a Ticket ID is read once the agent pauses in it, not at every digit. Seen in a
 // by-hand drive (Italian, 300 ms on Zendesk): every prefix of the id was read (ten reads for a
@@ -690,18 +703,9 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
 // red Zendesk notification ("Ticket not found: #4", "#43"…), and the last of them stayed in the
 // banner over the right ticket with Call enabled.
 test('team ticket entry: a Ticket ID is read once typed, with no "not found" for its digits on the way', async () => {
-  const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
-  const s = await state();
-  const bruno = userByPhone(s, '+15550101100');
-  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
-  const id = String(open.id);
+  const { app, id } = await atTicketIdEntry([{ path_prefix: '/api/v2/', latency_ms: 300 }]);
   const wrong = `${id.slice(0, -2)}99`; // the same first digits, no such ticket
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
   try {
-    await page.keyboard.type('+15550101100');
-    await page.keyboard.press('Enter'); // Next
-    await eventually(async () => assert.equal(
-      await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
     const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
     // A typist's pace: a key every 60 ms.
     await page.keyboard.type(wrong, { delay: 60 });
@@ -718,13 +722,10 @@ test('team ticket entry: a Ticket ID is read once typed, with no "not found" for
     const told = await page.evaluate(() => window.sandbox.notifications.map((n) => n.message));
     const notFound = told.filter((m) => m.startsWith(TEXT.ErrTicketNotFound));
     assert.deepEqual(notFound, [`${TEXT.ErrTicketNotFound}: #${wrong}`], 'one notification, for the wrong id');
-    await page.keyboard.press('Enter');
-    await app.locator('[data-testid=hangup-button]').waitFor();
+    await callByEnterThenHangUp(app);
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
-  await app.locator('[data-testid=hangup-button]').click();
-  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 });
 
 // TEAM-17: under team ticket entry, click-to-call on a contact's phone number is refused with the
