@@ -572,6 +572,12 @@ for (const when of ['still going', 'ended meanwhile']) {
     await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/users', status: 429, retry_after: 1, count: 6 }]);
     await app.locator(`[data-testid=caller-option-${older.id}]`).click();
     await app.locator('[data-testid=call-logging]').waitFor();
+    // The pick has reached the platform (the line shows as soon as the agent picks): a hang-up
+    // before it is another case, where the platform gives the call to the newest contact
+    // (TICKET-7) and refuses the late pick. This test raced it once, on a loaded machine.
+    await eventually(async () => {
+      assert.equal(lastCall(await state()).picked_contact_id, older.id);
+    }, 'the platform knows the pick');
     if (when === 'ended meanwhile') await api('POST', '/_sandbox/events', { type: 'hangup', call_id: callId });
     await reloadFrame(app);
     await signInAgain(app);
