@@ -227,12 +227,7 @@ pub fn DialScreen() -> impl IntoView {
     // Sign-in done (or the screen drawn anew): the keyboard starts in the number, not on the
     // page body, where the next Tab would leave the adapter.
     request_animation_frame(move || {
-        let doc = web_sys::window().and_then(|w| w.document());
-        let lost = doc
-            .as_ref()
-            .and_then(|d| d.active_element())
-            .is_none_or(|e| e.tag_name() == "BODY");
-        if lost {
+        if crate::ui::focus_lost() {
             focus_next_step();
         }
     });
@@ -356,23 +351,12 @@ fn focus_the_number(from: Target) {
         return;
     }
     request_animation_frame(|| {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let on_number = doc
+        let on_number = document()
             .active_element()
             .and_then(|e| e.get_attribute("data-testid"))
             .is_some_and(|id| id == NUMBER_TEST_ID);
-        if on_number {
-            return;
-        }
-        if let Some(el) = doc
-            .query_selector(&format!("[data-testid={NUMBER_TEST_ID}]"))
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
+        if !on_number {
+            crate::ui::focus_on(&format!("[data-testid={NUMBER_TEST_ID}]"));
         }
     });
 }

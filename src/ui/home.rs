@@ -144,19 +144,12 @@ pub fn HomeNav(
 /// first call or voicemail in the lists (else their heading).
 fn focus_first(place: Place) {
     request_animation_frame(move || {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
         let selector = match place {
             Place::NewCall => "[data-testid=dial-number]",
             Place::Recent => "[data-testid=recent-call-back], [data-testid=recent-title]",
             Place::Voicemail => "[data-testid=voicemail-call-back], [data-testid=voicemail-title]",
         };
-        if let Ok(Some(el)) = doc.query_selector(selector) {
-            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        }
+        crate::ui::focus_on(selector);
     });
 }
 

@@ -66,13 +66,29 @@ pub(crate) fn focus_back_when_done(
     Effect::new(move |was: Option<bool>| {
         let now = busy();
         if was == Some(true) && !now {
-            let lost = document()
-                .active_element()
-                .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
-            if let Some(b) = button.get_untracked().filter(|_| lost) {
+            if let Some(b) = button.get_untracked().filter(|_| focus_lost()) {
                 let _ = b.focus();
             }
         }
         now
     });
+}
+
+/// True when the keyboard focus is on nothing in the frame (the page body): the element that
+/// had it went, or nothing took it yet.
+pub(crate) fn focus_lost() -> bool {
+    document()
+        .active_element()
+        .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"))
+}
+
+/// Puts the keyboard focus on the first element matching `selector`; false when there is none.
+pub(crate) fn focus_on(selector: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let el = document()
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    el.map(|el| el.focus().is_ok()).unwrap_or(false)
 }

@@ -7,7 +7,6 @@ use crate::{
 };
 use domain::labels::Label;
 use leptos::{ev, prelude::*};
-use wasm_bindgen::JsCast;
 
 stylance::import_crate_style!(style, "src/ui/sign_in.module.css");
 
@@ -37,13 +36,8 @@ pub fn SignIn() -> impl IntoView {
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
-        let lost = doc.active_element().is_none_or(|e| e.tag_name() == "BODY");
-        if lost && doc.has_focus().unwrap_or(false) {
-            if let Ok(Some(field)) = doc.query_selector("[data-testid=sign-in-email]") {
-                if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = field.focus();
-                }
-            }
+        if crate::ui::focus_lost() && doc.has_focus().unwrap_or(false) {
+            crate::ui::focus_on("[data-testid=sign-in-email]");
         }
     });
     view! {
