@@ -10,7 +10,7 @@ use crate::{
             EndOfCall, Working,
         },
         journal::{enqueue_on, queue_inbound},
-        live::{ActiveCall, Adapter, Screen},
+        live::{ActiveCall, Adapter},
         messages,
         zaf_host::{notify_error, show_popover},
     },
@@ -59,7 +59,8 @@ async fn show_offer(
     crate::services::dial_draft::clear();
     adapter.banner.set(None);
     adapter.call.set(Some(call));
-    adapter.screen.set(Screen::InCall);
+    // In a chat, it rings in the phone's tab; Zendesk's notification says who calls.
+    adapter.show_call();
     show_popover();
     let region = adapter.context.with_untracked(|c| c.region.clone());
     // The number as the in-call screen shows it (national format in the agent's country).

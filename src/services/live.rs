@@ -831,6 +831,18 @@ impl Adapter {
         }
     }
 
+    /// Shows the call that came to the agent (offered, or transferred to them) on the in-call
+    /// screen; an agent in a chat keeps it (what they are writing there stays theirs, and no key
+    /// meant for it answers or ends the call): the call is then in the phone's tab, marked, which
+    /// opens it (Alt+1), as a chat offered while the agent is in another chat waits in its tab.
+    pub fn show_call(&self) {
+        if matches!(self.screen.get_untracked(), Screen::Chat(_)) {
+            self.phone_screen.set(Screen::InCall);
+        } else {
+            self.screen.set(Screen::InCall);
+        }
+    }
+
     /// Shows a call placed without the dial screen (a call back) on the in-call screen.
     pub fn show_placed(&self, plan: DialPlan) {
         self.calling_back.set(None);

@@ -10,7 +10,7 @@ use crate::{
     services::{
         host::{backend, now_ms, Backend},
         journal::enqueue_on,
-        live::{ActiveCall, Adapter, CallPhase, Screen},
+        live::{ActiveCall, Adapter, CallPhase},
         zaf_host::route_to_ticket,
     },
 };
@@ -137,7 +137,7 @@ fn received(adapter: Adapter, b: &Rc<Backend>, listed: &Listed, event_id: u64, t
             inbound.logged = true;
         }
         adapter.call.set(Some(taken));
-        adapter.screen.set(Screen::InCall);
+        adapter.show_call();
         adapter.notice(adapter.word(Label::CallTransferredToYou));
     }
     let name = receiver_name(b, to);

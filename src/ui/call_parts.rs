@@ -199,6 +199,12 @@ pub fn CallActions(
                 .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
         })
     };
+    let offered_now = move || {
+        adapter.call.with_untracked(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+        })
+    };
     let phase = move || phase_of(adapter);
     let talking = move || matches!(phase(), Some(CallPhase::Connected | CallPhase::OnHold));
     let ended = move || phase() == Some(CallPhase::Ended);
@@ -243,23 +249,39 @@ pub fn CallActions(
                 _ => None,
             };
             if let Some(target) = target {
-                request_animation_frame(move || {
-                    // Only when the focus went with the button the agent used: one still on
-                    // screen keeps it (Resume, pressed, stays on Resume; it does not jump to
-                    // Hang up, where the next Enter would end the call).
-                    if focus_kept() {
-                        return;
+                // A call that took the screen while the agent typed (the field went with it):
+                // the focus waits for the typing to end, so that the keys still on their way
+                // (a space, an Enter) do not answer it or hang it up (`typing`).
+                let answer = matches!(now, Some(CallPhase::Ringing));
+                let when_ready = move |f: Box<dyn FnOnce()>| {
+                    if mounted {
+                        crate::ui::typing::after_typing(f)
+                    } else {
+                        f()
                     }
-                    // A call found on screen does not pull the focus into a frame the agent
-                    // is not in (another tab, the workspace's own fields).
-                    if mounted && !document().has_focus().unwrap_or(false) {
-                        return;
-                    }
-                    // The screen may have gone meanwhile.
-                    if let Some(button) = target.try_get_untracked().flatten() {
-                        let _ = button.focus();
-                    }
-                });
+                };
+                when_ready(Box::new(move || {
+                    request_animation_frame(move || {
+                        // Only when the focus went with the button the agent used: one still on
+                        // screen keeps it (Resume, pressed, stays on Resume; it does not jump to
+                        // Hang up, where the next Enter would end the call).
+                        if focus_kept() {
+                            return;
+                        }
+                        // A call found on screen does not pull the focus into a frame the agent
+                        // is not in (another tab, the workspace's own fields).
+                        if mounted && !document().has_focus().unwrap_or(false) {
+                            return;
+                        }
+                        // The screen may have gone meanwhile (or the call been answered elsewhere).
+                        if answer && !offered_now() {
+                            return;
+                        }
+                        if let Some(button) = target.try_get_untracked().flatten() {
+                            let _ = button.focus();
+                        }
+                    })
+                }));
             }
         }
         now

@@ -49,6 +49,14 @@ pub fn SessionTabs() -> impl IntoView {
             .call
             .with(|c| c.as_ref().is_some_and(|c| c.phase != CallPhase::Ended))
     };
+    // A call offered while the agent is in a chat rings here (`services::inbound`).
+    let ringing = move || {
+        !on_phone()
+            && adapter.call.with(|c| {
+                c.as_ref()
+                    .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
+            })
+    };
     // Keyed by chat: a tab is drawn once, and follows its chat's state (the keyboard stays on it).
     let tabs = Memo::new(move |_| {
         adapter
@@ -66,8 +74,22 @@ pub fn SessionTabs() -> impl IntoView {
                     data-testid="session-tab-phone"
                     on:click=move |_| adapter.open_tab(0)
                 >
-                    <span class=move || if call_live() { style::live } else { style::idle } aria-hidden="true"></span>
+                    <span
+                        class=move || {
+                            if ringing() {
+                                style::offered
+                            } else if call_live() {
+                                style::live
+                            } else {
+                                style::idle
+                            }
+                        }
+                        aria-hidden="true"
+                    ></span>
                     {word(Label::SessionCall)}
+                    {move || ringing().then(|| view! {
+                        <span class=style::ringing data-testid="session-tab-phone-ringing">{word(Label::CallRinging)}</span>
+                    })}
                 </button>
                 <For each=move || tabs.get() key=|id| *id let:id>
                     <ChatTab adapter=adapter id=id/>

@@ -56,7 +56,9 @@ pub fn InCall() -> impl IntoView {
         })
     };
     // Keys: with the touch-tone keypad open, digits, * and # are sent and Escape closes it;
-    // Enter answers a call offered to the agent; Escape leaves a call that ended.
+    // Enter answers a call offered to the agent, unless the agent was typing when it showed
+    // (the Enter meant for what they typed: `typing`); Escape leaves a call that ended.
+    let shown_at = js_sys::Date::now();
     let keydown = window_event_listener(ev::keydown, move |ev| {
         if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -73,7 +75,9 @@ pub fn InCall() -> impl IntoView {
             });
         if key == "Enter" && offered() && !on_control {
             ev.prevent_default();
-            adapter.answer();
+            if !crate::ui::typing::typing_since_before(shown_at) {
+                adapter.answer();
+            }
         } else if key == "Escape" && ended() {
             // The call is over: Escape leaves its screen, as New call does (a touch-tone keypad
             // left open went with the call).

@@ -15,6 +15,7 @@ pub mod in_call;
 pub mod keypad;
 pub mod recent;
 pub mod sign_in;
+pub mod typing;
 pub mod voicemail;
 
 /// Classes every component may use (text for screen readers only).
@@ -51,9 +52,14 @@ pub fn session_view(screen: crate::services::live::Screen) -> AnyView {
     }
 }
 
-/// The row of session tabs (`crate::session_code`'s table).
+/// The row of session tabs (`crate::session_code`'s table), and the watch on the agent's
+/// typing (`typing`), both for as long as the session.
 pub fn session_tabs() -> AnyView {
-    view! { <chat::SessionTabs/> }.into_any()
+    view! {
+        <typing::TypingWatch/>
+        <chat::SessionTabs/>
+    }
+    .into_any()
 }
 
 /// When `busy` ends (a request that did not go through: its button is enabled again) and the

@@ -157,6 +157,40 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
 // the agent's chats is still out. Declined meanwhile, the offer must not come back when that
 // read, sent before the decline, answers (it came back, taking the screen, and Accept then said
 // another agent had taken it).
+// A call offered while the agent writes in a chat: the chat keeps the screen and what is being
+// typed (the Enter sends it, it does not answer the call); the call rings in the phone's tab,
+// which Alt+1 opens, and Enter there answers. Before, the call took the screen mid-word, the
+// composer went with it, a space answered the call and the Enter meant to send hung it up.
+test('a call offered while the agent writes in a chat rings in the phone\'s tab; the chat keeps the screen and the message; Alt+1 and Enter answer', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await slow(150);
+  const id = await startChat({ name: 'Cy One', email: 'cy.one@example.test', text: 'Hello?' });
+  await acceptByKeyboard(app, page);
+  await app.locator('[data-testid=chat-input]').focus();
+  await page.keyboard.type('One moment,', { delay: 40 });
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await app.locator('[data-testid=session-tab-phone-ringing]').waitFor();
+  await page.keyboard.type(' I check your order', { delay: 40 });
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-message]', { hasText: 'One moment, I check your order' }).waitFor();
+  const call = () => state().then((s) => s.platform_calls.find((c) => c.id === offered.call_id));
+  assert.equal((await call()).status, 'ringing', 'the keys of the message did not answer the call');
+  await page.keyboard.press('Alt+1');
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
+  }, 'Answer focused');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  assert.equal(await app.locator('[data-testid=session-tab-phone-ringing]').count(), 0, 'the mark goes once answered');
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await page.keyboard.press('Alt+2');
+  await app.locator('[data-testid=chat-input]').waitFor();
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+  await eventually(async () => assert.equal((await transcripts((await ticketOfChat(id)).id)).length, 1), 'the transcript');
+});
+
 test('a chat declined while the chats are read again does not come back from that read', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

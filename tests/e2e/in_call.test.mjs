@@ -249,6 +249,37 @@ async function offer(app, from) {
   return offered.call_id;
 }
 
+// An agent typing a number when a call is offered: the keypad goes with the screen, and the
+// keys still on their way (a space in the number, the Enter meant for Next) must not answer
+// it. Before, Answer took the focus at once and the next space answered the call (then the
+// Enter, on Hang up, ended it).
+test('a call offered while the agent types a number is not answered by the keys still coming; Answer takes the focus once they pause', async () => {
+  const app = await signedIn();
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type('+39 02', { delay: 60 });
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  const ringing = app.locator('[data-testid=call-status]', { hasText: 'Incoming call from' });
+  // The agent keeps typing, a key every 60 ms, until the offer shows, then a few more.
+  for (let i = 0; i < 100 && !(await ringing.count()); i++) await page.keyboard.type(String(i % 10), { delay: 60 });
+  assert.equal(await ringing.count(), 1, 'the offer showed while the agent typed');
+  for (const key of [' ', '5', ' ', '6', 'Enter']) {
+    await page.keyboard.press(key);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), null, 'the focus waits on the page');
+  const call = (await state()).platform_calls.find((c) => c.id === offered.call_id);
+  assert.equal(call.status, 'ringing', 'no key of the number answered');
+  assert.equal(call.ended_at, null);
+  // The agent stops: Answer has the focus, and Enter answers.
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
+  }, 'Answer focused after the pause');
+  await page.keyboard.press('Enter');
+  await status(app, 'Connected');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+});
+
 // Answer that the platform cannot take: the call still rings, the agent is told why, and Enter
 // answers again (it did nothing: the first press stayed "answering" for good).
 test('an Answer the platform cannot take says why, and Enter answers again', async () => {
