@@ -345,6 +345,37 @@ test('a transfer: the ticket belongs to the receiver, and the end is written onc
   }
 });
 
+// A call transferred to an agent who is writing in a chat: the chat keeps the screen and what
+// is being written (the Enter sends it; before, the call took the screen mid-word and the
+// Enter fell on its Hang up); the call is in the phone's tab, live, and Alt+1 opens it.
+test('a call transferred to an agent writing in a chat waits in the phone\'s tab; the message is sent, the call kept and logged by the receiver', async () => {
+  const { ben, call } = await adaCallingBenBeside();
+  try {
+    await api('POST', '/_sandbox/chats', { platform: 'web', menu: 'Support', lang: 'en', name: 'Cy One', email: 'cy.one@example.test', text: 'Hello?', agent_id: ben.agent.id });
+    await ben.app.locator('[data-testid=chat-accept]').click();
+    await ben.app.locator('[data-testid=chat-input]').focus();
+    await ben.page.keyboard.type('One moment,', { delay: 40 });
+    await env.page.locator('[data-testid=panel-toggle]').click();
+    const row = env.page.locator(`[data-testid=panel-call-${call.id}]`);
+    await row.locator('[data-testid=panel-transfer-to]').selectOption(String(ben.agent.id));
+    await row.locator('[data-testid=panel-transfer]').click();
+    await ben.app.locator('[data-testid=error-banner]', { hasText: 'A call was transferred to you.' }).waitFor();
+    await ben.page.keyboard.type(' I check your order', { delay: 40 });
+    await ben.page.keyboard.press('Enter');
+    await ben.app.locator('[data-testid=chat-message]', { hasText: 'One moment, I check your order' }).waitFor();
+    const listed = (await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id);
+    assert.equal(listed.agent_id, ben.agent.id);
+    assert.equal(listed.ended_at ?? null, null, 'the keys of the message did not end the call');
+    await ben.page.keyboard.press('Alt+1');
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    await ben.app.locator('[data-testid=hangup-button]').click();
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await loggedByBen(call, ben);
+  } finally {
+    await ben.context.close();
+  }
+});
+
 /** A call transferred to Ben is logged as the receiver's: its ticket assigned to Ben with the
  * transfer's comment once, and the end once, written by Ben; still so 1.5 s later. */
 async function loggedByBen(call, ben) {
