@@ -205,7 +205,7 @@ fn without_effects_intents_change_the_state_only() {
 #[test]
 fn a_kept_dial_screen_is_its_agents_for_a_while() {
     use agent_adapter::services::dial_draft::{Stored, KEEP_MS};
-    use domain::dial::DialScreen;
+    use domain::dial::{DialScreen, DialWork};
     let mut screen = DialScreen::open(EntryPoint::Keypad, adapter().context.get_untracked());
     screen.set_number("+14155550100");
     let work = screen.work().unwrap();
@@ -215,18 +215,56 @@ fn a_kept_dial_screen_is_its_agents_for_a_while() {
         work: work.clone(),
     })
     .unwrap();
-    assert_eq!(Stored::decode(Some(&text), 7, 1_000 + 5_000), Some(work));
     assert_eq!(
-        Stored::decode(Some(&text), 8, 6_000),
+        Stored::<DialWork>::decode(Some(&text), 7, 1_000 + 5_000),
+        Some(work)
+    );
+    assert_eq!(
+        Stored::<DialWork>::decode(Some(&text), 8, 6_000),
         None,
         "another agent's"
     );
     assert_eq!(
-        Stored::decode(Some(&text), 7, 1_000 + KEEP_MS),
+        Stored::<DialWork>::decode(Some(&text), 7, 1_000 + KEEP_MS),
         None,
         "too old"
     );
-    assert_eq!(Stored::decode(Some(&text), 7, 500), None, "from the future");
-    assert_eq!(Stored::decode(Some("{"), 7, 6_000), None);
-    assert_eq!(Stored::decode(None, 7, 6_000), None);
+    assert_eq!(
+        Stored::<DialWork>::decode(Some(&text), 7, 500),
+        None,
+        "from the future"
+    );
+    assert_eq!(Stored::<DialWork>::decode(Some("{"), 7, 6_000), None);
+    assert_eq!(Stored::<DialWork>::decode(None, 7, 6_000), None);
+}
+
+// What the agent was writing in their chats is kept the same way: the agent's, for 15 minutes.
+#[test]
+fn kept_chat_replies_are_their_agents_for_a_while() {
+    use agent_adapter::services::dial_draft::{ChatDrafts, Stored, KEEP_MS};
+    let drafts: ChatDrafts = vec![(700_001, "One moment, I check your order".into())];
+    let text = serde_json::to_string(&Stored {
+        agent: 7,
+        saved_ms: 1_000,
+        work: drafts.clone(),
+    })
+    .unwrap();
+    assert_eq!(
+        Stored::<ChatDrafts>::decode(Some(&text), 7, 2_000),
+        Some(drafts)
+    );
+    assert_eq!(Stored::<ChatDrafts>::decode(Some(&text), 8, 2_000), None);
+    assert_eq!(
+        Stored::<ChatDrafts>::decode(Some(&text), 7, 1_000 + KEEP_MS),
+        None
+    );
+    // A dial screen's text is not a chat's.
+    assert_eq!(
+        Stored::<ChatDrafts>::decode(
+            Some(r#"{"agent":7,"saved_ms":1000,"work":{"number":"+1"}}"#),
+            7,
+            2_000
+        ),
+        None
+    );
 }

@@ -75,6 +75,9 @@ impl Effects for Browser {
         lookups::reopened(self.adapter);
         settings::dial_opened(self.adapter)
     }
+    fn chat_draft_changed(&self) {
+        dial_draft::keep_chats(self.adapter);
+    }
     fn refresh(&self) {
         lookups::refresh(self.adapter);
         // Every change of the dial screen comes here: what the agent did is kept for a reload.

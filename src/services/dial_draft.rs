@@ -3,9 +3,12 @@
 //! Ticket ID. Only the agent's work is kept (`DialWork`: no settings, no outbound options, no
 //! CRM data, which are read again), for the agent who did it and for 15 minutes; placing the
 //! call, a fresh screen, signing out and the end of the session remove it. README, "Security".
+//!
+//! The chats' composers are kept the same way ([`keep_chats`]): what the agent was writing to
+//! each customer, for the chats still open.
 
 use domain::dial::DialWork;
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// The session-storage key.
 #[cfg(target_arch = "wasm32")]
@@ -15,22 +18,29 @@ const KEY: &str = "agent-adapter.dial";
 /// longer is not put back in front of the agent.
 pub const KEEP_MS: i64 = 15 * 60_000;
 
-/// What is stored: whose work, when, and the work.
+/// The session-storage key of the chats' composers.
+#[cfg(target_arch = "wasm32")]
+const CHATS_KEY: &str = "agent-adapter.chat-drafts";
+
+/// What the agent was writing in each chat: the chat's id and the text.
+pub type ChatDrafts = Vec<(u64, String)>;
+
+/// What is stored: whose work, when, and the work (the dial screen's, or the chats').
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stored {
+pub struct Stored<W = DialWork> {
     /// The platform agent who was working on it.
     pub agent: u64,
     /// When it was kept (Unix ms).
     pub saved_ms: i64,
     /// The work.
-    pub work: DialWork,
+    pub work: W,
 }
 
-impl Stored {
+impl<W: DeserializeOwned> Stored<W> {
     /// The work kept for `agent`, unless it is unreadable, another agent's, or older than
     /// [`KEEP_MS`] at `now_ms`.
-    pub fn decode(text: Option<&str>, agent: u64, now_ms: i64) -> Option<DialWork> {
-        let stored: Stored = serde_json::from_str(text?).ok()?;
+    pub fn decode(text: Option<&str>, agent: u64, now_ms: i64) -> Option<W> {
+        let stored: Stored<W> = serde_json::from_str(text?).ok()?;
         let age = now_ms - stored.saved_ms;
         (stored.agent == agent && (0..KEEP_MS).contains(&age)).then_some(stored.work)
     }
@@ -44,6 +54,12 @@ fn session_storage() -> Option<web_sys::Storage> {
 /// Keeps the agent's work (or removes what was kept when there is none: a fresh screen).
 #[cfg(target_arch = "wasm32")]
 pub fn keep(work: Option<DialWork>, agent: u64, now_ms: i64) {
+    keep_at(KEY, work, agent, now_ms)
+}
+
+/// [`keep`] under `key`.
+#[cfg(target_arch = "wasm32")]
+fn keep_at<W: Serialize>(key: &str, work: Option<W>, agent: u64, now_ms: i64) {
     let Some(storage) = session_storage() else {
         return;
     };
@@ -56,9 +72,40 @@ pub fn keep(work: Option<DialWork>, agent: u64, now_ms: i64) {
         .ok()
     });
     let _ = match text {
-        Some(text) => storage.set_item(KEY, &text),
-        None => storage.remove_item(KEY),
+        Some(text) => storage.set_item(key, &text),
+        None => storage.remove_item(key),
     };
+}
+
+/// Keeps what the agent is writing in the chats still open (or removes what was kept when
+/// there is nothing: a message sent, the chats closed).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn keep_chats(adapter: crate::services::live::Adapter) {
+    use leptos::prelude::*;
+    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+        return;
+    };
+    let drafts: ChatDrafts = adapter.drafts.with_untracked(|d| {
+        adapter.chats.with_untracked(|chats| {
+            d.iter()
+                .filter(|(id, _)| {
+                    chats
+                        .iter()
+                        .any(|c| c.id == *id && c.status != domain::chat::ChatStatus::Ended)
+                })
+                .cloned()
+                .collect()
+        })
+    });
+    let drafts = (!drafts.is_empty()).then_some(drafts);
+    keep_at(CHATS_KEY, drafts, agent, crate::services::host::now_ms());
+}
+
+/// What `agent` was writing in their chats in this tab before a reload (read once: what cannot
+/// be taken up is removed).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn load_chats(agent: u64, now_ms: i64) -> ChatDrafts {
+    load_at(CHATS_KEY, agent, now_ms).unwrap_or_default()
 }
 
 /// Keeps the dial screen as it is now, while no call is on screen (a call placed from it, or
@@ -82,19 +129,35 @@ pub(crate) fn keep_screen(adapter: crate::services::live::Adapter) {
 /// The work `agent` left in this tab, if any (what cannot be taken up is removed).
 #[cfg(target_arch = "wasm32")]
 pub fn load(agent: u64, now_ms: i64) -> Option<DialWork> {
+    load_at(KEY, agent, now_ms)
+}
+
+/// [`load`] under `key`.
+#[cfg(target_arch = "wasm32")]
+fn load_at<W: DeserializeOwned>(key: &str, agent: u64, now_ms: i64) -> Option<W> {
     let storage = session_storage()?;
-    let text = storage.get_item(KEY).ok().flatten();
-    let work = Stored::decode(text.as_deref(), agent, now_ms);
+    let text = storage.get_item(key).ok().flatten();
+    let work = Stored::<W>::decode(text.as_deref(), agent, now_ms);
     if work.is_none() && text.is_some() {
-        let _ = storage.remove_item(KEY);
+        let _ = storage.remove_item(key);
     }
     work
 }
 
-/// Forgets the kept work (the call placed, sign-out, the session ended).
+/// Forgets the kept dial screen (the call placed, sign-out, the session ended).
 #[cfg(target_arch = "wasm32")]
 pub fn clear() {
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(KEY);
+    }
+}
+
+/// Forgets everything kept: the dial screen and the chats' composers (sign-out, the session
+/// ended: the next agent on this computer finds none of it).
+#[cfg(target_arch = "wasm32")]
+pub fn clear_all() {
+    clear();
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(CHATS_KEY);
     }
 }

@@ -55,6 +55,8 @@ pub trait Effects {
     fn chat_typing(&self, _id: u64, _typing: bool) {}
     /// Ends the chat.
     fn end_chat(&self, _id: u64) {}
+    /// What the agent writes in a chat changed (kept for a reload).
+    fn chat_draft_changed(&self) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

@@ -445,7 +445,7 @@ pub(crate) fn session_ended(adapter: Adapter) {
     b.stream.borrow_mut().take();
     b.platform.sign_out();
     crate::services::credential::clear();
-    crate::services::dial_draft::clear();
+    crate::services::dial_draft::clear_all();
     // The next agent on this computer sees none of this one's calls or voicemails.
     adapter.agent_name.set(None);
     adapter.history.set(Default::default());

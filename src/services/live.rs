@@ -588,7 +588,7 @@ impl Adapter {
         })
     }
 
-    /// Keeps what the agent writes in chat `id`'s composer.
+    /// Keeps what the agent writes in chat `id`'s composer (in the tab too, for a reload).
     pub fn set_draft(&self, id: u64, text: String) {
         self.drafts.update(|d| {
             d.retain(|(c, _)| *c != id);
@@ -596,6 +596,7 @@ impl Adapter {
                 d.push((id, text));
             }
         });
+        self.effects().chat_draft_changed();
     }
 
     /// Sends the composer's text of chat `id`: it shows at once as on its way, the composer

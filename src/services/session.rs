@@ -174,6 +174,11 @@ pub(crate) fn begin(
         keep_lease(adapter, b.clone());
         adopt_orphans(adapter, &b);
         connect_events(adapter, &b);
+        // What the agent was writing in their chats before a reload: each composer shows it
+        // when its chat comes back.
+        adapter
+            .drafts
+            .set(crate::services::dial_draft::load_chats(agent.id, now_ms()));
         // The screen the agent was working on before a reload, if any; else a fresh keypad.
         match crate::services::dial_draft::load(agent.id, now_ms()) {
             Some(work) => adapter.open_work(work),
@@ -206,7 +211,7 @@ pub(crate) fn sign_out(adapter: Adapter) {
         b.leader.release();
         b.platform.end_session().await;
         credential::clear();
-        crate::services::dial_draft::clear();
+        crate::services::dial_draft::clear_all();
         adapter.call.set(None);
         // The next agent on this computer sees none of this one's calls or voicemails.
         adapter.agent_name.set(None);

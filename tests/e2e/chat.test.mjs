@@ -360,7 +360,7 @@ test('two chats and a call at once, each on its own ticket; tabs with unread cou
   }
 });
 
-test('a reload in the middle of a chat loses no message and writes the transcript once; a message that fails to send is kept and sent once', async () => {
+test('a reload in the middle of a chat loses no message, nor the reply being written, and writes the transcript once; a message that fails to send is kept and sent once', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
   const id = await startChat({ name: 'Ed Reload', email: 'ed.reload@example.test', text: 'Before the reload' });
@@ -376,6 +376,9 @@ test('a reload in the middle of a chat loses no message and writes the transcrip
   await app.locator('[data-testid=chat-message]', { hasText: 'Sent while offline' }).waitFor();
   await say(id, 'Second from the customer');
   await app.locator('[data-testid=chat-message]', { hasText: 'Second from the customer' }).waitFor();
+  // A reply half written when the page reloads.
+  await app.locator('[data-testid=chat-input]').focus();
+  await page.keyboard.type('Half a reply,');
 
   await page.reload();
   // Said while the page was away.
@@ -388,10 +391,15 @@ test('a reload in the middle of a chat loses no message and writes the transcrip
   for (const m of ['Before the reload', 'Sent while offline', 'Second from the customer', 'While you were away']) {
     await again.locator('[data-testid=chat-message]', { hasText: m }).waitFor();
   }
+  // The reply is where the agent left it.
+  assert.equal(await again.locator('[data-testid=chat-input]').inputValue(), 'Half a reply,');
   await again.locator('[data-testid=chat-input]').focus();
-  await page.keyboard.type('After the reload');
+  await page.keyboard.press('End');
+  await page.keyboard.type(' after the reload');
   await page.keyboard.press('Enter');
-  await again.locator('[data-testid=chat-message]', { hasText: 'After the reload' }).waitFor();
+  await again.locator('[data-testid=chat-message]', { hasText: 'Half a reply, after the reload' }).waitFor();
+  assert.equal(await again.locator('[data-testid=chat-input]').inputValue(), '', 'sent: the composer is empty');
+  assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.chat-drafts')), null, 'nothing kept once sent');
   await again.locator('[data-testid=chat-end]').click();
   await again.locator('[data-testid=chat-ended]').waitFor();
 
@@ -400,7 +408,7 @@ test('a reload in the middle of a chat loses no message and writes the transcrip
     assert.equal(list.length, 1, 'one transcript');
     return list[0];
   }, 'the transcript');
-  const order = ['Before the reload', 'Sent while offline', 'Second from the customer', 'While you were away', 'After the reload'];
+  const order = ['Before the reload', 'Sent while offline', 'Second from the customer', 'While you were away', 'Half a reply, after the reload'];
   const at = order.map((m) => t.indexOf(m));
   assert.ok(at.every((i) => i > 0), t);
   assert.deepEqual([...at].sort((a, b) => a - b), at, t);
