@@ -253,14 +253,7 @@ pub fn CallActions(
                 // the focus waits for the typing to end, so that the keys still on their way
                 // (a space, an Enter) do not answer it or hang it up (`typing`).
                 let answer = matches!(now, Some(CallPhase::Ringing));
-                let when_ready = move |f: Box<dyn FnOnce()>| {
-                    if mounted {
-                        crate::ui::typing::after_typing(f)
-                    } else {
-                        f()
-                    }
-                };
-                when_ready(Box::new(move || {
+                let focus = move || {
                     request_animation_frame(move || {
                         // Only when the focus went with the button the agent used: one still on
                         // screen keeps it (Resume, pressed, stays on Resume; it does not jump to
@@ -281,7 +274,12 @@ pub fn CallActions(
                             let _ = button.focus();
                         }
                     })
-                }));
+                };
+                if mounted {
+                    crate::ui::typing::after_typing(focus);
+                } else {
+                    focus();
+                }
             }
         }
         now

@@ -264,9 +264,21 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
     });
     let busy = move || adapter.chat_busy.with(|b| b.contains(&id));
     let accept = NodeRef::<leptos::html::Button>::new();
+    // Accept has the keyboard (Enter accepts), once the agent is not typing: an offer that took
+    // the screen as they typed a number's first digits waits for them to pause, so that the
+    // Enter meant for the number does not take a chat they have not seen (`typing`). Then only
+    // if the keyboard is still on nothing.
     Effect::new(move |_| {
-        if let Some(b) = accept.get() {
-            let _ = b.focus();
+        if accept.get().is_some() {
+            let waited = crate::ui::typing::typing_now();
+            crate::ui::typing::after_typing(move || {
+                if waited && !crate::ui::focus_lost() {
+                    return;
+                }
+                if let Some(b) = accept.try_get_untracked().flatten() {
+                    let _ = b.focus();
+                }
+            });
         }
     });
     // An answer that did not go through gives the buttons back, and the keyboard with them.

@@ -191,6 +191,30 @@ test('a call offered while the agent writes in a chat rings in the phone\'s tab;
   await eventually(async () => assert.equal((await transcripts((await ticketOfChat(id)).id)).length, 1), 'the transcript');
 });
 
+// A chat offered to an agent at rest who is typing: Backspace held to clear the number (the
+// number is empty, so the offer takes the screen), then the next number and its Enter. Those
+// keys do not accept the chat; Accept takes the keyboard once the agent pauses.
+test('a chat offered while the agent types on the keypad is not accepted by the keys on their way; Accept takes the focus once they pause', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await app.locator('[data-testid=dial-number]').focus();
+  const id = await startChat({ name: 'Fy Keys', email: 'fy.keys@example.test', text: 'Anyone there?' });
+  const offer = app.locator('[data-testid=chat-accept]');
+  for (let i = 0; i < 100 && !(await offer.count()); i++) await page.keyboard.press('Backspace', { delay: 30 });
+  assert.equal(await offer.count(), 1, 'the offer showed while the agent typed');
+  for (const key of ['5', '5', '5', 'Enter']) {
+    await page.keyboard.press(key);
+    await sleep(60);
+  }
+  const chat = async () => (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
+  assert.equal((await chat()).status, 'offered', 'no key of the number accepted the chat');
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'chat-accept'), 'Accept focused after the pause');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-input]').waitFor();
+  await eventually(async () => assert.equal((await chat()).status, 'active'), 'accepted');
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+});
+
 test('a chat declined while the chats are read again does not come back from that read', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
