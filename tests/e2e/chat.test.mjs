@@ -743,6 +743,13 @@ test('the chat screens have no accessibility violation, in English and Italian',
     await say(id, 'Una domanda');
     await app.locator('[data-testid=chat-message]', { hasText: 'Una domanda' }).waitFor();
     await check('conversation');
+    // A call offered meanwhile rings in the phone's tab.
+    const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+    await app.locator('[data-testid=session-tab-phone-ringing]').waitFor();
+    await check('conversation, a call ringing in the phone tab');
+    if (locale === 'it-IT') assert.equal(await app.locator('[data-testid=session-tab-phone-ringing]').textContent(), 'Squilla…');
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
+    await app.locator('[data-testid=session-tab-phone-ringing]').waitFor({ state: 'detached' });
     await api('POST', `/_sandbox/chats/${id}/leave`);
     await app.locator('[data-testid=chat-ended]').waitFor();
     await check('chat ended');
