@@ -207,6 +207,8 @@ test('a chat offered while the agent types on the keypad is not accepted by the 
     await sleep(60);
   }
   const chat = async () => (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
+  // Time for an accept those keys would have sent to reach the platform.
+  await sleep(400);
   assert.equal((await chat()).status, 'offered', 'no key of the number accepted the chat');
   await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'chat-accept'), 'Accept focused after the pause');
   await page.keyboard.press('Enter');

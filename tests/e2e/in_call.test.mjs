@@ -267,6 +267,8 @@ test('a call offered while the agent types a number is not answered by the keys 
     await new Promise((r) => setTimeout(r, 60));
   }
   assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), null, 'the focus waits on the page');
+  // Time for an answer those keys would have sent to reach the platform.
+  await new Promise((r) => setTimeout(r, 400));
   const call = (await state()).platform_calls.find((c) => c.id === offered.call_id);
   assert.equal(call.status, 'ringing', 'no key of the number answered');
   assert.equal(call.ended_at, null);
