@@ -833,11 +833,19 @@ impl Adapter {
     }
 
     /// Shows the call that came to the agent (offered, or transferred to them) on the in-call
-    /// screen; an agent in a chat keeps it (what they are writing there stays theirs, and no key
-    /// meant for it answers or ends the call): the call is then in the phone's tab, marked, which
-    /// opens it (Alt+1), as a chat offered while the agent is in another chat waits in its tab.
+    /// screen; an agent in a chat they are holding keeps it (what they are writing there stays
+    /// theirs, and no key meant for it answers or ends the call): the call is then in the phone's
+    /// tab, marked, which opens it (Alt+1), as a chat offered while the agent is in another chat
+    /// waits in its tab. A chat offered or ended on screen gives way to the call.
     pub fn show_call(&self) {
-        if matches!(self.screen.get_untracked(), Screen::Chat(_)) {
+        let in_chat = match self.screen.get_untracked() {
+            Screen::Chat(id) => self.chats.with_untracked(|all| {
+                all.iter()
+                    .any(|c| c.id == id && c.status == ChatStatus::Active)
+            }),
+            _ => false,
+        };
+        if in_chat {
             self.phone_screen.set(Screen::InCall);
         } else {
             self.screen.set(Screen::InCall);
