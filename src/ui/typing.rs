@@ -2,7 +2,10 @@
 //! ID) takes the screen, and the field they typed in goes with it: the keys still on their way
 //! (a space in a number, the Enter meant for Next) must not answer the call. A run of typing is
 //! keys with less than [`TYPING_PAUSE_MS`] between them; keys of a run that began before a call
-//! was offered do not answer it, and Answer takes the keyboard focus once the run ends.
+//! was offered do not answer it, and Answer takes the keyboard focus once the run ends. The
+//! same holds for the focus a call found on screen takes (Hang up, New call) and for a chat
+//! offer's Accept. (A call that comes while the agent is in a chat they hold does not take the
+//! screen at all: `Adapter::show_call`.)
 
 use leptos::{ev, prelude::*};
 use std::cell::Cell;
