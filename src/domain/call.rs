@@ -599,6 +599,12 @@ impl ActiveCall {
         call
     }
 
+    /// Whether this is a customer's call still ringing for the agent: not answered, refused
+    /// or ended yet.
+    pub fn offered_to_agent(&self) -> bool {
+        self.inbound.is_some() && self.phase == CallPhase::Ringing
+    }
+
     /// A call found again after a reload, at `now_ms`; `created` is the ticket its first job
     /// created.
     pub fn resumed(listed: &Listed, created: Option<u64>, now_ms: i64) -> Self {

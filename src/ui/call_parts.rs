@@ -194,16 +194,14 @@ pub fn CallActions(
 ) -> impl IntoView {
     let adapter = use_adapter();
     let offered = move || {
-        adapter.call.with(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
-        })
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(ActiveCall::offered_to_agent))
     };
     let offered_now = move || {
-        adapter.call.with_untracked(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
-        })
+        adapter
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::offered_to_agent))
     };
     let phase = move || phase_of(adapter);
     let talking = move || matches!(phase(), Some(CallPhase::Connected | CallPhase::OnHold));
@@ -232,6 +230,8 @@ pub fn CallActions(
     // to the page while the button was disabled), so Enter tries again from where it shows.
     focus_back_when_done(answering, answer_ref);
     let hangup_ref = NodeRef::<leptos::html::Button>::new();
+    // When this call's screen showed: a key sooner after it was meant for the one before.
+    let shown_at = js_sys::Date::now();
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |before: Option<Option<CallPhase>>| {
         let now = phase();
@@ -276,7 +276,7 @@ pub fn CallActions(
                     })
                 };
                 if mounted {
-                    crate::ui::typing::after_typing(focus);
+                    crate::ui::typing::after_keys_on_their_way(shown_at, focus);
                 } else {
                     focus();
                 }

@@ -9,7 +9,7 @@ use crate::{
     ui::{banner::ErrorBanner, focus_back_when_done, recent::when, word},
 };
 use domain::{
-    call::CallPhase,
+    call::{ActiveCall, CallPhase},
     chat::{tab_for_digit, Author, Chat, ChatMessage, ChatStatus},
     crm::SessionPlatform,
     labels::Label,
@@ -52,10 +52,9 @@ pub fn SessionTabs() -> impl IntoView {
     // A call offered while the agent is in a chat rings here (`services::inbound`).
     let ringing = move || {
         !on_phone()
-            && adapter.call.with(|c| {
-                c.as_ref()
-                    .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
-            })
+            && adapter
+                .call
+                .with(|c| c.as_ref().is_some_and(ActiveCall::offered_to_agent))
     };
     // Keyed by chat: a tab is drawn once, and follows its chat's state (the keyboard stays on it).
     let tabs = Memo::new(move |_| {
@@ -264,14 +263,18 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
     });
     let busy = move || adapter.chat_busy.with(|b| b.contains(&id));
     let accept = NodeRef::<leptos::html::Button>::new();
-    // Accept has the keyboard (Enter accepts), once the agent is not typing: an offer that took
-    // the screen as they typed a number's first digits waits for them to pause, so that the
-    // Enter meant for the number does not take a chat they have not seen (`typing`). Then only
-    // if the keyboard is still on nothing.
+    // Accept has the keyboard (Enter accepts), once the keys meant for the screen before have
+    // come: an offer that took the screen as they typed a number's first digits waits for them
+    // to pause, so that the Enter meant for the number does not take a chat they have not seen
+    // (`typing`). Then, if they were pressing keys, only if the keyboard is still on nothing.
     Effect::new(move |_| {
         if accept.get().is_some() {
-            let waited = crate::ui::typing::typing_now();
-            crate::ui::typing::after_typing(move || {
+            let shown = js_sys::Date::now();
+            crate::ui::typing::after_keys_on_their_way(shown, move || {
+                // Keys came since shortly before the offer: the agent was busy, and may have
+                // moved the keyboard themselves meanwhile.
+                let waited =
+                    crate::ui::typing::keys_since(shown - crate::ui::typing::TYPING_PAUSE_MS);
                 if waited && !crate::ui::focus_lost() {
                     return;
                 }

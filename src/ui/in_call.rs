@@ -9,7 +9,7 @@ use crate::{
         call_parts::{CallActions, CallTicketLine, CallerPicker, TouchTones},
     },
 };
-use domain::{labels::Label, phone::Key};
+use domain::{call::ActiveCall, labels::Label, phone::Key};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 
@@ -44,16 +44,14 @@ pub fn InCall() -> impl IntoView {
     let adapter = use_adapter();
     let dtmf_open = RwSignal::new(false);
     let offered = move || {
-        adapter.call.with(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.inbound.is_some() && c.phase == CallPhase::Ringing)
-        })
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(ActiveCall::offered_to_agent))
     };
     let ended = move || {
-        adapter.call.with_untracked(|c| {
-            c.as_ref()
-                .is_some_and(|c| c.phase == crate::services::live::CallPhase::Ended)
-        })
+        adapter
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.phase == CallPhase::Ended))
     };
     // Keys: with the touch-tone keypad open, digits, * and # are sent and Escape closes it;
     // Enter answers a call offered to the agent, unless the agent was typing when it showed

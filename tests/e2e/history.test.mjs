@@ -411,6 +411,50 @@ test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing 
   await app.locator('[data-testid=home-nav]').waitFor();
 });
 
+// A call offered while the agent moves through Recent with the arrows takes the screen, and the
+// list goes with it: the Enter meant for a row's Call back must not answer the call. Before,
+// the arrows ended the "typing" that held Answer's focus back, Answer took the focus at once
+// and the Enter answered a call the agent had not seen (or, a moment earlier, called a number
+// back instead of the caller).
+test('a call offered while the agent moves through Recent is not answered by the Enter meant for a row', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 5 });
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-row]').first().waitFor();
+  await app.locator('[data-testid=recent-call-back]').first().focus();
+  const calls = (await state()).platform_calls.length;
+  const focused = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? null);
+  // Down and Up every 150 ms; the call is offered in the middle; the agent's Enter follows
+  // their last arrow as soon as the call shows.
+  let arrows = true;
+  const moving = (async () => {
+    for (let i = 0; arrows; i++) {
+      await page.keyboard.press(i % 2 ? 'ArrowUp' : 'ArrowDown');
+      await sleep(150);
+    }
+  })();
+  await sleep(400);
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await app.locator('[data-testid=call-status]', { hasText: 'Incoming call from' }).waitFor();
+  arrows = false;
+  await moving;
+  await page.keyboard.press('Enter');
+  await sleep(400);
+  const now = await state();
+  const call = now.platform_calls.find((c) => c.id === offered.call_id);
+  assert.equal(call.status, 'ringing', 'the Enter did not answer the call');
+  assert.equal(call.ended_at, null);
+  assert.equal(now.platform_calls.length, calls + 1, 'nor call a number back: the offered call only');
+  assert.notEqual(await focused(), 'answer-button', 'Answer waits for the agent to stop');
+  // The agent stops: Answer has the focus, and Enter answers.
+  await eventually(async () => assert.equal(await focused(), 'answer-button'), 'Answer focused');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=new-call-button]').click();
+});
+
 test('the new screens have no accessibility violation, in English and Italian', async () => {
   const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await clearFaults(env);

@@ -651,3 +651,16 @@ fn regression_a_reload_while_an_inbound_calls_first_job_was_worked_out() {
     assert_eq!(call.end_log(), EndLog::AfterCaller);
     assert_eq!(call.connected_at_ms, Some(NOW - 30_000));
 }
+
+#[test]
+fn a_customers_call_is_offered_to_the_agent_only_while_it_rings() {
+    let mut call = inbound();
+    assert!(call.offered_to_agent());
+    call.on_event(CallEvent::Connected, NOW);
+    assert!(!call.offered_to_agent(), "answered");
+    let mut missed = inbound();
+    missed.on_event(CallEvent::Ended, NOW);
+    assert!(!missed.offered_to_agent(), "the caller hung up first");
+    // An outbound call ringing at the customer's is not offered to anyone.
+    assert!(!outbound(CallPhase::Ringing, TicketPlan::New).offered_to_agent());
+}
