@@ -150,6 +150,11 @@ fn errors_have_messages_an_agent_understands() {
     let err = block_on(platform.outbound_options()).unwrap_err();
     assert_eq!(err, PlatformError::Server(503));
     assert!(!err.to_string().contains("cannot be reached"), "{err}");
+    // Too many requests: a moment later asking again works, as after a server error (it is
+    // not a refusal of what was asked).
+    fake.answer(429, json!({"error": "too many requests"}));
+    let err = block_on(platform.outbound_options()).unwrap_err();
+    assert_eq!(err, PlatformError::Server(429));
     // A refusal keeps the platform's reason.
     fake.answer(
         422,

@@ -92,8 +92,8 @@ pub enum PlatformError {
     /// No answer (the network, a server down).
     #[error("The contact centre cannot be reached. Check your connection and try again.")]
     Unreachable(String),
-    /// The platform answered with a server error (5xx, or a status it does not document);
-    /// asking again may work.
+    /// The platform answered with a server error (5xx, 429, or a status it does not
+    /// document); asking again may work.
     #[error("The contact centre answered with an error: HTTP {0}")]
     Server(u16),
     /// An answer of an unexpected shape.
@@ -407,6 +407,8 @@ impl<T: Transport> Platform<T> {
                 Err(PlatformError::SignedOut)
             }
             403 => Err(PlatformError::Forbidden(error_text(&response))),
+            // Too many requests: asking again in a moment works, as after a server error.
+            429 => Err(PlatformError::Server(429)),
             400..=499 => Err(PlatformError::Refused(error_text(&response))),
             status => Err(PlatformError::Server(status)),
         }

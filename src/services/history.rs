@@ -43,10 +43,14 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
     if *e == PlatformError::SignedOut {
         fail_platform(adapter, e);
     }
-    let detail = adapter
+    let said = adapter
         .catalogue
-        .with_untracked(|c| messages::platform(e, c).text);
-    format!("{} {detail}", adapter.word(label))
+        .with_untracked(|c| messages::platform(e, c));
+    match said.detail {
+        // What the platform said (its status, its reason), as the banner shows it below.
+        Some(detail) => format!("{} {} ({detail})", adapter.word(label), said.text),
+        None => format!("{} {}", adapter.word(label), said.text),
+    }
 }
 
 /// Reads the first page of the history again (what was listed stays until it answers), or
@@ -247,31 +251,83 @@ fn write_handled(adapter: Adapter, b: &Rc<Backend>, id: u64, ticket: u64, action
     );
 }
 
+thread_local! {
+    /// The voicemail actions this page has sent and not had an answer to.
+    static IN_FLIGHT: std::cell::RefCell<Vec<(u64, VoicemailAction)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Marks voicemail `id` read or closes it on the platform, then writes it on its ticket.
 pub(crate) fn voicemail_action(adapter: Adapter, id: u64, action: VoicemailAction) {
     let Some(b) = backend() else {
         adapter.voicemails.update(|v| v.busy.retain(|x| *x != id));
         return;
     };
-    leptos::task::spawn_local(async move {
-        let answer = b.platform.voicemail_action(id, action).await;
+    leptos::task::spawn_local(act_on_voicemail(adapter, b, id, action, true));
+}
+
+/// Finishes the voicemail actions a page of the agent's sent and never heard the answer to (a
+/// reload, a tab closed while the platform was answering): sent again (the platform takes a
+/// repeat as one), and written on the ticket once. Called when this page takes over what the
+/// agent's pages left (`session::adopt_orphans`).
+pub(crate) fn finish_voicemail_actions(adapter: Adapter, b: &Rc<Backend>) {
+    for (id, action) in b.intended_voicemail_actions() {
+        let sent_here = IN_FLIGHT.with(|f| f.borrow().contains(&(id, action)));
+        if !sent_here && matches!(action, VoicemailAction::Read | VoicemailAction::Closed) {
+            leptos::task::spawn_local(act_on_voicemail(adapter, b.clone(), id, action, false));
+        }
+    }
+}
+
+/// [`voicemail_action`]; `pressed`: the agent pressed it on this page (the Voicemail screen
+/// shows its progress and its failure), else it is one a page left to finish.
+async fn act_on_voicemail(
+    adapter: Adapter,
+    b: Rc<Backend>,
+    id: u64,
+    action: VoicemailAction,
+    pressed: bool,
+) {
+    let key = JobKey::voicemail(id, action);
+    // Kept with the outbox until its note is queued: a reload before the platform answers
+    // leaves the page that comes back the action to finish (the platform may have done it).
+    b.intend(key, None);
+    IN_FLIGHT.with(|f| f.borrow_mut().push((id, action)));
+    let answer = b.platform.voicemail_action(id, action).await;
+    IN_FLIGHT.with(|f| f.borrow_mut().retain(|x| *x != (id, action)));
+    if pressed {
         adapter.voicemails.update(|v| v.busy.retain(|x| *x != id));
-        match answer {
-            Ok(vm) => {
-                if let Some(ticket) = vm.ticket_id {
-                    write_handled(adapter, &b, id, ticket, action);
-                }
-                adapter.voicemails.update(|v| {
-                    v.failed = None;
-                    merge_voicemail(&mut v.list, vm);
-                });
+    }
+    match answer {
+        Ok(vm) => {
+            if let Some(ticket) = vm.ticket_id {
+                write_handled(adapter, &b, id, ticket, action);
             }
-            Err(e) => {
+            b.forget_intent(key);
+            adapter.voicemails.update(|v| {
+                if pressed {
+                    v.failed = None;
+                }
+                merge_voicemail(&mut v.list, vm);
+            });
+        }
+        Err(e) => {
+            // No answer (the network, or the page going away: a reload cuts the request
+            // short, and the platform may have done it): left to finish, tried again at the
+            // next takeover (every 2 s), as one a page left is while the platform cannot
+            // answer. An answer that it failed is the agent's to press again if they still
+            // mean it.
+            let unknown = matches!(e, PlatformError::Unreachable(_))
+                || (!pressed && matches!(e, PlatformError::Server(_)));
+            if !unknown {
+                b.forget_intent(key);
+            }
+            if pressed {
                 let text = failure(adapter, &e, Label::VoicemailActionFailed);
                 adapter.voicemails.update(|v| v.failed = Some(text));
             }
         }
-    });
+    }
 }
 
 /// Places a call back: after hanging up `hang_up_first` (UPD-5) and waiting for its end to be

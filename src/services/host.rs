@@ -13,6 +13,7 @@ use crate::{
 };
 use domain::{
     call::{EarlyEvents, JobKey, ToneQueue},
+    comments::VoicemailAction,
     rules::{Event, RuleContext},
 };
 use leptos::prelude::*;
@@ -201,6 +202,23 @@ impl Backend {
         if let Some(outbox) = self.outbox.borrow().as_ref() {
             outbox.forget_intent(&key.to_string());
         }
+    }
+
+    /// The voicemail actions intended and not written ([`Outbox::intended_keys`]).
+    pub(crate) fn intended_voicemail_actions(&self) -> Vec<(u64, VoicemailAction)> {
+        let keys = self
+            .outbox
+            .borrow()
+            .as_ref()
+            .map(|outbox| outbox.intended_keys())
+            .unwrap_or_default();
+        keys.iter()
+            .filter_map(|k| JobKey::parse(k))
+            .filter_map(|k| match k.stage {
+                domain::call::Stage::Voicemail(action) => Some((k.call, action)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// First job `key` was intended and never queued: `Some(picked)` ([`Outbox::intended`]).

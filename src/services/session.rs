@@ -385,6 +385,10 @@ fn adopt_orphans(adapter: Adapter, b: &Rc<Backend>) {
     if adopted.tabs > 0 {
         b.took_over_ms.set(now);
     }
+    if b.platform.is_signed_in() {
+        // A voicemail read or closed by a page that went before the platform answered.
+        crate::services::history::finish_voicemail_actions(adapter, b);
+    }
     if adopted.tabs > 0 && b.platform.is_signed_in() && b.stream.borrow().is_some() {
         // A tab gone may have had a call on screen, even with every write done: the call comes
         // here (live, with its controls, or ended, its end logged once).

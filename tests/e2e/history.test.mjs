@@ -172,6 +172,36 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
   }, 'a solved voicemail ticket called back');
 });
 
+// Mark read pressed, the platform does it and answers late, and the frame reloads before the
+// answer: the page that comes back finishes it (sent again: the platform takes a repeat as
+// one) and the voicemail's ticket says so once (UPD-15). Before, the platform had it read and
+// the ticket never did: the note was lost with the page.
+test('a voicemail marked read as the frame reloads is written on its ticket once', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 3 });
+  await app.locator('[data-testid=voicemail-unread]').waitFor();
+  await app.locator('[data-testid=home-voicemail]').click();
+  const vm = (await state()).voicemails.at(-1);
+  const row = app.locator(`[data-testid=voicemail-row][data-voicemail-id="${vm.id}"]`);
+  await row.waitFor();
+  // The platform applies the action at once and answers 3 s later.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails/', method: 'POST', answer_latency_ms: 3_000 }]);
+  await row.locator('[data-testid=voicemail-read]').focus();
+  await page.keyboard.press('Enter');
+  await eventually(async () => assert.equal((await state()).voicemails.find((v) => v.id === vm.id).read, true), 'read on the platform');
+  await app.evaluate(() => (window.beforeReload = true));
+  await page.evaluate(() => window.sandbox.reloadApp('top_bar'));
+  await eventually(async () => assert.equal(await app.evaluate(() => window.beforeReload ?? false), false), 'the frame reloaded');
+  await signInIfAsked(app);
+  await clearFaults(env);
+  await eventually(async () => {
+    assert.equal(count(await bodies(vm.ticket_id), /^Voicemail read\nAgent: /), 1, 'read, written once');
+  }, 'the read written by the page that came back');
+  await sleep(3_000);
+  assert.equal(count(await bodies(vm.ticket_id), /^Voicemail read\nAgent: /), 1, 'still once');
+});
+
 // The platform takes a moment to route the agent's events to a new socket (here 1.5 s between
 // the sign-in's socket and its hello). A voicemail left in that moment reaches no socket: the
 // adapter reads the voicemails again once the stream is up, and so must read them after the

@@ -659,6 +659,16 @@ impl<S: Store> Outbox<S> {
             .map(|(_, picked)| *picked)
     }
 
+    /// The keys of the jobs intended and not queued ([`Outbox::intend`]).
+    pub fn intended_keys(&self) -> Vec<String> {
+        self.state
+            .borrow()
+            .intents
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// The first job `key` is no longer to be worked out (it failed for good, or there is
     /// nothing to log).
     pub fn forget_intent(&self, key: &str) {
