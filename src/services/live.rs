@@ -391,8 +391,9 @@ impl Adapter {
                 self.screen.set(Screen::InCall);
                 self.effects().place(plan);
             }
-            // Still looking up: Call waits, and says so, but nothing failed.
-            Some(Err((message, DialError::ContactLoading))) => self.refusal.set(Some(message)),
+            // Still looking up: nothing failed, and the screen says so while the reads are out
+            // (a refusal kept it said after they answered, beside what they found).
+            Some(Err((_, DialError::ContactLoading))) => {}
             Some(Err((message, _))) => {
                 self.effects().notify_error(&message);
                 self.refusal.set(Some(message));

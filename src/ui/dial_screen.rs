@@ -13,7 +13,7 @@ use crate::{
     },
 };
 use domain::{
-    dial::{DialView, EntryPoint},
+    dial::{DialView, EntryPoint, TicketMode},
     labels::Label,
     phone::Key,
 };
@@ -165,8 +165,9 @@ pub fn DialScreen() -> impl IntoView {
         let typing = matches!(intent, KeyIntent::Type(_) | KeyIntent::Backspace);
         if typing {
             // The agent is typing, wherever it is: a focus move that waited for the lookups
-            // does not take the focus from there.
+            // does not take the focus from there, and an Enter that waited for them is over.
             FOCUS_WHEN_LOADED.with(|f| f.set(false));
+            CALL_WHEN_LOADED.with(|c| c.set(None));
         }
         // A text field (the team's Ticket ID entry) keeps what is typed; Enter calls and Escape
         // cancels from there too (UI-11, UI-12). A select keeps every key, Escape included:
@@ -190,14 +191,18 @@ pub fn DialScreen() -> impl IntoView {
                 adapter.edit(|d| d.backspace());
                 focus_the_number(target);
             }
-            KeyIntent::Call => enter(adapter),
+            KeyIntent::Call => enter(adapter, target == Target::TextField),
             KeyIntent::Cancel => {
+                CALL_WHEN_LOADED.with(|c| c.set(None));
                 adapter.cancel();
                 focus_next_step();
             }
         }
     });
-    on_cleanup(move || keydown.remove());
+    on_cleanup(move || {
+        keydown.remove();
+        CALL_WHEN_LOADED.with(|c| c.set(None));
+    });
 
     // A paste anywhere but a text field (the number field takes its own as input) fills the
     // number: Ctrl+V works with the focus on a key, and after the paste key's hint.
@@ -250,6 +255,29 @@ pub fn DialScreen() -> impl IntoView {
             });
         if waiting {
             focus_next_step();
+        }
+    });
+    // An Enter in the Ticket ID entry while the ticket it settled was read calls once the read
+    // answers, if Call is enabled then and the answer came soon (a read waiting out a rate
+    // limit for a minute does not place a call the agent has stopped expecting); else the
+    // screen says why Call is not enabled (UI-11, UI-16).
+    Effect::new(move |_| {
+        let (loading, enabled) = view.with(|v| {
+            v.as_ref().map_or((false, false), |v| {
+                (
+                    v.blocker == Some(domain::dial::DialError::ContactLoading),
+                    v.call_enabled,
+                )
+            })
+        });
+        if loading {
+            return;
+        }
+        let Some(pressed) = CALL_WHEN_LOADED.with(|c| c.replace(None)) else {
+            return;
+        };
+        if enabled && js_sys::Date::now() - pressed < CALL_WHEN_LOADED_MS {
+            adapter.call();
         }
     });
     let keypad_open = adapter.keypad_open;
@@ -332,11 +360,16 @@ pub fn DialScreen() -> impl IntoView {
 }
 
 /// Enter: calls when Call is enabled; on the keypad screen otherwise moves on to the choices
-/// (UI-6), where the missing choice is; else says why Call is refused.
-fn enter(adapter: Adapter) {
-    let enabled = adapter.view().is_some_and(|v| v.call_enabled);
+/// (UI-6), where the missing choice is; pressed in the Ticket ID entry (`from_entry`) while
+/// the ticket is read, calls once it is read; else says why Call is refused.
+fn enter(adapter: Adapter, from_entry: bool) {
+    let view = adapter.view();
+    let enabled = view.as_ref().is_some_and(|v| v.call_enabled);
+    let loading = view.is_some_and(|v| v.blocker == Some(domain::dial::DialError::ContactLoading));
     if !enabled && adapter.keypad_open.get_untracked() {
         next(adapter);
+    } else if from_entry && loading {
+        CALL_WHEN_LOADED.with(|c| c.set(Some(js_sys::Date::now())));
     } else {
         adapter.edit(|d| d.judge_number());
         adapter.call();
@@ -367,7 +400,13 @@ fn next(adapter: Adapter) {
     adapter.edit(|d| d.judge_number());
     // No number yet: the keypad stays, saying so ("Enter a phone number."); the screen of
     // choices would have none to offer, and the keypad and the places above it would be gone.
-    if adapter.view().is_none_or(|v| v.number_placeholder) {
+    // Unless the team enters a Ticket ID (TEAM-4, TEAM-6): the number comes from the ticket,
+    // and the choices open on the Ticket ID entry, which the keypad does not show.
+    let ticket_entry = |v: &DialView| matches!(v.ticket.mode, TicketMode::Entry { .. });
+    if adapter
+        .view()
+        .is_none_or(|v| v.number_placeholder && !ticket_entry(&v))
+    {
         focus_the_number(Target::Free);
         return;
     }
@@ -375,7 +414,13 @@ fn next(adapter: Adapter) {
     focus_next_step();
 }
 
+/// How long after an Enter in the Ticket ID entry its ticket's read may answer and still have
+/// the call placed.
+const CALL_WHEN_LOADED_MS: f64 = 5_000.0;
+
 thread_local! {
+    /// When an Enter in the Ticket ID entry was pressed that waits for its ticket's read.
+    static CALL_WHEN_LOADED: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
     /// True while a focus move waits for the dial screen's lookups to answer.
     static FOCUS_WHEN_LOADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Where the focus waits meanwhile: it moves on from there (or from the page), not from

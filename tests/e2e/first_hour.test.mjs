@@ -218,6 +218,51 @@ test('SET-16: a team\'s Ticket ID entry switched on while signed in reaches the 
     'Leave blank for a new ticket', 'TEAM-5: what a blank optional entry does');
 });
 
+// TEAM-4, TEAM-5, TEAM-6, UI-11: a team whose Ticket ID is required. The home keypad says a
+// Ticket ID is needed; Enter (or Next) with no number opens the Ticket ID entry, where the
+// number comes from the ticket. With Zendesk slow, an unknown ticket says so and nothing keeps
+// saying "Looking up…" beside it; an open ticket's Enter calls once the ticket is read. Before:
+// no way to the entry from the keypad (Next and Enter did nothing), "Looking up…" stayed for
+// good after an Enter in the entry, and that Enter placed no call.
+test('TEAM-4: a required Ticket ID is reached from the keypad by Enter, and Enter in it calls once the ticket is read', async () => {
+  ({ page } = await signedInPage(env, { team_ticket_entry: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const { teams } = await api('GET', '/_sandbox/settings');
+  const support = teams.find((t) => t.name === 'Support');
+  await adminSavesAndAdapterReads({
+    teams: teams.map((t) => (t.id === support.id ? { ...t, ticket_id_entry: { enabled: true, required: true } } : t)),
+  });
+  const status = app.locator('[data-testid=call-status]');
+  await eventually(async () => assert.equal((await status.innerText()).trim(), 'Enter a Ticket ID to call.'), 'the keypad asks for a Ticket ID');
+  const s = await api('GET', '/_sandbox/state');
+  const bruno = s.users.find((u) => u.phone === BRUNO);
+  const open = s.tickets.find((t) => t.requester_id === bruno.id && ['new', 'open', 'pending', 'hold'].includes(t.status));
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 600 }]);
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=keypad-next]').waitFor({ state: 'detached' });
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'ticket-id'), 'the Ticket ID entry focused');
+  // An unknown ticket: said, and no "Looking up…" left beside it.
+  await page.keyboard.type('999999');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=error-banner]', { hasText: 'Ticket not found' }).waitFor();
+  await eventually(async () => assert.doesNotMatch(await status.innerText(), /Looking up/), 'the lookup said done');
+  await sleep(1_500);
+  assert.doesNotMatch(await status.innerText(), /Looking up/, 'still done');
+  const calls = (await api('GET', '/_sandbox/state')).platform_calls.length;
+  // Bruno's open ticket, and Enter at once: the call is placed once the ticket is read.
+  await app.locator('[data-testid=ticket-id]').fill('');
+  await page.keyboard.type(String(open.id));
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor({ timeout: 10_000 });
+  const after = (await api('GET', '/_sandbox/state')).platform_calls;
+  assert.equal(after.length, calls + 1, 'one call');
+  assert.equal(after.at(-1).customer_number, BRUNO, 'the number from the ticket (TEAM-6)');
+  await clearFaults(env);
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=new-call-button]').click();
+});
+
 // SET-16: an admin saves a setting while the agent signs in, before the platform routes the
 // agent's events to the new stream: the "settings changed" notice reaches no one. The stream's
 // connect is the adapter's cue to read them again, and the dial screen open since sign-in
