@@ -989,3 +989,26 @@ async fn gloo_timers_sleep(ms: i32) {
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
+
+// The chooser's last update and Recent's times read as the agent writes times, in their
+// language: the time alone today, the day and month before, and the year before this year (a
+// ticket updated in 2024 read "2024-05-01 21:00" in every language, and dropping the year from
+// it would put it in this one).
+#[wasm_bindgen_test]
+fn times_read_as_the_agent_writes_them() {
+    use agent_adapter::ui::recent::when;
+    let now_s = (js_sys::Date::now() / 1000.0) as i64;
+    let today = when(now_s, "it");
+    assert!(
+        today.chars().filter(char::is_ascii_digit).count() == 4 && today.contains(':'),
+        "today: the time alone ({today})"
+    );
+    // 1 May 2024, midday UTC: the same day in every time zone the agents are in.
+    let older = when(1_714_564_800, "it");
+    assert!(older.contains("mag") && older.contains("2024"), "{older}");
+    let english = when(1_714_564_800, "en-US");
+    assert!(
+        english.contains("May") && english.contains("2024"),
+        "{english}"
+    );
+}

@@ -930,13 +930,16 @@ impl DialScreen {
         let r = self.resolve(crm, pending, cat);
         let (number_text, number_placeholder, number_warning) = match &r.number {
             NumberSource::Parsed(p) => (
-                p.display(&self.ctx.region).to_owned(),
+                match &p.extension {
+                    Some(ext) => format!("{} ext. {ext}", p.display(&self.ctx.region)),
+                    None => p.display(&self.ctx.region).to_owned(),
+                },
                 false,
                 (p.validity == Validity::PossibleNotValid)
                     .then(|| cat.get(Label::WarnNumberNotValid).to_owned()),
             ),
             NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
-            NumberSource::Bad(_) => (self.buffer.as_str().to_owned(), false, None),
+            NumberSource::Bad(_) => (self.buffer.display(), false, None),
         };
         // The settings decide every choice below: while they are read, nothing else is said.
         let blocker = if self.awaiting_settings() {

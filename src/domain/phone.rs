@@ -93,6 +93,10 @@ pub struct NumberBuffer {
     text: String,
     #[serde(default)]
     extension: String,
+    /// An extension marker was typed (`x`, `ext.`, `,`, `;`): the digits typed next are the
+    /// extension's, and the number shows ` ext. ` before them.
+    #[serde(default)]
+    marked: bool,
 }
 
 impl NumberBuffer {
@@ -115,6 +119,13 @@ impl NumberBuffer {
 
     /// Types one key. Returns false when the key was refused (`+` after the start, or full).
     pub fn press(&mut self, key: Key) -> bool {
+        if self.marked {
+            if !matches!(key, Key::Digit(_)) || self.extension.len() >= MAX_EXTENSION_LEN {
+                return false;
+            }
+            self.extension.push(key.as_char());
+            return true;
+        }
         if self.text.len() >= MAX_BUFFER_LEN || (key == Key::Plus && !self.text.is_empty()) {
             return false;
         }
@@ -122,9 +133,10 @@ impl NumberBuffer {
         true
     }
 
-    /// Deletes the last character (the extension's first, when there is one).
+    /// Deletes the last character: the extension's last digit, then its marker, then the
+    /// number's.
     pub fn backspace(&mut self) {
-        if self.extension.pop().is_none() {
+        if self.extension.pop().is_none() && !std::mem::take(&mut self.marked) {
             self.text.pop();
         }
     }
@@ -133,6 +145,17 @@ impl NumberBuffer {
     pub fn clear(&mut self) {
         self.text.clear();
         self.extension.clear();
+        self.marked = false;
+    }
+
+    /// What the number field shows: the number, then ` ext. ` and the extension once an
+    /// extension is begun (typed back in, it reads the same).
+    pub fn display(&self) -> String {
+        if self.marked || !self.extension.is_empty() {
+            format!("{} ext. {}", self.text, self.extension)
+        } else {
+            self.text.clone()
+        }
     }
 
     /// The extension pasted after the number (`x123`, `ext. 123`).
@@ -148,6 +171,9 @@ impl NumberBuffer {
         for key in number.chars().filter_map(Key::from_char) {
             self.press(key);
         }
+        // A marker typed with no digit yet (the field is typed a key at a time) keeps its
+        // place: the digits that follow are the extension's.
+        self.marked = number.len() < text.len() && !self.text.is_empty();
         if let Some(ext) = ext {
             self.extension = ext
                 .chars()
@@ -1008,10 +1034,47 @@ mod tests {
         assert_eq!((b.as_str(), b.extension()), ("4155552671", Some("9")));
         let mut b = NumberBuffer::from_text("4155552671,7");
         assert_eq!(b.extension(), Some("7"));
+        assert_eq!(b.display(), "4155552671 ext. 7");
         b.backspace();
         assert_eq!((b.as_str(), b.extension()), ("4155552671", None));
+        assert_eq!(b.display(), "4155552671 ext. ", "the marker is still there");
+        b.backspace();
+        assert_eq!(b.display(), "4155552671");
         b.backspace();
         assert_eq!(b.as_str(), "415555267");
+    }
+
+    // UI-7: an extension typed a key at a time, as the number field gets it: the keypad's keys
+    // (digits, *, #, +) are pressed; any other character is typed into what the field shows,
+    // and the whole text read again. The marker keeps its place until the digits come.
+    #[test]
+    fn an_extension_typed_key_by_key_is_kept_apart() {
+        for typed in [
+            "+1 415 555 2671 ext. 12",
+            "+1 415 555 2671 x12",
+            "+1 415 555 2671,12",
+            "+1 415 555 2671;12",
+        ] {
+            let mut b = NumberBuffer::default();
+            for c in typed.chars() {
+                match Key::from_char(c) {
+                    Some(key) => {
+                        b.press(key);
+                    }
+                    None => b = NumberBuffer::from_text(&format!("{}{c}", b.display())),
+                }
+            }
+            assert_eq!(
+                (b.as_str(), b.extension()),
+                ("+14155552671", Some("12")),
+                "{typed}"
+            );
+            assert_eq!(b.display(), "+14155552671 ext. 12", "{typed}");
+            assert_eq!(b.to_parse_input(), "+14155552671 ext. 12", "{typed}");
+        }
+        // Letters before any digit are not a marker: nothing is kept of them.
+        let b = NumberBuffer::from_text("e");
+        assert_eq!(b.display(), "");
     }
 
     // UI-7, Anchors §7.4: E.164, national and international formats.

@@ -688,9 +688,22 @@ impl Adapter {
         }
     }
 
-    /// The home screen: the keypad of a fresh dial screen, with Recent and Voicemail beside it.
+    /// The home screen: the keypad of a fresh dial screen, with Recent and Voicemail beside it;
+    /// a number left on the keypad for Recent or Voicemail is found there again.
     pub fn home(&self) {
-        self.cancel();
+        let left = self
+            .screen
+            .with_untracked(|s| matches!(s, Screen::Recent | Screen::Voicemail))
+            && self.dial.with_untracked(|d| {
+                d.as_ref()
+                    .is_some_and(|d| *d.entry() == EntryPoint::Keypad && d.work().is_some())
+            });
+        if left {
+            self.banner.set(None);
+            self.show_dial(true);
+        } else {
+            self.cancel();
+        }
     }
 
     /// Opens Recent: what was read shows at once, and the first page is read again.

@@ -60,6 +60,7 @@ fn ContactField(
     let adapter = use_adapter();
     let contact = move || view.with(|v| v.as_ref().map(|v| v.contact.clone()));
     let contact_items = Signal::derive(move || {
+        let language = adapter.catalogue.with_untracked(|c| c.language.clone());
         contact()
             .map(|c| {
                 c.options
@@ -71,6 +72,7 @@ fn ContactField(
                             o.email.as_deref(),
                             o.created_at,
                             c.selected == Some(ContactChoice::Existing(o.id)),
+                            &language,
                         )
                     })
                     .collect()
@@ -175,6 +177,7 @@ fn TicketField(
     let ticket_items = Signal::derive(move || {
         let status_word =
             |s: domain::crm::TicketStatus| adapter.catalogue.with(|c| c.get(s.label()).to_owned());
+        let language = adapter.catalogue.with_untracked(|c| c.language.clone());
         ticket()
             .map(|t| {
                 t.options
@@ -188,7 +191,7 @@ fn TicketField(
                         primary: o.label.clone(),
                         secondary: match (o.status, o.updated_at) {
                             (Some(s), Some(at)) => {
-                                format!("{} · {}", status_word(s), short_time(at))
+                                format!("{} · {}", status_word(s), short_time(at, &language))
                             }
                             (Some(s), None) => status_word(s),
                             _ => String::new(),

@@ -40,6 +40,7 @@ pub fn CallerPicker() -> impl IntoView {
         else {
             return Vec::new();
         };
+        let language = adapter.catalogue.with_untracked(|c| c.language.clone());
         adapter.crm.with(|crm| {
             inbound
                 .candidates
@@ -47,7 +48,14 @@ pub fn CallerPicker() -> impl IntoView {
                 .filter_map(|id| crm.contact(*id))
                 .map(|c| {
                     let picked = inbound.picked == Some(c.id);
-                    ChooserItem::contact(c.id, &c.name, c.email.as_deref(), c.created_at, picked)
+                    ChooserItem::contact(
+                        c.id,
+                        &c.name,
+                        c.email.as_deref(),
+                        c.created_at,
+                        picked,
+                        &language,
+                    )
                 })
                 .collect()
         })

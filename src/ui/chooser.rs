@@ -22,18 +22,20 @@ pub struct ChooserItem {
 }
 
 impl ChooserItem {
-    /// A contact: name, then id, email and creation day (UI-15).
+    /// A contact: name, then id, email and creation day (UI-15), the day as the agent's
+    /// `language` writes days, as Recent does.
     pub fn contact(
         id: u64,
         name: &str,
         email: Option<&str>,
         created_at: i64,
         selected: bool,
+        language: &str,
     ) -> Self {
         Self {
             key: id.to_string(),
             primary: name.to_owned(),
-            secondary: format!("#{id} · {}", domain::time::short_utc(created_at)),
+            secondary: format!("#{id} · {}", crate::ui::recent::when(created_at, language)),
             detail: email.unwrap_or_default().to_owned(),
             selected,
         }

@@ -106,9 +106,10 @@ pub(crate) fn part<T: PartialEq + Send + Sync + 'static>(
     Memo::new(move |_| view.with(|v| f(v.as_ref())))
 }
 
-/// Formats a unix time for the chooser's "last update" line (UTC, day and minute).
-pub(crate) fn short_time(unix_s: i64) -> String {
-    domain::time::short_utc(unix_s)
+/// Formats a unix time for the chooser's "last update" line, as the agent's `language` writes
+/// times (the time alone today, else the day and the time), as Recent does.
+pub(crate) fn short_time(unix_s: i64, language: &str) -> String {
+    crate::ui::recent::when(unix_s, language)
 }
 
 /// The dial screen. Typing on the keyboard anywhere in the adapter types into the number;
@@ -572,11 +573,9 @@ fn NumberRow(
     // keypad closes.
     let text = move || {
         if adapter.keypad_open.get() {
-            adapter.dial.with(|d| {
-                d.as_ref()
-                    .map(|d| d.buffer().as_str().to_owned())
-                    .unwrap_or_default()
-            })
+            adapter
+                .dial
+                .with(|d| d.as_ref().map(|d| d.buffer().display()).unwrap_or_default())
         } else {
             view.with(|v| {
                 v.as_ref()
@@ -771,12 +770,5 @@ mod tests {
         // Ctrl+V must reach the browser so a paste arrives as an input event.
         assert_eq!(key_intent("v", true), None);
         assert_eq!(key_intent("1", true), None);
-    }
-
-    #[test]
-    fn times_are_shown_as_utc_day_and_minute() {
-        assert_eq!(short_time(0), "1970-01-01 00:00");
-        assert_eq!(short_time(1_714_557_600), "2024-05-01 10:00");
-        assert_eq!(short_time(951_782_400 + 3_661), "2000-02-29 01:01");
     }
 }

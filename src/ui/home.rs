@@ -58,8 +58,11 @@ fn typed_into(target: Option<web_sys::EventTarget>) -> bool {
         return false;
     };
     if el.get_attribute("data-testid").as_deref() == Some("dial-number") {
-        // The number takes digits only: letters are the page's.
-        return false;
+        // An empty number's letters are the page's (N, R, V); once a number is begun they are
+        // the number's (an extension's `x`, or dropped), never a place that leaves it.
+        return el
+            .dyn_ref::<web_sys::HtmlInputElement>()
+            .is_some_and(|i| !i.value().is_empty());
     }
     matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
         || el.get_attribute("contenteditable").is_some()

@@ -135,13 +135,19 @@ fn CallSummary() -> impl IntoView {
         let start = c.connected_at_ms?;
         Some(clock(c.ended_at_ms.unwrap_or_else(|| tick.get()) - start))
     };
-    // The number as the agent reads numbers (national format in their own country).
+    // The number as the agent reads numbers (national format in their own country), and the
+    // extension dialled once the customer answers.
     let number = move || {
-        let to = call().map(|c| c.plan.to).unwrap_or_default();
+        let plan = call().map(|c| c.plan);
+        let to = plan.as_ref().map(|p| p.to.clone()).unwrap_or_default();
         let region = adapter.context.with(|ctx| ctx.region.clone());
-        domain::phone::parse(&to, &region)
+        let shown = domain::phone::parse(&to, &region)
             .map(|p| p.display(&region).to_owned())
-            .unwrap_or(to)
+            .unwrap_or(to);
+        match plan.and_then(|p| p.extension).filter(|e| !e.is_empty()) {
+            Some(ext) => format!("{shown} ext. {ext}"),
+            None => shown,
+        }
     };
     // Who the call is with (the call model says), and the menu path an inbound caller chose.
     let caller = move || {

@@ -30,24 +30,25 @@ pub fn duration(s: u64) -> String {
 }
 
 /// When something happened, in the agent's language and time zone: the time for today, the
-/// day and the time before. The browser's formatters are made once per language and kind (making
+/// day and the time before, and the year too before this year (a ticket's last update). The browser's formatters are made once per language and kind (making
 /// one costs far more than using it: a page of 50 calls would pay it 50 times).
 pub fn when(unix_s: i64, language: &str) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         use std::{cell::RefCell, collections::HashMap};
         thread_local! {
-            static FORMATS: RefCell<HashMap<(String, bool), js_sys::Function>> =
+            static FORMATS: RefCell<HashMap<(String, bool, bool), js_sys::Function>> =
                 RefCell::new(HashMap::new());
         }
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_s as f64 * 1000.0));
         let today = js_sys::Date::new_0();
-        let same_day = date.get_full_year() == today.get_full_year()
+        let same_year = date.get_full_year() == today.get_full_year();
+        let same_day = same_year
             && date.get_month() == today.get_month()
             && date.get_date() == today.get_date();
         let format = FORMATS.with(|f| {
             f.borrow_mut()
-                .entry((language.to_owned(), same_day))
+                .entry((language.to_owned(), same_day, same_year))
                 .or_insert_with(|| {
                     let options = js_sys::Object::new();
                     let set = |k: &str, v: &str| {
@@ -58,6 +59,9 @@ pub fn when(unix_s: i64, language: &str) -> String {
                     if !same_day {
                         set("day", "numeric");
                         set("month", "short");
+                    }
+                    if !same_year {
+                        set("year", "numeric");
                     }
                     let locales = js_sys::Array::of1(&language.into());
                     js_sys::Intl::DateTimeFormat::new(&locales, &options).format()

@@ -485,6 +485,36 @@ test('a call offered while the agent moves through Recent is not answered by the
   await app.locator('[data-testid=new-call-button]').click();
 });
 
+// N, R and V open the home screen's places from the keypad; once a number is begun, the
+// letters typed in it are the number's (an extension's x), never a place that leaves it, and a
+// number left on the keypad for Recent is found there again. Before, "+39 02 1234" then "v"
+// opened Voicemail, and Escape came back to an empty keypad: the number was lost.
+test('letters typed in a number begun do not leave it, and a number left for Recent is kept', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const number = app.locator('[data-testid=dial-number]');
+  await number.focus();
+  await page.keyboard.type('+39 02 1234');
+  await page.keyboard.press('v');
+  await page.keyboard.type('R');
+  await sleep(300);
+  assert.equal(await app.locator('[data-testid=voicemail-screen], [data-testid=recent-screen]').count(), 0, 'no place opened');
+  assert.equal(await number.inputValue(), '+39021234', 'the number as typed');
+  // The focus on a key of the keypad: R opens Recent; Escape comes back to the number.
+  await app.locator('[data-testid=keypad-next]').focus();
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-screen]').waitFor();
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=recent-screen]').waitFor({ state: 'detached' });
+  assert.equal(await number.inputValue(), '+39021234', 'the number kept');
+  // An empty number: the letters are the places again.
+  await number.fill('');
+  await number.focus();
+  await page.keyboard.press('v');
+  await app.locator('[data-testid=voicemail-screen]').waitFor();
+  await page.keyboard.press('Escape');
+});
+
 test('the new screens have no accessibility violation, in English and Italian', async () => {
   const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
   await clearFaults(env);

@@ -91,6 +91,30 @@ test('hold, touch tones and an extension on an outbound call', async () => {
   assert.ok(call.durations.call >= call.durations.hold, 'talk time includes hold');
 });
 
+// UI-7: an extension typed a key at a time (as an agent types it, not pasted): the marker keeps
+// its place, the digits after it are the extension's, and it is shown on the keypad, on the
+// dial screen and on the call, then dialled once the customer answers. Before, the marker was
+// dropped as it was typed, the digits joined the number ("+1555010100012": "cannot be
+// called"), and a pasted extension was dialled but shown nowhere.
+test('an extension typed key by key is kept apart, shown on every screen, and dialled', async () => {
+  const app = await signedIn();
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type('+1 555 010 1000 ext. 12', { delay: 20 });
+  assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '+15550101000 ext. 12', 'the keypad shows it');
+  await app.locator('[data-testid=keypad-next]').click();
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  assert.match(await app.locator('[data-testid=dial-number]').inputValue(), /ext\. 12$/, 'the dial screen shows it');
+  await app.locator('[data-testid=call-button]').click();
+  await status(app, 'Connected');
+  assert.match(await app.locator('#call-number').innerText(), /ext\. 12$/, 'the call shows it');
+  const call = lastCall(await state());
+  assert.equal(call.customer_number, '+15550101000', 'the number without it');
+  await eventually(async () => assert.equal(lastCall(await state()).dtmf, '12'), 'the extension is dialled');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await app.locator('[data-testid=new-call-button]').click();
+});
+
 // Hold and Resume by keyboard: the focus stays on the button the agent pressed. Before, resuming
 // (the call connected again) moved the focus to Hang up, so an agent pressing Enter on Hold,
 // then Enter to resume, then Enter to hold again ended the call instead.
