@@ -13,7 +13,7 @@ use crate::{
     },
 };
 use domain::{
-    dial::{DialView, EntryPoint, TicketMode},
+    dial::{ContactChoice, DialView, EntryPoint, TicketChoice, TicketMode},
     labels::Label,
     phone::Key,
 };
@@ -302,6 +302,7 @@ pub fn DialScreen() -> impl IntoView {
                 when=move || keypad_open.get()
                 fallback=move || view! { <Associations view=view/> }
             >
+                <KeypadContext view=view/>
                 <Keypad
                     on_key=move |key| adapter.edit(|d| {
                         d.press(key);
@@ -357,6 +358,49 @@ pub fn DialScreen() -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// On the keypad of a dial screen Zendesk opened on a contact or a ticket (a ticket's Call menu,
+/// "Enter new number": FLOW-9), who and which ticket the number typed is for: the agent sees it
+/// while typing, not only after Next.
+#[component]
+fn KeypadContext(
+    /// What the open dial screen shows.
+    view: Memo<Option<DialView>>,
+) -> impl IntoView {
+    let adapter = use_adapter();
+    let from_zendesk = move || {
+        adapter
+            .dial
+            .with(|d| d.as_ref().is_some_and(|d| *d.entry() != EntryPoint::Keypad))
+    };
+    let shown = part(view, |v| {
+        let v = v?;
+        let contact = matches!(v.contact.selected, Some(ContactChoice::Existing(_)))
+            .then(|| v.contact.text.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        let ticket = match v.ticket.selected {
+            Some(TicketChoice::Existing(id)) => Some(format!("#{id}")),
+            _ => None,
+        };
+        (contact.is_some() || ticket.is_some()).then_some((contact, ticket))
+    });
+    move || {
+        let (contact, ticket) = shown.get().filter(|_| from_zendesk())?;
+        let part = |label: Label, value: Option<String>| {
+            value.map(|v| {
+                view! {
+                    <span>{word(label)} ": " <strong>{v}</strong></span>
+                }
+            })
+        };
+        Some(view! {
+            <p class=style::keypad_context data-testid="keypad-context">
+                {part(Label::ContactId, contact)}
+                {part(Label::TicketId, ticket)}
+            </p>
+        })
     }
 }
 
@@ -589,9 +633,16 @@ fn NumberRow(
     // just typed) stays in view.
     let size_class = move || {
         let n = text().chars().count();
-        if n > 16 {
+        // Beside the country picker (the keypad) the field is narrower: "+15550101000" showed
+        // without its "+".
+        let (medium, small) = if adapter.keypad_open.get() {
+            (11, 14)
+        } else {
+            (12, 16)
+        };
+        if n > small {
             style::number_small
-        } else if n > 12 {
+        } else if n > medium {
             style::number_medium
         } else {
             ""
@@ -734,7 +785,7 @@ fn Status(
     view: Memo<Option<DialView>>,
 ) -> impl IntoView {
     let adapter = use_adapter();
-    let text = move || {
+    let said = move || {
         if let Some(refusal) = adapter.refusal.get() {
             return Some(refusal);
         }
@@ -746,6 +797,15 @@ fn Status(
             );
         }
         view.with(|v| v.as_ref().and_then(|v| v.message.clone()))
+    };
+    // What the banner says already is not said twice (a long refusal in Italian, three lines
+    // more, left the keypad no room); once the agent closes the banner, the line says it.
+    let text = move || {
+        said().filter(|m| {
+            !adapter
+                .banner
+                .with(|b| b.as_ref().is_some_and(|b| &b.text == m))
+        })
     };
     view! {
         <p class=style::status role="status" aria-live="polite" data-testid="call-status">

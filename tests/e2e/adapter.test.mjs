@@ -65,6 +65,13 @@ async function enterNewNumberOnBrunosTicket(app, number) {
   const open = ticketsOf(s, bruno.id).find((t) => t.status !== 'solved' && t.status !== 'closed');
   await callFromTicketMenu(page, open.id, 'new');
   await app.locator('[data-testid=keypad-next]').waitFor();
+  // The keypad says who and which ticket the number is for (before, it said neither, and the
+  // agent typed a number with no sign of the ticket it would go on).
+  await eventually(async () => {
+    const context = await app.locator('[data-testid=keypad-context]').innerText({ timeout: 1_000 });
+    assert.match(context, new RegExp(`Contact ID: ${bruno.name}`));
+    assert.match(context, new RegExp(`Ticket ID: #${open.id}\\b`));
+  }, 'the keypad names the contact and the ticket');
   // FLOW-9 (4, 5): the agent clicks into the adapter's number and types (focus was on the
   // workspace's menu).
   await app.locator('[data-testid=dial-number]').click();
