@@ -115,7 +115,8 @@ pub fn who(contact: Option<u64>, number: &str, crm: &CrmState, region: &str) -> 
     }
 }
 
-/// Up and Down on a list move the focus to the same button of the row above or below.
+/// Up and Down on a list move the focus to the same button of the row above or below; Home
+/// and End to the first and the last row's.
 pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
     // The recording's controls keep their own arrows (seek, volume).
     let own_arrows = ev
@@ -125,9 +126,12 @@ pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
     if own_arrows || ev.default_prevented() {
         return;
     }
+    // A step (the next or the previous row), or as far as the list goes.
     let step: i32 = match ev.key().as_str() {
         "ArrowDown" => 1,
         "ArrowUp" => -1,
+        "End" => i32::MAX / 2,
+        "Home" => -(i32::MAX / 2),
         _ => return,
     };
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -154,11 +158,13 @@ pub fn move_between_rows(ev: &ev::KeyboardEvent, testid: &str) {
                 .is_some_and(|li| li.contains(Some(a)))
         })
     });
+    let last = items.len() as i32 - 1;
     let next = match current {
-        Some(i) => (i as i32 + step).clamp(0, items.len() as i32 - 1) as usize,
-        None if step > 0 => 0,
-        None => items.len() - 1,
-    };
+        Some(i) => (i as i32).saturating_add(step).clamp(0, last),
+        // From outside the rows: Down and Home the first, Up and End the last.
+        None if step == 1 || step < -1 => 0,
+        None => last,
+    } as usize;
     ev.prevent_default();
     let _ = items[next].focus();
 }

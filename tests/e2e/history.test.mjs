@@ -429,9 +429,17 @@ test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing 
   const again = { call_ids: await app.locator('[data-testid=recent-row]').evaluateAll((rows, i) => rows.slice(i).map((r) => Number(r.dataset.callId)), index) };
   await app.locator('[data-testid=recent-call-back]').nth(index).focus();
   const open = { id: logged.ticket_id };
+  // End and Home go to the last and the first call.
+  const rowOfFocus = () => app.evaluate(() => document.activeElement.closest('li')?.dataset.callId);
+  const allIds = await app.locator('[data-testid=recent-row]').evaluateAll((rows) => rows.map((r) => r.dataset.callId));
+  await page.keyboard.press('End');
+  assert.equal(await rowOfFocus(), allIds.at(-1), 'End: the last call listed');
+  await page.keyboard.press('Home');
+  assert.equal(await rowOfFocus(), allIds[0], 'Home: the first');
+  await app.locator('[data-testid=recent-call-back]').nth(index).focus();
   // Down moves between the calls; Enter calls back.
   await page.keyboard.press('ArrowDown');
-  assert.equal(await app.evaluate(() => document.activeElement.closest('li')?.dataset.callId), String(again.call_ids[1]));
+  assert.equal(await rowOfFocus(), String(again.call_ids[1]));
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=ticket-id]').waitFor();
