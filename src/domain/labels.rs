@@ -439,6 +439,8 @@ pub enum Label {
     ErrZendeskServer,
     /// The platform answered a request with a server error (5xx).
     ErrPlatformServer,
+    /// Call pressed while another of the agent's tabs has a call on.
+    ErrCallInOtherTab,
 }
 
 impl Label {
@@ -655,6 +657,7 @@ impl Label {
             CallLogging,
             ErrZendeskServer,
             ErrPlatformServer,
+            ErrCallInOtherTab,
         ]
     };
 
@@ -871,6 +874,7 @@ impl Label {
             CallLogging => "Logging the call in Zendesk…",
             ErrZendeskServer => "Zendesk answered with an error.",
             ErrPlatformServer => "The contact centre answered with an error. Try again in a moment.",
+            ErrCallInOtherTab => "You are on a call in another Zendesk tab. End it there before you place another.",
         }
     }
 }
@@ -1206,6 +1210,7 @@ mod tests {
             CallLogging => 206,
             ErrZendeskServer => 207,
             ErrPlatformServer => 208,
+            ErrCallInOtherTab => 209,
         }
     }
 

@@ -78,6 +78,15 @@ impl Effects for Browser {
     fn chat_draft_changed(&self) {
         dial_draft::keep_chats(self.adapter);
     }
+    fn say_on_call(&self, on: bool) {
+        if let Some(b) = crate::services::host::backend() {
+            b.leader.set_on_call(on);
+        }
+    }
+    fn call_elsewhere(&self) -> bool {
+        crate::services::host::backend()
+            .is_some_and(|b| b.leader.call_elsewhere(crate::services::host::now_ms()))
+    }
     fn refresh(&self) {
         lookups::refresh(self.adapter);
         // Every change of the dial screen comes here: what the agent did is kept for a reload.

@@ -57,6 +57,12 @@ pub trait Effects {
     fn end_chat(&self, _id: u64) {}
     /// What the agent writes in a chat changed (kept for a reload).
     fn chat_draft_changed(&self) {}
+    /// True when another of the agent's tabs has a call on: Call places none beside it.
+    fn call_elsewhere(&self) -> bool {
+        false
+    }
+    /// Tells the agent's other tabs whether this one has a call on.
+    fn say_on_call(&self, _on: bool) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

@@ -14,6 +14,8 @@ pub const LEASE_MS: i64 = 6_000;
 /// How often the holder renews it (a third of its life, so one missed tick is harmless).
 pub const RENEW_EVERY_MS: i64 = 2_000;
 const LEASE_KEY: &str = "agent-adapter.leader";
+/// The tab that has a call on, if any.
+const ON_CALL_KEY: &str = "agent-adapter.on-call";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Lease {
@@ -91,6 +93,25 @@ impl<S: Store> Leader<S> {
         &self.tab_id
     }
 
+    /// Says whether this tab has a call on (placed, answered, on hold, not ended): the agent's
+    /// other tabs place no second call beside it ([`Leader::call_elsewhere`]).
+    pub fn set_on_call(&self, on: bool) {
+        let ours = self.store.get(ON_CALL_KEY).as_deref() == Some(self.tab_id.as_str());
+        if on && !ours {
+            self.store.set(ON_CALL_KEY, &self.tab_id);
+        } else if !on && ours {
+            self.store.remove(ON_CALL_KEY);
+        }
+    }
+
+    /// True when another tab that is still alive has a call on (a tab gone with its call leaves
+    /// it to the one that takes it over, which says so in turn).
+    pub fn call_elsewhere(&self, now_ms: i64) -> bool {
+        self.store
+            .get(ON_CALL_KEY)
+            .is_some_and(|tab| tab != self.tab_id && self.alive(&tab, now_ms))
+    }
+
     /// Says this signed-in tab is alive (leading or not) until `now_ms + LEASE_MS`: another tab
     /// takes its unsent writes over only once it is gone ([`Leader::alive`]).
     pub fn beat(&self, now_ms: i64) {
@@ -162,6 +183,32 @@ const ALIVE_PREFIX: &str = "agent-adapter.alive.";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_call_on_in_a_live_tab_is_seen_by_the_others() {
+        use crate::services::storage::MemoryStore;
+        let shared = MemoryStore::default();
+        let a = Leader::new(shared.clone(), "a");
+        let b = Leader::new(shared.clone(), "b");
+        a.beat(0);
+        b.beat(0);
+        assert!(!b.call_elsewhere(1_000));
+        a.set_on_call(true);
+        assert!(b.call_elsewhere(1_000), "A's call");
+        assert!(!a.call_elsewhere(1_000), "not elsewhere for A");
+        // B saying it has none does not clear A's.
+        b.set_on_call(false);
+        assert!(b.call_elsewhere(1_000));
+        a.set_on_call(false);
+        assert!(!b.call_elsewhere(1_000), "ended");
+        // A tab gone with its call on (its word expired): not a call elsewhere any more.
+        a.set_on_call(true);
+        assert!(!b.call_elsewhere(LEASE_MS + 1), "A is gone");
+        // The tab that took the call over says so in turn.
+        b.set_on_call(true);
+        assert!(!b.call_elsewhere(LEASE_MS + 1));
+        assert!(a.call_elsewhere(1_000), "B's call, seen from A");
+    }
+
     #[test]
     fn the_word_of_tabs_long_gone_is_swept() {
         use crate::services::storage::{MemoryStore, Store};

@@ -383,6 +383,12 @@ impl Adapter {
             }))
         });
         match result {
+            // One call at a time: another of the agent's tabs has one on.
+            Some(Ok(_)) if self.effects().call_elsewhere() => {
+                let message = self.word(Label::ErrCallInOtherTab);
+                self.effects().notify_error(&message);
+                self.error(message);
+            }
             Some(Ok(plan)) => {
                 // A new try: what the last one said goes (it shows again if this one fails).
                 self.clear_banner();
@@ -945,6 +951,12 @@ impl Adapter {
     /// Opens a ticket in the agent's workspace.
     pub fn open_ticket(&self, id: u64) {
         self.effects().route_to_ticket(id);
+    }
+
+    /// Tells the agent's other tabs whether this one has a call on (their Call places none
+    /// beside it).
+    pub fn say_on_call(&self, on: bool) {
+        self.effects().say_on_call(on);
     }
 
     /// Tells the agent through Zendesk too, in case the adapter is not in view.

@@ -87,6 +87,15 @@ pub fn CallerPicker() -> impl IntoView {
                 });
             });
         }
+        // Picked (the list went, and the keyboard with it): Hang up has it, as on any call
+        // connected, so the next Enter is not lost on the page.
+        if !now && before == Some(true) {
+            request_animation_frame(|| {
+                if crate::ui::focus_lost() {
+                    crate::ui::focus_on("[data-testid=hangup-button]");
+                }
+            });
+        }
         now
     });
     view! {
@@ -301,6 +310,7 @@ pub fn CallActions(
                     node_ref=answer_ref
                     data-testid="answer-button"
                     prop:disabled=answering
+                    aria-busy=move || answering().to_string()
                     on:click=move |_| adapter.answer()
                 >
                     {word(Label::Answer)}

@@ -52,14 +52,30 @@ pub fn session_view(screen: crate::services::live::Screen) -> AnyView {
     }
 }
 
-/// The row of session tabs (`crate::session_code`'s table), and the watch on the agent's
-/// typing (`typing`), both for as long as the session.
+/// The row of session tabs (`crate::session_code`'s table), the watch on the agent's typing
+/// (`typing`), and the word to the agent's other tabs that this one has a call on, all for as
+/// long as the session.
 pub fn session_tabs() -> AnyView {
     view! {
         <typing::TypingWatch/>
+        <OnCallWord/>
         <chat::SessionTabs/>
     }
     .into_any()
+}
+
+/// Tells the agent's other tabs whether this one has a call on (placed, ringing, connected, on
+/// hold): their Call places no second call beside it (`Leader::call_elsewhere`).
+#[component]
+fn OnCallWord() -> impl IntoView {
+    let adapter = crate::services::live::use_adapter();
+    Effect::new(move |_| {
+        let on = adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| c.is_live()));
+        adapter.say_on_call(on);
+    });
+    on_cleanup(move || adapter.say_on_call(false));
 }
 
 /// When `busy` ends (a request that did not go through: its button is enabled again) and the

@@ -157,6 +157,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                         type="button"
                         class=style::button
                         data-testid="voicemail-read"
+                        aria-busy=move || busy().to_string()
                         on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Read)
                     >
                         {word(Label::MarkRead)}

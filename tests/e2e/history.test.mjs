@@ -189,6 +189,9 @@ test('a voicemail marked read as the frame reloads is written on its ticket once
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails/', method: 'POST', answer_latency_ms: 3_000 }]);
   await row.locator('[data-testid=voicemail-read]').focus();
   await page.keyboard.press('Enter');
+  // The press shows it was taken while the answer is awaited (Mark read, or Close once the
+  // platform's event said it is read).
+  await row.locator('[aria-busy=true]').first().waitFor({ timeout: 2_000 });
   await eventually(async () => assert.equal((await state()).voicemails.find((v) => v.id === vm.id).read, true), 'read on the platform');
   await app.evaluate(() => (window.beforeReload = true));
   await page.evaluate(() => window.sandbox.reloadApp('top_bar'));

@@ -320,8 +320,10 @@ test('an Answer the platform cannot take says why, and Enter answers again', asy
   await eventually(async () => {
     assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
   }, 'Answer focused');
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls/', method: 'POST', status: 503, count: 1 }]);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls/', method: 'POST', status: 503, count: 1, latency_ms: 1_000 }]);
   await page.keyboard.press('Enter');
+  // While the platform takes it, Answer shows it was pressed (it looked the same before).
+  await app.locator('[data-testid=answer-button][aria-busy=true]').waitFor({ timeout: 900 });
   await app.locator('[data-testid=error-banner]').waitFor();
   await status(app, 'Incoming call from');
   await app.locator('[data-testid=answer-button]:not([disabled])').waitFor();
@@ -481,6 +483,11 @@ test('an inbound call from a shared number asks who is calling', async () => {
   assert.equal(await active(), target, 'the older contact reached by the arrows');
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=call-caller]', { hasText: older.name }).waitFor();
+  // The list went with the pick: Hang up has the keyboard (it fell to the page, where the next
+  // Enter did nothing).
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'hangup-button');
+  }, 'Hang up focused after the pick');
   await eventually(async () => {
     s = await state();
     assert.equal(s.tickets.length, before + 1);
