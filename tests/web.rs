@@ -416,9 +416,12 @@ async fn matrix_unsaved_number_for_a_designated_contact() {
             "{cell}: SET-9 hides the checkbox"
         );
         assert!(!call_enabled(), "{cell}: refused by default");
+        // Said once: in the banner (UI-16), not again on the status line under it.
+        let said = text("error-banner");
+        assert!(said.to_lowercase().contains("not"), "{cell}: {said}");
         assert!(
-            text("call-status").to_lowercase().contains("not"),
-            "{cell}: {}",
+            !text("call-status").to_lowercase().contains("not"),
+            "{cell}: said twice: {}",
             text("call-status")
         );
         drop(refused);

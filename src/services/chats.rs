@@ -676,6 +676,23 @@ fn never_logged(b: &Rc<Backend>, chat: &Chat) -> bool {
         && !b.leader.others_alive(now_ms())
 }
 
+thread_local! {
+    /// The chat that was on screen before a reload, to show again once the chats are read, and
+    /// when the page began.
+    static COME_BACK_TO: std::cell::Cell<Option<(u64, i64)>> = const { std::cell::Cell::new(None) };
+}
+
+/// How long after the page began the chat it comes back to may still take the screen: later,
+/// the agent may be at work on the keypad (a first read of the chats that failed, and a later
+/// one that succeeded), and a chat taking the screen would take their keys.
+const COME_BACK_WITHIN_MS: i64 = 10_000;
+
+/// Shows chat `id` again once the chats are read (the chat on screen before a reload).
+pub(crate) fn come_back_to(id: Option<u64>) {
+    let now = crate::services::host::now_ms();
+    COME_BACK_TO.with(|c| c.set(id.map(|id| (id, now))));
+}
+
 /// The agent's chats taken up again (each time the event stream connects, so after a reload):
 /// offered and active ones shown, an active one not logged yet logged, one that ended while
 /// the page was away has its transcript written once.
@@ -761,6 +778,23 @@ pub(crate) fn restore(adapter: Adapter, all: bool) {
                         leptos::task::spawn_local(log_end(adapter, b.clone(), id, seen));
                     }
                 }
+            }
+        }
+        // The chat the agent was in before a reload, still theirs: shown again, unless a call
+        // took the screen meanwhile (or the agent went elsewhere than the keypad).
+        let back = COME_BACK_TO.with(std::cell::Cell::take);
+        let now = crate::services::host::now_ms();
+        if let Some((id, _)) = back.filter(|(_, at)| now - at < COME_BACK_WITHIN_MS) {
+            let active = adapter.chats.with_untracked(|all| {
+                all.iter()
+                    .any(|c| c.id == id && c.status == ChatStatus::Active)
+            });
+            let at_rest = adapter.screen.get_untracked() == Screen::Dial
+                && adapter
+                    .call
+                    .with_untracked(|c| c.as_ref().is_none_or(|c| !c.is_live()));
+            if active && at_rest {
+                adapter.open_chat(id);
             }
         }
     });

@@ -5,7 +5,8 @@
 //! call, a fresh screen, signing out and the end of the session remove it. README, "Security".
 //!
 //! The chats' composers are kept the same way ([`keep_chats`]): what the agent was writing to
-//! each customer, for the chats still open.
+//! each customer, for the chats still open; and which chat was on screen
+//! ([`keep_chat_screen`]).
 
 use domain::dial::DialWork;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -108,6 +109,31 @@ pub(crate) fn load_chats(agent: u64, now_ms: i64) -> ChatDrafts {
     load_at(CHATS_KEY, agent, now_ms).unwrap_or_default()
 }
 
+/// The session-storage key of the chat on screen.
+#[cfg(target_arch = "wasm32")]
+const CHAT_SCREEN_KEY: &str = "agent-adapter.chat-screen";
+
+/// Keeps which chat is on screen (`None`: the phone's screens), so that a reload comes back to
+/// the chat the agent was in, not to the keypad, where their next keys would type a number.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn keep_chat_screen(chat: Option<u64>) {
+    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+        return;
+    };
+    keep_at(
+        CHAT_SCREEN_KEY,
+        chat,
+        agent,
+        crate::services::host::now_ms(),
+    );
+}
+
+/// The chat `agent` had on screen in this tab before a reload, if any.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn load_chat_screen(agent: u64, now_ms: i64) -> Option<u64> {
+    load_at(CHAT_SCREEN_KEY, agent, now_ms)
+}
+
 /// Keeps the dial screen as it is now, while no call is on screen (a call placed from it, or
 /// one that came in, takes the draft away: after a reload the call shows, not the draft, and a
 /// field that loses the focus as the call shows must not keep the placed plan again).
@@ -159,5 +185,6 @@ pub fn clear_all() {
     clear();
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(CHATS_KEY);
+        let _ = storage.remove_item(CHAT_SCREEN_KEY);
     }
 }

@@ -63,6 +63,8 @@ pub trait Effects {
     }
     /// Tells the agent's other tabs whether this one has a call on.
     fn say_on_call(&self, _on: bool) {}
+    /// The chat on screen changed (`None`: a phone screen): kept for a reload.
+    fn chat_screen_changed(&self, _chat: Option<u64>) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

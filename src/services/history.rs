@@ -305,9 +305,9 @@ async fn act_on_voicemail(
             }
             b.forget_intent(key);
             adapter.voicemails.update(|v| {
-                if pressed {
-                    v.failed = None;
-                }
+                // Done, by this press or by a try after one that got no answer (which said
+                // so): what it said is over.
+                v.failed = None;
                 merge_voicemail(&mut v.list, vm);
             });
         }

@@ -953,6 +953,12 @@ impl Adapter {
         self.effects().route_to_ticket(id);
     }
 
+    /// The chat on screen changed (`None`: a phone screen): kept, so that a reload comes back
+    /// to it.
+    pub fn chat_screen_changed(&self, chat: Option<u64>) {
+        self.effects().chat_screen_changed(chat);
+    }
+
     /// Tells the agent's other tabs whether this one has a call on (their Call places none
     /// beside it).
     pub fn say_on_call(&self, on: bool) {

@@ -179,6 +179,11 @@ pub(crate) fn begin(
         adapter
             .drafts
             .set(crate::services::dial_draft::load_chats(agent.id, now_ms()));
+        // The chat the agent was in before a reload: shown again once the chats are read.
+        crate::services::chats::come_back_to(crate::services::dial_draft::load_chat_screen(
+            agent.id,
+            now_ms(),
+        ));
         // The screen the agent was working on before a reload, if any; else a fresh keypad.
         match crate::services::dial_draft::load(agent.id, now_ms()) {
             Some(work) => adapter.open_work(work),

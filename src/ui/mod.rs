@@ -59,9 +59,29 @@ pub fn session_tabs() -> AnyView {
     view! {
         <typing::TypingWatch/>
         <OnCallWord/>
+        <ChatScreenWord/>
         <chat::SessionTabs/>
     }
     .into_any()
+}
+
+/// Keeps which chat is on screen for a reload (written when a chat shows, and when the agent
+/// leaves it for the phone: not for the phone's screen a page starts on, before the chats it
+/// comes back to are read).
+#[component]
+fn ChatScreenWord() -> impl IntoView {
+    use crate::services::live::Screen;
+    let adapter = crate::services::live::use_adapter();
+    Effect::new(move |before: Option<Option<u64>>| {
+        let now = match adapter.screen.get() {
+            Screen::Chat(id) => Some(id),
+            _ => None,
+        };
+        if now.is_some() || before.flatten().is_some() {
+            adapter.chat_screen_changed(now);
+        }
+        now
+    });
 }
 
 /// Tells the agent's other tabs whether this one has a call on (placed, ringing, connected, on

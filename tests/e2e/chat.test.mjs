@@ -413,7 +413,9 @@ test('a reload in the middle of a chat loses no message, nor the reply being wri
   await page.locator('[data-testid=app-icon]').click();
   const again = await adapterFrame(page);
   await signInIfAsked(again);
-  await again.locator(`[data-testid=session-tab-${id}]`).click();
+  // The chat the agent was in comes back on screen by itself (it came back on the keypad, where
+  // the next keys typed a number).
+  await again.locator('[data-testid=chat-input]').waitFor();
   for (const m of ['Before the reload', 'Sent while offline', 'Second from the customer', 'While you were away']) {
     await again.locator('[data-testid=chat-message]', { hasText: m }).waitFor();
   }
