@@ -47,6 +47,12 @@ impl<W: DeserializeOwned> Stored<W> {
     }
 }
 
+/// The platform agent signed in on this page, whose work is kept.
+#[cfg(target_arch = "wasm32")]
+fn signed_in_agent() -> Option<u64> {
+    crate::services::host::backend().and_then(|b| b.platform_agent.get())
+}
+
 #[cfg(target_arch = "wasm32")]
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
@@ -83,7 +89,7 @@ fn keep_at<W: Serialize>(key: &str, work: Option<W>, agent: u64, now_ms: i64) {
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn keep_chats(adapter: crate::services::live::Adapter) {
     use leptos::prelude::*;
-    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+    let Some(agent) = signed_in_agent() else {
         return;
     };
     let drafts: ChatDrafts = adapter.drafts.with_untracked(|d| {
@@ -117,7 +123,7 @@ const CHAT_SCREEN_KEY: &str = "agent-adapter.chat-screen";
 /// the chat the agent was in, not to the keypad, where their next keys would type a number.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn keep_chat_screen(chat: Option<u64>) {
-    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+    let Some(agent) = signed_in_agent() else {
         return;
     };
     keep_at(
@@ -143,7 +149,7 @@ pub(crate) fn keep_screen(adapter: crate::services::live::Adapter) {
     if adapter.call.with_untracked(Option::is_some) {
         return;
     }
-    let Some(agent) = crate::services::host::backend().and_then(|b| b.platform_agent.get()) else {
+    let Some(agent) = signed_in_agent() else {
         return;
     };
     let work = adapter

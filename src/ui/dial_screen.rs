@@ -240,10 +240,7 @@ pub fn DialScreen() -> impl IntoView {
     // A focus move that waited for the lookups happens once they have answered: unless the
     // agent put the focus somewhere else meanwhile, where it stays.
     Effect::new(move |_| {
-        let loading = view.with(|v| {
-            v.as_ref()
-                .is_some_and(|v| v.blocker == Some(domain::dial::DialError::ContactLoading))
-        });
+        let loading = view.with(|v| v.as_ref().is_some_and(reading));
         if loading || !FOCUS_WHEN_LOADED.with(|f| f.replace(false)) {
             return;
         }
@@ -264,12 +261,8 @@ pub fn DialScreen() -> impl IntoView {
     // screen says why Call is not enabled (UI-11, UI-16).
     Effect::new(move |_| {
         let (loading, enabled) = view.with(|v| {
-            v.as_ref().map_or((false, false), |v| {
-                (
-                    v.blocker == Some(domain::dial::DialError::ContactLoading),
-                    v.call_enabled,
-                )
-            })
+            v.as_ref()
+                .map_or((false, false), |v| (reading(v), v.call_enabled))
         });
         if loading {
             return;
@@ -388,7 +381,7 @@ fn KeypadContext(
     });
     move || {
         let (contact, ticket) = shown.get().filter(|_| from_zendesk())?;
-        let part = |label: Label, value: Option<String>| {
+        let item = |label: Label, value: Option<String>| {
             value.map(|v| {
                 view! {
                     <span>{word(label)} ": " <strong>{v}</strong></span>
@@ -397,8 +390,8 @@ fn KeypadContext(
         };
         Some(view! {
             <p class=style::keypad_context data-testid="keypad-context">
-                {part(Label::ContactId, contact)}
-                {part(Label::TicketId, ticket)}
+                {item(Label::ContactId, contact)}
+                {item(Label::TicketId, ticket)}
             </p>
         })
     }
@@ -410,7 +403,7 @@ fn KeypadContext(
 fn enter(adapter: Adapter, from_entry: bool) {
     let view = adapter.view();
     let enabled = view.as_ref().is_some_and(|v| v.call_enabled);
-    let loading = view.is_some_and(|v| v.blocker == Some(domain::dial::DialError::ContactLoading));
+    let loading = view.as_ref().is_some_and(reading);
     if !enabled && adapter.keypad_open.get_untracked() {
         next(adapter);
     } else if from_entry && loading {
@@ -457,6 +450,12 @@ fn next(adapter: Adapter) {
     }
     adapter.keypad_open.set(false);
     focus_next_step();
+}
+
+/// True while what Call waits for is being read (the contact's lookups, a Ticket ID's ticket,
+/// the settings).
+fn reading(v: &DialView) -> bool {
+    v.blocker == Some(domain::dial::DialError::ContactLoading)
 }
 
 /// How long after an Enter in the Ticket ID entry its ticket's read may answer and still have
