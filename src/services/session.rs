@@ -359,6 +359,24 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
         }
     });
     backend.listeners.borrow_mut().push(departures);
+    // The agent came to this tab (another Zendesk tab, or another program, before): the calls
+    // and chats offered from now on ring here, where the agent looks, not in a tab behind it.
+    // Not while a call is on in another tab: a call offered meanwhile stays with that tab, as
+    // it would if the agent had not moved.
+    let looking = backend.clone();
+    let shown = window_event_listener(
+        leptos::ev::Custom::<web_sys::Event>::new("visibilitychange"),
+        move |_| {
+            if document().hidden() || !looking.platform.is_signed_in() {
+                return;
+            }
+            let now = now_ms();
+            if !looking.leader.call_elsewhere(now) {
+                looking.leader.take(now);
+            }
+        },
+    );
+    backend.listeners.borrow_mut().push(shown);
     leptos::task::spawn_local(async move {
         loop {
             sleep(RENEW_EVERY_MS as i32).await;

@@ -382,3 +382,53 @@ test('a call from a second tab while the first is on a call is refused and said;
   await b.locator('[data-testid=hangup-button]').click();
   await context.close();
 });
+
+// The lease follows the agent's eyes: with Zendesk open in two tabs, the first leads; the agent
+// goes to the second tab, and the call offered next rings there, not in the tab behind it (it
+// used to ring in the first tab, unseen: the lease moved only on a click-to-call). While a call
+// is on in a tab, coming back to the other does not take the lease; once it ended, it does.
+// Headless Chromium shows every tab as visible and never fires `visibilitychange` on a switch,
+// so the test gives the frame what a real switch gives it: `document.hidden` and the event.
+test('the tab the agent comes to takes the lease: the next call rings where the agent looks', async () => {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env);
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const { app: a } = await openTab(context);
+  const { app: b } = await openTab(context);
+  const holder = (app) => app.evaluate(() => JSON.parse(localStorage.getItem('agent-adapter.leader') ?? 'null')?.holder);
+  const first = await holder(a);
+  assert.ok(first, 'one tab leads');
+  const seen = (app, hidden) => app.evaluate((hidden) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+  }, hidden);
+
+  // The agent leaves the first tab for the second.
+  await seen(a, true);
+  await seen(b, false);
+  await eventually(async () => assert.notEqual(await holder(b), first, 'the second tab leads'), 'the lease moved');
+  const second = await holder(b);
+  // Still so after the first tab's renewal (every 2 s): it does not take the lease back.
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.equal(await holder(a), second, 'the first tab left it');
+
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await b.locator('[data-testid=answer-button]').waitFor({ timeout: 8_000 });
+  assert.equal(await a.locator('[data-testid=answer-button]').count(), 0, 'not in the tab behind');
+  await b.locator('[data-testid=answer-button]').click();
+  await b.locator('[data-testid=hangup-button]').waitFor();
+
+  // On a call in the second tab, the agent looks at the first: the lease stays with the call.
+  await seen(b, true);
+  await seen(a, false);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await holder(a), second, 'a tab on a call keeps the lease');
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
+  await b.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  // The call over, the agent comes back to the first tab: it leads again.
+  await seen(a, true);
+  await seen(a, false);
+  await eventually(async () => assert.equal(await holder(a), first, 'back to the first tab'), 'the lease came back');
+  await context.close();
+});
