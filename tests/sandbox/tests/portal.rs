@@ -395,20 +395,36 @@ async fn do_not_append_locks_the_ticket_choices() {
     assert_eq!(r.status, 422);
 }
 
-// BATCH-3: a batch window of 0 or 61 seconds, or one that is not a whole number, is refused
-// with the field named, and nothing is saved.
+// BATCH-3: a batch window of 0, 61 or -3 seconds, one that is not a whole number, or none, is
+// refused with the field named and the reason, what was typed is kept in the field, and nothing
+// is saved.
 #[tokio::test]
 async fn batch_frequency_out_of_range_is_refused() {
     let addr = start().await;
     let cookie = admin(addr).await;
     let before = saved(addr).await;
     let user = default_user_id(&before);
-    for bad in ["0", "61", "2.5", "ten"] {
+    for bad in ["0", "61", "-3", "99999999999", "2.5", "ten", "", " "] {
         let form = developer_form(user, &[("batch_frequency_s", Some(bad))]);
         let r = save_developer(addr, &cookie, &form).await;
         assert_eq!(r.status, 422, "{bad}: {}", r.text);
         let message = text(&r.text, "error-developer-batch_frequency_s");
         assert!(message.contains("Batch Frequency"), "{bad}: {message}");
+        // The reason: a number out of the range says the range, not "not a whole number";
+        // an empty field asks for one.
+        let whole = bad.trim().parse::<i64>().is_ok();
+        if whole || bad.trim().is_empty() {
+            assert!(message.contains("1 to 60"), "{bad}: {message}");
+            assert!(!message.contains("not a whole number"), "{bad}: {message}");
+        } else {
+            assert!(message.contains("not a whole number"), "{bad}: {message}");
+        }
+        // What was typed stays in the field to be corrected, not the saved value.
+        assert!(
+            tag(&r.text, "dev-batch-frequency").contains(&format!("value=\"{bad}\"")),
+            "{bad}: {}",
+            tag(&r.text, "dev-batch-frequency")
+        );
         assert!(r.text.contains("<a href=\"#dev-batch-frequency\">"));
         assert!(tag(&r.text, "dev-batch-frequency").contains("aria-invalid=\"true\""));
         assert_eq!(saved(addr).await, before, "{bad}: nothing saved");
@@ -671,6 +687,39 @@ async fn values_are_escaped_and_unknown_keys_refused() {
     );
     assert!(!r.text.contains("<img"));
     assert_eq!(saved(addr).await, before, "nothing saved");
+}
+
+// SET-15: an empty ticket title is saved (the fallback title is used), and the page says which
+// title chat tickets then get, in the saved notice and beside the field; a title saved says
+// nothing of it.
+#[tokio::test]
+async fn an_empty_ticket_title_says_the_title_used() {
+    let addr = start().await;
+    let cookie = admin(addr).await;
+    let fallback = html_escape(domain::settings::DEFAULT_TICKET_TITLE);
+    let r = form_post(
+        addr,
+        "/portal/operation",
+        &[("ticket_title", "  ")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(saved(addr).await["operation"]["ticket_title"], "");
+    let notice = text(&r.text, "portal-saved");
+    assert!(notice.contains("Ticket title is empty"), "{notice}");
+    assert!(notice.contains(&fallback), "{notice}");
+    let page = get_page(addr, "/portal/operation", Some(&cookie))
+        .await
+        .text;
+    assert!(
+        page.contains(&format!("Left empty, it is &quot;{fallback}&quot;")),
+        "{page}"
+    );
+
+    let r = save_operation(addr, &cookie, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!text(&r.text, "portal-saved").contains("Ticket title is empty"));
 }
 
 // TEAM-12: "Required" needs "Enable Ticket ID": refused with the field named and nothing saved;

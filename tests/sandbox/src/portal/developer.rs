@@ -59,6 +59,9 @@ struct Candidate {
     settings: Settings,
     credentials: ApiCredentials,
     check: Option<(String, String)>,
+    /// Batch Frequency as typed, when it was refused: shown again to be corrected, not
+    /// replaced by the saved value.
+    frequency_typed: Option<String>,
 }
 
 impl Candidate {
@@ -108,6 +111,34 @@ fn default_user(saved: &Saved, form: &Form) -> Result<Option<u64>, FormProblem> 
             FIELD,
             format!("Default CRM user: {id} is not an agent of the account"),
         ))
+    }
+}
+
+/// Batch Frequency as typed (BATCH-3): a whole number of seconds from 1 to 60, or the problem
+/// that says why not. A whole number out of the range says the range (-3 is not "not a whole
+/// number"), and an empty field asks for one rather than keeping the saved value unsaid.
+fn frequency(text: &str) -> Result<u32, FormProblem> {
+    const FIELD: &str = "developer.batch_frequency_s";
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(FormProblem::new(
+            FIELD,
+            format!(
+                "Batch Frequency: enter a whole number of seconds from \
+{MIN_BATCH_FREQUENCY_S} to {MAX_BATCH_FREQUENCY_S}"
+            ),
+        ));
+    }
+    let whole: i128 = number(text, FIELD, "Batch Frequency")?;
+    match u32::try_from(whole) {
+        Ok(s) if (MIN_BATCH_FREQUENCY_S..=MAX_BATCH_FREQUENCY_S).contains(&s) => Ok(s),
+        _ => Err(FormProblem::new(
+            FIELD,
+            format!(
+                "Batch Frequency must be a whole number of seconds from \
+{MIN_BATCH_FREQUENCY_S} to {MAX_BATCH_FREQUENCY_S} (got {text})"
+            ),
+        )),
     }
 }
 
@@ -192,13 +223,15 @@ fn build(saved: &Saved, form: &Form) -> (Candidate, Vec<FormProblem>) {
             &mut problems,
         );
     }
+    let mut frequency_typed = None;
     if let Some(text) = form.get("batch_frequency_s") {
-        let field = "developer.batch_frequency_s";
-        take(
-            &mut dev.batch_frequency_s,
-            number(text, field, "Batch Frequency"),
-            &mut problems,
-        );
+        match frequency(text) {
+            Ok(seconds) => dev.batch_frequency_s = seconds,
+            Err(problem) => {
+                problems.push(problem);
+                frequency_typed = Some(text.to_owned());
+            }
+        }
     }
     if let Some(text) = form.get("api_response_comment") {
         take(
@@ -214,6 +247,7 @@ fn build(saved: &Saved, form: &Form) -> (Candidate, Vec<FormProblem>) {
         settings,
         credentials,
         check,
+        frequency_typed,
     };
     (candidate, problems)
 }
@@ -322,7 +356,9 @@ fn batching_fieldset(c: &Candidate, p: &[FormProblem]) -> String {
         "How long requests are grouped: 1 to 60 seconds, 10 recommended. Batching needs a saved \
 API token.",
         Kind::Number(
-            dev.batch_frequency_s.to_string(),
+            c.frequency_typed
+                .clone()
+                .unwrap_or_else(|| dev.batch_frequency_s.to_string()),
             MIN_BATCH_FREQUENCY_S,
             MAX_BATCH_FREQUENCY_S,
         ),
@@ -404,6 +440,7 @@ fn unchanged(saved: &Saved) -> Candidate {
         settings: saved.settings.clone(),
         credentials: saved.credentials.clone(),
         check: None,
+        frequency_typed: None,
     }
 }
 

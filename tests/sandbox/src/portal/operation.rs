@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::settings::{OperationManagement, Settings};
+use domain::settings::{OperationManagement, Settings, DEFAULT_TICKET_TITLE};
 
 use super::form::{Form, FormProblem};
 use super::html::{error_summary, fieldset, settings_form, Control, Kind};
@@ -158,8 +158,10 @@ fn title_control(op: &OperationManagement, problems: &[FormProblem]) -> String {
         "om-ticket_title",
         TITLE_KEY,
         "Ticket title",
-        "The subject of tickets created for SDK chats; it may use {channel}, {menu_path} and \
-{contact_name}.",
+        &format!(
+            "The subject of tickets created for SDK chats; it may use {{channel}}, {{menu_path}} \
+and {{contact_name}}. Left empty, it is \"{DEFAULT_TICKET_TITLE}\"."
+        ),
         Kind::Text("text", op.ticket_title.clone()),
     )
     .problems("operation.ticket_title", problems)
@@ -231,9 +233,15 @@ pub(crate) async fn save(State(app): State<App>, headers: HeaderMap, body: Bytes
     }
     app.save_settings(settings.clone());
     app.announce_settings();
+    // SET-15: an empty title is saved, and the title tickets then get is said.
+    let fallback = if settings.operation.ticket_title.is_empty() {
+        format!(" Ticket title is empty: chat tickets are titled \"{DEFAULT_TICKET_TITLE}\".")
+    } else {
+        String::new()
+    };
     let notice = saved_notice(
         &app,
-        " will use these settings from their next dial screen.",
+        &format!(" will use these settings from their next dial screen.{fallback}"),
     );
     respond(
         &app,
