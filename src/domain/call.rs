@@ -69,6 +69,10 @@ pub struct ActiveCall {
     pub held: bool,
     /// Where the call's logging stands, as this page worked it out.
     pub logging: Logging,
+    /// A customer's call that ended while it still rang for the agent, as this page saw it
+    /// (the caller hung up, or it went elsewhere, before the agent answered). Not known for a
+    /// call found ended after a reload.
+    pub missed: bool,
 }
 
 /// Where a call's logging stands, as this page worked it out: what the in-call screen says
@@ -580,6 +584,7 @@ impl ActiveCall {
                 TicketPlan::None => Logging::Unknown,
                 _ => Logging::Working,
             },
+            missed: false,
             plan,
         }
     }
@@ -654,6 +659,7 @@ impl ActiveCall {
             CallPhase::Ringing => Label::CallRinging,
             CallPhase::Connected => Label::CallConnected,
             CallPhase::OnHold => Label::CallOnHold,
+            CallPhase::Ended if self.missed => Label::CallMissed,
             CallPhase::Ended => Label::CallEnded,
         }
     }
@@ -786,6 +792,9 @@ impl ActiveCall {
             CallEvent::Ended => CallPhase::Ended,
         };
         let first_connect = event == CallEvent::Connected && self.connected_at_ms.is_none();
+        if event == CallEvent::Ended && self.offered_to_agent() {
+            self.missed = true;
+        }
         self.phase = phase;
         match event {
             CallEvent::Held => self.held = true,

@@ -441,6 +441,8 @@ pub enum Label {
     ErrPlatformServer,
     /// Call pressed while another of the agent's tabs has a call on.
     ErrCallInOtherTab,
+    /// In-call status: a customer's call that ended while it rang for the agent.
+    CallMissed,
 }
 
 impl Label {
@@ -658,6 +660,7 @@ impl Label {
             ErrZendeskServer,
             ErrPlatformServer,
             ErrCallInOtherTab,
+            CallMissed,
         ]
     };
 
@@ -875,6 +878,7 @@ impl Label {
             ErrZendeskServer => "Zendesk answered with an error.",
             ErrPlatformServer => "The contact centre answered with an error. Try again in a moment.",
             ErrCallInOtherTab => "You are on a call in another Zendesk tab. End it there before you place another.",
+            CallMissed => "Missed call",
         }
     }
 }
@@ -1211,6 +1215,7 @@ mod tests {
             ErrZendeskServer => 207,
             ErrPlatformServer => 208,
             ErrCallInOtherTab => 209,
+            CallMissed => 210,
         }
     }
 

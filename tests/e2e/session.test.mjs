@@ -114,7 +114,10 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await again.locator('[data-testid=answer-button]').waitFor();
   assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an offered call takes it away');
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
-  // The caller hung up before it was answered: New call goes back to the draft, kept again
+  // The caller hung up before it was answered: the screen says the call was missed (it said
+  // "Call ended", as for a call the agent talked on).
+  await again.locator('[data-testid=call-status]', { hasText: 'Missed call' }).waitFor();
+  // New call goes back to the draft, kept again
   // (before, it was only in memory: a reload then showed an empty keypad).
   await again.locator('[data-testid=new-call-button]').click();
   await again.locator('[data-testid=contact-id]').waitFor();

@@ -565,6 +565,38 @@ fn the_status_line_of_each_phase() {
     }
 }
 
+// A customer's call that ends while it rings for the agent (the caller hung up first, the agent
+// had even pressed Answer) says so: "Missed call", not "Call ended" as for a call they talked
+// on. An outbound call nobody answered, and one answered then ended, stay "Call ended"; so does
+// a call found ended after a reload (this page did not see it ring).
+#[test]
+fn a_call_that_ends_while_it_rings_for_the_agent_is_missed() {
+    use domain::labels::Label;
+    let mut missed = inbound();
+    missed.on_event(CallEvent::Ended, 1_000);
+    assert!(missed.missed);
+    assert_eq!(missed.status_label(), Label::CallMissed);
+
+    let mut answering = inbound();
+    answering.inbound.as_mut().unwrap().answering = true;
+    answering.on_event(CallEvent::Ended, 1_000);
+    assert_eq!(answering.status_label(), Label::CallMissed);
+
+    let mut talked = inbound();
+    talked.on_event(CallEvent::Connected, 1_000);
+    talked.on_event(CallEvent::Ended, 2_000);
+    assert!(!talked.missed);
+    assert_eq!(talked.status_label(), Label::CallEnded);
+
+    let mut unanswered = outbound(CallPhase::Ringing, TicketPlan::New);
+    unanswered.on_event(CallEvent::Ended, 1_000);
+    assert_eq!(unanswered.status_label(), Label::CallEnded);
+
+    let mut found = inbound();
+    found.end_missed(1_000);
+    assert_eq!(found.status_label(), Label::CallEnded);
+}
+
 #[test]
 fn what_the_in_call_screen_says_of_the_ticket() {
     // OUT-10 "Do not create a ticket": not logged, whatever happens.
