@@ -242,14 +242,15 @@ pub fn callback_plan(call: &ActiveCall, crm: &CrmState, ctx: &DialContext) -> Op
 }
 
 /// Whether the ended screen offers "Callback" for `call` (UPD-6): it ended after less than
-/// [`SHORT_CALL_S`] seconds of talk, or the customer never answered an outbound call.
+/// [`SHORT_CALL_S`] seconds of talk, the customer never answered an outbound call, or the agent
+/// missed a customer's call (it ended while it rang: [`ActiveCall::missed`]).
 pub fn ended_offers_callback(call: &ActiveCall) -> bool {
     if call.phase != CallPhase::Ended {
         return false;
     }
     match (call.connected_at_ms, call.ended_at_ms) {
         (Some(start), Some(end)) => end - start < (SHORT_CALL_S as i64) * 1000,
-        (None, _) => call.inbound.is_none(),
+        (None, _) => call.inbound.is_none() || call.missed,
         _ => false,
     }
 }

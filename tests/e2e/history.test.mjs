@@ -88,6 +88,29 @@ test('hang up and call back (UPD-5) and Callback after a short call (UPD-6) land
   assert.equal(all.length, 1, 'no other ticket was created for the calls back');
 });
 
+// A customer's call the agent missed (the caller hung up while it rang): the screen says so and
+// offers Callback (UPD-6: no talk at all), which opens the dial screen on the caller's number,
+// their contact found and their open tickets offered (the abandoned call's among them, TICKET-9),
+// for the agent to choose; nothing is placed before. It used to say only "Call ended", with New
+// call and nothing else.
+test('a missed call says so and offers Callback, which opens the dial screen on the caller', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env);
+  const s = await state();
+  const bruno = s.users.find((u) => u.phone === '+15550101100');
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await app.locator('[data-testid=answer-button]').waitFor();
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
+  await app.locator('[data-testid=call-status]', { hasText: 'Missed call' }).waitFor();
+  const calls = (await state()).platform_calls.length;
+  await app.locator('[data-testid=callback-button]').click();
+  await app.locator('[data-testid=contact-id]').waitFor();
+  await eventually(async () => assert.equal(await app.locator('[data-testid=contact-id]').inputValue({ timeout: 1_000 }), bruno.name), 'the caller found');
+  assert.match(await app.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1100/, 'the caller\'s number');
+  assert.equal((await state()).platform_calls.length, calls, 'nothing placed yet');
+  await app.locator('[data-testid=cancel-button]').click();
+});
+
 test('a voicemail from the Customer panel: unread count, plays, read / close / call back each written once', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -2,7 +2,7 @@
 //! back" and "Callback" place (UPD-5, UPD-6, OQ-28, OQ-29), the voicemail list (UPD-15) and the
 //! pages of Recent.
 
-use domain::call::{ActiveCall, CallPhase, Dialout, JobKey};
+use domain::call::{ActiveCall, CallEvent, CallPhase, Dialout, JobKey};
 use domain::comments::VoicemailAction;
 use domain::crm::{CrmState, Ticket, TicketStatus};
 use domain::dial::{
@@ -137,8 +137,8 @@ fn a_callback_without_contact_appends_to_its_ticket() {
         .any(|a| matches!(a, Action::CreateUser { .. } | Action::CreateTicket { .. })));
 }
 
-// UPD-6: Callback after less than 10 s of talk, or an outbound call never answered; not after a
-// real conversation, nor while the call is on.
+// UPD-6: Callback after less than 10 s of talk, an outbound call never answered, or a customer's
+// call the agent missed; not after a real conversation, nor while the call is on.
 #[test]
 fn callback_is_offered_after_a_short_call() {
     let mut call = placed(ContactPlan::None, TicketPlan::New);
@@ -152,6 +152,14 @@ fn callback_is_offered_after_a_short_call() {
     assert!(ended_offers_callback(&call));
     call.phase = CallPhase::Connected;
     assert!(!ended_offers_callback(&call));
+    // A customer's call the agent missed (it ended while it rang): no talk at all, so Callback;
+    // one found ended after a reload is not known to be missed (it may have been talked on).
+    let mut missed = ActiveCall::offered(9, "+14155550100", "Sales".into(), "en".into());
+    missed.on_event(CallEvent::Ended, 1_000);
+    assert!(ended_offers_callback(&missed));
+    let mut found = ActiveCall::offered(9, "+14155550100", "Sales".into(), "en".into());
+    found.end_missed(1_000);
+    assert!(!ended_offers_callback(&found));
 }
 
 fn recent(contact: Option<u64>, ticket: Option<u64>) -> RecentCall {
