@@ -103,6 +103,8 @@ pub(crate) fn answer(adapter: Adapter) {
     let Some((b, id)) = current_call(adapter) else {
         return;
     };
+    // From the agent's Answer on, a reload shows the call, not the dial screen kept behind it.
+    crate::services::dial_draft::clear();
     leptos::task::spawn_local(async move {
         if let Err(e) = b.platform.answer(id).await {
             // Not answered: Answer (or Enter) works again while the call still rings; it did

@@ -125,7 +125,11 @@ fn apply(adapter: Adapter, id: u64, call: ActiveCall, kind: CallEvent, event: Pl
     for effect in effects {
         match effect {
             CallEffect::Tones(tones) => tones.chars().for_each(|c| send_tone(adapter, c)),
-            CallEffect::LogInbound => log_inbound(adapter, id, None),
+            CallEffect::LogInbound => {
+                // Connected: a reload shows the call, not the dial screen kept behind it.
+                crate::services::dial_draft::clear();
+                log_inbound(adapter, id, None)
+            }
             CallEffect::LogEnd(log) => {
                 if let Some(b) = backend() {
                     crate::services::calls::forget_hang_up_error(adapter, &b);

@@ -55,8 +55,9 @@ async fn show_offer(
         return;
     }
     let call = ActiveCall::offered(id, &from, menu, lang);
-    // A reload from here on shows the call, never a draft Call could place beside it.
-    crate::services::dial_draft::clear();
+    // The dial screen behind the offer stays kept while it rings: a reload now loses nothing of
+    // it. Once the call is answered, a reload shows the call, never a draft Call could place
+    // beside it (`calls::answer`, and the connect of a call answered elsewhere: `events`).
     adapter.banner.set(None);
     adapter.call.set(Some(call));
     // In a chat, it rings in the phone's tab; Zendesk's notification says who calls.

@@ -103,8 +103,9 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await again.locator('[data-testid=new-call-button]').click();
   await again.locator('[data-testid=dial-number]').waitFor();
   assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'a fresh screen keeps nothing');
-  // A call offered while the agent composes takes the draft away: after a reload the call
-  // shows, never a draft whose Call could place a second call beside it.
+  // A call offered while the agent composes leaves the draft kept while it rings (a reload
+  // then loses nothing of it); once answered, the draft goes: after a reload the call shows,
+  // never a draft whose Call could place a second call beside it.
   await again.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
   // Next by its button: Enter calls at once when the number's reads are already in (UI-11),
   // which on a fast run they may be (Anna has no open ticket to choose: Call needs nothing more).
@@ -112,7 +113,7 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await eventually(async () => assert.ok(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial'))), 'kept');
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
   await again.locator('[data-testid=answer-button]').waitFor();
-  assert.equal(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an offered call takes it away');
+  assert.ok(await again.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), 'kept while the call rings');
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
   // The caller hung up before it was answered: the screen says the call was missed (it said
   // "Call ended", as for a call the agent talked on).
@@ -128,6 +129,25 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   const third = await adapterFrame(page);
   await third.locator('[data-testid=contact-id]').waitFor();
   assert.match(await third.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the draft after a reload');
+  // A reload while a call rings keeps the draft too (it used to be gone: the offer had taken it).
+  const ringing = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await third.locator('[data-testid=answer-button]').waitFor();
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const fourth = await adapterFrame(page);
+  await fourth.locator('[data-testid=contact-id], [data-testid=answer-button]').first().waitFor();
+  assert.ok(await fourth.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), 'kept through a reload while it rang');
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: ringing.call_id });
+  await fourth.locator('[data-testid=contact-id]').waitFor();
+  assert.match(await fourth.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the draft after a reload while a call rang');
+  // Answered, the call takes the draft away.
+  const answered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  await fourth.locator('[data-testid=answer-button]').click();
+  await fourth.locator('[data-testid=hangup-button]').waitFor();
+  assert.equal(await fourth.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an answered call takes it away');
+  await api('POST', '/_sandbox/events', { type: 'hangup', call_id: answered.call_id });
+  await fourth.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
 });
 
 // A network drop mid-call: the event stream closes, and the platform routes the new one only
