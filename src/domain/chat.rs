@@ -148,6 +148,30 @@ impl Chat {
         }
     }
 
+    /// The id of the newest message from the customer the agent has seen (0: none): every one
+    /// but the last [`Chat::unread`]. Kept for a reload ([`Chat::unread_after`]).
+    pub fn seen_through(&self) -> u64 {
+        let customer: Vec<u64> = self
+            .messages
+            .iter()
+            .filter(|m| m.author == Author::Customer)
+            .map(|m| m.id)
+            .collect();
+        let seen = customer.len().saturating_sub(self.unread as usize);
+        seen.checked_sub(1).map_or(0, |last| customer[last])
+    }
+
+    /// The customer's messages after `seen` (a [`Chat::seen_through`] kept before a reload): what
+    /// the agent has not seen of this chat, those that came while the page was away included.
+    pub fn unread_after(&self, seen: u64) -> u32 {
+        let n = self
+            .messages
+            .iter()
+            .filter(|m| m.author == Author::Customer && m.id > seen)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
     /// Takes what the platform now says of the chat (a reload, an accept's answer): its state
     /// and every message, keeping the agent's side (typing, unread, outgoing, ticket).
     pub fn refresh(&mut self, from: Chat) {

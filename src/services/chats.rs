@@ -166,13 +166,36 @@ fn held(adapter: Adapter, id: u64) -> Option<Chat> {
 }
 
 /// Keeps `chat` (a chat held already takes what the platform now says of it).
-fn hold(adapter: Adapter, chat: Chat) {
+fn hold(adapter: Adapter, mut chat: Chat) {
+    if held(adapter, chat.id).is_none() {
+        // Taken up after a reload: what the agent had not seen of it before, and what came
+        // while the page was away, is unread (not on screen: the chat shown clears it).
+        if let Some(seen) = SEEN_BEFORE.with(|s| {
+            let mut s = s.borrow_mut();
+            let at = s.iter().position(|(id, _)| *id == chat.id)?;
+            Some(s.swap_remove(at).1)
+        }) {
+            chat.unread = chat.unread_after(seen);
+        }
+    }
     adapter
         .chats
         .update(|all| match all.iter_mut().find(|c| c.id == chat.id) {
             Some(c) => c.refresh(chat),
             None => all.push(chat),
         });
+}
+
+thread_local! {
+    /// What the agent had seen of each chat before a reload ([`seen_before`]), until the chat
+    /// is taken up again.
+    static SEEN_BEFORE: std::cell::RefCell<Vec<(u64, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the agent had seen of their chats before a reload (`dial_draft::load_chats_seen`): the
+/// chats taken up again count the rest unread.
+pub(crate) fn seen_before(seen: Vec<(u64, u64)>) {
+    SEEN_BEFORE.with(|s| *s.borrow_mut() = seen);
 }
 
 /// A chat offered to the agent: its tab, the popover opened, Zendesk's notification; it shows

@@ -5,8 +5,8 @@
 //! call, a fresh screen, signing out and the end of the session remove it. README, "Security".
 //!
 //! The chats' composers are kept the same way ([`keep_chats`]): what the agent was writing to
-//! each customer, for the chats still open; and which chat was on screen
-//! ([`keep_chat_screen`]).
+//! each customer, for the chats still open; which chat was on screen ([`keep_chat_screen`]);
+//! and what the agent had seen of each ([`keep_chats_seen`]: message ids only).
 
 use domain::dial::DialWork;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -115,6 +115,39 @@ pub(crate) fn load_chats(agent: u64, now_ms: i64) -> ChatDrafts {
     load_at(CHATS_KEY, agent, now_ms).unwrap_or_default()
 }
 
+/// The session-storage key of what the agent has seen of each chat.
+#[cfg(target_arch = "wasm32")]
+const CHATS_SEEN_KEY: &str = "agent-adapter.chat-seen";
+
+/// For each chat still open, the id of the newest customer message the agent has seen
+/// ([`domain::chat::Chat::seen_through`]): ids only, no text.
+pub type ChatsSeen = Vec<(u64, u64)>;
+
+/// Keeps what the agent has seen of each chat still open, so that a reload shows as unread what
+/// they had not seen, and what came while the page was away (or removes it: no chat open).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn keep_chats_seen(adapter: crate::services::live::Adapter) {
+    use leptos::prelude::*;
+    let Some(agent) = signed_in_agent() else {
+        return;
+    };
+    let seen: ChatsSeen = adapter.chats.with_untracked(|chats| {
+        chats
+            .iter()
+            .filter(|c| c.status != domain::chat::ChatStatus::Ended)
+            .map(|c| (c.id, c.seen_through()))
+            .collect()
+    });
+    let seen = (!seen.is_empty()).then_some(seen);
+    keep_at(CHATS_SEEN_KEY, seen, agent, crate::services::host::now_ms());
+}
+
+/// What `agent` had seen of their chats in this tab before a reload (read once).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn load_chats_seen(agent: u64, now_ms: i64) -> ChatsSeen {
+    load_at(CHATS_SEEN_KEY, agent, now_ms).unwrap_or_default()
+}
+
 /// The session-storage key of the chat on screen.
 #[cfg(target_arch = "wasm32")]
 const CHAT_SCREEN_KEY: &str = "agent-adapter.chat-screen";
@@ -191,6 +224,7 @@ pub fn clear_all() {
     clear();
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(CHATS_KEY);
+        let _ = storage.remove_item(CHATS_SEEN_KEY);
         let _ = storage.remove_item(CHAT_SCREEN_KEY);
     }
 }

@@ -65,6 +65,9 @@ pub trait Effects {
     fn say_on_call(&self, _on: bool) {}
     /// The chat on screen changed (`None`: a phone screen): kept for a reload.
     fn chat_screen_changed(&self, _chat: Option<u64>) {}
+    /// The chats' messages or unread counts changed: what the agent has seen is kept for a
+    /// reload.
+    fn chats_seen_changed(&self) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

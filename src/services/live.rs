@@ -959,6 +959,12 @@ impl Adapter {
         self.effects().chat_screen_changed(chat);
     }
 
+    /// The chats' messages or unread counts changed: what the agent has seen of each is kept,
+    /// so that a reload shows the rest as unread.
+    pub fn chats_seen_changed(&self) {
+        self.effects().chats_seen_changed();
+    }
+
     /// Tells the agent's other tabs whether this one has a call on (their Call places none
     /// beside it).
     pub fn say_on_call(&self, on: bool) {

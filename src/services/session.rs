@@ -179,6 +179,11 @@ pub(crate) fn begin(
         adapter
             .drafts
             .set(crate::services::dial_draft::load_chats(agent.id, now_ms()));
+        // What the agent had seen of each chat: the rest shows unread once they are read.
+        crate::services::chats::seen_before(crate::services::dial_draft::load_chats_seen(
+            agent.id,
+            now_ms(),
+        ));
         // The chat the agent was in before a reload: shown again once the chats are read.
         crate::services::chats::come_back_to(crate::services::dial_draft::load_chat_screen(
             agent.id,

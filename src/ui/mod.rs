@@ -60,6 +60,7 @@ pub fn session_tabs() -> AnyView {
         <typing::TypingWatch/>
         <OnCallWord/>
         <ChatScreenWord/>
+        <ChatsSeenWord/>
         <chat::SessionTabs/>
     }
     .into_any()
@@ -79,6 +80,31 @@ fn ChatScreenWord() -> impl IntoView {
         };
         if now.is_some() || before.flatten().is_some() {
             adapter.chat_screen_changed(now);
+        }
+        now
+    });
+}
+
+/// Keeps what the agent has seen of each open chat for a reload (when it changes: a message
+/// came, a chat was opened; not for the empty list a page starts with, before its chats are read
+/// again).
+#[component]
+fn ChatsSeenWord() -> impl IntoView {
+    let adapter = crate::services::live::use_adapter();
+    Effect::new(move |before: Option<Vec<(u64, u64)>>| {
+        let now: Vec<(u64, u64)> = adapter.chats.with(|chats| {
+            chats
+                .iter()
+                .filter(|c| c.status != domain::chat::ChatStatus::Ended)
+                .map(|c| (c.id, c.seen_through()))
+                .collect()
+        });
+        let changed = match &before {
+            None => !now.is_empty(),
+            Some(before) => *before != now,
+        };
+        if changed {
+            adapter.chats_seen_changed();
         }
         now
     });

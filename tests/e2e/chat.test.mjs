@@ -448,6 +448,44 @@ test('a reload in the middle of a chat loses no message, nor the reply being wri
   assert.equal((await transcripts(ticket.id)).length, 1, 'still one transcript');
 });
 
+// Unread counts survive a reload: the agent is in one chat while the customer of the other
+// writes (its tab counts 1), the page reloads, and the customer writes again while it is away.
+// After the reload the agent is back in the chat they were in, and the other chat's tab counts
+// both messages (it counted none: a chat taken up again started with nothing unread). Only
+// message ids are kept for it, never their text.
+test('unread counts survive a reload, with the messages that came while the page was away', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const one = await startChat({ name: 'Fay Unread', email: 'fay.unread@example.test', text: 'First of Fay' });
+  await acceptByKeyboard(app, page);
+  const two = await startChat({ name: 'Gus Here', email: 'gus.here@example.test', text: 'First of Gus' });
+  await app.locator(`[data-testid=session-tab-${two}-unread]`).waitFor();
+  await page.keyboard.press('Alt+3');
+  await acceptByKeyboard(app, page);
+  await app.locator('[data-testid=chat-message]', { hasText: 'First of Gus' }).waitFor();
+  await say(one, 'Are you there?');
+  await app.locator(`[data-testid=session-tab-${one}-unread]`, { hasText: '1' }).waitFor();
+  await eventually(async () => {
+    const kept = await app.evaluate(() => sessionStorage.getItem('agent-adapter.chat-seen'));
+    assert.ok(kept, 'kept');
+    assert.ok(!kept.includes('Are you there'), 'ids only');
+  }, 'what was seen kept');
+
+  await page.reload();
+  await say(one, 'Hello?');
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await signInIfAsked(again);
+  await again.locator('[data-testid=chat-message]', { hasText: 'First of Gus' }).waitFor();
+  await again.locator(`[data-testid=session-tab-${one}-unread]`, { hasText: '2' }).waitFor();
+  assert.equal(await again.locator(`[data-testid=session-tab-${two}-unread]`).count(), 0, 'the chat on screen has none');
+  await page.keyboard.press('Alt+2');
+  await again.locator('[data-testid=chat-message]', { hasText: 'Hello?' }).waitFor();
+  assert.equal(await again.locator(`[data-testid=session-tab-${one}-unread]`).count(), 0, 'read once shown');
+  for (const id of [one, two]) await api('POST', `/_sandbox/chats/${id}/leave`);
+});
+
 test('the customer leaves while the accept is on its way: the agent is told, nothing is written', async () => {
   await clearFaults(env);
   const { app } = await signedInPage(env);

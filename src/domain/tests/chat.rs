@@ -368,3 +368,47 @@ fn the_transcript_cannot_be_forged() {
         "{t}"
     );
 }
+
+// What the agent has seen of a chat is kept through a reload as the id of the last customer
+// message seen: the messages after it (unread before, or come while the page was away) are
+// unread again after it; the agent's own messages never count.
+#[test]
+fn the_messages_seen_survive_as_an_id_and_the_rest_are_unread_after_it() {
+    let mut c = chat();
+    c.messages = vec![
+        msg(1, Author::Customer, "Hi", "2024-01-01T00:00:00Z"),
+        msg(2, Author::Agent, "Hello", "2024-01-01T00:00:01Z"),
+        msg(
+            3,
+            Author::Customer,
+            "Where is my order?",
+            "2024-01-01T00:00:02Z",
+        ),
+    ];
+    c.unread = 0;
+    assert_eq!(c.seen_through(), 3);
+    c.unread = 1;
+    assert_eq!(c.seen_through(), 1);
+    c.unread = 2;
+    assert_eq!(c.seen_through(), 0);
+    c.unread = 9;
+    assert_eq!(c.seen_through(), 0, "more unread than messages: none seen");
+    // After a reload: the platform's list has one more from the customer, and one from the agent.
+    let mut after = chat();
+    after.messages = vec![
+        msg(1, Author::Customer, "Hi", "2024-01-01T00:00:00Z"),
+        msg(2, Author::Agent, "Hello", "2024-01-01T00:00:01Z"),
+        msg(
+            3,
+            Author::Customer,
+            "Where is my order?",
+            "2024-01-01T00:00:02Z",
+        ),
+        msg(4, Author::Agent, "Looking", "2024-01-01T00:00:03Z"),
+        msg(5, Author::Customer, "Still there?", "2024-01-01T00:00:04Z"),
+    ];
+    assert_eq!(after.unread_after(3), 1);
+    assert_eq!(after.unread_after(1), 2);
+    assert_eq!(after.unread_after(0), 3);
+    assert_eq!(after.unread_after(5), 0);
+}
