@@ -165,6 +165,7 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
         v.loading = true;
         v.again = false;
         v.failed = None;
+        v.read_failed = false;
     });
     let session = b.platform.token();
     leptos::task::spawn_local(async move {
@@ -206,6 +207,7 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
                     v.loading = false;
                     v.streamed.clear();
                     v.failed = Some(text);
+                    v.read_failed = true;
                     again = std::mem::take(&mut v.again);
                 });
                 again
@@ -324,7 +326,10 @@ async fn act_on_voicemail(
             }
             if pressed {
                 let text = failure(adapter, &e, Label::VoicemailActionFailed);
-                adapter.voicemails.update(|v| v.failed = Some(text));
+                adapter.voicemails.update(|v| {
+                    v.failed = Some(text);
+                    v.read_failed = false;
+                });
             }
         }
     }

@@ -95,6 +95,9 @@ pub struct Voicemails {
     pub loaded: bool,
     /// Why the last read or action failed.
     pub failed: Option<String>,
+    /// True when what [`Voicemails::failed`] says is a read of the list (Try again reads it
+    /// again), not an action on one voicemail.
+    pub read_failed: bool,
     /// Voicemails with an action under way (its buttons wait).
     pub busy: Vec<u64>,
 }

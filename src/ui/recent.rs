@@ -179,6 +179,14 @@ fn focus_has_no_better_place() -> bool {
     })
 }
 
+/// True when the keyboard is on one of a list's rows (on its action `testid`, or in its row).
+fn focus_on_row(testid: &str) -> bool {
+    document().active_element().is_some_and(|a| {
+        a.get_attribute("data-testid").as_deref() == Some(testid)
+            || a.closest("li").ok().flatten().is_some()
+    })
+}
+
 /// Once a list has rows, the keyboard starts on the first one when it has no better place (the
 /// page, the heading focused while the list was read, a Try again that went away).
 pub fn focus_rows_when_shown(has_rows: impl Fn() -> bool + 'static, testid: &'static str) {
@@ -232,6 +240,9 @@ pub fn ListTop(
     /// True when the list has rows.
     #[prop(into)]
     has_rows: Signal<bool>,
+    /// True when what `failed` says is a read of the list (not an action on one row).
+    #[prop(into)]
+    read_failed: Signal<bool>,
     /// Try again.
     retry: Callback<()>,
 ) -> impl IntoView {
@@ -244,18 +255,39 @@ pub fn ListTop(
     let retry_ref = NodeRef::<leptos::html::Button>::new();
     // A first read that failed: the keyboard goes to Try again, from the heading it waited on
     // (or the page), so Enter tries again.
-    Effect::new(move |_| {
-        if failed.with(Option::is_none) || has_rows.get() {
-            return;
+    // A read that failed over rows already shown (the list read again): the error and its Try
+    // again appear above the rows while the keyboard is on a row's Call back, where the Enter
+    // the agent means for Try again would call the customer. Try again takes the keyboard from
+    // the rows too, once the keys on their way to the row have come (`typing`).
+    Effect::new(move |was_failed: Option<bool>| {
+        let failed_now = failed.with(Option::is_some);
+        if !failed_now {
+            return false;
         }
-        request_animation_frame(move || {
-            if let Some(button) = retry_ref
-                .get_untracked()
-                .filter(|_| focus_has_no_better_place())
-            {
-                let _ = button.focus();
-            }
-        });
+        // An action on a row that failed keeps the keyboard on its button (Enter tries it
+        // again); only a read of the list sends it to Try again.
+        let read = read_failed.get();
+        if !has_rows.get() {
+            request_animation_frame(move || {
+                if let Some(button) = retry_ref
+                    .get_untracked()
+                    .filter(|_| focus_has_no_better_place())
+                {
+                    let _ = button.focus();
+                }
+            });
+        } else if read && was_failed != Some(true) {
+            let appeared = js_sys::Date::now();
+            crate::ui::typing::after_keys_on_their_way(appeared, move || {
+                request_animation_frame(move || {
+                    let on_rows = focus_has_no_better_place() || focus_on_row(row_action);
+                    if let Some(button) = retry_ref.get_untracked().filter(|_| on_rows) {
+                        let _ = button.focus();
+                    }
+                });
+            });
+        }
+        true
     });
     let title_id = format!("{prefix}-title");
     view! {
@@ -301,6 +333,7 @@ pub fn Recent() -> impl IntoView {
                 title=Label::Recent
                 prefix="recent"
                 failed=Signal::derive(move || history.with(|h| h.failed.clone()))
+                read_failed=Signal::derive(move || history.with(|h| h.failed.is_some()))
                 first_load=Signal::derive(move || history.with(|h| h.loading && h.calls.is_empty()))
                 empty=Signal::derive(move || {
                     history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none())

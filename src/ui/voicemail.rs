@@ -26,6 +26,7 @@ pub fn VoicemailScreen() -> impl IntoView {
                 title=Label::Voicemails
                 prefix="voicemail"
                 failed=Signal::derive(move || vms.with(|v| v.failed.clone()))
+                read_failed=Signal::derive(move || vms.with(|v| v.read_failed))
                 first_load=Signal::derive(move || vms.with(|v| v.loading && v.list.is_empty()))
                 empty=Signal::derive(move || vms.with(|v| v.loaded && v.list.is_empty() && !v.loading))
                 empty_label=Label::NoVoicemails

@@ -111,6 +111,33 @@ test('a missed call says so and offers Callback, which opens the dial screen on 
   await app.locator('[data-testid=cancel-button]').click();
 });
 
+// The list read again fails over the rows already shown: the error's Try again takes the
+// keyboard from the row's Call back, so the Enter the agent means for Try again reads the list
+// again and calls no one (it called the customer back: the focus had stayed on the row). A row's
+// own action that fails keeps the keyboard on its button, as before.
+test('a voicemail list that fails to read again sends the keyboard to Try again, not to a call', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor();
+  await app.locator('[data-testid=dial-number]').press('v');
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'voicemail-call-back'), 'the keyboard on the row');
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails', method: 'GET', status: 500 }]);
+  await app.locator('[data-testid=dial-number]').press('v');
+  await app.locator('[data-testid=voicemail-error]').waitFor();
+  assert.equal(await app.locator('[data-testid=voicemail-row]').count(), 1, 'the row still shown');
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'voicemail-retry'), 'the keyboard on Try again');
+  const calls = (await state()).platform_calls.length;
+  await clearFaults(env);
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=voicemail-error]').waitFor({ state: 'detached' });
+  await sleep(500);
+  assert.equal((await state()).platform_calls.length, calls, 'no call placed');
+});
+
 test('a voicemail from the Customer panel: unread count, plays, read / close / call back each written once', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
