@@ -83,6 +83,8 @@ fn intents_reach_the_effects_only_when_the_call_allows_them() {
     adapter.tone(Key::Plus);
     adapter.tone(Key::Digit(5));
     adapter.hang_up();
+    // Pressed again while the platform has not answered (a slow link): nothing more is sent.
+    adapter.hang_up();
     assert_eq!(
         calls(&recording)[1..],
         [
@@ -91,7 +93,13 @@ fn intents_reach_the_effects_only_when_the_call_allows_them() {
             Intent::Tone('5'),
             Intent::HangUp
         ],
-        "no tone on hold, no + on a call"
+        "no tone on hold, no + on a call, one hang-up per press until it is answered"
+    );
+    assert_eq!(
+        adapter
+            .call
+            .with_untracked(|c| c.as_ref().unwrap().status_label()),
+        domain::labels::Label::CallHangingUp
     );
 }
 

@@ -69,6 +69,9 @@ pub struct ActiveCall {
     pub held: bool,
     /// Where the call's logging stands, as this page worked it out.
     pub logging: Logging,
+    /// True from the agent's Hang up (or Decline) until the platform answers: the screen says
+    /// the call is being hung up, and a second press sends nothing more.
+    pub hanging_up: bool,
     /// A customer's call that ended while it still rang for the agent, as this page saw it
     /// (the caller hung up, or it went elsewhere, before the agent answered). Not known for a
     /// call found ended after a reload.
@@ -585,6 +588,7 @@ impl ActiveCall {
                 _ => Logging::Working,
             },
             missed: false,
+            hanging_up: false,
             plan,
         }
     }
@@ -653,6 +657,9 @@ impl ActiveCall {
 
     /// What the in-call screen says of the call's phase.
     pub fn status_label(&self) -> Label {
+        if self.hanging_up && self.is_live() {
+            return Label::CallHangingUp;
+        }
         match self.phase {
             CallPhase::Ringing if self.inbound.is_some() => Label::IncomingCall,
             CallPhase::Dialling => Label::CallDialling,

@@ -443,6 +443,8 @@ pub enum Label {
     ErrCallInOtherTab,
     /// In-call status: a customer's call that ended while it rang for the agent.
     CallMissed,
+    /// In-call status: Hang up pressed, the platform not answered yet.
+    CallHangingUp,
 }
 
 impl Label {
@@ -661,6 +663,7 @@ impl Label {
             ErrPlatformServer,
             ErrCallInOtherTab,
             CallMissed,
+            CallHangingUp,
         ]
     };
 
@@ -879,6 +882,7 @@ impl Label {
             ErrPlatformServer => "The contact centre answered with an error. Try again in a moment.",
             ErrCallInOtherTab => "You are on a call in another Zendesk tab. End it there before you place another.",
             CallMissed => "Missed call",
+            CallHangingUp => "Hanging up…",
         }
     }
 }
@@ -1216,6 +1220,7 @@ mod tests {
             ErrPlatformServer => 208,
             ErrCallInOtherTab => 209,
             CallMissed => 210,
+            CallHangingUp => 211,
         }
     }
 

@@ -132,6 +132,12 @@ pub(crate) fn hang_up(adapter: Adapter) {
     forget_hang_up_error(adapter, &b);
     leptos::task::spawn_local(async move {
         if let Err(e) = b.platform.hang_up(id).await {
+            // Not hung up: Hang up works again (and says so no more).
+            adapter.call.update(|c| {
+                if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
+                    c.hanging_up = false;
+                }
+            });
             fail_platform(adapter, &e);
             *b.hang_up_error.borrow_mut() = adapter.banner.get_untracked();
         }

@@ -948,7 +948,18 @@ impl Adapter {
 
     /// Ends the call on screen (or declines the call offered).
     pub fn hang_up(&self) {
-        self.effects().hang_up();
+        // Once per press until the platform answers: a second Hang up (an impatient Enter on a
+        // slow link) sends nothing more, and the screen says the call is being hung up.
+        let mut press = false;
+        self.call.update(|c| {
+            if let Some(c) = c.as_mut().filter(|c| c.is_live() && !c.hanging_up) {
+                c.hanging_up = true;
+                press = true;
+            }
+        });
+        if press {
+            self.effects().hang_up();
+        }
     }
 
     /// Opens a ticket in the agent's workspace.

@@ -231,6 +231,11 @@ pub fn CallActions(
                 .is_some_and(|i| i.answering)
         })
     };
+    let hanging_up = move || {
+        adapter
+            .call
+            .with(|c| c.as_ref().is_some_and(|c| c.hanging_up))
+    };
     let has_number = move || {
         adapter
             .call
@@ -247,6 +252,8 @@ pub fn CallActions(
     // to the page while the button was disabled), so Enter tries again from where it shows.
     focus_back_when_done(answering, answer_ref);
     let hangup_ref = NodeRef::<leptos::html::Button>::new();
+    // A Hang up the platform did not take: enabled again, it has the focus back.
+    focus_back_when_done(hanging_up, hangup_ref);
     // When this call's screen showed: a key sooner after it was meant for the one before.
     let shown_at = js_sys::Date::now();
     let new_call_ref = NodeRef::<leptos::html::Button>::new();
@@ -345,6 +352,8 @@ pub fn CallActions(
                             class=style::hangup
                             node_ref=hangup_ref
                             data-testid="hangup-button"
+                            prop:disabled=hanging_up
+                            aria-busy=move || hanging_up().to_string()
                             on:click=move |_| adapter.hang_up()
                         >
                             {move || {

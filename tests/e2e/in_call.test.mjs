@@ -739,3 +739,30 @@ test('a call offered before the event socket opens is offered when it does', asy
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
 });
+
+// Hang up on a slow link: the platform takes 2.5 s to answer. The press shows at once (the
+// status says the call is being hung up, the button waits), and a second Enter sends nothing
+// more: one hang-up request, one end written. Before, the screen still said "Connected" for
+// the 2.5 s, and each Enter sent another request.
+test('a hang-up the platform is slow to answer shows at once and is sent once', async () => {
+  const app = await signedIn();
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = lastCall(await state());
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/calls/${call.id}/hangup`, latency_ms: 2_500 }]);
+  await app.locator('[data-testid=hangup-button]').focus();
+  await page.keyboard.press('Enter');
+  await status(app, 'Hanging up…');
+  assert.equal(await app.locator('[data-testid=hangup-button]').getAttribute('aria-busy'), 'true');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').evaluate((b) => b.click());
+  await status(app, 'Call ended');
+  await api('DELETE', '/_sandbox/faults');
+  // The platform's requests, as the frame sent them (the sandbox logs Zendesk's only).
+  const hangups = await app.evaluate((id) => performance.getEntriesByType('resource')
+    .filter((e) => new URL(e.name).pathname.endsWith(`/calls/${id}/hangup`)).length, call.id);
+  assert.equal(hangups, 1, 'one hang-up request');
+  await eventually(async () => {
+    const ends = (await state()).tickets.flatMap((t) => t.comments).filter((c) => (c.body ?? '').startsWith('Call finished') && (c.body ?? '').includes(`Call ID: ${call.id}`));
+    assert.equal(ends.length, 1, 'the end written once');
+  }, 'the end');
+});

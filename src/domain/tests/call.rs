@@ -597,6 +597,18 @@ fn a_call_that_ends_while_it_rings_for_the_agent_is_missed() {
     assert_eq!(found.status_label(), Label::CallEnded);
 }
 
+// Hang up pressed, the platform not answered yet: the screen says so while the call is live;
+// once it ended, it says how it ended.
+#[test]
+fn a_call_being_hung_up_says_so_until_it_ends() {
+    use domain::labels::Label;
+    let mut call = outbound(CallPhase::Connected, TicketPlan::New);
+    call.hanging_up = true;
+    assert_eq!(call.status_label(), Label::CallHangingUp);
+    call.on_event(CallEvent::Ended, 1_000);
+    assert_eq!(call.status_label(), Label::CallEnded);
+}
+
 #[test]
 fn what_the_in_call_screen_says_of_the_ticket() {
     // OUT-10 "Do not create a ticket": not logged, whatever happens.
