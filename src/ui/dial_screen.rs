@@ -231,10 +231,16 @@ pub fn DialScreen() -> impl IntoView {
     on_cleanup(move || paste.remove());
 
     // Sign-in done (or the screen drawn anew): the keyboard starts in the number, not on the
-    // page body, where the next Tab would leave the adapter.
+    // page body, where the next Tab would leave the adapter. A keypad the agent comes back to
+    // (from a chat, Recent, a call) has the keyboard in its number, where they left it: not on
+    // Call, where the next Enter would call a number they may not have finished.
     request_animation_frame(move || {
         if crate::ui::focus_lost() {
-            focus_next_step();
+            if adapter.keypad_open.get_untracked() {
+                focus_the_number(Target::Free);
+            } else {
+                focus_next_step();
+            }
         }
     });
     // A focus move that waited for the lookups happens once they have answered: unless the

@@ -217,6 +217,34 @@ test('a chat offered while the agent types on the keypad is not accepted by the 
   await api('POST', `/_sandbox/chats/${id}/leave`);
 });
 
+// Back from a chat to a number typed on the keypad: the keyboard is in the number, where the
+// agent left it, not on Call (it was: the next Enter called a number the agent may not have
+// finished, with no look at the choices).
+test('back from a chat, the keyboard is in the number typed before it, not on Call', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1000');
+  // The number's reads answered: Call would be enabled.
+  await app.locator('[data-testid=dial-number]').press('End');
+  await sleep(800);
+  const id = await startChat({ name: 'Hal Back', email: 'hal.back@example.test', text: 'Quick question' });
+  await app.locator(`[data-testid=session-tab-${id}]`).waitFor();
+  await page.keyboard.press('Alt+2');
+  await acceptByKeyboard(app, page);
+  await reply(app, page, 'Yes?');
+  await app.locator('[data-testid=chat-end]').click();
+  await app.locator('[data-testid=chat-ended]').waitFor();
+  await app.locator('[data-testid=chat-close]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=dial-number]').waitFor();
+  assert.match(await app.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the number kept');
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid), 'dial-number'), 'the keyboard in the number');
+  const calls = (await state()).platform_calls.length;
+  await page.keyboard.type('1');
+  assert.match(await app.locator('[data-testid=dial-number]').inputValue(), /10001$/, 'typing goes on in the number');
+  assert.equal((await state()).platform_calls.length, calls, 'nothing called');
+});
+
 test('a chat declined while the chats are read again does not come back from that read', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -184,9 +184,17 @@ fn respond(app: &App, admin: &Admin, page: Page, status: StatusCode, body: &str)
 
 /// The notice of a successful save, `then` saying when agents get it, after "Saved. Agents
 /// signed in: N".
-fn saved_notice(app: &App, then: &str) -> String {
+/// "Saved." and who it changes: `then` follows the agents signed in ("… will use these
+/// settings from their next dial screen."); with none signed in, they get them at sign-in.
+/// `more` follows either.
+fn saved_notice(app: &App, then: &str, more: &str) -> String {
     let agents = app.world().agents_signed_in();
-    html::saved(&format!("Saved. Agents signed in: {agents}{then}"))
+    let who = match agents {
+        0 => "No agent is signed in now: agents get these settings when they sign in.".to_owned(),
+        1 => format!("The agent signed in{then}"),
+        n => format!("The {n} agents signed in{then}"),
+    };
+    html::saved(&format!("Saved. {who}{more}"))
 }
 
 /// A request to the emulated Zendesk made by the platform (logged with source `platform`) with

@@ -287,7 +287,7 @@ async fn each_operation_switch_saved_reaches_the_agent() {
         let r = save_operation(addr, &cookie, on).await;
         assert_eq!(r.status, 200, "{on:?}: {}", r.text);
         assert!(
-            text(&r.text, "portal-saved").contains("Agents signed in: 1 will use these settings"),
+            text(&r.text, "portal-saved").contains("The agent signed in will use these settings"),
             "{}",
             r.text
         );
@@ -359,6 +359,16 @@ async fn do_not_append_locks_the_ticket_choices() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(text(&r.text, "error-operation-prompt_select_open_ticket").contains("Do not append"));
     assert_eq!(saved(addr).await, before, "nothing saved");
+    // The prompt, sent on, stays on and enabled so that it can be switched off: its reason
+    // says so (it said "Locked", beside a switch that was not).
+    assert!(!tag(&r.text, "om-prompt_select_open_ticket").contains(" disabled"));
+    assert_eq!(
+        text(&r.text, "om-prompt_select_open_ticket-reason"),
+        html_escape(&format!(
+            "{}: untick it to save",
+            portal::LOCKED_BY_DO_NOT_APPEND
+        ))
+    );
 
     let r = save_operation(
         addr,
@@ -427,6 +437,9 @@ async fn batch_frequency_out_of_range_is_refused() {
         );
         assert!(r.text.contains("<a href=\"#dev-batch-frequency\">"));
         assert!(tag(&r.text, "dev-batch-frequency").contains("aria-invalid=\"true\""));
+        // The summary takes the keyboard (it stayed on the page, and the admin tabbed through
+        // the navigation again to reach its links).
+        assert!(tag(&r.text, "portal-errors").contains(" autofocus"));
         assert_eq!(saved(addr).await, before, "{bad}: nothing saved");
     }
     let r = save_developer(
@@ -709,6 +722,13 @@ async fn an_empty_ticket_title_says_the_title_used() {
     let notice = text(&r.text, "portal-saved");
     assert!(notice.contains("Ticket title is empty"), "{notice}");
     assert!(notice.contains(&fallback), "{notice}");
+    // Nobody signed in: said so in words (it read "Agents signed in: 0 will use these
+    // settings"); and the notice takes the keyboard, as a refusal's summary does.
+    assert!(
+        notice.starts_with("Saved. No agent is signed in now"),
+        "{notice}"
+    );
+    assert!(tag(&r.text, "portal-saved").contains(" autofocus"));
     let page = get_page(addr, "/portal/operation", Some(&cookie))
         .await
         .text;

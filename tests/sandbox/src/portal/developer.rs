@@ -495,6 +495,7 @@ pub(crate) async fn save(State(app): State<App>, headers: HeaderMap, body: Bytes
         &app,
         " will use these settings from their next sign-in; the platform's own writes use them \
 now.",
+        "",
     );
     if token_refused {
         notice.push_str(&format!(

@@ -161,7 +161,8 @@ pub(crate) fn error_summary(page: Page, problems: &[FormProblem]) -> String {
         })
         .collect();
     format!(
-        "<div class=\"errors\" role=\"alert\" data-testid=\"portal-errors\" tabindex=\"-1\">\
+        "<div class=\"errors\" role=\"alert\" data-testid=\"portal-errors\" tabindex=\"-1\" \
+autofocus>\
 <h2>Nothing was saved</h2><ul>{items}</ul></div>"
     )
 }
@@ -169,7 +170,8 @@ pub(crate) fn error_summary(page: Page, problems: &[FormProblem]) -> String {
 /// The notice of a successful save.
 pub(crate) fn saved(text: &str) -> String {
     format!(
-        "<p class=\"saved\" role=\"status\" data-testid=\"portal-saved\">{}</p>",
+        "<p class=\"saved\" role=\"status\" data-testid=\"portal-saved\" tabindex=\"-1\" \
+autofocus>{}</p>",
         html_escape(text)
     )
 }
@@ -241,9 +243,17 @@ impl Control {
     /// disabled while it is off, so that it cannot be switched on. A locked switch that is on
     /// (saved so through the control API, or sent so in a refused save) stays enabled, so that
     /// it can be switched off.
+    /// The reason of a locked switch that is on says what to do, not "locked": it can (and
+    /// must) be switched off.
     pub(crate) fn locked(mut self, reason: Option<&str>, on: bool) -> Self {
         self.disabled = reason.is_some() && !on;
-        self.reason = reason.map(str::to_owned);
+        self.reason = reason.map(|r| {
+            if on {
+                format!("{r}: untick it to save")
+            } else {
+                r.to_owned()
+            }
+        });
         self
     }
 

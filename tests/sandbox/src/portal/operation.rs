@@ -241,7 +241,8 @@ pub(crate) async fn save(State(app): State<App>, headers: HeaderMap, body: Bytes
     };
     let notice = saved_notice(
         &app,
-        &format!(" will use these settings from their next dial screen.{fallback}"),
+        " will use these settings from their next dial screen.",
+        &fallback,
     );
     respond(
         &app,

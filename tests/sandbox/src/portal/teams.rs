@@ -150,6 +150,7 @@ pub(crate) async fn save_teams(
     let notice = saved_notice(
         &app,
         " get their team's settings at their next dial screen.",
+        "",
     );
     let body = teams_body(&teams, &agents, &notice, &[]);
     respond(&app, &admin, Page::Teams, StatusCode::OK, &body)
@@ -320,7 +321,7 @@ pub(crate) async fn save_queues(
     }
     app.world().queues = queues.clone();
     app.announce_settings();
-    let notice = saved_notice(&app, ".");
+    let notice = saved_notice(&app, " will use them from their next call.", "");
     let body = queues_body(&queues, &teams, &numbers, &notice, &[]);
     respond(&app, &admin, Page::Queue, StatusCode::OK, &body)
 }
