@@ -554,15 +554,18 @@ pub fn resume_unqueued(
     }
 }
 
-/// The events the call on screen missed, by the platform's list: answered (and held) while it
-/// still shows dialling or ringing, as when its events came before the event stream was routed
-/// (a call placed just after sign-in) or while it was down. Nothing otherwise: the list may be
-/// older than an event taken since (held, resumed), and an end is the resume's own decision.
+/// The events the call on screen missed, by the platform's list: ringing while it still shows
+/// dialling, answered (and held) while it still shows dialling or ringing, as when its events
+/// came before the event stream was routed (a call placed just after sign-in: it showed
+/// "Dialling…" while the customer's phone rang) or while it was down. Nothing otherwise: the
+/// list may be older than an event taken since (held, resumed), and an end is the resume's own
+/// decision.
 pub fn missed_answer(shown: CallPhase, listed: CallPhase) -> Vec<CallEvent> {
     if !matches!(shown, CallPhase::Dialling | CallPhase::Ringing) {
         return Vec::new();
     }
     match listed {
+        CallPhase::Ringing if shown == CallPhase::Dialling => vec![CallEvent::Ringing],
         CallPhase::Connected => vec![CallEvent::Connected],
         CallPhase::OnHold => vec![CallEvent::Connected, CallEvent::Held],
         _ => Vec::new(),

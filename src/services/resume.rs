@@ -100,7 +100,8 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
             }
             // The call on screen, further on in the list than it shows: its events came before
             // the stream was routed (a call placed just after sign-in) or while it was down. It
-            // takes what it missed, as the events would have brought it.
+            // takes what it missed (ringing, answered, held), as the events would have brought
+            // it.
             let shown = adapter.call.with_untracked(|c| {
                 c.as_ref()
                     .filter(|c| c.id == Some(info.id))
@@ -111,6 +112,14 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                 on_event(
                     adapter,
                     match missed {
+                        // Only ever for the agent's own call shown dialling (outbound).
+                        CallEvent::Ringing => PlatformEvent::Ringing {
+                            call_id,
+                            direction: crate::platform::Direction::Outbound,
+                            customer_number: info.customer_number.clone(),
+                            menu_path: String::new(),
+                            lang: info.lang.clone(),
+                        },
                         CallEvent::Held => PlatformEvent::Held { call_id },
                         _ => PlatformEvent::Connected { call_id },
                     },

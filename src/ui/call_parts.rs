@@ -267,6 +267,9 @@ pub fn CallActions(
                 // An inbound call offered where the agent was (the keypad they typed in went
                 // with the screen): Enter answers, as Enter accepts a chat offered.
                 Some(CallPhase::Ringing) if mounted && offered() => Some(answer_ref),
+                // A call the agent placed (Call, Callback): Hang up, to cancel a wrong number
+                // with one key while it dials and rings (the keyboard was on the page).
+                Some(CallPhase::Dialling) => Some(hangup_ref),
                 Some(CallPhase::Connected) => Some(hangup_ref),
                 Some(CallPhase::OnHold) if mounted => Some(hangup_ref),
                 Some(CallPhase::Ended) => Some(new_call_ref),
@@ -301,6 +304,10 @@ pub fn CallActions(
                 };
                 if mounted {
                     crate::ui::typing::after_keys_on_their_way(shown_at, focus);
+                } else if now == Some(CallPhase::Dialling) {
+                    // Placed by a press on this screen (Callback): its Enter, and one pressed
+                    // again at once, must not land on Hang up.
+                    crate::ui::typing::after_keys_on_their_way(js_sys::Date::now(), focus);
                 } else {
                     focus();
                 }

@@ -299,12 +299,13 @@ fn regression_an_answer_missed_before_the_stream_was_routed() {
         missed_answer(Ringing, OnHold),
         vec![CallEvent::Connected, CallEvent::Held]
     );
+    // Ringing missed: it showed "Dialling…" while the customer's phone rang.
+    assert_eq!(missed_answer(Dialling, Ringing), vec![CallEvent::Ringing]);
     for (shown, listed) in [
         (Connected, Ringing),
         (Connected, OnHold),
         (OnHold, Connected),
         (Ringing, Ringing),
-        (Dialling, Ringing),
         (Ringing, Ended),
         (Ended, Connected),
     ] {
