@@ -132,6 +132,16 @@ pub struct Chat {
     pub ticket_id: Option<u64>,
 }
 
+/// What the agent has seen of each chat still open (its id, [`Chat::seen_through`]): kept for a
+/// reload, so that a chat taken up again counts the rest unread ([`Chat::unread_after`]).
+pub fn seen_of_open(chats: &[Chat]) -> Vec<(u64, u64)> {
+    chats
+        .iter()
+        .filter(|c| c.status != ChatStatus::Ended)
+        .map(|c| (c.id, c.seen_through()))
+        .collect()
+}
+
 impl Chat {
     /// Adds a message the platform sent (a repeat or an older copy changes nothing); true when
     /// it was new. The agent's message it confirms is no longer on its way.

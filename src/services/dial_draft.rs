@@ -131,13 +131,9 @@ pub(crate) fn keep_chats_seen(adapter: crate::services::live::Adapter) {
     let Some(agent) = signed_in_agent() else {
         return;
     };
-    let seen: ChatsSeen = adapter.chats.with_untracked(|chats| {
-        chats
-            .iter()
-            .filter(|c| c.status != domain::chat::ChatStatus::Ended)
-            .map(|c| (c.id, c.seen_through()))
-            .collect()
-    });
+    let seen: ChatsSeen = adapter
+        .chats
+        .with_untracked(|c| domain::chat::seen_of_open(c));
     let seen = (!seen.is_empty()).then_some(seen);
     keep_at(CHATS_SEEN_KEY, seen, agent, crate::services::host::now_ms());
 }

@@ -232,11 +232,14 @@ pub fn DialScreen() -> impl IntoView {
 
     // Sign-in done (or the screen drawn anew): the keyboard starts in the number, not on the
     // page body, where the next Tab would leave the adapter. A keypad the agent comes back to
-    // (from a chat, Recent, a call) has the keyboard in its number, where they left it: not on
-    // Call, where the next Enter would call a number they may not have finished.
+    // (from a chat, Recent) has the keyboard in its number, where they left it: not on Call,
+    // where the next Enter would call a number they may not have finished. A Call the platform
+    // could not take brings the keypad back with the reason above it: Call keeps the keyboard
+    // there, so Enter tries again.
     request_animation_frame(move || {
         if crate::ui::focus_lost() {
-            if adapter.keypad_open.get_untracked() {
+            let said = adapter.banner.with_untracked(Option::is_some);
+            if adapter.keypad_open.get_untracked() && !said {
                 focus_the_number(Target::Free);
             } else {
                 focus_next_step();

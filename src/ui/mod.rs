@@ -92,13 +92,7 @@ fn ChatScreenWord() -> impl IntoView {
 fn ChatsSeenWord() -> impl IntoView {
     let adapter = crate::services::live::use_adapter();
     Effect::new(move |before: Option<Vec<(u64, u64)>>| {
-        let now: Vec<(u64, u64)> = adapter.chats.with(|chats| {
-            chats
-                .iter()
-                .filter(|c| c.status != domain::chat::ChatStatus::Ended)
-                .map(|c| (c.id, c.seen_through()))
-                .collect()
-        });
+        let now = adapter.chats.with(|c| domain::chat::seen_of_open(c));
         let changed = match &before {
             None => !now.is_empty(),
             Some(before) => *before != now,
