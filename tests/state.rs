@@ -65,10 +65,15 @@ fn intents_reach_the_effects_only_when_the_call_allows_them() {
     assert_eq!(adapter.screen.get_untracked(), Screen::InCall);
     assert_eq!(calls(&recording), vec![Intent::Place(placed[0].clone())]);
 
-    // Dialling: nothing to answer, hold or send tones to.
+    // Dialling: nothing to answer, hold or send tones to; and, before the platform gave the
+    // call its id, nothing to hang up (the press does not leave the call "Hanging up…" for good).
     adapter.answer();
     adapter.toggle_hold();
     adapter.tone(Key::Digit(1));
+    adapter.hang_up();
+    assert!(!adapter
+        .call
+        .with_untracked(|c| c.as_ref().unwrap().hanging_up));
     adapter.call();
     assert_eq!(calls(&recording).len(), 1, "a second Call places nothing");
 

@@ -950,9 +950,14 @@ impl Adapter {
     pub fn hang_up(&self) {
         // Once per press until the platform answers: a second Hang up (an impatient Enter on a
         // slow link) sends nothing more, and the screen says the call is being hung up.
+        // A call whose id the platform has not given yet (Call just pressed on a slow link) has
+        // nothing to hang up: the press does nothing, as before, rather than wait for good.
         let mut press = false;
         self.call.update(|c| {
-            if let Some(c) = c.as_mut().filter(|c| c.is_live() && !c.hanging_up) {
+            if let Some(c) = c
+                .as_mut()
+                .filter(|c| c.is_live() && c.id.is_some() && !c.hanging_up)
+            {
                 c.hanging_up = true;
                 press = true;
             }
