@@ -81,8 +81,8 @@ impl Effects for Browser {
     fn chat_screen_changed(&self, chat: Option<u64>) {
         dial_draft::keep_chat_screen(chat);
     }
-    fn chats_seen_changed(&self) {
-        dial_draft::keep_chats_seen(self.adapter);
+    fn chats_seen_changed(&self, seen: Vec<(u64, u64)>) {
+        dial_draft::keep_chats_seen(seen);
     }
     fn say_on_call(&self, on: bool) {
         if let Some(b) = crate::services::host::backend() {

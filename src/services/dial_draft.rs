@@ -89,9 +89,6 @@ fn keep_at<W: Serialize>(key: &str, work: Option<W>, agent: u64, now_ms: i64) {
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn keep_chats(adapter: crate::services::live::Adapter) {
     use leptos::prelude::*;
-    let Some(agent) = signed_in_agent() else {
-        return;
-    };
     let drafts: ChatDrafts = adapter.drafts.with_untracked(|d| {
         adapter.chats.with_untracked(|chats| {
             d.iter()
@@ -104,8 +101,21 @@ pub(crate) fn keep_chats(adapter: crate::services::live::Adapter) {
                 .collect()
         })
     });
-    let drafts = (!drafts.is_empty()).then_some(drafts);
-    keep_at(CHATS_KEY, drafts, agent, crate::services::host::now_ms());
+    keep_list(CHATS_KEY, drafts);
+}
+
+/// Keeps `work` for the agent signed in on this page, now (removes what was kept: `None`).
+#[cfg(target_arch = "wasm32")]
+fn keep_for_agent<W: Serialize>(key: &str, work: Option<W>) {
+    if let Some(agent) = signed_in_agent() {
+        keep_at(key, work, agent, crate::services::host::now_ms());
+    }
+}
+
+/// [`keep_for_agent`] for a list: an empty one removes what was kept.
+#[cfg(target_arch = "wasm32")]
+fn keep_list<T: Serialize>(key: &str, list: Vec<T>) {
+    keep_for_agent(key, (!list.is_empty()).then_some(list));
 }
 
 /// What `agent` was writing in their chats in this tab before a reload (read once: what cannot
@@ -123,19 +133,12 @@ const CHATS_SEEN_KEY: &str = "agent-adapter.chat-seen";
 /// ([`domain::chat::Chat::seen_through`]): ids only, no text.
 pub type ChatsSeen = Vec<(u64, u64)>;
 
-/// Keeps what the agent has seen of each chat still open, so that a reload shows as unread what
-/// they had not seen, and what came while the page was away (or removes it: no chat open).
+/// Keeps what the agent has seen of each chat still open ([`domain::chat::seen_of_open`]), so
+/// that a reload shows as unread what they had not seen, and what came while the page was away
+/// (or removes it: no chat open).
 #[cfg(target_arch = "wasm32")]
-pub(crate) fn keep_chats_seen(adapter: crate::services::live::Adapter) {
-    use leptos::prelude::*;
-    let Some(agent) = signed_in_agent() else {
-        return;
-    };
-    let seen: ChatsSeen = adapter
-        .chats
-        .with_untracked(|c| domain::chat::seen_of_open(c));
-    let seen = (!seen.is_empty()).then_some(seen);
-    keep_at(CHATS_SEEN_KEY, seen, agent, crate::services::host::now_ms());
+pub(crate) fn keep_chats_seen(seen: ChatsSeen) {
+    keep_list(CHATS_SEEN_KEY, seen);
 }
 
 /// What `agent` had seen of their chats in this tab before a reload (read once).
@@ -152,15 +155,7 @@ const CHAT_SCREEN_KEY: &str = "agent-adapter.chat-screen";
 /// the chat the agent was in, not to the keypad, where their next keys would type a number.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn keep_chat_screen(chat: Option<u64>) {
-    let Some(agent) = signed_in_agent() else {
-        return;
-    };
-    keep_at(
-        CHAT_SCREEN_KEY,
-        chat,
-        agent,
-        crate::services::host::now_ms(),
-    );
+    keep_for_agent(CHAT_SCREEN_KEY, chat);
 }
 
 /// The chat `agent` had on screen in this tab before a reload, if any.

@@ -67,7 +67,7 @@ pub trait Effects {
     fn chat_screen_changed(&self, _chat: Option<u64>) {}
     /// The chats' messages or unread counts changed: what the agent has seen is kept for a
     /// reload.
-    fn chats_seen_changed(&self) {}
+    fn chats_seen_changed(&self, _seen: Vec<(u64, u64)>) {}
 }
 
 /// No outside world (before the browser's implementation is set): intents change the state only.

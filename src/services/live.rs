@@ -980,8 +980,8 @@ impl Adapter {
 
     /// The chats' messages or unread counts changed: what the agent has seen of each is kept,
     /// so that a reload shows the rest as unread.
-    pub fn chats_seen_changed(&self) {
-        self.effects().chats_seen_changed();
+    pub fn chats_seen_changed(&self, seen: Vec<(u64, u64)>) {
+        self.effects().chats_seen_changed(seen);
     }
 
     /// Tells the agent's other tabs whether this one has a call on (their Call places none

@@ -98,7 +98,7 @@ fn ChatsSeenWord() -> impl IntoView {
             Some(before) => *before != now,
         };
         if changed {
-            adapter.chats_seen_changed();
+            adapter.chats_seen_changed(now.clone());
         }
         now
     });
