@@ -382,7 +382,8 @@ async function loggedByBen(call, ben) {
   const check = async () => {
     const { ticket, comments } = await ticketOfCall(call.id);
     const bodies = comments.map((c) => c.body ?? '');
-    assert.equal(ticket.assignee_id, ben.agent.zendesk_user_id, `assigned to the receiver; the comments: ${JSON.stringify(bodies)}`);
+    // On a failure, who changed which field, update by update, names the write at fault.
+    assert.equal(ticket.assignee_id, ben.agent.zendesk_user_id, `assigned to the receiver; the comments: ${JSON.stringify(bodies)}; the changes: ${JSON.stringify(ticket.changes)}`);
     assert.equal(bodies.filter((b) => b === 'Transferred to agent: Ben Billing').length, 1, 'the transfer, once');
     const ends = comments.filter((c) => /^Call finished/.test(c.body ?? ''));
     assert.equal(ends.length, 1, 'the end, once');

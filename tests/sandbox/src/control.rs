@@ -424,9 +424,11 @@ async fn events(State(app): State<App>, Json(body): Json<Value>) -> Response {
             let after = body["after_s"].as_f64().unwrap_or(0.0);
             if after > 0.0 {
                 let app = app.clone();
+                let generation = app.generation();
                 tokio::spawn(async move {
                     tokio::time::sleep(std::time::Duration::from_secs_f64(after)).await;
-                    if platform::end(&app, id, "customer") {
+                    // Not a call of the same id in a world reset meanwhile.
+                    if app.generation() == generation && platform::end(&app, id, "customer") {
                         platform::after_end(&app, id).await;
                     }
                 });

@@ -121,7 +121,16 @@ async fn edge(State(app): State<App>, req: Request, next: Next) -> Response {
         let fault = app.world().fault_for(req.method().as_str(), &target);
         answer_latency_ms = fault.answer_latency_ms;
         if fault.latency_ms > 0 {
+            let generation = app.generation();
             tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
+            if app.generation() != generation {
+                // Received by the world before a reset: it acts on nothing in the new one.
+                let gone = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(serde_json::json!({"error": "the sandbox was reset"})),
+                );
+                return cors(gone.into_response());
+            }
         }
         if let Some((status, retry_after)) = fault.status {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -465,9 +465,13 @@ pub fn start_call(app: &App, call: PlatformCall, auto_answer: Option<u64>) -> u6
     emit_call(app, id, "call.ringing");
     if let Some(ms) = auto_answer {
         let app = app.clone();
+        let generation = app.generation();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            connect(&app, id);
+            // Not a call of the same id in a world reset meanwhile.
+            if app.generation() == generation {
+                connect(&app, id);
+            }
         });
     }
     id

@@ -547,15 +547,21 @@ async fn verify(app: &App, req: &Request) -> Outcome {
 /// The worker: runs for the life of the server.
 pub async fn run(app: App) {
     loop {
+        let generation = app.generation();
         let (work, wakeup) = app.queue().next(now_ms());
+        // A batch under way when the world was reset is not the new queue's to settle.
+        let same_world = || app.generation() == generation;
         match work {
             Some(Work::Send(req)) => match send(&app, &req).await {
-                Sent::Outcome(o) => app.queue().complete(&req, o, now_ms()),
-                Sent::Unknown => app.queue().unknown(),
+                Sent::Outcome(o) if same_world() => app.queue().complete(&req, o, now_ms()),
+                Sent::Unknown if same_world() => app.queue().unknown(),
+                Sent::Outcome(_) | Sent::Unknown => {}
             },
             Some(Work::Verify(req)) => {
                 let o = verify(&app, &req).await;
-                app.queue().complete(&req, o, now_ms());
+                if same_world() {
+                    app.queue().complete(&req, o, now_ms());
+                }
             }
             None => {
                 let wait = wakeup

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
@@ -520,7 +521,7 @@ impl World {
         self.teams.iter().find(|t| t.id == agent.team_id)
     }
 
-    /// `GET /_sandbox/state`: users, tickets with their comments, fields, calls (with what the
+    /// `GET /_sandbox/state`: users, tickets with their comments and changes, fields, calls (with what the
     /// platform wrote for their session events, `platform_events`), voicemails, chats (as
     /// [`World::chats_for_control`] lists them), agents (`signed_in`), teams, IVR queues.
     pub fn dump(&self, base: &str) -> Value {
@@ -535,6 +536,16 @@ impl World {
                 let mut j = t.to_json(base);
                 j["comments"] = t.comments.iter().map(|c| c.to_json()).collect();
                 j["merged_into"] = json!(t.merged_into);
+                // Who changed which field, update by update (comments are above): what a test
+                // that finds a field wrong prints to name the write at fault.
+                j["changes"] = t.audits.iter().map(|a| json!({
+                    "author_id": a.author_id,
+                    "custom": a.custom,
+                    "fields": a.events.iter()
+                        .filter(|e| e["type"] != "Comment")
+                        .map(|e| json!([e["field_name"], e["value"]]))
+                        .collect::<Vec<_>>(),
+                })).collect();
                 j
             }).collect::<Vec<_>>(),
             "ticket_fields": self.ticket_fields.iter().enumerate().map(|(i, f)| f.to_json(base, i)).collect::<Vec<_>>(),
@@ -644,6 +655,8 @@ struct Inner {
     queue_wake: Notify,
     events: broadcast::Sender<AgentEvent>,
     config: Config,
+    /// How many times the world was reset ([`App::generation`]).
+    generation: AtomicU64,
 }
 
 impl App {
@@ -665,6 +678,7 @@ impl App {
                 queue_wake: Notify::new(),
                 events,
                 config,
+                generation: AtomicU64::new(0),
             }),
         })
     }
@@ -783,6 +797,15 @@ impl App {
         format!("http://127.0.0.1:{}", self.inner.config.port)
     }
 
+    /// Which world this is: it changes at each [`App::reset`]. What was under way in the world
+    /// before (a request waiting out an injected latency, a scheduled answer or hang-up, a
+    /// batch the queue was sending) checks it before it acts, and acts on nothing in a world it
+    /// was not started in: a test's leftovers never write into the next test's fresh world,
+    /// whose ids (calls, tickets, events) start again from the same numbers.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::SeqCst)
+    }
+
     /// Replaces the world with `fixture`'s and empties the CRM queue.
     pub fn reset(&self, fixture: &str) -> Result<(), String> {
         let f = crate::fixtures::load(fixture)?;
@@ -794,7 +817,12 @@ impl App {
         let mut world = World::new(f, limit);
         world.timing = timing;
         world.last_message_id = last_message_id;
-        *self.world() = world;
+        {
+            let mut w = self.world();
+            *w = world;
+            // Under the world's lock: whatever acts in the world after this sees the change.
+            self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        }
         self.wake_queue();
         Ok(())
     }

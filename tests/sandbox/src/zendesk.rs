@@ -368,7 +368,12 @@ async fn answer(app: &App, req: ApiRequest) -> (ApiResponse, u64) {
     };
     let fault = app.world().fault_for(&req.method, &full_path);
     if fault.latency_ms > 0 {
+        let generation = app.generation();
         tokio::time::sleep(std::time::Duration::from_millis(fault.latency_ms)).await;
+        if app.generation() != generation {
+            // Received by the world before a reset: it acts on nothing in the new one.
+            return (ApiResponse::json(503, status_body(503)), 0);
+        }
     }
     let base = app.base();
     let mut req = req;
