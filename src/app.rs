@@ -37,6 +37,7 @@ pub fn Screens(
             let _ = root.set_attribute("lang", &language);
         }
     });
+    crate::ui::focus_when_pane_shown(adapter);
     // The session's screens and tabs come from its code (`crate::session_code`), loaded before
     // a session starts; the tabs are drawn again only when a session starts or ends.
     let in_session = Memo::new(move |_| adapter.screen.with(Screen::in_session));

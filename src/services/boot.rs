@@ -106,6 +106,12 @@ pub(crate) fn boot(adapter: Adapter) {
             on_dialout(adapter, d)
         });
         backend.subscriptions.borrow_mut().push(dialout);
+        // The pane shown again (the agent opened the adapter from the top bar): the keyboard
+        // comes back into it (`ui::focus_when_pane_shown`). Its payload says nothing more.
+        let shown = zaf.on("pane.activated", move |_: serde::de::IgnoredAny| {
+            adapter.pane_shown.update(|n| *n = n.wrapping_add(1));
+        });
+        backend.subscriptions.borrow_mut().push(shown);
         host::install(backend.clone());
         // After a reload: signed in again without the password, when the tab kept a credential.
         crate::services::session::resume_session(adapter, backend.clone());

@@ -168,6 +168,9 @@ pub struct Adapter {
     pub pending: RwSignal<Pending>,
     /// True while the number-entry keypad is shown (UI-5).
     pub keypad_open: RwSignal<bool>,
+    /// How many times Zendesk showed the adapter's pane again (`pane.activated`: the agent
+    /// opened it from the top bar after it was hidden): the keyboard comes back into it.
+    pub pane_shown: RwSignal<u32>,
     /// Settings, team and options, copied into each dial screen when it opens (SET-16).
     pub context: RwSignal<DialContext>,
     /// The call in progress, if any.
@@ -218,6 +221,7 @@ impl Adapter {
             loading: RwSignal::new(false),
             pending: RwSignal::new(Pending::default()),
             keypad_open: RwSignal::new(false),
+            pane_shown: RwSignal::new(0),
             context: RwSignal::new(DialContext::default()),
             call: RwSignal::new(None),
             placed: RwSignal::new(Vec::new()),

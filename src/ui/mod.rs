@@ -144,6 +144,66 @@ pub(crate) fn focus_lost() -> bool {
         .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"))
 }
 
+thread_local! {
+    /// The element of the frame that last took the keyboard focus.
+    static LAST_FOCUS: std::cell::RefCell<Option<web_sys::HtmlElement>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Where the keyboard goes when Zendesk shows the pane again, in this order (after where it
+/// was): the number on the dial screen, the sign-in form's email, a screen's heading (Recent,
+/// Voicemail and the call screens have one that takes it).
+const PANE_FOCUS: [&str; 3] = [
+    "[data-testid=dial-number]",
+    "[data-testid=sign-in-email]",
+    "h1[tabindex='-1']",
+];
+
+/// The agent opens the adapter again from Zendesk's top bar (`pane.activated`): the browser
+/// left the keyboard on Zendesk's icon, so the digits the agent types went nowhere. It comes
+/// back into the adapter, to the element that had it when the pane was hidden (the number the
+/// agent was typing, the reply to a chat), or, when that is gone, to the screen's first field.
+/// Nothing moves when something in the adapter has it already (a click-to-call's screen put
+/// it where the agent needs it next).
+pub(crate) fn focus_when_pane_shown(adapter: Adapter) {
+    use wasm_bindgen::JsCast;
+    let listener = window_event_listener(leptos::ev::focusin, |ev| {
+        let el = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        if el.is_some() {
+            LAST_FOCUS.with(|l| *l.borrow_mut() = el);
+        }
+    });
+    on_cleanup(move || listener.remove());
+    Effect::new(move |was: Option<u32>| {
+        let shown = adapter.pane_shown.get();
+        if was.is_some_and(|was| was != shown) {
+            // Once the pane is laid out again.
+            request_animation_frame(focus_back_into_pane);
+        }
+        shown
+    });
+}
+
+fn focus_back_into_pane() {
+    if !focus_lost() {
+        return;
+    }
+    let last = LAST_FOCUS
+        .with(|l| l.borrow().clone())
+        .filter(|e| e.is_connected() && e.offset_parent().is_some());
+    // A disabled element does not take it: the next place does.
+    if last.is_some_and(|e| e.focus().is_ok()) && !focus_lost() {
+        return;
+    }
+    for selector in PANE_FOCUS {
+        if focus_on(selector) && !focus_lost() {
+            return;
+        }
+    }
+}
+
 /// Puts the keyboard focus on the first element matching `selector`; false when there is none.
 pub(crate) fn focus_on(selector: &str) -> bool {
     use wasm_bindgen::JsCast;

@@ -844,3 +844,43 @@ test('the end of a call waits for a rate-limited ticket creation', async () => {
   const limited = (await appRequests()).filter((r) => r.status === 429);
   assert.equal(limited.length, 1, 'the 429 happened');
 });
+
+// The agent closes the adapter's pane from Zendesk's top bar and opens it again (pane.activated):
+// the keyboard comes back into the adapter, where it was, so the digits typed next reach the
+// number, not Zendesk's icon. With nothing to come back to (the element that had it is gone), the
+// screen's first field takes it: the sign-in form's email after a sign-out; a screen's heading.
+test('opening the pane again from the top bar gives the keyboard back to the adapter', async () => {
+  const app = await signedIn();
+  const icon = page.locator('[data-testid=app-icon]');
+  const focused = () => app.evaluate(() => (document.hasFocus() ? document.activeElement?.dataset?.testid ?? document.activeElement?.tagName : null));
+  const reopen = async () => {
+    await icon.click();
+    await app.locator('[data-testid=adapter-root]').waitFor({ state: 'hidden' });
+    assert.equal(await focused(), null, 'the keyboard on Zendesk while the pane is hidden');
+    await icon.click();
+    await app.locator('[data-testid=adapter-root]').waitFor();
+  };
+  await page.keyboard.type('555');
+  await reopen();
+  await retry(async () => assert.equal(await focused(), 'dial-number'), 'the number focused again', env);
+  await page.keyboard.type('0101000');
+  assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '5550101000', 'typed on from the top bar');
+
+  // Recent, from its home link: the heading the screen gave the keyboard to is where it comes back.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-title]').waitFor();
+  await retry(async () => assert.match(String(await focused()), /^recent-/), 'Recent has the keyboard', env);
+  const onRecent = await focused();
+  await reopen();
+  await retry(async () => assert.equal(await focused(), onRecent), 'back where it was on Recent', env);
+
+  // Signed out: the button that had the keyboard is gone; the sign-in form's email takes it.
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await icon.click();
+  await app.locator('[data-testid=adapter-root]').waitFor({ state: 'hidden' });
+  await icon.click();
+  await retry(async () => assert.equal(await focused(), 'sign-in-email'), 'the email focused', env);
+});
