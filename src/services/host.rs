@@ -186,6 +186,8 @@ impl Backend {
         if !self.platform.is_signed_in() {
             return Vec::new();
         }
+        // Read beside the number's search, which leaves first.
+        next_task().await;
         self.platform.contacts_for(e164).await.unwrap_or_default()
     }
 
@@ -424,6 +426,19 @@ pub(crate) fn after_this_task(f: impl FnOnce() + 'static) {
         // No channel (the browser refused one): at once.
         None => f(),
     });
+}
+
+/// Resolves in a task of its own ([`after_this_task`]): a request to the platform that need not
+/// leave first waits for it, so that the Zendesk reads of the same task (whose messages leave
+/// when the task ends) are not held behind the cost of starting it (a `fetch` is about 1.5 ms
+/// of the frame's time).
+pub(crate) async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        after_this_task(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Shows a platform error in the agent's language.

@@ -25,6 +25,8 @@ pub(crate) fn dial_opened(adapter: Adapter) {
     });
     let read_no = next_read(&b);
     leptos::task::spawn_local(async move {
+        // After the screen's Zendesk reads have left (they are what the agent waits for).
+        crate::services::host::next_task().await;
         if let Ok((settings, team)) = b.platform.settings_now().await {
             take(adapter, &b, read_no, settings, team);
         }
