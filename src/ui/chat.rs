@@ -127,7 +127,8 @@ fn ChatTab(adapter: Adapter, id: u64) -> impl IntoView {
             type="button"
             class=style::tab
             aria-current=move || current().then_some("page")
-            title=move || format!("Alt+{}", index.get())
+            // The whole name where the tab shows only its start (a long name is cut short).
+            title=move || format!("{} · Alt+{}", who.get(), index.get())
             data-testid=format!("session-tab-{id}")
             on:click=move |_| adapter.open_chat(id)
         >

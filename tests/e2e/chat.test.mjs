@@ -837,3 +837,17 @@ test('the chat screens have no accessibility violation, in English and Italian',
 test('no page error in the chat tests', () => {
   assert.deepEqual(env.output.match(/pageerror[^\n]*/g) ?? [], []);
 });
+
+// A customer's long name is cut short on the chat's tab (the popover is 360 px wide): the tab's
+// tooltip has the whole name, beside its Alt+digit.
+test("a chat tab cut short names the customer whole in its tooltip", async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env);
+  const name = 'Maximiliana Bartholomew-Fitzgerald';
+  const id = await startChat({ name, email: 'maximiliana.bf@example.test', text: 'Hello' });
+  const tab = app.locator(`[data-testid=session-tab-${id}]`);
+  await tab.waitFor();
+  const cut = await tab.evaluate((t) => { const n = t.querySelector('span:nth-child(2)'); return n.scrollWidth > n.clientWidth; });
+  assert.ok(cut, 'the name is cut short on the tab');
+  assert.equal(await tab.getAttribute('title'), `${name} · Alt+2`);
+});
