@@ -1244,14 +1244,12 @@ async fn users_update_changes_only_what_is_sent() {
 /// way; it must not land in the next test's tickets.
 #[tokio::test]
 async fn a_write_waiting_out_a_latency_across_a_reset_lands_nowhere() {
+    use sandbox::testkit::{state, ticket_in};
     let addr = start().await;
-    let state = http(addr, "GET", "/_sandbox/state", None, None)
-        .await
-        .json();
-    let tid = state["tickets"][0]["id"]
+    let tid = state(addr).await["tickets"][0]["id"]
         .as_u64()
         .expect("a fixture ticket");
-    let assignee = state["tickets"][0]["assignee_id"].clone();
+    let assignee = ticket_in(&state(addr).await, tid)["assignee_id"].clone();
     assert_ne!(
         assignee,
         json!(4300000001u64),
@@ -1263,48 +1261,21 @@ async fn a_write_waiting_out_a_latency_across_a_reset_lands_nowhere() {
     let path = format!("/api/v2/tickets/{tid}.json");
     let write = tokio::spawn(async move { http(addr, "PUT", &path, Some(body), None).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let reset = http(
-        addr,
-        "POST",
-        "/_sandbox/reset",
-        Some(json!({"fixture": "default"})),
-        None,
-    )
-    .await;
+    let fixture = Some(json!({"fixture": "default"}));
+    let reset = http(addr, "POST", "/_sandbox/reset", fixture, None).await;
     assert_eq!(reset.status, 200);
     assert_eq!(write.await.expect("the write answers").status, 503);
-    let state = http(addr, "GET", "/_sandbox/state", None, None)
-        .await
-        .json();
-    let ticket = state["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == json!(tid))
-        .unwrap()
-        .clone();
-    let bodies: Vec<&str> = ticket["comments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["body"].as_str())
-        .collect();
-    assert!(
-        !bodies.contains(&"from the world before"),
-        "the write landed in the fresh world: {bodies:?}"
-    );
+    let ticket = ticket_in(&state(addr).await, tid);
+    let landed = ticket["comments"]
+        .to_string()
+        .contains("from the world before");
+    assert!(!landed, "the write landed in the fresh world: {ticket}");
     assert_eq!(
         ticket["assignee_id"], assignee,
         "the assignee as the fixture has it"
     );
     // A request sent after the reset is the new world's, and acts.
-    let after = http(
-        addr,
-        "PUT",
-        &format!("/api/v2/tickets/{tid}.json"),
-        Some(json!({"ticket": {"comment": {"body": "now", "public": false}}})),
-        None,
-    )
-    .await;
-    assert_eq!(after.status, 200);
+    let now = json!({"ticket": {"comment": {"body": "now", "public": false}}});
+    let path = format!("/api/v2/tickets/{tid}.json");
+    assert_eq!(http(addr, "PUT", &path, Some(now), None).await.status, 200);
 }
