@@ -199,6 +199,20 @@
     currentAgent = zendeskUserId;
   }
 
+  // Another agent takes the workspace. In Zendesk that is a sign-in, and a new page: every app
+  // starts again and reads its new agent. Here the app frames that started (the background
+  // location, and the top bar it may have preloaded) start again, or they would go on as the
+  // agent before them (a ticket "assigned" to the new agent with the id of the one before).
+  async function switchAgent(zendeskUserId) {
+    if (zendeskUserId === currentAgent) return;
+    await signInAgent(zendeskUserId);
+    for (const f of frames.values()) {
+      f.subs.clear();
+      f.registered = false;
+      f.iframe.src = appUrl(f.location, f.guid);
+    }
+  }
+
   // ---------- ZAF host: request() proxy ----------
   async function proxy(opts) {
     if (typeof opts === 'string') opts = { url: opts };
@@ -761,7 +775,7 @@
       f.iframe.src = appUrl(locationName, f.guid);
       return true;
     },
-    async setAgent(zendeskUserId) { $('zd-agent').value = String(zendeskUserId); await signInAgent(zendeskUserId); },
+    async setAgent(zendeskUserId) { $('zd-agent').value = String(zendeskUserId); await switchAgent(zendeskUserId); },
     refresh: render,
     ready: null,
   };
@@ -774,7 +788,7 @@
     const sel = $('zd-agent');
     for (const a of info.agents) sel.append(el('option', { value: String(a.zendesk_user_id), text: a.name }));
     if (info.agents.length) await signInAgent(info.agents[0].zendesk_user_id);
-    sel.addEventListener('change', () => signInAgent(Number(sel.value)));
+    sel.addEventListener('change', () => switchAgent(Number(sel.value)));
     $('app-icon').addEventListener('click', () => popover('toggle'));
     $('panel-toggle').addEventListener('click', () => { $('panel').hidden = !$('panel').hidden; if (!$('panel').hidden) renderPanel(); });
     if (!zcli || zcli.locations.background) createFrame('background');
