@@ -10,7 +10,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startSandbox, signedInPage, signedInPageIn, settings as applySettings, adapterFrame as frameOf, retry,
-  callFromTicketMenu, callFromProfile, openUserPage,
+  callFromTicketMenu, callFromProfile, openUserPage, dialAndConnect,
 } from './support.mjs';
 
 let env;
@@ -883,4 +883,34 @@ test('opening the pane again from the top bar gives the keyboard back to the ada
   await app.locator('[data-testid=adapter-root]').waitFor({ state: 'hidden' });
   await icon.click();
   await retry(async () => assert.equal(await focused(), 'sign-in-email'), 'the email focused', env);
+});
+
+// The sandbox's workspace as Zendesk's: another agent taking it is a new page, where every app
+// starts again as that agent. The top bar started as the first agent (opened and closed, as the
+// background location may preload it), then Ben takes the workspace and signs in: his call's
+// ticket is assigned to Ben, not to the agent the frame started as (it was, when the frames went
+// on as the agent before: a transfer to Ben left the ticket with Ada).
+test("another agent taking the workspace gets apps that act as him", async () => {
+  const ada = await signedIn('ada@sandbox.test', {});
+  await ada.locator('[data-testid=sign-out-button]').click();
+  await ada.locator('[data-testid=sign-in-email]').waitFor();
+  const icon = page.locator('[data-testid=app-icon]');
+  await icon.click();
+  const { agents } = await api('GET', '/_sandbox/info');
+  const ben = agents.find((a) => a.email === 'ben@sandbox.test');
+  await page.evaluate((id) => window.sandbox.setAgent(id), ben.zendesk_user_id);
+  await icon.click();
+  const app = await adapterFrame();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[data-testid=sign-in-email]').fill(ben.email);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = (await state()).platform_calls.at(-1);
+  await retry(async () => {
+    const t = (await state()).tickets.find((x) => x.comments.some((c) => (c.body ?? '').includes(`Call ID: ${call.id}`)));
+    assert.ok(t, 'the call is logged');
+    assert.equal(t.assignee_id, ben.zendesk_user_id, 'assigned to Ben');
+  }, 'the call on its ticket', env);
 });
