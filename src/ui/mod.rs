@@ -163,8 +163,11 @@ const PANE_FOCUS: [&str; 3] = [
 /// left the keyboard on Zendesk's icon, so the digits the agent types went nowhere. It comes
 /// back into the adapter, to the element that had it when the pane was hidden (the number the
 /// agent was typing, the reply to a chat), or, when that is gone, to the screen's first field.
-/// Nothing moves when something in the adapter has it already (a click-to-call's screen put
-/// it where the agent needs it next).
+/// Nothing moves when the adapter has the keyboard already (a click-to-call's screen put it
+/// where the agent needs it next). How Zendesk hides the pane is not known (UNCONFIRMED): the
+/// frame may come back with no element focused (Chromium clears it when the frame loses the
+/// keyboard) or, in a browser that keeps it, with the element that had it; either way the
+/// keyboard comes back to that element.
 pub(crate) fn focus_when_pane_shown(adapter: Adapter) {
     use wasm_bindgen::JsCast;
     let listener = window_event_listener(leptos::ev::focusin, |ev| {
@@ -187,8 +190,24 @@ pub(crate) fn focus_when_pane_shown(adapter: Adapter) {
 }
 
 fn focus_back_into_pane() {
-    if !focus_lost() {
+    use wasm_bindgen::JsCast;
+    let has_keyboard = document().has_focus().unwrap_or(true);
+    if has_keyboard && !focus_lost() {
         return;
+    }
+    if !has_keyboard {
+        // The frame takes the keyboard from Zendesk's page; an element that kept the focus in
+        // the frame has it again.
+        if let Some(w) = web_sys::window() {
+            let _ = w.focus();
+        }
+        let kept = document()
+            .active_element()
+            .filter(|_| !focus_lost())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if kept.is_some_and(|e| e.focus().is_ok()) {
+            return;
+        }
     }
     let last = LAST_FOCUS
         .with(|l| l.borrow().clone())

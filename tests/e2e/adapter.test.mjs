@@ -865,6 +865,14 @@ test('opening the pane again from the top bar gives the keyboard back to the ada
   await retry(async () => assert.equal(await focused(), 'dial-number'), 'the number focused again', env);
   await page.keyboard.type('0101000');
   assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '5550101000', 'typed on from the top bar');
+  // A pane Zendesk keeps in layout while hidden (how it hides one is not known): the workspace
+  // has the keyboard meanwhile, and the number has it again when the pane is shown.
+  await page.locator('[data-testid=zd-agent]').focus();
+  assert.equal(await focused(), null, 'the keyboard on the workspace');
+  await page.evaluate(() => window.sandbox.fire('pane.activated', {}));
+  await retry(async () => assert.equal(await focused(), 'dial-number'), 'the number has the keyboard again', env);
+  await page.keyboard.press('Backspace');
+  assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), '555010100', 'typed on');
 
   // Recent, from its home link: the heading the screen gave the keyboard to is where it comes back.
   await page.keyboard.press('Escape');
