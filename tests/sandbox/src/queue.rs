@@ -547,8 +547,12 @@ async fn verify(app: &App, req: &Request) -> Outcome {
 /// The worker: runs for the life of the server.
 pub async fn run(app: App) {
     loop {
-        let generation = app.generation();
-        let (work, wakeup) = app.queue().next(now_ms());
+        // The work and its world, read under the queue's lock (a reset changes both under it).
+        let (work, wakeup, generation) = {
+            let mut queue = app.queue();
+            let (work, wakeup) = queue.next(now_ms());
+            (work, wakeup, app.generation())
+        };
         // A batch under way when the world was reset is not the new queue's to settle.
         let same_world = || app.generation() == generation;
         match work {

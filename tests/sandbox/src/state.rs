@@ -813,16 +813,19 @@ impl App {
             let w = self.world();
             (w.budget.limit, w.timing, w.last_message_id)
         };
-        self.queue().reset(&f.settings)?;
+        let mut queue = self.queue();
+        queue.reset(&f.settings)?;
         let mut world = World::new(f, limit);
         world.timing = timing;
         world.last_message_id = last_message_id;
         {
             let mut w = self.world();
             *w = world;
-            // Under the world's lock: whatever acts in the world after this sees the change.
+            // Under the world's lock and the queue's (taken in that order, nowhere the other
+            // way): a request, a timer or the queue's worker that acts after this sees it.
             self.inner.generation.fetch_add(1, Ordering::SeqCst);
         }
+        drop(queue);
         self.wake_queue();
         Ok(())
     }
