@@ -833,11 +833,6 @@ test('the chat screens have no accessibility violation, in English and Italian',
   }
 });
 
-// Every test above ran without the adapter failing inside (a panic shows as a page error).
-test('no page error in the chat tests', () => {
-  assert.deepEqual(env.output.match(/pageerror[^\n]*/g) ?? [], []);
-});
-
 // A customer's long name is cut short on the chat's tab (the popover is 360 px wide): the tab's
 // tooltip has the whole name, beside its Alt+digit.
 test("a chat tab cut short names the customer whole in its tooltip", async () => {
@@ -851,3 +846,9 @@ test("a chat tab cut short names the customer whole in its tooltip", async () =>
   assert.ok(cut, 'the name is cut short on the tab');
   assert.equal(await tab.getAttribute('title'), `${name} · Alt+2`);
 });
+
+// Every test above ran without the adapter failing inside (a panic shows as a page error).
+test('no page error in the chat tests', () => {
+  assert.deepEqual(env.output.match(/pageerror[^\n]*/g) ?? [], []);
+});
+
