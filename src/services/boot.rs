@@ -106,10 +106,13 @@ pub(crate) fn boot(adapter: Adapter) {
             on_dialout(adapter, d)
         });
         backend.subscriptions.borrow_mut().push(dialout);
-        // The pane shown again (the agent opened the adapter from the top bar): the keyboard
-        // comes back into it (`ui::focus_when_pane_shown`). Its payload says nothing more.
+        // The pane shown again by the agent (the top bar's icon): the keyboard comes back into
+        // it (`ui::focus_when_pane_shown`); not when the adapter showed it itself. Its payload
+        // says nothing more.
         let shown = zaf.on("pane.activated", move |_: serde::de::IgnoredAny| {
-            adapter.pane_shown.update(|n| *n = n.wrapping_add(1));
+            if crate::services::zaf_host::shown_by_agent() {
+                adapter.pane_shown.update(|n| *n = n.wrapping_add(1));
+            }
         });
         backend.subscriptions.borrow_mut().push(shown);
         host::install(backend.clone());

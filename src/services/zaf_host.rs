@@ -59,8 +59,26 @@ pub(crate) fn route_to_ticket(id: u64) {
     }
 }
 
+thread_local! {
+    /// When the adapter last asked Zendesk to show its popover (Unix ms).
+    static SHOWN_BY_ADAPTER: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// How long after the adapter asked for its popover a `pane.activated` is that show's (a call or
+/// a chat offered, a click-to-call), not the agent's.
+const OWN_SHOW_MS: i64 = 2_000;
+
+/// True when Zendesk showed the pane because the agent opened it (the top bar's icon), not
+/// because the adapter asked: a call or a chat offered while the agent types in Zendesk shows
+/// the pane without taking the keyboard from Zendesk (`ui::focus_when_pane_shown`).
+pub(crate) fn shown_by_agent() -> bool {
+    let now = crate::services::host::now_ms();
+    SHOWN_BY_ADAPTER.with(|t| t.get().is_none_or(|at| now - at > OWN_SHOW_MS))
+}
+
 /// Opens the adapter's popover.
 pub(crate) fn show_popover() {
+    SHOWN_BY_ADAPTER.with(|t| t.set(Some(crate::services::host::now_ms())));
     if let Some(b) = backend() {
         leptos::task::spawn_local(async move {
             let _ = b.zaf.invoke(&Invoke::PopoverShow).await;

@@ -279,6 +279,12 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
                 if waited && !crate::ui::focus_lost() {
                     return;
                 }
+                // The agent is working in Zendesk (the frame does not have the keyboard): the
+                // offer shows there without taking the keys meant for a ticket (an Enter would
+                // take the chat).
+                if !document().has_focus().unwrap_or(true) {
+                    return;
+                }
                 if let Some(b) = accept.try_get_untracked().flatten() {
                     let _ = b.focus();
                 }

@@ -922,3 +922,22 @@ test("another agent taking the workspace gets apps that act as him", async () =>
     assert.equal(t.assignee_id, ben.zendesk_user_id, 'assigned to Ben');
   }, 'the call on its ticket', env);
 });
+
+// A chat offered (or a call) while the agent types in Zendesk: the adapter shows its pane, and
+// the keyboard stays where the agent is typing; only a pane the agent opens takes it.
+test('a pane the adapter shows for a chat offered leaves the keyboard in Zendesk', async () => {
+  const app = await signedIn();
+  const icon = page.locator('[data-testid=app-icon]');
+  await icon.click();
+  await app.locator('[data-testid=adapter-root]').waitFor({ state: 'hidden' });
+  await page.locator('[data-testid=zd-agent]').focus();
+  const { chat_id: id } = await api('POST', '/_sandbox/chats', {
+    platform: 'web', menu: 'Support', lang: 'en', name: 'Ivo Typing', email: 'ivo.typing@example.test', text: 'Hello?',
+  });
+  await app.locator(`[data-testid=session-tab-${id}]`).waitFor();
+  await app.locator('[data-testid=adapter-root]').waitFor();
+  // Time for a focus move, were one to come (it comes in the next frame).
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'zd-agent', 'the workspace keeps the keyboard');
+  assert.equal(await app.evaluate(() => document.hasFocus()), false, 'the adapter did not take it');
+});
