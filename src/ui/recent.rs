@@ -216,8 +216,8 @@ pub fn arrows_between_rows(testid: &'static str) {
 
 /// What Recent and Voicemail share above their list: the home row, the heading, a failed read
 /// with Try again, "Loading…" while the first read runs, and the words for an empty list; the
-/// keyboard lands on the first row's `{prefix}-call-back` once rows are there, and Up and Down
-/// move between rows.
+/// keyboard lands on the first row's `{prefix}-call-back` once rows are there (on the heading when
+/// the list is read empty), and Up and Down move between rows.
 #[component]
 pub fn ListTop(
     /// Which place this is.
@@ -289,10 +289,34 @@ pub fn ListTop(
         }
         true
     });
+    // A list read empty: the keyboard goes to the heading, the words for the empty list under
+    // it, when it has no better place (a Try again that went away left it on the page, where
+    // the agent's next key went nowhere). Only while the adapter has the keyboard: an empty
+    // list read while the agent types in Zendesk leaves it there.
+    let title_ref = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move |_| {
+        if !empty.get() {
+            return;
+        }
+        request_animation_frame(move || {
+            if !document().has_focus().unwrap_or(true) || !focus_has_no_better_place() {
+                return;
+            }
+            if let Some(title) = title_ref.get_untracked() {
+                let _ = title.focus();
+            }
+        });
+    });
     let title_id = format!("{prefix}-title");
     view! {
         <HomeNav current=place/>
-        <h1 class=style::title id=title_id.clone() tabindex="-1" data-testid=title_id>
+        <h1
+            class=style::title
+            id=title_id.clone()
+            tabindex="-1"
+            node_ref=title_ref
+            data-testid=title_id
+        >
             {word(title)}
         </h1>
         <Show when=move || failed.with(Option::is_some)>

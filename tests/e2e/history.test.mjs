@@ -421,6 +421,27 @@ test("a late 401 of the last agent's read does not sign the next agent out", asy
   }
 });
 
+// Try again that finds the list empty: the button goes, and the keyboard with it, to the
+// page, where the agent's next key went nowhere. It goes to the heading now (the words for
+// the empty list under it), and keys work on: Escape goes back to the keypad.
+test('Recent read empty after Try again keeps the keyboard, on its heading', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await slowPlatform('/platform/calls', 300);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls?since=', status: 503, count: 1 });
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-error]').waitFor();
+  const focusedId = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName ?? null);
+  await eventually(async () => assert.equal(await focusedId(), 'recent-retry'), 'Try again focused');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=recent-empty]').waitFor();
+  assert.equal(await app.locator('[data-testid=recent-row]').count(), 0, 'no calls');
+  await eventually(async () => assert.equal(await focusedId(), 'recent-title'), 'the heading focused, not the page');
+  await page.keyboard.press('Escape');
+  await app.locator('[data-testid=dial-number]').waitFor();
+  await eventually(async () => assert.equal(await focusedId(), 'dial-number'), 'back on the keypad\'s number');
+});
+
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
