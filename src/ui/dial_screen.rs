@@ -406,14 +406,18 @@ fn KeypadContext(
     }
 }
 
-/// Enter: calls when Call is enabled; on the keypad screen otherwise moves on to the choices
-/// (UI-6), where the missing choice is; pressed in the Ticket ID entry (`from_entry`) while
-/// the ticket is read, calls once it is read; else says why Call is refused.
+/// Enter: on the keypad, Next (UI-6, FLOW-6: Next, then Call): the choices come, with the
+/// keyboard on the first one missing or on Call, so the agent sees the contact and the ticket
+/// before the call is placed, and a second Enter calls. (It used to call at once when the
+/// number's reads had answered, and open the choices when they had not: the same key did one or
+/// the other by the network's speed, and a call from the keypad went out with choices the agent
+/// never saw, "Use entered number" included.) On the choices, it calls when Call is enabled;
+/// pressed in the Ticket ID entry (`from_entry`) while the ticket is read, calls once it is
+/// read; else says why Call is refused.
 fn enter(adapter: Adapter, from_entry: bool) {
     let view = adapter.view();
-    let enabled = view.as_ref().is_some_and(|v| v.call_enabled);
     let loading = view.as_ref().is_some_and(reading);
-    if !enabled && adapter.keypad_open.get_untracked() {
+    if adapter.keypad_open.get_untracked() {
         next(adapter);
     } else if from_entry && loading {
         CALL_WHEN_LOADED.with(|c| c.set(Some(js_sys::Date::now())));

@@ -540,6 +540,43 @@ test('keyboard only: Enter with no number keeps the keypad and says to enter one
   await app.locator('[data-testid=contact-id]').waitFor();
 });
 
+// FLOW-6, UI-6: Enter on the keypad is Next, however soon the number's reads answer: the
+// choices come, with the contact and the ticket the call will be logged on, and the keyboard on
+// Call; a second Enter calls. (Enter called at once when the reads had answered before it, and
+// opened the choices when they had not: the same key did one or the other by the network's
+// speed, and a call went out with choices the agent never saw.)
+test('keyboard only: Enter on the keypad is Next whether the reads have answered or not; a second Enter calls', async () => {
+  ({ page } = await signedInPage(env));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', latency_ms: 300 });
+  const before = await state();
+  const bruno = userByPhone(before, BRUNO);
+  const [open] = openTicketsOf(before, bruno.id);
+  for (const wait of [0, 2_500]) {
+    await eventually(async () => assert.equal(await focused(app), 'dial-number'), `${wait} ms: focus in the number`);
+    await page.keyboard.type(BRUNO);
+    await sleep(wait);
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=keypad-next]').waitFor({ state: 'detached' });
+    await eventually(async () =>
+      assert.equal(await app.locator('[data-testid=contact-id]').inputValue(), bruno.name), `${wait} ms: Bruno shown`);
+    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), `#${open.id} ${open.subject}`, `${wait} ms: his ticket shown`);
+    await eventually(async () => assert.equal(await focused(app), 'call-button'), `${wait} ms: focus on Call`);
+    await sleep(300);
+    assert.equal((await state()).platform_calls.length, before.platform_calls.length, `${wait} ms: the first Enter placed nothing`);
+    if (wait === 0) {
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=hangup-button]').waitFor();
+    assert.equal((await state()).platform_calls.length, before.platform_calls.length + 1, 'the second Enter called, once');
+  }
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  await api('DELETE', '/_sandbox/faults');
+});
+
 // Escape in a chooser is the dial screen's, as from any other control (UI-12): a fresh keypad
 // with the focus in the number. Seen in a by-hand drive: it only left the list, the focus fell
 // to the page body, and the digits typed next were added to the old number. Both choosers, with
