@@ -99,8 +99,10 @@ pub enum Logging {
 pub enum TicketLine {
     /// Nothing (not known here, or the agent must pick the caller first).
     Nothing,
-    /// Not logged in Zendesk: "Do not create a ticket", or its first job failed.
+    /// Not logged in Zendesk: its first job failed, or was refused.
     NotLogged,
+    /// Not logged in Zendesk, as the agent chose: "Do not create a ticket" (OUT-10).
+    NotLoggedAsChosen,
     /// Being logged: the ticket is not known yet.
     Logging,
     /// Logged on this ticket.
@@ -701,14 +703,14 @@ impl ActiveCall {
         }
     }
 
-    /// What the in-call screen says of the call's ticket: the ticket once known; "not logged"
-    /// for "Do not create a ticket" or a first job that failed; "being logged" while this page
+    /// What the in-call screen says of the call's ticket: the ticket once known; "not logged,
+    /// as chosen" for "Do not create a ticket"; "not logged" for a first job that failed; "being logged" while this page
     /// works its first job out (its reads waiting out a rate limit included) or the outbox
     /// holds it; nothing while the agent must pick the caller, or where this page does not
     /// know (a call found again after a reload, an inbound call not answered).
     pub fn ticket_line(&self) -> TicketLine {
         if self.plan.ticket == TicketPlan::None {
-            return TicketLine::NotLogged;
+            return TicketLine::NotLoggedAsChosen;
         }
         if let Some(id) = self.ticket() {
             return TicketLine::On(id);

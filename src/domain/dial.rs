@@ -262,6 +262,10 @@ pub enum DialError {
     /// UI-4: nothing to call.
     #[error("no number")]
     NoNumber,
+    /// UI-4 with team ticket entry, the Ticket ID optional: nothing to call, and a Ticket ID
+    /// would give the number (TEAM-6).
+    #[error("no number or ticket id")]
+    NoNumberOrTicketId,
     /// UI-7: not a callable number.
     #[error("number not possible: {reason}")]
     NumberNotPossible {
@@ -335,6 +339,7 @@ impl DialError {
     pub fn message(&self, cat: &Catalogue) -> String {
         match self {
             Self::NoNumber => cat.get(Label::ErrNoNumber).to_owned(),
+            Self::NoNumberOrTicketId => cat.get(Label::ErrNoNumberOrTicketId).to_owned(),
             Self::NumberNotPossible { .. } => cat.get(Label::ErrNumberNotPossible).to_owned(),
             Self::ContactNotChosen => cat.get(Label::ErrChooseContact).to_owned(),
             Self::TicketNotChosen => cat.get(Label::ErrChooseTicket).to_owned(),
@@ -1411,10 +1416,14 @@ impl DialScreen {
         let id = match self.team_ticket_id() {
             None if required => return refuse(DialError::TicketIdRequired, self),
             None => {
-                // TEAM-5, OQ-19: optional and blank: the typed number, a new ticket.
+                // TEAM-5, OQ-19: optional and blank: the typed number, a new ticket. With no
+                // number either, the agent is told a Ticket ID would do too.
                 let mut r = self.resolve_flexible(crm, pending, cat, true);
                 r.use_entered_number = None;
                 r.ticket = entry_control(r.ticket.selected);
+                if r.blocker == Some(DialError::NoNumber) {
+                    r.blocker = Some(DialError::NoNumberOrTicketId);
+                }
                 return r;
             }
             Some(Err(e)) => return refuse(e, self),

@@ -209,7 +209,7 @@ pub enum Label {
     NewCall,
     /// After the call: where it was logged.
     LoggedOnTicket,
-    /// After a call with "Do not create a ticket".
+    /// A call whose first job failed or was refused: nothing of it is written.
     NotLogged,
     /// The contact's stored numbers, offered when a typed number cannot be used (FLOW-11).
     ContactNumbers,
@@ -445,6 +445,12 @@ pub enum Label {
     CallMissed,
     /// In-call status: Hang up pressed, the platform not answered yet.
     CallHangingUp,
+    /// A call placed with "Do not create a ticket" (OUT-10): not logged, by the agent's
+    /// choice (not said as the failure [`Label::NotLogged`] is).
+    NotLoggedAsChosen,
+    /// Team ticket entry, the Ticket ID optional (TEAM-5): nothing to call yet, and a Ticket ID
+    /// alone would do (its requester is called, TEAM-6).
+    ErrNoNumberOrTicketId,
 }
 
 impl Label {
@@ -664,6 +670,8 @@ impl Label {
             ErrCallInOtherTab,
             CallMissed,
             CallHangingUp,
+            NotLoggedAsChosen,
+            ErrNoNumberOrTicketId,
         ]
     };
 
@@ -883,6 +891,8 @@ impl Label {
             ErrCallInOtherTab => "You are on a call in another Zendesk tab. End it there before you place another.",
             CallMissed => "Missed call",
             CallHangingUp => "Hanging up…",
+            NotLoggedAsChosen => "Not logged in Zendesk, as you chose",
+            ErrNoNumberOrTicketId => "Enter a phone number or a Ticket ID.",
         }
     }
 }
@@ -1221,6 +1231,8 @@ mod tests {
             ErrCallInOtherTab => 209,
             CallMissed => 210,
             CallHangingUp => 211,
+            NotLoggedAsChosen => 212,
+            ErrNoNumberOrTicketId => 213,
         }
     }
 

@@ -165,6 +165,7 @@ pub fn CallTicketLine() -> impl IntoView {
                 match line() {
                     TicketLine::Nothing => None,
                     TicketLine::NotLogged => Some(view! { <p class=style::muted data-testid="call-not-logged">{word(Label::NotLogged)}</p> }.into_any()),
+                    TicketLine::NotLoggedAsChosen => Some(view! { <p class=style::muted data-testid="call-not-logged-chosen">{word(Label::NotLoggedAsChosen)}</p> }.into_any()),
                     TicketLine::Logging => Some(view! { <p class=style::muted data-testid="call-logging">{word(Label::CallLogging)}</p> }.into_any()),
                     TicketLine::On(id) => Some(
                         view! {

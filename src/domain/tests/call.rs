@@ -612,11 +612,15 @@ fn a_call_being_hung_up_says_so_until_it_ends() {
 
 #[test]
 fn what_the_in_call_screen_says_of_the_ticket() {
-    // OUT-10 "Do not create a ticket": not logged, whatever happens.
+    // OUT-10 "Do not create a ticket": not logged as the agent chose, whatever happens (not
+    // said as a failure is).
     assert_eq!(
         outbound(CallPhase::Connected, TicketPlan::None).ticket_line(),
-        TicketLine::NotLogged
+        TicketLine::NotLoggedAsChosen
     );
+    let mut chosen = outbound(CallPhase::Ended, TicketPlan::None);
+    chosen.logging = Logging::Failed;
+    assert_eq!(chosen.ticket_line(), TicketLine::NotLoggedAsChosen);
     // Dialled on a ticket: that ticket, from the first moment.
     let on = ActiveCall::placed(plan(TicketPlan::Existing { id: 42 }, None));
     assert_eq!(on.ticket_line(), TicketLine::On(42));

@@ -109,6 +109,33 @@ fn applies_only_with_both_switches() {
     }
 }
 
+// TEAM-5, TEAM-6: the Ticket ID optional, and nothing typed in either field: the agent is told
+// that a Ticket ID would do as well as a number (it said "Enter a phone number." with the focus
+// in the Ticket ID). Required, it asks for the Ticket ID; with a number typed, the number is used.
+#[test]
+fn nothing_to_call_names_the_ticket_id_when_it_would_do() {
+    let cat = Catalogue::english();
+    let blocker = |required: bool, number: &str| {
+        let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, required, None));
+        d.set_number(number);
+        d.view(&crm(), &cat).blocker
+    };
+    assert_eq!(blocker(false, ""), Some(DialError::NoNumberOrTicketId));
+    assert_eq!(
+        DialError::NoNumberOrTicketId.message(&cat),
+        "Enter a phone number or a Ticket ID."
+    );
+    assert_eq!(blocker(true, ""), Some(DialError::TicketIdRequired));
+    assert_ne!(
+        blocker(false, "+14155550100"),
+        Some(DialError::NoNumberOrTicketId)
+    );
+    // Without team entry, the number alone is asked for.
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(false, false, false, None));
+    d.set_number("");
+    assert_eq!(d.view(&crm(), &cat).blocker, Some(DialError::NoNumber));
+}
+
 // TEAM-4, TEAM-10: a Ticket ID typed digit by digit is read and judged once the agent pauses,
 // not at every digit. Regression: each prefix was read from Zendesk (ten reads for a ten-digit
 // id), and one read before ("1", "12"… of the id typed last) was refused at once as "Ticket not
