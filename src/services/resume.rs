@@ -208,9 +208,15 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                     );
                 }
                 Resume::Show => {
-                    adapter
-                        .call
-                        .set(Some(ActiveCall::resumed(&listed, created, now_ms())));
+                    let mut call = ActiveCall::resumed(&listed, created, now_ms());
+                    // Its first job still queued (the reload came while it was written, or
+                    // waited): it is being logged, and the screen says so until the job names
+                    // its ticket, or fails (it said nothing, for up to a minute when the job
+                    // had to make sure a write cut short by the reload had not landed).
+                    if created.is_none() && outbox.is_queued(&first.to_string()) {
+                        call.logging = domain::call::Logging::Working;
+                    }
+                    adapter.call.set(Some(call));
                     adapter.screen.set(Screen::InCall);
                     // The call's events that came during the read, in order: the screen ends
                     // in the call's latest phase (the read may predate them).

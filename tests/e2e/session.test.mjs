@@ -56,6 +56,35 @@ test('a reload keeps the agent signed in, without the password and with a fresh 
   await dialAndHangUp(again, '+1 555 010 1000');
 });
 
+// A reload while the call's first job is being written (Zendesk slow to create the ticket): the
+// call comes back on screen saying it is being logged, then names the ticket it was logged on,
+// created once. (After the reload it said nothing of the logging until the ticket came, a
+// minute later when the job had to make sure a write the reload cut short had not landed.)
+test('a call found again after a reload while it is logged says it is being logged, then where', async () => {
+  const { page, app } = await signedInPage(env);
+  const number = '+15550107001';
+  const before = await state();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/tickets', method: 'POST', latency_ms: 4_000 }]);
+  try {
+    await dialAndConnect(app, number);
+    await app.locator('[data-testid=call-logging]').waitFor();
+    await page.reload();
+    await page.evaluate(() => window.sandbox.ready);
+    await page.locator('[data-testid=app-icon]').click();
+    const again = await adapterFrame(page);
+    await again.locator('[data-testid=hangup-button]').waitFor();
+    await again.locator('[data-testid=call-logging]', { hasText: 'Logging the call in Zendesk…' }).waitFor({ timeout: 3_000 });
+    await again.locator('[data-testid=call-ticket-link]').waitFor({ timeout: 90_000 });
+    await again.locator('[data-testid=hangup-button]').click();
+    await again.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    const made = (await state()).tickets.filter((t) => !before.tickets.some((b) => b.id === t.id));
+    assert.equal(made.length, 1, 'one ticket created');
+    assert.equal(await again.locator('[data-testid=call-ticket-link]').innerText(), `#${made[0].id}`);
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // A reload in the middle of a dial screen loses nothing: the number typed, the ticket chosen and
 // the outbound number come back (read again from Zendesk), and Call places the call the agent
 // was composing. Only the agent's work is kept, in the tab's session storage; placing the call,

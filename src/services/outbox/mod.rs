@@ -607,6 +607,11 @@ impl<S: Store> Outbox<S> {
             .any(|j| j.key == key && j.guard.is_some())
     }
 
+    /// True while the job `key` is queued: not finished, nor failed for good.
+    pub fn is_queued(&self, key: &str) -> bool {
+        self.state.borrow().jobs.iter().any(|j| j.key == key)
+    }
+
     /// True when a job `key` is queued or was finished recently.
     pub fn knows(&self, key: &str) -> bool {
         let state = self.state.borrow();
