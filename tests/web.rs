@@ -256,8 +256,9 @@ async fn paste_into_the_display_is_cleaned() {
     assert_eq!(value("dial-number"), NUMBER);
 }
 
-// The keyboard path: type a number, Enter, the call starts (MATRIX-0.0 under the defaults:
-// new contact, new ticket).
+// The keyboard path: type a number, Enter (Next: the choices, nothing placed, though Call could
+// be pressed at once), Enter again, the call starts (MATRIX-0.0 under the defaults: new contact,
+// new ticket).
 #[wasm_bindgen_test]
 async fn type_a_number_and_press_enter_to_call() {
     let _page = serial().await;
@@ -268,8 +269,15 @@ async fn type_a_number_and_press_enter_to_call() {
     assert!(call_enabled());
     press_key("Enter");
     settle().await;
+    assert!(
+        app.adapter.placed.with_untracked(Vec::is_empty),
+        "the first Enter is Next: nothing placed"
+    );
+    assert!(find("keypad-next").is_none(), "the choices, not the keypad");
+    press_key("Enter");
+    settle().await;
     let placed: Vec<DialPlan> = app.adapter.placed.get_untracked();
-    assert_eq!(placed.len(), 1, "Enter places exactly one call");
+    assert_eq!(placed.len(), 1, "the second Enter places exactly one call");
     let plan = &placed[0];
     assert_eq!(plan.to, NUMBER);
     assert!(
@@ -702,6 +710,9 @@ async fn country_picker_reads_national_numbers() {
         .unwrap();
     type_keys("0212345678");
     settle().await;
+    // Next, then Call.
+    press_key("Enter");
+    settle().await;
     press_key("Enter");
     settle().await;
     let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
@@ -731,6 +742,9 @@ async fn in_call_hold_and_touch_tones() {
     let app = keypad_dial(context(Settings::default(), None), CrmState::default());
     settle().await;
     type_keys(NUMBER);
+    // Next, then Call.
+    press_key("Enter");
+    settle().await;
     press_key("Enter");
     settle().await;
     assert!(
@@ -815,6 +829,9 @@ async fn controls_hand_their_intents_to_the_effects() {
     app.adapter.set_effects(recording.clone());
     settle().await;
     type_keys(NUMBER);
+    // Next, then Call.
+    press_key("Enter");
+    settle().await;
     press_key("Enter");
     settle().await;
     set_phase(app.adapter, CallPhase::Connected);
