@@ -704,9 +704,10 @@ impl ActiveCall {
     }
 
     /// What the in-call screen says of the call's ticket: the ticket once known; "not logged,
-    /// as chosen" for "Do not create a ticket"; "not logged" for a first job that failed; "being logged" while this page
-    /// works its first job out (its reads waiting out a rate limit included) or the outbox
-    /// holds it (a call found again after a reload with its first job still queued, too);
+    /// as chosen" for "Do not create a ticket"; "not logged" for a first job that failed;
+    /// "being logged" while this page works its first job out (its reads waiting out a rate
+    /// limit included) or the outbox holds it (a call found again after a reload with its
+    /// first job still queued, too);
     /// nothing while the agent must pick the caller, or where this page does not know (a call
     /// found again after a reload with no job of it queued, an inbound call not answered).
     pub fn ticket_line(&self) -> TicketLine {
