@@ -134,9 +134,8 @@ pub fn dial(data: &[u8]) {
 
 /// The platform's event stream: any text frame decodes or is ignored, never panics.
 pub fn platform_event(data: &[u8]) {
-    let _ = serde_json::from_slice::<PlatformEvent>(data);
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = serde_json::from_str::<PlatformEvent>(text);
+        let _ = PlatformEvent::from_json(text);
     }
 }
 

@@ -204,8 +204,49 @@ fn call_request_carries_the_plan() {
 }
 
 #[test]
+fn an_event_is_one_object_whose_type_may_come_anywhere() {
+    // The type after the fields, or between them, reads the same as before them.
+    for text in [
+        r#"{"call_id":3,"type":"call.held"}"#,
+        r#"{"type":"call.held","call_id":3}"#,
+        r#" { "x" : [1, {"y": null}], "call_id" : 3 , "type" : "call.held" } "#,
+    ] {
+        assert_eq!(
+            PlatformEvent::from_json(text).unwrap(),
+            PlatformEvent::Held { call_id: 3 },
+            "{text}"
+        );
+    }
+    // Events without fields, known or not, may carry any fields.
+    assert_eq!(
+        PlatformEvent::from_json(r#"{"by":{"a":[1,2]},"type":"settings.changed"}"#).unwrap(),
+        PlatformEvent::SettingsChanged
+    );
+    assert_eq!(
+        PlatformEvent::from_json(r#"{"type":"call.parked","call_id":"x"}"#).unwrap(),
+        PlatformEvent::Other
+    );
+    // Not an event: no type, a type that is not a string, not one object, a field of the wrong
+    // type, a missing field without a default, trailing text, a variant named serde's other way.
+    for text in [
+        r#"{"call_id":3}"#,
+        r#"{"type":7,"call_id":3}"#,
+        r#""call.held""#,
+        r#"[{"type":"call.held","call_id":3}]"#,
+        r#"{"type":"call.held","call_id":"3"}"#,
+        r#"{"type":"call.held"}"#,
+        r#"{"type":"call.held","call_id":3} {}"#,
+        r#"{"type":"call.held","call_id":3"#,
+        r#"{"call.held":{"call_id":3}}"#,
+        r#"{"type":"session.ready","type":"call.held","call_id":3}"#,
+    ] {
+        assert!(PlatformEvent::from_json(text).is_err(), "{text}");
+    }
+}
+
+#[test]
 fn events_decode_and_unknown_types_are_ignored() {
-    let ended: PlatformEvent = serde_json::from_str(
+    let ended: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"call.ended","call_id":9,"recording_url":"https://r/9.mp3","durations":{"call":42,"wait":3,"hold":0},"x":1,
             "line":"+15550199001","started_at":"2024-05-01T10:00:00Z"}"#,
     )
@@ -225,16 +266,16 @@ fn events_decode_and_unknown_types_are_ignored() {
         }
     );
     let other: PlatformEvent =
-        serde_json::from_str(r#"{"type":"chat.assigned_elsewhere","chat_id":5}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"chat.assigned_elsewhere","chat_id":5}"#).unwrap();
     assert_eq!(other, PlatformEvent::Other);
     // The platform's hello, from which the stream counts as up (it names the agent).
     let ready: PlatformEvent =
-        serde_json::from_str(r#"{"type":"session.ready","agent_id":7}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"session.ready","agent_id":7}"#).unwrap();
     assert_eq!(ready, PlatformEvent::Ready);
     // A session event decodes with its call and event id; one without them does not decode (the
     // stream drops the frame) rather than being written nowhere.
     let rated: PlatformEvent =
-        serde_json::from_str(r#"{"type":"csat.rated","call_id":9,"event_id":3,"score":5}"#)
+        PlatformEvent::from_json(r#"{"type":"csat.rated","call_id":9,"event_id":3,"score":5}"#)
             .unwrap();
     assert_eq!(
         rated,
@@ -246,9 +287,10 @@ fn events_decode_and_unknown_types_are_ignored() {
         }
     );
     // A chat's rating names the chat instead.
-    let rated: PlatformEvent =
-        serde_json::from_str(r#"{"type":"csat.rated","chat_id":700001,"event_id":4,"score":2}"#)
-            .unwrap();
+    let rated: PlatformEvent = PlatformEvent::from_json(
+        r#"{"type":"csat.rated","chat_id":700001,"event_id":4,"score":2}"#,
+    )
+    .unwrap();
     assert!(matches!(
         rated,
         PlatformEvent::CsatRated {
@@ -258,8 +300,8 @@ fn events_decode_and_unknown_types_are_ignored() {
             score: 2
         }
     ));
-    assert!(serde_json::from_str::<PlatformEvent>(r#"{"type":"csat.rated","score":5}"#).is_err());
-    let done: PlatformEvent = serde_json::from_str(
+    assert!(PlatformEvent::from_json(r#"{"type":"csat.rated","score":5}"#).is_err());
+    let done: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"smart_action.completed","call_id":9,"event_id":4,"action":"Verify",
             "results":[["verified","yes"]],"files":["https://f/1.png"]}"#,
     )
@@ -280,7 +322,7 @@ fn events_decode_and_unknown_types_are_ignored() {
 // what the adapter needs of them; a transfer without the agent it went to does not decode.
 #[test]
 fn transfer_custom_data_and_late_recording_decode() {
-    let moved: PlatformEvent = serde_json::from_str(
+    let moved: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"call.transferred","call_id":9,"event_id":7,"from_agent_id":501,
             "to_agent":{"id":502,"name":"Bo","zendesk_user_id":12},"ticket_id":40,
             "status":"connected","direction":"outbound","customer_number":"+15550101000",
@@ -300,12 +342,12 @@ fn transfer_custom_data_and_late_recording_decode() {
         } => assert_eq!((to_agent.id, to_agent.name.as_str()), (502, "Bo")),
         other => panic!("{other:?}"),
     }
-    assert!(serde_json::from_str::<PlatformEvent>(
+    assert!(PlatformEvent::from_json(
         r#"{"type":"call.transferred","call_id":9,"event_id":7,"from_agent_id":501,"status":"connected"}"#
     )
     .is_err());
     let named: PlatformEvent =
-        serde_json::from_str(r#"{"type":"call.ticket","call_id":9,"ticket_id":41}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"call.ticket","call_id":9,"ticket_id":41}"#).unwrap();
     assert_eq!(
         named,
         PlatformEvent::TicketKnown {
@@ -313,7 +355,7 @@ fn transfer_custom_data_and_late_recording_decode() {
             ticket_id: 41
         }
     );
-    let data: PlatformEvent = serde_json::from_str(
+    let data: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"session.custom_data","call_id":9,"event_id":8,"data":{"tier":"gold","n":3}}"#,
     )
     .unwrap();
@@ -328,7 +370,7 @@ fn transfer_custom_data_and_late_recording_decode() {
         }
         other => panic!("{other:?}"),
     }
-    let late: PlatformEvent = serde_json::from_str(
+    let late: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"call.recording_ready","call_id":9,"event_id":9,"recording_url":"https://r/9.mp3",
             "direction":"inbound","line":"+15550199001","started_at":"2026-12-02T10:00:00Z",
             "durations":{"call":75}}"#,
@@ -408,7 +450,7 @@ fn call_controls_post_to_the_call_and_read_its_status() {
 
 #[test]
 fn inbound_offers_and_hold_events_decode() {
-    let offer: PlatformEvent = serde_json::from_str(
+    let offer: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"call.ringing","call_id":3,"direction":"inbound","customer_number":"+15550101100","menu_path":"Support","lang":"it-IT","status":"ringing"}"#,
     )
     .unwrap();
@@ -424,7 +466,7 @@ fn inbound_offers_and_hold_events_decode() {
     );
     // The agent's own call: outbound when the platform does not say.
     let own: PlatformEvent =
-        serde_json::from_str(r#"{"type":"call.ringing","call_id":4}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"call.ringing","call_id":4}"#).unwrap();
     assert!(matches!(
         own,
         PlatformEvent::Ringing {
@@ -433,7 +475,7 @@ fn inbound_offers_and_hold_events_decode() {
         }
     ));
     let odd: PlatformEvent =
-        serde_json::from_str(r#"{"type":"call.ringing","call_id":5,"direction":"callback"}"#)
+        PlatformEvent::from_json(r#"{"type":"call.ringing","call_id":5,"direction":"callback"}"#)
             .unwrap();
     assert!(matches!(
         odd,
@@ -442,10 +484,11 @@ fn inbound_offers_and_hold_events_decode() {
             ..
         }
     ));
-    let held: PlatformEvent = serde_json::from_str(r#"{"type":"call.held","call_id":3}"#).unwrap();
+    let held: PlatformEvent =
+        PlatformEvent::from_json(r#"{"type":"call.held","call_id":3}"#).unwrap();
     assert_eq!(held, PlatformEvent::Held { call_id: 3 });
     let resumed: PlatformEvent =
-        serde_json::from_str(r#"{"type":"call.resumed","call_id":3}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"call.resumed","call_id":3}"#).unwrap();
     assert_eq!(resumed, PlatformEvent::Resumed { call_id: 3 });
 }
 
@@ -571,7 +614,7 @@ fn the_crm_queue_s_403_is_a_refusal_for_good() {
 fn chat_events_decode() {
     use agent_adapter::platform::ChatInfo;
     use domain::chat::{Author, ChatStatus};
-    let offered: PlatformEvent = serde_json::from_str(
+    let offered: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"chat.offered","chat_id":700001,"chat":{"id":700001,"status":"offered",
             "platform":"mobile","menu_path":"Support > Billing","lang":"it",
             "customer":{"name":"Ann","email":"ann@x.com","external_id":null,"phone":null},
@@ -603,7 +646,7 @@ fn chat_events_decode() {
         ]
     );
     assert_eq!(chat.customer.email.as_deref(), Some("ann@x.com"));
-    let message: PlatformEvent = serde_json::from_str(
+    let message: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"chat.message","chat_id":7,"message":{"id":3,"author":"agent","text":"ok","at":"","client_id":"p-7-1"}}"#,
     )
     .unwrap();
@@ -612,7 +655,7 @@ fn chat_events_decode() {
         PlatformEvent::ChatMessage { chat_id: 7, ref message } if message.author == Author::Agent
             && message.client_id.as_deref() == Some("p-7-1")
     ));
-    let ended: PlatformEvent = serde_json::from_str(
+    let ended: PlatformEvent = PlatformEvent::from_json(
         r#"{"type":"chat.ended","chat_id":7,"by":"customer","ended_at":"2026-12-02T10:05:00.000Z"}"#,
     )
     .unwrap();
@@ -625,7 +668,7 @@ fn chat_events_decode() {
         }
     ));
     let typing: PlatformEvent =
-        serde_json::from_str(r#"{"type":"chat.typing","chat_id":7,"typing":true}"#).unwrap();
+        PlatformEvent::from_json(r#"{"type":"chat.typing","chat_id":7,"typing":true}"#).unwrap();
     assert_eq!(
         typing,
         PlatformEvent::ChatTyping {

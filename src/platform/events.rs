@@ -60,8 +60,13 @@ pub struct TransferredTo {
 }
 
 /// One event of the stream. Unknown event types decode as `Other` and are ignored.
+///
+/// The wire form is one JSON object whose `type` names the variant beside its fields
+/// (`{"type":"call.held","call_id":3}`): read it with [`PlatformEvent::from_json`]. The derived
+/// `Deserialize` reads the variant's name from the deserializer's enum access (what `from_json`
+/// hands it), not from a `type` field: serde's own internally tagged form buffers every event
+/// into an intermediate tree first, and its code was the largest function of the wasm.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "type")]
 pub enum PlatformEvent {
     /// The stream is ready for this agent.
     #[serde(rename = "session.ready")]
@@ -331,6 +336,106 @@ pub enum PlatformEvent {
     /// Anything else.
     #[serde(other)]
     Other,
+}
+
+impl PlatformEvent {
+    /// The event a frame of the stream carries: `text` is one JSON object with a string `type`
+    /// (the event) and the event's fields, in any order; other fields are ignored, a missing
+    /// field without a default or a value of the wrong type is an error, and a `type` the
+    /// adapter does not know is [`PlatformEvent::Other`].
+    pub fn from_json(text: &str) -> Result<PlatformEvent, serde_json::Error> {
+        /// The first pass: the event's name alone (every other value skipped unread).
+        #[derive(Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        let Kind { kind } = serde_json::from_str(text)?;
+        // The second: the same text as the variant's fields.
+        let mut fields = serde_json::Deserializer::from_str(text);
+        let event = PlatformEvent::deserialize(Tagged {
+            kind: &kind,
+            fields: &mut fields,
+        })?;
+        fields.end()?;
+        Ok(event)
+    }
+}
+
+/// An event's text seen as an enum: the variant is its `type`, and the variant's fields are
+/// read from the whole object (where `type` is one more field, ignored).
+struct Tagged<'a, 'de> {
+    kind: &'a str,
+    fields: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+}
+
+impl<'de> serde::Deserializer<'de> for Tagged<'_, 'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_enum(self)
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("an event is read as an enum"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
+}
+
+impl<'de> serde::de::EnumAccess<'de> for Tagged<'_, 'de> {
+    type Error = serde_json::Error;
+    type Variant = Self;
+
+    fn variant_seed<V: serde::de::DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self), Self::Error> {
+        use serde::de::IntoDeserializer;
+        let variant = seed.deserialize(self.kind.into_deserializer())?;
+        Ok((variant, self))
+    }
+}
+
+impl<'de> serde::de::VariantAccess<'de> for Tagged<'_, 'de> {
+    type Error = serde_json::Error;
+
+    /// An event without fields: its object is still read whole (and must be an object).
+    fn unit_variant(self) -> Result<(), Self::Error> {
+        serde::Deserializer::deserialize_map(&mut *self.fields, serde::de::IgnoredAny).map(|_| ())
+    }
+
+    fn newtype_variant_seed<T: serde::de::DeserializeSeed<'de>>(
+        self,
+        _: T,
+    ) -> Result<T::Value, Self::Error> {
+        Err(serde::de::Error::custom("no event is a newtype variant"))
+    }
+
+    fn tuple_variant<V: serde::de::Visitor<'de>>(
+        self,
+        _: usize,
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("no event is a tuple variant"))
+    }
+
+    fn struct_variant<V: serde::de::Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        serde::Deserializer::deserialize_struct(&mut *self.fields, "", fields, visitor)
+    }
 }
 
 /// A chat as the platform describes it (`GET /chats`, `chat.offered`, an accept's answer).

@@ -185,7 +185,7 @@ impl EventStream {
                             }
                             backoff = 1_000;
                             if let Message::Text(text) = message {
-                                if let Ok(event) = serde_json::from_str::<PlatformEvent>(&text) {
+                                if let Ok(event) = PlatformEvent::from_json(&text) {
                                     // Up once the platform says it is ready: it sends the
                                     // agent's events from then on, so what the page reads to
                                     // catch up (on `on_status(true)`) is read after that, and
