@@ -946,6 +946,25 @@ impl DialScreen {
             NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
             NumberSource::Bad(_) => (self.buffer.display(), false, None),
         };
+        // TEAM-6: a Ticket ID's number stands in for a number the agent typed; the typed one is
+        // kept, and comes back when the Ticket ID is cleared. Said first, so that the change of
+        // number is not a surprise (a doubt about the ticket's number follows).
+        let replaced = match &r.number {
+            NumberSource::Parsed(from_ticket) => {
+                r.number_read_only
+                    && !self.buffer.is_empty()
+                    && !matches!(self.parse_buffer(), NumberSource::Parsed(p) if p.e164 == from_ticket.e164)
+            }
+            _ => false,
+        };
+        let number_warning = match (replaced, number_warning) {
+            (false, warning) => warning,
+            (true, None) => Some(cat.get(Label::NoteTicketNumberReplacesTyped).to_owned()),
+            (true, Some(warning)) => Some(format!(
+                "{} {warning}",
+                cat.get(Label::NoteTicketNumberReplacesTyped)
+            )),
+        };
         // The settings decide every choice below: while they are read, nothing else is said.
         let blocker = if self.awaiting_settings() {
             Some(DialError::ContactLoading)

@@ -451,6 +451,9 @@ pub enum Label {
     /// Team ticket entry, the Ticket ID optional (TEAM-5): nothing to call yet, and a Ticket ID
     /// alone would do (its requester is called, TEAM-6).
     ErrNoNumberOrTicketId,
+    /// Team ticket entry: the Ticket ID's number is called instead of the number typed, which
+    /// is kept (TEAM-6).
+    NoteTicketNumberReplacesTyped,
 }
 
 impl Label {
@@ -672,6 +675,7 @@ impl Label {
             CallHangingUp,
             NotLoggedAsChosen,
             ErrNoNumberOrTicketId,
+            NoteTicketNumberReplacesTyped,
         ]
     };
 
@@ -893,6 +897,7 @@ impl Label {
             CallHangingUp => "Hanging up…",
             NotLoggedAsChosen => "Not logged in Zendesk, as you chose",
             ErrNoNumberOrTicketId => "Enter a phone number or a Ticket ID.",
+            NoteTicketNumberReplacesTyped => "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
         }
     }
 }
@@ -1233,6 +1238,7 @@ mod tests {
             CallHangingUp => 211,
             NotLoggedAsChosen => 212,
             ErrNoNumberOrTicketId => 213,
+            NoteTicketNumberReplacesTyped => 214,
         }
     }
 

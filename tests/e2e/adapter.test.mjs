@@ -50,6 +50,7 @@ const TEXT = {
   ErrTeamClickToCall: "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
   ErrUnsavedNumberDisabled: "Calling numbers not saved on the contact is not enabled. Pick one of the contact's numbers or cancel.",
   ErrTicketNotFound: 'Ticket not found',
+  NoteTicketNumberReplacesTyped: "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
 };
 /** The internal text comments (voice comments are counted apart). */
 const internal = (t) => t.comments.filter((c) => c.public === false && c.type === 'Comment');
@@ -685,17 +686,50 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
   }
 });
 
+// TEAM-6, OQ-19: a Ticket ID over a typed number calls the ticket's requester. The screen says
+// so, and the typed number comes back when the Ticket ID is cleared (the ticket's number took its
+// place without a word). Zendesk is slow, as on a shared office link.
+test('team ticket entry: a Ticket ID over a typed number says the ticket\'s number is called, and clearing it brings the typed one back', async () => {
+  const typed = '+12015550143';
+  const { app, id } = await atTicketIdEntry([{ path_prefix: '/api/v2/', latency_ms: 300 }], typed);
+  try {
+    const number = app.locator('[data-testid=dial-number]');
+    const warning = app.locator('[data-testid=number-warning]');
+    const typedShown = await number.inputValue();
+    assert.equal(await warning.count(), 0, 'nothing said before a Ticket ID');
+    await page.keyboard.type(id, { delay: 60 });
+    await warning.filter({ hasText: TEXT.NoteTicketNumberReplacesTyped }).waitFor();
+    assert.notEqual(await number.inputValue(), typedShown, "the ticket's number shown");
+    assert.equal(await number.getAttribute('readonly'), '', 'and not editable');
+    // Cleared: the typed number is back, and the note goes.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await eventually(async () => {
+      assert.equal(await number.inputValue(), typedShown);
+      assert.equal(await warning.count(), 0);
+    }, 'the typed number back');
+    // Typed again, and called: the ticket's requester is called.
+    await page.keyboard.type(id, { delay: 60 });
+    await warning.filter({ hasText: TEXT.NoteTicketNumberReplacesTyped }).waitFor();
+    await callByEnterThenHangUp(app);
+    assert.equal((await state()).platform_calls.at(-1).customer_number, '+15550101100', "Bruno's number called");
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 /**
- * Ben (his team's Ticket ID entry on) types Bruno's number and Next, with `faults` in force: the
- * focus is in the Ticket ID entry. Returns the frame and the id of Bruno's open ticket.
+ * Ben (his team's Ticket ID entry on) types `typed` (Bruno's number unless said) and Next, with
+ * `faults` in force: the focus is in the Ticket ID entry. Returns the frame and the id of Bruno's
+ * open ticket.
  */
-async function atTicketIdEntry(faults) {
+async function atTicketIdEntry(faults, typed = '+15550101100') {
   const app = await signedIn('ben@sandbox.test', { team_ticket_entry: true });
   const s = await state();
   const bruno = userByPhone(s, '+15550101100');
   const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
   await api('POST', '/_sandbox/faults', faults);
-  await page.keyboard.type('+15550101100');
+  await page.keyboard.type(typed);
   await page.keyboard.press('Enter'); // Next
   await eventually(async () => assert.equal(
     await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');

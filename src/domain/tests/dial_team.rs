@@ -136,6 +136,66 @@ fn nothing_to_call_names_the_ticket_id_when_it_would_do() {
     assert_eq!(d.view(&crm(), &cat).blocker, Some(DialError::NoNumber));
 }
 
+// TEAM-6, OQ-19: a Ticket ID's number stands in for a number the agent typed. The screen says so
+// (it showed the ticket's number in place of the typed one without a word), and the typed number
+// comes back, unsaid, once the Ticket ID is cleared. Nothing is said when nothing was typed, when
+// the typed number is the ticket's, or when the ticket gives no number.
+#[test]
+fn a_ticket_id_s_number_over_a_typed_one_is_said_and_the_typed_one_kept() {
+    let cat = Catalogue::english();
+    let note = "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.";
+    let screen = |typed: &str, ticket_id: &str| {
+        let mut d = DialScreen::open(EntryPoint::Keypad, ctx(true, true, false, None));
+        d.set_number(typed);
+        d.set_ticket_id_text(ticket_id);
+        d
+    };
+    let d = screen("+1 202 555 0143", "11");
+    let v = d.view(&crm(), &cat);
+    assert_eq!(
+        (v.number_read_only, v.number_warning.as_deref()),
+        (true, Some(note))
+    );
+    assert_eq!(
+        v.number_text, "(415) 555-0100",
+        "Ann's number, ticket 11's requester"
+    );
+    assert_eq!(v.blocker, None);
+    // Cleared: the typed number is back, and nothing is said.
+    let mut d = d;
+    d.set_ticket_id_text("");
+    let v = d.view(&crm(), &cat);
+    assert_eq!((v.number_read_only, v.number_warning), (false, None));
+    assert_eq!(v.number_text, "(202) 555-0143");
+    // Nothing typed; the ticket's own number typed (written another way); no number on the
+    // ticket (the error says why instead).
+    for (typed, id) in [
+        ("", "11"),
+        ("415-555-0100", "11"),
+        ("+1 202 555 0143", "17"),
+    ] {
+        let v = screen(typed, id).view(&crm(), &cat);
+        assert_eq!(v.number_warning, None, "{typed:?} with #{id}");
+    }
+    // A ticket's number that may not be valid: both are said, the change first.
+    let mut odd = crm();
+    odd.contacts[0].phone = Some("+15550101100".into());
+    let v = screen("+1 202 555 0143", "11").view(&odd, &cat);
+    assert_eq!(
+        v.number_warning,
+        Some(format!(
+            "{note} This number may not be valid. Check it before calling."
+        ))
+    );
+    // In Italian.
+    let it: Catalogue = serde_json::from_str(include_str!("../../../assets/i18n/it.json")).unwrap();
+    let v = screen("+1 202 555 0143", "11").view(&crm(), &it);
+    assert_eq!(
+        v.number_warning.as_deref(),
+        Some("Viene chiamato il numero del ticket invece di quello che hai digitato. Svuota l'ID ticket per chiamare il tuo.")
+    );
+}
+
 // TEAM-4, TEAM-10: a Ticket ID typed digit by digit is read and judged once the agent pauses,
 // not at every digit. Regression: each prefix was read from Zendesk (ten reads for a ten-digit
 // id), and one read before ("1", "12"… of the id typed last) was refused at once as "Ticket not
