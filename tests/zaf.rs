@@ -183,6 +183,25 @@ async fn requests_return_status_headers_and_body_even_for_429() {
         (response.status, response.header("retry-after")),
         (429, Some("7"))
     );
+    // A header the host gives as a number reads as JavaScript writes it.
+    push_response(
+        429,
+        r#"{"Retry-After":30,"X-Rate":1.5,"X-Big":4300000009}"#,
+        "{}",
+    );
+    let response = zaf
+        .request(&HttpRequest::new(Method::Get, "/api/v2/x"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            response.header("retry-after"),
+            response.header("x-rate"),
+            response.header("x-big"),
+            response.retry_after_s(),
+        ),
+        (Some("30"), Some("1.5"), Some("4300000009"), Some(30))
+    );
 
     push_network_failure();
     let err = zaf
