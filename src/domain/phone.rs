@@ -167,8 +167,22 @@ impl NumberBuffer {
     /// (spaces, dots, dashes, parentheses) and anything else that cannot be dialled.
     /// Digits after an extension marker (`x`, `ext`, `extension`, `,`, `;`) go to the extension.
     pub fn paste(&mut self, text: &str) {
-        let (number, ext) = split_extension(text);
-        for key in number.chars().filter_map(Key::from_char) {
+        let (mut number, mut ext) = split_extension(text);
+        // A number written in letters (1-800-FLOWERS): its letters are the keypad's (E.161), as
+        // the phone library reads a number with three letters or more. Only letters that belong
+        // to the number are read so; other text ("(mobile)", "Call") is dropped as before.
+        let vanity = is_vanity(number);
+        if vanity {
+            // A marker inside a word is a letter of it (1-800-FEDEX, 1-800-GO-FEDEX x12).
+            (number, ext) = split_extension_at(text, |before| !before.is_ascii_alphabetic());
+        }
+        // Letters before the number ("Tel:") are not its own.
+        let start = number.find(|c: char| c.is_ascii_digit() || c == '+');
+        let keys = number.char_indices().filter_map(|(i, c)| {
+            let letter = vanity && start.is_some_and(|start| i > start);
+            Key::from_char(c).or_else(|| letter.then(|| keypad_letter(c)).flatten())
+        });
+        for key in keys {
             self.press(key);
         }
         // A marker typed with no digit yet (the field is typed a key at a time) keeps its
@@ -198,6 +212,12 @@ pub const MAX_EXTENSION_LEN: usize = 10;
 /// Splits `text` at an extension marker: `x`, `ext`, `ext.`, `extension`, `,` or `;` followed by
 /// digits. Returns the number part and the extension part (if a marker was found).
 pub fn split_extension(text: &str) -> (&str, Option<&str>) {
+    split_extension_at(text, |_| true)
+}
+
+/// [`split_extension`], with only the markers after a character `after` accepts (or at the
+/// start).
+fn split_extension_at(text: &str, after: impl Fn(char) -> bool) -> (&str, Option<&str>) {
     let lower = text.to_ascii_lowercase();
     // The earliest marker wins; longer spellings are tried first at each position so that
     // "extension" is not read as "ext" + "ension".
@@ -205,7 +225,11 @@ pub fn split_extension(text: &str) -> (&str, Option<&str>) {
     let markers = ["extension", "ext.", "ext", "x", ",", ";"];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
-        if let Some(pos) = lower.find(m) {
+        let found = lower
+            .match_indices(m)
+            .map(|(pos, _)| pos)
+            .find(|pos| lower[..*pos].chars().next_back().is_none_or(&after));
+        if let Some(pos) = found {
             if best.is_none_or(|(p, _)| pos < p) {
                 best = Some((pos, m.len()));
             }
@@ -218,6 +242,59 @@ pub fn split_extension(text: &str) -> (&str, Option<&str>) {
         Some((pos, _)) => (&text[..pos], None),
         None => (text, None),
     }
+}
+
+/// True when `number` (a number without its extension) is written partly in letters: from its
+/// first digit or `+` on, three letters or more, each run of them right after a digit, a `-` or
+/// a `.` (1-800-FLOWERS, 1800FLOWERS), or in capitals after a space (+1 800 MY-APPLE). Words
+/// beside a number ("555 0143 mobile", "(home)") are not.
+fn is_vanity(number: &str) -> bool {
+    let Some(start) = number.find(|c: char| c.is_ascii_digit() || c == '+') else {
+        return false;
+    };
+    let number = &number[start..];
+    let mut letters = 0;
+    let mut before = ' ';
+    let mut run_ok = true;
+    let mut chars = number.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphabetic() {
+            if !before.is_ascii_alphabetic() {
+                // A run starts: it must follow the number, or be a capital word after a space.
+                let run: String = std::iter::once(c)
+                    .chain(std::iter::from_fn(|| {
+                        chars.next_if(|n| n.is_ascii_alphabetic())
+                    }))
+                    .collect();
+                let attached = before.is_ascii_digit() || before == '-' || before == '.';
+                let capitals = before == ' ' && run.chars().all(|c| c.is_ascii_uppercase());
+                run_ok &= attached || capitals;
+                letters += run.len();
+                before = run.chars().last().unwrap_or(c);
+                continue;
+            }
+        } else if !(c.is_ascii_digit() || " -.()/+".contains(c)) {
+            return false;
+        }
+        before = c;
+    }
+    letters >= 3 && run_ok
+}
+
+/// The keypad key of a letter (E.161: ABC 2, DEF 3, GHI 4, JKL 5, MNO 6, PQRS 7, TUV 8, WXYZ 9).
+fn keypad_letter(c: char) -> Option<Key> {
+    let digit = match c.to_ascii_uppercase() {
+        'A'..='C' => 2,
+        'D'..='F' => 3,
+        'G'..='I' => 4,
+        'J'..='L' => 5,
+        'M'..='O' => 6,
+        'P'..='S' => 7,
+        'T'..='V' => 8,
+        'W'..='Z' => 9,
+        _ => return None,
+    };
+    Some(Key::Digit(digit))
 }
 
 /// The region assumed when neither the agent nor the outbound number gives one.
@@ -1019,6 +1096,36 @@ mod tests {
             NumberBuffer::from_text(&long).as_str().len(),
             MAX_BUFFER_LEN
         );
+    }
+
+    // A number written in letters, pasted, reads as the keypad would type it; words beside a
+    // number do not. Before, the letters were dropped: "1-800-FLOWERS" became "1800", refused.
+    #[test]
+    fn paste_reads_a_number_written_in_letters() {
+        for (text, number, ext) in [
+            ("1-800-FLOWERS", "18003569377", None),
+            ("1800flowers", "18003569377", None),
+            ("+1 800 MY-APPLE", "+18006927753", None),
+            ("1-800-FEDEX", "180033339", None),
+            ("1-800-GO-FEDEX x12", "18004633339", Some("12")),
+            ("1-800-FLOWERS ext. 7", "18003569377", Some("7")),
+            ("Tel: 1-800-PICK-UPS", "18007425877", None),
+            // Not letters of the number: dropped, as before.
+            ("555 0143 mobile", "5550143", None),
+            ("555-0143 (home)", "5550143", None),
+            ("Call 555-0143", "5550143", None),
+            ("555-0143 Mobile", "5550143", None),
+            ("555-01AB", "55501", None),
+            ("abc", "", None),
+        ] {
+            let b = NumberBuffer::from_text(text);
+            assert_eq!((b.as_str(), b.extension()), (number, ext), "{text}");
+        }
+        // Typed a key at a time, an extension's marker is still a marker.
+        let b = NumberBuffer::from_text("4155552671 ext");
+        assert_eq!(b.display(), "4155552671 ext. ");
+        let b = NumberBuffer::from_text("4155552671 x");
+        assert_eq!(b.display(), "4155552671 ext. ");
     }
 
     // UI-7, Anchors §7.4: an extension is kept apart from the number.

@@ -115,6 +115,39 @@ test('an extension typed key by key is kept apart, shown on every screen, and di
   await app.locator('[data-testid=new-call-button]').click();
 });
 
+// A number written in letters, pasted into the number field (as from a web page or a signature),
+// is read with the keypad's letters and called; a word beside a number is not read. Before, the
+// letters were dropped: "1-800-FLOWERS" became "1800" and was refused. Zendesk is slow.
+test('a number written in letters, pasted, is read as the keypad would type it and called', async () => {
+  const app = await signedIn();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
+  try {
+    const field = app.locator('[data-testid=dial-number]');
+    await field.focus();
+    await page.keyboard.insertText('1-800-FLOWERS');
+    assert.equal(await field.inputValue(), '18003569377', 'the letters as keypad digits');
+    // A word beside a number is dropped, as before.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('555 0143 mobile');
+    assert.equal(await field.inputValue(), '5550143');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('Tel: 1-800-FLOWERS ext. 7');
+    assert.equal(await field.inputValue(), '18003569377 ext. 7');
+    await page.keyboard.press('Enter'); // Next
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter'); // Call
+    await status(app, 'Connected');
+    const call = lastCall(await state());
+    assert.equal(call.customer_number, '+18003569377', 'the number called');
+    await eventually(async () => assert.equal(lastCall(await state()).dtmf, '7'), 'the extension is dialled');
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+    await app.locator('[data-testid=new-call-button]').click();
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // Hold and Resume by keyboard: the focus stays on the button the agent pressed. Before, resuming
 // (the call connected again) moved the focus to Hang up, so an agent pressing Enter on Hold,
 // then Enter to resume, then Enter to hold again ended the call instead.
