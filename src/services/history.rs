@@ -12,7 +12,7 @@ use crate::{
         events::replay_early,
         host::{backend, fail_platform, now_ms, sleep, told_if_ended, Backend},
         journal::enqueue_on,
-        live::{ActiveCall, Adapter},
+        live::{ActiveCall, Adapter, Screen},
         messages,
     },
 };
@@ -53,9 +53,47 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
     }
 }
 
+/// True when a list read that failed with `e` is tried again by itself: the platform could
+/// not be reached, or answered with a server error or a 429. A refusal would be refused again.
+fn tried_again_by_itself(e: &PlatformError) -> bool {
+    matches!(e, PlatformError::Unreachable(_) | PlatformError::Server(_))
+}
+
+/// After a list read failed (its error and Try again on screen), the read made again by itself
+/// after 1 s, doubling to 30 s (`attempt` from 1), while the list's screen is open, the same
+/// agent signed in and the list still failed with nothing read meanwhile (`attempts`: the
+/// list's count of reads tried again while its read is failed and none is under way, else
+/// `None`; a Try again, or another read, changes it).
+fn again_by_itself(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    session: &Option<String>,
+    screen: Screen,
+    attempts: impl Fn() -> Option<u32> + 'static,
+    attempt: u32,
+    read: impl FnOnce() + 'static,
+) {
+    let (b, session) = (b.clone(), session.clone());
+    leptos::task::spawn_local(async move {
+        let wait = domain::batch::lookup_retry_delay_ms(attempt, js_sys::Math::random());
+        sleep(i32::try_from(wait).unwrap_or(i32::MAX)).await;
+        let on_screen = adapter.screen.with_untracked(|s| *s == screen);
+        if on_screen && b.platform.still(&session) && attempts() == Some(attempt - 1) {
+            read();
+        }
+    });
+}
+
 /// Reads the first page of the history again (what was listed stays until it answers), or
-/// the next page (`more`).
+/// the next page (`more`): what the agent asked for (opening Recent, Show more, Try again).
 pub(crate) fn load_history(adapter: Adapter, more: bool) {
+    read_history(adapter, more, None);
+}
+
+/// [`load_history`]; `retry` is the attempt of a read made again by itself after a failed
+/// one, which leaves the error and its Try again on screen until it answers (no flicker, and
+/// the keyboard stays where it is).
+fn read_history(adapter: Adapter, more: bool, retry: Option<u32>) {
     let Some(b) = backend() else { return };
     let (busy, cursor) = adapter
         .history
@@ -70,7 +108,14 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
     adapter.history.update(|h| {
         h.loading = true;
         h.again = h.again && more;
-        h.failed = None;
+        match retry {
+            Some(attempt) => h.retries = attempt,
+            None => {
+                h.failed = None;
+                h.retries = 0;
+                h.by_itself = false;
+            }
+        }
     });
     let session = b.platform.token();
     leptos::task::spawn_local(async move {
@@ -99,17 +144,31 @@ pub(crate) fn load_history(adapter: Adapter, more: bool) {
                     h.next_cursor = page.next_cursor;
                     h.loading = false;
                     h.loaded = true;
+                    h.by_itself = h.failed.take().is_some() && retry.is_some();
+                    h.retries = 0;
                 });
                 history_again_if_asked(adapter);
                 fetch_names(adapter, &b, wanted).await;
             }
             Err(e) => {
                 let text = failure(adapter, &e, Label::HistoryFailed);
+                let mut retries = 0;
                 adapter.history.update(|h| {
                     h.loading = false;
                     h.failed = Some(text);
                     h.failed_more = more;
+                    retries = h.retries;
                 });
+                if tried_again_by_itself(&e) {
+                    let attempts = move || {
+                        adapter.history.with_untracked(|h| {
+                            (h.failed.is_some() && !h.loading).then_some(h.retries)
+                        })
+                    };
+                    let read = move || read_history(adapter, more, Some(retries + 1));
+                    let screen = Screen::Recent;
+                    again_by_itself(adapter, &b, &session, screen, attempts, retries + 1, read);
+                }
                 history_again_if_asked(adapter);
             }
         }
@@ -156,6 +215,11 @@ async fn fetch_names(adapter: Adapter, b: &Rc<Backend>, ids: Vec<u64>) {
 /// Reads the voicemails (at sign-in, each time the event stream reconnects, and on opening
 /// Voicemail).
 pub(crate) fn load_voicemails(adapter: Adapter) {
+    read_voicemails(adapter, None);
+}
+
+/// [`load_voicemails`]; `retry` as in [`read_history`].
+fn read_voicemails(adapter: Adapter, retry: Option<u32>) {
     let Some(b) = backend() else { return };
     if adapter.voicemails.with_untracked(|v| v.loading) {
         adapter.voicemails.update(|v| v.again = true);
@@ -164,8 +228,15 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
     adapter.voicemails.update(|v| {
         v.loading = true;
         v.again = false;
-        v.failed = None;
-        v.read_failed = false;
+        match retry {
+            Some(attempt) => v.retries = attempt,
+            None => {
+                v.failed = None;
+                v.read_failed = false;
+                v.retries = 0;
+                v.by_itself = false;
+            }
+        }
     });
     let session = b.platform.token();
     leptos::task::spawn_local(async move {
@@ -191,6 +262,12 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
                     }
                     v.loading = false;
                     v.loaded = true;
+                    if v.read_failed {
+                        v.failed = None;
+                        v.read_failed = false;
+                        v.by_itself = retry.is_some();
+                    }
+                    v.retries = 0;
                     again = std::mem::take(&mut v.again);
                 });
                 // Read again first, not behind the names (Zendesk may hold those back).
@@ -202,14 +279,25 @@ pub(crate) fn load_voicemails(adapter: Adapter) {
             }
             Err(e) => {
                 let text = failure(adapter, &e, Label::VoicemailsFailed);
-                let mut again = false;
+                let (mut again, mut retries) = (false, 0);
                 adapter.voicemails.update(|v| {
                     v.loading = false;
                     v.streamed.clear();
                     v.failed = Some(text);
                     v.read_failed = true;
                     again = std::mem::take(&mut v.again);
+                    retries = v.retries;
                 });
+                if tried_again_by_itself(&e) && !again {
+                    let attempts = move || {
+                        adapter
+                            .voicemails
+                            .with_untracked(|v| (v.read_failed && !v.loading).then_some(v.retries))
+                    };
+                    let read = move || read_voicemails(adapter, Some(retries + 1));
+                    let screen = Screen::Voicemail;
+                    again_by_itself(adapter, &b, &session, screen, attempts, retries + 1, read);
+                }
                 again
             }
         };

@@ -76,6 +76,13 @@ pub struct History {
     pub failed: Option<String>,
     /// True when the read that failed was of the next page (Try again reads it again).
     pub failed_more: bool,
+    /// The reads tried again by themselves since the last one the agent asked for (0 when
+    /// none): a later one is made only if this has not changed meanwhile.
+    pub retries: u32,
+    /// True when the list shown came from a read made again by itself after a failed one: the
+    /// keyboard that was on Try again waits on the heading, not on a row (where the Enter the
+    /// agent meant for Try again would call someone back).
+    pub by_itself: bool,
 }
 
 /// The voicemails as the Voicemail screen shows them.
@@ -100,6 +107,11 @@ pub struct Voicemails {
     pub read_failed: bool,
     /// Voicemails with an action under way (its buttons wait).
     pub busy: Vec<u64>,
+    /// The reads tried again by themselves since the last one the agent asked for (see
+    /// [`History::retries`]).
+    pub retries: u32,
+    /// As [`History::by_itself`].
+    pub by_itself: bool,
 }
 
 /// How an error banner looks.

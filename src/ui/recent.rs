@@ -188,14 +188,31 @@ fn focus_on_row(testid: &str) -> bool {
 }
 
 /// Once a list has rows, the keyboard starts on the first one when it has no better place (the
-/// page, the heading focused while the list was read, a Try again that went away).
-pub fn focus_rows_when_shown(has_rows: impl Fn() -> bool + 'static, testid: &'static str) {
+/// page, the heading focused while the list was read, a Try again that went away); on the
+/// heading instead when the list came by itself after a failed read (`by_itself`): the agent's
+/// keyboard may have been on Try again, with an Enter on its way that must not call back.
+pub fn focus_rows_when_shown(
+    has_rows: impl Fn() -> bool + 'static,
+    testid: &'static str,
+    by_itself: Signal<bool>,
+    title: NodeRef<leptos::html::H1>,
+) {
     Effect::new(move |_| {
-        if !has_rows() {
+        let rows = has_rows();
+        if !rows && !by_itself.get() {
             return;
         }
         request_animation_frame(move || {
             if !focus_has_no_better_place() {
+                return;
+            }
+            if by_itself.get_untracked() {
+                if let Some(title) = title.get_untracked() {
+                    let _ = title.focus();
+                }
+                return;
+            }
+            if !rows {
                 return;
             }
             if let Ok(Some(el)) = document().query_selector(&format!("[data-testid={testid}]")) {
@@ -245,12 +262,16 @@ pub fn ListTop(
     read_failed: Signal<bool>,
     /// Try again.
     retry: Callback<()>,
+    /// True when the list came from a read made again by itself after a failed one.
+    #[prop(into)]
+    by_itself: Signal<bool>,
 ) -> impl IntoView {
     let row_action = match prefix {
         "recent" => "recent-call-back",
         _ => "voicemail-call-back",
     };
-    focus_rows_when_shown(move || has_rows.get(), row_action);
+    let title_ref = NodeRef::<leptos::html::H1>::new();
+    focus_rows_when_shown(move || has_rows.get(), row_action, by_itself, title_ref);
     arrows_between_rows(row_action);
     let retry_ref = NodeRef::<leptos::html::Button>::new();
     // A first read that failed: the keyboard goes to Try again, from the heading it waited on
@@ -293,7 +314,6 @@ pub fn ListTop(
     // it, when it has no better place (a Try again that went away left it on the page, where
     // the agent's next key went nowhere). Only while the adapter has the keyboard: an empty
     // list read while the agent types in Zendesk leaves it there.
-    let title_ref = NodeRef::<leptos::html::H1>::new();
     Effect::new(move |_| {
         if !empty.get() {
             return;
@@ -358,12 +378,13 @@ pub fn Recent() -> impl IntoView {
                 prefix="recent"
                 failed=Signal::derive(move || history.with(|h| h.failed.clone()))
                 read_failed=Signal::derive(move || history.with(|h| h.failed.is_some()))
-                first_load=Signal::derive(move || history.with(|h| h.loading && h.calls.is_empty()))
+                first_load=Signal::derive(move || history.with(|h| h.loading && h.calls.is_empty() && h.failed.is_none()))
                 empty=Signal::derive(move || {
                     history.with(|h| h.loaded && h.calls.is_empty() && h.failed.is_none())
                 })
                 empty_label=Label::NoRecentCalls
                 has_rows=Signal::derive(move || history.with(|h| !h.calls.is_empty()))
+                by_itself=Signal::derive(move || history.with(|h| h.by_itself))
                 retry=Callback::new(move |()| {
                     if history.with_untracked(|h| h.failed_more) {
                         adapter.more_recent()

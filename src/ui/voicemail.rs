@@ -27,10 +27,11 @@ pub fn VoicemailScreen() -> impl IntoView {
                 prefix="voicemail"
                 failed=Signal::derive(move || vms.with(|v| v.failed.clone()))
                 read_failed=Signal::derive(move || vms.with(|v| v.read_failed))
-                first_load=Signal::derive(move || vms.with(|v| v.loading && v.list.is_empty()))
+                first_load=Signal::derive(move || vms.with(|v| v.loading && v.list.is_empty() && v.failed.is_none()))
                 empty=Signal::derive(move || vms.with(|v| v.loaded && v.list.is_empty() && !v.loading))
                 empty_label=Label::NoVoicemails
                 has_rows=Signal::derive(move || vms.with(|v| !v.list.is_empty()))
+                by_itself=Signal::derive(move || vms.with(|v| v.by_itself))
                 retry=Callback::new(move |()| adapter.open_voicemails())
             />
             <ul

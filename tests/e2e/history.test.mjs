@@ -442,6 +442,95 @@ test('Recent read empty after Try again keeps the keyboard, on its heading', asy
   await eventually(async () => assert.equal(await focusedId(), 'dial-number'), 'back on the keypad\'s number');
 });
 
+// A Recent read that fails (the platform's 5xx, latency on it) is tried again by itself after
+// about 1 s, then 2 s, with nothing pressed: the error and its Try again stay on screen until the
+// list comes (no "Loading…" flickering under them, the keyboard left where it was), and the list
+// that comes by itself takes the keyboard from Try again to the heading, not to a row: the Enter
+// the agent meant for Try again calls no one. Down then reaches the rows. Before, a failed read
+// stayed failed until the agent pressed Try again.
+test('a Recent read that fails is tried again by itself; the list that comes puts the keyboard on the heading', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 3 });
+  await slowPlatform('/platform/calls', 300);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls?since=', status: 503, count: 2 });
+  const reads = [];
+  const onRequest = (r) => { if (r.url().includes('/platform/calls?since=')) reads.push(Date.now()); };
+  page.on('request', onRequest);
+  try {
+    await page.keyboard.press('r');
+    await app.locator('[data-testid=recent-error]').waitFor();
+    // What the screen shows from now on, each change once: error / rows / loading.
+    await app.evaluate(() => {
+      window.__seen = [];
+      const look = () => {
+        const now = ['recent-error', 'recent-row', 'recent-loading']
+          .map((id) => (document.querySelector(`[data-testid=${id}]`) ? id.slice(7) : '-')).join(' ');
+        if (window.__seen.at(-1) !== now) window.__seen.push(now);
+      };
+      look();
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true });
+    });
+    const focusedId = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+    await eventually(async () => assert.equal(await focusedId(), 'recent-retry'), 'Try again focused');
+    await app.locator('[data-testid=recent-row]').first().waitFor({ timeout: 15_000 });
+    assert.equal(reads.length, 3, 'two failed reads, then the one that answered');
+    const gaps = reads.slice(1).map((t, i) => t - reads[i]);
+    assert.ok(gaps[0] >= 700 && gaps[1] >= gaps[0] * 1.2, `waits grow from about 1 s: ${gaps}`);
+    const seen = await app.evaluate(() => window.__seen);
+    assert.deepEqual(seen, ['error - -', '- row -'], 'the error stayed until the rows came, nothing flickered');
+    await eventually(async () => assert.equal(await focusedId(), 'recent-title'), 'the heading focused, not a row');
+    const calls = (await state()).platform_calls.length;
+    await page.keyboard.press('Enter');
+    await sleep(500);
+    assert.equal((await state()).platform_calls.length, calls, 'the Enter meant for Try again calls no one');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedId(), 'recent-call-back', 'Down reaches the rows');
+  } finally {
+    page.off('request', onRequest);
+    await clearFaults(env);
+  }
+});
+
+// A read the platform refuses (403) is not tried again by itself: it would be refused again.
+// A Voicemail read that fails for as long as the platform is down keeps its error and the
+// keyboard on Try again through its own attempts, then shows the list once the platform is back.
+test('Voicemail: a refused read waits for Try again; a failing one is tried again until the platform is back', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor();
+  const reads = [];
+  const onRequest = (r) => { if (r.method() === 'GET' && /\/platform\/voicemails(\?|$)/.test(r.url())) reads.push(Date.now()); };
+  page.on('request', onRequest);
+  const focusedId = () => app.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.tagName);
+  try {
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails', method: 'GET', status: 403 }]);
+    await page.keyboard.press('v');
+    await app.locator('[data-testid=voicemail-error]').waitFor();
+    await sleep(2_500);
+    assert.equal(reads.length, 1, 'a refusal is not asked again by itself');
+    // Down, and the 5xx of a platform that is down.
+    await clearFaults(env);
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/voicemails', method: 'GET', status: 503 }]);
+    await page.keyboard.press('Escape');
+    await app.locator('[data-testid=dial-number]').waitFor();
+    await page.keyboard.press('v');
+    await eventually(async () => assert.equal(await focusedId(), 'voicemail-retry'), 'Try again focused');
+    await eventually(async () => assert.ok(reads.length >= 4, `${reads.length} reads`), 'tried again by itself');
+    assert.equal(await focusedId(), 'voicemail-retry', 'the keyboard stays on Try again through the attempts');
+    assert.equal(await app.locator('[data-testid=voicemail-error]').count(), 1);
+    // The platform is back: the list comes by itself, the keyboard on the heading.
+    await clearFaults(env);
+    await app.locator('[data-testid=voicemail-row]').waitFor({ timeout: 15_000 });
+    await app.locator('[data-testid=voicemail-error]').waitFor({ state: 'detached' });
+    await eventually(async () => assert.equal(await focusedId(), 'voicemail-title'), 'the heading focused');
+  } finally {
+    page.off('request', onRequest);
+    await clearFaults(env);
+  }
+});
+
 test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing read retried, Call back preselected', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
