@@ -107,13 +107,19 @@ test('an extension typed key by key is kept apart, shown on every screen, and di
   await app.locator('[data-testid=call-button]').click();
   await status(app, 'Connected');
   assert.match(await app.locator('#call-number').innerText(), /ext\. 12$/, 'the call shows it');
-  const call = lastCall(await state());
-  assert.equal(call.customer_number, '+15550101000', 'the number without it');
-  await eventually(async () => assert.equal(lastCall(await state()).dtmf, '12'), 'the extension is dialled');
+  await calledThenHungUp(app, '+15550101000', '12');
+});
+
+/** The call placed connects to `number` (without its extension), `dtmf` is dialled once it
+ * has, and the call is hung up; back to a new call. */
+async function calledThenHungUp(app, number, dtmf) {
+  await status(app, 'Connected');
+  assert.equal(lastCall(await state()).customer_number, number, 'the number called, without its extension');
+  await eventually(async () => assert.equal(lastCall(await state()).dtmf, dtmf), 'the extension is dialled');
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
   await app.locator('[data-testid=new-call-button]').click();
-});
+}
 
 // A number written in letters, pasted into the number field (as from a web page or a signature),
 // is read with the keypad's letters and called; a word beside a number is not read. Before, the
@@ -136,13 +142,7 @@ test('a number written in letters, pasted, is read as the keypad would type it a
     await page.keyboard.press('Enter'); // Next
     await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter'); // Call
-    await status(app, 'Connected');
-    const call = lastCall(await state());
-    assert.equal(call.customer_number, '+18003569377', 'the number called');
-    await eventually(async () => assert.equal(lastCall(await state()).dtmf, '7'), 'the extension is dialled');
-    await app.locator('[data-testid=hangup-button]').click();
-    await status(app, 'Call ended');
-    await app.locator('[data-testid=new-call-button]').click();
+    await calledThenHungUp(app, '+18003569377', '7');
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
