@@ -164,7 +164,8 @@ impl NumberBuffer {
     }
 
     /// Appends pasted text, dropping the punctuation people write numbers with
-    /// (spaces, dots, dashes, parentheses) and anything else that cannot be dialled.
+    /// (spaces, dots, dashes, parentheses) and anything else that cannot be dialled, but for
+    /// the letters of a number written in letters, read as the keypad's (`1-800-FLOWERS`).
     /// Digits after an extension marker (`x`, `ext`, `extension`, `,`, `;`) go to the extension.
     pub fn paste(&mut self, text: &str) {
         let (mut number, mut ext) = split_extension(text);
