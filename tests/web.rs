@@ -165,6 +165,14 @@ fn ticket(id: u64, requester: u64, created_at: i64) -> Ticket {
     t
 }
 
+/// Enter on the keypad (Next: the choices), then Enter again (Call).
+async fn next_then_call() {
+    press_key("Enter");
+    settle().await;
+    press_key("Enter");
+    settle().await;
+}
+
 /// Lets every scheduled effect run (a screen switch renders in more than one pass).
 async fn settle() {
     for _ in 0..4 {
@@ -710,11 +718,7 @@ async fn country_picker_reads_national_numbers() {
         .unwrap();
     type_keys("0212345678");
     settle().await;
-    // Next, then Call.
-    press_key("Enter");
-    settle().await;
-    press_key("Enter");
-    settle().await;
+    next_then_call().await;
     let plan = app.adapter.placed.with_untracked(|p| p[0].clone());
     assert_eq!(plan.to, "+390212345678");
 }
@@ -742,11 +746,7 @@ async fn in_call_hold_and_touch_tones() {
     let app = keypad_dial(context(Settings::default(), None), CrmState::default());
     settle().await;
     type_keys(NUMBER);
-    // Next, then Call.
-    press_key("Enter");
-    settle().await;
-    press_key("Enter");
-    settle().await;
+    next_then_call().await;
     assert!(
         find("hold-button").is_none(),
         "nothing to hold while dialling"
@@ -829,11 +829,7 @@ async fn controls_hand_their_intents_to_the_effects() {
     app.adapter.set_effects(recording.clone());
     settle().await;
     type_keys(NUMBER);
-    // Next, then Call.
-    press_key("Enter");
-    settle().await;
-    press_key("Enter");
-    settle().await;
+    next_then_call().await;
     set_phase(app.adapter, CallPhase::Connected);
     settle().await;
     by_test_id("hold-button").click();

@@ -59,27 +59,29 @@ fn tried_again_by_itself(e: &PlatformError) -> bool {
     matches!(e, PlatformError::Unreachable(_) | PlatformError::Server(_))
 }
 
-/// After a list read failed (its error and Try again on screen), the read made again by itself
-/// after 1 s, doubling to 30 s (`attempt` from 1), while the list's screen is open, the same
-/// agent signed in and the list still failed with nothing read meanwhile (`attempts`: the
-/// list's count of reads tried again while its read is failed and none is under way, else
-/// `None`; a Try again, or another read, changes it).
+/// After a list read failed (its error and Try again on screen; `failed`: its attempt, 0 for a
+/// read the agent asked for), the read made again by itself (`read`, given its attempt) after
+/// 1 s, doubling to 30 s, while the list's screen is open, the same agent signed in and the
+/// list still failed with nothing read meanwhile (`attempts`: the list's count of reads tried
+/// again while its read is failed and none is under way, else `None`; a Try again, or another
+/// read, changes it).
 fn again_by_itself(
     adapter: Adapter,
     b: &Rc<Backend>,
     session: &Option<String>,
     screen: Screen,
     attempts: impl Fn() -> Option<u32> + 'static,
-    attempt: u32,
-    read: impl FnOnce() + 'static,
+    failed: u32,
+    read: impl FnOnce(u32) + 'static,
 ) {
     let (b, session) = (b.clone(), session.clone());
+    let attempt = failed + 1;
     leptos::task::spawn_local(async move {
         let wait = domain::batch::lookup_retry_delay_ms(attempt, js_sys::Math::random());
         sleep(i32::try_from(wait).unwrap_or(i32::MAX)).await;
         let on_screen = adapter.screen.with_untracked(|s| *s == screen);
-        if on_screen && b.platform.still(&session) && attempts() == Some(attempt - 1) {
-            read();
+        if on_screen && b.platform.still(&session) && attempts() == Some(failed) {
+            read(attempt);
         }
     });
 }
@@ -165,9 +167,9 @@ fn read_history(adapter: Adapter, more: bool, retry: Option<u32>) {
                             (h.failed.is_some() && !h.loading).then_some(h.retries)
                         })
                     };
-                    let read = move || read_history(adapter, more, Some(retries + 1));
+                    let read = move |attempt| read_history(adapter, more, Some(attempt));
                     let screen = Screen::Recent;
-                    again_by_itself(adapter, &b, &session, screen, attempts, retries + 1, read);
+                    again_by_itself(adapter, &b, &session, screen, attempts, retries, read);
                 }
                 history_again_if_asked(adapter);
             }
@@ -294,9 +296,9 @@ fn read_voicemails(adapter: Adapter, retry: Option<u32>) {
                             .voicemails
                             .with_untracked(|v| (v.read_failed && !v.loading).then_some(v.retries))
                     };
-                    let read = move || read_voicemails(adapter, Some(retries + 1));
+                    let read = move |attempt| read_voicemails(adapter, Some(attempt));
                     let screen = Screen::Voicemail;
-                    again_by_itself(adapter, &b, &session, screen, attempts, retries + 1, read);
+                    again_by_itself(adapter, &b, &session, screen, attempts, retries, read);
                 }
                 again
             }
