@@ -185,6 +185,60 @@ test('an invalid combination is refused with the field named, and nothing is sav
   }
 });
 
+// SET-4, SET-11 as the admin edits: ticking the prompt unlocks "Create a new ticket" at once
+// (it stayed disabled until a save, so switching both on took two saves), "Do not append" locks
+// both again, and the reason beside each says why. All by keyboard; one save keeps both.
+test('ticking the prompt unlocks "Create a new ticket" before any save; both saved at once, by keyboard', async () => {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env); // every switch off
+  const admin = await portal();
+  try {
+    const { page } = admin;
+    await page.goto(`${env.base}/portal/operation`);
+    const id = (key) => page.locator(`[data-testid=om-${key}]`);
+    const reason = page.locator('[data-testid=om-allow_create_new_ticket-reason]');
+    const focused = () => page.evaluate(() => document.activeElement?.dataset.testid);
+    assert.equal(await id('allow_create_new_ticket').isDisabled(), true, 'locked while the prompt is off');
+    assert.equal(await reason.innerText(), 'Needs "Prompt agents to select open ticket from list"');
+    // Keyboard: Tab from the prompt skips the locked switch.
+    await id('prompt_select_open_ticket').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'om-allow_do_not_create_ticket', 'a disabled switch is not a stop');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Space'); // the prompt on
+    assert.equal(await id('prompt_select_open_ticket').isChecked(), true);
+    assert.equal(await id('allow_create_new_ticket').isDisabled(), false, 'unlocked at once');
+    assert.equal(await reason.isVisible(), false, 'no reason while nothing locks it');
+    assert.doesNotMatch(await id('allow_create_new_ticket').getAttribute('aria-describedby'), /-reason/);
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'om-allow_create_new_ticket');
+    await page.keyboard.press('Space');
+    // "Do not append" on locks both again: each says to untick it, and stays usable to do so.
+    await id('do_not_append').focus();
+    await page.keyboard.press('Space');
+    assert.match(await reason.innerText(), /^Locked while "Do not append.*: untick it to save$/);
+    assert.match(await page.locator('[data-testid=om-prompt_select_open_ticket-reason]').innerText(), /untick it to save$/);
+    assert.equal(await id('allow_create_new_ticket').isDisabled(), false, 'on: it can be unticked');
+    assert.match(await id('allow_create_new_ticket').getAttribute('aria-describedby'), /om-allow_create_new_ticket-reason/);
+    await page.screenshot({ path: join(shots, 'portal-live-locks.png'), fullPage: true });
+    await page.keyboard.press('Space'); // and off again
+    assert.equal(await reason.isVisible(), false);
+    await page.locator('[data-testid=portal-save]').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=portal-saved]').waitFor();
+    const op = (await api('GET', '/_sandbox/settings')).operation;
+    assert.equal(op.prompt_select_open_ticket, true);
+    assert.equal(op.allow_create_new_ticket, true, 'saved with the prompt, in one save');
+    assert.equal(op.do_not_append, false);
+    // The page as saved shows the same state the script left.
+    assert.equal(await id('allow_create_new_ticket').isChecked(), true);
+    assert.equal(await id('allow_create_new_ticket').isDisabled(), false);
+    assert.equal(await reason.isVisible(), false);
+  } finally {
+    await admin.context.close();
+  }
+});
+
 // FIELD-1, FIELD-13: "Create" makes one ticket field per SDK session field, once, pressed twice.
 test('"Create" makes the session ticket fields once, pressed twice', async () => {
   await api('POST', '/_sandbox/reset', { fixture: 'default' });
@@ -247,10 +301,13 @@ test('teams and the queue are saved; every portal page has no accessibility viol
     const { teams, queues } = await api('GET', '/_sandbox/state');
     const team = teams.find((t) => !t.ticket_id_entry?.enabled) ?? teams[0];
     await admin.page.goto(`${env.base}/portal/teams`);
+    const required = admin.page.locator(`[data-testid=team-${team.id}-required]`);
+    assert.equal(await required.isDisabled(), true, 'TEAM-12: locked while Enable Ticket ID is off');
+    // Ticking "Enable Ticket ID" unlocks "Required" at once: one save keeps both.
     await admin.page.locator(`[data-testid=team-${team.id}-enabled]`).setChecked(true);
-    await admin.page.locator('[data-testid=portal-save]').click();
-    await admin.page.locator('[data-testid=portal-saved]').waitFor();
-    await admin.page.locator(`[data-testid=team-${team.id}-required]`).check();
+    assert.equal(await required.isDisabled(), false, 'unlocked before any save');
+    assert.equal(await admin.page.locator(`[data-testid=team-${team.id}-required-reason]`).isVisible(), false);
+    await required.check();
     await admin.page.locator('[data-testid=portal-save]').click();
     await admin.page.locator('[data-testid=portal-saved]').waitFor();
     const saved = (await api('GET', '/_sandbox/state')).teams.find((t) => t.id === team.id);

@@ -73,6 +73,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/portal/crm-fields", get(crm_fields::show))
         .route("/portal/crm-fields/create", post(crm_fields::create))
+        .route(html::SCRIPT_PATH, get(script))
         .route("/portal/{*rest}", any(unknown))
 }
 
@@ -159,7 +160,8 @@ pub(crate) fn html_page(status: StatusCode, body: String) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+script-src 'self'",
         ),
     );
     h.insert(
@@ -171,6 +173,19 @@ pub(crate) fn html_page(status: StatusCode, body: String) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     r
+}
+
+/// `GET /portal/portal.js`: the pages' script ([`html::SCRIPT`]).
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html::SCRIPT,
+    )
+        .into_response()
 }
 
 /// Page `page` of `admin` with `body` under its title, answered with `status`.

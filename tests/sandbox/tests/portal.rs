@@ -340,6 +340,45 @@ async fn create_new_ticket_without_the_prompt_is_refused_and_nothing_saved() {
         html_escape(portal::NEEDS_PROMPT)
     );
     assert!(!tag(&page, "om-prompt_select_open_ticket").contains(" disabled"));
+    // The rules the page's script follows as the admin ticks (SET-11 first, then SET-4), the
+    // same the save is checked by.
+    let locks = |id: &str| -> Value {
+        let input = tag(&page, id);
+        let rules = input
+            .split("data-locks=\"")
+            .nth(1)
+            .and_then(|x| x.split('"').next())
+            .unwrap_or_else(|| panic!("{id}: no data-locks in {input}"));
+        serde_json::from_str(&rules.replace("&quot;", "\"").replace("&amp;", "&")).unwrap()
+    };
+    let create = locks("om-allow_create_new_ticket");
+    let by: Vec<(&str, bool)> = create
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["by"].as_str().unwrap(), r["when"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("om-do_not_append", true),
+            ("om-prompt_select_open_ticket", false)
+        ]
+    );
+    assert_eq!(create[1]["reason"], portal::NEEDS_PROMPT);
+    assert_eq!(
+        locks("om-prompt_select_open_ticket")[0]["by"],
+        "om-do_not_append"
+    );
+    assert!(!tag(&page, "om-allow_use_entered_number").contains("data-locks"));
+    // The script is served to the page, as script.
+    let js = get_page(addr, "/portal/portal.js", Some(&cookie)).await;
+    assert_eq!(js.status, 200);
+    assert!(js
+        .headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v.starts_with("text/javascript")));
+    assert!(js.text.contains("data-locks"), "{}", js.text);
 }
 
 // SET-11: "Do not append" cannot be saved with the ticket choices on; saved alone, it locks the
@@ -860,7 +899,21 @@ async fn every_page_has_the_layout_and_labelled_controls() {
         ("/portal/queue", "Queue"),
         ("/portal/crm-fields", "CRM fields"),
     ] {
-        let page = get_page(addr, path, Some(&cookie)).await.text;
+        let r = get_page(addr, path, Some(&cookie)).await;
+        let csp = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-security-policy"))
+            .map(|(_, v)| v.as_str());
+        assert!(
+            csp.is_some_and(|v| v.contains("script-src 'self'")),
+            "{path}: only the portal's own script runs: {csp:?}"
+        );
+        let page = r.text;
+        assert!(
+            page.contains("<script src=\"/portal/portal.js\" defer></script>"),
+            "{path}"
+        );
         assert!(page.contains("<html lang=\"en\">"), "{path}");
         assert_eq!(page.matches("<h1>").count(), 1, "{path}");
         assert!(page.contains(&format!("<h1>{title}</h1>")), "{path}");

@@ -64,10 +64,18 @@ fn document(title: &str, header: &str, main: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{title} · Platform portal</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+<title>{title} · Platform portal</title>\n<style>{STYLE}</style>\n\
+<script src=\"{SCRIPT_PATH}\" defer></script>\n</head>\n<body>\n\
 <header>{header}</header>\n<main id=\"main\">{main}</main>\n</body>\n</html>\n"
     )
 }
+
+/// Where the portal's one script is: it keeps locked switches in step with the switches that
+/// lock them while the admin edits ([`Control::locked_by`]); the pages work without it.
+pub(crate) const SCRIPT_PATH: &str = "/portal/portal.js";
+
+/// The script at [`SCRIPT_PATH`].
+pub(crate) const SCRIPT: &str = include_str!("portal.js");
 
 fn brand() -> &'static str {
     "<span class=\"brand\">Contact-centre platform · Portal</span>"
@@ -209,6 +217,18 @@ pub(crate) enum Kind {
     ReadOnly(String),
 }
 
+/// A rule that locks a switch while switch `by` (its control's id) is `when`, and why.
+pub(crate) struct Lock<'a> {
+    /// The id of the switch that locks.
+    pub(crate) by: String,
+    /// Whether that switch is on now (saved, or sent in a refused save).
+    pub(crate) by_on: bool,
+    /// The value of that switch that locks.
+    pub(crate) when: bool,
+    /// Why, shown beside the locked switch.
+    pub(crate) reason: &'a str,
+}
+
 /// A labelled control: its id (also its `data-testid`), form key, help text (linked with
 /// `aria-describedby`), and what is shown beside it: why it is locked, notes, its problems.
 pub(crate) struct Control {
@@ -219,8 +239,15 @@ pub(crate) struct Control {
     kind: Kind,
     disabled: bool,
     reason: Option<String>,
+    /// The rules of [`Control::locked_by`], as the page's script reads them (JSON).
+    live_locks: Option<String>,
     notes: Vec<(String, String)>,
     error: Option<(String, String)>,
+}
+
+/// The reason of a locked switch that is on.
+fn untick(reason: &str) -> String {
+    format!("{reason}: untick it to save")
 }
 
 impl Control {
@@ -234,6 +261,7 @@ impl Control {
             kind,
             disabled: false,
             reason: None,
+            live_locks: None,
             notes: Vec::new(),
             error: None,
         }
@@ -247,14 +275,30 @@ impl Control {
     /// must) be switched off.
     pub(crate) fn locked(mut self, reason: Option<&str>, on: bool) -> Self {
         self.disabled = reason.is_some() && !on;
-        self.reason = reason.map(|r| {
-            if on {
-                format!("{r}: untick it to save")
-            } else {
-                r.to_owned()
-            }
-        });
+        self.reason = reason.map(|r| if on { untick(r) } else { r.to_owned() });
         self
+    }
+
+    /// A switch locked by other switches of the page (`locks`, the first that holds wins):
+    /// [`Control::locked`] by the one that holds now, and the rules written into the page, so
+    /// that its script locks and unlocks the switch, and says why, as the admin ticks the
+    /// others, before any save (ticking "Prompt" made "Create a new ticket" usable only after
+    /// a save). The server refuses what the rules refuse either way.
+    pub(crate) fn locked_by(mut self, locks: &[Lock], on: bool) -> Self {
+        if locks.is_empty() {
+            return self;
+        }
+        let rules: Vec<serde_json::Value> = locks
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "by": l.by, "when": l.when, "reason": l.reason, "reason_on": untick(l.reason),
+                })
+            })
+            .collect();
+        self.live_locks = Some(serde_json::Value::from(rules).to_string());
+        let holds = locks.iter().find(|l| l.by_on == l.when).map(|l| l.reason);
+        self.locked(holds, on)
     }
 
     /// A note shown beside the control, its element's id and `data-testid` being `id`.
@@ -288,6 +332,9 @@ impl Control {
         }
         if self.disabled {
             a.push_str(" disabled");
+        }
+        if let Some(rules) = &self.live_locks {
+            a.push_str(&format!(" data-locks=\"{}\"", html_escape(rules)));
         }
         if self.error.is_some() {
             a.push_str(" aria-invalid=\"true\"");
@@ -352,12 +399,18 @@ value=\"{}\"{a}>",
             "<p class=\"help\" id=\"{id}-help\">{}</p>",
             html_escape(&self.help)
         );
-        let reason = self.reason.as_ref().map_or(String::new(), |r| {
-            format!(
+        // A switch with live locks always has the place for its reason, hidden while none
+        // holds, for the script to fill.
+        let reason = match (&self.reason, &self.live_locks) {
+            (Some(r), _) => format!(
                 "<p class=\"reason\" id=\"{id}-reason\" data-testid=\"{id}-reason\">{}</p>",
                 html_escape(r)
-            )
-        });
+            ),
+            (None, Some(_)) => {
+                format!("<p class=\"reason\" id=\"{id}-reason\" data-testid=\"{id}-reason\" hidden></p>")
+            }
+            (None, None) => String::new(),
+        };
         let notes: String = self
             .notes
             .iter()
@@ -404,6 +457,42 @@ mod tests {
             .locked(Some("Needs Y"), true)
             .render();
         assert!(!on.contains(" disabled"), "{on}");
+    }
+
+    #[test]
+    fn a_switch_locked_by_others_carries_its_rules_and_a_place_for_its_reason() {
+        let lock = |by_on| Lock {
+            by: "om-y".into(),
+            by_on,
+            when: false,
+            reason: "Needs \"Y\"",
+        };
+        let free = Control::new("om-x", "x", "X", "Help", Kind::Checkbox(false))
+            .locked_by(&[lock(true)], false)
+            .render();
+        assert!(!free.contains(" disabled"), "{free}");
+        assert!(free.contains(
+            "data-locks=\"[{&quot;by&quot;:&quot;om-y&quot;,&quot;reason&quot;:&quot;Needs \\&quot;Y\\&quot;&quot;,\
+&quot;reason_on&quot;:&quot;Needs \\&quot;Y\\&quot;: untick it to save&quot;,&quot;when&quot;:false}]\""
+        ), "{free}");
+        assert!(free.contains(
+            "<p class=\"reason\" id=\"om-x-reason\" data-testid=\"om-x-reason\" hidden></p>"
+        ));
+        assert!(free.contains("aria-describedby=\"om-x-help\""), "{free}");
+        let held = Control::new("om-x", "x", "X", "Help", Kind::Checkbox(false))
+            .locked_by(&[lock(false)], false)
+            .render();
+        assert!(held.contains(" disabled"), "{held}");
+        assert!(held.contains(">Needs &quot;Y&quot;</p>"), "{held}");
+        assert!(held.contains("aria-describedby=\"om-x-help om-x-reason\""));
+        let on = Control::new("om-x", "x", "X", "Help", Kind::Checkbox(true))
+            .locked_by(&[lock(false)], true)
+            .render();
+        assert!(!on.contains(" disabled"), "{on}");
+        assert!(
+            on.contains(">Needs &quot;Y&quot;: untick it to save</p>"),
+            "{on}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::response::Response;
 use domain::settings::{OperationManagement, Settings, DEFAULT_TICKET_TITLE};
 
 use super::form::{Form, FormProblem};
-use super::html::{error_summary, fieldset, settings_form, Control, Kind};
+use super::html::{error_summary, fieldset, settings_form, Control, Kind, Lock};
 use super::{respond, saved_notice, signed_in, to_sign_in, Page};
 use crate::state::App;
 
@@ -99,15 +99,31 @@ fn value(op: &OperationManagement, key: &str) -> bool {
     switch(&mut op, key).is_some_and(|b| *b)
 }
 
-/// Why switch `key` cannot be switched on now (SET-11 first, then SET-4); None when it can.
-fn lock(op: &OperationManagement, key: &str) -> Option<&'static str> {
+/// What locks switch `key`, first the rule that wins (SET-11, then SET-4): the switch that
+/// locks it, the value of that switch that does, and why.
+fn locks(key: &str) -> &'static [(&'static str, bool, &'static str)] {
+    const BY_DO_NOT_APPEND: (&str, bool, &str) = ("do_not_append", true, LOCKED_BY_DO_NOT_APPEND);
     match key {
-        "prompt_select_open_ticket" | "allow_create_new_ticket" if op.do_not_append => {
-            Some(LOCKED_BY_DO_NOT_APPEND)
-        }
-        "allow_create_new_ticket" if !op.prompt_select_open_ticket => Some(NEEDS_PROMPT),
-        _ => None,
+        "prompt_select_open_ticket" => &[BY_DO_NOT_APPEND],
+        "allow_create_new_ticket" => &[
+            BY_DO_NOT_APPEND,
+            ("prompt_select_open_ticket", false, NEEDS_PROMPT),
+        ],
+        _ => &[],
     }
+}
+
+/// The rules of [`locks`] for switch `key`, with the values of `op`.
+fn lock_rules(op: &OperationManagement, key: &str) -> Vec<Lock<'static>> {
+    locks(key)
+        .iter()
+        .map(|&(by, when, reason)| Lock {
+            by: format!("om-{by}"),
+            by_on: value(op, by),
+            when,
+            reason,
+        })
+        .collect()
 }
 
 /// The settings the form asks for (the saved ones with the form's Operation Management), and
@@ -137,7 +153,7 @@ fn switch_control(op: &OperationManagement, s: &Switch, problems: &[FormProblem]
     let on = value(op, s.key);
     let id = format!("om-{}", s.key);
     let mut c = Control::new(&id, s.key, s.label, s.help, Kind::Checkbox(on))
-        .locked(lock(op, s.key), on)
+        .locked_by(&lock_rules(op, s.key), on)
         .problems(&format!("operation.{}", s.key), problems);
     if s.key == "allow_do_not_create_ticket" {
         c = c.note("om-set8-warning", SET8_WARNING);

@@ -10,7 +10,7 @@ use axum::response::Response;
 use domain::settings::Team;
 
 use super::form::{Form, FormProblem};
-use super::html::{error_summary, fieldset, html_escape, settings_form, Control, Kind};
+use super::html::{error_summary, fieldset, html_escape, settings_form, Control, Kind, Lock};
 use super::{respond, saved_notice, signed_in, to_sign_in, Page};
 use crate::model::{Agent, IvrQueue, OutboundNumber};
 use crate::state::App;
@@ -90,7 +90,15 @@ ticket entry is on in Operation Management.",
         "Call stays disabled until the agent enters a usable Ticket ID.",
         Kind::Checkbox(entry.required),
     )
-    .locked((!entry.enabled).then_some(NEEDS_ENABLED), entry.required)
+    .locked_by(
+        &[Lock {
+            by: format!("team-{}-enabled", t.id),
+            by_on: entry.enabled,
+            when: false,
+            reason: NEEDS_ENABLED,
+        }],
+        entry.required,
+    )
     .problems(&format!("teams.{}.required", t.id), p)
     .render();
     fieldset(
