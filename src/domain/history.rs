@@ -70,6 +70,22 @@ impl RecentCall {
         matches!(self.outcome, Some(Outcome::TooShort))
     }
 
+    /// How the call ended, in the agent's words (None while it is still going). A call nobody
+    /// answered is missed for the agent only when it rang for them (a customer's call; the
+    /// caller's hanging up while it rang, the platform's "abandoned", is said as missed too, as
+    /// the call screen said it); one the agent placed had no answer.
+    pub fn outcome_label(&self) -> Option<Label> {
+        Some(match self.outcome? {
+            Outcome::Missed | Outcome::Abandoned if !self.inbound => Label::OutcomeNoAnswer,
+            o => o.label(),
+        })
+    }
+
+    /// True when the call rang for the agent and nobody answered it: Recent marks it.
+    pub fn missed_by_agent(&self) -> bool {
+        self.inbound && matches!(self.outcome, Some(Outcome::Missed | Outcome::Abandoned))
+    }
+
     /// What Recent's "Call back" opens: the dial screen with the number, the contact and the
     /// call's ticket preselected, resolved by the settings like any dial screen (the agent can
     /// still change them); with no contact, the number typed on the keypad.

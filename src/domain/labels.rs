@@ -308,7 +308,9 @@ pub enum Label {
     OutcomeTooShort,
     /// A call of the history nobody answered.
     OutcomeMissed,
-    /// A call of the history the caller left before an agent answered.
+    /// A call of the history the caller left before an agent answered (the platform's
+    /// "abandoned"). The agent's history lists only calls that rang for the agent, so it is
+    /// said as a missed call, as the call screen said it ([`Label::CallMissed`]), with why.
     OutcomeAbandoned,
     /// A call of the history that left a voicemail.
     OutcomeVoicemail,
@@ -454,6 +456,12 @@ pub enum Label {
     /// Team ticket entry: the Ticket ID's number is called instead of the number typed, which
     /// is kept (TEAM-6).
     NoteTicketNumberReplacesTyped,
+    /// A lookup waits out Zendesk's rate limit (429) and is tried again; the seconds follow.
+    /// Not a failure of the lookup: nothing is wrong with it or with the agent's input.
+    LookupWaitsForZendesk,
+    /// A call of the history the agent placed that the customer did not answer (the
+    /// platform's "missed" or "abandoned" on an outbound call).
+    OutcomeNoAnswer,
 }
 
 impl Label {
@@ -676,6 +684,8 @@ impl Label {
             NotLoggedAsChosen,
             ErrNoNumberOrTicketId,
             NoteTicketNumberReplacesTyped,
+            LookupWaitsForZendesk,
+            OutcomeNoAnswer,
         ]
     };
 
@@ -830,7 +840,7 @@ impl Label {
             OutcomeAnswered => "Answered",
             OutcomeTooShort => "Too short",
             OutcomeMissed => "Missed",
-            OutcomeAbandoned => "Abandoned",
+            OutcomeAbandoned => "Missed: the caller hung up",
             OutcomeVoicemail => "Voicemail",
             Inbound => "Inbound",
             Outbound => "Outbound",
@@ -898,6 +908,8 @@ impl Label {
             NotLoggedAsChosen => "Not logged in Zendesk, as you chose",
             ErrNoNumberOrTicketId => "Enter a phone number or a Ticket ID.",
             NoteTicketNumberReplacesTyped => "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
+            LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup is tried again in",
+            OutcomeNoAnswer => "No answer",
         }
     }
 }
@@ -917,6 +929,17 @@ impl Catalogue {
         Self {
             language: "en".into(),
             words: BTreeMap::new(),
+        }
+    }
+
+    /// The catalogue of `language` with these words (a translation built into the app).
+    pub fn from_words(language: &str, words: &[(Label, &str)]) -> Self {
+        Self {
+            language: language.into(),
+            words: words
+                .iter()
+                .map(|&(label, text)| (label, text.to_owned()))
+                .collect(),
         }
     }
 
@@ -1239,6 +1262,8 @@ mod tests {
             NotLoggedAsChosen => 212,
             ErrNoNumberOrTicketId => 213,
             NoteTicketNumberReplacesTyped => 214,
+            LookupWaitsForZendesk => 215,
+            OutcomeNoAnswer => 216,
         }
     }
 

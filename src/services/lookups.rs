@@ -505,15 +505,26 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
         }
     };
     let seconds = (wait_ms + 999) / 1_000;
-    let text = format!("{} {seconds} s.", adapter.word(Label::LookupRetrying));
-    // Why, with what Zendesk said ("HTTP 500") when it said something.
-    let why = zendesk_message(adapter, error);
-    adapter.fail(messages::Message {
-        text,
-        detail: Some(match why.detail {
-            Some(detail) => format!("{} ({detail})", why.text),
-            None => why.text,
-        }),
+    adapter.fail(match error {
+        // Zendesk's pause is said as what it is: the lookup waits, it did not fail.
+        ZendeskError::RateLimited { .. } => messages::Message {
+            text: format!(
+                "{} {seconds} s.",
+                adapter.word(Label::LookupWaitsForZendesk)
+            ),
+            detail: None,
+        },
+        _ => {
+            // Why, with what Zendesk said ("HTTP 500") when it said something.
+            let why = zendesk_message(adapter, error);
+            messages::Message {
+                text: format!("{} {seconds} s.", adapter.word(Label::LookupRetrying)),
+                detail: Some(match why.detail {
+                    Some(detail) => format!("{} ({detail})", why.text),
+                    None => why.text,
+                }),
+            }
+        }
     });
     let b = b.clone();
     leptos::task::spawn_local(async move {
@@ -543,11 +554,12 @@ fn waiting_notice_goes(adapter: Adapter, b: &Backend) {
     if !b.retries.borrow().is_empty() {
         return;
     }
-    let waiting = adapter.word(Label::LookupRetrying);
-    if adapter
-        .banner
-        .with_untracked(|x| x.as_ref().is_some_and(|x| x.text.starts_with(&waiting)))
-    {
+    let failed = adapter.word(Label::LookupRetrying);
+    let paused = adapter.word(Label::LookupWaitsForZendesk);
+    if adapter.banner.with_untracked(|x| {
+        x.as_ref()
+            .is_some_and(|x| x.text.starts_with(&failed) || x.text.starts_with(&paused))
+    }) {
         adapter.banner.set(None);
     }
 }

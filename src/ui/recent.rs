@@ -10,11 +10,7 @@ use crate::{
         word,
     },
 };
-use domain::{
-    crm::CrmState,
-    history::{Outcome, RecentCall},
-    labels::Label,
-};
+use domain::{crm::CrmState, history::RecentCall, labels::Label};
 use leptos::{ev, prelude::*};
 use wasm_bindgen::JsCast;
 
@@ -435,8 +431,8 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
     } else {
         Label::Outbound
     };
-    let outcome = call.outcome;
-    let missed = matches!(outcome, Some(Outcome::Missed | Outcome::Abandoned));
+    let outcome = call.outcome_label();
+    let missed = call.missed_by_agent();
     let talked = (call.talked_s > 0).then(|| duration(call.talked_s));
     let ticket = call.ticket_id;
     let callback_label = if call.offers_callback() {
@@ -461,7 +457,7 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
                     {talked.map(|t| format!(" · {t}"))}
                     {outcome.map(|o| view! {
                         " · "
-                        <span class=(style::missed, missed) data-testid="recent-outcome">{text(o.label())}</span>
+                        <span class=(style::missed, missed) data-testid="recent-outcome">{text(o)}</span>
                     })}
                 </p>
                 {ticket.map(|id| view! {

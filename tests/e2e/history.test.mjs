@@ -109,6 +109,14 @@ test('a missed call says so and offers Callback, which opens the dial screen on 
   assert.match(await app.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1100/, 'the caller\'s number');
   assert.equal((await state()).platform_calls.length, calls, 'nothing placed yet');
   await app.locator('[data-testid=cancel-button]').click();
+  // Recent names it as the call screen did, a missed call, and says why (the platform's
+  // "abandoned"; it said "Abandoned" there and "Missed call" here).
+  const platformCall = (await state()).platform_calls.find((c) => c.id === offered.call_id);
+  assert.equal(platformCall.outcome, 'abandoned');
+  await app.locator('[data-testid=dial-number]').press('r');
+  const row = app.locator(`[data-testid=recent-row][data-call-id="${offered.call_id}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator('[data-testid=recent-outcome]').textContent(), 'Missed: the caller hung up');
 });
 
 // The list read again fails over the rows already shown: the error's Try again takes the

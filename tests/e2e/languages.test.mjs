@@ -110,6 +110,16 @@ async function walk(locale) {
   await app.locator('[data-testid=error-banner]').waitFor();
   await seen('lookup-waiting');
   await env.api('DELETE', '/_sandbox/faults');
+  // A lookup Zendesk pauses (429): it waits; it did not fail.
+  const banner = app.locator('[data-testid=error-banner]');
+  const failedNotice = await banner.innerText();
+  await env.api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/users/search', status: 429, retry_after: 3 });
+  await app.locator('[data-testid=cancel-button]').click();
+  await page.keyboard.type('+15550101300');
+  await page.keyboard.press('Enter');
+  for (let i = 0; i < 50 && (!(await banner.count()) || (await banner.innerText()) === failedNotice); i++) await sleep(100);
+  await seen('lookup-paused');
+  await env.api('DELETE', '/_sandbox/faults');
   await app.locator('[data-testid=cancel-button]').click();
   await page.keyboard.type(TWO_OPEN);
   await page.keyboard.press('Enter');
@@ -160,6 +170,7 @@ test('item 7: an Italian agent sees every screen, errors included, in Italian', 
   const all = screens.map((s) => s.text).join('\n');
   assert.ok(all.includes(it.err_bad_credentials), 'the sign-in refusal, in Italian');
   assert.ok(all.includes(it.lookup_retrying), 'the lookup waiting, in Italian');
+  assert.ok(all.includes(it.lookup_waits_for_zendesk), 'the lookup waiting out a 429, in Italian');
 });
 
 test('the same walk in English (screenshots for review; lang="en")', async () => {
@@ -167,4 +178,6 @@ test('the same walk in English (screenshots for review; lang="en")', async () =>
   for (const { name, lang } of screens) assert.equal(lang, 'en', name);
   const all = screens.map((s) => s.text).join('\n');
   assert.ok(all.includes('The email or password is not correct.'));
+  assert.match(all, /The lookup in Zendesk failed\. Trying again in \d+ s\./);
+  assert.match(all, /Zendesk is busy: too many requests for the account\. The lookup is tried again in \d+ s\./);
 });

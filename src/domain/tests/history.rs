@@ -303,3 +303,83 @@ fn voicemail_call_back_goes_on_the_voicemail_ticket() {
         None
     );
 }
+
+// Recent says how a call ended in the agent's words: a customer's call nobody answered is
+// missed, and one the caller hung up while it rang (the platform's "abandoned") is missed too,
+// with why, as the call screen said "Missed call" (Recent said "Abandoned"); a call the agent
+// placed that nobody answered had no answer (it said "Missed", or "Abandoned" when the customer
+// declined). Only the customer's calls are marked as missed.
+#[test]
+fn recent_says_how_a_call_ended_from_the_agents_side() {
+    use domain::labels::{Catalogue, Label};
+    let call = |inbound, outcome| RecentCall {
+        inbound,
+        outcome,
+        ..recent(None, None)
+    };
+    let cases = [
+        (
+            true,
+            Some(Outcome::Missed),
+            Some(Label::OutcomeMissed),
+            true,
+        ),
+        (
+            true,
+            Some(Outcome::Abandoned),
+            Some(Label::OutcomeAbandoned),
+            true,
+        ),
+        (
+            false,
+            Some(Outcome::Missed),
+            Some(Label::OutcomeNoAnswer),
+            false,
+        ),
+        (
+            false,
+            Some(Outcome::Abandoned),
+            Some(Label::OutcomeNoAnswer),
+            false,
+        ),
+        (
+            true,
+            Some(Outcome::Answered),
+            Some(Label::OutcomeAnswered),
+            false,
+        ),
+        (
+            false,
+            Some(Outcome::Answered),
+            Some(Label::OutcomeAnswered),
+            false,
+        ),
+        (
+            false,
+            Some(Outcome::TooShort),
+            Some(Label::OutcomeTooShort),
+            false,
+        ),
+        (
+            true,
+            Some(Outcome::Voicemail),
+            Some(Label::OutcomeVoicemail),
+            false,
+        ),
+        (true, None, None, false),
+    ];
+    for (inbound, outcome, label, marked) in cases {
+        let c = call(inbound, outcome);
+        assert_eq!(c.outcome_label(), label, "{inbound} {outcome:?}");
+        assert_eq!(c.missed_by_agent(), marked, "{inbound} {outcome:?}");
+    }
+    let en = Catalogue::english();
+    assert_eq!(
+        en.get(Label::OutcomeAbandoned),
+        "Missed: the caller hung up"
+    );
+    assert!(en
+        .get(Label::OutcomeAbandoned)
+        .starts_with(en.get(Label::OutcomeMissed)));
+    assert_eq!(en.get(Label::OutcomeNoAnswer), "No answer");
+}
