@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod http;
+pub mod italian;
 pub mod origins;
 pub mod platform;
 pub mod services;

@@ -14,9 +14,6 @@ use domain::labels::{language_for_locale, Catalogue, Label};
 use leptos::prelude::*;
 use std::rc::Rc;
 
-/// The Italian catalogue, built into the app.
-const ITALIAN: &str = include_str!("../../assets/i18n/it.json");
-
 /// The region numbers without a country code are read in, from the agent's locale.
 fn region_for_locale(locale: &str) -> String {
     let region = locale.split(['-', '_']).nth(1).map(str::to_ascii_uppercase);
@@ -29,7 +26,7 @@ fn region_for_locale(locale: &str) -> String {
 
 fn catalogue_for(locale: &str) -> Catalogue {
     match language_for_locale(locale) {
-        "it" => serde_json::from_str(ITALIAN).unwrap_or_else(|_| Catalogue::english()),
+        "it" => crate::italian::catalogue(),
         _ => Catalogue::english(),
     }
 }
