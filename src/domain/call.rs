@@ -76,6 +76,11 @@ pub struct ActiveCall {
     /// (the caller hung up, or it went elsewhere, before the agent answered). Not known for a
     /// call found ended after a reload.
     pub missed: bool,
+    /// A call the agent placed that the other end ended before anyone answered (declined,
+    /// rang out, failed), as this page saw it: the screen says "No answer", as Recent does. Not
+    /// set when the agent hung up (the call ended, as they chose), nor for a call found ended
+    /// after a reload.
+    pub unanswered: bool,
 }
 
 /// Where a call's logging stands, as this page worked it out: what the in-call screen says
@@ -593,6 +598,7 @@ impl ActiveCall {
                 _ => Logging::Working,
             },
             missed: false,
+            unanswered: false,
             hanging_up: false,
             plan,
         }
@@ -672,6 +678,7 @@ impl ActiveCall {
             CallPhase::Connected => Label::CallConnected,
             CallPhase::OnHold => Label::CallOnHold,
             CallPhase::Ended if self.missed => Label::CallMissed,
+            CallPhase::Ended if self.unanswered => Label::OutcomeNoAnswer,
             CallPhase::Ended => Label::CallEnded,
         }
     }
@@ -808,6 +815,14 @@ impl ActiveCall {
         let first_connect = event == CallEvent::Connected && self.connected_at_ms.is_none();
         if event == CallEvent::Ended && self.offered_to_agent() {
             self.missed = true;
+        }
+        if event == CallEvent::Ended
+            && self.inbound.is_none()
+            && self.connected_at_ms.is_none()
+            && !self.hanging_up
+            && matches!(self.phase, CallPhase::Dialling | CallPhase::Ringing)
+        {
+            self.unanswered = true;
         }
         self.phase = phase;
         match event {

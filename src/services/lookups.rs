@@ -505,27 +505,24 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
         }
     };
     let seconds = (wait_ms + 999) / 1_000;
-    adapter.fail(match error {
-        // Zendesk's pause is said as what it is: the lookup waits, it did not fail.
-        ZendeskError::RateLimited { .. } => messages::Message {
-            text: format!(
-                "{} {seconds} s.",
-                adapter.word(Label::LookupWaitsForZendesk)
-            ),
-            detail: None,
-        },
+    match error {
+        // Zendesk's pause is said as what it is, a notice, not a failure: the lookup waits.
+        ZendeskError::RateLimited { .. } => adapter.notice(format!(
+            "{} {seconds} s.",
+            adapter.word(Label::LookupWaitsForZendesk)
+        )),
         _ => {
             // Why, with what Zendesk said ("HTTP 500") when it said something.
             let why = zendesk_message(adapter, error);
-            messages::Message {
+            adapter.fail(messages::Message {
                 text: format!("{} {seconds} s.", adapter.word(Label::LookupRetrying)),
                 detail: Some(match why.detail {
                     Some(detail) => format!("{} ({detail})", why.text),
                     None => why.text,
                 }),
-            }
+            });
         }
-    });
+    }
     let b = b.clone();
     leptos::task::spawn_local(async move {
         sleep(wait_ms as i32).await;

@@ -16,12 +16,12 @@ pub fn ErrorBanner() -> impl IntoView {
     let dismiss = word(Label::Dismiss);
     move || {
         adapter.banner.get().map(|banner| {
-            let class = match banner.kind {
-                BannerKind::Error => stylance::classes!(style::banner, style::error),
-                BannerKind::Notice => stylance::classes!(style::banner, style::notice),
+            let (class, kind) = match banner.kind {
+                BannerKind::Error => (stylance::classes!(style::banner, style::error), "error"),
+                BannerKind::Notice => (stylance::classes!(style::banner, style::notice), "notice"),
             };
             view! {
-                <div class=class role="alert" data-testid="error-banner">
+                <div class=class role="alert" data-testid="error-banner" data-kind=kind>
                     <span class=style::text>
                         {banner.text}
                         {banner.detail.map(|d| view! { <small class=style::detail>{d}</small> })}

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root, untilStreamRouted, commentBodies } from './support.mjs';
+import { startSandbox, signedInPage, signedInPageIn, signInWith, signInIfAsked, dialAndConnect, retry, clearFaults, adapterFrame, root, untilStreamRouted, commentBodies, changeSettings } from './support.mjs';
 
 let env;
 
@@ -117,6 +117,38 @@ test('a missed call says so and offers Callback, which opens the dial screen on 
   const row = app.locator(`[data-testid=recent-row][data-call-id="${offered.call_id}"]`);
   await row.waitFor();
   assert.equal(await row.locator('[data-testid=recent-outcome]').textContent(), 'Missed: the caller hung up');
+});
+
+// A call the agent placed that the customer declined while it rang (300 ms on the platform):
+// the call screen says "No answer", as Recent then names it, and offers Callback. It said "Call
+// ended" there and "Abandoned" in Recent (the platform's word), neither the agent's.
+test('an outbound call the customer declined says "No answer" on the call screen and in Recent', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await changeSettings(env, { auto_answer_ms: 60_000 });
+  try {
+    await slowPlatform('/platform/', 300);
+    await app.locator('[data-testid=dial-number]').fill('+15550101000');
+    await app.locator('[data-testid=keypad-next]').click();
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+    await app.locator('[data-testid=call-button]').click();
+    await app.locator('[data-testid=call-status]', { hasText: 'Ringing' }).waitFor();
+    const ringing = (await state()).platform_calls.at(-1);
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: ringing.id });
+    await app.locator('[data-testid=call-status]', { hasText: 'No answer' }).waitFor();
+    await app.locator('[data-testid=callback-button]').waitFor();
+    const placed = (await state()).platform_calls.find((c) => c.id === ringing.id);
+    assert.equal(placed.direction, 'outbound');
+    assert.equal(placed.outcome, 'abandoned', 'the platform\'s word');
+    await page.keyboard.press('Escape');
+    await app.locator('[data-testid=dial-number]').press('r');
+    const row = app.locator(`[data-testid=recent-row][data-call-id="${placed.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-testid=recent-outcome]').textContent(), 'No answer');
+  } finally {
+    await clearFaults(env);
+    await changeSettings(env, { auto_answer_ms: 300 });
+  }
 });
 
 // The list read again fails over the rows already shown: the error's Try again takes the

@@ -45,8 +45,10 @@ async function weather(fault, name) {
     assert.ok(m, notice);
     assert.ok(Number(m[1]) >= fault.retry_after && Number(m[1]) <= fault.retry_after + 1, notice);
     assert.doesNotMatch(notice, /failed/);
+    assert.equal(await banner.getAttribute('data-kind'), 'notice', 'a notice, not an error');
   } else {
     assert.match(notice, /The lookup in Zendesk failed\. Trying again in \d+ s\./);
+    assert.equal(await banner.getAttribute('data-kind'), 'error');
   }
   // A server error is not "could not be reached": Zendesk answered, and says with what.
   if (fault.status >= 500) {

@@ -568,8 +568,10 @@ fn the_status_line_of_each_phase() {
 
 // A customer's call that ends while it rings for the agent (the caller hung up first, the agent
 // had even pressed Answer) says so: "Missed call", not "Call ended" as for a call they talked
-// on. An outbound call nobody answered, and one answered then ended, stay "Call ended"; so does
-// a call found ended after a reload (this page did not see it ring).
+// on. An outbound call the other end ends while it dials or rings says "No answer", as Recent
+// names it (it said "Call ended" there and "No answer" in Recent); one the agent hung up before
+// an answer, and one answered then ended, stay "Call ended"; so does a call found ended after a
+// reload (this page did not see it ring).
 #[test]
 fn a_call_that_ends_while_it_rings_for_the_agent_is_missed() {
     use domain::labels::Label;
@@ -589,9 +591,31 @@ fn a_call_that_ends_while_it_rings_for_the_agent_is_missed() {
     assert!(!talked.missed);
     assert_eq!(talked.status_label(), Label::CallEnded);
 
-    let mut unanswered = outbound(CallPhase::Ringing, TicketPlan::New);
-    unanswered.on_event(CallEvent::Ended, 1_000);
-    assert_eq!(unanswered.status_label(), Label::CallEnded);
+    for phase in [CallPhase::Dialling, CallPhase::Ringing] {
+        let mut unanswered = outbound(phase, TicketPlan::New);
+        unanswered.on_event(CallEvent::Ended, 1_000);
+        assert!(unanswered.unanswered && !unanswered.missed, "{phase:?}");
+        assert_eq!(
+            unanswered.status_label(),
+            Label::OutcomeNoAnswer,
+            "{phase:?}"
+        );
+    }
+    let mut cancelled = outbound(CallPhase::Ringing, TicketPlan::New);
+    cancelled.hanging_up = true;
+    cancelled.on_event(CallEvent::Ended, 1_000);
+    assert!(!cancelled.unanswered);
+    assert_eq!(cancelled.status_label(), Label::CallEnded);
+    let mut answered = outbound(CallPhase::Ringing, TicketPlan::New);
+    answered.on_event(CallEvent::Connected, 1_000);
+    answered.on_event(CallEvent::Ended, 2_000);
+    assert!(!answered.unanswered);
+    assert_eq!(answered.status_label(), Label::CallEnded);
+    let mut held = outbound(CallPhase::Connected, TicketPlan::New);
+    held.connected_at_ms = Some(500);
+    held.on_event(CallEvent::Held, 1_000);
+    held.on_event(CallEvent::Ended, 2_000);
+    assert_eq!(held.status_label(), Label::CallEnded);
 
     let mut found = inbound();
     found.end_missed(1_000);
