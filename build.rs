@@ -13,7 +13,7 @@
 const STACK_BYTES: u32 = 256 * 1024;
 
 /// The Italian catalogue, turned into a table of `(Label, text)` at build time
-/// (`$OUT_DIR/italian.rs`, included by `src/services/boot.rs`): the sign-in screen's code
+/// (`$OUT_DIR/italian.rs`, included by `src/italian.rs`): the sign-in screen's code
 /// neither carries the file's keys nor parses it (the derived parser of the labels' names alone
 /// was 7 KB of the first screen's wasm). A key that names no label fails the build.
 fn italian() {

@@ -69,15 +69,17 @@ pub struct ActiveCall {
     pub held: bool,
     /// Where the call's logging stands, as this page worked it out.
     pub logging: Logging,
-    /// True from the agent's Hang up (or Decline) until the platform answers: the screen says
-    /// the call is being hung up, and a second press sends nothing more.
+    /// True from the agent's Hang up (or Decline, or the hang-up of "Hang up and call back")
+    /// until the call ends, or until the platform refuses the hang-up: the screen says the call
+    /// is being hung up, a second press sends nothing more, and the end that follows is the
+    /// agent's own (never "No answer": [`ActiveCall::unanswered`]).
     pub hanging_up: bool,
     /// A customer's call that ended while it still rang for the agent, as this page saw it
     /// (the caller hung up, or it went elsewhere, before the agent answered). Not known for a
     /// call found ended after a reload.
     pub missed: bool,
     /// A call the agent placed that the other end ended before anyone answered (declined,
-    /// rang out, failed), as this page saw it: the screen says "No answer", as Recent does. Not
+    /// rang out), as this page saw it: the screen says "No answer", as Recent does. Not
     /// set when the agent hung up (the call ended, as they chose), nor for a call found ended
     /// after a reload.
     pub unanswered: bool,

@@ -308,9 +308,9 @@ pub enum Label {
     OutcomeTooShort,
     /// A call of the history nobody answered.
     OutcomeMissed,
-    /// A call of the history the caller left before an agent answered (the platform's
-    /// "abandoned"). The agent's history lists only calls that rang for the agent, so it is
-    /// said as a missed call, as the call screen said it ([`Label::CallMissed`]), with why.
+    /// A customer's call of the history the caller left before an agent answered (the
+    /// platform's "abandoned"). A customer's call in the agent's history rang for the agent, so
+    /// it is said as a missed call, as the call screen said it ([`Label::CallMissed`]), with why.
     OutcomeAbandoned,
     /// A call of the history that left a voicemail.
     OutcomeVoicemail,
@@ -459,8 +459,9 @@ pub enum Label {
     /// A lookup waits out Zendesk's rate limit (429) and is tried again; the seconds follow.
     /// Not a failure of the lookup: nothing is wrong with it or with the agent's input.
     LookupWaitsForZendesk,
-    /// A call of the history the agent placed that the customer did not answer (the
-    /// platform's "missed" or "abandoned" on an outbound call).
+    /// A call the agent placed that the customer did not answer: in the history (the platform's
+    /// "missed" or "abandoned" on an outbound call), and as the call screen's status when the
+    /// other end ended it before an answer ([`crate::call::ActiveCall::unanswered`]).
     OutcomeNoAnswer,
 }
 
@@ -908,7 +909,7 @@ impl Label {
             NotLoggedAsChosen => "Not logged in Zendesk, as you chose",
             ErrNoNumberOrTicketId => "Enter a phone number or a Ticket ID.",
             NoteTicketNumberReplacesTyped => "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
-            LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup is tried again in",
+            LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup will be tried again in",
             OutcomeNoAnswer => "No answer",
         }
     }

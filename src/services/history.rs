@@ -437,7 +437,18 @@ pub(crate) fn place_callback(
     let Some(b) = backend() else { return };
     leptos::task::spawn_local(async move {
         if let Some(old) = hang_up_first {
+            // Hung up by the agent, as Hang up would: the screen says so, and the end that
+            // follows is theirs (not "No answer").
+            let hanging_up = move |on: bool| {
+                adapter.call.update(|c| {
+                    if let Some(c) = c.as_mut().filter(|c| c.id == Some(old)) {
+                        c.hanging_up = on;
+                    }
+                })
+            };
+            hanging_up(true);
             if let Err(e) = b.platform.hang_up(old).await {
+                hanging_up(false);
                 adapter.calling_back.set(None);
                 fail_platform(adapter, &e);
                 return;

@@ -603,7 +603,9 @@ test('Recent: 200 calls, one Zendesk read at most, the right tickets, a failing 
   const newest = history.find((c) => c.id === seeded.call_ids[0]);
   const firstRow = app.locator('[data-testid=recent-row]').first();
   assert.equal(await firstRow.getAttribute('data-call-id'), String(seeded.call_ids[0]));
-  const outcome = { answered: 'Answered', too_short: 'Too short', missed: 'Missed' }[newest.outcome];
+  const outcome = newest.direction === 'outbound' && newest.outcome === 'missed'
+    ? 'No answer'
+    : { answered: 'Answered', too_short: 'Too short', missed: 'Missed' }[newest.outcome];
   assert.equal(await firstRow.locator('[data-testid=recent-outcome]').textContent(), outcome);
   // Show more: the next page, no call twice.
   await app.locator('[data-testid=recent-more]').click();

@@ -221,8 +221,22 @@ test('ticking the prompt unlocks "Create a new ticket" before any save; both sav
     assert.equal(await id('allow_create_new_ticket').isDisabled(), false, 'on: it can be unticked');
     assert.match(await id('allow_create_new_ticket').getAttribute('aria-describedby'), /om-allow_create_new_ticket-reason/);
     await page.screenshot({ path: join(shots, 'portal-live-locks.png'), fullPage: true });
-    await page.keyboard.press('Space'); // and off again
+    // Unticking a locked switch keeps the keyboard on it; it locks once the keyboard leaves.
+    await id('allow_create_new_ticket').focus();
+    await page.keyboard.press('Space');
+    assert.equal(await id('allow_create_new_ticket').isChecked(), false);
+    assert.equal(await focused(), 'om-allow_create_new_ticket', 'the keyboard stays on it');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), 'om-prompt_select_open_ticket');
+    await eventually(async () => assert.equal(await id('allow_create_new_ticket').isDisabled(), true), 'locked once left');
+    assert.match(await reason.innerText(), /^Locked while "Do not append.*" is on$/);
+    // "Do not append" off again: the prompt and "Create a new ticket" are free; tick it again.
+    await id('do_not_append').focus();
+    await page.keyboard.press('Space');
     assert.equal(await reason.isVisible(), false);
+    await id('allow_create_new_ticket').focus();
+    await page.keyboard.press('Space');
+    assert.equal(await id('allow_create_new_ticket').isChecked(), true);
     await page.locator('[data-testid=portal-save]').focus();
     await page.keyboard.press('Enter');
     await page.locator('[data-testid=portal-saved]').waitFor();

@@ -349,7 +349,13 @@ async fn create_new_ticket_without_the_prompt_is_refused_and_nothing_saved() {
             .nth(1)
             .and_then(|x| x.split('"').next())
             .unwrap_or_else(|| panic!("{id}: no data-locks in {input}"));
-        serde_json::from_str(&rules.replace("&quot;", "\"").replace("&amp;", "&")).unwrap()
+        let json = rules
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        serde_json::from_str(&json).unwrap()
     };
     let create = locks("om-allow_create_new_ticket");
     let by: Vec<(&str, bool)> = create

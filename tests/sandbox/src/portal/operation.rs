@@ -268,3 +268,45 @@ pub(crate) async fn save(State(app): State<App>, headers: HeaderMap, body: Bytes
         &page_body(&settings.operation, &notice, &[]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Why switch `key` is locked under `op`, by [`locks`]: the first rule that holds.
+    fn lock(op: &OperationManagement, key: &str) -> Option<&'static str> {
+        locks(key)
+            .iter()
+            .find(|(by, when, _)| value(op, by) == *when)
+            .map(|l| l.2)
+    }
+
+    // The rules the page's script follows are the rules a save is checked by: over every
+    // combination of the switches, the domain accepts a save exactly when no switch that is on
+    // has a lock that holds, and each switch a lock holds over is one the domain may refuse.
+    #[test]
+    fn the_locks_are_the_rules_a_save_is_checked_by() {
+        for bits in 0u32..(1 << SWITCHES.len()) {
+            let mut settings = Settings::default();
+            for (i, s) in SWITCHES.iter().enumerate() {
+                *switch(&mut settings.operation, s.key).unwrap() = bits & (1 << i) != 0;
+            }
+            let op = &settings.operation;
+            let locked_on: Vec<&str> = SWITCHES
+                .iter()
+                .filter(|s| value(op, s.key) && lock(op, s.key).is_some())
+                .map(|s| s.key)
+                .collect();
+            let problems = settings.problems();
+            assert_eq!(
+                problems.is_empty(),
+                locked_on.is_empty(),
+                "{op:?}: refused {problems:?}, locked while on {locked_on:?}"
+            );
+            for p in &problems {
+                let key = p.field.trim_start_matches("operation.");
+                assert!(locked_on.contains(&key), "{op:?}: {p:?} not locked");
+            }
+        }
+    }
+}

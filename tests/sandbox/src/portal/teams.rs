@@ -71,6 +71,16 @@ fn agents_list(agents: &[Agent], team: u64) -> String {
     format!("<p>Agents in this team:</p><ul data-testid=\"team-{team}-agents\">{items}</ul>")
 }
 
+/// TEAM-12: what locks team `t`'s "Required": its "Enable Ticket ID" off.
+fn required_lock(t: &Team) -> Lock<'static> {
+    Lock {
+        by: format!("team-{}-enabled", t.id),
+        by_on: t.ticket_id_entry.enabled,
+        when: false,
+        reason: NEEDS_ENABLED,
+    }
+}
+
 fn team_fieldset(t: &Team, agents: &[Agent], p: &[FormProblem]) -> String {
     let entry = t.ticket_id_entry;
     let enabled = Control::new(
@@ -90,15 +100,7 @@ ticket entry is on in Operation Management.",
         "Call stays disabled until the agent enters a usable Ticket ID.",
         Kind::Checkbox(entry.required),
     )
-    .locked_by(
-        &[Lock {
-            by: format!("team-{}-enabled", t.id),
-            by_on: entry.enabled,
-            when: false,
-            reason: NEEDS_ENABLED,
-        }],
-        entry.required,
-    )
+    .locked_by(&[required_lock(t)], entry.required)
     .problems(&format!("teams.{}.required", t.id), p)
     .render();
     fieldset(
@@ -332,4 +334,31 @@ pub(crate) async fn save_queues(
     let notice = saved_notice(&app, " will use them from their next call.", "");
     let body = queues_body(&queues, &teams, &numbers, &notice, &[]);
     respond(&app, &admin, Page::Queue, StatusCode::OK, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::settings::TicketIdEntry;
+
+    // The lock the page's script follows is the rule a save is checked by (TEAM-12): a team is
+    // refused exactly when "Required" is on while its lock holds.
+    #[test]
+    fn the_required_lock_is_the_rule_a_save_is_checked_by() {
+        for (enabled, required) in [(false, false), (false, true), (true, false), (true, true)] {
+            let t = Team {
+                id: 7,
+                name: "Sales".into(),
+                ticket_id_entry: TicketIdEntry { enabled, required },
+            };
+            let lock = required_lock(&t);
+            assert_eq!(lock.by, "team-7-enabled");
+            let holds = lock.by_on == lock.when;
+            assert_eq!(
+                t.validate().is_err(),
+                required && holds,
+                "{enabled} {required}"
+            );
+        }
+    }
 }
