@@ -153,7 +153,11 @@ async function signIn(agent) {
 
 /** Reloads the agent's app frame as the workspace does, and waits for the new document. */
 async function reloadFrame(agent) {
-  await agent.app.evaluate(() => (window.faultSuiteOldDocument = true));
+  // A frame the workspace is still loading or replacing (the background location's preload,
+  // then the agent set) is waited for first: marking a document as it goes threw "Execution
+  // context was destroyed" once in CI.
+  await until(() => agent.app.evaluate(() => document.readyState === 'complete'), `${agent.email}: the frame loaded`);
+  await until(() => agent.app.evaluate(() => (window.faultSuiteOldDocument = true)), `${agent.email}: the frame marked`);
   await agent.page.evaluate(() => window.sandbox.reloadApp('top_bar'));
   await until(() => agent.app.evaluate(() => !window.faultSuiteOldDocument && document.readyState === 'complete'),
     `${agent.email}: the reloaded frame`);
