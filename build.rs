@@ -3,14 +3,16 @@
 //! use, measured with `STACK_PROBE=1 node --test tests/e2e/` (it prints each app frame's deepest
 //! use when the tests stop; see tests/e2e/support.mjs), was 25,632 bytes over eight e2e suites
 //! (calls, chats, history, session events, click-to-call, the MATRIX, both languages, start-up
-//! with a foreign number's tables built inside a handler): a quarter of a MiB keeps ten times
-//! that, and serde_json's nesting limit (128) bounds the deepest a payload can take it.
+//! with a foreign number's tables built inside a handler). The one input whose depth a sender
+//! chooses is JSON read into a tree (an error's body), up to serde_json's limit of 128 levels: a
+//! refusal nested 127 deep took it to 26,851 (tests/e2e/start_up.test.mjs, which fails when that
+//! passes half the stack). 128 KiB keeps nearly five times the deepest use.
 //! The stack comes first in memory, so an overflow traps (an out-of-bounds access) instead of
 //! overwriting data. Debug builds (the browser tests) keep the default: unoptimised code needs
 //! more.
 
 /// Bytes of stack for the release wasm. tests/e2e/support.mjs reads this line.
-const STACK_BYTES: u32 = 256 * 1024;
+const STACK_BYTES: u32 = 128 * 1024;
 
 /// The Italian catalogue, turned into a table of `(Label, text)` at build time
 /// (`$OUT_DIR/italian.rs`, included by `src/italian.rs`): the sign-in screen's code

@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, dialAndHangUp, retry } from './support.mjs';
+import { startSandbox, signedInPage, adapterFrame, dialAndHangUp, retry, deepestStackUse, stackBytes } from './support.mjs';
 
 let env;
 
@@ -124,3 +124,31 @@ for (const { what, file, waiting } of FETCHED_APART) {
     assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
   });
 }
+
+// The wasm stack (build.rs: STACK_BYTES) is sized from the deepest use measured; JSON read into a
+// tree (an error's body) is the one input whose depth the sender chooses, up to the JSON reader's
+// limit of 128 levels. A refusal nested that deep is read, said, and leaves the stack at most half
+// used: an overflow would stop the adapter (a trap), and nothing would show.
+test('a refusal nested as deep as JSON may be is read and said; the stack keeps half its room', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  const frame = await adapterFrame(page);
+  // One object and 126 arrays: 127 levels, the deepest the reader takes (it refuses 129).
+  const body = `{"error":"This account is locked.","trace":${'['.repeat(126)}${']'.repeat(126)}}`;
+  const refused = [];
+  await page.route('**/platform/agent/session', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    refused.push(route.request().url());
+    return route.fulfill({ status: 422, contentType: 'application/json', body });
+  });
+  await signIn(app);
+  await app.locator('[data-testid=error-banner]', { hasText: 'This account is locked.' }).waitFor({ timeout: 5_000 });
+  assert.equal(refused.length, 1);
+  const used = await deepestStackUse(frame);
+  console.log(`wasm stack: deepest use ${used} of ${stackBytes()} bytes, after a refusal 127 levels deep`);
+  assert.ok(used > 0 && used <= stackBytes() / 2, `deepest stack use ${used} of ${stackBytes()} bytes`);
+
+  // The adapter goes on: the next sign-in starts the session.
+  await page.unroute('**/platform/agent/session');
+  await signIn(app);
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+});

@@ -113,28 +113,35 @@ export async function startSandbox({ storage = false, searchLagMs = defaultSearc
 }
 
 /** The release wasm's stack size in bytes, as build.rs sets it (the linker's 1 MiB when unset). */
-function stackBytes() {
+export function stackBytes() {
   const m = /STACK_BYTES: u32 = (\d+) \* 1024;/.exec(readFileSync(join(root, 'build.rs'), 'utf8'));
   return m ? Number(m[1]) * 1024 : 1024 * 1024;
 }
 
+/**
+ * The deepest the app frame's wasm stack has been, in bytes; null for a frame without the app.
+ * The stack is the first `stackBytes()` of the wasm's memory and grows down from its top; memory
+ * starts zeroed, so the lowest byte ever written is the lowest non-zero one.
+ */
+export async function deepestStackUse(frame) {
+  return frame.evaluate(async (top) => {
+    const init = window.wasmBindings?.default;
+    if (!init) return null;
+    const memory = new Uint8Array((await init()).memory.buffer, 0, top);
+    let i = 0;
+    while (i < top && memory[i] === 0) i++;
+    return top - i;
+  }, stackBytes()).catch(() => null);
+}
+
 // With STACK_PROBE=1: each live app frame's deepest stack use, printed before the browser closes.
-// The stack is the first `stackBytes()` of the wasm's memory and grows down from its top; memory
-// starts zeroed, so the lowest byte ever written is the lowest non-zero one.
 async function printStackUse(browser) {
   const top = stackBytes();
   for (const context of browser.contexts()) {
     for (const page of context.pages()) {
       for (const frame of page.frames()) {
         if (!frame.url().includes('/app/')) continue;
-        const used = await frame.evaluate(async (top) => {
-          const init = window.wasmBindings?.default;
-          if (!init) return null;
-          const memory = new Uint8Array((await init()).memory.buffer, 0, top);
-          let i = 0;
-          while (i < top && memory[i] === 0) i++;
-          return top - i;
-        }, top).catch(() => null);
+        const used = await deepestStackUse(frame);
         if (used != null) console.log(`stack probe: ${frame.url().split('?')[0]}: deepest use ${used} of ${top} bytes`);
       }
     }
