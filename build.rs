@@ -3,7 +3,8 @@
 //! use, measured with `STACK_PROBE=1 node --test tests/e2e/` (it prints each app frame's deepest
 //! use when the tests stop; see tests/e2e/support.mjs), was 25,632 bytes over eight e2e suites
 //! (calls, chats, history, session events, click-to-call, the MATRIX, both languages, start-up
-//! with a foreign number's tables built inside a handler). The one input whose depth a sender
+//! with a foreign number's tables built inside a handler); 27,204 in a later run of the call,
+//! chat and language suites on a 128 KiB stack. The one input whose depth a sender
 //! chooses is JSON read into a tree (an error's body), up to serde_json's limit of 128 levels: a
 //! refusal nested 127 deep took it to 26,851 (tests/e2e/start_up.test.mjs, which fails when that
 //! passes half the stack). 128 KiB keeps nearly five times the deepest use.

@@ -13,7 +13,7 @@
 // The host page plays Zendesk's side of the ZAF handshake; the app comes from the sandbox.
 
 import { createServer } from 'node:http';
-import { startSandbox, freePort } from './support.mjs';
+import { startSandbox, freePort, stackBytes } from './support.mjs';
 
 const LOADS = 15;
 const KEYS = 40;
@@ -67,6 +67,13 @@ const paintedAt = (selector) => new Promise((resolve) => {
 const wasmMemoryBytes = async () => {
   const init = window.wasmBindings?.default;
   return init ? (await init()).memory.buffer.byteLength : 0;
+};
+
+// Runs in the app frame: where the wasm's heap begins (the linker's `__heap_base`: below it, the
+// stack and then the static data), 0 for a page without wasm.
+const wasmHeapBase = async () => {
+  const init = window.wasmBindings?.default;
+  return init ? (await init()).__heap_base.value : 0;
 };
 
 // What `frame` (an out-of-process frame of `page`) holds once settled: its renderer's JS heap in use
@@ -170,6 +177,11 @@ try {
   await frame.evaluate(paintedAt, '[data-testid=dial-number]');
   const dial = await frameMemory(page, frame, 2 * SETTLE_MS);
   console.log(`memory the frame adds after GC: sign-in ${added(signIn)}, median of ${LOADS} loads (the wasm memory was ${mb(wasmAtPaint)} MB as the screen was painted); dial screen after signing in ${added(dial)}; blank page's JS heap ${mb(blankHeap)} MB (the baseline)`);
+  // The wasm memory by part: the stack (build.rs), the static data of both modules, and the heap
+  // up to the memory's end (what the allocator has taken, in 64 KiB pages; memory never shrinks).
+  const heapBase = await frame.evaluate(wasmHeapBase);
+  const stack = stackBytes();
+  console.log(`wasm memory on the dial screen by part: stack ${mb(stack)} MB, static data ${mb(heapBase - stack)} MB, heap ${mb(dial.wasm - heapBase)} MB (the phone library's tables and metadata are most of it: README, "Start-up weight")`);
   await frame.evaluate(() => {
     window.__keyTimes = [];
     const input = document.querySelector('[data-testid=dial-number]');
