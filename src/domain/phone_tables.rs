@@ -13,27 +13,125 @@
 //! The metadata (the library's `PhoneMetadataCollection`, in protobuf, which `build.rs` finds) is
 //! built into the crate with the `embedded-metadata` feature (the tests, the sandbox); the app
 //! leaves it out of its wasm and installs it with [`install`] once fetched, after the first
-//! screen is painted. Until then no number can be read.
+//! screen is painted. Until then no number can be read. What the app fetches is packed
+//! ([`unpack`]: the collection's regions in chunks of about 16 KB, each deflated, by
+//! `scripts/phone-metadata.mjs`) and stays packed in memory, 65 KB instead of 229 KB in every
+//! tab: a chunk is inflated only while the tables of a code in it are built, and dropped.
 
 use prost::Message;
 use rlibphonenumber::{PhoneMetadata, PhoneMetadataCollection, PhoneNumberUtil};
-use std::{cell::RefCell, collections::BTreeSet, ops::Range, rc::Rc, sync::OnceLock};
+use std::{borrow::Cow, cell::RefCell, collections::BTreeSet, ops::Range, rc::Rc, sync::OnceLock};
 
-/// The metadata, built in or installed.
-static METADATA: OnceLock<&'static [u8]> = OnceLock::new();
+/// The metadata, built in or installed, with its regions.
+static METADATA: OnceLock<Metadata> = OnceLock::new();
 
-/// The metadata's regions, once it is there.
-static INDEX: OnceLock<Vec<Entry>> = OnceLock::new();
+/// The metadata's bytes: chunks, each a run of a `PhoneMetadataCollection`'s regions (itself a
+/// collection), stored as they are (the one chunk of the built-in collection) or deflated.
+struct Metadata {
+    bytes: &'static [u8],
+    chunks: Vec<Chunk>,
+    index: Vec<Entry>,
+}
 
-fn metadata() -> Option<&'static [u8]> {
+/// A chunk's place in [`Metadata::bytes`], and its length once inflated (`None`: stored).
+struct Chunk {
+    at: Range<usize>,
+    inflated: Option<usize>,
+}
+
+fn metadata() -> Option<&'static Metadata> {
     #[cfg(feature = "embedded-metadata")]
     {
-        Some(METADATA.get_or_init(|| include_bytes!(env!("PHONE_METADATA_BIN"))))
+        Some(METADATA.get_or_init(|| {
+            let bytes: &'static [u8] = include_bytes!(env!("PHONE_METADATA_BIN"));
+            let chunks = vec![Chunk {
+                at: 0..bytes.len(),
+                inflated: None,
+            }];
+            let index = entries(bytes, 0).expect("the phone metadata is a protobuf collection");
+            Metadata {
+                bytes,
+                chunks,
+                index,
+            }
+        }))
     }
     #[cfg(not(feature = "embedded-metadata"))]
     {
-        METADATA.get().copied()
+        METADATA.get()
     }
+}
+
+/// Chunk `i`'s bytes: a collection of regions.
+fn chunk(metadata: &Metadata, i: usize) -> Option<Cow<'static, [u8]>> {
+    let chunk = metadata.chunks.get(i)?;
+    let bytes = metadata.bytes.get(chunk.at.clone())?;
+    match chunk.inflated {
+        None => Some(Cow::Borrowed(bytes)),
+        Some(len) => inflate(bytes, len).map(Cow::Owned),
+    }
+}
+
+/// `deflated` (raw deflate) inflated, when it is exactly `len` bytes.
+fn inflate(deflated: &[u8], len: usize) -> Option<Vec<u8>> {
+    use miniz_oxide::inflate::stream::{inflate, InflateState};
+    use miniz_oxide::{DataFormat, MZFlush, MZStatus};
+    // The inflater's state (about 11 KB) on the heap, not the wasm's small stack.
+    let mut state = InflateState::new_boxed(DataFormat::Raw);
+    let mut out = vec![0; len];
+    let result = inflate(&mut state, deflated, &mut out, MZFlush::Finish);
+    (result.status == Ok(MZStatus::StreamEnd)
+        && result.bytes_consumed == deflated.len()
+        && result.bytes_written == len)
+        .then_some(out)
+}
+
+/// The packed metadata's header: `PMZ1`, the number of chunks (u32, little-endian), then each
+/// chunk's deflated and inflated lengths (u32 each); the chunks follow, in order.
+const MAGIC: &[u8; 4] = b"PMZ1";
+
+/// Reads packed metadata: its chunks and its regions, every chunk inflated once and every region
+/// decoded once here (and dropped), so that building tables from it later cannot fail.
+fn unpack(bytes: &[u8]) -> Option<(Vec<Chunk>, Vec<Entry>)> {
+    let u32_at = |at: usize| -> Option<usize> {
+        let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        usize::try_from(u32::from_le_bytes(b)).ok()
+    };
+    if bytes.get(..4)? != MAGIC {
+        return None;
+    }
+    let count = u32_at(4)?;
+    let mut at = 8usize.checked_add(count.checked_mul(8)?)?;
+    let mut chunks = Vec::with_capacity(count);
+    for i in 0..count {
+        let deflated = u32_at(8 + i * 8)?;
+        let inflated = u32_at(12 + i * 8)?;
+        let end = at.checked_add(deflated)?;
+        chunks.push(Chunk {
+            at: at..end,
+            inflated: Some(inflated),
+        });
+        at = end;
+    }
+    if at != bytes.len() {
+        return None;
+    }
+    let mut index = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        let inflated = inflate(bytes.get(c.at.clone())?, c.inflated?)?;
+        let regions = entries(&inflated, i)?;
+        let valid = regions.iter().all(|e| {
+            PhoneMetadata::decode(&inflated[e.bytes.clone()]).is_ok()
+                && (e.id == "001" || rlibphonenumber::Region::from_code(&e.id).is_ok())
+        });
+        if !valid || regions.is_empty() {
+            return None;
+        }
+        index.extend(regions);
+    }
+    // Kept for the page's life: no spare capacity.
+    index.shrink_to_fit();
+    (!index.is_empty()).then_some((chunks, index))
 }
 
 /// Why [`install`] refused the bytes it was given.
@@ -43,28 +141,23 @@ pub enum InstallError {
     NotMetadata,
 }
 
-/// Installs the metadata (`bytes`: the library's `PhoneMetadataCollection`, as fetched). The
-/// first that is read as one stays; installing again, or over built-in metadata, changes
-/// nothing and is not an error.
+/// Installs the metadata (`bytes`: packed, as fetched: [`unpack`]). The first that is read as
+/// metadata stays; installing again, or over built-in metadata, changes nothing and is not an
+/// error.
 pub fn install(bytes: Vec<u8>) -> Result<(), InstallError> {
-    // Every region is decoded once here (and dropped), so that building tables from it later
-    // cannot fail: fetched bytes are checked before they are trusted.
-    let entries = entries(&bytes)
-        .filter(|e| e.len() > 200 && e.iter().any(|e| e.id == "US" && e.code == 1))
-        .filter(|e| {
-            e.iter().all(|e| {
-                PhoneMetadata::decode(&bytes[e.bytes.clone()]).is_ok()
-                    && (e.id == "001" || rlibphonenumber::Region::from_code(&e.id).is_ok())
-            })
-        })
+    // Checked before it is trusted: every chunk inflates, every region decodes.
+    let (chunks, index) = unpack(&bytes)
+        .filter(|(_, e)| e.len() > 200 && e.iter().any(|e| e.id == "US" && e.code == 1))
         .ok_or(InstallError::NotMetadata)?;
     if ready() {
         return Ok(());
     }
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    if METADATA.set(bytes).is_ok() {
-        let _ = INDEX.set(entries);
-    }
+    let _ = METADATA.set(Metadata {
+        bytes,
+        chunks,
+        index,
+    });
     Ok(())
 }
 
@@ -87,17 +180,15 @@ struct Entry {
     /// The library's main region of its code (`main_country_for_code`): the one it tries first,
     /// whose rules parse and format every number of the code.
     main: bool,
+    /// Its chunk, and its place in the chunk's bytes.
+    chunk: usize,
     bytes: Range<usize>,
 }
 
 /// Every region's id, calling code and place in the metadata, read without decoding it; none
 /// before the metadata is there.
 fn index() -> &'static [Entry] {
-    match metadata() {
-        Some(bytes) => INDEX
-            .get_or_init(|| entries(bytes).expect("the phone metadata is a protobuf collection")),
-        None => &[],
-    }
+    metadata().map_or(&[], |m| &m.index)
 }
 
 /// The tables built so far on this thread: their calling codes and the library built for them.
@@ -326,21 +417,34 @@ pub(crate) fn missing(codes: &[i32]) -> bool {
 /// The library for the main regions of `codes` and every region of `whole`, in the
 /// metadata's order (the order in which the library ranks regions that share a code).
 fn build(codes: &BTreeSet<i32>, whole: &BTreeSet<i32>) -> PhoneNumberUtil {
+    // The regions are in order, so each chunk is inflated once, and dropped at the next.
+    let mut open: Option<(usize, Cow<'static, [u8]>)> = None;
     let metadata: Vec<PhoneMetadata> = index()
         .iter()
         .filter(|e| codes.contains(&e.code) && (whole.contains(&e.code) || is_main(e)))
         .map(|e| {
-            PhoneMetadata::decode(&metadata().unwrap_or_default()[e.bytes.clone()])
-                .expect("a region of the phone metadata decodes")
+            if open.as_ref().is_none_or(|(i, _)| *i != e.chunk) {
+                open = None;
+                let bytes = metadata()
+                    .and_then(|m| chunk(m, e.chunk))
+                    .expect("a chunk of the phone metadata inflates");
+                open = Some((e.chunk, bytes));
+            }
+            let bytes = open
+                .as_ref()
+                .map(|(_, b)| &b[e.bytes.clone()])
+                .unwrap_or_default();
+            PhoneMetadata::decode(bytes).expect("a region of the phone metadata decodes")
         })
         .collect();
+    drop(open);
     let collection = PhoneMetadataCollection { metadata };
     PhoneNumberUtil::new_for_metadata(collection).expect("the phone metadata's regions are known")
 }
 
 /// The regions of a `PhoneMetadataCollection` (field 1, repeated): each one's id (field 9) and
-/// calling code (field 10) read from its bytes, the rest skipped.
-fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
+/// calling code (field 10) read from its bytes, the rest skipped; `chunk` is where the bytes are.
+fn entries(bytes: &[u8], chunk: usize) -> Option<Vec<Entry>> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
@@ -353,6 +457,7 @@ fn entries(bytes: &[u8]) -> Option<Vec<Entry>> {
                 id,
                 code,
                 main,
+                chunk,
                 bytes: range.clone(),
             });
             at = range.end;
@@ -437,12 +542,96 @@ mod tests {
         assert_eq!(code_of("XX"), None);
         // Every region decodes to the id and code the index read.
         for e in index {
-            let m = PhoneMetadata::decode(&metadata().unwrap()[e.bytes.clone()]).unwrap();
+            let bytes = chunk(metadata().unwrap(), e.chunk).unwrap();
+            let m = PhoneMetadata::decode(&bytes[e.bytes.clone()]).unwrap();
             assert_eq!(
                 (m.id.as_str(), m.country_code),
                 (e.id.as_str(), Some(e.code))
             );
         }
+    }
+
+    /// The built-in collection packed as `scripts/phone-metadata.mjs` packs it for the app:
+    /// its regions in runs of at least `size` bytes, each deflated, behind the header.
+    fn pack(size: usize) -> Vec<u8> {
+        let raw = metadata().unwrap().bytes;
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        let mut start = 0;
+        for e in entries(raw, 0).unwrap() {
+            // A region's record starts before its bytes (its key and length): runs end where
+            // the next record starts.
+            let end = e.bytes.end;
+            if end - start >= size {
+                runs.push(start..end);
+                start = end;
+            }
+        }
+        if start < raw.len() {
+            runs.push(start..raw.len());
+        }
+        let deflated: Vec<Vec<u8>> = runs
+            .iter()
+            .map(|r| miniz_oxide::deflate::compress_to_vec(&raw[r.clone()], 9))
+            .collect();
+        let mut out = MAGIC.to_vec();
+        out.extend((runs.len() as u32).to_le_bytes());
+        for (r, d) in runs.iter().zip(&deflated) {
+            out.extend((d.len() as u32).to_le_bytes());
+            out.extend((r.len() as u32).to_le_bytes());
+        }
+        for d in deflated {
+            out.extend(d);
+        }
+        out
+    }
+
+    // Packed, the metadata holds the same regions, each to the byte, in the same order; what
+    // the app keeps is under a third of the collection.
+    #[test]
+    fn packed_metadata_holds_every_region_as_built_in() {
+        let raw = metadata().unwrap().bytes;
+        let packed = pack(16 * 1024);
+        assert!(
+            packed.len() * 3 < raw.len(),
+            "{} of {}",
+            packed.len(),
+            raw.len()
+        );
+        let (chunks, regions) = unpack(&packed).unwrap();
+        assert!(chunks.len() > 10, "{} chunks", chunks.len());
+        let unpacked = Metadata {
+            bytes: Box::leak(packed.into_boxed_slice()),
+            chunks,
+            index: regions,
+        };
+        let built_in = index();
+        assert_eq!(unpacked.index.len(), built_in.len());
+        for (p, b) in unpacked.index.iter().zip(built_in) {
+            assert_eq!((&p.id, p.code, p.main), (&b.id, b.code, b.main));
+            let bytes = chunk(&unpacked, p.chunk).unwrap();
+            assert_eq!(&bytes[p.bytes.clone()], &raw[b.bytes.clone()], "{}", p.id);
+        }
+    }
+
+    // What is not packed metadata, or is damaged, is refused whole.
+    #[test]
+    fn damaged_packed_metadata_is_refused() {
+        let packed = pack(16 * 1024);
+        assert!(unpack(&packed).is_some());
+        // The collection itself, unpacked.
+        assert!(unpack(metadata().unwrap().bytes).is_none());
+        // Cut short; one byte more; a byte of a chunk changed; a length changed.
+        assert!(unpack(&packed[..packed.len() - 1]).is_none());
+        assert!(unpack(&[packed.as_slice(), &[0]].concat()).is_none());
+        let mut flipped = packed.clone();
+        let last = flipped.len() - 100;
+        flipped[last] ^= 0x55;
+        assert!(unpack(&flipped).is_none());
+        let mut longer = packed.clone();
+        longer[12] = longer[12].wrapping_add(1);
+        assert!(unpack(&longer).is_none());
+        // No chunks at all.
+        assert!(unpack(&[MAGIC.as_slice(), &0u32.to_le_bytes()].concat()).is_none());
     }
 
     // The metadata built in is there from the start; installing it again changes nothing, and
@@ -455,7 +644,11 @@ mod tests {
             Err(InstallError::NotMetadata)
         );
         assert_eq!(install(Vec::new()), Err(InstallError::NotMetadata));
-        assert_eq!(install(metadata().unwrap().to_vec()), Ok(()));
+        assert_eq!(
+            install(metadata().unwrap().bytes.to_vec()),
+            Err(InstallError::NotMetadata)
+        );
+        assert_eq!(install(pack(16 * 1024)), Ok(()));
         assert_eq!(code_of("IT"), Some(39));
     }
 
