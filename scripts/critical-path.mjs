@@ -11,7 +11,7 @@
 // it is fetched later. Every other file under dist/, recursively, is "later".
 //
 // The rest: background.html, the page of Zendesk's background location (another frame, sharing
-// the wasm through the browser cache), and phone-metadata.bin and session-<hash>.wasm (the session's
+// the wasm through the browser cache), and phone-metadata.dat and session-<hash>.wasm (the session's
 // code, split off the wasm: scripts/split.mjs), which the app fetches at sign-in; the loader that
 // fetches the latter is imported by the glue, so it is on the critical path.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Trunk's pre-build step: packs the phone library's metadata (the locked rlibphonenumber crate's
-// metadata.bin, a protobuf PhoneMetadataCollection) into target/phone/phone-metadata.bin, which
+// metadata.bin, a protobuf PhoneMetadataCollection) into target/phone/phone-metadata.dat, which
 // index.html has trunk copy into dist/. The app's wasm leaves the metadata out and fetches this
 // file after its first screen is painted (src/services/phone_data.rs), and keeps it packed: a
 // chunk is inflated only while the tables of a calling code in it are built
@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 
-const out = 'target/phone/phone-metadata.bin';
+const out = 'target/phone/phone-metadata.dat';
 // About 16 KB a chunk: inflating one for a new country takes well under a millisecond and a
 // transient 16-22 KB; larger chunks pack a little better (65 KB at 16 KB, 61 KB at 32 KB).
 const CHUNK = 16 * 1024;

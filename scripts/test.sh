@@ -52,7 +52,7 @@ step "UI benchmarks: cold start and keypress to paint (headless Chromium)"
 node tests/e2e/bench.mjs
 
 step "phone library memory benchmark: its heap by step, on the metadata the app fetches"
-cargo run -p domain --no-default-features --example phone_memory --locked -- target/phone/phone-metadata.bin
+cargo run -p domain --no-default-features --example phone_memory --locked -- target/phone/phone-metadata.dat
 
 step "click-to-call lookup benchmark: 100 ms on Zendesk, contact and tickets shown (headless Chromium)"
 node tests/e2e/bench_lookup.mjs

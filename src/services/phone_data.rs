@@ -12,7 +12,7 @@ use domain::labels::Label;
 use leptos::prelude::WithUntracked;
 
 /// The metadata beside index.html (trunk copies it there: scripts/phone-metadata.mjs).
-const URL: &str = "phone-metadata.bin";
+const URL: &str = "phone-metadata.dat";
 
 thread_local! {
     static METADATA: Fetched = Fetched::new();

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const METADATA = '**/phone-metadata.bin';
+const METADATA = '**/phone-metadata.dat';
 // The session's code: the second module of the split wasm (scripts/split.mjs).
 const SESSION_CODE = '**/session-*.wasm';
 

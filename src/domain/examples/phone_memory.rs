@@ -4,7 +4,7 @@
 //!
 //!   cargo run -p domain --no-default-features --example phone_memory [metadata file]
 //!
-//! The metadata file is the one the app fetches (`target/phone/phone-metadata.bin`, written by
+//! The metadata file is the one the app fetches (`target/phone/phone-metadata.dat`, written by
 //! trunk's pre-build step). Measured natively with a counting allocator: 64-bit pointers, so
 //! somewhat more than the same values take in the 32-bit wasm.
 
@@ -48,7 +48,7 @@ fn step(what: &str, before: usize, run: impl FnOnce()) -> usize {
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "target/phone/phone-metadata.bin".to_owned());
+        .unwrap_or_else(|| "target/phone/phone-metadata.dat".to_owned());
     println!("phone library heap, by step (native, counting allocator; {path}):");
     // The library's own patterns (extensions, punctuation, the shape of any number), built with
     // every instance of it whatever its regions: measured alone, then dropped.
