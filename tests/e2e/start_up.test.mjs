@@ -132,7 +132,7 @@ for (const { what, file, waiting } of FETCHED_APART) {
 test('a refusal nested as deep as JSON may be is read and said; the stack keeps half its room', async () => {
   const { page, app } = await signedInPage(env, {}, { signIn: false });
   const frame = await adapterFrame(page);
-  // One object and 126 arrays: 127 levels, the deepest the reader takes (it refuses 129).
+  // One object and 126 arrays: 127 levels, the deepest the reader takes (a 128th is refused).
   const body = `{"error":"This account is locked.","trace":${'['.repeat(126)}${']'.repeat(126)}}`;
   const refused = [];
   await page.route('**/platform/agent/session', (route) => {
