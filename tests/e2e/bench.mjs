@@ -77,7 +77,10 @@ const wasmHeapBase = async () => {
 };
 
 // What `frame` (an out-of-process frame of `page`) holds once settled: its renderer's JS heap in use
-// after full garbage collections, and its wasm linear memory, in bytes.
+// after full garbage collections, and its wasm linear memory, in bytes. The JS heap counts the
+// renderer's own objects too (`embedder`: the document's nodes, its styles and layout, the style
+// sheets), beside the script's (`heap - embedder`: the JS glue, the wasm instances' tables,
+// strings, closures).
 async function frameMemory(page, frame, settleMs) {
   await new Promise((r) => setTimeout(r, settleMs));
   const cdp = await page.context().newCDPSession(frame);
@@ -85,9 +88,9 @@ async function frameMemory(page, frame, settleMs) {
   // is freed by the second.
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const { usedSize, embedderHeapUsedSize } = await cdp.send('Runtime.getHeapUsage');
   await cdp.detach();
-  return { heap: usedSize, wasm: await frame.evaluate(wasmMemoryBytes) };
+  return { heap: usedSize, embedder: embedderHeapUsedSize, wasm: await frame.evaluate(wasmMemoryBytes) };
 }
 
 const SETTLE_MS = 500;
@@ -144,11 +147,14 @@ try {
   console.log(`cold start to the adapter's first screen (sign-in) painted: median ${median(adapter).toFixed(0)} ms (${LOADS} cold loads; min ${Math.min(...adapter).toFixed(0)}, max ${Math.max(...adapter).toFixed(0)})`);
   console.log(`cold start, ratio of the adapter to the blank page (same run): ${(median(adapter) / median(blank)).toFixed(2)}x; the app's own share (adapter minus blank): ${(median(adapter) - median(blank)).toFixed(0)} ms`);
   const blankHeap = median(blankLoads.map((l) => l.memory.heap));
-  // The frame's memory over the blank page's: the JS heap it adds, and its wasm memory.
-  const added = ({ heap, wasm }) =>
-    `${mb(heap - blankHeap + wasm)} MB (JS heap ${mb(heap - blankHeap)} MB + wasm ${mb(wasm)} MB)`;
+  const blankEmbedder = median(blankLoads.map((l) => l.memory.embedder));
+  // The frame's memory over the blank page's: the JS heap it adds (the document's part of it
+  // named), and its wasm memory.
+  const added = ({ heap, embedder, wasm }) =>
+    `${mb(heap - blankHeap + wasm)} MB (JS heap ${mb(heap - blankHeap)} MB, of which the document's nodes, styles and layout ${mb(embedder - blankEmbedder)} MB and the scripts' objects ${mb(heap - embedder - (blankHeap - blankEmbedder))} MB; + wasm ${mb(wasm)} MB)`;
   const signIn = {
     heap: median(adapterLoads.map((l) => l.memory.heap)),
+    embedder: median(adapterLoads.map((l) => l.memory.embedder)),
     wasm: median(adapterLoads.map((l) => l.memory.wasm)),
   };
   const wasmAtPaint = median(adapterLoads.map((l) => l.memory.wasmAtPaint));
@@ -176,7 +182,7 @@ try {
   });
   await frame.evaluate(paintedAt, '[data-testid=dial-number]');
   const dial = await frameMemory(page, frame, 2 * SETTLE_MS);
-  console.log(`memory the frame adds after GC: sign-in ${added(signIn)}, median of ${LOADS} loads (the wasm memory was ${mb(wasmAtPaint)} MB as the screen was painted); dial screen after signing in ${added(dial)}; blank page's JS heap ${mb(blankHeap)} MB (the baseline)`);
+  console.log(`memory the frame adds after GC: sign-in ${added(signIn)}, median of ${LOADS} loads (the wasm memory was ${mb(wasmAtPaint)} MB as the screen was painted); dial screen after signing in ${added(dial)}; blank page's JS heap ${mb(blankHeap)} MB, ${mb(blankEmbedder)} MB of it the document's (the baseline)`);
   // The wasm memory by part: the stack (build.rs), the static data of both modules, and the heap
   // up to the memory's end (what the allocator has taken, in 64 KiB pages; memory never shrinks).
   const heapBase = await frame.evaluate(wasmHeapBase);
