@@ -3,6 +3,7 @@
 //! Layers point one way: `ui -> services -> (zendesk, platform, zaf) -> domain`. The `domain`
 //! crate (`src/domain/`) holds every behaviour rule as pure Rust and is re-exported here.
 
+mod allocator;
 pub mod app;
 pub mod http;
 pub mod italian;
