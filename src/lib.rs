@@ -3,6 +3,8 @@
 //! Layers point one way: `ui -> services -> (zendesk, platform, zaf) -> domain`. The `domain`
 //! crate (`src/domain/`) holds every behaviour rule as pure Rust and is re-exported here.
 
+// The wasm's global allocator; natively only its tests run.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod allocator;
 pub mod app;
 pub mod http;

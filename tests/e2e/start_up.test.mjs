@@ -155,7 +155,7 @@ test('a refusal nested as deep as JSON may be is read and said; the stack keeps 
 
 // The allocator (src/allocator.rs) places the first blocks where the static data ends: the free
 // end of the pages the wasm starts with holds data. (std's allocator left it zeroed all day and
-// grew new pages above it: 49 KB of every tab in the build measured.)
+// grew new pages above it: about 50 KB of every tab in the builds measured.)
 test('the heap starts where the static data ends: the first pages are used to their end', async () => {
   const { page } = await signedInPage(env, {}, { signIn: false });
   const frame = await adapterFrame(page);
