@@ -3,9 +3,9 @@
 //! rest of the app only through [`SessionCode`], a table of entry points.
 //!
 //! In the release build (`split` feature, scripts/split.mjs) that table is the one split point of
-//! the wasm: the code only it reaches goes to a file of its own, which the page fetches when a
-//! sign-in or a resume starts, beside the platform's requests, so the sign-in screen neither
-//! downloads nor compiles it. Elsewhere (tests, native builds, a build without the feature) the
+//! the wasm: the code only it reaches goes to a file of its own, which the page fetches when the
+//! agent starts typing in the sign-in form, or a sign-in or a resume starts, so the sign-in
+//! screen left alone neither downloads nor compiles it. Elsewhere (tests, native builds, a build without the feature) the
 //! table is at hand at once.
 //!
 //! The rule that keeps the split: code the sign-in screen runs (`app`, `services::boot`,

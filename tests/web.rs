@@ -860,6 +860,48 @@ async fn controls_hand_their_intents_to_the_effects() {
     );
 }
 
+// The sign-in form says a sign-in is coming at the agent's first key, in either field (the
+// session's code and the phone metadata are fetched from then on), once, and before the sign-in
+// itself; the form left alone says nothing.
+#[wasm_bindgen_test]
+async fn sign_in_form_says_the_first_key_once() {
+    let _page = serial().await;
+    let app = keypad_dial(context(Settings::default(), None), CrmState::default());
+    let recording = Rc::new(Recording::default());
+    app.adapter.set_effects(recording.clone());
+    app.adapter.screen.set(Screen::SignIn);
+    settle().await;
+    assert!(
+        recording.intents().is_empty(),
+        "the form alone: {:?}",
+        recording.intents()
+    );
+    let field = |id: &str| by_test_id(id).unchecked_into::<HtmlInputElement>();
+    let type_in = |id: &str, text: &str| {
+        let input = field(id);
+        for c in text.chars() {
+            input.set_value(&format!("{}{c}", input.value()));
+            input
+                .dispatch_event(&web_sys::Event::new("input").unwrap())
+                .unwrap();
+        }
+    };
+    type_in("sign-in-password", "s");
+    settle().await;
+    assert_eq!(recording.intents(), vec![Intent::SignInTyped]);
+    type_in("sign-in-email", "ada@sandbox.test");
+    type_in("sign-in-password", "andbox");
+    by_test_id("sign-in-submit").click();
+    settle().await;
+    assert_eq!(
+        recording.intents(),
+        vec![
+            Intent::SignInTyped,
+            Intent::SignIn("ada@sandbox.test".into())
+        ]
+    );
+}
+
 // TICKET-6: an inbound call offered to the agent shows Answer; several contacts share the
 // caller's number, so the agent picks one, with the mouse or the keyboard.
 #[wasm_bindgen_test]

@@ -41,6 +41,9 @@ impl Effects for SignedOut {
     fn boot(&self) {
         boot::boot(self.adapter)
     }
+    fn sign_in_typed(&self) {
+        session::sign_in_typed()
+    }
     fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
         session::sign_in(self.adapter, email, password, busy)
     }
@@ -65,6 +68,9 @@ impl Effects for SignedOut {
 impl Effects for Browser {
     fn boot(&self) {
         boot::boot(self.adapter)
+    }
+    fn sign_in_typed(&self) {
+        session::sign_in_typed()
     }
     fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
         session::sign_in(self.adapter, email, password, busy)

@@ -12,6 +12,8 @@ use std::cell::RefCell;
 pub trait Effects {
     /// Connects to Zendesk (the app's first intent).
     fn boot(&self) {}
+    /// The agent typed in the sign-in form: a sign-in is coming.
+    fn sign_in_typed(&self) {}
     /// Signs in to the platform; `busy` is true while the request runs.
     fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>);
     /// Reads the settings again for the dial screen just opened (SET-16).
@@ -95,6 +97,8 @@ impl Effects for NoEffects {
 pub enum Intent {
     /// [`Effects::boot`].
     Boot,
+    /// [`Effects::sign_in_typed`].
+    SignInTyped,
     /// [`Effects::sign_in`], with the e-mail address (the password is not kept).
     SignIn(String),
     /// [`Effects::dial_opened`].
@@ -151,6 +155,9 @@ impl Recording {
 impl Effects for Recording {
     fn boot(&self) {
         self.push(Intent::Boot)
+    }
+    fn sign_in_typed(&self) {
+        self.push(Intent::SignInTyped)
     }
     fn sign_in(&self, email: String, _: String, _: RwSignal<bool>) {
         self.push(Intent::SignIn(email))

@@ -957,6 +957,12 @@ impl Adapter {
         self.effects().read_clipboard();
     }
 
+    /// The agent typed in the sign-in form (their first key is enough: later ones change
+    /// nothing).
+    pub fn sign_in_typed(&self) {
+        self.effects().sign_in_typed();
+    }
+
     /// Signs in to the platform; `busy` is true while the request runs.
     pub fn sign_in(&self, email: String, password: String, busy: RwSignal<bool>) {
         self.effects().sign_in(email, password, busy);

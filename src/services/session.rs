@@ -19,6 +19,15 @@ use domain::labels::Label;
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// The agent typed in the sign-in form: the session's code and the phone metadata are fetched
+/// from now, while they type, so the sign-in that follows waits for neither (on a slow link, a
+/// download of some 560 KB gzip). The sign-in screen left alone fetches nothing: a Zendesk tab
+/// left signed out pays for neither. Once per page; a sign-in starts both too.
+pub(crate) fn sign_in_typed() {
+    crate::services::session_loader::load();
+    crate::services::phone_data::load();
+}
+
 /// Signs in to the platform, loads settings and options, opens the dial screen.
 pub(crate) fn sign_in(adapter: Adapter, email: String, password: String, busy: RwSignal<bool>) {
     busy.set(true);

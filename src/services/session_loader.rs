@@ -1,6 +1,7 @@
-//! Fetches the session's code (`crate::session_code`) when a sign-in or a resume starts, beside
-//! the platform's requests and the phone metadata, and tries a failed fetch again (0.5 s,
-//! doubling to 30 s) until it succeeds: a session starts only once its code is there.
+//! Fetches the session's code (`crate::session_code`) when the agent starts typing in the
+//! sign-in form, or a sign-in or a resume starts, beside the platform's requests and the phone
+//! metadata, and tries a failed fetch again (0.5 s, doubling to 30 s) until it succeeds: a
+//! session starts only once its code is there.
 
 use crate::{
     services::{

@@ -17,6 +17,15 @@ pub fn SignIn() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    // The first key in either field says a sign-in is coming: what the session needs is fetched
+    // while the agent types.
+    let typed = StoredValue::new(false);
+    let on_key = move || {
+        if !typed.get_value() {
+            typed.set_value(true);
+            adapter.sign_in_typed();
+        }
+    };
     let submit = move |ev: ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -64,7 +73,10 @@ pub fn SignIn() -> impl IntoView {
                     autocomplete="username"
                     data-testid="sign-in-email"
                     prop:value=email
-                    on:input:target=move |ev| email.set(ev.target().value())
+                    on:input:target=move |ev| {
+                        email.set(ev.target().value());
+                        on_key();
+                    }
                 />
             </label>
             <label class=style::field>
@@ -75,7 +87,10 @@ pub fn SignIn() -> impl IntoView {
                     autocomplete="current-password"
                     data-testid="sign-in-password"
                     prop:value=password
-                    on:input:target=move |ev| password.set(ev.target().value())
+                    on:input:target=move |ev| {
+                        password.set(ev.target().value());
+                        on_key();
+                    }
                 />
             </label>
             <button
