@@ -317,11 +317,53 @@ pub(crate) async fn sleep(ms: i32) {
 /// Something the page fetches once and keeps (the phone metadata, the session's code): fetched
 /// when first asked for, a failed attempt tried again after 0.5 s, doubling to 30 s, until one
 /// succeeds; waited for as a promise, not a timer (a hidden frame's timers are slowed down, and
-/// a resume may happen in one).
+/// a resume may happen in one). Needed now ([`Fetched::now`]: Sign in pressed after the first
+/// key started it), it tries again at once, the wait before the next try back to 0.5 s: a failure
+/// while the agent typed never holds their sign-in back for the rest of a long wait.
 pub(crate) struct Fetched {
-    started: std::cell::Cell<bool>,
+    started: Cell<bool>,
     done: js_sys::Promise,
     resolve: js_sys::Function,
+    /// Needed now: ends the wait before the next attempt, or the next wait before it starts.
+    again: Rc<Again>,
+}
+
+/// [`Fetched`] needed now, while its attempts go on.
+#[derive(Default)]
+struct Again {
+    /// Ends the wait before the next attempt, while there is one.
+    wake: RefCell<Option<js_sys::Function>>,
+    /// Needed now during an attempt: the next one, if any, does not wait.
+    asked: Cell<bool>,
+}
+
+impl Again {
+    fn ask(&self) {
+        match self.wake.borrow_mut().take() {
+            Some(wake) => {
+                let _ = wake.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::TRUE);
+            }
+            None => self.asked.set(true),
+        }
+    }
+
+    /// Waits `ms` milliseconds, or less if needed now meanwhile (or since the last wait):
+    /// answers whether it was.
+    async fn wait(&self, ms: i32) -> bool {
+        if self.asked.replace(false) {
+            return true;
+        }
+        // The timer resolves the wait with nothing, a request with `true`.
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let woken = wasm_bindgen_futures::JsFuture::from(promise).await;
+        self.wake.borrow_mut().take();
+        woken.is_ok_and(|v| v.is_truthy())
+    }
 }
 
 impl Fetched {
@@ -333,9 +375,10 @@ impl Fetched {
         let mut resolve = None;
         let done = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
         Fetched {
-            started: std::cell::Cell::new(false),
+            started: Cell::new(false),
             done,
             resolve: resolve.expect("a promise's executor runs at once"),
+            again: Rc::default(),
         }
     }
 
@@ -348,14 +391,24 @@ impl Fetched {
             return;
         }
         let resolve = self.resolve.clone();
+        let again = self.again.clone();
         leptos::task::spawn_local(async move {
             let mut wait = Self::FIRST_RETRY_MS;
             while !attempt().await {
-                sleep(wait).await;
-                wait = (wait * 2).min(Self::MAX_RETRY_MS);
+                wait = if again.wait(wait).await {
+                    Self::FIRST_RETRY_MS
+                } else {
+                    (wait * 2).min(Self::MAX_RETRY_MS)
+                };
             }
             let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
         });
+    }
+
+    /// Needed now: a failed attempt waiting to be tried again is tried at once (the one under
+    /// way, if it fails), the wait before the next back to its first.
+    pub(crate) fn now(&self) {
+        self.again.ask();
     }
 
     /// Resolves once an attempt succeeded.

@@ -38,6 +38,12 @@ pub(crate) fn load() {
     });
 }
 
+/// [`load`], for Sign in pressed: a fetch that failed (while the agent typed) is tried again now.
+pub(crate) fn load_now() {
+    load();
+    METADATA.with(Fetched::now);
+}
+
 async fn fetch() -> Option<Vec<u8>> {
     let response = gloo_net::http::Request::get(URL).send().await.ok()?;
     if !response.ok() {

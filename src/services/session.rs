@@ -46,8 +46,9 @@ pub(crate) fn sign_in(adapter: Adapter, email: String, password: String, busy: R
             sleep(50).await;
             waited += 50;
         };
+        crate::services::phone_data::load_now();
         crate::services::phone_data::warm(adapter);
-        crate::services::session_loader::load();
+        crate::services::session_loader::load_now();
         let agent = b.platform.sign_in(&email, &password).await;
         start_session(adapter, b, agent).await;
         busy.set(false);

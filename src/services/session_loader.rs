@@ -24,6 +24,12 @@ pub(crate) fn load() {
     CODE.with(|c| c.start(|| async { session_code::load().await.is_ok() }));
 }
 
+/// [`load`], for Sign in pressed: a fetch that failed (while the agent typed) is tried again now.
+pub(crate) fn load_now() {
+    load();
+    CODE.with(Fetched::now);
+}
+
 /// The session's code, once loaded (started if nothing has).
 pub(crate) async fn loaded() -> SessionCode {
     load();

@@ -26,15 +26,16 @@ const METADATA = '**/phone-metadata.dat';
 const SESSION_CODE = '**/session-*.wasm';
 
 /**
- * Counts the frame's fetches of the metadata (or of `file`); the first `failures` fail, every one
- * waits `ms`.
+ * Counts the frame's fetches of the metadata (or of `file`); the first `failures` fail, and every
+ * one asked for less than `failMs` after the first, every one waits `ms`.
  */
-async function routeMetadata(page, { failures = 0, ms = 0 } = {}, file = METADATA) {
+async function routeMetadata(page, { failures = 0, failMs = 0, ms = 0 } = {}, file = METADATA) {
   const asked = [];
   await page.route(file, async (route) => {
     asked.push(Date.now());
+    const n = asked.length;
     await sleep(ms);
-    if (asked.length <= failures) return route.abort('connectionfailed');
+    if (n <= failures || asked.at(-1) - asked[0] < failMs) return route.abort('connectionfailed');
     return route.continue();
   });
   return asked;
@@ -64,11 +65,14 @@ for (const { what, file, number } of FETCHED_APART) {
     await app.locator('[data-testid=sign-in-email]').press('a');
     await retry(async () => assert.ok(asked.length >= 1), `the first key fetched ${what}`, env);
     await app.locator('[data-testid=sign-in-email]').press('Backspace');
+    // Sign in pressed after the first try failed: the press tries again at once, and that one
+    // fails too.
+    await retry(async () => assert.ok(Date.now() - asked[0] >= 400), 'the first try failed', env);
     await signIn(app);
-    // Two failures (0.5 s, then 1 s before the next try) and 300 ms each: the session waits.
+    // The third waits 0.5 s after the second failed (300 ms each): the session waits for it.
     await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
     assert.equal(asked.length, 3, 'fetched until it succeeded, once more after that: never');
-    assert.ok(asked[1] - asked[0] >= 700 && asked[2] - asked[1] >= 1_200, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
+    assert.ok(asked[2] - asked[1] >= 700, `retried after a backoff: ${asked.map((t) => t - asked[0])}`);
 
     // The first number, typed the moment the dial screen shows, in the agent's national format.
     await dialAndHangUp(app, `(415) 555-${number}`);
@@ -76,6 +80,26 @@ for (const { what, file, number } of FETCHED_APART) {
     const last = calls.reduce((a, b) => (b.id > a.id ? b : a));
     assert.equal(last.customer_number, `+1415555${number}`);
     assert.equal(asked.length, 3);
+  });
+}
+
+// A fetch that failed while the agent typed waits longer before each try (0.5 s, doubling): the
+// press of Sign in tries it again at once rather than at the end of the wait.
+for (const { what, file } of FETCHED_APART) {
+  test(`${what}, failing while the agent types, is tried again at the press of Sign in, not at the end of its wait`, async () => {
+    const { page, app } = await signedInPage(env, {}, { signIn: false });
+    // Four failures: tried at 0, 0.5, 1.5 and 3.5 s; the next try would wait until 7.5 s.
+    const asked = await routeMetadata(page, { failures: 4 }, file);
+    await app.locator('[data-testid=sign-in-email]').press('a');
+    await retry(async () => assert.equal(asked.length, 4), `${what} tried four times`, env, 100);
+    await sleep(200);
+    await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    const pressed = Date.now();
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
+    assert.equal(asked.length, 5, `tried once more, and that one got it: ${asked.map((t) => t - asked[0])}`);
+    assert.ok(asked[4] - pressed < 1_500, `tried ${asked[4] - pressed} ms after the press (the wait would have ended ${asked[3] + 4_000 - pressed} ms after it)`);
   });
 }
 
@@ -119,12 +143,13 @@ for (const { what, file, waiting } of FETCHED_APART) {
 
   test(`a session kept waiting by ${what} says so, and starts once it arrives`, async () => {
     const { page, app } = await signedInPage(env, {}, { signIn: false });
-    // Three failures: tried again after 0.5, 1 and 2 s, the fourth fetch 3.5 s after the first.
-    const asked = await routeMetadata(page, { failures: 3 }, file);
+    // Every try fails for 4 s (0.5 s between the first tries, doubling).
+    const asked = await routeMetadata(page, { failMs: 4_000 }, file);
     await signIn(app);
     await app.locator('[data-testid=error-banner]', { hasText: waiting }).waitFor({ timeout: 5_000 });
-    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 10_000 });
-    assert.equal(asked.length, 4);
+    await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+    assert.ok(asked.at(-1) - asked[0] >= 4_000, `tried until one got it: ${asked.map((t) => t - asked[0])}`);
+    assert.ok(asked.length <= 8, `no storm of tries: ${asked.map((t) => t - asked[0])}`);
     assert.equal(await app.locator('[data-testid=error-banner]').count(), 0, 'the notice went with the wait');
   });
 }
