@@ -31,6 +31,9 @@ pub struct SessionCode {
     /// Starts the signed-in session (see `services::session::begin`).
     #[cfg(target_arch = "wasm32")]
     pub(crate) begin: crate::services::SessionBegin,
+    /// Reads the writes a sign-out handed to the platform, beside the session's first reads.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) read_back: crate::services::SessionReadBack,
     /// Opens the dial screen of a click-to-call, in a session (`services::dialout`).
     #[cfg(target_arch = "wasm32")]
     pub(crate) dialout: fn(crate::services::live::Adapter, crate::zaf::VoiceDialout),
@@ -45,6 +48,8 @@ fn table() -> SessionCode {
         warm_phone: domain::phone::warm_up,
         #[cfg(target_arch = "wasm32")]
         begin: crate::services::session_begin,
+        #[cfg(target_arch = "wasm32")]
+        read_back: crate::services::session_read_back,
         #[cfg(target_arch = "wasm32")]
         dialout: crate::services::session_dialout,
     }

@@ -69,7 +69,13 @@ pub(crate) type SessionBegin = fn(
     crate::platform::Agent,
     domain::settings::Settings,
     domain::dial::OutboundOptions,
+    session::HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()>;
+
+/// [`session::read_handed_back`]'s signature, for the session code's table.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type SessionReadBack =
+    fn(std::rc::Rc<host::Backend>) -> futures::future::LocalBoxFuture<'static, session::Handed>;
 
 /// Starts a signed-in session: every intent goes to the browser from now on, then the session
 /// begins (`session::begin`). In the session's code: reached only through its table.
@@ -80,9 +86,19 @@ pub(crate) fn session_begin(
     agent: crate::platform::Agent,
     settings: domain::settings::Settings,
     options: domain::dial::OutboundOptions,
+    handed: session::HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()> {
     browser::Browser::install(adapter);
-    session::begin(adapter, b, agent, settings, options)
+    session::begin(adapter, b, agent, settings, options, handed)
+}
+
+/// Reads the writes handed to the platform at a sign-out (`session::read_handed_back`). In the
+/// session's code: reached only through its table.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn session_read_back(
+    b: std::rc::Rc<host::Backend>,
+) -> futures::future::LocalBoxFuture<'static, session::Handed> {
+    Box::pin(session::read_handed_back(b))
 }
 
 /// Opens the dial screen of a click-to-call in a session (`dialout::open`). In the session's

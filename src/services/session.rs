@@ -120,10 +120,14 @@ async fn start_session(
 ) {
     let result = async {
         let agent = agent?;
+        // What the session needs from the platform's journal is read beside them (by the
+        // session's code, once here: fetched from the first key, it nearly always is): the dial
+        // screen waits for one round trip after the sign-in, not two.
+        let handed = read_handed_back_now(b.clone());
         // Both at once: the screen needs both.
         let (settings, options) =
             futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await?;
-        Ok::<_, PlatformError>((agent, settings, options))
+        Ok::<_, PlatformError>((agent, settings, options, handed))
     }
     .await;
     // Numbers are read from the first signed-in screen on: the phone metadata must be there
@@ -131,10 +135,10 @@ async fn start_session(
     // So must the session's own code (a file of its own in the release build, which installs
     // the metadata), fetched beside them too.
     match result {
-        Ok((agent, settings, options)) => {
+        Ok((agent, settings, options, handed)) => {
             let code = crate::services::session_loader::ready(adapter).await;
             crate::services::phone_data::ready(adapter).await;
-            (code.begin)(adapter, b, agent, settings, options).await;
+            (code.begin)(adapter, b, agent, settings, options, handed).await;
         }
         Err(e) => {
             // Back to the form (after a refused resume) without re-drawing it when it shows
@@ -147,6 +151,40 @@ async fn start_session(
     }
 }
 
+/// What a sign-out handed to the platform's journal, read for the session that starts: `None`
+/// when there is nothing to take back this way (the page keeps its state in that journal, or the
+/// read failed: tried again at the next sign-in; nothing is lost meanwhile).
+pub(crate) type Handed = Option<std::collections::BTreeMap<String, String>>;
+
+/// [`read_handed_back`]'s answer, on its way.
+pub(crate) type HandedBack = futures::channel::oneshot::Receiver<Handed>;
+
+/// Starts [`read_handed_back`] (through the session's code, once it is here) in a task of its
+/// own: a refused sign-in does not wait for it.
+fn read_handed_back_now(b: Rc<Backend>) -> HandedBack {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    leptos::task::spawn_local(async move {
+        let code = crate::services::session_loader::loaded().await;
+        let _ = tx.send((code.read_back)(b).await);
+    });
+    rx
+}
+
+/// What the session needs from the platform's journal before its outbox opens, read beside the
+/// settings: the page's own state, when it keeps it there (storage blocked: what earlier pages
+/// left, [`link_journal`]); else the writes a sign-out handed to it ([`Handed`]). In the
+/// session's code: reached only through its table.
+pub(crate) async fn read_handed_back(b: Rc<Backend>) -> Handed {
+    if b.store.journal().is_some() {
+        link_journal(&b).await;
+        return None;
+    }
+    b.platform
+        .journal_sync(&Default::default(), None)
+        .await
+        .ok()
+}
+
 /// The signed-in session: the outbox, the tab lease, the event stream, the dial screen. In the
 /// session's code (`crate::session_code`): reached only through its table.
 pub(crate) fn begin(
@@ -155,6 +193,7 @@ pub(crate) fn begin(
     agent: crate::platform::Agent,
     settings: domain::settings::Settings,
     options: domain::dial::OutboundOptions,
+    handed: HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()> {
     Box::pin(async move {
         adapter.banner.set(None);
@@ -172,10 +211,10 @@ pub(crate) fn begin(
                 ..c.clone()
             }
         });
-        // Without browser storage, what earlier pages left is on the platform: read it first;
-        // with it, writes handed over at a sign-out come back.
-        link_journal(&b).await;
-        take_back_writes(&b).await;
+        // Without browser storage, what earlier pages left is on the platform; with it, writes
+        // handed over at a sign-out come back: both read beside the settings
+        // ([`read_handed_back`]), and in before the outbox opens.
+        take_back_writes(&b, handed.await.ok().flatten()).await;
         let outbox = Outbox::open_for_tab(b.store.clone(), b.agent_zendesk.id, b.leader.tab_id());
         for notice in outbox.take_notices() {
             storage_notice(adapter, notice);
@@ -290,15 +329,11 @@ async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
 }
 
 /// At sign-in in a browser that has storage: writes this agent handed to the platform at a
-/// sign-out (here or in another browser) come back into this browser's outbox, and leave the
-/// platform's journal.
-async fn take_back_writes(b: &Rc<Backend>) {
+/// sign-out (here or in another browser), read beside the session's first reads
+/// ([`read_handed_back`]), come back into this browser's outbox, and leave the platform's journal.
+async fn take_back_writes(b: &Rc<Backend>, handed: Handed) {
     use crate::services::{outbox, storage::Store};
-    if b.store.journal().is_some() {
-        return;
-    }
-    let Ok(entries) = b.platform.journal_sync(&Default::default(), None).await else {
-        // Tried again at the next sign-in; nothing is lost meanwhile.
+    let Some(entries) = handed else {
         return;
     };
     let keys: Vec<String> = entries.keys().cloned().collect();

@@ -103,6 +103,30 @@ for (const { what, file } of FETCHED_APART) {
   });
 }
 
+// What the session needs from the platform's journal (the writes a sign-out handed to it, or the
+// page's own state when storage is blocked) goes out beside the settings, not after them: the
+// settings' answer is held until the journal is asked for, which one after the other would never
+// be (then the hold ends after 3 s, and the test fails).
+test('at sign-in, the journal is read beside the settings, not after them', async () => {
+  const { page, app } = await signedInPage(env, {}, { signIn: false });
+  let journalAsked = false;
+  const settingsHeld = [];
+  await page.route('**/platform/agent/journal', (route) => {
+    if (route.request().method() === 'POST') journalAsked = true;
+    return route.continue();
+  });
+  await page.route('**/platform/settings', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const start = Date.now();
+    while (!journalAsked && Date.now() - start < 3_000) await sleep(20);
+    settingsHeld.push(journalAsked);
+    return route.continue();
+  });
+  await signIn(app);
+  await app.locator('[data-testid=dial-number]').waitFor({ timeout: 15_000 });
+  assert.equal(settingsHeld[0], true, 'the journal was asked for while the first settings read waited');
+});
+
 test('a reloaded page resumes with the metadata fetched once, and reads another country\'s numbers', async () => {
   const { page } = await signedInPage(env);
   const asked = await routeMetadata(page, { ms: 150 });
