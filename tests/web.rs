@@ -818,6 +818,13 @@ async fn in_call_hold_and_touch_tones() {
     assert!(find("new-call-button").is_some());
 }
 
+/// Puts a recording fake in place of `adapter`'s effects.
+fn record_intents(adapter: Adapter) -> Rc<Recording> {
+    let recording = Rc::new(Recording::default());
+    adapter.set_effects(recording.clone());
+    recording
+}
+
 // The screens reach the outside world only through the state's effects: with a recording fake
 // in place, each control hands on exactly its intent, in order (and a refused hold or a tone on
 // hold hands on nothing).
@@ -825,8 +832,7 @@ async fn in_call_hold_and_touch_tones() {
 async fn controls_hand_their_intents_to_the_effects() {
     let _page = serial().await;
     let app = keypad_dial(context(Settings::default(), None), CrmState::default());
-    let recording = Rc::new(Recording::default());
-    app.adapter.set_effects(recording.clone());
+    let recording = record_intents(app.adapter);
     settle().await;
     type_keys(NUMBER);
     next_then_call().await;
@@ -867,8 +873,7 @@ async fn controls_hand_their_intents_to_the_effects() {
 async fn sign_in_form_says_the_first_key_once() {
     let _page = serial().await;
     let app = keypad_dial(context(Settings::default(), None), CrmState::default());
-    let recording = Rc::new(Recording::default());
-    app.adapter.set_effects(recording.clone());
+    let recording = record_intents(app.adapter);
     app.adapter.screen.set(Screen::SignIn);
     settle().await;
     assert!(

@@ -165,17 +165,23 @@ try {
   };
   const wasmAtPaint = median(adapterLoads.map((l) => l.memory.wasmAtPaint));
 
-  // Keypress to painted number, on the signed-in dial screen.
-  const context = await env.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${host}/`);
-  let frame;
-  while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
-    await new Promise((r) => setTimeout(r, 5));
+  // A fresh context's host page, its frame's sign-in screen painted.
+  async function signInScreen() {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${host}/`);
+    let frame;
+    while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await frame.evaluate(paintedAt, '[data-testid=sign-in-email]');
+    return { context, page, frame };
   }
+
+  // Keypress to painted number, on the signed-in dial screen.
+  const { context, page, frame } = await signInScreen();
   // Signed in by the page's own events, not the test tool's locators: those load the tool's
   // script (about 1 MB of JS heap) into the frame, and it would be counted as the adapter's.
-  await frame.evaluate(paintedAt, '[data-testid=sign-in-email]');
   await frame.evaluate(() => {
     const type = (id, value) => {
       const input = document.querySelector(`[data-testid=${id}]`);
@@ -235,14 +241,7 @@ try {
   for (let i = 0; i < SLOW_SIGN_INS; i++) {
     for (const how of ['typed', 'atOnce']) {
       await env.api('POST', '/_sandbox/reset', { fixture: 'default' });
-      const context = await env.browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${host}/`);
-      let frame;
-      while (!(frame = page.frames().find((f) => f.url().startsWith(`http://localhost:${appPort}/`)))) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await frame.evaluate(paintedAt, '[data-testid=sign-in-email]');
+      const { context, page, frame } = await signInScreen();
       const cdp = await page.context().newCDPSession(frame);
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', SLOW_LINK);
