@@ -5,8 +5,8 @@
 //! In the release build (`split` feature, scripts/split.mjs) that table is the one split point of
 //! the wasm: the code only it reaches goes to a file of its own, which the page fetches when the
 //! agent starts typing in the sign-in form, or a sign-in or a resume starts, so the sign-in
-//! screen left alone neither downloads nor compiles it. Elsewhere (tests, native builds, a build without the feature) the
-//! table is at hand at once.
+//! screen left alone neither downloads nor compiles it. Elsewhere (tests, native builds, a build
+//! without the feature) the table is at hand at once.
 //!
 //! The rule that keeps the split: code the sign-in screen runs (`app`, `services::boot`,
 //! `services::session` up to the platform's answer, `ui::sign_in`, click-to-call's first

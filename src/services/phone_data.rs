@@ -1,8 +1,9 @@
 //! The phone library's metadata: about 230 KB (55 KB gzipped) that the sign-in screen does not
 //! need, so the app's wasm leaves it out (`domain` without `embedded-metadata`) and this fetches
 //! it when the agent starts typing in the sign-in form, or a sign-in or a resume starts, beside
-//! the platform's requests: the sign-in screen left alone neither downloads nor holds it. Numbers are read only in a session, and a session starts only
-//! once the metadata is installed ([`ready`]).
+//! the platform's requests: the sign-in screen left alone neither downloads nor holds it. Numbers
+//! are read only in a session, and a session starts only once the metadata is installed
+//! ([`ready`]).
 
 use crate::services::{
     host::{say_if_slow, Fetched},
