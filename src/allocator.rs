@@ -222,39 +222,16 @@ fn first_pages_free_end() -> (usize, usize) {
     )
 }
 
-/// The global allocator: the free end of the first pages, then std's.
-#[cfg(target_arch = "wasm32")]
-struct Heap(Layered<System, fn() -> (usize, usize)>);
-
 // SAFETY: the wasm runs on one thread (no shared memory: the app is built without atomics, and
 // the `compile_error!` above stops a build with them). No call re-enters the allocator: std's
 // only grows the memory.
 #[cfg(target_arch = "wasm32")]
-unsafe impl Sync for Heap {}
+unsafe impl Sync for Layered<System, fn() -> (usize, usize)> {}
 
+/// The global allocator: the free end of the first pages, then std's.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static HEAP: Heap = Heap(Layered::new(System, first_pages_free_end));
-
-// SAFETY: `Layered`'s.
-#[cfg(target_arch = "wasm32")]
-unsafe impl GlobalAlloc for Heap {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        self.0.alloc_zeroed(layout)
-    }
-
-    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
-        self.0.dealloc(block, layout)
-    }
-
-    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.0.realloc(block, layout, new_size)
-    }
-}
+static HEAP: Layered<System, fn() -> (usize, usize)> = Layered::new(System, first_pages_free_end);
 
 #[cfg(test)]
 mod tests {
