@@ -103,6 +103,7 @@
     const was = !pop.hidden;
     pop.hidden = !show;
     $('app-icon').classList.toggle('active', show);
+    if (f && f.registered && show && !was) renderAgain(f);
     if (f && f.registered && show !== was) fire(f, show ? 'pane.activated' : 'pane.deactivated', {});
   }
   const px = (v) => (typeof v === 'number' ? `${v}px` : String(v));
@@ -206,11 +207,28 @@
   async function switchAgent(zendeskUserId) {
     if (zendeskUserId === currentAgent) return;
     await signInAgent(zendeskUserId);
-    for (const f of frames.values()) {
-      f.subs.clear();
-      f.registered = false;
-      f.iframe.src = appUrl(f.location, f.guid);
-    }
+    for (const f of frames.values()) restart(f);
+  }
+
+  // An app frame's document started again in place (the sandbox's stand-in for Zendesk's new
+  // page, or a reload). Chromium may leave a cross-origin frame that navigated inside the hidden
+  // popover unrendered once the popover shows: its layout stays 0×0 in a 358×508 viewport, and
+  // nothing in it can be seen or clicked, until the frame is hidden and shown again (2 or 3 of
+  // 40 agent switches on a loaded machine, each followed at once by the icon's click). So once
+  // such a document is there and the popover shows, its frame is hidden for two display frames
+  // and shown again: what the agent's second click on the icon would do, without the pane's
+  // events (the app sees the pane shown once).
+  function restart(f) {
+    f.subs.clear();
+    f.registered = false;
+    f.startedHidden = f.location === 'top_bar' && $('popover').hidden;
+    f.iframe.src = appUrl(f.location, f.guid);
+  }
+  function renderAgain(f) {
+    if (!f.startedHidden) return;
+    f.startedHidden = false;
+    f.iframe.style.display = 'none';
+    requestAnimationFrame(() => requestAnimationFrame(() => { f.iframe.style.display = ''; }));
   }
 
   // ---------- ZAF host: request() proxy ----------
@@ -270,7 +288,10 @@
           context: { instanceGuid: f.guid, product: 'support', account: { subdomain: 'sandbox' }, location: f.location },
         },
       });
-      if (f.location === 'top_bar' && !$('popover').hidden) setTimeout(() => fire(f, 'pane.activated', {}), 0);
+      if (f.location === 'top_bar' && !$('popover').hidden) {
+        renderAgain(f);
+        setTimeout(() => fire(f, 'pane.activated', {}), 0);
+      }
       return;
     }
     if (m.request) {
@@ -770,9 +791,7 @@
     reloadApp(locationName = 'top_bar') {
       const f = frames.get(`${info.app_guid}-${locationName}`);
       if (!f) return false;
-      f.subs.clear();
-      f.registered = false;
-      f.iframe.src = appUrl(locationName, f.guid);
+      restart(f);
       return true;
     },
     async setAgent(zendeskUserId) { $('zd-agent').value = String(zendeskUserId); await switchAgent(zendeskUserId); },
