@@ -103,8 +103,12 @@
     const was = !pop.hidden;
     pop.hidden = !show;
     $('app-icon').classList.toggle('active', show);
-    if (f && f.registered && show && !was) renderAgain(f);
-    if (f && f.registered && show !== was) fire(f, show ? 'pane.activated' : 'pane.deactivated', {});
+    if (f && f.registered && show !== was) {
+      // Said only while still so (the pane may have been hidden again meanwhile).
+      const tell = () => show === !pop.hidden && fire(f, show ? 'pane.activated' : 'pane.deactivated', {});
+      if (show) renderAgain(f, tell);
+      else tell();
+    }
   }
   const px = (v) => (typeof v === 'number' ? `${v}px` : String(v));
 
@@ -213,8 +217,8 @@
   // An app frame's document started again in place (the sandbox's stand-in for Zendesk's new
   // page, or a reload). Chromium may leave a cross-origin frame that navigated inside the hidden
   // popover unrendered once the popover shows: its layout stays 0×0 in a 358×508 viewport, and
-  // nothing in it can be seen or clicked, until the frame is hidden and shown again (2 or 3 of
-  // 40 agent switches on a loaded machine, each followed at once by the icon's click). So once
+  // nothing in it can be seen or clicked, until the frame is hidden and shown again (6 of 100
+  // agent switches on a loaded machine, each followed at once by the icon's click). So once
   // such a document is there and the popover shows, its frame is hidden for two display frames
   // and shown again: what the agent's second click on the icon would do, without the pane's
   // events (the app sees the pane shown once).
@@ -224,11 +228,15 @@
     f.startedHidden = f.location === 'top_bar' && $('popover').hidden;
     f.iframe.src = appUrl(f.location, f.guid);
   }
-  function renderAgain(f) {
-    if (!f.startedHidden) return;
+  // `then` once the frame shows (the pane's event: the app's focus lands in a frame that shows).
+  function renderAgain(f, then) {
+    if (!f.startedHidden) return then();
     f.startedHidden = false;
     f.iframe.style.display = 'none';
-    requestAnimationFrame(() => requestAnimationFrame(() => { f.iframe.style.display = ''; }));
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      f.iframe.style.display = '';
+      then();
+    }));
   }
 
   // ---------- ZAF host: request() proxy ----------
@@ -289,8 +297,7 @@
         },
       });
       if (f.location === 'top_bar' && !$('popover').hidden) {
-        renderAgain(f);
-        setTimeout(() => fire(f, 'pane.activated', {}), 0);
+        renderAgain(f, () => setTimeout(() => !$('popover').hidden && fire(f, 'pane.activated', {}), 0));
       }
       return;
     }
