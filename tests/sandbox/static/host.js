@@ -296,9 +296,9 @@
           context: { instanceGuid: f.guid, product: 'support', account: { subdomain: 'sandbox' }, location: f.location },
         },
       });
-      if (f.location === 'top_bar' && !$('popover').hidden) {
-        renderAgain(f, () => setTimeout(() => !$('popover').hidden && fire(f, 'pane.activated', {}), 0));
-      }
+      // A pane displayed as its app loads gets no pane.activated: Zendesk fires it only when the
+      // agent returns to a pane already opened (its app.registered is the first display's word).
+      if (f.location === 'top_bar' && !$('popover').hidden) renderAgain(f, () => {});
       return;
     }
     if (m.request) {
