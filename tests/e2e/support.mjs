@@ -224,11 +224,11 @@ export async function signedInPageIn(env, locale, email = 'ada@sandbox.test') {
 
 /**
  * After a reload: the adapter signs in again by itself with the tab's resume credential (the
- * dial or call screen shows); where it cannot (no credential, storage blocked), the sign-in form
- * shows and is filled in as `email`.
+ * dial or call screen shows, or the chat the agent was in); where it cannot (no credential,
+ * storage blocked), the sign-in form shows and is filled in as `email`.
  */
 export async function signInIfAsked(app, email = 'ada@sandbox.test') {
-  const shown = app.locator('[data-testid=sign-in-email], [data-testid=dial-number], [data-testid=call-status]');
+  const shown = app.locator('[data-testid=sign-in-email], [data-testid=dial-number], [data-testid=call-status], [data-testid=chat-input]');
   await shown.first().waitFor();
   if (await app.locator('[data-testid=sign-in-email]').count()) {
     await app.locator('[data-testid=sign-in-email]').fill(email);
