@@ -6,7 +6,8 @@
 //!   loopback host (the sandbox).
 //!
 //! Pure functions over strings, tested natively; the browser side reads the page's URL and its
-//! ancestors (`location.ancestorOrigins`, else `document.referrer`) and calls [`framing_host`].
+//! ancestors (`location.ancestorOrigins`, else `document.referrer`), takes the origin the ZAF
+//! SDK will talk to from the URL as the SDK does ([`sdk_origin`]), and calls [`framing_host`].
 
 /// Why an origin is not trusted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +123,68 @@ pub fn framing_host(named: Option<&str>, ancestor: Option<&str>) -> Result<Strin
         }
     }
     Ok(origin.serialized())
+}
+
+/// The origin the ZAF SDK takes from the page's URL, and so the only one it will talk to and
+/// hear from: read as `ZAFClient.init` reads it (UNCONFIRMED beyond the SDK 2.0 sources): the
+/// query's `origin`, else the fragment's when the query's is missing or empty; each `key=value`
+/// pair split at `&` and `=`, key and value percent-decoded with `+` as a space, the last of a
+/// key given twice winning. `search` and `hash` are `location.search` and `location.hash`.
+///
+/// None when no origin is named, or when the SDK would fail to read the URL (a malformed
+/// escape): the SDK then starts no client. Checking any other reading of the URL (the first
+/// `origin` only, the query only, undecoded keys) would let a page name a Zendesk workspace for
+/// the check and itself for the SDK.
+pub fn sdk_origin(search: &str, hash: &str) -> Option<String> {
+    let read = |text: &str| -> Result<Option<String>, ()> {
+        let mut found = None;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        for pair in text.split('&') {
+            let mut parts = pair.split('=');
+            let key = percent_decode(parts.next().unwrap_or_default())?;
+            let value = percent_decode(parts.next().unwrap_or_default())?;
+            if key == "origin" {
+                found = Some(value);
+            }
+        }
+        Ok(found)
+    };
+    let query = read(search.strip_prefix('?').unwrap_or(search)).ok()?;
+    let fragment = read(hash.strip_prefix('#').unwrap_or(hash));
+    match query.filter(|o| !o.is_empty()) {
+        // The SDK reads both before it chooses: a fragment it cannot read stops it too.
+        Some(origin) => fragment.ok().map(|_| origin),
+        None => fragment.ok().flatten().filter(|o| !o.is_empty()),
+    }
+}
+
+/// `decodeURIComponent(text.replace(/\+/g, " "))`; Err where it throws (a `%` not followed by
+/// two hex digits, or escapes that are not UTF-8).
+fn percent_decode(text: &str) -> Result<String, ()> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let digit = |at: usize| {
+                    bytes
+                        .get(at)
+                        .and_then(|b| char::from(*b).to_digit(16))
+                        .ok_or(())
+                };
+                // Two hex digits (not a sign, which `from_str_radix` would take).
+                out.push((digit(i + 1)? * 16 + digit(i + 2)?) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ())
 }
 
 /// The platform's base URL, checked: `https:`, or `http:` on a loopback host. Returns it
@@ -244,6 +307,72 @@ mod tests {
             framing_host(named, Some("")).is_ok(),
             "unknown parent: the name decides"
         );
+    }
+
+    // The origin checked is the one the SDK will use, however the URL names it: a page that
+    // names a Zendesk workspace for one reading and itself for the SDK's is checked as itself.
+    #[test]
+    fn the_origin_checked_is_the_one_the_sdk_reads() {
+        let acme = Some("https://acme.zendesk.com".to_owned());
+        let evil = Some("https://evil.example".to_owned());
+        let q = "?origin=https%3A%2F%2Facme.zendesk.com&app_guid=g";
+        assert_eq!(sdk_origin(q, ""), acme);
+        // In the fragment only (the query has none, or an empty one).
+        assert_eq!(
+            sdk_origin("?app_guid=g", "#origin=https://evil.example&app_guid=g"),
+            evil
+        );
+        assert_eq!(
+            sdk_origin("?origin=&app_guid=g", "#origin=https://evil.example"),
+            evil
+        );
+        // The query's wins over the fragment's.
+        assert_eq!(sdk_origin(q, "#origin=https://evil.example"), acme);
+        // An encoded key is the same key.
+        assert_eq!(
+            sdk_origin("?%6Frigin=https://evil.example&app_guid=g", ""),
+            evil
+        );
+        // Of a key given twice, the last.
+        assert_eq!(
+            sdk_origin(
+                "?origin=https://acme.zendesk.com&origin=https://evil.example",
+                ""
+            ),
+            evil
+        );
+        // `+` is a space, and a value stops at its second `=`.
+        assert_eq!(sdk_origin("?origin=a+b%20c", ""), Some("a b c".to_owned()));
+        assert_eq!(sdk_origin("?origin=https://evil.example=x", ""), evil);
+        // None named, or a URL the SDK could not read (it throws, so it starts no client).
+        assert_eq!(sdk_origin("", ""), None);
+        assert_eq!(sdk_origin("?app_guid=g", "#x=1"), None);
+        assert_eq!(sdk_origin("?origin=", ""), None);
+        assert_eq!(
+            sdk_origin("?origin=https://acme.zendesk.com", "#a=%zz"),
+            None
+        );
+        assert_eq!(sdk_origin("?origin=%E0%A4", ""), None);
+        assert_eq!(sdk_origin("?x=%", "#origin=https://evil.example"), None);
+        assert_eq!(
+            sdk_origin("?x=%+1&origin=https://acme.zendesk.com", ""),
+            None
+        );
+        // What the check then decides: each of these names the foreign page to the SDK.
+        for (search, hash) in [
+            ("?app_guid=g", "#origin=https://evil.example&app_guid=g"),
+            ("?%6Frigin=https://evil.example&app_guid=g", ""),
+            (
+                "?origin=https://acme.zendesk.com&origin=https://evil.example",
+                "",
+            ),
+        ] {
+            let named = sdk_origin(search, hash);
+            assert!(
+                framing_host(named.as_deref(), None).is_err(),
+                "{search}{hash}"
+            );
+        }
     }
 
     #[test]

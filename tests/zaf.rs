@@ -28,6 +28,7 @@ extern "C" {
 extern "C" {
     fn install_fake_host();
     fn leave_zendesk();
+    fn set_url(query_and_fragment: &str);
     fn fire(event: &str, payload_json: &str) -> bool;
     fn subscribed(event: &str) -> bool;
     fn invokes_json() -> String;
@@ -71,6 +72,29 @@ async fn init_outside_zendesk_is_a_clear_error() {
     assert!(zaf_sdk_loaded());
     leave_zendesk();
     assert_eq!(Zaf::init().err(), Some(ZafError::NotInZendesk));
+}
+
+// A page that names a trusted origin where the app's check once looked (the query's first
+// `origin`) and another where the SDK looks (the fragment, an encoded key, the last of two) is
+// refused before the SDK starts: the origin checked is the one the SDK would talk to.
+#[wasm_bindgen_test]
+async fn init_checks_the_origin_the_sdk_would_talk_to() {
+    let _page = serial().await;
+    assert!(zaf_sdk_loaded());
+    let here = web_sys::window().unwrap().location().origin().unwrap();
+    for url in [
+        "?app_guid=g#origin=https%3A%2F%2Fevil.example&app_guid=g".to_owned(),
+        "?%6Frigin=https://evil.example&app_guid=g".to_owned(),
+        format!("?origin={here}&origin=https://evil.example&app_guid=g"),
+    ] {
+        set_url(&url);
+        let refused = Zaf::init().err();
+        assert!(
+            matches!(&refused, Some(ZafError::ForeignHost(why)) if why.contains("evil.example")),
+            "{url}: {refused:?}"
+        );
+    }
+    leave_zendesk();
 }
 
 #[wasm_bindgen_test]

@@ -258,15 +258,40 @@ pub struct Zaf {
 impl Zaf {
     /// Connects to the Zendesk host frame named by the page URL's `origin` and `app_guid`.
     /// Refuses a page that is not a Zendesk workspace (or loopback, for the sandbox), or whose
-    /// real parent is not the origin its URL names.
+    /// real parent is not the origin its URL names: the origin checked is the one the SDK reads
+    /// from the URL ([`crate::origins::sdk_origin`]), and, where the client says which origin it
+    /// took, that one too.
     pub fn init() -> Result<Self, ZafError> {
-        if let Some(named) = url_parameter("origin") {
-            crate::origins::framing_host(Some(&named), parent_origin().as_deref())
-                .map_err(|e| ZafError::ForeignHost(e.to_string()))?;
-        }
+        let foreign = |e: crate::origins::OriginError| ZafError::ForeignHost(e.to_string());
+        let location = web_sys::window().map(|w| w.location());
+        let part = |read: fn(&web_sys::Location) -> Result<String, JsValue>| {
+            location
+                .as_ref()
+                .and_then(|l| read(l).ok())
+                .unwrap_or_default()
+        };
+        // No origin the SDK can read: it would start no client either.
+        let named = crate::origins::sdk_origin(
+            &part(web_sys::Location::search),
+            &part(web_sys::Location::hash),
+        )
+        .ok_or(ZafError::NotInZendesk)?;
+        let host = crate::origins::framing_host(Some(&named), parent_origin().as_deref())
+            .map_err(foreign)?;
         let value = sys::init().map_err(|_| ZafError::SdkMissing)?;
         if value.is_falsy() {
             return Err(ZafError::NotInZendesk);
+        }
+        // The SDK keeps the origin it talks to as `_origin` (UNCONFIRMED beyond the SDK 2.0
+        // sources); a later SDK that reads the URL otherwise must still talk to `host` only.
+        if let Some(taken) = Reflect::get(&value, &"_origin".into())
+            .ok()
+            .and_then(|o| o.as_string())
+        {
+            let same = crate::origins::Origin::parse(&taken).map(|o| o.serialized());
+            if same.as_deref() != Some(host.as_str()) {
+                return Err(foreign(crate::origins::OriginError::ForeignHost(taken)));
+            }
         }
         Ok(Self {
             client: value.unchecked_into(),
@@ -468,21 +493,6 @@ fn headers_from_js(value: &JsValue) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-/// A parameter of the page's own URL (`?origin=…`), percent-decoded.
-fn url_parameter(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .and_then(|(_, v)| {
-            js_sys::decode_uri_component(&v.replace('+', " "))
-                .ok()
-                .and_then(|v| v.as_string())
-        })
 }
 
 /// The origin of the page that really frames this one, as the browser reports it

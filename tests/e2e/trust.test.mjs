@@ -43,13 +43,13 @@ const appUrl = (origin) => {
  * Opens `parent` (a page Playwright serves, at any origin) framing the app, which names `named`
  * as its Zendesk; returns the app's frame once its first screen is painted.
  */
-async function framedBy(parent, named) {
+async function framedBy(parent, named, src = appUrl(named)) {
   const page = await wide.newPage();
   page.on('pageerror', (e) => (env.output += `pageerror: ${e.message}\n`));
   await page.route(`${parent}/`, (route) =>
     route.fulfill({
       contentType: 'text/html',
-      body: `<!doctype html><title>host</title><iframe id="app" src="${appUrl(named)}" width="360" height="510"></iframe>`,
+      body: `<!doctype html><title>host</title><iframe id="app" src="${src}" width="360" height="510"></iframe>`,
     }));
   await page.goto(`${parent}/`);
   let frame;
@@ -89,6 +89,26 @@ test('a page that is not Zendesk gets no sign-in form, whatever origin it names'
     const shown = await settled(frame);
     assert.equal(shown.signIn, 0, `${parent} naming ${named}: no sign-in form`);
     assert.match(shown.alert, /not Zendesk/, `${parent} naming ${named}: says why`);
+    await page.close();
+  }
+});
+
+// The SDK talks to the origin it reads from the URL: the query's `origin` (keys decoded, the
+// last of two), else the fragment's. A foreign page naming itself to the SDK in a place the
+// adapter's check once skipped got the sign-in form, and with it the agent's password.
+test('a page that names itself to the Zendesk SDK where the check once did not look gets no sign-in form', async () => {
+  const port = new URL(env.base).port;
+  const app = `http://localhost:${port}/app/index.html`;
+  const evil = encodeURIComponent('https://evil.example');
+  for (const src of [
+    `${app}?app_guid=trust-guid#origin=${evil}&app_guid=trust-guid`,
+    `${app}?%6Frigin=${evil}&app_guid=trust-guid`,
+    `${app}?origin=&app_guid=trust-guid#origin=${evil}`,
+  ]) {
+    const { page, frame } = await framedBy('https://evil.example', 'https://evil.example', src);
+    const shown = await settled(frame);
+    assert.equal(shown.signIn, 0, `${src}: no sign-in form`);
+    assert.match(shown.alert, /not Zendesk/, `${src}: says why`);
     await page.close();
   }
 });
