@@ -192,7 +192,7 @@ fn a_ticket_id_s_number_over_a_typed_one_is_said_and_the_typed_one_kept() {
     let v = screen("+1 202 555 0143", "11").view(&crm(), &it);
     assert_eq!(
         v.number_warning.as_deref(),
-        Some("Viene chiamato il numero del ticket invece di quello che hai digitato. Svuota l'ID ticket per chiamare il tuo.")
+        Some("Viene chiamato il numero del ticket invece di quello che hai digitato. Svuota l'ID ticket per chiamare il numero digitato.")
     );
 }
 
