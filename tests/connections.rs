@@ -1553,10 +1553,11 @@ fn stored_writes_survive_shape_changes_and_corruption_without_loss_or_panic() {
     let outbox = Outbox::open(store.clone(), AGENT);
     assert_eq!(outbox.take_notices(), [StorageNotice::SetAside]);
     assert!(outbox.take_notices().is_empty(), "reported once");
+    let aside = store.get(&envelope::set_aside_key(&key));
     assert_eq!(
-        store.get(&envelope::set_aside_key(&key)).as_deref(),
-        Some("{\"jobs\": [ this is not json"),
-        "kept, not dropped"
+        envelope::open::<String>(aside.as_deref(), envelope::wall_clock_ms()),
+        envelope::Opened::State("{\"jobs\": [ this is not json".to_owned()),
+        "kept, not dropped (dated)"
     );
     outbox.enqueue("call-1.placed", placed("call-1", ann));
     block_on(outbox.run(&zd, 0));
@@ -1600,6 +1601,46 @@ fn stored_writes_survive_shape_changes_and_corruption_without_loss_or_panic() {
         let outbox = Outbox::open(store, AGENT);
         assert!(outbox.jobs().is_empty(), "{text:?}");
     }
+}
+
+// What was set aside goes when the writes it held would have: older than three days, it is
+// removed the next time an outbox opens in the browser (any agent's); what an earlier version
+// set aside undated is dated then, so it goes three days later.
+#[test]
+fn set_aside_data_is_removed_once_older_than_the_writes_it_held() {
+    use agent_adapter::services::envelope;
+    let store = MemoryStore::default();
+    let now = envelope::wall_clock_ms();
+    let old = envelope::set_aside_key("agent-adapter.outbox.7");
+    let recent = envelope::set_aside_key("agent-adapter.outbox.8.tab");
+    let undated = envelope::set_aside_key("agent-adapter.outbox.9");
+    store.set(
+        &old,
+        &envelope::seal_set_aside("{ old", now - envelope::MAX_AGE_MS - 60_000),
+    );
+    store.set(&recent, &envelope::seal_set_aside("{ recent", now - 60_000));
+    store.set(&undated, "{ undated");
+    store.set("other.app.key", "{ not ours");
+    drop(Outbox::open(store.clone(), AGENT));
+    assert_eq!(store.get(&old), None, "older than three days: removed");
+    let opened = |key: &str| envelope::open::<String>(store.get(key).as_deref(), now + 1_000);
+    assert_eq!(
+        opened(&recent),
+        envelope::Opened::State("{ recent".to_owned())
+    );
+    assert_eq!(
+        opened(&undated),
+        envelope::Opened::State("{ undated".to_owned())
+    );
+    assert_eq!(
+        envelope::open::<String>(
+            store.get(&undated).as_deref(),
+            now + envelope::MAX_AGE_MS + 60_000
+        ),
+        envelope::Opened::Expired("{ undated".to_owned()),
+        "dated now: it goes in three days"
+    );
+    assert_eq!(store.get("other.app.key").as_deref(), Some("{ not ours"));
 }
 
 // "Trust and failure": Zendesk refusing access (401/403: the agent's Zendesk session ended) ends

@@ -4,7 +4,8 @@
 //! - the current version opens as is; the version before the envelope (the bare state) is read
 //!   as the same shape (migrated);
 //! - data that cannot be read is *set aside* under its own key (kept for support, reported to
-//!   the agent once), and the outbox starts empty beside it;
+//!   the agent once, dated: removed once older than [`MAX_AGE_MS`], like the writes it held),
+//!   and the outbox starts empty beside it;
 //! - data older than [`MAX_AGE_MS`] is expired: its writes are past use (a call from days ago),
 //!   it is removed and reported.
 
@@ -96,6 +97,36 @@ pub fn set_aside_key(key: &str) -> String {
     format!("{SET_ASIDE_PREFIX}{key}")
 }
 
+/// What set-aside `raw` text is stored as: itself, dated `now_ms` ([`judge_set_aside`]).
+pub fn seal_set_aside(raw: &str, now_ms: i64) -> String {
+    seal(&raw, now_ms).unwrap_or_else(|| raw.to_owned())
+}
+
+/// What becomes of set-aside data found at `now_ms`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SetAside {
+    /// Dated, and not older than [`MAX_AGE_MS`]: kept.
+    Keep,
+    /// Older than [`MAX_AGE_MS`]: removed (customer data is not kept longer than the writes).
+    Remove,
+    /// Set aside before set-aside data was dated: to be stored as this, dated now.
+    Date(String),
+}
+
+/// Judges set-aside `text` (as [`seal_set_aside`] wrote it, or undated) at `now_ms`.
+pub fn judge_set_aside(text: &str, now_ms: i64) -> SetAside {
+    match serde_json::from_str::<Sealed<String>>(text) {
+        Ok(sealed) if sealed.v == VERSION => {
+            if now_ms.saturating_sub(sealed.saved_ms) > MAX_AGE_MS {
+                SetAside::Remove
+            } else {
+                SetAside::Keep
+            }
+        }
+        _ => SetAside::Date(seal_set_aside(text, now_ms)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +169,34 @@ mod tests {
             assert_eq!(open::<State>(Some(text), 0), Opened::Unreadable, "{text:?}");
         }
         assert_eq!(open::<State>(None, 0), Opened::Empty);
+    }
+
+    #[test]
+    fn set_aside_data_is_dated_and_goes_when_the_writes_would() {
+        let raw = "{\"jobs\": [ not json";
+        let aside = seal_set_aside(raw, 1_000);
+        assert_eq!(
+            open::<String>(Some(&aside), 2_000),
+            Opened::State(raw.to_owned())
+        );
+        assert_eq!(judge_set_aside(&aside, 1_000 + MAX_AGE_MS), SetAside::Keep);
+        assert_eq!(
+            judge_set_aside(&aside, 1_000 + MAX_AGE_MS + 1),
+            SetAside::Remove
+        );
+        // Undated (set aside by an earlier version), whatever it holds: dated now.
+        for undated in [
+            raw,
+            "\"a JSON string\"",
+            "",
+            r#"{"v":1,"saved_ms":0,"state":"x"}"#,
+        ] {
+            assert_eq!(
+                judge_set_aside(undated, 5),
+                SetAside::Date(seal_set_aside(undated, 5)),
+                "{undated:?}"
+            );
+        }
     }
 
     #[test]

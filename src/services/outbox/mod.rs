@@ -359,7 +359,29 @@ impl<S: Store> Outbox<S> {
         if let Some(state) = outbox.read(&outbox.storage_key) {
             *outbox.state.borrow_mut() = state;
         }
+        outbox.sweep_set_aside();
         outbox
+    }
+
+    /// Set-aside data (any agent's, in this browser) older than [`envelope::MAX_AGE_MS`] is
+    /// removed, and data set aside before it was dated is dated now: kept for support, not for
+    /// ever.
+    fn sweep_set_aside(&self) {
+        let now = envelope::wall_clock_ms();
+        let keys = self.store.keys();
+        for key in keys
+            .iter()
+            .filter(|k| k.starts_with(envelope::SET_ASIDE_PREFIX))
+        {
+            let Some(text) = self.store.get(key) else {
+                continue;
+            };
+            match envelope::judge_set_aside(&text, now) {
+                envelope::SetAside::Keep => {}
+                envelope::SetAside::Remove => self.store.remove(key),
+                envelope::SetAside::Date(dated) => self.store.set(key, &dated),
+            }
+        }
     }
 
     /// The state stored under `key`, through its envelope: unreadable data is set aside (kept,
@@ -380,7 +402,8 @@ impl<S: Store> Outbox<S> {
             }
             Opened::Unreadable => {
                 if let Some(raw) = text {
-                    self.store.set(&envelope::set_aside_key(key), &raw);
+                    let dated = envelope::seal_set_aside(&raw, envelope::wall_clock_ms());
+                    self.store.set(&envelope::set_aside_key(key), &dated);
                 }
                 self.store.remove(key);
                 self.notices.borrow_mut().push(StorageNotice::SetAside);
