@@ -352,13 +352,18 @@ impl DialError {
             Self::TicketNotFound { id } => format!("{}: #{id}", cat.get(Label::ErrTicketNotFound)),
             Self::TicketNotUsable { id, status } => {
                 format!(
-                    "#{id} {} {}",
+                    "{} #{id} {} {}",
+                    cat.get(Label::TicketNumbered),
                     cat.get(Label::ErrTicketNotUsable),
                     cat.get(status.label())
                 )
             }
             Self::TicketFieldEmpty { id, .. } => {
-                format!("#{id} {}", cat.get(Label::ErrTicketFieldEmpty))
+                format!(
+                    "{} #{id} {}",
+                    cat.get(Label::TicketNumbered),
+                    cat.get(Label::ErrTicketFieldEmpty)
+                )
             }
             Self::RequesterNoPhone { id } => {
                 format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone))

@@ -463,6 +463,9 @@ pub enum Label {
     /// "missed" or "abandoned" on an outbound call), and as the call screen's status when the
     /// other end ended it before an answer ([`crate::call::ActiveCall::unanswered`]).
     OutcomeNoAnswer,
+    /// The word before a ticket's `#id` at the start of a sentence ("Ticket #12 cannot be
+    /// used…"; in Italian with its article, "Il ticket #12 non può…").
+    TicketNumbered,
 }
 
 impl Label {
@@ -687,6 +690,7 @@ impl Label {
             NoteTicketNumberReplacesTyped,
             LookupWaitsForZendesk,
             OutcomeNoAnswer,
+            TicketNumbered,
         ]
     };
 
@@ -911,6 +915,7 @@ impl Label {
             NoteTicketNumberReplacesTyped => "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
             LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup will be tried again in",
             OutcomeNoAnswer => "No answer",
+            TicketNumbered => "Ticket",
         }
     }
 }
@@ -1265,6 +1270,7 @@ mod tests {
             NoteTicketNumberReplacesTyped => 214,
             LookupWaitsForZendesk => 215,
             OutcomeNoAnswer => 216,
+            TicketNumbered => 217,
         }
     }
 

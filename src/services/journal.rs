@@ -336,7 +336,11 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             // The ticket dialled on was solved or closed meanwhile: the call is logged on a new
             // one (its id reaches the in-call screen as a created ticket) and the agent hears why.
             if JobKey::parse(key).is_some_and(|k| k.is_first()) {
-                let text = format!("#{given_up} {}", adapter.word(Label::CallMovedToNewTicket));
+                let text = format!(
+                    "{} #{given_up} {}",
+                    adapter.word(Label::TicketNumbered),
+                    adapter.word(Label::CallMovedToNewTicket)
+                );
                 adapter.notice(text);
             }
         }
