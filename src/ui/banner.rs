@@ -30,7 +30,16 @@ pub fn ErrorBanner() -> impl IntoView {
                         type="button"
                         class=style::close
                         aria-label=dismiss
-                        on:click=move |_| adapter.banner.set(None)
+                        on:click=move |_| {
+                            adapter.banner.set(None);
+                            // The button went with the banner: the keyboard goes to the screen's
+                            // first field, not the page (where the next Tab leaves the adapter).
+                            request_animation_frame(|| {
+                                if crate::ui::focus_lost() {
+                                    crate::ui::focus_screen();
+                                }
+                            });
+                        }
                     >
                         "×"
                     </button>

@@ -84,6 +84,13 @@ pub fn InCall() -> impl IntoView {
         } else if key == "Escape" && dtmf_open.get_untracked() {
             ev.prevent_default();
             dtmf_open.set(false);
+            // A tone key that had the keyboard went with the keypad: it goes to the button
+            // that opens it again, not to the page.
+            request_animation_frame(|| {
+                if crate::ui::focus_lost() {
+                    crate::ui::focus_on("[data-testid=dtmf-toggle]");
+                }
+            });
         } else if dtmf_open.get_untracked() {
             let mut chars = key.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {

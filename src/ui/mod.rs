@@ -223,6 +223,15 @@ fn focus_back_into_pane() {
     }
 }
 
+/// Puts the keyboard focus on the screen's first place for it ([`PANE_FOCUS`], then a chat's
+/// composer); false when the screen has none.
+pub(crate) fn focus_screen() -> bool {
+    PANE_FOCUS
+        .iter()
+        .chain(&["[data-testid=chat-input]"])
+        .any(|selector| focus_on(selector) && !focus_lost())
+}
+
 /// Puts the keyboard focus on the first element matching `selector`; false when there is none.
 pub(crate) fn focus_on(selector: &str) -> bool {
     use wasm_bindgen::JsCast;

@@ -17,6 +17,10 @@ pub fn SignIn() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    // A sign-in sent from the button (disabled meanwhile) that did not go through: the button
+    // has the keyboard back, so Enter tries again.
+    let submit_ref = NodeRef::<leptos::html::Button>::new();
+    crate::ui::focus_back_when_done(move || busy.get(), submit_ref);
     // The first key in either field says a sign-in is coming: what the session needs is fetched
     // while the agent types.
     let typed = StoredValue::new(false);
@@ -97,6 +101,7 @@ pub fn SignIn() -> impl IntoView {
                 class=style::submit
                 type="submit"
                 data-testid="sign-in-submit"
+                node_ref=submit_ref
                 prop:disabled=move || busy.get()
                 aria-busy=move || if busy.get() { "true" } else { "false" }
             >
