@@ -47,8 +47,10 @@ pub fn Screens(
                 in_session.get().then(|| crate::session_code::get().map(|code| (code.tabs)()))
             }}
             {move || match adapter.screen.get() {
+                // Not `aria-busy`: a busy region's words are held back, so "Connecting…" was
+                // never said.
                 Screen::Booting => view! {
-                    <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
+                    <p class=style::notice role="status">{word(Label::Connecting)}</p>
                 }
                 .into_any(),
                 Screen::Background => ().into_any(),
@@ -64,7 +66,7 @@ pub fn Screens(
                     Some(code) => (code.view)(screen),
                     // Not reached: a session screen shows only once its code is loaded.
                     None => view! {
-                        <p class=style::notice role="status" aria-busy="true">{word(Label::Connecting)}</p>
+                        <p class=style::notice role="status">{word(Label::Connecting)}</p>
                     }
                     .into_any(),
                 },

@@ -466,6 +466,8 @@ pub enum Label {
     /// The word before a ticket's `#id` at the start of a sentence ("Ticket #12 cannot be
     /// used…"; in Italian with its article, "Il ticket #12 non può…").
     TicketNumbered,
+    /// Said, not shown, before a chat tab's count of messages the agent has not seen.
+    UnreadMessages,
 }
 
 impl Label {
@@ -691,6 +693,7 @@ impl Label {
             LookupWaitsForZendesk,
             OutcomeNoAnswer,
             TicketNumbered,
+            UnreadMessages,
         ]
     };
 
@@ -916,6 +919,7 @@ impl Label {
             LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup will be tried again in",
             OutcomeNoAnswer => "No answer",
             TicketNumbered => "Ticket",
+            UnreadMessages => "unread messages",
         }
     }
 }
@@ -1271,6 +1275,7 @@ mod tests {
             LookupWaitsForZendesk => 215,
             OutcomeNoAnswer => 216,
             TicketNumbered => 217,
+            UnreadMessages => 218,
         }
     }
 

@@ -136,6 +136,7 @@ fn ChatTab(adapter: Adapter, id: u64) -> impl IntoView {
             <span class=style::tab_name>{move || who.get()}</span>
             {move || state().map(|l| view! { <span class=crate::ui::a11y::style::visually_hidden>{word(l)}</span> })}
             {move || (unread.get() > 0).then(|| view! {
+                <span class=crate::ui::a11y::style::visually_hidden>{word(Label::UnreadMessages)} ": "</span>
                 <span class=style::badge data-testid=format!("session-tab-{id}-unread")>{unread.get()}</span>
             })}
         </button>
@@ -239,6 +240,7 @@ fn ChatHead(adapter: Adapter, id: u64) -> impl IntoView {
                         type="button"
                         class=buttons::link
                         data-testid="chat-ticket"
+                        aria-label=move || format!("{} #{t}", word(Label::OpenTicket)())
                         on:click=move |_| adapter.open_ticket(t)
                     >
                         {format!("#{t}")}

@@ -187,12 +187,36 @@ fn focus_on_row(testid: &str) -> bool {
 /// page, the heading focused while the list was read, a Try again that went away); on the
 /// heading instead when the list came by itself after a failed read (`by_itself`): the agent's
 /// keyboard may have been on Try again, with an Enter on its way that must not call back.
+/// When the keyboard was in the list already and its element went (a voicemail closed, Show
+/// more disabled while it reads), it goes back to the row at the same place: the next
+/// voicemail, the first of the calls shown more (Show more's item stood where they come).
 pub fn focus_rows_when_shown(
     has_rows: impl Fn() -> bool + 'static,
     testid: &'static str,
     by_itself: Signal<bool>,
     title: NodeRef<leptos::html::H1>,
 ) {
+    // The place, among the list's items, of the one the keyboard was last in.
+    let last_place = StoredValue::new(None::<u32>);
+    let focusin = window_event_listener(ev::focusin, move |ev| {
+        let item = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("li").ok().flatten());
+        let Some(list) = item.as_ref().and_then(|li| li.parent_element()) else {
+            return;
+        };
+        if !matches!(
+            list.query_selector(&format!("[data-testid={testid}]")),
+            Ok(Some(_))
+        ) {
+            return;
+        }
+        let items = list.children();
+        let place = (0..items.length()).find(|i| items.item(*i).as_ref() == item.as_ref());
+        last_place.set_value(place);
+    });
+    on_cleanup(move || focusin.remove());
     Effect::new(move |_| {
         let rows = has_rows();
         if !rows && !by_itself.get() {
@@ -211,10 +235,18 @@ pub fn focus_rows_when_shown(
             if !rows {
                 return;
             }
-            if let Ok(Some(el)) = document().query_selector(&format!("[data-testid={testid}]")) {
-                if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = el.focus();
-                }
+            let Ok(rows) = document().query_selector_all(&format!("[data-testid={testid}]")) else {
+                return;
+            };
+            let place = last_place
+                .get_value()
+                .unwrap_or(0)
+                .min(rows.length().saturating_sub(1));
+            if let Some(el) = rows
+                .item(place)
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
             }
         });
     });
@@ -350,7 +382,7 @@ pub fn ListTop(
             </div>
         </Show>
         <Show when=move || first_load.get()>
-            <p class=style::notice role="status" aria-busy="true" data-testid=format!("{prefix}-loading")>
+            <p class=style::notice role="status" data-testid=format!("{prefix}-loading")>
                 {word(Label::Loading)}
             </p>
         </Show>
@@ -441,6 +473,13 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
         Label::CallBack
     };
     let row_call = call.clone();
+    // The row's Call back says whose call it is to a screen reader: the arrows go from button
+    // to button, past the row's text.
+    let (who_id, meta_id) = (
+        format!("recent-who-{}", call.id),
+        format!("recent-meta-{}", call.id),
+    );
+    let described_by = format!("{who_id} {meta_id}");
     // The row's words, read once: a page of rows is drawn at once, and the language does not
     // change under an open list (it is the agent's, fixed at start).
     let text = |label: Label| {
@@ -451,8 +490,8 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
     view! {
         <li class=style::row data-testid="recent-row" data-call-id=call.id.to_string()>
             <div class=style::what>
-                <p class=style::who data-testid="recent-who">{name}</p>
-                <p class=style::meta>
+                <p class=style::who data-testid="recent-who" id=who_id>{name}</p>
+                <p class=style::meta id=meta_id>
                     {text(direction)} " · " {time}
                     {talked.map(|t| format!(" · {t}"))}
                     {outcome.map(|o| view! {
@@ -477,6 +516,7 @@ fn RecentRow(call: RecentCall, adapter: Adapter) -> impl IntoView {
                     type="button"
                     class=style::primary
                     data-testid="recent-call-back"
+                    aria-describedby=described_by
                     on:click=move |_| adapter.call_back(&row_call)
                 >
                     {text(callback_label)}

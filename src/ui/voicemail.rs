@@ -75,6 +75,14 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
             .with(|v| v.list.iter().any(|x| x.id == id && !x.read))
     };
     let close_ref = NodeRef::<leptos::html::Button>::new();
+    // Each of the row's buttons says whose voicemail it is to a screen reader: the arrows go from
+    // button to button, past the row's text.
+    let (who_id, meta_id) = (
+        format!("voicemail-who-{id}"),
+        format!("voicemail-meta-{id}"),
+    );
+    let described_by = format!("{who_id} {meta_id}");
+    let (call_back_of, read_of) = (described_by.clone(), described_by.clone());
     // Mark read goes once the voicemail is read (here, or by the platform's word): the keyboard
     // on it moves on to Close then, not when pressed. If marking it read fails, the focus stays
     // on Mark read and Enter tries again (it moved at once, and the next Enter closed the
@@ -108,8 +116,8 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
             data-voicemail-id=id.to_string()
         >
             <div class=style::what>
-                <p class=style::who data-testid="voicemail-who">{name}</p>
-                <p class=style::meta>
+                <p class=style::who data-testid="voicemail-who" id=who_id>{name}</p>
+                <p class=style::meta id=meta_id>
                     {time} " · " {duration(vm.duration_s)}
                     <Show when=unread>
                         " · "
@@ -149,6 +157,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                     type="button"
                     class=style::primary
                     data-testid="voicemail-call-back"
+                    aria-describedby=call_back_of
                     prop:disabled=move || busy() || call_on()
                     on:click=move |_| adapter.call_back_voicemail(&row_vm)
                 >
@@ -159,6 +168,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                         type="button"
                         class=style::button
                         data-testid="voicemail-read"
+                        aria-describedby=read_of.clone()
                         aria-busy=move || busy().to_string()
                         on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Read)
                     >
@@ -170,6 +180,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                     class=style::button
                     node_ref=close_ref
                     data-testid="voicemail-close"
+                    aria-describedby=described_by
                     aria-busy=move || busy().to_string()
                     on:click=move |_| adapter.voicemail_action(id, VoicemailAction::Closed)
                 >

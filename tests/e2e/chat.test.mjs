@@ -104,6 +104,8 @@ test('a web chat from a known contact appends to their open chat ticket, not to 
   assert.equal(await app.locator('[data-testid=chat-who]').textContent(), ann.name);
   await acceptByKeyboard(app, page);
   await app.locator('[data-testid=chat-ticket]', { hasText: `#${chatTicket.id}` }).waitFor();
+  // The ticket's button is named for what it does, not only "#id".
+  assert.equal(await app.locator('[data-testid=chat-ticket]').getAttribute('aria-label'), `Open ticket #${chatTicket.id}`);
   await say(id, 'Are you there?');
   await app.locator('[data-testid=chat-message]', { hasText: 'Are you there?' }).waitFor();
   await api('POST', `/_sandbox/chats/${id}/typing`, { typing: true });
@@ -379,6 +381,8 @@ test('two chats and a call at once, each on its own ticket; tabs with unread cou
   // A message in the chat not on screen counts on its tab.
   await say(one, 'Still here');
   await app.locator(`[data-testid=session-tab-${one}-unread]`, { hasText: '1' }).waitFor();
+  // A screen reader hears what the count counts; the tab shows the number only.
+  assert.match(await app.locator(`[data-testid=session-tab-${one}]`).textContent(), /^Cy One.*unread messages:\s*1$/);
   await page.keyboard.press('Alt+2');
   await app.locator('[data-testid=chat-message]', { hasText: 'Still here' }).waitFor();
   assert.equal(await app.locator(`[data-testid=session-tab-${one}-unread]`).count(), 0, 'read once shown');

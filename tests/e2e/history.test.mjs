@@ -765,3 +765,76 @@ test('the new screens have no accessibility violation, in English and Italian', 
     assert.deepEqual(Object.values(report).flat(), [], JSON.stringify(report, null, 1));
   }
 });
+
+// The keyboard stays where the agent was in a list when its element goes: Show more (disabled
+// while it reads) hands it to the first of the calls it brings, and a voicemail closed from the
+// middle of the list to the one that was after it. It went to the first row of the list, so the
+// agent paging through Recent by keyboard was taken back to its top at every page.
+test('Show more puts the keyboard on the first call it brings; a closed voicemail passes it to the next one', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const seeded = await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 30 });
+  await slowPlatform('/platform/', 300);
+  const focusedRow = (attr) => app.evaluate((a) => {
+    const el = document.activeElement;
+    return `${el?.dataset.testid} ${el?.closest('li')?.dataset[a] ?? '-'}`;
+  }, attr);
+  await page.keyboard.press('r');
+  await app.locator('[data-testid=recent-row]').first().waitFor();
+  await eventually(async () => assert.equal(await focusedRow('callId'), `recent-call-back ${seeded.call_ids[0]}`), 'the first row');
+  const shown = await app.locator('[data-testid=recent-row]').count();
+  await app.locator('[data-testid=recent-more]').focus();
+  await page.keyboard.press('Enter');
+  await eventually(async () => assert.ok((await app.locator('[data-testid=recent-row]').count()) > shown), 'more calls');
+  const ids = await app.locator('[data-testid=recent-row]').evaluateAll((rows) => rows.map((r) => r.dataset.callId));
+  await eventually(async () => assert.equal(await focusedRow('callId'), `recent-call-back ${ids[shown]}`), 'the first call Show more brought');
+  // Three voicemails; Close on the second, by keyboard.
+  await page.keyboard.press('Escape');
+  for (let i = 0; i < 3; i++) await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 3 + i });
+  await page.keyboard.press('v');
+  await eventually(async () => assert.ok((await app.locator('[data-testid=voicemail-row]').count()) >= 3), 'three voicemails');
+  const vms = await app.locator('[data-testid=voicemail-row]').evaluateAll((rows) => rows.map((r) => r.dataset.voicemailId));
+  await app.locator(`[data-testid=voicemail-row][data-voicemail-id="${vms[1]}"] [data-testid=voicemail-close]`).focus();
+  await page.keyboard.press('Enter');
+  await app.locator(`[data-testid=voicemail-row][data-voicemail-id="${vms[1]}"]`).waitFor({ state: 'detached' });
+  await eventually(async () => assert.equal(await focusedRow('voicemailId'), `voicemail-call-back ${vms[2]}`), 'the voicemail after the one closed');
+  await clearFaults(env);
+});
+
+// A screen reader on a list's buttons: the arrows go from button to button, so each button
+// says whose call or voicemail it acts on (it said only "Call back"); "Loading…" is said (its
+// region was marked busy, and a busy region's words are held back).
+test('a list\'s buttons say whose call or voicemail they act on, and its loading is said', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/history', { agent_email: 'ada@sandbox.test', count: 3 });
+  await slowPlatform('/platform/', 400);
+  const described = (button) => button.evaluate((b) => (b.getAttribute('aria-describedby') ?? '')
+    .split(' ').filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent.replace(/\s+/g, ' ').trim() ?? `(no #${id})`)
+    .join(' | '));
+  await page.keyboard.press('r');
+  const loading = app.locator('[data-testid=recent-loading]');
+  await loading.waitFor();
+  assert.equal(await loading.getAttribute('role'), 'status');
+  assert.equal(await loading.getAttribute('aria-busy'), null, 'not held back as busy');
+  const row = app.locator('[data-testid=recent-row]').first();
+  await row.waitFor();
+  await eventually(async () => assert.doesNotMatch(await row.locator('[data-testid=recent-who]').textContent(), /^\s*$/), 'the row names its caller');
+  const who = (await row.locator('[data-testid=recent-who]').textContent()).trim();
+  const callBack = await described(row.locator('[data-testid=recent-call-back]'));
+  assert.ok(callBack.startsWith(`${who} | `), `Call back is described by the caller: ${callBack}`);
+  assert.match(callBack, /\| (Inbound|Outbound) · /, `and by the call: ${callBack}`);
+  await page.keyboard.press('Escape');
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=voicemail-unread]').waitFor();
+  await page.keyboard.press('v');
+  const vm = app.locator('[data-testid=voicemail-row]').first();
+  await vm.waitFor();
+  const caller = (await vm.locator('[data-testid=voicemail-who]').textContent()).trim();
+  for (const button of ['voicemail-call-back', 'voicemail-read', 'voicemail-close']) {
+    const said = await described(vm.locator(`[data-testid=${button}]`));
+    assert.ok(said.startsWith(`${caller} | `) && /0:04/.test(said), `${button}: ${said}`);
+  }
+  await clearFaults(env);
+});
