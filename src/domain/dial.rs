@@ -589,6 +589,9 @@ struct Resolved {
     number_read_only: bool,
     stored_numbers: Vec<String>,
     use_entered_number: Option<bool>,
+    /// The number is not stored on the call's contact, a designated one (FLOW-10): only then
+    /// does a ticked "Use entered number" mean anything, and the ticket is told the number.
+    number_unsaved: bool,
     contact: ContactControl,
     contact_plan: Option<ContactPlan>,
     ticket: TicketControl,
@@ -1036,7 +1039,10 @@ impl DialScreen {
         };
         let ticket_choice = r.ticket.selected.ok_or(DialError::TicketNotChosen)?;
         let contact = r.contact_plan.ok_or(DialError::ContactNotChosen)?;
-        let entered_number = r.use_entered_number == Some(true);
+        // FLOW-10, CONTACT-6: ticked for a number the contact has, or with no contact
+        // designated (a new contact is made from the number, CONTACT-7), it changes nothing,
+        // and the ticket is not told the number is "not saved on the contact".
+        let entered_number = r.use_entered_number == Some(true) && r.number_unsaved;
         let (contact, ticket) = match ticket_choice {
             // OUT-10: nothing stored; an unknown number gets no contact either.
             TicketChoice::DoNotCreate => {
@@ -1151,6 +1157,7 @@ impl DialScreen {
         };
         let mut stored_numbers = Vec::new();
         let mut use_entered: Option<bool> = None;
+        let mut number_unsaved = false;
         let entered_allowed = op.allow_use_entered_number && !force_new;
         let (contact, contact_plan, contact_id) = if contact_loading {
             blocker = blocker.or(Some(DialError::ContactLoading));
@@ -1181,6 +1188,7 @@ impl DialScreen {
             if stored.is_none() && (e164.is_some() || entering_new) {
                 blocker = blocker.or(Some(DialError::ContactLoading));
             } else if !on_contact && (e164.is_some() || entering_new) {
+                number_unsaved = e164.is_some();
                 if entered_allowed {
                     if !self.use_entered_number && e164.is_some() {
                         blocker = blocker.or(Some(DialError::UnsavedNumberNeedsCheckbox));
@@ -1393,6 +1401,7 @@ impl DialScreen {
             number_read_only: false,
             stored_numbers,
             use_entered_number: use_entered,
+            number_unsaved,
             contact,
             contact_plan,
             ticket,
@@ -1419,6 +1428,7 @@ impl DialScreen {
             number_read_only: false,
             stored_numbers: vec![],
             use_entered_number: None,
+            number_unsaved: false,
             contact: ContactControl {
                 mode: ContactMode::AwaitingNumber,
                 options: vec![],
@@ -1498,6 +1508,7 @@ impl DialScreen {
             number_read_only: true,
             stored_numbers: vec![],
             use_entered_number: None,
+            number_unsaved: false,
             contact: fixed_contact(ticket.requester_id, requester),
             contact_plan: Some(ContactPlan::Existing {
                 id: ticket.requester_id,

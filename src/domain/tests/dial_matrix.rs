@@ -541,6 +541,52 @@ fn enter_new_number_with_set10() {
     );
 }
 
+// FLOW-10, CONTACT-6, CONTACT-7: the ticked box means "call this number for this contact
+// without saving it". With no contact designated (MATRIX-0.0: a new contact is made from the
+// number) or for a number the contact has, it changes nothing: the ticket is not told the
+// number is "not saved on the contact", and the platform is not told an entered number.
+#[test]
+fn entered_number_only_for_a_number_the_contact_lacks() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-10");
+    // MATRIX-0.0, box ticked, nobody designated.
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s.clone(), None));
+    let crm0 = crm(0, 0);
+    d.set_number("+1 212 555 0100");
+    d.set_use_entered_number(true);
+    assert_eq!(
+        d.view(&crm0, &cat).use_entered_number,
+        Some(true),
+        "shown, ticked"
+    );
+    let plan = d.call(&crm0, &cat).unwrap();
+    assert!(
+        matches!(plan.contact, ContactPlan::New { .. }),
+        "{:?}",
+        plan.contact
+    );
+    assert!(!plan.entered_number, "no contact to leave the number off");
+    assert!(plan.comments.is_empty(), "{:?}", plan.comments);
+    // A designated contact that has the number: ticked, still nothing to say.
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s.clone(), None));
+    let crm1 = crm(0, 1);
+    d.designate_contact(Some(1));
+    d.set_number(B);
+    d.set_use_entered_number(true);
+    let plan = d.call(&crm1, &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+    assert!(!plan.entered_number, "the number is the contact's");
+    assert!(plan.comments.is_empty(), "{:?}", plan.comments);
+    // The same contact, another number: the box does its work.
+    d.set_number("+1 212 555 0100");
+    let plan = d.call(&crm1, &cat).unwrap();
+    assert!(plan.entered_number);
+    assert_eq!(
+        plan.comments,
+        ["Dialled number (not saved on the contact): +12125550100"]
+    );
+}
+
 // FLOW-11, SET-9, OQ-2, UI-16: without SET-10 the unsaved number is refused and the contact's
 // stored numbers are offered; picking one is allowed.
 #[test]
