@@ -376,8 +376,9 @@ async fn read(
                 });
                 Ok(())
             }
-            // TEAM-10: absent from the CRM data means "not found" to the rules.
-            Err(ZendeskError::NotFound) => Ok(()),
+            // TEAM-10: absent from the CRM data means "not found" to the rules; a ticket the
+            // agent may not see (403) is not found to them either, not a read to try again.
+            Err(ZendeskError::NotFound | ZendeskError::Forbidden) => Ok(()),
             Err(e) => Err(e),
         },
     }

@@ -30,9 +30,15 @@ pub enum ZendeskError {
         /// The `Retry-After` header, in seconds.
         retry_after_s: u64,
     },
-    /// 401 / 403: the agent's session cannot do this.
+    /// 401: the agent's Zendesk session cannot do this.
     #[error("not authorised")]
     Unauthorized,
+    /// 403: refused to this agent: a permission, or a record outside what the agent may see
+    /// (a restricted agent and a ticket of a group not theirs: UNCONFIRMED, Zendesk documents
+    /// no body for it). Written as [`ZendeskError::Unauthorized`] is; a ticket read takes it
+    /// as "not found" (TEAM-10).
+    #[error("forbidden")]
+    Forbidden,
     /// No answer: the network failed, or ZAF's proxy did not answer; safe to retry.
     #[error("Zendesk could not be reached: {0}")]
     Transport(String),
@@ -103,7 +109,8 @@ pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
     let body = || serde_json::from_str::<serde_json::Value>(&response.body).unwrap_or_default();
     match response.status {
         200..=299 => Ok(&response.body),
-        401 | 403 => Err(ZendeskError::Unauthorized),
+        401 => Err(ZendeskError::Unauthorized),
+        403 => Err(ZendeskError::Forbidden),
         404 => Err(ZendeskError::NotFound),
         429 => {
             let retry_after_s = response.retry_after_s().unwrap_or(DEFAULT_RETRY_AFTER_S);
@@ -177,6 +184,12 @@ mod tests {
             classify(&response(401, json!({}), &[])),
             Err(ZendeskError::Unauthorized)
         );
+        let forbidden =
+            json!({"error": {"title": "Forbidden", "message": "You do not have access"}});
+        assert_eq!(
+            classify(&response(403, forbidden, &[])),
+            Err(ZendeskError::Forbidden)
+        );
         assert_eq!(
             classify(&response(429, json!({}), &[("Retry-After", "7")])),
             Err(ZendeskError::RateLimited { retry_after_s: 7 })
@@ -215,6 +228,7 @@ mod tests {
         for refusal in [
             ZendeskError::NotFound,
             ZendeskError::Unauthorized,
+            ZendeskError::Forbidden,
             ZendeskError::Closed,
             ZendeskError::Decode("x".into()),
         ] {

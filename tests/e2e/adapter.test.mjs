@@ -776,6 +776,35 @@ test('team ticket entry: a Ticket ID is read once typed, with no "not found" for
   }
 });
 
+// TEAM-10: a Ticket ID of a ticket the agent may not see (a restricted agent, another group's
+// ticket): Zendesk answers 403. The agent reads "Ticket not found", once, and no call can be
+// placed on it; the right id then calls. Before, the 403 was taken for a read to try again:
+// "Looking up…" with an access banner, read again and again, for as long as the id stayed.
+test('team ticket entry: a ticket the agent may not see is "not found", read once', async () => {
+  const s = await state();
+  const hidden = s.tickets.find((t) => t.status === 'open' && t.requester_id !== userByPhone(s, '+15550101100').id);
+  const { app, id } = await atTicketIdEntry([
+    { path_prefix: `/api/v2/tickets/${hidden.id}`, method: 'GET', status: 403 },
+    { path_prefix: '/api/v2/', latency_ms: 100 },
+  ]);
+  try {
+    const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
+    await page.keyboard.type(String(hidden.id), { delay: 60 });
+    await app.locator('[data-testid=error-banner]', { hasText: `${TEXT.ErrTicketNotFound}: #${hidden.id}` }).waitFor();
+    // Time for a read tried again (the first retry comes after 1 s, the next 2 s later).
+    await new Promise((r) => setTimeout(r, 4_000));
+    const reads = (await appRequests()).filter((r) => r.seq > seq && r.path.startsWith(`/api/v2/tickets/${hidden.id}`));
+    assert.equal(reads.length, 1, `read once: ${reads.map((r) => r.path).join(', ')}`);
+    assert.ok(await app.locator('[data-testid=call-button]').isDisabled(), 'no call on it');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(id, { delay: 60 });
+    await callByEnterThenHangUp(app);
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // TEAM-17: under team ticket entry, click-to-call on a contact's phone number is refused with the
 // catalogue's text and places no call.
 test("team ticket entry: a profile's phone link is refused", async () => {

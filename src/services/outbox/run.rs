@@ -419,7 +419,7 @@ impl<S: Store> Outbox<S> {
                     }
                 }
             }
-            Err(ZendeskError::Unauthorized) => {
+            Err(ZendeskError::Unauthorized | ZendeskError::Forbidden) => {
                 // Zendesk refused access (the agent's Zendesk session ended, a permission was
                 // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
                 // keeps its place, and is tried again after a pause; the agent hears it once.
@@ -540,7 +540,7 @@ impl<S: Store> Outbox<S> {
             ZendeskError::RateLimited { retry_after_s } => clock() + (*retry_after_s as i64) * 1000,
             // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
             // as for a write refused so.
-            ZendeskError::Unauthorized => {
+            ZendeskError::Unauthorized | ZendeskError::Forbidden => {
                 tell_denied_once(&mut job, report);
                 job.attempts += 1;
                 clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
