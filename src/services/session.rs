@@ -200,6 +200,12 @@ pub(crate) fn begin(
         keep_resume(b.clone());
         b.rules.borrow_mut().settings = settings.clone();
         b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
+        // The platform ended the last session with a call on screen (`host::session_ended`
+        // keeps it, for that agent signing in again): another agent sees none of it, and their
+        // Call is not held back by it.
+        if b.platform_agent.get().is_some_and(|last| last != agent.id) {
+            adapter.call.set(None);
+        }
         b.platform_agent.set(Some(agent.id));
         adapter.agent_name.set(Some(agent.name.clone()));
         crate::services::fields::load_for_session(b.clone());

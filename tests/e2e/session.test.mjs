@@ -264,6 +264,35 @@ test('a session that ends mid-call shows sign-in with the reason, and the missed
   assert.equal(ends(t), 1, 'still once');
 });
 
+// The platform ends Ada's session in the middle of her call, and Ben signs in at the same
+// frame: he sees none of her call (no call screen, no customer's number, no word about it) and
+// his own Call places his call. Before, her call was kept in the page, and the first read of
+// Ben's calls told him it had been "passed to another agent while the connection was down".
+test('another agent signing in after a session ended mid-call sees none of that call, and can call', async () => {
+  const { app } = await signedInPage(env);
+  await dialAndConnect(app, '+1 555 010 1000');
+  const adas = (await state()).platform_calls.at(-1);
+  await api('POST', '/_sandbox/sessions/end', {});
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[data-testid=sign-in-email]').fill('ben@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+  // The resume read after sign-in has time to bring back whatever it would.
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal(await app.locator('[data-testid=hangup-button]').count(), 0, 'no call screen');
+  assert.equal(await app.locator('[data-testid=error-banner]').count(), 0,
+    `no word of her call: ${await app.locator('body').innerText()}`);
+  const text = await app.locator('body').innerText();
+  assert.ok(!/555.?010.?1000/.test(text), `nothing of Ada's call shows: ${text}`);
+  // A number no contact has: a new contact and ticket, nothing to choose.
+  await dialAndConnect(app, '+1 201 555 0177');
+  const bens = (await state()).platform_calls.at(-1);
+  assert.notEqual(bens.id, adas.id, 'a call of his own');
+  assert.notEqual(bens.agent_id, adas.agent_id, 'placed as Ben');
+  await app.locator('[data-testid=hangup-button]').click();
+});
+
 // Sign-out cleans this browser up and loses nothing: with Zendesk's ticket API failing, a call's
 // writes wait in the outbox (stored without the recording's link); Sign out hands them to the
 // platform, leaves no outbox, lease or credential in the browser and ends the session; the next
