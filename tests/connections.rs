@@ -1721,3 +1721,58 @@ fn a_voicemail_job_is_not_a_job_of_the_call_that_left_it() {
     assert!(outbox.enqueue("78.ended", ended("78", 5)));
     assert!(outbox.knows_call(78));
 }
+
+// A sign-out while a run is sending (a backlog after an outage): the outbox is closed, and the run
+// stops once the write under way has its answer. It sends nothing after it and stores nothing
+// more, so storage still holds every job not written before, the one under way as in flight:
+// that is what is handed on. The next sign-in writes the rest, each once. Before, the run went on
+// through every job, beside the copy handed on: the next sign-in wrote them again.
+#[test]
+fn a_sign_out_during_a_run_stops_it_after_the_write_under_way() {
+    use agent_adapter::http::{HttpRequest, HttpResponse};
+    use agent_adapter::zendesk::Transport;
+    /// Zendesk, with the agent signing out while the first write is answered.
+    struct SignOutAtFirstWrite<'a> {
+        fake: &'a FakeZendesk,
+        outbox: &'a Outbox<MemoryStore>,
+    }
+    impl Transport for SignOutAtFirstWrite<'_> {
+        async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+            let write = request.method.is_write();
+            let answer = self.fake.send(request).await;
+            if write {
+                self.outbox.close();
+            }
+            answer
+        }
+    }
+    let fake = FakeZendesk::new();
+    let ann = fake.add_user("Ann", NUMBER);
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    for call in ["call-1", "call-2", "call-3"] {
+        assert!(outbox.enqueue(&format!("{call}.placed"), placed(call, ann)));
+    }
+    let zd = Zendesk::new(SignOutAtFirstWrite {
+        fake: &fake,
+        outbox: &outbox,
+    });
+    block_on(outbox.run(&zd, 0));
+    assert_eq!(fake.tickets().len(), 1, "the write under way, and no other");
+    let (_, writes) = fake.counts();
+    assert_eq!(writes, 1);
+    // Closed: a later run (the run's wake-up) sends nothing.
+    block_on(outbox.run(&zd, 60_000));
+    assert_eq!(fake.counts().1, 1, "nothing sent once closed");
+    drop(zd);
+    drop(outbox);
+
+    // What storage kept is what the next sign-in takes back: every job, the first in flight.
+    let next = Outbox::open(store.clone(), AGENT);
+    assert_eq!(next.jobs().len(), 3, "{}", stored_text(&store));
+    let report = block_on(next.run(&Zendesk::new(&fake), 120_000));
+    assert_eq!(report.completed.len(), 3, "{report:?}");
+    let tickets = fake.tickets();
+    assert_eq!(tickets.len(), 3, "each call's ticket once: {tickets:?}");
+    assert!(tickets.iter().all(|t| t.comments.len() == 1), "{tickets:?}");
+}

@@ -262,7 +262,12 @@ pub(crate) fn begin(
 pub(crate) fn sign_out(adapter: Adapter) {
     leptos::task::spawn_local(async move {
         let Some(b) = backend() else { return };
-        // The write under way finishes (a few seconds at most); no new run starts after.
+        // The write under way finishes (a few seconds at most); the run stops there and no new
+        // run starts after. Past the wait, what storage holds goes as it is (the write without
+        // its answer is stored as in flight) and the run sends and stores nothing more.
+        if let Some(o) = b.outbox.borrow().as_ref() {
+            o.close();
+        }
         for _ in 0..100 {
             let running = b.outbox.borrow().as_ref().is_some_and(|o| o.is_running());
             if !running {

@@ -320,6 +320,9 @@ pub struct Outbox<S: Store> {
     storage_key: String,
     state: RefCell<State>,
     running: Cell<bool>,
+    /// Closed at a sign-out ([`Outbox::close`]): no further write is sent and nothing more is
+    /// stored, since the stored writes are handed on.
+    closed: Cell<bool>,
     notices: RefCell<Vec<StorageNotice>>,
 }
 
@@ -354,6 +357,7 @@ impl<S: Store> Outbox<S> {
             storage_key,
             state: RefCell::new(State::default()),
             running: Cell::new(false),
+            closed: Cell::new(false),
             notices: RefCell::new(Vec::new()),
         };
         if let Some(state) = outbox.read(&outbox.storage_key) {
@@ -418,6 +422,9 @@ impl<S: Store> Outbox<S> {
     }
 
     fn persist(&self) {
+        if self.closed.get() {
+            return;
+        }
         let stored = {
             let state = self.state.borrow();
             State {
@@ -441,6 +448,10 @@ impl<S: Store> Outbox<S> {
     /// jobs: a tab gone with nothing left to write still leaves its memory of what it wrote (the
     /// first job of a call still going, whose end the taker must log).
     pub fn adopt_orphan_tabs(&self, alive: impl Fn(&str) -> bool) -> Adoption {
+        if self.closed.get() {
+            // Nothing taken that could no longer be stored.
+            return Adoption::default();
+        }
         let agent_key = &self.agent_key;
         let mut adopted = Adoption::default();
         for key in self.store.keys() {
@@ -499,6 +510,15 @@ impl<S: Store> Outbox<S> {
     /// True while a run is sending (a second run started meanwhile returns at once).
     pub fn is_running(&self) -> bool {
         self.running.get()
+    }
+
+    /// Closes the outbox for a sign-out: a run under way stops once the write it is sending
+    /// has its answer, no run starts after, and nothing more is stored. What storage holds from
+    /// then on is handed on (to the platform's journal, and the next sign-in) as it is: a write
+    /// whose answer had not come is stored as in flight, and the next run makes sure it is not
+    /// written twice, as after a reload.
+    pub fn close(&self) {
+        self.closed.set(true);
     }
 
     /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.

@@ -53,10 +53,13 @@ impl<S: Store> Outbox<S> {
         clock: &dyn Fn() -> i64,
     ) -> RunReport {
         let mut report = RunReport::default();
-        if self.running.replace(true) {
+        if self.closed.get() || self.running.replace(true) {
             return report;
         }
         loop {
+            if self.closed.get() {
+                break;
+            }
             let Some(job) = self.state.borrow().jobs.first().cloned() else {
                 break;
             };
