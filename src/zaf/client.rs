@@ -178,7 +178,7 @@ pub enum Invoke {
     },
     /// Show a toast to the agent.
     Notify {
-        /// The text (rendered by Zendesk as text).
+        /// The text, sent as HTML text ([`super::notify_html`]).
         message: String,
         /// Its look.
         kind: NotifyKind,
@@ -212,7 +212,7 @@ impl Invoke {
                 "resize"
             }
             Invoke::Notify { message, kind } => {
-                args.push(&message.into());
+                args.push(&super::notify_html(message).into());
                 args.push(&kind.as_str().into());
                 "notify"
             }

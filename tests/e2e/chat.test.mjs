@@ -366,6 +366,29 @@ test('a new visitor: the contact and the ticket are created, titled by SET-15, a
   assert.equal(await page.evaluate(() => window.__owned ?? null), null);
 });
 
+// A visitor names themself in markup. Zendesk shows its notifications as HTML (the sandbox's
+// host page too); the adapter's "New chat: <name>" reaches the agent's page as the text typed,
+// and no markup of the visitor's is made there. Before, the name went into it as it was: an
+// image that ran the visitor's script in the agent's Zendesk page.
+test("a visitor's name in markup reaches Zendesk's notification as text", async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const name = '<img src=x onerror="window.__owned=4"><b>Bo</b> & Co';
+  await startChat({ name, email: 'bo.markup@example.test', text: 'Hello' });
+  await app.locator('[data-testid=chat-accept]').waitFor();
+  const toast = page.locator('[data-testid=toast]', { hasText: 'New chat' }).last();
+  await toast.waitFor();
+  assert.equal(await toast.textContent(), `New chat: ${name}`, 'the name as typed');
+  const inert = await page.evaluate(() => ({
+    owned: window.__owned ?? null,
+    tags: document.querySelectorAll('[data-testid=toast] *').length,
+  }));
+  assert.deepEqual(inert, { owned: null, tags: 0 }, 'no markup in the host page');
+  await app.locator('[data-testid=chat-accept]').click();
+  await app.locator('[data-testid=chat-end]').click();
+  await app.locator('[data-testid=chat-close]').click();
+});
+
 test('two chats and a call at once, each on its own ticket; tabs with unread counts and Alt+digits', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -115,8 +115,11 @@
   function toast(message, kind = 'notice', options) {
     const sticky = options && typeof options === 'object' && options.sticky;
     const ms = typeof options === 'number' ? options : 5000;
-    const t = el('div', { class: `toast ${kind}`, text: String(message), dataTestid: 'toast' });
-    notifications.push({ message: String(message), kind, options: options ?? null });
+    // As HTML, as Zendesk's own notifications show it (apps put markup in it); recorded as the
+    // agent reads it, with what the app sent beside.
+    const t = el('div', { class: `toast ${kind}`, dataTestid: 'toast' });
+    t.innerHTML = String(message);
+    notifications.push({ message: t.textContent, sent: String(message), kind, options: options ?? null });
     $('toasts').append(t);
     if (!sticky) setTimeout(() => t.remove(), ms);
     else t.addEventListener('click', () => t.remove());
