@@ -544,11 +544,13 @@ fn taken_over(adapter: Adapter, b: &Rc<Backend>, ticket: u64) -> Vec<Action> {
 }
 
 /// Tells the platform the ticket chat `id` is logged on (a transfer's receiver writes on it);
-/// tried again while the platform cannot be reached.
+/// tried again while the platform cannot be reached, as a call's is (three tries in three
+/// seconds gave up on a platform down for a moment: the receiver then decided alone).
 pub(crate) fn report_ticket(b: &Rc<Backend>, id: u64, ticket: u64) {
     let b = b.clone();
-    leptos::task::spawn_local(async move {
-        let _ = retried(|| b.platform.report_chat_ticket(id, ticket)).await;
+    crate::services::journal::report_until_taken(move || {
+        let b = b.clone();
+        async move { b.platform.report_chat_ticket(id, ticket).await }
     });
 }
 

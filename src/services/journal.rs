@@ -268,21 +268,34 @@ fn queue_recorded(
     });
 }
 
-/// How many times the call's ticket is reported before the adapter gives up (about 2 minutes
-/// of backoff: a transfer's receiver waits for it).
+/// How many times a call's or chat's ticket is reported before the adapter gives up (about 2
+/// minutes of backoff: a transfer's receiver waits for it).
 const REPORT_ATTEMPTS: u32 = 7;
 
 /// Tells the platform the ticket call `call` is logged on (it names it in the call's later
-/// events, and writes them itself when no agent is signed in). Tried again with backoff (1 s
-/// doubling) while the platform cannot be reached; a refusal is final. The call's own writes
-/// never wait for it.
+/// events, and writes them itself when no agent is signed in). The call's own writes never wait
+/// for it.
 pub(crate) fn report_ticket(b: &Rc<Backend>, call: u64, ticket: u64) {
-    use crate::platform::PlatformError;
     let b = b.clone();
+    report_until_taken(move || {
+        let b = b.clone();
+        async move { b.platform.report_ticket(call, ticket).await.map(|_| ()) }
+    });
+}
+
+/// Sends a report the platform needs from this adapter (the ticket of a call or a chat), tried
+/// again with backoff (1 s doubling, [`REPORT_ATTEMPTS`] tries) while the platform cannot be
+/// reached; a refusal is final.
+pub(crate) fn report_until_taken<F, Fut>(report: F)
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), crate::platform::PlatformError>> + 'static,
+{
+    use crate::platform::PlatformError;
     leptos::task::spawn_local(async move {
         for attempt in 1..=REPORT_ATTEMPTS {
-            match b.platform.report_ticket(call, ticket).await {
-                Ok(_) => return,
+            match report().await {
+                Ok(()) => return,
                 Err(PlatformError::Refused(_) | PlatformError::Forbidden(_)) => return,
                 Err(_) if attempt < REPORT_ATTEMPTS => sleep(1_000 << (attempt - 1)).await,
                 Err(_) => {}

@@ -6,6 +6,11 @@
 mod client;
 mod sys;
 
+pub use client::{
+    Context, CurrentAccount, CurrentUser, InstanceInfo, Invoke, Metadata, NotifyKind, Subscription,
+    VoiceDialout, Zaf, ZafError,
+};
+
 /// A notification's text as Zendesk takes it: as HTML. UNCONFIRMED: Zendesk documents the
 /// message as text, but public apps put markup in it (`<b>`, `<p>`) and it shows as markup. All
 /// the adapter says there is text, some of it from outside (a chat visitor's name, a number as
@@ -38,8 +43,3 @@ mod tests {
         );
     }
 }
-
-pub use client::{
-    Context, CurrentAccount, CurrentUser, InstanceInfo, Invoke, Metadata, NotifyKind, Subscription,
-    VoiceDialout, Zaf, ZafError,
-};

@@ -389,6 +389,26 @@ test("a visitor's name in markup reaches Zendesk's notification as text", async 
   await app.locator('[data-testid=chat-close]').click();
 });
 
+// The platform cannot take the chat's ticket for a few seconds (503 three times) just after the
+// adapter creates it: the report is tried again until it is taken, as a call's is, and the
+// platform knows the ticket (a transfer's receiver writes on it). Before, three tries in three
+// seconds gave up, and a receiver decided alone: the chat split over two tickets.
+test("a chat's ticket reaches the platform through a few seconds of its outage", async () => {
+  await clearFaults(env);
+  const { app, page } = await signedInPage(env);
+  const id = await startChat({ name: 'Lu Outage', email: 'lu.outage@example.test', text: 'Hi' });
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/chats/${id}/ticket`, status: 503, count: 3 }]);
+  await acceptByKeyboard(app, page);
+  const ticket = await ticketOfChat(id);
+  await retry(async () => {
+    const chat = (await api('GET', '/_sandbox/chats')).chats.find((c) => c.id === id);
+    assert.equal(chat.ticket_id, ticket.id, 'the platform knows the chat\'s ticket');
+  }, 'the ticket reported', env, 300);
+  await clearFaults(env);
+  await app.locator('[data-testid=chat-end]').click();
+  await app.locator('[data-testid=chat-close]').click();
+});
+
 test('two chats and a call at once, each on its own ticket; tabs with unread counts and Alt+digits', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
