@@ -213,11 +213,14 @@ fn line_and_language(
 }
 
 /// UPD-5, UPD-6, OQ-29: the call "Hang up and call back" or "Callback" places for `call`: the
-/// same number, appended to the call's ticket while it is in the open set. `None` when it
-/// cannot be placed in one action (the agent decides on the dial screen): the call's ticket is
-/// not known yet, or no longer open (OQ-29: normal resolution), or the call had no number.
-/// A call logged on no ticket ("Do not create a ticket") is called back the same way.
+/// same number, appended to the call's ticket while it is in the open set; with "Do not append"
+/// on (SET-11, OQ-7), on a new ticket of the call's contact. `None` when it cannot be placed in
+/// one action (the agent decides on the dial screen): the call's ticket is not known yet, or no
+/// longer open (OQ-29: normal resolution), the call had no number, or a new ticket has no
+/// contact to be for. A call logged on no ticket ("Do not create a ticket") is called back the
+/// same way while that choice is still offered (SET-17: else the dial screen decides).
 pub fn callback_plan(call: &ActiveCall, crm: &CrmState, ctx: &DialContext) -> Option<DialPlan> {
+    let op = &ctx.settings.operation;
     if call.plan.to.is_empty() {
         return None;
     }
@@ -237,9 +240,19 @@ pub fn callback_plan(call: &ActiveCall, crm: &CrmState, ctx: &DialContext) -> Op
             if crm.ticket(id).is_some_and(|t| !t.status.is_open_set()) {
                 return None;
             }
-            TicketPlan::Existing { id }
+            if op.do_not_append {
+                contact?;
+                TicketPlan::New
+            } else {
+                TicketPlan::Existing { id }
+            }
         }
-        None if call.inbound.is_none() && call.plan.ticket == TicketPlan::None => TicketPlan::None,
+        None if call.inbound.is_none()
+            && call.plan.ticket == TicketPlan::None
+            && op.allow_do_not_create_ticket =>
+        {
+            TicketPlan::None
+        }
         None => return None,
     };
     let previous = call.inbound.is_none().then_some(&call.plan);
@@ -272,10 +285,17 @@ pub fn ended_offers_callback(call: &ActiveCall) -> bool {
 }
 
 /// The call a voicemail's "Call back" places: the caller's number on the voicemail ticket
-/// (OQ-28), from the dial screen's default line; `None` when the voicemail has no ticket (the
-/// dial screen opens instead, with the caller's number).
+/// (OQ-28), from the dial screen's default line; with "Do not append" on (SET-11, OQ-7), on a
+/// new ticket of the voicemail's contact. `None` when the voicemail has no ticket, or a new
+/// ticket no contact (the dial screen opens instead, with the caller's number).
 pub fn voicemail_plan(vm: &Voicemail, ctx: &DialContext) -> Option<DialPlan> {
-    let ticket = vm.ticket_id?;
+    let ticket = match vm.ticket_id? {
+        _ if ctx.settings.operation.do_not_append => {
+            vm.contact_id?;
+            TicketPlan::New
+        }
+        id => TicketPlan::Existing { id },
+    };
     if vm.from.is_empty() {
         return None;
     }
@@ -288,7 +308,7 @@ pub fn voicemail_plan(vm: &Voicemail, ctx: &DialContext) -> Option<DialPlan> {
         contact: vm
             .contact_id
             .map_or(ContactPlan::None, |id| ContactPlan::Existing { id }),
-        ticket: TicketPlan::Existing { id: ticket },
+        ticket,
         entered_number: false,
         comments: Vec::new(),
     })

@@ -79,12 +79,50 @@ fn callback_needs_a_known_open_ticket() {
     assert!(callback_plan(&call, &CrmState::default(), &ctx()).is_some());
 }
 
-// OUT-10: a call on no ticket is called back on no ticket.
+// OUT-10: a call on no ticket is called back on no ticket, while "Do not create a ticket" is
+// offered (SET-7); once the admin has withdrawn it, every outbound call has a ticket (SET-17):
+// the dial screen decides, not a callback that stores nothing.
 #[test]
 fn callback_of_a_call_without_ticket_stores_nothing_again() {
     let call = placed(ContactPlan::None, TicketPlan::None);
-    let plan = callback_plan(&call, &CrmState::default(), &ctx()).unwrap();
+    let mut offered = ctx();
+    offered.settings.operation.allow_do_not_create_ticket = true;
+    let plan = callback_plan(&call, &CrmState::default(), &offered).unwrap();
     assert_eq!(plan.ticket, TicketPlan::None);
+    assert_eq!(callback_plan(&call, &CrmState::default(), &ctx()), None);
+}
+
+// SET-11, OQ-7: with "Do not append" on, every call gets a new ticket, callbacks too: "Hang up
+// and call back", "Callback" and a voicemail's "Call back" place their call on a new ticket of
+// the same contact, or leave it to the dial screen when there is no contact. Before, they
+// appended to the ticket of the call or voicemail whatever the setting.
+#[test]
+fn callbacks_under_do_not_append_get_a_new_ticket() {
+    let mut separate = ctx();
+    separate.settings.operation.do_not_append = true;
+    let mut crm = CrmState::default();
+    crm.tickets.push(Ticket::new(40, TicketStatus::Open, 5, 0));
+    let mut call = placed(ContactPlan::Existing { id: 5 }, TicketPlan::New);
+    call.phase = CallPhase::Connected;
+    call.ticket_id = Some(40);
+    let plan = callback_plan(&call, &crm, &separate).expect("one action");
+    assert_eq!(
+        (plan.contact, plan.ticket),
+        (ContactPlan::Existing { id: 5 }, TicketPlan::New)
+    );
+    let mut nobody = placed(ContactPlan::None, TicketPlan::Existing { id: 40 });
+    nobody.ticket_id = Some(40);
+    assert_eq!(callback_plan(&nobody, &crm, &separate), None);
+    let plan = voicemail_plan(&vm(1, "2026-12-02T10:00:00Z"), &separate).unwrap();
+    assert_eq!(
+        (plan.contact, plan.ticket),
+        (ContactPlan::Existing { id: 5 }, TicketPlan::New)
+    );
+    let unknown = Voicemail {
+        contact_id: None,
+        ..vm(1, "")
+    };
+    assert_eq!(voicemail_plan(&unknown, &separate), None);
 }
 
 // An inbound call is called back from the dial screen's default line, in the call's language.
