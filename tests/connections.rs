@@ -1776,3 +1776,47 @@ fn a_sign_out_during_a_run_stops_it_after_the_write_under_way() {
     assert_eq!(tickets.len(), 3, "each call's ticket once: {tickets:?}");
     assert!(tickets.iter().all(|t| t.comments.len() == 1), "{tickets:?}");
 }
+
+// BATCH-10: with only Ticket Update batched, a write to a ticket splits: its status and assignee
+// go to the platform's queue, its comment directly. The comment waits until the queue has
+// written the update that came with it, and the update is queued once. Before, the comment went
+// at once: "Call details" landed on a ticket not yet open nor the agent's.
+#[test]
+fn a_split_write_s_comment_waits_for_its_own_queued_update() {
+    let (fake, ann, picked, outbox) = ann_with_ticket("pending");
+    let zd = Zendesk::new(&fake);
+    let queue = RecordingQueue::default();
+    let updates_only = Batching {
+        add_comment: false,
+        ticket_update: true,
+    };
+    let comments = || {
+        fake.tickets()
+            .into_iter()
+            .find(|t| t.id == picked)
+            .map_or(0, |t| t.comments.len())
+    };
+    let before = comments();
+    outbox.enqueue(
+        "call-1.placed",
+        placed_on("call-1", ann, TicketPlan::Existing { id: picked }),
+    );
+    queue.holding.set(true);
+    let report = block_on(outbox.run_with(&zd, &&queue, updates_only, 1_000));
+    assert!(report.completed.is_empty(), "{report:?}");
+    assert_eq!(
+        report.wake_at_ms,
+        Some(2_000),
+        "asks the queue again in a second"
+    );
+    assert_eq!(queue.ops.borrow().len(), 1, "the update queued");
+    assert!(queue.ops.borrow()[0]["body"].get("comment").is_none());
+    assert_eq!(comments(), before, "the comment waits for it");
+    let report = block_on(outbox.run_with(&zd, &&queue, updates_only, 2_000));
+    assert!(report.completed.is_empty(), "still held");
+    queue.holding.set(false);
+    let report = block_on(outbox.run_with(&zd, &&queue, updates_only, 3_000));
+    assert_eq!(report.completed, ["call-1.placed"]);
+    assert_eq!(comments(), before + 1, "the comment, after the update");
+    assert_eq!(queue.ops.borrow().len(), 1, "queued once");
+}
