@@ -153,7 +153,9 @@ fn received(adapter: Adapter, b: &Rc<Backend>, listed: &Listed, event_id: u64, t
 /// The platform lists a call as transferred to this agent, and this adapter has not written
 /// that transfer: its event came while the event stream was down. A live call is taken on as
 /// the event would have (on screen, the transfer written, the ticket popped); one that ended
-/// meanwhile gets its transfer written (the resume then logs its end), nothing on screen.
+/// meanwhile gets its transfer written (the resume then logs its end), nothing on screen. A
+/// transfer taken on already and waiting for its ticket takes the ticket the list names: its
+/// `call.ticket` came while the stream was down.
 pub(crate) fn received_while_away(
     adapter: Adapter,
     b: &Rc<Backend>,
@@ -165,6 +167,9 @@ pub(crate) fn received_while_away(
         .borrow()
         .contains(&(listed.id, event_id))
     {
+        if let Some(ticket) = listed.ticket_id {
+            ticket_known(adapter, b, listed.id, ticket);
+        }
         return;
     }
     if listed.phase != CallPhase::Ended {

@@ -525,6 +525,33 @@ test('a call transferred before its ticket was known, ended while the stream was
   }
 });
 
+// The same ticket news lost another way: Ben takes the transfer live, its ticket not known yet,
+// and his stream is down (9 s) when Ada's adapter reports it, so `call.ticket` never reaches
+// him. When his stream is back, his read of calls names the ticket: the transfer is written
+// then, and the end once the customer hangs up, once each, by Ben. Before, the read saw the
+// transfer already waiting and left it: neither was ever written.
+test('a transfer waiting for its ticket takes it from the calls read after a drop', async () => {
+  const { ada, ben, call } = await adaCallingBenBeside({ reported: false });
+  try {
+    await api('POST', '/_sandbox/events', { type: 'transfer', call_id: call.id, to_agent_id: ben.agent.id });
+    await ben.app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+    await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/agent/events/ready', latency_ms: 9_000 }]);
+    await api('POST', '/_sandbox/streams/drop', { agent_id: ben.agent.id });
+    await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    await eventually(async () => {
+      assert.ok((await api('GET', '/_sandbox/calls')).calls.find((c) => c.id === call.id).ticket_id, 'reported');
+    }, 'Ada\'s adapter reports the ticket while Ben is away');
+    await api('DELETE', '/_sandbox/faults');
+    // Ben's stream back (the read of calls follows it), the customer hangs up.
+    await new Promise((r) => setTimeout(r, 10_000));
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: call.id });
+    await loggedByBen(call, ben);
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await ben.context.close();
+  }
+});
+
 // UPD-9 both ways: Ada transfers the call to Ben, Ben back to Ada. Ada's adapter, which showed the
 // call ended (transferred), takes it on again, live; the ticket ends assigned to Ada, with both
 // transfers' comments once each and the end once, written by Ada.
