@@ -240,7 +240,12 @@ impl<S: Store> Outbox<S> {
                         (_, Err(e)) => Err(ZendeskError::Transport(e)),
                         (Ok(false), Ok(true)) => {
                             // The queue still holds earlier writes to this ticket: wait for them.
-                            return self.wait_for_queue(job, recovering, clock);
+                            job.in_flight = recovering;
+                            job.queue_waits += 1;
+                            let at = clock() + QUEUE_POLL_MS;
+                            job.not_before_ms = at;
+                            self.replace_first(job);
+                            return Step::Wait(at);
                         }
                         (Ok(false), Ok(false)) => {
                             // The queue ignores a key it has seen: queueing again is safe.
@@ -274,7 +279,12 @@ impl<S: Store> Outbox<S> {
                                     // is batched) is not applied before the update that came
                                     // with it: it goes once the queue has written that.
                                     job.split_queued = true;
-                                    return self.wait_for_queue(job, recovering, clock);
+                                    job.in_flight = recovering;
+                                    job.queue_waits += 1;
+                                    let at = clock() + QUEUE_POLL_MS;
+                                    job.not_before_ms = at;
+                                    self.replace_first(job);
+                                    return Step::Wait(at);
                                 }
                                 Ok(()) => zendesk
                                     .update_ticket_if_unchanged(id, &change, Some(&op_key), seen)
@@ -582,17 +592,6 @@ impl<S: Store> Outbox<S> {
             self.persist();
         }
         Ok(false)
-    }
-
-    /// The write under way waits for the platform's queue to write what it holds for the ticket:
-    /// asked again in [`QUEUE_POLL_MS`] (up to [`QUEUE_WAIT_LIMIT`] times).
-    fn wait_for_queue(&self, mut job: Job, recovering: bool, clock: &dyn Fn() -> i64) -> Step {
-        job.in_flight = recovering;
-        job.queue_waits += 1;
-        let at = clock() + QUEUE_POLL_MS;
-        job.not_before_ms = at;
-        self.replace_first(job);
-        Step::Wait(at)
     }
 
     fn handed_to_queue(&self, ticket: u64, ops: &[Value]) {
