@@ -96,10 +96,6 @@ pub struct Job {
     /// How many times the write under way waited for the platform's queue.
     #[serde(default)]
     pub queue_waits: u32,
-    /// The write under way was split and its batched part is with the platform's queue: the
-    /// rest goes directly once the queue has written it (BATCH-10), and is not queued again.
-    #[serde(default)]
-    pub split_queued: bool,
     /// The call recording's link, in memory only: stored jobs carry [`RECORDING_WITHHELD`] in
     /// its place (the platform keeps recordings; the browser keeps no link to one), and a job
     /// read back from storage asks the platform for the link before it writes.
@@ -576,7 +572,6 @@ impl<S: Store> Outbox<S> {
                 ticket_of,
                 batching: None,
                 queue_waits: 0,
-                split_queued: false,
                 recording_url,
                 recording_withheld: false,
                 guard: None,

@@ -224,8 +224,6 @@ impl<S: Store> Outbox<S> {
                         Some(_) => (Vec::new(), change.clone()),
                         None => batching.split(id, &op_key, &change),
                     };
-                    // Its batched part queued by an earlier step: only the rest is left.
-                    let ops = if job.split_queued { Vec::new() } else { ops };
                     let earlier = if landed == Ok(false)
                         && !is_empty(&change)
                         && job.queue_waits < QUEUE_WAIT_LIMIT
@@ -274,18 +272,6 @@ impl<S: Store> Outbox<S> {
                             };
                             match queued {
                                 Ok(()) if is_empty(&change) => Ok(None),
-                                Ok(()) if !ops.is_empty() => {
-                                    // BATCH-10: the rest (a comment, when only Ticket Update
-                                    // is batched) is not applied before the update that came
-                                    // with it: it goes once the queue has written that.
-                                    job.split_queued = true;
-                                    job.in_flight = recovering;
-                                    job.queue_waits += 1;
-                                    let at = clock() + QUEUE_POLL_MS;
-                                    job.not_before_ms = at;
-                                    self.replace_first(job);
-                                    return Step::Wait(at);
-                                }
                                 Ok(()) => zendesk
                                     .update_ticket_if_unchanged(id, &change, Some(&op_key), seen)
                                     .await
@@ -315,7 +301,6 @@ impl<S: Store> Outbox<S> {
                 job.in_flight = false;
                 job.batching = None;
                 job.queue_waits = 0;
-                job.split_queued = false;
                 job.attempts = 0;
                 // Access is back: a refusal after this is news again.
                 job.denied_told = false;
