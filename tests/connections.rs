@@ -1722,26 +1722,31 @@ fn a_voicemail_job_is_not_a_job_of_the_call_that_left_it() {
     assert!(outbox.knows_call(78));
 }
 
-// A sign-out while a run is sending (a backlog after an outage): the outbox is closed, and the run
-// stops once the write under way has its answer. It sends nothing after it and stores nothing
-// more, so storage still holds every job not written before, the one under way as in flight:
-// that is what is handed on. The next sign-in writes the rest, each once. Before, the run went on
-// through every job, beside the copy handed on: the next sign-in wrote them again.
+// A sign-out while a run is sending (a backlog after an outage). The outbox is closed: the run
+// stops once the write under way has its answer, and that answer is stored; so is a job queued
+// during the sign-out's wait. Past the wait the outbox is detached: a write still without its
+// answer then changes nothing stored, and stays stored as in flight. The next sign-in writes the
+// rest, each once. Before, the run went on through every job beside the copy handed on, and the
+// next sign-in wrote them again.
 #[test]
 fn a_sign_out_during_a_run_stops_it_after_the_write_under_way() {
     use agent_adapter::http::{HttpRequest, HttpResponse};
     use agent_adapter::zendesk::Transport;
-    /// Zendesk, with the agent signing out while the first write is answered.
+    /// Zendesk, with the agent signing out while the first write is answered: the outbox is
+    /// closed then (`detach`: the wait is over, and it is detached).
     struct SignOutAtFirstWrite<'a> {
         fake: &'a FakeZendesk,
         outbox: &'a Outbox<MemoryStore>,
+        detach: bool,
     }
     impl Transport for SignOutAtFirstWrite<'_> {
         async fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
             let write = request.method.is_write();
             let answer = self.fake.send(request).await;
-            if write {
-                self.outbox.close();
+            match (write, self.detach) {
+                (true, false) => self.outbox.close(),
+                (true, true) => self.outbox.detach(),
+                _ => {}
             }
             answer
         }
@@ -1756,23 +1761,55 @@ fn a_sign_out_during_a_run_stops_it_after_the_write_under_way() {
     let zd = Zendesk::new(SignOutAtFirstWrite {
         fake: &fake,
         outbox: &outbox,
+        detach: false,
     });
     block_on(outbox.run(&zd, 0));
     assert_eq!(fake.tickets().len(), 1, "the write under way, and no other");
-    let (_, writes) = fake.counts();
-    assert_eq!(writes, 1);
-    // Closed: a later run (the run's wake-up) sends nothing.
+    assert_eq!(fake.counts().1, 1);
+    // Closed: a later run (the run's wake-up) sends nothing; a job queued meanwhile is stored.
     block_on(outbox.run(&zd, 60_000));
     assert_eq!(fake.counts().1, 1, "nothing sent once closed");
+    assert!(outbox.enqueue("call-4.placed", placed("call-4", ann)));
+    outbox.detach();
     drop(zd);
     drop(outbox);
+    let stored = Outbox::open(store.clone(), AGENT);
+    let jobs = stored.jobs();
+    let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "call-1.placed",
+            "call-2.placed",
+            "call-3.placed",
+            "call-4.placed"
+        ]
+    );
+    assert!(
+        jobs[0].done == 1 && !jobs[0].in_flight,
+        "call-1's ticket stored as made: {:?}",
+        jobs[0]
+    );
+    drop(stored);
 
-    // What storage kept is what the next sign-in takes back: every job, the first in flight.
+    // The next sign-in, signed out again before its first write is answered and past the wait.
     let next = Outbox::open(store.clone(), AGENT);
-    assert_eq!(next.jobs().len(), 3, "{}", stored_text(&store));
-    let report = block_on(next.run(&Zendesk::new(&fake), 120_000));
+    let zd = Zendesk::new(SignOutAtFirstWrite {
+        fake: &fake,
+        outbox: &next,
+        detach: true,
+    });
+    block_on(next.run(&zd, 120_000));
+    assert_eq!(fake.tickets().len(), 2, "call-2's ticket");
+    drop(zd);
+    drop(next);
+    let last = Outbox::open(store.clone(), AGENT);
+    let jobs = last.jobs();
+    assert_eq!(jobs.len(), 3, "nothing stored after the detach");
+    assert!(jobs[0].in_flight, "call-2's write stored as in flight");
+    let report = block_on(last.run(&Zendesk::new(&fake), 180_000));
     assert_eq!(report.completed.len(), 3, "{report:?}");
     let tickets = fake.tickets();
-    assert_eq!(tickets.len(), 3, "each call's ticket once: {tickets:?}");
+    assert_eq!(tickets.len(), 4, "each call's ticket once: {tickets:?}");
     assert!(tickets.iter().all(|t| t.comments.len() == 1), "{tickets:?}");
 }

@@ -217,6 +217,9 @@ pub(crate) fn begin(
                 ..c.clone()
             }
         });
+        // An outbox of the session the platform ended (kept for writes that need no platform)
+        // stops before this one opens on the same storage: two would send the same jobs.
+        stop_outbox(&b).await;
         // Without browser storage, what earlier pages left is on the platform; with it, writes
         // handed over at a sign-out come back: both read beside the settings
         // ([`read_handed_back`]), and in before the outbox opens.
@@ -262,20 +265,7 @@ pub(crate) fn begin(
 pub(crate) fn sign_out(adapter: Adapter) {
     leptos::task::spawn_local(async move {
         let Some(b) = backend() else { return };
-        // The write under way finishes (a few seconds at most); the run stops there and no new
-        // run starts after. Past the wait, what storage holds goes as it is (the write without
-        // its answer is stored as in flight) and the run sends and stores nothing more.
-        if let Some(o) = b.outbox.borrow().as_ref() {
-            o.close();
-        }
-        for _ in 0..100 {
-            let running = b.outbox.borrow().as_ref().is_some_and(|o| o.is_running());
-            if !running {
-                break;
-            }
-            sleep(50).await;
-        }
-        b.outbox.borrow_mut().take();
+        stop_outbox(&b).await;
         let kept_here = hand_over_writes(&b).await;
         b.stream.borrow_mut().take();
         b.leader.release();
@@ -304,6 +294,26 @@ pub(crate) fn sign_out(adapter: Adapter) {
             detail,
         )));
     });
+}
+
+/// Stops the page's outbox before what storage holds is handed on: its run ends once the write
+/// it is sending has its answer (5 s at most), and none starts after. Jobs queued meanwhile are
+/// still stored. Then it is taken from the page and stores nothing more (`Outbox::detach`), so
+/// storage is the whole of its state for whatever takes it on. A write still without its answer
+/// past the wait stays stored as in flight: checked before it is sent again, as after a reload.
+async fn stop_outbox(b: &Rc<Backend>) {
+    let Some(outbox) = b.outbox.borrow().clone() else {
+        return;
+    };
+    outbox.close();
+    for _ in 0..100 {
+        if !outbox.is_running() {
+            break;
+        }
+        sleep(50).await;
+    }
+    b.outbox.borrow_mut().take();
+    outbox.detach();
 }
 
 /// Moves the agent's unwritten writes from this browser to the platform's journal. `None` when

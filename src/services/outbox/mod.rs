@@ -320,9 +320,11 @@ pub struct Outbox<S: Store> {
     storage_key: String,
     state: RefCell<State>,
     running: Cell<bool>,
-    /// Closed at a sign-out ([`Outbox::close`]): no further write is sent and nothing more is
-    /// stored, since the stored writes are handed on.
+    /// Closed at a sign-out ([`Outbox::close`]): no further write is sent.
     closed: Cell<bool>,
+    /// Detached once its stored writes are handed on ([`Outbox::detach`]): nothing more is
+    /// stored.
+    detached: Cell<bool>,
     notices: RefCell<Vec<StorageNotice>>,
 }
 
@@ -358,6 +360,7 @@ impl<S: Store> Outbox<S> {
             state: RefCell::new(State::default()),
             running: Cell::new(false),
             closed: Cell::new(false),
+            detached: Cell::new(false),
             notices: RefCell::new(Vec::new()),
         };
         if let Some(state) = outbox.read(&outbox.storage_key) {
@@ -422,7 +425,7 @@ impl<S: Store> Outbox<S> {
     }
 
     fn persist(&self) {
-        if self.closed.get() {
+        if self.detached.get() {
             return;
         }
         let stored = {
@@ -448,7 +451,7 @@ impl<S: Store> Outbox<S> {
     /// jobs: a tab gone with nothing left to write still leaves its memory of what it wrote (the
     /// first job of a call still going, whose end the taker must log).
     pub fn adopt_orphan_tabs(&self, alive: impl Fn(&str) -> bool) -> Adoption {
-        if self.closed.get() {
+        if self.detached.get() {
             // Nothing taken that could no longer be stored.
             return Adoption::default();
         }
@@ -512,13 +515,20 @@ impl<S: Store> Outbox<S> {
         self.running.get()
     }
 
-    /// Closes the outbox for a sign-out: a run under way stops once the write it is sending
-    /// has its answer, no run starts after, and nothing more is stored. What storage holds from
-    /// then on is handed on (to the platform's journal, and the next sign-in) as it is: a write
-    /// whose answer had not come is stored as in flight, and the next run makes sure it is not
-    /// written twice, as after a reload.
+    /// Closes the outbox (a sign-out, or a new session in the page): a run under way stops once
+    /// the write it is sending has its answer, and no run starts after. What it is told meanwhile
+    /// (that answer, a job queued) is still stored, for what is handed on next.
     pub fn close(&self) {
         self.closed.set(true);
+    }
+
+    /// Detaches the outbox once what storage holds is handed on (to the platform's journal and
+    /// the next sign-in, or to the outbox that follows it): it stores nothing more. A write
+    /// still waiting for its answer stays stored as in flight, and the next run makes sure it
+    /// is not written twice, as after a reload.
+    pub fn detach(&self) {
+        self.closed.set(true);
+        self.detached.set(true);
     }
 
     /// Queues a job; a key seen before (queued or finished) is ignored. Returns true if queued.
