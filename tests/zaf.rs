@@ -124,6 +124,7 @@ async fn invokes_reach_the_host_with_their_arguments() {
     })
     .await
     .unwrap();
+    // A notification's text goes as HTML text: Zendesk shows the message as markup.
     zaf.invoke(&Invoke::Notify {
         message: "<b>Call failed</b>".into(),
         kind: NotifyKind::Error,
@@ -140,7 +141,7 @@ async fn invokes_reach_the_host_with_their_arguments() {
         serde_json::json!([
             {"name": "popover", "args": ["show"]},
             {"name": "resize", "args": [{"width": "360px", "height": "510px"}]},
-            {"name": "notify", "args": ["<b>Call failed</b>", "error"]},
+            {"name": "notify", "args": ["&lt;b&gt;Call failed&lt;/b&gt;", "error"]},
             {"name": "routeTo", "args": ["ticket", 16444799095826_u64]},
             {"name": "preloadPane", "args": []},
         ])
