@@ -12,6 +12,7 @@ use crate::services::{
 use domain::labels::Label;
 use domain::{
     call::{CallTicket, JobKey, Logging, Stage},
+    crm::TicketStatus,
     dial::{ContactPlan, DialPlan, TicketPlan},
     rules::{decide, Action, Event},
 };
@@ -177,12 +178,57 @@ pub(crate) fn queue_inbound(
     actions: &[Action],
 ) {
     let writes = fold(actions);
+    if let Some(guard) = guard_inbound(adapter, b, event, &writes) {
+        queue_then_run(adapter, b, |outbox| {
+            outbox.enqueue_guarded(&key.to_string(), writes, guard)
+        });
+        return;
+    }
     match requester_gone_inbound(adapter, b, event, &writes) {
         Some(gone) => queue_then_run(adapter, b, |outbox| {
             outbox.enqueue_with_requester(&key.to_string(), writes, gone)
         }),
         None => queue_writes(adapter, b, key, actions, None),
     }
+}
+
+/// The collision check of an inbound call's first job, when it appends to the caller's open
+/// ticket (UPD-1): that ticket was read when the call rang, and another agent may solve or close
+/// it before the answer. The append then meets Zendesk's collision check, and the rules decide
+/// again without that ticket (UPD-3: never reopened), as for an outbound call's ticket.
+fn guard_inbound(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    event: &Event,
+    writes: &[Write],
+) -> Option<Guard> {
+    let Event::Assigned { .. } = event else {
+        return None;
+    };
+    let Some(Write::UpdateTicket {
+        ticket: Ref::Existing(id),
+        ..
+    }) = writes.first()
+    else {
+        return None;
+    };
+    let read = adapter.crm.with_untracked(|crm| crm.ticket(*id).cloned())?;
+    let actions = adapter.crm.with_untracked(|crm| {
+        let mut crm = crm.clone();
+        // Closed: no rule appends to it (a solved ticket would still be one to avoid).
+        for t in crm.tickets.iter_mut().filter(|t| t.id == *id) {
+            t.status = TicketStatus::Closed;
+        }
+        adapter
+            .catalogue
+            .with_untracked(|cat| decide(event, &crm, &b.rules.borrow(), cat))
+    });
+    Some(Guard {
+        ticket: *id,
+        seen_updated_at: read.updated_at,
+        open_when_read: read.status.is_open_set(),
+        instead: fold(&actions),
+    })
 }
 
 /// The recording link an event carries (kept out of storage: see `Job::recording_url`).
@@ -218,17 +264,20 @@ pub(crate) fn enqueue_on(
 /// collision check, the ticket may still change (the one dialled on was solved meanwhile, and a
 /// new one is created), so the later job follows the first job, not the ticket dialled on.
 fn settled(b: &Rc<Backend>, key: &JobKey, ticket: CallTicket) -> CallTicket {
-    // Only an outbound call's first job is guarded (it is placed on a ticket read for the dial
-    // screen); an inbound call's is never.
-    let first = JobKey::first(key.call, false);
-    let guarded = b
-        .outbox
-        .borrow()
-        .as_ref()
-        .is_some_and(|o| o.is_guarded(&first.to_string()));
-    match ticket {
-        CallTicket::Known(_) if guarded && first != *key => CallTicket::Pending(first),
-        other => other,
+    // An outbound call's first job is guarded when placed on a ticket read for the dial screen,
+    // an inbound call's when it appends to a ticket read when the call rang.
+    let outbox = b.outbox.borrow();
+    let guarded = [false, true]
+        .map(|inbound| JobKey::first(key.call, inbound))
+        .into_iter()
+        .find(|first| {
+            outbox
+                .as_ref()
+                .is_some_and(|o| o.is_guarded(&first.to_string()))
+        });
+    match (ticket, guarded) {
+        (CallTicket::Known(_), Some(first)) if first != *key => CallTicket::Pending(first),
+        (other, _) => other,
     }
 }
 

@@ -402,6 +402,66 @@ test('an inbound call from a known contact gets its ticket when answered', async
   assert.equal(ticketsOf(await state(), anna.id).length, before + 1, 'still one ticket');
 });
 
+// UPD-1 with UPD-3: a second call from the caller appends to the ticket of their first, read when
+// the call rang. Another agent solves that ticket before the answer. Before, the append reopened
+// it. Now the append carries Zendesk's collision check, as an outbound call's does: refused
+// (409), the ticket read again and found solved, the call is logged on a new ticket, its end
+// follows it there, the solved ticket gets nothing, and the agent is told why.
+test('an inbound call whose open ticket is solved between the ring and the answer is logged on a new ticket', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const anna = userByPhone(s, '+15550101000');
+  const known = new Set(s.tickets.map((t) => t.id));
+  await offer(app, '+15550101000');
+  await app.locator('[data-testid=answer-button]').click();
+  await status(app, 'Connected');
+  const first = await eventually(async () => {
+    const made = (await state()).tickets.filter((t) => !known.has(t.id));
+    assert.equal(made.length, 1, 'the first call\'s ticket');
+    return made[0];
+  }, 'the first call\'s ticket');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => {
+    const t = (await state()).tickets.find((x) => x.id === first.id);
+    assert.ok(t.comments.some((c) => /Call finished/.test(c.body ?? '')), 'the first call ended');
+  }, 'the first call logged');
+  // The second call rings: its lookup reads the first call's ticket, open.
+  await app.locator('[data-testid=new-call-button]').click();
+  await offer(app, '+15550101000');
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
+  // The stamp counts whole seconds: the other agent's change lands in a later second.
+  await new Promise((r) => setTimeout(r, 1_100));
+  await api('PUT', `/api/v2/tickets/${first.id}.json`, { ticket: { status: 'solved' } });
+  const commentsBefore = (await state()).tickets.find((t) => t.id === first.id).comments.length;
+  const requestsBefore = (await requests('app')).length;
+  await app.locator('[data-testid=answer-button]').click();
+  await status(app, 'Connected');
+  const second = await eventually(async () => {
+    const made = (await state()).tickets.filter((t) => !known.has(t.id) && t.id !== first.id);
+    assert.equal(made.length, 1, 'a new ticket for the second call');
+    assert.equal(made[0].requester_id, anna.id);
+    return made[0];
+  }, 'the second call\'s ticket');
+  await app.locator('[data-testid=call-ticket-link]', { hasText: `#${second.id}` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `#${first.id} was solved or closed` }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await eventually(async () => {
+    const t = (await state()).tickets.find((x) => x.id === second.id);
+    assert.ok(t.comments.some((c) => /Call finished/.test(c.body ?? '')), 'the end of the call is logged on it');
+  }, 'the end of the second call');
+  s = await state();
+  const solved = s.tickets.find((t) => t.id === first.id);
+  assert.equal(solved.status, 'solved', 'not reopened');
+  assert.equal(solved.comments.length, commentsBefore, 'nothing appended');
+  const refused = (await requests('app')).slice(requestsBefore)
+    .filter((r) => r.method === 'PUT' && r.path.includes(`/tickets/${first.id}.json`));
+  assert.equal(refused.length, 1, 'one append tried');
+  assert.equal(refused[0].status, 409, 'refused by the collision check');
+  assert.equal(refused[0].body.ticket.safe_update, true);
+});
+
 // The picked caller's tickets cannot be read for seconds after the pick (429s: many more than a
 // few tries, the page's own pause answering most of them at once). Before, the call's first job
 // gave up after 4 tries: the call was logged nowhere, its end dropped, and the agent told "could

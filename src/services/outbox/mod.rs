@@ -230,7 +230,8 @@ pub struct RunReport {
     pub paused: Vec<(String, ZendeskError)>,
     /// Tickets to show the agent.
     pub screen_pops: Vec<u64>,
-    /// Tickets created, by job key (the call's ticket, for the in-call screen).
+    /// Tickets created, by job key (the call's ticket, for the in-call screen); also the
+    /// existing ticket a job decided again now writes to (see [`Guard`]).
     pub created_tickets: Vec<(String, u64)>,
     /// Jobs decided again because the ticket they were to append to was no longer open when
     /// written (see [`Guard`]), with that ticket.

@@ -477,6 +477,15 @@ impl<S: Store> Outbox<S> {
             Ok(_) | Err(ZendeskError::NotFound) => {
                 job.guard = None;
                 report.redecided.push((job.key.clone(), guard.ticket));
+                if let Some(Write::UpdateTicket {
+                    ticket: Ref::Existing(other),
+                    ..
+                }) = guard.instead.first()
+                {
+                    // Decided again onto another ticket that exists (an inbound caller's other
+                    // open ticket): the call's ticket, as a created one would be.
+                    report.created_tickets.push((job.key.clone(), *other));
+                }
                 self.start_over(job, guard.instead, report)
             }
             Err(read) => self.wait_to_decide(job, &read, clock, report),
