@@ -1669,6 +1669,97 @@ fn zendesk_refusing_access_pauses_the_write_and_loses_nothing() {
     assert_eq!(fake.tickets().len(), 1, "written once access is back");
 }
 
+// A ticket moved to a group the agent may not edit: Zendesk refuses its updates with 403. That
+// job, and the later ones of its call or ticket, wait aside, tried again after a pause; the jobs
+// of other calls go on (they waited behind it, for up to the outbox's three days). Once access
+// is back, the held jobs are written in their order. A 401 (the session ended) still holds all.
+#[test]
+fn a_ticket_refused_with_403_holds_only_the_jobs_that_depend_on_it() {
+    let (fake, ann, moved, outbox) = ann_with_ticket("open");
+    let zd = Zendesk::new(&fake);
+    let bo = fake.add_user("Bo", "+15550109999");
+    fake.state.borrow_mut().forbidden.push(moved);
+    let on_moved = |call: &str| placed_on(call, ann, TicketPlan::Existing { id: moved });
+    outbox.enqueue("call-1.placed", on_moved("call-1"));
+    outbox.enqueue("call-1.ended", ended("call-1", moved));
+    outbox.enqueue("call-2.placed", placed("call-2", bo));
+    outbox.enqueue("call-3.placed", on_moved("call-3"));
+    outbox.enqueue("call-4.placed", placed("call-4", ann));
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(
+        report.completed,
+        ["call-2.placed", "call-4.placed"],
+        "the other calls are written: {report:?}"
+    );
+    assert_eq!(report.paused.len(), 1, "the agent is told once: {report:?}");
+    assert_eq!(report.paused[0].1, ZendeskError::Forbidden);
+    assert!(
+        report.failed.is_empty(),
+        "nothing dropped: {:?}",
+        report.failed
+    );
+    assert!(
+        report.wake_at_ms.unwrap() >= 30_000,
+        "tried again after a pause"
+    );
+    let held: Vec<String> = outbox.jobs().iter().map(|j| j.key.clone()).collect();
+    assert_eq!(held, ["call-1.placed", "call-1.ended", "call-3.placed"]);
+    let puts = |fake: &FakeZendesk| {
+        let path = format!("PUT /api/v2/tickets/{moved}.json");
+        fake.state
+            .borrow()
+            .log
+            .iter()
+            .filter(|l| **l == path)
+            .count()
+    };
+    assert_eq!(
+        puts(&fake),
+        1,
+        "one refused update: the jobs held behind it are not sent"
+    );
+    // Still refused: tried again once, not told again; a job queued now for another call goes.
+    outbox.enqueue("call-5.placed", placed("call-5", bo));
+    let report = block_on(outbox.run(&zd, 40_000));
+    assert_eq!(report.completed, ["call-5.placed"], "{report:?}");
+    assert!(report.paused.is_empty(), "told once");
+    assert_eq!(puts(&fake), 2);
+    // Access back: the held jobs are written in their order.
+    fake.state.borrow_mut().forbidden.clear();
+    let report = block_on(outbox.run(&zd, 400_000));
+    assert_eq!(
+        report.completed,
+        ["call-1.placed", "call-1.ended", "call-3.placed"],
+        "{report:?}"
+    );
+    let comments = fake
+        .tickets()
+        .into_iter()
+        .find(|t| t.id == moved)
+        .unwrap()
+        .comments;
+    let order: Vec<usize> = ["call-1", "Call finished", "call-3"]
+        .iter()
+        .map(|what| {
+            comments
+                .iter()
+                .position(|c| c.contains(what))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "in order: {comments:?}"
+    );
+    // A 401 still holds every job: nothing after it goes.
+    outbox.enqueue("call-6.placed", placed("call-6", ann));
+    outbox.enqueue("call-7.placed", placed("call-7", bo));
+    fake.fail_next([Fault::Unauthorized]);
+    let report = block_on(outbox.run(&zd, 500_000));
+    assert!(report.completed.is_empty(), "{report:?}");
+    assert_eq!(outbox.jobs().len(), 2);
+}
+
 // A refusal of access after another failure (the network first, then the Zendesk session
 // ended) is still told: the agent hears why the updates wait whatever failed before it. Once
 // a write lands, a later refusal is news again.

@@ -259,7 +259,7 @@ pub enum Label {
     ErrZendeskNotFound,
     /// Zendesk refused the data (4xx).
     ErrZendeskRefused,
-    /// Zendesk refused access (401/403).
+    /// Zendesk refused access (401: the agent's Zendesk session).
     ErrZendeskDenied,
     /// Zendesk answered something unexpected.
     ErrZendeskUnexpected,
@@ -468,6 +468,8 @@ pub enum Label {
     TicketNumbered,
     /// Said, not shown, before a chat tab's count of messages the agent has not seen.
     UnreadMessages,
+    /// Zendesk refused access to one record (403): the agent's role does not allow it.
+    ErrZendeskForbidden,
 }
 
 impl Label {
@@ -694,6 +696,7 @@ impl Label {
             OutcomeNoAnswer,
             TicketNumbered,
             UnreadMessages,
+            ErrZendeskForbidden,
         ]
     };
 
@@ -920,6 +923,7 @@ impl Label {
             OutcomeNoAnswer => "No answer",
             TicketNumbered => "Ticket",
             UnreadMessages => "unread messages",
+            ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow this change.",
         }
     }
 }
@@ -1276,6 +1280,7 @@ mod tests {
             OutcomeNoAnswer => 216,
             TicketNumbered => 217,
             UnreadMessages => 218,
+            ErrZendeskForbidden => 219,
         }
     }
 

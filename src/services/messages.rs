@@ -57,9 +57,8 @@ pub fn zendesk(error: &ZendeskError, cat: &Catalogue) -> Message {
             Message::of(cat, Label::ErrZendeskRefused, Some(error.to_string()))
         }
         ZendeskError::RateLimited { .. } => Message::of(cat, Label::ErrZendeskBusy, None),
-        ZendeskError::Unauthorized | ZendeskError::Forbidden => {
-            Message::of(cat, Label::ErrZendeskDenied, None)
-        }
+        ZendeskError::Unauthorized => Message::of(cat, Label::ErrZendeskDenied, None),
+        ZendeskError::Forbidden => Message::of(cat, Label::ErrZendeskForbidden, None),
         ZendeskError::Transport(why) => {
             Message::of(cat, Label::ErrZendeskUnreachable, Some(why.clone()))
         }

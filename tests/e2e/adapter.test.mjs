@@ -475,6 +475,44 @@ test('a ticket solved between the lookup and Call is caught by the collision che
   await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved or closed` }).waitFor();
 });
 
+// A ticket moved to a group the agent may not edit: Zendesk refuses its updates with 403. The
+// agent is told, and that call's writes wait, tried again after a pause. The next call, on
+// another contact's ticket, is logged at once. Before, every later write waited behind the
+// refused one (tried again for up to three days): the next call was not logged either.
+test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the next call\'s', async () => {
+  const app = await signedIn();
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const [moved] = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  const anna = userByPhone(s, '+15550101000');
+  const logged = (s) => ticketsOf(s, anna.id).flatMap(internal).filter((c) => /^Call (details|finished)\n/.test(c.body ?? '')).length;
+  const annaBefore = logged(s);
+  await api('POST', '/_sandbox/faults', [
+    { path_prefix: `/api/v2/tickets/${moved.id}.json`, method: 'PUT', status: 403 },
+    { path_prefix: '/api/v2/', latency_ms: 150 },
+  ]);
+  try {
+    const commentsBefore = moved.comments.length;
+    const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
+    await callFromProfile(page, bruno.id);
+    await valueOf(app, 'ticket-id', new RegExp(`#${moved.id}\\b`));
+    await callAndHangUp(app);
+    await app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refused access to a ticket or contact' }).waitFor();
+    await callFromProfile(page, anna.id);
+    await valueOf(app, 'dial-number', /\d/);
+    await callAndHangUp(app);
+    await eventually(async () => {
+      s = await state();
+      assert.equal(logged(s), annaBefore + 2, 'Anna\'s call is logged, its start and its end');
+    }, 'the next call logged');
+    const refused = (await appRequests()).filter((r) => r.seq > seq && r.method === 'PUT' && r.path.includes(`/tickets/${moved.id}.json`));
+    assert.equal(refused.length, 1, 'the refused update is not sent again at once');
+    assert.equal(s.tickets.find((t) => t.id === moved.id).comments.length, commentsBefore, 'nothing landed on it');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // A contact deleted in Zendesk between the lookup and Call: Zendesk refuses a ticket for them
 // (422 naming the requester). Before, the call was logged nowhere ("Zendesk sent an unexpected
 // answer. the ticket was not created"); now the rules' writes for the number with no contact

@@ -78,6 +78,8 @@ pub struct State {
     pub lag_creations: bool,
     /// Users created that the search does not show yet.
     pub unindexed: Vec<u64>,
+    /// Tickets the agent may not edit (moved to a group of others): an update answers 403.
+    pub forbidden: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -419,6 +421,12 @@ impl FakeZendesk {
             (Method::Put, ["tickets", id]) => {
                 if req.body.as_ref().unwrap()["ticket"]["safe_update"] == json!(true) {
                     s.safe_updates += 1;
+                }
+                if id_of(id).is_some_and(|id| s.forbidden.contains(&id)) {
+                    return error(
+                        403,
+                        json!({"error": "Forbidden", "description": "You do not have access to this page."}),
+                    );
                 }
                 let Some(t) = id_of(id).and_then(|id| s.tickets.get_mut(&id)) else {
                     return not_found();

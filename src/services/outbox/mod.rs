@@ -122,6 +122,12 @@ pub struct Job {
     /// failed before it: a network failure first must not keep the agent from hearing it).
     #[serde(default)]
     pub denied_told: bool,
+    /// True while Zendesk refuses this job's write or read with 403 (a ticket moved to a group
+    /// the agent may not edit, a permission withdrawn): the job waits aside, and the jobs after
+    /// it that touch none of its tickets, contacts or call go before it (see
+    /// [`Job::depends_on`]). A 401 (the agent's Zendesk session ended) holds every job instead.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
@@ -158,6 +164,44 @@ pub struct Guard {
 pub const RECORDING_WITHHELD: &str = "about:recording-withheld";
 
 impl Job {
+    /// True when this job must keep its order after `earlier`: it is of the same call (or chat),
+    /// writes to a ticket `earlier` created or writes to, makes a contact for a number `earlier`
+    /// makes one for, or writes to the ticket `earlier` creates.
+    pub fn depends_on(&self, earlier: &Job) -> bool {
+        let call = |key: &str| key.split('.').next().unwrap_or_default().to_owned();
+        if self.ticket_of.as_deref() == Some(earlier.key.as_str())
+            || call(&self.key) == call(&earlier.key)
+        {
+            return true;
+        }
+        let (mine, theirs) = (self.touches(), earlier.touches());
+        mine.0.iter().any(|t| theirs.0.contains(t)) || mine.1.iter().any(|p| theirs.1.contains(p))
+    }
+
+    /// The tickets this job writes to (known ids: created, named, or guarded) and the numbers it
+    /// makes contacts for.
+    fn touches(&self) -> (Vec<u64>, Vec<&str>) {
+        let mut tickets: Vec<u64> = self.guard.iter().map(|g| g.ticket).collect();
+        let mut phones = Vec::new();
+        for (write, id) in self.writes.iter().zip(&self.ids) {
+            match write {
+                Write::CreateUser(user) if !user.phone.is_empty() => {
+                    phones.push(user.phone.as_str())
+                }
+                Write::CreateTicket { .. } => tickets.extend(*id),
+                Write::UpdateTicket {
+                    ticket: Ref::Existing(t),
+                    ..
+                }
+                | Write::ScreenPop {
+                    ticket: Ref::Existing(t),
+                } if *t != TICKET_OF_EARLIER_JOB => tickets.push(*t),
+                _ => {}
+            }
+        }
+        (tickets, phones)
+    }
+
     /// The links this job's writes carry: its voice comments' and the one it was given.
     fn recording_links(&self) -> Vec<String> {
         let mut links: Vec<String> = self
@@ -590,6 +634,7 @@ impl<S: Store> Outbox<S> {
                 if_requester_gone: None,
                 creation_sent_ms: None,
                 denied_told: false,
+                refused: false,
             });
             // Queued: no longer only intended.
             state.intents.retain(|(k, _)| k != key);

@@ -60,13 +60,14 @@ impl<S: Store> Outbox<S> {
             if self.closed.get() {
                 break;
             }
-            let Some(job) = self.state.borrow().jobs.first().cloned() else {
-                break;
+            let job = match self.next_job(clock()) {
+                Next::Job(job) => *job,
+                Next::At(at) => {
+                    report.wake_at_ms = Some(at);
+                    break;
+                }
+                Next::Nothing => break,
             };
-            if job.not_before_ms > clock() {
-                report.wake_at_ms = Some(job.not_before_ms);
-                break;
-            }
             match self
                 .step(zendesk, queue, batching, job, clock, &mut report)
                 .await
@@ -82,7 +83,33 @@ impl<S: Store> Outbox<S> {
         report
     }
 
-    /// Performs the next write of the first job.
+    /// The job to work on next: the first, in order, unless jobs Zendesk refused with 403 come
+    /// first. Those wait aside, with every later job that depends on one of them (see
+    /// [`Job::depends_on`]); the first other job goes, or waits for its time, holding all after
+    /// it as before. Nothing due: when to look again.
+    fn next_job(&self, now: i64) -> Next {
+        let state = self.state.borrow();
+        let mut aside: Vec<&Job> = Vec::new();
+        let mut wake: Option<i64> = None;
+        for job in &state.jobs {
+            if aside.iter().any(|earlier| job.depends_on(earlier)) {
+                aside.push(job);
+                continue;
+            }
+            if job.not_before_ms <= now {
+                return Next::Job(Box::new(job.clone()));
+            }
+            let at = wake.map_or(job.not_before_ms, |w| w.min(job.not_before_ms));
+            if !job.refused {
+                return Next::At(at);
+            }
+            wake = Some(at);
+            aside.push(job);
+        }
+        wake.map_or(Next::Nothing, Next::At)
+    }
+
+    /// Performs the next write of `job`.
     async fn step<T: Transport, Q: CrmQueue>(
         &self,
         zendesk: &Zendesk<T>,
@@ -103,13 +130,13 @@ impl<S: Store> Outbox<S> {
                 Ok(url) => {
                     // A call the platform no longer knows leaves the link out, not the writes.
                     job = job.with_recording(url.as_deref().unwrap_or_default());
-                    self.replace_first(job.clone());
+                    self.replace_job(job.clone());
                 }
                 Err(_) => {
                     job.attempts += 1;
                     let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                     job.not_before_ms = at;
-                    self.replace_first(job);
+                    self.replace_job(job);
                     return Step::Wait(at);
                 }
             }
@@ -139,7 +166,7 @@ impl<S: Store> Outbox<S> {
             job.creation_sent_ms = Some(clock());
         }
         job.in_flight = true;
-        self.replace_first(job.clone());
+        self.replace_job(job.clone());
         // What a reload needs (this job, marked in flight) is kept before the request leaves.
         self.store.flush().await;
         let result: Result<Option<u64>, ZendeskError> = match job.writes[index].clone() {
@@ -164,14 +191,14 @@ impl<S: Store> Outbox<S> {
                         let until = sent.unwrap_or_default() + CREATION_INDEX_LAG_MS;
                         let at = (clock() + CREATION_RECHECK_MS).min(until);
                         job.not_before_ms = at;
-                        self.replace_first(job);
+                        self.replace_job(job);
                         return Step::Wait(at);
                     }
                     Ok(None) => {
                         if recovering {
                             // Sent again: a reload during this one waits from now.
                             job.creation_sent_ms = Some(clock());
-                            self.replace_first(job.clone());
+                            self.replace_job(job.clone());
                             self.store.flush().await;
                         }
                         match zendesk.create_user(&user).await {
@@ -242,7 +269,7 @@ impl<S: Store> Outbox<S> {
                             job.queue_waits += 1;
                             let at = clock() + QUEUE_POLL_MS;
                             job.not_before_ms = at;
-                            self.replace_first(job);
+                            self.replace_job(job);
                             return Step::Wait(at);
                         }
                         (Ok(false), Ok(false)) => {
@@ -262,7 +289,7 @@ impl<S: Store> Outbox<S> {
                                         // stays direct on a retry or a resume.
                                         job.batching = Some(Batching::default());
                                         job.in_flight = recovering;
-                                        self.replace_first(job);
+                                        self.replace_job(job);
                                         return Step::Continue;
                                     }
                                     Err(QueueError::Unavailable(e)) => {
@@ -304,6 +331,7 @@ impl<S: Store> Outbox<S> {
                 job.attempts = 0;
                 // Access is back: a refusal after this is news again.
                 job.denied_told = false;
+                job.refused = false;
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
                     if let Some(ticket) = ticket_of_job(&job) {
@@ -314,10 +342,10 @@ impl<S: Store> Outbox<S> {
                             state.created.drain(..excess);
                         }
                     }
-                    self.finish_first(&job.key);
+                    self.finish_job(&job.key);
                     report.completed.push(job.key);
                 } else {
-                    self.replace_first(job);
+                    self.replace_job(job);
                 }
                 Step::Continue
             }
@@ -328,7 +356,7 @@ impl<S: Store> Outbox<S> {
                 job.in_flight = recovering;
                 job.creation_sent_ms = creation_sent_before;
                 job.not_before_ms = at;
-                self.replace_first(job);
+                self.replace_job(job);
                 Step::Wait(at)
             }
             Err(e) if e.is_retryable() => {
@@ -336,7 +364,7 @@ impl<S: Store> Outbox<S> {
                 job.attempts += 1;
                 let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                 job.not_before_ms = at;
-                self.replace_first(job);
+                self.replace_job(job);
                 Step::Wait(at)
             }
             Err(ZendeskError::Conflict) => match job.guard.clone().filter(|_| index == 0) {
@@ -347,7 +375,7 @@ impl<S: Store> Outbox<S> {
                     job.in_flight = recovering;
                     let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                     job.not_before_ms = at;
-                    self.replace_first(job);
+                    self.replace_job(job);
                     Step::Wait(at)
                 }
             },
@@ -368,11 +396,11 @@ impl<S: Store> Outbox<S> {
                         }
                         job.merge_hops += 1;
                         job.in_flight = false;
-                        self.replace_first(job);
+                        self.replace_job(job);
                         Step::Continue
                     }
                     Ok(None) => {
-                        self.finish_first(&job.key);
+                        self.finish_job(&job.key);
                         report.failed.push((job.key, ZendeskError::Closed));
                         Step::Continue
                     }
@@ -382,7 +410,7 @@ impl<S: Store> Outbox<S> {
                         let at = clock() + domain::batch::retry_delay_ms(job.attempts);
                         job.not_before_ms = at;
                         job.in_flight = false;
-                        self.replace_first(job);
+                        self.replace_job(job);
                         Step::Wait(at)
                     }
                 }
@@ -411,7 +439,7 @@ impl<S: Store> Outbox<S> {
                         self.start_over(job, gone.instead, report)
                     }
                     Ok(false) => {
-                        self.finish_first(&job.key);
+                        self.finish_job(&job.key);
                         report.failed.push((job.key, e));
                         Step::Continue
                     }
@@ -422,21 +450,29 @@ impl<S: Store> Outbox<S> {
                     }
                 }
             }
-            Err(ZendeskError::Unauthorized | ZendeskError::Forbidden) => {
-                // Zendesk refused access (the agent's Zendesk session ended, a permission was
-                // withdrawn): nothing of this request landed, and nothing is lost. The job waits,
-                // keeps its place, and is tried again after a pause; the agent hears it once.
-                tell_denied_once(&mut job, report);
+            Err(e @ (ZendeskError::Unauthorized | ZendeskError::Forbidden)) => {
+                // Zendesk refused access: nothing of this request landed, and nothing is lost.
+                // The job waits and is tried again after a pause; the agent hears it once. The
+                // agent's Zendesk session ended (401): every job waits behind it. This job's
+                // record is not the agent's to write (403): it waits aside, and later jobs that
+                // do not depend on it go on.
+                tell_denied_once(&mut job, &e, report);
                 job.attempts += 1;
                 job.in_flight = recovering;
                 job.creation_sent_ms = creation_sent_before;
+                job.refused = e == ZendeskError::Forbidden;
                 let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
                 job.not_before_ms = at;
-                self.replace_first(job);
-                Step::Wait(at)
+                let refused = job.refused;
+                self.replace_job(job);
+                if refused {
+                    Step::Continue
+                } else {
+                    Step::Wait(at)
+                }
             }
             Err(e) => {
-                self.finish_first(&job.key);
+                self.finish_job(&job.key);
                 report.failed.push((job.key, e));
                 Step::Continue
             }
@@ -471,7 +507,7 @@ impl<S: Store> Outbox<S> {
                         ..guard
                     })
                 };
-                self.replace_first(job);
+                self.replace_job(job);
                 Step::Continue
             }
             Ok(_) | Err(ZendeskError::NotFound) => {
@@ -530,10 +566,10 @@ impl<S: Store> Outbox<S> {
         job.attempts = 0;
         job.batching = None;
         if job.writes.is_empty() {
-            self.finish_first(&job.key);
+            self.finish_job(&job.key);
             report.completed.push(job.key);
         } else {
-            self.replace_first(job);
+            self.replace_job(job);
         }
         Step::Continue
     }
@@ -553,8 +589,9 @@ impl<S: Store> Outbox<S> {
             // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
             // as for a write refused so.
             ZendeskError::Unauthorized | ZendeskError::Forbidden => {
-                tell_denied_once(&mut job, report);
+                tell_denied_once(&mut job, read, report);
                 job.attempts += 1;
+                job.refused = *read == ZendeskError::Forbidden;
                 clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
             }
             _ => {
@@ -563,8 +600,14 @@ impl<S: Store> Outbox<S> {
             }
         };
         job.not_before_ms = at;
-        self.replace_first(job);
-        Step::Wait(at)
+        let refused = job.refused;
+        self.replace_job(job);
+        if refused {
+            // Aside: the jobs that do not depend on it go on.
+            Step::Continue
+        } else {
+            Step::Wait(at)
+        }
     }
 
     /// True while the platform's queue holds operations handed to it for `ticket`; forgets those
@@ -602,14 +645,20 @@ impl<S: Store> Outbox<S> {
         self.persist();
     }
 
-    fn replace_first(&self, job: Job) {
-        if let Some(first) = self.state.borrow_mut().jobs.first_mut() {
-            *first = job;
+    fn replace_job(&self, job: Job) {
+        if let Some(queued) = self
+            .state
+            .borrow_mut()
+            .jobs
+            .iter_mut()
+            .find(|j| j.key == job.key)
+        {
+            *queued = job;
         }
         self.persist();
     }
 
-    fn finish_first(&self, key: &str) {
+    fn finish_job(&self, key: &str) {
         {
             let mut state = self.state.borrow_mut();
             state.jobs.retain(|j| j.key != key);
@@ -626,12 +675,17 @@ enum Step {
     Wait(i64),
 }
 
+/// What the run does next (see [`Outbox::next_job`]).
+enum Next {
+    Job(Box<Job>),
+    At(i64),
+    Nothing,
+}
+
 /// Zendesk refused `job` access: the agent hears it once per refusal (not at every retry, and
 /// whatever failed before it).
-fn tell_denied_once(job: &mut Job, report: &mut RunReport) {
+fn tell_denied_once(job: &mut Job, error: &ZendeskError, report: &mut RunReport) {
     if !std::mem::replace(&mut job.denied_told, true) {
-        report
-            .paused
-            .push((job.key.clone(), ZendeskError::Unauthorized));
+        report.paused.push((job.key.clone(), error.clone()));
     }
 }
