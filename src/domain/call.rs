@@ -99,6 +99,9 @@ pub enum Logging {
     /// Its first job could not be worked out or was refused: nothing of it is written (the
     /// agent was told why).
     Failed,
+    /// Its first job waits because Zendesk refused access (401, 403): kept, tried again, and
+    /// not written yet (the agent was told why).
+    Waiting,
 }
 
 /// What the in-call screen says of the call's ticket.
@@ -112,6 +115,8 @@ pub enum TicketLine {
     NotLoggedAsChosen,
     /// Being logged: the ticket is not known yet.
     Logging,
+    /// Not logged yet: Zendesk refused access, and the writes wait (on this ticket, if known).
+    Waiting(Option<u64>),
     /// Logged on this ticket.
     On(u64),
 }
@@ -714,6 +719,7 @@ impl ActiveCall {
 
     /// What the in-call screen says of the call's ticket: the ticket once known; "not logged,
     /// as chosen" for "Do not create a ticket"; "not logged" for a first job that failed;
+    /// "not logged yet" while its first job waits for Zendesk's access;
     /// "being logged" while this page works its first job out (its reads waiting out a rate
     /// limit included) or the outbox holds it (a call found again after a reload with its
     /// first job still queued, too);
@@ -722,6 +728,9 @@ impl ActiveCall {
     pub fn ticket_line(&self) -> TicketLine {
         if self.plan.ticket == TicketPlan::None {
             return TicketLine::NotLoggedAsChosen;
+        }
+        if self.logging == Logging::Waiting {
+            return TicketLine::Waiting(self.ticket());
         }
         if let Some(id) = self.ticket() {
             return TicketLine::On(id);

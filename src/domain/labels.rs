@@ -470,6 +470,10 @@ pub enum Label {
     UnreadMessages,
     /// Zendesk refused access to one record (403): the agent's role does not allow it.
     ErrZendeskForbidden,
+    /// The in-call screen: the call's first writes wait for Zendesk's access.
+    WaitingForAccess,
+    /// After "Ticket #id": an inbound call's ticket was solved or closed while the call rang.
+    CallMovedToNewTicketRinging,
 }
 
 impl Label {
@@ -697,6 +701,8 @@ impl Label {
             TicketNumbered,
             UnreadMessages,
             ErrZendeskForbidden,
+            WaitingForAccess,
+            CallMovedToNewTicketRinging,
         ]
     };
 
@@ -924,6 +930,8 @@ impl Label {
             TicketNumbered => "Ticket",
             UnreadMessages => "unread messages",
             ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow this change.",
+            WaitingForAccess => "Not logged yet: waiting for Zendesk access.",
+            CallMovedToNewTicketRinging => "was solved or closed in Zendesk while the call was ringing, so the call is logged on a new ticket.",
         }
     }
 }
@@ -1281,6 +1289,8 @@ mod tests {
             TicketNumbered => 217,
             UnreadMessages => 218,
             ErrZendeskForbidden => 219,
+            WaitingForAccess => 220,
+            CallMovedToNewTicketRinging => 221,
         }
     }
 

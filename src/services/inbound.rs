@@ -211,6 +211,10 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
             } => Some(*t),
             _ => None,
         });
+        // An append with the collision check may yet go to a new ticket: its ticket is shown
+        // and reported once the append lands (as a created ticket is).
+        let guarded = queue_inbound(adapter, &b, first, &event, &actions);
+        let existing = existing.filter(|_| !guarded);
         adapter.call.update(|c| {
             if let Some(c) = c.as_mut().filter(|c| c.id == Some(id)) {
                 if let Some(i) = c.inbound.as_mut() {
@@ -224,7 +228,6 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
         if let Some(ticket) = existing {
             crate::services::journal::report_ticket(&b, id, ticket);
         }
-        queue_inbound(adapter, &b, first, &event, &actions);
         // Queued (or nothing to write): no longer only intended.
         forget();
         // The call ended while this was worked out: its end follows, on the ticket found or

@@ -169,20 +169,26 @@ fn requester_gone_inbound(
 }
 
 /// Queues the first job of an inbound call (`event`, decided as `actions`) and runs the outbox:
-/// with what it writes instead if the caller's contact is refused as the ticket's requester.
+/// with what it writes instead if the caller's contact is refused as the ticket's requester, or
+/// if the ticket it appends to was solved since the call rang. True when queued with that
+/// collision check: the call's ticket is known once the append lands.
 pub(crate) fn queue_inbound(
     adapter: Adapter,
     b: &Rc<Backend>,
     key: JobKey,
     event: &Event,
     actions: &[Action],
-) {
+) -> bool {
     let writes = fold(actions);
     if let Some(guard) = guard_inbound(adapter, b, event, &writes) {
+        let mut guarded = false;
         queue_then_run(adapter, b, |outbox| {
-            outbox.enqueue_guarded(&key.to_string(), writes, guard)
+            let key = key.to_string();
+            let queued = outbox.enqueue_guarded(&key, writes, guard);
+            guarded = outbox.is_guarded(&key);
+            queued
         });
-        return;
+        return guarded;
     }
     match requester_gone_inbound(adapter, b, event, &writes) {
         Some(gone) => queue_then_run(adapter, b, |outbox| {
@@ -190,6 +196,7 @@ pub(crate) fn queue_inbound(
         }),
         None => queue_writes(adapter, b, key, actions, None),
     }
+    false
 }
 
 /// The collision check of an inbound call's first job, when it appends to the caller's open
@@ -215,8 +222,13 @@ fn guard_inbound(
     let read = adapter.crm.with_untracked(|crm| crm.ticket(*id).cloned())?;
     let actions = adapter.crm.with_untracked(|crm| {
         let mut crm = crm.clone();
-        // Closed: no rule appends to it (a solved ticket would still be one to avoid).
-        for t in crm.tickets.iter_mut().filter(|t| t.id == *id) {
+        // A new ticket: the caller's other open tickets were read when the call rang too, and
+        // none is appended to without the check (closed here, no rule appends to them).
+        for t in crm
+            .tickets
+            .iter_mut()
+            .filter(|t| t.requester_id == read.requester_id)
+        {
             t.status = TicketStatus::Closed;
         }
         adapter
@@ -387,6 +399,14 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             let Some(call_id) = JobKey::parse(key).filter(JobKey::is_first).map(|k| k.call) else {
                 continue;
             };
+            // Known already (an outbound call placed on it): nothing new to show or report.
+            let known = adapter.call.with_untracked(|c| {
+                c.as_ref()
+                    .is_some_and(|c| c.id == Some(call_id) && c.ticket_id == Some(*ticket))
+            });
+            if known {
+                continue;
+            }
             adapter.call.update(|c| {
                 if let Some(c) = c.as_mut().filter(|c| c.id == Some(call_id)) {
                     c.ticket_id = Some(*ticket);
@@ -397,11 +417,15 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         for (key, given_up) in &report.redecided {
             // The ticket dialled on was solved or closed meanwhile: the call is logged on a new
             // one (its id reaches the in-call screen as a created ticket) and the agent hears why.
-            if JobKey::parse(key).is_some_and(|k| k.is_first()) {
+            if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
+                let why = match first.stage {
+                    Stage::Assigned => Label::CallMovedToNewTicketRinging,
+                    _ => Label::CallMovedToNewTicket,
+                };
                 let text = format!(
                     "{} #{given_up} {}",
                     adapter.word(Label::TicketNumbered),
-                    adapter.word(Label::CallMovedToNewTicket)
+                    adapter.word(why)
                 );
                 adapter.notice(text);
             }
@@ -447,7 +471,24 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         for ticket in &report.screen_pops {
             route_to_ticket(*ticket);
         }
-        for (_, error) in &report.paused {
+        for key in &report.completed {
+            // A call's first job written after it waited for access: logged now.
+            if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
+                adapter.call.update(|c| {
+                    if let Some(c) = c
+                        .as_mut()
+                        .filter(|c| c.id == Some(first.call) && c.logging == Logging::Waiting)
+                    {
+                        c.logging = Logging::Working;
+                    }
+                });
+            }
+        }
+        for (key, error) in &report.paused {
+            // A call's first job waits: the in-call screen says it is not logged yet.
+            if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
+                adapter.set_logging(first.call, Logging::Waiting);
+            }
             // Kept and tried again: the agent hears why the updates wait.
             let mut message = zendesk_message(adapter, error);
             message.detail = Some(adapter.word(Label::WritesWaitForAccess));

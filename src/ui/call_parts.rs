@@ -167,27 +167,40 @@ pub fn CallTicketLine() -> impl IntoView {
                     TicketLine::NotLogged => Some(view! { <p class=style::muted data-testid="call-not-logged">{word(Label::NotLogged)}</p> }.into_any()),
                     TicketLine::NotLoggedAsChosen => Some(view! { <p class=style::muted data-testid="call-not-logged-chosen">{word(Label::NotLoggedAsChosen)}</p> }.into_any()),
                     TicketLine::Logging => Some(view! { <p class=style::muted data-testid="call-logging">{word(Label::CallLogging)}</p> }.into_any()),
+                    TicketLine::Waiting(ticket) => Some(
+                        view! {
+                            <p class=style::muted data-testid="call-waiting">{word(Label::WaitingForAccess)}</p>
+                            {ticket.map(|id| view! { <p>{word(Label::TicketNumbered)} " " <TicketLink id=id /></p> })}
+                        }
+                        .into_any(),
+                    ),
                     TicketLine::On(id) => Some(
                         view! {
-                            <p>
-                                {word(Label::LoggedOnTicket)} " "
-                                <a
-                                    href="#"
-                                    data-testid="call-ticket-link"
-                                    on:click=move |ev| {
-                                        ev.prevent_default();
-                                        adapter.open_ticket(id);
-                                    }
-                                >
-                                    {format!("#{id}")}
-                                </a>
-                            </p>
+                            <p>{word(Label::LoggedOnTicket)} " " <TicketLink id=id /></p>
                         }
                         .into_any(),
                     ),
                 }
             }}
         </div>
+    }
+}
+
+/// The call's ticket `#id`, a link that opens it in Zendesk.
+#[component]
+fn TicketLink(id: u64) -> impl IntoView {
+    let adapter = use_adapter();
+    view! {
+        <a
+            href="#"
+            data-testid="call-ticket-link"
+            on:click=move |ev| {
+                ev.prevent_default();
+                adapter.open_ticket(id);
+            }
+        >
+            {format!("#{id}")}
+        </a>
     }
 }
 

@@ -498,6 +498,10 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
     await valueOf(app, 'ticket-id', new RegExp(`#${moved.id}\\b`));
     await callAndHangUp(app);
     await app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refused access to a ticket or contact' }).waitFor();
+    // The ended call says it is not logged yet, not "Logged on ticket".
+    await app.locator('[data-testid=call-waiting]', { hasText: 'Not logged yet: waiting for Zendesk access.' }).waitFor();
+    await app.locator('[data-testid=call-ticket-link]', { hasText: `#${moved.id}` }).waitFor();
+    assert.equal(await app.getByText('Logged on ticket').count(), 0);
     await callFromProfile(page, anna.id);
     await valueOf(app, 'dial-number', /\d/);
     await callAndHangUp(app);

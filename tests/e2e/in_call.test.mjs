@@ -429,6 +429,7 @@ test('an inbound call whose open ticket is solved between the ring and the answe
   // The second call rings: its lookup reads the first call's ticket, open.
   await app.locator('[data-testid=new-call-button]').click();
   await offer(app, '+15550101000');
+  const secondCall = lastCall(await state()).id;
   await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
   // The stamp counts whole seconds: the other agent's change lands in a later second.
   await new Promise((r) => setTimeout(r, 1_100));
@@ -444,7 +445,16 @@ test('an inbound call whose open ticket is solved between the ring and the answe
     return made[0];
   }, 'the second call\'s ticket');
   await app.locator('[data-testid=call-ticket-link]', { hasText: `#${second.id}` }).waitFor();
-  await app.locator('[data-testid=error-banner]', { hasText: `#${first.id} was solved or closed` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `#${first.id} was solved or closed in Zendesk while the call was ringing` }).waitFor();
+  // The platform is told the new ticket, never the solved one (a transfer's receiver, the
+  // platform's own writes, go where it says).
+  await eventually(async () => {
+    const call = (await state()).platform_calls.find((c) => c.id === secondCall);
+    assert.equal(call.ticket_id, second.id, 'the platform knows the new ticket');
+  }, 'the ticket reported');
+  const reports = (await requests('app')).slice(requestsBefore)
+    .filter((r) => r.method !== 'GET' && r.path.startsWith(`/platform/calls/${secondCall}`) && JSON.stringify(r.body ?? {}).includes(String(first.id)));
+  assert.deepEqual(reports.map((r) => r.path), [], 'the solved ticket is never reported');
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
   await eventually(async () => {

@@ -8,7 +8,10 @@
 //! a 429 pauses every job until its `Retry-After`. Permanent failures (closed ticket, not found,
 //! refused data) end the job and are reported to the agent.
 //!
-//! Jobs run strictly one after another, first queued first. Events keep arriving while a run
+//! Jobs run one after another, first queued first. One exception: a job Zendesk refuses with
+//! 403 (a record the agent may not edit) waits aside, with every later job that depends on it
+//! (its call, its tickets, the numbers it makes contacts for: [`Job::depends_on`]), and the
+//! other jobs go on. Events keep arriving while a run
 //! waits on the network: [`Outbox::enqueue`] takes them at any time (the methods take `&self`
 //! and hold no borrow across a request), and a job may name an earlier job whose ticket it
 //! writes to ([`Outbox::enqueue_on_ticket_of`]): the end of a call whose ticket a 429 still
@@ -128,6 +131,10 @@ pub struct Job {
     /// [`Job::depends_on`]). A 401 (the agent's Zendesk session ended) holds every job instead.
     #[serde(default)]
     pub refused: bool,
+    /// True once the collision check gave up the ticket read (see [`Guard`]) and the writes were
+    /// decided again, until the first of them lands: the call's ticket is still to come.
+    #[serde(default)]
+    pub redecided: bool,
 }
 
 /// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
@@ -166,15 +173,18 @@ pub const RECORDING_WITHHELD: &str = "about:recording-withheld";
 impl Job {
     /// True when this job must keep its order after `earlier`: it is of the same call (or chat),
     /// writes to a ticket `earlier` created or writes to, makes a contact for a number `earlier`
-    /// makes one for, or writes to the ticket `earlier` creates.
-    pub fn depends_on(&self, earlier: &Job) -> bool {
+    /// makes one for, or writes to the ticket `earlier` creates. `of_earlier_job` gives the
+    /// ticket a job's earlier job (`ticket_of`) wrote to, when known.
+    pub fn depends_on(&self, earlier: &Job, of_earlier_job: &dyn Fn(&Job) -> Option<u64>) -> bool {
         let call = |key: &str| key.split('.').next().unwrap_or_default().to_owned();
         if self.ticket_of.as_deref() == Some(earlier.key.as_str())
             || call(&self.key) == call(&earlier.key)
         {
             return true;
         }
-        let (mine, theirs) = (self.touches(), earlier.touches());
+        let (mut mine, mut theirs) = (self.touches(), earlier.touches());
+        mine.0.extend(of_earlier_job(self));
+        theirs.0.extend(of_earlier_job(earlier));
         mine.0.iter().any(|t| theirs.0.contains(t)) || mine.1.iter().any(|p| theirs.1.contains(p))
     }
 
@@ -275,7 +285,7 @@ pub struct RunReport {
     /// Tickets to show the agent.
     pub screen_pops: Vec<u64>,
     /// Tickets created, by job key (the call's ticket, for the in-call screen); also the
-    /// existing ticket a job decided again now writes to (see [`Guard`]).
+    /// existing ticket a guarded append landed on (see [`Guard`]): the call's ticket, settled.
     pub created_tickets: Vec<(String, u64)>,
     /// Jobs decided again because the ticket they were to append to was no longer open when
     /// written (see [`Guard`]), with that ticket.
@@ -370,6 +380,8 @@ pub struct Outbox<S: Store> {
     /// Detached once its stored writes are handed on ([`Outbox::detach`]): nothing more is
     /// stored.
     detached: Cell<bool>,
+    /// Until when (unix ms) Zendesk's last 429 holds every job, those set aside included.
+    rate_limited_until: Cell<i64>,
     notices: RefCell<Vec<StorageNotice>>,
 }
 
@@ -405,6 +417,7 @@ impl<S: Store> Outbox<S> {
             state: RefCell::new(State::default()),
             running: Cell::new(false),
             closed: Cell::new(false),
+            rate_limited_until: Cell::new(0),
             detached: Cell::new(false),
             notices: RefCell::new(Vec::new()),
         };
@@ -594,8 +607,7 @@ impl<S: Store> Outbox<S> {
     }
 
     /// Queues a job that writes to the ticket the job `earlier` created (named in `writes` as
-    /// `Ref::Existing(TICKET_OF_EARLIER_JOB)`); it runs after that job, as every job runs after
-    /// the ones queued before it.
+    /// `Ref::Existing(TICKET_OF_EARLIER_JOB)`); it runs after that job (see [`Job::depends_on`]).
     pub fn enqueue_on_ticket_of(&self, earlier: &str, key: &str, writes: Vec<Write>) -> bool {
         self.push(key, writes, Some(earlier.to_owned()), None)
     }
@@ -635,6 +647,7 @@ impl<S: Store> Outbox<S> {
                 creation_sent_ms: None,
                 denied_told: false,
                 refused: false,
+                redecided: false,
             });
             // Queued: no longer only intended.
             state.intents.retain(|(k, _)| k != key);
@@ -696,14 +709,15 @@ impl<S: Store> Outbox<S> {
         true
     }
 
-    /// True while the job `key` is queued with a collision check: the ticket it writes to may
-    /// still change, so a later job of its call names it by the job, not by the ticket.
+    /// True while the job `key` is queued with a collision check, or decided again after one
+    /// and not yet written: the ticket it writes to may still change, so a later job of its call
+    /// names it by the job, not by the ticket.
     pub fn is_guarded(&self, key: &str) -> bool {
         self.state
             .borrow()
             .jobs
             .iter()
-            .any(|j| j.key == key && j.guard.is_some())
+            .any(|j| j.key == key && (j.guard.is_some() || j.redecided))
     }
 
     /// True while the job `key` is queued: not finished, nor failed for good.

@@ -88,11 +88,20 @@ impl<S: Store> Outbox<S> {
     /// [`Job::depends_on`]); the first other job goes, or waits for its time, holding all after
     /// it as before. Nothing due: when to look again.
     fn next_job(&self, now: i64) -> Next {
+        let paused = self.rate_limited_until.get();
+        if paused > now {
+            // Zendesk's limit is the account's: every job waits it out.
+            return Next::At(paused);
+        }
         let state = self.state.borrow();
+        let of_earlier_job = |job: &Job| job.ticket_of.as_deref().and_then(|k| self.created_by(k));
         let mut aside: Vec<&Job> = Vec::new();
         let mut wake: Option<i64> = None;
         for job in &state.jobs {
-            if aside.iter().any(|earlier| job.depends_on(earlier)) {
+            if aside
+                .iter()
+                .any(|earlier| job.depends_on(earlier, &of_earlier_job))
+            {
                 aside.push(job);
                 continue;
             }
@@ -317,11 +326,21 @@ impl<S: Store> Outbox<S> {
                 Ok(None)
             }
         };
+        if job.refused && !matches!(result, Err(ZendeskError::Forbidden)) {
+            // No longer refused access: whatever came instead (a 429, a failure) is handled as
+            // for any job, its backoff starting afresh.
+            job.refused = false;
+            job.attempts = 0;
+        }
         match result {
             Ok(id) => {
                 if index == 0 {
-                    // Written: the rest of the job is this call's own.
-                    job.guard = None;
+                    // Written: the rest of the job is this call's own. A guarded append landed
+                    // on the ticket read: the call's ticket is settled.
+                    if let Some(guard) = job.guard.take() {
+                        report.created_tickets.push((job.key.clone(), guard.ticket));
+                    }
+                    job.redecided = false;
                 }
                 job.ids[index] = id;
                 job.done += 1;
@@ -331,7 +350,6 @@ impl<S: Store> Outbox<S> {
                 job.attempts = 0;
                 // Access is back: a refusal after this is news again.
                 job.denied_told = false;
-                job.refused = false;
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
                     if let Some(ticket) = ticket_of_job(&job) {
@@ -351,6 +369,8 @@ impl<S: Store> Outbox<S> {
             }
             Err(ZendeskError::RateLimited { retry_after_s }) => {
                 let at = clock() + (retry_after_s as i64) * 1000;
+                // The account's limit: no job goes before then, not even one set aside.
+                self.rate_limited_until.set(at);
                 // This request was refused, but an earlier one cut short may still have landed
                 // (the 429 may have answered the check): keep what was known before it.
                 job.in_flight = recovering;
@@ -512,16 +532,9 @@ impl<S: Store> Outbox<S> {
             }
             Ok(_) | Err(ZendeskError::NotFound) => {
                 job.guard = None;
+                // Its ticket is still to come: later jobs of the call keep following it.
+                job.redecided = true;
                 report.redecided.push((job.key.clone(), guard.ticket));
-                if let Some(Write::UpdateTicket {
-                    ticket: Ref::Existing(other),
-                    ..
-                }) = guard.instead.first()
-                {
-                    // Decided again onto another ticket that exists (an inbound caller's other
-                    // open ticket): the call's ticket, as a created one would be.
-                    report.created_tickets.push((job.key.clone(), *other));
-                }
                 self.start_over(job, guard.instead, report)
             }
             Err(read) => self.wait_to_decide(job, &read, clock, report),
@@ -585,7 +598,12 @@ impl<S: Store> Outbox<S> {
         let at = match read {
             // Zendesk said when to ask again: not before (a backoff shorter than Retry-After
             // would only meet another 429).
-            ZendeskError::RateLimited { retry_after_s } => clock() + (*retry_after_s as i64) * 1000,
+            ZendeskError::RateLimited { retry_after_s } => {
+                let at = clock() + (*retry_after_s as i64) * 1000;
+                self.rate_limited_until.set(at);
+                job.refused = false;
+                at
+            }
             // Access refused (the agent's Zendesk session ended): a pause, the agent told once,
             // as for a write refused so.
             ZendeskError::Unauthorized | ZendeskError::Forbidden => {
@@ -595,6 +613,9 @@ impl<S: Store> Outbox<S> {
                 clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
             }
             _ => {
+                if std::mem::take(&mut job.refused) {
+                    job.attempts = 0;
+                }
                 job.attempts += 1;
                 clock() + domain::batch::retry_delay_ms(job.attempts)
             }
