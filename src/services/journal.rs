@@ -278,6 +278,10 @@ pub(crate) fn enqueue_on(
 fn settled(b: &Rc<Backend>, key: &JobKey, ticket: CallTicket) -> CallTicket {
     // An outbound call's first job is guarded when placed on a ticket read for the dial screen,
     // an inbound call's when it appends to a ticket read when the call rang.
+    // A voicemail's and a chat's keys carry ids of another kind: never a call's first job.
+    if key.is_chat() || matches!(key.stage, Stage::Voicemail(_)) {
+        return ticket;
+    }
     let outbox = b.outbox.borrow();
     let guarded = [false, true]
         .map(|inbound| JobKey::first(key.call, inbound))
