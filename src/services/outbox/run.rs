@@ -483,13 +483,7 @@ impl<S: Store> Outbox<S> {
                 job.refused = e == ZendeskError::Forbidden;
                 let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
                 job.not_before_ms = at;
-                let refused = job.refused;
-                self.replace_job(job);
-                if refused {
-                    Step::Continue
-                } else {
-                    Step::Wait(at)
-                }
+                self.wait(job, at)
             }
             Err(e) => {
                 self.finish_job(&job.key);
@@ -621,10 +615,15 @@ impl<S: Store> Outbox<S> {
             }
         };
         job.not_before_ms = at;
+        self.wait(job, at)
+    }
+
+    /// Stores `job`, waiting till `at`: the run stops there, unless Zendesk refused the job
+    /// access with 403 (it waits aside, and the jobs that do not depend on it go on).
+    fn wait(&self, job: Job, at: i64) -> Step {
         let refused = job.refused;
         self.replace_job(job);
         if refused {
-            // Aside: the jobs that do not depend on it go on.
             Step::Continue
         } else {
             Step::Wait(at)
