@@ -316,15 +316,25 @@ async fn stop_outbox(b: &Rc<Backend>) {
     outbox.detach();
 }
 
-/// Moves the agent's unwritten writes from this browser to the platform's journal. `None` when
-/// there were none; `Some(false)` when handed over; `Some(true)` when they stay here (the
-/// platform could not be reached). Without browser storage they are on the platform already.
+/// Moves the agent's unwritten writes from this browser to the platform's journal: this tab's,
+/// and those of tabs gone (closed, reloaded). Another tab still open keeps its own: its outbox
+/// goes on sending them (a copy handed over would come back at the next sign-in and be written
+/// again). `None` when there were none; `Some(false)` when handed over; `Some(true)` when they
+/// stay here (the platform could not be reached). Without browser storage they are on the
+/// platform already.
 async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
     use crate::services::{outbox, storage::Store};
     if b.store.journal().is_some() {
         return None;
     }
-    let keys = outbox::agent_keys(&b.store.keys(), b.agent_zendesk.id);
+    let (agent, now) = (b.agent_zendesk.id, now_ms());
+    let keys: Vec<String> = outbox::agent_keys(&b.store.keys(), agent)
+        .into_iter()
+        .filter(|key| {
+            outbox::tab_of(key, agent)
+                .is_none_or(|tab| tab == b.leader.tab_id() || !b.leader.alive(tab, now))
+        })
+        .collect();
     let mut handed = std::collections::BTreeMap::new();
     for key in &keys {
         match b.store.get(key) {
@@ -340,8 +350,12 @@ async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
     }
     match b.platform.journal_sync(&handed, None).await {
         Ok(_) => {
-            for key in handed.keys() {
-                b.store.remove(key);
+            for (key, sent) in &handed {
+                // Removed only as sent: a copy that changed meanwhile is newer than the
+                // platform's (the next sign-in keeps a key this browser has).
+                if b.store.get(key) == *sent {
+                    b.store.remove(key);
+                }
             }
             Some(false)
         }
@@ -452,7 +466,13 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
         loop {
             sleep(RENEW_EVERY_MS as i32).await;
             if !backend.platform.is_signed_in() {
-                // Signed out: another tab where the agent is signed in takes the calls.
+                // Signed out: another tab where the agent is signed in takes the calls. A session
+                // the platform ended keeps its outbox sending (the writes that need no
+                // platform): while it does, this tab says it is alive, so that no other tab
+                // takes its writes over and sends them beside it.
+                if backend.outbox.borrow().is_some() {
+                    backend.leader.beat(now_ms());
+                }
                 continue;
             }
             backend.leader.tick(now_ms());

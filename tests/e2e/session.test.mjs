@@ -370,6 +370,87 @@ async function openTab(context) {
   return { tab, app };
 }
 
+/** The stored outbox text of the browser of tab `app` (all tabs' keys). */
+const outboxText = (app) => app.evaluate(() => Object.keys(localStorage)
+  .filter((k) => k.startsWith('agent-adapter.outbox.')).map((k) => localStorage.getItem(k)).join(''));
+
+/** How many times the end of call `id` is written in Zendesk. */
+const endsOf = async (id) => (await state()).tickets.flatMap((t) => t.comments)
+  .filter((c) => /^Call finished/.test(c.body ?? '') && (c.body ?? '').includes(`Call ID: ${id}`)).length;
+
+/** Two signed-in tabs of one browser; tab `a` places a call whose writes wait (Zendesk's ticket
+ * API failing) in its outbox. */
+async function twoTabsWithWaitingWrites() {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env);
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const { app: a } = await openTab(context);
+  const { app: b } = await openTab(context);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/tickets', status: 503 });
+  await dialAndHangUp(a, '+1 555 010 1000');
+  const call = (await state()).platform_calls.at(-1);
+  await eventually(async () => assert.ok((await outboxText(a)).includes(`${call.id}.ended`)), 'the writes waiting in tab A');
+  return { context, a, b, call };
+}
+
+async function signIn(app) {
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+}
+
+// Zendesk open in two tabs; the agent signs out in one while the other's call writes still wait.
+// That tab is still open and keeps its writes: they are not handed to the platform. Before, they
+// were, and the copy came back at a later sign-in and was written a second time (after the open
+// tab had written them itself and been signed out too).
+test('a sign-out in one tab leaves another open tab its writes: each is written once', async () => {
+  const { context, a, b, call } = await twoTabsWithWaitingWrites();
+  try {
+    await b.locator('[data-testid=sign-out-button]').click();
+    await b.locator('[data-testid=sign-in-email]').waitFor();
+    const journal = (await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {};
+    assert.ok(!Object.values(journal).join('').includes(`${call.id}.ended`), 'the open tab\'s writes are not handed over');
+    assert.ok((await outboxText(a)).includes(`${call.id}.ended`), 'they stay with it');
+    await api('DELETE', '/_sandbox/faults');
+    // Tab A writes them at its next try (its backoff grew while Zendesk failed).
+    await retry(async () => assert.equal(await endsOf(call.id), 1), 'written by tab A', env, 450);
+    await a.locator('[data-testid=new-call-button]').click();
+    await a.locator('[data-testid=sign-out-button]').click();
+    await a.locator('[data-testid=sign-in-email]').waitFor();
+    await signIn(a);
+    await new Promise((r) => setTimeout(r, 4_000));
+    assert.equal(await endsOf(call.id), 1, 'still once after signing in again');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await context.close();
+  }
+});
+
+// The platform ends the agent's sessions while tab A's call writes wait. Tab A keeps sending
+// them (they need no platform), and says it is alive meanwhile: tab B, signed in again, leaves
+// them to it. Before, tab A stopped saying so when its session ended; tab B took its writes
+// over and sent them beside it, and the end of the call was written twice.
+test('a tab whose session ended keeps its writes: another tab signed in does not send them too', async () => {
+  const { context, a, b, call } = await twoTabsWithWaitingWrites();
+  try {
+    await api('POST', '/_sandbox/sessions/end', {});
+    await a.locator('[data-testid=sign-in-email]').waitFor();
+    await b.locator('[data-testid=sign-in-email]').waitFor();
+    // Past the lease: a tab that stopped saying it is alive is taken for gone.
+    await new Promise((r) => setTimeout(r, 7_000));
+    await signIn(b);
+    await api('DELETE', '/_sandbox/faults');
+    await retry(async () => assert.equal(await endsOf(call.id), 1), 'the end written', env, 450);
+    // Time for tab A's next try (its backoff grew while Zendesk failed) had both sent it.
+    await new Promise((r) => setTimeout(r, 20_000));
+    assert.equal(await endsOf(call.id), 1, 'written once');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+    await context.close();
+  }
+});
+
 // Issue 21: the call is the agent's, not the tab's. With Zendesk open in two tabs, the agent
 // calls from the leading one and closes it mid-call; the customer hangs up 0 to 5000 ms later.
 // Each time the other tab shows the call (live with its controls when it is still going, else

@@ -338,6 +338,17 @@ pub fn agent_keys(keys: &[String], agent_id: u64) -> Vec<String> {
         .collect()
 }
 
+/// The tab whose outbox the stored `key` (one of [`agent_keys`]) is; `None` for the agent's key
+/// that names no tab.
+pub fn tab_of(key: &str, agent_id: u64) -> Option<&str> {
+    let own = format!("{OUTBOX_KEY}.{agent_id}");
+    let aside = envelope::set_aside_key(&own);
+    [own, aside]
+        .iter()
+        .find_map(|root| key.strip_prefix(root.as_str())?.strip_prefix('.'))
+        .filter(|tab| !tab.is_empty() && !tab.contains('.'))
+}
+
 /// True when the stored outbox `text` holds writes not made yet (not only finished keys), or
 /// cannot be read (then it is kept, not judged).
 pub fn holds_writes(text: &str) -> bool {
