@@ -548,7 +548,7 @@ fn taken_over(adapter: Adapter, b: &Rc<Backend>, ticket: u64) -> Vec<Action> {
 /// seconds gave up on a platform down for a moment: the receiver then decided alone).
 pub(crate) fn report_ticket(b: &Rc<Backend>, id: u64, ticket: u64) {
     let b = b.clone();
-    crate::services::journal::report_until_taken(move || {
+    crate::services::journal::report_until_taken(&b.clone(), move || {
         let b = b.clone();
         async move { b.platform.report_chat_ticket(id, ticket).await }
     });

@@ -342,7 +342,7 @@ const REPORT_ATTEMPTS: u32 = 7;
 /// for it.
 pub(crate) fn report_ticket(b: &Rc<Backend>, call: u64, ticket: u64) {
     let b = b.clone();
-    report_until_taken(move || {
+    report_until_taken(&b.clone(), move || {
         let b = b.clone();
         async move { b.platform.report_ticket(call, ticket).await.map(|_| ()) }
     });
@@ -350,15 +350,20 @@ pub(crate) fn report_ticket(b: &Rc<Backend>, call: u64, ticket: u64) {
 
 /// Sends a report the platform needs from this adapter (the ticket of a call or a chat), tried
 /// again with backoff (1 s doubling, [`REPORT_ATTEMPTS`] tries) while the platform cannot be
-/// reached; a refusal is final.
-pub(crate) fn report_until_taken<F, Fut>(report: F)
+/// reached or the agent's session is down; a refusal is final, and so is another agent signing
+/// in at this frame (the report is of a call or chat that is not theirs).
+pub(crate) fn report_until_taken<F, Fut>(b: &Rc<Backend>, report: F)
 where
     F: Fn() -> Fut + 'static,
     Fut: std::future::Future<Output = Result<(), crate::platform::PlatformError>> + 'static,
 {
     use crate::platform::PlatformError;
+    let (b, agent) = (b.clone(), b.platform_agent.get());
     leptos::task::spawn_local(async move {
         for attempt in 1..=REPORT_ATTEMPTS {
+            if b.platform_agent.get() != agent {
+                return;
+            }
             match report().await {
                 Ok(()) => return,
                 Err(PlatformError::Refused(_) | PlatformError::Forbidden(_)) => return,

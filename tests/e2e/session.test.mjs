@@ -293,6 +293,39 @@ test('another agent signing in after a session ended mid-call sees none of that 
   await app.locator('[data-testid=hangup-button]').click();
 });
 
+// Ada's call's ticket cannot be reported to the platform (503s) when the platform ends her
+// session, and Ben signs in at the same frame. The report, tried again for two minutes, stops:
+// it is of a call that is not his. Before, it went on with Ben's session.
+test('a ticket report of the last agent\'s call stops when another agent signs in', async () => {
+  const { app } = await signedInPage(env);
+  // The call's ticket is made slowly: the report's failure is in place before it is sent.
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/tickets', method: 'POST', latency_ms: 3_000, count: 1 }]);
+  // A number no contact has: the call's ticket is a new one, reported once made.
+  await dialAndConnect(app, '+1 201 555 0166');
+  const adas = (await state()).platform_calls.at(-1);
+  const path = `/platform/calls/${adas.id}/ticket`;
+  // Every report refused with a 503, counted: the sandbox logs no platform request, and a fault
+  // counts down the statuses it injects.
+  const tries = 1_000;
+  await api('POST', '/_sandbox/faults', [{ path_prefix: path, status: 503, count: tries }]);
+  const reports = async () => tries - (await api('GET', '/_sandbox/faults')).faults.find((f) => f.path_prefix === path).count;
+  try {
+    await eventually(async () => assert.ok((await reports()) >= 1, 'reported'), 'the first report');
+    await api('POST', '/_sandbox/sessions/end', {});
+    await app.locator('[data-testid=sign-in-email]').waitFor();
+    await app.locator('[data-testid=sign-in-email]').fill('ben@sandbox.test');
+    await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+    await app.locator('[data-testid=sign-in-submit]').click();
+    await app.locator('[data-testid=dial-number]').waitFor();
+    const before = await reports();
+    // The next tries would come 1, 2, 4 and 8 s after the last.
+    await new Promise((r) => setTimeout(r, 12_000));
+    assert.equal(await reports(), before, 'no report of Ada\'s call in Ben\'s session');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // Sign-out cleans this browser up and loses nothing: with Zendesk's ticket API failing, a call's
 // writes wait in the outbox (stored without the recording's link); Sign out hands them to the
 // platform, leaves no outbox, lease or credential in the browser and ends the session; the next

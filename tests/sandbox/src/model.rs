@@ -588,6 +588,10 @@ pub struct PlatformCall {
     /// rules did (`{"running": true}` while they run). Each is written once.
     #[serde(default)]
     pub platform_events: std::collections::BTreeMap<u64, Value>,
+    /// The tickets agents' adapters reported for the call (`POST /calls/{id}/ticket`), in
+    /// order: for tests (`GET /_sandbox/state`).
+    #[serde(default)]
+    pub reported_tickets: Vec<u64>,
 }
 
 impl PlatformCall {
@@ -625,6 +629,7 @@ impl PlatformCall {
             transfer: None,
             recording_url: None,
             platform_events: std::collections::BTreeMap::new(),
+            reported_tickets: Vec::new(),
         }
     }
 

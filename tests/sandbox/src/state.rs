@@ -553,6 +553,7 @@ impl World {
             "platform_calls": self.calls.values().map(|c| {
                 let mut j = c.to_json();
                 j["platform_events"] = json!(c.platform_events);
+                j["reported_tickets"] = json!(c.reported_tickets);
                 j
             }).collect::<Vec<_>>(),
             "voicemails": self.voicemails.values().map(Voicemail::to_json).collect::<Vec<_>>(),

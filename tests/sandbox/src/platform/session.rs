@@ -82,6 +82,7 @@ pub async fn report_ticket(
         let Some(c) = w.calls.get_mut(&id) else {
             return err(StatusCode::NOT_FOUND, "no such call");
         };
+        c.reported_tickets.push(ticket_id);
         let changed = c.set_known_ticket(ticket_id);
         let tell = c.agent_id.filter(|current| changed && *current != a.id);
         (c.to_json(), tell)
