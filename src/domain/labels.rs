@@ -474,6 +474,8 @@ pub enum Label {
     WaitingForAccess,
     /// After "Ticket #id": an inbound call's ticket was solved or closed while the call rang.
     CallMovedToNewTicketRinging,
+    /// A click-to-call (or a call back) while a call is on in this tab.
+    ErrOnCall,
 }
 
 impl Label {
@@ -703,6 +705,7 @@ impl Label {
             ErrZendeskForbidden,
             WaitingForAccess,
             CallMovedToNewTicketRinging,
+            ErrOnCall,
         ]
     };
 
@@ -932,6 +935,7 @@ impl Label {
             ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow this change.",
             WaitingForAccess => "Not logged yet: waiting for Zendesk access.",
             CallMovedToNewTicketRinging => "was solved or closed in Zendesk while the call was ringing, so the call is logged on a new ticket.",
+            ErrOnCall => "You are on a call. End it before calling another number.",
         }
     }
 }
@@ -1291,6 +1295,7 @@ mod tests {
             ErrZendeskForbidden => 219,
             WaitingForAccess => 220,
             CallMovedToNewTicketRinging => 221,
+            ErrOnCall => 222,
         }
     }
 

@@ -403,11 +403,7 @@ impl Adapter {
         });
         match result {
             // One call at a time: another of the agent's tabs has one on.
-            Some(Ok(_)) if self.effects().call_elsewhere() => {
-                let message = self.word(Label::ErrCallInOtherTab);
-                self.effects().notify_error(&message);
-                self.error(message);
-            }
+            Some(Ok(_)) if self.refuse_while_on_call_elsewhere() => {}
             Some(Ok(plan)) => {
                 // A new try: what the last one said goes (it shows again if this one fails).
                 self.clear_banner();
@@ -764,8 +760,39 @@ impl Adapter {
     /// Opens the dial screen a click-to-call (or a call back) asks for: an entry point, or a
     /// number as if typed, with the choices in view.
     pub fn open_dialout(&self, dialout: Dialout) {
+        if self.refuse_while_on_call() {
+            return;
+        }
         let staged = self.stage_dialout(dialout);
         self.show_staged(&staged);
+    }
+
+    /// True (and the agent told, the call kept in view) while a call is on here: a dial screen
+    /// must not cover it (its Hang up, Hold and tones would have no way back), and a second call
+    /// cannot be placed beside it.
+    pub fn refuse_while_on_call(&self) -> bool {
+        let live = self
+            .call
+            .with_untracked(|c| c.as_ref().is_some_and(ActiveCall::is_live));
+        if live {
+            let message = self.word(Label::ErrOnCall);
+            self.effects().notify_error(&message);
+            self.error(message);
+            self.screen.set(Screen::InCall);
+        }
+        live
+    }
+
+    /// True (and the agent told) while another of the agent's tabs has a call on: one call at a
+    /// time.
+    fn refuse_while_on_call_elsewhere(&self) -> bool {
+        let elsewhere = self.effects().call_elsewhere();
+        if elsewhere {
+            let message = self.word(Label::ErrCallInOtherTab);
+            self.effects().notify_error(&message);
+            self.error(message);
+        }
+        elsewhere
     }
 
     /// [`Adapter::stage_dial`] for a click-to-call: the draft in place and its reads sent,
@@ -816,6 +843,9 @@ impl Adapter {
         // A live call is hung up first; the new call shows once the end is on screen (and
         // logged the usual way).
         let hang_up_first = call.is_live().then_some(id);
+        if hang_up_first.is_none() && self.refuse_while_on_call_elsewhere() {
+            return;
+        }
         match hang_up_first {
             Some(id) => self.calling_back.set(Some(id)),
             None => self.show_placed(plan.clone()),
@@ -848,6 +878,7 @@ impl Adapter {
             return;
         }
         match voicemail_plan(vm, &self.context.get_untracked()) {
+            Some(_) if self.refuse_while_on_call_elsewhere() => {}
             Some(plan) => {
                 self.show_placed(plan.clone());
                 self.effects()

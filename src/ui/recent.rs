@@ -367,6 +367,9 @@ pub fn ListTop(
         >
             {word(title)}
         </h1>
+        // What the adapter says beside the list (a call back refused, a write waiting), as on
+        // every other screen: it was said nowhere here.
+        <crate::ui::banner::ErrorBanner/>
         <Show when=move || failed.with(Option::is_some)>
             <div class=style::error role="alert" data-testid=format!("{prefix}-error")>
                 <p>{move || failed.get().unwrap_or_default()}</p>

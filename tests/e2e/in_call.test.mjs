@@ -471,6 +471,28 @@ test('an inbound call whose open ticket is solved between the ring and the answe
   assert.equal(refused[0].body.ticket.safe_update, true);
 });
 
+// A click-to-call in Zendesk while a call is on: the call stays on screen with its controls,
+// and the agent is told to end it first; nothing is placed. Before, the dial screen covered the
+// call, with no way back to Hang up, Hold or the tones.
+test('a click-to-call during a call keeps the call on screen and says to end it first', async () => {
+  const app = await signedIn();
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  await dialAndConnect(app, '+1 555 010 1000');
+  const calls = (await state()).platform_calls.length;
+  await callFromProfile(page, bruno.id);
+  await app.locator('[data-testid=error-banner]', { hasText: 'You are on a call. End it before calling another number.' }).waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await app.locator('[data-testid=dial-number], [data-testid=call-button]').count(), 0, 'no dial screen over the call');
+  await app.locator('[data-testid=hold-button]').waitFor();
+  assert.equal((await state()).platform_calls.length, calls, 'nothing placed');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  // Once it ended, the same click opens the dial screen for Bruno.
+  await callFromProfile(page, bruno.id);
+  await app.locator('[data-testid=call-button]').waitFor();
+});
+
 // The picked caller's tickets cannot be read for seconds after the pick (429s: many more than a
 // few tries, the page's own pause answering most of them at once). Before, the call's first job
 // gave up after 4 tries: the call was logged nowhere, its end dropped, and the agent told "could

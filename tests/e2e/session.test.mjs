@@ -547,6 +547,33 @@ test('click-to-call in a tab that does not lead is served there, and the lease f
   await context.close();
 });
 
+// One call at a time, for a voicemail's Call back too: with a call connected in one tab, Call
+// back in the other places nothing and says why. Before, it placed a second call beside the
+// first (and wrote its ticket).
+test('a voicemail called back from a second tab while the first is on a call is refused and said', async () => {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  await settings(env);
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  try {
+    const { app: a } = await openTab(context);
+    const { app: b } = await openTab(context);
+    await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101100', duration_s: 4 });
+    await dialAndConnect(a, '+1 555 010 1000');
+    const before = (await state()).platform_calls.length;
+    await b.locator('[data-testid=voicemail-unread]', { hasText: '1' }).waitFor();
+    await b.locator('[data-testid=dial-number]').press('v');
+    await b.locator('[data-testid=voicemail-call-back]').click();
+    await b.locator('[data-testid=error-banner]', { hasText: 'You are on a call in another Zendesk tab.' }).waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await state();
+    assert.equal(s.platform_calls.length, before, 'no second call');
+    assert.equal(s.platform_calls.at(-1).status, 'connected', 'the first goes on');
+    await a.locator('[data-testid=hangup-button]').click();
+  } finally {
+    await context.close();
+  }
+});
+
 // One call at a time: with Zendesk open in two tabs and a call connected from one, Call in the
 // other places nothing; the agent is told why there, and the call goes on; once it ended, the
 // other tab calls. Before, the second tab placed a second call beside the first (two calls for
