@@ -80,12 +80,13 @@ fn apply_known(adapter: Adapter) {
     });
 }
 
-/// Settings read from the platform become those the next dial screens open with. Operation
-/// Management follows at once (the rules of the next calls use it), and the agent's team when
-/// the platform names it (its Ticket ID entry, TEAM-12: an admin may switch it, or move the
-/// agent to another team, while they are signed in); Developer Settings (CRM batching) stay as
-/// at sign-in, so writes already split between the platform's queue and Zendesk keep their
-/// path (a change of batching applies from the next sign-in).
+/// Settings read from the platform become those the next dial screens open with (SET-16).
+/// Operation Management and Developer Settings follow at once (the rules of the next calls use
+/// them: Outbound Ticket Settings, the SDK fields, the field mapping, call recording, the API
+/// response comment), and the agent's team when the platform names it (its Ticket ID entry,
+/// TEAM-12: an admin may switch it, or move the agent to another team, while they are signed
+/// in). CRM batching alone stays as at sign-in, so writes already split between the platform's
+/// queue and Zendesk keep their path (a change of batching applies from the next sign-in).
 ///
 /// Reads may answer in any order: an answer older than one taken already (read `read_no`, in
 /// the order sent) is not taken, and false is returned. Otherwise an admin who saves twice in a
@@ -104,14 +105,49 @@ fn take(
         return false;
     }
     b.settings_reads.set((sent, read_no));
-    b.rules.borrow_mut().settings.operation = settings.operation.clone();
+    let fields_before = fields_in_use(&b.rules.borrow().settings.developer);
+    let developer = {
+        let mut rules = b.rules.borrow_mut();
+        rules.settings.operation = settings.operation.clone();
+        rules.settings.developer = but_batching(&rules.settings.developer, settings.developer);
+        rules.settings.developer.clone()
+    };
+    let fields_now = fields_in_use(&developer);
     adapter.context.update(|c| {
         c.settings.operation = settings.operation;
+        c.settings.developer = developer.clone();
         if let Some(team) = team {
             c.team = team;
         }
     });
+    if fields_now != fields_before {
+        // The fields the rules fill changed ("Create" made the SDK fields, the mapping was
+        // edited): read the account's fields again.
+        if let Some(b) = crate::services::host::backend() {
+            crate::services::fields::fields_changed(b);
+        }
+    }
     true
+}
+
+/// `new`, with the CRM batching of `now` (see [`take`]).
+fn but_batching(
+    now: &domain::settings::DeveloperSettings,
+    new: domain::settings::DeveloperSettings,
+) -> domain::settings::DeveloperSettings {
+    domain::settings::DeveloperSettings {
+        batch_frequency_s: now.batch_frequency_s,
+        batch_add_comment: now.batch_add_comment,
+        batch_ticket_update: now.batch_ticket_update,
+        ..new
+    }
+}
+
+/// What of the Developer Settings decides the account fields the rules need.
+fn fields_in_use(
+    d: &domain::settings::DeveloperSettings,
+) -> (bool, Vec<domain::settings::FieldMapping>) {
+    (d.custom_fields_created, d.field_mapping.clone())
 }
 
 /// The number of a settings read about to be sent (see [`take`]).

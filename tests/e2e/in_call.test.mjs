@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, retry, callFromProfile, signInIfAsked, dialAndConnect } from './support.mjs';
+import { startSandbox, signedInPage, retry, callFromProfile, signInIfAsked, dialAndConnect, changeSettings } from './support.mjs';
 
 let env;
 let page;
@@ -469,6 +469,36 @@ test('an inbound call whose open ticket is solved between the ring and the answe
   assert.equal(refused.length, 1, 'one append tried');
   assert.equal(refused[0].status, 409, 'refused by the collision check');
   assert.equal(refused[0].body.ticket.safe_update, true);
+});
+
+// SET-16 for Developer Settings: an admin switches call recording off while the agent is signed
+// in. The next dial screen opened takes it: the call is logged without its recording. Before,
+// Developer Settings stayed as at sign-in, and the link was written until the next sign-in.
+test('call recording switched off while signed in applies from the next dial screen', async () => {
+  const app = await signedIn();
+  await changeSettings(env, { developer: { call_recording: false } });
+  try {
+    // A new dial screen (Escape leaves the one open before the change).
+    await app.locator('[data-testid=dial-number]').press('Escape');
+    await new Promise((r) => setTimeout(r, 500));
+    const known = new Set((await state()).tickets.map((t) => t.id));
+    await dialAndConnect(app, '+1 201 555 0199');
+    const call = lastCall(await state());
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+    const ticket = await eventually(async () => {
+      const t = (await state()).tickets.find((x) => !known.has(x.id) && x.comments.some((c) => /Call finished/.test(c.body ?? '')));
+      assert.ok(t, 'the call is logged');
+      return t;
+    }, 'the end of the call');
+    // The end's writes come together; a moment for any recording write that would follow.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const t = (await state()).tickets.find((x) => x.id === ticket.id);
+    const recordings = t.comments.filter((c) => (c.body ?? '').includes(`/recordings/${call.id}`) || (c.data?.recording_url ?? '').includes(`/recordings/${call.id}`));
+    assert.deepEqual(recordings.map((c) => c.body ?? c.type), [], 'no recording written');
+  } finally {
+    await changeSettings(env, { developer: { call_recording: true } });
+  }
 });
 
 // A click-to-call in Zendesk while a call is on: the call stays on screen with its controls,

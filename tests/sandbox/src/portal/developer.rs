@@ -493,8 +493,8 @@ pub(crate) async fn save(State(app): State<App>, headers: HeaderMap, body: Bytes
     app.announce_settings();
     let mut notice = saved_notice(
         &app,
-        " will use these settings from their next sign-in; the platform's own writes use them \
-now.",
+        " will use these settings from the next dial screen they open (CRM batching from their \
+next sign-in); the platform's own writes use them now.",
         "",
     );
     if token_refused {
