@@ -396,10 +396,7 @@ async function openTab(context) {
   await tab.evaluate(() => window.sandbox.ready);
   await tab.locator('[data-testid=app-icon]').click();
   const app = await adapterFrame(tab);
-  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
-  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
-  await app.locator('[data-testid=sign-in-submit]').click();
-  await app.locator('[data-testid=dial-number]').waitFor();
+  await signIn(app);
   return { tab, app };
 }
 
@@ -426,6 +423,7 @@ async function twoTabsWithWaitingWrites() {
   return { context, a, b, call };
 }
 
+/** Signs Ada in at the sign-in form of `app`; resolves once the dial screen shows. */
 async function signIn(app) {
   await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
