@@ -1430,6 +1430,27 @@ fn a_ticket_changed_but_still_open_gets_the_call_once() {
     assert!(!outbox.is_guarded("call-2.placed"));
 }
 
+// A busy ticket changes again at every try: after three collisions, read open each time, the
+// append goes without the check, and the call's ticket is still settled (reported as the job's
+// ticket: an inbound call shows and reports it from there).
+#[test]
+fn a_busy_ticket_gets_the_call_without_the_check_and_is_the_call_s_ticket() {
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
+    let zd = Zendesk::new(&fake);
+    place_guarded(&outbox, &zd, "call-6", ann, picked);
+    fake.change_elsewhere(picked, "open");
+    fake.state.borrow_mut().busy.push(picked);
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-6.placed"], "{report:?}");
+    assert_eq!(
+        report.created_tickets,
+        [("call-6.placed".to_owned(), picked)],
+        "the call's ticket, settled"
+    );
+    let t = fake.tickets().into_iter().find(|t| t.id == picked).unwrap();
+    assert_eq!(t.op_keys, ["call-6.placed.0"], "written once");
+}
+
 // Nothing changed: one update, no extra read.
 #[test]
 fn a_ticket_unchanged_costs_nothing_more() {

@@ -472,10 +472,13 @@ pub enum Label {
     ErrZendeskForbidden,
     /// The in-call screen: the call's first writes wait for Zendesk's access.
     WaitingForAccess,
-    /// After "Ticket #id": an inbound call's ticket was solved or closed while the call rang.
+    /// After "Ticket #id": an inbound call's ticket was solved or closed after the call rang and
+    /// before it was logged.
     CallMovedToNewTicketRinging,
     /// A click-to-call (or a call back) while a call is on in this tab.
     ErrOnCall,
+    /// The detail of a 403 on a write: the call's writes wait, the others go on.
+    WritesWaitRefused,
 }
 
 impl Label {
@@ -706,6 +709,7 @@ impl Label {
             WaitingForAccess,
             CallMovedToNewTicketRinging,
             ErrOnCall,
+            WritesWaitRefused,
         ]
     };
 
@@ -932,10 +936,11 @@ impl Label {
             OutcomeNoAnswer => "No answer",
             TicketNumbered => "Ticket",
             UnreadMessages => "unread messages",
-            ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow this change.",
+            ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow it.",
             WaitingForAccess => "Not logged yet: waiting for Zendesk access.",
-            CallMovedToNewTicketRinging => "was solved or closed in Zendesk while the call was ringing, so the call is logged on a new ticket.",
+            CallMovedToNewTicketRinging => "was solved or closed in Zendesk before the call was logged, so the call is logged on a new ticket.",
             ErrOnCall => "You are on a call. End it before calling another number.",
+            WritesWaitRefused => "This call's updates wait and are tried again; your other calls are logged meanwhile.",
         }
     }
 }
@@ -1296,6 +1301,7 @@ mod tests {
             WaitingForAccess => 220,
             CallMovedToNewTicketRinging => 221,
             ErrOnCall => 222,
+            WritesWaitRefused => 223,
         }
     }
 

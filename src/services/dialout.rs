@@ -37,13 +37,13 @@ pub(crate) fn on_dialout(adapter: Adapter, d: VoiceDialout) {
 /// The dial screen of a click-to-call, in a session. In the session's code
 /// (`crate::session_code`).
 pub(crate) fn open(adapter: Adapter, d: VoiceDialout) {
-    // The reads leave in this task; the screen is drawn in the next one, as the messages that
-    // carry the reads do not leave before this task ends (one round trip: the agent waits for
-    // the reads, not for the drawing).
     if adapter.refuse_while_on_call() {
         show_popover();
         return;
     }
+    // The reads leave in this task; the screen is drawn in the next one, as the messages that
+    // carry the reads do not leave before this task ends (one round trip: the agent waits for
+    // the reads, not for the drawing).
     let staged = adapter.stage_dialout(dialout(d.number, d.user_id, d.ticket_id));
     after_this_task(move || {
         adapter.show_staged(&staged);

@@ -498,9 +498,13 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
                 adapter.set_logging(first.call, Logging::Waiting);
             }
-            // Kept and tried again: the agent hears why the updates wait.
+            // Kept and tried again: the agent hears why the updates wait (a 403: this call's;
+            // the others go on).
             let mut message = zendesk_message(adapter, error);
-            message.detail = Some(adapter.word(Label::WritesWaitForAccess));
+            message.detail = Some(adapter.word(match error {
+                crate::zendesk::ZendeskError::Forbidden => Label::WritesWaitRefused,
+                _ => Label::WritesWaitForAccess,
+            }));
             adapter.fail(message);
         }
         for (key, error) in &report.failed {

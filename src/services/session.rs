@@ -468,9 +468,19 @@ fn keep_lease(adapter: Adapter, backend: Rc<Backend>) {
             if !backend.platform.is_signed_in() {
                 // Signed out: another tab where the agent is signed in takes the calls. A session
                 // the platform ended keeps its outbox sending (the writes that need no
-                // platform): while it does, this tab says it is alive, so that no other tab
-                // takes its writes over and sends them beside it.
-                if backend.outbox.borrow().is_some() {
+                // platform): while it has some to send, this tab says it is alive, so that no
+                // other tab takes them over and sends them beside it. With CRM batching on it
+                // sends nothing without a session: another tab signed in takes them.
+                let batching = crate::services::outbox::Batching::from_settings(
+                    &backend.rules.borrow().settings,
+                );
+                let sending = !(batching.add_comment || batching.ticket_update)
+                    && backend
+                        .outbox
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|o| !o.jobs().is_empty());
+                if sending {
                     backend.leader.beat(now_ms());
                 }
                 continue;

@@ -494,10 +494,12 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
   try {
     const commentsBefore = moved.comments.length;
     const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
+    const started = Date.now();
     await callFromProfile(page, bruno.id);
     await valueOf(app, 'ticket-id', new RegExp(`#${moved.id}\\b`));
     await callAndHangUp(app);
     await app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refused access to a ticket or contact' }).waitFor();
+    await app.locator('[data-testid=error-banner]', { hasText: 'your other calls are logged meanwhile' }).waitFor();
     // The ended call says it is not logged yet, not "Logged on ticket".
     await app.locator('[data-testid=call-waiting]', { hasText: 'Not logged yet: waiting for Zendesk access.' }).waitFor();
     await app.locator('[data-testid=call-ticket-link]', { hasText: `#${moved.id}` }).waitFor();
@@ -510,7 +512,9 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
       assert.equal(logged(s), annaBefore + 2, 'Anna\'s call is logged, its start and its end');
     }, 'the next call logged');
     const refused = (await appRequests()).filter((r) => r.seq > seq && r.method === 'PUT' && r.path.includes(`/tickets/${moved.id}.json`));
-    assert.equal(refused.length, 1, 'the refused update is not sent again at once');
+    // Tried again after a pause of 30 s at least: once, unless this test took that long.
+    assert.ok(refused.length >= 1 && refused.length <= 1 + Math.floor((Date.now() - started) / 30_000),
+      `the refused update is not sent again at once: ${refused.length}`);
     assert.equal(s.tickets.find((t) => t.id === moved.id).comments.length, commentsBefore, 'nothing landed on it');
   } finally {
     await api('DELETE', '/_sandbox/faults');

@@ -299,7 +299,7 @@ test('another agent signing in after a session ended mid-call sees none of that 
 test('a ticket report of the last agent\'s call stops when another agent signs in', async () => {
   const { app } = await signedInPage(env);
   // The call's ticket is made slowly: the report's failure is in place before it is sent.
-  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/tickets', method: 'POST', latency_ms: 3_000, count: 1 }]);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/tickets', method: 'POST', latency_ms: 8_000, count: 1 }]);
   // A number no contact has: the call's ticket is a new one, reported once made.
   await dialAndConnect(app, '+1 201 555 0166');
   const adas = (await state()).platform_calls.at(-1);
@@ -310,7 +310,7 @@ test('a ticket report of the last agent\'s call stops when another agent signs i
   await api('POST', '/_sandbox/faults', [{ path_prefix: path, status: 503, count: tries }]);
   const reports = async () => tries - (await api('GET', '/_sandbox/faults')).faults.find((f) => f.path_prefix === path).count;
   try {
-    await eventually(async () => assert.ok((await reports()) >= 1, 'reported'), 'the first report');
+    await retry(async () => assert.ok((await reports()) >= 1, 'reported'), 'the first report', env, 300);
     await api('POST', '/_sandbox/sessions/end', {});
     await app.locator('[data-testid=sign-in-email]').waitFor();
     await app.locator('[data-testid=sign-in-email]').fill('ben@sandbox.test');

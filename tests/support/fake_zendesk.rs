@@ -80,6 +80,8 @@ pub struct State {
     pub unindexed: Vec<u64>,
     /// Tickets the agent may not edit (moved to a group of others): an update answers 403.
     pub forbidden: Vec<u64>,
+    /// Busy tickets: someone else changes each one just after every read of it.
+    pub busy: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -311,10 +313,19 @@ impl FakeZendesk {
                     .collect();
                 ok(200, json!({"tickets": tickets}))
             }
-            (Method::Get, ["tickets", id]) => match id_of(id).and_then(|id| s.tickets.get(&id)) {
-                Some(t) => ok(200, json!({"ticket": Self::ticket_json(t)})),
-                None => not_found(),
-            },
+            (Method::Get, ["tickets", id]) => {
+                let busy = id_of(id).is_some_and(|id| s.busy.contains(&id));
+                match id_of(id).and_then(|id| s.tickets.get_mut(&id)) {
+                    Some(t) => {
+                        let answer = ok(200, json!({"ticket": Self::ticket_json(t)}));
+                        if busy {
+                            t.updates += 1;
+                        }
+                        answer
+                    }
+                    None => not_found(),
+                }
+            }
             (Method::Get, ["tickets", id, "comments.json"]) => {
                 match id.parse::<u64>().ok().and_then(|id| s.tickets.get(&id)) {
                     Some(t) => ok(

@@ -338,14 +338,12 @@ pub fn agent_keys(keys: &[String], agent_id: u64) -> Vec<String> {
         .collect()
 }
 
-/// The tab whose outbox the stored `key` (one of [`agent_keys`]) is; `None` for the agent's key
-/// that names no tab.
+/// The tab whose live outbox the stored `key` (one of [`agent_keys`]) is; `None` for the
+/// agent's key that names no tab, and for writes set aside (no tab sends those).
 pub fn tab_of(key: &str, agent_id: u64) -> Option<&str> {
     let own = format!("{OUTBOX_KEY}.{agent_id}");
-    let aside = envelope::set_aside_key(&own);
-    [own, aside]
-        .iter()
-        .find_map(|root| key.strip_prefix(root.as_str())?.strip_prefix('.'))
+    key.strip_prefix(own.as_str())?
+        .strip_prefix('.')
         .filter(|tab| !tab.is_empty() && !tab.contains('.'))
 }
 

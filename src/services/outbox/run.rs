@@ -336,9 +336,14 @@ impl<S: Store> Outbox<S> {
             Ok(id) => {
                 if index == 0 {
                     // Written: the rest of the job is this call's own. A guarded append landed
-                    // on the ticket read: the call's ticket is settled.
-                    if let Some(guard) = job.guard.take() {
-                        report.created_tickets.push((job.key.clone(), guard.ticket));
+                    // (with its check, or without it after collisions): the call's ticket is
+                    // settled, the one written to (a merge's survivor, if one was followed).
+                    let guarded =
+                        job.guard.take().is_some() || job.collisions >= MAX_QUICK_COLLISIONS;
+                    if let (true, Write::UpdateTicket { ticket: Ref::Existing(t), .. }) =
+                        (guarded, &job.writes[0])
+                    {
+                        report.created_tickets.push((job.key.clone(), *t));
                     }
                     job.redecided = false;
                 }
