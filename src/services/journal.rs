@@ -154,12 +154,8 @@ fn requester_gone_inbound(
         agent_id: *agent_id,
         chosen_contact: chosen_contact.filter(|c| c != id),
     };
-    let actions = adapter.crm.with_untracked(|crm| {
-        let mut crm = crm.clone();
-        crm.contacts.retain(|c| c.id != *id);
-        adapter
-            .catalogue
-            .with_untracked(|cat| decide(&without, &crm, &b.rules.borrow(), cat))
+    let actions = decide_on_changed(adapter, b, &without, |crm| {
+        crm.contacts.retain(|c| c.id != *id)
     });
     let instead = fold(&actions);
     matches!(instead.first(), Some(Write::CreateUser(_))).then_some(RequesterGone {
@@ -220,10 +216,9 @@ fn guard_inbound(
         return None;
     };
     let read = adapter.crm.with_untracked(|crm| crm.ticket(*id).cloned())?;
-    let actions = adapter.crm.with_untracked(|crm| {
-        let mut crm = crm.clone();
-        // A new ticket: the caller's other open tickets were read when the call rang too, and
-        // none is appended to without the check (closed here, no rule appends to them).
+    // A new ticket: the caller's other open tickets were read when the call rang too, and none
+    // is appended to without the check (closed here, no rule appends to them).
+    let actions = decide_on_changed(adapter, b, event, |crm| {
         for t in crm
             .tickets
             .iter_mut()
@@ -231,9 +226,6 @@ fn guard_inbound(
         {
             t.status = TicketStatus::Closed;
         }
-        adapter
-            .catalogue
-            .with_untracked(|cat| decide(event, &crm, &b.rules.borrow(), cat))
     });
     Some(Guard {
         ticket: *id,
@@ -304,6 +296,21 @@ fn decide_on(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Vec<Action> {
             .catalogue
             .with_untracked(|cat| decide(event, crm, &b.rules.borrow(), cat))
     })
+}
+
+/// What the rules decide `event` writes, on a copy of the CRM data known that `change` alters
+/// (what the writes instead are decided on).
+fn decide_on_changed(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    event: &Event,
+    change: impl FnOnce(&mut domain::crm::CrmState),
+) -> Vec<Action> {
+    let mut crm = adapter.crm.get_untracked();
+    change(&mut crm);
+    adapter
+        .catalogue
+        .with_untracked(|cat| decide(event, &crm, &b.rules.borrow(), cat))
 }
 
 /// Queues the writes of `actions` (at once, even while a run is sending) and runs the outbox.
