@@ -89,6 +89,11 @@ impl Transport for GlooTransport {
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
+        if request.method == Method::Get {
+            // The browser gives the read up (the answer's body too) after the time.
+            let late = web_sys::AbortSignal::timeout_with_u32(READ_TIMEOUT_MS);
+            builder = builder.abort_signal(Some(&late));
+        }
         let sent = match &request.body {
             Some(body) => builder.json(body).map_err(|e| e.to_string())?.send().await,
             None => builder.send().await,
@@ -108,6 +113,12 @@ impl Transport for GlooTransport {
         })
     }
 }
+
+/// How long a read (GET) of the platform is waited for before it counts as unanswered
+/// ([`super::PlatformError::Unreachable`]): a link that stalls without failing (a VPN, a proxy)
+/// would otherwise hold what waits on it (sign-in, a dial screen's settings) for minutes. Reads
+/// are safe to give up; writes are waited for (given up, they may still have been done).
+pub const READ_TIMEOUT_MS: u32 = 20_000;
 
 /// The live event stream; dropping it closes the socket and stops reconnecting.
 #[must_use = "dropping the stream closes it"]

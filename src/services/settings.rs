@@ -25,18 +25,46 @@ pub(crate) fn dial_opened(adapter: Adapter) {
     });
     let read_no = next_read(&b);
     leptos::task::spawn_local(async move {
+        use futures::future::{select, Either};
         // After the screen's Zendesk reads have left (they are what the agent waits for).
         crate::services::host::next_task().await;
-        if let Ok((settings, team)) = b.platform.settings_now().await {
-            take(adapter, &b, read_no, settings, team);
+        let read = std::pin::pin!(b.platform.settings_now());
+        let wait = std::pin::pin!(crate::services::host::sleep(SETTINGS_WAIT_MS));
+        let late = match select(read, wait).await {
+            Either::Left((answer, _)) => {
+                if let Ok((settings, team)) = answer {
+                    take(adapter, &b, read_no, settings, team);
+                }
+                None
+            }
+            Either::Right((_, read)) => Some(read),
+        };
+        // If the platform cannot answer (or not in time), the known settings stand; a later
+        // opening that asked again releases its own screen with its own answer.
+        if b.settings_asked.get() == asked {
+            apply_known(adapter);
         }
-        if b.settings_asked.get() != asked {
-            // A later opening asked again: its answer releases its screen.
-            return;
+        if let Some(read) = late {
+            // Still taken when it comes, for the next screens, and for this one while nobody
+            // has touched it (as an administrator's save is).
+            if let Ok((settings, team)) = read.await {
+                if take(adapter, &b, read_no, settings, team) && untouched(adapter) {
+                    apply_known(adapter);
+                }
+            }
         }
-        // If the platform cannot answer, the known settings stand.
-        apply_known(adapter);
     });
+}
+
+/// How long a dial screen's Call waits for its settings read (SET-16) before the settings known
+/// stand: an agent must not be kept from calling by a platform that is slow to answer.
+const SETTINGS_WAIT_MS: i32 = 5_000;
+
+/// True when the open dial screen is a keypad nobody has touched yet.
+fn untouched(adapter: Adapter) -> bool {
+    adapter
+        .dial
+        .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()))
 }
 
 /// An administrator saved the settings (the platform's `settings.changed`): they are read now,
@@ -59,10 +87,7 @@ pub(crate) fn settings_changed(adapter: Adapter) {
         if !take(adapter, &b, read_no, settings, team) {
             return;
         }
-        let untouched = adapter
-            .dial
-            .with_untracked(|d| d.as_ref().is_some_and(|d| d.untouched()));
-        if untouched {
+        if untouched(adapter) {
             apply_known(adapter);
         }
     });

@@ -604,3 +604,52 @@ test('Escape in a chooser cancels like anywhere on the dial screen, and the next
     await clearFaults(env);
   }
 });
+
+// A platform that stalls without failing (a VPN, a proxy) held what waited on it for good: a
+// dial screen's settings read (SET-16) that never answered kept Call disabled, and a sign-in
+// whose settings read never answered kept "Signing in…". Now a dial screen waits 5 s for its
+// settings before those known stand (the read is still taken when it comes), and a read of the
+// platform is given up after 20 s: the agent is told the contact centre cannot be reached, and
+// can sign in again. The settings reads here take 60 s.
+test('a settings read that never answers keeps neither Call nor the sign-in waiting', async () => {
+  ({ page } = await signedInPage(env, { allow_use_entered_number: true }));
+  const app = page.frames().find((f) => f.url().includes('/app/index.html'));
+  const stall = { path_prefix: '/platform/settings', method: 'GET', latency_ms: 60_000 };
+  await api('POST', '/_sandbox/faults', stall);
+  await app.locator('[data-testid=cancel-button]').click(); // a new dial screen: its own read
+  await app.locator('[data-testid=keypad-next]').waitFor();
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type(BRUNO);
+  await app.locator('[data-testid=keypad-next]').click();
+  const call = app.locator('[data-testid=call-button]');
+  const opened = Date.now();
+  await sleep(2_000);
+  assert.equal(await call.isDisabled(), true, 'Call waits a moment for the settings');
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+  const waited = Date.now() - opened;
+  assert.ok(waited >= 4_500 && waited < 10_000, `Call released after ${waited} ms`);
+  assert.equal(await app.locator('[data-testid=use-entered-number]').count(), 1, 'the settings known stand');
+  const before = (await state()).platform_calls.length;
+  await call.click();
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  assert.equal((await state()).platform_calls.length, before + 1, 'the call is placed');
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=new-call-button]').click();
+
+  // Sign out; sign in while the settings stall: the sign-in gives up and says why.
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[data-testid=sign-in-email]').fill('ada@sandbox.test');
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  const pressed = Date.now();
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=error-banner]', { hasText: 'cannot be reached' }).waitFor({ timeout: 30_000 });
+  const gaveUp = Date.now() - pressed;
+  assert.ok(gaveUp >= 19_000, `gave up after ${gaveUp} ms`);
+  assert.equal(await app.locator('[data-testid=sign-in-submit]').isDisabled(), false, 'Sign in can be pressed again');
+  assert.equal(await app.locator('[data-testid=sign-in-email]').inputValue(), 'ada@sandbox.test', 'the email stays');
+  await clearFaults(env);
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=dial-number]').waitFor();
+});
