@@ -4,9 +4,10 @@
 // (BATCH-6); a combination the rules forbid is refused with the field named and nothing saved
 // (SET-4, SET-11, BATCH-3); SET-8's warning stands beside "Do not create a ticket"; "Create" makes
 // the SDK session fields once, pressed twice (FIELD-1, FIELD-13); batching switched on in the
-// portal moves the agent's comments to the platform's CRM queue; the queue's Instant Voice Call
-// and team assignment (TEAM-13) and the team's ticket ID entry (TEAM-12) are saved; every portal
-// page has 0 axe violations. Judged through the adapter's screen, the platform's API and
+// portal moves the agent's comments to the platform's CRM queue; "Outbound Ticket Settings"
+// saves the ticket field the number is taken from, clears it, and refuses a missing or unknown
+// field (TEAM-19); the queue's Instant Voice Call and team assignment (TEAM-13) and the team's
+// ticket ID entry (TEAM-12) are saved; every portal page has 0 axe violations. Judged through the adapter's screen, the platform's API and
 // Zendesk's request log. Screenshots of each page go to target/screens/portal-*.png.
 //
 // Needs `dist/` and the sandbox binary, as adapter.test.mjs.
@@ -300,6 +301,76 @@ test('batching switched on in the portal moves the agent\'s comments to the CRM 
       assert.ok(!requests.some((r) => r.source === 'app' && r.method === 'PUT' && /\/tickets\/\d+\.json/.test(r.path)),
         'no direct comment');
     }, 'the end of the call through the CRM queue');
+  } finally {
+    await admin.context.close();
+  }
+});
+
+// TEAM-7, TEAM-19: "Outbound Ticket Settings" in Developer Settings. Ticked with one of the
+// account's ticket fields, that field's id is saved and the page shows it when opened again;
+// unticked, none (the requester's default phone). Ticked without a field, or with a field the
+// account does not have, is refused with the field named, nothing saved and the choice kept.
+test('Outbound Ticket Settings: the ticket field of the number is saved, cleared, and refused when wrong', async () => {
+  await api('POST', '/_sandbox/reset', { fixture: 'default' });
+  const { ticket_fields } = await api('GET', '/_sandbox/state');
+  const field = ticket_fields.find((f) => f.title === 'Number to dial');
+  assert.ok(field, 'the fixture has a ticket field for the number');
+  const admin = await portal();
+  try {
+    const { page } = admin;
+    const tick = page.locator('[data-testid=dev-outbound-ticket-field]');
+    const select = page.locator('[data-testid=dev-outbound-ticket-field-id]');
+    const errors = page.locator('[data-testid=portal-errors]');
+    const problem = page.locator('[data-testid=error-developer-outbound_ticket_phone_field]');
+    const save = () => page.locator('[data-testid=portal-save]').click();
+    const saved = async () => (await api('GET', '/_sandbox/settings')).developer.outbound_ticket_phone_field;
+
+    await page.goto(`${env.base}/portal/developer`);
+    const box = page.locator('fieldset', { has: page.locator('legend', { hasText: 'Outbound Ticket Settings' }) });
+    assert.equal(await box.locator('[data-testid=dev-outbound-ticket-field]').count(), 1, 'TEAM-19: in its fieldset');
+    assert.equal(await box.locator('[data-testid=dev-outbound-ticket-field-id]').count(), 1);
+    assert.equal(await tick.isChecked(), false, 'none saved: the requester\'s default phone');
+    assert.equal(await select.inputValue(), '');
+    const listed = await select.locator('option').allTextContents();
+    assert.ok(listed.includes(`Number to dial (Field ID ${field.id})`), `listed by title and Field ID: ${listed}`);
+
+    // Ticked without a field: refused, nothing saved, the tick kept.
+    await tick.check();
+    await save();
+    await errors.waitFor();
+    assert.match(await errors.innerText(), /choose the ticket field/);
+    assert.match(await problem.innerText(), /Outbound Ticket Settings/);
+    assert.equal(await saved(), null, 'nothing saved');
+    assert.equal(await tick.isChecked(), true, 'the tick kept');
+
+    // Ticked with the field: saved, and shown when the page is opened again.
+    await select.selectOption(String(field.id));
+    await save();
+    await page.locator('[data-testid=portal-saved]').waitFor();
+    assert.equal(await saved(), field.id, 'TEAM-19: the field id saved');
+    await page.goto(`${env.base}/portal/developer`);
+    assert.equal(await tick.isChecked(), true, 'the saved tick shown');
+    assert.equal(await select.inputValue(), String(field.id), 'the saved field shown');
+
+    // A field the account does not have (forced into the list): refused, the saved one stays,
+    // the choice is kept and marked.
+    await select.evaluate((el) => { el.add(new Option('Field ID 999', '999')); el.value = '999'; });
+    await save();
+    await errors.waitFor();
+    assert.match(await errors.innerText(), /"999" is not a ticket field of the account/);
+    assert.equal(await saved(), field.id, 'nothing saved');
+    assert.equal(await tick.isChecked(), true);
+    assert.equal(await select.inputValue(), '999', 'the choice kept');
+    assert.equal(await select.getAttribute('aria-invalid'), 'true');
+
+    // Unticked: no field, whatever is chosen.
+    await tick.uncheck();
+    await save();
+    await page.locator('[data-testid=portal-saved]').waitFor();
+    assert.equal(await saved(), null, 'TEAM-19: the requester\'s default phone again');
+    await page.goto(`${env.base}/portal/developer`);
+    assert.equal(await tick.isChecked(), false, 'the saved state shown');
+    assert.equal(await select.inputValue(), '');
   } finally {
     await admin.context.close();
   }

@@ -1,8 +1,11 @@
 //! Settings > Developer Settings: the CRM (Zendesk), the Zendesk API token and the email of the
 //! user it acts as (checked against the emulated Zendesk when either changes; the token is never
 //! shown again), the default CRM user (TICKET-11), batching (BATCH-2, BATCH-3; BATCH-7: not
-//! without a token), the API response comment format (UPD-16), call recording (UPD-7) and the
-//! custom field mapping (UPD-12).
+//! without a token), the API response comment format (UPD-16), call recording (UPD-7), the
+//! custom field mapping (UPD-12) and "Outbound Ticket Settings" (TEAM-7, TEAM-19): ticked, the
+//! number a team's Ticket ID entry dials is taken from the ticket field chosen among the emulated
+//! Zendesk account's ticket fields (listed by title and Field ID), not from the requester's
+//! default phone. Ticked without a field, or with a field the account does not have, is refused.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,12 +28,18 @@ were not changed, and Default User was unticked.";
 /// The problem of a refused save whose token and email Zendesk did not accept.
 const TOKEN_MISMATCH: &str = "The API token and email do not match a Zendesk API token.";
 
-/// What the page starts from: the saved settings and credentials, and the account's agents and
-/// administrators (id, "Name (email)"), who may be the default CRM user.
+/// The problem of "Outbound Ticket Settings" ticked with no ticket field chosen.
+const NO_PHONE_FIELD: &str = "Outbound Ticket Settings: choose the ticket field the phone number \
+is taken from, or untick \"Take the phone number from a ticket field\".";
+
+/// What the page starts from: the saved settings and credentials, the account's agents and
+/// administrators (id, "Name (email)"), who may be the default CRM user, and the account's
+/// ticket fields (id, "Title (Field ID id)"), which may hold the number to dial (TEAM-19).
 struct Saved {
     settings: Settings,
     credentials: ApiCredentials,
     staff: Vec<(u64, String)>,
+    ticket_fields: Vec<(u64, String)>,
 }
 
 impl Saved {
@@ -45,10 +54,19 @@ impl Saved {
                 (u.id, format!("{} ({email})", u.name))
             })
             .collect();
+        let ticket_fields = w
+            .ticket_fields
+            .iter()
+            .map(|f| {
+                let inactive = if f.active { "" } else { ", inactive" };
+                (f.id, format!("{} (Field ID {}{inactive})", f.title, f.id))
+            })
+            .collect();
         Saved {
             settings: w.settings.clone(),
             credentials: w.api_credentials.clone(),
             staff,
+            ticket_fields,
         }
     }
 }
@@ -62,6 +80,10 @@ struct Candidate {
     /// Batch Frequency as typed, when it was refused: shown again to be corrected, not
     /// replaced by the saved value.
     frequency_typed: Option<String>,
+    /// "Outbound Ticket Settings" as sent (ticked, the ticket field chosen): a refused save
+    /// shows what the admin chose, which the setting alone cannot hold (ticked with no field,
+    /// or a field the account does not have). None: the saved setting is shown.
+    phone_field_sent: Option<(bool, String)>,
 }
 
 impl Candidate {
@@ -112,6 +134,42 @@ fn default_user(saved: &Saved, form: &Form) -> Result<Option<u64>, FormProblem> 
             format!("Default CRM user: {id} is not an agent of the account"),
         ))
     }
+}
+
+/// "Outbound Ticket Settings" (TEAM-19) as sent: unticked, None (the requester's default
+/// phone, whatever field is chosen); ticked, the ticket field chosen, which must be one of the
+/// account's `ticket_fields`. A form without the field keeps the `saved` one.
+fn phone_field(
+    ticket_fields: &[(u64, String)],
+    saved: Option<u64>,
+    form: &Form,
+) -> Result<Option<u64>, FormProblem> {
+    const FIELD: &str = "developer.outbound_ticket_phone_field";
+    if !form.checkbox("outbound_ticket_field", "developer.outbound_ticket_field")? {
+        return Ok(None);
+    }
+    let chosen = match form.get("outbound_ticket_phone_field").map(str::trim) {
+        Some("") => None,
+        Some(text) => Some(text.to_owned()),
+        None => saved.map(|id| id.to_string()),
+    };
+    let Some(chosen) = chosen else {
+        return Err(FormProblem::new(FIELD, NO_PHONE_FIELD));
+    };
+    chosen
+        .parse::<u64>()
+        .ok()
+        .filter(|id| ticket_fields.iter().any(|(field, _)| field == id))
+        .map(Some)
+        .ok_or_else(|| {
+            FormProblem::new(
+                FIELD,
+                format!(
+                    "Outbound Ticket Settings: \"{chosen}\" is not a ticket field of the \
+account; choose one from the list."
+                ),
+            )
+        })
 }
 
 /// Batch Frequency as typed (BATCH-3): a whole number of seconds from 1 to 60, or the problem
@@ -243,11 +301,26 @@ fn build(saved: &Saved, form: &Form) -> (Candidate, Vec<FormProblem>) {
     if let Some(text) = form.get("field_mapping") {
         take(&mut dev.field_mapping, field_mapping(text), &mut problems);
     }
+    let saved_field = saved.settings.developer.outbound_ticket_phone_field;
+    take(
+        &mut dev.outbound_ticket_phone_field,
+        phone_field(&saved.ticket_fields, saved_field, form),
+        &mut problems,
+    );
+    let phone_field_sent = Some((
+        form.checkbox("outbound_ticket_field", "developer.outbound_ticket_field")
+            .unwrap_or(false),
+        form.get("outbound_ticket_phone_field").map_or_else(
+            || saved_field.map_or(String::new(), |id| id.to_string()),
+            |text| text.trim().to_owned(),
+        ),
+    ));
     let candidate = Candidate {
         settings,
         credentials,
         check,
         frequency_typed,
+        phone_field_sent,
     };
     (candidate, problems)
 }
@@ -413,6 +486,57 @@ field it is written to.",
     fieldset("Session data", &format!("{response}{recording}{mapping}"))
 }
 
+/// "Outbound Ticket Settings" (TEAM-19): the tick, and the account's ticket fields to choose
+/// from. A choice that is not one of them (saved through the control API, or sent in a refused
+/// save) is listed as such, so that the page shows it rather than another field.
+fn outbound_ticket_fieldset(
+    c: &Candidate,
+    ticket_fields: &[(u64, String)],
+    p: &[FormProblem],
+) -> String {
+    let saved = c.settings.developer.outbound_ticket_phone_field;
+    let (ticked, chosen) = c.phone_field_sent.clone().unwrap_or_else(|| {
+        (
+            saved.is_some(),
+            saved.map_or(String::new(), |id| id.to_string()),
+        )
+    });
+    let tick = checkbox(
+        "dev-outbound-ticket-field",
+        "outbound_ticket_field",
+        "Take the phone number from a ticket field",
+        "Unticked, a call placed with a team's Ticket ID dials the default phone number of the \
+ticket's requester. Ticked, it dials the number in the ticket field chosen below, and places no \
+call when that field is empty.",
+        ticked,
+        p,
+    );
+    let mut options: Vec<(String, String)> =
+        vec![(String::new(), "Choose a ticket field".to_owned())];
+    options.extend(
+        ticket_fields
+            .iter()
+            .map(|(id, text)| (id.to_string(), text.clone())),
+    );
+    if !options.iter().any(|(value, _)| *value == chosen) {
+        options.push((
+            chosen.clone(),
+            format!("Field ID {chosen} (not a ticket field of the account)"),
+        ));
+    }
+    let select = Control::new(
+        "dev-outbound-ticket-field-id",
+        "outbound_ticket_phone_field",
+        "Ticket field with the phone number",
+        "One of the account's Zendesk ticket fields, by title and Field ID (Zendesk: Settings > \
+Ticket Fields). Used only while the box above is ticked.",
+        Kind::Select(options, chosen),
+    )
+    .problems("developer.outbound_ticket_phone_field", p)
+    .render();
+    fieldset("Outbound Ticket Settings", &format!("{tick}{select}"))
+}
+
 fn page_body(c: &Candidate, saved: &Saved, notice: &str, p: &[FormProblem]) -> String {
     let crm = Control::new(
         "dev-crm",
@@ -423,11 +547,12 @@ fn page_body(c: &Candidate, saved: &Saved, notice: &str, p: &[FormProblem]) -> S
     )
     .render();
     let controls = format!(
-        "{crm}{}{}{}{}",
+        "{crm}{}{}{}{}{}",
         token_fieldset(c, saved.credentials.token.is_some(), p),
         default_user_fieldset(c, &saved.staff, p),
         batching_fieldset(c, p),
         session_data_fieldset(c, p),
+        outbound_ticket_fieldset(c, &saved.ticket_fields, p),
     );
     format!(
         "{notice}{}",
@@ -441,6 +566,7 @@ fn unchanged(saved: &Saved) -> Candidate {
         credentials: saved.credentials.clone(),
         check: None,
         frequency_typed: None,
+        phone_field_sent: None,
     }
 }
 
@@ -531,6 +657,135 @@ mod tests {
         assert_eq!(mapping_text(&m), "tier = Customer tier\norder = 4300000123");
         assert!(field_mapping("tier").is_err());
         assert!(field_mapping("a = x\na = y").is_err());
+    }
+
+    fn ticket_fields() -> Vec<(u64, String)> {
+        vec![
+            (
+                4_300_000_100,
+                "Number <to> dial (Field ID 4300000100)".to_owned(),
+            ),
+            (
+                4_300_000_101,
+                "Call direction (Field ID 4300000101)".to_owned(),
+            ),
+        ]
+    }
+
+    // TEAM-19: unticked is the requester's default phone; ticked needs one of the account's
+    // ticket fields.
+    #[test]
+    fn outbound_ticket_field_as_sent() {
+        let fields = ticket_fields();
+        let read = |body: &str, saved: Option<u64>| {
+            phone_field(&fields, saved, &Form::parse(body.as_bytes()))
+        };
+        assert_eq!(
+            read("outbound_ticket_phone_field=4300000100", None),
+            Ok(None)
+        );
+        assert_eq!(
+            read("outbound_ticket_phone_field=junk", Some(4_300_000_100)),
+            Ok(None)
+        );
+        assert_eq!(
+            read(
+                "outbound_ticket_field=on&outbound_ticket_phone_field=4300000101",
+                None
+            ),
+            Ok(Some(4_300_000_101))
+        );
+        assert_eq!(
+            read("outbound_ticket_field=on", Some(4_300_000_100)),
+            Ok(Some(4_300_000_100))
+        );
+        let none = read(
+            "outbound_ticket_field=on&outbound_ticket_phone_field=",
+            Some(4_300_000_100),
+        )
+        .unwrap_err();
+        assert_eq!(none.field, "developer.outbound_ticket_phone_field");
+        assert_eq!(none.message, NO_PHONE_FIELD);
+        assert_eq!(
+            read("outbound_ticket_field=on", None).unwrap_err().message,
+            NO_PHONE_FIELD
+        );
+        for bad in ["999", "abc", "-1"] {
+            let body = format!("outbound_ticket_field=on&outbound_ticket_phone_field={bad}");
+            let problem = read(body.as_str(), None).unwrap_err();
+            assert_eq!(problem.field, "developer.outbound_ticket_phone_field");
+            assert!(
+                problem
+                    .message
+                    .contains("is not a ticket field of the account"),
+                "{problem:?}"
+            );
+        }
+        assert!(read("outbound_ticket_field=maybe", None).is_err());
+    }
+
+    #[test]
+    fn outbound_ticket_fieldset_shows_the_saved_or_sent_choice() {
+        let candidate = |saved: Option<u64>, sent: Option<(bool, String)>| {
+            let mut settings = Settings::default();
+            settings.developer.outbound_ticket_phone_field = saved;
+            Candidate {
+                settings,
+                credentials: ApiCredentials::default(),
+                check: None,
+                frequency_typed: None,
+                phone_field_sent: sent,
+            }
+        };
+        let fields = ticket_fields();
+        let saved = outbound_ticket_fieldset(&candidate(Some(4_300_000_101), None), &fields, &[]);
+        assert!(
+            saved.contains("<legend>Outbound Ticket Settings</legend>"),
+            "{saved}"
+        );
+        assert!(saved.contains(" checked>"), "{saved}");
+        assert!(
+            saved.contains(
+                "<option value=\"4300000101\" selected>Call direction (Field ID 4300000101)</option>"
+            ),
+            "{saved}"
+        );
+        assert!(
+            saved.contains(
+                "<option value=\"4300000100\">Number &lt;to&gt; dial (Field ID 4300000100)</option>"
+            ),
+            "{saved}"
+        );
+
+        let off = outbound_ticket_fieldset(&candidate(None, None), &fields, &[]);
+        assert!(!off.contains(" checked>"), "{off}");
+        assert!(
+            off.contains("<option value=\"\" selected>Choose a ticket field</option>"),
+            "{off}"
+        );
+
+        let problems = [FormProblem::new(
+            "developer.outbound_ticket_phone_field",
+            "Not <one>",
+        )];
+        let refused = outbound_ticket_fieldset(
+            &candidate(None, Some((true, "999".to_owned()))),
+            &fields,
+            &problems,
+        );
+        assert!(refused.contains(" checked>"), "{refused}");
+        assert!(
+            refused.contains(
+                "<option value=\"999\" selected>Field ID 999 (not a ticket field of the account)</option>"
+            ),
+            "{refused}"
+        );
+        assert!(
+            refused.contains(
+                "data-testid=\"error-developer-outbound_ticket_phone_field\">Not &lt;one&gt;</p>"
+            ),
+            "{refused}"
+        );
     }
 
     #[test]

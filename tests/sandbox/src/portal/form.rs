@@ -92,7 +92,7 @@ pub(crate) fn messages_of(field: &str, problems: &[FormProblem]) -> Option<Strin
 }
 
 /// The form key and control id of each Developer Settings field.
-pub(crate) const DEVELOPER_CONTROLS: [(&str, &str); 10] = [
+pub(crate) const DEVELOPER_CONTROLS: [(&str, &str); 12] = [
     ("api_email", "dev-api-email"),
     ("api_token", "dev-api-token"),
     ("default_user", "dev-default-user"),
@@ -103,6 +103,11 @@ pub(crate) const DEVELOPER_CONTROLS: [(&str, &str); 10] = [
     ("api_response_comment", "dev-api-response"),
     ("call_recording", "dev-call-recording"),
     ("field_mapping", "dev-field-mapping"),
+    ("outbound_ticket_field", "dev-outbound-ticket-field"),
+    (
+        "outbound_ticket_phone_field",
+        "dev-outbound-ticket-field-id",
+    ),
 ];
 
 /// The page and the control id of `field`; None for a problem with no control (an unknown key).
@@ -165,6 +170,10 @@ mod tests {
         assert_eq!(
             control_of("developer.batch_frequency_s"),
             Some((Page::Developer, "dev-batch-frequency".into()))
+        );
+        assert_eq!(
+            control_of("developer.outbound_ticket_phone_field"),
+            Some((Page::Developer, "dev-outbound-ticket-field-id".into()))
         );
         assert_eq!(
             control_of("teams.3.required"),
