@@ -13,7 +13,7 @@ use crate::{
 };
 use domain::{
     call::{CallPhase, JobKey},
-    dial::DialPlan,
+    dial::{ContactPlan, DialPlan, TicketPlan},
     history::CallbackOf,
     rules::{Event, Session},
 };
@@ -79,14 +79,33 @@ pub(crate) fn place_as(
                 // screen now (a call hung up for a call back, whose end came late): the routing
                 // sends them on (a call's end is logged by the resume).
                 crate::services::events::replay_early(adapter);
-                // A call back placed from Recent, Voicemail or the ended screen has no dial
-                // screen behind it: the home screen shows instead.
-                if adapter.dial.with_untracked(Option::is_some) {
-                    adapter.screen.set(Screen::Dial);
-                    // Back to the screen: kept again for a reload.
-                    crate::services::dial_draft::keep_screen(adapter);
-                } else {
-                    adapter.home();
+                match of {
+                    // A call back (from Recent, Voicemail or the ended screen) comes back as a
+                    // dial screen of its own number, contact and ticket, to try again: never
+                    // the screen the adapter still holds, another customer's (a number left
+                    // on the keypad, a draft put aside for a call, a click-to-call not drawn).
+                    Some(_) => {
+                        let contact = match plan.contact {
+                            ContactPlan::Existing { id } => Some(id),
+                            _ => None,
+                        };
+                        let ticket = match plan.ticket {
+                            TicketPlan::Existing { id } => Some(id),
+                            _ => None,
+                        };
+                        adapter.open_dialout(domain::call::dialout(
+                            Some(plan.to.clone()),
+                            contact,
+                            ticket,
+                        ));
+                        crate::services::dial_draft::keep_screen(adapter);
+                    }
+                    None if adapter.dial.with_untracked(Option::is_some) => {
+                        adapter.screen.set(Screen::Dial);
+                        // Back to the screen: kept again for a reload.
+                        crate::services::dial_draft::keep_screen(adapter);
+                    }
+                    None => adapter.home(),
                 }
                 let message = adapter
                     .catalogue

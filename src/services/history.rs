@@ -435,6 +435,14 @@ pub(crate) fn place_callback(
     hang_up_first: Option<u64>,
 ) {
     let Some(b) = backend() else { return };
+    // The voicemail's own ticket takes the note (UPD-15) wherever the call is logged: on it, or
+    // on a new ticket (SET-11, OQ-29). Read now, while the pressed row is on the list.
+    let noted = match of {
+        CallbackOf::Voicemail(vm) => adapter
+            .voicemails
+            .with_untracked(|v| v.list.iter().find(|x| x.id == vm).and_then(|x| x.ticket_id)),
+        CallbackOf::Call(_) => None,
+    };
     leptos::task::spawn_local(async move {
         if let Some(old) = hang_up_first {
             // Hung up by the agent, as Hang up would: the screen says so, and the end that
@@ -511,9 +519,10 @@ pub(crate) fn place_callback(
         }
         // The voicemail's own ticket takes the note that it was called back (UPD-15), open or not:
         // a comment does not reopen it.
+        let noted = noted.or(ticket);
         calls::place_as(adapter, plan, Some(of), move || {
             replay_early(adapter);
-            if let (CallbackOf::Voicemail(vm), Some(ticket), Some(b)) = (of, ticket, backend()) {
+            if let (CallbackOf::Voicemail(vm), Some(ticket), Some(b)) = (of, noted, backend()) {
                 write_handled(adapter, &b, vm, ticket, VoicemailAction::CalledBack);
             }
         });

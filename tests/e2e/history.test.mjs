@@ -262,6 +262,63 @@ test('a voicemail from the Customer panel: unread count, plays, read / close / c
   }, 'a solved voicemail ticket called back');
 });
 
+// UPD-15 with "Do not append" on (SET-11): the call back goes on a new ticket of the caller,
+// and the voicemail's own ticket still says it was called back, once. Before, the note was
+// written only on the ticket the call was logged on: under SET-11, none.
+test('a voicemail called back under "Do not append" is noted on its ticket; the call on a new one', async () => {
+  await clearFaults(env);
+  const { app } = await signedInPage(env, { do_not_append: true });
+  await slowPlatform('/platform/', 200);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=dial-number]').press('v');
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  const vm = (await state()).voicemails.at(-1);
+  assert.ok(vm.ticket_id && vm.contact_id, 'the voicemail has its ticket and contact');
+  await app.locator('[data-testid=voicemail-call-back]').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  const call = (await state()).platform_calls.at(-1);
+  assert.deepEqual(call.callback_of, { voicemail: vm.id });
+  await app.locator('[data-testid=hangup-button]').click();
+  await eventually(async () => {
+    const logged = await ticketOfCall(call.id);
+    assert.ok(logged, 'the call is logged');
+    assert.notEqual(logged.id, vm.ticket_id, 'on a new ticket (SET-11)');
+    assert.equal(logged.requester_id, vm.contact_id, "the caller's");
+    assert.equal(count(await bodies(vm.ticket_id), /^Voicemail called back\nAgent: /), 1, 'the voicemail ticket says it was called back');
+  }, 'the call back under SET-11');
+  await sleep(1_000);
+  assert.equal(count(await bodies(vm.ticket_id), /^Voicemail called back\nAgent: /), 1, 'once');
+  await clearFaults(env);
+});
+
+// A call back the platform refuses comes back as a dial screen of its own number, with the
+// error. Before, the screen the adapter still held showed: here a number the agent left on the
+// keypad for Voicemail, another customer's, under the error, one Call away from being dialled.
+test("a refused call back shows its own number to try again, not another number left on the keypad", async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  const number = app.locator('[data-testid=dial-number]');
+  await number.focus();
+  await page.keyboard.type('+39 02 1234 5678');
+  await app.locator('[data-testid=home-voicemail]').click();
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  const placed = (await state()).platform_calls.length;
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', method: 'POST', status: 422, count: 1 });
+  await app.locator('[data-testid=voicemail-call-back]').click();
+  await app.locator('[data-testid=error-banner]').waitFor();
+  await number.waitFor();
+  const shown = (await number.inputValue()).replace(/\D/g, '');
+  assert.match(shown, /5550101000$/, `the voicemail caller's number (${shown})`);
+  assert.doesNotMatch(shown, /390212345678/, 'not the number left on the keypad');
+  assert.equal((await state()).platform_calls.length, placed, 'nothing placed');
+  // Call tries it again: the caller is called.
+  await app.locator('[data-testid=call-button]:not([disabled])').click();
+  await app.locator('[data-testid=call-status]', { hasText: /Calling|Connected/ }).waitFor();
+  assert.equal((await state()).platform_calls.at(-1).customer_number, '+15550101000', 'the caller called');
+  await app.locator('[data-testid=hangup-button]').click();
+});
+
 // Mark read pressed, the platform does it and answers late, and the frame reloads before the
 // answer: the page that comes back finishes it (sent again: the platform takes a repeat as
 // one) and the voicemail's ticket says so once (UPD-15). Before, the platform had it read and
