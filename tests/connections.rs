@@ -1310,6 +1310,7 @@ fn place_guarded<S: Store>(
         seen_updated_at: read.updated_at,
         open_when_read: read.status.is_open_set(),
         instead: placed_on(call, contact, TicketPlan::New),
+        requester: Some(read.requester_id),
     };
     let writes = placed_on(call, contact, TicketPlan::Existing { id: ticket });
     assert!(outbox.enqueue_guarded(&format!("{call}.placed"), writes, guard));
@@ -1348,6 +1349,37 @@ fn a_ticket_solved_meanwhile_is_not_reopened_and_the_call_gets_a_new_ticket() {
         outbox.created_by("call-1.placed"),
         Some(new.id),
         "the call's ticket"
+    );
+}
+
+// The ticket the dial screen picked for Ann was given to another requester before the call was
+// logged: Zendesk's collision check refuses the append, the ticket read again is open but no
+// longer Ann's, so the call goes on a new ticket of hers and the other customer's ticket is left
+// alone. Before, only its status was looked at, and Ann's call was appended to Bob's ticket.
+#[test]
+fn a_ticket_given_to_another_requester_meanwhile_is_not_appended_to() {
+    let (fake, ann, picked, outbox) = ann_with_ticket("open");
+    let bob = fake.add_user("Bob", "+15550109999");
+    let zd = Zendesk::new(&fake);
+    place_guarded(&outbox, &zd, "call-7", ann, picked);
+    fake.give_elsewhere(picked, bob);
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.completed, ["call-7.placed"], "{report:?}");
+    assert_eq!(report.redecided, [("call-7.placed".to_owned(), picked)]);
+    let tickets = fake.tickets();
+    let old = tickets.iter().find(|t| t.id == picked).unwrap();
+    assert!(
+        old.comments.is_empty(),
+        "nothing on Bob's ticket: {:?}",
+        old.comments
+    );
+    let (_, new) = report.created_tickets[0];
+    let new = tickets.iter().find(|t| t.id == new).unwrap();
+    assert_eq!(new.requester_id, ann, "a new ticket of Ann's");
+    assert!(
+        new.comments.iter().any(|c| c.contains("call-7")),
+        "{:?}",
+        new.comments
     );
 }
 

@@ -289,8 +289,9 @@ pub enum Label {
     WritesKeptHere,
     /// Sign out refused while a call is on.
     SignOutAfterCall,
-    /// After "Ticket #N": the ticket the call was placed on was solved or closed meanwhile, so
-    /// the call is logged on a new ticket (UPD-3, the collision check).
+    /// After "Ticket #N": the ticket the call was placed on was solved, closed or given to
+    /// another requester meanwhile, so the call is logged on a new ticket (UPD-3, the collision
+    /// check).
     CallMovedToNewTicket,
     /// The call on screen was transferred to another agent (UPD-9); the agent's name follows.
     CallTransferredTo,
@@ -855,7 +856,7 @@ impl Label {
             WritesHandedOver => "Zendesk updates not written yet are kept by the contact centre and written when you next sign in.",
             WritesKeptHere => "The contact centre could not be reached: Zendesk updates not written yet stay in this browser until you sign in again here.",
             SignOutAfterCall => "End the call before signing out.",
-            CallMovedToNewTicket => "was solved or closed in Zendesk while the call was being placed, so the call is logged on a new ticket.",
+            CallMovedToNewTicket => "was solved, closed or given to another customer in Zendesk while the call was being placed, so the call is logged on a new ticket.",
             CallTransferredTo => "Call transferred to",
             CallTransferredToYou => "A call was transferred to you.",
             NavNewCall => "New call",
@@ -938,7 +939,7 @@ impl Label {
             UnreadMessages => "unread messages",
             ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow it.",
             WaitingForAccess => "Not logged yet: waiting for Zendesk access.",
-            CallMovedToNewTicketRinging => "was solved or closed in Zendesk before the call was logged, so the call is logged on a new ticket.",
+            CallMovedToNewTicketRinging => "was solved, closed or given to another customer in Zendesk before the call was logged, so the call is logged on a new ticket.",
             ErrOnCall => "You are on a call. End it before calling another number.",
             WritesWaitRefused => "This call's updates wait and are tried again; your other calls are logged meanwhile.",
         }

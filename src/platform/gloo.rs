@@ -89,7 +89,7 @@ impl Transport for GlooTransport {
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
-        if request.method == Method::Get {
+        if request.method == Method::Get || request.url == super::SIGN_IN_PATH {
             // The browser gives the read up (the answer's body too) after the time.
             let late = web_sys::AbortSignal::timeout_with_u32(READ_TIMEOUT_MS);
             builder = builder.abort_signal(Some(&late));
@@ -105,7 +105,8 @@ impl Transport for GlooTransport {
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
         let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+        // A body cut short (the read given up, the link gone) is no answer, not an empty one.
+        let body = response.text().await.map_err(|e| e.to_string())?;
         Ok(HttpResponse {
             status,
             headers,
@@ -114,10 +115,12 @@ impl Transport for GlooTransport {
     }
 }
 
-/// How long a read (GET) of the platform is waited for before it counts as unanswered
-/// ([`super::PlatformError::Unreachable`]): a link that stalls without failing (a VPN, a proxy)
-/// would otherwise hold what waits on it (sign-in, a dial screen's settings) for minutes. Reads
-/// are safe to give up; writes are waited for (given up, they may still have been done).
+/// How long a read (GET) of the platform, or a sign-in (or sign-out), is waited for before it counts as
+/// unanswered ([`super::PlatformError::Unreachable`]): a link that stalls without failing (a
+/// VPN, a proxy) would otherwise hold what waits on it (Sign in, a dial screen's settings) for
+/// minutes. Reads are safe to give up, and so is a sign-in (a session nobody uses is left);
+/// other writes are waited for (given up, they may still have been done: a call placed, a
+/// resume credential used).
 pub const READ_TIMEOUT_MS: u32 = 20_000;
 
 /// The live event stream; dropping it closes the socket and stops reconnecting.

@@ -73,6 +73,9 @@ impl CrmOpState {
     }
 }
 
+/// Where a sign-in with email and password is sent.
+pub const SIGN_IN_PATH: &str = "/agent/session";
+
 /// What a platform call can fail with; each carries the message the agent sees.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
@@ -422,7 +425,7 @@ impl<T: Transport> Platform<T> {
     /// Signs in; the token is kept in memory for the page's life.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Agent, PlatformError> {
         self.sign_out();
-        let request = HttpRequest::new(Method::Post, "/agent/session")
+        let request = HttpRequest::new(Method::Post, SIGN_IN_PATH)
             .json(json!({"email": email.trim(), "password": password}));
         let signed_in: SignedIn = match self.call(request).await {
             Err(PlatformError::SignedOut) => return Err(PlatformError::BadCredentials),

@@ -85,19 +85,7 @@ pub(crate) fn place_as(
                     // the screen the adapter still holds, another customer's (a number left
                     // on the keypad, a draft put aside for a call, a click-to-call not drawn).
                     Some(_) => {
-                        let contact = match plan.contact {
-                            ContactPlan::Existing { id } => Some(id),
-                            _ => None,
-                        };
-                        let ticket = match plan.ticket {
-                            TicketPlan::Existing { id } => Some(id),
-                            _ => None,
-                        };
-                        adapter.open_dialout(domain::call::dialout(
-                            Some(plan.to.clone()),
-                            contact,
-                            ticket,
-                        ));
+                        adapter.open_dialout(retry_screen(adapter, &plan));
                         crate::services::dial_draft::keep_screen(adapter);
                     }
                     None if adapter.dial.with_untracked(Option::is_some) => {
@@ -115,6 +103,34 @@ pub(crate) fn place_as(
             }
         }
     });
+}
+
+/// The dial screen a refused call back comes back as, to try again: its number, on its ticket
+/// (the requester's, when the call back named no contact) as a ticket's Call button opens it
+/// (TEAM-15: the Ticket ID filled); with no ticket, on its contact; and the keypad with the
+/// number where a contact's screen cannot call (team Ticket ID entry, TEAM-17) or none is known.
+fn retry_screen(adapter: Adapter, plan: &DialPlan) -> domain::call::Dialout {
+    let ticket = match plan.ticket {
+        TicketPlan::Existing { id } => Some(id),
+        _ => None,
+    };
+    let contact = match plan.contact {
+        ContactPlan::Existing { id } => Some(id),
+        _ => ticket.and_then(|t| {
+            adapter
+                .crm
+                .with_untracked(|c| c.ticket(t).map(|t| t.requester_id))
+        }),
+    };
+    let team = adapter
+        .context
+        .with_untracked(|c| domain::settings::team_entry_applies(&c.settings, c.team.as_ref()));
+    let to = Some(plan.to.clone());
+    match (contact, ticket) {
+        (Some(_), Some(_)) => domain::call::dialout(to, contact, ticket),
+        (Some(_), None) if !team => domain::call::dialout(to, contact, None),
+        _ => domain::call::Dialout::Typed(to),
+    }
 }
 
 /// Answers the inbound call on screen.

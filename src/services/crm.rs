@@ -166,6 +166,16 @@ async fn user_if_any<T: Transport>(
     }
 }
 
+/// Adds what a number's lookup found to the CRM data, as [`merge`]; the tickets it read for a
+/// contact replace all those known as theirs (a ticket given to another requester since is no
+/// longer theirs, and must not be offered, nor appended to, for their calls).
+pub fn merge_lookup(crm: &mut CrmState, found: NumberLookup) {
+    for id in &found.tickets_known {
+        crm.tickets.retain(|t| t.requester_id != *id);
+    }
+    merge(crm, found.crm);
+}
+
 /// Adds what a read found to the CRM data: a contact or ticket read again replaces the one known.
 pub fn merge(crm: &mut CrmState, found: CrmState) {
     for c in found.contacts {

@@ -4,7 +4,7 @@
 use crate::{
     services::{
         calls::session_of,
-        crm::{lookup_number_detailed, merge, replace_tickets_of},
+        crm::{lookup_number_detailed, merge_lookup, replace_tickets_of},
         host::{
             backend, current_call, fail_platform, read_to_log, sleep, zendesk_message, Backend,
             EndOfCall, Working,
@@ -85,7 +85,7 @@ async fn show_offer(
     )
     .await
     {
-        Ok(found) => adapter.crm.update(|crm| merge(crm, found.crm)),
+        Ok(found) => adapter.crm.update(|crm| merge_lookup(crm, found)),
         Err(e) => adapter.fail(zendesk_message(adapter, &e)),
     }
     crate::services::phone_data::keep_warm(adapter);
@@ -292,6 +292,6 @@ async fn read_callers(
 ) -> Result<(), crate::zendesk::ZendeskError> {
     let found =
         lookup_number_detailed(&b.zendesk, to, region, b.recorded_contacts(to), &[], &[]).await?;
-    adapter.crm.update(|crm| merge(crm, found.crm));
+    adapter.crm.update(|crm| merge_lookup(crm, found));
     Ok(())
 }

@@ -120,6 +120,7 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
         seen_updated_at: read.updated_at,
         open_when_read: read.status.is_open_set(),
         instead: fold(&decide_on(adapter, b, &instead)),
+        requester: Some(read.requester_id),
     })
 }
 
@@ -232,6 +233,7 @@ fn guard_inbound(
         seen_updated_at: read.updated_at,
         open_when_read: read.status.is_open_set(),
         instead: fold(&actions),
+        requester: Some(read.requester_id),
     })
 }
 

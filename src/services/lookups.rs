@@ -3,7 +3,7 @@
 
 use crate::{
     services::{
-        crm::{lookup_number_detailed, merge, replace_tickets_of, FetchKey},
+        crm::{lookup_number_detailed, merge, merge_lookup, replace_tickets_of, FetchKey},
         host::{backend, sleep, zendesk_message, Backend},
         live::Adapter,
         messages,
@@ -279,7 +279,7 @@ async fn read(
                 }
             }
             let found = found?;
-            adapter.crm.update(|crm| merge(crm, found.crm));
+            adapter.crm.update(|crm| merge_lookup(crm, found));
             Ok(())
         }
         Fetch::User(id) if !plan.by_id.contains(id) => {

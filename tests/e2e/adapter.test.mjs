@@ -472,7 +472,58 @@ test('a ticket solved between the lookup and Call is caught by the collision che
   assert.equal(refused[0].status, 409, 'refused by the collision check');
   assert.equal(refused[0].body.ticket.safe_update, true);
   assert.match(refused[0].body.ticket.updated_stamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved or closed` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved, closed or given to another customer` }).waitFor();
+});
+
+// Bruno's open ticket is given to Anna in Zendesk. The agent had dialled Bruno's number earlier
+// in the session: the next dial of it reads his tickets again, and the ticket is no longer
+// offered as his (before, the read was added to what was known, and the ticket stayed his: the
+// call went on Anna's ticket). Then the same change between the lookup and Call: the collision
+// check finds the ticket another customer's, and the call goes on a new ticket of Bruno's.
+test("a ticket given to another customer is neither offered nor appended to for the first one's call", async () => {
+  const app = await signedIn();
+  let s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const anna = userByPhone(s, '+15550101000');
+  const [picked] = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
+  const dialBruno = async () => {
+    await app.locator('[data-testid=dial-number]').fill(bruno.phone);
+    await app.locator('[data-testid=keypad-next]').click();
+  };
+  const commentsOf = async (id) => (await state()).tickets.find((t) => t.id === id).comments.length;
+  /** Calls Bruno on the screen shown; the new ticket of his that holds the call. */
+  const callMakesTicket = async () => {
+    const known = new Set((await state()).tickets.map((t) => t.id));
+    await callAndHangUp(app);
+    return eventually(async () => {
+      s = await state();
+      const made = s.tickets.filter((t) => !known.has(t.id) && t.requester_id === bruno.id);
+      assert.equal(made.length, 1, 'a new ticket for Bruno');
+      assert.equal(internal(made[0]).filter((c) => /^Call (details|finished)\n/.test(c.body ?? '')).length, 2);
+      return made[0];
+    }, 'the call on a new ticket of Bruno');
+  };
+  await dialBruno();
+  await valueOf(app, 'ticket-id', new RegExp(`#${picked.id}\\b`));
+  await app.locator('[data-testid=cancel-button]').click();
+  await api('PUT', `/api/v2/tickets/${picked.id}.json`, { ticket: { requester_id: anna.id } });
+  await dialBruno();
+  await valueOf(app, 'ticket-id', 'New ticket');
+  const annaBefore = await commentsOf(picked.id);
+  const fresh = await callMakesTicket();
+  assert.equal(await commentsOf(picked.id), annaBefore, "nothing on Anna's ticket");
+
+  // Bruno's new ticket, read for the next screen, is given to Anna before Call.
+  await app.locator('[data-testid=new-call-button]').click();
+  await dialBruno();
+  await valueOf(app, 'ticket-id', new RegExp(`#${fresh.id}\\b`));
+  await new Promise((r) => setTimeout(r, 1_100)); // the stamp counts whole seconds
+  await api('PUT', `/api/v2/tickets/${fresh.id}.json`, { ticket: { requester_id: anna.id } });
+  const freshBefore = await commentsOf(fresh.id);
+  await callMakesTicket();
+  assert.equal(await commentsOf(fresh.id), freshBefore, "nothing on the ticket now Anna's");
+  await app.locator('[data-testid=error-banner]', { hasText: `#${fresh.id} was solved, closed or given to another customer` }).waitFor();
 });
 
 // A ticket moved to a group the agent may not edit: Zendesk refuses its updates with 403. The

@@ -609,8 +609,8 @@ test('Escape in a chooser cancels like anywhere on the dial screen, and the next
 // dial screen's settings read (SET-16) that never answered kept Call disabled, and a sign-in
 // whose settings read never answered kept "Signing in…". Now a dial screen waits 5 s for its
 // settings before those known stand (the read is still taken when it comes), and a read of the
-// platform is given up after 20 s: the agent is told the contact centre cannot be reached, and
-// can sign in again. The settings reads here take 60 s.
+// platform, or a sign-in, is given up after 20 s: the agent is told the contact centre cannot be
+// reached, and can sign in again. The stalled requests here take 60 s.
 test('a settings read that never answers keeps neither Call nor the sign-in waiting', async () => {
   ({ page } = await signedInPage(env, { allow_use_entered_number: true }));
   const app = page.frames().find((f) => f.url().includes('/app/index.html'));
@@ -648,6 +648,17 @@ test('a settings read that never answers keeps neither Call nor the sign-in wait
   assert.ok(gaveUp >= 19_000, `gave up after ${gaveUp} ms`);
   assert.equal(await app.locator('[data-testid=sign-in-submit]').isDisabled(), false, 'Sign in can be pressed again');
   assert.equal(await app.locator('[data-testid=sign-in-email]').inputValue(), 'ada@sandbox.test', 'the email stays');
+  // The sign-in itself stalling: given up too.
+  await clearFaults(env);
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/agent/session', method: 'POST', latency_ms: 60_000 });
+  await app.locator('[data-testid=sign-in-password]').fill('sandbox');
+  const pressedAgain = Date.now();
+  await app.locator('[data-testid=sign-in-submit]').click();
+  await app.locator('[data-testid=sign-in-submit][disabled]').waitFor();
+  await app.locator('[data-testid=sign-in-submit]:not([disabled])').waitFor({ timeout: 30_000 });
+  const signInGaveUp = Date.now() - pressedAgain;
+  assert.ok(signInGaveUp >= 19_000, `the sign-in gave up after ${signInGaveUp} ms`);
+  await app.locator('[data-testid=error-banner]', { hasText: 'cannot be reached' }).waitFor();
   await clearFaults(env);
   await app.locator('[data-testid=sign-in-password]').fill('sandbox');
   await app.locator('[data-testid=sign-in-submit]').click();

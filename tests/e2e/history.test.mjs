@@ -319,6 +319,39 @@ test("a refused call back shows its own number to try again, not another number 
   await app.locator('[data-testid=hangup-button]').click();
 });
 
+// The same with the team's Ticket ID entry on (TEAM-4) and "Do not append" (the call back on a
+// new ticket): the screen to try again is the keypad with the caller's number, which can call
+// (TEAM-5, optional: a new ticket), not a contact's screen, which team entry refuses whatever
+// the agent types (TEAM-17).
+test('a refused call back under team Ticket ID entry comes back as a keypad that can call', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env, { team_ticket_entry: true, do_not_append: true }, { signIn: false });
+  const { teams } = await api('GET', '/_sandbox/settings');
+  await api('PUT', '/_sandbox/settings', {
+    teams: teams.map((t) => (t.name === 'Support' ? { ...t, ticket_id_entry: { enabled: true, required: false } } : t)),
+  });
+  await signInWith(app);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.press('v');
+  await app.locator('[data-testid=voicemail-row]').waitFor();
+  const placed = (await state()).platform_calls.length;
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', method: 'POST', status: 422, count: 1 });
+  await app.locator('[data-testid=voicemail-call-back]').click();
+  await app.locator('[data-testid=error-banner]').waitFor();
+  const number = app.locator('[data-testid=dial-number]');
+  await number.waitFor();
+  assert.match((await number.inputValue()).replace(/\D/g, ''), /5550101000$/, "the caller's number");
+  assert.equal((await state()).platform_calls.length, placed, 'nothing placed');
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  assert.equal(await app.getByText("Calling from a contact's phone number cannot be used").count(), 0,
+    'no dead end');
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  assert.equal((await state()).platform_calls.at(-1).customer_number, '+15550101000', 'the caller called');
+  await app.locator('[data-testid=hangup-button]').click();
+});
+
 // Mark read pressed, the platform does it and answers late, and the frame reloads before the
 // answer: the page that comes back finishes it (sent again: the platform takes a repeat as
 // one) and the voicemail's ticket says so once (UPD-15). Before, the platform had it read and

@@ -445,7 +445,7 @@ test('an inbound call whose open ticket is solved between the ring and the answe
     return made[0];
   }, 'the second call\'s ticket');
   await app.locator('[data-testid=call-ticket-link]', { hasText: `#${second.id}` }).waitFor();
-  await app.locator('[data-testid=error-banner]', { hasText: `#${first.id} was solved or closed in Zendesk before the call was logged` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `#${first.id} was solved, closed or given to another customer in Zendesk before the call was logged` }).waitFor();
   // The platform is told the new ticket, never the solved one (a transfer's receiver, the
   // platform's own writes, go where it says).
   await eventually(async () => {

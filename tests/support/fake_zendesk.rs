@@ -177,6 +177,14 @@ impl FakeZendesk {
         t.updates += 1;
     }
 
+    /// Another agent gives ticket `id` to another requester (the ticket changes).
+    pub fn give_elsewhere(&self, id: u64, requester_id: u64) {
+        let mut s = self.state.borrow_mut();
+        let t = s.tickets.get_mut(&id).unwrap();
+        t.requester_id = requester_id;
+        t.updates += 1;
+    }
+
     /// The search index catches up: every user created shows in the search.
     pub fn index_now(&self) {
         self.state.borrow_mut().unindexed.clear();

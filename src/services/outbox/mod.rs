@@ -165,6 +165,11 @@ pub struct Guard {
     pub open_when_read: bool,
     /// The writes that replace the job's when the ticket is no longer open.
     pub instead: Vec<Write>,
+    /// Its requester when read (the call's contact): a ticket given to another requester since
+    /// is not the caller's any more, and is given up like one no longer open. None in jobs
+    /// stored before it was kept (not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<u64>,
 }
 
 /// Stands for a call recording's link in stored jobs.

@@ -499,8 +499,9 @@ impl<S: Store> Outbox<S> {
     }
 
     /// The ticket a guarded job appends to changed since it was read (see [`Guard`]): read it
-    /// again; still open (or chosen as it was), the append goes ahead against what was read now;
-    /// no longer open (or gone), the job's writes become the guard's `instead`. The refused
+    /// again; still open (or chosen as it was) and still its requester's, the append goes ahead
+    /// against what was read now; no longer open, given to another requester (the call's
+    /// customer is not theirs), or gone, the job's writes become the guard's `instead`. The refused
     /// request wrote nothing, and a request cut short before it was looked for in the audits
     /// just before it was sent, so the job starts afresh either way.
     async fn decide_again<T: Transport>(
@@ -513,7 +514,10 @@ impl<S: Store> Outbox<S> {
     ) -> Step {
         job.in_flight = false;
         match zendesk.ticket(guard.ticket).await {
-            Ok(now) if now.status.is_open_set() || !guard.open_when_read => {
+            Ok(now)
+                if (now.status.is_open_set() || !guard.open_when_read)
+                    && guard.requester.is_none_or(|r| r == now.requester_id) =>
+            {
                 job.collisions += 1;
                 job.guard = if job.collisions >= MAX_QUICK_COLLISIONS {
                     // A busy ticket (other agents, the platform's queue) changed again at each
