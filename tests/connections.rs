@@ -9,8 +9,8 @@ use agent_adapter::{
     services::{
         crm::lookup_number,
         outbox::{
-            Batching, CrmQueue, Guard, NoQueue, Outbox, QueueError, RequesterGone,
-            TICKET_OF_EARLIER_JOB,
+            agent_keys, holds_writes, Batching, CrmQueue, Guard, NoQueue, Outbox, QueueError,
+            RequesterGone, TICKET_OF_EARLIER_JOB,
         },
         storage::{MemoryStore, Store},
         writes::{fold, Write},
@@ -774,6 +774,32 @@ fn tabs_keep_their_writes_apart_and_take_over_those_of_a_tab_gone() {
 // An inbound call's first job being worked out (its reads waiting out a rate limit) is kept
 // with the outbox until it is queued: the page that comes back after a reload, or the tab that
 // takes over, finds it and works it out again; queued or forgotten, it is no longer intended.
+// Sign-out while an inbound call's first job is worked out (its reads waiting out a 429) and no
+// job is queued yet: the stored outbox is handed to the platform, intent and all, and the next
+// sign-in works the call out again. Before, it counted as finished keys only and was removed:
+// the call was never logged.
+#[test]
+fn a_first_job_being_worked_out_is_handed_over_at_sign_out() {
+    let store = MemoryStore::default();
+    let a = Outbox::open_for_tab(store.clone(), AGENT, "a");
+    a.intend("9.assigned", Some(42));
+    assert!(a.jobs().is_empty());
+    a.detach();
+    let keys = agent_keys(&store.keys(), AGENT);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let text = store.get(&keys[0]).unwrap();
+    assert!(
+        holds_writes(&text),
+        "an intent alone is handed over, not removed"
+    );
+    // Taken back in another browser, adopted by a new tab: still intended.
+    let other = MemoryStore::default();
+    other.set(&keys[0], &text);
+    let b = Outbox::open_for_tab(other, AGENT, "b");
+    b.adopt_orphans(|_| false);
+    assert_eq!(b.intended("9.assigned"), Some(Some(42)));
+}
+
 #[test]
 fn a_first_job_being_worked_out_outlives_its_page() {
     let fake = FakeZendesk::new();

@@ -341,7 +341,7 @@ async fn hand_over_writes(b: &Rc<Backend>) -> Option<bool> {
             Some(text) if outbox::holds_writes(&text) => {
                 handed.insert(key.clone(), Some(text));
             }
-            // Finished keys only: nothing to keep.
+            // Finished keys only (no job, no intent): nothing to keep.
             _ => b.store.remove(key),
         }
     }

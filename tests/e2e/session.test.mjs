@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, signedInPage, adapterFrame, retry, callFromProfile, dialAndConnect, dialAndHangUp, settings } from './support.mjs';
+import { startSandbox, signedInPage, signInWith, adapterFrame, retry, callFromProfile, dialAndConnect, dialAndHangUp, settings } from './support.mjs';
 
 let env;
 
@@ -387,6 +387,40 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   assert.deepEqual((await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {}, {}, 'taken back from the platform');
   await new Promise((r) => setTimeout(r, 1_500));
   assert.equal((await comments()).filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'still once');
+});
+
+// An inbound call answered and hung up while Zendesk rate-limits the reads its first job needs
+// (the call is still being worked out: nothing is queued yet), then the agent signs out. The
+// call is handed to the platform with the rest, and the next sign-in logs it, once. Before, a
+// tab whose outbox held no job counted as finished and its stored outbox was removed: the call
+// was never logged.
+test('a call still being worked out at sign-out is handed over and logged after the next sign-in', async () => {
+  const { app } = await signedInPage(env);
+  const anna = (await state()).users.find((u) => u.phone === '+15550101000');
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', method: 'GET', status: 429, retry_after: 3 });
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: anna.phone, menu_path: 'Support' });
+  await app.locator('[data-testid=answer-button]:not([disabled])').click();
+  await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5_000 }).catch(() => {});
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  const logged = async () => (await state()).tickets.flatMap((t) => t.comments)
+    .filter((c) => c.type === 'Comment' && (c.body ?? '').includes(`Call ID: ${offered.call_id}`));
+  assert.equal((await logged()).length, 0, 'nothing written while Zendesk refused the reads');
+  const journal = (await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {};
+  assert.ok(Object.values(journal).join('').includes(`${offered.call_id}.`), `the platform keeps the call to log: ${JSON.stringify(journal).slice(0, 300)}`);
+
+  await api('DELETE', '/_sandbox/faults');
+  await signInWith(app);
+  await eventually(async () => {
+    const c = await logged();
+    assert.equal(c.filter((x) => !/^Call finished/.test(x.body ?? '')).length, 1, `the call, once: ${c.map((x) => x.body?.split('\n')[0])}`);
+    assert.equal(c.filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'its end, once');
+  }, 'the call logged after the next sign-in');
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal((await logged()).length, 2, 'still once each');
 });
 
 /** A Zendesk tab of the browser `context` (tabs of one context share localStorage), signed in. */

@@ -352,11 +352,15 @@ pub fn tab_of(key: &str, agent_id: u64) -> Option<&str> {
         .filter(|tab| !tab.is_empty() && !tab.contains('.'))
 }
 
-/// True when the stored outbox `text` holds writes not made yet (not only finished keys), or
-/// cannot be read (then it is kept, not judged).
+/// True when the stored outbox `text` holds writes not made yet (not only finished keys), first
+/// jobs still being worked out (intents: the session that takes them works them out again from
+/// the platform's calls; dropped, a call hung up and signed out from while its reads waited was
+/// never logged), or cannot be read (then it is kept, not judged).
 pub fn holds_writes(text: &str) -> bool {
     match envelope::open::<State>(Some(text), envelope::wall_clock_ms()) {
-        Opened::State(state) | Opened::Expired(state) => !state.jobs.is_empty(),
+        Opened::State(state) | Opened::Expired(state) => {
+            !state.jobs.is_empty() || !state.intents.is_empty()
+        }
         Opened::Empty => false,
         Opened::Unreadable => true,
     }
