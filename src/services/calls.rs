@@ -80,11 +80,16 @@ pub(crate) fn place_as(
                 // sends them on (a call's end is logged by the resume).
                 crate::services::events::replay_early(adapter);
                 match of {
-                    // A call back (from Recent, Voicemail or the ended screen) comes back as a
-                    // dial screen of its own number, contact and ticket, to try again: never
-                    // the screen the adapter still holds, another customer's (a number left
-                    // on the keypad, a draft put aside for a call, a click-to-call not drawn).
-                    Some(_) => {
+                    // A voicemail's call back: back to Voicemail, where its Call back tries
+                    // again as one (noted on its ticket, UPD-15; the platform told what it
+                    // calls back).
+                    Some(CallbackOf::Voicemail(_)) => adapter.screen.set(Screen::Voicemail),
+                    // A call's call back (Callback, Hang up and call back) comes back as a dial
+                    // screen of its own number, contact and ticket, to try again. Neither comes
+                    // back as the screen the adapter still holds, another customer's (a number
+                    // left on the keypad, a draft put aside for a call, a click-to-call not
+                    // drawn).
+                    Some(CallbackOf::Call(_)) => {
                         adapter.open_dialout(retry_screen(adapter, &plan));
                         crate::services::dial_draft::keep_screen(adapter);
                     }
