@@ -495,6 +495,10 @@ pub struct DialView {
     /// The contact asked for (a click-to-call's user) is no longer in Zendesk, deleted or
     /// merged away: the number decided the contact instead. Said under the contact.
     pub contact_notice: Option<String>,
+    /// SET-10, MATRIX-0.0: on the keypad, the agent may name the contact by its Contact ID for
+    /// a number no contact has (or change the one named): the call then goes on that
+    /// contact's ticket, the number left off the contact (CONTACT-6, FLOW-10).
+    pub contact_editable: bool,
     /// UI-10.
     pub ticket: TicketControl,
     /// UI-2 selection.
@@ -814,7 +818,13 @@ impl DialScreen {
         self.ticket_pick = None;
     }
 
-    /// UI-9: the agent types a Contact ID, designating a contact for the number (MATRIX-0.1).
+    /// The contact the agent designated by its Contact ID (SET-10), if any.
+    pub fn designated(&self) -> Option<u64> {
+        self.designated
+    }
+
+    /// UI-9: the agent types a Contact ID, designating a contact for the number (MATRIX-0.1);
+    /// `None` designates none again.
     pub fn designate_contact(&mut self, id: Option<u64>) {
         self.designated = id;
         self.ticket_pick = None;
@@ -990,7 +1000,11 @@ impl DialScreen {
                 &blocker,
                 Some(DialError::NumberNotPossible { reason }) if *reason != NotPossible::TooLong
             );
+        let contact_editable = matches!(self.entry, EntryPoint::Keypad)
+            && r.use_entered_number.is_some()
+            && (r.contact.mode == ContactMode::New || self.designated.is_some());
         DialView {
+            contact_editable,
             number_text,
             number_placeholder,
             number_read_only: r.number_read_only,

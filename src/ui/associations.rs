@@ -92,6 +92,7 @@ fn ContactField(
     // text and state, not the element): only what changed is written to the page.
     let kind = Memo::new(move |_| {
         view.with(|v| match v.as_ref().map(|v| v.contact.mode) {
+            _ if v.as_ref().is_some_and(|v| v.contact_editable) => FieldKind::Designate,
             Some(ContactMode::Chooser) => FieldKind::Chooser,
             Some(ContactMode::AwaitingNumber) | None => FieldKind::Empty,
             Some(_) => FieldKind::Input,
@@ -115,6 +116,29 @@ fn ContactField(
                         label=Signal::derive(word(Label::ContactId))
                         items=contact_items
                         on_choose=choose_contact
+                    />
+                }
+                .into_any(),
+                // SET-10: a Contact ID typed (digits) names the call's contact; Enter or
+                // leaving the field takes it (an Enter that changed it does not call yet).
+                FieldKind::Designate => view! {
+                    <input
+                        class=style::entry
+                        data-testid="contact-id"
+                        inputmode="numeric"
+                        autocomplete="off"
+                        aria-labelledby="contact-label"
+                        aria-busy=move || if busy.get() { "true" } else { "false" }
+                        prop:value=move || text.get()
+                        on:focus:target=move |ev| ev.target().select()
+                        on:change:target=move |ev| {
+                            designate(adapter, &ev.target(), text);
+                        }
+                        on:keydown:target=move |ev| {
+                            if ev.key() == "Enter" && designate(adapter, &ev.target(), text) {
+                                ev.prevent_default();
+                            }
+                        }
                     />
                 }
                 .into_any(),
@@ -150,9 +174,40 @@ fn ContactField(
     }
 }
 
+/// SET-10: the Contact ID typed in `field` designates the call's contact: an id (digits, `#`
+/// allowed) names that contact; anything else, or nothing, names none, and the field shows
+/// what the screen resolved again. Left as shown (`shown`: the contact's name, or "New
+/// contact"), nothing changes. True when the Enter that took it must not go on to call: the
+/// contact named changed, or what was typed named nobody.
+fn designate(adapter: Adapter, field: &web_sys::HtmlInputElement, shown: Memo<String>) -> bool {
+    let typed = field.value();
+    if typed == shown.get_untracked() {
+        return false;
+    }
+    let named = domain::dial::parse_ticket_id(&typed);
+    let before = adapter
+        .dial
+        .with_untracked(|d| d.as_ref().and_then(|d| d.designated()));
+    if named == before {
+        // The same contact again shows as before (an Enter then calls); what names nobody
+        // shows what the screen resolved (and its Enter only did that).
+        field.set_value(&shown.get_untracked());
+        field.select();
+        return named.is_none();
+    }
+    adapter.edit(|d| d.designate_contact(named));
+    if named.is_none() {
+        field.set_value(&shown.get_untracked());
+        field.select();
+    }
+    true
+}
+
 /// What a field is drawn as: its element changes only when this does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FieldKind {
+    /// Typed in (SET-10): the Contact ID of the contact the call is for.
+    Designate,
     /// Nothing to show yet.
     Empty,
     /// Read-only: what the screen resolved, or that it is still being read.
@@ -279,7 +334,7 @@ fn TicketField(
                 }
                 .into_any(),
                 FieldKind::Hidden => return None,
-                FieldKind::Input | FieldKind::Empty => view! {
+                FieldKind::Input | FieldKind::Empty | FieldKind::Designate => view! {
                     <input
                         class=style::readonly
                         data-testid="ticket-id"

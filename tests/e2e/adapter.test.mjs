@@ -691,6 +691,52 @@ test('Enter new number writes the dialled number to the ticket only', async () =
   assert.equal(comments.filter((c) => c.includes('+12125550199')).length, 1, 'the number written once as a comment');
 });
 
+// SET-10, MATRIX-0.0, CONTACT-6: on the keypad, a number no contact has is called for a
+// contact the agent names by its Contact ID, by keyboard: the call goes on that contact's open
+// ticket with the number in its comments, and no contact is made for the number nor is it
+// stored on the contact. Before, the Contact ID could not be typed in: the call made a new
+// contact "Caller +1…" and a new ticket, and the contact's ticket got nothing.
+test('a Contact ID typed on the keypad names the contact of a number not saved on it', async () => {
+  const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: true });
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
+  const typed = '+12125550188';
+  let s = await state();
+  assert.equal(s.users.filter((u) => u.phone === typed).length, 0, 'no contact has the number');
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  const ticketsBefore = s.tickets.length;
+  await app.locator('[data-testid=dial-number]').focus();
+  await page.keyboard.type(typed);
+  await page.keyboard.press('Enter'); // Next
+  await valueOf(app, 'contact-id', 'New contact');
+  // Something that is no id names nobody: "New contact" again.
+  await app.locator('[data-testid=contact-id]').focus();
+  await page.keyboard.type('abc');
+  await page.keyboard.press('Enter');
+  await valueOf(app, 'contact-id', 'New contact');
+  assert.equal((await state()).platform_calls.length, s.platform_calls.length, 'that Enter placed no call');
+  // Bruno's id: his name and his open ticket; Call waits for the box (SET-10).
+  await app.locator('[data-testid=contact-id]').focus();
+  await page.keyboard.type(String(bruno.id));
+  await page.keyboard.press('Enter');
+  await valueOf(app, 'contact-id', bruno.name);
+  await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  assert.equal((await state()).platform_calls.length, s.platform_calls.length, 'the Enter that named him placed no call');
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true, 'the box is needed');
+  await app.locator('[data-testid=use-entered-number]').check();
+  await callAndHangUp(app);
+  assert.equal((await state()).platform_calls.at(-1).customer_number, typed, 'the typed number is called');
+  await eventually(async () => {
+    s = await state();
+    const t = s.tickets.find((x) => x.id === open.id);
+    assert.ok(internal(t).some((c) => c.body.includes(`Dialled number (not saved on the contact): ${typed}`)), 'FLOW-10: the number in its comments');
+    assert.match(internal(t).at(-1).body, /^Call finished/);
+  }, "the call on Bruno's ticket");
+  assert.equal(s.tickets.length, ticketsBefore, 'no new ticket');
+  assert.equal(s.users.filter((u) => u.phone === typed).length, 0, 'no contact made for the number');
+  assert.equal(s.users.find((u) => u.id === bruno.id).phone, '+15550101100', 'his number unchanged');
+});
+
 // OUT-10, SET-7: "Do not create a ticket" writes nothing to Zendesk.
 test('Do not create a ticket writes nothing', async () => {
   const app = await signedIn('ada@sandbox.test', { allow_do_not_create_ticket: true });
