@@ -19,6 +19,17 @@ pub fn VoicemailScreen() -> impl IntoView {
     let adapter = use_adapter();
     let vms = adapter.voicemails;
     let list = move || vms.with(|v| v.list.clone());
+    // Back from a refused call back: the keyboard on that voicemail's Call back, after the
+    // list's own placing of it (on the first row) is done.
+    if let Some(id) = vms.try_update_untracked(|v| v.called_back.take()).flatten() {
+        request_animation_frame(move || {
+            request_animation_frame(move || {
+                crate::ui::focus_on(&format!(
+                    "[data-voicemail-id=\"{id}\"] [data-testid=voicemail-call-back]"
+                ));
+            })
+        });
+    }
     view! {
         <section class=style::screen aria-labelledby="voicemail-title" data-testid="voicemail-screen">
             <ListTop

@@ -299,24 +299,30 @@ test('a refused voicemail call back goes back to Voicemail, not to another numbe
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
   await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101100', duration_s: 5 });
   const number = app.locator('[data-testid=dial-number]');
   await number.focus();
   await page.keyboard.type('+39 02 1234 5678');
   await app.locator('[data-testid=home-voicemail]').click();
-  await app.locator('[data-testid=voicemail-row]').waitFor();
-  const vm = (await state()).voicemails.at(-1);
+  await app.locator('[data-testid=voicemail-row]').nth(1).waitFor();
+  // The older voicemail (Anna's), second in the list: the keyboard on its Call back, Enter.
+  const vm = (await state()).voicemails.find((v) => v.from === '+15550101000');
+  const callBack = app.locator(`[data-testid=voicemail-row][data-voicemail-id="${vm.id}"] [data-testid=voicemail-call-back]`);
   const placed = (await state()).platform_calls.length;
   await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', method: 'POST', status: 422, count: 1 });
-  await app.locator('[data-testid=voicemail-call-back]').click();
+  await callBack.focus();
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=error-banner]').waitFor();
-  await app.locator('[data-testid=voicemail-row]').waitFor();
+  await app.locator('[data-testid=voicemail-row]').nth(1).waitFor();
   assert.equal(await number.count(), 0, 'no dial screen, the left number nowhere in view');
   assert.equal((await state()).platform_calls.length, placed, 'nothing placed');
-  // Call back again: the caller is called back, and the voicemail's ticket says so once.
-  await app.locator('[data-testid=voicemail-call-back]').click();
+  // The keyboard is back on Anna's Call back (not the first row's, Bruno's): Enter calls her back.
+  await eventually(async () => assert.equal(await app.evaluate((id) => document.activeElement?.closest('[data-voicemail-id]')?.dataset.voicemailId, vm.id), String(vm.id)),
+    "the keyboard on the pressed voicemail's Call back");
+  await page.keyboard.press('Enter');
   await app.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
   const call = (await state()).platform_calls.at(-1);
-  assert.equal(call.customer_number, '+15550101000', 'the caller called');
+  assert.equal(call.customer_number, '+15550101000', 'Anna called back');
   assert.deepEqual(call.callback_of, { voicemail: vm.id });
   await app.locator('[data-testid=hangup-button]').click();
   await eventually(async () => assert.equal(count(await bodies(vm.ticket_id), /^Voicemail called back\nAgent: /), 1),
