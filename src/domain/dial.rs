@@ -823,6 +823,15 @@ impl DialScreen {
         self.designated
     }
 
+    /// MATRIX-0.1: the contact designated by its Contact ID, while the number `e164` is stored
+    /// on no contact known; a number (edited since) a contact has decides the contact as from
+    /// the keypad, not the one named for another number.
+    fn designation(&self, crm: &CrmState, e164: Option<&str>) -> Option<u64> {
+        let region = &self.ctx.region;
+        self.designated
+            .filter(|_| e164.is_none_or(|n| crm.contacts_with_number(n, region).is_empty()))
+    }
+
     /// UI-9: the agent types a Contact ID, designating a contact for the number (MATRIX-0.1);
     /// `None` designates none again.
     pub fn designate_contact(&mut self, id: Option<u64>) {
@@ -1000,9 +1009,13 @@ impl DialScreen {
                 &blocker,
                 Some(DialError::NumberNotPossible { reason }) if *reason != NotPossible::TooLong
             );
+        let e164 = match &r.number {
+            NumberSource::Parsed(p) => Some(p.e164.as_str()),
+            _ => None,
+        };
         let contact_editable = matches!(self.entry, EntryPoint::Keypad)
             && r.use_entered_number.is_some()
-            && (r.contact.mode == ContactMode::New || self.designated.is_some());
+            && (r.contact.mode == ContactMode::New || self.designation(crm, e164).is_some());
         DialView {
             contact_editable,
             number_text,
@@ -1157,7 +1170,7 @@ impl DialScreen {
         // number decides the contact, as from the keypad (the user it was merged into holds its
         // numbers), never a "looking up" that does not end.
         let gone = |id: &u64| crm.is_gone(*id) && !pending.users.contains(id);
-        let asked = self.designated.or(context_user);
+        let asked = self.designation(crm, e164.as_deref()).or(context_user);
         let gone_contact = asked.filter(|id| gone(id));
         let fixed = asked.filter(|id| !gone(id));
         // The contact cannot be named yet: its search, or the context ticket naming it, is out.

@@ -541,6 +541,48 @@ fn enter_new_number_with_set10() {
     );
 }
 
+// SET-10, MATRIX-0.0 / 0.1: on the keypad the Contact ID can be typed for a number no contact
+// has; the contact named stands only while that holds. A number edited to one another contact
+// has decides the contact as from the keypad (MATRIX-1.*), not the one named for the old number.
+#[test]
+fn a_designated_contact_stands_only_for_a_number_no_contact_has() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-10");
+    let mut crm = crm(0, 1);
+    crm.contacts.push(Contact {
+        id: 3,
+        name: "Cy".into(),
+        phone: Some("+12125550111".into()),
+        created_at: 300,
+        ..Default::default()
+    });
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number("+1 212 555 0100");
+    assert!(
+        d.view(&crm, &cat).contact_editable,
+        "a number no contact has: the id can be typed"
+    );
+    d.designate_contact(Some(1));
+    d.set_use_entered_number(true);
+    let view = d.view(&crm, &cat);
+    assert!(view.contact_editable, "and typed again");
+    assert_eq!(view.contact.text, "Ann");
+    let plan = d.call(&crm, &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+    assert!(plan.entered_number);
+    // The number edited to Cy's: Cy's call, on his terms; the field is his, read-only.
+    d.set_number("+1 212 555 0111");
+    let view = d.view(&crm, &cat);
+    assert!(!view.contact_editable, "{view:?}");
+    assert_eq!(view.contact.text, "Cy");
+    let plan = d.call(&crm, &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 3 });
+    assert!(!plan.entered_number, "the number is Cy's");
+    // Back to a number nobody has: Ann, named, again.
+    d.set_number("+1 212 555 0100");
+    assert_eq!(d.view(&crm, &cat).contact.text, "Ann");
+}
+
 // FLOW-10, CONTACT-6, CONTACT-7: the ticked box means "call this number for this contact
 // without saving it". With no contact designated (MATRIX-0.0: a new contact is made from the
 // number) or for a number the contact has, it changes nothing: the ticket is not told the
