@@ -771,9 +771,6 @@ fn tabs_keep_their_writes_apart_and_take_over_those_of_a_tab_gone() {
     assert_eq!(b.adopt_orphans(|_| true), 1);
 }
 
-// An inbound call's first job being worked out (its reads waiting out a rate limit) is kept
-// with the outbox until it is queued: the page that comes back after a reload, or the tab that
-// takes over, finds it and works it out again; queued or forgotten, it is no longer intended.
 // Sign-out while an inbound call's first job is worked out (its reads waiting out a 429) and no
 // job is queued yet: the stored outbox is handed to the platform, intent and all, and the next
 // sign-in works the call out again. Before, it counted as finished keys only and was removed:
@@ -800,6 +797,9 @@ fn a_first_job_being_worked_out_is_handed_over_at_sign_out() {
     assert_eq!(b.intended("9.assigned"), Some(Some(42)));
 }
 
+// An inbound call's first job being worked out (its reads waiting out a rate limit) is kept
+// with the outbox until it is queued: the page that comes back after a reload, or the tab that
+// takes over, finds it and works it out again; queued or forgotten, it is no longer intended.
 #[test]
 fn a_first_job_being_worked_out_outlives_its_page() {
     let fake = FakeZendesk::new();

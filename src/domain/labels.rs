@@ -473,8 +473,8 @@ pub enum Label {
     ErrZendeskForbidden,
     /// The in-call screen: the call's first writes wait for Zendesk's access.
     WaitingForAccess,
-    /// After "Ticket #id": an inbound call's ticket was solved or closed after the call rang and
-    /// before it was logged.
+    /// After "Ticket #id": an inbound call's ticket was solved, closed or given to another
+    /// requester after the call rang and before it was logged.
     CallMovedToNewTicketRinging,
     /// A click-to-call (or a call back) while a call is on in this tab.
     ErrOnCall,

@@ -83,7 +83,12 @@ pub(crate) fn place_as(
                     // A voicemail's call back: back to Voicemail, where its Call back tries
                     // again as one (noted on its ticket, UPD-15; the platform told what it
                     // calls back).
-                    Some(CallbackOf::Voicemail(_)) => adapter.screen.set(Screen::Voicemail),
+                    Some(CallbackOf::Voicemail(vm)) => {
+                        adapter
+                            .voicemails
+                            .update_untracked(|v| v.called_back = Some(vm));
+                        adapter.screen.set(Screen::Voicemail);
+                    }
                     // A call's call back (Callback, Hang up and call back) comes back as a dial
                     // screen of its own number, contact and ticket, to try again. Neither comes
                     // back as the screen the adapter still holds, another customer's (a number

@@ -433,7 +433,8 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             report_ticket(&b, call_id, *ticket);
         }
         for (key, given_up) in &report.redecided {
-            // The ticket dialled on was solved or closed meanwhile: the call is logged on a new
+            // The ticket dialled on was solved, closed or given to another requester meanwhile:
+            // the call is logged on a new
             // one (its id reaches the in-call screen as a created ticket) and the agent hears why.
             if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
                 let why = match first.stage {

@@ -107,9 +107,9 @@ pub struct Voicemails {
     pub read_failed: bool,
     /// Voicemails with an action under way (its buttons wait).
     pub busy: Vec<u64>,
-    /// The voicemail whose Call back was pressed last: when the list shows again (the call back
-    /// refused), the keyboard goes back to it, not to the first row (whose Enter would call
-    /// another customer).
+    /// The voicemail whose call back the platform refused: when the list shows again, the
+    /// keyboard goes back to its Call back, not to the first row (whose Enter would call another
+    /// customer).
     pub called_back: Option<u64>,
     /// The reads tried again by themselves since the last one the agent asked for (see
     /// [`History::retries`]).
@@ -884,8 +884,6 @@ impl Adapter {
         match voicemail_plan(vm, &self.context.get_untracked()) {
             Some(_) if self.refuse_while_on_call_elsewhere() => {}
             Some(plan) => {
-                self.voicemails
-                    .update_untracked(|v| v.called_back = Some(vm.id));
                 self.show_placed(plan.clone());
                 self.effects()
                     .place_callback(plan, CallbackOf::Voicemail(vm.id), None);
