@@ -568,6 +568,29 @@ pub fn resume_unqueued(
     }
 }
 
+/// The intents (`intents`: first jobs a page began to work out and never queued) that a read
+/// of the platform's recent calls, begun after they were stored, shows can never be worked out:
+/// an inbound call's first job whose call the list (`listed`) does not hold. The list is the
+/// only way back to such a call (its caller, its end), and a call once out of it stays out (it
+/// grew older than the list reaches, or went to another agent). `keep`: a call this page still
+/// works out by other means (on its screen, or its reads under way). A chat's or a voicemail's
+/// are worked out from lists of their own, and are not this list's to drop.
+pub fn unlisted_intents(
+    intents: &[String],
+    listed: &[u64],
+    keep: impl Fn(u64) -> bool,
+) -> Vec<String> {
+    intents
+        .iter()
+        .filter(|k| {
+            JobKey::parse(k).is_some_and(|k| {
+                k.stage == Stage::Assigned && !listed.contains(&k.call) && !keep(k.call)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 /// The events the call on screen missed, by the platform's list: ringing while it still shows
 /// dialling, answered (and held) while it still shows dialling or ringing, as when its events
 /// came before the event stream was routed (a call placed just after sign-in: it showed

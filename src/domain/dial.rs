@@ -324,6 +324,12 @@ pub enum DialError {
         /// The ticket.
         id: u64,
     },
+    /// SET-10: the Contact ID typed names no contact in Zendesk.
+    #[error("contact {id} not found")]
+    ContactNotFound {
+        /// The id typed.
+        id: u64,
+    },
     /// TEAM-14: nothing to call from.
     #[error("no outbound number")]
     NoOutboundNumber,
@@ -350,6 +356,9 @@ impl DialError {
             Self::TicketIdRequired => cat.get(Label::ErrTicketIdRequired).to_owned(),
             Self::TicketIdInvalid => cat.get(Label::ErrTicketIdInvalid).to_owned(),
             Self::TicketNotFound { id } => format!("{}: #{id}", cat.get(Label::ErrTicketNotFound)),
+            Self::ContactNotFound { id } => {
+                format!("{}: #{id}", cat.get(Label::ErrContactNotFound))
+            }
             Self::TicketNotUsable { id, status } => {
                 format!(
                     "{} #{id} {} {}",
@@ -1170,8 +1179,15 @@ impl DialScreen {
         // number decides the contact, as from the keypad (the user it was merged into holds its
         // numbers), never a "looking up" that does not end.
         let gone = |id: &u64| crm.is_gone(*id) && !pending.users.contains(id);
-        let asked = self.designation(crm, e164.as_deref()).or(context_user);
-        let gone_contact = asked.filter(|id| gone(id));
+        let designated = self.designation(crm, e164.as_deref());
+        let asked = designated.or(context_user);
+        // SET-10: a Contact ID the agent typed that Zendesk does not have names nobody: Call
+        // waits for another id (or none), never makes a contact the agent did not mean.
+        let unknown = designated.filter(|id| gone(id));
+        if let Some(id) = unknown {
+            blocker = blocker.or(Some(DialError::ContactNotFound { id }));
+        }
+        let gone_contact = asked.filter(|id| gone(id)).filter(|_| unknown.is_none());
         let fixed = asked.filter(|id| !gone(id));
         // The contact cannot be named yet: its search, or the context ticket naming it, is out.
         let contact_loading = match (fixed, &e164) {
@@ -1237,7 +1253,11 @@ impl DialScreen {
                         mode: ContactMode::New,
                         options: vec![],
                         selected: Some(ContactChoice::New),
-                        text: cat.get(Label::NewContact).to_owned(),
+                        // The Contact ID typed that names nobody stays shown, under its error.
+                        text: unknown.map_or_else(
+                            || cat.get(Label::NewContact).to_owned(),
+                            |id| format!("#{id}"),
+                        ),
                     };
                     (
                         control,

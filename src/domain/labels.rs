@@ -480,6 +480,8 @@ pub enum Label {
     ErrOnCall,
     /// The detail of a 403 on a write: the call's writes wait, the others go on.
     WritesWaitRefused,
+    /// SET-10: the Contact ID typed names no contact.
+    ErrContactNotFound,
 }
 
 impl Label {
@@ -711,6 +713,7 @@ impl Label {
             CallMovedToNewTicketRinging,
             ErrOnCall,
             WritesWaitRefused,
+            ErrContactNotFound,
         ]
     };
 
@@ -775,6 +778,7 @@ impl Label {
             ErrTeamEnterNewNumber => "\"Enter new number\" cannot be used while Ticket ID entry is on for your team.",
             ErrTeamClickToCall => "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
             ErrTicketNotFound => "Ticket not found",
+            ErrContactNotFound => "Contact not found",
             ErrTicketNotUsable => "cannot be used for a call because its status is",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
             ErrTicketFieldEmpty => "has no valid phone number in the outbound phone field",
@@ -1303,6 +1307,7 @@ mod tests {
             CallMovedToNewTicketRinging => 221,
             ErrOnCall => 222,
             WritesWaitRefused => 223,
+            ErrContactNotFound => 224,
         }
     }
 

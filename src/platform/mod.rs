@@ -500,16 +500,19 @@ impl<T: Transport> Platform<T> {
             .map(|_| ())
     }
 
-    /// The agent's calls of the last hour, newest first.
-    pub async fn recent_calls(&self) -> Result<Vec<CallInfo>, PlatformError> {
+    /// The agent's calls of the last hour, newest first, and whether they are all of them (a
+    /// long list comes in pages: `next_cursor` then names the rest).
+    pub async fn recent_calls(&self) -> Result<(Vec<CallInfo>, bool), PlatformError> {
         #[derive(Deserialize)]
         struct Calls {
             calls: Vec<CallInfo>,
+            #[serde(default)]
+            next_cursor: Option<String>,
         }
-        Ok(self
+        let page = self
             .call::<Calls>(HttpRequest::new(Method::Get, "/calls"))
-            .await?
-            .calls)
+            .await?;
+        Ok((page.calls, page.next_cursor.is_none()))
     }
 
     /// A page of the agent's history since `since_ms` (unix ms), newest first: up to `limit`

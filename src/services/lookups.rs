@@ -528,9 +528,10 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
     leptos::task::spawn_local(async move {
         sleep(wait_ms as i32).await;
         if b.lookup_round.get() != round {
-            // The screen it was for is gone; the one open now reads for itself. Its notice goes
-            // with it, once nothing else waits.
-            b.retries.borrow_mut().remove(&fetch.key());
+            // The screen it was for is gone; the one open now reads for itself. Its entry went
+            // when that screen opened (`reopened`): one under the same key now is the open
+            // screen's own retry, and stays (taken off, that screen's Call was enabled with the
+            // read it waits for not done). Its notice goes, once nothing else waits.
             waiting_notice_goes(adapter, &b);
             return;
         }

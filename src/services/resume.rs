@@ -6,7 +6,7 @@ use crate::{
     services::{
         calls::session_of,
         events::{call_event_of, on_event},
-        host::{fail_platform, now_ms, sleep, told_if_ended, Backend},
+        host::{fail_platform, now_ms, sleep, told_if_ended, Backend, Working},
         inbound::log_inbound,
         journal::enqueue_on,
         live::{ActiveCall, Adapter, CallPhase, Screen},
@@ -38,6 +38,13 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         b.resuming.set(b.resuming.get() + 1);
         let began = b.resume_events.get();
         let live_before = live_on_screen(adapter);
+        // The intents stored before the list is read: only they can be judged by it.
+        let intents_before = b
+            .outbox
+            .borrow()
+            .as_ref()
+            .map(|o| o.intended_keys())
+            .unwrap_or_default();
         let calls = read_calls(adapter, &b, &session).await;
         b.resuming.set(b.resuming.get() - 1);
         // What came while reading, for the call this read puts on screen (the others' are of
@@ -54,7 +61,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         }
         // Signed out meanwhile: no call of that session comes on screen (over the sign-in
         // form, or another agent's).
-        let Some(mut calls) = calls.filter(|_| b.platform.still(&session)) else {
+        let Some((mut calls, whole)) = calls.filter(|_| b.platform.still(&session)) else {
             return;
         };
         // The live call on screen, not listed: older than the list reaches, or no longer the
@@ -77,6 +84,20 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         let Some(outbox) = b.outbox.borrow().clone() else {
             return;
         };
+        // Intents whose call the whole list does not hold can never be worked out: dropped,
+        // not handed over at every sign-out and taken back at every sign-in. (A list in pages
+        // may hold it further on: nothing is judged by its first.)
+        let listed_ids: Vec<u64> = calls.iter().map(|c| c.id).collect();
+        let on_screen = adapter
+            .call
+            .with_untracked(|c| c.as_ref().and_then(|c| c.id));
+        let keep =
+            |call: u64| on_screen == Some(call) || Working::under_way(&JobKey::first(call, true));
+        if whole {
+            for key in domain::call::unlisted_intents(&intents_before, &listed_ids, keep) {
+                outbox.forget_intent(&key);
+            }
+        }
         for info in calls {
             let inbound = match info.direction {
                 Direction::Outbound => false,
@@ -261,14 +282,15 @@ fn end_waits_with_transfer(b: &Backend, listed: &Listed, outbox: &Outbox<PageSto
         && !outbox.knows(&JobKey::ended(listed.id).to_string())
 }
 
-/// The platform's recent calls, a failed read tried twice more; `None` (the agent told) when
+/// The platform's recent calls, and whether they are all of them (see
+/// [`crate::platform::Platform::recent_calls`]), a failed read tried twice more; `None` (the agent told) when
 /// all three fail. A session that ended meanwhile is not tried again: a 401 that ended it is
 /// told at once, and after a sign-out here the next try would read the next agent's calls.
 async fn read_calls(
     adapter: Adapter,
     b: &Backend,
     session: &Option<String>,
-) -> Option<Vec<CallInfo>> {
+) -> Option<(Vec<CallInfo>, bool)> {
     let mut attempt = 0;
     loop {
         attempt += 1;

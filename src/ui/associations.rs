@@ -121,27 +121,46 @@ fn ContactField(
                 .into_any(),
                 // SET-10: a Contact ID typed (digits) names the call's contact; Enter or
                 // leaving the field takes it (an Enter that changed it does not call yet).
-                FieldKind::Designate => view! {
-                    <input
-                        class=style::entry
-                        data-testid="contact-id"
-                        inputmode="numeric"
-                        autocomplete="off"
-                        aria-labelledby="contact-label"
-                        aria-busy=move || if busy.get() { "true" } else { "false" }
-                        prop:value=move || text.get()
-                        on:focus:target=move |ev| ev.target().select()
-                        on:change:target=move |ev| {
-                            designate(adapter, &ev.target(), text);
-                        }
-                        on:keydown:target=move |ev| {
-                            if ev.key() == "Enter" && designate(adapter, &ev.target(), text) {
-                                ev.prevent_default();
+                FieldKind::Designate => {
+                    let field = NodeRef::<leptos::html::Input>::new();
+                    // What the screen makes of a typed id (the contact's name, or an id Zendesk
+                    // does not have) shows selected while the keyboard is in the field: the
+                    // next id typed replaces it instead of joining it.
+                    // (In the next frame: after the field's value is written.)
+                    Effect::new(move |_| {
+                        text.track();
+                        request_animation_frame(move || {
+                            if let Some(el) = field.get_untracked() {
+                                let element: &web_sys::Element = el.as_ref();
+                                if document().active_element().as_ref() == Some(element) {
+                                    el.select();
+                                }
                             }
-                        }
-                    />
+                        });
+                    });
+                    view! {
+                        <input
+                            node_ref=field
+                            class=style::entry
+                            data-testid="contact-id"
+                            inputmode="numeric"
+                            autocomplete="off"
+                            aria-labelledby="contact-label"
+                            aria-busy=move || if busy.get() { "true" } else { "false" }
+                            prop:value=move || text.get()
+                            on:focus:target=move |ev| ev.target().select()
+                            on:change:target=move |ev| {
+                                designate(adapter, &ev.target(), text);
+                            }
+                            on:keydown:target=move |ev| {
+                                if ev.key() == "Enter" && designate(adapter, &ev.target(), text) {
+                                    ev.prevent_default();
+                                }
+                            }
+                        />
+                    }
+                    .into_any()
                 }
-                .into_any(),
                 FieldKind::Empty => view! {
                     <input
                         class=style::readonly

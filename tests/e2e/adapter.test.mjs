@@ -252,6 +252,45 @@ test("a click-to-call waits for the contact's record read for this screen, not o
   }
 });
 
+// A click-to-call made again while the first one's read of the contact's tickets waits to be
+// tried again: the first's retry, when it wakes, leaves the second's alone. Before, it took the
+// second screen's own retry off the books: with that screen's tickets read paused by a 429 and
+// the number's search answering meanwhile, Call was enabled with none of the contact's tickets
+// read, offering a new ticket beside his open one (a duplicate ticket for the next call).
+test("a click-to-call made again during a retry's wait still waits for its own tickets", async () => {
+  const app = await signedIn();
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  const dialout = () => page.evaluate((x) => window.sandbox.dialout(x), { number: '+15550101100', userId: bruno.id, ticketId: null });
+  const tickets = `/api/v2/users/${bruno.id}/tickets`;
+  try {
+    await api('POST', '/_sandbox/faults', [
+      { path_prefix: tickets, status: 503, count: 1 },
+      { path_prefix: tickets, status: 429, retry_after: 4, count: 1 },
+      { path_prefix: '/api/v2/users/search', latency_ms: 2_000 },
+    ]);
+    await dialout();
+    // The first screen's tickets read failed: its retry waits about a second.
+    await app.locator('[data-testid=error-banner]', { hasText: 'The lookup in Zendesk failed. Trying again in' }).waitFor();
+    const again = Date.now();
+    await dialout();
+    // The ticket shown in the frame in which Call is first enabled.
+    const shown = await app.evaluate(() => new Promise((resolve) => {
+      const check = () => {
+        const button = document.querySelector('[data-testid=call-button]');
+        if (button && !button.disabled) resolve(document.querySelector('[data-testid=ticket-id]')?.value ?? '');
+        else requestAnimationFrame(check);
+      };
+      check();
+    }));
+    assert.match(shown, new RegExp(`^#${open.id}\\b`), 'Call waits for his tickets, read for this screen');
+    assert.ok(Date.now() - again >= 3_000, "after the 429's pause");
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // Team ticket entry: the ticket decides the number (TEAM-6: its requester's). A click-to-call
 // from a ticket for someone other than its requester (a CC, say): the ticket answers at once,
 // the other person's reads take 2 s, and the requester's number was changed in Zendesk after an
@@ -695,7 +734,8 @@ test('Enter new number writes the dialled number to the ticket only', async () =
 // contact the agent names by its Contact ID, by keyboard: the call goes on that contact's open
 // ticket with the number in its comments, and no contact is made for the number nor is it
 // stored on the contact. Before, the Contact ID could not be typed in: the call made a new
-// contact "Caller +1…" and a new ticket, and the contact's ticket got nothing.
+// contact "Caller +1…" and a new ticket, and the contact's ticket got nothing. An id Zendesk
+// does not have is refused, not taken as "New contact".
 test('a Contact ID typed on the keypad names the contact of a number not saved on it', async () => {
   const app = await signedIn('ada@sandbox.test', { allow_use_entered_number: true });
   await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/', latency_ms: 300 }]);
@@ -723,6 +763,16 @@ test('a Contact ID typed on the keypad names the contact of a number not saved o
   await page.keyboard.press('Enter');
   await valueOf(app, 'contact-id', 'New contact');
   await noCallYet('the Enter on "abc" placed no call');
+  // An id Zendesk does not have names nobody: Call refused with the id, which stays typed; an
+  // Enter then places no call (before, it made a new contact from the number).
+  await page.keyboard.type('987654');
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=call-status]', { hasText: 'Contact not found: #987654' }).waitFor();
+  await valueOf(app, 'contact-id', '#987654');
+  assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true, 'Call refused');
+  assert.equal(await app.locator('[data-testid=contact-notice]').count(), 0, 'said once');
+  await page.keyboard.press('Enter');
+  await noCallYet('the Enter on an unknown id placed no call');
   // Bruno's id: his name and his open ticket; the Enter that named him does not call.
   await page.keyboard.type(String(bruno.id));
   await page.keyboard.press('Enter');

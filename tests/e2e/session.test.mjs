@@ -423,6 +423,51 @@ test('a call still being worked out at sign-out is handed over and logged after 
   assert.equal((await logged()).length, 2, 'still once each');
 });
 
+// A call handed over while still being worked out, whose next sign-in comes after it left the
+// platform's list of recent calls (older than an hour): nothing can log it any more (its caller
+// and its end came only from that list), so the sign-in drops it. Before, it was handed over at
+// every sign-out and taken back at every sign-in, for good, each sign-out saying that writes
+// were kept by the contact centre. A call still in the list is logged (the test above).
+test('a call handed over that has left the list of recent calls is dropped, not handed over at every sign-out', async () => {
+  const { page, app: first } = await signedInPage(env);
+  const anna = (await state()).users.find((u) => u.phone === '+15550101000');
+  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', method: 'GET', status: 429, retry_after: 3 });
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: anna.phone, menu_path: 'Support' });
+  await first.locator('[data-testid=answer-button]:not([disabled])').click();
+  await first.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
+  await first.locator('[data-testid=hangup-button]').click();
+  await first.locator('[data-testid=new-call-button]').click();
+  await first.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5_000 }).catch(() => {});
+  await first.locator('[data-testid=sign-out-button]').click();
+  await first.locator('[data-testid=sign-in-email]').waitFor();
+  await first.getByText('kept by the contact centre').waitFor();
+  const key = `${offered.call_id}.assigned`;
+  const journal = async () => JSON.stringify((await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {});
+  assert.ok((await journal()).includes(key), 'handed over, still to be worked out');
+
+  // The shift ends (the page closed: nothing of it works the call out any more). Two hours on,
+  // the call is no longer in the agent's list of recent calls, and the agent signs in.
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await api('POST', '/_sandbox/calls/age', { call_id: offered.call_id, ms: 2 * 60 * 60 * 1_000 });
+  await api('DELETE', '/_sandbox/faults');
+  await page.locator('[data-testid=app-icon]').click();
+  const app = await adapterFrame(page);
+  await signInWith(app);
+  await eventually(async () => {
+    assert.ok(!(await journal()).includes(key), 'taken back from the platform');
+    assert.ok(!(await outboxText(app)).includes(key), 'and dropped once the list is read');
+  }, 'the call dropped');
+  await app.locator('[data-testid=sign-out-button]').click();
+  await app.locator('[data-testid=sign-in-email]').waitFor();
+  await app.locator('[role=status], [role=alert]', { hasText: 'You are signed out.' }).waitFor();
+  assert.equal(await app.getByText('kept by the contact centre').count(), 0, 'nothing said to be kept');
+  assert.ok(!(await journal()).includes(key), 'nothing handed over');
+  const logged = (await state()).tickets.flatMap((t) => t.comments)
+    .filter((c) => (c.body ?? '').includes(`Call ID: ${offered.call_id}`));
+  assert.equal(logged.length, 0, 'and nothing written for it');
+});
+
 /** A Zendesk tab of the browser `context` (tabs of one context share localStorage), signed in. */
 async function openTab(context) {
   const tab = await context.newPage();

@@ -683,6 +683,34 @@ fn what_the_in_call_screen_says_of_the_ticket() {
     assert_eq!(resumed.ticket_line(), TicketLine::Nothing);
 }
 
+// An intent whose call the platform's recent calls no longer hold (older than the list reaches,
+// or gone to another agent) can never be worked out: it was handed over at each sign-out and
+// taken back at each sign-in, for good, and the sign-out said writes were kept. Only inbound
+// first jobs go, and not those this page still works out.
+#[test]
+fn intents_whose_call_is_no_longer_listed_are_dropped() {
+    let intents: Vec<String> = [
+        "9.assigned",
+        "10.assigned",
+        "11.assigned",
+        "12.chat",
+        "13.vm-read",
+        "14.placed",
+        "garbage",
+    ]
+    .map(String::from)
+    .to_vec();
+    let on_screen = |call: u64| call == 11;
+    assert_eq!(unlisted_intents(&intents, &[10], on_screen), ["9.assigned"]);
+    assert_eq!(
+        unlisted_intents(&intents, &[9, 10], |_| false),
+        ["11.assigned"],
+        "not on screen: 11 goes too"
+    );
+    // Stored while the list was read: not in what was read before, so not judged by it.
+    assert!(unlisted_intents(&[], &[], |_| false).is_empty());
+}
+
 // A reload while an answered inbound call's first job waited on its reads (a rate limit): the
 // job was never queued, so the resume skipped the call (gone from the screen mid-conversation,
 // logged nowhere). Kept as intended, it is worked out again.

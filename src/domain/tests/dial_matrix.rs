@@ -583,6 +583,53 @@ fn a_designated_contact_stands_only_for_a_number_no_contact_has() {
     assert_eq!(d.view(&crm, &cat).contact.text, "Ann");
 }
 
+// SET-10: a Contact ID typed that Zendesk does not have (its read answered 404) names nobody.
+// Call is refused with the id, not placed for a new contact made from the number; while the id
+// is read, Call waits; another id, or none, and the screen goes on.
+#[test]
+fn a_contact_id_zendesk_does_not_have_blocks_the_call() {
+    let cat = Catalogue::english();
+    let (s, _) = settings("SET-10");
+    let mut crm = crm(0, 1);
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, None));
+    d.set_number("+1 212 555 0100");
+    d.set_use_entered_number(true);
+    d.designate_contact(Some(99));
+    let reading = Pending {
+        users: vec![99],
+        ..Pending::default()
+    };
+    let v = d.view_with(&crm, &reading, &cat);
+    assert_eq!(v.blocker, Some(DialError::ContactLoading), "read first");
+    crm.gone.push(99);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.blocker, Some(DialError::ContactNotFound { id: 99 }));
+    assert!(!v.call_enabled);
+    assert_eq!(v.message.as_deref(), Some("Contact not found: #99"));
+    assert_eq!(v.contact.text, "#99", "what was typed stays");
+    assert!(v.contact_editable, "and can be typed again");
+    assert_eq!(v.contact_notice, None, "said once, by the error");
+    assert_eq!(
+        d.call(&crm, &cat).unwrap_err(),
+        DialError::ContactNotFound { id: 99 }
+    );
+    // Ann's id: her call, on the number typed.
+    d.designate_contact(Some(1));
+    let plan = d.call(&crm, &cat).unwrap();
+    assert_eq!(plan.contact, ContactPlan::Existing { id: 1 });
+    assert!(plan.entered_number);
+    // No id: a new contact from the number, as before anything was typed.
+    d.designate_contact(None);
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.contact.text, cat.get(Label::NewContact));
+    let plan = d.call(&crm, &cat).unwrap();
+    assert!(
+        matches!(plan.contact, ContactPlan::New { .. }),
+        "{:?}",
+        plan.contact
+    );
+}
+
 // FLOW-10, CONTACT-6, CONTACT-7: the ticked box means "call this number for this contact
 // without saving it". With no contact designated (MATRIX-0.0: a new contact is made from the
 // number) or for a number the contact has, it changes nothing: the ticket is not told the

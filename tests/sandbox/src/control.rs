@@ -28,6 +28,7 @@ pub fn routes() -> Router<App> {
         .route("/requests", get(requests).delete(clear_requests))
         .route("/state", get(state))
         .route("/calls", get(calls))
+        .route("/calls/age", post(age_call))
         .route("/journals", get(journals))
         .route("/events", post(events))
         .route("/history", post(history))
@@ -196,6 +197,30 @@ async fn calls(State(app): State<App>, Query(q): Query<CallsOf>) -> Json<Value> 
         .map(PlatformCall::to_json)
         .collect();
     Json(json!({ "calls": list }))
+}
+
+#[derive(Deserialize)]
+struct Age {
+    call_id: u64,
+    ms: i64,
+}
+
+/// `POST /_sandbox/calls/age {"call_id", "ms"}`: call `call_id` happened `ms` earlier than it
+/// did (its start, answer, end and hold moved back), as if time had passed: a call moved past
+/// the hour the agent's list of recent calls reaches leaves it. 404 for an unknown call.
+async fn age_call(State(app): State<App>, Json(body): Json<Age>) -> Response {
+    let mut w = app.world();
+    let Some(c) = w.calls.get_mut(&body.call_id) else {
+        return bad(StatusCode::NOT_FOUND, "no such call");
+    };
+    c.started_ms -= body.ms;
+    for t in [&mut c.connected_ms, &mut c.ended_ms, &mut c.hold_started_ms]
+        .into_iter()
+        .flatten()
+    {
+        *t -= body.ms;
+    }
+    Json(json!({"ok": true, "started_ms": c.started_ms})).into_response()
 }
 
 async fn state(State(app): State<App>) -> Json<Value> {
