@@ -680,3 +680,26 @@ fn chat_events_decode() {
     let bare: ChatInfo = serde_json::from_str(r#"{"id":5}"#).unwrap();
     assert_eq!(bare.into_chat().id, 5);
 }
+
+// The resume's list of recent calls says whether it is whole: a list cut into pages (the
+// platform names the next with `next_cursor`) is not, and the resume then drops no intent for
+// a call missing from it (it may be on the next page).
+#[test]
+fn recent_calls_say_whether_they_are_all_of_them() {
+    let fake = Scripted::default();
+    let platform = Platform::new(&fake);
+    let call = json!({"id": 9, "status": "ended", "direction": "inbound",
+        "customer_number": "+15550101000", "lang": "en", "menu_path": "", "durations": {"call": 3}});
+    fake.answer(200, json!({"calls": [call.clone()], "next_cursor": null}));
+    let (calls, whole) = block_on(platform.recent_calls()).unwrap();
+    assert_eq!((calls.len(), calls[0].id, whole), (1, 9, true));
+    fake.answer(200, json!({"calls": [call.clone()]}));
+    assert!(
+        block_on(platform.recent_calls()).unwrap().1,
+        "no cursor named: whole"
+    );
+    fake.answer(200, json!({"calls": [call], "next_cursor": "c2"}));
+    let (calls, whole) = block_on(platform.recent_calls()).unwrap();
+    assert_eq!((calls.len(), whole), (1, false), "a page of a longer list");
+    assert_eq!(fake.seen.borrow()[2].url, "/calls");
+}

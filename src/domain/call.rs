@@ -569,10 +569,11 @@ pub fn resume_unqueued(
 }
 
 /// The intents (`intents`: first jobs a page began to work out and never queued) that a read
-/// of the platform's recent calls, begun after they were stored, shows can never be worked out:
-/// an inbound call's first job whose call the list (`listed`) does not hold. The list is the
-/// only way back to such a call (its caller, its end), and a call once out of it stays out (it
-/// grew older than the list reaches, or went to another agent). `keep`: a call this page still
+/// of the platform's recent calls, begun after they were stored, shows can no longer be worked
+/// out: an inbound call's first job whose call the whole list (`listed`) does not hold. The list
+/// is the only way back to such a call (its caller, its end): one older than the list reaches
+/// stays out of it; one that went to another agent comes back only if transferred back, and
+/// its first job is then that agent's transfer's (UPD-9). `keep`: a call this page still
 /// works out by other means (on its screen, or its reads under way). A chat's or a voicemail's
 /// are worked out from lists of their own, and are not this list's to drop.
 pub fn unlisted_intents(

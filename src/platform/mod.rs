@@ -3,8 +3,9 @@
 //!
 //! Beyond §5.2, this module and the sandbox's platform agree on the in-call routes, each
 //! answering `{call:{id,status,…}}`:
-//! - `GET /calls` `{calls:[…]}`: the agent's calls of the last hour, newest first (an adapter
-//!   reloaded mid-call resumes its call, or logs the end it missed);
+//! - `GET /calls` `{calls:[…], next_cursor}`: the agent's calls of the last hour, newest first (an
+//!   adapter reloaded mid-call resumes its call, or logs the end it missed); a `next_cursor`
+//!   that is not null says the list goes on in pages (the resume then drops no intent);
 //! - `POST /calls/{id}/answer` answers an inbound call offered to the agent;
 //! - `POST /calls/{id}/hold` `{hold:bool}`: status `on_hold` or `connected` (409 unless talking);
 //! - `POST /calls/{id}/dtmf` `{digits}`: 1 to 32 of `0-9 * #` on a connected call;

@@ -130,7 +130,7 @@ fn ContactField(
                     Effect::new(move |_| {
                         text.track();
                         request_animation_frame(move || {
-                            if let Some(el) = field.get_untracked() {
+                            if let Some(el) = field.try_get_untracked().flatten() {
                                 let element: &web_sys::Element = el.as_ref();
                                 if document().active_element().as_ref() == Some(element) {
                                     el.select();

@@ -403,8 +403,12 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
             // The composer is gone: the keyboard goes to Close.
             let close = NodeRef::<leptos::html::Button>::new();
             Effect::new(move |_| {
-                if let Some(b) = close.get() {
-                    let _ = b.focus();
+                if close.get().is_some() {
+                    crate::ui::typing::take_keyboard(move || {
+                        if let Some(b) = close.try_get_untracked().flatten() {
+                            let _ = b.focus();
+                        }
+                    });
                 }
             });
             view! {
@@ -482,8 +486,12 @@ fn Composer(adapter: Adapter, id: u64) -> impl IntoView {
     let page = StoredValue::new(page_id());
     let area = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
-        if let Some(a) = area.get() {
-            let _ = a.focus();
+        if area.get().is_some() {
+            crate::ui::typing::take_keyboard(move || {
+                if let Some(a) = area.try_get_untracked().flatten() {
+                    let _ = a.focus();
+                }
+            });
         }
     });
     // End chat that did not go through gives the button back, and the keyboard with it.

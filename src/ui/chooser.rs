@@ -61,7 +61,11 @@ pub fn Chooser(
     #[prop(into)]
     on_choose: Callback<usize>,
 ) -> impl IntoView {
-    let active = RwSignal::new(0usize);
+    // The entry the arrows start from, and Enter takes: the one chosen, when one is (a ticket
+    // the screen chose, or one chosen before a reload), as the list takes the keyboard. From the
+    // first entry, an Enter meant to keep the choice chose another ticket.
+    let chosen = move || items.with_untracked(|v| v.iter().position(|x| x.selected));
+    let active = RwSignal::new(chosen().unwrap_or(0));
     // The entries can change under a list kept on screen (tickets read again, another
     // click-to-call): the entry the arrows reach is always one of them.
     Effect::new(move |_| {
@@ -141,6 +145,11 @@ pub fn Chooser(
             aria-label=move || label.get()
             aria-activedescendant=active_id
             on:keydown=keydown
+            on:focus=move |_| {
+                if let Some(i) = chosen() {
+                    active.set(i);
+                }
+            }
         >
             {move || {
                 items

@@ -795,6 +795,53 @@ test('a chat transferred to another agent: the ticket assigned to them (UPD-9), 
 // meanwhile closes its tab once the stream is back, with a word; one transferred away and back
 // is offered again (the platform waits for Accept), the agent's unsent text kept. Before, both
 // stayed active on Ada's screen, and what she wrote there the platform refused.
+// Two chats; the agent writes in one when it is transferred to another agent. The rest of the
+// sentence, and its Enter, were meant for that chat: they do not go to the other customer, whose
+// composer takes the keyboard only once the agent stops typing. Before, it took the keyboard at
+// once, and the Enter sent the end of the sentence to the other customer. The same for a chat
+// whose customer leaves as the agent writes: its Close waits for the keys, so a Space or an
+// Enter on their way does not close it.
+test('a chat that leaves the screen while the agent types does not take their keys to another customer', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const { context, ben } = await benBeside();
+  try {
+    const one = await startChat({ name: 'Cy One', email: 'cy.one@example.test', text: 'First chat' });
+    await acceptByKeyboard(app, page);
+    const two = await startChat({ name: 'Di Two', email: 'di.two@example.test', text: 'Second chat' });
+    await app.locator(`[data-testid=session-tab-${two}-unread]`).waitFor();
+    await page.keyboard.press('Alt+3');
+    await acceptByKeyboard(app, page);
+    await page.keyboard.press('Alt+2');
+    await app.locator('[data-testid=chat-message]', { hasText: 'First chat' }).waitFor();
+    await app.locator('[data-testid=chat-input]').focus();
+    await page.keyboard.type('Let me check', { delay: 40 });
+    await api('POST', `/_sandbox/chats/${one}/transfer`, { to_agent_id: ben.id });
+    await app.locator(`[data-testid=session-tab-${one}]`).waitFor({ state: 'detached' });
+    await page.keyboard.type(' your order', { delay: 40 });
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=chat-message]', { hasText: 'Second chat' }).waitFor();
+    // The keyboard comes to Di's composer once the keys stop, with nothing of the sentence.
+    await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'chat-input'), "Di's composer has the keyboard");
+    assert.equal(await app.locator('[data-testid=chat-input]').inputValue(), '', 'nothing of the sentence in it');
+    await sleep(1_000);
+    const chats = (await api('GET', '/_sandbox/chats')).chats;
+    const mine = (id) => chats.find((c) => c.id === id).messages.filter((m) => !['Second chat', 'First chat'].includes(m.text));
+    assert.deepEqual(mine(two).map((m) => m.text), [], 'nothing sent to Di');
+    // Di leaves as the agent writes to her: Close waits for the keys, a Space on its way closes nothing.
+    await page.keyboard.type('Thank you', { delay: 40 });
+    await api('POST', `/_sandbox/chats/${two}/leave`);
+    await app.locator('[data-testid=chat-ended]').waitFor();
+    await page.keyboard.type(' for wait', { delay: 40 });
+    assert.equal(await app.locator('[data-testid=chat-ended]').count(), 1, 'the ended chat stays until Close is pressed');
+    await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'chat-close'), 'Close has the keyboard once the keys stop');
+    await page.keyboard.press('Enter');
+    await app.locator('[data-testid=chat-ended]').waitFor({ state: 'detached' });
+  } finally {
+    await context.close();
+  }
+});
+
 test('chats transferred away (and back) while the event stream was down follow the platform once it is back', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -114,6 +114,12 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   await page.locator('[data-testid=app-icon]').click();
   const again = await adapterFrame(page);
   await again.locator(`[data-testid=ticket-option-${older.id}][aria-selected=true]`).waitFor();
+  // By keyboard, the list's Enter keeps the ticket chosen: the list starts on it, not on its
+  // first entry (whose Enter chose the newest ticket instead).
+  await again.locator('[data-testid=ticket-picker]').focus();
+  await page.keyboard.press('Enter');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await again.locator(`[data-testid=ticket-option-${older.id}]`).getAttribute('aria-selected'), 'true', 'still the ticket chosen');
   assert.match(await again.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1200/);
   assert.equal(await again.locator('[data-testid=outbound-number]').inputValue(), other, 'the outbound number chosen');
   assert.equal(await again.locator('[data-testid=contact-id]').inputValue(), owner.name, 'the contact, read again');
