@@ -361,7 +361,7 @@ impl DialError {
             }
             Self::TicketNotUsable { id, status } => {
                 format!(
-                    "{} #{id} {} {}",
+                    "{} #{id} {} {}.",
                     cat.get(Label::TicketNumbered),
                     cat.get(Label::ErrTicketNotUsable),
                     cat.get(status.label())

@@ -482,6 +482,8 @@ pub enum Label {
     WritesWaitRefused,
     /// SET-10: the Contact ID typed names no contact.
     ErrContactNotFound,
+    /// SET-15: the chat ticket title when the admin left it as it came.
+    ChatTicketTitle,
 }
 
 impl Label {
@@ -714,6 +716,7 @@ impl Label {
             ErrOnCall,
             WritesWaitRefused,
             ErrContactNotFound,
+            ChatTicketTitle,
         ]
     };
 
@@ -779,6 +782,7 @@ impl Label {
             ErrTeamClickToCall => "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
             ErrTicketNotFound => "Ticket not found",
             ErrContactNotFound => "Contact not found",
+            ChatTicketTitle => crate::settings::DEFAULT_TICKET_TITLE,
             ErrTicketNotUsable => "cannot be used for a call because its status is",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
             ErrTicketFieldEmpty => "has no valid phone number in the outbound phone field",
@@ -1308,6 +1312,7 @@ mod tests {
             ErrOnCall => 222,
             WritesWaitRefused => 223,
             ErrContactNotFound => 224,
+            ChatTicketTitle => 225,
         }
     }
 

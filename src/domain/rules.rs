@@ -686,8 +686,21 @@ fn user_for_caller(
     UserRef::Created(out.len() - 1)
 }
 
+/// How a visitor who gave no name is called: by the app they wrote from.
+fn visitor(session: &Session) -> Label {
+    match session.platform {
+        Some(SessionPlatform::Mobile) => Label::MobileVisitor,
+        _ => Label::WebVisitor,
+    }
+}
+
 /// TICKET-1, CONTACT-2, CONTACT-3, CONTACT-4: SDK contact search by identifier or email.
-fn user_for_sdk(out: &mut Vec<Action>, session: &Session, crm: &CrmState) -> UserRef {
+fn user_for_sdk(
+    out: &mut Vec<Action>,
+    session: &Session,
+    crm: &CrmState,
+    cat: &Catalogue,
+) -> UserRef {
     // The identifier (the app's own account) decides first; an email (which an unauthenticated
     // visitor may type) only when no contact has the identifier. Emails match whatever their
     // case, as Zendesk matches them.
@@ -713,7 +726,7 @@ fn user_for_sdk(out: &mut Vec<Action>, session: &Session, crm: &CrmState) -> Use
         .name
         .clone()
         .or_else(|| session.email.clone())
-        .unwrap_or_else(|| format!("Visitor {}", session.id));
+        .unwrap_or_else(|| format!("{} {}", cat.get(visitor(session)), session.id));
     out.push(Action::CreateUser {
         name,
         phone: None,
@@ -738,7 +751,7 @@ fn assigned(
     // contact named as they said (CONTACT-3), never a "Caller" with no number.
     let user =
         if sdk && (session.email.is_some() || session.external_id.is_some() || session.is_chat()) {
-            user_for_sdk(out, session, crm)
+            user_for_sdk(out, session, crm, cat)
         } else {
             let matches = matching(session, crm, ctx);
             match (matches.len(), chosen) {
@@ -934,12 +947,29 @@ fn new_ticket(
         .or_else(|| session.email.clone())
         .unwrap_or_default();
     let subject = match kind {
-        Kind::Chat => crate::settings::render_ticket_title(
-            &ctx.settings.operation.ticket_title,
-            cat.get(Label::ChannelChat),
-            &session.menu,
-            &who,
-        ),
+        Kind::Chat => {
+            // SET-15: the admin's title; left as it came (or blank), in the agent's language.
+            let template = &ctx.settings.operation.ticket_title;
+            let template = if template.trim().is_empty()
+                || template == crate::settings::DEFAULT_TICKET_TITLE
+            {
+                cat.get(Label::ChatTicketTitle)
+            } else {
+                template
+            };
+            // A visitor who gave no name, email or number, as the adapter names them.
+            let who = if who.trim().is_empty() {
+                cat.get(visitor(session)).to_owned()
+            } else {
+                who.clone()
+            };
+            crate::settings::render_ticket_title(
+                template,
+                cat.get(Label::ChannelChat),
+                &session.menu,
+                &who,
+            )
+        }
         Kind::Voicemail => format!("{} {who}", cat.get(Label::SubjectVoicemail)),
         Kind::Outbound => format!("{} {who}", cat.get(Label::SubjectOutboundCall)),
         Kind::Abandoned => format!("{} {who}", cat.get(Label::SubjectAbandonedCall)),

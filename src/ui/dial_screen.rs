@@ -729,7 +729,12 @@ fn NumberRow(
                                 type="button"
                                 class=style::stored
                                 data-testid=format!("stored-number-{i}")
-                                on:click=move |_| adapter.edit(|d| d.pick_stored_number(&pick))
+                                on:click=move |_| {
+                                    adapter.edit(|d| d.pick_stored_number(&pick));
+                                    // The buttons go with the refusal: the keyboard goes on to
+                                    // the next step (Call), not to the page body.
+                                    focus_next_step();
+                                }
                             >
                                 {n}
                             </button>

@@ -168,7 +168,8 @@ fn CallSummary() -> impl IntoView {
             <p class=style::status role="status" aria-live="polite" data-testid="call-status">
                 {status}
             </p>
-            <h1 class=style::number id="call-number">{number}</h1>
+            // Takes the keyboard when what had it goes (a banner closed): `ui::PANE_FOCUS`.
+            <h1 class=style::number id="call-number" tabindex="-1">{number}</h1>
             <p class=style::caller data-testid="call-caller">
                 {move || {
                     [caller(), menu()]

@@ -148,7 +148,7 @@ fn VoicemailRow(vm: Voicemail, adapter: Adapter) -> impl IntoView {
                         preload="none"
                         src=url.clone()
                         data-testid="voicemail-audio"
-                        aria-label=move || format!("{} {}", word(Label::Recording)(), name.get())
+                        aria-label=move || format!("{}: {}", word(Label::Recording)(), name.get())
                     ></audio>
                 })}
                 {ticket.map(|t| view! {

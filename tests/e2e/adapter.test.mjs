@@ -1051,8 +1051,12 @@ test('Enter new number with unsaved numbers disallowed offers the stored numbers
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);
   await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrUnsavedNumberDisabled }).waitFor();
   assert.equal(await app.locator('[data-testid=error-banner] span').innerText(), TEXT.ErrUnsavedNumberDisabled);
-  await app.locator('[data-testid=stored-number-0]').click();
+  // By keyboard: the number picked, the keyboard goes on to Call (the buttons go with the
+  // refusal; it fell to the page body, from where the next Tab left the adapter).
+  await app.locator('[data-testid=stored-number-0]').focus();
+  await page.keyboard.press('Enter');
   await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'call-button'), 'Call has the keyboard');
   const commentsBefore = internal(open).length;
   await callAndHangUp(app);
   assert.equal((await state()).platform_calls.at(-1).customer_number, bruno.phone, 'the stored number is called');

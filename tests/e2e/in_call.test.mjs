@@ -289,6 +289,26 @@ test('a Hang up the platform cannot take says why; the end shows without the old
   }
 });
 
+// The banner over a call closed by keyboard: the keyboard stays in the call screen (its
+// heading, the number), from where Tab reaches Hang up. Before, it fell to the page body, from
+// where the next Tab left the adapter.
+test('a banner closed by keyboard on the call screen leaves the keyboard on the call', async () => {
+  const app = await signedIn();
+  await dialAndConnect(app, '+1 555 010 1000');
+  const call = lastCall(await state());
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/calls/${call.id}/hangup`, status: 503, count: 1 }]);
+  await app.locator('[data-testid=hangup-button]').click();
+  await app.locator('[data-testid=error-banner]').waitFor();
+  await app.locator('[data-testid=error-banner] button').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=error-banner]').waitFor({ state: 'detached' });
+  await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.id), 'call-number'), 'the call heading has the keyboard');
+  await api('DELETE', '/_sandbox/faults');
+  await app.locator('[data-testid=hangup-button]').click();
+  await status(app, 'Call ended');
+  await app.locator('[data-testid=new-call-button]').click();
+});
+
 /** Offers an inbound IVR call from `from` to the first agent (the signed-in one). */
 async function offer(app, from) {
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from, menu_path: 'Support' });

@@ -334,7 +334,7 @@ fn entered_ticket_id_table() {
     .message(&cat);
     assert_eq!(
         msg,
-        "Ticket #15 cannot be used for a call because its status is Solved"
+        "Ticket #15 cannot be used for a call because its status is Solved."
     );
     // In Italian the sentence starts with the ticket, its article included.
     let it: Catalogue = serde_json::from_str(include_str!("../../../assets/i18n/it.json")).unwrap();
@@ -344,7 +344,7 @@ fn entered_ticket_id_table() {
             status: TicketStatus::Solved,
         }
         .message(&it),
-        "Il ticket #15 non può essere usato per una chiamata perché è in stato Risolto"
+        "Il ticket #15 non può essere usato per una chiamata perché è in stato Risolto."
     );
     assert_eq!(
         DialError::TicketNotFound { id: 9 }.message(&cat),

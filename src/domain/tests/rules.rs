@@ -272,6 +272,67 @@ fn answered_calls_are_not_abandoned_whoever_the_agent_is() {
     );
 }
 
+// SET-15: a chat ticket's title left as it came is written in the agent's language, as the
+// call tickets' are ("Chiamata da …"); an admin's own title is kept as written. A visitor who
+// gave no name, email or number is named as the adapter names them ("Visitatore web"), not
+// "Visitor <session id>" in English and "Chat from  via …".
+#[test]
+fn a_chat_ticket_title_left_as_it_came_speaks_the_agents_language() {
+    use domain::labels::Label;
+    let italian = Catalogue::from_words(
+        "it",
+        &[
+            (
+                Label::ChatTicketTitle,
+                "{channel} da {contact_name} tramite {menu_path}",
+            ),
+            (Label::WebVisitor, "Visitatore web"),
+            (Label::MobileVisitor, "Visitatore da app"),
+        ],
+    );
+    let mut chat = Session {
+        id: "H-9".into(),
+        channel: Some(Channel::Chat),
+        platform: Some(SessionPlatform::Mobile),
+        menu: "Assistenza".into(),
+        language: "it".into(),
+        ..Default::default()
+    };
+    chat.facts.channel = Some(Channel::Chat);
+    chat.facts.platform = Some(SessionPlatform::Mobile);
+    let assigned = Event::Assigned {
+        session: chat.clone(),
+        agent_id: 7,
+        chosen_contact: None,
+    };
+    let c = ctx();
+    assert_eq!(
+        c.settings.operation.ticket_title,
+        domain::settings::DEFAULT_TICKET_TITLE
+    );
+    let a = decide(&assigned, &CrmState::default(), &c, &italian);
+    assert!(
+        matches!(&a[0], Action::CreateUser { name, .. } if name == "Visitatore da app H-9"),
+        "{:?}",
+        a[0]
+    );
+    assert_eq!(
+        created_ticket(&a).0,
+        "Chat da Visitatore da app tramite Assistenza"
+    );
+    // In English, as before but for the nameless visitor.
+    let a = decide_en(&assigned, &CrmState::default(), &c);
+    assert_eq!(
+        created_ticket(&a).0,
+        "Chat from Mobile visitor via Assistenza"
+    );
+    // The admin's own title, whatever the agent's language.
+    let mut own = ctx();
+    own.settings.operation.ticket_title = "{channel}: {contact_name}".into();
+    let a = decide(&assigned, &CrmState::default(), &own, &italian);
+    assert_eq!(created_ticket(&a).0, "Chat: Visitatore da app");
+}
+
 // TICKET-1, TICKET-2, TICKET-3, TICKET-4, TICKET-5, CONTACT-2, CONTACT-3, CONTACT-4, SET-15, FIELD-4: SDK chat assignment.
 #[test]
 fn sdk_chat_assignment() {
