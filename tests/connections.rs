@@ -2029,3 +2029,82 @@ fn a_sign_out_during_a_run_stops_it_after_the_write_under_way() {
     assert_eq!(tickets.len(), 4, "each call's ticket once: {tickets:?}");
     assert!(tickets.iter().all(|t| t.comments.len() == 1), "{tickets:?}");
 }
+
+// A write Zendesk refuses for days (a 403 that never lifts: a ticket moved to a group the agent
+// may not edit) was tried again every while for good, and its outbox, saved at each try, never
+// got old: the customer's data it carries stayed in the browser with it. A job queued more than
+// three days ago is now dropped, unsent, and said: at a run, and when stored writes are read
+// (another tab's, a sign-in's). Jobs queued since are kept.
+#[test]
+fn a_job_refused_for_days_is_dropped_not_kept_for_ever() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let moved = fake.add_ticket(ann, "open");
+    fake.state.borrow_mut().forbidden.push(moved);
+    let store = MemoryStore::default();
+    let outbox = Outbox::open(store.clone(), AGENT);
+    outbox.enqueue(
+        "call-1.placed",
+        placed_on("call-1", ann, TicketPlan::Existing { id: moved }),
+    );
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(report.paused.len(), 1, "refused, kept: {report:?}");
+    assert!(report.expired.is_empty());
+    let queued = outbox.jobs()[0].queued_ms;
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        (wall - queued).abs() < 60_000,
+        "dated when queued: {queued}"
+    );
+    // Three days less a minute on: still kept.
+    let day = 24 * 60 * 60 * 1_000;
+    assert!(outbox.expire_jobs(queued + 3 * day - 60_000).is_empty());
+    assert_eq!(outbox.jobs().len(), 1);
+    // Stored writes read back, the job queued four days ago: dropped, and said once.
+    let text = store.get(&format!("agent-adapter.outbox.{AGENT}")).unwrap();
+    let aged = text.replace(
+        &format!("\"queued_ms\":{queued}"),
+        &format!("\"queued_ms\":{}", queued - 4 * day),
+    );
+    assert_ne!(aged, text, "the stored job carries its date: {text}");
+    assert!(
+        text.contains("Call details"),
+        "the call's comment was stored: {text}"
+    );
+    store.set(&format!("agent-adapter.outbox.{AGENT}"), &aged);
+    let reopened = Outbox::open(store.clone(), AGENT);
+    assert_eq!(
+        reopened.take_notices(),
+        [agent_adapter::services::outbox::StorageNotice::Expired(1)]
+    );
+    assert!(reopened.jobs().is_empty());
+    assert!(
+        !stored_text(&store).contains("Call details"),
+        "nothing of the call's kept"
+    );
+    assert!(
+        reopened.knows("call-1.placed"),
+        "remembered: not queued again"
+    );
+    assert!(!reopened.enqueue(
+        "call-1.placed",
+        placed_on("call-1", ann, TicketPlan::Existing { id: moved })
+    ));
+    // At a run, by the wall clock: the job queued since goes on; an old one is dropped.
+    outbox.enqueue("call-2.placed", placed("call-2", ann));
+    let gone = outbox.expire_jobs(queued + 4 * day);
+    assert_eq!(
+        gone,
+        ["call-1.placed", "call-2.placed"],
+        "both older than three days then"
+    );
+    let fresh = Outbox::open(MemoryStore::default(), AGENT);
+    fresh.enqueue("call-3.placed", placed("call-3", ann));
+    let report = block_on(fresh.run(&zd, 0));
+    assert!(report.expired.is_empty(), "{report:?}");
+    assert_eq!(report.completed, ["call-3.placed"]);
+}

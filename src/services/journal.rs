@@ -487,6 +487,17 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                 adapter.word(Label::CallMovedToNewContact)
             ));
         }
+        if !report.expired.is_empty() {
+            // Queued days ago and never written (refused all that time): dropped, and said.
+            adapter.fail(crate::services::messages::Message {
+                text: format!(
+                    "{}: {}",
+                    adapter.word(Label::WritesExpired),
+                    report.expired.len()
+                ),
+                detail: None,
+            });
+        }
         for ticket in &report.screen_pops {
             route_to_ticket(*ticket);
         }

@@ -138,6 +138,16 @@ pub(crate) fn focus_back_when_done(
 
 /// True when the keyboard focus is on nothing in the frame (the page body): the element that
 /// had it went, or nothing took it yet.
+/// True when the keyboard was last in a text field the page no longer holds (a chat's composer
+/// taken away as the agent wrote in it): the keys the agent types next were meant for it.
+pub(crate) fn typed_into_gone_field() -> bool {
+    LAST_FOCUS.with(|l| {
+        l.borrow().as_ref().is_some_and(|e| {
+            !e.is_connected() && matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT")
+        })
+    })
+}
+
 pub(crate) fn focus_lost() -> bool {
     document()
         .active_element()

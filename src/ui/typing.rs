@@ -149,13 +149,13 @@ pub(crate) fn after_keys_on_their_way(shown: f64, then: impl FnOnce() + 'static)
 }
 
 /// Gives the keyboard to what just showed (`then` focuses it): at once, unless the agent is
-/// typing and the keyboard is on nothing, the element it was in taken away by what showed (a
-/// chat's composer, when the chat went to another agent or ended as they wrote). Their keys are
-/// meant for that: the next chat's composer, or the ended chat's Close, takes the keyboard once
+/// typing in a text field that what showed took away (a chat's composer, when the chat went to
+/// another agent or ended as they wrote), and the keyboard is on nothing. Their keys are meant
+/// for that field: the next chat's composer, or the ended chat's Close, takes the keyboard once
 /// they stop, and only if it is still on nothing (before, the rest of the sentence, and its
-/// Enter, went to another customer).
+/// Enter, went to another customer). A button pressed (Accept, Close) gives it at once.
 pub(crate) fn take_keyboard(then: impl FnOnce() + 'static) {
-    if !(typing_now() && crate::ui::focus_lost()) {
+    if !(typing_now() && crate::ui::focus_lost() && crate::ui::typed_into_gone_field()) {
         then();
         return;
     }

@@ -135,6 +135,12 @@ pub struct Job {
     /// decided again, until the first of them lands: the call's ticket is still to come.
     #[serde(default)]
     pub redecided: bool,
+    /// When the job was queued (unix ms; 0 for a job stored before jobs were dated, dated when
+    /// read). A job older than [`envelope::MAX_AGE_MS`] is dropped, unsent: one that Zendesk
+    /// refuses for days (a 403 that never lifts) must not keep its customer's data in the
+    /// browser, nor be tried again, for ever; its outbox, saved at each try, never got old.
+    #[serde(default)]
+    pub queued_ms: i64,
 }
 
 /// A job whose first write creates a ticket for a contact the dial screen read: if Zendesk
@@ -289,6 +295,9 @@ pub struct RunReport {
     pub paused: Vec<(String, ZendeskError)>,
     /// Tickets to show the agent.
     pub screen_pops: Vec<u64>,
+    /// Jobs dropped unsent, queued longer than [`envelope::MAX_AGE_MS`] ago (see
+    /// [`Job::queued_ms`]).
+    pub expired: Vec<String>,
     /// Tickets created, by job key (the call's ticket, for the in-call screen); also the
     /// existing ticket a guarded append landed on (see [`Guard`]): the call's ticket, settled.
     pub created_tickets: Vec<(String, u64)>,
@@ -385,6 +394,33 @@ const MAX_INTENTS: usize = 50;
 /// How many finished keys are remembered.
 const FINISHED_MEMORY: usize = 500;
 
+impl State {
+    /// Drops the jobs queued longer than [`envelope::MAX_AGE_MS`] before `now_ms` (remembered
+    /// as finished, so nothing queues them again), and dates those stored undated; the keys
+    /// dropped.
+    fn expire(&mut self, now_ms: i64) -> Vec<String> {
+        let mut gone = Vec::new();
+        self.jobs.retain_mut(|job| {
+            if job.queued_ms == 0 {
+                job.queued_ms = now_ms;
+            }
+            let old = now_ms.saturating_sub(job.queued_ms) > envelope::MAX_AGE_MS;
+            if old {
+                gone.push(job.key.clone());
+            }
+            !old
+        });
+        for key in &gone {
+            if !self.finished.contains(key) {
+                self.finished.push(key.clone());
+            }
+        }
+        let excess = self.finished.len().saturating_sub(FINISHED_MEMORY);
+        self.finished.drain(..excess);
+        gone
+    }
+}
+
 /// The persistent outbox of one agent.
 pub struct Outbox<S: Store> {
     store: S,
@@ -441,6 +477,10 @@ impl<S: Store> Outbox<S> {
         };
         if let Some(state) = outbox.read(&outbox.storage_key) {
             *outbox.state.borrow_mut() = state;
+            // Jobs dropped as too old go from storage now, not at the next write.
+            if !outbox.notices.borrow().is_empty() {
+                outbox.persist();
+            }
         }
         outbox.sweep_set_aside();
         outbox
@@ -473,7 +513,15 @@ impl<S: Store> Outbox<S> {
         let text = self.store.get(key);
         match envelope::open::<State>(text.as_deref(), envelope::wall_clock_ms()) {
             Opened::Empty => None,
-            Opened::State(state) => Some(state),
+            Opened::State(mut state) => {
+                let gone = state.expire(envelope::wall_clock_ms());
+                if !gone.is_empty() {
+                    self.notices
+                        .borrow_mut()
+                        .push(StorageNotice::Expired(gone.len()));
+                }
+                Some(state)
+            }
             Opened::Expired(state) => {
                 self.store.remove(key);
                 if !state.jobs.is_empty() {
@@ -493,6 +541,16 @@ impl<S: Store> Outbox<S> {
                 None
             }
         }
+    }
+
+    /// Drops the jobs queued longer than [`envelope::MAX_AGE_MS`] before `now_ms` (see
+    /// [`Job::queued_ms`]); the keys dropped. Each run does it first, by the wall clock.
+    pub fn expire_jobs(&self, now_ms: i64) -> Vec<String> {
+        let gone = self.state.borrow_mut().expire(now_ms);
+        if !gone.is_empty() {
+            self.persist();
+        }
+        gone
     }
 
     /// What opening the stored writes found that the agent should hear about, once.
@@ -666,6 +724,7 @@ impl<S: Store> Outbox<S> {
                 denied_told: false,
                 refused: false,
                 redecided: false,
+                queued_ms: envelope::wall_clock_ms(),
             });
             // Queued: no longer only intended.
             state.intents.retain(|(k, _)| k != key);

@@ -56,6 +56,7 @@ impl<S: Store> Outbox<S> {
         if self.closed.get() || self.running.replace(true) {
             return report;
         }
+        report.expired = self.expire_jobs(envelope::wall_clock_ms());
         loop {
             if self.closed.get() {
                 break;
