@@ -823,6 +823,11 @@ impl DialScreen {
 
     /// UI-15: picks a contact in the chooser.
     pub fn choose_contact(&mut self, id: u64) {
+        // The contact chosen again (Enter on the list's chosen entry) keeps the ticket chosen
+        // for them: "Do not create a ticket" went back to a new ticket.
+        if self.contact_pick == Some(id) {
+            return;
+        }
         self.contact_pick = Some(id);
         self.ticket_pick = None;
     }

@@ -150,11 +150,21 @@ pub fn DialScreen() -> impl IntoView {
         now
     });
 
+    // The keys of a message the agent was writing in a chat that went (transferred away, as
+    // they typed) are not the dial screen's, which came back in its place: its Enter called the
+    // customer of a screen they were not looking at. Taken again once the agent pauses.
+    let shown_at = js_sys::Date::now();
     let keydown = window_event_listener(ev::keydown, move |ev| {
         // Keys that compose a character (an input method) are the text field's.
         if ev.default_prevented()
             || ev.is_composing()
             || adapter.dial.with_untracked(Option::is_none)
+        {
+            return;
+        }
+        if crate::ui::focus_lost()
+            && crate::ui::typed_into_gone_field()
+            && crate::ui::typing::typing_since_before(shown_at)
         {
             return;
         }
@@ -236,15 +246,19 @@ pub fn DialScreen() -> impl IntoView {
     // where the next Enter would call a number they may not have finished. A Call the platform
     // could not take brings the keypad back with the reason above it: Call keeps the keyboard
     // there, so Enter tries again.
+    // Keys on their way into a chat's message box that went (the chat transferred away as the
+    // agent wrote) wait: the keyboard comes here once they stop (`typing::take_keyboard`).
     request_animation_frame(move || {
-        if crate::ui::focus_lost() {
-            let said = adapter.banner.with_untracked(Option::is_some);
-            if adapter.keypad_open.get_untracked() && !said {
-                focus_the_number(Target::Free);
-            } else {
-                focus_next_step();
+        crate::ui::typing::take_keyboard(move || {
+            if crate::ui::focus_lost() {
+                let said = adapter.banner.with_untracked(Option::is_some);
+                if adapter.keypad_open.get_untracked() && !said {
+                    focus_the_number(Target::Free);
+                } else {
+                    focus_next_step();
+                }
             }
-        }
+        })
     });
     // A focus move that waited for the lookups happens once they have answered: unless the
     // agent put the focus somewhere else meanwhile, where it stays.

@@ -136,18 +136,20 @@ pub(crate) fn focus_back_when_done(
     });
 }
 
-/// True when the keyboard focus is on nothing in the frame (the page body): the element that
-/// had it went, or nothing took it yet.
-/// True when the keyboard was last in a text field the page no longer holds (a chat's composer
-/// taken away as the agent wrote in it): the keys the agent types next were meant for it.
+/// True when the keyboard was last in a message box the page no longer holds (a chat's
+/// composer taken away as the agent wrote in it): the keys the agent types next were meant for
+/// it. (A sign-in form's fields, gone with the sign-in, do not count: the dial screen after it
+/// takes the keys typed on at once.)
 pub(crate) fn typed_into_gone_field() -> bool {
     LAST_FOCUS.with(|l| {
-        l.borrow().as_ref().is_some_and(|e| {
-            !e.is_connected() && matches!(e.tag_name().as_str(), "TEXTAREA" | "INPUT")
-        })
+        l.borrow()
+            .as_ref()
+            .is_some_and(|e| !e.is_connected() && e.tag_name() == "TEXTAREA")
     })
 }
 
+/// True when the keyboard focus is on nothing in the frame (the page body): the element that
+/// had it went, or nothing took it yet.
 pub(crate) fn focus_lost() -> bool {
     document()
         .active_element()

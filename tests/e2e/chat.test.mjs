@@ -842,6 +842,39 @@ test('a chat that leaves the screen while the agent types does not take their ke
   }
 });
 
+// The agent's only chat is transferred away as they write in it: the dial screen they had set
+// up comes back (Call enabled) in its place. The rest of the sentence, and its Enter, are not
+// the dial screen's: no call is placed, the number is unchanged. Before, the Enter called.
+test("the last chat leaving as the agent types hands no key to the dial screen behind it", async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const { context, ada, ben } = await benBeside();
+  try {
+    await app.locator('[data-testid=dial-number]').focus();
+    await page.keyboard.type('+1 555 010 1000');
+    await page.keyboard.press('Enter'); // Next: the contact's screen, Call enabled
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+    const number = await app.locator('[data-testid=dial-number]').inputValue();
+    const calls = (await state()).platform_calls.length;
+    const id = await startChat({ name: 'Eve Last', email: 'eve.last@example.test', text: 'Hi', agent_id: ada.id });
+    // A number on the dial screen: the offer waits in its tab (Alt+2).
+    await app.locator(`[data-testid=session-tab-${id}]`).waitFor();
+    await page.keyboard.press('Alt+2');
+    await acceptByKeyboard(app, page);
+    await page.keyboard.type('One moment', { delay: 40 });
+    await api('POST', `/_sandbox/chats/${id}/transfer`, { to_agent_id: ben.id });
+    await app.locator('[data-testid=dial-number]').waitFor();
+    await page.keyboard.type(' 42 please', { delay: 40 });
+    await page.keyboard.press('Enter');
+    await sleep(1_500);
+    assert.equal((await state()).platform_calls.length, calls, 'no call placed');
+    assert.equal(await app.locator('[data-testid=hangup-button]').count(), 0, 'no call on screen');
+    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'the number unchanged');
+  } finally {
+    await context.close();
+  }
+});
+
 test('chats transferred away (and back) while the event stream was down follow the platform once it is back', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);

@@ -319,6 +319,39 @@ fn contact_chooser_before_choice() {
     assert_eq!(d.view(&crm, &cat).contact.mode, ContactMode::New);
 }
 
+// UI-15, SET-7: the ticket the agent chose for a contact stays when the same contact is chosen
+// again (Enter on the contact list's chosen entry); before, "Do not create a ticket" went back
+// to the contact's ticket, and the next Enter called on it. Another contact starts afresh.
+#[test]
+fn choosing_the_same_contact_again_keeps_the_ticket_chosen() {
+    let cat = Catalogue::english();
+    let (s, team) = settings("SET-7");
+    let mut d = DialScreen::open(EntryPoint::Keypad, ctx(s, team));
+    d.set_number("+1 415 555 0100");
+    let crm = crm(2, 2);
+    d.choose_contact(2);
+    assert_eq!(
+        d.view(&crm, &cat).ticket.selected,
+        Some(TicketChoice::Existing(20))
+    );
+    d.choose_ticket(TicketChoice::DoNotCreate);
+    assert_eq!(
+        d.view(&crm, &cat).ticket.selected,
+        Some(TicketChoice::DoNotCreate)
+    );
+    d.choose_contact(2);
+    assert_eq!(
+        d.view(&crm, &cat).ticket.selected,
+        Some(TicketChoice::DoNotCreate)
+    );
+    assert_eq!(d.call(&crm, &cat).unwrap().ticket, TicketPlan::None);
+    d.choose_contact(1);
+    assert_ne!(
+        d.view(&crm, &cat).ticket.selected,
+        Some(TicketChoice::DoNotCreate)
+    );
+}
+
 // MATRIX-1: users sharing a number count individually, whatever the stored format.
 #[test]
 fn matching_counts_each_user() {

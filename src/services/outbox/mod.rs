@@ -410,6 +410,25 @@ impl State {
             }
             !old
         });
+        // The jobs that could only follow one dropped go with it: those of its call (a call's
+        // end after its first job) and those on the ticket it was to create (`ticket_of`).
+        // Left, they ran at once and failed on a ticket never made.
+        let call = |key: &str| key.split('.').next().unwrap_or_default().to_owned();
+        loop {
+            let before = gone.len();
+            self.jobs.retain(|job| {
+                let follows = gone.iter().any(|g| {
+                    job.ticket_of.as_deref() == Some(g.as_str()) || call(&job.key) == call(g)
+                });
+                if follows {
+                    gone.push(job.key.clone());
+                }
+                !follows
+            });
+            if gone.len() == before {
+                break;
+            }
+        }
         for key in &gone {
             if !self.finished.contains(key) {
                 self.finished.push(key.clone());
