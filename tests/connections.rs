@@ -2064,26 +2064,32 @@ fn a_job_refused_for_days_is_dropped_not_kept_for_ever() {
     let day = 24 * 60 * 60 * 1_000;
     assert!(outbox.expire_jobs(queued + 3 * day - 60_000).is_empty());
     assert_eq!(outbox.jobs().len(), 1);
-    // Stored writes read back, the job queued four days ago: dropped, and said once.
+    // The call's end, waiting behind it; another call's job, which does not.
+    outbox.enqueue("call-1.ended", ended("call-1", moved));
+    outbox.enqueue("call-5.placed", placed("call-5", ann));
+    // Stored writes read back, the first job queued four days ago: dropped with its call's
+    // end, which could only follow it (left, it would fail at once), and said once.
     let text = store.get(&format!("agent-adapter.outbox.{AGENT}")).unwrap();
-    let aged = text.replace(
+    let aged = text.replacen(
         &format!("\"queued_ms\":{queued}"),
         &format!("\"queued_ms\":{}", queued - 4 * day),
+        1,
     );
     assert_ne!(aged, text, "the stored job carries its date: {text}");
     assert!(
-        text.contains("Call details"),
+        text.contains("Call ID: call-1"),
         "the call's comment was stored: {text}"
     );
     store.set(&format!("agent-adapter.outbox.{AGENT}"), &aged);
     let reopened = Outbox::open(store.clone(), AGENT);
     assert_eq!(
         reopened.take_notices(),
-        [agent_adapter::services::outbox::StorageNotice::Expired(1)]
+        [agent_adapter::services::outbox::StorageNotice::Expired(2)]
     );
-    assert!(reopened.jobs().is_empty());
+    let left: Vec<String> = reopened.jobs().iter().map(|j| j.key.clone()).collect();
+    assert_eq!(left, ["call-5.placed"]);
     assert!(
-        !stored_text(&store).contains("Call details"),
+        !stored_text(&store).contains("Call ID: call-1"),
         "nothing of the call's kept"
     );
     assert!(
@@ -2099,8 +2105,13 @@ fn a_job_refused_for_days_is_dropped_not_kept_for_ever() {
     let gone = outbox.expire_jobs(queued + 4 * day);
     assert_eq!(
         gone,
-        ["call-1.placed", "call-2.placed"],
-        "both older than three days then"
+        [
+            "call-1.placed",
+            "call-1.ended",
+            "call-5.placed",
+            "call-2.placed"
+        ],
+        "all older than three days then"
     );
     let fresh = Outbox::open(MemoryStore::default(), AGENT);
     fresh.enqueue("call-3.placed", placed("call-3", ann));
