@@ -400,8 +400,11 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
 // call is handed to the platform with the rest, and the next sign-in logs it, once. Before, a
 // tab whose outbox held no job counted as finished and its stored outbox was removed: the call
 // was never logged.
-test('a call still being worked out at sign-out is handed over and logged after the next sign-in', async () => {
-  const { app } = await signedInPage(env);
+/**
+ * An inbound call from Anna answered and hung up while Zendesk answers every read with 429 (its
+ * first job still being worked out), then a sign-out: the call's platform answer (`call_id`).
+ */
+async function callBeingWorkedOutThenSignOut(app) {
   const anna = (await state()).users.find((u) => u.phone === '+15550101000');
   await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', method: 'GET', status: 429, retry_after: 3 });
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: anna.phone, menu_path: 'Support' });
@@ -412,6 +415,12 @@ test('a call still being worked out at sign-out is handed over and logged after 
   await app.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5_000 }).catch(() => {});
   await app.locator('[data-testid=sign-out-button]').click();
   await app.locator('[data-testid=sign-in-email]').waitFor();
+  return offered;
+}
+
+test('a call still being worked out at sign-out is handed over and logged after the next sign-in', async () => {
+  const { app } = await signedInPage(env);
+  const offered = await callBeingWorkedOutThenSignOut(app);
   const logged = async () => (await state()).tickets.flatMap((t) => t.comments)
     .filter((c) => c.type === 'Comment' && (c.body ?? '').includes(`Call ID: ${offered.call_id}`));
   assert.equal((await logged()).length, 0, 'nothing written while Zendesk refused the reads');
@@ -436,16 +445,7 @@ test('a call still being worked out at sign-out is handed over and logged after 
 // were kept by the contact centre. A call still in the list is logged (the test above).
 test('a call handed over that has left the list of recent calls is dropped, not handed over at every sign-out', async () => {
   const { page, app: first } = await signedInPage(env);
-  const anna = (await state()).users.find((u) => u.phone === '+15550101000');
-  await api('POST', '/_sandbox/faults', { path_prefix: '/api/v2/', method: 'GET', status: 429, retry_after: 3 });
-  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: anna.phone, menu_path: 'Support' });
-  await first.locator('[data-testid=answer-button]:not([disabled])').click();
-  await first.locator('[data-testid=call-status]', { hasText: 'Connected' }).waitFor();
-  await first.locator('[data-testid=hangup-button]').click();
-  await first.locator('[data-testid=new-call-button]').click();
-  await first.waitForFunction(() => document.activeElement?.dataset.testid === 'dial-number', null, { timeout: 5_000 }).catch(() => {});
-  await first.locator('[data-testid=sign-out-button]').click();
-  await first.locator('[data-testid=sign-in-email]').waitFor();
+  const offered = await callBeingWorkedOutThenSignOut(first);
   await first.getByText('kept by the contact centre').waitFor();
   const key = `${offered.call_id}.assigned`;
   const journal = async () => JSON.stringify((await api('GET', '/_sandbox/journals')).journals['ada@sandbox.test'] ?? {});
