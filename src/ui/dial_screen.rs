@@ -213,6 +213,10 @@ pub fn DialScreen() -> impl IntoView {
     on_cleanup(move || {
         keydown.remove();
         CALL_WHEN_LOADED.with(|c| c.set(None));
+        // A focus move that waited for this screen's lookups is this screen's: the screen drawn
+        // again later (back from a chat) does not make it, with the agent's keys on their way.
+        FOCUS_WHEN_LOADED.with(|f| f.set(false));
+        WAITED_IN.with(|w| w.borrow_mut().take());
     });
 
     // A paste anywhere but a text field (the number field takes its own as input) fills the

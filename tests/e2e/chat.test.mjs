@@ -69,6 +69,31 @@ async function transcripts(ticket) {
   return (await bodies(ticket)).filter((b) => b.startsWith('Chat transcript'));
 }
 
+/**
+ * One run of the agent's typing around what `action` changes on screen: `before`, then a key
+ * every 100 ms (never the pause that ends a run) while `action` runs and until `shown` is on
+ * screen, then `rest`. (Typed in two parts, the run ended whenever the change took more than a
+ * second on a loaded machine, and the screen then rightly took the keys.)
+ */
+async function typeThrough(page, before, action, shown, rest) {
+  await page.keyboard.type(before, { delay: 40 });
+  let done = false;
+  const keys = (async () => {
+    while (!done) {
+      await page.keyboard.type('.');
+      await sleep(100);
+    }
+  })();
+  try {
+    await action();
+    await shown();
+  } finally {
+    done = true;
+    await keys;
+  }
+  await page.keyboard.type(rest, { delay: 40 });
+}
+
 /** Accepts the chat offered on screen by keyboard (the focus is on Accept: Enter). */
 async function acceptByKeyboard(app, page) {
   await app.locator('[data-testid=chat-accept]').waitFor();
@@ -815,10 +840,10 @@ test('a chat that leaves the screen while the agent types does not take their ke
     await page.keyboard.press('Alt+2');
     await app.locator('[data-testid=chat-message]', { hasText: 'First chat' }).waitFor();
     await app.locator('[data-testid=chat-input]').focus();
-    await page.keyboard.type('Let me check', { delay: 40 });
-    await api('POST', `/_sandbox/chats/${one}/transfer`, { to_agent_id: ben.id });
-    await app.locator(`[data-testid=session-tab-${one}]`).waitFor({ state: 'detached' });
-    await page.keyboard.type(' your order', { delay: 40 });
+    await typeThrough(page, 'Let me check',
+      () => api('POST', `/_sandbox/chats/${one}/transfer`, { to_agent_id: ben.id }),
+      () => app.locator(`[data-testid=session-tab-${one}]`).waitFor({ state: 'detached' }),
+      ' your order');
     await page.keyboard.press('Enter');
     await app.locator('[data-testid=chat-message]', { hasText: 'Second chat' }).waitFor();
     // The keyboard comes to Di's composer once the keys stop, with nothing of the sentence.
@@ -829,10 +854,10 @@ test('a chat that leaves the screen while the agent types does not take their ke
     const mine = (id) => chats.find((c) => c.id === id).messages.filter((m) => !['Second chat', 'First chat'].includes(m.text));
     assert.deepEqual(mine(two).map((m) => m.text), [], 'nothing sent to Di');
     // Di leaves as the agent writes to her: Close waits for the keys, a Space on its way closes nothing.
-    await page.keyboard.type('Thank you', { delay: 40 });
-    await api('POST', `/_sandbox/chats/${two}/leave`);
-    await app.locator('[data-testid=chat-ended]').waitFor();
-    await page.keyboard.type(' for wait', { delay: 40 });
+    await typeThrough(page, 'Thank you',
+      () => api('POST', `/_sandbox/chats/${two}/leave`),
+      () => app.locator('[data-testid=chat-ended]').waitFor(),
+      ' for wait');
     assert.equal(await app.locator('[data-testid=chat-ended]').count(), 1, 'the ended chat stays until Close is pressed');
     await eventually(async () => assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'chat-close'), 'Close has the keyboard once the keys stop');
     await page.keyboard.press('Enter');
@@ -861,10 +886,10 @@ test("the last chat leaving as the agent types hands no key to the dial screen b
     await app.locator(`[data-testid=session-tab-${id}]`).waitFor();
     await page.keyboard.press('Alt+2');
     await acceptByKeyboard(app, page);
-    await page.keyboard.type('One moment', { delay: 40 });
-    await api('POST', `/_sandbox/chats/${id}/transfer`, { to_agent_id: ben.id });
-    await app.locator('[data-testid=dial-number]').waitFor();
-    await page.keyboard.type(' 42 please', { delay: 40 });
+    await typeThrough(page, 'One moment',
+      () => api('POST', `/_sandbox/chats/${id}/transfer`, { to_agent_id: ben.id }),
+      () => app.locator('[data-testid=dial-number]').waitFor(),
+      ' 42 please');
     await page.keyboard.press('Enter');
     await sleep(1_500);
     assert.equal((await state()).platform_calls.length, calls, 'no call placed');

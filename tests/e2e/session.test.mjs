@@ -395,11 +395,6 @@ test('sign-out hands unwritten writes to the platform, leaves nothing in the bro
   assert.equal((await comments()).filter((x) => /^Call finished/.test(x.body ?? '')).length, 1, 'still once');
 });
 
-// An inbound call answered and hung up while Zendesk rate-limits the reads its first job needs
-// (the call is still being worked out: nothing is queued yet), then the agent signs out. The
-// call is handed to the platform with the rest, and the next sign-in logs it, once. Before, a
-// tab whose outbox held no job counted as finished and its stored outbox was removed: the call
-// was never logged.
 /**
  * An inbound call from Anna answered and hung up while Zendesk answers every read with 429 (its
  * first job still being worked out), then a sign-out: the call's platform answer (`call_id`).
@@ -418,6 +413,11 @@ async function callBeingWorkedOutThenSignOut(app) {
   return offered;
 }
 
+// An inbound call answered and hung up while Zendesk rate-limits the reads its first job needs
+// (the call is still being worked out: nothing is queued yet), then the agent signs out. The
+// call is handed to the platform with the rest, and the next sign-in logs it, once. Before, a
+// tab whose outbox held no job counted as finished and its stored outbox was removed: the call
+// was never logged.
 test('a call still being worked out at sign-out is handed over and logged after the next sign-in', async () => {
   const { app } = await signedInPage(env);
   const offered = await callBeingWorkedOutThenSignOut(app);

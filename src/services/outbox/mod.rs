@@ -413,12 +413,16 @@ impl State {
         // The jobs that could only follow one dropped go with it: those of its call (a call's
         // end after its first job) and those on the ticket it was to create (`ticket_of`).
         // Left, they ran at once and failed on a ticket never made.
-        let call = |key: &str| key.split('.').next().unwrap_or_default().to_owned();
+        // (A chat's id and a call's are of two kinds: a chat's jobs never follow a call's.)
+        let same_call = |a: &str, b: &str| match (JobKey::parse(a), JobKey::parse(b)) {
+            (Some(a), Some(b)) => a.call == b.call && a.is_chat() == b.is_chat(),
+            _ => a.split('.').next() == b.split('.').next(),
+        };
         loop {
             let before = gone.len();
             self.jobs.retain(|job| {
                 let follows = gone.iter().any(|g| {
-                    job.ticket_of.as_deref() == Some(g.as_str()) || call(&job.key) == call(g)
+                    job.ticket_of.as_deref() == Some(g.as_str()) || same_call(&job.key, g)
                 });
                 if follows {
                     gone.push(job.key.clone());
