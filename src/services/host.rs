@@ -206,15 +206,19 @@ impl Backend {
         }
     }
 
-    /// The voicemail actions intended and not written ([`Outbox::intended_keys`]).
-    pub(crate) fn intended_voicemail_actions(&self) -> Vec<(u64, VoicemailAction)> {
-        let keys = self
-            .outbox
+    /// The first jobs and voicemail actions intended and not queued ([`Outbox::intended_keys`]).
+    pub(crate) fn intended_keys(&self) -> Vec<String> {
+        self.outbox
             .borrow()
             .as_ref()
             .map(|outbox| outbox.intended_keys())
-            .unwrap_or_default();
-        keys.iter()
+            .unwrap_or_default()
+    }
+
+    /// The voicemail actions intended and not written ([`Outbox::intended_keys`]).
+    pub(crate) fn intended_voicemail_actions(&self) -> Vec<(u64, VoicemailAction)> {
+        self.intended_keys()
+            .iter()
             .filter_map(|k| JobKey::parse(k))
             .filter_map(|k| match k.stage {
                 domain::call::Stage::Voicemail(action) => Some((k.call, action)),

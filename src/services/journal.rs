@@ -488,15 +488,12 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             ));
         }
         if !report.expired.is_empty() {
-            // Queued days ago and never written (refused all that time): dropped, and said.
-            adapter.fail(crate::services::messages::Message {
-                text: format!(
-                    "{}: {}",
-                    adapter.word(Label::WritesExpired),
-                    report.expired.len()
-                ),
-                detail: None,
-            });
+            // Queued days ago and never written (refused all that time): dropped, and said as
+            // stored writes found too old are.
+            crate::services::session::storage_notice(
+                adapter,
+                crate::services::outbox::StorageNotice::Expired(report.expired.len()),
+            );
         }
         for ticket in &report.screen_pops {
             route_to_ticket(*ticket);

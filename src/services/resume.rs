@@ -39,12 +39,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
         let began = b.resume_events.get();
         let live_before = live_on_screen(adapter);
         // The intents stored before the list is read: only they can be judged by it.
-        let intents_before = b
-            .outbox
-            .borrow()
-            .as_ref()
-            .map(|o| o.intended_keys())
-            .unwrap_or_default();
+        let intents_before = b.intended_keys();
         let calls = read_calls(adapter, &b, &session).await;
         b.resuming.set(b.resuming.get() - 1);
         // What came while reading, for the call this read puts on screen (the others' are of

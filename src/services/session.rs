@@ -103,7 +103,7 @@ fn keep_resume(b: Rc<Backend>) {
 }
 
 /// Tells the agent, once, what opening the stored writes found.
-fn storage_notice(adapter: Adapter, notice: StorageNotice) {
+pub(crate) fn storage_notice(adapter: Adapter, notice: StorageNotice) {
     let text = match notice {
         StorageNotice::SetAside => adapter.word(Label::WritesSetAside),
         StorageNotice::Expired(n) => format!("{}: {n}", adapter.word(Label::WritesExpired)),

@@ -435,12 +435,17 @@ impl State {
         }
         for key in &gone {
             if !self.finished.contains(key) {
-                self.finished.push(key.clone());
+                self.remember_finished(key);
             }
         }
+        gone
+    }
+
+    /// Remembers job `key` as finished (the latest [`FINISHED_MEMORY`] are kept).
+    fn remember_finished(&mut self, key: &str) {
+        self.finished.push(key.to_owned());
         let excess = self.finished.len().saturating_sub(FINISHED_MEMORY);
         self.finished.drain(..excess);
-        gone
     }
 }
 

@@ -692,9 +692,7 @@ impl<S: Store> Outbox<S> {
         {
             let mut state = self.state.borrow_mut();
             state.jobs.retain(|j| j.key != key);
-            state.finished.push(key.to_owned());
-            let excess = state.finished.len().saturating_sub(FINISHED_MEMORY);
-            state.finished.drain(..excess);
+            state.remember_finished(key);
         }
         self.persist();
     }
