@@ -1189,9 +1189,6 @@ impl DialScreen {
         // SET-10: a Contact ID the agent typed that Zendesk does not have names nobody: Call
         // waits for another id (or none), never makes a contact the agent did not mean.
         let unknown = designated.filter(|id| gone(id));
-        if let Some(id) = unknown {
-            blocker = blocker.or(Some(DialError::ContactNotFound { id }));
-        }
         let gone_contact = asked.filter(|id| gone(id)).filter(|_| unknown.is_none());
         let fixed = asked.filter(|id| !gone(id));
         // The contact cannot be named yet: its search, or the context ticket naming it, is out.
@@ -1203,6 +1200,11 @@ impl DialScreen {
             (None, Some(n)) => pending.numbers.contains(n),
             (None, None) => false,
         };
+        // Said once the number's search, which may name someone else, has answered: until then
+        // the screen is looking up, not refusing.
+        if let Some(id) = unknown.filter(|_| !contact_loading) {
+            blocker = blocker.or(Some(DialError::ContactNotFound { id }));
+        }
         let mut stored_numbers = Vec::new();
         let mut use_entered: Option<bool> = None;
         let mut number_unsaved = false;

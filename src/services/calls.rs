@@ -88,6 +88,9 @@ pub(crate) fn place_as(
                             .voicemails
                             .update_untracked(|v| v.called_back = Some(vm));
                         adapter.screen.set(Screen::Voicemail);
+                        // A number left on the keypad stays kept for a reload (the placing
+                        // cleared it).
+                        crate::services::dial_draft::keep_screen(adapter);
                     }
                     // A call's call back (Callback, Hang up and call back) comes back as a dial
                     // screen of its own number, contact and ticket, to try again. Neither comes

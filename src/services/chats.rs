@@ -12,7 +12,7 @@ use crate::{
         host::{
             backend, fail_platform, now_ms, read_to_log, sleep, zendesk_message, Backend, Working,
         },
-        journal::{enqueue_on, queue_writes},
+        journal::{enqueue_for, enqueue_on, queue_writes},
         live::{Adapter, Screen},
         messages,
         zaf_host::{notify_error, show_popover},
@@ -25,7 +25,7 @@ use domain::{
     chat::{transcript, Author, Chat, ChatStatus},
     crm::CrmState,
     labels::Label,
-    rules::{decide, Action, Event, TicketRef},
+    rules::{Action, Event, TicketRef},
 };
 use leptos::prelude::*;
 use std::{cell::RefCell, collections::BTreeSet, rc::Rc};
@@ -121,7 +121,8 @@ pub(crate) fn on_chat_event(adapter: Adapter, event: &PlatformEvent) -> bool {
                     wait_for_first_job(chat_id).await;
                     if let Some(ticket) = ticket_of_chat(adapter, &b, chat_id) {
                         let key = JobKey::event(chat_id, event_id);
-                        enqueue_on(adapter, &b, key, ticket, move |ticket_id| {
+                        let chat = JobKey::chat(chat_id);
+                        enqueue_for(adapter, &b, key, chat, ticket, move |ticket_id| {
                             Event::CsatRated { ticket_id, score }
                         });
                     }
@@ -463,8 +464,10 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
     // rate limit) leaves the page that comes back a chat to log (`restore`), even with another
     // of the agent's tabs open. Kept on a failure too: the chat's end decides it again.
     b.intend(key, None);
+    // The chat starts here: its writes keep these settings (SET-16).
+    b.start_with_settings(key);
     let result = match transferred_ticket(adapter, &b, &chat).await {
-        Some(ticket) => Ok((taken_over(adapter, &b, ticket), Some(ticket))),
+        Some(ticket) => Ok((taken_over(adapter, &b, id, ticket), Some(ticket))),
         None => decide_chat(adapter, &b, &chat).await,
     };
     drop(working);
@@ -521,7 +524,7 @@ async fn transferred_ticket(adapter: Adapter, b: &Rc<Backend>, chat: &Chat) -> O
 
 /// UPD-9: a chat transferred to this agent: its ticket is assigned to them with the
 /// transfer's comment, and shown.
-fn taken_over(adapter: Adapter, b: &Rc<Backend>, ticket: u64) -> Vec<Action> {
+fn taken_over(adapter: Adapter, b: &Rc<Backend>, id: u64, ticket: u64) -> Vec<Action> {
     let agent_name = adapter
         .agent_name
         .get_untracked()
@@ -531,11 +534,8 @@ fn taken_over(adapter: Adapter, b: &Rc<Backend>, ticket: u64) -> Vec<Action> {
         agent_id: b.agent_zendesk.id,
         agent_name,
     };
-    let mut actions = adapter.crm.with_untracked(|crm| {
-        adapter
-            .catalogue
-            .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
-    });
+    let mut actions =
+        crate::services::journal::decide_with(adapter, &b.rules_for(JobKey::chat(id)), &event);
     actions.push(Action::ScreenPop {
         ticket: TicketRef::Existing(ticket),
         agent_id: b.agent_zendesk.id,
@@ -568,17 +568,14 @@ async fn decide_chat(
     if crate::services::fields::needed(b) {
         let _ = crate::services::fields::account_fields(b).await;
     }
+    let rules = b.rules_for(JobKey::chat(chat.id));
     let decide_for = |chosen: Option<u64>| {
         let event = Event::Assigned {
             session: session.clone(),
             agent_id: b.agent_zendesk.id,
             chosen_contact: chosen,
         };
-        adapter.crm.with_untracked(|crm| {
-            adapter
-                .catalogue
-                .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
-        })
+        crate::services::journal::decide_with(adapter, &rules, &event)
     };
     let mut actions = decide_for(None);
     // Several contacts named by the SDK's parameters: the first the rules list (no agent pick

@@ -83,6 +83,10 @@ pub(crate) struct Backend {
     /// Ends of inbound calls whose ticket work had not been queued yet when they ended, by
     /// call: each builds the end's event for the call's ticket.
     pub(crate) unlogged_ends: RefCell<Vec<(u64, EndOfCall)>>,
+    /// The settings each call and chat this page logged started with, by call (a chat's
+    /// `true`, a call's `false`, and its id): its later writes are decided with them (SET-16: a
+    /// call in progress keeps the settings it started with). The latest [`STARTED_KEPT`].
+    pub(crate) started_with: RefCell<Vec<((bool, u64), domain::settings::Settings)>>,
     /// The agent's platform id, once signed in (a transfer names agents by it).
     pub(crate) platform_agent: Cell<Option<u64>>,
     /// The account's custom ticket fields (id, title, active), read once per session when the
@@ -169,6 +173,7 @@ impl Backend {
             chat_reads: Cell::new(0),
             declined: RefCell::new(std::collections::VecDeque::new()),
             unlogged_ends: RefCell::new(Vec::new()),
+            started_with: RefCell::new(Vec::new()),
             platform_agent: Cell::new(None),
             ticket_fields: RefCell::new(None),
             transfers_waiting: RefCell::new(Vec::new()),
@@ -227,6 +232,35 @@ impl Backend {
             .collect()
     }
 
+    /// The settings now become those the call or chat of `key` started with, unless it has
+    /// started already (SET-16).
+    pub(crate) fn start_with_settings(&self, key: JobKey) {
+        let who = (key.is_chat(), key.call);
+        let mut started = self.started_with.borrow_mut();
+        if started.iter().any(|(w, _)| *w == who) {
+            return;
+        }
+        if started.len() >= STARTED_KEPT {
+            started.remove(0);
+        }
+        started.push((who, self.rules.borrow().settings.clone()));
+    }
+
+    /// What the rules decide a write of `key` with: the settings its call or chat started with
+    /// when this page saw it start ([`Backend::start_with_settings`]), else the settings now (a
+    /// call taken over after a reload, a voicemail's action).
+    pub(crate) fn rules_for(&self, key: JobKey) -> RuleContext {
+        let mut rules = self.rules.borrow().clone();
+        let who = (key.is_chat(), key.call);
+        if !matches!(key.stage, domain::call::Stage::Voicemail(_)) {
+            if let Some((_, settings)) = self.started_with.borrow().iter().find(|(w, _)| *w == who)
+            {
+                rules.settings = settings.clone();
+            }
+        }
+        rules
+    }
+
     /// First job `key` was intended and never queued: `Some(picked)` ([`Outbox::intended`]).
     pub(crate) fn intended(&self, key: JobKey) -> Option<Option<u64>> {
         self.outbox
@@ -235,6 +269,10 @@ impl Backend {
             .and_then(|outbox| outbox.intended(&key.to_string()))
     }
 }
+
+/// How many calls' and chats' starting settings are kept ([`Backend::started_with`]): more than
+/// an agent has under way at once.
+const STARTED_KEPT: usize = 16;
 
 thread_local! {
     /// The first jobs this page is working out (their reads under way).

@@ -19,7 +19,7 @@ use crate::{
 use domain::{
     call::{CallTicket, JobKey, Logging},
     labels::Label,
-    rules::{decide, Action, Event, TicketRef},
+    rules::{Action, Event, TicketRef},
 };
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -173,11 +173,10 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
             agent_id: b.agent_zendesk.id,
             chosen_contact: inbound.picked,
         };
-        let actions = adapter.crm.with_untracked(|crm| {
-            adapter
-                .catalogue
-                .with_untracked(|cat| decide(&event, crm, &b.rules.borrow(), cat))
-        });
+        // The call starts here: its later writes keep these settings (SET-16).
+        let first = JobKey::first(id, true);
+        b.start_with_settings(first);
+        let actions = crate::services::journal::decide_with(adapter, &b.rules_for(first), &event);
         if let Some(Action::AskContact { contact_ids }) = actions
             .iter()
             .find(|a| matches!(a, Action::AskContact { .. }))

@@ -21,14 +21,17 @@ use std::rc::Rc;
 
 /// Decides what `event` writes and queues it under `key`.
 pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
-    let actions = decide_on(adapter, b, event);
-    if let Some(guard) = guard_of(adapter, b, event) {
+    if key.is_first() {
+        b.start_with_settings(key);
+    }
+    let actions = decide_on(adapter, b, key, event);
+    if let Some(guard) = guard_of(adapter, b, key, event) {
         queue_then_run(adapter, b, |outbox| {
             outbox.enqueue_guarded(&key.to_string(), fold(&actions), guard)
         });
         return;
     }
-    if let Some(gone) = requester_gone_of(adapter, b, event) {
+    if let Some(gone) = requester_gone_of(adapter, b, key, event) {
         queue_then_run(adapter, b, |outbox| {
             outbox.enqueue_with_requester(&key.to_string(), fold(&actions), gone)
         });
@@ -73,7 +76,12 @@ fn outbound(event: &Event) -> Option<(&DialPlan, impl Fn(DialPlan) -> Event + '_
 /// write if Zendesk refuses that contact as the requester (deleted meanwhile; see
 /// [`RequesterGone`]): the plan for the number with no contact, a contact made for it
 /// (CONTACT-7, CONTACT-8), and the new ticket theirs.
-fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<RequesterGone> {
+fn requester_gone_of(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    event: &Event,
+) -> Option<RequesterGone> {
     let (plan, replanned) = outbound(event)?;
     let (ContactPlan::Existing { id }, TicketPlan::New) = (&plan.contact, plan.ticket) else {
         return None;
@@ -90,14 +98,14 @@ fn requester_gone_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option
     });
     Some(RequesterGone {
         requester: *id,
-        instead: fold(&decide_on(adapter, b, &instead)),
+        instead: fold(&decide_on(adapter, b, key, &instead)),
     })
 }
 
 /// The collision check of an outbound call placed on an existing ticket (see [`Guard`]): the
 /// ticket as the dial screen read it, and what the rules write if it is no longer open when
 /// the call is logged (the plan with a new ticket).
-fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
+fn guard_of(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) -> Option<Guard> {
     let (plan, replanned) = outbound(event)?;
     let TicketPlan::Existing { id } = plan.ticket else {
         return None;
@@ -119,7 +127,7 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
         ticket: id,
         seen_updated_at: read.updated_at,
         open_when_read: read.status.is_open_set(),
-        instead: fold(&decide_on(adapter, b, &instead)),
+        instead: fold(&decide_on(adapter, b, key, &instead)),
         requester: Some(read.requester_id),
     })
 }
@@ -132,6 +140,7 @@ fn guard_of(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Option<Guard> {
 fn requester_gone_inbound(
     adapter: Adapter,
     b: &Rc<Backend>,
+    key: JobKey,
     event: &Event,
     writes: &[Write],
 ) -> Option<RequesterGone> {
@@ -155,7 +164,7 @@ fn requester_gone_inbound(
         agent_id: *agent_id,
         chosen_contact: chosen_contact.filter(|c| c != id),
     };
-    let actions = decide_on_changed(adapter, b, &without, |crm| {
+    let actions = decide_on_changed(adapter, b, key, &without, |crm| {
         crm.contacts.retain(|c| c.id != *id)
     });
     let instead = fold(&actions);
@@ -177,7 +186,7 @@ pub(crate) fn queue_inbound(
     actions: &[Action],
 ) -> bool {
     let writes = fold(actions);
-    if let Some(guard) = guard_inbound(adapter, b, event, &writes) {
+    if let Some(guard) = guard_inbound(adapter, b, key, event, &writes) {
         let mut guarded = false;
         queue_then_run(adapter, b, |outbox| {
             let key = key.to_string();
@@ -187,7 +196,7 @@ pub(crate) fn queue_inbound(
         });
         return guarded;
     }
-    match requester_gone_inbound(adapter, b, event, &writes) {
+    match requester_gone_inbound(adapter, b, key, event, &writes) {
         Some(gone) => queue_then_run(adapter, b, |outbox| {
             outbox.enqueue_with_requester(&key.to_string(), writes, gone)
         }),
@@ -203,6 +212,7 @@ pub(crate) fn queue_inbound(
 fn guard_inbound(
     adapter: Adapter,
     b: &Rc<Backend>,
+    key: JobKey,
     event: &Event,
     writes: &[Write],
 ) -> Option<Guard> {
@@ -219,7 +229,7 @@ fn guard_inbound(
     let read = adapter.crm.with_untracked(|crm| crm.ticket(*id).cloned())?;
     // A new ticket: the caller's other open tickets were read when the call rang too, and none
     // is appended to without the check (closed here, no rule appends to them).
-    let actions = decide_on_changed(adapter, b, event, |crm| {
+    let actions = decide_on_changed(adapter, b, key, event, |crm| {
         for t in crm
             .tickets
             .iter_mut()
@@ -248,11 +258,25 @@ fn recording_of(event: &Event) -> Option<String> {
 
 /// Decides what the event `make` builds for a ticket writes, and queues it under `key` on
 /// `ticket`: a known ticket, or the one an earlier job of the call creates (the outbox puts
-/// that ticket's id in once it is known).
+/// that ticket's id in once it is known). Decided with the settings `key`'s call or chat
+/// started with (SET-16).
 pub(crate) fn enqueue_on(
     adapter: Adapter,
     b: &Rc<Backend>,
     key: JobKey,
+    ticket: CallTicket,
+    make: impl FnOnce(u64) -> Event,
+) {
+    enqueue_for(adapter, b, key, key, ticket, make)
+}
+
+/// [`enqueue_on`], decided with the settings the call or chat of `settings_of` started with (a
+/// chat's event, whose key does not say it is a chat's).
+pub(crate) fn enqueue_for(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    settings_of: JobKey,
     ticket: CallTicket,
     make: impl FnOnce(u64) -> Event,
 ) {
@@ -262,7 +286,7 @@ pub(crate) fn enqueue_on(
         CallTicket::Pending(job) => (TICKET_OF_EARLIER_JOB, Some(job)),
     };
     let event = make(ticket_id);
-    let actions = decide_on(adapter, b, &event);
+    let actions = decide_on(adapter, b, settings_of, &event);
     queue_recorded(adapter, b, key, &actions, earlier, recording_of(&event));
 }
 
@@ -291,12 +315,22 @@ fn settled(b: &Rc<Backend>, key: &JobKey, ticket: CallTicket) -> CallTicket {
     }
 }
 
-/// What the rules decide `event` writes, on the CRM data known.
-fn decide_on(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Vec<Action> {
+/// What the rules decide `event` of `key`'s call writes, on the CRM data known (with the
+/// settings the call started with, SET-16).
+fn decide_on(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) -> Vec<Action> {
+    decide_with(adapter, &b.rules_for(key), event)
+}
+
+/// What the rules decide `event` writes with `rules`, on the CRM data known.
+pub(crate) fn decide_with(
+    adapter: Adapter,
+    rules: &domain::rules::RuleContext,
+    event: &Event,
+) -> Vec<Action> {
     adapter.crm.with_untracked(|crm| {
         adapter
             .catalogue
-            .with_untracked(|cat| decide(event, crm, &b.rules.borrow(), cat))
+            .with_untracked(|cat| decide(event, crm, rules, cat))
     })
 }
 
@@ -305,6 +339,7 @@ fn decide_on(adapter: Adapter, b: &Rc<Backend>, event: &Event) -> Vec<Action> {
 fn decide_on_changed(
     adapter: Adapter,
     b: &Rc<Backend>,
+    key: JobKey,
     event: &Event,
     change: impl FnOnce(&mut domain::crm::CrmState),
 ) -> Vec<Action> {
@@ -312,7 +347,7 @@ fn decide_on_changed(
     change(&mut crm);
     adapter
         .catalogue
-        .with_untracked(|cat| decide(event, &crm, &b.rules.borrow(), cat))
+        .with_untracked(|cat| decide(event, &crm, &b.rules_for(key), cat))
 }
 
 /// Queues the writes of `actions` (at once, even while a run is sending) and runs the outbox.
@@ -434,8 +469,8 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         }
         for (key, given_up) in &report.redecided {
             // The ticket dialled on was solved, closed or given to another requester meanwhile:
-            // the call is logged on a new
-            // one (its id reaches the in-call screen as a created ticket) and the agent hears why.
+            // the call is logged on a new one (its id reaches the in-call screen as a created
+            // ticket) and the agent hears why.
             if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {
                 let why = match first.stage {
                     Stage::Assigned => Label::CallMovedToNewTicketRinging,

@@ -504,13 +504,28 @@ impl Adapter {
 
     /// Leaves the ended call's screen: after an inbound call that came in while the agent was
     /// preparing a call, back to that draft as it was; otherwise a fresh dial screen.
+    ///
+    /// After a conversation (the call was answered), the draft comes back to be looked over,
+    /// not ready to call: on the keypad, its number where the agent left it (Enter: Next, then
+    /// the choices), its contact's tickets and the settings read again (the call, often with
+    /// another customer, may have changed them). Before, it came back on its choices with the
+    /// keyboard on Call: the Enter after New call called the customer set up before the call,
+    /// on what was read then.
     pub fn after_call(&self) {
-        let inbound = self
-            .call
-            .with_untracked(|c| c.as_ref().is_some_and(|c| c.inbound.is_some()));
+        let (inbound, talked) = self.call.with_untracked(|c| {
+            c.as_ref().map_or((false, false), |c| {
+                (c.inbound.is_some(), c.connected_at_ms.is_some())
+            })
+        });
         self.call.set(None);
         if inbound && self.dial.with_untracked(Option::is_some) {
             self.banner.set(None);
+            if talked {
+                self.effects().dial_opened();
+                self.effects().refresh();
+                self.show_dial(true);
+                return;
+            }
             self.screen.set(Screen::Dial);
             // The offer took the draft out of the tab's storage: it is kept again (and any
             // read it still owes is sent).

@@ -1,6 +1,9 @@
 //! What the agent reads when something fails: every error of Zendesk, the platform or ZAF is
 //! mapped to a catalogue text in the agent's language. The raw detail (a server's own words,
-//! an HTTP status) may follow on a smaller line; it is never the only thing said.
+//! an HTTP status) may follow on a smaller line; it is never the only thing said. The adapter's
+//! own words about an error (a network failure, an answer it could not read, a collision) are
+//! never a detail: they would be English under an Italian text, and say nothing the text does
+//! not.
 
 use crate::{platform::PlatformError, zaf::ZafError, zendesk::ZendeskError};
 use domain::labels::{Catalogue, Label};
@@ -31,17 +34,13 @@ pub fn platform(error: &PlatformError, cat: &Catalogue) -> Message {
         PlatformError::Refused(why) | PlatformError::Forbidden(why) => {
             Message::of(cat, Label::ErrPlatformRefused, Some(why.clone()))
         }
-        PlatformError::Unreachable(why) => {
-            Message::of(cat, Label::ErrPlatformUnreachable, Some(why.clone()))
-        }
+        PlatformError::Unreachable(_) => Message::of(cat, Label::ErrPlatformUnreachable, None),
         PlatformError::Server(status) => Message::of(
             cat,
             Label::ErrPlatformServer,
             Some(format!("HTTP {status}")),
         ),
-        PlatformError::Decode(why) => {
-            Message::of(cat, Label::ErrPlatformUnexpected, Some(why.clone()))
-        }
+        PlatformError::Decode(_) => Message::of(cat, Label::ErrPlatformUnexpected, None),
     }
 }
 
@@ -53,42 +52,34 @@ pub fn zendesk(error: &ZendeskError, cat: &Catalogue) -> Message {
             Message::of(cat, Label::ErrZendeskRefused, Some(description.clone()))
         }
         ZendeskError::Closed => Message::of(cat, Label::ErrTicketClosedWrite, None),
-        ZendeskError::Conflict => {
-            Message::of(cat, Label::ErrZendeskRefused, Some(error.to_string()))
-        }
+        ZendeskError::Conflict => Message::of(cat, Label::ErrZendeskRefused, None),
         ZendeskError::RateLimited { .. } => Message::of(cat, Label::ErrZendeskBusy, None),
         ZendeskError::Unauthorized => Message::of(cat, Label::ErrZendeskDenied, None),
         ZendeskError::Forbidden => Message::of(cat, Label::ErrZendeskForbidden, None),
-        ZendeskError::Transport(why) => {
-            Message::of(cat, Label::ErrZendeskUnreachable, Some(why.clone()))
-        }
+        ZendeskError::Transport(_) => Message::of(cat, Label::ErrZendeskUnreachable, None),
         ZendeskError::Server(status) => {
             Message::of(cat, Label::ErrZendeskServer, Some(format!("HTTP {status}")))
         }
-        ZendeskError::Decode(why) => {
-            Message::of(cat, Label::ErrZendeskUnexpected, Some(why.clone()))
-        }
+        ZendeskError::Decode(_) => Message::of(cat, Label::ErrZendeskUnexpected, None),
     }
 }
 
-/// Why the adapter cannot start in this page.
+/// Why the adapter cannot start in this page (the screen that says it shows the text alone).
 pub fn zaf(error: &ZafError, cat: &Catalogue) -> Message {
-    match error {
-        ZafError::ForeignHost(why) => Message::of(cat, Label::ErrForeignHost, Some(why.clone())),
-        _ => Message::of(cat, Label::ErrZafUnavailable, Some(error.to_string())),
-    }
+    let label = match error {
+        ZafError::ForeignHost(_) => Label::ErrForeignHost,
+        _ => Label::ErrZafUnavailable,
+    };
+    Message::of(cat, label, None)
 }
 
 /// Why the adapter will not send the agent's password to the configured platform.
 pub fn origin(error: &crate::origins::OriginError, cat: &Catalogue) -> Message {
-    match error {
-        crate::origins::OriginError::ForeignHost(why) => {
-            Message::of(cat, Label::ErrForeignHost, Some(why.clone()))
-        }
-        crate::origins::OriginError::InsecurePlatform(why) => {
-            Message::of(cat, Label::ErrInsecurePlatform, Some(why.clone()))
-        }
-    }
+    let label = match error {
+        crate::origins::OriginError::ForeignHost(_) => Label::ErrForeignHost,
+        crate::origins::OriginError::InsecurePlatform(_) => Label::ErrInsecurePlatform,
+    };
+    Message::of(cat, label, None)
 }
 
 #[cfg(test)]
@@ -148,15 +139,40 @@ mod tests {
             platform(&PlatformError::BadCredentials, &it).text,
             "L'email o la password non sono corrette."
         );
-        let m = zendesk(&ZendeskError::Transport("HTTP 503".into()), &it);
+        let m = zendesk(&ZendeskError::Transport("network error: x".into()), &it);
         assert_eq!(m.text, "Zendesk non è raggiungibile.");
-        assert_eq!(m.detail.as_deref(), Some("HTTP 503"));
+        assert_eq!(m.detail, None, "the adapter's own English is no detail");
         let m = platform(&PlatformError::Server(503), &it);
         assert_eq!(
             m.text,
             "Il contact center ha risposto con un errore. Riprova tra poco."
         );
         assert_eq!(m.detail.as_deref(), Some("HTTP 503"));
+        // Under an Italian text, a detail is only what a server said, or its status: never
+        // the adapter's English ("network error: …", "the ticket was changed by someone else
+        // meanwhile", a parser's "missing field").
+        let own_words = [
+            platform(
+                &PlatformError::Unreachable("TypeError: Failed to fetch".into()),
+                &it,
+            ),
+            platform(&PlatformError::Decode("missing field `id`".into()), &it),
+            zendesk(&ZendeskError::Conflict, &it),
+            zendesk(&ZendeskError::Decode("missing field `user`".into()), &it),
+            zendesk(
+                &ZendeskError::Transport("network error: timeout".into()),
+                &it,
+            ),
+        ];
+        for m in own_words {
+            assert_eq!(m.detail, None, "{}", m.text);
+        }
+        let m = platform(&PlatformError::Refused("nessuna chiamata".into()), &it);
+        assert_eq!(
+            m.detail.as_deref(),
+            Some("nessuna chiamata"),
+            "the platform's own words"
+        );
         // Reached, and it failed: not said to be unreachable.
         let m = zendesk(&ZendeskError::Server(500), &it);
         assert_eq!(m.text, "Zendesk ha risposto con un errore.");

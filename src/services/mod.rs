@@ -67,8 +67,6 @@ pub(crate) type SessionBegin = fn(
     live::Adapter,
     std::rc::Rc<host::Backend>,
     crate::platform::Agent,
-    domain::settings::Settings,
-    domain::dial::OutboundOptions,
     session::HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()>;
 
@@ -84,12 +82,10 @@ pub(crate) fn session_begin(
     adapter: live::Adapter,
     b: std::rc::Rc<host::Backend>,
     agent: crate::platform::Agent,
-    settings: domain::settings::Settings,
-    options: domain::dial::OutboundOptions,
     handed: session::HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()> {
     browser::Browser::install(adapter);
-    session::begin(adapter, b, agent, settings, options, handed)
+    session::begin(adapter, b, agent, handed)
 }
 
 /// Reads the writes handed to the platform at a sign-out (`session::read_handed_back`). In the

@@ -111,44 +111,34 @@ pub(crate) fn storage_notice(adapter: Adapter, notice: StorageNotice) {
     adapter.fail(messages::Message { text, detail: None });
 }
 
-/// What follows a sign-in (password or resume): settings and options, the outbox, the tab
-/// lease, the event stream, the dial screen.
+/// What follows a sign-in (password or resume): the session's code (fetched beside the sign-in)
+/// reads the settings and options, then opens the outbox, the tab lease, the event stream and
+/// the dial screen ([`begin`]). A refused sign-in shows at once.
 async fn start_session(
     adapter: Adapter,
     b: Rc<Backend>,
     agent: Result<crate::platform::Agent, PlatformError>,
 ) {
-    let result = async {
-        let agent = agent?;
-        // What the session needs from the platform's journal is read beside them (by the
-        // session's code, once here: fetched from the first key, it nearly always is): the dial
-        // screen waits for one round trip after the sign-in, not two.
-        let handed = read_handed_back_now(b.clone());
-        // Both at once: the screen needs both.
-        let (settings, options) =
-            futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await?;
-        Ok::<_, PlatformError>((agent, settings, options, handed))
-    }
-    .await;
-    // Numbers are read from the first signed-in screen on: the phone metadata must be there
-    // (fetched beside these requests, so nearly always already). A refused sign-in shows at once.
-    // So must the session's own code (a file of its own in the release build, which installs
-    // the metadata), fetched beside them too.
-    match result {
-        Ok((agent, settings, options, handed)) => {
+    match agent {
+        Ok(agent) => {
+            // What the session needs from the platform's journal is read beside the settings
+            // (by the session's code, once here: fetched from the first key, it nearly always
+            // is): the dial screen waits for one round trip after the sign-in, not two.
+            let handed = read_handed_back_now(b.clone());
             let code = crate::services::session_loader::ready(adapter).await;
-            crate::services::phone_data::ready(adapter).await;
-            (code.begin)(adapter, b, agent, settings, options, handed).await;
+            (code.begin)(adapter, b, agent, handed).await;
         }
-        Err(e) => {
-            // Back to the form (after a refused resume) without re-drawing it when it shows
-            // already: what the agent typed stays.
-            if adapter.screen.get_untracked() != Screen::SignIn {
-                adapter.screen.set(Screen::SignIn);
-            }
-            fail_platform(adapter, &e)
-        }
+        Err(e) => back_to_form(adapter, &e),
     }
+}
+
+/// Back to the sign-in form, saying why (after a refused resume, or a session that could not
+/// start) without re-drawing it when it shows already: what the agent typed stays.
+pub(crate) fn back_to_form(adapter: Adapter, e: &PlatformError) {
+    if adapter.screen.get_untracked() != Screen::SignIn {
+        adapter.screen.set(Screen::SignIn);
+    }
+    fail_platform(adapter, e)
 }
 
 /// What a sign-out handed to the platform's journal, read for the session that starts: `None`
@@ -191,13 +181,20 @@ pub(crate) fn begin(
     adapter: Adapter,
     b: Rc<Backend>,
     agent: crate::platform::Agent,
-    settings: domain::settings::Settings,
-    options: domain::dial::OutboundOptions,
     handed: HandedBack,
 ) -> futures::future::LocalBoxFuture<'static, ()> {
     Box::pin(async move {
-        adapter.banner.set(None);
+        // The tab's new resume credential is kept at once (a resume used up the last one): a
+        // reload while the settings are read signs the agent in again.
         keep_resume(b.clone());
+        let (settings, options) = match settings_and_options(&b).await {
+            Ok(both) => both,
+            Err(e) => return back_to_form(adapter, &e),
+        };
+        // Numbers are read from the first signed-in screen on: the phone metadata must be
+        // there (fetched beside these requests, so nearly always already).
+        crate::services::phone_data::ready(adapter).await;
+        adapter.banner.set(None);
         b.rules.borrow_mut().settings = settings.clone();
         b.rules.borrow_mut().region = adapter.context.with_untracked(|c| c.region.clone());
         // The platform ended the last session with a call on screen (`host::session_ended`
@@ -255,6 +252,30 @@ pub(crate) fn begin(
         // Anything left from before a reload is written now.
         run_outbox(adapter, b.clone());
     })
+}
+
+/// The settings and the outbound options, read at once (the screen needs both). A failure that
+/// asking again may mend (no answer, a server error, 429) is asked again (after 2 s, 4 s, 8 s,
+/// for 10 s at most: a read that timed out is not) while the screen says it connects: the
+/// session is up, and one busy moment of the platform's must not send the agent back to the
+/// password form (after a reload, mid-call).
+async fn settings_and_options(
+    b: &Backend,
+) -> Result<(domain::settings::Settings, domain::dial::OutboundOptions), PlatformError> {
+    let started = now_ms();
+    let mut wait = 1_000;
+    loop {
+        match futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await
+        {
+            Err(PlatformError::Unreachable(_) | PlatformError::Server(_))
+                if now_ms() - started < 10_000 =>
+            {
+                wait *= 2;
+                sleep(wait).await;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// Signs the agent out: the outbox stops once the write under way is done; what it has not

@@ -224,7 +224,12 @@ fn custom_data(
         })
         .collect();
     leptos::task::spawn_local(async move {
-        let mapping = b.rules.borrow().settings.developer.field_mapping.clone();
+        // The mapping the call started with (SET-16), as its other writes.
+        let mapping = (b
+            .rules_for(JobKey::event(call, event_id))
+            .settings
+            .developer)
+            .field_mapping;
         // The account's fields, read (again) if need be; tried three times. When Zendesk cannot
         // list them, the data is still written as a comment, without claiming any key has no
         // field (mapping not applied).

@@ -74,15 +74,37 @@ fn untouched(adapter: Adapter) -> bool {
 /// agent waiting on the keypad after sign-in used to keep the settings of sign-in until a
 /// Cancel or a call). Also each time the event stream (re)connects: a notice sent while it was
 /// down, or before the platform routed it after sign-in, reached no one.
+///
+/// A read that fails for a while (the platform busy, every agent's adapter asking at once, the
+/// network) is asked again, 1 s doubling to 30 s, spread so that adapters told together do not
+/// ask again together: an agent who only takes calls opens no dial screen, and would otherwise
+/// work with the old settings until a reload. It stops once a later read has been taken, or at
+/// a sign-out.
 pub(crate) fn settings_changed(adapter: Adapter) {
     let Some(b) = backend() else { return };
     if !b.platform.is_signed_in() {
         return;
     }
-    let read_no = next_read(&b);
+    let first = next_read(&b);
     leptos::task::spawn_local(async move {
-        let Ok((settings, team)) = b.platform.settings_now().await else {
-            return;
+        let mut read_no = first;
+        let mut attempt = 0;
+        let (settings, team) = loop {
+            match b.platform.settings_now().await {
+                Ok(answer) => break answer,
+                Err(e) if !asking_again_may_work(&e) => return,
+                Err(_) => {}
+            }
+            attempt += 1;
+            let jitter = js_sys::Math::random();
+            crate::services::host::sleep(
+                domain::batch::lookup_retry_delay_ms(attempt, jitter) as i32
+            )
+            .await;
+            if !b.platform.is_signed_in() || b.settings_reads.get().1 > first {
+                return;
+            }
+            read_no = next_read(&b);
         };
         if !take(adapter, &b, read_no, settings, team) {
             return;
@@ -91,6 +113,13 @@ pub(crate) fn settings_changed(adapter: Adapter) {
             apply_known(adapter);
         }
     });
+}
+
+/// True for a failed read that may answer if asked again (no answer, a server error, 429); not
+/// for a session ended or a refusal.
+fn asking_again_may_work(e: &crate::platform::PlatformError) -> bool {
+    use crate::platform::PlatformError::*;
+    matches!(e, Unreachable(_) | Server(_))
 }
 
 /// The open dial screen takes the settings and team known now.
@@ -110,8 +139,9 @@ fn apply_known(adapter: Adapter) {
 /// them: Outbound Ticket Settings, the SDK fields, the field mapping, call recording, the API
 /// response comment), and the agent's team when the platform names it (its Ticket ID entry,
 /// TEAM-12: an admin may switch it, or move the agent to another team, while they are signed
-/// in). CRM batching alone stays as at sign-in, so writes already split between the platform's
-/// queue and Zendesk keep their path (a change of batching applies from the next sign-in).
+/// in). CRM batching too: a change applies to the writes queued from then on (a job already
+/// begun keeps the path it took, `Job::batching`), so an admin who switches batching on in a
+/// storm of 429s, or whose token was removed, reaches the agents at once.
 ///
 /// Reads may answer in any order: an answer older than one taken already (read `read_no`, in
 /// the order sent) is not taken, and false is returned. Otherwise an admin who saves twice in a
@@ -134,7 +164,7 @@ fn take(
     let developer = {
         let mut rules = b.rules.borrow_mut();
         rules.settings.operation = settings.operation.clone();
-        rules.settings.developer = but_batching(&rules.settings.developer, settings.developer);
+        rules.settings.developer = settings.developer;
         rules.settings.developer.clone()
     };
     let fields_now = fields_in_use(&developer);
@@ -153,19 +183,6 @@ fn take(
         }
     }
     true
-}
-
-/// `new`, with the CRM batching of `now` (see [`take`]).
-fn but_batching(
-    now: &domain::settings::DeveloperSettings,
-    new: domain::settings::DeveloperSettings,
-) -> domain::settings::DeveloperSettings {
-    domain::settings::DeveloperSettings {
-        batch_frequency_s: now.batch_frequency_s,
-        batch_add_comment: now.batch_add_comment,
-        batch_ticket_update: now.batch_ticket_update,
-        ..new
-    }
 }
 
 /// What of the Developer Settings decides the account fields the rules need.

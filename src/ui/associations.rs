@@ -5,7 +5,7 @@ use crate::{
     services::live::{use_adapter, Adapter},
     ui::{
         chooser::{Chooser, ChooserItem},
-        dial_screen::{focus_next_step, part, short_time, style},
+        dial_screen::{focus_next_step, focus_next_step_from, part, short_time, style},
         word,
     },
 };
@@ -105,6 +105,15 @@ fn ContactField(
         v.map(|v| v.contact.text.clone()).unwrap_or_default()
     });
     let notice = part(view, |v| v.and_then(|v| v.contact_notice.clone()));
+    // A Contact ID Zendesk does not have (SET-10): the field is marked, and keeps the keyboard.
+    let not_found = part(view, |v| {
+        v.is_some_and(|v| {
+            matches!(
+                v.blocker,
+                Some(domain::dial::DialError::ContactNotFound { .. })
+            )
+        })
+    });
     view! {
         <div class=style::field>
             <span class=style::field_label id="contact-label">{word(Label::ContactId)}</span>
@@ -147,6 +156,7 @@ fn ContactField(
                             autocomplete="off"
                             aria-labelledby="contact-label"
                             aria-busy=move || if busy.get() { "true" } else { "false" }
+                            aria-invalid=move || if not_found.get() { "true" } else { "false" }
                             prop:value=move || text.get()
                             on:focus:target=move |ev| ev.target().select()
                             on:change:target=move |ev| {
@@ -155,6 +165,15 @@ fn ContactField(
                             on:keydown:target=move |ev| {
                                 if ev.key() == "Enter" && designate(adapter, &ev.target(), text) {
                                     ev.prevent_default();
+                                    // A contact named: the keyboard goes on to the next step
+                                    // once they are read (it waits here meanwhile: keys typed
+                                    // go where the agent sees them).
+                                    let named = adapter
+                                        .dial
+                                        .with_untracked(|d| d.as_ref().and_then(|d| d.designated()));
+                                    if named.is_some() {
+                                        focus_next_step_from(adapter, ev.target().into());
+                                    }
                                 }
                             }
                         />

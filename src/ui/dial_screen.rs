@@ -272,11 +272,13 @@ pub fn DialScreen() -> impl IntoView {
             return;
         }
         let waited_in = WAITED_IN.with(|w| w.borrow_mut().take());
+        // (The Contact ID waits with its own text: what it named, `focus_next_step_from`.)
         let waiting = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.active_element())
             .is_none_or(|e| {
-                e.tag_name() == "BODY" || (Some(&e) == waited_in.as_ref() && !typed_in(&e))
+                e.tag_name() == "BODY"
+                    || (Some(&e) == waited_in.as_ref() && (!typed_in(&e) || is_contact_id(&e)))
             });
         if waiting {
             focus_next_step();
@@ -504,22 +506,48 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// True for the Contact ID field (SET-10).
+fn is_contact_id(el: &web_sys::Element) -> bool {
+    el.get_attribute("data-testid").as_deref() == Some("contact-id")
+}
+
 /// Puts the keyboard focus on the next thing the agent needs on the dial screen, once the
-/// screen has drawn: a chooser still to answer, else Call when it is enabled, else the number.
-/// The focus never falls to the page body, where the next Tab would leave the adapter.
+/// screen has drawn: a Contact ID Zendesk does not have (to type another), a chooser still to
+/// answer, else Call when it is enabled, else the number. The focus never falls to the page
+/// body, where the next Tab would leave the adapter.
 pub fn focus_next_step() {
+    next_step(None)
+}
+
+/// [`focus_next_step`] from `here`, where the agent has just named what the next step depends
+/// on (a Contact ID's Enter): while the screen reads it the keyboard stays in `here`, and moves
+/// on once it is read (unless the agent has put it elsewhere).
+pub fn focus_next_step_from(adapter: Adapter, here: web_sys::Element) {
+    next_step(Some((adapter, here)))
+}
+
+fn next_step(from: Option<(Adapter, web_sys::Element)>) {
     request_animation_frame(move || {
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
         // The contact or its tickets are still loading: the step after them is not drawn yet.
-        // The focus waits in the number and moves on once they are (see `DialScreen`).
-        let loading = doc
-            .query_selector("[aria-busy=true]")
-            .ok()
-            .flatten()
-            .is_some();
+        // The focus waits in the number (or where the agent named them) and moves on once they
+        // are (see `DialScreen`).
+        let reading_from = from
+            .as_ref()
+            .is_some_and(|(adapter, _)| adapter.view().as_ref().is_some_and(reading));
+        let loading = reading_from
+            || doc
+                .query_selector("[aria-busy=true]")
+                .ok()
+                .flatten()
+                .is_some();
         FOCUS_WHEN_LOADED.with(|f| f.set(loading));
+        if let Some((_, here)) = from.filter(|_| loading) {
+            WAITED_IN.with(|w| *w.borrow_mut() = Some(here));
+            return;
+        }
         let find = |selector: &str| {
             doc.query_selector(selector)
                 .ok()
@@ -538,7 +566,8 @@ pub fn focus_next_step() {
             !b.dyn_ref::<web_sys::HtmlButtonElement>()
                 .is_some_and(|b| b.disabled())
         });
-        let target = unanswered("contact-picker")
+        let target = find("[data-testid=contact-id][aria-invalid=true]")
+            .or_else(|| unanswered("contact-picker"))
             .or_else(|| unanswered("ticket-picker"))
             .or_else(|| {
                 find("[data-testid=ticket-id]:not([readonly])").filter(|e| {

@@ -130,7 +130,8 @@ pub fn classify(response: &HttpResponse) -> Result<&str, ZendeskError> {
                 .get("description")
                 .and_then(|d| d.as_str())
                 .or_else(|| body.get("error").and_then(|d| d.as_str()))
-                .unwrap_or("Zendesk refused the request")
+                // None said: the banner's text alone (no English of the adapter's under it).
+                .unwrap_or_default()
                 .to_owned();
             Err(ZendeskError::Invalid {
                 description,

@@ -773,12 +773,19 @@ test('a Contact ID typed on the keypad names the contact of a number not saved o
   assert.equal(await app.locator('[data-testid=contact-notice]').count(), 0, 'said once');
   await page.keyboard.press('Enter');
   await noCallYet('the Enter on an unknown id placed no call');
-  // Bruno's id: his name and his open ticket; the Enter that named him does not call.
+  const focused = () => app.evaluate(() => document.activeElement?.dataset.testid);
+  assert.equal(await focused(), 'contact-id', 'the keyboard stays in the refused id');
+  assert.equal(await app.locator('[data-testid=contact-id]').getAttribute('aria-invalid'), 'true');
+  // Bruno's id: his name and his open ticket; the Enter that named him does not call, and the
+  // keyboard goes on to Call once he is read (it stayed in the Contact ID, where the next
+  // Enter called on whatever the screen had then).
   await page.keyboard.type(String(bruno.id));
   await page.keyboard.press('Enter');
   await valueOf(app, 'contact-id', bruno.name);
   await valueOf(app, 'ticket-id', new RegExp(`#${open.id}\\b`));
   await noCallYet('the Enter that named him placed no call');
+  await eventually(async () => assert.equal(await focused(), 'call-button'), 'the keyboard on Call');
+  assert.equal(await app.locator('[data-testid=contact-id]').getAttribute('aria-invalid'), 'false');
   await callAndHangUp(app);
   assert.equal((await state()).platform_calls.at(-1).customer_number, typed, 'the typed number is called');
   await eventually(async () => {

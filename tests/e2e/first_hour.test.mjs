@@ -290,6 +290,49 @@ test('SET-16: a setting saved before the event stream is routed reaches the dial
   }
 });
 
+// SET-16, SET-11: an admin switches "do not append" on while the agent, who only takes calls,
+// waits on the dial screen, and the platform is busy: the settings read the notice starts
+// answers 503 twice. The adapter asks again (1 s, then 2 s, spread) and the next inbound call
+// from a customer with an open ticket gets a new ticket. Before, the failed read was dropped:
+// the old settings stood until a dial screen opened or the page reloaded, and the call was
+// appended to the open ticket.
+test('SET-16: a settings read that fails after an admin saves is asked again, and the next inbound call follows it', async () => {
+  let app;
+  ({ page, app } = await signedInPage(env));
+  await untilStreamRouted(app);
+  const before = await state();
+  const bruno = userByPhone(before, BRUNO);
+  const [open] = openTicketsOf(before, bruno.id);
+  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
+  const readsBefore = await reads();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/settings', method: 'GET', status: 503, count: 2 }]);
+  try {
+    await api('PUT', '/_sandbox/settings', { operation: { do_not_append: true } });
+    await eventually(async () => {
+      const fault = (await api('GET', '/_sandbox/faults')).faults.find((f) => f.path_prefix === '/platform/settings');
+      assert.equal(fault.count, 0, 'both 503s answered');
+      assert.ok((await reads()) > readsBefore, 'then a read answered');
+    }, 'the settings read asked again until it answered', 15_000);
+    await sleep(500);
+    const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: BRUNO, menu_path: 'Support' });
+    await app.locator('[data-testid=answer-button]').click();
+    await app.locator('[data-testid=hangup-button]').waitFor();
+    await api('POST', '/_sandbox/events', { type: 'hangup', call_id: offered.call_id });
+    await app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+    const logged = await eventually(async () => {
+      const s = await state();
+      const t = s.tickets.find((x) => (x.comments ?? []).some((c) => (c.body ?? '').includes(`Call ID: ${offered.call_id}`)));
+      assert.ok(t, 'the call is logged');
+      return t;
+    }, 'the inbound call logged', 15_000);
+    assert.notEqual(logged.id, open.id, 'SET-11: not appended to the open ticket');
+    assert.equal(logged.requester_id, bruno.id, "the caller's new ticket");
+  } finally {
+    await clearFaults(env);
+    await api('PUT', '/_sandbox/settings', { operation: { do_not_append: false } });
+  }
+});
+
 // Item 2, OUT-12: with 1.5 s of latency on the user search, Call and Enter wait for the
 // lookup; the field never says "New contact". Before the fix, Enter placed the call at once
 // and Zendesk got a second contact "Caller +1…" and a new ticket.

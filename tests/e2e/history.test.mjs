@@ -329,6 +329,33 @@ test('a refused voicemail call back goes back to Voicemail, not to another numbe
     'the voicemail ticket says it was called back');
 });
 
+// The number the agent left on the keypad survives a refused voicemail call back, reload
+// included: placing the call back cleared the tab's kept draft, and the refusal did not keep it
+// again, so the page reloaded after the error came back to an empty keypad.
+test('a number left on the keypad survives a refused voicemail call back and a reload', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  await api('POST', '/_sandbox/events', { type: 'voicemail', from: '+15550101000', duration_s: 4 });
+  const number = app.locator('[data-testid=dial-number]');
+  await number.focus();
+  await page.keyboard.type('+39 02 1234 5678');
+  await app.locator('[data-testid=home-voicemail]').click();
+  await app.locator('[data-testid=voicemail-call-back]').first().waitFor();
+  await api('POST', '/_sandbox/faults', { path_prefix: '/platform/calls', method: 'POST', status: 503, count: 1 });
+  await app.locator('[data-testid=voicemail-call-back]').first().click();
+  await app.locator('[data-testid=error-banner]').waitFor();
+  await eventually(async () => assert.ok(await app.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), 'the keypad kept again'),
+    'the draft kept for a reload');
+  await page.reload();
+  await page.evaluate(() => window.sandbox.ready);
+  await page.locator('[data-testid=app-icon]').click();
+  const again = await adapterFrame(page);
+  await signInIfAsked(again);
+  await eventually(async () => assert.match(await again.locator('[data-testid=dial-number]').inputValue({ timeout: 1_000 }), /39.?02.?1234.?5678/),
+    'the number back on the keypad');
+  await clearFaults(env);
+});
+
 // A call's Callback the platform refuses comes back as a dial screen of its own number, to try
 // again; with the team's Ticket ID entry on (TEAM-4) and "Do not append" (the call back on a new
 // ticket), it is the keypad with the number, which can call (TEAM-5, optional: a new ticket),

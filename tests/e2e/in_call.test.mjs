@@ -521,6 +521,34 @@ test('call recording switched off while signed in applies from the next dial scr
   }
 });
 
+// SET-16: "a call in progress keeps the settings it started with". An admin switches call
+// recording off while the agent is on a call: that call's end still writes its recording, as
+// its start was logged with it on (the next call goes without, as above). Before, the end was
+// decided with the settings of the moment it ended, and the recording was lost.
+test('a call in progress keeps the settings it started with when an admin changes them', async () => {
+  const app = await signedIn();
+  const known = new Set((await state()).tickets.map((t) => t.id));
+  await dialAndConnect(app, '+1 201 555 0198');
+  const call = lastCall(await state());
+  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
+  const readsBefore = await reads();
+  await changeSettings(env, { developer: { call_recording: false } });
+  try {
+    await eventually(async () => assert.ok((await reads()) > readsBefore), 'the adapter read the change');
+    await new Promise((r) => setTimeout(r, 500));
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+    await eventually(async () => {
+      const t = (await state()).tickets.find((x) => !known.has(x.id) && x.comments.some((c) => /Call finished/.test(c.body ?? '')));
+      assert.ok(t, 'the call is logged');
+      const recordings = t.comments.filter((c) => (c.body ?? '').includes(`/recordings/${call.id}`) || (c.data?.recording_url ?? '').includes(`/recordings/${call.id}`));
+      assert.ok(recordings.length > 0, 'its recording written, as the call started with recording on');
+    }, 'the end of the call with its recording');
+  } finally {
+    await changeSettings(env, { developer: { call_recording: true } });
+  }
+});
+
 // A click-to-call in Zendesk while a call is on: the call stays on screen with its controls,
 // and the agent is told to end it first; nothing is placed. Before, the dial screen covered the
 // call, with no way back to Hang up, Hold or the tones.

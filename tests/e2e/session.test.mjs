@@ -56,6 +56,28 @@ test('a reload keeps the agent signed in, without the password and with a fresh 
   await dialAndHangUp(again, '+1 555 010 1000');
 });
 
+// A reload while the platform is briefly busy: the session comes back (the resume works) but the
+// settings read answers 503 twice. The adapter asks again while it says it connects, and the
+// agent lands on the dial screen, signed in. Before, the first 503 sent the agent to the
+// password form, with the session still up and the stream, calls and writes left unconnected.
+test('a reload while the platform is briefly busy keeps the agent signed in', async () => {
+  const { page } = await signedInPage(env);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/settings', method: 'GET', status: 503, count: 2 }]);
+  try {
+    await page.reload();
+    await page.evaluate(() => window.sandbox.ready);
+    await page.locator('[data-testid=app-icon]').click();
+    const again = await adapterFrame(page);
+    await again.locator('[data-testid=dial-number]').waitFor({ timeout: 20_000 });
+    assert.equal(await again.locator('[data-testid=sign-in-password]').count(), 0, 'no password asked');
+    const refused = (await api('GET', '/_sandbox/faults')).faults.filter((f) => f.path_prefix === '/platform/settings');
+    assert.ok(refused.every((f) => f.count === 0), `both 503s answered: ${JSON.stringify(refused)}`);
+    await dialAndHangUp(again, '+1 555 010 1000');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // A reload while the call's first job is being written (Zendesk slow to create the ticket): the
 // call comes back on screen saying it is being logged, then names the ticket it was logged on,
 // created once. (After the reload it said nothing of the logging until the ticket came, a
@@ -183,6 +205,21 @@ test('a reload in the middle of a dial screen brings it back as the agent left i
   assert.equal(await fourth.evaluate(() => sessionStorage.getItem('agent-adapter.dial')), null, 'an answered call takes it away');
   await api('POST', '/_sandbox/events', { type: 'hangup', call_id: answered.call_id });
   await fourth.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();
+  // After that conversation the draft comes back to be looked over, not armed: by keyboard,
+  // New call's Enter and one more leave it on its keypad, nothing placed. Before, it came back
+  // on its choices with the keyboard on Call: the second Enter called Anna.
+  const focused = () => fourth.evaluate(() => document.activeElement?.dataset.testid ?? null);
+  await eventually(async () => assert.equal(await focused(), 'new-call-button'), 'New call focused');
+  const placed = (await state()).platform_calls.length;
+  await page.keyboard.press('Enter');
+  await fourth.locator('[data-testid=keypad-next]').waitFor();
+  await eventually(async () => assert.equal(await focused(), 'dial-number'), 'the keyboard in the number');
+  assert.match(await fourth.locator('[data-testid=dial-number]').inputValue(), /555.?010.?1000/, 'the draft back');
+  await page.keyboard.press('Enter'); // Next: the choices, read again
+  await fourth.locator('[data-testid=contact-id]').waitFor();
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal((await state()).platform_calls.length, placed, 'nothing placed by the two Enters');
+  assert.equal(await fourth.locator('[data-testid=hangup-button]').count(), 0);
 });
 
 // A network drop mid-call: the event stream closes, and the platform routes the new one only

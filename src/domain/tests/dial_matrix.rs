@@ -646,6 +646,25 @@ fn a_contact_id_zendesk_does_not_have_blocks_the_call() {
         d.call(&crm, &cat).unwrap_err(),
         DialError::ContactNotFound { id: 99 }
     );
+    // The number edited while the id stands: until its search answers (it may name someone
+    // else) the screen is looking up, not refusing.
+    d.set_number("+1 212 555 0199");
+    let searching = Pending {
+        numbers: vec!["+12125550199".into()],
+        ..Pending::default()
+    };
+    let v = d.view_with(&crm, &searching, &cat);
+    assert_eq!(v.blocker, Some(DialError::ContactLoading));
+    assert_eq!(v.contact.mode, ContactMode::Loading);
+    assert!(
+        !v.message.as_deref().unwrap_or("").contains("not found"),
+        "{:?}",
+        v.message
+    );
+    // Answered, nobody with it: the id is refused again.
+    let v = d.view(&crm, &cat);
+    assert_eq!(v.blocker, Some(DialError::ContactNotFound { id: 99 }));
+    d.set_number("+1 212 555 0100");
     // Ann's id: her call, on the number typed.
     d.designate_contact(Some(1));
     let plan = d.call(&crm, &cat).unwrap();
