@@ -34,6 +34,11 @@ fn catalogue_for(locale: &str) -> Catalogue {
 /// Connects to Zendesk: reads the agent, the language and the platform URL, listens for
 /// click-to-call, then asks the agent to sign in.
 pub(crate) fn boot(adapter: Adapter) {
+    // Until Zendesk says the agent's language (a round trip or two), the browser's: an Italian
+    // agent's form and "Connecting" are Italian from the first frame, not English for a moment.
+    if let Some(language) = web_sys::window().and_then(|w| w.navigator().language()) {
+        adapter.catalogue.set(catalogue_for(&language));
+    }
     let zaf = match Zaf::init() {
         Ok(zaf) => zaf,
         Err(e) => {

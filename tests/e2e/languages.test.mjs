@@ -182,3 +182,33 @@ test('the same walk in English (screenshots for review; lang="en")', async () =>
   assert.match(all, /The lookup in Zendesk failed\. Trying again in \d+ s\./);
   assert.match(all, /Zendesk is busy: too many requests for the account\. The lookup will be tried again in \d+ s\./);
 });
+
+// An Italian agent in an Italian browser, with Zendesk's page slow to say who they are (4 s):
+// the sign-in form is Italian from its first frame. Before, it showed in English until Zendesk
+// answered, then changed under the agent's eyes.
+test('an Italian browser shows the sign-in form in Italian before Zendesk says the agent\'s language', async () => {
+  await env.api('POST', '/_sandbox/reset', { fixture: 'default' });
+  const { agents } = await env.api('GET', '/_sandbox/info');
+  const ada = agents.find((a) => a.email === 'ada@sandbox.test');
+  await env.api('PUT', `/api/v2/users/${ada.zendesk_user_id}.json`, { user: { locale: 'it' } });
+  const context = await env.browser.newContext({ locale: 'it-IT', viewport: { width: 1200, height: 760 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${env.base}/`);
+    await page.evaluate(() => window.sandbox.ready);
+    await page.evaluate(() => { window.sandbox.getDelayMs = 4_000; });
+    const clicked = Date.now();
+    await page.locator('[data-testid=app-icon]').click();
+    const app = await adapterFrame(page);
+    const button = app.locator('[data-testid=sign-in-submit]');
+    await button.waitFor();
+    const text = (await button.innerText()).trim();
+    assert.ok(Date.now() - clicked < 3_500, 'read before Zendesk answered (else this test proves nothing)');
+    assert.equal(text, 'Accedi', 'Italian at once');
+    await page.locator('[data-testid=popover]').screenshot({ path: join(shots, 'it-0-before-zendesk-answers.png') });
+    await sleep(4_500);
+    assert.equal((await button.innerText()).trim(), 'Accedi', 'and still once Zendesk has answered');
+  } finally {
+    await context.close();
+  }
+});

@@ -305,7 +305,10 @@
       return;
     }
     if (m.request) {
-      send(f, { id: m.id, result: rpc(f, m) });
+      // A host slow to answer (`sandbox.getDelayMs`): Zendesk's own page busy loading.
+      const answer = () => send(f, { id: m.id, result: rpc(f, m) });
+      if (m.request === 'get' && sandbox.getDelayMs > 0) setTimeout(answer, sandbox.getDelayMs);
+      else answer();
       return;
     }
     const key = String(m.key || '');
@@ -806,6 +809,8 @@
     },
     async setAgent(zendeskUserId) { $('zd-agent').value = String(zendeskUserId); await switchAgent(zendeskUserId); },
     refresh: render,
+    /** Milliseconds every `get` (currentUser, metadata…) waits before its answer: 0 unless a test sets it. */
+    getDelayMs: 0,
     ready: null,
   };
   window.sandbox = sandbox;
