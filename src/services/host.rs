@@ -52,6 +52,9 @@ pub(crate) struct Backend {
     /// `settings.changed`), and the number of the last one whose answer was taken: an answer
     /// older than that one is not taken.
     pub(crate) settings_reads: Cell<(u64, u64)>,
+    /// How many `settings.changed` notices (and stream connects) asked for the settings: a
+    /// failed read of an earlier one stops asking again once a later one asks.
+    pub(crate) settings_notices: Cell<u64>,
     /// The CRM reads asked.
     pub(crate) fetched: RefCell<BTreeSet<FetchKey>>,
     /// Failed lookups waiting to be tried again: attempts so far, by read.
@@ -152,6 +155,7 @@ impl Backend {
             rules: RefCell::new(RuleContext::default()),
             settings_asked: Cell::new(0),
             settings_reads: Cell::new((0, 0)),
+            settings_notices: Cell::new(0),
             passes_out: RefCell::new(Vec::new()),
             fetched: RefCell::new(BTreeSet::new()),
             retries: RefCell::new(BTreeMap::new()),
@@ -270,9 +274,10 @@ impl Backend {
     }
 }
 
-/// How many calls' and chats' starting settings are kept ([`Backend::started_with`]): more than
-/// an agent has under way at once.
-const STARTED_KEPT: usize = 16;
+/// How many calls' and chats' starting settings are kept ([`Backend::started_with`]): far more
+/// than an agent has under way at once, so that a long chat's end keeps its own through a busy
+/// shift of calls.
+const STARTED_KEPT: usize = 64;
 
 thread_local! {
     /// The first jobs this page is working out (their reads under way).

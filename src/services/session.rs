@@ -189,7 +189,14 @@ pub(crate) fn begin(
         keep_resume(b.clone());
         let (settings, options) = match settings_and_options(&b).await {
             Ok(both) => both,
-            Err(e) => return back_to_form(adapter, &e),
+            Err(e) => {
+                // Nothing of the session starts: it ends, on the platform and in the tab (its
+                // credential, whose renewal stops with it), so that neither a reload nor the
+                // next person at this computer is signed in as this agent behind the form.
+                b.platform.end_session().await;
+                credential::clear();
+                return back_to_form(adapter, &e);
+            }
         };
         // Numbers are read from the first signed-in screen on: the phone metadata must be
         // there (fetched beside these requests, so nearly always already).
@@ -255,23 +262,23 @@ pub(crate) fn begin(
 }
 
 /// The settings and the outbound options, read at once (the screen needs both). A failure that
-/// asking again may mend (no answer, a server error, 429) is asked again (after 2 s, 4 s, 8 s,
-/// for 10 s at most: a read that timed out is not) while the screen says it connects: the
+/// asking again may mend (no answer, a server error, 429) is asked again (after 2 s, 4 s, then
+/// what is left of 10 s; a read that timed out is not) while the screen says it connects: the
 /// session is up, and one busy moment of the platform's must not send the agent back to the
 /// password form (after a reload, mid-call).
 async fn settings_and_options(
     b: &Backend,
 ) -> Result<(domain::settings::Settings, domain::dial::OutboundOptions), PlatformError> {
-    let started = now_ms();
+    let until = now_ms() + 10_000;
     let mut wait = 1_000;
     loop {
-        match futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await
-        {
-            Err(PlatformError::Unreachable(_) | PlatformError::Server(_))
-                if now_ms() - started < 10_000 =>
-            {
+        let answer =
+            futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await;
+        let left = until - now_ms();
+        match answer {
+            Err(PlatformError::Unreachable(_) | PlatformError::Server(_)) if left > 0 => {
                 wait *= 2;
-                sleep(wait).await;
+                sleep(wait.min(left as i32)).await;
             }
             answer => return answer,
         }

@@ -78,14 +78,17 @@ fn untouched(adapter: Adapter) -> bool {
 /// A read that fails for a while (the platform busy, every agent's adapter asking at once, the
 /// network) is asked again, 1 s doubling to 30 s, spread so that adapters told together do not
 /// ask again together: an agent who only takes calls opens no dial screen, and would otherwise
-/// work with the old settings until a reload. It stops once a later read has been taken, or at
-/// a sign-out.
+/// work with the old settings until a reload. It stops once a later read has been taken, a
+/// later notice reads them, or at a sign-out.
 pub(crate) fn settings_changed(adapter: Adapter) {
     let Some(b) = backend() else { return };
     if !b.platform.is_signed_in() {
         return;
     }
     let first = next_read(&b);
+    // The latest notice's reads ask again; an earlier one's stop (one loop at a time).
+    let notice = b.settings_notices.get() + 1;
+    b.settings_notices.set(notice);
     leptos::task::spawn_local(async move {
         let mut read_no = first;
         let mut attempt = 0;
@@ -101,7 +104,8 @@ pub(crate) fn settings_changed(adapter: Adapter) {
                 domain::batch::lookup_retry_delay_ms(attempt, jitter) as i32
             )
             .await;
-            if !b.platform.is_signed_in() || b.settings_reads.get().1 > first {
+            let later = b.settings_notices.get() != notice || b.settings_reads.get().1 > first;
+            if later || !b.platform.is_signed_in() {
                 return;
             }
             read_no = next_read(&b);

@@ -22,7 +22,9 @@ const sandboxBin = process.env.SANDBOX_BIN ?? join(root, 'target/debug/sandbox')
 const NO_CDN = '--host-resolver-rules=MAP static.zdassets.com ~NOTFOUND, MAP assets.zendesk.com ~NOTFOUND';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  NO_CDN];
+  // The adapter speaks the browser's language until Zendesk says the agent's: English here,
+  // whatever the machine's locale (a test of another language sets its context's own).
+  '--lang=en-US', NO_CDN];
 
 /**
  * Playwright starts Chromium with ThirdPartyStoragePartitioning disabled, and its contexts are
