@@ -105,6 +105,14 @@ pub enum PlatformError {
     Decode(String),
 }
 
+impl PlatformError {
+    /// True when asking again may answer: no answer came, or a server error or a 429. A
+    /// refusal, or a session ended, would be the same again.
+    pub fn may_pass_if_asked_again(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::Server(_))
+    }
+}
+
 /// The agent, as the platform knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {

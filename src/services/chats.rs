@@ -356,9 +356,7 @@ where
     loop {
         attempt += 1;
         match request().await {
-            Err(PlatformError::Unreachable(_) | PlatformError::Server(_)) if attempt < 3 => {
-                sleep(attempt * 1_000).await
-            }
+            Err(e) if e.may_pass_if_asked_again() && attempt < 3 => sleep(attempt * 1_000).await,
             other => return other,
         }
     }
@@ -465,7 +463,7 @@ async fn log_chat(adapter: Adapter, b: Rc<Backend>, id: u64, seen: Option<Chat>)
     // of the agent's tabs open. Kept on a failure too: the chat's end decides it again.
     b.intend(key, None);
     // The chat starts here: its writes keep these settings (SET-16).
-    b.start_with_settings(key);
+    b.rules_for(key);
     let result = match transferred_ticket(adapter, &b, &chat).await {
         Some(ticket) => Ok((taken_over(adapter, &b, id, ticket), Some(ticket))),
         None => decide_chat(adapter, &b, &chat).await,
@@ -534,8 +532,7 @@ fn taken_over(adapter: Adapter, b: &Rc<Backend>, id: u64, ticket: u64) -> Vec<Ac
         agent_id: b.agent_zendesk.id,
         agent_name,
     };
-    let mut actions =
-        crate::services::journal::decide_with(adapter, &b.rules_for(JobKey::chat(id)), &event);
+    let mut actions = crate::services::journal::decide_on(adapter, b, JobKey::chat(id), &event);
     actions.push(Action::ScreenPop {
         ticket: TicketRef::Existing(ticket),
         agent_id: b.agent_zendesk.id,

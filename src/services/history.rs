@@ -56,7 +56,7 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
 /// True when a list read that failed with `e` is tried again by itself: the platform could
 /// not be reached, or answered with a server error or a 429. A refusal would be refused again.
 fn tried_again_by_itself(e: &PlatformError) -> bool {
-    matches!(e, PlatformError::Unreachable(_) | PlatformError::Server(_))
+    e.may_pass_if_asked_again()
 }
 
 /// After a list read failed (its error and Try again on screen; `failed`: its attempt, 0 for a

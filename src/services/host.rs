@@ -238,7 +238,7 @@ impl Backend {
 
     /// The settings now become those the call or chat of `key` started with, unless it has
     /// started already (SET-16).
-    pub(crate) fn start_with_settings(&self, key: JobKey) {
+    fn start_with_settings(&self, key: JobKey) {
         let who = (key.is_chat(), key.call);
         let mut started = self.started_with.borrow_mut();
         if started.iter().any(|(w, _)| *w == who) {
@@ -253,7 +253,12 @@ impl Backend {
     /// What the rules decide a write of `key` with: the settings its call or chat started with
     /// when this page saw it start ([`Backend::start_with_settings`]), else the settings now (a
     /// call taken over after a reload, a voicemail's action).
+    /// A call's or chat's first job notes the settings now as those it starts with, the first
+    /// time its rules are asked for.
     pub(crate) fn rules_for(&self, key: JobKey) -> RuleContext {
+        if key.is_first() || key.stage == domain::call::Stage::ChatAssigned {
+            self.start_with_settings(key);
+        }
         let mut rules = self.rules.borrow().clone();
         let who = (key.is_chat(), key.call);
         if !matches!(key.stage, domain::call::Stage::Voicemail(_)) {

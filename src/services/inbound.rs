@@ -175,8 +175,7 @@ pub(crate) fn log_inbound(adapter: Adapter, id: u64, seen: Option<ActiveCall>) {
         };
         // The call starts here: its later writes keep these settings (SET-16).
         let first = JobKey::first(id, true);
-        b.start_with_settings(first);
-        let actions = crate::services::journal::decide_with(adapter, &b.rules_for(first), &event);
+        let actions = crate::services::journal::decide_on(adapter, &b, first, &event);
         if let Some(Action::AskContact { contact_ids }) = actions
             .iter()
             .find(|a| matches!(a, Action::AskContact { .. }))

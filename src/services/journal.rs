@@ -21,9 +21,6 @@ use std::rc::Rc;
 
 /// Decides what `event` writes and queues it under `key`.
 pub(crate) fn enqueue(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) {
-    if key.is_first() {
-        b.start_with_settings(key);
-    }
     let actions = decide_on(adapter, b, key, event);
     if let Some(guard) = guard_of(adapter, b, key, event) {
         queue_then_run(adapter, b, |outbox| {
@@ -317,7 +314,12 @@ fn settled(b: &Rc<Backend>, key: &JobKey, ticket: CallTicket) -> CallTicket {
 
 /// What the rules decide `event` of `key`'s call writes, on the CRM data known (with the
 /// settings the call started with, SET-16).
-fn decide_on(adapter: Adapter, b: &Rc<Backend>, key: JobKey, event: &Event) -> Vec<Action> {
+pub(crate) fn decide_on(
+    adapter: Adapter,
+    b: &Rc<Backend>,
+    key: JobKey,
+    event: &Event,
+) -> Vec<Action> {
     decide_with(adapter, &b.rules_for(key), event)
 }
 

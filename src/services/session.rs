@@ -276,7 +276,7 @@ async fn settings_and_options(
             futures::future::try_join(b.platform.settings(), b.platform.outbound_options()).await;
         let left = until - now_ms();
         match answer {
-            Err(PlatformError::Unreachable(_) | PlatformError::Server(_)) if left > 0 => {
+            Err(e) if e.may_pass_if_asked_again() && left > 0 => {
                 wait *= 2;
                 sleep(wait.min(left as i32)).await;
             }

@@ -95,7 +95,7 @@ pub(crate) fn settings_changed(adapter: Adapter) {
         let (settings, team) = loop {
             match b.platform.settings_now().await {
                 Ok(answer) => break answer,
-                Err(e) if !asking_again_may_work(&e) => return,
+                Err(e) if !e.may_pass_if_asked_again() => return,
                 Err(_) => {}
             }
             attempt += 1;
@@ -117,13 +117,6 @@ pub(crate) fn settings_changed(adapter: Adapter) {
             apply_known(adapter);
         }
     });
-}
-
-/// True for a failed read that may answer if asked again (no answer, a server error, 429); not
-/// for a session ended or a refusal.
-fn asking_again_may_work(e: &crate::platform::PlatformError) -> bool {
-    use crate::platform::PlatformError::*;
-    matches!(e, Unreachable(_) | Server(_))
 }
 
 /// The open dial screen takes the settings and team known now.
