@@ -35,4 +35,32 @@ mod tests {
             "Persa: il chiamante ha riagganciato"
         );
     }
+
+    /// The `{name}`s of a text, in order.
+    fn names(text: &str) -> Vec<&str> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+
+    // A sentence with blanks has the same blanks in Italian: one left out would show the
+    // agent a sentence without its ticket number; one misspelt, "{id}" itself.
+    #[test]
+    fn every_italian_sentence_has_the_english_ones_blanks() {
+        let it = catalogue();
+        for &label in Label::ALL {
+            let mut english = names(label.english());
+            let mut italian = names(it.get(label));
+            english.sort_unstable();
+            italian.sort_unstable();
+            assert_eq!(italian, english, "{label:?}: {:?}", it.get(label));
+        }
+        assert_eq!(
+            it.fill(Label::ErrTicketNotFound, &[("id", &15)]),
+            "Ticket #15 non trovato."
+        );
+        assert_eq!(it.seconds(1), "1 secondo");
+        assert_eq!(it.seconds(4), "4 secondi");
+    }
 }

@@ -945,7 +945,7 @@ async fn inbound_call_asks_who_is_calling() {
     app.adapter.call.set(Some(call));
     app.adapter.screen.set(Screen::InCall);
     settle().await;
-    assert_eq!(text("call-status"), "Incoming call from");
+    assert_eq!(text("call-status"), "Incoming call");
     assert!(find("answer-button").is_some());
     assert!(text("call-caller").contains("Support"), "the caller's menu");
     assert!(find("hold-button").is_none(), "no hold before answering");

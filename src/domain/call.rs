@@ -456,6 +456,25 @@ pub fn dialout(number: Option<String>, user_id: Option<u64>, ticket_id: Option<u
     }
 }
 
+/// A call back the adapter itself offers (Recent's, a voicemail's, an ended call's Callback, a
+/// refused one tried again): as [`dialout`], except that under team Ticket ID entry (TEAM-4) one
+/// that names no ticket opens the keypad with the number, where the Ticket ID is asked, and not a
+/// contact's screen, which team entry refuses as a click-to-call on a contact's number (TEAM-17)
+/// with no way to call from it.
+pub fn call_back_dialout(
+    number: Option<String>,
+    user_id: Option<u64>,
+    ticket_id: Option<u64>,
+    team_entry: bool,
+) -> Dialout {
+    match dialout(number, user_id, ticket_id) {
+        Dialout::Open(EntryPoint::Contact { number, .. }) if team_entry => {
+            Dialout::Typed(Some(number))
+        }
+        d => d,
+    }
+}
+
 /// What the in-call screen needs of a call the agent did not dial here (an inbound call, or
 /// one resumed after a reload): the customer's number, the language, the ticket.
 pub fn plan_of(to: &str, lang: &str, ticket: TicketPlan) -> DialPlan {

@@ -355,28 +355,21 @@ impl DialError {
             Self::TeamClickToCall => cat.get(Label::ErrTeamClickToCall).to_owned(),
             Self::TicketIdRequired => cat.get(Label::ErrTicketIdRequired).to_owned(),
             Self::TicketIdInvalid => cat.get(Label::ErrTicketIdInvalid).to_owned(),
-            Self::TicketNotFound { id } => format!("{}: #{id}", cat.get(Label::ErrTicketNotFound)),
-            Self::ContactNotFound { id } => {
-                format!("{}: #{id}", cat.get(Label::ErrContactNotFound))
-            }
-            Self::TicketNotUsable { id, status } => {
-                format!(
-                    "{} #{id} {} {}.",
-                    cat.get(Label::TicketNumbered),
-                    cat.get(Label::ErrTicketNotUsable),
-                    cat.get(status.label())
-                )
-            }
+            Self::TicketNotFound { id } => cat.fill(Label::ErrTicketNotFound, &[("id", id)]),
+            Self::ContactNotFound { id } => cat.fill(Label::ErrContactNotFound, &[("id", id)]),
+            // The status said as a word of the sentence ("is solved", "è risolto"): the status
+            // names are written as the ticket's adjective, capitalised for a column.
+            Self::TicketNotUsable { id, status } => cat.fill(
+                Label::ErrTicketNotUsable,
+                &[
+                    ("id", id),
+                    ("status", &cat.get(status.label()).to_lowercase()),
+                ],
+            ),
             Self::TicketFieldEmpty { id, .. } => {
-                format!(
-                    "{} #{id} {}",
-                    cat.get(Label::TicketNumbered),
-                    cat.get(Label::ErrTicketFieldEmpty)
-                )
+                cat.fill(Label::ErrTicketFieldEmpty, &[("id", id)])
             }
-            Self::RequesterNoPhone { id } => {
-                format!("{}: #{id}", cat.get(Label::ErrRequesterNoPhone))
-            }
+            Self::RequesterNoPhone { id } => cat.fill(Label::ErrRequesterNoPhone, &[("id", id)]),
             Self::NoOutboundNumber => cat.get(Label::ErrNoOutboundNumber).to_owned(),
             Self::ContactLoading => cat.get(Label::LookingUp).to_owned(),
         }
@@ -1041,7 +1034,7 @@ impl DialScreen {
             contact: r.contact,
             contact_notice: r
                 .gone_contact
-                .map(|id| format!("{}: #{id}", cat.get(Label::ContactGone))),
+                .map(|id| cat.fill(Label::ContactGone, &[("id", &id)])),
             ticket: r.ticket,
             outbound_number: self.outbound_number.clone(),
             language: self.language.clone(),

@@ -3,7 +3,7 @@
 //! place (UPD-5, UPD-6, UPD-15, OQ-28, OQ-29).
 
 use crate::{
-    call::{dialout, ActiveCall, CallPhase, Dialout},
+    call::{call_back_dialout, ActiveCall, CallPhase, Dialout},
     crm::CrmState,
     dial::{default_outbound, ContactPlan, DialContext, DialPlan, TicketPlan},
     labels::Label,
@@ -88,10 +88,15 @@ impl RecentCall {
 
     /// What Recent's "Call back" opens: the dial screen with the number, the contact and the
     /// call's ticket preselected, resolved by the settings like any dial screen (the agent can
-    /// still change them); with no contact, the number typed on the keypad.
-    pub fn call_back(&self) -> Dialout {
-        // As a click-to-call with these fields would.
-        dialout(Some(self.number.clone()), self.contact_id, self.ticket_id)
+    /// still change them); with no contact, or with no ticket under team Ticket ID entry, the
+    /// number typed on the keypad ([`call_back_dialout`]).
+    pub fn call_back(&self, team_entry: bool) -> Dialout {
+        call_back_dialout(
+            Some(self.number.clone()),
+            self.contact_id,
+            self.ticket_id,
+            team_entry,
+        )
     }
 }
 

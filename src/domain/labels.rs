@@ -484,6 +484,12 @@ pub enum Label {
     ErrContactNotFound,
     /// SET-15: the chat ticket title when the admin left it as it came.
     ChatTicketTitle,
+    /// The Zendesk notification of a ringing inbound call ({number}: the caller's).
+    IncomingCallFrom,
+    /// A wait of one second, said in a sentence ("… again in 1 second").
+    OneSecond,
+    /// A wait of {n} seconds, said in a sentence ("… again in 4 seconds").
+    Seconds,
 }
 
 impl Label {
@@ -717,6 +723,9 @@ impl Label {
             WritesWaitRefused,
             ErrContactNotFound,
             ChatTicketTitle,
+            IncomingCallFrom,
+            OneSecond,
+            Seconds,
         ]
     };
 
@@ -780,15 +789,18 @@ impl Label {
             ErrNoNumber => "Enter a phone number.",
             ErrTeamEnterNewNumber => "\"Enter new number\" cannot be used while Ticket ID entry is on for your team.",
             ErrTeamClickToCall => "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
-            ErrTicketNotFound => "Ticket not found",
-            ErrContactNotFound => "Contact not found",
+            ErrTicketNotFound => "Ticket #{id} not found.",
+            ErrContactNotFound => "Contact #{id} not found.",
             ChatTicketTitle => crate::settings::DEFAULT_TICKET_TITLE,
-            ErrTicketNotUsable => "cannot be used for a call because its status is",
+            IncomingCallFrom => "Incoming call from {number}",
+            OneSecond => "1 second",
+            Seconds => "{n} seconds",
+            ErrTicketNotUsable => "Ticket #{id} is {status}, so it cannot be used for a call.",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
-            ErrTicketFieldEmpty => "has no valid phone number in the outbound phone field",
+            ErrTicketFieldEmpty => "Ticket #{id} has no valid phone number in the outbound phone field.",
             ErrTicketIdInvalid => "A Ticket ID is a number from 1 up, with no sign or spaces (for example 1234).",
             ErrNoOutboundNumber => "No outbound number is available for your queue.",
-            ErrRequesterNoPhone => "The requester of this ticket has no phone number",
+            ErrRequesterNoPhone => "The requester of ticket #{id} has no phone number.",
             StatusNew => "New",
             StatusOpen => "Open",
             StatusPending => "Pending",
@@ -827,7 +839,7 @@ impl Label {
             NotLogged => "Not logged in Zendesk",
             ContactNumbers => "The contact's numbers",
             Country => "Country",
-            IncomingCall => "Incoming call from",
+            IncomingCall => "Incoming call",
             Answer => "Answer",
             WhoIsCalling => "Several contacts have this number. Who is calling?",
             TonesSent => "Tones sent",
@@ -851,7 +863,7 @@ impl Label {
             ErrZendeskRefused => "Zendesk refused the data.",
             ErrZendeskDenied => "Zendesk refused access: your Zendesk session may have ended.",
             ErrZendeskUnexpected => "Zendesk sent an unexpected answer.",
-            LookupRetrying => "The lookup in Zendesk failed. Trying again in",
+            LookupRetrying => "The lookup in Zendesk failed. Trying again in {wait}.",
             ErrZafUnavailable => "Zendesk did not answer. Open the adapter from Zendesk, or reload the page.",
             ErrForeignHost => "The page that opened the adapter is not Zendesk, so the adapter does not ask for your password here. Open it from Zendesk's top bar.",
             ErrInsecurePlatform => "The contact-centre address in the app's settings is not secure (it must start with https://). Ask your Zendesk administrator to correct it.",
@@ -864,7 +876,7 @@ impl Label {
             WritesHandedOver => "Zendesk updates not written yet are kept by the contact centre and written when you next sign in.",
             WritesKeptHere => "The contact centre could not be reached: Zendesk updates not written yet stay in this browser until you sign in again here.",
             SignOutAfterCall => "End the call before signing out.",
-            CallMovedToNewTicket => "was solved, closed or given to another customer in Zendesk while the call was being placed, so the call is logged on a new ticket.",
+            CallMovedToNewTicket => "Ticket #{id} was solved, closed or given to another customer in Zendesk while the call was being placed, so the call is logged on a new ticket.",
             CallTransferredTo => "Call transferred to",
             CallTransferredToYou => "A call was transferred to you.",
             NavNewCall => "New call",
@@ -924,7 +936,7 @@ impl Label {
             TransferredBy => "Transferred to you by",
             PhoneDataRetrying => "Loading the phone number data is taking longer than usual. Trying again…",
             SessionCodeRetrying => "Loading the adapter is taking longer than usual. Trying again…",
-            ContactGone => "No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked",
+            ContactGone => "The contact clicked, #{id}, is no longer in Zendesk (deleted or merged): the contact is taken from the number.",
             TicketIdBlankHint => "Leave blank for a new ticket",
             CallMovedToNewContact => "contact deleted in Zendesk during the call: the call is logged on a new contact made for the number.",
             ChatGoneWhileAway => "Chat passed to another agent while the connection was down",
@@ -941,13 +953,13 @@ impl Label {
             NotLoggedAsChosen => "Not logged in Zendesk, as you chose",
             ErrNoNumberOrTicketId => "Enter a phone number or a Ticket ID.",
             NoteTicketNumberReplacesTyped => "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
-            LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup will be tried again in",
+            LookupWaitsForZendesk => "Zendesk is busy: too many requests for the account. The lookup will be tried again in {wait}.",
             OutcomeNoAnswer => "No answer",
             TicketNumbered => "Ticket",
             UnreadMessages => "unread messages",
             ErrZendeskForbidden => "Zendesk refused access to a ticket or contact: your Zendesk role does not allow it.",
             WaitingForAccess => "Not logged yet: waiting for Zendesk access.",
-            CallMovedToNewTicketRinging => "was solved, closed or given to another customer in Zendesk before the call was logged, so the call is logged on a new ticket.",
+            CallMovedToNewTicketRinging => "Ticket #{id} was solved, closed or given to another customer in Zendesk before the call was logged, so the call is logged on a new ticket.",
             ErrOnCall => "You are on a call. End it before calling another number.",
             WritesWaitRefused => "This call's updates wait and are tried again; your other calls are logged meanwhile.",
         }
@@ -989,6 +1001,40 @@ impl Catalogue {
             .get(&label)
             .map(String::as_str)
             .unwrap_or_else(|| label.english())
+    }
+
+    /// The text of `label` with each `{name}` in it replaced by the value given for `name`, in
+    /// one pass: a value is never read for names itself (a contact called "{id}" stays so), and
+    /// a name without a value is left as written.
+    pub fn fill(&self, label: Label, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut out = String::new();
+        let mut rest = self.get(label);
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').and_then(|close| {
+                Some((close, values.iter().find(|(n, _)| *n == &after[..close])?))
+            }) {
+                Some((close, (_, value))) => {
+                    out.push_str(&value.to_string());
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A wait of `seconds`, said in a sentence: "1 second", "4 seconds".
+    pub fn seconds(&self, seconds: u64) -> String {
+        match seconds {
+            1 => self.get(Label::OneSecond).to_owned(),
+            n => self.fill(Label::Seconds, &[("n", &n)]),
+        }
     }
 }
 
@@ -1313,6 +1359,9 @@ mod tests {
             WritesWaitRefused => 223,
             ErrContactNotFound => 224,
             ChatTicketTitle => 225,
+            IncomingCallFrom => 226,
+            OneSecond => 227,
+            Seconds => 228,
         }
     }
 
@@ -1365,5 +1414,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parsed.get(Label::DoNotCreateTicket), "Non creare un ticket");
+    }
+
+    #[test]
+    fn fill_puts_each_value_in_its_blank_once() {
+        let en = Catalogue::english();
+        assert_eq!(
+            en.fill(
+                Label::ErrTicketNotUsable,
+                &[("id", &15), ("status", &"solved")]
+            ),
+            "Ticket #15 is solved, so it cannot be used for a call."
+        );
+        // A value that looks like a blank is not filled in again; a blank with no value stays.
+        assert_eq!(
+            en.fill(Label::IncomingCallFrom, &[("number", &"{id}"), ("id", &3)]),
+            "Incoming call from {id}"
+        );
+        assert_eq!(
+            en.fill(Label::ErrContactNotFound, &[]),
+            "Contact #{id} not found."
+        );
+        assert_eq!(en.fill(Label::Call, &[("id", &1)]), "Call");
+        let odd = Catalogue::from_words("xx", &[(Label::Call, "a {b {c} d} {")]);
+        assert_eq!(odd.fill(Label::Call, &[("c", &1)]), "a {b 1 d} {");
+        assert_eq!(en.seconds(1), "1 second");
+        assert_eq!(en.seconds(0), "0 seconds");
+        assert_eq!(en.seconds(30), "30 seconds");
     }
 }

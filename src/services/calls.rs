@@ -135,13 +135,9 @@ fn retry_screen(adapter: Adapter, plan: &DialPlan) -> domain::call::Dialout {
                 .with_untracked(|c| c.ticket(t).map(|t| t.requester_id))
         }),
     };
-    let team = adapter
-        .context
-        .with_untracked(|c| domain::settings::team_entry_applies(&c.settings, c.team.as_ref()));
     let to = Some(plan.to.clone());
     match (contact, ticket) {
-        (Some(_), Some(_)) => domain::call::dialout(to, contact, ticket),
-        (Some(_), None) if !team => domain::call::dialout(to, contact, None),
+        (Some(_), _) => domain::call::call_back_dialout(to, contact, ticket, adapter.team_entry()),
         _ => domain::call::Dialout::Typed(to),
     }
 }

@@ -68,7 +68,7 @@ async fn show_offer(
     let shown = domain::phone::parse(&from, &region)
         .map(|p| p.display(&region).to_owned())
         .unwrap_or_else(|_| from.clone());
-    let text = format!("{} {shown}", adapter.word(Label::IncomingCall));
+    let text = adapter.fill(Label::IncomingCallFrom, &[("number", &shown)]);
     let notice = Invoke::Notify {
         message: text,
         kind: NotifyKind::Notice,

@@ -478,12 +478,7 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                     Stage::Assigned => Label::CallMovedToNewTicketRinging,
                     _ => Label::CallMovedToNewTicket,
                 };
-                let text = format!(
-                    "{} #{given_up} {}",
-                    adapter.word(Label::TicketNumbered),
-                    adapter.word(why)
-                );
-                adapter.notice(text);
+                adapter.notice(adapter.fill(why, &[("id", given_up)]));
             }
         }
         for (key, contact) in &report.requester_gone {

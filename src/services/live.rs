@@ -9,7 +9,7 @@ use super::{
 };
 pub use domain::call::{ActiveCall, CallPhase, Inbound};
 use domain::{
-    call::{dialout, Dialout},
+    call::{call_back_dialout, Dialout},
     chat::{client_id, sendable, Chat, ChatStatus, Outgoing},
     comments::VoicemailAction,
     crm::CrmState,
@@ -289,6 +289,11 @@ impl Adapter {
     /// A label in the agent's language (untracked: for messages built in intents).
     pub fn word(&self, label: Label) -> String {
         self.catalogue.with_untracked(|c| c.get(label).to_owned())
+    }
+
+    /// A sentence of the agent's language with its `{name}`s filled in (untracked).
+    pub fn fill(&self, label: Label, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        self.catalogue.with_untracked(|c| c.fill(label, values))
     }
 
     /// What the dial screen shows, recomputed when the screen, the CRM data or the language
@@ -773,7 +778,14 @@ impl Adapter {
     /// Recent's "Call back": the dial screen with the number, the contact and the call's
     /// ticket preselected.
     pub fn call_back(&self, call: &RecentCall) {
-        self.open_dialout(call.call_back());
+        self.open_dialout(call.call_back(self.team_entry()));
+    }
+
+    /// True when team Ticket ID entry applies to the agent (TEAM-3): the adapter's own call
+    /// backs without a ticket then open on the keypad ([`call_back_dialout`]).
+    pub(crate) fn team_entry(&self) -> bool {
+        self.context
+            .with_untracked(|c| domain::settings::team_entry_applies(&c.settings, c.team.as_ref()))
     }
 
     /// Opens the dial screen a click-to-call (or a call back) asks for: an entry point, or a
@@ -856,7 +868,13 @@ impl Adapter {
                 _ => call.inbound.as_ref().and_then(|i| i.picked),
             };
             self.call.set(None);
-            self.open_dialout(dialout(Some(call.plan.to.clone()), contact, None));
+            let team = self.team_entry();
+            self.open_dialout(call_back_dialout(
+                Some(call.plan.to.clone()),
+                contact,
+                None,
+                team,
+            ));
             return;
         };
         // A live call is hung up first; the new call shows once the end is on screen (and
@@ -903,7 +921,12 @@ impl Adapter {
                 self.effects()
                     .place_callback(plan, CallbackOf::Voicemail(vm.id), None);
             }
-            None => self.open_dialout(dialout(Some(vm.from.clone()), vm.contact_id, None)),
+            None => self.open_dialout(call_back_dialout(
+                Some(vm.from.clone()),
+                vm.contact_id,
+                None,
+                self.team_entry(),
+            )),
         }
     }
 

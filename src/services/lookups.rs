@@ -505,18 +505,19 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
             domain::batch::lookup_retry_delay_ms(attempt, jitter)
         }
     };
-    let seconds = (wait_ms + 999) / 1_000;
+    let wait = adapter
+        .catalogue
+        .with_untracked(|c| c.seconds(((wait_ms + 999) / 1_000).max(0) as u64));
     match error {
         // Zendesk's pause is said as what it is, a notice, not a failure: the lookup waits.
-        ZendeskError::RateLimited { .. } => adapter.notice(format!(
-            "{} {seconds} s.",
-            adapter.word(Label::LookupWaitsForZendesk)
-        )),
+        ZendeskError::RateLimited { .. } => {
+            adapter.notice(adapter.fill(Label::LookupWaitsForZendesk, &[("wait", &wait)]))
+        }
         _ => {
             // Why, with what Zendesk said ("HTTP 500") when it said something.
             let why = zendesk_message(adapter, error);
             adapter.fail(messages::Message {
-                text: format!("{} {seconds} s.", adapter.word(Label::LookupRetrying)),
+                text: adapter.fill(Label::LookupRetrying, &[("wait", &wait)]),
                 detail: Some(match why.detail {
                     Some(detail) => format!("{} ({detail})", why.text),
                     None => why.text,
@@ -553,8 +554,13 @@ fn waiting_notice_goes(adapter: Adapter, b: &Backend) {
     if !b.retries.borrow().is_empty() {
         return;
     }
-    let failed = adapter.word(Label::LookupRetrying);
-    let paused = adapter.word(Label::LookupWaitsForZendesk);
+    // Told by the words before the wait ("… Trying again in {wait}.").
+    let opening = |label| {
+        let text = adapter.word(label);
+        text[..text.find('{').unwrap_or(text.len())].to_owned()
+    };
+    let failed = opening(Label::LookupRetrying);
+    let paused = opening(Label::LookupWaitsForZendesk);
     if adapter.banner.with_untracked(|x| {
         x.as_ref()
             .is_some_and(|x| x.text.starts_with(&failed) || x.text.starts_with(&paused))

@@ -49,7 +49,7 @@ const TEXT = {
   ErrTeamEnterNewNumber: '"Enter new number" cannot be used while Ticket ID entry is on for your team.',
   ErrTeamClickToCall: "Calling from a contact's phone number cannot be used while Ticket ID entry is on for your team. Enter a Ticket ID instead.",
   ErrUnsavedNumberDisabled: "Calling numbers not saved on the contact is not enabled. Pick one of the contact's numbers or cancel.",
-  ErrTicketNotFound: 'Ticket not found',
+  ErrTicketNotFound: (id) => `Ticket #${id} not found.`,
   NoteTicketNumberReplacesTyped: "The ticket's number is called instead of the one you typed. Clear the Ticket ID to call yours.",
 };
 /** The internal text comments (voice comments are counted apart). */
@@ -462,7 +462,7 @@ test('a click-to-call on a user deleted meanwhile is served by the number, and t
   await valueOf(app, 'contact-id', kept.name);
   await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
   // The agent is told why another contact shows.
-  await app.locator('[data-testid=contact-notice]', { hasText: `No longer in Zendesk (deleted or merged): the contact is taken from the number. Contact clicked: #${gone.id}` }).waitFor();
+  await app.locator('[data-testid=contact-notice]', { hasText: `The contact clicked, #${gone.id}, is no longer in Zendesk (deleted or merged): the contact is taken from the number.` }).waitFor();
   // Its 404s are answers: nothing about the deleted user is asked again.
   await new Promise((r) => setTimeout(r, 2_500));
   const reads = (await appRequests()).slice(requestsBefore).filter((r) => r.method === 'GET');
@@ -511,7 +511,7 @@ test('a ticket solved between the lookup and Call is caught by the collision che
   assert.equal(refused[0].status, 409, 'refused by the collision check');
   assert.equal(refused[0].body.ticket.safe_update, true);
   assert.match(refused[0].body.ticket.updated_stamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  await app.locator('[data-testid=error-banner]', { hasText: `#${picked.id} was solved, closed or given to another customer` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `Ticket #${picked.id} was solved, closed or given to another customer` }).waitFor();
 });
 
 // Bruno's open ticket is given to Anna in Zendesk. The agent had dialled Bruno's number earlier
@@ -562,7 +562,7 @@ test("a ticket given to another customer is neither offered nor appended to for 
   const freshBefore = await commentsOf(fresh.id);
   await callMakesTicket();
   assert.equal(await commentsOf(fresh.id), freshBefore, "nothing on the ticket now Anna's");
-  await app.locator('[data-testid=error-banner]', { hasText: `#${fresh.id} was solved, closed or given to another customer` }).waitFor();
+  await app.locator('[data-testid=error-banner]', { hasText: `Ticket #${fresh.id} was solved, closed or given to another customer` }).waitFor();
 });
 
 // A ticket moved to a group the agent may not edit: Zendesk refuses its updates with 403. The
@@ -767,7 +767,7 @@ test('a Contact ID typed on the keypad names the contact of a number not saved o
   // Enter then places no call (before, it made a new contact from the number).
   await page.keyboard.type('987654');
   await page.keyboard.press('Enter');
-  await app.locator('[data-testid=call-status]', { hasText: 'Contact not found: #987654' }).waitFor();
+  await app.locator('[data-testid=call-status]', { hasText: 'Contact #987654 not found.' }).waitFor();
   await valueOf(app, 'contact-id', '#987654');
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true, 'Call refused');
   assert.equal(await app.locator('[data-testid=contact-notice]').count(), 0, 'said once');
@@ -821,6 +821,49 @@ test('Do not create a ticket writes nothing', async () => {
   // OUT-10 on the platform's side: the call was placed as "none", and it keeps no recording.
   const call = after.platform_calls.at(-1);
   assert.deepEqual([call.status, call.ticket, call.ticket_id, call.recording_url], ['ended', 'none', null, null]);
+});
+
+// TEAM-4, TEAM-17: Recent's Call back of a call logged on no ticket, once the admin has switched
+// Ticket ID entry on for the agent's team: the keypad with the number, where the Ticket ID is
+// asked (optional here: blank, a new ticket), and a call. Before, it opened the contact's screen,
+// which team entry refuses as a click-to-call from Zendesk ("Calling from a contact's phone
+// number cannot be used…"), with Call disabled and no way on but Cancel and typing the number.
+test("Recent's Call back with no ticket under team Ticket ID entry asks for the Ticket ID and calls", async () => {
+  const app = await signedIn('ada@sandbox.test', { allow_do_not_create_ticket: true, team_ticket_entry: true });
+  const anna = userByPhone(await state(), '+15550101000');
+  await callFromProfile(page, anna.id);
+  await app.locator('[data-testid=ticket-option-none]').click();
+  await callAndHangUp(app);
+  // Ada's team, Support, had entry off; the admin switches it on, and the adapter reads it.
+  const { teams } = await api('GET', '/_sandbox/settings');
+  const reads = async () => (await api('GET', '/_sandbox/info')).settings_reads;
+  const read = await reads();
+  await api('PUT', '/_sandbox/settings', {
+    teams: teams.map((t) => (t.name === 'Support' ? { ...t, ticket_id_entry: { enabled: true, required: false } } : t)),
+  });
+  await eventually(async () => assert.ok((await reads()) > read), 'the adapter read the saved settings');
+  await app.locator('[data-testid=new-call-button]').click();
+  await app.locator('[data-testid=home-recent]').click();
+  const row = app.locator('[data-testid=recent-call-back]').first();
+  await row.waitFor();
+  await row.click();
+  const number = app.locator('[data-testid=dial-number]');
+  await number.waitFor();
+  assert.match((await number.inputValue()).replace(/\D/g, ''), /5550101000$/, "Anna's number on the keypad");
+  await app.locator('[data-testid=keypad-next]').click();
+  const ticketId = app.locator('[data-testid=ticket-id]');
+  await ticketId.waitFor();
+  assert.equal(await ticketId.getAttribute('readonly'), null, 'the Ticket ID asked (TEAM-4)');
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor();
+  assert.equal(await app.getByText("Calling from a contact's phone number cannot be used").count(), 0, 'no dead end');
+  const placed = (await state()).platform_calls.length;
+  await app.locator('[data-testid=call-button]').click();
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  const calls = (await state()).platform_calls;
+  assert.equal(calls.length, placed + 1, 'one call placed');
+  assert.equal(calls.at(-1).customer_number, '+15550101000', 'Anna called back');
+  await app.locator('[data-testid=hangup-button]').click();
+  await api('PUT', '/_sandbox/settings', { teams });
 });
 
 // TEAM-4, TEAM-5, TEAM-6, TEAM-16: team ticket entry (required): Call waits for a Ticket ID, and
@@ -962,7 +1005,7 @@ test('team ticket entry: a Ticket ID is read once typed, with no "not found" for
     const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
     // A typist's pace: a key every 60 ms.
     await page.keyboard.type(wrong, { delay: 60 });
-    await app.locator('[data-testid=error-banner]', { hasText: `${TEXT.ErrTicketNotFound}: #${wrong}` }).waitFor();
+    await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrTicketNotFound(wrong) }).waitFor();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Backspace');
     await page.keyboard.type(id, { delay: 60 });
@@ -973,8 +1016,8 @@ test('team ticket entry: a Ticket ID is read once typed, with no "not found" for
       .map((r) => r.path.replace(/^\/api\/v2\/tickets\/|\.json.*$/g, ''));
     assert.deepEqual([...new Set(read)].sort(), [id, wrong].sort(), `one read per id typed: ${read.join(', ')}`);
     const told = await page.evaluate(() => window.sandbox.notifications.map((n) => n.message));
-    const notFound = told.filter((m) => m.startsWith(TEXT.ErrTicketNotFound));
-    assert.deepEqual(notFound, [`${TEXT.ErrTicketNotFound}: #${wrong}`], 'one notification, for the wrong id');
+    const notFound = told.filter((m) => /^Ticket #\d+ not found\.$/.test(m));
+    assert.deepEqual(notFound, [TEXT.ErrTicketNotFound(wrong)], 'one notification, for the wrong id');
     await callByEnterThenHangUp(app);
   } finally {
     await api('DELETE', '/_sandbox/faults');
@@ -995,7 +1038,7 @@ test('team ticket entry: a ticket the agent may not see is "not found", read onc
   try {
     const seq = Math.max(0, ...(await appRequests()).map((r) => r.seq));
     await page.keyboard.type(String(hidden.id), { delay: 60 });
-    await app.locator('[data-testid=error-banner]', { hasText: `${TEXT.ErrTicketNotFound}: #${hidden.id}` }).waitFor();
+    await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrTicketNotFound(hidden.id) }).waitFor();
     // Time for a read tried again (the first retry comes after 1 s, the next 2 s later).
     await new Promise((r) => setTimeout(r, 4_000));
     const reads = (await appRequests()).filter((r) => r.seq > seq && r.path.startsWith(`/api/v2/tickets/${hidden.id}`));

@@ -810,7 +810,7 @@ test('a call offered while the agent moves through Recent is not answered by the
   })();
   await sleep(400);
   const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
-  await app.locator('[data-testid=call-status]', { hasText: 'Incoming call from' }).waitFor();
+  await app.locator('[data-testid=call-status]', { hasText: /^Incoming call$/ }).waitFor();
   arrows = false;
   await moving;
   await page.keyboard.press('Enter');

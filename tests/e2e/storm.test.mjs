@@ -41,13 +41,13 @@ async function weather(fault, name) {
   // no failure: the lookup waits out Zendesk's pause, for as long as Zendesk asked.
   const notice = await banner.innerText();
   if (fault.status === 429) {
-    const m = notice.match(/^Zendesk is busy: too many requests for the account\. The lookup will be tried again in (\d+) s\./);
+    const m = notice.match(/^Zendesk is busy: too many requests for the account\. The lookup will be tried again in (\d+) seconds?\./);
     assert.ok(m, notice);
     assert.ok(Number(m[1]) >= fault.retry_after && Number(m[1]) <= fault.retry_after + 1, notice);
     assert.doesNotMatch(notice, /failed/);
     assert.equal(await banner.getAttribute('data-kind'), 'notice', 'a notice, not an error');
   } else {
-    assert.match(notice, /The lookup in Zendesk failed\. Trying again in \d+ s\./);
+    assert.match(notice, /The lookup in Zendesk failed\. Trying again in \d+ seconds?\./);
     assert.equal(await banner.getAttribute('data-kind'), 'error');
   }
   // A server error is not "could not be reached": Zendesk answered, and says with what.

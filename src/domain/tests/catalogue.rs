@@ -21,6 +21,8 @@ const SAME_AS_ENGLISH: &[(Label, &str)] = &[
     // Loanwords Zendesk's Italian sign-in page uses unchanged.
     (Label::Email, "Email"),
     (Label::Password, "Password"),
+    // A caption over the call's ticket link ("Ticket #15"): Zendesk's Italian UI says "ticket".
+    (Label::TicketNumbered, "Ticket"),
 ];
 
 fn italian() -> Catalogue {

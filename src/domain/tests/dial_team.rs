@@ -334,9 +334,9 @@ fn entered_ticket_id_table() {
     .message(&cat);
     assert_eq!(
         msg,
-        "Ticket #15 cannot be used for a call because its status is Solved."
+        "Ticket #15 is solved, so it cannot be used for a call."
     );
-    // In Italian the sentence starts with the ticket, its article included.
+    // In Italian one whole sentence too, the status an adjective of the ticket.
     let it: Catalogue = serde_json::from_str(include_str!("../../../assets/i18n/it.json")).unwrap();
     assert_eq!(
         DialError::TicketNotUsable {
@@ -344,11 +344,23 @@ fn entered_ticket_id_table() {
             status: TicketStatus::Solved,
         }
         .message(&it),
-        "Il ticket #15 non può essere usato per una chiamata perché è in stato Risolto."
+        "Il ticket #15 è risolto: non può essere usato per una chiamata."
+    );
+    assert_eq!(
+        DialError::TicketNotUsable {
+            id: 16,
+            status: TicketStatus::Closed,
+        }
+        .message(&it),
+        "Il ticket #16 è chiuso: non può essere usato per una chiamata."
     );
     assert_eq!(
         DialError::TicketNotFound { id: 9 }.message(&cat),
-        "Ticket not found: #9"
+        "Ticket #9 not found."
+    );
+    assert_eq!(
+        DialError::RequesterNoPhone { id: 17 }.message(&it),
+        "Il richiedente del ticket #17 non ha un numero di telefono."
     );
 }
 

@@ -217,7 +217,7 @@ fn recent(contact: Option<u64>, ticket: Option<u64>) -> RecentCall {
 #[test]
 fn recent_call_back_preselects_number_contact_and_ticket() {
     assert_eq!(
-        recent(Some(5), Some(40)).call_back(),
+        recent(Some(5), Some(40)).call_back(false),
         Dialout::Open(EntryPoint::Ticket {
             number: "+14155550100".into(),
             user_id: 5,
@@ -225,17 +225,32 @@ fn recent_call_back_preselects_number_contact_and_ticket() {
         })
     );
     assert_eq!(
-        recent(Some(5), None).call_back(),
+        recent(Some(5), None).call_back(false),
         Dialout::Open(EntryPoint::Contact {
             number: "+14155550100".into(),
             user_id: 5
         })
     );
     assert_eq!(
-        recent(None, Some(40)).call_back(),
+        recent(None, Some(40)).call_back(false),
         Dialout::Typed(Some("+14155550100".into()))
     );
     assert!(recent(None, None).offers_callback());
+    // Under team Ticket ID entry a contact's screen cannot call (TEAM-17): a call back with no
+    // ticket is the keypad with the number, where the Ticket ID is asked (TEAM-4); one with a
+    // ticket opens on it, as its Call button would (TEAM-15).
+    assert_eq!(
+        recent(Some(5), None).call_back(true),
+        Dialout::Typed(Some("+14155550100".into()))
+    );
+    assert_eq!(
+        recent(Some(5), Some(40)).call_back(true),
+        Dialout::Open(EntryPoint::Ticket {
+            number: "+14155550100".into(),
+            user_id: 5,
+            ticket_id: 40
+        })
+    );
 }
 
 // A page boundary that moved (new calls came in) lists no call twice; the names to read are
