@@ -1860,6 +1860,92 @@ fn a_ticket_refused_with_403_holds_only_the_jobs_that_depend_on_it() {
     assert_eq!(outbox.jobs().len(), 2);
 }
 
+// A permission withdrawn (the agent's role may no longer edit the team's tickets): Zendesk
+// refuses every call's writes with 403. Each refused job used to be tried again on its own
+// pause, so an agent's twelve calls meant twelve requests every five minutes all day, and a
+// team's adapters together a storm against the account's rate limit. Now the refused jobs
+// share one pause: one of them is tried at a time, in turn, and once Zendesk takes one, the
+// rest follow at once. Calls on tickets the agent may still edit are written meanwhile.
+#[test]
+fn jobs_refused_with_403_are_tried_again_one_at_a_time_in_turn() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let tickets: Vec<u64> = (0..12).map(|_| fake.add_ticket(ann, "open")).collect();
+    fake.state.borrow_mut().forbidden = tickets.clone();
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    for (i, t) in tickets.iter().enumerate() {
+        outbox.enqueue(
+            &format!("call-{i}.placed"),
+            placed_on(&format!("call-{i}"), ann, TicketPlan::Existing { id: *t }),
+        );
+    }
+    let refused_puts = |fake: &FakeZendesk| -> Vec<u64> {
+        let log = fake.state.borrow().log.clone();
+        log.iter()
+            .filter_map(|l| l.strip_prefix("PUT /api/v2/tickets/"))
+            .filter_map(|l| l.strip_suffix(".json")?.parse().ok())
+            .filter(|id| tickets.contains(id))
+            .collect()
+    };
+    let report = block_on(outbox.run(&zd, 0));
+    assert_eq!(
+        refused_puts(&fake).len(),
+        12,
+        "each call tried once: {report:?}"
+    );
+    assert_eq!(report.paused.len(), 12, "each call's wait said");
+    // An hour, with the adapter waking every 10 s (the timer asks for less): at most one
+    // request per pause, the pause growing from 30 s to five minutes.
+    let mut now = 0;
+    while now < 3_600_000 {
+        now += 10_000;
+        let report = block_on(outbox.run(&zd, now));
+        assert!(
+            report.completed.is_empty() && report.failed.is_empty(),
+            "{report:?}"
+        );
+    }
+    let tried = refused_puts(&fake);
+    let again = tried.len() - 12;
+    println!("12 calls refused with 403 for an hour: {again} requests tried again");
+    assert!(
+        (10..=25).contains(&again),
+        "one request per shared pause, not one per call (about 200 before): {again}"
+    );
+    // In turn: every call's write was tried again, none left out.
+    for t in &tickets {
+        assert!(
+            tried[12..].iter().filter(|id| *id == t).count() >= 1,
+            "ticket {t} tried again: {tried:?}"
+        );
+    }
+    // A call on a ticket the agent may still edit is written meanwhile, at once.
+    let open = fake.add_ticket(ann, "open");
+    outbox.enqueue(
+        "call-99.placed",
+        placed_on("call-99", ann, TicketPlan::Existing { id: open }),
+    );
+    let report = block_on(outbox.run(&zd, now + 1));
+    assert_eq!(report.completed, ["call-99.placed"], "{report:?}");
+    // Access given back: the next try is taken, and the eleven others follow in the same run.
+    fake.state.borrow_mut().forbidden.clear();
+    let mut done = Vec::new();
+    for _ in 0..40 {
+        now += 10_000;
+        done.extend(block_on(outbox.run(&zd, now)).completed);
+        if done.len() == 12 {
+            break;
+        }
+    }
+    assert_eq!(done.len(), 12, "all written: {done:?}");
+    assert!(outbox.jobs().is_empty());
+    assert!(
+        now <= 3_600_000 + 10_000 + 300_000 + 10_000,
+        "within one pause: {now}"
+    );
+}
+
 // A call's first job decided again (its ticket solved meanwhile) whose new ticket is not made
 // yet (the network failed): its later jobs still follow the job, not the solved ticket, until
 // the new ticket exists.

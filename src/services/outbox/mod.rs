@@ -464,6 +464,14 @@ pub struct Outbox<S: Store> {
     detached: Cell<bool>,
     /// Until when (unix ms) Zendesk's last 429 holds every job, those set aside included.
     rate_limited_until: Cell<i64>,
+    /// The jobs Zendesk refuses with 403 share one pause ([`Outbox::note_refusal`]): before this
+    /// time (unix ms) none of them is tried again, and then one at a time, the one waiting
+    /// longest. A permission withdrawn refuses every call's writes alike: each refused job
+    /// tried on its own pause would send one request per call every five minutes, all day,
+    /// and a team's adapters together would bring the account's rate limit down on everyone.
+    refused_until: Cell<i64>,
+    /// Refusals met since access was last given (the shared pause grows with them).
+    refusals: Cell<u32>,
     notices: RefCell<Vec<StorageNotice>>,
 }
 
@@ -500,6 +508,8 @@ impl<S: Store> Outbox<S> {
             running: Cell::new(false),
             closed: Cell::new(false),
             rate_limited_until: Cell::new(0),
+            refused_until: Cell::new(0),
+            refusals: Cell::new(0),
             detached: Cell::new(false),
             notices: RefCell::new(Vec::new()),
         };

@@ -87,7 +87,9 @@ impl<S: Store> Outbox<S> {
     /// The job to work on next: the first, in order, unless jobs Zendesk refused with 403 come
     /// first. Those wait aside, with every later job that depends on one of them (see
     /// [`Job::depends_on`]); the first other job goes, or waits for its time, holding all after
-    /// it as before. Nothing due: when to look again.
+    /// it as before. Of the refused jobs before it, one may go once their shared pause is over
+    /// ([`Outbox::note_refusal`]): the one due longest, so that each has its turn. Nothing due:
+    /// when to look again.
     fn next_job(&self, now: i64) -> Next {
         let paused = self.rate_limited_until.get();
         if paused > now {
@@ -96,8 +98,10 @@ impl<S: Store> Outbox<S> {
         }
         let state = self.state.borrow();
         let of_earlier_job = |job: &Job| job.ticket_of.as_deref().and_then(|k| self.created_by(k));
+        let refused_until = self.refused_until.get();
         let mut aside: Vec<&Job> = Vec::new();
         let mut wake: Option<i64> = None;
+        let mut probe: Option<&Job> = None;
         for job in &state.jobs {
             if aside
                 .iter()
@@ -106,17 +110,47 @@ impl<S: Store> Outbox<S> {
                 aside.push(job);
                 continue;
             }
-            if job.not_before_ms <= now {
-                return Next::Job(Box::new(job.clone()));
+            if job.refused {
+                let due = job.not_before_ms.max(refused_until);
+                if due > now {
+                    wake = Some(wake.map_or(due, |w| w.min(due)));
+                } else if probe.is_none_or(|p| job.not_before_ms < p.not_before_ms) {
+                    probe = Some(job);
+                }
+                aside.push(job);
+                continue;
             }
-            let at = wake.map_or(job.not_before_ms, |w| w.min(job.not_before_ms));
-            if !job.refused {
-                return Next::At(at);
+            if probe.is_none() && job.not_before_ms > now {
+                return Next::At(wake.map_or(job.not_before_ms, |w| w.min(job.not_before_ms)));
             }
-            wake = Some(at);
-            aside.push(job);
+            return Next::Job(Box::new(probe.unwrap_or(job).clone()));
         }
-        wake.map_or(Next::Nothing, Next::At)
+        match probe {
+            Some(job) => Next::Job(Box::new(job.clone())),
+            None => wake.map_or(Next::Nothing, Next::At),
+        }
+    }
+
+    /// Zendesk refused a job with 403: the refused jobs' shared pause starts again, longer with
+    /// each refusal met since access was last given (30 s, then doubling to five minutes).
+    /// Returns its end.
+    fn note_refusal(&self, now: i64) -> i64 {
+        let refusals = self.refusals.get() + 1;
+        self.refusals.set(refusals);
+        let until = now + domain::batch::retry_delay_ms(refusals).max(DENIED_PAUSE_MS);
+        self.refused_until.set(until);
+        until
+    }
+
+    /// Zendesk took a write of a job it had refused: access is back, so the other refused jobs
+    /// are tried now, one after another (a refusal again starts the pause again).
+    fn access_given(&self, now: i64) {
+        self.refusals.set(0);
+        self.refused_until.set(0);
+        let mut state = self.state.borrow_mut();
+        for job in state.jobs.iter_mut().filter(|j| j.refused) {
+            job.not_before_ms = job.not_before_ms.min(now);
+        }
     }
 
     /// Performs the next write of `job`.
@@ -332,6 +366,9 @@ impl<S: Store> Outbox<S> {
             // for any job, its backoff starting afresh.
             job.refused = false;
             job.attempts = 0;
+            if result.is_ok() {
+                self.access_given(clock());
+            }
         }
         match result {
             Ok(id) => {
@@ -487,7 +524,10 @@ impl<S: Store> Outbox<S> {
                 job.in_flight = recovering;
                 job.creation_sent_ms = creation_sent_before;
                 job.refused = e == ZendeskError::Forbidden;
-                let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
+                let mut at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
+                if job.refused {
+                    at = at.max(self.note_refusal(clock()));
+                }
                 job.not_before_ms = at;
                 self.wait(job, at)
             }
@@ -614,7 +654,12 @@ impl<S: Store> Outbox<S> {
                 tell_denied_once(&mut job, read, report);
                 job.attempts += 1;
                 job.refused = *read == ZendeskError::Forbidden;
-                clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS)
+                let at = clock() + domain::batch::retry_delay_ms(job.attempts).max(DENIED_PAUSE_MS);
+                if job.refused {
+                    at.max(self.note_refusal(clock()))
+                } else {
+                    at
+                }
             }
             _ => {
                 if std::mem::take(&mut job.refused) {
