@@ -1747,9 +1747,14 @@ fn zendesk_refusing_access_pauses_the_write_and_loses_nothing() {
     fake.fail_next([Fault::Unauthorized]);
     let report = block_on(outbox.run(&zd, 40_000));
     assert!(report.paused.is_empty(), "told once, not at every retry");
+    assert!(!report.access_back, "still waiting");
     let report = block_on(outbox.run(&zd, 200_000));
     assert_eq!(report.completed, ["call-1.placed"]);
+    assert!(report.access_back, "the word that the updates wait is over");
     assert_eq!(fake.tickets().len(), 1, "written once access is back");
+    // A job never refused says nothing of access.
+    outbox.enqueue("call-2.placed", placed("call-2", ann));
+    assert!(!block_on(outbox.run(&zd, 300_000)).access_back);
 }
 
 // A ticket moved to a group the agent may not edit: Zendesk refuses its updates with 403. That

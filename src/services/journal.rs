@@ -543,6 +543,19 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                 });
             }
         }
+        if report.access_back && report.paused.is_empty() {
+            // The banner that said the updates wait for access goes, once one is written.
+            let waiting = [
+                adapter.word(Label::WritesWaitRefused),
+                adapter.word(Label::WritesWaitForAccess),
+            ];
+            if adapter.banner.with_untracked(|b| {
+                b.as_ref()
+                    .is_some_and(|b| b.detail.as_ref().is_some_and(|d| waiting.contains(d)))
+            }) {
+                adapter.banner.set(None);
+            }
+        }
         for (key, error) in &report.paused {
             // A call's first job waits: the in-call screen says it is not logged yet.
             if let Some(first) = JobKey::parse(key).filter(JobKey::is_first) {

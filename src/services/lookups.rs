@@ -377,8 +377,15 @@ async fn read(
                 Ok(())
             }
             // TEAM-10: absent from the CRM data means "not found" to the rules; a ticket the
-            // agent may not see (403) is not found to them either, not a read to try again.
-            Err(ZendeskError::NotFound | ZendeskError::Forbidden) => Ok(()),
+            // agent may not see (403) is not found to them either, not a read to try again. A
+            // copy read earlier (on an earlier screen, before the ticket was deleted or moved
+            // to a group the agent may not see) goes: the call must not be placed on it.
+            Err(ZendeskError::NotFound | ZendeskError::Forbidden) => {
+                adapter
+                    .crm
+                    .update(|crm| crm.tickets.retain(|t| t.id != *id));
+                Ok(())
+            }
             Err(e) => Err(e),
         },
     }

@@ -606,6 +606,17 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
     assert.ok(refused.length >= 1 && refused.length <= 1 + Math.floor((Date.now() - started) / 30_000),
       `the refused update is not sent again at once: ${refused.length}`);
     assert.equal(s.tickets.find((t) => t.id === moved.id).comments.length, commentsBefore, 'nothing landed on it');
+    // Access given back: the held writes land at the next try (the pause is 30 s), and the
+    // banner that said they wait goes with them. Before, it stayed over a call logged since.
+    const banner = app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refused access to a ticket or contact' });
+    await banner.waitFor();
+    await api('DELETE', '/_sandbox/faults');
+    await retry(async () => {
+      s = await state();
+      assert.ok(s.tickets.find((t) => t.id === moved.id).comments.length >= commentsBefore + 2, 'its start and its end');
+    }, 'the held writes landed', env, 450);
+    await banner.waitFor({ state: 'detached', timeout: 5_000 });
+    await app.locator('[data-testid=call-waiting]').waitFor({ state: 'detached', timeout: 5_000 });
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
@@ -1050,6 +1061,37 @@ test('team ticket entry: a ticket the agent may not see is "not found", read onc
     await callByEnterThenHangUp(app);
   } finally {
     await api('DELETE', '/_sandbox/faults');
+  }
+});
+
+// TEAM-10: a ticket read on an earlier screen, then moved where the agent may not see it (403),
+// or deleted (404): typed again on a new screen, it is "not found" and no call can be placed on
+// it. Before, the re-read's refusal left the earlier copy in the adapter's memory, and the call
+// went out on it, its writes then refused.
+test('team ticket entry: a ticket read earlier and refused now is "not found"', async () => {
+  const { app, id } = await atTicketIdEntry([]);
+  await page.keyboard.type(id, { delay: 60 });
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+  for (const status of [403, 404]) {
+    await app.locator('[data-testid=cancel-button]').click();
+    await app.locator('[data-testid=keypad-next]').waitFor();
+    await api('POST', '/_sandbox/faults', { path_prefix: `/api/v2/tickets/${id}`, method: 'GET', status });
+    try {
+      await app.locator('[data-testid=dial-number]').focus();
+      await page.keyboard.type('+15550101100');
+      await page.keyboard.press('Enter'); // Next
+      await eventually(async () => assert.equal(
+        await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
+      await page.keyboard.type(id, { delay: 60 });
+      await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrTicketNotFound(id) }).waitFor();
+      const placed = (await state()).platform_calls.length;
+      await page.keyboard.press('Enter');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(await app.locator('[data-testid=call-button]').isDisabled(), `no call on it (${status})`);
+      assert.equal((await state()).platform_calls.length, placed, `nothing placed (${status})`);
+    } finally {
+      await api('DELETE', '/_sandbox/faults');
+    }
   }
 });
 

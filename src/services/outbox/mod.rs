@@ -309,6 +309,9 @@ pub struct RunReport {
     pub requester_gone: Vec<(String, u64)>,
     /// When to run again (unix ms), if work is waiting.
     pub wake_at_ms: Option<i64>,
+    /// True when Zendesk took a write of a job the agent was told waits for access: what that
+    /// said is over.
+    pub access_back: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -391,8 +391,9 @@ impl<S: Store> Outbox<S> {
                 job.batching = None;
                 job.queue_waits = 0;
                 job.attempts = 0;
-                // Access is back: a refusal after this is news again.
-                job.denied_told = false;
+                // Access is back: a refusal after this is news again, and the word that the
+                // updates wait is over.
+                report.access_back |= std::mem::take(&mut job.denied_told);
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
                     if let Some(ticket) = ticket_of_job(&job) {
