@@ -1488,7 +1488,13 @@ impl DialScreen {
             gone_contact: None,
         };
         match self.entry {
-            EntryPoint::Contact { .. } => return refuse(DialError::TeamClickToCall, self),
+            // TEAM-17: the click on a contact's number places nothing. A Ticket ID the agent
+            // enters in its place, as the error asks, is a call by Ticket ID like the keypad's
+            // (TEAM-4, TEAM-6: the number comes from the ticket); without it the screen offered
+            // a Ticket ID field that nothing read.
+            EntryPoint::Contact { .. } if self.team_ticket_id().is_none() => {
+                return refuse(DialError::TeamClickToCall, self)
+            }
             EntryPoint::TicketNewNumber { .. } => {
                 return refuse(DialError::TeamEnterNewNumber, self)
             }

@@ -1106,6 +1106,20 @@ test("team ticket entry: a profile's phone link is refused", async () => {
   assert.equal(await app.locator('[data-testid=error-banner] span').innerText(), TEXT.ErrTeamClickToCall);
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await state()).platform_calls.length, s.platform_calls.length, 'no call placed');
+  // "Enter a Ticket ID instead": one entered on this screen calls by it, the number the
+  // ticket's (TEAM-6). Before, the field took the id and nothing read it: Call stayed off.
+  const bruno = userByPhone(s, '+15550101100');
+  const open = ticketsOf(s, bruno.id).find((t) => t.status === 'open' || t.status === 'new');
+  await app.locator('[data-testid=ticket-id]').focus();
+  await page.keyboard.type(String(open.id), { delay: 60 });
+  await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
+  await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrTeamClickToCall }).waitFor({ state: 'detached' });
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=hangup-button]').waitFor();
+  const call = (await state()).platform_calls.at(-1);
+  assert.equal(call.customer_number, '+15550101100', "Bruno's, the ticket's requester");
+  assert.equal(call.ticket_id, open.id);
+  await app.locator('[data-testid=hangup-button]').click();
 });
 
 // The background location preloads the top bar: click-to-call reaches the adapter before the

@@ -411,6 +411,24 @@ fn entry_points_table() {
             }
         }
     }
+    // The refused click's screen asks for a Ticket ID: one entered there calls by it, the
+    // number coming from the ticket (TEAM-6), not from the click.
+    let mut d = DialScreen::open(
+        EntryPoint::Contact {
+            number: "+14155550199".into(),
+            user_id: 1,
+        },
+        ctx(true, true, true, None),
+    );
+    d.set_ticket_id_text("12");
+    let plan = d.call(&crm(), &cat).unwrap();
+    assert_eq!(plan.ticket, TicketPlan::Existing { id: 12 });
+    assert_ne!(
+        plan.to, "+14155550199",
+        "the ticket's number, not the clicked one"
+    );
+    d.set_ticket_id_text("");
+    assert_eq!(d.call(&crm(), &cat), Err(DialError::TeamClickToCall));
 }
 
 // TEAM-1, TEAM-7, TEAM-11 … TEAM-14 are configuration steps (Portal/queue); what the adapter
