@@ -869,7 +869,7 @@ impl Label {
             ErrInsecurePlatform => "The contact-centre address in the app's settings is not secure (it must start with https://). Ask your Zendesk administrator to correct it.",
             SignInTo => "Contact centre",
             WritesSetAside => "Some Zendesk updates saved in this browser could not be read. They were kept aside, not sent: tell your administrator.",
-            WritesExpired => "Zendesk updates older than three days were found in this browser and not sent; their calls are too old to log now. Count",
+            WritesExpired => "Zendesk updates older than three days were found in this browser and not sent (updates deleted: {n}): their calls are too old to log now.",
             WritesWaitForAccess => "The updates wait and are sent once Zendesk lets the adapter in again.",
             SignOut => "Sign out",
             SignedOut => "You are signed out.",

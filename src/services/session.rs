@@ -106,7 +106,7 @@ fn keep_resume(b: Rc<Backend>) {
 pub(crate) fn storage_notice(adapter: Adapter, notice: StorageNotice) {
     let text = match notice {
         StorageNotice::SetAside => adapter.word(Label::WritesSetAside),
-        StorageNotice::Expired(n) => format!("{}: {n}", adapter.word(Label::WritesExpired)),
+        StorageNotice::Expired(n) => adapter.fill(Label::WritesExpired, &[("n", &n)]),
     };
     adapter.fail(messages::Message { text, detail: None });
 }
