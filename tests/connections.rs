@@ -1865,6 +1865,37 @@ fn a_ticket_refused_with_403_holds_only_the_jobs_that_depend_on_it() {
     assert_eq!(outbox.jobs().len(), 2);
 }
 
+// A call's first job refused for good (422: Zendesk refuses the ticket's data): the call's end,
+// queued on the ticket it was to create, ends unsent with it and says nothing more. Before, it
+// failed in turn as "an unexpected answer": a second banner and notification over the one that
+// said why. The next call is written as usual.
+#[test]
+fn a_calls_end_after_its_first_job_failed_ends_quietly() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    outbox.enqueue("call-1.placed", placed("call-1", ann));
+    outbox.enqueue_on_ticket_of(
+        "call-1.placed",
+        "call-1.ended",
+        ended("call-1", TICKET_OF_EARLIER_JOB),
+    );
+    outbox.enqueue("call-2.placed", placed("call-2", ann));
+    fake.fail_next([Fault::Invalid]);
+    let report = block_on(outbox.run(&zd, 0));
+    let failed: Vec<&str> = report.failed.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["call-1.placed"],
+        "said once, for the reason: {report:?}"
+    );
+    assert_eq!(report.dropped, ["call-1.ended"]);
+    assert_eq!(report.completed, ["call-2.placed"]);
+    assert!(outbox.jobs().is_empty());
+    assert_eq!(fake.tickets().len(), 1, "call-2's ticket only");
+}
+
 // A permission withdrawn (the agent's role may no longer edit the team's tickets): Zendesk
 // refuses every call's writes with 403. Each refused job used to be tried again on its own
 // pause, so an agent's twelve calls meant twelve requests every five minutes all day, and a

@@ -28,6 +28,8 @@ pub enum Fault {
     Unauthorized,
     /// Answered as usual (a fault meant for a later request waits behind it).
     Pass,
+    /// 422: Zendesk refuses the data (a field's value); nothing applied.
+    Invalid,
 }
 
 #[derive(Clone, Debug)]
@@ -532,6 +534,11 @@ impl Transport for &FakeZendesk {
                 let _ = self.handle(&request);
                 Err("the page was reloaded".into())
             }
+            Some(Fault::Invalid) => Ok(error(
+                422,
+                json!({"error": "RecordInvalid", "description": "Record validation errors",
+                       "details": {"subject": [{"description": "Subject: is too long"}]}}),
+            )),
             None | Some(Fault::Pass) => Ok(self.handle(&request)),
         }
     }

@@ -312,6 +312,9 @@ pub struct RunReport {
     /// True when Zendesk took a write of a job the agent was told waits for access: what that
     /// said is over.
     pub access_back: bool,
+    /// Jobs ended unsent because the job whose ticket they write to (their call's first) ended
+    /// without one: it failed, and the agent was told then.
+    pub dropped: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -205,6 +205,23 @@ impl<S: Store> Outbox<S> {
             (Ref::Existing(id), _) => Some(id),
             (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
+        let on_earlier = matches!(
+            job.writes[index],
+            Write::UpdateTicket {
+                ticket: Ref::Existing(TICKET_OF_EARLIER_JOB),
+                ..
+            } | Write::ScreenPop {
+                ticket: Ref::Existing(TICKET_OF_EARLIER_JOB)
+            }
+        );
+        if on_earlier && earlier == Some(None) {
+            // The job it follows (held before it, see `Job::depends_on`) ended with no ticket:
+            // it failed, and the agent heard why. Nothing of this one can land; it ends
+            // without a second message ("unexpected answer") over the one that said why.
+            self.finish_job(&job.key);
+            report.dropped.push(job.key);
+            return Step::Continue;
+        }
         let batching = *job.batching.get_or_insert(batching);
         if !recovering && matches!(job.writes[index], Write::CreateUser(_)) {
             job.creation_sent_ms = Some(clock());
