@@ -1865,6 +1865,59 @@ fn a_ticket_refused_with_403_holds_only_the_jobs_that_depend_on_it() {
     assert_eq!(outbox.jobs().len(), 2);
 }
 
+// Three tickets refused (403), two of them given back. The first of those to be tried meets a
+// 429 on the way, then is written: the other refused jobs are tried at once (before, only a
+// write right after the refusal released them; after a 429 they waited out the shared pause).
+// The word that updates wait for access is over only once no refused job waits (before, it went
+// with the first job written, over a ticket still refused).
+#[test]
+fn access_given_back_releases_the_refused_jobs_and_is_said_when_none_waits() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let ann = fake.add_user("Ann", NUMBER);
+    let (x, y, z) = (
+        fake.add_ticket(ann, "open"),
+        fake.add_ticket(ann, "open"),
+        fake.add_ticket(ann, "open"),
+    );
+    fake.state.borrow_mut().forbidden = vec![x, y, z];
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    for (call, t) in [("call-1", x), ("call-2", y), ("call-3", z)] {
+        outbox.enqueue(
+            &format!("{call}.placed"),
+            placed_on(call, ann, TicketPlan::Existing { id: t }),
+        );
+    }
+    assert_eq!(block_on(outbox.run(&zd, 0)).paused.len(), 3);
+    // The first probe (x's, the first queued) is refused again; y and z are given back.
+    let report = block_on(outbox.run(&zd, 30_000));
+    assert!(report.completed.is_empty(), "{report:?}");
+    fake.state.borrow_mut().forbidden = vec![x];
+    fake.fail_next([Fault::RateLimited(1)]);
+    let mut done: Vec<(i64, String)> = Vec::new();
+    let mut now = 30_000;
+    while now < 200_000 && done.len() < 2 {
+        now += 1_000;
+        let report = block_on(outbox.run(&zd, now));
+        assert!(!report.access_back, "x still waits: {report:?}");
+        done.extend(report.completed.into_iter().map(|k| (now, k)));
+    }
+    let keys: Vec<&str> = done.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys, ["call-2.placed", "call-3.placed"], "{done:?}");
+    assert_eq!(
+        done[0].0, done[1].0,
+        "z's write follows y's in the same run: {done:?}"
+    );
+    fake.state.borrow_mut().forbidden.clear();
+    let mut back = false;
+    while now < 1_000_000 && !outbox.jobs().is_empty() {
+        now += 10_000;
+        back |= block_on(outbox.run(&zd, now)).access_back;
+    }
+    assert!(outbox.jobs().is_empty());
+    assert!(back, "said once the last refused job is written");
+}
+
 // A call's first job refused for good (422: Zendesk refuses the ticket's data): the call's end,
 // queued on the ticket it was to create, ends unsent with it and says nothing more. Before, it
 // failed in turn as "an unexpected answer": a second banner and notification over the one that

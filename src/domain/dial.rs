@@ -983,10 +983,13 @@ impl DialScreen {
         // TEAM-6: a Ticket ID's number stands in for a number the agent typed; the typed one is
         // kept, and comes back when the Ticket ID is cleared. Said first, so that the change of
         // number is not a surprise (a doubt about the ticket's number follows).
+        // (A clicked contact's number is no number the agent typed: team entry refuses that
+        // click, and clearing the Ticket ID brings the refusal back, not a number to call.)
         let replaced = match &r.number {
             NumberSource::Parsed(from_ticket) => {
                 r.number_read_only
                     && !self.buffer.is_empty()
+                    && !matches!(self.entry, EntryPoint::Contact { .. })
                     && !matches!(self.parse_buffer(), NumberSource::Parsed(p) if p.e164 == from_ticket.e164)
             }
             _ => false,

@@ -616,7 +616,6 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
       assert.ok(s.tickets.find((t) => t.id === moved.id).comments.length >= commentsBefore + 2, 'its start and its end');
     }, 'the held writes landed', env, 450);
     await banner.waitFor({ state: 'detached', timeout: 5_000 });
-    await app.locator('[data-testid=call-waiting]').waitFor({ state: 'detached', timeout: 5_000 });
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
@@ -853,6 +852,7 @@ test("Recent's Call back with no ticket under team Ticket ID entry asks for the 
     teams: teams.map((t) => (t.name === 'Support' ? { ...t, ticket_id_entry: { enabled: true, required: false } } : t)),
   });
   await eventually(async () => assert.ok((await reads()) > read), 'the adapter read the saved settings');
+  await new Promise((r) => setTimeout(r, 500)); // and took them in
   await app.locator('[data-testid=new-call-button]').click();
   await app.locator('[data-testid=home-recent]').click();
   const row = app.locator('[data-testid=recent-call-back]').first();
@@ -1070,19 +1070,24 @@ test('team ticket entry: a ticket the agent may not see is "not found", read onc
 // went out on it, its writes then refused.
 test('team ticket entry: a ticket read earlier and refused now is "not found"', async () => {
   const { app, id } = await atTicketIdEntry([]);
-  await page.keyboard.type(id, { delay: 60 });
-  await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
-  for (const status of [403, 404]) {
+  /** A new screen: Bruno's number, Next, then the Ticket ID typed. */
+  const typedOnNewScreen = async () => {
     await app.locator('[data-testid=cancel-button]').click();
     await app.locator('[data-testid=keypad-next]').waitFor();
+    await app.locator('[data-testid=dial-number]').focus();
+    await page.keyboard.type('+15550101100');
+    await page.keyboard.press('Enter'); // Next
+    await eventually(async () => assert.equal(
+      await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
+    await page.keyboard.type(id, { delay: 60 });
+  };
+  await page.keyboard.type(id, { delay: 60 });
+  for (const status of [403, 404]) {
+    // Read as it is (Call possible), then refused on the next screen.
+    await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 10_000 });
     await api('POST', '/_sandbox/faults', { path_prefix: `/api/v2/tickets/${id}`, method: 'GET', status });
     try {
-      await app.locator('[data-testid=dial-number]').focus();
-      await page.keyboard.type('+15550101100');
-      await page.keyboard.press('Enter'); // Next
-      await eventually(async () => assert.equal(
-        await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
-      await page.keyboard.type(id, { delay: 60 });
+      await typedOnNewScreen();
       await app.locator('[data-testid=error-banner]', { hasText: TEXT.ErrTicketNotFound(id) }).waitFor();
       const placed = (await state()).platform_calls.length;
       await page.keyboard.press('Enter');
@@ -1092,6 +1097,7 @@ test('team ticket entry: a ticket read earlier and refused now is "not found"', 
     } finally {
       await api('DELETE', '/_sandbox/faults');
     }
+    await typedOnNewScreen();
   }
 });
 

@@ -427,6 +427,8 @@ fn entry_points_table() {
         plan.to, "+14155550199",
         "the ticket's number, not the clicked one"
     );
+    // Nothing was typed: no "instead of the one you typed".
+    assert_eq!(d.view(&crm(), &cat).number_warning, None);
     d.set_ticket_id_text("");
     assert_eq!(d.call(&crm(), &cat), Err(DialError::TeamClickToCall));
 }

@@ -478,6 +478,10 @@ pub struct Outbox<S: Store> {
     refused_until: Cell<i64>,
     /// Refusals met since access was last given (the shared pause grows with them).
     refusals: Cell<u32>,
+    /// True for the rest of a run in which access was given back: every refused job is tried
+    /// once in it, a refusal among them pausing only that job (a ticket still refused must not
+    /// hold back those given back with it).
+    releasing: Cell<bool>,
     notices: RefCell<Vec<StorageNotice>>,
 }
 
@@ -516,6 +520,7 @@ impl<S: Store> Outbox<S> {
             rate_limited_until: Cell::new(0),
             refused_until: Cell::new(0),
             refusals: Cell::new(0),
+            releasing: Cell::new(false),
             detached: Cell::new(false),
             notices: RefCell::new(Vec::new()),
         };

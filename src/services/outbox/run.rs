@@ -57,6 +57,7 @@ impl<S: Store> Outbox<S> {
             return report;
         }
         report.expired = self.expire_jobs(envelope::wall_clock_ms());
+        self.releasing.set(false);
         loop {
             if self.closed.get() {
                 break;
@@ -80,6 +81,9 @@ impl<S: Store> Outbox<S> {
                 }
             }
         }
+        // The word that updates wait for access goes only once none waits any more (one job
+        // written, another still refused and told before: it still waits).
+        report.access_back &= !self.state.borrow().jobs.iter().any(|j| j.denied_told);
         self.running.set(false);
         report
     }
@@ -138,15 +142,18 @@ impl<S: Store> Outbox<S> {
         let refusals = self.refusals.get() + 1;
         self.refusals.set(refusals);
         let until = now + domain::batch::retry_delay_ms(refusals).max(DENIED_PAUSE_MS);
-        self.refused_until.set(until);
+        if !self.releasing.get() {
+            self.refused_until.set(until);
+        }
         until
     }
 
     /// Zendesk took a write of a job it had refused: access is back, so the other refused jobs
-    /// are tried now, one after another (a refusal again starts the pause again).
+    /// are tried now, each once in this run (one refused again waits its own pause).
     fn access_given(&self, now: i64) {
         self.refusals.set(0);
         self.refused_until.set(0);
+        self.releasing.set(true);
         let mut state = self.state.borrow_mut();
         for job in state.jobs.iter_mut().filter(|j| j.refused) {
             job.not_before_ms = job.not_before_ms.min(now);
@@ -205,6 +212,11 @@ impl<S: Store> Outbox<S> {
             (Ref::Existing(id), _) => Some(id),
             (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
+        // Known to have ended: not queued (here), and among the jobs finished.
+        let earlier_ended = job.ticket_of.as_deref().is_some_and(|k| {
+            let state = self.state.borrow();
+            !state.jobs.iter().any(|j| j.key == k) && state.finished.iter().any(|f| f == k)
+        });
         let on_earlier = matches!(
             job.writes[index],
             Write::UpdateTicket {
@@ -214,7 +226,7 @@ impl<S: Store> Outbox<S> {
                 ticket: Ref::Existing(TICKET_OF_EARLIER_JOB)
             }
         );
-        if on_earlier && earlier == Some(None) {
+        if on_earlier && earlier == Some(None) && earlier_ended {
             // The job it follows (held before it, see `Job::depends_on`) ended with no ticket:
             // it failed, and the agent heard why. Nothing of this one can land; it ends
             // without a second message ("unexpected answer") over the one that said why.
@@ -383,9 +395,6 @@ impl<S: Store> Outbox<S> {
             // for any job, its backoff starting afresh.
             job.refused = false;
             job.attempts = 0;
-            if result.is_ok() {
-                self.access_given(clock());
-            }
         }
         match result {
             Ok(id) => {
@@ -408,9 +417,13 @@ impl<S: Store> Outbox<S> {
                 job.batching = None;
                 job.queue_waits = 0;
                 job.attempts = 0;
-                // Access is back: a refusal after this is news again, and the word that the
-                // updates wait is over.
-                report.access_back |= std::mem::take(&mut job.denied_told);
+                // Access is back: a refusal after this is news again, the word that the
+                // updates wait is over, and the other refused jobs are tried now (whatever came
+                // between the refusal and this: a 429, a failure).
+                if std::mem::take(&mut job.denied_told) {
+                    report.access_back = true;
+                    self.access_given(clock());
+                }
                 if job.done == job.writes.len() {
                     // A job that wrote to an existing ticket: jobs queued on it find it too.
                     if let Some(ticket) = ticket_of_job(&job) {
