@@ -606,16 +606,34 @@ test('a ticket Zendesk refuses with 403 holds its own call\'s writes, not the ne
     assert.ok(refused.length >= 1 && refused.length <= 1 + Math.floor((Date.now() - started) / 30_000),
       `the refused update is not sent again at once: ${refused.length}`);
     assert.equal(s.tickets.find((t) => t.id === moved.id).comments.length, commentsBefore, 'nothing landed on it');
-    // Access given back: the held writes land at the next try (the pause is 30 s), and the
-    // banner that said they wait goes with them. Before, it stayed over a call logged since.
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
+// The ticket given back (its group's permission restored): the held writes land at the next try
+// (the pause is 30 s), and the banner that said they wait goes, with the call's "Not logged
+// yet". Before, the banner stayed over a call logged since.
+test('a ticket refused with 403 then given back: its writes land and the waiting banner goes', async () => {
+  const app = await signedIn();
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const [moved] = ticketsOf(s, bruno.id).filter((t) => ['new', 'open', 'pending', 'hold'].includes(t.status));
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/api/v2/tickets/${moved.id}.json`, method: 'PUT', status: 403 }]);
+  try {
+    await callFromProfile(page, bruno.id);
+    await valueOf(app, 'ticket-id', new RegExp(`#${moved.id}\\b`));
+    await callAndHangUp(app);
     const banner = app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refused access to a ticket or contact' });
     await banner.waitFor();
+    await app.locator('[data-testid=call-waiting]').waitFor();
     await api('DELETE', '/_sandbox/faults');
     await retry(async () => {
-      s = await state();
-      assert.ok(s.tickets.find((t) => t.id === moved.id).comments.length >= commentsBefore + 2, 'its start and its end');
+      const now = (await state()).tickets.find((t) => t.id === moved.id);
+      assert.ok(now.comments.length >= moved.comments.length + 2, 'its start and its end');
     }, 'the held writes landed', env, 450);
     await banner.waitFor({ state: 'detached', timeout: 5_000 });
+    await app.locator('[data-testid=call-waiting]').waitFor({ state: 'detached', timeout: 5_000 });
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
