@@ -213,10 +213,12 @@ impl<S: Store> Outbox<S> {
             (Ref::Created(i), _) => job.ids.get(i).copied().flatten(),
         };
         // Known to have ended: not queued (here), and among the jobs finished.
-        let earlier_ended = job.ticket_of.as_deref().is_some_and(|k| {
-            let state = self.state.borrow();
-            !state.jobs.iter().any(|j| j.key == k) && state.finished.iter().any(|f| f == k)
-        });
+        let earlier_ended = || {
+            job.ticket_of.as_deref().is_some_and(|k| {
+                let state = self.state.borrow();
+                !state.jobs.iter().any(|j| j.key == k) && state.finished.iter().any(|f| f == k)
+            })
+        };
         let on_earlier = matches!(
             job.writes[index],
             Write::UpdateTicket {
@@ -226,7 +228,7 @@ impl<S: Store> Outbox<S> {
                 ticket: Ref::Existing(TICKET_OF_EARLIER_JOB)
             }
         );
-        if on_earlier && earlier == Some(None) && earlier_ended {
+        if on_earlier && earlier == Some(None) && earlier_ended() {
             // The job it follows (held before it, see `Job::depends_on`) ended with no ticket:
             // it failed, and the agent heard why. Nothing of this one can land; it ends
             // without a second message ("unexpected answer") over the one that said why.
