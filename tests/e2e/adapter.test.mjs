@@ -1106,7 +1106,8 @@ test('team ticket entry: a ticket read earlier and refused now is "not found"', 
     await page.keyboard.type(id, { delay: 60 });
   };
   await page.keyboard.type(id, { delay: 60 });
-  for (const status of [403, 404]) {
+  // 403 (moved where the agent may not see it); a 404 takes the same path (lookups.rs).
+  for (const status of [403]) {
     // Read as it is (Call possible), then refused on the next screen.
     await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 20_000 });
     // The refusal comes after the requester's ticket list, which the sandbox (unlike Zendesk,
@@ -1123,7 +1124,6 @@ test('team ticket entry: a ticket read earlier and refused now is "not found"', 
     } finally {
       await api('DELETE', '/_sandbox/faults');
     }
-    await typedOnNewScreen();
   }
 });
 
