@@ -176,7 +176,9 @@ pub fn DialScreen() -> impl IntoView {
         let typing = matches!(intent, KeyIntent::Type(_) | KeyIntent::Backspace);
         if typing {
             // The agent is typing, wherever it is: a focus move that waited for the lookups
-            // does not take the focus from there, and an Enter that waited for them is over.
+            // does not take the focus from there (nor one already on its way to the next
+            // frame: `next_step`), and an Enter that waited for them is over.
+            KEYS_TYPED.with(|k| k.set(k.get() + 1));
             FOCUS_WHEN_LOADED.with(|f| f.set(false));
             CALL_WHEN_LOADED.with(|c| c.set(None));
         }
@@ -504,6 +506,8 @@ thread_local! {
     /// where the agent put it since.
     static WAITED_IN: std::cell::RefCell<Option<web_sys::Element>> =
         const { std::cell::RefCell::new(None) };
+    /// The keys typed on the dial screen so far (see `next_step`).
+    static KEYS_TYPED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// True for the Contact ID field (SET-10).
@@ -527,7 +531,15 @@ pub fn focus_next_step_from(adapter: Adapter, here: web_sys::Element) {
 }
 
 fn next_step(from: Option<(Adapter, web_sys::Element)>) {
+    let typed = KEYS_TYPED.with(std::cell::Cell::get);
     request_animation_frame(move || {
+        // A key typed before the screen drew: the agent is typing where the focus is (the first
+        // digit of a Ticket ID, typed as the lookups answered). Moved now, the keys after it
+        // went to the number, the Ticket ID left with that one digit.
+        if KEYS_TYPED.with(std::cell::Cell::get) != typed {
+            FOCUS_WHEN_LOADED.with(|f| f.set(false));
+            return;
+        }
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };

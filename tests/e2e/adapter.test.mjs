@@ -639,6 +639,7 @@ test('a ticket refused with 403 then given back: its writes land and the waiting
   }
 });
 
+
 // A contact deleted in Zendesk between the lookup and Call: Zendesk refuses a ticket for them
 // (422 naming the requester). Before, the call was logged nowhere ("Zendesk sent an unexpected
 // answer. the ticket was not created"); now the rules' writes for the number with no contact
@@ -963,6 +964,37 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
   }
 });
 
+// TEAM-4: the focus move the lookups' answer asks for is made at the screen's next frame; a key
+// typed before that frame is the agent's choice of where to type. Seen on this machine under
+// load: the first digit of a Ticket ID typed as the number's lookups answered, then the focus
+// moved to the number (the entry was no longer empty, Call not yet enabled), and the other
+// digits were lost, the ticket never read. The frames are made late here, as on a busy laptop.
+test('team ticket entry: a Ticket ID typed just as the lookups answer keeps every digit', async () => {
+  const { app, id } = await atTicketIdEntry([{ path_prefix: '/api/v2/users/', latency_ms: 1_200 }]);
+  try {
+    const number = await app.locator('[data-testid=dial-number]').inputValue();
+    // Each frame 300 ms late; the test types as soon as the screen asks for one (the
+    // lookups' answer drawn, the focus move it asks for on its way).
+    await app.evaluate(() => {
+      const frame = window.requestAnimationFrame.bind(window);
+      window.frameAsked = new Promise((asked) => {
+        window.requestAnimationFrame = (f) => {
+          asked();
+          return setTimeout(() => frame(f), 300);
+        };
+      });
+    });
+    await app.evaluate(() => window.frameAsked);
+    await page.keyboard.type(id, { delay: 60 });
+    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
+    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
+    await callByEnterThenHangUp(app);
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // TEAM-6, OQ-19: a Ticket ID over a typed number calls the ticket's requester. The screen says
 // so, and the typed number comes back when the Ticket ID is cleared (the ticket's number took its
 // place without a word). Zendesk is slow, as on a shared office link.
@@ -1106,8 +1138,7 @@ test('team ticket entry: a ticket read earlier and refused now is "not found"', 
     await page.keyboard.type(id, { delay: 60 });
   };
   await page.keyboard.type(id, { delay: 60 });
-  // 403 (moved where the agent may not see it); a 404 takes the same path (lookups.rs).
-  for (const status of [403]) {
+  for (const status of [403, 404]) {
     // Read as it is (Call possible), then refused on the next screen.
     await app.locator('[data-testid=call-button]:not([disabled])').waitFor({ timeout: 20_000 });
     // The refusal comes after the requester's ticket list, which the sandbox (unlike Zendesk,
@@ -1124,6 +1155,7 @@ test('team ticket entry: a ticket read earlier and refused now is "not found"', 
     } finally {
       await api('DELETE', '/_sandbox/faults');
     }
+    await typedOnNewScreen();
   }
 });
 
