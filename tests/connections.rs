@@ -1984,6 +1984,8 @@ fn jobs_refused_with_403_are_tried_again_one_at_a_time_in_turn() {
         "each call tried once: {report:?}"
     );
     assert_eq!(report.paused.len(), 12, "each call's wait said");
+    // Twelve calls refused, not one ticket: the agent is told so (likely their role).
+    assert_eq!(report.refused_calls, 12, "{report:?}");
     // An hour, with the adapter waking every 10 s (the timer asks for less): at most one
     // request per pause, the pause growing from 30 s to five minutes.
     let mut now = 0;
@@ -2017,6 +2019,10 @@ fn jobs_refused_with_403_are_tried_again_one_at_a_time_in_turn() {
     );
     let report = block_on(outbox.run(&zd, now + 1));
     assert_eq!(report.completed, ["call-99.placed"], "{report:?}");
+    assert_eq!(
+        report.refused_calls, 12,
+        "a call written is not a refused one"
+    );
     // Access given back: the next try is taken, and the eleven others follow in the same run.
     fake.state.borrow_mut().forbidden.clear();
     let mut done = Vec::new();
@@ -2029,6 +2035,7 @@ fn jobs_refused_with_403_are_tried_again_one_at_a_time_in_turn() {
     }
     assert_eq!(done.len(), 12, "all written: {done:?}");
     assert!(outbox.jobs().is_empty());
+    assert_eq!(block_on(outbox.run(&zd, now)).refused_calls, 0);
     assert!(
         now <= 3_600_000 + 10_000 + 300_000 + 10_000,
         "within one pause: {now}"

@@ -490,6 +490,9 @@ pub enum Label {
     OneSecond,
     /// A wait of {n} seconds, said in a sentence ("… again in 4 seconds").
     Seconds,
+    /// The detail of a 403 on writes once {n} calls (two or more) wait for it: likely the
+    /// agent's role or groups, not one ticket.
+    WritesWaitRefusedMany,
 }
 
 impl Label {
@@ -726,6 +729,7 @@ impl Label {
             IncomingCallFrom,
             OneSecond,
             Seconds,
+            WritesWaitRefusedMany,
         ]
     };
 
@@ -795,6 +799,7 @@ impl Label {
             IncomingCallFrom => "Incoming call from {number}",
             OneSecond => "1 second",
             Seconds => "{n} seconds",
+            WritesWaitRefusedMany => "Zendesk refuses the updates of {n} calls. If your role or groups changed, ask your Zendesk admin. The updates are kept and tried again.",
             ErrTicketNotUsable => "Ticket #{id} is {status}, so it cannot be used for a call.",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
             ErrTicketFieldEmpty => "Ticket #{id} has no valid phone number in the outbound phone field.",
@@ -1362,6 +1367,7 @@ mod tests {
             IncomingCallFrom => 226,
             OneSecond => 227,
             Seconds => 228,
+            WritesWaitRefusedMany => 229,
         }
     }
 

@@ -46,11 +46,8 @@ fn failure(adapter: Adapter, e: &PlatformError, label: Label) -> String {
     let said = adapter
         .catalogue
         .with_untracked(|c| messages::platform(e, c));
-    match said.detail {
-        // What the platform said (its status, its reason), as the banner shows it below.
-        Some(detail) => format!("{} {} ({detail})", adapter.word(label), said.text),
-        None => format!("{} {}", adapter.word(label), said.text),
-    }
+    // With what the platform said (its status, its reason) in the sentence.
+    format!("{} {}", adapter.word(label), said.sentence())
 }
 
 /// True when a list read that failed with `e` is tried again by itself: the platform could

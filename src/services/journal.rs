@@ -545,13 +545,16 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         }
         if report.access_back && report.paused.is_empty() {
             // The banner that said the updates wait for access goes, once one is written.
+            let many = adapter.word(Label::WritesWaitRefusedMany);
+            let many = &many[..many.find('{').unwrap_or(many.len())];
             let waiting = [
                 adapter.word(Label::WritesWaitRefused),
                 adapter.word(Label::WritesWaitForAccess),
             ];
             if adapter.banner.with_untracked(|b| {
                 b.as_ref()
-                    .is_some_and(|b| b.detail.as_ref().is_some_and(|d| waiting.contains(d)))
+                    .and_then(|b| b.detail.as_ref())
+                    .is_some_and(|d| waiting.contains(d) || d.starts_with(many))
             }) {
                 adapter.banner.set(None);
             }
@@ -564,10 +567,17 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             // Kept and tried again: the agent hears why the updates wait (a 403: this call's;
             // the others go on).
             let mut message = zendesk_message(adapter, error);
-            message.detail = Some(adapter.word(match error {
-                crate::zendesk::ZendeskError::Forbidden => Label::WritesWaitRefused,
-                _ => Label::WritesWaitForAccess,
-            }));
+            message.detail = Some(match error {
+                // Several calls refused: likely the agent's role or groups, not one ticket (the
+                // others are not logged meanwhile, as one call's detail says).
+                crate::zendesk::ZendeskError::Forbidden if report.refused_calls > 1 => adapter
+                    .fill(
+                        Label::WritesWaitRefusedMany,
+                        &[("n", &report.refused_calls)],
+                    ),
+                crate::zendesk::ZendeskError::Forbidden => adapter.word(Label::WritesWaitRefused),
+                _ => adapter.word(Label::WritesWaitForAccess),
+            });
             adapter.fail(message);
         }
         for (key, error) in &report.failed {

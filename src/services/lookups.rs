@@ -525,10 +525,7 @@ fn retry_later(adapter: Adapter, b: &Rc<Backend>, fetch: Fetch, error: &ZendeskE
             let why = zendesk_message(adapter, error);
             adapter.fail(messages::Message {
                 text: adapter.fill(Label::LookupRetrying, &[("wait", &wait)]),
-                detail: Some(match why.detail {
-                    Some(detail) => format!("{} ({detail})", why.text),
-                    None => why.text,
-                }),
+                detail: Some(why.sentence()),
             });
         }
     }

@@ -18,6 +18,30 @@ pub struct Message {
 }
 
 impl Message {
+    /// The text with its detail in it, as one line says them: the detail in brackets before the
+    /// first sentence's full stop ("Zendesk answered with an error (HTTP 500)."), not after it.
+    pub fn sentence(&self) -> String {
+        let Some(detail) = &self.detail else {
+            return self.text.clone();
+        };
+        let detail = detail.trim().trim_end_matches('.');
+        let stop = self
+            .text
+            .char_indices()
+            .find(|&(at, c)| {
+                c == '.'
+                    && self.text[at + 1..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace)
+            })
+            .map(|(at, _)| at);
+        match stop {
+            Some(at) => format!("{} ({detail}){}", &self.text[..at], &self.text[at..]),
+            None => format!("{} ({detail})", self.text),
+        }
+    }
+
     fn of(cat: &Catalogue, label: Label, detail: Option<String>) -> Self {
         Self {
             text: cat.get(label).to_owned(),
@@ -177,5 +201,47 @@ mod tests {
         let m = zendesk(&ZendeskError::Server(500), &it);
         assert_eq!(m.text, "Zendesk ha risposto con un errore.");
         assert_eq!(m.detail.as_deref(), Some("HTTP 500"));
+    }
+
+    // A line that says the text and its detail together puts the detail inside the sentence:
+    // "… con un errore (HTTP 500).", not "… con un errore. (HTTP 500)".
+    #[test]
+    fn a_detail_said_in_the_sentence_goes_before_its_full_stop() {
+        let it = italian();
+        let m = zendesk(&ZendeskError::Server(500), &it);
+        assert_eq!(
+            m.sentence(),
+            "Zendesk ha risposto con un errore (HTTP 500)."
+        );
+        let m = platform(&PlatformError::Server(503), &it);
+        assert_eq!(
+            m.sentence(),
+            "Il contact center ha risposto con un errore (HTTP 503). Riprova tra poco."
+        );
+        let m = platform(
+            &PlatformError::Refused("No such call.".into()),
+            &Catalogue::default(),
+        );
+        assert!(
+            m.sentence().ends_with(" (No such call)."),
+            "{}",
+            m.sentence()
+        );
+        let m = zendesk(&ZendeskError::Unauthorized, &it);
+        assert_eq!(m.sentence(), m.text, "no detail: the text as it is");
+        let m = Message {
+            text: "No stop".into(),
+            detail: Some("HTTP 502".into()),
+        };
+        assert_eq!(m.sentence(), "No stop (HTTP 502)");
+        let m = Message {
+            text: "Version 1.2 failed.".into(),
+            detail: Some("x".into()),
+        };
+        assert_eq!(
+            m.sentence(),
+            "Version 1.2 failed (x).",
+            "a point inside a word is no stop"
+        );
     }
 }

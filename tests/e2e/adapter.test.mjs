@@ -639,6 +639,40 @@ test('a ticket refused with 403 then given back: its writes land and the waiting
   }
 });
 
+// A permission withdrawn (the agent's role, or their groups): Zendesk refuses every call's
+// updates. From the second call refused, the banner says so, and where to ask; it no longer says
+// the other calls are logged meanwhile (they are not). Given back, every held write lands and
+// the banner goes.
+test('every call refused with 403: the banner says how many and to ask the admin, and goes once they land', async () => {
+  const app = await signedIn();
+  const s = await state();
+  const bruno = userByPhone(s, '+15550101100');
+  const anna = userByPhone(s, '+15550101000');
+  const comments = (s) => s.tickets.filter((t) => [bruno.id, anna.id].includes(t.requester_id))
+    .reduce((n, t) => n + t.comments.length, 0);
+  const before = comments(s);
+  await api('POST', '/_sandbox/faults', ['PUT', 'POST'].map((method) => ({ path_prefix: '/api/v2/tickets', method, status: 403 })));
+  try {
+    await callFromProfile(page, bruno.id);
+    await valueOf(app, 'ticket-id', /\d/);
+    await callAndHangUp(app);
+    await app.locator('[data-testid=error-banner]', { hasText: 'your other calls are logged meanwhile' }).waitFor();
+    await callFromProfile(page, anna.id);
+    await valueOf(app, 'dial-number', /\d/);
+    await callAndHangUp(app);
+    const banner = app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refuses the updates of 2 calls. If your role or groups changed, ask your Zendesk admin.' });
+    await banner.waitFor();
+    assert.equal(await app.getByText('your other calls are logged meanwhile').count(), 0);
+    assert.equal(comments(await state()), before, 'nothing landed');
+    await api('DELETE', '/_sandbox/faults');
+    await retry(async () => {
+      assert.ok(comments(await state()) >= before + 4, 'both calls: their start and their end');
+    }, 'the held writes landed', env, 450);
+    await banner.waitFor({ state: 'detached', timeout: 5_000 });
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
 
 // A contact deleted in Zendesk between the lookup and Call: Zendesk refuses a ticket for them
 // (422 naming the requester). Before, the call was logged nowhere ("Zendesk sent an unexpected

@@ -52,7 +52,7 @@ async function weather(fault, name) {
   }
   // A server error is not "could not be reached": Zendesk answered, and says with what.
   if (fault.status >= 500) {
-    assert.match(notice, new RegExp(`Zendesk answered with an error\\. \\(HTTP ${fault.status}\\)`));
+    assert.match(notice, new RegExp(`Zendesk answered with an error \\(HTTP ${fault.status}\\)\\.`));
     assert.doesNotMatch(notice, /could not be reached/);
   }
   assert.equal(await app.locator('[data-testid=call-button]').isDisabled(), true);

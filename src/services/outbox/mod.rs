@@ -315,6 +315,9 @@ pub struct RunReport {
     /// Jobs ended unsent because the job whose ticket they write to (their call's first) ended
     /// without one: it failed, and the agent was told then.
     pub dropped: Vec<String>,
+    /// How many calls (or chats) have a job waiting because Zendesk refuses it with 403, after
+    /// the run.
+    pub refused_calls: usize,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

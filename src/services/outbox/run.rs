@@ -84,6 +84,7 @@ impl<S: Store> Outbox<S> {
         // The word that updates wait for access goes only once none waits any more (one job
         // written, another still refused and told before: it still waits).
         report.access_back &= !self.state.borrow().jobs.iter().any(|j| j.denied_told);
+        report.refused_calls = refused_calls(&self.state.borrow().jobs);
         self.running.set(false);
         report
     }
@@ -786,6 +787,23 @@ enum Next {
     Job(Box<Job>),
     At(i64),
     Nothing,
+}
+
+/// How many calls (or chats) have a job Zendesk refuses with 403: one is a ticket moved where
+/// the agent may not edit it; several are likely the agent's role or groups changed.
+fn refused_calls(jobs: &[Job]) -> usize {
+    let mut calls: Vec<&str> = jobs
+        .iter()
+        .filter(|j| j.refused)
+        .map(|j| {
+            j.key
+                .split_once('.')
+                .map_or(j.key.as_str(), |(call, _)| call)
+        })
+        .collect();
+    calls.sort_unstable();
+    calls.dedup();
+    calls.len()
 }
 
 /// Zendesk refused `job` access: the agent hears it once per refusal (not at every retry, and
