@@ -970,7 +970,11 @@ impl DialScreen {
         let (number_text, number_placeholder, number_warning) = match &r.number {
             NumberSource::Parsed(p) => (
                 match &p.extension {
-                    Some(ext) => format!("{} ext. {ext}", p.display(&self.ctx.region)),
+                    Some(ext) => format!(
+                        "{} {} {ext}",
+                        p.display(&self.ctx.region),
+                        cat.get(Label::ExtensionMarker)
+                    ),
                     None => p.display(&self.ctx.region).to_owned(),
                 },
                 false,
@@ -978,7 +982,11 @@ impl DialScreen {
                     .then(|| cat.get(Label::WarnNumberNotValid).to_owned()),
             ),
             NumberSource::Empty => (cat.get(Label::NumberPlaceholder).to_owned(), true, None),
-            NumberSource::Bad(_) => (self.buffer.display(), false, None),
+            NumberSource::Bad(_) => (
+                self.buffer.display(cat.get(Label::ExtensionMarker)),
+                false,
+                None,
+            ),
         };
         // TEAM-6: a Ticket ID's number stands in for a number the agent typed; the typed one is
         // kept, and comes back when the Ticket ID is cleared. Said first, so that the change of

@@ -493,6 +493,9 @@ pub enum Label {
     /// The detail of a 403 on writes once {n} calls (two or more) wait for it: likely the
     /// agent's role or groups, not one ticket.
     WritesWaitRefusedMany,
+    /// Before a number's extension, as the agent's language writes it ("ext." / "int."); every
+    /// language's is read back as a marker (`phone::split_extension`).
+    ExtensionMarker,
 }
 
 impl Label {
@@ -730,6 +733,7 @@ impl Label {
             OneSecond,
             Seconds,
             WritesWaitRefusedMany,
+            ExtensionMarker,
         ]
     };
 
@@ -799,6 +803,7 @@ impl Label {
             IncomingCallFrom => "Incoming call from {number}",
             OneSecond => "1 second",
             Seconds => "{n} seconds",
+            ExtensionMarker => "ext.",
             WritesWaitRefusedMany => "Zendesk refuses the updates of {n} calls. If your role or groups changed, ask your Zendesk admin. The updates are kept and tried again.",
             ErrTicketNotUsable => "Ticket #{id} is {status}, so it cannot be used for a call.",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
@@ -1368,6 +1373,7 @@ mod tests {
             OneSecond => 227,
             Seconds => 228,
             WritesWaitRefusedMany => 229,
+            ExtensionMarker => 230,
         }
     }
 

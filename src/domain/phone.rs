@@ -93,8 +93,8 @@ pub struct NumberBuffer {
     text: String,
     #[serde(default)]
     extension: String,
-    /// An extension marker was typed (`x`, `ext.`, `,`, `;`): the digits typed next are the
-    /// extension's, and the number shows ` ext. ` before them.
+    /// An extension marker was typed (`x`, `ext.`, `int.`, `,`, `;`): the digits typed next are
+    /// the extension's, and the number shows the marker (`ext.`, in Italian `int.`) before them.
     #[serde(default)]
     marked: bool,
 }
@@ -148,11 +148,12 @@ impl NumberBuffer {
         self.marked = false;
     }
 
-    /// What the number field shows: the number, then ` ext. ` and the extension once an
-    /// extension is begun (typed back in, it reads the same).
-    pub fn display(&self) -> String {
+    /// What the number field shows: the number, then `marker` (the agent's language's `ext.`,
+    /// `int.`) and the extension once an extension is begun (typed back in, it reads the same:
+    /// every language's marker is one [`split_extension`] reads).
+    pub fn display(&self, marker: &str) -> String {
         if self.marked || !self.extension.is_empty() {
-            format!("{} ext. {}", self.text, self.extension)
+            format!("{} {marker} {}", self.text, self.extension)
         } else {
             self.text.clone()
         }
@@ -166,13 +167,16 @@ impl NumberBuffer {
     /// Appends pasted text, dropping the punctuation people write numbers with
     /// (spaces, dots, dashes, parentheses) and anything else that cannot be dialled, but for
     /// the letters of a number written in letters, read as the keypad's (`1-800-FLOWERS`).
-    /// Digits after an extension marker (`x`, `ext`, `extension`, `,`, `;`) go to the extension.
+    /// Digits after an extension marker (`x`, `ext`, `extension`, Italian's `int`, `interno`,
+    /// `,`, `;`) go to the extension.
     pub fn paste(&mut self, text: &str) {
         let (mut number, mut ext) = split_extension(text);
         // A number written in letters (1-800-FLOWERS): its letters are the keypad's (E.161), as
         // the phone library reads a number with three letters or more. Only letters that belong
         // to the number are read so; other text ("(mobile)", "Call") is dropped as before.
-        let vanity = is_vanity(number);
+        // Judged on the number up to a marker that is not inside a word: a word of it may hold
+        // a marker's letters (1-800-PRINTER, 1-800-NEXT-DAY).
+        let vanity = is_vanity(split_extension_at(text, |before| !before.is_ascii_alphabetic()).0);
         if vanity {
             // A marker inside a word is a letter of it (1-800-FEDEX, 1-800-GO-FEDEX x12).
             (number, ext) = split_extension_at(text, |before| !before.is_ascii_alphabetic());
@@ -210,8 +214,11 @@ impl NumberBuffer {
 /// The longest extension kept.
 pub const MAX_EXTENSION_LEN: usize = 10;
 
-/// Splits `text` at an extension marker: `x`, `ext`, `ext.`, `extension`, `,` or `;` followed by
-/// digits. Returns the number part and the extension part (if a marker was found).
+/// Splits `text` at an extension marker: `x`, `ext`, `ext.`, `extension`, Italian's `int`, `int.`
+/// and `interno`, `,` or `;`, followed by digits. A marker counts only after the number's first
+/// digit: the letters of a word before the number are not one ("Fax: +1 415 555 2671" is a
+/// number, not an extension). Returns the number part and the extension part (if a marker was
+/// found).
 pub fn split_extension(text: &str) -> (&str, Option<&str>) {
     split_extension_at(text, |_| true)
 }
@@ -223,13 +230,24 @@ fn split_extension_at(text: &str, after: impl Fn(char) -> bool) -> (&str, Option
     // The earliest marker wins; longer spellings are tried first at each position so that
     // "extension" is not read as "ext" + "ension".
     // `#` is not a marker: it is a keypad key used in service codes.
-    let markers = ["extension", "ext.", "ext", "x", ",", ";"];
+    let markers = [
+        "extension",
+        "ext.",
+        "ext",
+        "interno",
+        "int.",
+        "int",
+        "x",
+        ",",
+        ";",
+    ];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
-        let found = lower
-            .match_indices(m)
-            .map(|(pos, _)| pos)
-            .find(|pos| lower[..*pos].chars().next_back().is_none_or(&after));
+        let found = lower.match_indices(m).map(|(pos, _)| pos).find(|pos| {
+            let before = &lower[..*pos];
+            before.chars().any(|c| c.is_ascii_digit())
+                && before.chars().next_back().is_none_or(&after)
+        });
         if let Some(pos) = found {
             if best.is_none_or(|(p, _)| pos < p) {
                 best = Some((pos, m.len()));
@@ -1124,9 +1142,9 @@ mod tests {
         }
         // Typed a key at a time, an extension's marker is still a marker.
         let b = NumberBuffer::from_text("4155552671 ext");
-        assert_eq!(b.display(), "4155552671 ext. ");
+        assert_eq!(b.display("ext."), "4155552671 ext. ");
         let b = NumberBuffer::from_text("4155552671 x");
-        assert_eq!(b.display(), "4155552671 ext. ");
+        assert_eq!(b.display("ext."), "4155552671 ext. ");
     }
 
     // UI-7, Anchors §7.4: an extension is kept apart from the number.
@@ -1142,12 +1160,16 @@ mod tests {
         assert_eq!((b.as_str(), b.extension()), ("4155552671", Some("9")));
         let mut b = NumberBuffer::from_text("4155552671,7");
         assert_eq!(b.extension(), Some("7"));
-        assert_eq!(b.display(), "4155552671 ext. 7");
+        assert_eq!(b.display("ext."), "4155552671 ext. 7");
         b.backspace();
         assert_eq!((b.as_str(), b.extension()), ("4155552671", None));
-        assert_eq!(b.display(), "4155552671 ext. ", "the marker is still there");
+        assert_eq!(
+            b.display("ext."),
+            "4155552671 ext. ",
+            "the marker is still there"
+        );
         b.backspace();
-        assert_eq!(b.display(), "4155552671");
+        assert_eq!(b.display("ext."), "4155552671");
         b.backspace();
         assert_eq!(b.as_str(), "415555267");
     }
@@ -1169,7 +1191,7 @@ mod tests {
                     Some(key) => {
                         b.press(key);
                     }
-                    None => b = NumberBuffer::from_text(&format!("{}{c}", b.display())),
+                    None => b = NumberBuffer::from_text(&format!("{}{c}", b.display("ext."))),
                 }
             }
             assert_eq!(
@@ -1177,12 +1199,48 @@ mod tests {
                 ("+14155552671", Some("12")),
                 "{typed}"
             );
-            assert_eq!(b.display(), "+14155552671 ext. 12", "{typed}");
+            assert_eq!(b.display("ext."), "+14155552671 ext. 12", "{typed}");
             assert_eq!(b.to_parse_input(), "+14155552671 ext. 12", "{typed}");
         }
         // Letters before any digit are not a marker: nothing is kept of them.
         let b = NumberBuffer::from_text("e");
-        assert_eq!(b.display(), "");
+        assert_eq!(b.display("ext."), "");
+        // In Italian the field shows `int.`, and what it shows, typed on, reads the same.
+        let mut b = NumberBuffer::default();
+        for c in "+39 02 1234 5678,12".chars() {
+            match Key::from_char(c) {
+                Some(key) => {
+                    b.press(key);
+                }
+                None => b = NumberBuffer::from_text(&format!("{}{c}", b.display("int."))),
+            }
+        }
+        assert_eq!((b.as_str(), b.extension()), ("+390212345678", Some("12")));
+        assert_eq!(b.display("int."), "+390212345678 int. 12");
+        let again = NumberBuffer::from_text(&format!("{}3", b.display("int.")));
+        assert_eq!(again.extension(), Some("123"));
+    }
+
+    // Italian numbers are written with `int.` (interno) before the extension: pasted, its digits
+    // went into the number ("+39 02 1234 5678 int. 12" called +39021234567812). A word before
+    // the number with a marker's letters in it ("Fax:", "Tel/Fax") is no marker: the whole
+    // number went to the extension, and the number was empty.
+    #[test]
+    fn paste_reads_italian_markers_and_no_marker_before_the_number() {
+        for (text, number, ext) in [
+            ("+39 02 1234 5678 int. 12", "+390212345678", Some("12")),
+            ("+39 02 1234 5678 interno 7", "+390212345678", Some("7")),
+            ("02 1234 5678 int 305", "0212345678", Some("305")),
+            ("Fax: +1 415 555 2671", "+14155552671", None),
+            ("Tel/Fax +39 02 1234 5678", "+390212345678", None),
+            ("Fax: +1 415 555 2671 x12", "+14155552671", Some("12")),
+            ("Interno: 555-0143", "5550143", None),
+            ("1-800-PRINTER", "18007746837", None),
+            ("1-800-NEXT-DAY", "18006398329", None),
+        ] {
+            let b = NumberBuffer::from_text(text);
+            assert_eq!((b.as_str(), b.extension()), (number, ext), "{text}");
+        }
     }
 
     // UI-7, Anchors §7.4: E.164, national and international formats.

@@ -688,9 +688,14 @@ fn NumberRow(
     // keypad closes.
     let text = move || {
         if adapter.keypad_open.get() {
-            adapter
-                .dial
-                .with(|d| d.as_ref().map(|d| d.buffer().display()).unwrap_or_default())
+            let marker = adapter
+                .catalogue
+                .with(|c| c.get(Label::ExtensionMarker).to_owned());
+            adapter.dial.with(|d| {
+                d.as_ref()
+                    .map(|d| d.buffer().display(&marker))
+                    .unwrap_or_default()
+            })
         } else {
             view.with(|v| {
                 v.as_ref()

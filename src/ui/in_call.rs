@@ -152,7 +152,12 @@ fn CallSummary() -> impl IntoView {
             .map(|p| p.display(&region).to_owned())
             .unwrap_or(to);
         match plan.and_then(|p| p.extension).filter(|e| !e.is_empty()) {
-            Some(ext) => format!("{shown} ext. {ext}"),
+            Some(ext) => {
+                let marker = adapter
+                    .catalogue
+                    .with(|c| c.get(Label::ExtensionMarker).to_owned());
+                format!("{shown} {marker} {ext}")
+            }
             None => shown,
         }
     };

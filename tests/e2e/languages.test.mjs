@@ -96,6 +96,10 @@ async function walk(locale) {
   await page.keyboard.press('Enter');
   await seen('number-refused');
   await app.locator('[data-testid=cancel-button]').click();
+  // An extension, typed after a comma: the field writes it as the agent's language does.
+  await page.keyboard.type('+15550101000,12');
+  await seen('keypad-extension');
+  await app.locator('[data-testid=cancel-button]').click();
   await page.keyboard.type(TWO_OPEN);
   await page.keyboard.press('Enter');
   await app.locator('[data-testid=ticket-picker]').waitFor();
@@ -175,6 +179,10 @@ test('item 7: an Italian agent sees every screen, errors included, in Italian', 
   assert.match(all, sentence(it.lookup_retrying), 'the lookup waiting, in Italian');
   assert.match(all, sentence(it.lookup_waits_for_zendesk), 'the lookup waiting out a 429, in Italian');
   assert.doesNotMatch(all, /\d s\./);
+  // "+15550101000 int. 12": interno, as Italian writes an extension (it said "ext.").
+  const extension = screens.find((s) => s.name === 'keypad-extension').text;
+  assert.match(extension, new RegExp(`\\+15550101000 ${it.extension_marker.replace('.', '\\.')} 12`));
+  assert.doesNotMatch(extension, /ext\./);
 });
 
 test('the same walk in English (screenshots for review; lang="en")', async () => {
@@ -182,6 +190,7 @@ test('the same walk in English (screenshots for review; lang="en")', async () =>
   for (const { name, lang } of screens) assert.equal(lang, 'en', name);
   const all = screens.map((s) => s.text).join('\n');
   assert.ok(all.includes('The email or password is not correct.'));
+  assert.match(screens.find((s) => s.name === 'keypad-extension').text, /\+15550101000 ext\. 12/);
   assert.match(all, /The lookup in Zendesk failed\. Trying again in (1 second|\d+ seconds)\./);
   assert.match(all, /Zendesk is busy: too many requests for the account\. The lookup will be tried again in (1 second|\d+ seconds)\./);
 });
