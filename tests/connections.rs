@@ -986,6 +986,8 @@ struct RecordingQueue {
     forbid: std::cell::Cell<bool>,
     /// Batches offered, taken or not.
     offered: std::cell::Cell<usize>,
+    /// The contacts made, as told to the platform's directory (phone, user id).
+    reported: std::cell::RefCell<Vec<(String, u64)>>,
 }
 
 impl CrmQueue for &RecordingQueue {
@@ -1017,6 +1019,45 @@ impl CrmQueue for &RecordingQueue {
         }
         Ok(self.recordings.borrow().get(&call_id).cloned())
     }
+    async fn contact_created(&self, phone: &str, user_id: u64) {
+        self.reported.borrow_mut().push((phone.to_owned(), user_id));
+    }
+}
+
+// The platform's directory is told of a contact made for a number; a contact made with none (a
+// web chat's visitor) is not: the platform refused each such report (422 "phone is not a
+// number"), one wasted request and a console error per chat.
+#[test]
+fn a_contact_made_without_a_number_is_not_reported_to_the_directory() {
+    let fake = FakeZendesk::new();
+    let zd = Zendesk::new(&fake);
+    let queue = RecordingQueue::default();
+    let outbox = Outbox::open(MemoryStore::default(), AGENT);
+    let visitor = ContactPlan::New {
+        phone: String::new(),
+        name: "Visitor".into(),
+    };
+    outbox.enqueue(
+        "call-1.placed",
+        placed_for("call-1", visitor, TicketPlan::New),
+    );
+    outbox.enqueue("call-2.placed", placed_for_new_contact("call-2"));
+    let report = block_on(outbox.run_with(&zd, &&queue, Batching::default(), 0));
+    assert_eq!(
+        report.completed,
+        ["call-1.placed", "call-2.placed"],
+        "{report:?}"
+    );
+    let made: Vec<(String, u64)> = fake
+        .state
+        .borrow()
+        .users
+        .iter()
+        .filter(|(_, _, phone)| !phone.is_empty())
+        .map(|(id, _, phone)| (phone.clone(), *id))
+        .collect();
+    assert_eq!(fake.state.borrow().users.len(), 2, "both made");
+    assert_eq!(*queue.reported.borrow(), made, "only the one with a number");
 }
 
 /// Everything the store holds, as text.

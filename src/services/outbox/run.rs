@@ -279,7 +279,11 @@ impl<S: Store> Outbox<S> {
                         }
                         match zendesk.create_user(&user).await {
                             Ok(created) => {
-                                queue.contact_created(&user.phone, created.id).await;
+                                // The directory knows contacts by number: one made with
+                                // none (a web chat's visitor) is not its.
+                                if !user.phone.is_empty() {
+                                    queue.contact_created(&user.phone, created.id).await;
+                                }
                                 Ok(Some(created.id))
                             }
                             Err(e) => Err(e),
