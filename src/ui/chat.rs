@@ -344,15 +344,22 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     let outgoing = move || outgoing.get();
     let language = adapter.catalogue.with_untracked(|c| c.language.clone());
     let log = NodeRef::<leptos::html::Div>::new();
-    // A new message shows: the list follows it when the agent was at its end.
+    // The list opens at its newest message (the agent back in a chat from another tab saw its
+    // first ones, the newest below the fold, and the list then never followed). A new message
+    // shows: the list follows it when the agent was at its end, and always for one the agent
+    // sends (their message, and whether it went, are what they look for).
+    let shown = std::cell::Cell::new(None::<usize>);
     Effect::new(move |_| {
-        let _ = messages().len() + outgoing().len();
-        if let Some(ol) = log.get_untracked() {
-            let at_end = ol.scroll_height() - ol.scroll_top() - ol.client_height() < 80;
-            if at_end {
-                let ol = ol.clone();
-                request_animation_frame(move || ol.set_scroll_top(ol.scroll_height()));
-            }
+        let sent = outgoing().len();
+        let _ = messages().len();
+        let Some(ol) = log.get() else { return };
+        let first = shown.get().is_none();
+        let more_sent = shown
+            .replace(Some(sent))
+            .is_some_and(|before| sent > before);
+        let at_end = ol.scroll_height() - ol.scroll_top() - ol.client_height() < 80;
+        if first || more_sent || at_end {
+            request_animation_frame(move || ol.set_scroll_top(ol.scroll_height()));
         }
     });
     let lang = language.clone();
@@ -382,7 +389,15 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
                                             type="button"
                                             class=buttons::link
                                             data-testid="chat-send-again"
-                                            on:click=move |_| adapter.resend_chat(id, &client)
+                                            on:click=move |_| {
+                                                adapter.resend_chat(id, &client);
+                                                // The row is drawn again as sending, without
+                                                // this button: the keyboard goes to the
+                                                // composer, not to the page.
+                                                request_animation_frame(move || {
+                                                    crate::ui::focus_on(&format!("#chat-input-{id}"));
+                                                });
+                                            }
                                         >
                                             {word(Label::SendAgain)}
                                         </button>

@@ -486,6 +486,59 @@ test('two chats and a call at once, each on its own ticket; tabs with unread cou
   }
 });
 
+// Back in a chat from another tab, its list opens at the newest message, and follows what the
+// agent sends. Before, the list was drawn afresh at its top: the newest messages, the agent's
+// reply and whether it went were all below the fold, and the list never followed.
+test('back in a chat from another tab, the list shows its newest message and follows the reply', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const one = await startChat({ name: 'Gil Scroll', email: 'gil.scroll@example.test', text: 'Hello, a long story' });
+  await acceptByKeyboard(app, page);
+  for (let i = 1; i <= 12; i++) await say(one, `Part ${i} of the story`);
+  await app.locator('[data-testid=chat-message]', { hasText: 'Part 12 of the story' }).waitFor();
+  const two = await startChat({ name: 'Hal Other', email: 'hal.other@example.test', text: 'Meanwhile' });
+  await app.locator(`[data-testid=session-tab-${two}-unread]`).waitFor();
+  await page.keyboard.press('Alt+3');
+  await acceptByKeyboard(app, page);
+  await say(one, 'The end of the story');
+  await app.locator(`[data-testid=session-tab-${one}-unread]`).waitFor();
+  await page.keyboard.press('Alt+2');
+  const log = app.locator('[data-testid=chat-log]');
+  await app.locator('[data-testid=chat-message]', { hasText: 'The end of the story' }).waitFor();
+  const atEnd = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
+  await eventually(async () => assert.ok(await atEnd(), 'the newest message in view'), 'the list at its end');
+  assert.ok(await log.evaluate((el) => el.scrollHeight > el.clientHeight + 100), 'a list longer than its box');
+  await reply(app, page, 'Thank you, Gil');
+  await app.locator('[data-testid=chat-message]', { hasText: 'Thank you, Gil' }).waitFor();
+  await eventually(async () => assert.ok(await atEnd(), 'the reply in view'), 'the list follows the reply');
+  for (const id of [one, two]) await api('POST', `/_sandbox/chats/${id}/leave`);
+});
+
+// A message that did not go, sent again from the keyboard: the keyboard goes back to the
+// composer. Before, the row was drawn again without its Send again button, the keyboard fell to
+// the page, and what the agent typed next went nowhere.
+test('Send again by keyboard gives the keyboard back to the composer', async () => {
+  await clearFaults(env);
+  const { page, app } = await signedInPage(env);
+  const id = await startChat({ name: 'Ivy Again', email: 'ivy.again@example.test', text: 'Are you there?' });
+  await acceptByKeyboard(app, page);
+  await api('POST', '/_sandbox/faults', [{ path_prefix: `/platform/chats/${id}/messages`, status: 503 }]);
+  try {
+    await reply(app, page, 'Yes, I am');
+    await app.locator('[data-testid=chat-send-again]').waitFor({ timeout: 15_000 });
+  } finally {
+    await clearFaults(env);
+  }
+  await app.locator('[data-testid=chat-send-again]').focus();
+  await page.keyboard.press('Enter');
+  await app.locator('[data-testid=chat-message]', { hasText: 'Yes, I am' }).waitFor();
+  await eventually(async () => assert.equal(
+    await app.evaluate(() => document.activeElement?.dataset?.testid), 'chat-input'), 'the composer has the keyboard');
+  await page.keyboard.type('How can I help?');
+  assert.equal(await app.locator('[data-testid=chat-input]').inputValue(), 'How can I help?');
+  await api('POST', `/_sandbox/chats/${id}/leave`);
+});
+
 test('a reload in the middle of a chat loses no message, nor the reply being written, and writes the transcript once; a message that fails to send is kept and sent once', async () => {
   await clearFaults(env);
   const { page, app } = await signedInPage(env);
