@@ -735,19 +735,26 @@ impl ActiveCall {
 
     /// Who the call is with: the contact the dial screen resolved (or the new contact's
     /// name); for an inbound call, the contact the agent picked, else the single contact with
-    /// the number (`region` reads national numbers).
+    /// the number (`region` reads national numbers). Else, the requester of the call's ticket
+    /// (a call found again after a reload knows its ticket, not its contact).
     pub fn caller_name(&self, crm: &CrmState, region: &str) -> Option<String> {
-        let id = match (&self.inbound, &self.plan.contact) {
-            (Some(inbound), _) => inbound.picked.or_else(|| {
-                match crm.contacts_with_number(&self.plan.to, region)[..] {
-                    [only] => Some(only.id),
-                    _ => None,
-                }
-            })?,
-            (None, ContactPlan::Existing { id }) => *id,
-            (None, ContactPlan::New { name, .. }) => return Some(name.clone()),
-            (None, ContactPlan::None) => return None,
-        };
+        let id =
+            match (&self.inbound, &self.plan.contact) {
+                (Some(inbound), _) => inbound.picked.or_else(|| {
+                    match crm.contacts_with_number(&self.plan.to, region)[..] {
+                        [only] => Some(only.id),
+                        _ => None,
+                    }
+                }),
+                (None, ContactPlan::Existing { id }) => Some(*id),
+                (None, ContactPlan::New { name, .. }) => return Some(name.clone()),
+                (None, ContactPlan::None) => None,
+            };
+        let id = id.or_else(|| {
+            self.ticket()
+                .and_then(|t| crm.ticket(t))
+                .map(|t| t.requester_id)
+        })?;
         crm.contact(id).map(|c| c.name.clone())
     }
 

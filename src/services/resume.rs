@@ -22,6 +22,55 @@ use domain::{
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// A call found again after a reload knows its ticket (or the caller the agent picked), not its
+/// contact's record: the screen showed the number alone, for good. The contact is read (the
+/// ticket first, for its requester), and the screen names who the call is with again.
+fn name_the_caller(adapter: Adapter, b: &Rc<Backend>) {
+    let region = adapter.context.with_untracked(|c| c.region.clone());
+    let Some((named, picked, ticket)) = adapter.call.with_untracked(|c| {
+        c.as_ref().map(|c| {
+            let named = adapter
+                .crm
+                .with_untracked(|crm| c.caller_name(crm, &region))
+                .is_some();
+            let picked = c.inbound.as_ref().and_then(|i| i.picked);
+            (named, picked, c.ticket())
+        })
+    }) else {
+        return;
+    };
+    if named {
+        return;
+    }
+    let b = b.clone();
+    leptos::task::spawn_local(async move {
+        let mut found = domain::crm::CrmState::default();
+        let contact = match (picked, ticket) {
+            (Some(id), _) => Some(id),
+            (None, Some(ticket)) => match b.zendesk.ticket(ticket).await {
+                Ok(t) => {
+                    let requester = t.requester_id;
+                    found.tickets.push(t);
+                    Some(requester)
+                }
+                Err(_) => None,
+            },
+            (None, None) => None,
+        };
+        let known = |id| adapter.crm.with_untracked(|crm| crm.contact(id).is_some());
+        if let Some(id) = contact.filter(|id| !known(*id)) {
+            if let Ok(user) = b.zendesk.user(id).await {
+                found.contacts.push(user);
+            }
+        }
+        if !found.tickets.is_empty() || !found.contacts.is_empty() {
+            adapter
+                .crm
+                .update(|crm| crate::services::crm::merge(crm, found));
+        }
+    });
+}
+
 /// How long after taking over another tab's work a call found ended is shown ended here.
 const TAKEOVER_SHOWS_ENDED_MS: i64 = 10_000;
 
@@ -160,6 +209,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                         now_ms(),
                     )));
                     adapter.screen.set(Screen::InCall);
+                    name_the_caller(adapter, &b);
                     let of_this =
                         |e: &&PlatformEvent| call_event_of(e).is_some_and(|(id, _)| id == info.id);
                     for event in during.iter().filter(of_this) {
@@ -234,6 +284,7 @@ pub(crate) fn resume_calls(adapter: Adapter, b: Rc<Backend>) {
                     }
                     adapter.call.set(Some(call));
                     adapter.screen.set(Screen::InCall);
+                    name_the_caller(adapter, &b);
                     // The call's events that came during the read, in order: the screen ends
                     // in the call's latest phase (the read may predate them).
                     let of_this =

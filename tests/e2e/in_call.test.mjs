@@ -800,10 +800,13 @@ test('a reload mid-call brings the call back and logs its end', async () => {
     assert.ok(t && t.comments.some((c) => /^Call details/.test(c.body ?? '')));
     return t;
   }, 'the call ticket');
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor();
   await reloadFrame(app);
   await signInAgain(app);
   await status(app, 'Connected');
   await app.locator('[data-testid=call-ticket-link]', { hasText: `#${ticket.id}` }).waitFor();
+  // Who the call is with, again (read from the ticket's requester): it showed the number alone.
+  await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor({ timeout: 10_000 });
   // The frame had the keyboard (the agent clicked Call in it): the call found again gives Hang
   // up the focus, as Answer does, so the keyboard ends it without hunting for the button.
   await eventually(async () => {

@@ -542,6 +542,53 @@ fn who_the_caller_is_and_which_ticket() {
     assert_eq!(new.ticket(), None);
     new.ticket_id = Some(8);
     assert_eq!(new.ticket(), Some(8));
+    // Found again after a reload, the call knows its ticket, not its contact: the ticket's
+    // requester, once the ticket and the contact are read. (The name was gone for good.)
+    let listed = Listed {
+        id: 41,
+        inbound: false,
+        phase: CallPhase::Connected,
+        customer_number: "+15550101000".into(),
+        lang: "en".into(),
+        menu: String::new(),
+        ticket_id: Some(8),
+        talked_s: 12,
+    };
+    let found = ActiveCall::resumed(&listed, None, 100_000);
+    assert_eq!(
+        found.caller_name(&two, "US"),
+        None,
+        "the ticket not read yet"
+    );
+    let read = CrmState {
+        tickets: vec![domain::crm::Ticket::new(
+            8,
+            domain::crm::TicketStatus::Open,
+            2,
+            0,
+        )],
+        ..two.clone()
+    };
+    assert_eq!(found.caller_name(&read, "US").as_deref(), Some("Bob"));
+    let mut inbound_found = ActiveCall::resumed(
+        &Listed {
+            inbound: true,
+            ..listed
+        },
+        None,
+        100_000,
+    );
+    assert_eq!(
+        inbound_found.caller_name(&read, "US").as_deref(),
+        Some("Bob"),
+        "the number is Ann's and Bob's: the ticket decides"
+    );
+    inbound_found.inbound.as_mut().unwrap().picked = Some(1);
+    assert_eq!(
+        inbound_found.caller_name(&read, "US").as_deref(),
+        Some("Ann"),
+        "whom the agent picked first"
+    );
 }
 
 #[test]
