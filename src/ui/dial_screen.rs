@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 stylance::import_crate_style!(pub(crate) style, "src/ui/dial_screen.module.css");
 
 /// The test id of the number display (DESIGN.md §5.1).
-const NUMBER_TEST_ID: &str = "dial-number";
+pub(crate) const NUMBER_TEST_ID: &str = "dial-number";
 
 /// What a key pressed anywhere on the page means to the dial screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -76,6 +76,29 @@ pub fn InCall() -> impl IntoView {
             if !crate::ui::typing::typing_since_before(shown_at) {
                 adapter.answer();
             }
+        } else if offered()
+            && !on_control
+            && crate::ui::typing::typing_since_before(shown_at)
+            && crate::ui::gone_field().as_deref() == Some(crate::ui::dial_screen::NUMBER_TEST_ID)
+        {
+            // The rest of a number the agent was typing when the call took the screen: it goes
+            // where they were typing it (the keypad comes back with it whole; its last digits
+            // were lost, and the number then said it could not be called).
+            let mut chars = key.chars();
+            let typed = match (chars.next(), chars.next()) {
+                (Some(c), None) => Key::from_char(c).map(Some),
+                _ if key == "Backspace" => Some(None),
+                _ => None,
+            };
+            if let Some(typed) = typed {
+                ev.prevent_default();
+                adapter.edit(|d| match typed {
+                    Some(k) => {
+                        d.press(k);
+                    }
+                    None => d.backspace(),
+                });
+            }
         } else if key == "Escape" && ended() {
             // The call is over: Escape leaves its screen, as New call does (a touch-tone keypad
             // left open went with the call).

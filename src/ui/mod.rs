@@ -148,6 +148,17 @@ pub(crate) fn typed_into_gone_field() -> bool {
     })
 }
 
+/// The test id of the field the agent last typed in, when it went with its screen (the dial
+/// screen's number, replaced by a call offered as the agent typed).
+pub(crate) fn gone_field() -> Option<String> {
+    LAST_FOCUS.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|e| !e.is_connected())
+            .and_then(|e| e.get_attribute("data-testid"))
+    })
+}
+
 /// True when the keyboard focus is on nothing in the frame (the page body): the element that
 /// had it went, or nothing took it yet.
 pub(crate) fn focus_lost() -> bool {

@@ -359,6 +359,38 @@ test('a call offered while the agent types a number is not answered by the keys 
   await status(app, 'Call ended');
 });
 
+// The rest of a number typed as a call took the screen goes into the number, where the agent was
+// typing it: declined, the call leaves the keypad with the number whole. Before, the digits
+// typed after the call showed were lost ("+1555010" and "2" kept of "+15550102100"), and the
+// keypad then said the number could not be called.
+test('the digits typed as a call shows go into the number: declined, the keypad has it whole', async () => {
+  const app = await signedIn();
+  await app.locator('[data-testid=dial-number]').focus();
+  const number = '+15550102100';
+  await page.keyboard.type(number.slice(0, 6), { delay: 60 });
+  const offered = await api('POST', '/_sandbox/events', { type: 'inbound', from: '+15550101100', menu_path: 'Support' });
+  const ringing = app.locator('[data-testid=call-status]', { hasText: /^Incoming call$/ });
+  // A key every 60 ms until the offer shows, then the rest of the number.
+  let at = 6;
+  while (at < number.length - 3 && !(await ringing.count())) await page.keyboard.type(number[at++], { delay: 60 });
+  await ringing.waitFor();
+  await page.keyboard.type(number.slice(at), { delay: 60 });
+  assert.ok(number.length - at >= 3, 'keys typed after the call showed');
+  // The agent stops, and declines.
+  await eventually(async () => {
+    assert.equal(await app.evaluate(() => document.activeElement?.dataset.testid ?? null), 'answer-button');
+  }, 'Answer focused after the pause');
+  await app.locator('[data-testid=hangup-button]').click();
+  await eventually(async () => {
+    const call = (await state()).platform_calls.find((c) => c.id === offered.call_id);
+    assert.notEqual(call.ended_at, null, 'declined');
+  }, 'the call declined');
+  const back = app.locator('[data-testid=new-call-button]');
+  if (await back.count()) await back.click();
+  await eventually(async () => assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number), 'the number whole');
+  assert.doesNotMatch(await app.locator('[data-testid=call-status]').innerText(), /cannot be called/);
+});
+
 // Answer that the platform cannot take: the call still rings, the agent is told why, and Enter
 // answers again (it did nothing: the first press stayed "answering" for good).
 test('an Answer the platform cannot take says why, and Enter answers again', async () => {
