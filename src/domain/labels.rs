@@ -496,6 +496,8 @@ pub enum Label {
     /// Before a number's extension, as the agent's language writes it ("ext." / "int."); every
     /// language's is read back as a marker (`phone::split_extension`).
     ExtensionMarker,
+    /// The contact centre answered 429: busy, not broken.
+    ErrPlatformBusy,
 }
 
 impl Label {
@@ -734,6 +736,7 @@ impl Label {
             Seconds,
             WritesWaitRefusedMany,
             ExtensionMarker,
+            ErrPlatformBusy,
         ]
     };
 
@@ -804,6 +807,7 @@ impl Label {
             OneSecond => "1 second",
             Seconds => "{n} seconds",
             ExtensionMarker => "ext.",
+            ErrPlatformBusy => "The contact centre is busy: too many requests. Try again in a moment.",
             WritesWaitRefusedMany => "Zendesk refuses the updates of {n} calls. If your role or groups changed, ask your Zendesk admin. The updates are kept and tried again.",
             ErrTicketNotUsable => "Ticket #{id} is {status}, so it cannot be used for a call.",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
@@ -1374,6 +1378,7 @@ mod tests {
             Seconds => 228,
             WritesWaitRefusedMany => 229,
             ExtensionMarker => 230,
+            ErrPlatformBusy => 231,
         }
     }
 

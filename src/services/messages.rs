@@ -59,6 +59,10 @@ pub fn platform(error: &PlatformError, cat: &Catalogue) -> Message {
             Message::of(cat, Label::ErrPlatformRefused, Some(why.clone()))
         }
         PlatformError::Unreachable(_) => Message::of(cat, Label::ErrPlatformUnreachable, None),
+        // Too many requests: busy, which the agent may wait out, not an error of the platform.
+        PlatformError::Server(429) => {
+            Message::of(cat, Label::ErrPlatformBusy, Some("HTTP 429".into()))
+        }
         PlatformError::Server(status) => Message::of(
             cat,
             Label::ErrPlatformServer,
@@ -212,6 +216,11 @@ mod tests {
         assert_eq!(
             m.sentence(),
             "Zendesk ha risposto con un errore (HTTP 500)."
+        );
+        let m = platform(&PlatformError::Server(429), &it);
+        assert_eq!(
+            m.sentence(),
+            "Il contact center è occupato: troppe richieste (HTTP 429). Riprova tra poco."
         );
         let m = platform(&PlatformError::Server(503), &it);
         assert_eq!(

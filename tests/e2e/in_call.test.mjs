@@ -263,6 +263,15 @@ test('a Call the platform cannot take says why; Enter tries again, and the call 
   await api('DELETE', '/_sandbox/faults');
   await app.locator('[data-testid=hangup-button]').click();
   await status(app, 'Call ended');
+  // A 429: the contact centre is busy, said so (it said "answered with an error").
+  await app.locator('[data-testid=new-call-button]').click();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls', method: 'POST', status: 429, retry_after: 3, count: 1 }]);
+  await app.locator('[data-testid=dial-number]').fill('+1 555 010 1100');
+  await app.locator('[data-testid=call-button]:not([disabled])').click();
+  const busy = await app.locator('[data-testid=error-banner]').innerText();
+  assert.match(busy, /The contact centre is busy: too many requests \(HTTP 429\)\. Try again in a moment\.|The contact centre is busy: too many requests\. Try again in a moment\./);
+  assert.doesNotMatch(busy, /answered with an error/);
+  await api('DELETE', '/_sandbox/faults');
 });
 
 // Hang up that the platform cannot take: the call stays on screen with the reason and the
