@@ -988,11 +988,7 @@ test('team ticket entry: a Ticket ID typed while the lookups answer keeps the fo
     }, 'the lookups answered');
     await new Promise((r) => setTimeout(r, 200)); // and the screen drew them
     await page.keyboard.type(id.slice(4));
-    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
-    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
-    assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
-    // UI-11: Enter calls from the entry, once the ticket is read.
-    await callByEnterThenHangUp(app);
+    await keptWholeThenCalled(app, id, number);
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
@@ -1020,10 +1016,7 @@ test('team ticket entry: a Ticket ID typed just as the lookups answer keeps ever
     });
     await app.evaluate(() => window.frameAsked);
     await page.keyboard.type(id, { delay: 60 });
-    assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
-    assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
-    assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
-    await callByEnterThenHangUp(app);
+    await keptWholeThenCalled(app, id, number);
   } finally {
     await api('DELETE', '/_sandbox/faults');
   }
@@ -1077,6 +1070,17 @@ async function atTicketIdEntry(faults, typed = '+15550101100') {
   await eventually(async () => assert.equal(
     await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id'), 'the focus in Ticket ID');
   return { app, id: String(open.id) };
+}
+
+/**
+ * Every digit of Ticket ID `id` is in its entry, none in the number (still `number`), the keyboard
+ * still in the entry; then Enter calls from there (UI-11), once the ticket is read.
+ */
+async function keptWholeThenCalled(app, id, number) {
+  assert.equal(await app.locator('[data-testid=ticket-id]').inputValue(), id, 'every digit in Ticket ID');
+  assert.equal(await app.locator('[data-testid=dial-number]').inputValue(), number, 'none in the number');
+  assert.equal(await app.evaluate(() => document.activeElement?.dataset?.testid), 'ticket-id');
+  await callByEnterThenHangUp(app);
 }
 
 /** Enter calls, once Call is enabled; the call connects and is hung up. */
