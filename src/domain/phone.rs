@@ -520,29 +520,6 @@ pub fn install_metadata(bytes: Vec<u8>) -> Result<(), InstallError> {
     tables::install(bytes)
 }
 
-/// `region`'s example fixed-line number, written as its agents write numbers ("02 1234 5678" in
-/// Italy, "(201) 555-0123" in the US): the number field's placeholder. `None` until the metadata
-/// is installed, or for a region it does not know. Its tables are built as the first digit
-/// typed for the region would build them.
-pub fn example_number(region: &str) -> Option<String> {
-    if !metadata_ready() {
-        return None;
-    }
-    let region_id = region_of(region).ok()?;
-    tables::code_of(&region_id.as_region_str())?;
-    let util = tables::with_home(region, &[]);
-    let number = util
-        .get_example_number_for_type_and_region(
-            region_id,
-            rlibphonenumber::PhoneNumberType::FixedLine,
-        )
-        .ok()?;
-    Some(
-        util.format(&number, PhoneNumberFormat::National)
-            .into_owned(),
-    )
-}
-
 /// True once numbers can be read (the metadata is installed or built in).
 pub fn metadata_ready() -> bool {
     tables::ready()
@@ -1264,29 +1241,6 @@ mod tests {
             let b = NumberBuffer::from_text(text);
             assert_eq!((b.as_str(), b.extension()), (number, ext), "{text}");
         }
-    }
-
-    // The number field's placeholder is an example of the agent's own country, as they write
-    // numbers there: an Italian agent was shown "(415) 123-4567", a number of San Francisco.
-    #[test]
-    fn the_example_number_is_the_regions_own_written_as_there() {
-        let it = example_number("IT").expect("Italy has an example");
-        assert!(it.starts_with('0'), "{it}");
-        let parsed = parse(&it, "IT").unwrap();
-        assert_eq!(parsed.region.as_deref(), Some("IT"), "{it}");
-        assert_eq!(parsed.validity, Validity::Valid, "{it}");
-        assert_eq!(parsed.national, it, "written as Italy writes it");
-        let us = example_number("us").expect("any case");
-        assert!(us.starts_with('('), "{us}");
-        assert_eq!(parse(&us, "US").unwrap().region.as_deref(), Some("US"));
-        let gb = example_number("GB").unwrap();
-        assert_eq!(
-            parse(&gb, "GB").unwrap().region.as_deref(),
-            Some("GB"),
-            "{gb}"
-        );
-        assert_eq!(example_number("ZZ"), None);
-        assert_eq!(example_number(""), None);
     }
 
     // UI-7, Anchors §7.4: E.164, national and international formats.

@@ -46,10 +46,6 @@ mod journal;
 mod lookups;
 #[cfg(target_arch = "wasm32")]
 mod phone_data;
-/// Resolves once numbers can be read (the phone metadata installed; its fetch started if
-/// nothing started it).
-#[cfg(target_arch = "wasm32")]
-pub(crate) use phone_data::installed as phone_metadata_installed;
 #[cfg(target_arch = "wasm32")]
 mod resume;
 #[cfg(target_arch = "wasm32")]

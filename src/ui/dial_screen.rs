@@ -678,27 +678,6 @@ fn NumberRow(
 ) -> impl IntoView {
     let adapter = use_adapter();
     let read_only = move || view.with(|v| v.as_ref().is_some_and(|v| v.number_read_only));
-    // The placeholder: an example number of the screen's country, as its agents write numbers,
-    // once the phone metadata is there (empty until then: not another country's example).
-    let phone_ready = RwSignal::new(domain::phone::metadata_ready());
-    #[cfg(target_arch = "wasm32")]
-    if !phone_ready.get_untracked() {
-        leptos::task::spawn_local(async move {
-            crate::services::phone_metadata_installed().await;
-            phone_ready.try_set(true);
-        });
-    }
-    let region = Memo::new(move |_| {
-        adapter.dial.with(|d| {
-            d.as_ref()
-                .map(|d| d.region().to_owned())
-                .unwrap_or_default()
-        })
-    });
-    let placeholder = Memo::new(move |_| {
-        phone_ready.get();
-        domain::phone::example_number(&region.get()).unwrap_or_default()
-    });
     // Drawn again only when they change, not with every change of the screen (a lookup's
     // answer).
     let warning = part(view, |v| v.and_then(|v| v.number_warning.clone()));
@@ -766,7 +745,7 @@ fn NumberRow(
                 inputmode="tel"
                 autocomplete="off"
                 data-testid=NUMBER_TEST_ID
-                placeholder=placeholder
+                placeholder=word(Label::NumberPlaceholder)
                 prop:readOnly=read_only
                 prop:value=text
                 on:input:target=move |ev| {
