@@ -500,6 +500,18 @@ pub enum Label {
     ErrPlatformBusy,
 }
 
+/// True when `text` is `template` with a count in its `{n}` blank (a text as
+/// [`Catalogue::fill`] filled it, whatever the count was then); a template without the blank
+/// is only itself.
+pub fn fills_count(template: &str, text: &str) -> bool {
+    let Some((before, after)) = template.split_once("{n}") else {
+        return template == text;
+    };
+    text.strip_prefix(before)
+        .and_then(|rest| rest.strip_suffix(after))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl Label {
     /// Every label, in declaration order: what a translation must cover.
     pub const ALL: &'static [Label] = {
@@ -808,7 +820,7 @@ impl Label {
             Seconds => "{n} seconds",
             ExtensionMarker => "ext.",
             ErrPlatformBusy => "The contact centre is busy: too many requests. Try again in a moment.",
-            WritesWaitRefusedMany => "Zendesk refuses the updates of {n} calls. If your role or groups changed, ask your Zendesk admin. The updates are kept and tried again.",
+            WritesWaitRefusedMany => "Zendesk is refusing the updates of {n} calls or chats: your role or groups may have changed. Ask your Zendesk admin; the updates are kept and tried again.",
             ErrTicketNotUsable => "Ticket #{id} is {status}, so it cannot be used for a call.",
             ErrTicketIdRequired => "Enter a Ticket ID to call.",
             ErrTicketFieldEmpty => "Ticket #{id} has no valid phone number in the outbound phone field.",
@@ -1431,6 +1443,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parsed.get(Label::DoNotCreateTicket), "Non creare un ticket");
+    }
+
+    // The waiting banner's detail is told by its template, whatever count filled it (it was
+    // told by the words before the blank: a translation starting with the count would have
+    // matched any detail).
+    #[test]
+    fn a_count_filled_in_is_told_from_other_text() {
+        let t = "Zendesk is refusing the updates of {n} calls or chats: ask.";
+        assert!(fills_count(
+            t,
+            "Zendesk is refusing the updates of 2 calls or chats: ask."
+        ));
+        assert!(fills_count(
+            t,
+            "Zendesk is refusing the updates of 12 calls or chats: ask."
+        ));
+        assert!(!fills_count(
+            t,
+            "Zendesk is refusing the updates of  calls or chats: ask."
+        ));
+        assert!(!fills_count(
+            t,
+            "Zendesk is refusing the updates of 2 calls or chats: ask. More"
+        ));
+        assert!(fills_count("{n} chiamate.", "3 chiamate."));
+        assert!(!fills_count("{n} chiamate.", "La ricerca non è riuscita."));
+        assert!(fills_count("No blank.", "No blank."));
+        let cat = Catalogue::english();
+        let filled = cat.fill(Label::WritesWaitRefusedMany, &[("n", &3)]);
+        assert!(fills_count(cat.get(Label::WritesWaitRefusedMany), &filled));
     }
 
     #[test]

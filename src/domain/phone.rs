@@ -170,17 +170,13 @@ impl NumberBuffer {
     /// Digits after an extension marker (`x`, `ext`, `extension`, Italian's `int`, `interno`,
     /// `,`, `;`) go to the extension.
     pub fn paste(&mut self, text: &str) {
-        let (mut number, mut ext) = split_extension(text);
+        // A marker is a word of its own: inside a word it is a letter of it (1-800-FEDEX,
+        // 1-800-GO-FEDEX x12, 1-888-INTERNET, "(Intesa Sanpaolo)").
+        let (number, ext) = split_extension(text);
         // A number written in letters (1-800-FLOWERS): its letters are the keypad's (E.161), as
         // the phone library reads a number with three letters or more. Only letters that belong
         // to the number are read so; other text ("(mobile)", "Call") is dropped as before.
-        // Judged on the number up to a marker that is not inside a word: a word of it may hold
-        // a marker's letters (1-800-PRINTER, 1-800-NEXT-DAY).
-        let vanity = is_vanity(split_extension_at(text, |before| !before.is_ascii_alphabetic()).0);
-        if vanity {
-            // A marker inside a word is a letter of it (1-800-FEDEX, 1-800-GO-FEDEX x12).
-            (number, ext) = split_extension_at(text, |before| !before.is_ascii_alphabetic());
-        }
+        let vanity = is_vanity(number);
         // Letters before the number ("Tel:") are not its own.
         let start = number.find(|c: char| c.is_ascii_digit() || c == '+');
         let keys = number.char_indices().filter_map(|(i, c)| {
@@ -216,16 +212,11 @@ pub const MAX_EXTENSION_LEN: usize = 10;
 
 /// Splits `text` at an extension marker: `x`, `ext`, `ext.`, `extension`, Italian's `int`, `int.`
 /// and `interno`, `,` or `;`, followed by digits. A marker counts only after the number's first
-/// digit: the letters of a word before the number are not one ("Fax: +1 415 555 2671" is a
-/// number, not an extension). Returns the number part and the extension part (if a marker was
-/// found).
+/// digit (the letters of a word before the number are not one: "Fax: +1 415 555 2671" is a
+/// number, not an extension), and a marker in letters only as a word of its own: not inside
+/// a word ("1-888-INTERNET", "(Intesa Sanpaolo)", "Print shop"). Returns the number part and
+/// the extension part (if a marker was found).
 pub fn split_extension(text: &str) -> (&str, Option<&str>) {
-    split_extension_at(text, |_| true)
-}
-
-/// [`split_extension`], with only the markers after a character `after` accepts (or at the
-/// start).
-fn split_extension_at(text: &str, after: impl Fn(char) -> bool) -> (&str, Option<&str>) {
     let lower = text.to_ascii_lowercase();
     // The earliest marker wins; longer spellings are tried first at each position so that
     // "extension" is not read as "ext" + "ension".
@@ -243,10 +234,17 @@ fn split_extension_at(text: &str, after: impl Fn(char) -> bool) -> (&str, Option
     ];
     let mut best: Option<(usize, usize)> = None;
     for m in markers {
+        let word = m.starts_with(|c: char| c.is_ascii_alphabetic());
         let found = lower.match_indices(m).map(|(pos, _)| pos).find(|pos| {
             let before = &lower[..*pos];
+            let next = lower[pos + m.len()..].chars().next();
             before.chars().any(|c| c.is_ascii_digit())
-                && before.chars().next_back().is_none_or(&after)
+                && !(word
+                    && (before
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_ascii_alphabetic())
+                        || next.is_some_and(|c| c.is_ascii_alphabetic())))
         });
         if let Some(pos) = found {
             if best.is_none_or(|(p, _)| pos < p) {
@@ -1237,9 +1235,18 @@ mod tests {
             ("Interno: 555-0143", "5550143", None),
             ("1-800-PRINTER", "18007746837", None),
             ("1-800-NEXT-DAY", "18006398329", None),
+            ("1-888-INTERNET", "188846837638", None),
+            ("+39 02 1234 5678 (Intesa Sanpaolo)", "+390212345678", None),
+            ("+39 02 1234 5678 (internazionale)", "+390212345678", None),
+            ("+1 800 555 0199 Print shop", "+18005550199", None),
+            ("+1 415 555 2671 (fax)", "+14155552671", None),
         ] {
             let b = NumberBuffer::from_text(text);
             assert_eq!((b.as_str(), b.extension()), (number, ext), "{text}");
+            if ext.is_none() {
+                // No marker left waiting for the digits typed next.
+                assert_eq!(b.display("ext."), number, "{text}");
+            }
         }
     }
 

@@ -468,6 +468,9 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
                 }
             });
             report_ticket(&b, call_id, *ticket);
+            // A call found again after a reload before its ticket was made: who it is with is
+            // read now (the ticket's requester).
+            crate::services::resume::name_the_caller(adapter, &b);
         }
         for (key, given_up) in &report.redecided {
             // The ticket dialled on was solved, closed or given to another requester meanwhile:
@@ -546,7 +549,6 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
         if report.access_back && report.paused.is_empty() {
             // The banner that said the updates wait for access goes, once one is written.
             let many = adapter.word(Label::WritesWaitRefusedMany);
-            let many = &many[..many.find('{').unwrap_or(many.len())];
             let waiting = [
                 adapter.word(Label::WritesWaitRefused),
                 adapter.word(Label::WritesWaitForAccess),
@@ -554,7 +556,7 @@ pub(crate) fn run_outbox(adapter: Adapter, b: Rc<Backend>) {
             if adapter.banner.with_untracked(|b| {
                 b.as_ref()
                     .and_then(|b| b.detail.as_ref())
-                    .is_some_and(|d| waiting.contains(d) || d.starts_with(many))
+                    .is_some_and(|d| waiting.contains(d) || domain::labels::fills_count(&many, d))
             }) {
                 adapter.banner.set(None);
             }

@@ -24,49 +24,66 @@ use std::rc::Rc;
 
 /// A call found again after a reload knows its ticket (or the caller the agent picked), not its
 /// contact's record: the screen showed the number alone, for good. The contact is read (the
-/// ticket first, for its requester), and the screen names who the call is with again.
-fn name_the_caller(adapter: Adapter, b: &Rc<Backend>) {
+/// ticket first, for its requester), and the screen names who the call is with again. Nothing
+/// when the call is named already, or its ticket not known yet (asked again once its first job
+/// makes it: `journal`); a read that fails is tried again (after 2 s, 4 s and 8 s) while the
+/// call is on screen.
+pub(crate) fn name_the_caller(adapter: Adapter, b: &Rc<Backend>) {
     let region = adapter.context.with_untracked(|c| c.region.clone());
-    let Some((named, picked, ticket)) = adapter.call.with_untracked(|c| {
+    let Some((call_id, named, picked, ticket)) = adapter.call.with_untracked(|c| {
         c.as_ref().map(|c| {
             let named = adapter
                 .crm
                 .with_untracked(|crm| c.caller_name(crm, &region))
                 .is_some();
             let picked = c.inbound.as_ref().and_then(|i| i.picked);
-            (named, picked, c.ticket())
+            (c.id, named, picked, c.ticket())
         })
     }) else {
         return;
     };
-    if named {
+    if named || (picked.is_none() && ticket.is_none()) {
         return;
     }
     let b = b.clone();
     leptos::task::spawn_local(async move {
-        let mut found = domain::crm::CrmState::default();
-        let contact = match (picked, ticket) {
-            (Some(id), _) => Some(id),
-            (None, Some(ticket)) => match b.zendesk.ticket(ticket).await {
-                Ok(t) => {
+        let on_screen =
+            || adapter.call.with_untracked(|c| c.as_ref().map(|c| c.id)) == Some(call_id);
+        for wait in [0, 2_000, 4_000, 8_000] {
+            if wait > 0 {
+                sleep(wait).await;
+            }
+            if !on_screen() {
+                return;
+            }
+            let mut found = domain::crm::CrmState::default();
+            let contact = match (picked, ticket) {
+                (Some(id), _) => Ok(id),
+                (None, Some(ticket)) => b.zendesk.ticket(ticket).await.map(|t| {
                     let requester = t.requester_id;
                     found.tickets.push(t);
-                    Some(requester)
-                }
-                Err(_) => None,
-            },
-            (None, None) => None,
-        };
-        let known = |id| adapter.crm.with_untracked(|crm| crm.contact(id).is_some());
-        if let Some(id) = contact.filter(|id| !known(*id)) {
-            if let Ok(user) = b.zendesk.user(id).await {
-                found.contacts.push(user);
+                    requester
+                }),
+                (None, None) => return,
+            };
+            let known = |id| adapter.crm.with_untracked(|crm| crm.contact(id).is_some());
+            let read = match contact {
+                Ok(id) if known(id) => Ok(()),
+                Ok(id) => b
+                    .zendesk
+                    .user(id)
+                    .await
+                    .map(|user| found.contacts.push(user)),
+                Err(e) => Err(e),
+            };
+            if !found.tickets.is_empty() || !found.contacts.is_empty() {
+                adapter
+                    .crm
+                    .update(|crm| crate::services::crm::merge(crm, found));
             }
-        }
-        if !found.tickets.is_empty() || !found.contacts.is_empty() {
-            adapter
-                .crm
-                .update(|crm| crate::services::crm::merge(crm, found));
+            if read.is_ok() {
+                return;
+            }
         }
     });
 }

@@ -331,6 +331,7 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
 fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     let messages = field(adapter, id, |c| c.messages.clone());
     let outgoing = field(adapter, id, |c| c.outgoing.clone());
+    let (received, sending) = (messages, outgoing);
     // Memos: the composer and the end are drawn again only when the chat's state changes, not at
     // each message (the agent's caret and typing stay where they are).
     let ended = field(adapter, id, |c| c.status == ChatStatus::Ended);
@@ -350,8 +351,8 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     // sends (their message, and whether it went, are what they look for).
     let shown = std::cell::Cell::new(None::<usize>);
     Effect::new(move |_| {
-        let sent = outgoing().len();
-        let _ = messages().len();
+        let sent = sending.with(Vec::len);
+        received.track();
         let Some(ol) = log.get() else { return };
         let first = shown.get().is_none();
         let more_sent = shown

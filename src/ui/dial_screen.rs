@@ -533,16 +533,20 @@ pub fn focus_next_step_from(adapter: Adapter, here: web_sys::Element) {
 fn next_step(from: Option<(Adapter, web_sys::Element)>) {
     let typed = KEYS_TYPED.with(std::cell::Cell::get);
     request_animation_frame(move || {
-        // A key typed before the screen drew: the agent is typing where the focus is (the first
-        // digit of a Ticket ID, typed as the lookups answered). Moved now, the keys after it
-        // went to the number, the Ticket ID left with that one digit.
-        if KEYS_TYPED.with(std::cell::Cell::get) != typed {
-            FOCUS_WHEN_LOADED.with(|f| f.set(false));
-            return;
-        }
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        // A key typed before the screen drew, into a field the move would leave (the first
+        // digit of a Ticket ID, typed as the lookups answered): the agent is typing there.
+        // Moved now, the keys after it went to the number, the Ticket ID left with that one
+        // digit. (A key that landed in the number only because the move had not come yet is no
+        // such choice: the move is made, and the keys after it follow.)
+        if KEYS_TYPED.with(std::cell::Cell::get) != typed
+            && doc.active_element().is_some_and(|e| typed_in(&e))
+        {
+            FOCUS_WHEN_LOADED.with(|f| f.set(false));
+            return;
+        }
         // The contact or its tickets are still loading: the step after them is not drawn yet.
         // The focus waits in the number (or where the agent named them) and moves on once they
         // are (see `DialScreen`).

@@ -660,7 +660,7 @@ test('every call refused with 403: the banner says how many and to ask the admin
     await callFromProfile(page, anna.id);
     await valueOf(app, 'dial-number', /\d/);
     await callAndHangUp(app);
-    const banner = app.locator('[data-testid=error-banner]', { hasText: 'Zendesk refuses the updates of 2 calls. If your role or groups changed, ask your Zendesk admin.' });
+    const banner = app.locator('[data-testid=error-banner]', { hasText: 'Zendesk is refusing the updates of 2 calls or chats: your role or groups may have changed. Ask your Zendesk admin' });
     await banner.waitFor();
     assert.equal(await app.getByText('your other calls are logged meanwhile').count(), 0);
     assert.equal(comments(await state()), before, 'nothing landed');

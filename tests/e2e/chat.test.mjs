@@ -508,6 +508,8 @@ test('back in a chat from another tab, the list shows its newest message and fol
   const atEnd = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 4);
   await eventually(async () => assert.ok(await atEnd(), 'the newest message in view'), 'the list at its end');
   assert.ok(await log.evaluate((el) => el.scrollHeight > el.clientHeight + 100), 'a list longer than its box');
+  // The agent reads back to the start, then replies: the list follows the reply all the same.
+  await log.evaluate((el) => { el.scrollTop = 0; });
   await reply(app, page, 'Thank you, Gil');
   await app.locator('[data-testid=chat-message]', { hasText: 'Thank you, Gil' }).waitFor();
   await eventually(async () => assert.ok(await atEnd(), 'the reply in view'), 'the list follows the reply');
