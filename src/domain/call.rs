@@ -83,6 +83,9 @@ pub struct ActiveCall {
     /// set when the agent hung up (the call ended, as they chose), nor for a call found ended
     /// after a reload.
     pub unanswered: bool,
+    /// The call went on to another agent (transferred away, or no longer this agent's): it
+    /// ended here, not for the customer, who talks to a colleague now.
+    pub handed_on: bool,
 }
 
 /// Where a call's logging stands, as this page worked it out: what the in-call screen says
@@ -649,6 +652,7 @@ impl ActiveCall {
             },
             missed: false,
             unanswered: false,
+            handed_on: false,
             hanging_up: false,
             plan,
         }
@@ -812,6 +816,14 @@ impl ActiveCall {
             self.phase = CallPhase::Ended;
             self.ended_at_ms = Some(now_ms);
         }
+    }
+
+    /// The call went on to another agent: it ends here ([`ActiveCall::handed_on`]).
+    pub fn hand_on(&mut self, now_ms: i64) {
+        if self.is_live() {
+            self.handed_on = true;
+        }
+        self.end_missed(now_ms);
     }
 
     /// `POST /calls` answered: the call has its id, and the ticket it was dialled on, if any.

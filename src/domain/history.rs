@@ -279,7 +279,9 @@ pub fn callback_plan(call: &ActiveCall, crm: &CrmState, ctx: &DialContext) -> Op
 /// [`SHORT_CALL_S`] seconds of talk, the customer never answered an outbound call, or the agent
 /// missed a customer's call (it ended while it rang: [`ActiveCall::missed`]).
 pub fn ended_offers_callback(call: &ActiveCall) -> bool {
-    if call.phase != CallPhase::Ended {
+    // Handed on to a colleague, the customer is on the line with them: no call back (the
+    // platform refused it, and the dial screen it left called that customer on the next Enter).
+    if call.phase != CallPhase::Ended || call.handed_on {
         return false;
     }
     match (call.connected_at_ms, call.ended_at_ms) {

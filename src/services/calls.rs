@@ -108,6 +108,13 @@ pub(crate) fn place_as(
                     }
                     None => adapter.home(),
                 }
+                if e == crate::platform::PlatformError::SignedOut {
+                    // The platform ended the session: the sign-in form, as for any request
+                    // (the screen said so over a dial screen that looked signed in, Call
+                    // enabled). What was typed is kept above for the agent signing in again.
+                    fail_platform(adapter, &e);
+                    return;
+                }
                 let message = adapter
                     .catalogue
                     .with_untracked(|c| messages::platform(&e, c));

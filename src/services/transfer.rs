@@ -105,7 +105,7 @@ fn ended_here(adapter: Adapter, b: &Rc<Backend>, call: u64) -> bool {
     let mut shown = false;
     adapter.call.update(|c| {
         if let Some(c) = c.as_mut().filter(|c| c.id == Some(call)) {
-            c.end_missed(now);
+            c.hand_on(now);
             shown = true;
         }
     });
@@ -139,6 +139,8 @@ fn received(adapter: Adapter, b: &Rc<Backend>, listed: &Listed, event_id: u64, t
         adapter.call.set(Some(taken));
         adapter.show_call();
         adapter.notice(adapter.word(Label::CallTransferredToYou));
+        // Who the call is with: the ticket's requester (the screen showed the number alone).
+        crate::services::resume::name_the_caller(adapter, b);
     }
     let name = receiver_name(b, to);
     match listed.ticket_id {
@@ -231,6 +233,7 @@ fn ticket_known(adapter: Adapter, b: &Rc<Backend>, call: u64, ticket: u64) {
             c.ticket_id = Some(ticket);
         }
     });
+    crate::services::resume::name_the_caller(adapter, b);
     let waiting: Vec<u64> = {
         let mut all = b.transfers_waiting.borrow_mut();
         let (these, rest): (Vec<_>, Vec<_>) = all.drain(..).partition(|(id, _)| *id == call);

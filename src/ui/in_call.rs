@@ -76,29 +76,18 @@ pub fn InCall() -> impl IntoView {
             if !crate::ui::typing::typing_since_before(shown_at) {
                 adapter.answer();
             }
-        } else if offered()
-            && !on_control
-            && crate::ui::typing::typing_since_before(shown_at)
-            && crate::ui::gone_field().as_deref() == Some(crate::ui::dial_screen::NUMBER_TEST_ID)
-        {
-            // The rest of a number the agent was typing when the call took the screen: it goes
-            // where they were typing it (the keypad comes back with it whole; its last digits
-            // were lost, and the number then said it could not be called).
-            let mut chars = key.chars();
-            let typed = match (chars.next(), chars.next()) {
-                (Some(c), None) => Key::from_char(c).map(Some),
-                _ if key == "Backspace" => Some(None),
-                _ => None,
-            };
-            if let Some(typed) = typed {
-                ev.prevent_default();
-                adapter.edit(|d| match typed {
-                    Some(k) => {
-                        d.press(k);
-                    }
-                    None => d.backspace(),
-                });
-            }
+        } else if let Some(typed) = on_its_way_to_the_number(&key, on_control, shown_at) {
+            // The rest of a number the agent was typing when the call took the screen (a call
+            // offered, or one transferred to them): it goes where they were typing it (the
+            // keypad comes back with it whole; its last digits were lost, and the number then
+            // said it could not be called).
+            ev.prevent_default();
+            adapter.edit(|d| match typed {
+                Some(k) => {
+                    d.press(k);
+                }
+                None => d.backspace(),
+            });
         } else if key == "Escape" && ended() {
             // The call is over: Escape leaves its screen, as New call does (a touch-tone keypad
             // left open went with the call).
@@ -210,6 +199,24 @@ fn CallSummary() -> impl IntoView {
             </p>
             <p class=style::timer role="timer">{timer}</p>
         </div>
+    }
+}
+
+/// A keypad key (or Backspace: `Some(None)`) still on its way to the dial screen's number, which
+/// a call took the screen from as the agent typed it: a run of keys that began before the call
+/// showed (`shown_at`), the number the field last typed in, not on a control of this screen.
+fn on_its_way_to_the_number(key: &str, on_control: bool, shown_at: f64) -> Option<Option<Key>> {
+    if on_control
+        || !crate::ui::typing::typing_since_before(shown_at)
+        || crate::ui::gone_field().as_deref() != Some(crate::ui::dial_screen::NUMBER_TEST_ID)
+    {
+        return None;
+    }
+    let mut chars = key.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Key::from_char(c).map(Some),
+        _ if key == "Backspace" => Some(None),
+        _ => None,
     }
 }
 

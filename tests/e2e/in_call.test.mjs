@@ -275,6 +275,23 @@ test('a Call the platform cannot take says why; Enter tries again, and the call 
   await api('DELETE', '/_sandbox/faults');
 });
 
+// The platform ends the session (its 401) as the agent places a call: the sign-in form, as for
+// any request. Before, the banner said the session had ended over a dial screen that looked
+// signed in, Call enabled, and each Call was refused again.
+test('a session the platform ends as a call is placed shows the sign-in form', async () => {
+  const app = await signedIn();
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/platform/calls', method: 'POST', status: 401, count: 1 }]);
+  try {
+    await app.locator('[data-testid=dial-number]').fill('+1 555 010 1100');
+    await app.locator('[data-testid=call-button]:not([disabled])').click();
+    await app.locator('[data-testid=sign-in-email]').waitFor({ timeout: 10_000 });
+    await app.locator('[role=alert]', { hasText: 'session has ended' }).waitFor();
+    assert.equal(await app.locator('[data-testid=call-button]').count(), 0, 'no Call on a session that ended');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
+});
+
 // Hang up that the platform cannot take: the call stays on screen with the reason and the
 // keyboard on Hang up; Enter hangs up (or the customer does), and the call's end does not keep
 // that error (it stayed over "Call ended").
@@ -863,6 +880,27 @@ test('a reload mid-call brings the call back and logs its end', async () => {
     const t = (await state()).tickets.find((x) => x.id === ticket.id);
     assert.equal(finished(t).length, 1, 'the end logged once');
   }, 'the end of the call');
+});
+
+// A reload before the call's ticket is made (Zendesk pauses the writes): the call comes back
+// with the number alone, then names who it is with once its first job makes the ticket (it
+// stayed unnamed: the name was read only when the call was found again).
+test('a call found again before its ticket is made names its caller once the ticket is made', async () => {
+  const app = await signedIn();
+  const anna = userByPhone(await state(), '+15550101000');
+  await api('POST', '/_sandbox/faults', [{ path_prefix: '/api/v2/tickets', method: 'POST', status: 429, retry_after: 4, count: 2 }]);
+  try {
+    await callAnna(app, anna);
+    await reloadFrame(app);
+    await signInAgain(app);
+    await status(app, 'Connected');
+    await app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor({ timeout: 30_000 });
+    await app.locator('[data-testid=call-ticket-link]').waitFor();
+    await app.locator('[data-testid=hangup-button]').click();
+    await status(app, 'Call ended');
+  } finally {
+    await api('DELETE', '/_sandbox/faults');
+  }
 });
 
 // A reload while an answered inbound call's first job waits on its reads (the picked caller's

@@ -432,6 +432,12 @@ test('a call transferred away while the event stream was down shows ended once i
     await ada.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor({ timeout: 15_000 });
     await ada.locator('[data-testid=error-banner]', { hasText: 'Call passed to another agent while the connection was down' }).waitFor();
     assert.equal(await ada.locator('[data-testid=hangup-button]').count(), 0, 'no Hang up on Ben\'s call');
+    // Nor a Callback, though the call was short: the customer is on the line with Ben (the
+    // platform refused it, and the dial screen it left called them on the next Enter).
+    assert.equal(await ada.locator('[data-testid=callback-button]').count(), 0, 'no Callback on Ben\'s call');
+    // Ben's screen names who the call is with (the ticket's requester): it showed the number alone.
+    const anna = (await api('GET', '/_sandbox/state')).users.find((u) => u.phone === '+15550101000');
+    await ben.app.locator('[data-testid=call-caller]', { hasText: anna.name }).waitFor({ timeout: 10_000 });
     await api('DELETE', '/_sandbox/faults');
     await ben.app.locator('[data-testid=hangup-button]').click();
     await ben.app.locator('[data-testid=call-status]', { hasText: 'Call ended' }).waitFor();

@@ -198,6 +198,12 @@ fn callback_is_offered_after_a_short_call() {
     let mut found = ActiveCall::offered(9, "+14155550100", "Sales".into(), "en".into());
     found.end_missed(1_000);
     assert!(!ended_offers_callback(&found));
+    // A short call transferred to a colleague: the customer talks to them now, no Callback.
+    let mut sent = placed(ContactPlan::None, TicketPlan::New);
+    sent.on_event(CallEvent::Connected, 1_000);
+    sent.hand_on(4_000);
+    assert_eq!(sent.phase, CallPhase::Ended);
+    assert!(!ended_offers_callback(&sent));
 }
 
 fn recent(contact: Option<u64>, ticket: Option<u64>) -> RecentCall {
