@@ -970,10 +970,10 @@ impl DialScreen {
         let (number_text, number_placeholder, number_warning) = match &r.number {
             NumberSource::Parsed(p) => (
                 match &p.extension {
-                    Some(ext) => format!(
-                        "{} {} {ext}",
+                    Some(ext) => phone::with_extension(
                         p.display(&self.ctx.region),
-                        cat.get(Label::ExtensionMarker)
+                        cat.get(Label::ExtensionMarker),
+                        ext,
                     ),
                     None => p.display(&self.ctx.region).to_owned(),
                 },

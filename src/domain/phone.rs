@@ -153,7 +153,7 @@ impl NumberBuffer {
     /// every language's marker is one [`split_extension`] reads).
     pub fn display(&self, marker: &str) -> String {
         if self.marked || !self.extension.is_empty() {
-            format!("{} {marker} {}", self.text, self.extension)
+            with_extension(&self.text, marker, &self.extension)
         } else {
             self.text.clone()
         }
@@ -205,6 +205,13 @@ impl NumberBuffer {
             None => self.text.clone(),
         }
     }
+}
+
+/// A number and its extension as the number field and the call screen write them: `marker` is
+/// the agent's language's (`Label::ExtensionMarker`: "ext.", "int."), which [`split_extension`]
+/// reads back.
+pub fn with_extension(number: &str, marker: &str, extension: &str) -> String {
+    format!("{number} {marker} {extension}")
 }
 
 /// The longest extension kept.

@@ -331,7 +331,6 @@ fn Offer(adapter: Adapter, id: u64) -> impl IntoView {
 fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     let messages = field(adapter, id, |c| c.messages.clone());
     let outgoing = field(adapter, id, |c| c.outgoing.clone());
-    let (received, sending) = (messages, outgoing);
     // Memos: the composer and the end are drawn again only when the chat's state changes, not at
     // each message (the agent's caret and typing stay where they are).
     let ended = field(adapter, id, |c| c.status == ChatStatus::Ended);
@@ -341,8 +340,6 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
         adapter.catalogue.with(|cat| c.who(cat))
     });
     let who = move || who_memo.get();
-    let messages = move || messages.get();
-    let outgoing = move || outgoing.get();
     let language = adapter.catalogue.with_untracked(|c| c.language.clone());
     let log = NodeRef::<leptos::html::Div>::new();
     // The list opens at its newest message (the agent back in a chat from another tab saw its
@@ -351,8 +348,8 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     // sends (their message, and whether it went, are what they look for).
     let shown = std::cell::Cell::new(None::<usize>);
     Effect::new(move |_| {
-        let sent = sending.with(Vec::len);
-        received.track();
+        let sent = outgoing.with(Vec::len);
+        messages.track();
         let Some(ol) = log.get() else { return };
         let first = shown.get().is_none();
         let more_sent = shown
@@ -368,10 +365,10 @@ fn Conversation(adapter: Adapter, id: u64) -> impl IntoView {
     view! {
         <div class=style::log role="log" aria-live="polite" node_ref=log data-testid="chat-log">
         <ol class=style::list>
-            <For each=messages key=|m| m.id let:m>
+            <For each=move || messages.get() key=|m| m.id let:m>
                 <Message m=m language=lang.clone() who=who_signal own_name=adapter.agent_name.get_untracked()/>
             </For>
-            <For each=outgoing key=|o| (o.client_id.clone(), o.failed.clone()) let:o>
+            <For each=move || outgoing.get() key=|o| (o.client_id.clone(), o.failed.clone()) let:o>
                 {
                     let client = o.client_id.clone();
                     let failed = o.failed.clone();

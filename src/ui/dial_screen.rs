@@ -27,7 +27,7 @@ pub(crate) const NUMBER_TEST_ID: &str = "dial-number";
 
 /// What a key pressed anywhere on the page means to the dial screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum KeyIntent {
+pub(crate) enum KeyIntent {
     Type(Key),
     Backspace,
     Call,
@@ -36,7 +36,7 @@ enum KeyIntent {
 
 /// Maps a keyboard key (`KeyboardEvent.key`) to an intent; modifier chords are left to the browser
 /// so copy and paste keep working.
-fn key_intent(key: &str, modified: bool) -> Option<KeyIntent> {
+pub(crate) fn key_intent(key: &str, modified: bool) -> Option<KeyIntent> {
     if modified {
         return None;
     }

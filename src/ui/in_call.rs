@@ -2,6 +2,7 @@
 //! hang up, and after the call the ticket it was logged on. The parts below the summary are in
 //! `call_parts`.
 
+use crate::ui::dial_screen::{key_intent, KeyIntent};
 use crate::{
     services::live::{use_adapter, CallPhase},
     ui::{
@@ -83,10 +84,10 @@ pub fn InCall() -> impl IntoView {
             // said it could not be called).
             ev.prevent_default();
             adapter.edit(|d| match typed {
-                Some(k) => {
+                KeyIntent::Type(k) => {
                     d.press(k);
                 }
-                None => d.backspace(),
+                _ => d.backspace(),
             });
         } else if key == "Escape" && ended() {
             // The call is over: Escape leaves its screen, as New call does (a touch-tone keypad
@@ -164,12 +165,9 @@ fn CallSummary() -> impl IntoView {
             .map(|p| p.display(&region).to_owned())
             .unwrap_or(to);
         match plan.and_then(|p| p.extension).filter(|e| !e.is_empty()) {
-            Some(ext) => {
-                let marker = adapter
-                    .catalogue
-                    .with(|c| c.get(Label::ExtensionMarker).to_owned());
-                format!("{shown} {marker} {ext}")
-            }
+            Some(ext) => adapter.catalogue.with(|c| {
+                domain::phone::with_extension(&shown, c.get(Label::ExtensionMarker), &ext)
+            }),
             None => shown,
         }
     };
@@ -202,22 +200,18 @@ fn CallSummary() -> impl IntoView {
     }
 }
 
-/// A keypad key (or Backspace: `Some(None)`) still on its way to the dial screen's number, which
-/// a call took the screen from as the agent typed it: a run of keys that began before the call
-/// showed (`shown_at`), the number the field last typed in, not on a control of this screen.
-fn on_its_way_to_the_number(key: &str, on_control: bool, shown_at: f64) -> Option<Option<Key>> {
+/// A keypad key or Backspace (the dial screen's own reading of it) still on its way to the dial
+/// screen's number, which a call took the screen from as the agent typed it: a run of keys that
+/// began before the call showed (`shown_at`), the number the field last typed in, not on a
+/// control of this screen.
+fn on_its_way_to_the_number(key: &str, on_control: bool, shown_at: f64) -> Option<KeyIntent> {
     if on_control
         || !crate::ui::typing::typing_since_before(shown_at)
         || crate::ui::gone_field().as_deref() != Some(crate::ui::dial_screen::NUMBER_TEST_ID)
     {
         return None;
     }
-    let mut chars = key.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Key::from_char(c).map(Some),
-        _ if key == "Backspace" => Some(None),
-        _ => None,
-    }
+    key_intent(key, false).filter(|i| matches!(i, KeyIntent::Type(_) | KeyIntent::Backspace))
 }
 
 #[cfg(test)]
